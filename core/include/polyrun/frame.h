@@ -1,0 +1,50 @@
+// The wire frame: a 4-byte big-endian payload length, then that many bytes of UTF-8 JSON
+// holding one object with a string "type". See docs/protocol.md.
+#pragma once
+
+#include "polyrun/export.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace polyrun {
+
+inline constexpr size_t kFrameHeaderBytes = 4;
+inline constexpr size_t kDefaultMaxFrameBytes = 16u << 20;
+
+/// Header + serialized `message`.
+POLYRUN_API std::string encodeFrame(const nlohmann::json& message);
+
+/// Incremental reader: feed it whatever the socket gave, take whole messages out.
+/// After an error it stays failed: the connection must answer with an `error` and close.
+class POLYRUN_API FrameReader {
+ public:
+  explicit FrameReader(size_t max_frame_bytes = kDefaultMaxFrameBytes)
+      : max_frame_bytes_(max_frame_bytes) {}
+
+  /// Appends bytes. Returns false (and sets error()) on a malformed frame.
+  bool feed(const char* data, size_t size);
+  bool feed(std::string_view bytes) { return feed(bytes.data(), bytes.size()); }
+
+  /// Moves the next complete message into *out; false when none is ready.
+  bool next(nlohmann::json* out);
+
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+  /// Bytes of an incomplete frame still waiting for the rest (a truncated frame at EOF).
+  size_t pendingBytes() const { return buffer_.size(); }
+
+ private:
+  bool parseBuffered();
+
+  size_t max_frame_bytes_;
+  std::string buffer_;
+  std::deque<nlohmann::json> ready_;
+  std::string error_;
+};
+
+}  // namespace polyrun

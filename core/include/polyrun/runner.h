@@ -1,0 +1,93 @@
+// The runner plugin contract. A runner *describes* how to build and run a program in its
+// language; the core *executes* what it describes, inside the sandbox. A runner never forks,
+// never touches the file system or the sandbox, and never lets an exception escape.
+//
+// A plugin is a shared library (CMake MODULE) that exports two Boost.DLL aliases:
+//   polyrun_abi_version  -> an `int` equal to kPluginAbiVersion the plugin was built with
+//   polyrun_create_runners -> a function of type CreateRunnersFn
+// Use POLYRUN_DECLARE_PLUGIN(function) from plugin_macros.h to export both.
+#pragma once
+
+#include <boost/config.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace polyrun {
+
+/// Bumped whenever anything in this header changes layout or meaning.
+inline constexpr int kPluginAbiVersion = 1;
+
+/// Who a runner is. `language` is the canonical name ("python", "c", "c++", "java").
+struct RunnerInfo {
+  std::string language;
+  std::string version;                  // of the real tool, detected at load ("3.11.2")
+  std::vector<std::string> aliases;     // other names clients may use ("py", "python3")
+  std::vector<std::string> extensions;  // file extensions with the dot (".py")
+  bool compiled = false;                // true when the runner has a compile stage
+};
+
+/// A file as the runner wants it in the work directory. `path` is relative to the work
+/// directory and may not contain ".." (the core refuses the job otherwise).
+struct WorkFile {
+  std::string path;
+  std::string content;  // decoded bytes
+  bool executable = false;
+};
+
+/// A command to run with the work directory as current directory. argv[0] is an absolute path.
+struct Command {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  // extra "KEY=VALUE" entries on top of the sandbox's clean env
+};
+
+/// What the runner gets: the job's files already decoded, its args.
+struct PrepareInput {
+  struct File {
+    std::string name;  // may be empty
+    std::string content;
+  };
+  std::vector<File> files;  // files[0] is the main file
+  std::vector<std::string> args;
+};
+
+/// What the runner returns: the work directory's content and the commands.
+/// When `error` is set the job fails as a compile error with that message (e.g. "no public class").
+struct Prepared {
+  std::vector<WorkFile> files;
+  std::optional<Command> compile;
+  Command run;
+  std::string error;
+};
+
+/// A tiny program proving that the runner works on this machine.
+struct SelfTest {
+  std::vector<PrepareInput::File> files;
+  std::string stdin_data;
+  std::string expected_stdout;
+};
+
+/// Settings for a plugin from the slave's configuration: the keys under
+/// `slave.plugin.<library name without lib/.so>.` with that prefix removed ("cflags", "jdk.home").
+using PluginSettings = std::map<std::string, std::string>;
+
+class BOOST_SYMBOL_VISIBLE Runner {
+ public:
+  virtual ~Runner() = default;
+  virtual RunnerInfo info() const noexcept = 0;
+  /// Lays out the work directory and returns the commands. Never throws.
+  virtual Prepared prepare(const PrepareInput& input) const noexcept = 0;
+  virtual SelfTest selfTest() const noexcept = 0;
+};
+
+/// What a plugin's factory returns. `error` explains an empty `runners` (e.g. "javac not found").
+struct CreateResult {
+  std::vector<std::shared_ptr<Runner>> runners;
+  std::string error;
+};
+
+using CreateRunnersFn = CreateResult(const PluginSettings& settings);
+
+}  // namespace polyrun

@@ -1,0 +1,252 @@
+// The plain process runner behind the Sandbox interface (see sandbox.h).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "polyrun/sandbox.h"
+
+namespace polyrun {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string errnoText(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  void reset() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+bool makePipe(Fd* read_end, Fd* write_end) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return false;
+  read_end->fd = p[0];
+  write_end->fd = p[1];
+  return true;
+}
+
+void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+// Between fork and exec only async-signal-safe calls: report failure through `err_fd`.
+[[noreturn]] void execChild(const ProcessSpec& spec, char* const* argv, char* const* envp, int in,
+                            int out, int err, int err_fd) {
+  auto fail = [err_fd](int code) {
+    int e = errno;
+    (void)!::write(err_fd, &code, sizeof code);
+    (void)!::write(err_fd, &e, sizeof e);
+    ::_exit(127);
+  };
+  ::setsid();  // own session and process group: the whole group is killed at the end
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD}) ::signal(s, SIG_DFL);
+  if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) fail(1);
+  if (::chdir(spec.cwd.c_str()) != 0) fail(2);
+  const ProcessLimits& l = spec.limits;
+  if (l.cpu_ms > 0) {
+    // Whole seconds, rounded up; the exact limit is checked on the measured time afterwards.
+    rlim_t soft = static_cast<rlim_t>((l.cpu_ms + 999) / 1000);
+    rlimit r{soft, soft + 1};
+    if (::setrlimit(RLIMIT_CPU, &r) != 0) fail(3);
+  }
+  if (l.file_size_bytes > 0) {
+    rlimit r{static_cast<rlim_t>(l.file_size_bytes), static_cast<rlim_t>(l.file_size_bytes)};
+    if (::setrlimit(RLIMIT_FSIZE, &r) != 0) fail(4);
+  }
+  if (l.open_files > 0) {
+    rlimit r{static_cast<rlim_t>(l.open_files), static_cast<rlim_t>(l.open_files)};
+    if (::setrlimit(RLIMIT_NOFILE, &r) != 0) fail(5);
+  }
+  rlimit core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &core);
+  ::execve(argv[0], argv, envp);
+  fail(6);
+  ::_exit(127);
+}
+
+const char* childStepName(int code) {
+  switch (code) {
+    case 1: return "redirecting stdio";
+    case 2: return "entering the work directory";
+    case 3: return "setting the CPU limit";
+    case 4: return "setting the file size limit";
+    case 5: return "setting the open files limit";
+    default: return "executing the program";
+  }
+}
+
+class ProcessSandbox final : public Sandbox {
+ public:
+  ProcessResult run(const ProcessSpec& spec) override;
+};
+
+ProcessResult ProcessSandbox::run(const ProcessSpec& spec) {
+  ProcessResult result;
+  if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/') {
+    result.error = "command must start with an absolute path";
+    return result;
+  }
+  // Everything the child needs is built before fork: it may not allocate afterwards.
+  std::vector<char*> argv, envp;
+  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  Fd in_r, in_w, out_r, out_w, err_r, err_w, fail_r, fail_w;
+  if (!makePipe(&in_r, &in_w) || !makePipe(&out_r, &out_w) || !makePipe(&err_r, &err_w) ||
+      !makePipe(&fail_r, &fail_w)) {
+    result.error = errnoText("pipe");
+    return result;
+  }
+  const auto start = Clock::now();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    result.error = errnoText("fork");
+    return result;
+  }
+  if (pid == 0) execChild(spec, argv.data(), envp.data(), in_r.fd, out_w.fd, err_w.fd, fail_w.fd);
+
+  in_r.reset();
+  out_w.reset();
+  err_w.reset();
+  fail_w.reset();
+  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+
+  // The fail pipe closes on a successful exec (O_CLOEXEC) or carries the failing step and errno.
+  int failure[2] = {0, 0};
+  ssize_t n;
+  do n = ::read(fail_r.fd, failure, sizeof failure);
+  while (n < 0 && errno == EINTR);
+  if (n > 0) {
+    ::waitpid(pid, nullptr, 0);
+    result.error = std::string("failed ") + childStepName(failure[0]) + " (" + spec.argv[0] +
+                   "): " + std::strerror(failure[1]);
+    return result;
+  }
+  result.started = true;
+
+  setNonBlocking(in_w.fd);
+  setNonBlocking(out_r.fd);
+  setNonBlocking(err_r.fd);
+  size_t stdin_offset = 0;
+  if (spec.stdin_data.empty()) in_w.reset();
+
+  const int64_t cap = spec.limits.output_bytes > 0 ? spec.limits.output_bytes : INT64_MAX;
+  bool output_exceeded = false;
+  auto drain = [&](Fd& fd, std::string& sink, bool& truncated) {
+    char buf[65536];
+    for (;;) {
+      ssize_t r = ::read(fd.fd, buf, sizeof buf);
+      if (r > 0) {
+        const int64_t room = cap - static_cast<int64_t>(sink.size());
+        if (r > room) {
+          sink.append(buf, static_cast<size_t>(std::max<int64_t>(room, 0)));
+          truncated = true;
+          output_exceeded = true;
+        } else {
+          sink.append(buf, static_cast<size_t>(r));
+        }
+        continue;
+      }
+      if (r == 0) fd.reset();                            // EOF
+      else if (errno != EAGAIN && errno != EINTR) fd.reset();
+      return;
+    }
+  };
+
+  const auto deadline =
+      spec.limits.wall_ms > 0 ? start + std::chrono::milliseconds(spec.limits.wall_ms) : Clock::time_point::max();
+  bool exited = false;
+  while (!exited && !output_exceeded) {
+    pollfd fds[4];
+    int count = 0;
+    auto add = [&](int fd, short events) {
+      if (fd >= 0) fds[count++] = pollfd{fd, events, 0};
+    };
+    add(pidfd.fd, POLLIN);
+    add(out_r.fd, POLLIN);
+    add(err_r.fd, POLLIN);
+    add(in_w.fd, POLLOUT);
+    int timeout = -1;
+    if (deadline != Clock::time_point::max()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        result.wall_timeout = true;
+        break;
+      }
+      timeout = static_cast<int>(std::min<int64_t>(left + 1, INT32_MAX));
+    }
+    int ready = ::poll(fds, static_cast<nfds_t>(count), timeout);
+    if (ready < 0 && errno != EINTR) break;
+    for (int i = 0; i < count && ready > 0; ++i) {
+      if (!fds[i].revents) continue;
+      if (fds[i].fd == pidfd.fd) {
+        exited = true;
+      } else if (fds[i].fd == out_r.fd) {
+        drain(out_r, result.stdout_data, result.stdout_truncated);
+      } else if (fds[i].fd == err_r.fd) {
+        drain(err_r, result.stderr_data, result.stderr_truncated);
+      } else if (fds[i].fd == in_w.fd) {
+        if (fds[i].revents & (POLLERR | POLLHUP)) {
+          in_w.reset();  // the program closed its stdin: the rest is not wanted
+          continue;
+        }
+        ssize_t w = ::write(in_w.fd, spec.stdin_data.data() + stdin_offset,
+                            spec.stdin_data.size() - stdin_offset);
+        if (w > 0) stdin_offset += static_cast<size_t>(w);
+        if ((w < 0 && errno != EAGAIN && errno != EINTR) || stdin_offset == spec.stdin_data.size())
+          in_w.reset();
+      }
+    }
+  }
+  // The stage ends with its main process: nothing it started may outlive it.
+  ::kill(-pid, SIGKILL);
+  ::kill(pid, SIGKILL);
+  in_w.reset();
+  // What the program wrote before it ended is already in the pipes.
+  if (out_r.fd >= 0) drain(out_r, result.stdout_data, result.stdout_truncated);
+  if (err_r.fd >= 0) drain(err_r, result.stderr_data, result.stderr_truncated);
+
+  int status = 0;
+  rusage usage{};
+  while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  result.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  result.cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
+                  (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
+  result.memory_bytes = static_cast<int64_t>(usage.ru_maxrss) * 1024;
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+  }
+  const int64_t cpu_limit = spec.limits.cpu_ms;
+  if (cpu_limit > 0 && (result.signal == SIGXCPU || result.cpu_ms > cpu_limit)) result.cpu_timeout = true;
+  if (spec.limits.memory_bytes > 0 && result.memory_bytes > spec.limits.memory_bytes)
+    result.memory_exceeded = true;
+  return result;
+}
+
+}  // namespace
+
+std::unique_ptr<Sandbox> makeProcessSandbox() { return std::make_unique<ProcessSandbox>(); }
+
+}  // namespace polyrun
