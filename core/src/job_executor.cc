@@ -217,3 +217,54 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
 }
 
 }  // namespace polyrun
+
+namespace polyrun {
+
+std::string detectVersion(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
+                          std::string* error) {
+  const Command cmd = runner.versionCommand();
+  if (cmd.argv.empty() || cmd.argv[0].empty() || cmd.argv[0][0] != '/') {
+    *error = "version command must start with an absolute path";
+    return {};
+  }
+  std::error_code ec;
+  fs::create_directories(options.work_root, ec);
+  ProcessSpec spec;
+  spec.argv = cmd.argv;
+  spec.cwd = options.work_root;
+  spec.env = cleanEnvironment(options.work_root);
+  spec.env.insert(spec.env.end(), cmd.env.begin(), cmd.env.end());
+  spec.limits.wall_ms = 10000;
+  spec.limits.cpu_ms = 10000;
+  const ProcessResult p = sandbox.run(spec);
+  if (!p.started) {
+    *error = "cannot run " + cmd.argv[0] + ": " + p.error;
+    return {};
+  }
+  std::string version = runner.parseVersion(p.stdout_data + p.stderr_data);
+  if (version.empty())
+    *error = cmd.argv[0] + " printed no version it understands (exit code " +
+             std::to_string(p.exit_code) + "): " + p.stdout_data.substr(0, 200) + p.stderr_data.substr(0, 200);
+  return version;
+}
+
+bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
+                 std::string* why) {
+  const SelfTest test = runner.selfTest();
+  Job job;
+  job.id = "self-test";
+  job.language = runner.info().language;
+  for (const auto& f : test.files) job.files.push_back({f.name, f.content, Encoding::kUtf8});
+  job.stdin_data = test.stdin_data;
+  const JobResult r = executeJob(runner, sandbox, job, options);
+  const std::string got = r.run ? r.run->stdout_data : std::string();
+  if (r.verdict == Verdict::kOk && got == test.expected_stdout) return true;
+  std::string detail = std::string(verdictName(r.verdict));
+  if (!r.message.empty()) detail += ": " + r.message;
+  const StageResult* failed = r.run ? &*r.run : r.compile ? &*r.compile : nullptr;
+  if (failed && !failed->stderr_data.empty()) detail += "; stderr: " + failed->stderr_data.substr(0, 300);
+  *why = "expected output \"" + test.expected_stdout + "\", got \"" + got.substr(0, 200) + "\" (" + detail + ")";
+  return false;
+}
+
+}  // namespace polyrun

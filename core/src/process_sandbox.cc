@@ -99,8 +99,8 @@ class ProcessSandbox final : public Sandbox {
 
 ProcessResult ProcessSandbox::run(const ProcessSpec& spec) {
   ProcessResult result;
-  if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/') {
-    result.error = "command must start with an absolute path";
+  if (spec.argv.empty() || (spec.argv[0].rfind("/", 0) != 0 && spec.argv[0].rfind("./", 0) != 0)) {
+    result.error = "command must start with an absolute path or ./name";
     return result;
   }
   // Everything the child needs is built before fork: it may not allocate afterwards.

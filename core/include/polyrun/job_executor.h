@@ -26,6 +26,15 @@ using StageCallback = std::function<void(StageEvent)>;
 POLYRUN_API JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
                      const ExecutorOptions& options, const StageCallback& on_stage = {});
 
+/// Runs the runner's version command through the sandbox; empty with *error set on failure.
+POLYRUN_API std::string detectVersion(const Runner& runner, Sandbox& sandbox,
+                                      const ExecutorOptions& options, std::string* error);
+
+/// Runs the runner's self-test as a job; true when its stdout is the expected one, otherwise
+/// false with *why set ("expected \"olleh\n\", got \"\" (COMPILE_ERROR: ...)").
+POLYRUN_API bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
+                             std::string* why);
+
 /// Limits a job gets when neither it nor the configuration says otherwise (DESIGN.md defaults).
 POLYRUN_API Limits defaultLimits();
 

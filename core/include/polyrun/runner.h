@@ -23,7 +23,7 @@ inline constexpr int kPluginAbiVersion = 1;
 /// Who a runner is. `language` is the canonical name ("python", "c", "c++", "java").
 struct RunnerInfo {
   std::string language;
-  std::string version;                  // of the real tool, detected at load ("3.11.2")
+  std::string version;                  // a fallback; the slave replaces it with the detected one
   std::vector<std::string> aliases;     // other names clients may use ("py", "python3")
   std::vector<std::string> extensions;  // file extensions with the dot (".py")
   bool compiled = false;                // true when the runner has a compile stage
@@ -37,7 +37,8 @@ struct WorkFile {
   bool executable = false;
 };
 
-/// A command to run with the work directory as current directory. argv[0] is an absolute path.
+/// A command to run with the work directory as current directory. argv[0] is an absolute path
+/// (a tool) or "./name" (a program built in the work directory).
 struct Command {
   std::vector<std::string> argv;
   std::vector<std::string> env;  // extra "KEY=VALUE" entries on top of the sandbox's clean env
@@ -80,6 +81,11 @@ class BOOST_SYMBOL_VISIBLE Runner {
   /// Lays out the work directory and returns the commands. Never throws.
   virtual Prepared prepare(const PrepareInput& input) const noexcept = 0;
   virtual SelfTest selfTest() const noexcept = 0;
+  /// A command printing the tool's version ({"/usr/bin/python3", "--version"}). The slave runs it
+  /// through the sandbox at load and hands its stdout and stderr to parseVersion().
+  virtual Command versionCommand() const noexcept = 0;
+  /// The version in `output`, e.g. "3.11.2"; empty when it cannot tell.
+  virtual std::string parseVersion(const std::string& output) const noexcept = 0;
 };
 
 /// What a plugin's factory returns. `error` explains an empty `runners` (e.g. "javac not found").

@@ -23,7 +23,7 @@ struct ProcessLimits {
 };
 
 struct ProcessSpec {
-  std::vector<std::string> argv;  // argv[0] is an absolute path
+  std::vector<std::string> argv;  // argv[0] is an absolute path or "./name" inside cwd
   std::string cwd;                // absolute
   std::vector<std::string> env;   // complete environment, "KEY=VALUE"
   std::string stdin_data;
