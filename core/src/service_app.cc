@@ -1,0 +1,113 @@
+#include "polyrun/service_app.h"
+
+#include <Poco/Exception.h>
+#include <Poco/NumberParser.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/IntValidator.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include <iostream>
+
+namespace polyrun {
+
+using Poco::Util::Option;
+
+ServiceApp::ServiceApp(std::string summary) : summary_(std::move(summary)) {
+  setUnixOptions(true);
+}
+
+void ServiceApp::defineOptions(Poco::Util::OptionSet& options) {
+  ServerApplication::defineOptions(options);  // --daemon, --pidfile, --umask
+  options.addOption(Option("help", "h", "print this help and exit").required(false).repeatable(false));
+  options.addOption(Option("config-file", "f", "load the configuration from FILE (a .properties file)")
+                        .required(false)
+                        .repeatable(false)
+                        .argument("FILE"));
+  options.addOption(Option("define", "D", "set configuration KEY to VALUE; wins over the file")
+                        .required(false)
+                        .repeatable(true)
+                        .argument("KEY=VALUE"));
+}
+
+void ServiceApp::handleOption(const std::string& name, const std::string& value) {
+  ServerApplication::handleOption(name, value);
+  if (name == "help") {
+    help_requested_ = true;
+    stopOptionsProcessing();
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand(commandName());
+    help.setUsage("[--config-file=FILE] [--define=KEY=VALUE ...] [--daemon] [--pidfile=FILE]");
+    help.setHeader(summary_);
+    help.setFooter("Every configuration key is documented in docs/configuration.md.");
+    help.format(std::cout);
+  } else if (name == "config-file") {
+    config_file_ = value;
+  } else if (name == "define") {
+    const auto eq = value.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << commandName() << ": --define needs KEY=VALUE, got \"" << value << "\"\n";
+      help_requested_ = true;
+      stopOptionsProcessing();
+      return;
+    }
+    config().setString(value.substr(0, eq), value.substr(eq + 1));
+  }
+}
+
+void ServiceApp::initialize(Poco::Util::Application& self) {
+  // The file's logging.* keys must be loaded before ServerApplication::initialize applies them.
+  if (!config_file_.empty()) {
+    try {
+      loadConfiguration(config_file_);
+    } catch (const Poco::Exception& e) {
+      config_error_ = "cannot load the configuration file " + config_file_ + ": " + e.displayText();
+    }
+  }
+  // Console logging with time, level and component, unless the configuration says otherwise.
+  Poco::AutoPtr<Poco::Util::MapConfiguration> defaults(new Poco::Util::MapConfiguration);
+  defaults->setString("logging.formatters.polyrun.class", "PatternFormatter");
+  defaults->setString("logging.formatters.polyrun.pattern", "%Y-%m-%d %H:%M:%S.%i %p %s: %t");
+  defaults->setString("logging.channels.polyrun_console.class", "ConsoleChannel");
+  defaults->setString("logging.channels.polyrun_console.formatter", "polyrun");
+  if (!config().has("logging.loggers.root.channel")) {
+    defaults->setString("logging.loggers.root.channel", "polyrun_console");
+    defaults->setString("logging.loggers.root.level", "information");
+  }
+  config().add(defaults, 1000);  // consulted after everything else
+  ServerApplication::initialize(self);
+}
+
+int ServiceApp::main(const std::vector<std::string>& args) {
+  if (help_requested_) return EXIT_OK;
+  try {
+    if (!config_error_.empty()) throw ConfigError(config_error_);
+    return runService(args);
+  } catch (const ConfigError& e) {
+    logger().fatal("configuration error: %s", std::string(e.what()));
+    std::cerr << commandName() << ": configuration error: " << e.what() << "\n";
+    return EXIT_CONFIG;
+  }
+}
+
+std::string ServiceApp::requiredString(const std::string& key) const {
+  const std::string value = config().getString(key, "");
+  if (value.empty())
+    throw ConfigError(key + " is required: set it in the configuration file or pass --define=" + key + "=VALUE");
+  return value;
+}
+
+int64_t ServiceApp::checkedInt(const std::string& key, int64_t def, int64_t min, int64_t max) const {
+  const std::string raw = config().getString(key, "");
+  if (raw.empty()) return def;
+  Poco::Int64 value = 0;
+  if (!Poco::NumberParser::tryParse64(raw, value))
+    throw ConfigError(key + " = \"" + raw + "\" is not an integer");
+  if (value < min || value > max)
+    throw ConfigError(key + " = " + raw + " is out of range [" + std::to_string(min) + ", " +
+                      std::to_string(max) + "]");
+  return value;
+}
+
+}  // namespace polyrun

@@ -1,0 +1,419 @@
+// The four runner plugins, loaded for real and run through the real process sandbox.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "polyrun/job_executor.h"
+#include "polyrun/plugin_loader.h"
+#include "polyrun/sandbox.h"
+#include "support/test_support.h"
+
+namespace polyrun {
+namespace {
+
+// Loads each plugin once for the whole binary; the runners keep their libraries loaded.
+const Runner& runnerFrom(const std::string& library) {
+  static std::map<std::string, std::shared_ptr<const Runner>> loaded;
+  auto& runner = loaded[library];
+  if (!runner) {
+    PluginLoadResult result =
+        loadPlugin(std::string(POLYRUN_PLUGIN_DIR) + "/polyrun_" + library + ".so", {});
+    if (result.runners.size() != 1)
+      throw std::runtime_error("cannot load " + library + ": " + result.error);
+    runner = result.runners.front().runner;
+  }
+  return *runner;
+}
+
+std::vector<SourceFile> oneFile(const std::string& name, const std::string& content) {
+  return {{name, content, Encoding::kUtf8}};
+}
+
+PrepareInput inputOf(const std::vector<SourceFile>& files) {
+  PrepareInput input;
+  for (const auto& f : files) input.files.push_back({f.name, f.content});
+  return input;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  JobResult run(const std::string& library, std::vector<SourceFile> files,
+                const std::string& stdin_data = "", std::vector<std::string> args = {}) {
+    Job job;
+    job.id = "test";
+    job.language = runnerFrom(library).info().language;
+    job.files = std::move(files);
+    job.stdin_data = stdin_data;
+    job.args = std::move(args);
+    return executeJob(runnerFrom(library), *sandbox_, job, options());
+  }
+
+  ExecutorOptions options() const { return {work_.path(), defaultLimits()}; }
+
+  test::TempDir work_;
+  std::unique_ptr<Sandbox> sandbox_ = makeProcessSandbox();
+};
+
+// The same programs in every language.
+struct Language {
+  std::string library;
+  std::string version_prefix;  // of the toolchain installed on the build machine (Debian 12)
+  std::string hello;           // prints "Hello, world!"
+  std::string echo;            // prints each argument on its own line, then copies stdin
+  std::string exit3;           // prints "before", exits with code 3
+  std::string broken;          // does not compile (Python: does not parse)
+};
+
+std::string printTo(const ::testing::TestParamInfo<Language>& info) { return info.param.library; }
+
+const Language kPython = {
+    "python",
+    "3.11",
+    "print('Hello, world!')\n",
+    "import sys\nfor a in sys.argv[1:]:\n    print(a)\nsys.stdout.write(sys.stdin.read())\n",
+    "print('before')\nraise SystemExit(3)\n",
+    "print('unclosed'\n",
+};
+
+const Language kC = {
+    "c",
+    "12",
+    "#include <stdio.h>\nint main(void) { puts(\"Hello, world!\"); return 0; }\n",
+    R"(#include <stdio.h>
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) puts(argv[i]);
+  int c;
+  while ((c = getchar()) != EOF) putchar(c);
+  return 0;
+}
+)",
+    "#include <stdio.h>\nint main(void) { puts(\"before\"); return 3; }\n",
+    "int main(void) { return undeclared_variable; }\n",
+};
+
+const Language kCpp = {
+    "cpp",
+    "12",
+    "#include <iostream>\nint main() { std::cout << \"Hello, world!\" << std::endl; }\n",
+    R"(#include <iostream>
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) std::cout << argv[i] << '\n';
+  std::cout << std::cin.rdbuf();
+}
+)",
+    "#include <cstdio>\nint main() { std::puts(\"before\"); return 3; }\n",
+    "int main() { undeclared_function(); }\n",
+};
+
+const Language kJava = {
+    "java",
+    "17",
+    R"(public class Main {
+  public static void main(String[] args) {
+    System.out.println("Hello, world!");
+  }
+}
+)",
+    R"(public class Echo {
+  public static void main(String[] args) throws Exception {
+    for (String a : args) System.out.println(a);
+    System.in.transferTo(System.out);
+    System.out.flush();
+  }
+}
+)",
+    R"(public class Main {
+  public static void main(String[] args) {
+    System.out.println("before");
+    System.exit(3);
+  }
+}
+)",
+    "public class Main { public static void main(String[] args) { int x = } }\n",
+};
+
+class LanguageTest : public RunnerTest, public ::testing::WithParamInterface<Language> {
+ protected:
+  const Runner& runner() const { return runnerFrom(GetParam().library); }
+};
+
+TEST_P(LanguageTest, HelloWorld) {
+  const JobResult r = run(GetParam().library, oneFile("", GetParam().hello));
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message;
+  ASSERT_TRUE(r.run);
+  EXPECT_EQ(r.run->stdout_data, "Hello, world!\n");
+  EXPECT_EQ(r.run->stderr_data, "");
+  EXPECT_EQ(r.run->exit_code, 0);
+  EXPECT_EQ(r.compile.has_value(), runner().info().compiled);
+}
+
+TEST_P(LanguageTest, PassesArgumentsAndStdin) {
+  const std::string input = "first line\nsecond \xe2\x80\x94 line\n";
+  const JobResult r =
+      run(GetParam().library, oneFile("", GetParam().echo), input, {"one", "two words", "--flag"});
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message;
+  EXPECT_EQ(r.run->stdout_data, "one\ntwo words\n--flag\n" + input);
+}
+
+TEST_P(LanguageTest, NonZeroExitIsARuntimeErrorWithItsCode) {
+  const JobResult r = run(GetParam().library, oneFile("", GetParam().exit3));
+  EXPECT_EQ(r.verdict, Verdict::kRuntimeError);
+  ASSERT_TRUE(r.run);
+  EXPECT_EQ(r.run->verdict, Verdict::kRuntimeError);
+  EXPECT_EQ(r.run->exit_code, 3);
+  EXPECT_EQ(r.run->stdout_data, "before\n");
+}
+
+TEST_P(LanguageTest, BrokenSourceFailsWithTheToolsMessage) {
+  const JobResult r = run(GetParam().library, oneFile("", GetParam().broken));
+  if (runner().info().compiled) {
+    EXPECT_EQ(r.verdict, Verdict::kCompileError);
+    ASSERT_TRUE(r.compile);
+    EXPECT_EQ(r.compile->verdict, Verdict::kCompileError);
+    EXPECT_NE(r.compile->exit_code, 0);
+    EXPECT_NE(r.compile->stderr_data, "");
+    EXPECT_FALSE(r.run);
+  } else {
+    EXPECT_EQ(r.verdict, Verdict::kRuntimeError);
+    EXPECT_FALSE(r.compile);
+    ASSERT_TRUE(r.run);
+    EXPECT_EQ(r.run->exit_code, 1);
+    EXPECT_TRUE(contains(r.run->stderr_data, "SyntaxError")) << r.run->stderr_data;
+  }
+}
+
+TEST_P(LanguageTest, SelfTestPasses) {
+  std::string why;
+  EXPECT_TRUE(runSelfTest(runner(), *sandbox_, options(), &why)) << why;
+}
+
+TEST_P(LanguageTest, DetectsTheInstalledVersion) {
+  std::string error;
+  const std::string version = detectVersion(runner(), *sandbox_, options(), &error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(version.rfind(GetParam().version_prefix, 0), 0u) << version;
+}
+
+TEST_F(RunnerTest, ParseVersionReadsEachToolsOutput) {
+  EXPECT_EQ(runnerFrom("python").parseVersion("Python 3.11.2\n"), "3.11.2");
+  EXPECT_EQ(runnerFrom("python").parseVersion("Python 3.13.0rc1\n"), "3.13.0");
+  EXPECT_EQ(runnerFrom("c").parseVersion("12.2.0\n"), "12.2.0");
+  EXPECT_EQ(runnerFrom("cpp").parseVersion("12\n"), "12");
+  EXPECT_EQ(runnerFrom("java").parseVersion("javac 17.0.15\n"), "17.0.15");
+  EXPECT_EQ(runnerFrom("java").parseVersion("Picked up JAVA_TOOL_OPTIONS: -Xmx1g\njavac 17.0.15\n"),
+            "17.0.15");
+}
+
+TEST_P(LanguageTest, ParseVersionReturnsEmptyOnGarbage) {
+  for (const std::string& garbage :
+       std::vector<std::string>{"", "garbage", "\n\n", "Python", "Python x.y", "javac ",
+                                "error: invalid flag -x", ".5", std::string("\0\xff\x01", 3)}) {
+    EXPECT_EQ(runner().parseVersion(garbage), "") << garbage;
+  }
+}
+
+// Every runner lays out only relative paths and starts only absolute tools or ./main.
+TEST_P(LanguageTest, PrepareKeepsEverythingInsideTheWorkDirectory) {
+  PrepareInput input = inputOf(oneFile("", GetParam().hello));
+  input.args = {"x", "y z"};
+  const Prepared p = runner().prepare(input);
+  ASSERT_EQ(p.error, "");
+  ASSERT_EQ(p.files.size(), 1u);
+  EXPECT_NE(p.files.front().path.front(), '/');
+  EXPECT_FALSE(contains(p.files.front().path, ".."));
+  ASSERT_GE(p.run.argv.size(), 3u);
+  EXPECT_TRUE(p.run.argv.front().front() == '/' || p.run.argv.front() == "./main")
+      << p.run.argv.front();
+  EXPECT_EQ(std::vector<std::string>(p.run.argv.end() - 2, p.run.argv.end()),
+            (std::vector<std::string>{"x", "y z"}));
+  if (p.compile) {
+    EXPECT_EQ(p.compile->argv.front().front(), '/');
+  }
+}
+
+TEST_P(LanguageTest, PrepareRefusesBadFileNames) {
+  const std::string ext = runner().info().extensions.front();
+  for (const std::string& bad :
+       std::vector<std::string>{"../evil" + ext, "/etc/passwd", "dir/../../evil" + ext, "a//b",
+                                "./x" + ext, "-rf", std::string("nul\0byte", 8), "x/"}) {
+    SCOPED_TRACE(bad);
+    std::vector<SourceFile> extra = oneFile("", GetParam().hello);
+    extra.push_back({bad, "data", Encoding::kUtf8});
+    EXPECT_NE(runner().prepare(inputOf(extra)).error, "");
+    EXPECT_NE(runner().prepare(inputOf(oneFile(bad, GetParam().hello))).error, "");
+  }
+  std::vector<SourceFile> twice = oneFile("", GetParam().hello);
+  twice.push_back({"data.txt", "a", Encoding::kUtf8});
+  twice.push_back({"data.txt", "b", Encoding::kUtf8});
+  EXPECT_TRUE(contains(runner().prepare(inputOf(twice)).error, "two files are named"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Runners, LanguageTest, ::testing::Values(kPython, kC, kCpp, kJava),
+                         printTo);
+
+TEST_F(RunnerTest, PythonRefusesAPathOutOfTheWorkDirectory) {
+  const JobResult r = run("python", oneFile("../evil.py", "print('escaped')\n"));
+  EXPECT_EQ(r.verdict, Verdict::kCompileError);
+  EXPECT_TRUE(contains(r.message, "../evil.py")) << r.message;
+  EXPECT_FALSE(r.run);
+}
+
+TEST_F(RunnerTest, PythonImportsAModuleSentAlongside) {
+  std::vector<SourceFile> files = oneFile("", "import helper\nprint(helper.twice(21))\n");
+  files.push_back({"helper.py", "def twice(x):\n    return 2 * x\n", Encoding::kUtf8});
+  const JobResult r = run("python", files);
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << r.run->stderr_data;
+  EXPECT_EQ(r.run->stdout_data, "42\n");
+}
+
+TEST_F(RunnerTest, PythonRunsTheMainFileUnderItsOwnName) {
+  const Prepared p = runnerFrom("python").prepare(inputOf(oneFile("solve.py", "print(1)\n")));
+  ASSERT_EQ(p.error, "");
+  EXPECT_EQ(p.files.front().path, "solve.py");
+  EXPECT_FALSE(p.compile);
+  EXPECT_EQ(p.run.argv, (std::vector<std::string>{
+                            runnerFrom("python").versionCommand().argv.front(), "-B", "solve.py"}));
+}
+
+TEST_F(RunnerTest, UnnamedFilesBesideTheMainOneGetPistonsNames) {
+  std::vector<SourceFile> files = oneFile("", "print(1)\n");
+  files.push_back({"", "data", Encoding::kUtf8});
+  const Prepared p = runnerFrom("python").prepare(inputOf(files));
+  ASSERT_EQ(p.error, "");
+  ASSERT_EQ(p.files.size(), 2u);
+  EXPECT_EQ(p.files[0].path, "main.py");
+  EXPECT_EQ(p.files[1].path, "file1.code");
+  EXPECT_EQ(p.files[1].content, "data");
+}
+
+TEST_F(RunnerTest, CCompilesWithTheDefaultFlags) {
+  const Runner& c = runnerFrom("c");
+  const Prepared p = c.prepare(inputOf(oneFile("", kC.hello)));
+  ASSERT_EQ(p.error, "");
+  ASSERT_TRUE(p.compile);
+  EXPECT_EQ(p.compile->argv,
+            (std::vector<std::string>{c.versionCommand().argv.front(), "-std=c17", "-O2", "-pipe",
+                                      "-o", "main", "main.c", "-lm"}));
+  EXPECT_EQ(p.run.argv, std::vector<std::string>{"./main"});
+}
+
+TEST_F(RunnerTest, CLinksLibmAndCompilesEverySource) {
+  std::vector<SourceFile> files = oneFile("", R"(#include <math.h>
+#include <stdio.h>
+#include "util.h"
+int main(void) {
+  double x;
+  if (scanf("%lf", &x) != 1) return 1;
+  printf("%.1f %d\n", sqrt(x), twice(21));
+  return 0;
+}
+)");
+  files.push_back({"util.h", "int twice(int x);\n", Encoding::kUtf8});
+  files.push_back(
+      {"util.c", "#include \"util.h\"\nint twice(int x) { return 2 * x; }\n", Encoding::kUtf8});
+  const JobResult r = run("c", files, "16\n");
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.compile ? r.compile->stderr_data : "");
+  EXPECT_EQ(r.run->stdout_data, "4.0 42\n");
+}
+
+TEST_F(RunnerTest, CppCompilesTheMainFileWhateverItsNameAndOnlySourcesBesideIt) {
+  std::vector<SourceFile> files = oneFile("file0.code",
+                                          "#include <iostream>\n#include \"lib.hpp\"\n"
+                                          "int main() { std::cout << answer() << '\\n'; }\n");
+  files.push_back({"lib.hpp", "int answer();\n", Encoding::kUtf8});
+  files.push_back(
+      {"lib.cc", "#include \"lib.hpp\"\nint answer() { return 42; }\n", Encoding::kUtf8});
+  const Prepared p = runnerFrom("cpp").prepare(inputOf(files));
+  ASSERT_EQ(p.error, "");
+  EXPECT_EQ(std::count(p.compile->argv.begin(), p.compile->argv.end(), "lib.hpp"), 0);
+  const JobResult r = run("cpp", files);
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.compile ? r.compile->stderr_data : "");
+  EXPECT_EQ(r.run->stdout_data, "42\n");
+}
+
+TEST_F(RunnerTest, GccRefusesAFileNamedLikeTheProgram) {
+  std::vector<SourceFile> files = oneFile("", kC.hello);
+  files.push_back({"main", "data", Encoding::kUtf8});
+  EXPECT_TRUE(contains(runnerFrom("c").prepare(inputOf(files)).error, "\"main\""));
+}
+
+// One JVM run for three things: the file is renamed after its public class, the class is found
+// in its package, and a second source file is compiled beside it.
+TEST_F(RunnerTest, JavaRunsAPublicClassInAPackageWhateverTheFileIsCalled) {
+  std::vector<SourceFile> files = oneFile("main.java", R"(package app.demo;
+
+import java.util.Scanner;
+
+public class Solution {
+  public static void main(String[] args) {
+    String name = new Scanner(System.in).nextLine();
+    System.out.println(Solution.class.getName() + ": " + Helper.greet(name) + args[0]);
+  }
+}
+)");
+  files.push_back({"Helper.java",
+                   "package app.demo;\nclass Helper { static String greet(String n) { return \"hi "
+                   "\" + n; } }\n",
+                   Encoding::kUtf8});
+  const JobResult r = run("java", files, "ada\n", {"!"});
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.compile ? r.compile->stderr_data : "");
+  EXPECT_EQ(r.run->stdout_data, "app.demo.Solution: hi ada!\n");
+}
+
+// Which file name and which class: decided from the source alone, without running javac.
+TEST_F(RunnerTest, JavaFindsTheClassToNameAndRun) {
+  struct Case {
+    std::string source;
+    std::string file;       // expected main file name; empty when an error is expected
+    std::string run_class;  // expected class given to java
+  };
+  const std::vector<Case> cases = {
+      {"public class Solution { public static void main(String[] a) {} }", "Solution.java",
+       "Solution"},
+      {"// public class Commented {}\n/* public class Block {} */\n"
+       "class Real { static public void main(String... a) { String s = \"public class Str {\"; "
+       "char c = '{'; } }",
+       "Real.java", "Real"},
+      {"class Helper { void main() {} }\nclass App { public static void main(String[] a) {} }",
+       "App.java", "App"},
+      {"public final class Api { }\nclass Runner { public static void main(String[] a) {} }",
+       "Api.java", "Runner"},
+      {"@SuppressWarnings(\"x\")\npublic class Text { String t = \"\"\"\n  } class Fake {\n  "
+       "\"\"\";\n"
+       "  public static void main(String[] a) {} }",
+       "Text.java", "Text"},
+      {"package a.b;\nimport java.util.*;\npublic record Point(int x) { "
+       "public static void main(String[] a) {} }",
+       "Point.java", "a.b.Point"},
+      {"public class Main { static class Inner { public static void main(String[] a) {} } }",
+       "Main.java", "Main"},
+      {"class NoMain { void run() {} }", "", ""},
+      {"int x = 3;", "", ""},
+      {"", "", ""},
+  };
+  const Runner& java = runnerFrom("java");
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.source);
+    const Prepared p = java.prepare(inputOf(oneFile("", c.source)));
+    if (c.file.empty()) {
+      EXPECT_NE(p.error, "");
+      continue;
+    }
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.files.front().path, c.file);
+    ASSERT_GE(p.run.argv.size(), 3u);
+    EXPECT_EQ(p.run.argv.back(), c.run_class);
+    EXPECT_EQ(p.compile->argv.back(), c.file);
+  }
+}
+
+}  // namespace
+}  // namespace polyrun
