@@ -323,6 +323,22 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Outbox
 
 void Scheduler::pumpLocked(Outbox& out) {
   if (shut_down_) return;
+  // Jobs accepted while no slave was connected are queued under the name the client used; once
+  // a slave knows that name (perhaps as an alias) they join the canonical language's queue.
+  const auto languages = allLanguagesLocked();
+  for (auto it = queues_.begin(); it != queues_.end();) {
+    auto canonical = resolveLanguage(languages, it->first);
+    if (!canonical || *canonical == it->first) {
+      ++it;
+      continue;
+    }
+    auto& target = queues_[*canonical];
+    for (const auto& job_id : it->second) {
+      jobs_[job_id].language = *canonical;
+      target.push_back(job_id);
+    }
+    it = queues_.erase(it);
+  }
   std::vector<SlaveSnapshot> snapshots = snapshotsLocked();
   for (auto& [language, queue] : queues_) {
     while (!queue.empty()) {

@@ -29,15 +29,11 @@ class SlaveApp final : public ServiceApp {
   PluginSettings pluginSettings(const std::string& plugin_name) const;
 };
 
-// Next to the binary in the build tree (build/bin -> build/plugins), lib/polyrun/plugins once
-// installed (bin -> lib/polyrun/plugins).
+// bin/../lib/polyrun/plugins: the same place in the build tree and once installed.
 std::string SlaveApp::defaultPluginDir() const {
-  const fs::path bin = fs::path(config().getString("application.dir", ".")).lexically_normal();
-  for (const fs::path& candidate : {bin / ".." / "plugins", bin / ".." / "lib" / "polyrun" / "plugins"}) {
-    std::error_code ec;
-    if (fs::is_directory(candidate, ec)) return fs::weakly_canonical(candidate).string();
-  }
-  return (bin / ".." / "lib" / "polyrun" / "plugins").lexically_normal().string();
+  const fs::path bin = fs::path(config().getString("application.dir", "."));
+  std::error_code ec;
+  return fs::weakly_canonical(bin / ".." / "lib" / "polyrun" / "plugins", ec).string();
 }
 
 PluginSettings SlaveApp::pluginSettings(const std::string& plugin_name) const {

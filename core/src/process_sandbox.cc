@@ -129,6 +129,13 @@ ProcessResult ProcessSandbox::run(const ProcessSpec& spec) {
   err_w.reset();
   fail_w.reset();
   Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (pidfd.fd < 0) {
+    // Without a pidfd the exit could not be waited on together with the pipes (Linux >= 5.3).
+    result.error = errnoText("pidfd_open (polyrun needs Linux 5.3 or newer)");
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return result;
+  }
 
   // The fail pipe closes on a successful exec (O_CLOEXEC) or carries the failing step and errno.
   int failure[2] = {0, 0};

@@ -8,6 +8,7 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
+#include <csignal>
 #include <iostream>
 
 namespace polyrun {
@@ -57,6 +58,8 @@ void ServiceApp::handleOption(const std::string& name, const std::string& value)
 }
 
 void ServiceApp::initialize(Poco::Util::Application& self) {
+  // A peer that vanishes mid-write must cost a failed send, never the process.
+  ::signal(SIGPIPE, SIG_IGN);
   // The file's logging.* keys must be loaded before ServerApplication::initialize applies them.
   if (!config_file_.empty()) {
     try {

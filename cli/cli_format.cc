@@ -1,0 +1,177 @@
+#include "cli_format.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+namespace polyrun::cli {
+namespace {
+
+using nlohmann::json;
+
+size_t displayWidth(const std::string& s) {
+  // Continuation bytes (10xxxxxx) do not start a character.
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// A JSON scalar as a table cell; "-" for what is missing.
+std::string cell(const json& j) {
+  if (j.is_string()) return j.get<std::string>().empty() ? "-" : j.get<std::string>();
+  if (j.is_number_integer()) return std::to_string(j.get<int64_t>());
+  if (j.is_number_float()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", j.get<double>());
+    return buf;
+  }
+  if (j.is_boolean()) return j.get<bool>() ? "yes" : "no";
+  return "-";
+}
+
+const json& field(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it != j.end() ? *it : kNull;
+}
+
+std::string joinStrings(const json& array, const char* separator) {
+  if (!array.is_array() || array.empty()) return "-";
+  std::string out;
+  for (const auto& item : array) {
+    if (!item.is_string()) continue;
+    if (!out.empty()) out += separator;
+    out += item.get<std::string>();
+  }
+  return out.empty() ? "-" : out;
+}
+
+// "python 0, c 1" from {"python": 0, "c": 1}; nested objects are skipped.
+std::string keyValues(const json& object) {
+  std::string out;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_object() || value.is_array()) continue;
+    if (!out.empty()) out += ", ";
+    out += key + " " + cell(value);
+  }
+  return out;
+}
+
+// The language names a slave offers, each once ("c, c++, java, python").
+std::string slaveLanguages(const json& languages) {
+  if (!languages.is_array()) return "-";
+  std::set<std::string> names;
+  for (const auto& l : languages) {
+    if (l.is_string())
+      names.insert(l.get<std::string>());
+    else if (l.is_object() && field(l, "language").is_string())
+      names.insert(field(l, "language").get<std::string>());
+  }
+  if (names.empty()) return "-";
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+}  // namespace
+
+std::string formatTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], displayWidth(row[c]));
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(widths[c] - displayWidth(row[c]) + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string formatDuration(int64_t ms) {
+  if (ms < 0) return "-";
+  char buf[48];
+  if (ms < 1000) {
+    std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
+  } else if (ms < 60'000) {
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);
+  } else if (ms < 3'600'000) {
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(ms / 60'000),
+                  static_cast<long long>(ms / 1000 % 60));
+  } else if (ms < 86'400'000) {
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(ms / 3'600'000),
+                  static_cast<long long>(ms / 60'000 % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lldd%02lldh", static_cast<long long>(ms / 86'400'000),
+                  static_cast<long long>(ms / 3'600'000 % 24));
+  }
+  return buf;
+}
+
+std::string formatRuntimes(const json& runtimes) {
+  if (!runtimes.is_array() || runtimes.empty())
+    return "No languages available: no slave offers one right now. Start polyrun-slave "
+           "(pointed at this master) and check again.\n";
+  std::vector<const json*> sorted;
+  for (const auto& r : runtimes)
+    if (r.is_object()) sorted.push_back(&r);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const json* a, const json* b) {
+    return cell(field(*a, "language")) < cell(field(*b, "language"));
+  });
+  std::vector<std::vector<std::string>> rows = {
+      {"LANGUAGE", "VERSION", "ALIASES", "EXTENSIONS", "SLAVES"}};
+  for (const json* r : sorted) {
+    rows.push_back({cell(field(*r, "language")), cell(field(*r, "version")),
+                    joinStrings(field(*r, "aliases"), ","),
+                    joinStrings(field(*r, "extensions"), ","), cell(field(*r, "slaves"))});
+  }
+  return formatTable(rows);
+}
+
+std::string formatClusterStatus(const json& cluster) {
+  std::string out;
+  const json& slaves = field(cluster, "slaves");
+  if (!slaves.is_array() || slaves.empty()) {
+    out +=
+        "No slaves connected: start polyrun-slave with slave.master.host and "
+        "slave.master.port pointing at this master.\n";
+  } else {
+    std::vector<std::vector<std::string>> rows = {
+        {"NAME", "ADDRESS", "STATE", "RUNNING/CAPACITY", "LOAD", "LANGUAGES", "LAST-HEARTBEAT"}};
+    for (const auto& s : slaves) {
+      const json& heartbeat = field(s, "last_heartbeat_ms");
+      rows.push_back(
+          {cell(field(s, "name")), cell(field(s, "address")), cell(field(s, "state")),
+           cell(field(s, "running")) + "/" + cell(field(s, "capacity")),
+           cell(field(field(s, "load"), "load_avg")), slaveLanguages(field(s, "languages")),
+           heartbeat.is_number() ? formatDuration(heartbeat.get<int64_t>()) + " ago" : "-"});
+    }
+    out += formatTable(rows);
+  }
+  out += "\n";
+
+  const json& queues = field(cluster, "queues");
+  const std::string queue_text = queues.is_object() ? keyValues(queues) : std::string();
+  out += "Queued jobs: " + (queue_text.empty() ? std::string("none") : queue_text) + "\n";
+
+  const json& counters = field(cluster, "counters");
+  if (counters.is_object()) {
+    const std::string totals = keyValues(counters);
+    if (!totals.empty()) out += "Jobs: " + totals + "\n";
+    for (const auto& [key, value] : counters.items()) {
+      if (!value.is_object() || value.empty()) continue;
+      out += (key == "by_verdict" ? std::string("Verdicts") : key) + ": " + keyValues(value) + "\n";
+    }
+  }
+  const json& uptime = field(cluster, "uptime_ms");
+  if (uptime.is_number()) out += "Master uptime: " + formatDuration(uptime.get<int64_t>()) + "\n";
+  return out;
+}
+
+}  // namespace polyrun::cli

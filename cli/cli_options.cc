@@ -1,0 +1,296 @@
+#include "cli_options.h"
+
+#include <charconv>
+
+#include "cli_util.h"
+
+namespace polyrun::cli {
+namespace {
+
+const char* commandName(Command c) {
+  switch (c) {
+    case Command::kRun:
+      return "run";
+    case Command::kRuntimes:
+      return "runtimes";
+    case Command::kStatus:
+      return "status";
+    default:
+      return "";
+  }
+}
+
+// Upper bounds only guard the arithmetic (MB -> bytes); the master enforces the real maxima.
+constexpr int64_t kMaxNumber = int64_t{1} << 40;
+
+bool parsePositive(const std::string& option, const std::string& value, const char* unit,
+                   int64_t* out, std::string* error) {
+  int64_t n = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, n);
+  if (value.empty() || ec != std::errc() || ptr != end || n <= 0 || n > kMaxNumber) {
+    *error = "--" + option + " needs a positive whole number of " + unit + ", not \"" + value +
+             "\" (e.g. --" + option + " " + (std::string(unit) == "MB" ? "256" : "2000") + ")";
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+}  // namespace
+
+bool parseCommandLine(const std::vector<std::string>& argv, Options* options, std::string* error) {
+  Options o;
+  std::string run_only;  // the first run-only option seen, checked once the command is known
+  bool help_command = false;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    if (arg == "--") {
+      if (o.command != Command::kRun) {
+        *error =
+            "\"--\" starts the program's arguments and only works with polyrun run "
+            "(polyrun run FILE -- ARGS...)";
+        return false;
+      }
+      o.args.assign(argv.begin() + static_cast<std::ptrdiff_t>(i) + 1, argv.end());
+      break;
+    }
+    if (arg == "-h" || arg == "--help") {
+      Options help;
+      help.command = Command::kHelp;
+      help.help_topic = commandName(o.command);  // "" unless run/runtimes/status came first
+      *options = help;
+      return true;
+    }
+    if (arg.size() > 2 && arg.compare(0, 2, "--") == 0) {
+      std::string name = arg.substr(2);
+      std::optional<std::string> value;
+      if (const size_t eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name.resize(eq);
+      }
+      const bool is_run = o.command == Command::kRun;
+      if (name == "version" && !is_run && !value) {
+        o.command = Command::kVersion;
+        *options = o;
+        return true;
+      }
+      if (name == "json") {
+        if (value) {
+          *error = "--json takes no value";
+          return false;
+        }
+        o.json = true;
+        continue;
+      }
+      const bool known = name == "master" || name == "lang" || name == "version" ||
+                         name == "stdin" || name == "time-limit" || name == "memory-limit" ||
+                         name == "wait";
+      if (!known) {
+        *error = "unknown option --" + name + "; see polyrun --help";
+        return false;
+      }
+      if (!value) {
+        if (i + 1 >= argv.size()) {
+          *error = "--" + name + " needs a value; see polyrun help run";
+          return false;
+        }
+        value = argv[++i];
+      }
+      if (name != "master" && run_only.empty()) run_only = "--" + name;
+      if (name == "master") {
+        o.master = *value;
+      } else if (name == "lang") {
+        if (value->empty()) {
+          *error = "--lang needs a language name, e.g. --lang python (see polyrun runtimes)";
+          return false;
+        }
+        o.language = *value;
+      } else if (name == "version") {
+        o.version = *value;
+      } else if (name == "stdin") {
+        if (value->empty()) {
+          *error = "--stdin needs a file name, or - to pass on this terminal's input";
+          return false;
+        }
+        o.stdin_path = *value;
+      } else if (name == "time-limit") {
+        if (!parsePositive(name, *value, "milliseconds", &o.time_limit_ms, error)) return false;
+      } else if (name == "memory-limit") {
+        if (!parsePositive(name, *value, "MB", &o.memory_limit_mb, error)) return false;
+      } else if (name == "wait") {
+        // 0 is allowed here: it means "no limit".
+        if (*value == "0") {
+          o.wait_ms = 0;
+        } else if (!parsePositive(name, *value, "milliseconds", &o.wait_ms, error)) {
+          return false;
+        }
+      }
+      continue;
+    }
+    if (arg.size() > 1 && arg[0] == '-') {
+      *error = "unknown option " + arg + "; options are spelled --name (see polyrun --help)";
+      return false;
+    }
+    // A positional argument.
+    if (help_command) {
+      if (!o.help_topic.empty()) {
+        *error = "polyrun help takes one topic: run, runtimes or status";
+        return false;
+      }
+      if (arg != "run" && arg != "runtimes" && arg != "status") {
+        *error = "no help on \"" + arg + "\": topics are run, runtimes and status";
+        return false;
+      }
+      o.help_topic = arg;
+      continue;
+    }
+    switch (o.command) {
+      case Command::kNone:
+        if (arg == "run") {
+          o.command = Command::kRun;
+        } else if (arg == "runtimes") {
+          o.command = Command::kRuntimes;
+        } else if (arg == "status") {
+          o.command = Command::kStatus;
+        } else if (arg == "help") {
+          o.command = Command::kHelp;
+          help_command = true;
+        } else if (arg == "version") {
+          o.command = Command::kVersion;
+        } else {
+          *error = "unknown command \"" + arg +
+                   "\": the commands are run, runtimes, status and help (see polyrun --help)";
+          return false;
+        }
+        break;
+      case Command::kRun:
+        o.files.push_back(arg);
+        break;
+      default:
+        *error = std::string("polyrun ") + commandName(o.command) + " takes no arguments, got \"" +
+                 arg + "\"";
+        return false;
+    }
+  }
+
+  if (o.command == Command::kNone) {
+    *error =
+        "no command given: try polyrun run FILE, polyrun runtimes or polyrun status "
+        "(polyrun --help lists everything)";
+    return false;
+  }
+  if (o.command == Command::kRun && o.files.empty()) {
+    *error = "polyrun run needs a FILE to run, e.g. polyrun run hello.py";
+    return false;
+  }
+  if (o.command != Command::kRun && o.command != Command::kHelp && o.command != Command::kVersion &&
+      !run_only.empty()) {
+    *error = run_only + " is an option of polyrun run only; see polyrun help run";
+    return false;
+  }
+  *options = std::move(o);
+  return true;
+}
+
+std::string helpText(std::string_view topic) {
+  static const char* const kExitCodes =
+      "Exit codes:\n"
+      "  0      the program ran and exited with 0 (verdict OK)\n"
+      "  N      RUNTIME_ERROR: the program's own exit code N\n"
+      "  128+S  SIGNALED: the program was killed by signal S (139 for SIGSEGV)\n"
+      "  124    TIME_LIMIT\n"
+      "  1      COMPILE_ERROR, MEMORY_LIMIT or OUTPUT_LIMIT\n"
+      "  64     usage error (bad command line, unknown file extension)\n"
+      "  65     the master refused the job (unknown language, limits over the maximum, ...)\n"
+      "  66     an input file or --stdin file cannot be read\n"
+      "  69     the master cannot be reached, the connection was lost or no answer came in time\n"
+      "  70     INTERNAL_ERROR: polyrun itself failed (not the program)\n";
+  static const char* const kMaster =
+      "  --master HOST:PORT   the master's client port; default $POLYRUN_MASTER, else "
+      "127.0.0.1:7400\n"
+      "  --json               print JSON instead of text\n";
+
+  if (topic == "run") {
+    return std::string(
+               "Usage: polyrun run FILE [FILE...] [options] [-- ARGS...]\n"
+               "\n"
+               "Runs FILE on the cluster. FILE is the main file; further files are sent along\n"
+               "(e.g. headers or modules). ARGS after -- become the program's arguments.\n"
+               "The program's stdout goes to stdout and its stderr to stderr; if compilation\n"
+               "fails the compiler's output goes to stderr. A verdict other than OK adds one\n"
+               "line \"polyrun: VERDICT: message\" on stderr.\n"
+               "\n"
+               "Options:\n"
+               "  --lang L             language or alias (python, c, c++, java, py, cpp, ...);\n"
+               "                       default: from FILE's extension (see polyrun runtimes)\n"
+               "  --version V          language version: exact or a prefix (3, 3.11); default any\n"
+               "  --stdin FILE|-       the program's stdin: a file, or - for this process's "
+               "stdin;\n"
+               "                       default: empty\n"
+               "  --time-limit MS      run-stage wall and CPU time limit in milliseconds\n"
+               "  --memory-limit MB    run-stage memory limit in MiB\n"
+               "  --wait MS            give up waiting for the result after MS (default 600000;\n"
+               "                       0 waits forever)\n") +
+           kMaster +
+           "                       (--json prints the whole result object; same exit code)\n"
+           "\n" +
+           kExitCodes +
+           "\n"
+           "Examples:\n"
+           "  polyrun run hello.py\n"
+           "  polyrun run sum.c --stdin numbers.txt\n"
+           "  echo 'a b' | polyrun run echo.py --stdin -\n"
+           "  polyrun run args.py -- one two three\n"
+           "  polyrun run main.cpp util.h --time-limit 2000 --json\n";
+  }
+  if (topic == "runtimes") {
+    return std::string(
+               "Usage: polyrun runtimes [--master HOST:PORT] [--json]\n"
+               "\n"
+               "Lists the languages the cluster offers now: LANGUAGE VERSION ALIASES EXTENSIONS\n"
+               "SLAVES (how many slaves offer it). --json prints the master's list as JSON.\n"
+               "\n"
+               "Options:\n") +
+           kMaster;
+  }
+  if (topic == "status") {
+    return std::string(
+               "Usage: polyrun status [--master HOST:PORT] [--json]\n"
+               "\n"
+               "Shows the cluster: one line per slave (NAME ADDRESS STATE RUNNING/CAPACITY LOAD\n"
+               "LANGUAGES LAST-HEARTBEAT), then queued jobs per language, job counters and the\n"
+               "master's uptime. --json prints the master's snapshot as JSON.\n"
+               "\n"
+               "Options:\n") +
+           kMaster;
+  }
+  return std::string(
+             "polyrun - run code on a polyrun cluster\n"
+             "\n"
+             "Usage:\n"
+             "  polyrun run FILE [FILE...] [--lang L] [--version V] [--stdin FILE|-]\n"
+             "              [--time-limit MS] [--memory-limit MB] [--wait MS]\n"
+             "              [--master HOST:PORT] [--json] [-- ARGS...]\n"
+             "  polyrun runtimes [--master HOST:PORT] [--json]\n"
+             "  polyrun status   [--master HOST:PORT] [--json]\n"
+             "  polyrun help [run|runtimes|status]\n"
+             "  polyrun --version\n"
+             "\n"
+             "Commands:\n"
+             "  run        run a program and pass on its output and exit code\n"
+             "  runtimes   list the languages and versions the cluster offers\n"
+             "  status     show slaves, load, queues and counters\n"
+             "\n"
+             "Environment:\n"
+             "  ") +
+         kMasterEnvVar +
+         "     HOST:PORT of the master's client port when --master is not given\n"
+         "                     (default 127.0.0.1:7400)\n"
+         "\n" +
+         kExitCodes +
+         "\n"
+         "polyrun help run shows every option of run.\n";
+}
+
+}  // namespace polyrun::cli

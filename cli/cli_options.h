@@ -1,0 +1,45 @@
+// The `polyrun` command line: what the user asked for, parsed without side effects, and the help
+// texts that describe it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace polyrun::cli {
+
+/// How long `polyrun run` waits for a result unless --wait says otherwise: long enough for a
+/// queue plus the maximum compile and run limits, short enough that a stuck master is noticed.
+inline constexpr int64_t kDefaultWaitMs = 10 * 60 * 1000;
+
+enum class Command { kNone, kHelp, kVersion, kRun, kRuntimes, kStatus };
+
+struct Options {
+  Command command = Command::kNone;
+  std::string help_topic;  // kHelp: "" for the overview, else "run", "runtimes" or "status"
+
+  std::optional<std::string> master;  // --master HOST:PORT
+  bool json = false;                  // --json
+
+  // `run` only.
+  std::vector<std::string> files;         // files[0] is the main file
+  std::string language;                   // --lang; empty: from the main file's extension
+  std::string version;                    // --version; empty: any
+  std::optional<std::string> stdin_path;  // --stdin; "-" is the CLI's own stdin
+  int64_t time_limit_ms = 0;              // --time-limit; 0: the master's default
+  int64_t memory_limit_mb = 0;            // --memory-limit; 0: the master's default
+  int64_t wait_ms = kDefaultWaitMs;       // --wait; 0: no limit
+  std::vector<std::string> args;          // after "--"
+};
+
+/// Parses argv without the program name. Options may come before or after the command and take
+/// their value as "--opt VALUE" or "--opt=VALUE". --help anywhere asks for help on the command
+/// given so far. On a usage error returns false and stores a message that says what to do.
+bool parseCommandLine(const std::vector<std::string>& argv, Options* options, std::string* error);
+
+/// The help text for a topic: "" (overview), "run", "runtimes" or "status".
+std::string helpText(std::string_view topic);
+
+}  // namespace polyrun::cli

@@ -1,0 +1,343 @@
+#include "commands.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "cli_format.h"
+#include "cli_util.h"
+#include "master_client.h"
+#include "polyrun/base64.h"
+#include "polyrun/job.h"
+#include "progress_line.h"
+
+namespace polyrun::cli {
+namespace {
+
+using nlohmann::json;
+
+// runtimes and cluster are answered from the master's memory: a few seconds is plenty.
+constexpr int kQueryTimeoutMs = 10'000;
+constexpr int kConnectTimeoutMs = 5'000;
+constexpr int64_t kBytesPerMb = int64_t{1} << 20;
+
+void printError(const std::string& message) {
+  std::fprintf(stderr, "polyrun: %s\n", message.c_str());
+  std::fflush(stderr);
+}
+
+void writeBytes(std::FILE* stream, const std::string& bytes) {
+  if (!bytes.empty()) std::fwrite(bytes.data(), 1, bytes.size(), stream);
+  std::fflush(stream);
+}
+
+std::string pretty(const json& j) {
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string stringField(const json& j, const char* key) {
+  auto it = j.is_object() ? j.find(key) : j.end();
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool hasType(const json& j, const char* type) { return stringField(j, "type") == type; }
+
+// Reads a whole file as bytes. Uses stdio so that errno names the reason.
+bool readFile(const std::string& path, std::string* out, std::string* error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    *error = "cannot read \"" + path + "\": it is a directory; pass a source file";
+    return false;
+  }
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    *error = "cannot read \"" + path + "\": " + std::strerror(errno) +
+             "; check the path and its permissions";
+    return false;
+  }
+  std::string data;
+  char buffer[65536];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) data.append(buffer, n);
+  const bool failed = std::ferror(f);
+  const int saved_errno = errno;
+  std::fclose(f);
+  if (failed) {
+    *error = "cannot read \"" + path + "\": " + std::strerror(saved_errno);
+    return false;
+  }
+  *out = std::move(data);
+  return true;
+}
+
+bool readStdin(std::string* out, std::string* error) {
+  std::string data;
+  char buffer[65536];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, stdin)) > 0) data.append(buffer, n);
+  if (std::ferror(stdin)) {
+    *error = std::string("cannot read standard input: ") + std::strerror(errno);
+    return false;
+  }
+  *out = std::move(data);
+  return true;
+}
+
+// Resolves and connects; on failure prints why and returns the exit code in *exit_code.
+std::unique_ptr<MasterClient> connectToMaster(const Options& options, ProgressLine* progress,
+                                              int* exit_code) {
+  const MasterAddress address = resolveMasterAddress(options.master, std::getenv(kMasterEnvVar));
+  std::string host;
+  uint16_t port = 0;
+  std::string error;
+  if (!parseHostPort(address.text, &host, &port, &error)) {
+    progress->clear();
+    printError(error + (address.source == kMasterEnvVar
+                            ? std::string(" (from the environment variable ") + kMasterEnvVar + ")"
+                            : std::string()));
+    *exit_code = kExitUsage;
+    return nullptr;
+  }
+  auto client = std::make_unique<MasterClient>(host, port);
+  progress->show("connecting to " + client->address());
+  if (!client->connect(&error, kConnectTimeoutMs)) {
+    progress->clear();
+    printError(error);
+    *exit_code = kExitUnavailable;
+    return nullptr;
+  }
+  return client;
+}
+
+// Prints a failed request/submit: a refusal from the master or a transport problem.
+int reportFailure(const MasterClient& client, const std::optional<json>& reply,
+                  const std::string& error, const std::string& what,
+                  const std::string& timeout_hint =
+                      "; the master may be overloaded: check its "
+                      "log") {
+  if (!reply) {
+    // A timeout leaves the connection up; a disconnect does not.
+    printError(error + (client.connected() ? timeout_hint : std::string()));
+    return kExitUnavailable;
+  }
+  const std::string code = stringField(*reply, "code");
+  std::string message = stringField(*reply, "message");
+  if (message.empty()) message = "no reason given";
+  std::string hint;
+  if (code == "unknown_language")
+    hint = "; see polyrun runtimes for what the cluster offers";
+  else if (code == "queue_full")
+    hint = "; the cluster is busy, try again later";
+  else if (code == "unauthorized")
+    hint = "; the master wants a client token";
+  else if (code == "internal")
+    hint = "; this is the master's fault, see its log";
+  printError("the master refused " + what + ": " + message +
+             (code.empty() ? std::string() : " [" + code + "]") + hint);
+  return exitCodeForError(*reply);
+}
+
+int unexpectedReply(const json& reply, const std::string& expected) {
+  printError("the master answered with a \"" + stringField(reply, "type") + "\" message where \"" +
+             expected +
+             "\" was expected; do polyrun and polyrun-master come from the same "
+             "version?");
+  return kExitInternal;
+}
+
+// The program's output for people: stdout to stdout, stderr and verdicts to stderr.
+int printResult(const json& result) {
+  const json empty = json::object();
+  const json& compile =
+      result.contains("compile") && result["compile"].is_object() ? result["compile"] : empty;
+  const json& run = result.contains("run") && result["run"].is_object() ? result["run"] : empty;
+  const std::string verdict = stringField(result, "verdict");
+
+  // The compiler's output matters only when compiling went wrong.
+  const bool compile_failed =
+      verdict == "COMPILE_ERROR" || (!compile.empty() && stringField(compile, "verdict") != "OK" &&
+                                     !stringField(compile, "verdict").empty());
+  if (compile_failed) {
+    writeBytes(stderr, stringField(compile, "stdout"));
+    writeBytes(stderr, stringField(compile, "stderr"));
+  }
+  writeBytes(stdout, stringField(run, "stdout"));
+  writeBytes(stderr, stringField(run, "stderr"));
+
+  if (verdict != "OUTPUT_LIMIT") {
+    for (const char* stream : {"stdout", "stderr"}) {
+      const auto it = run.find(std::string(stream) + "_truncated");
+      if (it != run.end() && it->is_boolean() && it->get<bool>())
+        printError(std::string("note: the program's ") + stream +
+                   " was cut at the output limit; the rest was dropped");
+    }
+  }
+  const std::string line = verdictLine(result);
+  if (!line.empty()) std::fprintf(stderr, "%s\n", line.c_str());
+  if (verdict == "COMPILE_ERROR") std::fprintf(stderr, "polyrun: compilation failed\n");
+  std::fflush(stderr);
+  return exitCodeForResult(result);
+}
+
+}  // namespace
+
+int runCommand(const Options& options) {
+  Job job;
+  std::map<std::string, std::string> paths_by_name;  // to refuse two files of the same name
+  for (const std::string& path : options.files) {
+    std::string bytes;
+    std::string error;
+    if (!readFile(path, &bytes, &error)) {
+      printError(error);
+      return kExitNoInput;
+    }
+    SourceFile file;
+    file.name = std::filesystem::path(path).filename().string();
+    if (auto [it, inserted] = paths_by_name.emplace(file.name, path); !inserted) {
+      printError("\"" + it->second + "\" and \"" + path + "\" are both named \"" + file.name +
+                 "\" in the job; rename one, the job's files need distinct names");
+      return kExitUsage;
+    }
+    // JSON strings hold UTF-8 only; anything else travels base64-encoded, byte for byte.
+    if (isValidUtf8(bytes)) {
+      file.content = std::move(bytes);
+    } else {
+      file.content = base64Encode(bytes);
+      file.encoding = Encoding::kBase64;
+    }
+    job.files.push_back(std::move(file));
+  }
+
+  ProgressLine progress(true);
+  if (options.stdin_path) {
+    std::string error;
+    bool ok;
+    if (*options.stdin_path == "-") {
+      if (progress.enabled() && ::isatty(STDIN_FILENO) == 1)
+        std::fprintf(stderr,
+                     "polyrun: reading the program's input from the terminal; end it "
+                     "with Ctrl-D\n");
+      ok = readStdin(&job.stdin_data, &error);
+    } else {
+      ok = readFile(*options.stdin_path, &job.stdin_data, &error);
+    }
+    if (!ok) {
+      printError(error);
+      return kExitNoInput;
+    }
+    if (!isValidUtf8(job.stdin_data))
+      printError(
+          "warning: the input is not valid UTF-8; the protocol carries stdin as text, so "
+          "invalid bytes arrive as U+FFFD");
+  }
+  for (const std::string& arg : options.args) {
+    if (!isValidUtf8(arg)) {
+      printError("warning: argument \"" + arg +
+                 "\" is not valid UTF-8; invalid bytes arrive as "
+                 "U+FFFD");
+    }
+  }
+  job.args = options.args;
+  job.version = options.version;
+  job.limits.run.wall_ms = options.time_limit_ms;
+  // The CPU limit follows the wall limit; otherwise a longer --time-limit would still stop at
+  // the master's default CPU limit.
+  job.limits.run.cpu_ms = options.time_limit_ms;
+  job.limits.run.memory_bytes = options.memory_limit_mb * kBytesPerMb;
+
+  int exit_code = kExitOk;
+  std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
+  if (!client) return exit_code;
+
+  job.language = options.language;
+  if (job.language.empty()) {
+    progress.show("asking " + client->address() + " which languages it offers");
+    std::string error;
+    std::optional<json> reply = client->request({{"type", "runtimes"}}, kQueryTimeoutMs, &error);
+    if (!reply || hasType(*reply, "error")) {
+      progress.clear();
+      return reportFailure(*client, reply, error, "the runtimes request");
+    }
+    const auto runtimes = reply->find("runtimes");
+    if (!hasType(*reply, "runtimes") || runtimes == reply->end()) {
+      progress.clear();
+      return unexpectedReply(*reply, "runtimes");
+    }
+    if (!languageForFile(*runtimes, job.files.front().name, &job.language, &error)) {
+      progress.clear();
+      printError(error);
+      return runtimes->empty() ? kExitUnavailable : kExitUsage;
+    }
+  }
+
+  progress.show("submitting " + job.files.front().name + " (" + job.language + ")");
+  std::string slave;
+  std::string error;
+  const int wait_ms =
+      options.wait_ms <= 0 ? -1 : static_cast<int>(std::min<int64_t>(options.wait_ms, INT_MAX));
+  std::optional<json> reply = client->submit(
+      job, wait_ms, &error, [&](const json& event) { progress.show(progressText(event, &slave)); });
+  progress.clear();
+  if (!reply || hasType(*reply, "error"))
+    return reportFailure(*client, reply, error, "the job",
+                         "; the job may still be queued or running: raise --wait, or look at "
+                         "polyrun status");
+  const auto result = reply->find("result");
+  if (!hasType(*reply, "result") || result == reply->end() || !result->is_object())
+    return unexpectedReply(*reply, "result");
+
+  if (options.json) {
+    writeBytes(stdout, pretty(*result));
+    return exitCodeForResult(*result);
+  }
+  return printResult(*result);
+}
+
+int runtimesCommand(const Options& options) {
+  ProgressLine progress(true);
+  int exit_code = kExitOk;
+  std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
+  if (!client) return exit_code;
+  std::string error;
+  std::optional<json> reply = client->request({{"type", "runtimes"}}, kQueryTimeoutMs, &error);
+  progress.clear();
+  if (!reply || hasType(*reply, "error"))
+    return reportFailure(*client, reply, error, "the runtimes request");
+  const auto runtimes = reply->find("runtimes");
+  if (!hasType(*reply, "runtimes") || runtimes == reply->end() || !runtimes->is_array())
+    return unexpectedReply(*reply, "runtimes");
+  writeBytes(stdout, options.json ? pretty(*runtimes) : formatRuntimes(*runtimes));
+  return kExitOk;
+}
+
+int statusCommand(const Options& options) {
+  ProgressLine progress(true);
+  int exit_code = kExitOk;
+  std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
+  if (!client) return exit_code;
+  std::string error;
+  std::optional<json> reply = client->request({{"type", "cluster"}}, kQueryTimeoutMs, &error);
+  progress.clear();
+  if (!reply || hasType(*reply, "error"))
+    return reportFailure(*client, reply, error, "the cluster request");
+  if (!hasType(*reply, "cluster")) return unexpectedReply(*reply, "cluster");
+  if (options.json) {
+    json snapshot = *reply;
+    snapshot.erase("type");
+    snapshot.erase("id");
+    writeBytes(stdout, pretty(snapshot));
+  } else {
+    writeBytes(stdout, formatClusterStatus(*reply));
+  }
+  return kExitOk;
+}
+
+}  // namespace polyrun::cli

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything and runs every test with ctest.
+# Usage: ./scripts/test.sh [extra ctest arguments, e.g. -L unit or -R cluster]
+# Environment: POLYRUN_BUILD_DIR (default: build), POLYRUN_SANITIZE=ON for ASan+UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/setup-deps.sh
+
+build_dir=${POLYRUN_BUILD_DIR:-build}
+jobs=$(nproc)
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DPOLYRUN_SANITIZE="${POLYRUN_SANITIZE:-OFF}" >/dev/null
+cmake --build "$build_dir" -j"$jobs"
+
+# Qt tests run without a display.
+export QT_QPA_PLATFORM=offscreen
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d /tmp/polyrun-xdg-XXXXXX)}
+ctest --test-dir "$build_dir" --output-on-failure -j"$jobs" "$@"

@@ -1,0 +1,65 @@
+// A real polyrun cluster for integration tests: a master and slaves started as processes on
+// loopback, ports chosen by the kernel (port 0), logs in a temporary directory. Readiness is a
+// condition waited on with a deadline: the master's ready file, then the slaves in `cluster`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/test_support.h"
+
+namespace polyrun::test {
+
+/// Starts a program with stdout and stderr appended to `log_path`; returns its pid or -1.
+pid_t spawnLogged(const std::vector<std::string>& argv, const std::string& log_path);
+
+/// Path of a built binary ("polyrun-master") in the build tree.
+std::string binaryPath(const std::string& name);
+
+class Cluster {
+ public:
+  struct Options {
+    int slaves = 2;
+    int slave_capacity = 2;
+    std::string token = "test-token";
+    std::vector<std::string> master_defines;  // extra KEY=VALUE
+  };
+
+  explicit Cluster(Options options);
+  Cluster() : Cluster(Options{}) {}
+  ~Cluster();  // stops every process it started
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  /// Starts the master and the slaves and waits until every slave offers its languages.
+  bool start(std::string* error);
+
+  /// Starts one more slave; `defines` override its configuration (e.g. a wrong token).
+  pid_t startSlave(const std::string& name, const std::vector<std::string>& defines = {});
+  /// The `cluster` reply, or null on failure.
+  nlohmann::json snapshot() const;
+  /// Waits until `count` slaves are registered, each offering at least one language.
+  bool waitForSlaves(size_t count, std::string* error) const;
+
+  int clientPort() const { return client_port_; }
+  int slavePort() const { return slave_port_; }
+  std::string masterAddress() const { return "127.0.0.1:" + std::to_string(client_port_); }
+  const std::string& dir() const { return dir_.path(); }
+  std::string masterLog() const;
+  /// Every log, for a failure message.
+  std::string logs() const;
+
+ private:
+  Options options_;
+  TempDir dir_;
+  pid_t master_pid_ = -1;
+  std::map<std::string, pid_t> slaves_;
+  int client_port_ = 0;
+  int slave_port_ = 0;
+};
+
+}  // namespace polyrun::test

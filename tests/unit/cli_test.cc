@@ -1,0 +1,642 @@
+// The CLI's pure helpers (cli/cli_util.h, cli_options.h, cli_format.h) and the blocking
+// MasterClient against a scripted fake master on a loopback port.
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli_format.h"
+#include "cli_options.h"
+#include "cli_util.h"
+#include "master_client.h"
+#include "polyrun/frame.h"
+#include "support/test_support.h"
+
+namespace polyrun {
+namespace {
+
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------------------------
+// parseHostPort
+
+TEST(ParseHostPortTest, AcceptsHostAndPort) {
+  std::string host;
+  uint16_t port = 0;
+  std::string error;
+  ASSERT_TRUE(parseHostPort("127.0.0.1:7400", &host, &port, &error)) << error;
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 7400);
+  ASSERT_TRUE(parseHostPort("master.example:1", &host, &port, &error)) << error;
+  EXPECT_EQ(host, "master.example");
+  EXPECT_EQ(port, 1);
+  ASSERT_TRUE(parseHostPort("[::1]:65535", &host, &port, &error)) << error;
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 65535);
+}
+
+TEST(ParseHostPortTest, RejectsMalformedAddressesWithAMessage) {
+  for (const char* bad :
+       {"", "localhost", ":7400", "host:", "host:0", "host:65536", "host:12a", "host:-1",
+        "host: 80", "::1:7400", "[::1]7400", "[::1]", "[]:80", "host:123456"}) {
+    std::string host = "unchanged";
+    uint16_t port = 9;
+    std::string error;
+    EXPECT_FALSE(parseHostPort(bad, &host, &port, &error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+    EXPECT_EQ(host, "unchanged") << bad;
+    EXPECT_EQ(port, 9) << bad;
+  }
+  std::string host, error;
+  uint16_t port;
+  parseHostPort("::1:7400", &host, &port, &error);
+  EXPECT_NE(error.find("[::1]:7400"), std::string::npos) << error;
+}
+
+TEST(ResolveMasterAddressTest, FlagThenEnvironmentThenDefault) {
+  EXPECT_EQ(cli::resolveMasterAddress(std::string("a:1"), "b:2").text, "a:1");
+  EXPECT_EQ(cli::resolveMasterAddress(std::string("a:1"), "b:2").source, "--master");
+  EXPECT_EQ(cli::resolveMasterAddress(std::nullopt, "b:2").text, "b:2");
+  EXPECT_EQ(cli::resolveMasterAddress(std::nullopt, "b:2").source, "POLYRUN_MASTER");
+  EXPECT_EQ(cli::resolveMasterAddress(std::nullopt, "").text, "127.0.0.1:7400");
+  EXPECT_EQ(cli::resolveMasterAddress(std::nullopt, nullptr).text, "127.0.0.1:7400");
+}
+
+// ---------------------------------------------------------------------------------------------
+// isValidUtf8
+
+TEST(IsValidUtf8Test, AcceptsWellFormedText) {
+  EXPECT_TRUE(cli::isValidUtf8(""));
+  EXPECT_TRUE(cli::isValidUtf8("plain ascii\n"));
+  EXPECT_TRUE(cli::isValidUtf8(std::string("nul\0inside", 10)));
+  EXPECT_TRUE(cli::isValidUtf8("caf\xc3\xa9"));       // é
+  EXPECT_TRUE(cli::isValidUtf8("\xe2\x82\xac"));      // €
+  EXPECT_TRUE(cli::isValidUtf8("\xf0\x9f\x98\x80"));  // U+1F600
+  EXPECT_TRUE(cli::isValidUtf8("\xf4\x8f\xbf\xbf"));  // U+10FFFF
+  EXPECT_TRUE(cli::isValidUtf8("\xef\xbf\xbd"));      // U+FFFD
+}
+
+TEST(IsValidUtf8Test, RejectsEveryMalformedKind) {
+  EXPECT_FALSE(cli::isValidUtf8("\xff"));                  // never valid
+  EXPECT_FALSE(cli::isValidUtf8("\x80"));                  // lone continuation byte
+  EXPECT_FALSE(cli::isValidUtf8("\xc3"));                  // truncated at the end
+  EXPECT_FALSE(cli::isValidUtf8("\xe2\x82"));              // truncated
+  EXPECT_FALSE(cli::isValidUtf8("\xe2\x28\xa1"));          // bad continuation
+  EXPECT_FALSE(cli::isValidUtf8("\xc0\x80"));              // overlong NUL
+  EXPECT_FALSE(cli::isValidUtf8("\xe0\x80\xaf"));          // overlong '/'
+  EXPECT_FALSE(cli::isValidUtf8("\xed\xa0\x80"));          // surrogate U+D800
+  EXPECT_FALSE(cli::isValidUtf8("\xf4\x90\x80\x80"));      // above U+10FFFF
+  EXPECT_FALSE(cli::isValidUtf8("\xf8\x88\x80\x80\x80"));  // 5-byte form
+  EXPECT_FALSE(cli::isValidUtf8("ok\xfe"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// languageForFile
+
+json sampleRuntimes() {
+  return json::parse(R"([
+    {"language": "python", "version": "3.11.2", "aliases": ["py"], "extensions": [".py"]},
+    {"language": "python", "version": "3.12.0", "aliases": ["py"], "extensions": [".py"]},
+    {"language": "c", "version": "12.2.0", "extensions": [".c", ".h"]},
+    {"language": "c++", "version": "12.2.0", "extensions": [".cpp", ".cc", ".h"]},
+    {"language": "java", "version": "17", "extensions": [".java"]},
+    {"language": "tarball", "version": "1", "extensions": [".tar.gz"]},
+    {"language": "gzip", "version": "1", "extensions": ["gz"]}
+  ])");
+}
+
+TEST(LanguageForFileTest, PicksTheLanguageOfTheExtension) {
+  std::string language, error;
+  ASSERT_TRUE(cli::languageForFile(sampleRuntimes(), "hello.py", &language, &error)) << error;
+  EXPECT_EQ(language, "python");  // two versions of one language are not ambiguous
+  ASSERT_TRUE(cli::languageForFile(sampleRuntimes(), "main.cc", &language, &error)) << error;
+  EXPECT_EQ(language, "c++");
+  ASSERT_TRUE(cli::languageForFile(sampleRuntimes(), "Hello.java", &language, &error)) << error;
+  EXPECT_EQ(language, "java");
+  ASSERT_TRUE(cli::languageForFile(sampleRuntimes(), "x.c", &language, &error)) << error;
+  EXPECT_EQ(language, "c");
+}
+
+TEST(LanguageForFileTest, LongestSuffixWinsAndDotIsOptionalInTheList) {
+  std::string language, error;
+  ASSERT_TRUE(cli::languageForFile(sampleRuntimes(), "a.tar.gz", &language, &error)) << error;
+  EXPECT_EQ(language, "tarball");
+  ASSERT_TRUE(cli::languageForFile(sampleRuntimes(), "a.gz", &language, &error)) << error;
+  EXPECT_EQ(language, "gzip");
+}
+
+TEST(LanguageForFileTest, FallsBackToCaseInsensitiveMatch) {
+  std::string language, error;
+  ASSERT_TRUE(cli::languageForFile(sampleRuntimes(), "MAIN.PY", &language, &error)) << error;
+  EXPECT_EQ(language, "python");
+}
+
+TEST(LanguageForFileTest, UnknownExtensionListsKnownOnesAndSuggestsLang) {
+  std::string language = "unchanged", error;
+  EXPECT_FALSE(cli::languageForFile(sampleRuntimes(), "prog.rb", &language, &error));
+  EXPECT_EQ(language, "unchanged");
+  EXPECT_NE(error.find("prog.rb"), std::string::npos) << error;
+  EXPECT_NE(error.find(".java"), std::string::npos) << error;
+  EXPECT_NE(error.find(".gz"), std::string::npos) << error;  // normalized with its dot
+  EXPECT_NE(error.find("--lang"), std::string::npos) << error;
+  EXPECT_FALSE(cli::languageForFile(sampleRuntimes(), "Makefile", &language, &error));
+  EXPECT_FALSE(cli::languageForFile(sampleRuntimes(), "py", &language, &error));
+}
+
+TEST(LanguageForFileTest, AmbiguousExtensionNamesTheCandidates) {
+  std::string language, error;
+  EXPECT_FALSE(cli::languageForFile(sampleRuntimes(), "x.h", &language, &error));
+  EXPECT_NE(error.find("c, c++"), std::string::npos) << error;
+  EXPECT_NE(error.find("--lang"), std::string::npos) << error;
+}
+
+TEST(LanguageForFileTest, NoRuntimesSaysNoSlaveOffersAny) {
+  std::string language, error;
+  EXPECT_FALSE(cli::languageForFile(json::array(), "x.py", &language, &error));
+  EXPECT_NE(error.find("no languages"), std::string::npos) << error;
+  EXPECT_FALSE(cli::languageForFile(json::object(), "x.py", &language, &error));
+}
+
+TEST(KnownExtensionsTest, SortedAndUnique) {
+  EXPECT_EQ(
+      cli::knownExtensions(sampleRuntimes()),
+      (std::vector<std::string>{".c", ".cc", ".cpp", ".gz", ".h", ".java", ".py", ".tar.gz"}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit codes and verdict lines
+
+json resultWith(const std::string& verdict, json run = json::object(), std::string message = "") {
+  json r = {{"verdict", verdict}, {"message", message}};
+  if (!run.empty()) r["run"] = run;
+  return r;
+}
+
+TEST(ExitCodeTest, FollowsTheDocumentedTable) {
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("OK", {{"exit_code", 0}})), 0);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("RUNTIME_ERROR", {{"exit_code", 3}})), 3);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("RUNTIME_ERROR", {{"exit_code", 255}})), 255);
+  // An exit code whose low byte is 0 must not look like success.
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("RUNTIME_ERROR", {{"exit_code", 256}})), 1);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("RUNTIME_ERROR")), 1);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("SIGNALED", {{"signal", 11}})), 139);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("SIGNALED", {{"signal", 9}})), 137);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("SIGNALED")), 1);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("TIME_LIMIT")), 124);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("COMPILE_ERROR")), 1);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("MEMORY_LIMIT")), 1);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("OUTPUT_LIMIT")), 1);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("INTERNAL_ERROR")), 70);
+  EXPECT_EQ(cli::exitCodeForResult(resultWith("SOMETHING_NEW")), 70);
+  EXPECT_EQ(cli::exitCodeForResult(json::object()), 70);
+}
+
+TEST(ExitCodeTest, MasterErrors) {
+  EXPECT_EQ(cli::exitCodeForError({{"type", "error"}, {"code", "unknown_language"}}), 65);
+  EXPECT_EQ(cli::exitCodeForError({{"type", "error"}, {"code", "bad_limits"}}), 65);
+  EXPECT_EQ(cli::exitCodeForError({{"type", "error"}, {"code", "internal"}}), 70);
+}
+
+TEST(VerdictLineTest, OneLinePerVerdict) {
+  EXPECT_EQ(cli::verdictLine(resultWith("OK")), "");
+  EXPECT_EQ(cli::verdictLine(resultWith("RUNTIME_ERROR", {{"exit_code", 3}}, "exit 3")),
+            "polyrun: RUNTIME_ERROR: program exited with code 3");
+  EXPECT_EQ(cli::verdictLine(resultWith("SIGNALED", {{"signal", 11}})),
+            "polyrun: SIGNALED: program killed by signal 11 (SIGSEGV)");
+  const std::string tle = cli::verdictLine(
+      resultWith("TIME_LIMIT", {{"verdict", "TIME_LIMIT"}}, "wall time limit of 5000 ms exceeded"));
+  EXPECT_EQ(tle.rfind("polyrun: TIME_LIMIT: wall time limit of 5000 ms exceeded", 0), 0u) << tle;
+  EXPECT_NE(tle.find("--time-limit"), std::string::npos) << tle;
+  EXPECT_EQ(cli::verdictLine(resultWith("COMPILE_ERROR", {}, "compiler exited with code 1")),
+            "polyrun: COMPILE_ERROR: compiler exited with code 1");
+  // A message-less verdict still says something.
+  EXPECT_EQ(cli::verdictLine(resultWith("OUTPUT_LIMIT")),
+            "polyrun: OUTPUT_LIMIT: output limit exceeded");
+  const std::string ie = cli::verdictLine(resultWith("INTERNAL_ERROR", {}, "no sandbox"));
+  EXPECT_EQ(ie.rfind("polyrun: INTERNAL_ERROR: no sandbox", 0), 0u) << ie;
+  EXPECT_EQ(ie.find('\n'), std::string::npos);
+}
+
+TEST(ProgressTextTest, RemembersTheSlave) {
+  std::string slave;
+  EXPECT_EQ(cli::progressText({{"type", "accepted"}, {"job_id", "j-1"}}, &slave),
+            "submitted as job j-1");
+  EXPECT_NE(
+      cli::progressText({{"type", "progress"}, {"state", "queued"}, {"job_id", "j-1"}}, &slave)
+          .find("queued"),
+      std::string::npos);
+  EXPECT_EQ(
+      cli::progressText({{"type", "progress"}, {"state", "assigned"}, {"slave", "s-a"}}, &slave),
+      "assigned to s-a");
+  EXPECT_EQ(cli::progressText({{"type", "progress"}, {"state", "running"}}, &slave),
+            "running on s-a");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+bool parse(std::vector<std::string> argv, cli::Options* o, std::string* error) {
+  return cli::parseCommandLine(argv, o, error);
+}
+
+TEST(CommandLineTest, RunWithEveryOption) {
+  cli::Options o;
+  std::string error;
+  ASSERT_TRUE(parse({"run",      "main.cpp",
+                     "util.h",   "--lang",
+                     "c++",      "--version=12",
+                     "--stdin",  "-",
+                     "--master", "h:1",
+                     "--json",   "--time-limit",
+                     "2000",     "--memory-limit=64",
+                     "--wait",   "0",
+                     "--",       "--lang",
+                     "x",        "--"},
+                    &o, &error))
+      << error;
+  EXPECT_EQ(o.command, cli::Command::kRun);
+  EXPECT_EQ(o.files, (std::vector<std::string>{"main.cpp", "util.h"}));
+  EXPECT_EQ(o.language, "c++");
+  EXPECT_EQ(o.version, "12");
+  EXPECT_EQ(o.stdin_path, "-");
+  EXPECT_EQ(o.master, "h:1");
+  EXPECT_TRUE(o.json);
+  EXPECT_EQ(o.time_limit_ms, 2000);
+  EXPECT_EQ(o.memory_limit_mb, 64);
+  EXPECT_EQ(o.wait_ms, 0);
+  EXPECT_EQ(o.args, (std::vector<std::string>{"--lang", "x", "--"}));
+}
+
+TEST(CommandLineTest, GlobalOptionsBeforeTheCommand) {
+  cli::Options o;
+  std::string error;
+  ASSERT_TRUE(parse({"--master", "h:2", "--json", "status"}, &o, &error)) << error;
+  EXPECT_EQ(o.command, cli::Command::kStatus);
+  EXPECT_EQ(o.master, "h:2");
+  EXPECT_TRUE(o.json);
+}
+
+TEST(CommandLineTest, HelpAndVersion) {
+  cli::Options o;
+  std::string error;
+  ASSERT_TRUE(parse({"--help"}, &o, &error));
+  EXPECT_EQ(o.command, cli::Command::kHelp);
+  EXPECT_EQ(o.help_topic, "");
+  ASSERT_TRUE(parse({"run", "--help"}, &o, &error));
+  EXPECT_EQ(o.help_topic, "run");
+  ASSERT_TRUE(parse({"help", "status"}, &o, &error));
+  EXPECT_EQ(o.command, cli::Command::kHelp);
+  EXPECT_EQ(o.help_topic, "status");
+  ASSERT_TRUE(parse({"--version"}, &o, &error));
+  EXPECT_EQ(o.command, cli::Command::kVersion);
+  // Inside `run`, --version is the language version.
+  ASSERT_TRUE(parse({"run", "x.py", "--version", "3"}, &o, &error)) << error;
+  EXPECT_EQ(o.command, cli::Command::kRun);
+  EXPECT_EQ(o.version, "3");
+  EXPECT_NE(cli::helpText("").find("124"), std::string::npos);
+  EXPECT_NE(cli::helpText("").find("POLYRUN_MASTER"), std::string::npos);
+  EXPECT_NE(cli::helpText("run").find("--memory-limit"), std::string::npos);
+}
+
+TEST(CommandLineTest, UsageErrorsSayWhatToDo) {
+  const std::vector<std::vector<std::string>> bad = {
+      {},
+      {"frobnicate"},
+      {"run"},
+      {"run", "x.py", "--lang"},
+      {"run", "x.py", "--lang="},
+      {"run", "x.py", "--time-limit", "abc"},
+      {"run", "x.py", "--time-limit", "0"},
+      {"run", "x.py", "--memory-limit", "-5"},
+      {"run", "x.py", "--bogus"},
+      {"run", "x.py", "-x"},
+      {"status", "extra"},
+      {"status", "--lang", "py"},
+      {"runtimes", "--", "a"},
+      {"help", "nonsense"},
+      {"--json=yes", "status"},
+  };
+  for (const auto& argv : bad) {
+    cli::Options o;
+    std::string error;
+    std::string joined;
+    for (const auto& a : argv) joined += a + " ";
+    EXPECT_FALSE(parse(argv, &o, &error)) << joined;
+    EXPECT_FALSE(error.empty()) << joined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+TEST(FormatTest, TableAlignsColumnsWithoutTrailingBlanks) {
+  EXPECT_EQ(cli::formatTable({{"A", "BB", "C"}, {"long", "x", "y"}}),
+            "A     BB  C\n"
+            "long  x   y\n");
+  // Widths count characters, not bytes.
+  EXPECT_EQ(cli::formatTable({{"é", "x"}, {"ab", "y"}}),
+            "é   x\n"
+            "ab  y\n");
+}
+
+TEST(FormatTest, Durations) {
+  EXPECT_EQ(cli::formatDuration(0), "0ms");
+  EXPECT_EQ(cli::formatDuration(850), "850ms");
+  EXPECT_EQ(cli::formatDuration(4200), "4.2s");
+  EXPECT_EQ(cli::formatDuration(185'000), "3m05s");
+  EXPECT_EQ(cli::formatDuration(7'380'000), "2h03m");
+  EXPECT_EQ(cli::formatDuration(100'800'000), "1d04h");
+  EXPECT_EQ(cli::formatDuration(-1), "-");
+}
+
+TEST(FormatTest, RuntimesTable) {
+  const std::string text = cli::formatRuntimes(json::parse(R"([
+    {"language": "python", "version": "3.11.2", "aliases": ["py", "python3"],
+     "extensions": [".py"], "compiled": false, "slaves": 2},
+    {"language": "c", "version": "12.2.0", "aliases": [], "extensions": [".c"], "slaves": 1}])"));
+  EXPECT_EQ(text,
+            "LANGUAGE  VERSION  ALIASES     EXTENSIONS  SLAVES\n"
+            "c         12.2.0   -           .c          1\n"
+            "python    3.11.2   py,python3  .py         2\n");
+  EXPECT_NE(cli::formatRuntimes(json::array()).find("No languages"), std::string::npos);
+}
+
+TEST(FormatTest, ClusterStatus) {
+  const std::string text = cli::formatClusterStatus(json::parse(R"({
+    "type": "cluster", "id": "3", "uptime_ms": 81234,
+    "slaves": [{"id": 1, "name": "slave-a", "address": "127.0.0.1:50122", "state": "ready",
+                "running": 1, "capacity": 2, "load": {"load_avg": 0.4},
+                "languages": [{"language": "python"}, {"language": "c"}],
+                "last_heartbeat_ms": 120}],
+    "queues": {"python": 0},
+    "counters": {"submitted": 12, "completed": 11, "by_verdict": {"OK": 10}}})"));
+  EXPECT_NE(text.find("NAME     ADDRESS          STATE  RUNNING/CAPACITY  LOAD  LANGUAGES  "
+                      "LAST-HEARTBEAT\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("slave-a  127.0.0.1:50122  ready  1/2               0.40  c,python   "
+                      "120ms ago\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Queued jobs: python 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("submitted 12"), std::string::npos) << text;
+  EXPECT_NE(text.find("Verdicts: OK 10"), std::string::npos) << text;
+  EXPECT_NE(text.find("Master uptime: 1m21s"), std::string::npos) << text;
+  EXPECT_NE(cli::formatClusterStatus(json::object()).find("No slaves"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// MasterClient against a scripted fake master on a loopback port chosen by the OS.
+
+class FakeMaster {
+ public:
+  using Script = std::function<void(Poco::Net::StreamSocket&)>;
+  explicit FakeMaster(Script script)
+      : server_(Poco::Net::SocketAddress("127.0.0.1", 0)), thread_([this, script] {
+          Poco::Net::StreamSocket peer = server_.acceptConnection();
+          try {
+            script(peer);
+          } catch (const std::exception&) {
+            // The client hung up first: the test's own assertions tell the story.
+          }
+        }) {}
+  ~FakeMaster() { thread_.join(); }
+  uint16_t port() const { return server_.address().port(); }
+
+  // Reads one whole frame the client sent.
+  static json readFrame(Poco::Net::StreamSocket& peer) {
+    FrameReader reader(kClientMaxFrameBytes);
+    json message;
+    char c;
+    while (!reader.next(&message)) {
+      if (peer.receiveBytes(&c, 1) != 1) throw std::runtime_error("client closed");
+      reader.feed(&c, 1);
+    }
+    return message;
+  }
+  static void sendAll(Poco::Net::StreamSocket& peer, const std::string& bytes) {
+    sendInPieces(peer, bytes, bytes.size());
+  }
+  // Sends `bytes` in pieces of `piece` bytes, so the client sees partial frames.
+  static void sendInPieces(Poco::Net::StreamSocket& peer, const std::string& bytes, size_t piece) {
+    for (size_t i = 0; i < bytes.size(); i += piece) {
+      peer.sendBytes(bytes.data() + i, static_cast<int>(std::min(piece, bytes.size() - i)));
+    }
+  }
+
+ private:
+  Poco::Net::ServerSocket server_;
+  std::thread thread_;
+};
+
+TEST(MasterClientTest, ConnectErrorNamesTheAddressAndTheFix) {
+  uint16_t port;
+  {
+    Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+    port = probe.address().port();
+  }  // closed: nothing listens there now
+  MasterClient client("127.0.0.1", port);
+  std::string error;
+  EXPECT_FALSE(client.connect(&error, 2000));
+  EXPECT_FALSE(client.connected());
+  EXPECT_NE(error.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << error;
+  EXPECT_NE(error.find("--master HOST:PORT"), std::string::npos) << error;
+}
+
+TEST(MasterClientTest, RequestMatchesItsIdAndKeepsOtherMessages) {
+  FakeMaster master([](Poco::Net::StreamSocket& peer) {
+    const json request = FakeMaster::readFrame(peer);
+    // Noise for another id, then the answer, all in 1-byte pieces.
+    std::string bytes = encodeFrame({{"type", "progress"}, {"id", "other"}, {"state", "queued"}});
+    bytes +=
+        encodeFrame({{"type", "runtimes"}, {"id", request["id"]}, {"runtimes", json::array()}});
+    FakeMaster::sendInPieces(peer, bytes, 1);
+    FakeMaster::readFrame(peer);  // wait until the client hangs up
+  });
+  MasterClient client("127.0.0.1", master.port());
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  std::optional<json> reply = client.request({{"type", "runtimes"}}, 5000, &error);
+  ASSERT_TRUE(reply) << error;
+  EXPECT_EQ((*reply)["type"], "runtimes");
+  std::optional<json> kept = client.receive(0, &error);
+  ASSERT_TRUE(kept) << error;
+  EXPECT_EQ((*kept)["id"], "other");
+  client.close();
+}
+
+TEST(MasterClientTest, SubmitReportsEventsAndReturnsTheResult) {
+  FakeMaster master([](Poco::Net::StreamSocket& peer) {
+    const json submit = FakeMaster::readFrame(peer);
+    const json id = submit["id"];
+    if (submit["type"] != "submit" || submit["job"]["language"] != "python") return;
+    std::string bytes = encodeFrame({{"type", "accepted"}, {"id", id}, {"job_id", "j-1"}});
+    bytes +=
+        encodeFrame({{"type", "progress"}, {"id", id}, {"job_id", "j-1"}, {"state", "queued"}});
+    bytes += encodeFrame({{"type", "result"}, {"id", "someone-else"}, {"result", json::object()}});
+    bytes += encodeFrame({{"type", "progress"},
+                          {"id", id},
+                          {"job_id", "j-1"},
+                          {"state", "running"},
+                          {"slave", "s"}});
+    bytes += encodeFrame(
+        {{"type", "result"}, {"id", id}, {"job_id", "j-1"}, {"result", {{"verdict", "OK"}}}});
+    FakeMaster::sendInPieces(peer, bytes, 7);
+    FakeMaster::readFrame(peer);
+  });
+  MasterClient client("127.0.0.1", master.port());
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  Job job;
+  job.language = "python";
+  job.files.push_back({"main.py", "print(1)", Encoding::kUtf8});
+  std::vector<std::string> events;
+  std::optional<json> result = client.submit(job, 5000, &error, [&](const json& event) {
+    events.push_back(event["type"].get<std::string>() + ":" + event.value("state", ""));
+  });
+  ASSERT_TRUE(result) << error;
+  EXPECT_EQ((*result)["type"], "result");
+  EXPECT_EQ((*result)["result"]["verdict"], "OK");
+  EXPECT_EQ(events, (std::vector<std::string>{"accepted:", "progress:queued", "progress:running"}));
+  std::optional<json> kept = client.receive(0, &error);
+  ASSERT_TRUE(kept) << error;
+  EXPECT_EQ((*kept)["id"], "someone-else");
+  client.close();
+}
+
+TEST(MasterClientTest, ErrorReplyIsReturnedAsAValue) {
+  FakeMaster master([](Poco::Net::StreamSocket& peer) {
+    const json submit = FakeMaster::readFrame(peer);
+    FakeMaster::sendAll(peer, encodeFrame({{"type", "error"},
+                                           {"id", submit["id"]},
+                                           {"code", "unknown_language"},
+                                           {"message", "no cobol"}}));
+    FakeMaster::readFrame(peer);
+  });
+  MasterClient client("127.0.0.1", master.port());
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  Job job;
+  job.language = "cobol";
+  job.files.push_back({"x.cob", "x", Encoding::kUtf8});
+  std::optional<json> reply = client.submit(job, 5000, &error);
+  ASSERT_TRUE(reply) << error;
+  EXPECT_EQ((*reply)["type"], "error");
+  EXPECT_EQ((*reply)["code"], "unknown_language");
+  client.close();
+}
+
+TEST(MasterClientTest, TimeoutLeavesTheConnectionUsable) {
+  FakeMaster master([](Poco::Net::StreamSocket& peer) {
+    FakeMaster::readFrame(peer);  // the first request stays unanswered
+    const json again = FakeMaster::readFrame(peer);
+    FakeMaster::sendAll(peer, encodeFrame({{"type", "cluster"}, {"id", again["id"]}}));
+    FakeMaster::readFrame(peer);
+  });
+  MasterClient client("127.0.0.1", master.port());
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  EXPECT_FALSE(client.request({{"type", "cluster"}}, 100, &error));
+  EXPECT_NE(error.find("timed out after 100 ms"), std::string::npos) << error;
+  EXPECT_TRUE(client.connected());
+  std::optional<json> reply = client.request({{"type", "cluster"}}, 5000, &error);
+  ASSERT_TRUE(reply) << error;
+  EXPECT_EQ((*reply)["type"], "cluster");
+  client.close();
+}
+
+TEST(MasterClientTest, DisconnectIsAnErrorAfterEarlierMessagesAreDelivered) {
+  FakeMaster master([](Poco::Net::StreamSocket& peer) {
+    FakeMaster::readFrame(peer);
+    FakeMaster::sendAll(peer,
+                        encodeFrame({{"type", "progress"}, {"id", "x"}, {"state", "queued"}}));
+    std::string half = encodeFrame({{"type", "result"}, {"id", "x"}});
+    half.resize(half.size() / 2);
+    peer.sendBytes(half.data(), static_cast<int>(half.size()));
+    peer.shutdownSend();
+    FakeMaster::readFrame(peer);
+  });
+  MasterClient client("127.0.0.1", master.port());
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  ASSERT_TRUE(client.send({{"type", "cluster"}, {"id", "1"}}, &error)) << error;
+  std::optional<json> first = client.receive(5000, &error);
+  ASSERT_TRUE(first) << error;
+  EXPECT_EQ((*first)["type"], "progress");
+  EXPECT_FALSE(client.receive(5000, &error));
+  EXPECT_NE(error.find("closed the connection"), std::string::npos) << error;
+  EXPECT_FALSE(client.connected());
+  EXPECT_FALSE(client.send({{"type", "cluster"}}, &error));
+}
+
+TEST(MasterClientTest, BadFrameFromThePeerIsAnError) {
+  FakeMaster master([](Poco::Net::StreamSocket& peer) {
+    FakeMaster::readFrame(peer);
+    const std::string not_json = std::string("\0\0\0\x05", 4) + "hello";
+    peer.sendBytes(not_json.data(), static_cast<int>(not_json.size()));
+    char c;
+    peer.receiveBytes(&c, 1);  // until the client closes
+  });
+  MasterClient client("127.0.0.1", master.port());
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  EXPECT_FALSE(client.request({{"type", "runtimes"}}, 5000, &error));
+  EXPECT_NE(error.find("bad frame"), std::string::npos) << error;
+  EXPECT_FALSE(client.connected());
+}
+
+TEST(MasterClientTest, ReplyBeforeABadFrameIsStillDelivered) {
+  FakeMaster master([](Poco::Net::StreamSocket& peer) {
+    const json request = FakeMaster::readFrame(peer);
+    // The reply and a bad frame in one write: the client parses both from one read.
+    FakeMaster::sendAll(peer, encodeFrame({{"type", "runtimes"}, {"id", request["id"]}}) +
+                                  std::string("\0\0\0\0", 4));
+    char c;
+    peer.receiveBytes(&c, 1);
+  });
+  MasterClient client("127.0.0.1", master.port());
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  std::optional<json> reply = client.request({{"type", "runtimes"}}, 5000, &error);
+  ASSERT_TRUE(reply) << error;
+  EXPECT_EQ((*reply)["type"], "runtimes");
+  EXPECT_FALSE(client.receive(5000, &error));
+  EXPECT_NE(error.find("bad frame"), std::string::npos) << error;
+}
+
+TEST(MasterClientTest, ZeroTimeoutStillReadsWhatHasArrived) {
+  FakeMaster master([](Poco::Net::StreamSocket& peer) {
+    FakeMaster::readFrame(peer);
+    FakeMaster::sendAll(peer, encodeFrame({{"type", "hello"}}));
+    FakeMaster::readFrame(peer);
+  });
+  MasterClient client("127.0.0.1", master.port());
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  ASSERT_TRUE(client.send({{"type", "ping"}}, &error)) << error;
+  std::optional<json> message;
+  ASSERT_TRUE(test::waitFor(
+      [&] {
+        message = client.receive(0, &error);
+        return message.has_value();
+      },
+      std::chrono::seconds(5)))
+      << error;
+  EXPECT_EQ((*message)["type"], "hello");
+  client.close();
+}
+
+TEST(MasterClientTest, IdsAreUnique) {
+  MasterClient client("127.0.0.1", 1);
+  EXPECT_NE(client.nextId(), client.nextId());
+  std::string error;
+  EXPECT_FALSE(client.send({{"type", "cluster"}}, &error));
+  EXPECT_NE(error.find("not connected"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace polyrun

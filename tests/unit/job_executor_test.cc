@@ -1,0 +1,628 @@
+// The job executor with a fake runner and a fake sandbox: what it asks the sandbox to run, with
+// which limits and environment, and how it turns process outcomes into verdicts.
+#include "polyrun/job_executor.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/test_support.h"
+
+namespace polyrun {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FakeRunner : public Runner {
+ public:
+  RunnerInfo info_;
+  Prepared prepared_;
+  SelfTest self_test_;
+  Command version_command_;
+  mutable std::vector<PrepareInput> inputs;  // every prepare() call
+  mutable std::string version_output;        // what parseVersion() was given
+
+  FakeRunner() {
+    info_.language = "fake";
+    info_.version = "0.0-fallback";
+    info_.extensions = {".fk"};
+    prepared_.files = {{"main.fk", "source", false}};
+    prepared_.run.argv = {"/usr/bin/fake-run", "main.fk"};
+    version_command_.argv = {"/usr/bin/fake-run", "--version"};
+  }
+  void makeCompiled() {
+    info_.compiled = true;
+    prepared_.compile = Command{{"/usr/bin/fake-cc", "main.fk", "-o", "prog"}, {}};
+    prepared_.run.argv = {"./prog"};
+  }
+
+  RunnerInfo info() const noexcept override { return info_; }
+  Prepared prepare(const PrepareInput& input) const noexcept override {
+    inputs.push_back(input);
+    return prepared_;
+  }
+  SelfTest selfTest() const noexcept override { return self_test_; }
+  Command versionCommand() const noexcept override { return version_command_; }
+  std::string parseVersion(const std::string& output) const noexcept override {
+    version_output = output;
+    const auto at = output.find("version ");
+    if (at == std::string::npos) return {};
+    const auto end = output.find_first_of(" \n", at + 8);
+    return output.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
+  }
+};
+
+ProcessResult exited(int code, std::string out = {}, std::string err = {}) {
+  ProcessResult p;
+  p.started = true;
+  p.exit_code = code;
+  p.stdout_data = std::move(out);
+  p.stderr_data = std::move(err);
+  p.cpu_ms = 11;
+  p.wall_ms = 22;
+  p.memory_bytes = 3333;
+  return p;
+}
+
+// Records every spec; answers with the next canned result (exit 0 once they run out).
+class FakeSandbox : public Sandbox {
+ public:
+  std::vector<ProcessSpec> specs;
+  std::vector<ProcessResult> results;
+  std::function<void(const ProcessSpec&)> on_run;  // runs while the "process" runs
+
+  ProcessResult run(const ProcessSpec& spec) override {
+    specs.push_back(spec);
+    if (on_run) on_run(spec);
+    if (specs.size() <= results.size()) return results[specs.size() - 1];
+    return exited(0);
+  }
+};
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool hasEntry(const std::vector<std::string>& env, const std::string& prefix) {
+  for (const auto& e : env)
+    if (e.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
+
+class JobExecutorTest : public ::testing::Test {
+ protected:
+  JobExecutorTest() {
+    options_.work_root = (fs::path(tmp_.path()) / "work").string();
+    options_.fallback.compile = {21000, 22000, 23000};
+    options_.fallback.run = {31000, 32000, 33000};
+    options_.fallback.output_bytes = 44000;
+    options_.fallback.processes = 55;
+    job_.id = "j-1";
+    job_.language = "fake";
+    job_.files = {{"main.fk", "print hi", Encoding::kUtf8}};
+    job_.stdin_data = "input\n";
+  }
+
+  JobResult execute(const StageCallback& cb = {}) {
+    return executeJob(runner_, sandbox_, job_, options_, cb);
+  }
+
+  // The run stage alone, answered with `p`.
+  JobResult runWith(const ProcessResult& p) {
+    sandbox_.results = {p};
+    return execute();
+  }
+
+  bool workRootIsEmpty() const {
+    return !fs::exists(options_.work_root) || fs::is_empty(options_.work_root);
+  }
+
+  test::TempDir tmp_;
+  ExecutorOptions options_;
+  Job job_;
+  FakeRunner runner_;
+  FakeSandbox sandbox_;
+};
+
+TEST_F(JobExecutorTest, InterpretedJobRunsOnceWithFallbackLimits) {
+  sandbox_.results = {exited(0, "hi\n", "warn\n")};
+  JobResult r = execute();
+  EXPECT_EQ(r.verdict, Verdict::kOk) << r.message;
+  EXPECT_EQ(r.job_id, "j-1");
+  EXPECT_EQ(r.language, "fake");
+  EXPECT_FALSE(r.compile.has_value());
+  ASSERT_TRUE(r.run.has_value());
+  EXPECT_EQ(r.run->verdict, Verdict::kOk);
+  EXPECT_EQ(r.run->stdout_data, "hi\n");
+  EXPECT_EQ(r.run->stderr_data, "warn\n");
+  EXPECT_EQ(r.run->exit_code, 0);
+  EXPECT_EQ(r.run->cpu_ms, 11);
+  EXPECT_EQ(r.run->wall_ms, 22);
+  EXPECT_EQ(r.run->memory_bytes, 3333);
+
+  ASSERT_EQ(sandbox_.specs.size(), 1u);
+  const ProcessSpec& s = sandbox_.specs[0];
+  EXPECT_EQ(s.argv, runner_.prepared_.run.argv);
+  EXPECT_EQ(s.stdin_data, "input\n");
+  EXPECT_EQ(s.limits.wall_ms, 31000);
+  EXPECT_EQ(s.limits.cpu_ms, 32000);
+  EXPECT_EQ(s.limits.memory_bytes, 33000);
+  EXPECT_EQ(s.limits.output_bytes, 44000);
+  EXPECT_EQ(s.limits.processes, 55);
+}
+
+TEST_F(JobExecutorTest, CompileThenRunInOrderWithTheJobsLimits) {
+  runner_.makeCompiled();
+  job_.limits.compile = {1000, 2000, 3000};
+  job_.limits.run = {4000, 0, 6000};  // cpu left to the fallback
+  job_.limits.output_bytes = 7000;
+  job_.limits.processes = 8;
+  sandbox_.results = {exited(0, "", "compiler note\n"), exited(0, "ran\n")};
+  JobResult r = execute();
+  EXPECT_EQ(r.verdict, Verdict::kOk) << r.message;
+  ASSERT_TRUE(r.compile.has_value());
+  ASSERT_TRUE(r.run.has_value());
+  EXPECT_EQ(r.compile->stderr_data, "compiler note\n");
+  EXPECT_EQ(r.run->stdout_data, "ran\n");
+
+  ASSERT_EQ(sandbox_.specs.size(), 2u);
+  const ProcessSpec& compile = sandbox_.specs[0];
+  const ProcessSpec& run = sandbox_.specs[1];
+  EXPECT_EQ(compile.argv, runner_.prepared_.compile->argv);
+  EXPECT_EQ(run.argv, std::vector<std::string>{"./prog"});
+  EXPECT_EQ(compile.limits.wall_ms, 1000);
+  EXPECT_EQ(compile.limits.cpu_ms, 2000);
+  EXPECT_EQ(compile.limits.memory_bytes, 3000);
+  EXPECT_EQ(run.limits.wall_ms, 4000);
+  EXPECT_EQ(run.limits.cpu_ms, 32000);
+  EXPECT_EQ(run.limits.memory_bytes, 6000);
+  for (const ProcessSpec* s : {&compile, &run}) {
+    EXPECT_EQ(s->limits.output_bytes, 7000);
+    EXPECT_EQ(s->limits.processes, 8);
+  }
+  EXPECT_EQ(compile.stdin_data, "") << "the compiler must not see the program's stdin";
+  EXPECT_EQ(run.stdin_data, "input\n");
+  EXPECT_EQ(compile.cwd, run.cwd) << "both stages share one work directory";
+}
+
+TEST_F(JobExecutorTest, CompileLimitsFallBackWhenTheJobLeavesThemAtZero) {
+  runner_.makeCompiled();
+  JobResult r = execute();
+  ASSERT_EQ(sandbox_.specs.size(), 2u);
+  EXPECT_EQ(sandbox_.specs[0].limits.wall_ms, 21000);
+  EXPECT_EQ(sandbox_.specs[0].limits.cpu_ms, 22000);
+  EXPECT_EQ(sandbox_.specs[0].limits.memory_bytes, 23000);
+  EXPECT_EQ(sandbox_.specs[1].limits.wall_ms, 31000);
+}
+
+TEST_F(JobExecutorTest, CompileFailureStopsBeforeRunning) {
+  runner_.makeCompiled();
+  sandbox_.results = {exited(1, "", "main.fk:1: syntax error\n")};
+  JobResult r = execute();
+  EXPECT_EQ(r.verdict, Verdict::kCompileError);
+  ASSERT_TRUE(r.compile.has_value());
+  EXPECT_EQ(r.compile->verdict, Verdict::kCompileError);
+  EXPECT_EQ(r.compile->stderr_data, "main.fk:1: syntax error\n");
+  EXPECT_EQ(r.compile->exit_code, 1);
+  EXPECT_FALSE(r.run.has_value());
+  EXPECT_EQ(sandbox_.specs.size(), 1u);
+  EXPECT_TRUE(workRootIsEmpty());
+}
+
+TEST_F(JobExecutorTest, CompileTimeoutIsACompileErrorNamingTheLimit) {
+  runner_.makeCompiled();
+  job_.limits.compile.wall_ms = 1500;
+  ProcessResult timeout = exited(-1);
+  timeout.signal = 9;
+  timeout.wall_timeout = true;
+  sandbox_.results = {timeout};
+  JobResult r = execute();
+  EXPECT_EQ(r.verdict, Verdict::kCompileError);
+  ASSERT_TRUE(r.compile.has_value());
+  EXPECT_EQ(r.compile->verdict, Verdict::kCompileError);
+  EXPECT_CONTAINS(r.message, "time limit");
+  EXPECT_CONTAINS(r.message, "1500");
+  EXPECT_FALSE(r.run.has_value());
+  EXPECT_EQ(sandbox_.specs.size(), 1u);
+}
+
+TEST_F(JobExecutorTest, CompilerThatCannotStartIsInternalError) {
+  runner_.makeCompiled();
+  ProcessResult p;
+  p.error = "failed executing the program (/usr/bin/fake-cc): No such file or directory";
+  sandbox_.results = {p};
+  JobResult r = execute();
+  EXPECT_EQ(r.verdict, Verdict::kInternalError);
+  EXPECT_CONTAINS(r.message, "/usr/bin/fake-cc");
+  EXPECT_FALSE(r.run.has_value());
+}
+
+TEST_F(JobExecutorTest, WallTimeoutIsTimeLimit) {
+  ProcessResult p = exited(-1);
+  p.signal = 9;
+  p.wall_timeout = true;
+  JobResult r = runWith(p);
+  EXPECT_EQ(r.verdict, Verdict::kTimeLimit);
+  ASSERT_TRUE(r.run.has_value());
+  EXPECT_EQ(r.run->verdict, Verdict::kTimeLimit);
+  EXPECT_CONTAINS(r.message, "wall");
+  EXPECT_CONTAINS(r.message, "31000");
+}
+
+TEST_F(JobExecutorTest, CpuTimeoutIsTimeLimit) {
+  ProcessResult p = exited(-1);
+  p.signal = 24;  // SIGXCPU
+  p.cpu_timeout = true;
+  job_.limits.run.cpu_ms = 700;
+  JobResult r = runWith(p);
+  EXPECT_EQ(r.verdict, Verdict::kTimeLimit);
+  EXPECT_CONTAINS(r.message, "CPU");
+  EXPECT_CONTAINS(r.message, "700");
+}
+
+TEST_F(JobExecutorTest, MemoryExceededIsMemoryLimit) {
+  ProcessResult p = exited(0);
+  p.memory_exceeded = true;
+  JobResult r = runWith(p);
+  EXPECT_EQ(r.verdict, Verdict::kMemoryLimit);
+  EXPECT_CONTAINS(r.message, "33000");
+}
+
+TEST_F(JobExecutorTest, TruncatedOutputIsOutputLimit) {
+  ProcessResult p = exited(-1);
+  p.signal = 9;
+  p.stdout_truncated = true;
+  JobResult r = runWith(p);
+  EXPECT_EQ(r.verdict, Verdict::kOutputLimit);
+  EXPECT_TRUE(r.run->stdout_truncated);
+  EXPECT_CONTAINS(r.message, "44000");
+
+  ProcessResult e = exited(0);
+  e.stderr_truncated = true;
+  sandbox_.specs.clear();
+  r = runWith(e);
+  EXPECT_EQ(r.verdict, Verdict::kOutputLimit);
+  EXPECT_TRUE(r.run->stderr_truncated);
+}
+
+TEST_F(JobExecutorTest, SignalIsSignaledWithItsName) {
+  ProcessResult p = exited(-1);
+  p.signal = 11;
+  JobResult r = runWith(p);
+  EXPECT_EQ(r.verdict, Verdict::kSignaled);
+  ASSERT_TRUE(r.run.has_value());
+  EXPECT_EQ(r.run->signal, 11);
+  EXPECT_CONTAINS(r.message, "SIGSEGV");
+  EXPECT_CONTAINS(r.run->message, "SIGSEGV");
+}
+
+TEST_F(JobExecutorTest, NonZeroExitIsRuntimeErrorWithTheCode) {
+  JobResult r = runWith(exited(3, "partial", "Traceback\n"));
+  EXPECT_EQ(r.verdict, Verdict::kRuntimeError);
+  ASSERT_TRUE(r.run.has_value());
+  EXPECT_EQ(r.run->exit_code, 3);
+  EXPECT_EQ(r.run->stdout_data, "partial");
+  EXPECT_EQ(r.run->stderr_data, "Traceback\n");
+  EXPECT_CONTAINS(r.message, "3");
+}
+
+TEST_F(JobExecutorTest, ProgramThatCannotStartIsInternalError) {
+  ProcessResult p;
+  p.started = false;
+  p.error = "fork: Resource temporarily unavailable";
+  JobResult r = runWith(p);
+  EXPECT_EQ(r.verdict, Verdict::kInternalError);
+  EXPECT_CONTAINS(r.message, "fork: Resource temporarily unavailable");
+}
+
+TEST_F(JobExecutorTest, FilePathsOutsideTheWorkDirectoryAreRefused) {
+  for (const std::string bad : {"../evil", "a/../../evil", "lib/../../evil", "/etc/passwd", ""}) {
+    runner_.prepared_.files = {{"main.fk", "ok", false}, {bad, "x", false}};
+    sandbox_.specs.clear();
+    JobResult r = execute();
+    EXPECT_EQ(r.verdict, Verdict::kInternalError) << "path \"" << bad << "\"";
+    EXPECT_FALSE(r.message.empty());
+    EXPECT_TRUE(sandbox_.specs.empty()) << bad;
+    EXPECT_FALSE(r.run.has_value());
+  }
+  EXPECT_TRUE(workRootIsEmpty());
+}
+
+TEST_F(JobExecutorTest, EmptyCommandIsInternalError) {
+  runner_.prepared_.run.argv.clear();
+  JobResult r = execute();
+  EXPECT_EQ(r.verdict, Verdict::kInternalError);
+  EXPECT_TRUE(sandbox_.specs.empty());
+
+  FakeRunner compiled;
+  compiled.makeCompiled();
+  compiled.prepared_.compile->argv.clear();
+  r = executeJob(compiled, sandbox_, job_, options_);
+  EXPECT_EQ(r.verdict, Verdict::kInternalError);
+  EXPECT_TRUE(sandbox_.specs.empty());
+}
+
+TEST_F(JobExecutorTest, RunnerErrorIsCompileError) {
+  runner_.makeCompiled();
+  runner_.prepared_.error = "no public class in Main.java";
+  JobResult r = execute();
+  EXPECT_EQ(r.verdict, Verdict::kCompileError);
+  EXPECT_CONTAINS(r.message, "no public class");
+  EXPECT_TRUE(sandbox_.specs.empty());
+  EXPECT_FALSE(r.run.has_value());
+  ASSERT_TRUE(r.compile.has_value()) << "a compiled language reports the failed compile stage";
+  EXPECT_EQ(r.compile->verdict, Verdict::kCompileError);
+}
+
+TEST_F(JobExecutorTest, FilesAreDecodedBeforePrepare) {
+  job_.files = {{"main.fk", "plain text é", Encoding::kUtf8},
+                {"data.bin", "AAEC/w==", Encoding::kBase64},
+                {"", "aGVs\nbG8=", Encoding::kBase64}};
+  job_.args = {"x", "y z"};
+  execute();
+  ASSERT_EQ(runner_.inputs.size(), 1u);
+  const PrepareInput& in = runner_.inputs[0];
+  ASSERT_EQ(in.files.size(), 3u);
+  EXPECT_EQ(in.files[0].name, "main.fk");
+  EXPECT_EQ(in.files[0].content, "plain text é");
+  EXPECT_EQ(in.files[1].name, "data.bin");
+  EXPECT_EQ(in.files[1].content, std::string("\x00\x01\x02\xff", 4));
+  EXPECT_EQ(in.files[2].name, "");
+  EXPECT_EQ(in.files[2].content, "hello");
+  EXPECT_EQ(in.args, job_.args);
+}
+
+TEST_F(JobExecutorTest, InvalidBase64IsCompileErrorNamingTheFile) {
+  job_.files = {{"main.fk", "ok", Encoding::kUtf8}, {"data.bin", "not*base64", Encoding::kBase64}};
+  JobResult r = execute();
+  EXPECT_EQ(r.verdict, Verdict::kCompileError);
+  EXPECT_CONTAINS(r.message, "files[1]");
+  EXPECT_TRUE(runner_.inputs.empty());
+  EXPECT_TRUE(sandbox_.specs.empty());
+}
+
+TEST_F(JobExecutorTest, JobWithoutFilesIsRefused) {
+  job_.files.clear();
+  JobResult r = execute();
+  EXPECT_NE(r.verdict, Verdict::kOk);
+  EXPECT_TRUE(sandbox_.specs.empty());
+}
+
+TEST_F(JobExecutorTest, WorkDirectoryExistsDuringTheRunAndIsRemovedAfter) {
+  runner_.makeCompiled();
+  runner_.prepared_.files = {{"main.fk", "source text", false},
+                             {"lib/util.fk", "helper", false},
+                             {"run.sh", "#!/bin/sh\n", true}};
+  int checked = 0;
+  sandbox_.on_run = [&](const ProcessSpec& spec) {
+    ++checked;
+    const fs::path cwd = spec.cwd;
+    ASSERT_TRUE(cwd.is_absolute()) << spec.cwd;
+    ASSERT_TRUE(fs::is_directory(cwd)) << spec.cwd;
+    EXPECT_EQ(fs::canonical(cwd.parent_path()), fs::canonical(options_.work_root));
+    EXPECT_EQ(readFile(cwd / "main.fk"), "source text");
+    EXPECT_EQ(readFile(cwd / "lib/util.fk"), "helper");
+    struct stat st {};
+    ASSERT_EQ(::stat((cwd / "run.sh").c_str(), &st), 0);
+    EXPECT_TRUE(st.st_mode & S_IXUSR);
+    ASSERT_EQ(::stat((cwd / "main.fk").c_str(), &st), 0);
+    EXPECT_FALSE(st.st_mode & S_IXUSR);
+  };
+  JobResult r = execute();
+  EXPECT_EQ(r.verdict, Verdict::kOk) << r.message;
+  EXPECT_EQ(checked, 2);
+  ASSERT_EQ(sandbox_.specs.size(), 2u);
+  EXPECT_FALSE(fs::exists(sandbox_.specs[0].cwd));
+  EXPECT_TRUE(workRootIsEmpty());
+}
+
+TEST_F(JobExecutorTest, WorkDirectoryIsRemovedAfterAFailureToo) {
+  // Something the program left behind, including a read-only directory.
+  sandbox_.on_run = [](const ProcessSpec& spec) {
+    fs::create_directories(fs::path(spec.cwd) / "out/deep");
+    std::ofstream(fs::path(spec.cwd) / "out/deep/file") << "x";
+  };
+  JobResult r = runWith(exited(2));
+  EXPECT_EQ(r.verdict, Verdict::kRuntimeError);
+  ASSERT_EQ(sandbox_.specs.size(), 1u);
+  EXPECT_FALSE(fs::exists(sandbox_.specs[0].cwd));
+}
+
+TEST_F(JobExecutorTest, EachJobGetsItsOwnDirectory) {
+  execute();
+  execute();
+  ASSERT_EQ(sandbox_.specs.size(), 2u);
+  EXPECT_NE(sandbox_.specs[0].cwd, sandbox_.specs[1].cwd);
+}
+
+TEST_F(JobExecutorTest, StageCallbacksComeBeforeEachStage) {
+  runner_.makeCompiled();
+  std::vector<std::string> log;
+  sandbox_.on_run = [&](const ProcessSpec& spec) { log.push_back("sandbox " + spec.argv[0]); };
+  execute([&](StageEvent e) {
+    log.push_back(e == StageEvent::kCompiling ? "compiling" : "running");
+  });
+  EXPECT_EQ(log, (std::vector<std::string>{"compiling", "sandbox /usr/bin/fake-cc", "running",
+                                           "sandbox ./prog"}));
+}
+
+TEST_F(JobExecutorTest, InterpretedJobHasOnlyTheRunningCallback) {
+  std::vector<StageEvent> events;
+  execute([&](StageEvent e) { events.push_back(e); });
+  EXPECT_EQ(events, std::vector<StageEvent>{StageEvent::kRunning});
+}
+
+TEST_F(JobExecutorTest, FailedCompileHasNoRunningCallback) {
+  runner_.makeCompiled();
+  sandbox_.results = {exited(1)};
+  std::vector<StageEvent> events;
+  execute([&](StageEvent e) { events.push_back(e); });
+  EXPECT_EQ(events, std::vector<StageEvent>{StageEvent::kCompiling});
+}
+
+TEST_F(JobExecutorTest, EnvironmentIsCleanPlusTheRunnersExtras) {
+  ::setenv("POLYRUN_EXECUTOR_TEST_SECRET", "leak", 1);
+  runner_.makeCompiled();
+  runner_.prepared_.compile->env = {"COMPILER_OPT=1"};
+  runner_.prepared_.run.env = {"JAVA_TOOL_OPTIONS=-Xss1m"};
+  execute();
+  ::unsetenv("POLYRUN_EXECUTOR_TEST_SECRET");
+  ASSERT_EQ(sandbox_.specs.size(), 2u);
+  for (const ProcessSpec& s : sandbox_.specs) {
+    EXPECT_TRUE(hasEntry(s.env, "PATH=")) << ::testing::PrintToString(s.env);
+    EXPECT_TRUE(hasEntry(s.env, "HOME=")) << ::testing::PrintToString(s.env);
+    EXPECT_TRUE(hasEntry(s.env, "LANG=")) << ::testing::PrintToString(s.env);
+    EXPECT_FALSE(hasEntry(s.env, "POLYRUN_EXECUTOR_TEST_SECRET"));
+    for (const auto& e : s.env) EXPECT_EQ(e.find("leak"), std::string::npos) << e;
+    std::set<std::string> keys;
+    for (const auto& e : s.env) {
+      const auto eq = e.find('=');
+      ASSERT_NE(eq, std::string::npos) << e;
+      EXPECT_TRUE(keys.insert(e.substr(0, eq)).second) << "duplicate " << e;
+    }
+  }
+  EXPECT_TRUE(hasEntry(sandbox_.specs[0].env, "COMPILER_OPT=1"));
+  EXPECT_FALSE(hasEntry(sandbox_.specs[0].env, "JAVA_TOOL_OPTIONS="));
+  EXPECT_TRUE(hasEntry(sandbox_.specs[1].env, "JAVA_TOOL_OPTIONS=-Xss1m"));
+  EXPECT_FALSE(hasEntry(sandbox_.specs[1].env, "COMPILER_OPT="));
+}
+
+TEST_F(JobExecutorTest, CleanEnvironmentHasNothingOfTheCaller) {
+  ::setenv("POLYRUN_EXECUTOR_TEST_SECRET", "leak", 1);
+  const auto env = cleanEnvironment("/some/home");
+  ::unsetenv("POLYRUN_EXECUTOR_TEST_SECRET");
+  EXPECT_TRUE(hasEntry(env, "HOME=/some/home"));
+  EXPECT_TRUE(hasEntry(env, "PATH="));
+  EXPECT_TRUE(hasEntry(env, "LANG="));
+  EXPECT_FALSE(hasEntry(env, "POLYRUN_EXECUTOR_TEST_SECRET"));
+}
+
+TEST(DefaultLimitsTest, MatchTheDesignDefaults) {
+  const Limits l = defaultLimits();
+  EXPECT_EQ(l.run.wall_ms, 5000);
+  EXPECT_EQ(l.run.cpu_ms, 5000);
+  EXPECT_EQ(l.compile.wall_ms, 15000);
+  EXPECT_EQ(l.compile.cpu_ms, 15000);
+  EXPECT_EQ(l.run.memory_bytes, 512ll << 20);
+  EXPECT_EQ(l.compile.memory_bytes, 512ll << 20);
+  EXPECT_EQ(l.output_bytes, 1 << 20);
+  EXPECT_EQ(l.processes, 64);
+}
+
+// detectVersion
+
+TEST_F(JobExecutorTest, DetectVersionParsesTheCommandsOutput) {
+  sandbox_.results = {exited(0, "fake version 1.2.3 (build 7)\n")};
+  std::string error;
+  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "1.2.3");
+  EXPECT_EQ(error, "");
+  ASSERT_EQ(sandbox_.specs.size(), 1u);
+  EXPECT_EQ(sandbox_.specs[0].argv, runner_.version_command_.argv);
+  EXPECT_TRUE(hasEntry(sandbox_.specs[0].env, "PATH="));
+}
+
+TEST_F(JobExecutorTest, DetectVersionAlsoReadsStderr) {
+  sandbox_.results = {exited(0, "", "openjdk version 17.0.2 2022-01-18\n")};
+  std::string error;
+  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "17.0.2");
+  EXPECT_CONTAINS(runner_.version_output, "openjdk version 17.0.2");
+}
+
+TEST_F(JobExecutorTest, DetectVersionFailsOnUnparsableOutput) {
+  sandbox_.results = {exited(2, "", "unknown option --version\n")};
+  std::string error;
+  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "");
+  EXPECT_CONTAINS(error, "/usr/bin/fake-run");
+  EXPECT_CONTAINS(error, "unknown option");
+}
+
+TEST_F(JobExecutorTest, DetectVersionFailsWhenTheToolCannotStart) {
+  ProcessResult p;
+  p.error = "No such file or directory";
+  sandbox_.results = {p};
+  std::string error;
+  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "");
+  EXPECT_CONTAINS(error, "/usr/bin/fake-run");
+  EXPECT_CONTAINS(error, "No such file or directory");
+}
+
+TEST_F(JobExecutorTest, DetectVersionRefusesARelativeCommand) {
+  runner_.version_command_.argv = {"python3", "--version"};
+  std::string error;
+  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "");
+  EXPECT_FALSE(error.empty());
+  EXPECT_TRUE(sandbox_.specs.empty());
+
+  runner_.version_command_.argv = {};
+  error.clear();
+  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "");
+  EXPECT_FALSE(error.empty());
+}
+
+// runSelfTest
+
+TEST_F(JobExecutorTest, SelfTestPasses) {
+  runner_.self_test_.files = {{"main.fk", "reverse"}};
+  runner_.self_test_.stdin_data = "hello";
+  runner_.self_test_.expected_stdout = "olleh\n";
+  sandbox_.results = {exited(0, "olleh\n")};
+  std::string why;
+  EXPECT_TRUE(runSelfTest(runner_, sandbox_, options_, &why)) << why;
+  ASSERT_EQ(sandbox_.specs.size(), 1u);
+  EXPECT_EQ(sandbox_.specs[0].stdin_data, "hello");
+  ASSERT_EQ(runner_.inputs.size(), 1u);
+  ASSERT_EQ(runner_.inputs[0].files.size(), 1u);
+  EXPECT_EQ(runner_.inputs[0].files[0].content, "reverse");
+}
+
+TEST_F(JobExecutorTest, SelfTestFailsOnWrongOutput) {
+  runner_.self_test_.files = {{"main.fk", "reverse"}};
+  runner_.self_test_.stdin_data = "hello";
+  runner_.self_test_.expected_stdout = "olleh\n";
+  sandbox_.results = {exited(0, "hello\n")};
+  std::string why;
+  EXPECT_FALSE(runSelfTest(runner_, sandbox_, options_, &why));
+  EXPECT_CONTAINS(why, "expected");
+  EXPECT_CONTAINS(why, "olleh");
+  EXPECT_CONTAINS(why, "got");
+  EXPECT_CONTAINS(why, "hello");
+}
+
+TEST_F(JobExecutorTest, SelfTestFailsOnCompileError) {
+  runner_.makeCompiled();
+  runner_.self_test_.files = {{"main.fk", "reverse"}};
+  runner_.self_test_.expected_stdout = "olleh\n";
+  sandbox_.results = {exited(1, "", "main.fk:1: cannot compile\n")};
+  std::string why;
+  EXPECT_FALSE(runSelfTest(runner_, sandbox_, options_, &why));
+  EXPECT_CONTAINS(why, "olleh");
+  EXPECT_CONTAINS(why, "COMPILE_ERROR");
+  EXPECT_CONTAINS(why, "cannot compile");
+}
+
+TEST_F(JobExecutorTest, SelfTestFailsOnRightOutputWithBadVerdict) {
+  runner_.self_test_.files = {{"main.fk", "reverse"}};
+  runner_.self_test_.expected_stdout = "olleh\n";
+  sandbox_.results = {exited(1, "olleh\n")};
+  std::string why;
+  EXPECT_FALSE(runSelfTest(runner_, sandbox_, options_, &why));
+  EXPECT_CONTAINS(why, "RUNTIME_ERROR");
+}
+
+}  // namespace
+}  // namespace polyrun
