@@ -1,0 +1,152 @@
+// The `polyrun` command-line client as a user runs it, against a real cluster.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "polyrun/sandbox.h"
+#include "support/cluster.h"
+
+namespace polyrun::test {
+namespace {
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    Cluster::Options options;
+    options.slaves = 1;
+    cluster_ = new Cluster(options);
+    std::string error;
+    if (!cluster_->start(&error)) {
+      delete cluster_;
+      cluster_ = nullptr;
+      FAIL() << error;
+    }
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(cluster_, nullptr) << "the cluster did not start"; }
+
+  // Writes `content` to a file named `name` in a fresh directory; returns its path.
+  std::string file(const std::string& name, const std::string& content) {
+    const std::string path = dir_.path() + "/" + name;
+    std::ofstream(path) << content;
+    return path;
+  }
+
+  ProcessResult cli(std::vector<std::string> args, const std::string& stdin_data = "",
+                    bool with_master = true) {
+    std::vector<std::string> argv = {binaryPath("polyrun")};
+    if (with_master && !args.empty()) {
+      argv.push_back(args[0]);
+      argv.push_back("--master=" + cluster_->masterAddress());
+      argv.insert(argv.end(), args.begin() + 1, args.end());
+    } else {
+      argv.insert(argv.end(), args.begin(), args.end());
+    }
+    ProcessSpec spec;
+    spec.argv = argv;
+    spec.cwd = dir_.path();
+    spec.env = {"PATH=/usr/bin:/bin", "HOME=" + dir_.path()};
+    spec.stdin_data = stdin_data;
+    spec.limits.wall_ms = 60000;
+    spec.limits.cpu_ms = 60000;
+    spec.limits.output_bytes = 16 << 20;
+    return sandbox_->run(spec);
+  }
+
+  static Cluster* cluster_;
+  TempDir dir_;
+  std::unique_ptr<Sandbox> sandbox_ = makeProcessSandbox();
+};
+Cluster* CliTest::cluster_ = nullptr;
+
+TEST_F(CliTest, ProgramOutputAndExitCodePassThrough) {
+  const auto path = file("split.py", "import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\nsys.exit(7)\n");
+  ProcessResult r = cli({"run", path});
+  ASSERT_TRUE(r.started) << r.error;
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_EQ(r.stdout_data, "to stdout\n");
+  EXPECT_EQ(r.stderr_data.rfind("to stderr\n", 0), 0u) << "the program's stderr comes first: " << r.stderr_data;
+  EXPECT_NE(r.stderr_data.find("RUNTIME_ERROR"), std::string::npos) << r.stderr_data;
+}
+
+TEST_F(CliTest, RunsEachLanguageFromItsExtension) {
+  const std::vector<std::pair<std::string, std::string>> programs = {
+      {"hello.py", "print('hi')\n"},
+      {"hello.c", "#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n"},
+      {"hello.cpp", "#include <iostream>\nint main(){std::cout<<\"hi\\n\";}\n"},
+      {"Hello.java", "public class Hello { public static void main(String[] a) { System.out.println(\"hi\"); } }\n"},
+  };
+  for (const auto& [name, source] : programs) {
+    ProcessResult r = cli({"run", file(name, source)});
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.stderr_data;
+    EXPECT_EQ(r.stdout_data, "hi\n") << name;
+    EXPECT_EQ(r.stderr_data, "") << name;
+  }
+}
+
+TEST_F(CliTest, StdinFromAFileAndFromItsOwnStdin) {
+  const auto prog = file("upper.py", "import sys\nsys.stdout.write(sys.stdin.read().upper())\n");
+  const auto input = file("input.txt", "from a file\n");
+  ProcessResult r = cli({"run", prog, "--stdin", input});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_data;
+  EXPECT_EQ(r.stdout_data, "FROM A FILE\n");
+  r = cli({"run", prog, "--stdin", "-"}, "piped in\n");
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_data;
+  EXPECT_EQ(r.stdout_data, "PIPED IN\n");
+}
+
+TEST_F(CliTest, ArgumentsAfterDoubleDash) {
+  const auto prog = file("args.c", "#include <stdio.h>\nint main(int c,char**v){for(int i=1;i<c;i++)printf(\"[%s]\",v[i]);puts(\"\");return 0;}\n");
+  ProcessResult r = cli({"run", prog, "--", "a b", "--json", "-x"});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_data;
+  EXPECT_EQ(r.stdout_data, "[a b][--json][-x]\n");
+}
+
+TEST_F(CliTest, JsonPrintsTheWholeResult) {
+  ProcessResult r = cli({"run", file("j.py", "print('x')\n"), "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_data;
+  auto j = nlohmann::json::parse(r.stdout_data, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.stdout_data;
+  EXPECT_EQ(j["verdict"], "OK");
+  EXPECT_EQ(j["run"]["stdout"], "x\n");
+  EXPECT_EQ(j["language"], "python");
+  EXPECT_FALSE(j["job_id"].get<std::string>().empty());
+}
+
+TEST_F(CliTest, CompileErrorIsReportedAndFails) {
+  ProcessResult r = cli({"run", file("bad.c", "int main(void) { return nope; }\n")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.stdout_data, "");
+  EXPECT_NE(r.stderr_data.find("nope"), std::string::npos) << "the compiler's message: " << r.stderr_data;
+  EXPECT_NE(r.stderr_data.find("compilation failed"), std::string::npos) << r.stderr_data;
+}
+
+TEST_F(CliTest, RuntimesAndStatusShowTheCluster) {
+  ProcessResult r = cli({"runtimes"});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_data;
+  for (const char* lang : {"python", "c", "c++", "java"})
+    EXPECT_NE(r.stdout_data.find(lang), std::string::npos) << lang << " in\n" << r.stdout_data;
+  r = cli({"status"});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_data;
+  EXPECT_NE(r.stdout_data.find("slave-a"), std::string::npos) << r.stdout_data;
+}
+
+TEST_F(CliTest, UnknownExtensionIsAUsageError) {
+  ProcessResult r = cli({"run", file("prog.xyz", "hello")});
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_NE(r.stderr_data.find(".xyz"), std::string::npos) << r.stderr_data;
+  EXPECT_NE(r.stderr_data.find("--lang"), std::string::npos) << "tells what to do: " << r.stderr_data;
+}
+
+TEST_F(CliTest, UnreachableMasterSaysSo) {
+  // Port 1 on loopback: nothing listens there.
+  ProcessResult r = cli({"runtimes", "--master=127.0.0.1:1"}, "", false);
+  EXPECT_EQ(r.exit_code, 69);
+  EXPECT_NE(r.stderr_data.find("127.0.0.1:1"), std::string::npos) << r.stderr_data;
+}
+
+}  // namespace
+}  // namespace polyrun::test
