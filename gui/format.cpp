@@ -1,0 +1,26 @@
+#include "format.h"
+
+#include <cmath>
+
+namespace polyrun::gui {
+
+QString formatBytes(double bytes) {
+  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  while (std::abs(bytes) >= 1024 && unit < 4) {
+    bytes /= 1024;
+    ++unit;
+  }
+  if (unit == 0) return QStringLiteral("%1 B").arg(static_cast<qint64>(bytes));
+  return QStringLiteral("%1 %2").arg(bytes, 0, 'f', 1).arg(QLatin1String(kUnits[unit]));
+}
+
+QString formatDuration(qint64 ms) {
+  if (ms < 1000) return QStringLiteral("%1 ms").arg(ms);
+  if (ms < 60'000) return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', 2);
+  const qint64 s = ms / 1000;
+  if (s < 3600) return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+  return QStringLiteral("%1 h %2 min").arg(s / 3600).arg((s / 60) % 60, 2, 10, QChar('0'));
+}
+
+}  // namespace polyrun::gui

@@ -1,0 +1,13 @@
+// Numbers for people: sizes and durations as the GUI shows them.
+#pragma once
+
+#include <QString>
+
+namespace polyrun::gui {
+
+/// "512 B", "8.8 MiB", "2.0 GiB" (binary units, as the limits are configured).
+QString formatBytes(double bytes);
+/// "850 ms", "1.25 s", "3 min 05 s", "2 h 07 min".
+QString formatDuration(qint64 ms);
+
+}  // namespace polyrun::gui

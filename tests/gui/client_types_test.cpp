@@ -1,0 +1,133 @@
+// The wire <-> Qt conversions of client_types.h, and master addresses from the command line.
+#include "client_types.h"
+
+#include <QtTest>
+#include <nlohmann/json.hpp>
+
+#include "master_address.h"
+#include "polyrun/base64.h"
+
+using nlohmann::json;
+using namespace polyrun::gui;
+
+class ClientTypesTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void jobRequestToJsonSendsUtf8AsIs();
+  void jobRequestToJsonSendsOtherBytesAsBase64();
+  void runtimesSkipInvalidEntries();
+  void runOutcomeWithCompileErrorHasNoRun();
+  void runOutcomeRejectsUnknownVerdict();
+  void masterAddress_data();
+  void masterAddress();
+};
+
+void ClientTypesTest::jobRequestToJsonSendsUtf8AsIs() {
+  JobRequest r;
+  r.language = "c++";
+  r.files << JobFile{"main.cpp", QString("// héllo ✓\n").toUtf8()} << JobFile{{}, "x"};
+  r.stdinText = QString("ünï\n");
+  r.args = {"-v"};
+  const json j = jobRequestToJson(r);
+  QCOMPARE(j.at("language").get<std::string>(), std::string("c++"));
+  QCOMPARE(j.at("files").size(), size_t{2});
+  QCOMPARE(j.at("files")[0].at("encoding").get<std::string>(), std::string("utf8"));
+  QCOMPARE(QString::fromStdString(j.at("files")[0].at("content").get<std::string>()),
+           QString("// héllo ✓\n"));
+  QCOMPARE(j.at("files")[1].at("name").get<std::string>(), std::string());
+  QCOMPARE(QString::fromStdString(j.at("stdin").get<std::string>()), QString("ünï\n"));
+  QCOMPARE(j.at("args")[0].get<std::string>(), std::string("-v"));
+}
+
+void ClientTypesTest::jobRequestToJsonSendsOtherBytesAsBase64() {
+  for (const QByteArray& bytes :
+       {QByteArray("\xff\xfe latin1 \xe9", 11), QByteArray("ok \xe2\x9c", 5)}) {
+    JobRequest r;
+    r.language = "python";
+    r.files << JobFile{"data.bin", bytes};
+    const json f = jobRequestToJson(r).at("files")[0];
+    QCOMPARE(f.at("encoding").get<std::string>(), std::string("base64"));
+    const auto decoded = polyrun::base64Decode(f.at("content").get<std::string>());
+    QVERIFY(decoded.has_value());
+    QCOMPARE(QByteArray(decoded->data(), qsizetype(decoded->size())), bytes);
+  }
+}
+
+void ClientTypesTest::runtimesSkipInvalidEntries() {
+  const auto list = runtimesFromJson(json::parse(R"({"type": "runtimes", "runtimes": [
+      {"language": "python", "version": "3.11.2", "aliases": ["py"], "extensions": [".py"]},
+      {"language": 7}, {"version": "1"}, "c", {"language": "c", "aliases": "gcc"},
+      {"language": "java", "version": "17", "slaves": "two"}]})"));
+  QCOMPARE(list.size(), 2);
+  QCOMPARE(list[0].language, QString("python"));
+  QCOMPARE(list[1].language, QString("java"));
+  QCOMPARE(list[1].slaves, 0);
+  QVERIFY(runtimesFromJson(json::parse(R"({"runtimes": {}})")).isEmpty());
+}
+
+void ClientTypesTest::runOutcomeWithCompileErrorHasNoRun() {
+  RunOutcome o;
+  QString error;
+  QVERIFY(
+      runOutcomeFromJson(json::parse(R"({"job_id": "j-1", "slave": "s", "verdict": "COMPILE_ERROR",
+      "message": "compilation failed", "queue_ms": 1, "total_ms": 300,
+      "compile": {"verdict": "COMPILE_ERROR", "stderr": "main.c:1: error", "exit_code": 1}})"),
+                         &o, &error));
+  QCOMPARE(o.verdict, QString("COMPILE_ERROR"));
+  QVERIFY(o.compile.has_value());
+  QCOMPARE(o.compile->stderrText, QString("main.c:1: error"));
+  QCOMPARE(o.compile->exitCode, 1);
+  QVERIFY(!o.run.has_value());
+}
+
+void ClientTypesTest::runOutcomeRejectsUnknownVerdict() {
+  RunOutcome o;
+  QString error;
+  QVERIFY(!runOutcomeFromJson(json::parse(R"({"verdict": "MAYBE"})"), &o, &error));
+  QVERIFY(error.contains("MAYBE"));
+  QVERIFY(!runOutcomeFromJson(json::parse(R"({"run": {"exit_code": "zero"}})"), &o, &error));
+  QVERIFY(error.contains("exit_code"));
+  QVERIFY(!runOutcomeFromJson(json::parse("[]"), &o, &error));
+}
+
+void ClientTypesTest::masterAddress_data() {
+  QTest::addColumn<QString>("text");
+  QTest::addColumn<bool>("ok");
+  QTest::addColumn<QString>("host");
+  QTest::addColumn<int>("port");
+  QTest::newRow("host:port") << "master.lan:7500" << true << "master.lan" << 7500;
+  QTest::newRow("host only") << "master.lan" << true << "master.lan" << 7400;
+  QTest::newRow("port only") << ":7501" << true << "127.0.0.1" << 7501;
+  QTest::newRow("ipv6 with port") << "[::1]:7502" << true << "::1" << 7502;
+  QTest::newRow("ipv6 bare") << "fe80::1" << true << "fe80::1" << 7400;
+  QTest::newRow("spaces") << "  10.0.0.2:7400 " << true << "10.0.0.2" << 7400;
+  QTest::newRow("empty") << "" << false << "" << 0;
+  QTest::newRow("port zero") << "h:0" << false << "" << 0;
+  QTest::newRow("port too big") << "h:65536" << false << "" << 0;
+  QTest::newRow("port not a number") << "h:http" << false << "" << 0;
+  QTest::newRow("empty port") << "h:" << false << "" << 0;
+  QTest::newRow("unclosed bracket") << "[::1:7400" << false << "" << 0;
+  QTest::newRow("junk after bracket") << "[::1]7400" << false << "" << 0;
+}
+
+void ClientTypesTest::masterAddress() {
+  QFETCH(QString, text);
+  QFETCH(bool, ok);
+  QFETCH(QString, host);
+  QFETCH(int, port);
+  MasterAddress address;
+  address.host = "untouched";
+  QString error;
+  QCOMPARE(parseMasterAddress(text, &address, &error), ok);
+  if (ok) {
+    QCOMPARE(address.host, host);
+    QCOMPARE(int(address.port), port);
+  } else {
+    QCOMPARE(address.host, QString("untouched"));
+    QVERIFY(!error.isEmpty());
+  }
+}
+
+QTEST_GUILESS_MAIN(ClientTypesTest)
+#include "client_types_test.moc"
