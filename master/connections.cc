@@ -156,6 +156,7 @@ void SlaveConnection::run() {
     const std::string name = m.value("name", peer->address());
     const int capacity = m.value("capacity", 1);
     slave_id = scheduler_->addSlave(peer, name, capacity, std::move(languages), parseLoad(m));
+    if (m.contains("plugins")) scheduler_->slavePlugins(slave_id, m["plugins"]);
     log.information("slave %s (id %d) registered from %s with %d slots", name, slave_id,
                     peer->address(), capacity);
 
@@ -190,6 +191,7 @@ void SlaveConnection::run() {
         scheduler_->slaveResult(slave_id, std::move(result));
       } else if (type == msg::kLanguages) {
         std::vector<RunnerInfo> updated;
+        if (m.contains("plugins")) scheduler_->slavePlugins(slave_id, m["plugins"]);
         if (parseLanguages(m, &updated, &error)) scheduler_->slaveLanguages(slave_id, std::move(updated));
         else log.warning("slave %d sent malformed languages: %s", slave_id, error);
       } else {

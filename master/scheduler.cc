@@ -148,6 +148,12 @@ void Scheduler::slaveLanguages(int slave_id, std::vector<RunnerInfo> languages) 
   flush(out);
 }
 
+void Scheduler::slavePlugins(int slave_id, json plugins) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = slaves_.find(slave_id);
+  if (it != slaves_.end() && plugins.is_array()) it->second.plugins = std::move(plugins);
+}
+
 void Scheduler::slaveProgress(int slave_id, const std::string& job_id, const std::string& st) {
   Outbox out;
   {
@@ -403,6 +409,7 @@ json Scheduler::cluster() const {
                                 {"load_avg", s.reported.load_avg},
                                 {"memory_free_bytes", s.reported.memory_free_bytes}}},
                       {"languages", std::move(languages)},
+                      {"plugins", s.plugins},
                       {"last_heartbeat_ms", msBetween(s.last_heartbeat, now)}});
   }
   json queues = json::object();

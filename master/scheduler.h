@@ -52,6 +52,8 @@ class Scheduler {
   void removeSlave(int slave_id, const std::string& reason);
   void slaveHeartbeat(int slave_id, const SlaveLoad& load);
   void slaveLanguages(int slave_id, std::vector<RunnerInfo> languages);
+  /// The slave's plugin report (docs/protocol.md, "plugins"), shown as is in `cluster`.
+  void slavePlugins(int slave_id, nlohmann::json plugins);
   void slaveProgress(int slave_id, const std::string& job_id, const std::string& state);
   void slaveResult(int slave_id, JobResult result);
 
@@ -74,6 +76,7 @@ class Scheduler {
     std::string name;
     SlaveSnapshot snapshot;
     SlaveLoad reported;
+    nlohmann::json plugins = nlohmann::json::array();
     Clock::time_point last_heartbeat;
   };
   struct JobRecord {

@@ -39,6 +39,18 @@ void MasterLink::stop() {
   if (socket) socket->shutdown();
 }
 
+json MasterLink::pluginsJson() const {
+  json plugins = json::array();
+  for (const auto& st : registry_.statuses()) {
+    plugins.push_back({{"library", st.library},
+                       {"language", st.language},
+                       {"version", st.version},
+                       {"ready", st.ready},
+                       {"problem", st.problem}});
+  }
+  return plugins;
+}
+
 json MasterLink::loadJson() const {
   const HostLoad h = readHostLoad();
   return {{"running", running_.load()},
@@ -134,6 +146,7 @@ bool MasterLink::session(std::string* why) {
                 {"name", config_.name},
                 {"capacity", config_.capacity},
                 {"languages", languages},
+                {"plugins", pluginsJson()},
                 {"load", loadJson()}});
   json m;
   std::string error;

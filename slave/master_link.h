@@ -48,6 +48,7 @@ class MasterLink {
   void sendResult(const std::string& job_id, const JobResult& result);
   void workerLoop();
   nlohmann::json loadJson() const;
+  nlohmann::json pluginsJson() const;
 
   const LinkConfig config_;
   const RunnerRegistry& registry_;

@@ -244,6 +244,8 @@ TEST_F(ClusterTest, ClusterSnapshotShowsBothSlaves) {
     EXPECT_EQ(s["capacity"], 2);
     EXPECT_EQ(s["state"], "ready");
     EXPECT_EQ(s["languages"].size(), 4u);
+    ASSERT_EQ(s["plugins"].size(), 4u) << s.dump();
+    for (const auto& p : s["plugins"]) EXPECT_TRUE(p["ready"].get<bool>()) << p.dump();
   }
   EXPECT_TRUE(c.contains("queues"));
   EXPECT_TRUE(c["counters"].contains("submitted"));
