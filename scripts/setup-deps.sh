@@ -8,7 +8,7 @@ PACKAGES=(
   libpoco-dev
   libboost-dev
   nlohmann-json3-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
   libseccomp-dev
   qt6-base-dev qt6-charts-dev
   python3
