@@ -39,6 +39,12 @@ void MasterLink::stop() {
   if (socket) socket->shutdown();
 }
 
+void MasterLink::advertise() {
+  json languages = json::array();
+  for (const auto& l : registry_.advertised()) languages.push_back(toJson(l));
+  send({{"type", msg::kLanguages}, {"languages", languages}, {"plugins", pluginsJson()}});
+}
+
 json MasterLink::pluginsJson() const {
   json plugins = json::array();
   for (const auto& st : registry_.statuses()) {

@@ -41,6 +41,9 @@ class MasterLink {
   void run();
   /// Makes run() return after running jobs finish. Thread-safe.
   void stop();
+  /// Tells the master the registry's current languages and plugin report (after a plugin was
+  /// added, removed or replaced). A no-op while disconnected: registration sends them anyway.
+  void advertise();
 
  private:
   bool session(std::string* why);  // one connection; false when it ended by error
