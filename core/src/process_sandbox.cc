@@ -1,6 +1,6 @@
-// The plain process runner behind the Sandbox interface (see sandbox.h).
-#include <fcntl.h>
-#include <poll.h>
+// The plain process runner behind the Sandbox interface (see sandbox.h): no isolation, only a
+// process group, rlimits and the stage's limits. Used where namespaces are unavailable and
+// configuration allows it (slave.sandbox = process), and for running trusted tools in tests.
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -8,40 +8,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 #include "polyrun/sandbox.h"
+#include "stage_io.h"
 
 namespace polyrun {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-std::string errnoText(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
-
-bool makePipe(Fd* read_end, Fd* write_end) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return false;
-  read_end->fd = p[0];
-  write_end->fd = p[1];
-  return true;
-}
-
-void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+using namespace detail;
 
 // Between fork and exec only async-signal-safe calls: report failure through `err_fd`.
 [[noreturn]] void execChild(const ProcessSpec& spec, char* const* argv, char* const* envp, int in,
@@ -104,15 +78,13 @@ ProcessResult ProcessSandbox::run(const ProcessSpec& spec) {
     return result;
   }
   // Everything the child needs is built before fork: it may not allocate afterwards.
-  std::vector<char*> argv, envp;
-  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
+  std::vector<char*> argv = cStrings(spec.argv);
+  std::vector<char*> envp = cStrings(spec.env);
 
-  Fd in_r, in_w, out_r, out_w, err_r, err_w, fail_r, fail_w;
-  if (!makePipe(&in_r, &in_w) || !makePipe(&out_r, &out_w) || !makePipe(&err_r, &err_w) ||
-      !makePipe(&fail_r, &fail_w)) {
+  Fd in_r, out_w, err_w, fail_r, fail_w;
+  StagePipes pipes;
+  if (!makePipe(&in_r, &pipes.in_w) || !makePipe(&pipes.out_r, &out_w) ||
+      !makePipe(&pipes.err_r, &err_w) || !makePipe(&fail_r, &fail_w)) {
     result.error = errnoText("pipe");
     return result;
   }
@@ -150,87 +122,12 @@ ProcessResult ProcessSandbox::run(const ProcessSpec& spec) {
   }
   result.started = true;
 
-  setNonBlocking(in_w.fd);
-  setNonBlocking(out_r.fd);
-  setNonBlocking(err_r.fd);
-  size_t stdin_offset = 0;
-  if (spec.stdin_data.empty()) in_w.reset();
-
-  const int64_t cap = spec.limits.output_bytes > 0 ? spec.limits.output_bytes : INT64_MAX;
-  bool output_exceeded = false;
-  auto drain = [&](Fd& fd, std::string& sink, bool& truncated) {
-    char buf[65536];
-    for (;;) {
-      ssize_t r = ::read(fd.fd, buf, sizeof buf);
-      if (r > 0) {
-        const int64_t room = cap - static_cast<int64_t>(sink.size());
-        if (r > room) {
-          sink.append(buf, static_cast<size_t>(std::max<int64_t>(room, 0)));
-          truncated = true;
-          output_exceeded = true;
-        } else {
-          sink.append(buf, static_cast<size_t>(r));
-        }
-        continue;
-      }
-      if (r == 0) fd.reset();                            // EOF
-      else if (errno != EAGAIN && errno != EINTR) fd.reset();
-      return;
-    }
-  };
-
-  const auto deadline =
-      spec.limits.wall_ms > 0 ? start + std::chrono::milliseconds(spec.limits.wall_ms) : Clock::time_point::max();
-  bool exited = false;
-  while (!exited && !output_exceeded) {
-    pollfd fds[4];
-    int count = 0;
-    auto add = [&](int fd, short events) {
-      if (fd >= 0) fds[count++] = pollfd{fd, events, 0};
-    };
-    add(pidfd.fd, POLLIN);
-    add(out_r.fd, POLLIN);
-    add(err_r.fd, POLLIN);
-    add(in_w.fd, POLLOUT);
-    int timeout = -1;
-    if (deadline != Clock::time_point::max()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) {
-        result.wall_timeout = true;
-        break;
-      }
-      timeout = static_cast<int>(std::min<int64_t>(left + 1, INT32_MAX));
-    }
-    int ready = ::poll(fds, static_cast<nfds_t>(count), timeout);
-    if (ready < 0 && errno != EINTR) break;
-    for (int i = 0; i < count && ready > 0; ++i) {
-      if (!fds[i].revents) continue;
-      if (fds[i].fd == pidfd.fd) {
-        exited = true;
-      } else if (fds[i].fd == out_r.fd) {
-        drain(out_r, result.stdout_data, result.stdout_truncated);
-      } else if (fds[i].fd == err_r.fd) {
-        drain(err_r, result.stderr_data, result.stderr_truncated);
-      } else if (fds[i].fd == in_w.fd) {
-        if (fds[i].revents & (POLLERR | POLLHUP)) {
-          in_w.reset();  // the program closed its stdin: the rest is not wanted
-          continue;
-        }
-        ssize_t w = ::write(in_w.fd, spec.stdin_data.data() + stdin_offset,
-                            spec.stdin_data.size() - stdin_offset);
-        if (w > 0) stdin_offset += static_cast<size_t>(w);
-        if ((w < 0 && errno != EAGAIN && errno != EINTR) || stdin_offset == spec.stdin_data.size())
-          in_w.reset();
-      }
-    }
-  }
-  // The stage ends with its main process: nothing it started may outlive it.
+  const StageEnd end = pumpStage(pidfd.fd, pipes, spec, start, -1, &result);
+  result.wall_timeout = end == StageEnd::kWallTimeout;
+  // The stage ends with its main process: nothing it started in its group may outlive it.
   ::kill(-pid, SIGKILL);
   ::kill(pid, SIGKILL);
-  in_w.reset();
-  // What the program wrote before it ended is already in the pipes.
-  if (out_r.fd >= 0) drain(out_r, result.stdout_data, result.stdout_truncated);
-  if (err_r.fd >= 0) drain(err_r, result.stderr_data, result.stderr_truncated);
+  drainStage(pipes, spec, &result);
 
   int status = 0;
   rusage usage{};

@@ -1,0 +1,54 @@
+// What every Sandbox implementation does around its child process: pipes, feeding stdin,
+// draining stdout and stderr under the output cap, and waiting for the end of the stage on a
+// pidfd, the wall-clock deadline or a cancellation, whichever comes first. Private to core.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "polyrun/sandbox.h"
+
+namespace polyrun::detail {
+
+using Clock = std::chrono::steady_clock;
+
+/// An owned file descriptor.
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  void reset();
+};
+
+/// A pipe with O_CLOEXEC on both ends; false (errno set) on failure.
+bool makePipe(Fd* read_end, Fd* write_end);
+/// "what: strerror(errno)".
+std::string errnoText(const char* what);
+
+/// The parent's ends of the child's stdio.
+struct StagePipes {
+  Fd in_w;
+  Fd out_r;
+  Fd err_r;
+};
+
+enum class StageEnd { kExited, kWallTimeout, kOutputLimit, kCancelled };
+
+/// Pumps stdio until `pidfd` (the process whose end ends the stage) is readable, the wall-clock
+/// limit from `start` passes, an output stream goes over its cap, or `cancel_fd` (-1: none)
+/// becomes readable. Captured output and truncation flags go into *result. Never blocks on a
+/// pipe; waits only in poll().
+StageEnd pumpStage(int pidfd, StagePipes& pipes, const ProcessSpec& spec, Clock::time_point start,
+                   int cancel_fd, ProcessResult* result);
+
+/// Takes what is already in the output pipes without waiting, then closes every pipe.
+void drainStage(StagePipes& pipes, const ProcessSpec& spec, ProcessResult* result);
+
+/// Pointers into `strings` plus a terminating null, for execve. Built before fork: the child
+/// may not allocate.
+std::vector<char*> cStrings(const std::vector<std::string>& strings);
+
+}  // namespace polyrun::detail
