@@ -1,6 +1,7 @@
 #include "cli_format.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <set>
 
@@ -71,6 +72,44 @@ std::string slaveLanguages(const json& languages) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
   return out;
+}
+
+// "by_verdict" -> "Verdicts", "by_language" -> "By language": a heading for a counter group.
+std::string counterGroupName(const std::string& key) {
+  if (key == "by_verdict") return "Verdicts";
+  std::string name = key;
+  for (char& c : name)
+    if (c == '_') c = ' ';
+  if (!name.empty()) name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+  return name;
+}
+
+// One line per plugin a slave loaded but does not offer, with the slave's reason (the
+// `plugins` report of docs/protocol.md); nothing when every plugin is ready.
+std::string formatPluginProblems(const json& slaves) {
+  std::string out;
+  size_t ready = 0, total = 0;
+  for (const auto& s : slaves) {
+    const json& plugins = field(s, "plugins");
+    if (!plugins.is_array()) continue;
+    for (const auto& p : plugins) {
+      ++total;
+      if (field(p, "ready").is_boolean() && field(p, "ready").get<bool>()) {
+        ++ready;
+        continue;
+      }
+      std::string library = cell(field(p, "library"));
+      library = library.substr(library.find_last_of('/') + 1);
+      std::string what = cell(field(p, "language"));
+      if (what == "-") what.clear();
+      const std::string version = cell(field(p, "version"));
+      if (!what.empty() && version != "-" && !version.empty()) what += " " + version;
+      out += "  " + cell(field(s, "name")) + ": " + library + (what.empty() ? "" : " [" + what + "]") +
+             ": " + cell(field(p, "problem")) + "\n";
+    }
+  }
+  if (out.empty()) return total > 0 ? "\nPlugins: " + std::to_string(ready) + " ready\n" : "";
+  return "\nPlugins: " + std::to_string(ready) + " of " + std::to_string(total) + " ready; not offered:\n" + out;
 }
 
 }  // namespace
@@ -153,6 +192,7 @@ std::string formatClusterStatus(const json& cluster) {
            heartbeat.is_number() ? formatDuration(heartbeat.get<int64_t>()) + " ago" : "-"});
     }
     out += formatTable(rows);
+    out += formatPluginProblems(slaves);
   }
   out += "\n";
 
@@ -166,7 +206,7 @@ std::string formatClusterStatus(const json& cluster) {
     if (!totals.empty()) out += "Jobs: " + totals + "\n";
     for (const auto& [key, value] : counters.items()) {
       if (!value.is_object() || value.empty()) continue;
-      out += (key == "by_verdict" ? std::string("Verdicts") : key) + ": " + keyValues(value) + "\n";
+      out += counterGroupName(key) + ": " + keyValues(value) + "\n";
     }
   }
   const json& uptime = field(cluster, "uptime_ms");

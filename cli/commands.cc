@@ -117,12 +117,20 @@ std::unique_ptr<MasterClient> connectToMaster(const Options& options, ProgressLi
   return client;
 }
 
+// What to do about an `error` reply, by its code.
+std::string hintForErrorCode(const std::string& code) {
+  if (code == "unknown_language") return "; see polyrun runtimes for what the cluster offers";
+  if (code == "bad_limits") return "; ask for less, or raise the master's master.limits.*";
+  if (code == "queue_full") return "; the cluster is busy, try again later";
+  if (code == "unauthorized") return "; the master wants a client token";
+  if (code == "internal") return "; this is the master's fault, see its log";
+  return {};
+}
+
 // Prints a failed request/submit: a refusal from the master or a transport problem.
 int reportFailure(const MasterClient& client, const std::optional<json>& reply,
                   const std::string& error, const std::string& what,
-                  const std::string& timeout_hint =
-                      "; the master may be overloaded: check its "
-                      "log") {
+                  const std::string& timeout_hint = "; the master may be overloaded") {
   if (!reply) {
     // A timeout leaves the connection up; a disconnect does not.
     printError(error + (client.connected() ? timeout_hint : std::string()));
@@ -131,17 +139,8 @@ int reportFailure(const MasterClient& client, const std::optional<json>& reply,
   const std::string code = stringField(*reply, "code");
   std::string message = stringField(*reply, "message");
   if (message.empty()) message = "no reason given";
-  std::string hint;
-  if (code == "unknown_language")
-    hint = "; see polyrun runtimes for what the cluster offers";
-  else if (code == "queue_full")
-    hint = "; the cluster is busy, try again later";
-  else if (code == "unauthorized")
-    hint = "; the master wants a client token";
-  else if (code == "internal")
-    hint = "; this is the master's fault, see its log";
   printError("the master refused " + what + ": " + message +
-             (code.empty() ? std::string() : " [" + code + "]") + hint);
+             (code.empty() ? std::string() : " [" + code + "]") + hintForErrorCode(code));
   return exitCodeForError(*reply);
 }
 

@@ -1,15 +1,21 @@
 #include "connections.h"
 
 #include <Poco/Logger.h>
+#include <Poco/SHA2Engine.h>
 
-#include "polyrun/job_json.h"
+#include "messages.h"
+#include "output_batch.h"
 #include "polyrun/protocol.h"
 #include "socket_peer.h"
 
 namespace polyrun::master {
 namespace {
 using nlohmann::json;
-using ReadStatus = FramedSocket::ReadStatus;
+using ReadStatus = SocketPeer::ReadStatus;
+using namespace std::chrono_literals;
+
+// How long a closing connection may spend writing what is still queued (e.g. its last error).
+constexpr auto kFinishTimeout = 2s;
 
 json errorMessage(const json& id, std::string_view code, const std::string& message) {
   json m = {{"type", msg::kError}, {"code", code}, {"message", message}};
@@ -17,193 +23,283 @@ json errorMessage(const json& id, std::string_view code, const std::string& mess
   return m;
 }
 
-std::string typeOf(const json& m) { return m.value("type", std::string()); }
+// Holds one of the port's connection slots for the lifetime of a connection.
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(ConnectionCount count) : count_(std::move(count)), n_(++*count_) {}
+  ~ConnectionSlot() { --*count_; }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  bool over(int max) const { return n_ > max; }
 
-SlaveLoad parseLoad(const json& m) {
-  SlaveLoad load;
-  auto it = m.find("load");
-  if (it == m.end() || !it->is_object()) return load;
-  load.running = it->value("running", 0);
-  load.capacity = it->value("capacity", 0);
-  load.load_avg = it->value("load_avg", 0.0);
-  load.memory_free_bytes = it->value("memory_free_bytes", int64_t{0});
-  return load;
+ private:
+  ConnectionCount count_;
+  int n_;
+};
+
+// Refuses a connection over the port's limit with a clear error; true when it was refused.
+bool refuseIfFull(const ConnectionSlot& slot, SocketPeer& peer, const ConnectionSettings& settings,
+                  const char* role) {
+  if (!slot.over(settings.max_connections)) return false;
+  Poco::Logger::get("master.net").warning("refused a %s connection from %s: %d connections open (master.connections.max)",
+                                          std::string(role), peer.address(), settings.max_connections);
+  peer.send(errorMessage(nullptr, errc::kTooManyConnections,
+                         "this master serves at most " + std::to_string(settings.max_connections) + " " +
+                             role + " connections at once (master.connections.max); retry later"));
+  peer.finish(kFinishTimeout);
+  return true;
 }
 
-bool parseLanguages(const json& m, std::vector<RunnerInfo>* out, std::string* error) {
-  auto it = m.find("languages");
-  if (it == m.end() || !it->is_array()) {
-    *error = "\"languages\" must be an array";
-    return false;
-  }
-  for (const auto& entry : *it) {
-    RunnerInfo info;
-    if (!fromJson(entry, &info, error)) return false;
-    out->push_back(std::move(info));
-  }
-  return true;
+std::array<unsigned char, 32> digest(const std::string& s) {
+  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  sha.update(s);
+  const Poco::DigestEngine::Digest& d = sha.digest();
+  std::array<unsigned char, 32> out{};
+  std::copy_n(d.begin(), std::min<size_t>(d.size(), out.size()), out.begin());
+  return out;
 }
 
 }  // namespace
 
 bool tokensEqual(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  const std::string& longer = a.size() >= b.size() ? a : b;
-  for (size_t i = 0; i < longer.size(); ++i) {
-    const unsigned char x = i < a.size() ? a[i] : 0, y = i < b.size() ? b[i] : 0;
-    diff |= x ^ y;
-  }
+  const auto da = digest(a), db = digest(b);
+  unsigned char diff = 0;
+  for (size_t i = 0; i < da.size(); ++i) diff |= da[i] ^ db[i];
   return diff == 0;
+}
+
+bool tokenAccepted(const std::string& token, const std::vector<std::string>& tokens) {
+  bool accepted = false;
+  for (const auto& t : tokens) accepted |= tokensEqual(token, t);  // no early exit
+  return accepted;
 }
 
 ClientConnection::ClientConnection(const Poco::Net::StreamSocket& socket,
                                    std::shared_ptr<Scheduler> scheduler,
-                                   const ConnectionSettings& settings)
-    : TCPServerConnection(socket), scheduler_(std::move(scheduler)), settings_(settings) {}
+                                   const ConnectionSettings& settings, ConnectionCount count)
+    : TCPServerConnection(socket), scheduler_(std::move(scheduler)), settings_(settings),
+      count_(std::move(count)) {}
 
 void ClientConnection::run() {
   Poco::Logger& log = Poco::Logger::get("master.client");
-  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes);
+  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes, settings_.max_output_bytes);
+  const ConnectionSlot slot(count_);
+  if (refuseIfFull(slot, *peer, settings_, "client")) return;
+  // Tokens are off when none is configured, and by default for clients on loopback.
+  bool authenticated = settings_.client_tokens.empty() || (peer->isLoopback() && !settings_.client_auth_loopback);
   try {
     scheduler_->addClient(peer);
+    // Replies to messages that arrived together go out together (output_batch.h).
+    std::optional<OutputBatch> batch;
     for (;;) {
+      if (batch && !peer->hasMessage()) batch.reset();  // written before waiting for more
       json m;
       std::string error;
-      const ReadStatus status = peer->socket().read(&m, Poco::Timespan(3600, 0), &error);
-      if (status == ReadStatus::kTimeout) continue;
+      const ReadStatus status = peer->read(&m, settings_.client_idle, settings_.frame_timeout, &error);
+      if (!batch) batch.emplace();
       if (status == ReadStatus::kClosed) break;
+      if (status == ReadStatus::kIdle) {
+        if (scheduler_->clientBusy(peer.get())) continue;  // waiting for its jobs is not idle
+        log.information("closing idle client %s: %s", peer->address(), error);
+        peer->send(errorMessage(nullptr, errc::kTimeout,
+                                error + " and no job in flight: closing the idle connection "
+                                        "(master.client.idle.ms)"));
+        break;
+      }
+      if (status == ReadStatus::kSlowFrame) {
+        log.warning("closing slow client %s: %s", peer->address(), error);
+        peer->send(errorMessage(nullptr, errc::kTimeout, error + "; closing the connection (master.frame.timeout.ms)"));
+        break;
+      }
       if (status == ReadStatus::kBadFrame) {
         log.warning("client %s sent a bad frame: %s", peer->address(), error);
         peer->send(errorMessage(nullptr, errc::kBadFrame, error + "; closing the connection"));
         break;
       }
-      const json id = m.contains("id") ? m["id"] : json();
-      const std::string type = typeOf(m);
-      if (type == msg::kSubmit) {
-        Job job;
-        auto it = m.find("job");
-        if (it == m.end()) {
-          peer->send(errorMessage(id, errc::kBadMessage, "submit needs a \"job\" object"));
-          continue;
+      ClientRequest request;
+      DecodeError bad;
+      if (!decodeClientRequest(m, &request, &bad)) {
+        peer->send(errorMessage(request.id, bad.code, bad.message));
+        if (bad.code == errc::kUnknownType) {
+          log.warning("client %s sent an unknown message: %s", peer->address(), bad.message);
+          break;
         }
-        if (!fromJson(*it, &job, &error)) {
-          peer->send(errorMessage(id, errc::kBadMessage, error));
-          continue;
+        continue;  // a bad field: the connection stays usable
+      }
+      if (!authenticated && request.kind != ClientRequest::Kind::kAuth) {
+        log.warning("client %s sent a request before authenticating", peer->address());
+        peer->send(errorMessage(request.id, errc::kUnauthorized,
+                                "this master needs a client token: send {\"type\": \"auth\", \"token\": ...} "
+                                "first (master.client.tokens); closing the connection"));
+        break;
+      }
+      switch (request.kind) {
+        case ClientRequest::Kind::kAuth:
+          if (!settings_.client_tokens.empty() && !tokenAccepted(request.token, settings_.client_tokens)) {
+            log.warning("refused client %s: wrong token", peer->address());
+            peer->send(errorMessage(request.id, errc::kUnauthorized,
+                                    "wrong client token: use one of the master's master.client.tokens; "
+                                    "closing the connection"));
+            peer->finish(kFinishTimeout);
+            scheduler_->clientGone(peer.get());
+            return;
+          }
+          authenticated = true;
+          peer->send({{"type", msg::kAuthenticated}, {"id", request.id}});
+          break;
+        case ClientRequest::Kind::kSubmit:
+          scheduler_->submit(peer, request.id, std::move(request.job));
+          break;
+        case ClientRequest::Kind::kCancel:
+          scheduler_->cancel(peer, request.id, request.job_id);
+          break;
+        case ClientRequest::Kind::kJob:
+          scheduler_->lookup(peer, request.id, request.job_id, request.wait);
+          break;
+        case ClientRequest::Kind::kRuntimes:
+          peer->send({{"type", msg::kRuntimes}, {"id", request.id}, {"runtimes", scheduler_->runtimes()}});
+          break;
+        case ClientRequest::Kind::kCluster: {
+          json reply = scheduler_->cluster();
+          reply["type"] = msg::kCluster;
+          reply["id"] = request.id;
+          peer->send(reply);
+          break;
         }
-        scheduler_->submit(peer, id, std::move(job));
-      } else if (type == msg::kRuntimes) {
-        peer->send({{"type", msg::kRuntimes}, {"id", id}, {"runtimes", scheduler_->runtimes()}});
-      } else if (type == msg::kCluster) {
-        json reply = scheduler_->cluster();
-        reply["type"] = msg::kCluster;
-        reply["id"] = id;
-        peer->send(reply);
-      } else {
-        peer->send(errorMessage(id, errc::kUnknownType,
-                                "unknown message type \"" + type +
-                                    "\" on the client port; see docs/protocol.md"));
       }
     }
   } catch (const std::exception& e) {
     log.error("client %s: %s", peer->address(), std::string(e.what()));
   }
   scheduler_->clientGone(peer.get());
-  peer->close();
+  peer->finish(kFinishTimeout);
 }
 
 SlaveConnection::SlaveConnection(const Poco::Net::StreamSocket& socket,
                                  std::shared_ptr<Scheduler> scheduler,
-                                 const ConnectionSettings& settings)
-    : TCPServerConnection(socket), scheduler_(std::move(scheduler)), settings_(settings) {}
+                                 const ConnectionSettings& settings, ConnectionCount count)
+    : TCPServerConnection(socket), scheduler_(std::move(scheduler)), settings_(settings),
+      count_(std::move(count)) {}
 
 void SlaveConnection::run() {
   Poco::Logger& log = Poco::Logger::get("master.slave");
-  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes);
+  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes, settings_.max_output_bytes);
+  const ConnectionSlot slot(count_);
+  if (refuseIfFull(slot, *peer, settings_, "slave")) return;
+  auto refuse = [&](std::string_view code, const std::string& message, const std::string& why) {
+    log.warning("slave connection from %s refused: %s", peer->address(), why);
+    peer->send(errorMessage(nullptr, code, message));
+    peer->finish(kFinishTimeout);
+  };
   int slave_id = 0;
   std::string reason = "connection closed";
   try {
     json m;
     std::string error;
-    ReadStatus status = peer->socket().read(&m, Poco::Timespan(settings_.register_timeout_ms * 1000ll), &error);
+    ReadStatus status = peer->read(&m, settings_.register_timeout, settings_.frame_timeout, &error);
+    if (status == ReadStatus::kClosed) {
+      log.information("slave connection from %s closed before registering: %s", peer->address(), error);
+      peer->finish(kFinishTimeout);
+      return;
+    }
     if (status != ReadStatus::kMessage) {
-      if (status == ReadStatus::kBadFrame) peer->send(errorMessage(nullptr, errc::kBadFrame, error));
-      log.warning("slave connection from %s did not register: %s", peer->address(),
-                  status == ReadStatus::kTimeout ? std::string("timed out") : error);
-      peer->close();
-      return;
+      const auto code = status == ReadStatus::kBadFrame ? errc::kBadFrame : errc::kTimeout;
+      return refuse(code, error + "; register first (docs/protocol.md)", error);
     }
-    if (typeOf(m) != msg::kRegister) {
-      peer->send(errorMessage(m.value("id", json()), errc::kBadMessage,
-                              "the first message on the slave port must be \"register\""));
-      peer->close();
-      return;
-    }
-    const std::string token = m.value("token", std::string());
-    if (!tokensEqual(token, settings_.slave_token)) {
-      log.warning("refused slave \"%s\" from %s: wrong token", m.value("name", std::string("?")),
-                  peer->address());
+    SlaveMessage reg;
+    DecodeError bad;
+    if (!decodeSlaveMessage(m, &reg, &bad)) return refuse(bad.code, "register: " + bad.message, bad.message);
+    if (reg.kind != SlaveMessage::Kind::kRegister)
+      return refuse(errc::kBadMessage, "the first message on the slave port must be \"register\"",
+                    "first message was not register");
+    if (!tokensEqual(reg.token, settings_.slave_token)) {
+      log.warning("refused slave \"%s\" from %s: wrong token", reg.name.substr(0, 64), peer->address());
       peer->send(errorMessage(nullptr, errc::kUnauthorized,
                               "wrong slave token: set slave.token to the master's master.slave.token"));
-      peer->close();
+      peer->finish(kFinishTimeout);
       return;
     }
-    std::vector<RunnerInfo> languages;
-    if (!parseLanguages(m, &languages, &error)) {
-      peer->send(errorMessage(nullptr, errc::kBadMessage, "register: " + error));
-      peer->close();
-      return;
-    }
-    const std::string name = m.value("name", peer->address());
-    const int capacity = m.value("capacity", 1);
-    slave_id = scheduler_->addSlave(peer, name, capacity, std::move(languages), parseLoad(m));
-    if (m.contains("plugins")) scheduler_->slavePlugins(slave_id, m["plugins"]);
-    log.information("slave %s (id %d) registered from %s with %d slots", name, slave_id,
-                    peer->address(), capacity);
+    if (reg.capacity < 1)
+      return refuse(errc::kBadMessage,
+                    "register: \"capacity\" must be between 1 and " + std::to_string(kMaxSlaveCapacity),
+                    "capacity " + std::to_string(reg.capacity));
+    SlaveRegistration registration;
+    registration.name = reg.name.empty() ? peer->address() : reg.name;
+    registration.capacity = reg.capacity;
+    registration.languages = std::move(reg.languages);
+    registration.load = reg.load;
+    registration.held_jobs = std::move(reg.jobs);
+    registration.draining = reg.draining;
+    registration.plugins = std::move(reg.plugins);
+    const std::string name = registration.name;
+    const size_t held = registration.held_jobs.size();
+    slave_id = scheduler_->addSlave(peer, std::move(registration));
+    log.information("slave %s (id %d) registered from %s with %d slots%s", name, slave_id, peer->address(),
+                    reg.capacity, held ? ", holding " + std::to_string(held) + " jobs" : std::string());
 
+    std::optional<OutputBatch> batch;
     for (;;) {
-      status = peer->socket().read(&m, Poco::Timespan(settings_.heartbeat_timeout_ms * 1000ll), &error);
-      if (status == ReadStatus::kTimeout) {
-        reason = "no heartbeat for " + std::to_string(settings_.heartbeat_timeout_ms) + " ms";
-        break;
-      }
+      if (batch && !peer->hasMessage()) batch.reset();
+      status = peer->read(&m, settings_.heartbeat_timeout, settings_.frame_timeout, &error);
+      if (!batch) batch.emplace();
       if (status == ReadStatus::kClosed) {
         reason = error;
         break;
       }
-      if (status == ReadStatus::kBadFrame) {
-        reason = "bad frame: " + error;
-        peer->send(errorMessage(nullptr, errc::kBadFrame, error + "; closing the connection"));
+      if (status != ReadStatus::kMessage) {
+        reason = status == ReadStatus::kIdle ? error + " (master.heartbeat.timeout.ms)" : error;
+        peer->send(errorMessage(nullptr, status == ReadStatus::kBadFrame ? errc::kBadFrame : errc::kTimeout,
+                                reason + "; closing the connection"));
         break;
       }
-      const std::string type = typeOf(m);
-      if (type == msg::kHeartbeat) {
-        scheduler_->slaveHeartbeat(slave_id, parseLoad(m));
-      } else if (type == msg::kProgress) {
-        scheduler_->slaveProgress(slave_id, m.value("job_id", std::string()), m.value("state", std::string()));
-      } else if (type == msg::kResult) {
-        JobResult result;
-        auto it = m.find("result");
-        if (it == m.end() || !fromJson(*it, &result, &error)) {
-          log.warning("slave %d sent a malformed result: %s", slave_id, error);
-          continue;
+      SlaveMessage sm;
+      if (!decodeSlaveMessage(m, &sm, &bad)) {
+        peer->send(errorMessage(nullptr, bad.code, bad.message));
+        if (bad.code == errc::kUnknownType) {
+          reason = bad.message;
+          break;
         }
-        if (result.job_id.empty()) result.job_id = m.value("job_id", std::string());
-        scheduler_->slaveResult(slave_id, std::move(result));
-      } else if (type == msg::kLanguages) {
-        std::vector<RunnerInfo> updated;
-        if (m.contains("plugins")) scheduler_->slavePlugins(slave_id, m["plugins"]);
-        if (parseLanguages(m, &updated, &error)) scheduler_->slaveLanguages(slave_id, std::move(updated));
-        else log.warning("slave %d sent malformed languages: %s", slave_id, error);
-      } else {
-        peer->send(errorMessage(m.value("id", json()), errc::kUnknownType,
-                                "unknown message type \"" + type + "\" on the slave port"));
+        log.warning("slave %s sent a malformed message: %s", name, bad.message);
+        continue;
+      }
+      switch (sm.kind) {
+        case SlaveMessage::Kind::kHeartbeat:
+          scheduler_->slaveHeartbeat(slave_id, sm.load);
+          break;
+        case SlaveMessage::Kind::kProgress:
+          scheduler_->slaveProgress(slave_id, sm.job_id, sm.state);
+          break;
+        case SlaveMessage::Kind::kResult:
+          if (!sm.result_error.empty()) {
+            log.warning("slave %s sent a result for job %s the master cannot read: %s", name, sm.job_id,
+                        sm.result_error);
+            sm.result.verdict = Verdict::kInternalError;
+            sm.result.message = "slave " + name + " sent a result the master could not read: " + sm.result_error;
+          }
+          scheduler_->slaveResult(slave_id, std::move(sm.result));
+          break;
+        case SlaveMessage::Kind::kCancelled:
+          scheduler_->slaveCancelled(slave_id, sm.job_id);
+          break;
+        case SlaveMessage::Kind::kLanguages:
+          if (sm.plugins.is_array()) scheduler_->slavePlugins(slave_id, std::move(sm.plugins));
+          scheduler_->slaveLanguages(slave_id, std::move(sm.languages));
+          break;
+        case SlaveMessage::Kind::kDrain:
+          scheduler_->slaveDrain(slave_id);
+          break;
+        case SlaveMessage::Kind::kRegister:
+          peer->send(errorMessage(nullptr, errc::kBadMessage, "this slave is already registered (id " +
+                                                                  std::to_string(slave_id) + ")"));
+          break;
       }
     }
   } catch (const std::exception& e) {
     reason = e.what();
+    log.error("slave connection from %s: %s", peer->address(), reason);
   }
   if (slave_id != 0) scheduler_->removeSlave(slave_id, reason);
-  peer->close();
+  peer->finish(kFinishTimeout);
 }
 
 }  // namespace polyrun::master

@@ -1,12 +1,17 @@
-// One TCPServerConnection per peer role. They only move bytes: decode a message, call the
-// scheduler, answer. No exception leaves run().
+// One TCPServerConnection per peer role. They only move bytes: read a frame, decode it
+// (messages.h), call the scheduler, answer. No exception leaves run(); every refusal is an
+// `error` message naming what was wrong, and a connection that broke the protocol is closed
+// without disturbing anyone else.
 #pragma once
 
 #include <Poco/Net/TCPServerConnection.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "scheduler.h"
 
@@ -14,49 +19,67 @@ namespace polyrun::master {
 
 struct ConnectionSettings {
   size_t max_frame_bytes = 16u << 20;
+  size_t max_output_bytes = 64u << 20;  // queued for a peer that does not read: then it is dropped
   std::string slave_token;
-  int heartbeat_timeout_ms = 5000;
-  int register_timeout_ms = 10000;
+  std::vector<std::string> client_tokens;  // empty: clients need no token
+  bool client_auth_loopback = false;       // tokens also for clients on 127.0.0.1 / ::1
+  std::chrono::milliseconds heartbeat_timeout{5000};  // slave silent this long is lost
+  std::chrono::milliseconds register_timeout{10000};  // slave must register within this
+  std::chrono::milliseconds client_idle{300000};      // client with nothing in flight
+  std::chrono::milliseconds frame_timeout{30000};     // a begun frame must complete within this
+  int max_connections = 256;                          // per port
 };
+
+/// Connections of one role open right now, shared by the factory and its connections.
+using ConnectionCount = std::shared_ptr<std::atomic<int>>;
 
 class ClientConnection final : public Poco::Net::TCPServerConnection {
  public:
   ClientConnection(const Poco::Net::StreamSocket& socket, std::shared_ptr<Scheduler> scheduler,
-                   const ConnectionSettings& settings);
+                   const ConnectionSettings& settings, ConnectionCount count);
   void run() override;
 
  private:
   std::shared_ptr<Scheduler> scheduler_;
   const ConnectionSettings& settings_;
+  ConnectionCount count_;
 };
 
 class SlaveConnection final : public Poco::Net::TCPServerConnection {
  public:
   SlaveConnection(const Poco::Net::StreamSocket& socket, std::shared_ptr<Scheduler> scheduler,
-                  const ConnectionSettings& settings);
+                  const ConnectionSettings& settings, ConnectionCount count);
   void run() override;
 
  private:
   std::shared_ptr<Scheduler> scheduler_;
   const ConnectionSettings& settings_;
+  ConnectionCount count_;
 };
 
-/// Makes connections of one role with the shared scheduler and settings injected.
+/// Makes connections of one role with the shared scheduler and settings injected. The
+/// settings live here, as long as the TCPServer that owns the factory.
 template <typename Connection>
 class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
  public:
   ConnectionFactory(std::shared_ptr<Scheduler> scheduler, ConnectionSettings settings)
-      : scheduler_(std::move(scheduler)), settings_(std::move(settings)) {}
+      : scheduler_(std::move(scheduler)), settings_(std::move(settings)),
+        count_(std::make_shared<std::atomic<int>>(0)) {}
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
-    return new Connection(socket, scheduler_, settings_);
+    return new Connection(socket, scheduler_, settings_, count_);
   }
 
  private:
   std::shared_ptr<Scheduler> scheduler_;
   ConnectionSettings settings_;
+  ConnectionCount count_;
 };
 
-/// Constant-time comparison, so a wrong token's timing tells nothing about the right one.
+/// Constant-time comparison (of SHA-256 digests, so not even the length leaks): a wrong
+/// token's timing tells nothing about the right one.
 bool tokensEqual(const std::string& a, const std::string& b);
+
+/// True when `token` equals one of `tokens`; every entry is compared, in constant time.
+bool tokenAccepted(const std::string& token, const std::vector<std::string>& tokens);
 
 }  // namespace polyrun::master

@@ -1,20 +1,25 @@
-// polyrun-master: accepts clients and slaves, routes jobs. Configuration keys are documented in
-// docs/configuration.md.
+// polyrun-master: accepts clients and slaves, routes jobs, journals them. Configuration keys are
+// documented in docs/configuration.md; the shutdown sequence in docs/architecture.md ("Faults
+// and recovery").
 #include <Poco/File.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
 #include <Poco/Net/TCPServerParams.h>
+#include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
 
 #include <fstream>
 #include <iostream>
 
 #include "connections.h"
+#include "journal.h"
 #include "polyrun/job_executor.h"
 #include "polyrun/service_app.h"
 #include "scheduler.h"
 
 namespace polyrun::master {
 namespace {
+using std::chrono::milliseconds;
 
 class MasterApp final : public ServiceApp {
  public:
@@ -26,6 +31,8 @@ class MasterApp final : public ServiceApp {
  private:
   StageLimits stageLimits(const std::string& stage, const StageLimits& def, bool max) const;
   Poco::Net::ServerSocket listen(const std::string& bind, const std::string& key, int def_port) const;
+  bool checkedBool(const std::string& key, bool def) const;
+  std::vector<std::string> tokenList(const std::string& key) const;
 };
 
 StageLimits MasterApp::stageLimits(const std::string& stage, const StageLimits& def, bool max) const {
@@ -38,11 +45,29 @@ StageLimits MasterApp::stageLimits(const std::string& stage, const StageLimits& 
   return l;
 }
 
+bool MasterApp::checkedBool(const std::string& key, bool def) const {
+  const std::string raw = Poco::toLower(Poco::trim(config().getString(key, "")));
+  if (raw.empty()) return def;
+  if (raw == "true" || raw == "yes" || raw == "on" || raw == "1") return true;
+  if (raw == "false" || raw == "no" || raw == "off" || raw == "0") return false;
+  throw ConfigError(key + " = \"" + raw + "\" is not a boolean; use true or false");
+}
+
+// "a, b,c" -> {"a", "b", "c"}: comma-separated, blanks around entries ignored.
+std::vector<std::string> MasterApp::tokenList(const std::string& key) const {
+  std::vector<std::string> tokens;
+  Poco::StringTokenizer parts(config().getString(key, ""), ",",
+                              Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+  for (const auto& t : parts) tokens.push_back(t);
+  return tokens;
+}
+
 Poco::Net::ServerSocket MasterApp::listen(const std::string& bind, const std::string& key,
                                           int def_port) const {
   const int port = static_cast<int>(checkedInt(key, def_port, 0, 65535));
   Poco::Net::ServerSocket socket;
   try {
+    // Address reuse: a master restarted after a crash gets its ports back at once.
     socket.bind(Poco::Net::SocketAddress(bind, static_cast<Poco::UInt16>(port)), true);
     socket.listen(256);
   } catch (const Poco::Exception& e) {
@@ -58,12 +83,21 @@ int MasterApp::runService(const std::vector<std::string>&) {
   settings.slave_token = requiredString("master.slave.token");
   settings.max_frame_bytes = static_cast<size_t>(
       checkedInt("master.frame.max.bytes", 16ll << 20, 1024, 1ll << 30));
+  // A peer may fall this far behind in reading before it counts as gone.
+  settings.max_output_bytes = 4 * settings.max_frame_bytes + (1u << 20);
+  settings.client_tokens = tokenList("master.client.tokens");
+  settings.client_auth_loopback = checkedBool("master.client.auth.loopback", false);
+  settings.register_timeout = milliseconds(checkedInt("master.register.timeout.ms", 10000, 100, 3600000));
+  settings.client_idle = milliseconds(checkedInt("master.client.idle.ms", 300000, 100, 86400000));
+  settings.frame_timeout = milliseconds(checkedInt("master.frame.timeout.ms", 30000, 100, 3600000));
   SchedulerConfig sc;
   sc.heartbeat_ms = static_cast<int>(checkedInt("master.heartbeat.ms", 1000, 10, 600000));
-  settings.heartbeat_timeout_ms =
-      static_cast<int>(checkedInt("master.heartbeat.timeout.ms", 5 * sc.heartbeat_ms, sc.heartbeat_ms * 2, 3600000));
+  settings.heartbeat_timeout = milliseconds(
+      checkedInt("master.heartbeat.timeout.ms", 5 * sc.heartbeat_ms, sc.heartbeat_ms * 2, 3600000));
   sc.queue_max = static_cast<size_t>(checkedInt("master.queue.max", 1000, 1, 10000000));
   sc.max_attempts = static_cast<int>(checkedInt("master.job.attempts", 3, 1, 100));
+  sc.result_retention_ms = checkedInt("master.results.retention.s", 3600, 1, 366ll * 86400) * 1000;
+  sc.results_in_memory = static_cast<size_t>(checkedInt("master.results.memory.max", 10000, 0, 100000000));
   const Limits def = defaultLimits();
   sc.defaults.run = stageLimits("run", def.run, false);
   sc.defaults.compile = stageLimits("compile", def.compile, false);
@@ -75,20 +109,46 @@ int MasterApp::runService(const std::vector<std::string>&) {
   sc.maxima.processes = checkedInt("master.limits.processes.max", 256, 1, 100000);
   sc.max_stdin_bytes = checkedInt("master.limits.stdin_bytes.max", 16ll << 20, 0, 1ll << 30);
   const int max_connections = static_cast<int>(checkedInt("master.connections.max", 256, 2, 100000));
+  settings.max_connections = max_connections;
+  const milliseconds shutdown_timeout(checkedInt("master.shutdown.timeout.ms", 30000, 0, 3600000));
 
-  auto scheduler = std::make_shared<Scheduler>(sc);
+  JournalConfig jc;
+  jc.path = config().getString("master.journal.path", "");
+  jc.retention_ms = sc.result_retention_ms;
+  const std::string sync = Poco::toLower(config().getString("master.journal.sync", "normal"));
+  if (sync != "normal" && sync != "full")
+    throw ConfigError("master.journal.sync = \"" + sync + "\" must be normal or full");
+  jc.full_sync = sync == "full";
+  std::unique_ptr<Journal> journal;
+  if (!jc.path.empty()) {
+    std::string error;
+    journal = Journal::open(jc, &error);
+    if (!journal) throw ConfigError(error);
+  } else {
+    logger().warning("master.journal.path is not set: accepted jobs live in memory only and a restart "
+                     "of the master loses those not finished");
+  }
+  if (!settings.client_tokens.empty())
+    logger().information("clients must authenticate with one of %z tokens%s", settings.client_tokens.size(),
+                         settings.client_auth_loopback ? std::string() : std::string(" (not on loopback)"));
+
+  auto scheduler = std::make_shared<Scheduler>(sc, journal.get());
+  scheduler->recover();
   Poco::Net::ServerSocket client_socket = listen(bind, "master.client.port", 7400);
   Poco::Net::ServerSocket slave_socket = listen(bind, "master.slave.port", 7401);
 
-  auto params = [max_connections] {
+  // A few threads beyond the limit, so that a connection over it is answered with an error
+  // (too_many_connections) instead of waiting in the accept queue.
+  const int pool_threads = max_connections + 4;
+  auto params = [pool_threads] {
     auto* p = new Poco::Net::TCPServerParams;
-    p->setMaxThreads(max_connections);
-    p->setMaxQueued(max_connections);
+    p->setMaxThreads(pool_threads);
+    p->setMaxQueued(64);
     return p;
   };
   // Each connection holds a thread for its lifetime, so each port gets its own pool.
-  static Poco::ThreadPool client_pool(2, max_connections);
-  static Poco::ThreadPool slave_pool(2, max_connections);
+  Poco::ThreadPool client_pool(2, pool_threads);
+  Poco::ThreadPool slave_pool(2, pool_threads);
   Poco::Net::TCPServer client_server(
       new ConnectionFactory<ClientConnection>(scheduler, settings), client_pool, client_socket, params());
   Poco::Net::TCPServer slave_server(
@@ -97,8 +157,8 @@ int MasterApp::runService(const std::vector<std::string>&) {
   slave_server.start();
   const int client_port = client_socket.address().port();
   const int slave_port = slave_socket.address().port();
-  logger().information("polyrun-master listening on %s: clients on port %d, slaves on port %d", bind,
-                       client_port, slave_port);
+  logger().information("polyrun-master listening on %s: clients on port %d, slaves on port %d%s", bind,
+                       client_port, slave_port, journal ? ", journal " + jc.path : std::string());
 
   // Scripts and tests that start the master on port 0 learn its ports here, and know it is up.
   const std::string ready_file = config().getString("master.ready.file", "");
@@ -113,13 +173,24 @@ int MasterApp::runService(const std::vector<std::string>&) {
   }
 
   waitForTerminationRequest();
-  logger().information("polyrun-master stopping");
+  // Stop accepting, let running jobs finish for a while; what is left stays journaled.
+  logger().information("polyrun-master stopping: no new connection or job; waiting up to %s ms for "
+                       "running jobs", std::to_string(shutdown_timeout.count()));
   client_server.stop();
   slave_server.stop();
+  scheduler->beginShutdown();
+  if (!scheduler->waitUntilIdle(shutdown_timeout)) {
+    logger().warning("jobs still running after master.shutdown.timeout.ms; %s",
+                     journal ? std::string("they stay in the journal and run again at the next start")
+                             : std::string("without a journal they are lost"));
+  }
+  if (journal) journal->flush();  // results committed, and their messages handed to the peers
   scheduler->shutdown();
   client_pool.joinAll();
   slave_pool.joinAll();
+  journal.reset();  // its callbacks call into the scheduler: gone before it
   if (!ready_file.empty()) Poco::File(ready_file).remove();
+  logger().information("polyrun-master stopped");
   return EXIT_OK;
 }
 

@@ -1,6 +1,7 @@
 #include "router.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace polyrun::master {
@@ -24,7 +25,29 @@ std::vector<std::string> splitDots(const std::string& v) {
   return parts;
 }
 
+bool before(const SlaveSnapshot& a, double score_a, const SlaveSnapshot& b, double score_b) {
+  if (score_a != score_b) return score_a < score_b;
+  if (a.last_assigned != b.last_assigned) return a.last_assigned < b.last_assigned;
+  return a.id < b.id;
+}
+
 }  // namespace
+
+double cpuPressure(const SlaveSnapshot& s) {
+  double p = std::max(s.load_avg, s.cpu_busy);
+  if (!(p > 0)) return 0;  // also NaN
+  p = std::min(p, 4.0);
+  return std::floor(p * 10 + 1e-9) / 10;
+}
+
+double slaveScore(const SlaveSnapshot& s) {
+  const double used = s.capacity > 0 ? double(s.running) / s.capacity : 1.0;
+  return used + kCpuWeight * cpuPressure(s);
+}
+
+bool hasFreeSlot(const SlaveSnapshot& s) {
+  return !s.draining && s.capacity > 0 && s.running < s.capacity;
+}
 
 bool versionMatches(const std::string& version, const std::string& pattern) {
   if (pattern.empty() || pattern == "*") return true;
@@ -65,7 +88,7 @@ std::optional<std::string> pickVersion(const std::vector<SlaveSnapshot>& slaves,
                                        const std::string& language, const std::string& pattern) {
   std::optional<std::string> best;
   for (const auto& s : slaves) {
-    if (!s.ready) continue;
+    if (s.draining) continue;
     for (const auto& l : s.languages) {
       if (l.language != language || !versionMatches(l.version, pattern)) continue;
       if (!best || compareVersions(l.version, *best) > 0) best = l.version;
@@ -74,28 +97,163 @@ std::optional<std::string> pickVersion(const std::vector<SlaveSnapshot>& slaves,
   return best;
 }
 
-double slaveScore(const SlaveSnapshot& s) {
-  const double used = s.capacity > 0 ? double(s.running) / s.capacity : 1.0;
-  // Slots decide; CPU load (per core, capped) only separates slaves with equal slot use, e.g.
-  // when another process is busy on one of the machines.
-  return used + 0.01 * std::min(s.load_avg, 4.0);
-}
-
 std::optional<int> pickSlave(const std::vector<SlaveSnapshot>& slaves, const std::string& language,
                              const std::string& version) {
   const SlaveSnapshot* best = nullptr;
   double best_score = 0;
   for (const auto& s : slaves) {
-    if (!s.ready || s.running >= s.capacity || !offers(s, language, version)) continue;
+    if (!hasFreeSlot(s) || !offers(s, language, version)) continue;
     const double score = slaveScore(s);
-    if (!best || score < best_score - 1e-9 ||
-        (score < best_score + 1e-9 && s.last_assigned < best->last_assigned)) {
+    if (!best || before(s, score, *best, best_score)) {
       best = &s;
       best_score = score;
     }
   }
   if (!best) return std::nullopt;
   return best->id;
+}
+
+// --- Router -------------------------------------------------------------------------------
+
+void Router::unindex(Entry& e) {
+  if (!e.indexed) return;
+  for (const auto& l : e.snapshot.languages) {
+    auto lang = eligible_.find(l.language);
+    if (lang == eligible_.end()) continue;
+    auto ver = lang->second.find(l.version);
+    if (ver == lang->second.end()) continue;
+    ver->second.erase(*e.indexed);
+    if (ver->second.empty()) lang->second.erase(ver);
+  }
+  e.indexed.reset();
+}
+
+void Router::index(Entry& e) {
+  if (!hasFreeSlot(e.snapshot)) return;
+  const Key key{slaveScore(e.snapshot), e.snapshot.last_assigned, e.snapshot.id};
+  for (const auto& l : e.snapshot.languages) eligible_[l.language][l.version].insert(key);
+  e.indexed = key;
+}
+
+void Router::countLanguages(const SlaveSnapshot& s, int delta) {
+  for (const auto& l : s.languages) {
+    if ((names_[l.language] += delta) <= 0) names_.erase(l.language);
+    for (const auto& alias : l.aliases) {
+      auto& by_name = aliases_[alias];
+      if ((by_name[l.language] += delta) <= 0) by_name.erase(l.language);
+      if (by_name.empty()) aliases_.erase(alias);
+    }
+    auto count = [&](std::unordered_map<std::string, std::map<std::string, int>>& by_language) {
+      auto& versions = by_language[l.language];
+      if ((versions[l.version] += delta) <= 0) versions.erase(l.version);
+      if (versions.empty()) by_language.erase(l.language);
+    };
+    count(known_);
+    if (!s.draining) count(offered_);
+  }
+}
+
+void Router::update(const SlaveSnapshot& slave) {
+  remove(slave.id);
+  Entry& e = slaves_[slave.id];
+  e.snapshot = slave;
+  countLanguages(e.snapshot, +1);
+  index(e);
+}
+
+void Router::remove(int id) {
+  auto it = slaves_.find(id);
+  if (it == slaves_.end()) return;
+  unindex(it->second);
+  countLanguages(it->second.snapshot, -1);
+  slaves_.erase(it);
+}
+
+const SlaveSnapshot* Router::find(int id) const {
+  auto it = slaves_.find(id);
+  return it == slaves_.end() ? nullptr : &it->second.snapshot;
+}
+
+void Router::setRunning(int id, int running) {
+  auto it = slaves_.find(id);
+  if (it == slaves_.end() || it->second.snapshot.running == running) return;
+  unindex(it->second);
+  it->second.snapshot.running = running;
+  index(it->second);
+}
+
+void Router::setLoad(int id, double load_avg, double cpu_busy) {
+  auto it = slaves_.find(id);
+  if (it == slaves_.end()) return;
+  unindex(it->second);
+  it->second.snapshot.load_avg = load_avg;
+  it->second.snapshot.cpu_busy = cpu_busy;
+  index(it->second);
+}
+
+void Router::setDraining(int id, bool draining) {
+  auto it = slaves_.find(id);
+  if (it == slaves_.end() || it->second.snapshot.draining == draining) return;
+  SlaveSnapshot s = it->second.snapshot;
+  s.draining = draining;
+  update(s);
+}
+
+void Router::setLanguages(int id, std::vector<RunnerInfo> languages) {
+  auto it = slaves_.find(id);
+  if (it == slaves_.end()) return;
+  SlaveSnapshot s = it->second.snapshot;  // a copy: update() unindexes the old languages
+  s.languages = std::move(languages);
+  update(s);
+}
+
+void Router::assigned(int id, uint64_t seq) {
+  auto it = slaves_.find(id);
+  if (it == slaves_.end()) return;
+  unindex(it->second);
+  it->second.snapshot.running++;
+  it->second.snapshot.last_assigned = seq;
+  index(it->second);
+}
+
+std::optional<int> Router::pick(const std::string& language, const std::string& version) const {
+  auto lang = eligible_.find(language);
+  if (lang == eligible_.end()) return std::nullopt;
+  auto ver = lang->second.find(version);
+  if (ver == lang->second.end() || ver->second.empty()) return std::nullopt;
+  return ver->second.begin()->id;
+}
+
+std::optional<std::string> Router::pickVersion(const std::string& language,
+                                               const std::string& pattern) const {
+  auto lang = offered_.find(language);
+  if (lang == offered_.end()) return std::nullopt;
+  std::optional<std::string> best;
+  for (const auto& [version, count] : lang->second) {
+    if (!versionMatches(version, pattern)) continue;
+    if (!best || compareVersions(version, *best) > 0) best = version;
+  }
+  return best;
+}
+
+bool Router::offersVersion(const std::string& language, const std::string& pattern) const {
+  auto lang = known_.find(language);
+  if (lang == known_.end()) return false;
+  return std::any_of(lang->second.begin(), lang->second.end(),
+                     [&](const auto& v) { return versionMatches(v.first, pattern); });
+}
+
+std::optional<std::string> Router::resolveLanguage(const std::string& name) const {
+  if (names_.count(name)) return name;
+  auto it = aliases_.find(name);
+  if (it == aliases_.end() || it->second.empty()) return std::nullopt;
+  return it->second.begin()->first;
+}
+
+std::vector<std::string> Router::languageNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, count] : names_) names.push_back(name);
+  return names;
 }
 
 }  // namespace polyrun::master

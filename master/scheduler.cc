@@ -3,7 +3,9 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <iomanip>
+#include <set>
 #include <sstream>
 
 #include "polyrun/job_json.h"
@@ -14,6 +16,8 @@ namespace {
 using nlohmann::json;
 
 Poco::Logger& log() { return Poco::Logger::get("master.scheduler"); }
+// One line per finished job; a logger of its own so that busy masters can quiet it.
+Poco::Logger& jobLog() { return Poco::Logger::get("master.jobs"); }
 
 json errorMessage(const json& id, std::string_view code, const std::string& message) {
   json m = {{"type", msg::kError}, {"code", code}, {"message", message}};
@@ -40,89 +44,216 @@ bool fillLimit(int64_t* value, int64_t def, int64_t max, const std::string& fiel
   return true;
 }
 
+std::string makeIdPrefix() {
+  const auto epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  std::ostringstream p;
+  p << "j-" << std::hex << epoch_ms << "-";
+  return p.str();
+}
+
+std::string dumpForStorage(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
 
-Scheduler::Scheduler(SchedulerConfig config) : config_(std::move(config)) {}
+Scheduler::Scheduler(SchedulerConfig config, Journal* journal)
+    : config_(std::move(config)), journal_(journal), id_prefix_(makeIdPrefix()) {}
+
+// --- Effects -------------------------------------------------------------------------------
 
 void Scheduler::flush(Outbox& out) {
-  for (auto& [peer, message] : out) peer->send(message);
+  // One write per peer: group each peer's messages, keeping their order.
+  std::vector<std::pair<Peer*, std::vector<json>>> grouped;
+  std::vector<std::shared_ptr<Peer>> keep;  // the peers stay alive until sent
+  for (auto& [peer, message] : out) {
+    auto it = std::find_if(grouped.begin(), grouped.end(),
+                           [&](const auto& g) { return g.first == peer.get(); });
+    if (it == grouped.end()) {
+      keep.push_back(peer);
+      grouped.emplace_back(peer.get(), std::vector<json>{});
+      it = grouped.end() - 1;
+    }
+    it->second.push_back(std::move(message));
+  }
   out.clear();
+  for (auto& [peer, messages] : grouped) peer->sendAll(messages);
 }
 
-std::vector<SlaveSnapshot> Scheduler::snapshotsLocked() const {
-  std::vector<SlaveSnapshot> v;
-  v.reserve(slaves_.size());
-  for (const auto& [id, s] : slaves_) v.push_back(s.snapshot);
-  return v;
+void Scheduler::apply(Effects& fx) {
+  flush(fx.now);
+  if (fx.outcomes.empty() || !journal_) {
+    flush(fx.durable);
+    return;
+  }
+  // Results and `cancelled` go out once their outcome is committed: writes commit in order,
+  // so the last one's callback covers all of them.
+  const size_t n = fx.outcomes.size();
+  for (size_t i = 0; i < n; ++i) {
+    auto& [job_id, f] = fx.outcomes[i];
+    Journal::Outcome outcome{f.state, f.result.is_null() ? std::string() : dumpForStorage(f.result),
+                             Journal::nowMs()};
+    Journal::Done done;
+    if (i + 1 == n) {
+      done = [out = std::make_shared<Outbox>(std::move(fx.durable))](bool, const std::string&) {
+        // Sent even when the write failed (it is logged): the job is over either way.
+        flush(*out);
+      };
+    }
+    journal_->finished(job_id, std::move(outcome), std::move(done));
+  }
+  fx.outcomes.clear();
 }
 
-std::vector<RunnerInfo> Scheduler::allLanguagesLocked() const {
-  std::vector<RunnerInfo> all;
-  for (const auto& [id, s] : slaves_)
-    all.insert(all.end(), s.snapshot.languages.begin(), s.snapshot.languages.end());
-  return all;
+// --- Recovery ------------------------------------------------------------------------------
+
+size_t Scheduler::recover() {
+  if (!journal_) return 0;
+  auto entries = journal_->unfinished();
+  Effects fx;
+  size_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto now = Clock::now();
+    const int64_t now_ms = Journal::nowMs();
+    for (auto& e : entries) {
+      JobRecord r;
+      std::string error;
+      const json body = json::parse(e.job_json, nullptr, false);
+      if (body.is_discarded() || !fromJson(body, &r.job, &error)) {
+        log().error("journaled job %s cannot be read back (%s); it fails", e.job_id,
+                    error.empty() ? std::string("not JSON") : error);
+        JobResult failed;
+        failed.job_id = e.job_id;
+        failed.verdict = Verdict::kInternalError;
+        failed.message = "the master restarted and could not read this job back from its journal";
+        fx.outcomes.emplace_back(e.job_id, FinishedJob{std::string(state::kFinished), toJson(failed), now});
+        rememberLocked(e.job_id, fx.outcomes.back().second);
+        continue;
+      }
+      r.job.id = e.job_id;
+      r.language = e.language;
+      r.seq = next_accept_seq_++;
+      r.state = state::kQueued;
+      r.accepted_at = now - std::chrono::milliseconds(std::max<int64_t>(0, now_ms - e.accepted_ms));
+      queues_[r.language].push_back(e.job_id);  // accepted before: never refused for queue_max
+      jobs_.emplace(e.job_id, std::move(r));
+      ++n;
+    }
+    recovered_ = n;
+  }
+  apply(fx);
+  if (n > 0) log().information("recovered %z unfinished jobs from the journal; they run again", n);
+  return n;
 }
 
-int Scheduler::addSlave(std::shared_ptr<Peer> peer, const std::string& name, int capacity,
-                        std::vector<RunnerInfo> languages, const SlaveLoad& load) {
-  Outbox out;
+// --- Slaves --------------------------------------------------------------------------------
+
+int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
+  Effects fx;
   int id;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     id = next_slave_id_++;
     SlaveState& s = slaves_[id];
     s.peer = std::move(peer);
-    s.name = name;
-    s.snapshot.id = id;
-    s.snapshot.capacity = std::max(capacity, 0);
-    s.snapshot.languages = std::move(languages);
-    s.snapshot.load_avg = load.load_avg;
-    s.reported = load;
+    s.name = reg.name;
+    s.reported = reg.load;
+    if (reg.plugins.is_array()) s.plugins = std::move(reg.plugins);
     s.last_heartbeat = Clock::now();
-    if (shut_down_) s.snapshot.ready = false;
-    // `registered` goes out before any assignment the pump may make.
-    out.emplace_back(s.peer, json{{"type", msg::kRegistered}, {"slave_id", id},
-                                  {"heartbeat_ms", config_.heartbeat_ms}});
-    pumpLocked(out);
+    // `registered` goes out before anything else this slave is sent.
+    fx.now.emplace_back(s.peer, json{{"type", msg::kRegistered}, {"slave_id", id},
+                                     {"heartbeat_ms", config_.heartbeat_ms}});
+    for (const auto& job_id : reg.held_jobs) {
+      if (!s.held.insert(job_id).second) continue;
+      auto it = jobs_.find(job_id);
+      if (it != jobs_.end() && it->second.slave_id == 0) {
+        // Still queued here (the master restarted, or gave the slave up too early): the slave
+        // keeps it rather than running it twice.
+        JobRecord& r = it->second;
+        auto& q = queues_[r.language];
+        q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
+        r.slave_id = id;
+        r.state = state::kAssigned;
+        r.assigned_at = Clock::now();
+        r.attempts = std::max(r.attempts, 1);
+        log().information("slave %s still holds job %s: it keeps it", s.name, job_id);
+      } else {
+        // Over, or running elsewhere: the slave stops it; the slot frees when it confirms.
+        fx.now.emplace_back(s.peer, json{{"type", msg::kCancel}, {"job_id", job_id}});
+      }
+    }
+    SlaveSnapshot snapshot;
+    snapshot.id = id;
+    snapshot.draining = reg.draining;
+    snapshot.languages = std::move(reg.languages);
+    snapshot.running = static_cast<int>(s.held.size());
+    snapshot.capacity = std::max(reg.capacity, 0);
+    snapshot.load_avg = reg.load.load_avg;
+    snapshot.cpu_busy = reg.load.cpu_busy;
+    router_.update(snapshot);
+    if (reg.draining) fx.now.emplace_back(s.peer, json{{"type", msg::kDraining}});
+    mergeAliasQueuesLocked();
+    pumpLocked(fx);
   }
-  flush(out);
+  apply(fx);
   return id;
 }
 
 void Scheduler::removeSlave(int slave_id, const std::string& reason) {
-  Outbox out;
+  Effects fx;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = slaves_.find(slave_id);
     if (it == slaves_.end()) return;
     const std::string name = it->second.name;
-    slaves_.erase(it);
-    log().warning("slave %s (id %d) is gone: %s", name, slave_id, reason);
-    // Its jobs go back to the front of their queues, in their original order.
     std::vector<std::string> orphans;
-    for (auto& [job_id, r] : jobs_)
-      if (r.slave_id == slave_id) orphans.push_back(job_id);
-    std::sort(orphans.begin(), orphans.end(), [&](const std::string& a, const std::string& b) {
-      return jobs_[a].accepted_at > jobs_[b].accepted_at;
-    });
-    for (const auto& job_id : orphans) {
-      JobRecord& r = jobs_[job_id];
-      r.slave_id = 0;
-      if (r.attempts >= config_.max_attempts) {
-        JobResult failed;
-        failed.verdict = Verdict::kInternalError;
-        failed.message = "the job was lost with its slave " + std::to_string(r.attempts) +
-                         " times (last: " + name + ": " + reason + "); giving up";
-        failed.language = r.language;
-        finishLocked(job_id, std::move(failed), out);
-        continue;
-      }
-      queues_[r.language].push_front(job_id);
-      toClientLocked(r, {{"type", msg::kProgress}, {"job_id", job_id}, {"state", state::kQueued}}, out);
+    for (const auto& job_id : it->second.held) {
+      auto job = jobs_.find(job_id);
+      if (job != jobs_.end() && job->second.slave_id == slave_id) orphans.push_back(job_id);
     }
-    pumpLocked(out);
+    router_.remove(slave_id);
+    slaves_.erase(it);
+    log().warning("slave %s (id %d) is gone: %s; %z of its jobs go back to the queue", name, slave_id,
+                  reason, orphans.size());
+    // Back to the front of their queues, in their original order.
+    std::sort(orphans.begin(), orphans.end(),
+              [&](const std::string& a, const std::string& b) { return jobs_[a].seq > jobs_[b].seq; });
+    for (const auto& job_id : orphans) requeueLocked(job_id, name + ": " + reason, fx);
+    pumpLocked(fx);
   }
-  flush(out);
+  idle_cv_.notify_all();
+  apply(fx);
+}
+
+void Scheduler::requeueLocked(const std::string& job_id, const std::string& why, Effects& fx) {
+  JobRecord& r = jobs_.at(job_id);
+  r.slave_id = 0;
+  // A master that is stopping closed the connection itself: not the job's fault, and the job
+  // stays journaled for the next start.
+  if (r.attempts >= config_.max_attempts && !shutting_down_) {
+    JobResult failed;
+    failed.verdict = Verdict::kInternalError;
+    failed.message = "the job was lost with its slave " + std::to_string(r.attempts) +
+                     " times (last: " + why + "); giving up after master.job.attempts = " +
+                     std::to_string(config_.max_attempts);
+    failed.language = r.language;
+    finishLocked(job_id, std::move(failed), fx);
+    return;
+  }
+  ++requeued_;
+  r.state = state::kQueued;
+  queues_[r.language].push_front(job_id);
+  progressLocked(r, {{"type", msg::kProgress}, {"job_id", job_id}, {"state", state::kQueued}}, fx);
+}
+
+void Scheduler::releaseSlotLocked(int slave_id, const std::string& job_id) {
+  auto it = slaves_.find(slave_id);
+  if (it == slaves_.end() || it->second.held.erase(job_id) == 0) return;
+  router_.setRunning(slave_id, static_cast<int>(it->second.held.size()));
+  idle_cv_.notify_all();
 }
 
 void Scheduler::slaveHeartbeat(int slave_id, const SlaveLoad& load) {
@@ -130,22 +261,22 @@ void Scheduler::slaveHeartbeat(int slave_id, const SlaveLoad& load) {
   auto it = slaves_.find(slave_id);
   if (it == slaves_.end()) return;
   it->second.reported = load;
-  it->second.snapshot.load_avg = load.load_avg;
   it->second.last_heartbeat = Clock::now();
+  router_.setLoad(slave_id, load.load_avg, load.cpu_busy);
 }
 
 void Scheduler::slaveLanguages(int slave_id, std::vector<RunnerInfo> languages) {
-  Outbox out;
+  Effects fx;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = slaves_.find(slave_id);
     if (it == slaves_.end()) return;
-    it->second.snapshot.languages = std::move(languages);
-    log().information("slave %s now offers %z languages", it->second.name,
-                      it->second.snapshot.languages.size());
-    pumpLocked(out);
+    log().information("slave %s now offers %z languages", it->second.name, languages.size());
+    router_.setLanguages(slave_id, std::move(languages));
+    mergeAliasQueuesLocked();
+    pumpLocked(fx);
   }
-  flush(out);
+  apply(fx);
 }
 
 void Scheduler::slavePlugins(int slave_id, json plugins) {
@@ -154,52 +285,77 @@ void Scheduler::slavePlugins(int slave_id, json plugins) {
   if (it != slaves_.end() && plugins.is_array()) it->second.plugins = std::move(plugins);
 }
 
+void Scheduler::slaveDrain(int slave_id) {
+  Effects fx;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = slaves_.find(slave_id);
+    if (it == slaves_.end()) return;
+    router_.setDraining(slave_id, true);
+    log().information("slave %s is draining: it finishes its %z jobs and gets no new one",
+                      it->second.name, it->second.held.size());
+    fx.now.emplace_back(it->second.peer, json{{"type", msg::kDraining}});
+  }
+  apply(fx);
+}
+
 void Scheduler::slaveProgress(int slave_id, const std::string& job_id, const std::string& st) {
-  Outbox out;
+  Effects fx;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = jobs_.find(job_id);
     if (it == jobs_.end() || it->second.slave_id != slave_id) return;
-    toClientLocked(it->second, {{"type", msg::kProgress}, {"job_id", job_id}, {"state", st},
-                                {"slave", slaves_[slave_id].name}}, out);
+    it->second.state = st;
+    progressLocked(it->second, {{"type", msg::kProgress}, {"job_id", job_id}, {"state", st},
+                                {"slave", slaves_[slave_id].name}}, fx);
   }
-  flush(out);
+  apply(fx);
 }
 
 void Scheduler::slaveResult(int slave_id, JobResult result) {
-  Outbox out;
+  Effects fx;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = jobs_.find(result.job_id);
-    // A result for a job this slave no longer holds (it was reassigned) is dropped: the client
-    // gets exactly one result per job.
+    const std::string job_id = result.job_id;
+    releaseSlotLocked(slave_id, job_id);
+    auto it = jobs_.find(job_id);
+    // A result for a job this slave no longer holds (reassigned after it was given up, or
+    // cancelled) is dropped: the client gets exactly one result per job.
     if (it == jobs_.end() || it->second.slave_id != slave_id) {
-      log().information("dropping a late result for job %s from slave id %d", result.job_id, slave_id);
-      return;
+      log().information("dropping a result for job %s from slave id %d: the job is no longer its own",
+                        job_id, slave_id);
+    } else {
+      result.slave = slaves_[slave_id].name;
+      finishLocked(job_id, std::move(result), fx);
     }
-    auto slave = slaves_.find(slave_id);
-    if (slave != slaves_.end()) {
-      slave->second.snapshot.running = std::max(0, slave->second.snapshot.running - 1);
-      result.slave = slave->second.name;
-    }
-    const std::string job_id = result.job_id;  // `result` is moved below
-    finishLocked(job_id, std::move(result), out);
-    pumpLocked(out);
+    pumpLocked(fx);
   }
-  flush(out);
+  apply(fx);
 }
+
+void Scheduler::slaveCancelled(int slave_id, const std::string& job_id) {
+  Effects fx;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    releaseSlotLocked(slave_id, job_id);
+    auto it = jobs_.find(job_id);
+    if (it != jobs_.end() && it->second.slave_id == slave_id) {
+      // The slave gave back a job nobody cancelled: it runs elsewhere.
+      requeueLocked(job_id, "slave " + slaves_[slave_id].name + " gave it back", fx);
+    }
+    pumpLocked(fx);
+  }
+  apply(fx);
+}
+
+// --- Clients -------------------------------------------------------------------------------
 
 void Scheduler::addClient(const std::shared_ptr<Peer>& client) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (shut_down_) {
-    client->close();
-    return;
-  }
-  std::erase_if(clients_, [](const std::weak_ptr<Peer>& w) { return w.expired(); });
-  clients_.push_back(client);
+  clients_[client.get()] = client;
 }
 
-bool Scheduler::applyLimitsLocked(Job& job, std::string* error) const {
+bool Scheduler::applyLimits(Job& job, std::string* error) const {
   const Limits& d = config_.defaults;
   const Limits& m = config_.maxima;
   Limits& l = job.limits;
@@ -221,163 +377,397 @@ bool Scheduler::applyLimitsLocked(Job& job, std::string* error) const {
   return true;
 }
 
-std::string Scheduler::newJobIdLocked() {
-  // Unique across restarts of the master: its start time, then a sequence number.
-  static const auto epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()).count();
-  std::ostringstream id;
-  id << "j-" << std::hex << epoch_ms << "-" << std::dec << std::setw(6) << std::setfill('0')
-     << next_job_seq_++;
-  return id.str();
+std::string Scheduler::newJobId() {
+  char seq[32];
+  std::snprintf(seq, sizeof seq, "%06llu", static_cast<unsigned long long>(next_job_seq_.fetch_add(1)));
+  return id_prefix_ + seq;
 }
 
 void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_id, Job job) {
-  Outbox out;
+  Effects fx;
+  // Limits, id and the journal's copy are prepared outside the mutex: a job may be megabytes.
+  std::string error;
+  const bool limits_ok = applyLimits(job, &error);
+  std::optional<Journal::Accepted> entry;
+  if (limits_ok) {
+    job.id = newJobId();
+    if (journal_) entry = Journal::Accepted{job.id, "", dumpForStorage(toJson(job)), Journal::nowMs()};
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto refuse = [&](std::string_view code, const std::string& message) {
-      out.emplace_back(client, errorMessage(request_id, code, message));
+      ++refused_;
+      entry.reset();
+      fx.now.emplace_back(client, errorMessage(request_id, code, message));
     };
-    std::string error;
-    const auto languages = allLanguagesLocked();
-    auto language = resolveLanguage(languages, job.language);
-    if (shut_down_) {
-      refuse(errc::kInternal, "the master is shutting down; submit again to its successor");
-    } else if (!language && !slaves_.empty()) {
-      std::set<std::string> names;
-      for (const auto& l : languages) names.insert(l.language);
+    const auto language = router_.resolveLanguage(job.language);
+    if (shutting_down_ || shut_down_) {
+      refuse(errc::kShuttingDown,
+             "the master is shutting down and accepts no new job; submit it again once it is back");
+    } else if (!language && router_.size() > 0) {
       std::string list;
-      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+      for (const auto& n : router_.languageNames()) list += (list.empty() ? "" : ", ") + n;
       refuse(errc::kUnknownLanguage, "no slave offers language \"" + job.language +
                                          "\"; available: " + (list.empty() ? "none" : list));
-    } else if (language && !pickVersion(snapshotsLocked(), *language, job.version)) {
+    } else if (language && !router_.offersVersion(*language, job.version)) {
       refuse(errc::kUnknownLanguage, "no slave offers " + *language + " version \"" + job.version +
                                          "\"; see `polyrun runtimes` for the versions offered");
-    } else if (!applyLimitsLocked(job, &error)) {
+    } else if (!limits_ok) {
       refuse(errc::kBadLimits, error);
     } else {
       // With no slave connected at all the job waits: a slave may be starting.
       const std::string lang = language ? *language : job.language;
-      auto& queue = queues_[lang];
-      if (queue.size() >= config_.queue_max) {
+      if (queues_[lang].size() >= config_.queue_max) {
         refuse(errc::kQueueFull, "the queue for " + lang + " is full (" +
-                                     std::to_string(config_.queue_max) + " jobs); retry later");
+                                     std::to_string(config_.queue_max) +
+                                     " jobs, master.queue.max); retry later");
       } else {
-        job.id = newJobIdLocked();
-        JobRecord& r = jobs_[job.id];
-        r.language = lang;
-        r.client = client;
-        r.client_key = client.get();
-        r.request_id = request_id;
-        r.accepted_at = Clock::now();
+        JobRecord r;
         r.job = std::move(job);
-        queue.push_back(r.job.id);
-        ++submitted_;
-        out.emplace_back(client, json{{"type", msg::kAccepted}, {"id", request_id}, {"job_id", r.job.id}});
-        out.emplace_back(client, json{{"type", msg::kProgress}, {"id", request_id},
-                                      {"job_id", r.job.id}, {"state", state::kQueued}});
-        pumpLocked(out);
+        r.language = lang;
+        r.submitter = Recipient{client, client.get(), request_id};
+        r.accepted_at = Clock::now();
+        r.state = state::kQueued;
+        // With a journal the job is routed at once, but the client hears of it (`accepted`, then
+        // progress, then the result) only once it is committed.
+        r.acknowledged = !journal_;
+        acceptLocked(std::move(r), fx);
+        if (entry) {
+          // Queued to the journal before anything of this job can be: its outcome is written
+          // after it, and `accepted` goes out before the result.
+          entry->language = lang;
+          const std::string job_id = entry->job_id;
+          journal_->accepted(std::move(*entry), [this, peer = std::weak_ptr<Peer>(client), request_id,
+                                                 job_id](bool ok, const std::string& why) {
+            Effects fx;
+            {
+              std::lock_guard<std::mutex> lock(mutex_);
+              acknowledgeLocked(peer, request_id, job_id, ok, why, fx);
+            }
+            apply(fx);
+          });
+        }
       }
     }
   }
-  flush(out);
+  apply(fx);
+}
+
+void Scheduler::acknowledgeLocked(const std::weak_ptr<Peer>& client, const json& request_id,
+                                  const std::string& job_id, bool ok, const std::string& error,
+                                  Effects& fx) {
+  auto peer = client.lock();
+  auto it = jobs_.find(job_id);
+  if (!ok) {
+    // Not durable, so not accepted: the job goes, wherever it got to.
+    log().error("job %s could not be journaled and is refused: %s", job_id, error);
+    ++refused_;
+    if (it != jobs_.end()) {
+      JobRecord& r = it->second;
+      if (r.slave_id == 0) {
+        auto& q = queues_[r.language];
+        q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
+      } else {
+        fx.now.emplace_back(slaves_.at(r.slave_id).peer, json{{"type", msg::kCancel}, {"job_id", job_id}});
+      }
+      jobs_.erase(it);
+    }
+    if (peer)
+      fx.now.emplace_back(peer, errorMessage(request_id, errc::kInternal,
+                                             "the master could not journal the job, so it was not accepted (" +
+                                                 error + "); retry later"));
+    return;
+  }
+  if (!peer) return;
+  std::vector<json> ack = {{{"type", msg::kAccepted}, {"id", request_id}, {"job_id", job_id}}};
+  if (it != jobs_.end()) {  // otherwise already over: its result or `cancelled` follows
+    JobRecord& r = it->second;
+    r.acknowledged = true;
+    json progress = {{"type", msg::kProgress}, {"id", request_id}, {"job_id", job_id}, {"state", r.state}};
+    if (r.slave_id != 0) progress["slave"] = slaves_.at(r.slave_id).name;
+    ack.push_back(std::move(progress));
+  }
+  // Handed to the peer under the mutex, an exception to the rule: progress that other threads
+  // produce from now on must come after `accepted`. Peer::send never blocks.
+  peer->sendAll(ack);
+}
+
+void Scheduler::acceptLocked(JobRecord r, Effects& fx) {
+  ++submitted_;
+  r.seq = next_accept_seq_++;
+  const std::string job_id = r.job.id;
+  if (r.submitter && r.acknowledged) {
+    if (auto client = r.submitter->peer.lock()) {
+      const json& rid = r.submitter->request_id;
+      fx.now.emplace_back(client, json{{"type", msg::kAccepted}, {"id", rid}, {"job_id", job_id}});
+      fx.now.emplace_back(client, json{{"type", msg::kProgress}, {"id", rid}, {"job_id", job_id},
+                                       {"state", state::kQueued}});
+    }
+  }
+  queues_[r.language].push_back(job_id);
+  jobs_.emplace(job_id, std::move(r));
+  pumpLocked(fx);
+}
+
+void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_id,
+                       const std::string& job_id) {
+  Effects fx;
+  const Recipient requester{client, client.get(), request_id};
+  bool ask_journal = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = jobs_.find(job_id);
+    if (it == jobs_.end()) {
+      ask_journal = !answerFinishedLocked(requester, job_id, true, fx);
+    } else {
+      JobRecord& r = it->second;
+      const std::string was = r.state;
+      if (r.slave_id == 0) {
+        auto& q = queues_[r.language];
+        q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
+      } else {
+        // The slot stays taken until the slave confirms the job stopped.
+        fx.now.emplace_back(slaves_.at(r.slave_id).peer, json{{"type", msg::kCancel}, {"job_id", job_id}});
+      }
+      const json reply = {{"type", msg::kCancelled}, {"job_id", job_id}, {"state", was}};
+      json to_requester = reply;
+      to_requester["id"] = request_id;
+      fx.durable.emplace_back(client, std::move(to_requester));
+      // The submitter's own request ends here too, unless it is this very request.
+      if (r.submitter && !(r.submitter->key == client.get() && r.submitter->request_id == request_id)) {
+        if (auto submitter = r.submitter->peer.lock()) {
+          json m = reply;
+          m["id"] = r.submitter->request_id;
+          fx.durable.emplace_back(std::move(submitter), std::move(m));
+        }
+      }
+      for (const auto& w : r.watchers) {
+        if (auto peer = w.peer.lock())
+          fx.durable.emplace_back(std::move(peer), json{{"type", msg::kJob}, {"id", w.request_id},
+                                                        {"job_id", job_id}, {"state", state::kCancelled}});
+      }
+      log().information("job %s cancelled while %s", job_id, was);
+      ++cancelled_;
+      jobs_.erase(it);
+      FinishedJob f{std::string(state::kCancelled), nullptr, Clock::now()};
+      rememberLocked(job_id, f);
+      fx.outcomes.emplace_back(job_id, std::move(f));
+    }
+  }
+  apply(fx);
+  if (ask_journal) answerFromJournal(requester, job_id, true);
+}
+
+void Scheduler::lookup(const std::shared_ptr<Peer>& client, const json& request_id,
+                       const std::string& job_id, bool wait) {
+  Effects fx;
+  const Recipient requester{client, client.get(), request_id};
+  bool ask_journal = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = jobs_.find(job_id);
+    if (it == jobs_.end()) {
+      ask_journal = !answerFinishedLocked(requester, job_id, false, fx);
+    } else if (wait) {
+      it->second.watchers.push_back(requester);
+    } else {
+      const JobRecord& r = it->second;
+      json reply = {{"type", msg::kJob}, {"id", request_id}, {"job_id", job_id}, {"state", r.state}};
+      if (r.slave_id != 0) reply["slave"] = slaves_.at(r.slave_id).name;
+      fx.now.emplace_back(client, std::move(reply));
+    }
+  }
+  apply(fx);
+  if (ask_journal) answerFromJournal(requester, job_id, false);
+}
+
+bool Scheduler::answerFinishedLocked(const Recipient& to, const std::string& job_id,
+                                     bool cancel_request, Effects& fx) const {
+  auto it = finished_.find(job_id);
+  if (it == finished_.end()) return false;
+  auto peer = to.peer.lock();
+  if (!peer) return true;
+  const FinishedJob& f = it->second;
+  if (!cancel_request) {
+    json reply = {{"type", msg::kJob}, {"id", to.request_id}, {"job_id", job_id}, {"state", f.state}};
+    if (!f.result.is_null()) reply["result"] = f.result;
+    fx.now.emplace_back(std::move(peer), std::move(reply));
+  } else if (f.state == state::kCancelled) {
+    fx.now.emplace_back(std::move(peer), json{{"type", msg::kCancelled}, {"id", to.request_id},
+                                              {"job_id", job_id}, {"state", state::kCancelled}});
+  } else {
+    fx.now.emplace_back(std::move(peer),
+                        errorMessage(to.request_id, errc::kAlreadyFinished,
+                                     "job " + job_id + " already finished (" +
+                                         f.result.value("verdict", std::string("?")) +
+                                         "); look its result up with a \"job\" request"));
+  }
+  return true;
+}
+
+void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id, bool cancel_request) {
+  auto peer = to.peer.lock();
+  if (!peer) return;
+  std::optional<Journal::Outcome> stored = journal_ ? journal_->lookup(job_id) : std::nullopt;
+  if (!stored) {
+    peer->send(errorMessage(to.request_id, errc::kUnknownJob,
+                            "no job \"" + job_id + "\" on this master: it never existed, or it ended more "
+                            "than " + std::to_string(config_.result_retention_ms / 1000) +
+                            " s ago (master.results.retention.s)"));
+    return;
+  }
+  // Cached with its real age, so the retention time still counts from when it finished.
+  const auto age = std::chrono::milliseconds(std::max<int64_t>(0, Journal::nowMs() - stored->finished_ms));
+  FinishedJob f{stored->state, nullptr, Clock::now() - age};
+  if (!stored->result_json.empty()) {
+    f.result = json::parse(stored->result_json, nullptr, false);
+    if (f.result.is_discarded()) f.result = nullptr;
+  }
+  Effects fx;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    rememberLocked(job_id, f);
+    answerFinishedLocked(to, job_id, cancel_request, fx);
+  }
+  apply(fx);
+}
+
+bool Scheduler::clientBusy(const Peer* client) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto is = [client](const Recipient& to) { return to.key == client && !to.peer.expired(); };
+  for (const auto& [id, r] : jobs_) {
+    if (r.submitter && is(*r.submitter)) return true;
+    if (std::any_of(r.watchers.begin(), r.watchers.end(), is)) return true;
+  }
+  return false;
 }
 
 void Scheduler::clientGone(const Peer* client) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto it = jobs_.begin(); it != jobs_.end();) {
-    if (it->second.client_key == client && it->second.slave_id == 0) {
-      auto& q = queues_[it->second.language];
-      q.erase(std::remove(q.begin(), q.end(), it->first), q.end());
-      it = jobs_.erase(it);
-    } else {
-      if (it->second.client_key == client) it->second.client_key = nullptr;
-      ++it;
-    }
+  for (auto& [id, r] : jobs_) {
+    if (r.submitter && r.submitter->key == client) r.submitter.reset();
+    std::erase_if(r.watchers, [client](const Recipient& w) { return w.key == client; });
   }
-  std::erase_if(clients_, [client](const std::weak_ptr<Peer>& w) {
-    auto p = w.lock();
-    return !p || p.get() == client;
-  });
+  clients_.erase(client);
 }
 
-void Scheduler::toClientLocked(const JobRecord& record, json message, Outbox& out) const {
-  auto client = record.client.lock();
-  if (!client || !record.client_key) return;
-  message["id"] = record.request_id;
-  out.emplace_back(std::move(client), std::move(message));
+void Scheduler::progressLocked(const JobRecord& r, json message, Effects& fx) const {
+  if (!r.submitter || !r.acknowledged) return;  // acknowledgeLocked() sends the state then
+  auto client = r.submitter->peer.lock();
+  if (!client) return;
+  message["id"] = r.submitter->request_id;
+  fx.now.emplace_back(std::move(client), std::move(message));
 }
 
-void Scheduler::finishLocked(const std::string& job_id, JobResult result, Outbox& out) {
+void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effects& fx) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return;
   JobRecord& r = it->second;
   const auto now = Clock::now();
   result.job_id = job_id;
   if (result.language.empty()) result.language = r.language;
-  result.queue_ms = r.assigned_at > r.accepted_at ? msBetween(r.accepted_at, r.assigned_at) : msBetween(r.accepted_at, now);
+  result.queue_ms = r.assigned_at > r.accepted_at ? msBetween(r.accepted_at, r.assigned_at)
+                                                  : msBetween(r.accepted_at, now);
   result.total_ms = msBetween(r.accepted_at, now);
   ++completed_;
   ++by_verdict_[std::string(verdictName(result.verdict))];
   ++by_language_[r.language];
-  log().information("job %s %s on %s: %s, queue %s ms, total %s ms", job_id, r.language,
-                    result.slave.empty() ? std::string("-") : result.slave,
-                    std::string(verdictName(result.verdict)), std::to_string(result.queue_ms), std::to_string(result.total_ms));
-  toClientLocked(r, {{"type", msg::kResult}, {"job_id", job_id}, {"result", toJson(result)}}, out);
+  if (jobLog().information()) {
+    jobLog().information("job %s %s on %s: %s, queue %s ms, total %s ms", job_id, r.language,
+                         result.slave.empty() ? std::string("-") : result.slave,
+                         std::string(verdictName(result.verdict)), std::to_string(result.queue_ms),
+                         std::to_string(result.total_ms));
+  }
+  json rj = toJson(result);
+  if (r.submitter) {
+    if (auto client = r.submitter->peer.lock())
+      fx.durable.emplace_back(std::move(client), json{{"type", msg::kResult}, {"id", r.submitter->request_id},
+                                                      {"job_id", job_id}, {"result", rj}});
+  }
+  for (const auto& w : r.watchers) {
+    if (auto peer = w.peer.lock())
+      fx.durable.emplace_back(std::move(peer), json{{"type", msg::kJob}, {"id", w.request_id}, {"job_id", job_id},
+                                                    {"state", state::kFinished}, {"result", rj}});
+  }
   jobs_.erase(it);
+  FinishedJob f{std::string(state::kFinished), std::move(rj), now};
+  rememberLocked(job_id, f);
+  fx.outcomes.emplace_back(job_id, std::move(f));
 }
 
-void Scheduler::pumpLocked(Outbox& out) {
-  if (shut_down_) return;
-  // Jobs accepted while no slave was connected are queued under the name the client used; once
-  // a slave knows that name (perhaps as an alias) they join the canonical language's queue.
-  const auto languages = allLanguagesLocked();
+void Scheduler::rememberLocked(const std::string& job_id, FinishedJob f) {
+  const auto now = f.at;
+  if (!finished_.insert_or_assign(job_id, std::move(f)).second) return;  // already in the order
+  finished_order_.push_back(job_id);
+  const auto oldest = now - std::chrono::milliseconds(config_.result_retention_ms);
+  while (!finished_order_.empty()) {
+    auto front = finished_.find(finished_order_.front());
+    const bool expired = front == finished_.end() || front->second.at < oldest;
+    if (!expired && finished_order_.size() <= config_.results_in_memory) break;
+    if (front != finished_.end()) finished_.erase(front);
+    finished_order_.pop_front();
+  }
+}
+
+void Scheduler::mergeAliasQueuesLocked() {
+  // Jobs accepted while no slave knew their language are queued under the name the client
+  // used; once a slave knows that name (perhaps as an alias) they join the canonical queue.
   for (auto it = queues_.begin(); it != queues_.end();) {
-    auto canonical = resolveLanguage(languages, it->first);
+    auto canonical = router_.resolveLanguage(it->first);
     if (!canonical || *canonical == it->first) {
       ++it;
       continue;
     }
     auto& target = queues_[*canonical];
     for (const auto& job_id : it->second) {
-      jobs_[job_id].language = *canonical;
+      jobs_.at(job_id).language = *canonical;
       target.push_back(job_id);
     }
     it = queues_.erase(it);
   }
-  std::vector<SlaveSnapshot> snapshots = snapshotsLocked();
+}
+
+void Scheduler::pumpLocked(Effects& fx) {
+  if (shutting_down_ || shut_down_) return;
   for (auto& [language, queue] : queues_) {
     while (!queue.empty()) {
-      JobRecord& r = jobs_[queue.front()];
-      auto version = pickVersion(snapshots, language, r.job.version);
+      auto it = jobs_.find(queue.front());
+      if (it == jobs_.end()) {  // cannot happen: every removal edits the queue too
+        queue.pop_front();
+        continue;
+      }
+      JobRecord& r = it->second;
+      const auto version = router_.pickVersion(language, r.job.version);
       if (!version) break;
-      auto slave_id = pickSlave(snapshots, language, *version);
+      const auto slave_id = router_.pick(language, *version);
       if (!slave_id) break;
-      SlaveState& slave = slaves_[*slave_id];
-      slave.snapshot.running++;
-      slave.snapshot.last_assigned = ++assign_seq_;
-      for (auto& s : snapshots)
-        if (s.id == *slave_id) s = slave.snapshot;
+      SlaveState& slave = slaves_.at(*slave_id);
+      slave.held.insert(r.job.id);
+      router_.assigned(*slave_id, ++assign_seq_);
       r.slave_id = *slave_id;
       r.attempts++;
       r.assigned_at = Clock::now();
-      Job job = r.job;
-      job.language = language;
-      job.version = *version;
-      out.emplace_back(slave.peer, json{{"type", msg::kAssign}, {"job_id", r.job.id}, {"job", toJson(job)}});
-      toClientLocked(r, {{"type", msg::kProgress}, {"job_id", r.job.id}, {"state", state::kAssigned},
-                         {"slave", slave.name}}, out);
+      r.state = state::kAssigned;
+      json job = toJson(r.job);
+      job["language"] = language;
+      job["version"] = *version;
+      fx.now.emplace_back(slave.peer, json{{"type", msg::kAssign}, {"job_id", r.job.id}, {"job", std::move(job)}});
+      progressLocked(r, {{"type", msg::kProgress}, {"job_id", r.job.id}, {"state", state::kAssigned},
+                         {"slave", slave.name}}, fx);
       queue.pop_front();
     }
   }
 }
 
+// --- Reports -------------------------------------------------------------------------------
+
 json Scheduler::runtimes() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::map<std::pair<std::string, std::string>, std::pair<RunnerInfo, int>> seen;
   for (const auto& [id, s] : slaves_) {
-    if (!s.snapshot.ready) continue;
-    for (const auto& l : s.snapshot.languages) {
+    const SlaveSnapshot* snapshot = router_.find(id);
+    if (!snapshot || snapshot->draining) continue;
+    for (const auto& l : snapshot->languages) {
       auto& entry = seen[{l.language, l.version}];
       entry.first = l;
       entry.second++;
@@ -396,48 +786,95 @@ json Scheduler::cluster() const {
   std::lock_guard<std::mutex> lock(mutex_);
   const auto now = Clock::now();
   json slaves = json::array();
+  size_t running = 0;
   for (const auto& [id, s] : slaves_) {
+    const SlaveSnapshot* snapshot = router_.find(id);
+    if (!snapshot) continue;
     json languages = json::array();
-    for (const auto& l : s.snapshot.languages) languages.push_back(toJson(l));
+    for (const auto& l : snapshot->languages) languages.push_back(toJson(l));
+    running += s.held.size();
     slaves.push_back({{"id", id},
                       {"name", s.name},
                       {"address", s.peer->address()},
-                      {"state", s.snapshot.ready ? "ready" : "draining"},
-                      {"running", s.snapshot.running},
-                      {"capacity", s.snapshot.capacity},
+                      {"state", snapshot->draining ? "draining" : "ready"},
+                      {"running", s.held.size()},
+                      {"capacity", snapshot->capacity},
+                      {"score", slaveScore(*snapshot)},
                       {"load", {{"running", s.reported.running},
+                                {"assigned", s.reported.assigned},
+                                {"peak_assigned", s.reported.peak_assigned},
+                                {"capacity", s.reported.capacity},
                                 {"load_avg", s.reported.load_avg},
+                                {"cpu_busy", s.reported.cpu_busy},
                                 {"memory_free_bytes", s.reported.memory_free_bytes}}},
                       {"languages", std::move(languages)},
                       {"plugins", s.plugins},
                       {"last_heartbeat_ms", msBetween(s.last_heartbeat, now)}});
   }
   json queues = json::object();
-  for (const auto& [language, q] : queues_) queues[language] = q.size();
+  size_t queued = 0;
+  for (const auto& [language, q] : queues_) {
+    queues[language] = q.size();
+    queued += q.size();
+  }
   json by_verdict = json::object();
   for (const auto& [v, n] : by_verdict_) by_verdict[v] = n;
   json by_language = json::object();
   for (const auto& [l, n] : by_language_) by_language[l] = n;
   return {{"uptime_ms", msBetween(started_at_, now)},
+          {"state", shutting_down_ || shut_down_ ? "stopping" : "serving"},
+          {"journal", journal_ != nullptr},
+          {"clients", clients_.size()},
           {"slaves", std::move(slaves)},
           {"queues", std::move(queues)},
           {"counters", {{"submitted", submitted_},
                         {"completed", completed_},
-                        {"running", std::count_if(jobs_.begin(), jobs_.end(),
-                                                  [](const auto& j) { return j.second.slave_id != 0; })},
+                        {"cancelled", cancelled_},
+                        {"requeued", requeued_},
+                        {"refused", refused_},
+                        {"recovered", recovered_},
+                        {"queued", queued},
+                        {"running", running},
                         {"by_verdict", std::move(by_verdict)},
                         {"by_language", std::move(by_language)}}}};
 }
 
+// --- Stopping ------------------------------------------------------------------------------
+
+void Scheduler::beginShutdown() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  shutting_down_ = true;
+}
+
+bool Scheduler::waitUntilIdle(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return idle_cv_.wait_for(lock, timeout, [this] {
+    return std::all_of(slaves_.begin(), slaves_.end(), [](const auto& s) { return s.second.held.empty(); });
+  });
+}
+
 void Scheduler::shutdown() {
   std::vector<std::shared_ptr<Peer>> peers;
+  Effects fx;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    shut_down_ = true;
+    shutting_down_ = shut_down_ = true;
+    if (!journal_) {
+      // Without a journal nothing survives the master: say so rather than leave clients waiting.
+      for (const auto& [job_id, r] : jobs_) {
+        if (!r.submitter) continue;
+        if (auto client = r.submitter->peer.lock())
+          fx.now.emplace_back(std::move(client),
+                              errorMessage(r.submitter->request_id, errc::kShuttingDown,
+                                           "the master stopped before job " + job_id + " finished and keeps "
+                                           "no journal (master.journal.path): the job is lost; submit it again"));
+      }
+    }
     for (auto& [id, s] : slaves_) peers.push_back(s.peer);
-    for (auto& w : clients_)
+    for (auto& [key, w] : clients_)
       if (auto p = w.lock()) peers.push_back(p);
   }
+  apply(fx);
   for (auto& p : peers) p->close();
 }
 

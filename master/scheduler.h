@@ -1,19 +1,28 @@
-// The master's state: connected slaves, per-language queues, jobs in flight, counters. Every
-// decision happens under one mutex; messages produced by a decision are sent after the mutex is
-// released, so a slow peer never stalls the cluster. Connections only move bytes and call in.
+// The master's state: connected slaves, per-language queues, jobs in flight, finished results,
+// counters. Every decision happens under one mutex; messages produced by a decision are sent
+// after the mutex is released (grouped per peer), so a slow peer never stalls the cluster.
+// Connections only decode and call in. Routing is delegated to Router (router.h); durability to
+// an optional Journal (journal.h). docs/architecture.md ("Routing", "Faults and recovery")
+// describes the behaviour; tests/unit/scheduler_test.cc drives it with fake peers.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <set>
+#include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "journal.h"
+#include "messages.h"
 #include "peer.h"
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
@@ -25,95 +34,174 @@ struct SchedulerConfig {
   Limits defaults;  // for every limit a job leaves at 0
   Limits maxima;    // a job asking for more is refused with bad_limits
   int64_t max_stdin_bytes = 16ll << 20;
-  size_t queue_max = 1000;  // per language
+  size_t queue_max = 1000;  // jobs waiting per language
   int max_attempts = 3;     // assignments of one job before it fails with INTERNAL_ERROR
   int heartbeat_ms = 1000;
+  int64_t result_retention_ms = 3600'000;  // finished jobs answer `job` lookups this long
+  size_t results_in_memory = 10000;        // most finished jobs kept in memory (older: journal)
 };
 
-/// What a slave reports about itself.
-struct SlaveLoad {
-  int running = 0;
-  int capacity = 0;
-  double load_avg = 0;  // per core
-  int64_t memory_free_bytes = 0;
+/// The data a connection registers a slave with (decoded `register`).
+struct SlaveRegistration {
+  std::string name;
+  int capacity = 1;
+  std::vector<RunnerInfo> languages;
+  SlaveLoad load;
+  std::vector<std::string> held_jobs;  // job ids the slave still holds from an earlier session
+  bool draining = false;
+  nlohmann::json plugins;              // null when absent
 };
 
 class Scheduler {
  public:
   using Clock = std::chrono::steady_clock;
-  explicit Scheduler(SchedulerConfig config);
+
+  /// `journal` may be null (jobs then live in memory only). Not owned; must outlive this.
+  explicit Scheduler(SchedulerConfig config, Journal* journal = nullptr);
 
   const SchedulerConfig& config() const { return config_; }
 
-  /// A slave that registered with the right token. Returns its id.
-  int addSlave(std::shared_ptr<Peer> peer, const std::string& name, int capacity,
-               std::vector<RunnerInfo> languages, const SlaveLoad& load);
-  /// The slave is gone (closed, timed out, broke the protocol): its jobs go back to their queues.
+  /// At start, before serving: requeues the jobs the journal holds as unfinished (they have no
+  /// client until one looks them up). Returns how many.
+  size_t recover();
+
+  // --- Slaves (called by SlaveConnection) ---
+  /// A slave that registered with the right token. Returns its id. Jobs it still holds that
+  /// are queued here are adopted (they count on its slots and are not run again); jobs it holds
+  /// that are elsewhere or over are cancelled on it.
+  int addSlave(std::shared_ptr<Peer> peer, SlaveRegistration registration);
+  /// The slave is gone (closed, timed out, broke the protocol): its jobs go back to the front of
+  /// their queues, or fail after max_attempts.
   void removeSlave(int slave_id, const std::string& reason);
   void slaveHeartbeat(int slave_id, const SlaveLoad& load);
   void slaveLanguages(int slave_id, std::vector<RunnerInfo> languages);
   /// The slave's plugin report (docs/protocol.md, "plugins"), shown as is in `cluster`.
   void slavePlugins(int slave_id, nlohmann::json plugins);
+  /// The slave takes no new job from now on; answers `draining`.
+  void slaveDrain(int slave_id);
   void slaveProgress(int slave_id, const std::string& job_id, const std::string& state);
   void slaveResult(int slave_id, JobResult result);
+  /// The slave stopped a job the master cancelled (or that it held for nobody): its slot frees.
+  void slaveCancelled(int slave_id, const std::string& job_id);
 
+  // --- Clients (called by ClientConnection) ---
   void addClient(const std::shared_ptr<Peer>& client);
-  /// Validates and queues the job, answering `accepted` or `error` to the client itself.
+  /// Validates, journals and queues the job, answering `accepted` or `error` to the client.
   void submit(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id, Job job);
-  /// The client's queued jobs are dropped; its running jobs finish and their results are dropped.
+  /// Cancels a queued or running job; answers `cancelled` or `error`.
+  void cancel(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id,
+              const std::string& job_id);
+  /// Answers `job` with the job's state (and result once finished); with `wait`, answers when
+  /// the job ends instead.
+  void lookup(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id,
+              const std::string& job_id, bool wait);
+  /// True while the client has a job in flight it submitted or waits for (it is not idle).
+  bool clientBusy(const Peer* client) const;
+  /// The client disconnected: its jobs keep running (their results stay retrievable by id); it
+  /// is forgotten as their recipient.
   void clientGone(const Peer* client);
 
   /// The `runtimes` list and the `cluster` snapshot as in docs/protocol.md (without type/id).
   nlohmann::json runtimes() const;
   nlohmann::json cluster() const;
 
-  /// Closes every connection; later calls are refused.
+  // --- Stopping (SIGTERM) ---
+  /// Refuses new jobs and assigns no queued job any more; running jobs go on.
+  void beginShutdown();
+  /// Waits until no job is running on a slave, or `timeout` passes; true when none is.
+  bool waitUntilIdle(std::chrono::milliseconds timeout);
+  /// Closes every connection. Without a journal, clients of jobs still queued or running get an
+  /// error saying their job is lost, never silence.
   void shutdown();
 
  private:
   struct SlaveState {
     std::shared_ptr<Peer> peer;
     std::string name;
-    SlaveSnapshot snapshot;
     SlaveLoad reported;
     nlohmann::json plugins = nlohmann::json::array();
     Clock::time_point last_heartbeat;
+    // Jobs occupying its slots as far as the master knows: assigned or adopted and not ended,
+    // and cancelled ones until the slave confirms they stopped.
+    std::unordered_set<std::string> held;
+  };
+  struct Recipient {  // who hears about a job: its submitter, or a `job` request with wait
+    std::weak_ptr<Peer> peer;
+    const Peer* key = nullptr;
+    nlohmann::json request_id;
   };
   struct JobRecord {
-    Job job;
-    std::string language;  // canonical
-    std::weak_ptr<Peer> client;
-    const Peer* client_key = nullptr;
-    nlohmann::json request_id;
+    Job job;               // limits filled; job.id set
+    std::string language;  // canonical, or as sent while no slave knew the name
+    uint64_t seq = 0;      // acceptance order
+    std::optional<Recipient> submitter;
+    bool acknowledged = true;  // false until the journal committed it: no message to the submitter
+    std::vector<Recipient> watchers;
     int slave_id = 0;  // 0 while queued
+    std::string state;  // queued, assigned, compiling, running
     int attempts = 0;
     Clock::time_point accepted_at;
     Clock::time_point assigned_at;
   };
+  struct FinishedJob {
+    std::string state;    // finished, cancelled
+    nlohmann::json result;  // the result for finished
+    Clock::time_point at;
+  };
   using Outbox = std::vector<std::pair<std::shared_ptr<Peer>, nlohmann::json>>;
+  // What a decision produces, carried out by apply() once the mutex is released: messages to
+  // send now, outcomes to journal, and messages that may only go out once those outcomes are
+  // durable (results, `cancelled`).
+  struct Effects {
+    Outbox now;
+    Outbox durable;
+    std::vector<std::pair<std::string, FinishedJob>> outcomes;
+  };
 
   static void flush(Outbox& out);
-  std::vector<SlaveSnapshot> snapshotsLocked() const;
-  std::vector<RunnerInfo> allLanguagesLocked() const;
-  bool applyLimitsLocked(Job& job, std::string* error) const;
-  void pumpLocked(Outbox& out);
-  void toClientLocked(const JobRecord& record, nlohmann::json message, Outbox& out) const;
-  void finishLocked(const std::string& job_id, JobResult result, Outbox& out);
-  std::string newJobIdLocked();
+  void apply(Effects& fx);
+  bool applyLimits(Job& job, std::string* error) const;  // reads only config_: no mutex
+  void acceptLocked(JobRecord record, Effects& fx);
+  void acknowledgeLocked(const std::weak_ptr<Peer>& client, const nlohmann::json& request_id,
+                         const std::string& job_id, bool ok, const std::string& error, Effects& fx);
+  void pumpLocked(Effects& fx);
+  void mergeAliasQueuesLocked();
+  void requeueLocked(const std::string& job_id, const std::string& why, Effects& fx);
+  void releaseSlotLocked(int slave_id, const std::string& job_id);
+  void progressLocked(const JobRecord& record, nlohmann::json message, Effects& fx) const;
+  void finishLocked(const std::string& job_id, JobResult result, Effects& fx);
+  void rememberLocked(const std::string& job_id, FinishedJob finished);
+  bool answerFinishedLocked(const Recipient& to, const std::string& job_id, bool cancel_request,
+                            Effects& fx) const;
+  void answerFromJournal(const Recipient& to, const std::string& job_id, bool cancel_request);
+  std::string newJobId();  // thread-safe
 
   const SchedulerConfig config_;
+  Journal* const journal_;
   const Clock::time_point started_at_ = Clock::now();
+  const std::string id_prefix_;  // "j-<start time in hex ms>-": unique across restarts
+  std::atomic<uint64_t> next_job_seq_{1};  // for job ids
+
   mutable std::mutex mutex_;  // guards everything below
+  std::condition_variable idle_cv_;  // signalled when a slot frees (waitUntilIdle)
+  bool shutting_down_ = false;
   bool shut_down_ = false;
   int next_slave_id_ = 1;
-  uint64_t next_job_seq_ = 1;
+  uint64_t next_accept_seq_ = 1;  // acceptance order
   uint64_t assign_seq_ = 0;
+  Router router_;
   std::map<int, SlaveState> slaves_;
-  std::map<std::string, JobRecord> jobs_;  // queued or running
-  std::map<std::string, std::deque<std::string>> queues_;  // canonical language -> job ids
-  std::vector<std::weak_ptr<Peer>> clients_;
+  std::unordered_map<std::string, JobRecord> jobs_;  // queued or running
+  std::map<std::string, std::deque<std::string>> queues_;  // language -> job ids, FIFO
+  std::unordered_map<std::string, FinishedJob> finished_;
+  std::deque<std::string> finished_order_;  // oldest first, for retention
+  std::unordered_map<const Peer*, std::weak_ptr<Peer>> clients_;
   uint64_t submitted_ = 0;
   uint64_t completed_ = 0;
+  uint64_t cancelled_ = 0;
+  uint64_t requeued_ = 0;
+  uint64_t refused_ = 0;
+  uint64_t recovered_ = 0;
   std::map<std::string, uint64_t> by_verdict_;
   std::map<std::string, uint64_t> by_language_;
 };

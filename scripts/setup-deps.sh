@@ -9,10 +9,12 @@ PACKAGES=(
   libboost-dev
   nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev  # libFuzzer for tests/fuzz (ctest runs it when clang can link it)
   libseccomp-dev
   qt6-base-dev qt6-charts-dev
   python3
   openjdk-17-jdk-headless
+  nodejs  # the example JavaScript plugin (examples/plugins/javascript) and its test
   iproute2 util-linux procps
 )
 

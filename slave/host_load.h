@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 
 namespace polyrun::slave {
 
@@ -11,5 +12,18 @@ struct HostLoad {
 
 /// Reads /proc/loadavg and /proc/meminfo; zeros for what it cannot read.
 HostLoad readHostLoad();
+
+/// The fraction of CPU time (all cores) spent busy between two calls to sample(), from
+/// /proc/stat. Thread-safe.
+class CpuBusySampler {
+ public:
+  /// 0..1 since the previous call (the first call: since boot); 0 when /proc/stat is unreadable.
+  double sample();
+
+ private:
+  std::mutex mutex_;
+  uint64_t last_busy_ = 0;
+  uint64_t last_total_ = 0;
+};
 
 }  // namespace polyrun::slave

@@ -4,9 +4,9 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include <algorithm>
 #include <chrono>
 
-#include "host_load.h"
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
 
@@ -33,10 +33,34 @@ void MasterLink::stop() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
     socket = socket_;
+    queue_.clear();
+    for (auto& [id, token] : running_) token->cancel();
   }
   work_ready_.notify_all();
   stop_requested_.notify_all();
+  state_changed_.notify_all();
   if (socket) socket->shutdown();
+}
+
+bool MasterLink::drainedLocked() const {
+  if (!queue_.empty() || !running_.empty()) return false;
+  if (!socket_) return true;  // nobody to hand results to: the master gave this slave's jobs up
+  return drain_acknowledged_ && pending_results_.empty();
+}
+
+void MasterLink::drain() {
+  std::shared_ptr<FramedSocket> socket;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return;
+    draining_ = true;
+    socket = socket_;
+    log().information("draining: %z jobs to finish; taking no new one", queue_.size() + running_.size());
+  }
+  if (socket) socket->send({{"type", msg::kDrain}});
+  std::unique_lock<std::mutex> lock(mutex_);
+  state_changed_.wait(lock, [this] { return stopping_ || drainedLocked(); });
+  log().information("drained: every job finished and its result was handed over");
 }
 
 void MasterLink::advertise() {
@@ -57,12 +81,25 @@ json MasterLink::pluginsJson() const {
   return plugins;
 }
 
-json MasterLink::loadJson() const {
+json MasterLink::loadJson() {
   const HostLoad h = readHostLoad();
-  return {{"running", running_.load()},
+  const double cpu_busy = cpu_.sample();
+  std::lock_guard<std::mutex> lock(mutex_);
+  return {{"running", running_.size()},
+          {"assigned", running_.size() + queue_.size()},
+          {"peak_assigned", peak_assigned_},
           {"capacity", config_.capacity},
           {"load_avg", h.load_avg_per_core},
+          {"cpu_busy", cpu_busy},
           {"memory_free_bytes", h.memory_free_bytes}};
+}
+
+std::vector<std::string> MasterLink::heldJobIdsLocked() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, job] : queue_) ids.push_back(id);
+  for (const auto& [id, token] : running_) ids.push_back(id);
+  for (const auto& [id, result] : pending_results_) ids.push_back(id);
+  return ids;
 }
 
 void MasterLink::send(const json& message) {
@@ -74,40 +111,69 @@ void MasterLink::send(const json& message) {
   if (socket) socket->send(message);
 }
 
-void MasterLink::sendResult(const std::string& job_id, const JobResult& result) {
-  json message = {{"type", msg::kResult}, {"job_id", job_id}, {"result", toJson(result)}};
+// Hands a finished job's last message to the master. A result is kept while disconnected and
+// sent after the next registration; a `cancelled` is not (the next registration no longer
+// lists the job, which tells the master the same).
+void MasterLink::finishJob(const std::string& job_id, const json& message) {
+  const bool is_result = message.value("type", "") == msg::kResult;
   std::shared_ptr<FramedSocket> socket;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     socket = socket_;
-    if (!socket) {
-      pending_results_.push_back(std::move(message));
-      return;
+    if (!socket && is_result) pending_results_.emplace_back(job_id, message);
+  }
+  if (socket && !socket->send(message) && is_result) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_results_.emplace_back(job_id, message);
+  }
+  state_changed_.notify_all();
+}
+
+void MasterLink::cancelJob(const std::string& job_id) {
+  bool confirm_now = true;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = running_.find(job_id); it != running_.end()) {
+      it->second->cancel();  // the worker confirms once the sandbox killed the stage
+      confirm_now = false;
+    } else {
+      std::erase_if(queue_, [&](const auto& q) { return q.first == job_id; });
+      std::erase_if(pending_results_, [&](const auto& p) { return p.first == job_id; });
     }
   }
-  if (!socket->send(message)) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    pending_results_.push_back(std::move(message));
+  if (confirm_now) {
+    send({{"type", msg::kCancelled}, {"job_id", job_id}});
+    state_changed_.notify_all();
   }
+  log().information("job %s cancelled by the master", job_id);
 }
 
 void MasterLink::workerLoop() {
   for (;;) {
     std::pair<std::string, Job> work;
+    auto token = std::make_shared<CancelToken>();
     {
       std::unique_lock<std::mutex> lock(mutex_);
       work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nothing left to run
+      if (stopping_) return;
       work = std::move(queue_.front());
       queue_.pop_front();
+      running_[work.first] = token;
     }
     const std::string& job_id = work.first;
     JobResult result = execute_(work.second, [&](const std::string& stage) {
-      send({{"type", msg::kProgress}, {"job_id", job_id}, {"state", stage}});
-    });
+      if (!token->cancelled()) send({{"type", msg::kProgress}, {"job_id", job_id}, {"state", stage}});
+    }, *token);
     result.job_id = job_id;
-    --running_;
-    sendResult(job_id, result);
+    bool cancelled;
+    {
+      // Decided under the mutex: a cancel either finds the job here (and we see it) or not.
+      std::lock_guard<std::mutex> lock(mutex_);
+      running_.erase(job_id);
+      cancelled = token->cancelled();
+    }
+    finishJob(job_id, cancelled ? json{{"type", msg::kCancelled}, {"job_id", job_id}}
+                                : json{{"type", msg::kResult}, {"job_id", job_id}, {"result", toJson(result)}});
   }
 }
 
@@ -119,12 +185,19 @@ void MasterLink::run() {
       if (stopping_) return;
     }
     std::string why;
-    const bool registered = session(&why);
+    bool registered = false;
+    try {
+      registered = session(&why);
+    } catch (const std::exception& e) {  // e.g. a message field of an unexpected type
+      why = std::string("protocol error: ") + e.what();
+    }
     {
       std::lock_guard<std::mutex> lock(mutex_);
       socket_.reset();
+      drain_acknowledged_ = false;
       if (stopping_) return;
     }
+    state_changed_.notify_all();  // a drain waiting for the master gives up on it
     if (registered) backoff_ms = config_.reconnect_min_ms;
     log().warning("connection to the master %s:%d lost or refused: %s; retrying in %d ms",
                   config_.master_host, config_.master_port, why, backoff_ms);
@@ -147,12 +220,21 @@ bool MasterLink::session(std::string* why) {
   }
   json languages = json::array();
   for (const auto& l : registry_.advertised()) languages.push_back(toJson(l));
+  json held = json::array();
+  bool draining;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& id : heldJobIdsLocked()) held.push_back(id);
+    draining = draining_;
+  }
   socket->send({{"type", msg::kRegister},
                 {"token", config_.token},
                 {"name", config_.name},
                 {"capacity", config_.capacity},
                 {"languages", languages},
                 {"plugins", pluginsJson()},
+                {"jobs", held},
+                {"draining", draining},
                 {"load", loadJson()}});
   json m;
   std::string error;
@@ -167,17 +249,18 @@ bool MasterLink::session(std::string* why) {
     return false;
   }
   const int heartbeat_ms = std::max(10, m.value("heartbeat_ms", 1000));
-  log().information("registered with the master %s:%d as %s (id %d) offering %z languages",
+  log().information("registered with the master %s:%d as %s (id %d) offering %z languages%s",
                     config_.master_host, config_.master_port, config_.name, m.value("slave_id", 0),
-                    languages.size());
-  std::vector<json> pending;
+                    languages.size(), held.empty() ? std::string() : ", holding " + std::to_string(held.size()) + " jobs");
+  std::vector<std::pair<std::string, json>> pending;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return true;
     socket_ = socket;
     pending.swap(pending_results_);
   }
-  for (const auto& result : pending) socket->send(result);
+  for (const auto& [id, result] : pending) socket->send(result);
+  state_changed_.notify_all();
 
   auto next_heartbeat = std::chrono::steady_clock::now() + std::chrono::milliseconds(heartbeat_ms);
   for (;;) {
@@ -202,18 +285,30 @@ bool MasterLink::session(std::string* why) {
         log().error("malformed assignment from the master: %s", error);
         if (!job_id.empty()) {
           JobResult bad;
+          bad.job_id = job_id;
           bad.verdict = Verdict::kInternalError;
           bad.message = "slave could not read the assignment: " + error;
-          sendResult(job_id, bad);
+          finishJob(job_id, {{"type", msg::kResult}, {"job_id", job_id}, {"result", toJson(bad)}});
         }
         continue;
       }
-      ++running_;
       {
         std::lock_guard<std::mutex> lock(mutex_);
+        const auto held_now = heldJobIdsLocked();
+        if (std::find(held_now.begin(), held_now.end(), job_id) != held_now.end()) continue;  // a duplicate
         queue_.emplace_back(job_id, std::move(job));
+        peak_assigned_ = std::max(peak_assigned_, static_cast<int>(queue_.size() + running_.size()));
       }
       work_ready_.notify_one();
+    } else if (type == msg::kCancel) {
+      const std::string job_id = m.value("job_id", std::string());
+      if (!job_id.empty()) cancelJob(job_id);
+    } else if (type == msg::kDraining) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        drain_acknowledged_ = true;
+      }
+      state_changed_.notify_all();
     } else if (type == msg::kError) {
       log().error("master says: %s", m.value("message", std::string()));
     } else {

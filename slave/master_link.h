@@ -1,17 +1,23 @@
 // The slave's connection to the master: register, heartbeat, take assignments, send progress and
-// results. Reconnects with exponential backoff when the master goes away; results finished while
-// disconnected are kept and sent after the next registration.
+// results, stop cancelled jobs, drain on SIGTERM. Reconnects with exponential backoff when the
+// master goes away; results finished while disconnected are kept and sent after the next
+// registration, which also lists every job the slave still holds so that the master (perhaps a
+// restarted one) counts them and does not run them twice.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "host_load.h"
+#include "polyrun/cancel_token.h"
 #include "polyrun/framed_socket.h"
 #include "polyrun/job.h"
 #include "runner_registry.h"
@@ -31,40 +37,61 @@ struct LinkConfig {
 
 class MasterLink {
  public:
-  /// `execute` runs one job to completion on a worker thread; `on_stage` reports its stages.
-  using ExecuteFn = std::function<JobResult(const Job& job, const std::function<void(const std::string&)>& on_stage)>;
+  /// `execute` runs one job to completion on a worker thread; `on_stage` reports its stages;
+  /// `cancel` is cancelled when the master cancels the job (the run should then end quickly,
+  /// e.g. ExecutorOptions::cancel).
+  using ExecuteFn = std::function<JobResult(const Job& job,
+                                            const std::function<void(const std::string&)>& on_stage,
+                                            const CancelToken& cancel)>;
 
   MasterLink(LinkConfig config, const RunnerRegistry& registry, ExecuteFn execute);
   ~MasterLink();
 
   /// Connects and serves until stop(); call from one thread.
   void run();
-  /// Makes run() return after running jobs finish. Thread-safe.
+  /// Makes run() return; jobs still running finish, their results are dropped. Thread-safe.
   void stop();
+  /// Graceful end (SIGTERM): tells the master to send nothing new, waits until every job this
+  /// slave holds has finished and its result was handed over (or the master is unreachable),
+  /// then returns. Call stop() afterwards. Thread-safe.
+  void drain();
   /// Tells the master the registry's current languages and plugin report (after a plugin was
   /// added, removed or replaced). A no-op while disconnected: registration sends them anyway.
   void advertise();
 
  private:
+  struct Running {
+    Job job;
+    std::shared_ptr<CancelToken> cancel;
+  };
+
   bool session(std::string* why);  // one connection; false when it ended by error
   void send(const nlohmann::json& message);
-  void sendResult(const std::string& job_id, const JobResult& result);
+  void finishJob(const std::string& job_id, const nlohmann::json& message);
+  void cancelJob(const std::string& job_id);
   void workerLoop();
-  nlohmann::json loadJson() const;
+  nlohmann::json loadJson();
   nlohmann::json pluginsJson() const;
+  std::vector<std::string> heldJobIdsLocked() const;
+  bool drainedLocked() const;
 
   const LinkConfig config_;
   const RunnerRegistry& registry_;
   const ExecuteFn execute_;
+  CpuBusySampler cpu_;
 
-  std::mutex mutex_;  // guards socket_, pending_results_, queue_, stopping_
+  std::mutex mutex_;  // guards everything below
   std::condition_variable work_ready_;
   std::condition_variable stop_requested_;
+  std::condition_variable state_changed_;  // for drain(): a job ended, a result went, acks
   std::shared_ptr<FramedSocket> socket_;     // null while disconnected
-  std::vector<nlohmann::json> pending_results_;  // finished while disconnected
-  std::deque<std::pair<std::string, Job>> queue_;
+  std::vector<std::pair<std::string, nlohmann::json>> pending_results_;  // finished while disconnected
+  std::deque<std::pair<std::string, Job>> queue_;  // assigned, waiting for a worker
+  std::map<std::string, std::shared_ptr<CancelToken>> running_;  // on a worker now
+  int peak_assigned_ = 0;     // most jobs held at once (queued + running): never over capacity
   bool stopping_ = false;
-  std::atomic<int> running_{0};
+  bool draining_ = false;
+  bool drain_acknowledged_ = false;  // the master confirmed: no assignment follows
   std::vector<std::thread> workers_;
 };
 

@@ -3,91 +3,157 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <future>
+#include <iterator>
+#include <utility>
 
 namespace polyrun::slave {
-namespace fs = std::filesystem;
+namespace {
 
-void RunnerRegistry::loadDirectory(const std::string& dir, const SettingsFn& settings_for,
-                                   Sandbox& sandbox, const ExecutorOptions& options) {
-  Poco::Logger& log = Poco::Logger::get("slave.plugins");
-  std::vector<std::string> libraries;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && e.path().extension() == ".so") libraries.push_back(e.path().string());
-  if (ec) log.error("cannot read the plugin folder %s: %s", dir, ec.message());
-  std::sort(libraries.begin(), libraries.end());
+Poco::Logger& log() { return Poco::Logger::get("slave.plugins"); }
 
-  std::vector<Entry> loaded;
-  std::vector<RunnerStatus> statuses;
-  for (const auto& path : libraries) {
-    PluginLoadResult r = loadPlugin(path, settings_for(pluginSettingsName(path)));
-    if (r.runners.empty()) {
-      log.error("plugin refused: %s", r.error);
-      statuses.push_back({path, "", "", false, r.error});
-      continue;
-    }
-    for (auto& runner : r.runners) loaded.push_back({std::move(runner), {}, false});
+ExecutorOptions probeOptions(const RunnerRegistry::Options& options) {
+  ExecutorOptions probe = options.executor;
+  for (StageLimits* stage : {&probe.fallback.compile, &probe.fallback.run}) {
+    stage->wall_ms = options.selftest_wall_ms;
+    stage->cpu_ms = options.selftest_wall_ms;
   }
+  return probe;
+}
+
+void logStatus(const RunnerStatus& st) {
+  if (st.ready) {
+    log().information("runner %s %s ready (%s)", st.language, st.version, st.library);
+  } else if (st.language.empty()) {
+    log().error("plugin refused: %s", st.problem);
+  } else {
+    log().error("runner %s from %s disabled: %s", st.language, st.library, st.problem);
+  }
+}
+
+}  // namespace
+
+RunnerRegistry::RunnerRegistry(Sandbox& sandbox, Options options, SettingsFn settings_for)
+    : sandbox_(sandbox),
+      options_(std::move(options)),
+      probe_options_(probeOptions(options_)),
+      settings_for_(std::move(settings_for)) {}
+
+ProbedRunner RunnerRegistry::probe(LoadedRunner loaded, RunnerStatus* status) const {
+  ProbedRunner out{std::move(loaded), {}, false};
+  out.info = out.loaded.info;
+  *status = {out.loaded.library_path, out.info.language, "", false, ""};
+  std::string error;
+  const std::string version = detectVersion(*out.loaded.runner, sandbox_, probe_options_, &error);
+  if (version.empty()) {
+    status->problem = "version detection failed: " + error;
+    return out;
+  }
+  out.info.version = version;
+  status->version = version;
+  if (!runSelfTest(*out.loaded.runner, sandbox_, probe_options_, &error)) {
+    status->problem = "self-test failed: " + error;
+    return out;
+  }
+  out.ready = status->ready = true;
+  return out;
+}
+
+LibraryLoad RunnerRegistry::load(const std::string& path) const try {
+  LibraryLoad out;
+  out.path = path;
+  PluginLoadResult loaded =
+      loadPlugin(path, settings_for_(pluginSettingsName(path)), {options_.copy_dir});
+  out.incomplete = loaded.incomplete;
+  if (!loaded.error.empty()) out.statuses.push_back({path, "", "", false, loaded.error});
 
   // Version detection and self-tests run real compilers: do them side by side.
-  std::vector<std::future<RunnerStatus>> probes;
-  for (auto& entry : loaded) {
-    probes.push_back(std::async(std::launch::async, [&entry, &sandbox, &options] {
-      RunnerStatus st{entry.loaded.library_path, entry.loaded.info.language, "", false, ""};
-      entry.info = entry.loaded.info;
-      std::string error;
-      const std::string version = detectVersion(*entry.loaded.runner, sandbox, options, &error);
-      if (version.empty()) {
-        st.problem = "version detection failed: " + error;
-        return st;
-      }
-      entry.info.version = version;
-      st.version = version;
-      if (!runSelfTest(*entry.loaded.runner, sandbox, options, &error)) {
-        st.problem = "self-test failed: " + error;
-        return st;
-      }
-      entry.ready = true;
-      st.ready = true;
-      return st;
+  std::vector<RunnerStatus> statuses(loaded.runners.size());
+  std::vector<std::future<ProbedRunner>> probes;
+  for (size_t i = 0; i < loaded.runners.size(); ++i) {
+    probes.push_back(std::async(std::launch::async, [this, &loaded, &statuses, i] {
+      return probe(std::move(loaded.runners[i]), &statuses[i]);
     }));
   }
-  for (auto& p : probes) {
-    RunnerStatus st = p.get();
-    if (st.ready) {
-      log.information("runner %s %s ready (%s)", st.language, st.version, st.library);
-    } else {
-      log.error("runner %s from %s disabled: %s", st.language, st.library, st.problem);
-    }
-    statuses.push_back(std::move(st));
-  }
+  for (auto& p : probes) out.runners.push_back(p.get());
+  out.statuses.insert(out.statuses.end(), statuses.begin(), statuses.end());
+  return out;
+} catch (const std::exception& e) {  // no thread for a probe, no memory: refuse, never crash
+  LibraryLoad out;
+  out.path = path;
+  out.statuses.push_back({path, "", "", false, path + ": cannot load it now: " + e.what()});
+  return out;
+}
+
+void RunnerRegistry::install(LibraryLoad load) {
+  for (const auto& st : load.statuses) logStatus(st);
+  // Runners (and so libraries) that are dropped are released after the lock: a destructor may
+  // run plugin code.
+  std::vector<Entry> dropped;
   std::lock_guard<std::mutex> lock(mutex_);
-  entries_ = std::move(loaded);
-  statuses_ = std::move(statuses);
+  const uint64_t sequence = ++sequence_;
+  dropped = takeEntriesLocked(load.path);
+  if (!dropped.empty())
+    log().information(
+        "plugin %s replaced: new jobs use the new load, running ones finish on the old", load.path);
+  for (auto& r : load.runners) {
+    if (r.ready) entries_.push_back({std::move(r.loaded), std::move(r.info), sequence});
+  }
+  statuses_[load.path] = std::move(load.statuses);
+}
+
+std::vector<RunnerRegistry::Entry> RunnerRegistry::takeEntriesLocked(const std::string& path) {
+  auto taken = std::stable_partition(entries_.begin(), entries_.end(),
+                                     [&](const Entry& e) { return e.loaded.library_path != path; });
+  std::vector<Entry> out(std::make_move_iterator(taken), std::make_move_iterator(entries_.end()));
+  entries_.erase(taken, entries_.end());
+  return out;
+}
+
+bool RunnerRegistry::remove(const std::string& path) {
+  // Released after the lock, as in install().
+  std::vector<Entry> dropped;
+  std::lock_guard<std::mutex> lock(mutex_);
+  dropped = takeEntriesLocked(path);
+  const bool known = statuses_.erase(path) > 0;
+  if (known) {
+    std::string offered;
+    for (const auto& e : dropped)
+      offered += (offered.empty() ? "" : ", ") + e.info.language + " " + e.info.version;
+    log().information("plugin %s removed: %s no longer offered; running jobs finish on it", path,
+                      offered.empty() ? std::string("nothing") : offered);
+  }
+  return known;
 }
 
 std::vector<RunnerInfo> RunnerRegistry::advertised() const {
   std::lock_guard<std::mutex> lock(mutex_);
+  std::map<std::pair<std::string, std::string>, const Entry*> newest;
+  for (const auto& e : entries_) {
+    const Entry*& slot = newest[{e.info.language, e.info.version}];
+    if (!slot || slot->sequence < e.sequence) slot = &e;
+  }
   std::vector<RunnerInfo> out;
-  for (const auto& e : entries_)
-    if (e.ready) out.push_back(e.info);
+  for (const auto& [key, e] : newest) out.push_back(e->info);
   return out;
 }
 
 std::shared_ptr<const Runner> RunnerRegistry::find(const std::string& language,
                                                    const std::string& version) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& e : entries_)
-    if (e.ready && e.info.language == language && (version.empty() || e.info.version == version))
-      return e.loaded.runner;
-  return nullptr;
+  const Entry* best = nullptr;
+  for (const auto& e : entries_) {
+    if (e.info.language != language || (!version.empty() && e.info.version != version)) continue;
+    if (!best || best->sequence < e.sequence) best = &e;
+  }
+  return best ? best->loaded.runner : nullptr;
 }
 
 std::vector<RunnerStatus> RunnerRegistry::statuses() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return statuses_;
+  std::vector<RunnerStatus> out;
+  for (const auto& [path, list] : statuses_) out.insert(out.end(), list.begin(), list.end());
+  return out;
 }
 
 }  // namespace polyrun::slave

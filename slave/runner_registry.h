@@ -1,7 +1,15 @@
-// The runners this slave offers: plugins loaded from slave.plugins.dir, their versions detected
-// and their self-tests run through the sandbox. Only runners whose self-test passed are offered.
+// The runners this slave offers, by plugin library: loaded, their versions detected and their
+// self-tests run through the sandbox. Only runners whose self-test passed are offered.
+//
+// Libraries come and go while the slave runs (PluginWatcher): install() makes a library's newest
+// load current, remove() forgets one. A job holds the shared_ptr that find() returned, and with
+// it the library, until it finishes; so a library replaced or removed under a running job stays
+// loaded exactly as long as that job needs it.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -12,12 +20,28 @@
 
 namespace polyrun::slave {
 
+/// One line of the slave's plugin report ("plugins" in its register and languages messages).
 struct RunnerStatus {
   std::string library;   // path of the plugin
   std::string language;  // empty when the library was refused before naming one
   std::string version;
-  bool ready = false;    // loaded, version detected, self-test passed
-  std::string problem;   // why not ready
+  bool ready = false;   // loaded, version detected, self-test passed
+  std::string problem;  // why not ready
+};
+
+/// A runner after its version detection and self-test.
+struct ProbedRunner {
+  LoadedRunner loaded;
+  RunnerInfo info;  // with the detected version
+  bool ready = false;
+};
+
+/// What loading one library gave: its probed runners and the report lines.
+struct LibraryLoad {
+  std::string path;
+  std::vector<ProbedRunner> runners;
+  std::vector<RunnerStatus> statuses;  // one per runner; one more when the library was refused
+  bool incomplete = false;  // refused because the file looked cut short (still being copied?)
 };
 
 class RunnerRegistry {
@@ -25,25 +49,58 @@ class RunnerRegistry {
   /// `settings_for(name)` returns the slave.plugin.<name>.* keys of a library.
   using SettingsFn = std::function<PluginSettings(const std::string& plugin_name)>;
 
-  /// Loads every *.so in `dir`, probing each runner (version, self-test) in parallel.
-  void loadDirectory(const std::string& dir, const SettingsFn& settings_for, Sandbox& sandbox,
-                     const ExecutorOptions& options);
+  struct Options {
+    /// `work_root` hosts the probes' work directories. The fallback limits are not used: every
+    /// stage of a self-test, and the version command, gets `selftest_wall_ms` instead.
+    ExecutorOptions executor;
+    /// Wall and CPU limit, in ms, of each stage of a self-test and of the version command; a
+    /// self-test that hangs is disabled after this long.
+    int64_t selftest_wall_ms = 15000;
+    /// Libraries are loaded from private copies made here (see PluginLoadOptions::copy_dir).
+    std::string copy_dir;
+  };
 
-  /// What the slave advertises: ready runners, versions as detected.
+  /// `sandbox` must outlive the registry; it runs the probes (several at once).
+  RunnerRegistry(Sandbox& sandbox, Options options, SettingsFn settings_for);
+
+  /// Loads the library at `path` and probes its runners side by side. Slow (it runs the tools);
+  /// changes nothing in the registry, so any thread may call it, several at once. Never throws.
+  LibraryLoad load(const std::string& path) const;
+  /// Makes `load` what its library offers, in place of anything an earlier load of the same path
+  /// offered, and logs the outcome. Thread-safe.
+  void install(LibraryLoad load);
+  /// Forgets the library at `path`: its runners are no longer found nor advertised. True when
+  /// the registry knew it. Thread-safe.
+  bool remove(const std::string& path);
+
+  /// What the slave advertises: ready runners, versions as detected, one per language and
+  /// version, sorted. Thread-safe.
   std::vector<RunnerInfo> advertised() const;
-  /// The ready runner for a canonical language at an exact version; null when none.
+  /// The ready runner for a canonical language at an exact version (any version when empty);
+  /// when several libraries offer it, the one installed last. Null when none. Thread-safe.
   std::shared_ptr<const Runner> find(const std::string& language, const std::string& version) const;
+  /// The report of every library, sorted by path. Thread-safe.
   std::vector<RunnerStatus> statuses() const;
 
  private:
   struct Entry {
     LoadedRunner loaded;
-    RunnerInfo info;  // with the detected version
-    bool ready = false;
+    RunnerInfo info;    // with the detected version
+    uint64_t sequence;  // install order: the greatest wins
   };
-  mutable std::mutex mutex_;  // guards entries_ and statuses_
-  std::vector<Entry> entries_;
-  std::vector<RunnerStatus> statuses_;
+  ProbedRunner probe(LoadedRunner loaded, RunnerStatus* status) const;
+  // Moves the entries of the library at `path` out of entries_; the caller holds mutex_.
+  std::vector<Entry> takeEntriesLocked(const std::string& path);
+
+  Sandbox& sandbox_;
+  const Options options_;
+  const ExecutorOptions probe_options_;  // options_.executor with the self-test limits
+  const SettingsFn settings_for_;
+
+  mutable std::mutex mutex_;    // guards entries_, statuses_, sequence_
+  std::vector<Entry> entries_;  // ready runners only
+  std::map<std::string, std::vector<RunnerStatus>> statuses_;  // by library path
+  uint64_t sequence_ = 0;
 };
 
 }  // namespace polyrun::slave

@@ -6,9 +6,11 @@
 
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "master_link.h"
+#include "plugin_watcher.h"
 #include "polyrun/job_executor.h"
 #include "polyrun/service_app.h"
 #include "runner_registry.h"
@@ -27,6 +29,7 @@ class SlaveApp final : public ServiceApp {
  private:
   std::string defaultPluginDir() const;
   PluginSettings pluginSettings(const std::string& plugin_name) const;
+  std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root) const;
 };
 
 // bin/../lib/polyrun/plugins: the same place in the build tree and once installed.
@@ -57,6 +60,41 @@ PluginSettings SlaveApp::pluginSettings(const std::string& plugin_name) const {
   return settings;
 }
 
+// slave.sandbox = namespaces (the default) isolates every stage; without the kernel's support
+// the slave refuses to start, unless configuration asks for plain processes, loudly.
+std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root) const {
+  Poco::Logger& log = Poco::Logger::get("slave.sandbox");
+  const std::string mode = config().getString("slave.sandbox", "namespaces");
+  if (mode == "process") {
+    log.warning("slave.sandbox = process: jobs run WITHOUT isolation (no namespaces, no seccomp, "
+                "no cgroups). Anyone who can submit a job can read and change this machine as "
+                "the slave's user. Use this only for trusted code.");
+    return makeProcessSandbox();
+  }
+  if (mode != "namespaces")
+    throw ConfigError("slave.sandbox = \"" + mode + "\" is not a sandbox: use namespaces or process");
+  SandboxOptions so;
+  so.state_dir = (fs::path(work_root) / ".sandbox").string();
+  so.uid = static_cast<unsigned>(checkedInt("slave.sandbox.uid", 65534, 1, 4294967294ll));
+  so.gid = static_cast<unsigned>(checkedInt("slave.sandbox.gid", 65534, 1, 4294967294ll));
+  so.tmp_bytes = checkedInt("slave.sandbox.tmp_bytes", 64ll << 20, 1 << 20, 1ll << 40);
+  so.use_cgroups = config().getBool("slave.sandbox.cgroups", true);
+  std::istringstream paths(config().getString("slave.sandbox.readonly_paths", ""));
+  for (std::string p; std::getline(paths, p, ',');) {
+    p.erase(0, p.find_first_not_of(" \t"));
+    p.erase(p.find_last_not_of(" \t") + 1);
+    if (!p.empty()) so.readonly_paths.push_back(p);
+  }
+  std::string error;
+  auto sandbox = makeNamespaceSandbox(so, &error);
+  if (!sandbox)
+    throw ConfigError(error + ". The slave will not run untrusted code without isolation: fix the "
+                      "kernel or container settings (user namespaces must be allowed), or set "
+                      "slave.sandbox=process to run without isolation, at your own risk");
+  log.information("sandbox: %s", sandbox->describe());
+  return sandbox;
+}
+
 int SlaveApp::runService(const std::vector<std::string>&) {
   Poco::Logger& log = Poco::Logger::get("slave");
   LinkConfig link;
@@ -79,22 +117,26 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   if (!fs::is_directory(plugins_dir, ec))
     throw ConfigError("slave.plugins.dir = " + plugins_dir + " is not a directory; point it at the folder of runner plugins");
 
-  auto sandbox = makeProcessSandbox();
-  RunnerRegistry registry;
-  registry.loadDirectory(plugins_dir, [this](const std::string& n) { return pluginSettings(n); },
-                         *sandbox, options);
-  if (registry.advertised().empty())
-    log.warning("no runner is ready (plugins in %s): this slave will offer no language", plugins_dir);
+  auto sandbox = makeSandbox(options.work_root);
+  RunnerRegistry::Options registry_options;
+  registry_options.executor = options;
+  registry_options.selftest_wall_ms = checkedInt("slave.selftest.wall_ms", 15000, 100, 600000);
+  registry_options.copy_dir = (fs::path(options.work_root) / ".plugins").string();
+  RunnerRegistry registry(*sandbox, registry_options,
+                          [this](const std::string& n) { return pluginSettings(n); });
 
   const std::string name = link.name;
-  MasterLink master(link, registry, [&](const Job& job, const std::function<void(const std::string&)>& on_stage) {
+  MasterLink master(link, registry, [&](const Job& job, const std::function<void(const std::string&)>& on_stage,
+                                       const CancelToken& cancel) {
     auto runner = registry.find(job.language, job.version);
     JobResult result;
     if (!runner) {
       result.verdict = Verdict::kInternalError;
       result.message = "slave " + name + " has no ready runner for " + job.language + " " + job.version;
     } else {
-      result = executeJob(*runner, *sandbox, job, options, [&](StageEvent e) {
+      ExecutorOptions job_options = options;
+      job_options.cancel = &cancel;  // the master's `cancel` kills the running stage
+      result = executeJob(*runner, *sandbox, job, job_options, [&](StageEvent e) {
         on_stage(e == StageEvent::kCompiling ? "compiling" : "running");
       });
       result.version = job.version;
@@ -102,9 +144,20 @@ int SlaveApp::runService(const std::vector<std::string>&) {
     result.slave = name;
     return result;
   });
+  // Loads what the folder holds before registering, then follows it: every change is
+  // advertised to the master at once.
+  PluginWatcher watcher(plugins_dir, registry, [&master] { master.advertise(); });
+  std::string watch_error;
+  if (!watcher.start(&watch_error)) log.error("%s", watch_error);
+  if (registry.advertised().empty())
+    log.warning("no runner is ready (plugins in %s): this slave offers no language until one is "
+                "added there", plugins_dir);
   std::thread link_thread([&master] { master.run(); });
   waitForTerminationRequest();
   log.information("polyrun-slave %s stopping", name);
+  watcher.stop();
+  // Graceful drain: no new job, the running ones finish and their results reach the master.
+  master.drain();
   master.stop();
   link_thread.join();
   return EXIT_OK;

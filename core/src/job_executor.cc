@@ -9,13 +9,24 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "polyrun/base64.h"
+#include "runner_call.h"
 
 namespace polyrun {
 namespace fs = std::filesystem;
 namespace {
+
+// Removes a work directory with everything in it when the scope ends; never follows links.
+struct RemoveOnExit {
+  std::string dir;
+  ~RemoveOnExit() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+};
 
 std::string makeWorkDir(const std::string& root, std::string* error) {
   static std::atomic<uint64_t> counter{0};
@@ -56,6 +67,12 @@ bool writeFile(const fs::path& path, const std::string& content, bool executable
 
 int64_t pick(int64_t wanted, int64_t fallback) { return wanted > 0 ? wanted : fallback; }
 
+// `text` as a JSON string: quoted, line breaks and control bytes escaped, so that a message
+// holding it stays on one line.
+std::string jsonQuoted(const std::string& text) {
+  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 StageResult toStage(const ProcessResult& p, const StageLimits& limits, int64_t output_bytes,
                     bool compile_stage) {
   StageResult s;
@@ -87,6 +104,9 @@ StageResult toStage(const ProcessResult& p, const StageLimits& limits, int64_t o
     s.verdict = Verdict::kSignaled;
     s.message = std::string("killed by signal ") + std::to_string(p.signal) + " (" +
                 (sigabbrev_np(p.signal) ? std::string("SIG") + sigabbrev_np(p.signal) : "unknown") + ")";
+    if (p.forbidden_syscall)
+      s.message += ": the program made a system call the sandbox forbids (ptrace, mount, namespaces, "
+                   "kernel modules, ...; see docs/sandbox.md)";
   } else if (p.exit_code != 0) {
     s.verdict = compile_stage ? Verdict::kCompileError : Verdict::kRuntimeError;
     s.message = std::string(compile_stage ? "compiler" : "program") + " exited with code " +
@@ -121,14 +141,18 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
                      const ExecutorOptions& options, const StageCallback& on_stage) {
   JobResult result;
   result.job_id = job.id;
-  const RunnerInfo info = runner.info();
-  result.language = info.language;
-  result.version = info.version;
   auto fail = [&](Verdict v, std::string message) {
     result.verdict = v;
     result.message = std::move(message);
     return result;
   };
+  RunnerInfo info;
+  std::string error;
+  if (!detail::callRunner("runner " + job.language + ": info()", [&] { info = runner.info(); },
+                          &error))
+    return fail(Verdict::kInternalError, error);
+  result.language = info.language;
+  result.version = info.version;
 
   PrepareInput input;
   input.args = job.args;
@@ -143,7 +167,10 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   }
   if (input.files.empty()) return fail(Verdict::kCompileError, "the job has no files");
 
-  const Prepared prepared = runner.prepare(input);
+  Prepared prepared;
+  if (!detail::callRunner("runner " + info.language + ": prepare()",
+                          [&] { prepared = runner.prepare(input); }, &error))
+    return fail(Verdict::kInternalError, error);
   if (!prepared.error.empty()) {
     StageResult compile;
     compile.verdict = Verdict::kCompileError;
@@ -160,16 +187,9 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
                   "runner " + info.language + " wants a file outside the work directory: " + f.path);
   }
 
-  std::string error;
   const std::string dir = makeWorkDir(options.work_root, &error);
   if (dir.empty()) return fail(Verdict::kInternalError, error);
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{dir};
+  const RemoveOnExit cleanup{dir};
 
   for (const auto& f : prepared.files) {
     if (!writeFile(fs::path(dir) / f.path, f.content, f.executable, &error))
@@ -194,6 +214,7 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
     spec.limits.output_bytes = output_bytes;
     spec.limits.processes = pick(job.limits.processes, fb.processes);
     spec.limits.file_size_bytes = 256ll << 20;
+    spec.cancel = options.cancel;
     return spec;
   };
 
@@ -222,26 +243,38 @@ namespace polyrun {
 
 std::string detectVersion(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
                           std::string* error) {
-  const Command cmd = runner.versionCommand();
+  Command cmd;
+  if (!detail::callRunner("versionCommand()", [&] { cmd = runner.versionCommand(); }, error))
+    return {};
   if (cmd.argv.empty() || cmd.argv[0].empty() || cmd.argv[0][0] != '/') {
     *error = "version command must start with an absolute path";
     return {};
   }
-  std::error_code ec;
-  fs::create_directories(options.work_root, ec);
+  // A directory of its own: a sandbox hands the stage's work directory to the stage's user.
+  const std::string dir = makeWorkDir(options.work_root, error);
+  if (dir.empty()) return {};
+  const RemoveOnExit cleanup{dir};
   ProcessSpec spec;
   spec.argv = cmd.argv;
-  spec.cwd = options.work_root;
-  spec.env = cleanEnvironment(options.work_root);
+  spec.cwd = dir;
+  spec.env = cleanEnvironment(dir);
   spec.env.insert(spec.env.end(), cmd.env.begin(), cmd.env.end());
-  spec.limits.wall_ms = 10000;
-  spec.limits.cpu_ms = 10000;
+  spec.limits.wall_ms = pick(options.fallback.compile.wall_ms, 10000);
+  spec.limits.cpu_ms = pick(options.fallback.compile.cpu_ms, 10000);
   const ProcessResult p = sandbox.run(spec);
   if (!p.started) {
     *error = "cannot run " + cmd.argv[0] + ": " + p.error;
     return {};
   }
-  std::string version = runner.parseVersion(p.stdout_data + p.stderr_data);
+  if (p.wall_timeout || p.cpu_timeout) {
+    *error = cmd.argv[0] + " did not print its version within " +
+             std::to_string(spec.limits.wall_ms) + " ms";
+    return {};
+  }
+  std::string version;
+  const std::string output = p.stdout_data + p.stderr_data;
+  if (!detail::callRunner("parseVersion()", [&] { version = runner.parseVersion(output); }, error))
+    return {};
   if (version.empty())
     *error = cmd.argv[0] + " printed no version it understands (exit code " +
              std::to_string(p.exit_code) + "): " + p.stdout_data.substr(0, 200) + p.stderr_data.substr(0, 200);
@@ -250,20 +283,25 @@ std::string detectVersion(const Runner& runner, Sandbox& sandbox, const Executor
 
 bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
                  std::string* why) {
-  const SelfTest test = runner.selfTest();
+  SelfTest test;
   Job job;
   job.id = "self-test";
-  job.language = runner.info().language;
+  if (!detail::callRunner("selfTest()", [&] { test = runner.selfTest(); }, why) ||
+      !detail::callRunner("info()", [&] { job.language = runner.info().language; }, why))
+    return false;
   for (const auto& f : test.files) job.files.push_back({f.name, f.content, Encoding::kUtf8});
   job.stdin_data = test.stdin_data;
   const JobResult r = executeJob(runner, sandbox, job, options);
   const std::string got = r.run ? r.run->stdout_data : std::string();
   if (r.verdict == Verdict::kOk && got == test.expected_stdout) return true;
-  std::string detail = std::string(verdictName(r.verdict));
-  if (!r.message.empty()) detail += ": " + r.message;
+  std::string outcome = std::string(verdictName(r.verdict));
+  if (!r.message.empty()) outcome += ": " + r.message;
   const StageResult* failed = r.run ? &*r.run : r.compile ? &*r.compile : nullptr;
-  if (failed && !failed->stderr_data.empty()) detail += "; stderr: " + failed->stderr_data.substr(0, 300);
-  *why = "expected output \"" + test.expected_stdout + "\", got \"" + got.substr(0, 200) + "\" (" + detail + ")";
+  if (failed && !failed->stderr_data.empty())
+    outcome += "; stderr: " + jsonQuoted(failed->stderr_data.substr(0, 300));
+  // One line: the reason goes to the log and into `polyrun status`.
+  *why = "expected output " + jsonQuoted(test.expected_stdout) + ", got " +
+         jsonQuoted(got.substr(0, 200)) + " (" + outcome + ")";
   return false;
 }
 

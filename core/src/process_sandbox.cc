@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "polyrun/cancel_token.h"
 #include "polyrun/sandbox.h"
 #include "stage_io.h"
 
@@ -122,8 +123,12 @@ ProcessResult ProcessSandbox::run(const ProcessSpec& spec) {
   }
   result.started = true;
 
-  const StageEnd end = pumpStage(pidfd.fd, pipes, spec, start, -1, &result);
+  // Cancellation (polyrun/cancel_token.h): the token's fd joins the poll set; the group is
+  // killed below like at any other end of the stage.
+  const int cancel_fd = spec.cancel ? spec.cancel->fd() : -1;
+  const StageEnd end = pumpStage(pidfd.fd, pipes, spec, start, cancel_fd, &result);
   result.wall_timeout = end == StageEnd::kWallTimeout;
+  result.cancelled = end == StageEnd::kCancelled || (spec.cancel && spec.cancel->cancelled());
   // The stage ends with its main process: nothing it started in its group may outlive it.
   ::kill(-pid, SIGKILL);
   ::kill(pid, SIGKILL);

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/runner_support.h"
+#include "polyrun/runner_support.h"
 
 namespace polyrun::runners {
 namespace {

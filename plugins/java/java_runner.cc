@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "common/runner_support.h"
 #include "java/java_source.h"
 #include "polyrun/plugin_macros.h"
+#include "polyrun/runner_support.h"
 
 namespace polyrun::runners {
 namespace {

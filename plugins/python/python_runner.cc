@@ -2,8 +2,8 @@
 #include <memory>
 #include <utility>
 
-#include "common/runner_support.h"
 #include "polyrun/plugin_macros.h"
+#include "polyrun/runner_support.h"
 
 namespace polyrun::runners {
 namespace {

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
@@ -61,13 +62,21 @@ Cluster::~Cluster() {
 }
 
 bool Cluster::start(std::string* error) {
+  if (!startMaster(error)) return false;
+  for (int i = 0; i < options_.slaves; ++i) startSlave("slave-" + std::string(1, char('a' + i)));
+  return waitForSlaves(static_cast<size_t>(options_.slaves), error);
+}
+
+bool Cluster::startMaster(std::string* error) {
   const std::string ready = dir() + "/master.ready.json";
+  std::remove(ready.c_str());  // left behind by a master that was killed
   std::vector<std::string> argv = {binaryPath("polyrun-master"),
                                    "--define=master.slave.token=" + options_.token,
-                                   "--define=master.client.port=0",
-                                   "--define=master.slave.port=0",
+                                   "--define=master.client.port=" + std::to_string(client_port_),
+                                   "--define=master.slave.port=" + std::to_string(slave_port_),
                                    "--define=master.heartbeat.ms=200",
                                    "--define=master.ready.file=" + ready};
+  if (options_.journal) argv.push_back("--define=master.journal.path=" + journalPath());
   for (const auto& d : options_.master_defines) argv.push_back("--define=" + d);
   master_pid_ = spawnLogged(argv, dir() + "/master.log");
   if (master_pid_ < 0) {
@@ -87,9 +96,54 @@ bool Cluster::start(std::string* error) {
   }
   client_port_ = ports["client_port"];
   slave_port_ = ports["slave_port"];
-  for (int i = 0; i < options_.slaves; ++i) startSlave("slave-" + std::string(1, char('a' + i)));
-  return waitForSlaves(static_cast<size_t>(options_.slaves), error);
+  return true;
 }
+
+void Cluster::killMaster() {
+  if (master_pid_ <= 0) return;
+  ::kill(master_pid_, SIGKILL);
+  ::waitpid(master_pid_, nullptr, 0);
+  master_pid_ = -1;
+}
+
+int Cluster::stopMaster(std::chrono::milliseconds timeout) {
+  if (master_pid_ <= 0) return -1;
+  ::kill(master_pid_, SIGTERM);
+  int status = -1;
+  const pid_t pid = master_pid_;
+  if (!waitFor([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, timeout)) return -1;
+  master_pid_ = -1;
+  return status;
+}
+
+void Cluster::killSlave(const std::string& name) {
+  auto it = slaves_.find(name);
+  if (it == slaves_.end() || it->second <= 0) return;
+  ::kill(it->second, SIGKILL);
+  ::waitpid(it->second, nullptr, 0);
+  it->second = -1;
+}
+
+void Cluster::terminateSlave(const std::string& name) {
+  auto it = slaves_.find(name);
+  if (it != slaves_.end() && it->second > 0) ::kill(it->second, SIGTERM);
+}
+
+bool Cluster::waitForSlaveExit(const std::string& name, std::chrono::milliseconds timeout, int* status) {
+  auto it = slaves_.find(name);
+  if (it == slaves_.end() || it->second <= 0) return false;
+  const pid_t pid = it->second;
+  if (!waitFor([&] { return ::waitpid(pid, status, WNOHANG) == pid; }, timeout)) return false;
+  it->second = -1;
+  return true;
+}
+
+pid_t Cluster::slavePid(const std::string& name) const {
+  auto it = slaves_.find(name);
+  return it == slaves_.end() ? -1 : it->second;
+}
+
+std::string Cluster::slaveLog(const std::string& name) const { return readFile(dir() + "/" + name + ".log"); }
 
 pid_t Cluster::startSlave(const std::string& name, const std::vector<std::string>& defines) {
   std::vector<std::string> argv = {binaryPath("polyrun-slave"),
@@ -99,6 +153,7 @@ pid_t Cluster::startSlave(const std::string& name, const std::vector<std::string
                                    "--define=slave.plugins.dir=" + std::string(POLYRUN_PLUGIN_DIR),
                                    "--define=slave.jobs.max=" + std::to_string(options_.slave_capacity),
                                    "--define=slave.work.dir=" + dir() + "/work-" + name};
+  for (const auto& d : options_.slave_defines) argv.push_back("--define=" + d);
   for (const auto& d : defines) argv.push_back("--define=" + d);
   const pid_t pid = spawnLogged(argv, dir() + "/" + name + ".log");
   slaves_[name] = pid;

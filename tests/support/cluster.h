@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -27,6 +28,8 @@ class Cluster {
     int slave_capacity = 2;
     std::string token = "test-token";
     std::vector<std::string> master_defines;  // extra KEY=VALUE
+    std::vector<std::string> slave_defines;   // extra KEY=VALUE for every slave
+    bool journal = true;  // master.journal.path in the cluster's directory (kept across restarts)
   };
 
   explicit Cluster(Options options);
@@ -40,6 +43,24 @@ class Cluster {
 
   /// Starts one more slave; `defines` override its configuration (e.g. a wrong token).
   pid_t startSlave(const std::string& name, const std::vector<std::string>& defines = {});
+
+  /// Starts the master and waits for its ready file; after the first start it reuses the same
+  /// ports and journal (a restart).
+  bool startMaster(std::string* error);
+  /// kill -9 of the master (reaped); nothing of it survives but its journal.
+  void killMaster();
+  /// SIGTERM to the master; waits up to `timeout` for it to exit. Its exit status, or -1.
+  int stopMaster(std::chrono::milliseconds timeout);
+  /// kill -9 of a slave started here (reaped).
+  void killSlave(const std::string& name);
+  /// SIGTERM to a slave, without waiting (see waitForSlaveExit).
+  void terminateSlave(const std::string& name);
+  /// Waits until the slave exits; true with its wait status in *status when it did in time.
+  bool waitForSlaveExit(const std::string& name, std::chrono::milliseconds timeout, int* status);
+  pid_t masterPid() const { return master_pid_; }
+  pid_t slavePid(const std::string& name) const;
+  std::string slaveLog(const std::string& name) const;
+  std::string journalPath() const { return dir() + "/master.journal"; }
   /// The `cluster` reply, or null on failure.
   nlohmann::json snapshot() const;
   /// Waits until `count` slaves are registered, each offering at least one language.

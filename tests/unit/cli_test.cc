@@ -389,6 +389,22 @@ TEST(FormatTest, ClusterStatus) {
   EXPECT_NE(cli::formatClusterStatus(json::object()).find("No slaves"), std::string::npos);
 }
 
+TEST(FormatTest, ClusterStatusNamesPluginsThatAreNotOffered) {
+  const std::string text = cli::formatClusterStatus(json::parse(R"({
+    "slaves": [{"name": "slave-a", "languages": [{"language": "python"}],
+                "plugins": [{"library": "/x/polyrun_python.so", "language": "python", "version": "3.11.2",
+                             "ready": true, "problem": ""},
+                            {"library": "/x/polyrun_java.so", "language": "java", "version": "17.0.15",
+                             "ready": false, "problem": "self-test failed: expected \"olleh\""},
+                            {"library": "/x/broken.so", "language": "", "version": "",
+                             "ready": false, "problem": "not a polyrun plugin"}]}]})"));
+  EXPECT_NE(text.find("Plugins: 1 of 3 ready; not offered:\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  slave-a: polyrun_java.so [java 17.0.15]: self-test failed: expected \"olleh\"\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  slave-a: broken.so: not a polyrun plugin\n"), std::string::npos) << text;
+}
+
 // ---------------------------------------------------------------------------------------------
 // MasterClient against a scripted fake master on a loopback port chosen by the OS.
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,19 @@ bool contains(const std::vector<std::string>& argv, const std::string& word) {
 
 std::string pluginPath(const std::string& name) {
   return std::string(POLYRUN_PLUGIN_DIR) + "/polyrun_" + name + ".so";
+}
+
+std::string testPluginPath(const std::string& behaviour) {
+  return std::string(POLYRUN_TEST_PLUGIN_DIR) + "/polyrun_test_" + behaviour + ".so";
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void writeFile(const std::string& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
 }
 
 struct Identity {
@@ -168,6 +182,99 @@ TEST(PluginLoaderTest, ToolPathsAreAbsolute) {
     EXPECT_EQ(tool.front(), '/') << tool;
     EXPECT_TRUE(std::filesystem::exists(tool)) << tool;
   }
+}
+
+// Every way a plugin can be broken before any of its runners runs: refused with a reason that
+// names the library and says what is wrong, and nothing else happens.
+TEST(PluginLoaderTest, RefusesEachBrokenPluginWithItsReason) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"not_elf", {"not a shared library"}},
+      {"no_aliases", {"not a polyrun plugin", "polyrun_abi_version", "POLYRUN_DECLARE_PLUGIN"}},
+      {"wrong_abi",
+       {"plugin ABI version " + std::to_string(kPluginAbiVersion + 100),
+        "this slave's ABI version " + std::to_string(kPluginAbiVersion), "rebuild the plugin"}},
+      {"factory_throws", {"factory threw: factory exploded"}},
+      {"tool_missing",
+       {"plugin offers no runner", "testtool not found at /nonexistent/testtool",
+        "slave.plugin.polyrun_test_tool_missing.tool"}},
+      {"info_throws", {"plugin offers no runner", "info() threw: info() exploded"}},
+      {"nameless", {"plugin offers no runner", "names no language"}},
+  };
+  for (const auto& [behaviour, expected] : cases) {
+    SCOPED_TRACE(behaviour);
+    const std::string path = testPluginPath(behaviour);
+    ASSERT_TRUE(std::filesystem::exists(path)) << path;
+    PluginLoadResult loaded = loadPlugin(path, {});
+    EXPECT_TRUE(loaded.runners.empty());
+    EXPECT_FALSE(loaded.incomplete);
+    EXPECT_TRUE(hasSubstr(loaded.error, path));
+    for (const auto& part : expected) EXPECT_TRUE(hasSubstr(loaded.error, part));
+  }
+}
+
+TEST(PluginLoaderTest, RefusesAnExecutable) {
+  PluginLoadResult loaded = loadPlugin("/bin/sh", {});
+  EXPECT_TRUE(loaded.runners.empty());
+  EXPECT_TRUE(hasSubstr(loaded.error, "/bin/sh: "));
+}
+
+// A file still being copied is every prefix of a plugin: each is refused as incomplete (worth
+// trying again) without being mapped, and nothing crashes.
+TEST(PluginLoaderTest, RefusesEveryPrefixOfAPluginAsIncomplete) {
+  const std::string whole = readFile(testPluginPath("good"));
+  ASSERT_GT(whole.size(), 4096u);
+  test::TempDir dir;
+  const std::string path = dir.path() + "/polyrun_test_good.so";
+  for (size_t size : {size_t{0}, size_t{3}, size_t{16}, size_t{63}, size_t{64}, size_t{1000},
+                      whole.size() / 2, whole.size() - 4096, whole.size() - 1}) {
+    SCOPED_TRACE(size);
+    writeFile(path, whole.substr(0, size));
+    PluginLoadResult loaded = loadPlugin(path, {});
+    EXPECT_TRUE(loaded.runners.empty());
+    EXPECT_TRUE(loaded.incomplete) << loaded.error;
+    EXPECT_TRUE(hasSubstr(loaded.error, path));
+  }
+  writeFile(path, whole);
+  PluginLoadResult loaded = loadPlugin(path, {});
+  EXPECT_EQ(loaded.error, "");
+  EXPECT_FALSE(loaded.incomplete);
+  EXPECT_EQ(loaded.runners.size(), 1u);
+}
+
+TEST(PluginLoaderTest, OneRunnerPerVersionAPluginOffers) {
+  PluginLoadResult loaded = loadPlugin(testPluginPath("good"), {{"version", "3.0,3.1"}});
+  ASSERT_EQ(loaded.error, "");
+  ASSERT_EQ(loaded.runners.size(), 2u);
+  EXPECT_EQ(loaded.runners[0].info.version, "3.0");
+  EXPECT_EQ(loaded.runners[1].info.version, "3.1");
+  EXPECT_EQ(loaded.runners[0].info.language, "testlang");
+}
+
+// Loading from a private copy: the copy is gone once loaded, messages name the real file, and a
+// new library renamed over the same path loads beside the old one (dlopen alone would hand the
+// old one back for a path it has seen).
+TEST(PluginLoaderTest, PrivateCopyLetsAReplacementLoadBesideTheOld) {
+  test::TempDir plugins;
+  test::TempDir copies;
+  const std::string path = plugins.path() + "/polyrun_test_x.so";
+  const PluginLoadOptions options{copies.path()};
+  std::filesystem::copy_file(testPluginPath("good"), path);
+  PluginLoadResult first = loadPlugin(path, {}, options);
+  ASSERT_EQ(first.runners.size(), 1u) << first.error;
+  EXPECT_EQ(first.runners.front().library_path, path);
+  EXPECT_TRUE(std::filesystem::is_empty(copies.path()));
+
+  std::filesystem::copy_file(testPluginPath("selftest_fails"), path + ".tmp");
+  std::filesystem::rename(path + ".tmp", path);
+  PluginLoadResult second = loadPlugin(path, {}, options);
+  ASSERT_EQ(second.runners.size(), 1u) << second.error;
+  EXPECT_EQ(second.runners.front().runner->selfTest().expected_stdout, "something else\n");
+  EXPECT_EQ(first.runners.front().runner->selfTest().expected_stdout, "polyrun\n");
+
+  std::filesystem::remove(path);
+  PluginLoadResult gone = loadPlugin(path, {}, options);
+  EXPECT_TRUE(gone.runners.empty());
+  EXPECT_TRUE(hasSubstr(gone.error, path));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 
 namespace polyrun::master {
 namespace {
@@ -54,12 +55,13 @@ TEST(RouterTest, NeverOverCapacity) {
   EXPECT_EQ(pickSlave(s, "python", "3.11.2"), std::nullopt);
 }
 
-TEST(RouterTest, NeverToASlaveThatIsNotReady) {
+TEST(RouterTest, NeverToADrainingSlave) {
   std::vector<SlaveSnapshot> s = {slave(1, 0, 2, {kPy}), slave(2, 1, 2, {kPy})};
-  s[0].ready = false;
+  s[0].draining = true;
   EXPECT_EQ(pickSlave(s, "python", "3.11.2"), 2);
-  s[1].ready = false;
+  s[1].draining = true;
   EXPECT_EQ(pickSlave(s, "python", "3.11.2"), std::nullopt);
+  EXPECT_EQ(pickVersion(s, "python", "*"), std::nullopt) << "a draining slave offers nothing new";
 }
 
 TEST(RouterTest, NoSlaveOffersTheLanguageOrVersion) {
@@ -123,6 +125,131 @@ TEST(RouterTest, ResolvesAliases) {
   EXPECT_EQ(resolveLanguage(langs, "py"), "python");
   EXPECT_EQ(resolveLanguage(langs, "gcc"), "c");
   EXPECT_EQ(resolveLanguage(langs, "cobol"), std::nullopt);
+}
+
+TEST(RouterTest, ScoreIsSlotsInUsePlusAQuarterOfCpuPressure) {
+  SlaveSnapshot s = slave(1, 1, 4, {kPy}, 0.5);
+  EXPECT_DOUBLE_EQ(cpuPressure(s), 0.5);
+  EXPECT_DOUBLE_EQ(slaveScore(s), 0.25 + 0.25 * 0.5);
+  s.cpu_busy = 0.93;  // the larger of load per core and busy fraction, rounded down to a tenth
+  EXPECT_DOUBLE_EQ(cpuPressure(s), 0.9);
+  s.load_avg = 12;  // capped at 4
+  EXPECT_DOUBLE_EQ(cpuPressure(s), 4.0);
+  s.capacity = 0;  // no slot at all counts as full
+  s.load_avg = s.cpu_busy = 0;
+  EXPECT_DOUBLE_EQ(slaveScore(s), 1.0);
+}
+
+TEST(RouterTest, BusyCpuCountsLikeLoad) {
+  std::vector<SlaveSnapshot> s = {slave(1, 0, 2, {kPy}), slave(2, 0, 2, {kPy})};
+  s[0].cpu_busy = 0.8;
+  EXPECT_EQ(pickSlave(s, "python", "3.11.2"), 2);
+}
+
+TEST(RouterTest, SmallCpuDifferencesDoNotStopTurnTaking) {
+  std::vector<SlaveSnapshot> s = {slave(1, 0, 2, {kPy}, 0.41, 2), slave(2, 0, 2, {kPy}, 0.44, 1)};
+  EXPECT_EQ(pickSlave(s, "python", "3.11.2"), 2) << "same tenth: the one assigned least recently";
+}
+
+// The indexed Router gives the reference answers over the same snapshots, through any sequence
+// of updates.
+TEST(RouterTest, IndexedRouterAgreesWithTheReference) {
+  std::mt19937 rng(42);
+  const std::vector<RunnerInfo> catalogue = {kPy, lang("python", "3.12.1", {"py"}), kC,
+                                             lang("java", "17.0.2"), lang("c++", "12.2.0", {"cpp"})};
+  auto randomSlave = [&](int id) {
+    std::vector<RunnerInfo> langs;
+    for (const auto& l : catalogue)
+      if (rng() % 2) langs.push_back(l);
+    SlaveSnapshot s = slave(id, 0, int(rng() % 4), langs, (rng() % 50) / 10.0, rng() % 5);
+    s.running = s.capacity ? int(rng() % (s.capacity + 1)) : 0;
+    s.cpu_busy = (rng() % 11) / 10.0;
+    s.draining = rng() % 7 == 0;
+    return s;
+  };
+  Router router;
+  std::map<int, SlaveSnapshot> mirror;
+  for (int id = 1; id <= 40; ++id) {
+    mirror[id] = randomSlave(id);
+    router.update(mirror[id]);
+  }
+  auto check = [&](int step) {
+    std::vector<SlaveSnapshot> all;
+    for (const auto& [id, s] : mirror) all.push_back(s);
+    for (const auto& l : catalogue) {
+      ASSERT_EQ(router.pick(l.language, l.version), pickSlave(all, l.language, l.version))
+          << l.language << " " << l.version << " at step " << step;
+      for (const std::string pattern : {"*", "3", "3.11", "17", "12.2.0", "9"})
+        ASSERT_EQ(router.pickVersion(l.language, pattern), pickVersion(all, l.language, pattern))
+            << l.language << " " << pattern << " at step " << step;
+    }
+    std::vector<RunnerInfo> languages;
+    for (const auto& s : all) languages.insert(languages.end(), s.languages.begin(), s.languages.end());
+    for (const std::string name : {"python", "py", "gcc", "cpp", "java", "cobol"})
+      ASSERT_EQ(router.resolveLanguage(name), resolveLanguage(languages, name)) << name;
+  };
+  check(0);
+  uint64_t seq = 100;
+  for (int step = 1; step <= 2000; ++step) {
+    const int id = 1 + int(rng() % 45);
+    SlaveSnapshot& s = mirror[id];
+    const bool known = router.find(id) != nullptr;
+    switch (known ? rng() % 7 : 6) {
+      case 0: s.running = s.capacity ? int(rng() % (s.capacity + 1)) : 0; router.setRunning(id, s.running); break;
+      case 1: s.load_avg = (rng() % 50) / 10.0; s.cpu_busy = (rng() % 11) / 10.0; router.setLoad(id, s.load_avg, s.cpu_busy); break;
+      case 2: s.draining = !s.draining; router.setDraining(id, s.draining); break;
+      case 3: s.languages = randomSlave(id).languages; router.setLanguages(id, s.languages); break;
+      case 4:
+        if (hasFreeSlot(s)) {
+          ++s.running;
+          s.last_assigned = ++seq;
+          router.assigned(id, seq);
+        }
+        break;
+      case 5: router.remove(id); mirror.erase(id); break;
+      default: s = randomSlave(id); router.update(s); break;
+    }
+    check(step);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST(RouterTest, IndexedRouterTakesTurnsAndStopsAtCapacity) {
+  Router router;
+  for (int id = 1; id <= 3; ++id) router.update(slave(id, 0, 2, {kPy}));
+  std::map<int, int> counts;
+  uint64_t seq = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto id = router.pick("python", "3.11.2");
+    ASSERT_TRUE(id);
+    ++counts[*id];
+    router.assigned(*id, ++seq);
+  }
+  EXPECT_EQ(counts, (std::map<int, int>{{1, 2}, {2, 2}, {3, 2}}));
+  EXPECT_EQ(router.pick("python", "3.11.2"), std::nullopt) << "every slot taken";
+  router.setRunning(2, 1);
+  EXPECT_EQ(router.pick("python", "3.11.2"), 2) << "a freed slot is found at once";
+  router.setDraining(2, true);
+  EXPECT_EQ(router.pick("python", "3.11.2"), std::nullopt);
+  EXPECT_EQ(router.pickVersion("python", "*"), "3.11.2") << "the others still offer it";
+  router.setDraining(1, true);
+  router.setDraining(3, true);
+  EXPECT_EQ(router.pickVersion("python", "*"), std::nullopt);
+  EXPECT_TRUE(router.offersVersion("python", "3")) << "known, though nobody takes new jobs";
+  EXPECT_FALSE(router.offersVersion("python", "2"));
+  EXPECT_EQ(router.resolveLanguage("py"), "python") << "names still resolve while draining";
+}
+
+TEST(RouterTest, LanguageNamesAndRemoval) {
+  Router router;
+  router.update(slave(1, 0, 1, {kPy, kC}));
+  router.update(slave(2, 0, 1, {kPy}));
+  EXPECT_EQ(router.languageNames(), (std::vector<std::string>{"c", "python"}));
+  router.remove(1);
+  EXPECT_EQ(router.languageNames(), (std::vector<std::string>{"python"}));
+  EXPECT_EQ(router.resolveLanguage("gcc"), std::nullopt);
+  EXPECT_EQ(router.pick("c", "12.2.0"), std::nullopt);
+  EXPECT_EQ(router.size(), 1u);
 }
 
 }  // namespace

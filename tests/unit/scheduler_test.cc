@@ -3,9 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <mutex>
+#include <random>
+#include <set>
 
 #include "polyrun/protocol.h"
+#include "support/test_support.h"
 
 namespace polyrun::master {
 namespace {
@@ -27,6 +32,10 @@ class FakePeer final : public Peer {
       if (m.value("type", "") == type) out.push_back(m);
     return out;
   }
+  std::vector<json> all() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return sent_;
+  }
   bool closed_ = false;
 
  private:
@@ -39,6 +48,13 @@ RunnerInfo python() {
   info.language = "python";
   info.version = "3.11.2";
   info.aliases = {"py"};
+  return info;
+}
+
+RunnerInfo c() {
+  RunnerInfo info;
+  info.language = "c";
+  info.version = "12.2.0";
   return info;
 }
 
@@ -64,6 +80,16 @@ SchedulerConfig config() {
   return c;
 }
 
+SlaveRegistration slaveOf(const std::string& name, int capacity, std::vector<RunnerInfo> languages = {python()},
+                          std::vector<std::string> held = {}) {
+  SlaveRegistration r;
+  r.name = name;
+  r.capacity = capacity;
+  r.languages = std::move(languages);
+  r.held_jobs = std::move(held);
+  return r;
+}
+
 JobResult okResult(const std::string& job_id) {
   JobResult r;
   r.job_id = job_id;
@@ -72,11 +98,13 @@ JobResult okResult(const std::string& job_id) {
   return r;
 }
 
+std::string lastAssigned(const FakePeer& slave) { return slave.ofType(msg::kAssign).back()["job_id"]; }
+
 TEST(SchedulerTest, AssignsFillsDefaultLimitsAndReportsProgress) {
   Scheduler s(config());
   auto slave = std::make_shared<FakePeer>();
   auto client = std::make_shared<FakePeer>();
-  const int id = s.addSlave(slave, "a", 1, {python()}, {});
+  const int id = s.addSlave(slave, slaveOf("a", 1));
   ASSERT_EQ(slave->ofType(msg::kRegistered).size(), 1u);
   s.addClient(client);
   s.submit(client, "r1", pythonJob());
@@ -105,7 +133,7 @@ TEST(SchedulerTest, QueuesBeyondCapacityAndStartsWhenASlotFrees) {
   Scheduler s(config());
   auto slave = std::make_shared<FakePeer>();
   auto client = std::make_shared<FakePeer>();
-  const int id = s.addSlave(slave, "a", 1, {python()}, {});
+  const int id = s.addSlave(slave, slaveOf("a", 1));
   s.addClient(client);
   s.submit(client, "r1", pythonJob());
   s.submit(client, "r2", pythonJob());
@@ -113,6 +141,29 @@ TEST(SchedulerTest, QueuesBeyondCapacityAndStartsWhenASlotFrees) {
   ASSERT_EQ(assigns.size(), 1u) << "capacity 1 means one job at a time";
   s.slaveResult(id, okResult(assigns[0]["job_id"]));
   ASSERT_EQ(slave->ofType(msg::kAssign).size(), 2u) << "the queued job starts when the slot frees";
+}
+
+TEST(SchedulerTest, IdleSlaveGetsTheJobAndALanguageGoesWhereItIsOffered) {
+  Scheduler s(config());
+  auto busy = std::make_shared<FakePeer>();
+  auto idle = std::make_shared<FakePeer>();
+  auto c_only = std::make_shared<FakePeer>();
+  auto client = std::make_shared<FakePeer>();
+  s.addClient(client);
+  s.addSlave(busy, slaveOf("busy", 2));
+  s.submit(client, "r1", pythonJob());
+  ASSERT_EQ(busy->ofType(msg::kAssign).size(), 1u);
+  s.addSlave(idle, slaveOf("idle", 2));
+  s.addSlave(c_only, slaveOf("c", 4, {c()}));
+  s.submit(client, "r2", pythonJob());
+  EXPECT_EQ(idle->ofType(msg::kAssign).size(), 1u) << "the idle slave, not the busy one";
+  EXPECT_EQ(busy->ofType(msg::kAssign).size(), 1u);
+  Job cjob = pythonJob();
+  cjob.language = "c";
+  for (int i = 0; i < 3; ++i) s.submit(client, "c" + std::to_string(i), cjob);
+  EXPECT_EQ(c_only->ofType(msg::kAssign).size(), 3u) << "only that slave offers c";
+  EXPECT_TRUE(c_only->ofType(msg::kAssign).size() + busy->ofType(msg::kAssign).size() +
+                  idle->ofType(msg::kAssign).size() == 5u);
 }
 
 TEST(SchedulerTest, QueueFullIsRefusedNotDropped) {
@@ -125,6 +176,7 @@ TEST(SchedulerTest, QueueFullIsRefusedNotDropped) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0]["code"], errc::kQueueFull);
   EXPECT_EQ(errors[0]["id"], 3);
+  EXPECT_NE(errors[0]["message"].get<std::string>().find("master.queue.max"), std::string::npos);
 }
 
 TEST(SchedulerTest, JobWaitingWithNoSlaveRunsWhenOneArrives) {
@@ -134,7 +186,7 @@ TEST(SchedulerTest, JobWaitingWithNoSlaveRunsWhenOneArrives) {
   s.submit(client, "r1", pythonJob());
   EXPECT_EQ(client->ofType(msg::kAccepted).size(), 1u);
   auto slave = std::make_shared<FakePeer>();
-  s.addSlave(slave, "late", 2, {python()}, {});
+  s.addSlave(slave, slaveOf("late", 2));
   EXPECT_EQ(slave->ofType(msg::kAssign).size(), 1u);
 }
 
@@ -144,14 +196,14 @@ TEST(SchedulerTest, LostSlavesJobsRunElsewhereAndItsLateResultIsIgnored) {
   auto b = std::make_shared<FakePeer>();
   auto client = std::make_shared<FakePeer>();
   s.addClient(client);
-  const int ida = s.addSlave(a, "a", 1, {python()}, {});
+  const int ida = s.addSlave(a, slaveOf("a", 1));
   s.submit(client, "r1", pythonJob());
   ASSERT_EQ(a->ofType(msg::kAssign).size(), 1u);
-  const std::string job_id = a->ofType(msg::kAssign)[0]["job_id"];
-  const int idb = s.addSlave(b, "b", 1, {python()}, {});
+  const std::string job_id = lastAssigned(*a);
+  const int idb = s.addSlave(b, slaveOf("b", 1));
   s.removeSlave(ida, "test");
   ASSERT_EQ(b->ofType(msg::kAssign).size(), 1u);
-  EXPECT_EQ(b->ofType(msg::kAssign)[0]["job_id"], job_id);
+  EXPECT_EQ(lastAssigned(*b), job_id);
   s.slaveResult(ida, okResult(job_id));  // late, from the lost slave
   EXPECT_TRUE(client->ofType(msg::kResult).empty());
   s.slaveResult(idb, okResult(job_id));
@@ -166,19 +218,21 @@ TEST(SchedulerTest, GivesUpAfterMaxAttempts) {
   s.addClient(client);
   s.submit(client, "r1", pythonJob());
   for (int attempt = 0; attempt < 2; ++attempt) {
-    const int id = s.addSlave(std::make_shared<FakePeer>(), "doomed", 1, {python()}, {});
+    const int id = s.addSlave(std::make_shared<FakePeer>(), slaveOf("doomed", 1));
     s.removeSlave(id, "crashed");
   }
   auto results = client->ofType(msg::kResult);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0]["result"]["verdict"], "INTERNAL_ERROR");
-  EXPECT_NE(results[0]["result"]["message"].get<std::string>().find("crashed"), std::string::npos);
+  const std::string message = results[0]["result"]["message"];
+  EXPECT_NE(message.find("crashed"), std::string::npos) << message;
+  EXPECT_NE(message.find("master.job.attempts"), std::string::npos) << message;
 }
 
 TEST(SchedulerTest, LimitsAreCheckedAgainstTheMaxima) {
   Scheduler s(config());
   auto client = std::make_shared<FakePeer>();
-  s.addSlave(std::make_shared<FakePeer>(), "a", 1, {python()}, {});
+  s.addSlave(std::make_shared<FakePeer>(), slaveOf("a", 1));
   Job over = pythonJob();
   over.limits.run.memory_bytes = 1ll << 40;
   s.submit(client, "r1", over);
@@ -195,7 +249,7 @@ TEST(SchedulerTest, LimitsAreCheckedAgainstTheMaxima) {
 TEST(SchedulerTest, UnknownLanguageAndVersionAreRefused) {
   Scheduler s(config());
   auto client = std::make_shared<FakePeer>();
-  s.addSlave(std::make_shared<FakePeer>(), "a", 1, {python()}, {});
+  s.addSlave(std::make_shared<FakePeer>(), slaveOf("a", 1));
   Job cobol = pythonJob();
   cobol.language = "cobol";
   s.submit(client, "r1", cobol);
@@ -205,41 +259,422 @@ TEST(SchedulerTest, UnknownLanguageAndVersionAreRefused) {
   auto errors = client->ofType(msg::kError);
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0]["code"], errc::kUnknownLanguage);
+  EXPECT_NE(errors[0]["message"].get<std::string>().find("available: python"), std::string::npos);
   EXPECT_EQ(errors[1]["code"], errc::kUnknownLanguage);
   EXPECT_NE(errors[1]["message"].get<std::string>().find("2.7"), std::string::npos);
 }
 
-TEST(SchedulerTest, DisconnectedClientsQueuedJobsAreDropped) {
+TEST(SchedulerTest, DisconnectedClientsJobsRunAndStayRetrievable) {
   Scheduler s(config());
   auto client = std::make_shared<FakePeer>();
   s.addClient(client);
   s.submit(client, "r1", pythonJob());
+  const std::string job_id = client->ofType(msg::kAccepted)[0]["job_id"];
+  EXPECT_TRUE(s.clientBusy(client.get()));
   s.clientGone(client.get());
-  for (const auto& [language, length] : s.cluster()["queues"].items()) EXPECT_EQ(length, 0) << language;
+  EXPECT_FALSE(s.clientBusy(client.get()));
+  EXPECT_EQ(s.cluster()["clients"], 0);
   auto slave = std::make_shared<FakePeer>();
-  s.addSlave(slave, "a", 1, {python()}, {});
+  const int id = s.addSlave(slave, slaveOf("a", 1));
+  ASSERT_EQ(slave->ofType(msg::kAssign).size(), 1u) << "an accepted job is not dropped";
+  s.slaveResult(id, okResult(job_id));
+  EXPECT_TRUE(client->ofType(msg::kResult).empty()) << "nothing goes to a client that left";
+  auto later = std::make_shared<FakePeer>();
+  s.addClient(later);
+  s.lookup(later, "q", job_id, false);
+  auto replies = later->ofType(msg::kJob);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0]["state"], "finished");
+  EXPECT_EQ(replies[0]["result"]["verdict"], "OK");
+  EXPECT_EQ(s.cluster()["counters"]["running"], 0);
+  EXPECT_EQ(s.cluster()["counters"]["queued"], 0);
+}
+
+TEST(SchedulerTest, LookupAnswersStateNowOrResultWhenItEnds) {
+  Scheduler s(config());
+  auto client = std::make_shared<FakePeer>();
+  auto watcher = std::make_shared<FakePeer>();
+  s.addClient(client);
+  s.addClient(watcher);
+  s.submit(client, "r1", pythonJob());
+  const std::string job_id = client->ofType(msg::kAccepted)[0]["job_id"];
+  s.lookup(watcher, "now", job_id, false);
+  s.lookup(watcher, "wait", job_id, true);
+  ASSERT_EQ(watcher->ofType(msg::kJob).size(), 1u) << "wait answers only at the end";
+  EXPECT_EQ(watcher->ofType(msg::kJob)[0]["state"], "queued");
+  EXPECT_TRUE(s.clientBusy(watcher.get()));
+  auto slave = std::make_shared<FakePeer>();
+  const int id = s.addSlave(slave, slaveOf("a", 1));
+  s.lookup(watcher, "now2", job_id, false);
+  EXPECT_EQ(watcher->ofType(msg::kJob)[1]["state"], "assigned");
+  EXPECT_EQ(watcher->ofType(msg::kJob)[1]["slave"], "a");
+  s.slaveResult(id, okResult(job_id));
+  auto replies = watcher->ofType(msg::kJob);
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[2]["id"], "wait");
+  EXPECT_EQ(replies[2]["state"], "finished");
+  EXPECT_EQ(replies[2]["result"]["job_id"], job_id);
+  s.lookup(watcher, "missing", "j-nope", false);
+  auto errors = watcher->ofType(msg::kError);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0]["code"], errc::kUnknownJob);
+  EXPECT_NE(errors[0]["message"].get<std::string>().find("j-nope"), std::string::npos);
+}
+
+TEST(SchedulerTest, CancelQueuedJobRemovesIt) {
+  Scheduler s(config());
+  auto client = std::make_shared<FakePeer>();
+  s.addClient(client);
+  s.submit(client, "r1", pythonJob());
+  const std::string job_id = client->ofType(msg::kAccepted)[0]["job_id"];
+  s.cancel(client, "c1", job_id);
+  auto cancelled = client->ofType(msg::kCancelled);
+  ASSERT_EQ(cancelled.size(), 2u) << "one answers the cancel, one ends the submit request";
+  EXPECT_EQ(cancelled[0]["id"], "c1");
+  EXPECT_EQ(cancelled[0]["state"], "queued");
+  EXPECT_EQ(cancelled[1]["id"], "r1");
+  auto slave = std::make_shared<FakePeer>();
+  s.addSlave(slave, slaveOf("a", 1));
+  EXPECT_TRUE(slave->ofType(msg::kAssign).empty()) << "a cancelled job never runs";
+  s.lookup(client, "q", job_id, false);
+  EXPECT_EQ(client->ofType(msg::kJob)[0]["state"], "cancelled");
+  s.cancel(client, "c2", job_id);
+  EXPECT_EQ(client->ofType(msg::kCancelled).size(), 3u) << "cancelling twice is harmless";
+  EXPECT_TRUE(client->ofType(msg::kResult).empty());
+}
+
+TEST(SchedulerTest, CancelRunningJobStopsItOnTheSlaveAndFreesTheSlotOnlyWhenConfirmed) {
+  Scheduler s(config());
+  auto submitter = std::make_shared<FakePeer>();
+  auto other = std::make_shared<FakePeer>();
+  auto slave = std::make_shared<FakePeer>();
+  s.addClient(submitter);
+  s.addClient(other);
+  const int id = s.addSlave(slave, slaveOf("a", 1));
+  s.submit(submitter, "r1", pythonJob());
+  s.submit(submitter, "r2", pythonJob());
+  const std::string job_id = lastAssigned(*slave);
+  s.cancel(other, "c", job_id);
+  ASSERT_EQ(slave->ofType(msg::kCancel).size(), 1u);
+  EXPECT_EQ(slave->ofType(msg::kCancel)[0]["job_id"], job_id);
+  ASSERT_EQ(other->ofType(msg::kCancelled).size(), 1u);
+  EXPECT_EQ(other->ofType(msg::kCancelled)[0]["state"], "assigned");
+  auto to_submitter = submitter->ofType(msg::kCancelled);
+  ASSERT_EQ(to_submitter.size(), 1u) << "the submitter learns its job ended";
+  EXPECT_EQ(to_submitter[0]["id"], "r1");
+  EXPECT_EQ(slave->ofType(msg::kAssign).size(), 1u) << "the slot is busy until the slave confirms";
+  s.slaveResult(id, okResult(job_id));  // raced the cancel: dropped, but the slot is free
+  EXPECT_TRUE(submitter->ofType(msg::kResult).empty());
+  EXPECT_EQ(slave->ofType(msg::kAssign).size(), 2u);
+  s.slaveCancelled(id, job_id);  // the confirmation that follows changes nothing
+  EXPECT_EQ(s.cluster()["slaves"][0]["running"], 1);
+  s.cancel(other, "again", lastAssigned(*slave));
+  s.slaveCancelled(id, lastAssigned(*slave));
+  EXPECT_EQ(s.cluster()["slaves"][0]["running"], 0);
+  EXPECT_EQ(s.cluster()["counters"]["cancelled"], 2);
+}
+
+TEST(SchedulerTest, CancelOfFinishedOrUnknownJobIsAClearError) {
+  Scheduler s(config());
+  auto client = std::make_shared<FakePeer>();
+  s.addClient(client);
+  const int id = s.addSlave(std::make_shared<FakePeer>(), slaveOf("a", 1));
+  s.submit(client, "r1", pythonJob());
+  const std::string job_id = client->ofType(msg::kAccepted)[0]["job_id"];
+  s.slaveResult(id, okResult(job_id));
+  s.cancel(client, "c1", job_id);
+  s.cancel(client, "c2", "j-unknown");
+  auto errors = client->ofType(msg::kError);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0]["code"], errc::kAlreadyFinished);
+  EXPECT_EQ(errors[1]["code"], errc::kUnknownJob);
+}
+
+TEST(SchedulerTest, DrainingSlaveGetsNoNewJob) {
+  Scheduler s(config());
+  auto a = std::make_shared<FakePeer>();
+  auto b = std::make_shared<FakePeer>();
+  auto client = std::make_shared<FakePeer>();
+  s.addClient(client);
+  const int ida = s.addSlave(a, slaveOf("a", 4));
+  s.slaveDrain(ida);
+  EXPECT_EQ(a->ofType(msg::kDraining).size(), 1u);
+  EXPECT_EQ(s.cluster()["slaves"][0]["state"], "draining");
+  s.submit(client, "r1", pythonJob());
+  EXPECT_TRUE(a->ofType(msg::kAssign).empty());
+  EXPECT_TRUE(client->ofType(msg::kError).empty()) << "the job waits for a slave, it is not refused";
+  s.addSlave(b, slaveOf("b", 1));
+  EXPECT_EQ(b->ofType(msg::kAssign).size(), 1u);
+  EXPECT_TRUE(a->ofType(msg::kAssign).empty());
+  auto slave = std::make_shared<FakePeer>();
+  SlaveRegistration leaving = slaveOf("c", 2);
+  leaving.draining = true;  // reconnected while draining
+  s.addSlave(slave, leaving);
+  EXPECT_EQ(slave->ofType(msg::kDraining).size(), 1u);
+  s.submit(client, "r2", pythonJob());
   EXPECT_TRUE(slave->ofType(msg::kAssign).empty());
+}
+
+TEST(SchedulerTest, ReRegisteredSlaveKeepsTheJobsItHolds) {
+  Scheduler s(config());
+  auto client = std::make_shared<FakePeer>();
+  s.addClient(client);
+  auto first = std::make_shared<FakePeer>();
+  const int id1 = s.addSlave(first, slaveOf("a", 1));
+  s.submit(client, "r1", pythonJob());
+  s.submit(client, "r2", pythonJob());
+  const std::string job_id = lastAssigned(*first);
+  s.removeSlave(id1, "no heartbeat");  // back to the queue, no other slave
+  auto again = std::make_shared<FakePeer>();
+  const int id2 = s.addSlave(again, slaveOf("a", 1, {python()}, {job_id}));
+  EXPECT_TRUE(again->ofType(msg::kAssign).empty()) << "it still holds the job: not sent again, and its slot is taken";
+  EXPECT_TRUE(again->ofType(msg::kCancel).empty());
+  s.slaveResult(id2, okResult(job_id));
+  ASSERT_EQ(client->ofType(msg::kResult).size(), 1u);
+  EXPECT_EQ(client->ofType(msg::kResult)[0]["job_id"], job_id);
+  EXPECT_EQ(again->ofType(msg::kAssign).size(), 1u) << "then the next job";
+}
+
+TEST(SchedulerTest, HeldJobThatIsOverIsCancelledOnTheSlave) {
+  Scheduler s(config());
+  auto client = std::make_shared<FakePeer>();
+  s.addClient(client);
+  auto slave = std::make_shared<FakePeer>();
+  const int id = s.addSlave(slave, slaveOf("a", 1, {python()}, {"j-from-before"}));
+  ASSERT_EQ(slave->ofType(msg::kCancel).size(), 1u);
+  EXPECT_EQ(slave->ofType(msg::kCancel)[0]["job_id"], "j-from-before");
+  s.submit(client, "r1", pythonJob());
+  EXPECT_TRUE(slave->ofType(msg::kAssign).empty()) << "the held job takes the only slot until confirmed";
+  s.slaveCancelled(id, "j-from-before");
+  EXPECT_EQ(slave->ofType(msg::kAssign).size(), 1u);
+}
+
+// Whatever happens, the master never has more jobs out on a slave than its capacity: counted
+// from what the slave was sent and what it confirmed, as the slave itself would count.
+TEST(SchedulerTest, CapacityIsNeverExceededUnderRandomEvents) {
+  std::mt19937 rng(7);
+  SchedulerConfig cfg = config();
+  cfg.queue_max = 50;
+  cfg.max_attempts = 100;
+  Scheduler s(cfg);
+  auto client = std::make_shared<FakePeer>();
+  s.addClient(client);
+  struct FakeSlave {
+    std::shared_ptr<FakePeer> peer;
+    int id;
+    int capacity;
+    size_t seen = 0;  // messages of peer already processed
+    std::set<std::string> holding;
+  };
+  std::vector<FakeSlave> slaves;
+  auto addSlave = [&] {
+    auto peer = std::make_shared<FakePeer>();
+    const int capacity = 1 + int(rng() % 3);
+    const int id = s.addSlave(peer, slaveOf("s" + std::to_string(slaves.size()), capacity));
+    slaves.push_back({peer, id, capacity, 0, {}});
+  };
+  for (int i = 0; i < 3; ++i) addSlave();
+  int request = 0;
+  for (int step = 0; step < 3000; ++step) {
+    // What each slave was told so far.
+    for (auto& sl : slaves) {
+      const auto all = sl.peer->all();
+      for (; sl.seen < all.size(); ++sl.seen) {
+        const json& m = all[sl.seen];
+        if (m["type"] == msg::kAssign) sl.holding.insert(m["job_id"].get<std::string>());
+      }
+      ASSERT_LE(sl.holding.size(), size_t(sl.capacity)) << "slave " << sl.id << " at step " << step;
+    }
+    const unsigned action = rng() % 10;
+    if (action < 4) {
+      s.submit(client, request++, pythonJob());
+    } else if (action < 7 && !slaves.empty()) {
+      auto& sl = slaves[rng() % slaves.size()];
+      if (sl.holding.empty()) continue;
+      const std::string job_id = *std::next(sl.holding.begin(), rng() % sl.holding.size());
+      sl.holding.erase(job_id);
+      if (rng() % 2) s.slaveResult(sl.id, okResult(job_id));
+      else s.slaveCancelled(sl.id, job_id);
+    } else if (action < 8) {
+      const auto accepted = client->ofType(msg::kAccepted);
+      if (!accepted.empty()) s.cancel(client, "c", accepted[rng() % accepted.size()]["job_id"]);
+    } else if (action < 9 && slaves.size() > 1) {
+      const size_t i = rng() % slaves.size();
+      s.removeSlave(slaves[i].id, "random");
+      slaves.erase(slaves.begin() + long(i));
+    } else {
+      addSlave();
+    }
+  }
 }
 
 TEST(SchedulerTest, RuntimesMergeSlaves) {
   Scheduler s(config());
-  s.addSlave(std::make_shared<FakePeer>(), "a", 1, {python()}, {});
-  s.addSlave(std::make_shared<FakePeer>(), "b", 1, {python()}, {});
+  s.addSlave(std::make_shared<FakePeer>(), slaveOf("a", 1));
+  s.addSlave(std::make_shared<FakePeer>(), slaveOf("b", 1));
   const json r = s.runtimes();
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0]["language"], "python");
   EXPECT_EQ(r[0]["slaves"], 2);
 }
 
-TEST(SchedulerTest, ShutdownClosesEveryPeer) {
+TEST(SchedulerTest, ShutdownRefusesNewJobsAndClosesEveryPeer) {
   Scheduler s(config());
   auto slave = std::make_shared<FakePeer>();
   auto client = std::make_shared<FakePeer>();
-  s.addSlave(slave, "a", 1, {python()}, {});
+  const int id = s.addSlave(slave, slaveOf("a", 1));
   s.addClient(client);
+  s.submit(client, "r1", pythonJob());
+  s.submit(client, "r2", pythonJob());
+  s.beginShutdown();
+  s.submit(client, "r3", pythonJob());
+  ASSERT_EQ(client->ofType(msg::kError).size(), 1u);
+  EXPECT_EQ(client->ofType(msg::kError)[0]["code"], errc::kShuttingDown);
+  EXPECT_FALSE(s.waitUntilIdle(std::chrono::milliseconds(1)));
+  s.slaveResult(id, okResult(lastAssigned(*slave)));
+  EXPECT_EQ(client->ofType(msg::kResult).size(), 1u) << "running jobs finish and are delivered";
+  EXPECT_EQ(slave->ofType(msg::kAssign).size(), 1u) << "queued ones are not started";
+  EXPECT_TRUE(s.waitUntilIdle(std::chrono::milliseconds(1)));
   s.shutdown();
   EXPECT_TRUE(slave->closed_);
   EXPECT_TRUE(client->closed_);
+  // Without a journal the queued job is lost: its client is told, never left waiting.
+  auto errors = client->ofType(msg::kError);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[1]["id"], "r2");
+  EXPECT_NE(errors[1]["message"].get<std::string>().find("master.journal.path"), std::string::npos);
+}
+
+// --- With a journal ------------------------------------------------------------------------
+
+class JournaledSchedulerTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Journal> openJournal(int64_t retention_ms = 3600'000) {
+    JournalConfig jc;
+    jc.path = dir_.path() + "/master.journal";
+    jc.retention_ms = retention_ms;
+    std::string error;
+    auto journal = Journal::open(jc, &error);
+    EXPECT_NE(journal, nullptr) << error;
+    return journal;
+  }
+  test::TempDir dir_;
+};
+
+TEST_F(JournaledSchedulerTest, AcknowledgesOnlyOnceJournaledAndRecoversAfterARestart) {
+  std::string finished_id;
+  std::vector<std::string> unfinished_ids;
+  {
+    auto journal = openJournal();
+    Scheduler s(config(), journal.get());
+    auto client = std::make_shared<FakePeer>();
+    auto slave = std::make_shared<FakePeer>();
+    s.addClient(client);
+    const int id = s.addSlave(slave, slaveOf("a", 1));
+    for (int i = 0; i < 3; ++i) s.submit(client, i, pythonJob());
+    journal->flush();
+    auto accepted = client->ofType(msg::kAccepted);
+    ASSERT_EQ(accepted.size(), 3u);
+    finished_id = lastAssigned(*slave);
+    s.slaveResult(id, okResult(finished_id));
+    journal->flush();
+    ASSERT_EQ(client->ofType(msg::kResult).size(), 1u) << "the result goes out once journaled";
+    for (const auto& a : accepted)
+      if (a["job_id"] != finished_id) unfinished_ids.push_back(a["job_id"]);
+    // The master "crashes" here: nothing more is written.
+  }
+  auto journal = openJournal();
+  Scheduler s(config(), journal.get());
+  EXPECT_EQ(s.recover(), 2u);
+  EXPECT_EQ(s.cluster()["counters"]["recovered"], 2);
+  auto client = std::make_shared<FakePeer>();
+  s.addClient(client);
+  s.lookup(client, "old", finished_id, false);
+  ASSERT_EQ(client->ofType(msg::kJob).size(), 1u) << "a result from before the restart";
+  EXPECT_EQ(client->ofType(msg::kJob)[0]["state"], "finished");
+  EXPECT_EQ(client->ofType(msg::kJob)[0]["result"]["job_id"], finished_id);
+  for (const auto& id : unfinished_ids) s.lookup(client, "w-" + id, id, true);
+  auto slave = std::make_shared<FakePeer>();
+  const int id = s.addSlave(slave, slaveOf("b", 2));
+  auto assigns = slave->ofType(msg::kAssign);
+  ASSERT_EQ(assigns.size(), 2u) << "unfinished jobs run again";
+  EXPECT_EQ(assigns[0]["job_id"], unfinished_ids[0]) << "in their original order";
+  for (const auto& a : assigns) s.slaveResult(id, okResult(a["job_id"]));
+  journal->flush();
+  auto replies = client->ofType(msg::kJob);
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[1]["state"], "finished");
+  EXPECT_EQ(replies[2]["state"], "finished");
+}
+
+TEST_F(JournaledSchedulerTest, ResultNeverOvertakesTheAcknowledgement) {
+  auto journal = openJournal();
+  Scheduler s(config(), journal.get());
+  auto client = std::make_shared<FakePeer>();
+  auto slave = std::make_shared<FakePeer>();
+  s.addClient(client);
+  const int id = s.addSlave(slave, slaveOf("a", 3));
+  for (int i = 0; i < 3; ++i) {
+    s.submit(client, i, pythonJob());
+    s.slaveResult(id, okResult(lastAssigned(*slave)));  // faster than the journal, perhaps
+  }
+  journal->flush();
+  std::map<int, std::vector<std::string>> by_request;
+  for (const auto& m : client->all()) by_request[m["id"].get<int>()].push_back(m["type"]);
+  ASSERT_EQ(by_request.size(), 3u);
+  for (const auto& [rid, types] : by_request) {
+    ASSERT_FALSE(types.empty());
+    EXPECT_EQ(types.front(), "accepted") << rid;
+    EXPECT_EQ(types.back(), "result") << rid;
+    EXPECT_EQ(std::count(types.begin(), types.end(), "result"), 1) << rid;
+  }
+  journal.reset();
+  auto reopened = openJournal();
+  EXPECT_TRUE(reopened->unfinished().empty()) << "each outcome was written after its job";
+}
+
+TEST_F(JournaledSchedulerTest, CancelledJobsDoNotRunAgainAfterARestart) {
+  std::string job_id;
+  {
+    auto journal = openJournal();
+    Scheduler s(config(), journal.get());
+    auto client = std::make_shared<FakePeer>();
+    s.addClient(client);
+    s.submit(client, "r1", pythonJob());
+    journal->flush();
+    job_id = client->ofType(msg::kAccepted)[0]["job_id"];
+    s.cancel(client, "c1", job_id);
+    journal->flush();
+    EXPECT_EQ(client->ofType(msg::kCancelled).size(), 2u);
+  }
+  auto journal = openJournal();
+  Scheduler s(config(), journal.get());
+  EXPECT_EQ(s.recover(), 0u);
+  auto client = std::make_shared<FakePeer>();
+  s.lookup(client, "q", job_id, false);
+  ASSERT_EQ(client->ofType(msg::kJob).size(), 1u);
+  EXPECT_EQ(client->ofType(msg::kJob)[0]["state"], "cancelled");
+}
+
+TEST_F(JournaledSchedulerTest, ResultsExpireAfterTheRetentionTime) {
+  SchedulerConfig cfg = config();
+  cfg.result_retention_ms = 1;
+  cfg.results_in_memory = 0;  // only the journal answers
+  auto journal = openJournal(1);
+  Scheduler s(cfg, journal.get());
+  auto client = std::make_shared<FakePeer>();
+  s.addClient(client);
+  const int id = s.addSlave(std::make_shared<FakePeer>(), slaveOf("a", 1));
+  s.submit(client, "r1", pythonJob());
+  journal->flush();
+  const std::string job_id = client->ofType(msg::kAccepted)[0]["job_id"];
+  s.slaveResult(id, okResult(job_id));
+  journal->flush();
+  EXPECT_TRUE(test::waitFor([&] {
+    s.lookup(client, "q", job_id, false);
+    return !client->ofType(msg::kError).empty();
+  }, std::chrono::seconds(10)));
+  EXPECT_EQ(client->ofType(msg::kError).back()["code"], errc::kUnknownJob);
 }
 
 }  // namespace

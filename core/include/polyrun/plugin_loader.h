@@ -20,12 +20,29 @@ struct LoadedRunner {
 
 struct PluginLoadResult {
   std::vector<LoadedRunner> runners;
-  std::string error;  // set when the library was refused or yielded no runner
+  /// Set when the library was refused or yielded no runner; also when some of its runners were
+  /// refused (e.g. an info() without a language) while others are in `runners`.
+  std::string error;
+  /// The file looks cut short: a copy still in progress, worth trying again once it is whole.
+  bool incomplete = false;
 };
 
-/// Loads one library. Refuses, with a reason and without running any of its code, a file that
-/// is not a shared library, lacks the exported aliases, or declares another ABI version.
-POLYRUN_API PluginLoadResult loadPlugin(const std::string& path, const PluginSettings& settings);
+struct PluginLoadOptions {
+  /// When set, the library is loaded from a private copy made in this directory under a unique
+  /// name, unlinked again once loaded. Two reasons: dlopen() hands back the library it already
+  /// has for a path it has seen, so a replacement renamed over `path` would never load beside
+  /// the old one; and a file overwritten in place while mapped crashes the process that maps it.
+  /// Messages and LoadedRunner::library_path still name `path`.
+  std::string copy_dir;
+};
+
+/// Loads one library. Refuses, with a reason naming `path`, a file that is not a whole ELF
+/// shared object or lacks the exported aliases (both read from the file, without running any of
+/// its code), a library that declares another ABI version (read before any of its functions is
+/// called), a factory that throws or makes nothing, and runners whose info() throws or is not
+/// sensible (no language name, an extension without its dot). Never throws.
+POLYRUN_API PluginLoadResult loadPlugin(const std::string& path, const PluginSettings& settings,
+                                        const PluginLoadOptions& options = {});
 
 /// Plugin settings key prefix for a library: "libpolyrun_python.so" -> "polyrun_python".
 POLYRUN_API std::string pluginSettingsName(const std::string& path);

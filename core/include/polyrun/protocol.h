@@ -10,20 +10,29 @@ namespace polyrun::msg {
 inline constexpr std::string_view kSubmit = "submit";      // {id, job}
 inline constexpr std::string_view kRuntimes = "runtimes";  // {id} -> {id, runtimes}
 inline constexpr std::string_view kCluster = "cluster";    // {id} -> {id, slaves, queues, ...}
+inline constexpr std::string_view kJob = "job";            // {id, job_id, wait?} -> {id, job_id, state, result?}
+inline constexpr std::string_view kCancel = "cancel";      // {id, job_id} -> kCancelled; also master -> slave {job_id}
+inline constexpr std::string_view kAuth = "auth";          // {id, token} -> kAuthenticated (master.client.tokens)
 // Client port: master -> client.
 inline constexpr std::string_view kAccepted = "accepted";  // {id, job_id}
 inline constexpr std::string_view kProgress = "progress";  // {id, job_id, state, slave?}
 inline constexpr std::string_view kResult = "result";      // {id, job_id, result}
 inline constexpr std::string_view kError = "error";        // {id?, code, message}
+inline constexpr std::string_view kCancelled = "cancelled";  // {id, job_id, state}; also slave -> master {job_id}
+inline constexpr std::string_view kAuthenticated = "authenticated";  // {id}
 
 // Slave port: slave -> master.
-inline constexpr std::string_view kRegister = "register";    // {token, name, capacity, languages, load}
+inline constexpr std::string_view kRegister = "register";    // {token, name, capacity, languages, load, jobs?, draining?}
 inline constexpr std::string_view kHeartbeat = "heartbeat";  // {load}
 inline constexpr std::string_view kLanguages = "languages";  // {languages}
-// kProgress {job_id, state} and kResult {job_id, result} also flow slave -> master.
+inline constexpr std::string_view kDrain = "drain";          // {}: take no new job from now on
+// kProgress {job_id, state}, kResult {job_id, result} and kCancelled {job_id} (a cancelled job
+// stopped; its slot is free) also flow slave -> master.
 // Slave port: master -> slave.
 inline constexpr std::string_view kRegistered = "registered";  // {slave_id, heartbeat_ms}
 inline constexpr std::string_view kAssign = "assign";          // {job_id, job}
+inline constexpr std::string_view kDraining = "draining";      // {}: answers kDrain; no assign follows
+// kCancel {job_id} also flows master -> slave: stop that job, answer kCancelled.
 
 }  // namespace polyrun::msg
 
@@ -32,6 +41,9 @@ inline constexpr std::string_view kQueued = "queued";
 inline constexpr std::string_view kAssigned = "assigned";
 inline constexpr std::string_view kCompiling = "compiling";
 inline constexpr std::string_view kRunning = "running";
+// Only in `job` replies: the job's result is final, or it was cancelled.
+inline constexpr std::string_view kFinished = "finished";
+inline constexpr std::string_view kCancelled = "cancelled";
 }  // namespace polyrun::state
 
 namespace polyrun::errc {
@@ -43,4 +55,9 @@ inline constexpr std::string_view kBadLimits = "bad_limits";        // over a ma
 inline constexpr std::string_view kUnauthorized = "unauthorized";
 inline constexpr std::string_view kQueueFull = "queue_full";
 inline constexpr std::string_view kInternal = "internal";
+inline constexpr std::string_view kUnknownJob = "unknown_job";          // no such job id, or expired
+inline constexpr std::string_view kAlreadyFinished = "already_finished";  // cancel of a finished job
+inline constexpr std::string_view kShuttingDown = "shutting_down";      // the master is stopping
+inline constexpr std::string_view kTimeout = "timeout";                 // idle or slow connection
+inline constexpr std::string_view kTooManyConnections = "too_many_connections";  // per-port limit
 }  // namespace polyrun::errc

@@ -2,6 +2,10 @@
 // language; the core *executes* what it describes, inside the sandbox. A runner never forks,
 // never touches the file system or the sandbox, and never lets an exception escape.
 //
+// The methods are deliberately not `noexcept`: an exception escaping a noexcept function calls
+// std::terminate, so one faulty plugin would take the whole slave down. The core catches what a
+// runner lets escape anyway and turns it into a refusal at load or an INTERNAL_ERROR for the job.
+//
 // A plugin is a shared library (CMake MODULE) that exports two Boost.DLL aliases:
 //   polyrun_abi_version  -> an `int` equal to kPluginAbiVersion the plugin was built with
 //   polyrun_create_runners -> a function of type CreateRunnersFn
@@ -77,15 +81,17 @@ using PluginSettings = std::map<std::string, std::string>;
 class BOOST_SYMBOL_VISIBLE Runner {
  public:
   virtual ~Runner() = default;
-  virtual RunnerInfo info() const noexcept = 0;
+  /// Declare an override noexcept only when it catches everything itself (the in-tree runners
+  /// do, through runners::guarded): a throw out of a noexcept override still terminates the slave.
+  virtual RunnerInfo info() const = 0;
   /// Lays out the work directory and returns the commands. Never throws.
-  virtual Prepared prepare(const PrepareInput& input) const noexcept = 0;
-  virtual SelfTest selfTest() const noexcept = 0;
+  virtual Prepared prepare(const PrepareInput& input) const = 0;
+  virtual SelfTest selfTest() const = 0;
   /// A command printing the tool's version ({"/usr/bin/python3", "--version"}). The slave runs it
   /// through the sandbox at load and hands its stdout and stderr to parseVersion().
-  virtual Command versionCommand() const noexcept = 0;
+  virtual Command versionCommand() const = 0;
   /// The version in `output`, e.g. "3.11.2"; empty when it cannot tell.
-  virtual std::string parseVersion(const std::string& output) const noexcept = 0;
+  virtual std::string parseVersion(const std::string& output) const = 0;
 };
 
 /// What a plugin's factory returns. `error` explains an empty `runners` (e.g. "javac not found").

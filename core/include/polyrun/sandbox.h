@@ -12,6 +12,8 @@
 
 namespace polyrun {
 
+class CancelToken;  // polyrun/cancel_token.h
+
 struct ProcessLimits {
   int64_t wall_ms = 5000;
   int64_t cpu_ms = 5000;
@@ -28,6 +30,9 @@ struct ProcessSpec {
   std::vector<std::string> env;   // complete environment, "KEY=VALUE"
   std::string stdin_data;
   ProcessLimits limits;
+  /// When set and cancelled (before or during the run), the whole process group is killed and
+  /// the result says `cancelled`. Not owned; must outlive run().
+  const CancelToken* cancel = nullptr;
 };
 
 struct ProcessResult {
@@ -38,6 +43,8 @@ struct ProcessResult {
   bool wall_timeout = false;  // killed by us at the wall-clock limit
   bool cpu_timeout = false;   // went over its CPU time limit
   bool memory_exceeded = false;
+  bool cancelled = false;     // killed because spec.cancel was cancelled
+  bool forbidden_syscall = false;  // killed by the seccomp filter (SIGSYS)
   std::string stdout_data;
   std::string stderr_data;
   bool stdout_truncated = false;
@@ -52,7 +59,32 @@ class POLYRUN_API Sandbox {
   virtual ~Sandbox() = default;
   /// Runs `spec` to completion. When it returns, every process the command started is gone.
   virtual ProcessResult run(const ProcessSpec& spec) = 0;
+  /// One line for logs and `polyrun status`: what isolates and limits a stage.
+  virtual std::string describe() const { return "plain processes (no isolation)"; }
 };
+
+/// How the namespace sandbox isolates a stage (docs/sandbox.md).
+struct SandboxOptions {
+  /// A directory the sandbox owns (its empty mount point for each stage's root); created.
+  std::string state_dir;
+  /// Host user and group a stage runs as when the slave is root (an unprivileged slave's stages
+  /// run as the slave's own user). Inside, the program sees uid and gid 1000.
+  unsigned uid = 65534;
+  unsigned gid = 65534;
+  /// Size of each stage's private /tmp (and /dev/shm).
+  int64_t tmp_bytes = 64ll << 20;
+  /// Host paths shown read-only besides /usr and the few /etc entries tools need (e.g. a JDK
+  /// installed under /opt). Each must be absolute.
+  std::vector<std::string> readonly_paths;
+  /// Use cgroups for memory and process limits where a writable hierarchy exists.
+  bool use_cgroups = true;
+};
+
+/// The isolating sandbox: user, PID, mount, network, IPC, UTS and cgroup namespaces, a private
+/// read-only root, an unprivileged uid without capabilities, a seccomp filter, cgroup limits.
+/// Checks at creation that it works here by running /bin/true; nullptr with *error otherwise.
+POLYRUN_API std::unique_ptr<Sandbox> makeNamespaceSandbox(const SandboxOptions& options,
+                                                         std::string* error);
 
 /// The plain process runner: its own process group and session, rlimits (CPU, file size, open
 /// files), a wall-clock limit enforced by killing the whole group, output capped per stream.

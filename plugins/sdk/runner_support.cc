@@ -1,4 +1,4 @@
-#include "common/runner_support.h"
+#include "polyrun/runner_support.h"
 
 #include <unistd.h>
 

@@ -1,6 +1,7 @@
 // Helpers every runner plugin shares: checking submitted file names, laying out the work
-// directory, finding tools at load time, reading versions. Compiled into each plugin (a static
-// library), so nothing here crosses a library boundary.
+// directory, finding tools at load time, reading versions. Part of the plugin SDK (installed
+// with polyrun, linked by polyrun_add_runner): compiled into each plugin as a static library,
+// so nothing here crosses a library boundary.
 #pragma once
 
 #include <exception>

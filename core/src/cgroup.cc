@@ -1,0 +1,342 @@
+#include "cgroup.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace polyrun::detail {
+namespace fs = std::filesystem;
+namespace {
+
+std::string readText(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool writeText(const fs::path& path, const std::string& value, std::string* error) {
+  std::ofstream out(path);
+  out << value;
+  out.flush();
+  if (!out) {
+    if (error) *error = "cannot write \"" + value + "\" to " + path.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+// The value after `key` in a "key value" per line file (memory.events, memory.oom_control).
+int64_t keyedValue(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  std::string k;
+  int64_t v;
+  while (in >> k >> v)
+    if (k == key) return v;
+  return 0;
+}
+
+std::string uniqueName() {
+  static std::atomic<uint64_t> counter{0};
+  return "stage-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+}
+
+// Removes a group once the kernel has let go of its last process. Processes of a stage are
+// killed before this runs; their exit may still be in flight, so wait for it with a deadline.
+void removeGroup(const fs::path& dir) {
+  if (dir.empty()) return;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+    if (errno != EBUSY) return;
+    std::istringstream procs(readText(dir / "cgroup.procs"));
+    for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+bool groupEmpty(const fs::path& dir) {
+  return dir.empty() || readText(dir / "cgroup.procs").find_first_not_of(" \n") == std::string::npos;
+}
+
+// The stage's processes were killed with its PID namespace; their exit may still be in flight.
+bool waitGroupEmpty(const fs::path& dir) {
+  for (int attempt = 0; attempt < 400; ++attempt) {
+    if (groupEmpty(dir)) return true;
+    std::istringstream procs(readText(dir / "cgroup.procs"));
+    for (pid_t pid; procs >> pid;) ::kill(pid, SIGKILL);
+    std::this_thread::sleep_for(std::chrono::microseconds(250 << std::min(attempt, 4)));
+  }
+  return groupEmpty(dir);
+}
+
+// Where `controller` ("memory", "pids", or "" for v2) of this process lives: the hierarchy's
+// mount point joined with the process's path in it.
+fs::path ownGroup(const std::string& controller) {
+  std::string cgroup_path;
+  {
+    std::ifstream in("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(in, line)) {
+      // "4:memory:/a/b" (v1) or "0::/a/b" (v2)
+      const auto c1 = line.find(':'), c2 = line.find(':', c1 + 1);
+      if (c1 == std::string::npos || c2 == std::string::npos) continue;
+      const std::string controllers = line.substr(c1 + 1, c2 - c1 - 1);
+      bool match = controller.empty() ? controllers.empty() : false;
+      std::istringstream list(controllers);
+      for (std::string c; std::getline(list, c, ',');)
+        if (!controller.empty() && c == controller) match = true;
+      if (match) cgroup_path = line.substr(c2 + 1);
+    }
+  }
+  if (cgroup_path.empty()) return {};
+  std::ifstream mounts("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mounts, line)) {
+    // "... mount_point options - fstype source super_options"
+    const auto dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream before(line.substr(0, dash)), after(line.substr(dash + 3));
+    std::string id, parent, dev, root, mount_point, fstype, source, super_options;
+    before >> id >> parent >> dev >> root >> mount_point;
+    after >> fstype >> source >> super_options;
+    bool match = false;
+    if (controller.empty()) {
+      match = fstype == "cgroup2";
+    } else if (fstype == "cgroup") {
+      std::istringstream opts(super_options);
+      for (std::string o; std::getline(opts, o, ',');)
+        if (o == controller) match = true;
+    }
+    if (!match) continue;
+    // The mount may show a sub-tree of the hierarchy (`root`); strip it from the process's path.
+    std::string rel = cgroup_path;
+    if (root != "/" && rel.rfind(root, 0) == 0) rel = rel.substr(root.size());
+    return fs::path(mount_point) / fs::path(rel).relative_path();
+  }
+  return {};
+}
+
+bool probeWritable(const fs::path& parent) {
+  if (parent.empty()) return false;
+  const fs::path probe = parent / ("polyrun-probe-" + std::to_string(::getpid()));
+  if (::mkdir(probe.c_str(), 0755) != 0) return false;
+  ::rmdir(probe.c_str());
+  return true;
+}
+
+class V1Group final : public StageCgroup {
+ public:
+  fs::path memory, pids;
+  int64_t oom_before = 0;
+  ~V1Group() override {
+    removeGroup(pids);
+    removeGroup(memory);
+  }
+  bool addProcess(pid_t pid, std::string* error) override {
+    for (const fs::path& dir : {memory, pids})
+      if (!dir.empty() && !writeText(dir / "cgroup.procs", std::to_string(pid), error)) return false;
+    return true;
+  }
+  bool oomKilled() const override { return oomCount() > oom_before; }
+  bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) override {
+    if (!memory.empty()) {
+      const std::string limit = memory_bytes > 0 ? std::to_string(memory_bytes) : "-1";
+      // With swap accounting, memsw must stay >= the memory limit: raise it first, set it last.
+      const bool memsw = fs::exists(memory / "memory.memsw.limit_in_bytes");
+      if (memsw) writeText(memory / "memory.memsw.limit_in_bytes", "-1", nullptr);
+      if (!writeText(memory / "memory.limit_in_bytes", limit, error)) return false;
+      if (memsw && memory_bytes > 0) writeText(memory / "memory.memsw.limit_in_bytes", limit, nullptr);
+      oom_before = oomCount();
+    }
+    if (!pids.empty() && !writeText(pids / "pids.max", processes > 0 ? std::to_string(processes) : "max", error))
+      return false;
+    return true;
+  }
+  bool waitEmpty() override { return waitGroupEmpty(memory) && waitGroupEmpty(pids); }
+
+ private:
+  int64_t oomCount() const {
+    return memory.empty() ? 0 : keyedValue(readText(memory / "memory.oom_control"), "oom_kill");
+  }
+};
+
+class V1Manager final : public CgroupManager {
+ public:
+  V1Manager(fs::path memory_parent, fs::path pids_parent)
+      : memory_parent_(std::move(memory_parent)), pids_parent_(std::move(pids_parent)) {}
+  std::string describe() const override {
+    return std::string("cgroup v1 (") + (limitsMemory() ? "memory" : "") +
+           (limitsMemory() && limitsProcesses() ? ", " : "") + (limitsProcesses() ? "pids" : "") + ")";
+  }
+  bool limitsMemory() const override { return !memory_parent_.empty(); }
+  bool limitsProcesses() const override { return !pids_parent_.empty(); }
+
+ protected:
+  std::unique_ptr<StageCgroup> create(std::string* error) override {
+    auto group = std::make_unique<V1Group>();
+    const std::string name = uniqueName();
+    for (auto [parent, dir] : {std::pair{&memory_parent_, &group->memory}, std::pair{&pids_parent_, &group->pids}}) {
+      if (parent->empty()) continue;
+      *dir = *parent / name;
+      if (::mkdir(dir->c_str(), 0755) != 0) {
+        *error = "cannot create " + dir->string() + ": " + std::strerror(errno);
+        dir->clear();
+        return nullptr;
+      }
+    }
+    return group;
+  }
+
+ private:
+  fs::path memory_parent_, pids_parent_;
+};
+
+class V2Group final : public StageCgroup {
+ public:
+  fs::path dir;
+  bool memory = false, pids = false;
+  int64_t oom_before = 0;
+  ~V2Group() override {
+    if (!dir.empty()) writeText(dir / "cgroup.kill", "1", nullptr);
+    removeGroup(dir);
+  }
+  bool addProcess(pid_t pid, std::string* error) override {
+    return writeText(dir / "cgroup.procs", std::to_string(pid), error);
+  }
+  bool oomKilled() const override { return oomCount() > oom_before; }
+  bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) override {
+    if (memory) {
+      if (!writeText(dir / "memory.max", memory_bytes > 0 ? std::to_string(memory_bytes) : "max", error)) return false;
+      writeText(dir / "memory.swap.max", "0", nullptr);
+      oom_before = oomCount();
+    }
+    if (pids && !writeText(dir / "pids.max", processes > 0 ? std::to_string(processes) : "max", error)) return false;
+    return true;
+  }
+  bool waitEmpty() override {
+    writeText(dir / "cgroup.kill", "1", nullptr);
+    return waitGroupEmpty(dir);
+  }
+
+ private:
+  int64_t oomCount() const { return memory ? keyedValue(readText(dir / "memory.events"), "oom_kill") : 0; }
+};
+
+class V2Manager final : public CgroupManager {
+ public:
+  V2Manager(fs::path parent, bool memory, bool pids) : parent_(std::move(parent)), memory_(memory), pids_(pids) {}
+  std::string describe() const override {
+    return std::string("cgroup v2 (") + (memory_ ? "memory" : "") + (memory_ && pids_ ? ", " : "") +
+           (pids_ ? "pids" : "") + ")";
+  }
+  bool limitsMemory() const override { return memory_; }
+  bool limitsProcesses() const override { return pids_; }
+
+ protected:
+  std::unique_ptr<StageCgroup> create(std::string* error) override {
+    auto group = std::make_unique<V2Group>();
+    group->memory = memory_;
+    group->pids = pids_;
+    group->dir = parent_ / uniqueName();
+    if (::mkdir(group->dir.c_str(), 0755) != 0) {
+      *error = "cannot create " + group->dir.string() + ": " + std::strerror(errno);
+      group->dir.clear();
+      return nullptr;
+    }
+    return group;
+  }
+
+ private:
+  fs::path parent_;
+  bool memory_, pids_;
+};
+
+// cgroup v2 forbids processes in a group whose children have controllers ("no internal
+// processes"): move this process into a leaf of its own group, then enable memory and pids for
+// the children. This is what a systemd unit with Delegate=yes hands to the service.
+std::unique_ptr<CgroupManager> detectV2(std::string* why) {
+  const fs::path own = ownGroup("");
+  if (own.empty() || !fs::exists(own / "cgroup.controllers")) {
+    *why = "no cgroup v2 hierarchy";
+    return nullptr;
+  }
+  const std::string available = readText(own / "cgroup.controllers");
+  const bool memory = available.find("memory") != std::string::npos;
+  const bool pids = available.find("pids") != std::string::npos;
+  if (!memory && !pids) {
+    *why = "cgroup v2 at " + own.string() + " has neither the memory nor the pids controller";
+    return nullptr;
+  }
+  const fs::path leaf = own / "polyrun-service";
+  if (::mkdir(leaf.c_str(), 0755) != 0 && errno != EEXIST) {
+    *why = "cgroup v2 at " + own.string() + " is not writable (" + std::strerror(errno) + ")";
+    return nullptr;
+  }
+  // Only this process moves; anything else in the group makes the delegation below fail, and
+  // the message says to give the slave a cgroup of its own.
+  std::string error;
+  if (!writeText(leaf / "cgroup.procs", std::to_string(::getpid()), &error)) {
+    *why = "cannot move the slave into " + leaf.string() + ": " + error;
+    return nullptr;
+  }
+  if ((memory && !writeText(own / "cgroup.subtree_control", "+memory", &error)) ||
+      (pids && !writeText(own / "cgroup.subtree_control", "+pids", &error))) {
+    *why = "cannot delegate controllers in " + own.string() + ": " + error +
+           " (run the slave in a cgroup of its own, e.g. systemd Delegate=yes)";
+    return nullptr;
+  }
+  return std::make_unique<V2Manager>(own, memory, pids);
+}
+
+std::unique_ptr<CgroupManager> detectV1(std::string* why) {
+  fs::path memory = ownGroup("memory"), pids = ownGroup("pids");
+  if (!probeWritable(memory)) memory.clear();
+  if (!probeWritable(pids)) pids.clear();
+  if (memory.empty() && pids.empty()) {
+    *why = "no writable cgroup v1 memory or pids hierarchy";
+    return nullptr;
+  }
+  return std::make_unique<V1Manager>(memory, pids);
+}
+
+}  // namespace
+
+std::unique_ptr<StageCgroup> CgroupManager::acquire(int64_t memory_bytes, int64_t processes,
+                                                    std::string* error) {
+  std::unique_ptr<StageCgroup> group;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      group = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!group) group = create(error);
+  if (!group || !group->prepare(memory_bytes, processes, error)) return nullptr;
+  return group;
+}
+
+void CgroupManager::release(std::unique_ptr<StageCgroup> group) {
+  if (!group || !group->waitEmpty()) return;  // a group that will not empty is removed, not reused
+  std::lock_guard<std::mutex> lock(mutex_);
+  idle_.push_back(std::move(group));
+}
+
+std::unique_ptr<CgroupManager> detectCgroups(std::string* why) {
+  std::string v2_why, v1_why;
+  if (auto v2 = detectV2(&v2_why)) return v2;
+  if (auto v1 = detectV1(&v1_why)) return v1;
+  *why = v2_why + "; " + v1_why;
+  return nullptr;
+}
+
+}  // namespace polyrun::detail

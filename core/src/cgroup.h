@@ -1,0 +1,55 @@
+// Per-stage control groups for memory and process limits. Supports cgroup v2 (unified, with
+// memory and pids delegated to this process's cgroup) and v1 (writable memory and pids
+// hierarchies, as on hybrid hosts). Private to core; used by the namespace sandbox.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace polyrun::detail {
+
+/// One stage's cgroup(s). Creating and removing a memory cgroup costs milliseconds, so groups
+/// are pooled by the manager and reused by one stage at a time: a stage gets a group with no
+/// process in it, its limits set, and its OOM count remembered.
+class StageCgroup {
+ public:
+  virtual ~StageCgroup() = default;
+  /// Moves `pid` (and so every process it forks later) into the group.
+  virtual bool addProcess(pid_t pid, std::string* error) = 0;
+  /// True when the kernel's OOM killer killed a process of the group during this stage.
+  virtual bool oomKilled() const = 0;
+  /// Sets the limits for the next stage (0 = none) and starts its OOM count afresh.
+  virtual bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) = 0;
+  /// Waits (bounded) until every process of the stage is gone; false if some remain.
+  virtual bool waitEmpty() = 0;
+};
+
+class CgroupManager {
+ public:
+  virtual ~CgroupManager() = default;
+  /// "cgroup v1 (memory, pids)" or "cgroup v2 (memory, pids)".
+  virtual std::string describe() const = 0;
+  virtual bool limitsMemory() const = 0;
+  virtual bool limitsProcesses() const = 0;
+  /// A group for one stage with the limits (0 = none); nullptr and *error on failure. Give it
+  /// back with release() when the stage's processes are gone.
+  std::unique_ptr<StageCgroup> acquire(int64_t memory_bytes, int64_t processes, std::string* error);
+  void release(std::unique_ptr<StageCgroup> group);
+
+ protected:
+  virtual std::unique_ptr<StageCgroup> create(std::string* error) = 0;
+
+ private:
+  std::mutex mutex_;  // guards idle_
+  std::vector<std::unique_ptr<StageCgroup>> idle_;
+};
+
+/// Finds a writable hierarchy for this process; nullptr with *why when there is none.
+std::unique_ptr<CgroupManager> detectCgroups(std::string* why);
+
+}  // namespace polyrun::detail

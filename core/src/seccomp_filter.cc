@@ -1,0 +1,93 @@
+#include "seccomp_filter.h"
+
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace polyrun::detail {
+
+const std::vector<const char*>& forbiddenSyscalls() {
+  // What a compiler or a contest program never needs, and what an escape would: tracing other
+  // processes, changing mounts or namespaces, kernel modules and keys, BPF, perf, time and
+  // machine state.
+  static const std::vector<const char*> names = {
+      "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd",
+      "mount", "umount2", "pivot_root", "chroot", "mount_setattr", "move_mount", "open_tree",
+      "fsopen", "fsconfig", "fsmount", "fspick",
+      "unshare", "setns",
+      "kexec_load", "kexec_file_load", "reboot", "init_module", "finit_module", "delete_module",
+      "bpf", "perf_event_open", "userfaultfd", "fanotify_init", "lookup_dcookie",
+      "keyctl", "add_key", "request_key",
+      "swapon", "swapoff", "acct", "quotactl", "syslog", "vhangup",
+      "open_by_handle_at", "name_to_handle_at",
+      "iopl", "ioperm", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+      "sethostname", "setdomainname",
+  };
+  return names;
+}
+
+bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error) {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (!ctx) {
+    *error = "seccomp_init failed";
+    return false;
+  }
+  struct Release {
+    scmp_filter_ctx ctx;
+    ~Release() { seccomp_release(ctx); }
+  } release{ctx};
+  auto fail = [&](const std::string& what, int rc) {
+    *error = what + ": " + std::strerror(-rc);
+    return false;
+  };
+  for (const char* name : forbiddenSyscalls()) {
+    const int nr = seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, nr, 0); rc < 0)
+      return fail(std::string("seccomp rule for ") + name, rc);
+  }
+  // clone() may not make namespaces. clone3() passes its flags in memory the filter cannot
+  // read, so it reports ENOSYS and the C library falls back to clone().
+  for (unsigned long flag : {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC,
+                             CLONE_NEWUTS, CLONE_NEWCGROUP}) {
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
+                                  SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+        rc < 0)
+      return fail("seccomp rule for clone", rc);
+  }
+  if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0); rc < 0)
+    return fail("seccomp rule for clone3", rc);
+
+  const int fd = ::memfd_create("polyrun-seccomp", MFD_CLOEXEC);
+  if (fd < 0) {
+    *error = std::string("memfd_create: ") + std::strerror(errno);
+    return false;
+  }
+  const int rc = seccomp_export_bpf(ctx, fd);
+  if (rc < 0) {
+    ::close(fd);
+    return fail("seccomp_export_bpf", rc);
+  }
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  program->resize(static_cast<size_t>(size) / sizeof(sock_filter));
+  const ssize_t n = ::pread(fd, program->data(), static_cast<size_t>(size), 0);
+  ::close(fd);
+  if (n != size || program->empty()) {
+    *error = "cannot read the exported seccomp filter";
+    return false;
+  }
+  return true;
+}
+
+int installSeccompFilter(const std::vector<sock_filter>& program) {
+  sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
+  return ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
+}  // namespace polyrun::detail

@@ -1,0 +1,21 @@
+// The system-call filter every sandboxed program runs under. Built once with libseccomp in the
+// parent and installed in the child with a bare prctl(), which allocates nothing.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <string>
+#include <vector>
+
+namespace polyrun::detail {
+
+/// The filter as classic BPF. False with *error if libseccomp cannot build it.
+bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error);
+
+/// Installs `program`; async-signal-safe. Requires PR_SET_NO_NEW_PRIVS first. 0 or -1/errno.
+int installSeccompFilter(const std::vector<sock_filter>& program);
+
+/// The system calls the filter forbids, for documentation and messages.
+const std::vector<const char*>& forbiddenSyscalls();
+
+}  // namespace polyrun::detail

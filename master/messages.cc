@@ -1,0 +1,245 @@
+#include "messages.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "polyrun/job_json.h"
+#include "polyrun/protocol.h"
+
+namespace polyrun::master {
+namespace {
+using nlohmann::json;
+
+bool fail(DecodeError* error, std::string_view code, std::string message) {
+  error->code = code;
+  error->message = std::move(message);
+  return false;
+}
+
+bool badMessage(DecodeError* error, std::string message) {
+  return fail(error, errc::kBadMessage, std::move(message));
+}
+
+// An optional string field: absent or null keeps *out.
+bool optionalString(const json& m, const char* type, const char* key, std::string* out,
+                    DecodeError* error) {
+  auto it = m.find(key);
+  if (it == m.end() || it->is_null()) return true;
+  if (!it->is_string())
+    return badMessage(error, std::string(type) + ": \"" + key + "\" must be a string");
+  *out = it->get<std::string>();
+  return true;
+}
+
+bool requiredString(const json& m, const char* type, const char* key, std::string* out,
+                    DecodeError* error) {
+  auto it = m.find(key);
+  if (it == m.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
+    return badMessage(error, std::string(type) + " needs \"" + key + "\", a non-empty string");
+  *out = it->get<std::string>();
+  return true;
+}
+
+bool optionalBool(const json& m, const char* type, const char* key, bool* out, DecodeError* error) {
+  auto it = m.find(key);
+  if (it == m.end() || it->is_null()) return true;
+  if (!it->is_boolean())
+    return badMessage(error, std::string(type) + ": \"" + key + "\" must be true or false");
+  *out = it->get<bool>();
+  return true;
+}
+
+bool optionalNumber(const json& m, const char* where, const char* key, double* out, DecodeError* error) {
+  auto it = m.find(key);
+  if (it == m.end() || it->is_null()) return true;
+  if (!it->is_number()) return badMessage(error, std::string(where) + "." + key + " must be a number");
+  const double v = it->get<double>();
+  if (!std::isfinite(v)) return badMessage(error, std::string(where) + "." + key + " must be finite");
+  *out = v;
+  return true;
+}
+
+// An integer within [lo, hi]; out-of-range values are clamped (a slave's counters are advice).
+bool optionalInt(const json& m, const char* where, const char* key, int64_t lo, int64_t hi,
+                 int64_t* out, DecodeError* error) {
+  double v = static_cast<double>(*out);
+  if (!optionalNumber(m, where, key, &v, error)) return false;
+  v = std::clamp(v, static_cast<double>(lo), static_cast<double>(hi));
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+bool decodeLoad(const json& m, SlaveLoad* load, DecodeError* error) {
+  auto it = m.find("load");
+  if (it == m.end() || it->is_null()) return true;
+  if (!it->is_object()) return badMessage(error, "\"load\" must be an object");
+  const json& l = *it;
+  int64_t running = 0, assigned = 0, peak = 0, capacity = 0, memory = 0;
+  if (!optionalInt(l, "load", "running", 0, 1 << 20, &running, error) ||
+      !optionalInt(l, "load", "assigned", 0, 1 << 20, &assigned, error) ||
+      !optionalInt(l, "load", "peak_assigned", 0, 1 << 20, &peak, error) ||
+      !optionalInt(l, "load", "capacity", 0, kMaxSlaveCapacity, &capacity, error) ||
+      !optionalInt(l, "load", "memory_free_bytes", 0, int64_t{1} << 60, &memory, error) ||
+      !optionalNumber(l, "load", "load_avg", &load->load_avg, error) ||
+      !optionalNumber(l, "load", "cpu_busy", &load->cpu_busy, error))
+    return false;
+  load->running = static_cast<int>(running);
+  load->assigned = static_cast<int>(assigned);
+  load->peak_assigned = static_cast<int>(peak);
+  load->capacity = static_cast<int>(capacity);
+  load->memory_free_bytes = memory;
+  load->load_avg = std::clamp(load->load_avg, 0.0, 1e6);
+  load->cpu_busy = std::clamp(load->cpu_busy, 0.0, 1.0);
+  return true;
+}
+
+bool decodeLanguages(const json& m, const char* type, std::vector<RunnerInfo>* out, DecodeError* error) {
+  auto it = m.find("languages");
+  if (it == m.end() || !it->is_array())
+    return badMessage(error, std::string(type) + ": \"languages\" must be an array");
+  for (size_t i = 0; i < it->size(); ++i) {
+    RunnerInfo info;
+    std::string why;
+    if (!fromJson((*it)[i], &info, &why))
+      return badMessage(error, std::string(type) + ": languages[" + std::to_string(i) + "]: " + why);
+    out->push_back(std::move(info));
+  }
+  return true;
+}
+
+bool decodePlugins(const json& m, json* out, DecodeError* error) {
+  auto it = m.find("plugins");
+  if (it == m.end() || it->is_null()) return true;
+  if (!it->is_array()) return badMessage(error, "\"plugins\" must be an array");
+  *out = *it;
+  return true;
+}
+
+// FrameReader already refuses a message without a "type" string; decoding checks again so that
+// it is safe on any JSON value.
+const std::string* typeOf(const json& m) {
+  if (!m.is_object()) return nullptr;
+  auto it = m.find("type");
+  if (it == m.end() || !it->is_string()) return nullptr;
+  return &it->get_ref<const std::string&>();
+}
+
+}  // namespace
+
+bool decodeClientRequest(const json& m, ClientRequest* r, DecodeError* error) {
+  if (!m.is_object()) return badMessage(error, "a message must be a JSON object");
+  if (auto id = m.find("id"); id != m.end() && !id->is_null()) {
+    if (!id->is_string() && !id->is_number())
+      return badMessage(error, "\"id\" must be a string or a number");
+    r->id = *id;
+  }
+  const std::string* type_ptr = typeOf(m);
+  if (!type_ptr) return badMessage(error, "a message must be an object with a \"type\" string");
+  const std::string& type = *type_ptr;
+  if (type == msg::kSubmit) {
+    r->kind = ClientRequest::Kind::kSubmit;
+    auto job = m.find("job");
+    if (job == m.end()) return badMessage(error, "submit needs a \"job\" object");
+    std::string why;
+    if (!fromJson(*job, &r->job, &why)) return badMessage(error, why);
+    return true;
+  }
+  if (type == msg::kRuntimes) {
+    r->kind = ClientRequest::Kind::kRuntimes;
+    return true;
+  }
+  if (type == msg::kCluster) {
+    r->kind = ClientRequest::Kind::kCluster;
+    return true;
+  }
+  if (type == msg::kJob) {
+    r->kind = ClientRequest::Kind::kJob;
+    return requiredString(m, "job", "job_id", &r->job_id, error) &&
+           optionalBool(m, "job", "wait", &r->wait, error);
+  }
+  if (type == msg::kCancel) {
+    r->kind = ClientRequest::Kind::kCancel;
+    return requiredString(m, "cancel", "job_id", &r->job_id, error);
+  }
+  if (type == msg::kAuth) {
+    r->kind = ClientRequest::Kind::kAuth;
+    return optionalString(m, "auth", "token", &r->token, error);
+  }
+  return fail(error, errc::kUnknownType,
+              "unknown message type \"" + type.substr(0, 64) +
+                  "\" on the client port; expected submit, job, cancel, runtimes, cluster or auth "
+                  "(docs/protocol.md)");
+}
+
+bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
+  const std::string* type_ptr = typeOf(m);
+  if (!type_ptr) return badMessage(error, "a message must be an object with a \"type\" string");
+  const std::string& type = *type_ptr;
+  if (type == msg::kRegister) {
+    s->kind = SlaveMessage::Kind::kRegister;
+    int64_t capacity = 1;
+    if (!optionalString(m, "register", "token", &s->token, error) ||
+        !optionalString(m, "register", "name", &s->name, error) ||
+        !optionalInt(m, "register", "capacity", 0, kMaxSlaveCapacity, &capacity, error) ||
+        !optionalBool(m, "register", "draining", &s->draining, error) ||
+        !decodeLanguages(m, "register", &s->languages, error) || !decodePlugins(m, &s->plugins, error) ||
+        !decodeLoad(m, &s->load, error))
+      return false;
+    s->capacity = static_cast<int>(capacity);
+    if (auto jobs = m.find("jobs"); jobs != m.end() && !jobs->is_null()) {
+      if (!jobs->is_array()) return badMessage(error, "register: \"jobs\" must be an array of job ids");
+      for (const auto& j : *jobs) {
+        if (!j.is_string()) return badMessage(error, "register: \"jobs\" must be an array of job ids");
+        s->jobs.push_back(j.get<std::string>());
+      }
+    }
+    return true;
+  }
+  if (type == msg::kHeartbeat) {
+    s->kind = SlaveMessage::Kind::kHeartbeat;
+    return decodeLoad(m, &s->load, error);
+  }
+  if (type == msg::kLanguages) {
+    s->kind = SlaveMessage::Kind::kLanguages;
+    return decodeLanguages(m, "languages", &s->languages, error) && decodePlugins(m, &s->plugins, error);
+  }
+  if (type == msg::kProgress) {
+    s->kind = SlaveMessage::Kind::kProgress;
+    if (!requiredString(m, "progress", "job_id", &s->job_id, error) ||
+        !requiredString(m, "progress", "state", &s->state, error))
+      return false;
+    if (s->state != state::kCompiling && s->state != state::kRunning)
+      return badMessage(error, "progress: \"state\" must be \"compiling\" or \"running\", not \"" +
+                                   s->state.substr(0, 32) + "\"");
+    return true;
+  }
+  if (type == msg::kResult) {
+    s->kind = SlaveMessage::Kind::kResult;
+    auto it = m.find("result");
+    std::string outer_id;
+    if (!optionalString(m, "result", "job_id", &outer_id, error)) return false;
+    std::string why;
+    if (it == m.end() || !fromJson(*it, &s->result, &why)) {
+      if (outer_id.empty())
+        return badMessage(error, "result: " + (why.empty() ? std::string("needs a \"result\" object") : why));
+      s->result = JobResult{};
+      s->result_error = why.empty() ? "no \"result\" object" : why;
+    }
+    if (!outer_id.empty()) s->result.job_id = outer_id;
+    if (s->result.job_id.empty()) return badMessage(error, "result needs \"job_id\"");
+    s->job_id = s->result.job_id;
+    return true;
+  }
+  if (type == msg::kCancelled) {
+    s->kind = SlaveMessage::Kind::kCancelled;
+    return requiredString(m, "cancelled", "job_id", &s->job_id, error);
+  }
+  if (type == msg::kDrain) {
+    s->kind = SlaveMessage::Kind::kDrain;
+    return true;
+  }
+  return fail(error, errc::kUnknownType,
+              "unknown message type \"" + type.substr(0, 64) + "\" on the slave port (docs/protocol.md)");
+}
+
+}  // namespace polyrun::master

@@ -1,0 +1,61 @@
+// libFuzzer target: arbitrary bytes through the master's frame reader and message decoders
+// (polyrun/frame.h, master/messages.h), as a peer could send them. Built with clang by
+// tests/fuzz/CMakeLists.txt and run by ctest for a bounded number of inputs.
+//
+// Besides "no crash, no sanitizer report", it checks two properties and aborts when one fails:
+// - a frame the reader accepted re-encodes (encodeFrame) to a frame it accepts again, equal;
+// - a job the decoder accepted converts to JSON and back (job_json.h) without an error.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "messages.h"
+#include "polyrun/frame.h"
+#include "polyrun/job_json.h"
+
+namespace {
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "property violated: %s\n", what);
+    std::abort();
+  }
+}
+
+void decode(const nlohmann::json& m) {
+  polyrun::master::ClientRequest request;
+  polyrun::master::DecodeError error;
+  if (polyrun::master::decodeClientRequest(m, &request, &error)) {
+    if (request.kind == polyrun::master::ClientRequest::Kind::kSubmit) {
+      polyrun::Job again;
+      std::string why;
+      check(polyrun::fromJson(polyrun::toJson(request.job), &again, &why), "a decoded job round-trips");
+    }
+  } else {
+    check(!error.code.empty() && !error.message.empty(), "a refusal says why");
+  }
+  polyrun::master::SlaveMessage slave;
+  if (!polyrun::master::decodeSlaveMessage(m, &slave, &error))
+    check(!error.code.empty() && !error.message.empty(), "a refusal says why");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // The first byte chooses how the rest is cut into reads, as TCP may cut it.
+  const size_t chunk = size > 0 ? 1 + data[0] % 64 : 1;
+  const char* bytes = reinterpret_cast<const char*>(data) + (size > 0 ? 1 : 0);
+  const size_t n = size > 0 ? size - 1 : 0;
+  polyrun::FrameReader reader(4096);
+  for (size_t at = 0; at < n && !reader.failed(); at += chunk) {
+    if (!reader.feed(bytes + at, std::min(chunk, n - at))) check(!reader.error().empty(), "a bad frame says why");
+    for (nlohmann::json m; reader.next(&m);) {
+      polyrun::FrameReader again(1u << 24);
+      check(again.feed(polyrun::encodeFrame(m)), "an accepted message re-encodes to a valid frame");
+      nlohmann::json copy;
+      check(again.next(&copy) && copy == m, "and decodes to the same message");
+      decode(m);
+    }
+  }
+  return 0;
+}

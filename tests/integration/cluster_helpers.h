@@ -1,0 +1,149 @@
+// Helpers shared by the fault, journal and adversarial suites: small Python jobs, slaves with a
+// chosen set of plugins, and a pipelining client that follows many jobs at once.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "master_client.h"
+#include "polyrun/job_json.h"
+#include "polyrun/protocol.h"
+#include "support/cluster.h"
+
+namespace polyrun::test {
+
+/// A Python job; `wall_ms` 0 leaves the master's default.
+inline Job pythonJob(const std::string& source, const std::string& stdin_data = "", int64_t wall_ms = 0) {
+  Job job;
+  job.language = "python";
+  job.files.push_back({"main.py", source, Encoding::kUtf8});
+  job.stdin_data = stdin_data;
+  job.limits.run.wall_ms = wall_ms;
+  return job;
+}
+
+/// A job that runs until cancelled (or its 20 s wall limit).
+inline Job foreverJob() { return pythonJob("import time\nwhile True:\n    time.sleep(0.05)\n", "", 20000); }
+
+/// A folder under `parent` holding copies of the named plugins only (e.g. {"polyrun_python.so"}):
+/// slaves that offer a chosen set of languages, and start fast.
+inline std::string pluginDir(const std::string& parent, const std::vector<std::string>& plugins) {
+  namespace fs = std::filesystem;
+  std::string name = "plugins";
+  for (const auto& p : plugins) name += "-" + fs::path(p).stem().string();
+  const fs::path dir = fs::path(parent) / name;
+  fs::create_directories(dir);
+  for (const auto& p : plugins)
+    fs::copy_file(fs::path(POLYRUN_PLUGIN_DIR) / p, dir / p, fs::copy_options::overwrite_existing);
+  return dir.string();
+}
+
+/// A client with many jobs in flight: submit() sends and returns the request id; the messages
+/// that arrive are sorted by request id; final() is the one message that ends a request
+/// (result, error, cancelled, or a `job` reply).
+class PipelineClient {
+ public:
+  explicit PipelineClient(int port) : client_("127.0.0.1", static_cast<uint16_t>(port)) {}
+
+  bool connect(std::string* error) { return client_.connect(error, 5000); }
+  MasterClient& raw() { return client_; }
+
+  std::string send(nlohmann::json message) {
+    const std::string id = client_.nextId();
+    message["id"] = id;
+    std::string error;
+    EXPECT_TRUE(client_.send(message, &error)) << error;
+    return id;
+  }
+  std::string submit(const Job& job) { return send({{"type", "submit"}, {"job", toJson(job)}}); }
+
+  /// Receives until `done()` holds or `timeout` passes; false on timeout or disconnect.
+  bool pumpUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            deadline - std::chrono::steady_clock::now()).count();
+      if (left <= 0) return false;
+      std::string error;
+      auto m = client_.receive(static_cast<int>(left), &error);
+      if (!m) {
+        last_error_ = error;
+        return done();
+      }
+      take(*m);
+    }
+    return true;
+  }
+  /// Waits for the final message of every id in `ids`.
+  bool waitFinal(const std::vector<std::string>& ids, std::chrono::milliseconds timeout) {
+    return pumpUntil([&] {
+      return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return finals_.count(id) > 0; });
+    }, timeout);
+  }
+  /// Waits for the `accepted` of request `id`; its job id, or empty.
+  std::string waitAccepted(const std::string& id, std::chrono::milliseconds timeout) {
+    pumpUntil([&] { return job_ids_.count(id) > 0 || finals_.count(id) > 0; }, timeout);
+    return job_ids_.count(id) ? job_ids_[id] : std::string();
+  }
+  /// Waits for a progress `state` of request `id`; the message, or null.
+  nlohmann::json waitProgress(const std::string& id, const std::string& state, std::chrono::milliseconds timeout) {
+    nlohmann::json found;
+    pumpUntil([&] {
+      for (const auto& p : progress_[id])
+        if (p["state"] == state) found = p;
+      return !found.is_null() || finals_.count(id) > 0;
+    }, timeout);
+    return found;
+  }
+
+  const std::map<std::string, nlohmann::json>& finals() const { return finals_; }
+  std::map<std::string, std::string>& jobIds() { return job_ids_; }
+  /// How many final messages arrived per request id (exactly one each, always).
+  const std::map<std::string, int>& finalCounts() const { return final_counts_; }
+  const std::vector<nlohmann::json>& unsolicited() const { return unsolicited_; }
+  const std::string& lastError() const { return last_error_; }
+
+ private:
+  void take(const nlohmann::json& m) {
+    const std::string type = m.value("type", "");
+    if (!m.contains("id")) {
+      unsolicited_.push_back(m);
+      return;
+    }
+    const std::string id = m["id"].is_string() ? m["id"].get<std::string>() : m["id"].dump();
+    if (type == msg::kAccepted) {
+      job_ids_[id] = m.value("job_id", "");
+    } else if (type == msg::kProgress) {
+      progress_[id].push_back(m);
+    } else {
+      ++final_counts_[id];
+      finals_[id] = m;
+    }
+  }
+
+  MasterClient client_;
+  std::map<std::string, std::string> job_ids_;
+  std::map<std::string, std::vector<nlohmann::json>> progress_;
+  std::map<std::string, nlohmann::json> finals_;
+  std::map<std::string, int> final_counts_;
+  std::vector<nlohmann::json> unsolicited_;
+  std::string last_error_;
+};
+
+/// The `slaves` entry named `name` in a cluster snapshot, or null.
+inline nlohmann::json slaveEntry(const nlohmann::json& snapshot, const std::string& name) {
+  if (!snapshot.is_object() || !snapshot.contains("slaves")) return nullptr;
+  for (const auto& s : snapshot["slaves"])
+    if (s["name"] == name) return s;
+  return nullptr;
+}
+
+}  // namespace polyrun::test

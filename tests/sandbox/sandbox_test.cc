@@ -1,0 +1,163 @@
+// The adversarial suite through the real namespace sandbox and the real runner plugins.
+#include <Poco/Net/ServerSocket.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+
+#include "polyrun/job_executor.h"
+#include "polyrun/plugin_loader.h"
+#include "polyrun/sandbox.h"
+#include "sandbox/adversarial_cases.h"
+#include "support/test_support.h"
+
+namespace polyrun::test {
+namespace {
+namespace fs = std::filesystem;
+
+// Processes whose command line contains `mark`, anywhere on the host.
+std::vector<std::string> processesWith(const std::string& mark) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(mark) != std::string::npos && cmdline.find("gtest") == std::string::npos)
+      found.push_back(e.path().filename().string());
+  }
+  return found;
+}
+
+class SandboxTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    state_ = new TempDir();
+    std::string error;
+    SandboxOptions options;
+    options.state_dir = state_->path() + "/sandbox";
+    sandbox_ = makeNamespaceSandbox(options, &error).release();
+    ASSERT_NE(sandbox_, nullptr) << error;
+    runners_ = new std::map<std::string, std::shared_ptr<const Runner>>();
+    for (const char* plugin : {"polyrun_python", "polyrun_c", "polyrun_java"}) {
+      PluginLoadResult loaded = loadPlugin(std::string(POLYRUN_PLUGIN_DIR) + "/" + plugin + ".so", {});
+      ASSERT_FALSE(loaded.runners.empty()) << loaded.error;
+      (*runners_)[loaded.runners[0].info.language] = loaded.runners[0].runner;
+    }
+  }
+  static void TearDownTestSuite() {
+    delete sandbox_;
+    delete runners_;
+    delete state_;
+  }
+
+  JobResult run(const std::string& language, const std::string& file, const std::string& source,
+                const Limits& limits = {}, const std::string& stdin_data = "") {
+    Job job;
+    job.id = "t";
+    job.language = language;
+    job.files.push_back({file, source, Encoding::kUtf8});
+    job.limits = limits;
+    job.stdin_data = stdin_data;
+    ExecutorOptions options;
+    options.work_root = work_.path();
+    options.fallback = defaultLimits();
+    return executeJob(*runners_->at(language), *sandbox_, job, options);
+  }
+
+  static TempDir* state_;
+  static Sandbox* sandbox_;
+  static std::map<std::string, std::shared_ptr<const Runner>>* runners_;
+  TempDir work_;
+};
+TempDir* SandboxTest::state_ = nullptr;
+Sandbox* SandboxTest::sandbox_ = nullptr;
+std::map<std::string, std::shared_ptr<const Runner>>* SandboxTest::runners_ = nullptr;
+
+TEST_F(SandboxTest, DescribesItsIsolation) {
+  const std::string d = sandbox_->describe();
+  EXPECT_NE(d.find("namespaces"), std::string::npos) << d;
+  EXPECT_NE(d.find("seccomp"), std::string::npos) << d;
+}
+
+TEST_F(SandboxTest, EveryAdversarialCaseGetsItsVerdictAndTheNextJobRunsNormally) {
+  TempDir secret_dir;
+  const std::string secret = secret_dir.path() + "/slave.properties";
+  std::ofstream(secret) << "slave.token = top-secret\n";
+  Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
+  const int port = listener.address().port();
+
+  for (const auto& c : adversarialCases(secret, port)) {
+    SCOPED_TRACE(c.name);
+    const auto start = std::chrono::steady_clock::now();
+    JobResult r = run(c.language, c.file, c.source, c.limits);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(verdictName(r.verdict), verdictName(c.expected))
+        << r.message << "\nstdout: " << (r.run ? r.run->stdout_data.substr(0, 500) : "")
+        << "\nstderr: " << (r.run ? r.run->stderr_data.substr(0, 500) : r.compile ? r.compile->stderr_data.substr(0, 500) : "");
+    EXPECT_LE(took, c.max_wall_ms) << "the stage must end within its limit plus a margin";
+    if (c.check) {
+      EXPECT_EQ(c.check(r), "");
+    }
+    for (const char* mark : kDaemonMarks) EXPECT_EQ(processesWith(mark).size(), 0u) << "left running: " << mark;
+    JobResult next = run("python", "ok.py", "print('next job fine')\n");
+    ASSERT_EQ(next.verdict, Verdict::kOk) << "after " << c.name << ": " << next.message;
+    EXPECT_EQ(next.run->stdout_data, "next job fine\n");
+  }
+  // Nothing a job did reached the host.
+  for (const char* p : {"/usr/polyrun-was-here", "/etc/polyrun-was-here", "/polyrun-was-here", "/tmp/private"})
+    EXPECT_FALSE(fs::exists(p)) << p;
+}
+
+TEST_F(SandboxTest, ConcurrentJobsCannotSeeEachOthersFiles) {
+  // Each job leaves a file named after itself and looks for the other's, through every path it
+  // could guess: the work directories' parent and the other's full path.
+  const std::string program =
+      "import os, sys, time\n"
+      "me, other = sys.stdin.read().split()\n"
+      "open(me, 'w').write('mine')\n"
+      "parent = os.path.dirname(os.getcwd())\n"
+      "time.sleep(0.3)\n"
+      "seen = []\n"
+      "for root, dirs, files in os.walk(parent):\n"
+      "    seen += [f for f in files if f == other]\n"
+      "print('saw other' if seen else 'alone', os.listdir(parent) == [os.path.basename(os.getcwd())])\n";
+  auto a = std::async(std::launch::async, [&] { return run("python", "a.py", program, {}, "job-a job-b"); });
+  auto b = std::async(std::launch::async, [&] { return run("python", "b.py", program, {}, "job-b job-a"); });
+  for (JobResult r : {a.get(), b.get()}) {
+    ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.run ? r.run->stderr_data : "");
+    EXPECT_EQ(r.run->stdout_data, "alone True\n");
+  }
+}
+
+TEST_F(SandboxTest, JavaHelloWorldRunsUnder256MegabytesOfMemory) {
+  Limits limits;
+  limits.run = {10000, 10000, 256ll << 20};
+  limits.compile = {20000, 20000, 512ll << 20};
+  JobResult r = run("java", "Main.java",
+                    "public class Main { public static void main(String[] a) { System.out.println(\"hi from java\"); } }\n",
+                    limits);
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.run ? r.run->stderr_data : "");
+  EXPECT_EQ(r.run->stdout_data, "hi from java\n");
+  EXPECT_GT(r.run->memory_bytes, 0);
+  EXPECT_LT(r.run->memory_bytes, 256ll << 20);
+}
+
+TEST_F(SandboxTest, MeasuresCpuWallAndMemory) {
+  JobResult r = run("c", "spin.c",
+                    "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\nint main(int argc, char** argv) {\n"
+                    "  char* volatile p = malloc(64 << 20); memset(p, argc, 64 << 20);\n"
+                    "  volatile unsigned long x = 0; for (unsigned long i = 0; i < 300000000UL; ++i) x += i;\n"
+                    "  long sum = 0; for (long i = 0; i < (64 << 20); i += 4096) sum += p[i];\n"
+                    "  printf(\"%ld\\n\", sum);\n  return 0;\n}\n");
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message;
+  EXPECT_GT(r.run->cpu_ms, 20);
+  EXPECT_GE(r.run->wall_ms, r.run->cpu_ms / 2);
+  EXPECT_GT(r.run->memory_bytes, 60ll << 20);
+  EXPECT_LT(r.run->memory_bytes, 200ll << 20);
+}
+
+}  // namespace
+}  // namespace polyrun::test
