@@ -22,8 +22,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -130,6 +132,19 @@ class Master {
   int slave_port_ = 0;
 };
 
+// CPU time (user + system) the process has used so far, in microseconds.
+double cpuMicros(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string skip;
+  for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt
+  double utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 Poco::Net::StreamSocket connectTo(int port) {
   Poco::Net::StreamSocket s;
   s.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
@@ -220,8 +235,11 @@ void BM_MasterThroughput(benchmark::State& state) {
   std::vector<std::unique_ptr<FakeSlave>> slaves;
   for (int i = 0; i < kSlaves; ++i) slaves.push_back(std::make_unique<FakeSlave>(master.slavePort(), i));
   runClient(master.clientPort(), 2000);  // warm up, and proves the slaves are registered
-  const int64_t per_client = 20000 / clients;
+  // Jobs per iteration (POLYRUN_BENCH_JOBS overrides, e.g. for a profiler's longer look).
+  const char* jobs_env = std::getenv("POLYRUN_BENCH_JOBS");
+  const int64_t per_client = (jobs_env ? std::atoll(jobs_env) : 20000) / clients;
   int64_t total = 0;
+  const double cpu_before = cpuMicros(master.pid());
   for (auto _ : state) {
     std::vector<std::thread> threads;
     std::atomic<int64_t> done{0};
@@ -233,6 +251,8 @@ void BM_MasterThroughput(benchmark::State& state) {
   }
   state.SetItemsProcessed(total);
   state.counters["jobs_per_s"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate);
+  // What a job costs the master in CPU, whatever else the machine was doing meanwhile.
+  if (total > 0) state.counters["master_cpu_us_per_job"] = (cpuMicros(master.pid()) - cpu_before) / total;
 }
 BENCHMARK(BM_MasterThroughput)
     ->ArgNames({"journal", "clients"})

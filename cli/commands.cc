@@ -289,6 +289,11 @@ int runCommand(const Options& options) {
     return reportFailure(*client, reply, error, "the job",
                          "; the job may still be queued or running: raise --wait, or look at "
                          "polyrun status");
+  if (hasType(*reply, "cancelled")) {
+    std::fprintf(stderr, "polyrun: the job %s was cancelled before it finished\n",
+                 reply->value("job_id", std::string("?")).c_str());
+    return kExitCancelled;
+  }
   const auto result = reply->find("result");
   if (!hasType(*reply, "result") || result == reply->end() || !result->is_object())
     return unexpectedReply(*reply, "result");

@@ -267,7 +267,8 @@ std::optional<json> MasterClient::submit(const Job& job, int timeout_ms, std::st
   json message = {{"type", msg::kSubmit}, {"id", id}, {"job", toJson(job)}};
   if (!send(message, error)) return std::nullopt;
   return awaitId(id, timeout_ms, error, [&on_event](const json& m) {
-    if (hasType(m, msg::kResult) || hasType(m, msg::kError)) return true;
+    // The job ends with its result, a refusal, or a cancellation by anyone who knew its id.
+    if (hasType(m, msg::kResult) || hasType(m, msg::kError) || hasType(m, msg::kCancelled)) return true;
     if (on_event) on_event(m);
     return false;
   });

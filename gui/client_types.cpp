@@ -117,6 +117,9 @@ QList<Runtime> runtimesFromJson(const json& reply) {
 ClusterSnapshot clusterSnapshotFromJson(const json& reply) {
   ClusterSnapshot out;
   out.uptimeMs = intField(reply, "uptime_ms");
+  out.masterState = stringField(reply, "state");
+  if (reply.is_object() && reply.contains("clients") && reply["clients"].is_number())
+    out.clients = intField(reply, "clients");
   if (const json* slaves = arrayField(reply, "slaves")) {
     for (const json& s : *slaves) {
       SlaveInfo info;
@@ -129,6 +132,8 @@ ClusterSnapshot clusterSnapshotFromJson(const json& reply) {
       info.capacity = static_cast<int>(intField(s, "capacity"));
       if (const json* load = objectField(s, "load")) {
         info.loadAvg = numberField(*load, "load_avg");
+        if (load->contains("cpu_busy") && (*load)["cpu_busy"].is_number())
+          info.cpuBusy = numberField(*load, "cpu_busy");
         info.memoryFreeBytes = numberField(*load, "memory_free_bytes");
       }
       if (const json* languages = arrayField(s, "languages")) {
@@ -151,9 +156,36 @@ ClusterSnapshot clusterSnapshotFromJson(const json& reply) {
   if (const json* counters = objectField(reply, "counters")) {
     out.submitted = intField(*counters, "submitted");
     out.completed = intField(*counters, "completed");
+    out.running = intField(*counters, "running");
+    out.cancelled = intField(*counters, "cancelled");
     out.byVerdict = countsField(*counters, "by_verdict");
+    out.byLanguage = countsField(*counters, "by_language");
+  }
+  if (const json* recent = arrayField(reply, "recent_jobs")) {
+    out.hasRecentJobs = true;
+    for (const json& j : *recent) {
+      JobSummary job;
+      job.jobId = stringField(j, "job_id");
+      if (job.jobId.isEmpty()) continue;
+      job.client = stringField(j, "client");
+      job.language = stringField(j, "language");
+      job.version = stringField(j, "version");
+      job.verdict = stringField(j, "verdict");
+      job.slave = stringField(j, "slave");
+      job.queueMs = intField(j, "queue_ms");
+      job.totalMs = intField(j, "total_ms");
+      job.finishedAgoMs =
+          j.is_object() && j.contains("finished_ms_ago") ? intField(j, "finished_ms_ago") : -1;
+      out.recentJobs << job;
+    }
   }
   return out;
+}
+
+qint64 ClusterSnapshot::queuedTotal() const {
+  qint64 total = 0;
+  for (qint64 n : queues) total += n;
+  return total;
 }
 
 bool runOutcomeFromJson(const json& result, RunOutcome* out, QString* error) {
@@ -198,7 +230,28 @@ json jobRequestToJson(const JobRequest& request) {
   }
   job.stdin_data = request.stdinText.toStdString();
   for (const QString& a : request.args) job.args.push_back(a.toStdString());
-  return polyrun::toJson(job);
+  job.limits.run.wall_ms = request.limits.wallMs;
+  job.limits.run.cpu_ms = request.limits.cpuMs;
+  job.limits.run.memory_bytes = request.limits.memoryBytes;
+  json out = polyrun::toJson(job);
+  // 0 already means "the master's default" on the wire; leaving the zeros out keeps the frame
+  // to what the user chose.
+  if (auto limits = out.find("limits"); limits != out.end() && limits->is_object()) {
+    for (const char* stage : {"compile", "run"}) {
+      auto s = limits->find(stage);
+      if (s == limits->end() || !s->is_object()) continue;
+      for (auto it = s->begin(); it != s->end();) {
+        it = it->is_number() && it->get<double>() == 0 ? s->erase(it) : std::next(it);
+      }
+      if (s->empty()) limits->erase(s);
+    }
+    for (const char* key : {"output_bytes", "processes"}) {
+      auto it = limits->find(key);
+      if (it != limits->end() && it->is_number() && it->get<double>() == 0) limits->erase(it);
+    }
+    if (limits->empty()) out.erase(limits);
+  }
+  return out;
 }
 
 }  // namespace polyrun::gui

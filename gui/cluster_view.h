@@ -1,10 +1,13 @@
-// The "Cluster" tab: a summary line (uptime, job counters, queues) over a sortable table of
-// the slaves. It only shows snapshots; MainWindow decides when to ask for them.
+// The "Cluster" page: a summary (uptime, job counters by verdict and language, queues), the
+// slaves table, a chart of load per slave and queue length over the last minutes, and recent
+// jobs (every client's when the master lists them, else this client's). It only shows what it is
+// given; MainWindow decides when to ask the master.
 #pragma once
 
 #include <QWidget>
 
 #include "client_types.h"
+#include "load_history.h"
 
 class QLabel;
 class QSortFilterProxyModel;
@@ -12,6 +15,8 @@ class QTableView;
 
 namespace polyrun::gui {
 
+class LoadChart;
+class RecentJobsModel;
 class SlavesModel;
 
 class ClusterView : public QWidget {
@@ -20,21 +25,43 @@ class ClusterView : public QWidget {
  public:
   explicit ClusterView(QWidget* parent = nullptr);
 
+  /// Shows a snapshot and adds it to the chart's history, taken now.
   void setSnapshot(const ClusterSnapshot& snapshot);
+  /// This client's runs, shown as recent jobs while the master sends no `recent_jobs`.
+  void setLocalJobs(const QList<JobSummary>& jobs);
   /// Marks the shown snapshot as old (the connection is down) without throwing it away.
   void setStale(bool stale);
+
   SlavesModel* model() const { return model_; }
+  RecentJobsModel* recentJobsModel() const { return recentJobs_; }
+#ifdef POLYRUN_GUI_HAVE_CHARTS
+  LoadChart* chart() const { return chart_; }
+#endif
+  /// The chart's data; tests and screenshots may add samples of the past.
+  LoadHistory& loadHistory() { return history_; }
+  /// True when the recent jobs shown are the master's (every client's).
+  bool showsMasterJobs() const { return masterJobs_; }
 
  private:
   void updateSummary();
+  void updateRecentJobsTitle();
 
   SlavesModel* model_;
   QSortFilterProxyModel* proxy_;
   QTableView* table_;
+  RecentJobsModel* recentJobs_;
+  QTableView* recentJobsTable_;
+  QLabel* recentJobsTitle_;
+#ifdef POLYRUN_GUI_HAVE_CHARTS
+  LoadChart* chart_;
+#endif
   QLabel* summaryLabel_;
+  LoadHistory history_;
   ClusterSnapshot snapshot_;
+  QList<JobSummary> localJobs_;
   bool haveSnapshot_ = false;
   bool stale_ = false;
+  bool masterJobs_ = false;
 };
 
 }  // namespace polyrun::gui

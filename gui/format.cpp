@@ -1,5 +1,6 @@
 #include "format.h"
 
+#include <QHash>
 #include <cmath>
 
 namespace polyrun::gui {
@@ -21,6 +22,20 @@ QString formatDuration(qint64 ms) {
   const qint64 s = ms / 1000;
   if (s < 3600) return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
   return QStringLiteral("%1 h %2 min").arg(s / 3600).arg((s / 60) % 60, 2, 10, QChar('0'));
+}
+
+QColor verdictColor(const QString& verdict) {
+  static const QHash<QString, QColor> kColors = {
+      {"OK", QColor(0x2e, 0x7d, 0x32)},
+      {"COMPILE_ERROR", QColor(0xef, 0x6c, 0x00)},
+      {"RUNTIME_ERROR", QColor(0xc6, 0x28, 0x28)},
+      {"SIGNALED", QColor(0xad, 0x14, 0x57)},
+      {"TIME_LIMIT", QColor(0x6a, 0x1b, 0x9a)},
+      {"MEMORY_LIMIT", QColor(0x45, 0x27, 0xa0)},
+      {"OUTPUT_LIMIT", QColor(0x00, 0x83, 0x8f)},
+      {"INTERNAL_ERROR", QColor(0x42, 0x42, 0x42)},
+  };
+  return kColors.value(verdict, QColor(0x61, 0x61, 0x61));
 }
 
 }  // namespace polyrun::gui

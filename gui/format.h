@@ -1,6 +1,7 @@
-// Numbers for people: sizes and durations as the GUI shows them.
+// Numbers and verdicts for people: sizes, durations and verdict colours as the GUI shows them.
 #pragma once
 
+#include <QColor>
 #include <QString>
 
 namespace polyrun::gui {
@@ -9,5 +10,8 @@ namespace polyrun::gui {
 QString formatBytes(double bytes);
 /// "850 ms", "1.25 s", "3 min 05 s", "2 h 07 min".
 QString formatDuration(qint64 ms);
+/// The colour of a verdict (OK green, COMPILE_ERROR orange, RUNTIME_ERROR red, ...); grey for
+/// anything else (client states such as "stopped", error codes).
+QColor verdictColor(const QString& verdict);
 
 }  // namespace polyrun::gui

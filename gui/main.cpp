@@ -1,11 +1,13 @@
-// polyrun-gui: the desktop client. Parses where the master is, shows the window, connects.
+// polyrun-gui: the desktop client. Works out where the master is (command line, environment,
+// saved settings), shows the window, connects.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTextStream>
 
+#include "client_settings.h"
 #include "main_window.h"
-#include "master_address.h"
 #include "master_connection.h"
+#include "startup_options.h"
 
 namespace {
 
@@ -26,38 +28,29 @@ int main(int argc, char* argv[]) {
   QCommandLineParser parser;
   parser.setApplicationDescription(QStringLiteral(
       "Desktop client of a polyrun cluster: edit a program, run it on the cluster, watch the "
-      "slaves.\nThe master is taken from --host/--port, else from $POLYRUN_MASTER (HOST:PORT), "
-      "else 127.0.0.1:7400."));
+      "slaves.\nThe master is taken from --master or --host/--port, else from $POLYRUN_MASTER "
+      "(HOST:PORT), else from the saved connection settings, else 127.0.0.1:7400."));
   parser.addHelpOption();
   parser.addVersionOption();
-  const QCommandLineOption hostOption(QStringLiteral("host"),
-                                      QStringLiteral("Master host (default 127.0.0.1)."),
-                                      QStringLiteral("host"));
-  const QCommandLineOption portOption(QStringLiteral("port"),
-                                      QStringLiteral("Master client port (default 7400)."),
-                                      QStringLiteral("port"));
-  parser.addOption(hostOption);
-  parser.addOption(portOption);
-  parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Source file to open."),
-                               QStringLiteral("[file]"));
-  parser.process(app);
+  polyrun::gui::addStartupOptions(&parser);
+  parser.process(app);  // --help, --version and unknown options end here
 
-  polyrun::gui::MasterAddress address;
-  const QString fromEnv = qEnvironmentVariable("POLYRUN_MASTER");
-  if (!fromEnv.isEmpty()) {
-    QString error;
-    if (!polyrun::gui::parseMasterAddress(fromEnv, &address, &error))
-      return usageError(QStringLiteral("POLYRUN_MASTER: %1").arg(error));
-  }
-  if (parser.isSet(hostOption)) address.host = parser.value(hostOption);
-  if (parser.isSet(portOption) && !polyrun::gui::parsePort(parser.value(portOption), &address.port))
-    return usageError(QStringLiteral("--port must be a number from 1 to 65535"));
+  polyrun::gui::ClientSettings settings;
+  polyrun::gui::StartupOptions options;
+  QString error;
+  if (!polyrun::gui::resolveStartupOptions(parser, qEnvironmentVariable("POLYRUN_MASTER"),
+                                           settings.connection(), &options, &error))
+    return usageError(error);
 
   polyrun::gui::MasterConnection connection;
-  polyrun::gui::MainWindow window(&connection);
-  const QStringList files = parser.positionalArguments();
-  if (!files.isEmpty()) window.openFile(files.first());
+  connection.setToken(options.connection.token);
+  polyrun::gui::MainWindow window(&connection, &settings);
+  if (!options.files.isEmpty()) window.openFile(options.files.first());
   window.show();
-  connection.connectToMaster(address.host, address.port);
+  if (options.connectOnStart) {
+    connection.connectToMaster(options.connection.host, options.connection.port);
+  } else {
+    connection.setAddress(options.connection.host, options.connection.port);
+  }
   return app.exec();
 }

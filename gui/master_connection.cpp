@@ -1,7 +1,10 @@
 #include "master_connection.h"
 
 #include <QMetaObject>
+#include <QSet>
 #include <QTcpSocket>
+#include <QtConcurrent/QtConcurrentRun>
+#include <QtEndian>
 #include <algorithm>
 #include <exception>
 #include <utility>
@@ -29,6 +32,36 @@ QString idOf(const json& j) {
 
 }  // namespace
 
+DecodedFrame decodeFrame(const QByteArray& frame, size_t maxFrameBytes) {
+  DecodedFrame out;
+  // A fresh reader per frame: core's FrameReader stays the one definition of a valid frame.
+  FrameReader reader(maxFrameBytes);
+  if (!reader.feed(frame.constData(), static_cast<size_t>(frame.size()))) {
+    out.error = QString::fromStdString(reader.error());
+    return out;
+  }
+  if (!reader.next(&out.message)) {
+    out.error = QStringLiteral("incomplete frame");
+    return out;
+  }
+  try {
+    // A `result`, or a `job` reply carrying one: the two places a (large) result arrives.
+    const std::string& type = out.message.at("type").get_ref<const std::string&>();
+    if (type == msg::kResult || (type == msg::kJob && out.message.contains("result"))) {
+      auto result = out.message.find("result");
+      if (result == out.message.end()) {
+        out.outcomeError = QStringLiteral("the result message has no \"result\" object");
+      } else if (runOutcomeFromJson(*result, &out.outcome, &out.outcomeError)) {
+        out.hasOutcome = true;
+        out.message.erase(result);  // converted: do not keep the output twice
+      }
+    }
+  } catch (const std::exception& e) {
+    out.outcomeError = QString::fromUtf8(e.what());
+  }
+  return out;
+}
+
 MasterConnection::MasterConnection(QObject* parent)
     : QObject(parent), socket_(new QTcpSocket(this)) {
   qRegisterMetaType<Runtime>();
@@ -47,6 +80,10 @@ MasterConnection::MasterConnection(QObject* parent)
   connect(&reconnectTimer_, &QTimer::timeout, this, &MasterConnection::startAttempt);
   connectTimeoutTimer_.setSingleShot(true);
   connect(&connectTimeoutTimer_, &QTimer::timeout, this, &MasterConnection::onConnectTimeout);
+
+  decodePool_.setMaxThreadCount(1);
+  connect(&decodeWatcher_, &QFutureWatcherBase::finished, this,
+          &MasterConnection::onThreadedDecodeFinished);
 }
 
 MasterConnection::~MasterConnection() {
@@ -85,10 +122,15 @@ int MasterConnection::reconnectDelayMs() const {
 }
 
 void MasterConnection::connectToMaster(const QString& host, quint16 port) {
+  const bool sameMaster = host == host_ && port == port_;
+  const QString why = tr("switching to %1:%2").arg(host).arg(port);
   if (state_ == State::kConnecting || state_ == State::kConnected) {
-    wantConnected_ = false;  // end this one without scheduling a retry of the old address
-    connectionEnded(tr("switching to %1:%2").arg(host).arg(port));
+    // Another master: end this one without scheduling a retry of the old address. The same one
+    // (say, with a new token): its jobs in flight detach and carry over to the new connection.
+    if (!sameMaster) wantConnected_ = false;
+    connectionEnded(why);
   }
+  if (!sameMaster) abandonDetachedJobs(why);  // another master does not know this one's jobs
   host_ = host;
   port_ = port;
   wantConnected_ = true;
@@ -97,18 +139,30 @@ void MasterConnection::connectToMaster(const QString& host, quint16 port) {
   startAttempt();
 }
 
+void MasterConnection::setAddress(const QString& host, quint16 port) {
+  if (state_ == State::kConnecting || state_ == State::kConnected) return;
+  host_ = host;
+  port_ = port;
+}
+
 void MasterConnection::disconnectFromMaster() {
   wantConnected_ = false;
   reconnectTimer_.stop();
   if (state_ == State::kConnecting || state_ == State::kConnected) {
     connectionEnded(tr("disconnected by the user"));
-  } else {
-    setState(State::kDisconnected);
+    return;
   }
+  setState(State::kDisconnected);
+  // Between two attempts: the jobs waiting for the next connection will not get one.
+  abandonDetachedJobs(tr("disconnected by the user"));
 }
 
 void MasterConnection::reconnectNow() {
   if (host_.isEmpty()) return;
+  // A connection that is up (or on its way) is replaced by a fresh one; its accepted jobs
+  // detach and are looked up on the new one, like after any loss.
+  if (state_ == State::kConnecting || state_ == State::kConnected)
+    connectionEnded(tr("reconnect requested"));
   if (state_ == State::kWaitingToReconnect) {
     reconnectTimer_.stop();
     startAttempt();
@@ -118,7 +172,8 @@ void MasterConnection::reconnectNow() {
 }
 
 void MasterConnection::startAttempt() {
-  reader_ = FrameReader(maxFrameBytes_);  // a new connection starts a new byte stream
+  inbox_.clear();  // a new connection starts a new byte stream
+  frames_.clear();
   socket_->abort();
   setState(State::kConnecting);
   connectTimeoutTimer_.start(connectTimeoutMs_);
@@ -130,6 +185,23 @@ void MasterConnection::onSocketConnected() {
   connectTimeoutTimer_.stop();
   nextBackoffMs_ = initialBackoffMs_;
   lastError_.clear();
+  // The token goes first; requests sent after it are read by the master only once it has
+  // accepted the token, so nobody waits for `authenticated`.
+  if (!token_.isEmpty()) {
+    pendingAuth_ = sendRequest(RequestKind::kAuth,
+                               {{"type", msg::kAuth}, {"token", token_.toStdString()}});
+  }
+  for (const auto& [id, jobId] : std::exchange(queuedCancels_, {})) {
+    pending_.insert(id, RequestKind::kCancel);
+    sendMessage({{"type", msg::kCancel}, {"id", id.toStdString()}, {"job_id", jobId.toStdString()}});
+  }
+  for (auto it = orphans_.begin(); it != orphans_.end(); ++it) {
+    // wait: the master answers when the job ends (at once when it already has).
+    const QString id = sendRequest(
+        RequestKind::kLookup,
+        {{"type", msg::kJob}, {"job_id", it.key().toStdString()}, {"wait", true}});
+    lookups_.insert(id, it.key());
+  }
   setState(State::kConnected);
   emit connected();
 }
@@ -159,6 +231,8 @@ void MasterConnection::connectionEnded(const QString& reason) {
   // must find this connection already ended.
   state_ = wantConnected_ ? State::kWaitingToReconnect : State::kDisconnected;
   socket_->abort();
+  inbox_.clear();
+  frames_.clear();  // a decode still on the worker is dropped when it finishes (generation)
   if (wantConnected_) {
     reconnectTimer_.start(nextBackoffMs_);
     nextBackoffMs_ = std::min(nextBackoffMs_ * 2, maxBackoffMs_);
@@ -166,18 +240,55 @@ void MasterConnection::connectionEnded(const QString& reason) {
 
   // Take the pending requests before signalling: a slot may already submit again.
   const QHash<QString, RequestKind> pending = std::exchange(pending_, {});
-  requestOfJob_.clear();
+  const QHash<QString, QString> accepted = std::exchange(requestOfJob_, {});
+  lookups_.clear();  // asked again on the next connection
+  pendingAuth_.clear();
   pendingRuntimes_.clear();
   pendingCluster_.clear();
+  // An accepted job belongs to the cluster, not to this connection (docs/protocol.md): its
+  // result is looked up with `job` once reconnected. Only a submit the master had not yet
+  // answered is lost (it may or may not have been accepted).
+  for (auto it = accepted.begin(); it != accepted.end(); ++it) {
+    if (pending.value(it.value()) == RequestKind::kSubmit) orphans_.insert(it.key(), it.value());
+  }
+  const QList<QString> acceptedRequests = accepted.values();
+  const QSet<QString> detached(acceptedRequests.begin(), acceptedRequests.end());
+  QList<QString> lost;
+  for (auto it = pending.begin(); it != pending.end(); ++it) {
+    // Polls are simply asked again later; lookups too, on the next connection.
+    if (it.value() == RequestKind::kSubmit && !detached.contains(it.key())) lost << it.key();
+  }
+  // Collected before signalling: a slot may cancel() and so change orphans_.
+  QList<std::pair<QString, QString>> newlyDetached;
+  for (auto it = orphans_.begin(); it != orphans_.end(); ++it) {
+    if (accepted.contains(it.key())) newlyDetached.append({it.value(), it.key()});
+  }
 
   emit stateChanged(state_);
   emit disconnected(reason);
-  for (auto it = pending.begin(); it != pending.end(); ++it) {
-    if (it.value() != RequestKind::kSubmit) continue;  // polls are simply asked again later
-    emit errorReceived(it.key(), QString::fromLatin1(kErrorConnectionLost),
-                       tr("the connection to the master ended before the job finished (%1); "
-                          "its result is lost, run it again")
+  for (const QString& id : lost) {
+    emit errorReceived(id, QString::fromLatin1(kErrorConnectionLost),
+                       tr("the connection to the master ended before it accepted the job (%1); "
+                          "run it again")
                            .arg(reason));
+  }
+  // Without a next connection (disconnectFromMaster, another master, a refused token) nobody
+  // will ask: the detached jobs are lost to this client as well.
+  if (!wantConnected_) {
+    abandonDetachedJobs(reason);
+    return;
+  }
+  for (const auto& [requestId, jobId] : newlyDetached) emit jobDetached(requestId, jobId);
+}
+
+void MasterConnection::abandonDetachedJobs(const QString& reason) {
+  queuedCancels_.clear();
+  const QHash<QString, QString> abandoned = std::exchange(orphans_, {});
+  for (auto it = abandoned.begin(); it != abandoned.end(); ++it) {
+    emit errorReceived(it.value(), QString::fromLatin1(kErrorConnectionLost),
+                       tr("disconnected from the master (%1) while job %2 was in flight; it "
+                          "still runs there, but this client will not get its result")
+                           .arg(reason, it.key()));
   }
 }
 
@@ -218,6 +329,20 @@ QString MasterConnection::requestCluster() {
   return pendingCluster_;
 }
 
+QString MasterConnection::cancel(const QString& jobId) {
+  if (jobId.isEmpty()) return {};
+  if (!isConnected()) {
+    if (!orphans_.contains(jobId) || !wantConnected_) return {};
+    // In flight on the master, which this connection will reach again: cancel it then.
+    orphans_.remove(jobId);
+    const QString id = nextRequestId();
+    queuedCancels_.append({id, jobId});
+    return id;
+  }
+  return sendRequest(RequestKind::kCancel,
+                     {{"type", msg::kCancel}, {"job_id", jobId.toStdString()}});
+}
+
 QString MasterConnection::sendRequest(RequestKind kind, json message) {
   const QString id = nextRequestId();
   message["id"] = id.toStdString();
@@ -235,29 +360,77 @@ void MasterConnection::sendMessage(const json& message) {
 
 void MasterConnection::onReadyRead() {
   if (state_ != State::kConnected) return;
-  // Take whatever arrived: a part of a frame, one frame or several. FrameReader keeps the
-  // incomplete tail until the next readyRead.
-  const QByteArray bytes = socket_->readAll();
-  if (!reader_.feed(bytes.constData(), static_cast<size_t>(bytes.size()))) {
-    connectionEnded(
-        tr("the master sent a malformed frame: %1").arg(QString::fromStdString(reader_.error())));
-    return;
-  }
-  const quint64 generation = generation_;
-  json message;
-  while (generation == generation_ && reader_.next(&message)) {
-    try {
-      dispatch(message);
-    } catch (const std::exception& e) {
-      // Errors stop here as values: an exception must never unwind through Qt's event loop.
-      emit errorReceived(idOf(message), QString::fromLatin1(kErrorBadReply),
-                         tr("could not read a \"%1\" message from the master: %2")
-                             .arg(stringOf(message, "type"), QString::fromUtf8(e.what())));
+  // Take whatever arrived (part of a frame, one frame or several) and cut off the whole frames;
+  // an incomplete tail stays in inbox_ until the next readyRead. Only the 4-byte headers are
+  // read here: decoding is left to processFrames().
+  inbox_ += socket_->readAll();
+  qsizetype offset = 0;
+  while (inbox_.size() - offset >= qsizetype(kFrameHeaderBytes)) {
+    const quint32 length = qFromBigEndian<quint32>(inbox_.constData() + offset);
+    if (length == 0 || length > maxFrameBytes_) {
+      // Said at once, without waiting for (up to 4 GiB of) a payload that will not be read.
+      connectionEnded(tr("the master sent a malformed frame: %1")
+                          .arg(length == 0 ? tr("frame length is 0")
+                                           : tr("frame of %1 bytes is over the limit of %2 bytes")
+                                                 .arg(length)
+                                                 .arg(maxFrameBytes_)));
+      return;
     }
+    const qsizetype whole = qsizetype(kFrameHeaderBytes) + qsizetype(length);
+    if (inbox_.size() - offset < whole) break;
+    frames_.append(inbox_.mid(offset, whole));
+    offset += whole;
+  }
+  inbox_.remove(0, offset);
+  processFrames();
+}
+
+void MasterConnection::processFrames() {
+  const quint64 generation = generation_;
+  // A slot connected to a signal emitted below may drop the connection: the generation check
+  // stops reading the old connection's frames.
+  while (!decoding_ && !frames_.isEmpty() && generation == generation_) {
+    const QByteArray frame = frames_.takeFirst();
+    if (frame.size() >= kThreadedDecodeBytes) {
+      decoding_ = true;
+      decodeGeneration_ = generation_;
+      decodeWatcher_.setFuture(
+          QtConcurrent::run(&decodePool_, decodeFrame, frame, maxFrameBytes_));
+      return;  // onThreadedDecodeFinished() delivers it and carries on
+    }
+    DecodedFrame decoded = decodeFrame(frame, maxFrameBytes_);
+    if (!deliver(decoded)) return;
   }
 }
 
-void MasterConnection::dispatch(const json& message) {
+void MasterConnection::onThreadedDecodeFinished() {
+  if (!decoding_) return;
+  decoding_ = false;
+  // Taken, not copied: the future would otherwise hold a 16 MiB result until the next decode.
+  DecodedFrame decoded = decodeWatcher_.future().takeResult();
+  // A frame of a connection that has ended since is dropped with it.
+  if (decodeGeneration_ == generation_ && state_ == State::kConnected && !deliver(decoded)) return;
+  processFrames();
+}
+
+bool MasterConnection::deliver(DecodedFrame& decoded) {
+  if (!decoded.error.isEmpty()) {
+    connectionEnded(tr("the master sent a malformed frame: %1").arg(decoded.error));
+    return false;
+  }
+  try {
+    dispatch(decoded);
+  } catch (const std::exception& e) {
+    // Errors stop here as values: an exception must never unwind through Qt's event loop.
+    emit errorReceived(idOf(decoded.message), QString::fromLatin1(kErrorBadReply),
+                       tr("could not read a \"%1\" message from the master: %2")
+                           .arg(stringOf(decoded.message, "type"), QString::fromUtf8(e.what())));
+  }
+  return true;
+}
+
+void MasterConnection::dispatch(DecodedFrame& decoded) {
+  const json& message = decoded.message;
   const std::string& type =
       message.at("type").get_ref<const std::string&>();  // FrameReader checked
   const QString id = idOf(message);
@@ -271,36 +444,88 @@ void MasterConnection::dispatch(const json& message) {
     emit jobProgress(stringOf(message, "job_id"), stringOf(message, "state"),
                      stringOf(message, "slave"));
   } else if (type == msg::kResult) {
-    handleResult(id, message);
+    handleResult(id, decoded);
   } else if (type == msg::kRuntimes) {
     forgetRequest(id);
     emit runtimesChanged(runtimesFromJson(message));
   } else if (type == msg::kCluster) {
     forgetRequest(id);
     emit clusterSnapshot(clusterSnapshotFromJson(message));
-  } else if (type == msg::kError) {
+  } else if (type == msg::kCancelled) {
+    // Sent to the cancel request and, with the submit's id, to the job's submitter (who may be
+    // someone else than the canceller): either way no result will come for the job.
+    const QString jobId = stringOf(message, "job_id");
     forgetRequest(id);
-    emit errorReceived(id, stringOf(message, "code"), stringOf(message, "message"));
+    forgetRequest(requestOfJob_.take(jobId));
+    emit jobCancelled(id, jobId);
+  } else if (type == msg::kJob) {
+    handleJob(id, decoded);
+  } else if (type == msg::kAuthenticated) {
+    forgetRequest(id);
+  } else if (type == msg::kError) {
+    handleError(id, stringOf(message, "code"), stringOf(message, "message"));
   }
   // Any other type is ignored: a newer master may send messages this client does not know yet.
 }
 
-void MasterConnection::handleResult(const QString& id, const json& message) {
-  QString jobId = stringOf(message, "job_id");
+void MasterConnection::handleJob(const QString& id, DecodedFrame& decoded) {
+  const json& message = decoded.message;
+  QString jobId = lookups_.take(id);
+  if (jobId.isEmpty()) jobId = stringOf(message, "job_id");
+  forgetRequest(id);
+  const QString state = stringOf(message, "state");
+  if (state == QLatin1String(state::kFinished.data(), qsizetype(state::kFinished.size()))) {
+    const QString submitId = orphans_.take(jobId);
+    if (!decoded.hasOutcome) {
+      emit errorReceived(submitId, QString::fromLatin1(kErrorBadReply),
+                         tr("unreadable result for job %1: %2").arg(jobId, decoded.outcomeError));
+      return;
+    }
+    if (decoded.outcome.jobId.isEmpty()) decoded.outcome.jobId = jobId;
+    emit jobFinished(jobId, decoded.outcome);
+  } else if (state == QLatin1String(state::kCancelled.data(), qsizetype(state::kCancelled.size()))) {
+    emit jobCancelled(orphans_.take(jobId), jobId);
+  } else {
+    emit jobProgress(jobId, state, stringOf(message, "slave"));  // still in flight
+  }
+}
+
+void MasterConnection::handleError(const QString& id, const QString& code,
+                                   const QString& message) {
+  if (lookups_.contains(id)) {
+    // The master cannot say what became of a job this client lost track of (unknown_job: a
+    // master restarted without a journal, or the result expired): that ends the job here.
+    forgetRequest(id);
+    const QString jobId = lookups_.take(id);
+    emit errorReceived(orphans_.take(jobId), code, message);
+    return;
+  }
+  forgetRequest(id);
+  if (code == QLatin1String(errc::kUnauthorized.data(), qsizetype(errc::kUnauthorized.size()))) {
+    // A missing or wrong token: the master closes the connection, and trying again with the
+    // same token cannot help. Stay down until connectToMaster() (with a new token, say).
+    emit errorReceived(id, code, message);
+    wantConnected_ = false;
+    reconnectTimer_.stop();
+    connectionEnded(tr("the master refused the client token: %1").arg(message));
+    return;
+  }
+  emit errorReceived(id, code, message);
+}
+
+void MasterConnection::handleResult(const QString& id, DecodedFrame& decoded) {
+  const QString jobId = stringOf(decoded.message, "job_id");
   const QString requestId = id.isEmpty() ? requestOfJob_.value(jobId) : id;
   forgetRequest(requestId);
   requestOfJob_.remove(jobId);
 
-  auto result = message.find("result");
-  RunOutcome outcome;
-  QString error;
-  if (result == message.end() || !runOutcomeFromJson(*result, &outcome, &error)) {
-    if (error.isEmpty()) error = tr("the result message has no \"result\" object");
+  if (!decoded.hasOutcome) {
     // The job is over either way; report it against its request so the caller stops waiting.
     emit errorReceived(requestId, QString::fromLatin1(kErrorBadReply),
-                       tr("unreadable result for job %1: %2").arg(jobId, error));
+                       tr("unreadable result for job %1: %2").arg(jobId, decoded.outcomeError));
     return;
   }
+  RunOutcome& outcome = decoded.outcome;
   if (outcome.jobId.isEmpty()) outcome.jobId = jobId;
   emit jobFinished(jobId.isEmpty() ? outcome.jobId : jobId, outcome);
 }
@@ -309,6 +534,7 @@ void MasterConnection::forgetRequest(const QString& requestId) {
   if (requestId.isEmpty()) return;
   pending_.remove(requestId);
   if (requestId == pendingRuntimes_) pendingRuntimes_.clear();
+  if (requestId == pendingAuth_) pendingAuth_.clear();
   if (requestId == pendingCluster_) pendingCluster_.clear();
 }
 

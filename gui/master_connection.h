@@ -3,11 +3,16 @@
 // and reused by other front ends (a tray monitor, an IDE plugin).
 #pragma once
 
+#include <QByteArray>
+#include <QFutureWatcher>
 #include <QHash>
+#include <QList>
 #include <QObject>
 #include <QString>
+#include <QThreadPool>
 #include <QTimer>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "client_types.h"
 #include "polyrun/frame.h"
@@ -22,13 +27,33 @@ inline constexpr char kErrorNotConnected[] = "not_connected";
 inline constexpr char kErrorConnectionLost[] = "connection_lost";
 inline constexpr char kErrorBadReply[] = "bad_reply";
 
+/// A frame decoded into a message; for a `result`, the outcome is converted too. Decoding is the
+/// expensive part of a large result (a 16 MiB frame takes a few hundred ms), so large frames are
+/// decoded on a worker thread; see MasterConnection::kThreadedDecodeBytes.
+struct DecodedFrame {
+  QString error;  // non-empty: the frame is malformed (the connection must be dropped)
+  nlohmann::json message;
+  bool hasOutcome = false;  // a `result` whose "result" object was converted (and removed)
+  RunOutcome outcome;
+  QString outcomeError;  // a `result` whose "result" did not parse
+};
+
+/// Decodes one whole frame (header + payload) with core's rules. Thread-safe: touches nothing but
+/// its arguments.
+DecodedFrame decodeFrame(const QByteArray& frame, size_t maxFrameBytes);
+
 /// Asynchronous client of the master. Lives in the GUI thread and never blocks it: every call
-/// returns at once and answers come as signals. Not thread-safe (a QObject of one thread).
+/// returns at once and answers come as signals. Frames of kThreadedDecodeBytes or more are
+/// decoded on a worker thread, one at a time, and messages are still delivered in the order they
+/// arrived. Not thread-safe (a QObject of one thread).
 ///
 /// After connectToMaster() it keeps the connection up: a lost or refused connection is retried
-/// with exponential backoff until disconnectFromMaster(). Requests still waiting for a reply when
-/// the connection ends get errorReceived(id, "connection_lost", ...): the master forgets jobs of a
-/// closed connection, so their results will never come.
+/// with exponential backoff until disconnectFromMaster(). A job the master had accepted survives
+/// a lost connection (the master journals it): jobDetached() says so, and once reconnected the
+/// connection asks for it (`job`, wait) and delivers its end as usual (jobFinished, jobCancelled,
+/// or errorReceived with the submit's id). A submit not yet accepted when the connection ends
+/// gets errorReceived(id, "connection_lost"), as do detached jobs when disconnectFromMaster() or
+/// connecting elsewhere means no next connection to this master.
 class MasterConnection : public QObject {
   Q_OBJECT
 
@@ -40,6 +65,10 @@ class MasterConnection : public QObject {
     kWaitingToReconnect,  // lost or refused; the next attempt is in reconnectDelayMs()
   };
   Q_ENUM(State)
+
+  /// Frames at least this large are decoded off the GUI thread (below it, decoding takes well
+  /// under a millisecond and a thread hop would only add latency).
+  static constexpr qsizetype kThreadedDecodeBytes = 256 * 1024;
 
   explicit MasterConnection(QObject* parent = nullptr);
   ~MasterConnection() override;
@@ -56,12 +85,21 @@ class MasterConnection : public QObject {
   /// Backoff between attempts: starts at `initialMs`, doubles after each failure up to `maxMs`,
   /// back to `initialMs` once connected. Defaults: 500 ms, 10 s.
   void setReconnectBackoff(int initialMs, int maxMs);
+  /// True while a large frame is being decoded on the worker thread.
+  bool isDecodingInBackground() const { return decoding_; }
   /// Milliseconds until the next attempt while kWaitingToReconnect; 0 otherwise.
   int reconnectDelayMs() const;
   /// A connect attempt that has not succeeded after this long is abandoned and retried.
   void setConnectTimeout(int ms) { connectTimeoutMs_ = ms; }
   /// Largest frame accepted from the master (the master's own limit is 16 MiB by default).
   void setMaxFrameBytes(size_t bytes) { maxFrameBytes_ = bytes; }
+  /// The client API token (one of the master's master.client.tokens), sent as the first message
+  /// of every connection ({"type": "auth", "token": ...}); empty sends none. Takes effect on the
+  /// next connection. A master that refuses it (error `unauthorized`) closes the connection;
+  /// this one then stops retrying (the same token would be refused again) until
+  /// connectToMaster() or reconnectNow().
+  void setToken(const QString& token) { token_ = token; }
+  QString token() const { return token_; }
 
   /// Sends a job. Returns the request id that jobAccepted() and errorReceived() will carry. When
   /// not connected the job is not sent and errorReceived(id, "not_connected") follows from the
@@ -72,13 +110,22 @@ class MasterConnection : public QObject {
   QString requestRuntimes();
   /// Asks for a cluster snapshot; answered by clusterSnapshot(). Coalesced like requestRuntimes().
   QString requestCluster();
+  /// Asks the master to cancel a job. Returns the request id; the master answers with
+  /// jobCancelled() or errorReceived(id, ...) (already_finished, unknown_job). While reconnecting,
+  /// a detached job's cancel is sent once connected. Empty, and nothing sent, when there is no
+  /// connection to send it on.
+  QString cancel(const QString& jobId);
 
  public slots:
   /// Connects (or reconnects to a new address) and keeps the connection up from then on.
   void connectToMaster(const QString& host, quint16 port);
+  /// Sets the address reconnectNow() uses, without connecting (a --no-connect start). Ignored
+  /// while connecting or connected.
+  void setAddress(const QString& host, quint16 port);
   /// Closes the connection and stops reconnecting.
   void disconnectFromMaster();
-  /// Skips the remaining backoff and tries at once (a "Reconnect now" action).
+  /// Skips the remaining backoff and tries at once (a "Reconnect now" action); a connection that
+  /// is up is replaced by a new one (its jobs in flight carry over, see jobDetached()).
   void reconnectNow();
 
  signals:
@@ -92,11 +139,17 @@ class MasterConnection : public QObject {
   /// `state` is queued, assigned, compiling or running; `slave` is empty before assignment.
   void jobProgress(const QString& jobId, const QString& state, const QString& slave);
   void jobFinished(const QString& jobId, const polyrun::gui::RunOutcome& outcome);
+  /// The job was cancelled and no result will come. `requestId` is the cancel() it answers, or
+  /// the job's submit when the job was cancelled by someone else.
+  void jobCancelled(const QString& requestId, const QString& jobId);
+  /// The connection ended while the job (submitted as `requestId`) was in flight; it runs on,
+  /// and its end is delivered after reconnecting.
+  void jobDetached(const QString& requestId, const QString& jobId);
   /// `requestId` is empty for errors that answer no request (e.g. bad_frame before a close).
   void errorReceived(const QString& requestId, const QString& code, const QString& message);
 
  private:
-  enum class RequestKind { kSubmit, kRuntimes, kCluster };
+  enum class RequestKind { kSubmit, kRuntimes, kCluster, kCancel, kAuth, kLookup };
 
   void startAttempt();
   void onSocketConnected();
@@ -108,17 +161,36 @@ class MasterConnection : public QObject {
   /// one loss (errorOccurred, disconnected) produce one disconnected().
   void connectionEnded(const QString& reason);
   void setState(State state);
+  /// Fails the detached jobs (connection_lost): no connection to their master will ask for them.
+  void abandonDetachedJobs(const QString& reason);
   QString nextRequestId();
   QString sendRequest(RequestKind kind, nlohmann::json message);
   void sendMessage(const nlohmann::json& message);
-  void dispatch(const nlohmann::json& message);
-  void handleResult(const QString& requestId, const nlohmann::json& message);
+  /// Delivers whole frames in order, inline or through the worker; stops while the worker has one.
+  void processFrames();
+  void onThreadedDecodeFinished();
+  /// False when the frame was malformed and the connection has been dropped.
+  bool deliver(DecodedFrame& decoded);
+  void dispatch(DecodedFrame& decoded);
+  void handleResult(const QString& requestId, DecodedFrame& decoded);
+  void handleError(const QString& requestId, const QString& code, const QString& message);
+  void handleJob(const QString& requestId, DecodedFrame& decoded);
   void forgetRequest(const QString& requestId);
 
   QTcpSocket* socket_;  // owned (child)
   QTimer reconnectTimer_;
   QTimer connectTimeoutTimer_;
-  FrameReader reader_;
+  // Bytes of the current connection not yet cut into frames, and whole frames waiting to be
+  // decoded and delivered, in arrival order.
+  QByteArray inbox_;
+  QList<QByteArray> frames_;
+  // One decode at a time on the worker keeps messages in order. The pool is declared before the
+  // watcher so that on destruction the watcher goes first and the pool then waits for the task
+  // (which touches only its own copies).
+  QThreadPool decodePool_;
+  QFutureWatcher<DecodedFrame> decodeWatcher_;
+  bool decoding_ = false;
+  quint64 decodeGeneration_ = 0;  // generation_ when the threaded decode started
   State state_ = State::kDisconnected;
   bool wantConnected_ = false;  // between connectToMaster() and disconnectFromMaster()
   // Bumped whenever a connection ends, so a dispatch loop notices that a slot it signalled
@@ -127,6 +199,7 @@ class MasterConnection : public QObject {
   QString host_;
   quint16 port_ = 0;
   QString lastError_;
+  QString token_;
   int initialBackoffMs_ = 500;
   int maxBackoffMs_ = 10000;
   int nextBackoffMs_ = 500;
@@ -135,6 +208,12 @@ class MasterConnection : public QObject {
   quint64 requestCounter_ = 0;
   QHash<QString, RequestKind> pending_;   // request id -> what it asked, until answered
   QHash<QString, QString> requestOfJob_;  // job id -> request id, from accepted to result
+  // Accepted jobs whose connection ended (job id -> submit request id): looked up with `job`
+  // (wait) on the next connection, whose answer ends them as their `result` would have.
+  QHash<QString, QString> orphans_;
+  QHash<QString, QString> lookups_;  // lookup request id -> job id, until answered
+  QList<std::pair<QString, QString>> queuedCancels_;  // (request id, job id) for reconnecting
+  QString pendingAuth_;                   // id of the unanswered auth request, if any
   QString pendingRuntimes_;               // id of the unanswered runtimes request, if any
   QString pendingCluster_;
 };

@@ -1,26 +1,15 @@
 #include "result_view.h"
 
-#include <QFontDatabase>
 #include <QHBoxLayout>
-#include <QHash>
 #include <QLabel>
-#include <QPlainTextEdit>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
 #include "format.h"
+#include "output_view.h"
 
 namespace polyrun::gui {
 namespace {
-
-QPlainTextEdit* makeOutputView(const QString& objectName) {
-  auto* view = new QPlainTextEdit;
-  view->setObjectName(objectName);
-  view->setReadOnly(true);
-  view->setLineWrapMode(QPlainTextEdit::NoWrap);
-  view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-  return view;
-}
 
 QString joinStreams(const StageOutcome& stage) {
   if (stage.stdoutText.isEmpty()) return stage.stderrText;
@@ -30,20 +19,6 @@ QString joinStreams(const StageOutcome& stage) {
 
 }  // namespace
 
-QColor verdictColor(const QString& verdict) {
-  static const QHash<QString, QColor> kColors = {
-      {"OK", QColor(0x2e, 0x7d, 0x32)},
-      {"COMPILE_ERROR", QColor(0xef, 0x6c, 0x00)},
-      {"RUNTIME_ERROR", QColor(0xc6, 0x28, 0x28)},
-      {"SIGNALED", QColor(0xad, 0x14, 0x57)},
-      {"TIME_LIMIT", QColor(0x6a, 0x1b, 0x9a)},
-      {"MEMORY_LIMIT", QColor(0x45, 0x27, 0xa0)},
-      {"OUTPUT_LIMIT", QColor(0x00, 0x83, 0x8f)},
-      {"INTERNAL_ERROR", QColor(0x42, 0x42, 0x42)},
-  };
-  return kColors.value(verdict, QColor(0x61, 0x61, 0x61));
-}
-
 ResultView::ResultView(QWidget* parent) : QWidget(parent) {
   verdictLabel_ = new QLabel;
   verdictLabel_->setObjectName("verdictLabel");
@@ -52,9 +27,9 @@ ResultView::ResultView(QWidget* parent) : QWidget(parent) {
   detailsLabel_->setWordWrap(true);
   detailsLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
-  stdoutView_ = makeOutputView("stdoutView");
-  stderrView_ = makeOutputView("stderrView");
-  compileView_ = makeOutputView("compileView");
+  stdoutView_ = new OutputView(QStringLiteral("stdoutView"));
+  stderrView_ = new OutputView(QStringLiteral("stderrView"));
+  compileView_ = new OutputView(QStringLiteral("compileView"));
   tabs_ = new QTabWidget;
   tabs_->setObjectName("resultTabs");
   tabs_->addTab(stdoutView_, {});
@@ -139,6 +114,29 @@ void ResultView::showError(const QString& code, const QString& message) {
   detailsLabel_->setText(message);
 }
 
+void ResultView::showStopped(const QString& jobId) {
+  setBadge(tr("stopped"), verdictColor({}));
+  detailsLabel_->setText(
+      jobId.isEmpty()
+          ? tr("Stopped before the master accepted the job; it is cancelled once accepted.")
+          : tr("Stopped job %1: the master was asked to cancel it; a result that still arrives "
+               "is ignored.")
+                .arg(jobId));
+}
+
+OutputView* ResultView::outputView(int tab) const {
+  switch (tab) {
+    case kStdoutTab:
+      return stdoutView_;
+    case kStderrTab:
+      return stderrView_;
+    case kCompileTab:
+      return compileView_;
+    default:
+      return nullptr;
+  }
+}
+
 void ResultView::setBadge(const QString& text, const QColor& color) {
   verdictLabel_->setText(text);
   verdictLabel_->setStyleSheet(
@@ -149,15 +147,7 @@ void ResultView::setBadge(const QString& text, const QColor& color) {
 
 void ResultView::setTab(Tab tab, const QString& text, bool truncated) {
   static const char* const kTitles[] = {"stdout", "stderr", "compile output"};
-  QPlainTextEdit* view = tab == kStdoutTab   ? stdoutView_
-                         : tab == kStderrTab ? stderrView_
-                                             : compileView_;
-  if (text.size() > kMaxShownChars) {
-    view->setPlainText(text.left(kMaxShownChars) +
-                       tr("\n… %1 more characters not shown").arg(text.size() - kMaxShownChars));
-  } else {
-    view->setPlainText(text);
-  }
+  outputView(tab)->setText(text);
   QString title = tr(kTitles[tab]);
   if (truncated)
     title += tr(" (truncated)");

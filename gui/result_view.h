@@ -1,29 +1,23 @@
 // The outcome of one run: a coloured verdict, the figures (exit code, times, memory, slave,
-// queue time) and tabs with stdout, stderr and compiler output.
+// queue time) and tabs with stdout, stderr and compiler output (OutputViews, so a 16 MiB stream
+// shows at once as a preview).
 #pragma once
 
-#include <QColor>
 #include <QWidget>
 
 #include "client_types.h"
 
 class QLabel;
-class QPlainTextEdit;
 class QTabWidget;
 
 namespace polyrun::gui {
 
-/// Background colour of the verdict badge; unknown verdicts (and client errors) are grey.
-QColor verdictColor(const QString& verdict);
+class OutputView;
 
 class ResultView : public QWidget {
   Q_OBJECT
 
  public:
-  /// Larger outputs are cut in the view (not in the result): QPlainTextEdit stays responsive
-  /// with a few MiB, not with the 16 MiB a stream may hold at the maximum output limit.
-  static constexpr qsizetype kMaxShownChars = 2'000'000;
-
   explicit ResultView(QWidget* parent = nullptr);
 
   /// Empties everything: no run yet.
@@ -33,19 +27,22 @@ class ResultView : public QWidget {
   void showOutcome(const RunOutcome& outcome);
   /// The run ended without a result: an error from the master or from the connection.
   void showError(const QString& code, const QString& message);
+  /// The user stopped the run.
+  void showStopped(const QString& jobId);
 
- private:
+  OutputView* outputView(int tab) const;
   enum Tab { kStdoutTab, kStderrTab, kCompileTab };
 
+ private:
   void setBadge(const QString& text, const QColor& color);
   void setTab(Tab tab, const QString& text, bool truncated);
 
   QLabel* verdictLabel_;
   QLabel* detailsLabel_;
   QTabWidget* tabs_;
-  QPlainTextEdit* stdoutView_;
-  QPlainTextEdit* stderrView_;
-  QPlainTextEdit* compileView_;
+  OutputView* stdoutView_;
+  OutputView* stderrView_;
+  OutputView* compileView_;
 };
 
 }  // namespace polyrun::gui

@@ -39,9 +39,15 @@ QVariant SlavesModel::data(const QModelIndex& index, int role) const {
       case kJobs:
         return QStringLiteral("%1/%2").arg(s.running).arg(s.capacity);
       case kLoad:
-        return QString::number(s.loadAvg, 'f', 2);
+        // The load average, and how busy the CPU was since the last heartbeat when known.
+        return s.cpuBusy < 0 ? QString::number(s.loadAvg, 'f', 2)
+                             : QStringLiteral("%1 · %2 %")
+                                   .arg(QString::number(s.loadAvg, 'f', 2))
+                                   .arg(qRound(s.cpuBusy * 100));
       case kLanguages:
         return s.languages.join(QStringLiteral(", "));
+      case kMemory:
+        return formatBytes(s.memoryFreeBytes);
       case kHeartbeat:
         return tr("%1 ago").arg(formatDuration(s.lastHeartbeatMs));
       default:
@@ -62,7 +68,9 @@ QVariant SlavesModel::data(const QModelIndex& index, int role) const {
       case kLoad:
         return s.loadAvg;
       case kLanguages:
-        return s.languages;
+        return s.languages.join(QStringLiteral(", "));
+      case kMemory:
+        return s.memoryFreeBytes;
       case kHeartbeat:
         return s.lastHeartbeatMs;
       default:
@@ -70,15 +78,18 @@ QVariant SlavesModel::data(const QModelIndex& index, int role) const {
     }
   }
   if (role == Qt::TextAlignmentRole) {
-    const bool numeric = column == kJobs || column == kLoad || column == kHeartbeat;
+    const bool numeric =
+        column == kJobs || column == kLoad || column == kMemory || column == kHeartbeat;
     return QVariant::fromValue(Qt::Alignment(numeric ? Qt::AlignRight | Qt::AlignVCenter
                                                      : Qt::AlignLeft | Qt::AlignVCenter));
   }
   if (role == Qt::ToolTipRole) {
-    if (column == kLoad)
-      return tr("load average %1, %2 memory free")
-          .arg(s.loadAvg, 0, 'f', 2)
-          .arg(formatBytes(s.memoryFreeBytes));
+    if (column == kLoad) {
+      QString tip = tr("load average %1").arg(s.loadAvg, 0, 'f', 2);
+      if (s.cpuBusy >= 0)
+        tip += tr(", CPU %1 % busy since the previous heartbeat").arg(qRound(s.cpuBusy * 100));
+      return tip + tr(", %1 memory free").arg(formatBytes(s.memoryFreeBytes));
+    }
     if (column == kLanguages) return s.languages.join('\n');
     return {};
   }
@@ -103,7 +114,9 @@ QVariant SlavesModel::headerData(int section, Qt::Orientation orientation, int r
     case kJobs:
       return tr("Running");
     case kLoad:
-      return tr("Load");
+      return tr("CPU load");
+    case kMemory:
+      return tr("Memory free");
     case kLanguages:
       return tr("Languages");
     case kHeartbeat:

@@ -13,7 +13,17 @@ class SlavesModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { kName, kAddress, kState, kJobs, kLoad, kLanguages, kHeartbeat, kColumnCount };
+  enum Column {
+    kName,
+    kAddress,
+    kState,
+    kLanguages,
+    kJobs,    // running/capacity
+    kLoad,    // CPU load average
+    kMemory,  // memory free on the slave's machine
+    kHeartbeat,
+    kColumnCount
+  };
   /// The raw value behind a cell (numbers as numbers), for sorting and for tests.
   static constexpr int kSortRole = Qt::UserRole;
   /// A heartbeat older than this is shown as a warning: the slave may be gone.

@@ -98,6 +98,8 @@ int MasterApp::runService(const std::vector<std::string>&) {
   sc.max_attempts = static_cast<int>(checkedInt("master.job.attempts", 3, 1, 100));
   sc.result_retention_ms = checkedInt("master.results.retention.s", 3600, 1, 366ll * 86400) * 1000;
   sc.results_in_memory = static_cast<size_t>(checkedInt("master.results.memory.max", 10000, 0, 100000000));
+  sc.results_memory_bytes =
+      static_cast<size_t>(checkedInt("master.results.memory.bytes", 256ll << 20, 0, 1ll << 40));
   const Limits def = defaultLimits();
   sc.defaults.run = stageLimits("run", def.run, false);
   sc.defaults.compile = stageLimits("compile", def.compile, false);
@@ -178,6 +180,8 @@ int MasterApp::runService(const std::vector<std::string>&) {
                        "running jobs", std::to_string(shutdown_timeout.count()));
   client_server.stop();
   slave_server.stop();
+  client_socket.close();  // new connections are refused rather than left waiting
+  slave_socket.close();
   scheduler->beginShutdown();
   if (!scheduler->waitUntilIdle(shutdown_timeout)) {
     logger().warning("jobs still running after master.shutdown.timeout.ms; %s",

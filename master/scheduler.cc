@@ -16,6 +16,9 @@ namespace {
 using nlohmann::json;
 
 Poco::Logger& log() { return Poco::Logger::get("master.scheduler"); }
+
+// `job` requests with wait held for one job at most; more are answered at once.
+constexpr size_t kMaxWatchers = 256;
 // One line per finished job; a logger of its own so that busy masters can quiet it.
 Poco::Logger& jobLog() { return Poco::Logger::get("master.jobs"); }
 
@@ -93,8 +96,7 @@ void Scheduler::apply(Effects& fx) {
   const size_t n = fx.outcomes.size();
   for (size_t i = 0; i < n; ++i) {
     auto& [job_id, f] = fx.outcomes[i];
-    Journal::Outcome outcome{f.state, f.result.is_null() ? std::string() : dumpForStorage(f.result),
-                             Journal::nowMs()};
+    Journal::Outcome outcome{f.state, f.result ? dumpForStorage(*f.result) : std::string(), Journal::nowMs()};
     Journal::Done done;
     if (i + 1 == n) {
       done = [out = std::make_shared<Outbox>(std::move(fx.durable))](bool, const std::string&) {
@@ -129,7 +131,8 @@ size_t Scheduler::recover() {
         failed.job_id = e.job_id;
         failed.verdict = Verdict::kInternalError;
         failed.message = "the master restarted and could not read this job back from its journal";
-        fx.outcomes.emplace_back(e.job_id, FinishedJob{std::string(state::kFinished), toJson(failed), now});
+        fx.outcomes.emplace_back(e.job_id, FinishedJob{std::string(state::kFinished),
+                                                       std::make_shared<const json>(toJson(failed)), now});
         rememberLocked(e.job_id, fx.outcomes.back().second);
         continue;
       }
@@ -568,9 +571,9 @@ void Scheduler::lookup(const std::shared_ptr<Peer>& client, const json& request_
     auto it = jobs_.find(job_id);
     if (it == jobs_.end()) {
       ask_journal = !answerFinishedLocked(requester, job_id, false, fx);
-    } else if (wait) {
+    } else if (wait && it->second.watchers.size() < kMaxWatchers) {
       it->second.watchers.push_back(requester);
-    } else {
+    } else {  // or too many waiting already: the state now, the client may ask again
       const JobRecord& r = it->second;
       json reply = {{"type", msg::kJob}, {"id", request_id}, {"job_id", job_id}, {"state", r.state}};
       if (r.slave_id != 0) reply["slave"] = slaves_.at(r.slave_id).name;
@@ -590,7 +593,7 @@ bool Scheduler::answerFinishedLocked(const Recipient& to, const std::string& job
   const FinishedJob& f = it->second;
   if (!cancel_request) {
     json reply = {{"type", msg::kJob}, {"id", to.request_id}, {"job_id", job_id}, {"state", f.state}};
-    if (!f.result.is_null()) reply["result"] = f.result;
+    if (f.result) reply["result"] = *f.result;
     fx.now.emplace_back(std::move(peer), std::move(reply));
   } else if (f.state == state::kCancelled) {
     fx.now.emplace_back(std::move(peer), json{{"type", msg::kCancelled}, {"id", to.request_id},
@@ -599,7 +602,7 @@ bool Scheduler::answerFinishedLocked(const Recipient& to, const std::string& job
     fx.now.emplace_back(std::move(peer),
                         errorMessage(to.request_id, errc::kAlreadyFinished,
                                      "job " + job_id + " already finished (" +
-                                         f.result.value("verdict", std::string("?")) +
+                                         (f.result ? f.result->value("verdict", std::string("?")) : "?") +
                                          "); look its result up with a \"job\" request"));
   }
   return true;
@@ -619,9 +622,10 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
   // Cached with its real age, so the retention time still counts from when it finished.
   const auto age = std::chrono::milliseconds(std::max<int64_t>(0, Journal::nowMs() - stored->finished_ms));
   FinishedJob f{stored->state, nullptr, Clock::now() - age};
+  f.bytes += stored->result_json.size();
   if (!stored->result_json.empty()) {
-    f.result = json::parse(stored->result_json, nullptr, false);
-    if (f.result.is_discarded()) f.result = nullptr;
+    json result = json::parse(stored->result_json, nullptr, false);
+    if (!result.is_discarded()) f.result = std::make_shared<const json>(std::move(result));
   }
   Effects fx;
   {
@@ -678,33 +682,51 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
                          std::string(verdictName(result.verdict)), std::to_string(result.queue_ms),
                          std::to_string(result.total_ms));
   }
-  json rj = toJson(result);
+  // One copy of the result, shared by the memory store and the journal; messages embed it.
+  const auto rj = std::make_shared<const json>(toJson(result));
   if (r.submitter) {
     if (auto client = r.submitter->peer.lock())
       fx.durable.emplace_back(std::move(client), json{{"type", msg::kResult}, {"id", r.submitter->request_id},
-                                                      {"job_id", job_id}, {"result", rj}});
+                                                      {"job_id", job_id}, {"result", *rj}});
   }
   for (const auto& w : r.watchers) {
     if (auto peer = w.peer.lock())
       fx.durable.emplace_back(std::move(peer), json{{"type", msg::kJob}, {"id", w.request_id}, {"job_id", job_id},
-                                                    {"state", state::kFinished}, {"result", rj}});
+                                                    {"state", state::kFinished}, {"result", *rj}});
   }
   jobs_.erase(it);
-  FinishedJob f{std::string(state::kFinished), std::move(rj), now};
+  FinishedJob f{std::string(state::kFinished), rj, now};
+  for (const auto* stage : {&result.compile, &result.run})
+    if (*stage) f.bytes += (*stage)->stdout_data.size() + (*stage)->stderr_data.size();
+  f.bytes += result.message.size();
   rememberLocked(job_id, f);
   fx.outcomes.emplace_back(job_id, std::move(f));
 }
 
 void Scheduler::rememberLocked(const std::string& job_id, FinishedJob f) {
   const auto now = f.at;
-  if (!finished_.insert_or_assign(job_id, std::move(f)).second) return;  // already in the order
-  finished_order_.push_back(job_id);
+  if (auto it = finished_.find(job_id); it != finished_.end()) {
+    finished_bytes_ -= it->second.bytes;
+    finished_bytes_ += f.bytes;
+    it->second = std::move(f);
+  } else {
+    finished_bytes_ += f.bytes;
+    finished_.emplace(job_id, std::move(f));
+    finished_order_.push_back(job_id);
+  }
+  // Oldest first: past the retention time, or beyond the count or byte budget (with a journal
+  // those are still found there).
   const auto oldest = now - std::chrono::milliseconds(config_.result_retention_ms);
   while (!finished_order_.empty()) {
     auto front = finished_.find(finished_order_.front());
     const bool expired = front == finished_.end() || front->second.at < oldest;
-    if (!expired && finished_order_.size() <= config_.results_in_memory) break;
-    if (front != finished_.end()) finished_.erase(front);
+    if (!expired && finished_order_.size() <= config_.results_in_memory &&
+        finished_bytes_ <= config_.results_memory_bytes)
+      break;
+    if (front != finished_.end()) {
+      finished_bytes_ -= front->second.bytes;
+      finished_.erase(front);
+    }
     finished_order_.pop_front();
   }
 }

@@ -39,6 +39,7 @@ struct SchedulerConfig {
   int heartbeat_ms = 1000;
   int64_t result_retention_ms = 3600'000;  // finished jobs answer `job` lookups this long
   size_t results_in_memory = 10000;        // most finished jobs kept in memory (older: journal)
+  size_t results_memory_bytes = 256u << 20;  // and at most about this many bytes of them
 };
 
 /// The data a connection registers a slave with (decoded `register`).
@@ -144,9 +145,10 @@ class Scheduler {
     Clock::time_point assigned_at;
   };
   struct FinishedJob {
-    std::string state;    // finished, cancelled
-    nlohmann::json result;  // the result for finished
+    std::string state;  // finished, cancelled
+    std::shared_ptr<const nlohmann::json> result;  // for finished; null for cancelled
     Clock::time_point at;
+    size_t bytes = 256;  // roughly what it costs in memory (its outputs dominate)
   };
   using Outbox = std::vector<std::pair<std::shared_ptr<Peer>, nlohmann::json>>;
   // What a decision produces, carried out by apply() once the mutex is released: messages to
@@ -195,6 +197,7 @@ class Scheduler {
   std::map<std::string, std::deque<std::string>> queues_;  // language -> job ids, FIFO
   std::unordered_map<std::string, FinishedJob> finished_;
   std::deque<std::string> finished_order_;  // oldest first, for retention
+  size_t finished_bytes_ = 0;               // sum of finished_[*].bytes
   std::unordered_map<const Peer*, std::weak_ptr<Peer>> clients_;
   uint64_t submitted_ = 0;
   uint64_t completed_ = 0;

@@ -75,6 +75,7 @@ else
     --define=master.client.port="$client_port" \
     --define=master.slave.port="$slave_port" \
     --define=master.ready.file="$run_dir/master.ready" \
+    --define=master.journal.path="$run_dir/journal.sqlite" \
     >"$run_dir/master.log" 2>&1 < /dev/null &
   echo $! > "$run_dir/master.pid"
   for _ in $(seq 200); do

@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # libFuzzer for tests/fuzz (ctest runs it when clang can link it)
   libseccomp-dev
-  qt6-base-dev qt6-charts-dev
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev
   python3
   openjdk-17-jdk-headless
   nodejs  # the example JavaScript plugin (examples/plugins/javascript) and its test

@@ -234,6 +234,8 @@ void closeAllExcept(int* keep, int count) {
 }
 
 [[noreturn]] void initMain(const ChildPlan& p) {
+  // If the slave dies, the stage dies with it (and with init, its whole PID namespace).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   int keep[] = {p.in, p.out, p.err, p.go, p.status};
   closeAllExcept(keep, 5);
   char go = 0;

@@ -16,6 +16,8 @@ class ClientTypesTest : public QObject {
  private slots:
   void jobRequestToJsonSendsUtf8AsIs();
   void jobRequestToJsonSendsOtherBytesAsBase64();
+  void jobRequestToJsonSendsOnlyTheLimitsSet();
+  void clusterSnapshotReadsCountersAndRecentJobs();
   void runtimesSkipInvalidEntries();
   void runOutcomeWithCompileErrorHasNoRun();
   void runOutcomeRejectsUnknownVerdict();
@@ -52,6 +54,55 @@ void ClientTypesTest::jobRequestToJsonSendsOtherBytesAsBase64() {
     QVERIFY(decoded.has_value());
     QCOMPARE(QByteArray(decoded->data(), qsizetype(decoded->size())), bytes);
   }
+}
+
+void ClientTypesTest::jobRequestToJsonSendsOnlyTheLimitsSet() {
+  JobRequest r;
+  r.language = "python";
+  r.files << JobFile{"main.py", "print(1)"};
+  QVERIFY(!jobRequestToJson(r).contains("limits"));  // all default: left to the master
+
+  r.limits.wallMs = 2500;
+  r.limits.memoryBytes = 64 << 20;
+  QCOMPARE(jobRequestToJson(r).at("limits"),
+           json({{"run", {{"wall_ms", 2500}, {"memory_bytes", 64 << 20}}}}));
+  r.limits = RunLimits{0, 700, 0};
+  QCOMPARE(jobRequestToJson(r).at("limits"), json({{"run", {{"cpu_ms", 700}}}}));
+  QVERIFY(!r.limits.isDefault());
+}
+
+void ClientTypesTest::clusterSnapshotReadsCountersAndRecentJobs() {
+  const auto s = clusterSnapshotFromJson(json::parse(R"({"type": "cluster",
+      "state": "stopping", "clients": 3,
+      "queues": {"python": 2, "c": 3},
+      "counters": {"submitted": 5, "completed": 4, "running": 1,
+                   "by_verdict": {"OK": 4}, "by_language": {"python": 3, "c": 1}},
+      "recent_jobs": [
+        {"job_id": "j-2", "client": "10.0.0.5:41000", "language": "c", "version": "12",
+         "verdict": "COMPILE_ERROR", "slave": "slave-a", "queue_ms": 2, "total_ms": 180,
+         "finished_ms_ago": 4000},
+        {"job_id": "j-1", "language": "python"},
+        {"language": "no job id: skipped"}]})"));
+  QCOMPARE(s.running, 1);
+  QCOMPARE(s.masterState, QString("stopping"));
+  QCOMPARE(s.clients, 3);
+  QCOMPARE(s.byLanguage.value("python"), 3);
+  QCOMPARE(s.byLanguage.value("c"), 1);
+  QCOMPARE(s.queuedTotal(), 5);
+  QVERIFY(s.hasRecentJobs);
+  QCOMPARE(s.recentJobs.size(), 2);
+  QCOMPARE(s.recentJobs[0].jobId, QString("j-2"));
+  QCOMPARE(s.recentJobs[0].client, QString("10.0.0.5:41000"));
+  QCOMPARE(s.recentJobs[0].verdict, QString("COMPILE_ERROR"));
+  QCOMPARE(s.recentJobs[0].totalMs, 180);
+  QCOMPARE(s.recentJobs[0].finishedAgoMs, 4000);
+  QCOMPARE(s.recentJobs[1].finishedAgoMs, -1);  // not said: unknown
+
+  // A master without the list: the GUI knows it has only its own jobs to show.
+  const auto old = clusterSnapshotFromJson(json::parse(R"({"type": "cluster"})"));
+  QVERIFY(!old.hasRecentJobs);
+  QCOMPARE(old.clients, -1);
+  QVERIFY(old.recentJobs.isEmpty());
 }
 
 void ClientTypesTest::runtimesSkipInvalidEntries() {

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "fake_master.h"
+#include "stall_meter.h"
 
 using nlohmann::json;
 using polyrun::gui::ClusterSnapshot;
@@ -18,10 +19,13 @@ using polyrun::gui::RunOutcome;
 using polyrun::gui::Runtime;
 using polyrun::gui::test::FakeMaster;
 using polyrun::gui::test::frameBytes;
+using polyrun::gui::test::StallMeter;
 
 namespace {
 
 constexpr int kTimeoutMs = 5000;
+// The largest output whose result still fits the master's default 16 MiB frame.
+constexpr size_t kBigOutputBytes = (16u << 20) - 4096;
 
 // JSON strings as QString, so a failed QCOMPARE prints both values.
 QString qs(const json& j) {
@@ -37,6 +41,29 @@ JobRequest helloJob() {
   job.stdinText = "hi\n";
   job.args = QStringList{"a", "two words"};
   return job;
+}
+
+// A result whose stdout is `bytes` long (many short lines), for the large-frame tests.
+json bigResult(const std::string& id, const std::string& jobId, size_t bytes) {
+  std::string out;
+  out.reserve(bytes);
+  // Counted as encoded in JSON, where each "\n" takes two bytes.
+  size_t encoded = 0;
+  for (int i = 0; encoded + 40 < bytes; ++i) {
+    out += "line " + std::to_string(i) + " of output\n";
+    encoded = out.size() + size_t(i) + 1;
+  }
+  json m = {{"type", "result"},
+            {"job_id", jobId},
+            {"result",
+             {{"job_id", jobId},
+              {"slave", "slave-a"},
+              {"language", "python"},
+              {"version", "3.11.2"},
+              {"verdict", "OK"},
+              {"run", {{"verdict", "OK"}, {"stdout", out}, {"exit_code", 0}}}}}};
+  if (!id.empty()) m["id"] = id;
+  return m;
 }
 
 json resultMessage(const std::string& id, const std::string& jobId) {
@@ -96,10 +123,23 @@ class MasterConnectionTest : public QObject {
   void malformedFrameDropsConnectionAndReconnects_data();
   void malformedFrameDropsConnectionAndReconnects();
   void masterClosingGivesDisconnectedThenReconnects();
-  void pendingSubmitFailsWhenConnectionIsLost();
+  void unacceptedSubmitFailsWhenConnectionIsLost();
+  void acceptedJobIsLookedUpAfterReconnecting();
+  void detachedJobEndsWithTheLookupsAnswer_data();
+  void detachedJobEndsWithTheLookupsAnswer();
+  void cancelWhileReconnectingIsSentOnceConnected();
+  void switchingMastersAbandonsDetachedJobs();
   void submitWhileDisconnectedFails();
   void retriesUntilTheMasterListens();
   void disconnectFromMasterStopsReconnecting();
+  void setAddressThenReconnectNowConnects();
+  void cancelSendsCancelAndReportsCancelled();
+  void cancelRefusedByTheMasterNamesTheCancelRequest();
+  void cancelWhileDisconnectedSendsNothing();
+  void largeResultIsDecodedOffTheGuiThreadInOrder();
+  void frameDecodedForAnEndedConnectionIsDropped();
+  void tokenIsSentFirstOnEveryConnection();
+  void refusedTokenStopsReconnecting();
 
  private:
   // Connects the client to the fake and waits until both ends see the connection.
@@ -487,17 +527,149 @@ void MasterConnectionTest::masterClosingGivesDisconnectedThenReconnects() {
   QCOMPARE(disconnected.count(), 1);
 }
 
-void MasterConnectionTest::pendingSubmitFailsWhenConnectionIsLost() {
+void MasterConnectionTest::unacceptedSubmitFailsWhenConnectionIsLost() {
   CONNECT_TO_FAKE();
   QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
   const QString id = connection_->submit(helloJob());
   QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{1}, kTimeoutMs);
-  fake_->send({{"type", "accepted"}, {"id", id.toStdString()}, {"job_id", "j-4"}});
-  fake_->closeClient();
+  fake_->closeClient();  // before `accepted`: the master may or may not have the job
   QVERIFY(errors.wait(kTimeoutMs));
   QCOMPARE(errors.count(), 1);
   QCOMPARE(errors.at(0).at(0).toString(), id);
   QCOMPARE(errors.at(0).at(1).toString(), QString(polyrun::gui::kErrorConnectionLost));
+  // Reconnected, nothing is looked up for it.
+  QTRY_VERIFY_WITH_TIMEOUT(connection_->isConnected(), kTimeoutMs);
+  connection_->requestRuntimes();
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("runtimes").size(), size_t{1}, kTimeoutMs);
+  QCOMPARE(fake_->receivedOfType("job").size(), size_t{0});
+}
+
+void MasterConnectionTest::acceptedJobIsLookedUpAfterReconnecting() {
+  CONNECT_TO_FAKE();
+  QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
+  QSignalSpy detached(connection_.get(), &MasterConnection::jobDetached);
+  QSignalSpy finished(connection_.get(), &MasterConnection::jobFinished);
+  const QString id = connection_->submit(helloJob());
+  const std::string sid = id.toStdString();
+  QSignalSpy accepted(connection_.get(), &MasterConnection::jobAccepted);
+  fake_->send({{"type", "accepted"}, {"id", sid}, {"job_id", "j-4"}});
+  QVERIFY(accepted.wait(kTimeoutMs));
+  fake_->setResponder([](FakeMaster& master, const json& m) {
+    if (m.at("type") != "job") return;
+    // As the master answers a `job` lookup of a finished job.
+    json reply = resultMessage("", "j-4");
+    reply["type"] = "job";
+    reply["id"] = m.at("id");
+    reply["state"] = "finished";
+    master.send(reply);
+  });
+  fake_->closeClient();
+  QVERIFY(detached.wait(kTimeoutMs));
+  QCOMPARE(detached.at(0).at(0).toString(), id);
+  QCOMPARE(detached.at(0).at(1).toString(), QString("j-4"));
+  QCOMPARE(errors.count(), 0);  // the job is not lost
+
+  // Once reconnected the connection asks for the job and delivers its result.
+  QVERIFY(finished.wait(kTimeoutMs));
+  const json lookup = fake_->receivedOfType("job").front();
+  QCOMPARE(qs(lookup.at("job_id")), QString("j-4"));
+  QCOMPARE(lookup.at("wait"), json(true));
+  QCOMPARE(finished.at(0).at(0).toString(), QString("j-4"));
+  const auto outcome = finished.at(0).at(1).value<RunOutcome>();
+  QCOMPARE(outcome.verdict, QString("RUNTIME_ERROR"));
+  QCOMPARE(outcome.run->stdoutText, QString("hi\n"));
+  QCOMPARE(errors.count(), 0);
+
+  // Once delivered, a further reconnection asks nothing more.
+  fake_->closeClient();
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->connectionCount(), 3, kTimeoutMs);
+  QTRY_VERIFY_WITH_TIMEOUT(connection_->isConnected(), kTimeoutMs);
+  connection_->requestRuntimes();
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("runtimes").size(), size_t{1}, kTimeoutMs);
+  QCOMPARE(fake_->receivedOfType("job").size(), size_t{1});
+}
+
+void MasterConnectionTest::detachedJobEndsWithTheLookupsAnswer_data() {
+  QTest::addColumn<QString>("answer");
+  QTest::newRow("cancelled meanwhile") << "cancelled";
+  QTest::newRow("unknown to the master") << "unknown_job";
+}
+
+void MasterConnectionTest::detachedJobEndsWithTheLookupsAnswer() {
+  QFETCH(QString, answer);
+  CONNECT_TO_FAKE();
+  const QString id = connection_->submit(helloJob());
+  QSignalSpy accepted(connection_.get(), &MasterConnection::jobAccepted);
+  fake_->send({{"type", "accepted"}, {"id", id.toStdString()}, {"job_id", "j-8"}});
+  QVERIFY(accepted.wait(kTimeoutMs));
+  fake_->setResponder([answer](FakeMaster& master, const json& m) {
+    if (m.at("type") != "job") return;
+    if (answer == "cancelled") {
+      master.send({{"type", "job"}, {"id", m.at("id")}, {"job_id", "j-8"}, {"state", "cancelled"}});
+    } else {
+      master.send({{"type", "error"},
+                   {"id", m.at("id")},
+                   {"code", "unknown_job"},
+                   {"message", "no job \"j-8\" on this master"}});
+    }
+  });
+  QSignalSpy cancelled(connection_.get(), &MasterConnection::jobCancelled);
+  QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
+  fake_->closeClient();
+  if (answer == "cancelled") {
+    QVERIFY(cancelled.wait(kTimeoutMs));
+    QCOMPARE(cancelled.at(0).at(0).toString(), id);  // reported against the submit
+    QCOMPARE(cancelled.at(0).at(1).toString(), QString("j-8"));
+  } else {
+    QVERIFY(errors.wait(kTimeoutMs));
+    QCOMPARE(errors.at(0).at(0).toString(), id);
+    QCOMPARE(errors.at(0).at(1).toString(), QString("unknown_job"));
+  }
+  QVERIFY(connection_->isConnected());
+}
+
+void MasterConnectionTest::cancelWhileReconnectingIsSentOnceConnected() {
+  CONNECT_TO_FAKE();
+  const QString id = connection_->submit(helloJob());
+  QSignalSpy accepted(connection_.get(), &MasterConnection::jobAccepted);
+  fake_->send({{"type", "accepted"}, {"id", id.toStdString()}, {"job_id", "j-10"}});
+  QVERIFY(accepted.wait(kTimeoutMs));
+  QSignalSpy detached(connection_.get(), &MasterConnection::jobDetached);
+  connection_->setReconnectBackoff(300, 300);  // time to cancel between the two connections
+  fake_->closeClient();
+  QVERIFY(detached.wait(kTimeoutMs));
+  QVERIFY(!connection_->isConnected());
+  const QString cancelId = connection_->cancel("j-10");
+  QVERIFY(!cancelId.isEmpty());
+  QVERIFY(connection_->cancel("j-unknown").isEmpty());  // nothing to send it for
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("cancel").size(), size_t{1}, kTimeoutMs);
+  const json cancel = fake_->receivedOfType("cancel").front();
+  QCOMPARE(qs(cancel.at("id")), cancelId);
+  QCOMPARE(qs(cancel.at("job_id")), QString("j-10"));
+  // The cancelled job is not looked up as well.
+  QCOMPARE(fake_->receivedOfType("job").size(), size_t{0});
+}
+
+void MasterConnectionTest::switchingMastersAbandonsDetachedJobs() {
+  CONNECT_TO_FAKE();
+  const QString id = connection_->submit(helloJob());
+  QSignalSpy accepted(connection_.get(), &MasterConnection::jobAccepted);
+  fake_->send({{"type", "accepted"}, {"id", id.toStdString()}, {"job_id", "j-11"}});
+  QVERIFY(accepted.wait(kTimeoutMs));
+  QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
+  QSignalSpy detached(connection_.get(), &MasterConnection::jobDetached);
+  FakeMaster other;
+  QVERIFY(other.listen());
+  connection_->connectToMaster("127.0.0.1", other.port());
+  // The other master never heard of j-11: the job is over for this client, said at once.
+  QCOMPARE(detached.count(), 0);
+  QCOMPARE(errors.count(), 1);
+  QCOMPARE(errors.at(0).at(0).toString(), id);
+  QCOMPARE(errors.at(0).at(1).toString(), QString(polyrun::gui::kErrorConnectionLost));
+  QTRY_VERIFY_WITH_TIMEOUT(connection_->isConnected() && other.hasClient(), kTimeoutMs);
+  connection_->requestRuntimes();
+  QTRY_COMPARE_WITH_TIMEOUT(other.receivedOfType("runtimes").size(), size_t{1}, kTimeoutMs);
+  QCOMPARE(other.receivedOfType("job").size(), size_t{0});
 }
 
 void MasterConnectionTest::submitWhileDisconnectedFails() {
@@ -544,6 +716,184 @@ void MasterConnectionTest::disconnectFromMasterStopsReconnecting() {
   connection_->reconnectNow();
   QVERIFY(connected.wait(kTimeoutMs));
   QTRY_COMPARE_WITH_TIMEOUT(fake_->connectionCount(), 2, kTimeoutMs);
+}
+
+void MasterConnectionTest::setAddressThenReconnectNowConnects() {
+  QSignalSpy connected(connection_.get(), &MasterConnection::connected);
+  connection_->setAddress("127.0.0.1", fake_->port());
+  QCOMPARE(connection_->state(), MasterConnection::State::kDisconnected);
+  QCOMPARE(connection_->port(), fake_->port());
+  connection_->reconnectNow();
+  QVERIFY(connected.wait(kTimeoutMs));
+}
+
+void MasterConnectionTest::cancelSendsCancelAndReportsCancelled() {
+  CONNECT_TO_FAKE();
+  QSignalSpy cancelled(connection_.get(), &MasterConnection::jobCancelled);
+  QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
+  QSignalSpy accepted(connection_.get(), &MasterConnection::jobAccepted);
+  const QString submitId = connection_->submit(helloJob());
+  fake_->send({{"type", "accepted"}, {"id", submitId.toStdString()}, {"job_id", "j-5"}});
+  QVERIFY(accepted.wait(kTimeoutMs));
+
+  const QString id = connection_->cancel("j-5");
+  QVERIFY(!id.isEmpty());
+  QVERIFY(id != submitId);
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("cancel").size(), size_t{1}, kTimeoutMs);
+  const json m = fake_->receivedOfType("cancel").front();
+  QCOMPARE(qs(m.at("id")), id);
+  QCOMPARE(qs(m.at("job_id")), QString("j-5"));
+
+  fake_->send({{"type", "cancelled"}, {"id", id.toStdString()}, {"job_id", "j-5"}});
+  QVERIFY(cancelled.wait(kTimeoutMs));
+  QCOMPARE(cancelled.at(0).at(0).toString(), id);
+  QCOMPARE(cancelled.at(0).at(1).toString(), QString("j-5"));
+  // The cancelled job's submit is over: losing the connection now fails nothing.
+  fake_->closeClient();
+  QSignalSpy disconnected(connection_.get(), &MasterConnection::disconnected);
+  QVERIFY(disconnected.wait(kTimeoutMs));
+  QCOMPARE(errors.count(), 0);
+}
+
+void MasterConnectionTest::cancelRefusedByTheMasterNamesTheCancelRequest() {
+  CONNECT_TO_FAKE();
+  QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
+  const QString id = connection_->cancel("j-6");
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("cancel").size(), size_t{1}, kTimeoutMs);
+  fake_->send({{"type", "error"},
+               {"id", id.toStdString()},
+               {"code", "unknown_type"},
+               {"message", "unknown message type \"cancel\""}});
+  QVERIFY(errors.wait(kTimeoutMs));
+  QCOMPARE(errors.at(0).at(0).toString(), id);
+  QCOMPARE(errors.at(0).at(1).toString(), QString("unknown_type"));
+  QVERIFY(connection_->isConnected());
+}
+
+void MasterConnectionTest::cancelWhileDisconnectedSendsNothing() {
+  QVERIFY(connection_->cancel("j-1").isEmpty());
+  CONNECT_TO_FAKE();
+  QVERIFY(connection_->cancel(QString()).isEmpty());
+}
+
+void MasterConnectionTest::largeResultIsDecodedOffTheGuiThreadInOrder() {
+  CONNECT_TO_FAKE();
+  QSignalSpy progress(connection_.get(), &MasterConnection::jobProgress);
+  QSignalSpy finished(connection_.get(), &MasterConnection::jobFinished);
+  QSignalSpy snapshots(connection_.get(), &MasterConnection::clusterSnapshot);
+  QList<QString> order;  // which signal came when
+  connect(connection_.get(), &MasterConnection::jobProgress, this,
+          [&] { order << QStringLiteral("progress"); });
+  connect(connection_.get(), &MasterConnection::jobFinished, this,
+          [&] { order << QStringLiteral("result"); });
+  connect(connection_.get(), &MasterConnection::clusterSnapshot, this,
+          [&] { order << QStringLiteral("cluster"); });
+  const QString id = connection_->submit(helloJob());
+  const QString clusterId = connection_->requestCluster();
+  const std::string sid = id.toStdString();
+  // Encoded before measuring: the fake runs on this thread too.
+  const QByteArray bytes =
+      frameBytes({{"type", "accepted"}, {"id", sid}, {"job_id", "j-big"}}) +
+      frameBytes({{"type", "progress"}, {"id", sid}, {"job_id", "j-big"}, {"state", "running"}}) +
+      frameBytes(bigResult(sid, "j-big", kBigOutputBytes)) +
+      frameBytes({{"type", "cluster"}, {"id", clusterId.toStdString()}, {"slaves", json::array()}});
+  QVERIFY(bytes.size() > 15 << 20);
+
+  StallMeter meter;
+  fake_->sendBytes(bytes);
+  QVERIFY(snapshots.wait(4 * kTimeoutMs));
+  // Decoding 16 MiB takes a few hundred ms of CPU; none of it was on this thread.
+  QVERIFY2(meter.longestStallMs() < 100, qPrintable(QString::number(meter.longestStallMs())));
+  QCOMPARE(order, QList<QString>({"progress", "result", "cluster"}));
+  const auto outcome = finished.at(0).at(1).value<RunOutcome>();
+  QVERIFY(outcome.run->stdoutText.size() > 16'000'000);
+  QVERIFY(outcome.run->stdoutText.startsWith("line 0 of output\n"));
+  QVERIFY(!connection_->isDecodingInBackground());
+}
+
+void MasterConnectionTest::frameDecodedForAnEndedConnectionIsDropped() {
+  CONNECT_TO_FAKE();
+  QSignalSpy finished(connection_.get(), &MasterConnection::jobFinished);
+  QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
+  const QString id = connection_->submit(helloJob());
+  fake_->send({{"type", "accepted"}, {"id", id.toStdString()}, {"job_id", "j-old"}});
+  fake_->send(bigResult(id.toStdString(), "j-old", kBigOutputBytes));
+  QTRY_VERIFY_WITH_TIMEOUT(connection_->isDecodingInBackground(), 4 * kTimeoutMs);
+  connection_->disconnectFromMaster();
+  QCOMPARE(errors.count(), 1);  // the submit's connection_lost, at once
+  QCOMPARE(errors.at(0).at(1).toString(), QString(polyrun::gui::kErrorConnectionLost));
+  QTRY_VERIFY_WITH_TIMEOUT(!connection_->isDecodingInBackground(), 4 * kTimeoutMs);
+  // The decoded result belonged to the ended connection: nothing is delivered.
+  QCOMPARE(finished.count(), 0);
+
+  // A new connection works normally.
+  connection_->reconnectNow();
+  QTRY_VERIFY_WITH_TIMEOUT(connection_->isConnected(), kTimeoutMs);
+  QSignalSpy accepted(connection_.get(), &MasterConnection::jobAccepted);
+  const QString again = connection_->submit(helloJob());
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{2}, kTimeoutMs);
+  fake_->send({{"type", "accepted"}, {"id", again.toStdString()}, {"job_id", "j-new"}});
+  QVERIFY(accepted.wait(kTimeoutMs));
+}
+
+void MasterConnectionTest::tokenIsSentFirstOnEveryConnection() {
+  connection_->setToken("s3cret");
+  QCOMPARE(connection_->token(), QString("s3cret"));
+  fake_->setResponder([](FakeMaster& master, const json& m) {
+    if (m.at("type") == "auth") master.send({{"type", "authenticated"}, {"id", m.at("id")}});
+  });
+  CONNECT_TO_FAKE();
+  connection_->requestRuntimes();
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->received().size(), size_t{2}, kTimeoutMs);
+  const json auth = fake_->received().front();
+  QCOMPARE(qs(auth.at("type")), QString("auth"));
+  QCOMPARE(qs(auth.at("token")), QString("s3cret"));
+  QVERIFY(auth.at("id").is_string());
+  QCOMPARE(qs(fake_->received().back().at("type")), QString("runtimes"));
+
+  // A new connection presents it again.
+  fake_->closeClient();
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("auth").size(), size_t{2}, kTimeoutMs);
+  QVERIFY(connection_->isConnected());
+
+  // No token, no auth message.
+  connection_->setToken({});
+  connection_->disconnectFromMaster();
+  connection_->reconnectNow();
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->connectionCount(), 3, kTimeoutMs);
+  connection_->requestCluster();
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("cluster").size(), size_t{1}, kTimeoutMs);
+  QCOMPARE(fake_->receivedOfType("auth").size(), size_t{2});
+}
+
+void MasterConnectionTest::refusedTokenStopsReconnecting() {
+  connection_->setToken("wrong");
+  fake_->setResponder([](FakeMaster& master, const json& m) {
+    if (m.at("type") != "auth") return;
+    master.send({{"type", "error"},
+                 {"id", m.at("id")},
+                 {"code", "unauthorized"},
+                 {"message", "wrong client token"}});
+    master.closeClient();
+  });
+  QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
+  QSignalSpy disconnected(connection_.get(), &MasterConnection::disconnected);
+  connection_->connectToMaster("127.0.0.1", fake_->port());
+  QVERIFY(disconnected.wait(kTimeoutMs));
+  QCOMPARE(errors.count(), 1);
+  QCOMPARE(errors.at(0).at(1).toString(), QString("unauthorized"));
+  QCOMPARE(connection_->state(), MasterConnection::State::kDisconnected);
+  QVERIFY(connection_->stateText().contains("refused the client token"));
+  // Retrying with the same token would be refused again: no retry is scheduled.
+  QCOMPARE(connection_->reconnectDelayMs(), 0);
+  QCOMPARE(fake_->connectionCount(), 1);
+
+  // With the right token it connects again on request.
+  fake_->setResponder({});
+  connection_->setToken("right");
+  connection_->reconnectNow();
+  QTRY_VERIFY_WITH_TIMEOUT(connection_->isConnected(), kTimeoutMs);
+  QCOMPARE(fake_->connectionCount(), 2);
 }
 
 QTEST_GUILESS_MAIN(MasterConnectionTest)

@@ -23,7 +23,8 @@ const char* const kCluster = R"({
                    {"language": "c", "version": "12.2.0"}],
      "last_heartbeat_ms": 120},
     {"id": 2, "name": "slave-b", "address": "10.0.0.7:40000", "state": "draining",
-     "running": 0, "capacity": 4, "load": {"load_avg": 1.25, "memory_free_bytes": 1073741824},
+     "running": 0, "capacity": 4,
+     "load": {"load_avg": 1.25, "cpu_busy": 0.35, "memory_free_bytes": 1073741824},
      "languages": [{"language": "java", "version": "17.0.9"}],
      "last_heartbeat_ms": 7500}
   ],
@@ -53,6 +54,8 @@ void SlavesModelTest::parsesTheClusterReply() {
   QCOMPARE(snapshot.slaves.size(), 2);
   QCOMPARE(snapshot.slaves[0].languages, QStringList({"python 3.11.2", "c 12.2.0"}));
   QCOMPARE(snapshot.slaves[1].memoryFreeBytes, 1073741824.0);
+  QCOMPARE(snapshot.slaves[1].cpuBusy, 0.35);
+  QCOMPARE(snapshot.slaves[0].cpuBusy, -1.0);  // not reported
   QCOMPARE(snapshot.queues.value("java"), 2);
   QCOMPARE(snapshot.submitted, 12);
   QCOMPARE(snapshot.completed, 11);
@@ -79,6 +82,11 @@ void SlavesModelTest::rowsAndColumnsFromSnapshot() {
   QCOMPARE(cell(model, 0, SlavesModel::kHeartbeat).toString(), QString("120 ms ago"));
   QCOMPARE(cell(model, 1, SlavesModel::kName).toString(), QString("slave-b"));
   QCOMPARE(cell(model, 1, SlavesModel::kJobs).toString(), QString("0/4"));
+  QCOMPARE(cell(model, 1, SlavesModel::kLoad).toString(), QString("1.25 · 35 %"));
+  QCOMPARE(cell(model, 0, SlavesModel::kMemory).toString(), QString("19.6 GiB"));
+  QCOMPARE(cell(model, 1, SlavesModel::kMemory).toString(), QString("1.0 GiB"));
+  QCOMPARE(cell(model, 1, SlavesModel::kMemory, SlavesModel::kSortRole).toDouble(), 1073741824.0);
+  QCOMPARE(model.headerData(SlavesModel::kLoad, Qt::Horizontal).toString(), QString("CPU load"));
   QCOMPARE(cell(model, 1, SlavesModel::kHeartbeat).toString(), QString("7.50 s ago"));
 
   // Sorting sees numbers, not text.

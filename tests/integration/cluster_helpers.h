@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -93,12 +94,16 @@ class PipelineClient {
     pumpUntil([&] { return job_ids_.count(id) > 0 || finals_.count(id) > 0; }, timeout);
     return job_ids_.count(id) ? job_ids_[id] : std::string();
   }
-  /// Waits for a progress `state` of request `id`; the message, or null.
+  /// Waits until request `id` reached progress `state` or a later one (queued, assigned,
+  /// compiling, running: a journaling master reports only the state a job is in when it is
+  /// acknowledged); that progress message, or null.
   nlohmann::json waitProgress(const std::string& id, const std::string& state, std::chrono::milliseconds timeout) {
+    static const std::vector<std::string> order = {"queued", "assigned", "compiling", "running"};
+    auto rank = [&](const std::string& st) { return std::find(order.begin(), order.end(), st) - order.begin(); };
     nlohmann::json found;
     pumpUntil([&] {
       for (const auto& p : progress_[id])
-        if (p["state"] == state) found = p;
+        if (found.is_null() && rank(p.value("state", "")) >= rank(state)) found = p;
       return !found.is_null() || finals_.count(id) > 0;
     }, timeout);
     return found;

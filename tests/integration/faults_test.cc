@@ -3,6 +3,7 @@
 // Slaves load only the Python plugin (or a chosen one) so that they start in a moment.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -69,6 +70,39 @@ TEST_F(FaultsTest, KillNineASlaveWhileAHundredJobsRunEveryResultComesBackOnce) {
   EXPECT_GE(snapshot["counters"]["requeued"].get<int>(), 1) << "slave-a's jobs in flight went back to the queue";
   EXPECT_EQ(snapshot["counters"]["completed"], 100);
   EXPECT_EQ(snapshot["slaves"].size(), 1u);
+}
+
+TEST_F(FaultsTest, FrozenSlaveIsLostAfterTheHeartbeatTimeoutItsLateResultIgnoredAndItComesBack) {
+  auto cluster = startCluster(2, 1, {"master.heartbeat.timeout.ms=600"});
+  auto client = connect(*cluster);
+  const std::string id = client->submit(pythonJob("import time\ntime.sleep(1)\nprint('once')\n"));
+  const json assigned = client->waitProgress(id, "assigned", 30s);
+  ASSERT_FALSE(assigned.is_null()) << cluster->logs();
+  const std::string frozen = assigned["slave"];
+  ASSERT_EQ(::kill(cluster->slavePid(frozen), SIGSTOP), 0);
+  // Silent for 600 ms: lost, and the job runs on the other slave.
+  ASSERT_TRUE(client->waitFinal({id}, 30s)) << cluster->logs();
+  const json& result = client->finals().at(id);
+  ASSERT_EQ(result["type"], "result") << result.dump();
+  EXPECT_NE(result["result"]["slave"], frozen);
+  EXPECT_EQ(result["result"]["run"]["stdout"], "once\n");
+  EXPECT_NE(cluster->masterLog().find("no message for 600 ms"), std::string::npos) << cluster->masterLog();
+  // Thawed, it reconnects and registers again; whatever it does with the job it still had (its
+  // result sent on the dead connection, or held, reported and cancelled by the master), it ends
+  // up holding nothing, as its own counters say.
+  ASSERT_EQ(::kill(cluster->slavePid(frozen), SIGCONT), 0);
+  std::string error;
+  ASSERT_TRUE(cluster->waitForSlaves(2, &error)) << error;
+  ASSERT_TRUE(waitFor([&] {
+    const json s = slaveEntry(cluster->snapshot(), frozen);
+    return !s.is_null() && s["running"] == 0 && s["load"]["assigned"] == 0 && s["last_heartbeat_ms"] < 300;
+  }, 20s)) << cluster->snapshot().dump() << cluster->logs();
+  // Its late result never reaches the client: a job submitted now is answered after anything
+  // the master sent about the first one.
+  const std::string marker = client->submit(pythonJob("print('marker')\n"));
+  ASSERT_TRUE(client->waitFinal({marker}, 30s));
+  EXPECT_EQ(client->finalCounts().at(id), 1) << "exactly one result";
+  EXPECT_EQ(cluster->snapshot()["counters"]["completed"], 2);
 }
 
 TEST_F(FaultsTest, JobSubmittedWithNoSlaveRunsWhenASlaveStarts) {

@@ -1,6 +1,8 @@
 // The adversarial suite through the real namespace sandbox and the real runner plugins.
 #include <Poco/Net/ServerSocket.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -23,8 +25,13 @@ std::vector<std::string> processesWith(const std::string& mark) {
   std::vector<std::string> found;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    std::ifstream in(e.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Processes come and go while this reads; one that is gone has nothing to say.
+    std::string cmdline;
+    const int fd = ::open((e.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) cmdline.append(buf, static_cast<size_t>(n));
+    ::close(fd);
     if (cmdline.find(mark) != std::string::npos && cmdline.find("gtest") == std::string::npos)
       found.push_back(e.path().filename().string());
   }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -179,9 +180,16 @@ TEST(RouterTest, IndexedRouterAgreesWithTheReference) {
     for (const auto& l : catalogue) {
       ASSERT_EQ(router.pick(l.language, l.version), pickSlave(all, l.language, l.version))
           << l.language << " " << l.version << " at step " << step;
-      for (const std::string pattern : {"*", "3", "3.11", "17", "12.2.0", "9"})
+      for (const std::string pattern : {"*", "3", "3.11", "17", "12.2.0", "9"}) {
         ASSERT_EQ(router.pickVersion(l.language, pattern), pickVersion(all, l.language, pattern))
             << l.language << " " << pattern << " at step " << step;
+        const bool known = std::any_of(all.begin(), all.end(), [&](const SlaveSnapshot& s) {
+          return std::any_of(s.languages.begin(), s.languages.end(), [&](const RunnerInfo& r) {
+            return r.language == l.language && versionMatches(r.version, pattern);
+          });
+        });
+        ASSERT_EQ(router.offersVersion(l.language, pattern), known) << l.language << " " << pattern;
+      }
     }
     std::vector<RunnerInfo> languages;
     for (const auto& s : all) languages.insert(languages.end(), s.languages.begin(), s.languages.end());

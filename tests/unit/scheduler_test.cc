@@ -508,6 +508,35 @@ TEST(SchedulerTest, CapacityIsNeverExceededUnderRandomEvents) {
   }
 }
 
+TEST(SchedulerTest, FinishedResultsInMemoryAreBoundedByCountAndBytes) {
+  SchedulerConfig cfg = config();
+  cfg.results_in_memory = 2;
+  cfg.results_memory_bytes = 10000;
+  Scheduler s(cfg);
+  auto client = std::make_shared<FakePeer>();
+  auto slave = std::make_shared<FakePeer>();
+  s.addClient(client);
+  const int id = s.addSlave(slave, slaveOf("a", 1));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    s.submit(client, i, pythonJob());
+    JobResult r = okResult(lastAssigned(*slave));
+    if (i == 3) r.run->stdout_data = std::string(20000, 'x');  // alone over the byte budget
+    ids.push_back(r.job_id);
+    s.slaveResult(id, std::move(r));
+  }
+  auto state = [&](const std::string& job_id) {
+    s.lookup(client, "q", job_id, false);
+    const json last = client->all().back();
+    return last["type"] == "job" ? last["state"].get<std::string>() : last["code"].get<std::string>();
+  };
+  EXPECT_EQ(state(ids[0]), "unknown_job") << "beyond the count";
+  EXPECT_EQ(state(ids[1]), "unknown_job");
+  EXPECT_EQ(state(ids[2]), "unknown_job") << "pushed out with the big one, oldest first";
+  EXPECT_EQ(state(ids[3]), "unknown_job") << "over the byte budget by itself";
+  EXPECT_EQ(state(ids[4]), "finished");
+}
+
 TEST(SchedulerTest, RuntimesMergeSlaves) {
   Scheduler s(config());
   s.addSlave(std::make_shared<FakePeer>(), slaveOf("a", 1));

@@ -1,0 +1,73 @@
+// One output stream of a run (stdout, stderr or compiler output) in a read-only, selectable,
+// monospace view that stays responsive whatever the size. A stream may hold 16 MiB (the maximum
+// output limit) and a single QPlainTextEdit::setPlainText of that blocks the window for seconds,
+// so the view shows a preview (the first kPreviewChars) with a bar offering "Show all", which
+// appends the rest in chunks between events, and "Save…", which writes the exact text. Lines
+// longer than kMaxLineChars are broken in the view (laying out one very long line is quadratic
+// in QTextLayout); the bar says so, and Save writes them unbroken.
+#pragma once
+
+#include <QString>
+#include <QTimer>
+#include <QWidget>
+
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+
+namespace polyrun::gui {
+
+class OutputView : public QWidget {
+  Q_OBJECT
+
+ public:
+  static constexpr qsizetype kPreviewChars = 256 * 1024;
+  static constexpr qsizetype kChunkChars = 256 * 1024;
+  static constexpr qsizetype kMaxLineChars = 5000;
+
+  /// `viewName` becomes the object name of the text view ("stdoutView").
+  explicit OutputView(const QString& viewName, QWidget* parent = nullptr);
+
+  /// Shows `text` (a preview when large). Stops loading a previous text.
+  void setText(const QString& text);
+  void clear() { setText({}); }
+  /// The whole text, whatever is shown.
+  const QString& text() const { return text_; }
+  /// Characters of text() in the view so far.
+  qsizetype shownChars() const { return shown_; }
+  bool isComplete() const { return shown_ == text_.size(); }
+  /// True while showAll() is appending chunks.
+  bool isLoading() const { return chunkTimer_.isActive(); }
+  QPlainTextEdit* textView() const { return view_; }
+
+ public slots:
+  /// Appends the rest of the text, one chunk per event-loop turn; loadingFinished() at the end.
+  void showAll();
+  /// Writes text() to `path` as UTF-8, exactly (no broken lines). False when it cannot.
+  bool saveTo(const QString& path);
+
+ signals:
+  void loadingFinished();
+
+ private:
+  void appendNextChunk();
+  void saveWithDialog();
+  /// text_[from, to) as shown: long lines broken, tracking the open line's length across calls.
+  QString displayable(qsizetype from, qsizetype to);
+  /// An end no further than `to` that does not split a surrogate pair.
+  qsizetype safeEnd(qsizetype to) const;
+  void updateBar();
+
+  QPlainTextEdit* view_;
+  QWidget* bar_;
+  QLabel* barLabel_;
+  QPushButton* showAllButton_;
+  QPushButton* saveButton_;
+  QTimer chunkTimer_;
+  QString text_;
+  qsizetype shown_ = 0;
+  qsizetype openLineChars_ = 0;  // characters of the view's last line so far
+  bool brokeLines_ = false;
+};
+
+}  // namespace polyrun::gui

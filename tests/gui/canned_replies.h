@@ -1,0 +1,25 @@
+// Replies a fake master sends in the GUI tests, shaped as docs/protocol.md shows them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace polyrun::gui::test {
+
+/// `runtimes` reply with python 3.11.2 and c 12.2.0 (and java 17 when `withJava`).
+nlohmann::json runtimesReply(const nlohmann::json& request, bool withJava = false);
+
+/// `cluster` reply with slave-a (python, c; 1 of 2 busy) and slave-b (python; idle), 12 jobs
+/// submitted; `recent_jobs` only when `withRecentJobs`.
+nlohmann::json clusterReply(const nlohmann::json& request, bool withRecentJobs = false);
+
+/// A `result` for `jobId` answering `request` (a submit): verdict OK, stdout = `stdoutText`.
+nlohmann::json okResult(const nlohmann::json& request, const std::string& jobId,
+                        const std::string& stdoutText);
+
+/// accepted, progress queued, assigned (slave-a), running, then okResult() echoing the job's
+/// stdin, all for job `jobId`.
+void replyToSubmit(class FakeMaster& master, const nlohmann::json& request,
+                   const std::string& jobId = "j-000042");
+
+}  // namespace polyrun::gui::test
