@@ -676,6 +676,17 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
   ++completed_;
   ++by_verdict_[std::string(verdictName(result.verdict))];
   ++by_language_[r.language];
+  {
+    std::string client = "-";
+    if (r.submitter)
+      if (auto peer = r.submitter->peer.lock()) client = peer->address();
+    recent_jobs_.push_front({json{{"job_id", job_id}, {"client", client}, {"language", result.language},
+                                  {"version", result.version}, {"verdict", verdictName(result.verdict)},
+                                  {"slave", result.slave}, {"queue_ms", result.queue_ms},
+                                  {"total_ms", result.total_ms}},
+                             now});
+    if (recent_jobs_.size() > kRecentJobs) recent_jobs_.pop_back();
+  }
   if (jobLog().information()) {
     jobLog().information("job %s %s on %s: %s, queue %s ms, total %s ms", job_id, r.language,
                          result.slave.empty() ? std::string("-") : result.slave,
@@ -843,7 +854,14 @@ json Scheduler::cluster() const {
   for (const auto& [v, n] : by_verdict_) by_verdict[v] = n;
   json by_language = json::object();
   for (const auto& [l, n] : by_language_) by_language[l] = n;
+  json recent = json::array();
+  for (const auto& j : recent_jobs_) {
+    json entry = j.info;
+    entry["finished_ms_ago"] = msBetween(j.at, now);
+    recent.push_back(std::move(entry));
+  }
   return {{"uptime_ms", msBetween(started_at_, now)},
+          {"recent_jobs", std::move(recent)},
           {"state", shutting_down_ || shut_down_ ? "stopping" : "serving"},
           {"journal", journal_ != nullptr},
           {"clients", clients_.size()},

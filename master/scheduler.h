@@ -205,6 +205,12 @@ class Scheduler {
   uint64_t requeued_ = 0;
   uint64_t refused_ = 0;
   uint64_t recovered_ = 0;
+  struct RecentJob {
+    nlohmann::json info;  // job_id, client, language, version, verdict, slave, queue_ms, total_ms
+    Clock::time_point at;
+  };
+  static constexpr size_t kRecentJobs = 50;
+  std::deque<RecentJob> recent_jobs_;  // newest first, at most kRecentJobs
   std::map<std::string, uint64_t> by_verdict_;
   std::map<std::string, uint64_t> by_language_;
 };

@@ -129,6 +129,26 @@ TEST(SchedulerTest, AssignsFillsDefaultLimitsAndReportsProgress) {
   EXPECT_EQ(states, (std::vector<std::string>{"queued", "assigned", "running"}));
 }
 
+TEST(SchedulerTest, ClusterListsRecentJobsNewestFirstAndKeepsFifty) {
+  Scheduler s(config());
+  auto slave = std::make_shared<FakePeer>();
+  auto client = std::make_shared<FakePeer>();
+  const int id = s.addSlave(slave, slaveOf("a", 1));
+  s.addClient(client);
+  for (int i = 0; i < 52; ++i) {
+    s.submit(client, i, pythonJob());
+    s.slaveResult(id, okResult(lastAssigned(*slave)));
+  }
+  const json recent = s.cluster()["recent_jobs"];
+  ASSERT_EQ(recent.size(), 50u);
+  EXPECT_EQ(recent[0]["job_id"], lastAssigned(*slave)) << "newest first";
+  EXPECT_EQ(recent[0]["verdict"], "OK");
+  EXPECT_EQ(recent[0]["slave"], "a");
+  EXPECT_EQ(recent[0]["language"], "python");
+  EXPECT_EQ(recent[0]["client"], client->address());
+  EXPECT_TRUE(recent[0].contains("total_ms") && recent[0].contains("finished_ms_ago"));
+}
+
 TEST(SchedulerTest, QueuesBeyondCapacityAndStartsWhenASlotFrees) {
   Scheduler s(config());
   auto slave = std::make_shared<FakePeer>();
