@@ -69,13 +69,7 @@ class AdversarialTest : public ::testing::Test {
     o.slave_defines = {"slave.plugins.dir=" + pluginDir(plugins_->path(), {"polyrun_python.so"})};
     o.master_defines = {"master.frame.max.bytes=65536", "master.frame.timeout.ms=500",
                         "master.client.idle.ms=1000", "master.register.timeout.ms=1000"};
-    cluster_ = new Cluster(o);
-    std::string error;
-    if (!cluster_->start(&error)) {
-      delete cluster_;
-      cluster_ = nullptr;
-      FAIL() << error;
-    }
+    cluster_ = startSuiteCluster(o);
   }
   static void TearDownTestSuite() {
     delete cluster_;

@@ -14,13 +14,7 @@ class CliTest : public ::testing::Test {
   static void SetUpTestSuite() {
     Cluster::Options options;
     options.slaves = 1;
-    cluster_ = new Cluster(options);
-    std::string error;
-    if (!cluster_->start(&error)) {
-      delete cluster_;
-      cluster_ = nullptr;
-      FAIL() << error;
-    }
+    cluster_ = startSuiteCluster(options);
   }
   static void TearDownTestSuite() {
     delete cluster_;

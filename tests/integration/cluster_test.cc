@@ -16,13 +16,7 @@ using nlohmann::json;
 class ClusterTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    cluster_ = new Cluster();
-    std::string error;
-    if (!cluster_->start(&error)) {
-      delete cluster_;
-      cluster_ = nullptr;
-      FAIL() << error;
-    }
+    cluster_ = startSuiteCluster(Cluster::Options{});
   }
   static void TearDownTestSuite() {
     delete cluster_;

@@ -1,10 +1,13 @@
 #include "support/cluster.h"
 
+#include <gtest/gtest.h>
+
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <fcntl.h>
 #include <fstream>
@@ -187,6 +190,16 @@ std::string Cluster::logs() const {
   std::string all = "--- master.log\n" + masterLog();
   for (const auto& [name, pid] : slaves_) all += "--- " + name + ".log\n" + readFile(dir() + "/" + name + ".log");
   return all;
+}
+
+Cluster* startSuiteCluster(const Cluster::Options& options) {
+  auto cluster = std::make_unique<Cluster>(options);
+  std::string error;
+  if (!cluster->start(&error)) {
+    ADD_FAILURE() << error;
+    return nullptr;
+  }
+  return cluster.release();
 }
 
 }  // namespace polyrun::test

@@ -83,4 +83,8 @@ class Cluster {
   int slave_port_ = 0;
 };
 
+/// For a suite's SetUpTestSuite: a started cluster the suite owns, or null after recording a
+/// test failure with every log.
+Cluster* startSuiteCluster(const Cluster::Options& options);
+
 }  // namespace polyrun::test
