@@ -4,6 +4,7 @@
 //
 // - BM_RouterDecision: Router::pick for a job, then the bookkeeping of the assignment and of the
 //   job's end (Router::assigned, Router::setRunning): one full decision cycle, over N slaves.
+// - BM_RouterAffinityDecision: the same for a compiled language with a cache affinity.
 // - BM_ReferencePickSlave: the reference pickSlave() scanning every snapshot, for comparison.
 // - BM_SchedulerSubmitToAssign: the scheduler's whole path for one job (validation, queue,
 //   routing, the `assign` message built) and its result, with N fake slaves.
@@ -66,6 +67,30 @@ void BM_RouterDecision(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RouterDecision)->Arg(100)->Arg(1000)->Arg(10000);
+
+// The same cycle for a compiled language with a cache affinity, on idle identical slaves: the
+// worst case, where every slave is within the margin and kAffinityCandidates are weighed.
+void BM_RouterAffinityDecision(benchmark::State& state) {
+  RunnerInfo cpp = lang("c++", "12.2.0");
+  cpp.compiled = true;
+  Router router;
+  for (int id = 1; id <= state.range(0); ++id) {
+    SlaveSnapshot s;
+    s.id = id;
+    s.capacity = 8;
+    s.languages = {cpp};
+    router.update(s);
+  }
+  uint64_t seq = 1000, affinity = 0x9e3779b97f4a7c15ull;
+  for (auto _ : state) {
+    auto id = router.pick("c++", "12.2.0", affinity += 0x632be59bd9b4e019ull);
+    benchmark::DoNotOptimize(id);
+    router.assigned(*id, ++seq);
+    router.setRunning(*id, 0);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RouterAffinityDecision)->Arg(100)->Arg(1000)->Arg(10000);
 
 void BM_ReferencePickSlave(benchmark::State& state) {
   const auto slaves = cluster(static_cast<int>(state.range(0)));

@@ -75,6 +75,14 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         *options = o;
         return true;
       }
+      if (name == "tls") {
+        if (value) {
+          *error = "--tls takes no value; give the CA certificate with --ca-file FILE";
+          return false;
+        }
+        o.tls = true;
+        continue;
+      }
       if (name == "json") {
         if (value) {
           *error = "--json takes no value";
@@ -83,7 +91,7 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         o.json = true;
         continue;
       }
-      const bool known = name == "master" || name == "lang" || name == "version" ||
+      const bool known = name == "master" || name == "ca-file" || name == "lang" || name == "version" ||
                          name == "stdin" || name == "time-limit" || name == "memory-limit" ||
                          name == "wait";
       if (!known) {
@@ -97,9 +105,12 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         }
         value = argv[++i];
       }
-      if (name != "master" && run_only.empty()) run_only = "--" + name;
+      if (name != "master" && name != "ca-file" && run_only.empty()) run_only = "--" + name;
       if (name == "master") {
         o.master = *value;
+      } else if (name == "ca-file") {
+        o.ca_file = *value;
+        o.tls = true;
       } else if (name == "lang") {
         if (value->empty()) {
           *error = "--lang needs a language name, e.g. --lang python (see polyrun runtimes)";
@@ -209,6 +220,8 @@ std::string helpText(std::string_view topic) {
   static const char* const kMaster =
       "  --master HOST:PORT   the master's client port; default $POLYRUN_MASTER, else "
       "127.0.0.1:7400\n"
+      "  --tls                connect with TLS (the master has master.tls.enabled); needs --ca-file\n"
+      "  --ca-file FILE       PEM file of the CA that signed the master's certificate (implies --tls)\n"
       "  --json               print JSON instead of text\n";
 
   if (topic == "run") {

@@ -32,6 +32,9 @@ struct Options {
   int64_t memory_limit_mb = 0;            // --memory-limit; 0: the master's default
   int64_t wait_ms = kDefaultWaitMs;       // --wait; 0: no limit
   std::vector<std::string> args;          // after "--"
+
+  bool tls = false;     // --tls (or --ca-file): connect with TLS
+  std::string ca_file;  // --ca-file FILE: the CA certificate the master's must be signed by
 };
 
 /// Parses argv without the program name. Options may come before or after the command and take

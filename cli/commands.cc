@@ -107,6 +107,20 @@ std::unique_ptr<MasterClient> connectToMaster(const Options& options, ProgressLi
     return nullptr;
   }
   auto client = std::make_unique<MasterClient>(host, port);
+  if (options.tls) {
+    if (options.ca_file.empty()) {
+      progress->clear();
+      printError("--tls needs --ca-file FILE: the PEM certificate of the CA that signed the master's");
+      *exit_code = kExitUsage;
+      return nullptr;
+    }
+    if (!client->enableTls(options.ca_file, &error, "--ca-file")) {
+      progress->clear();
+      printError(error);
+      *exit_code = kExitUsage;
+      return nullptr;
+    }
+  }
   progress->show("connecting to " + client->address());
   if (!client->connect(&error, kConnectTimeoutMs)) {
     progress->clear();

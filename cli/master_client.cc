@@ -2,6 +2,7 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLException.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Timespan.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
+#include "polyrun/tls.h"
 
 namespace polyrun {
 namespace {
@@ -63,16 +65,35 @@ std::string MasterClient::address() const {
   return (ipv6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
 }
 
+bool MasterClient::enableTls(const std::string& ca_file, std::string* error, const std::string& source) {
+  try {
+    tls_ = makeTlsClientContext(ca_file, true, source);
+  } catch (const std::exception& e) {
+    setError(error, e.what());
+    return false;
+  }
+  tls_source_ = source;
+  return true;
+}
+
 bool MasterClient::connect(std::string* error, int timeout_ms) {
   close();
   const std::string hint =
       ": is the master running? start it (polyrun-master) or pass --master HOST:PORT";
   try {
-    Poco::Net::SocketAddress socket_address(host_, port_);
+    const Poco::Timespan timeout(static_cast<int64_t>(timeout_ms) * 1000);
     socket_ = Poco::Net::StreamSocket();
-    socket_.connect(socket_address, Poco::Timespan(static_cast<int64_t>(timeout_ms) * 1000));
+    if (tls_) {
+      socket_ = connectTls(host_, port_, tls_, timeout, tls_source_);
+    } else {
+      socket_.connect(Poco::Net::SocketAddress(host_, port_), timeout);
+    }
     socket_.setNoDelay(true);
     socket_.setSendTimeout(Poco::Timespan(kSendTimeoutSeconds, 0));
+  } catch (const Poco::Net::SSLException& e) {
+    setError(error, "cannot connect to the master at " + address() + ": " + e.message());
+    socket_ = Poco::Net::StreamSocket();
+    return false;
   } catch (const Poco::TimeoutException&) {
     setError(error, "cannot connect to the master at " + address() + ": no answer within " +
                         std::to_string(timeout_ms) + " ms" + hint);
@@ -191,8 +212,10 @@ std::optional<json> MasterClient::readMessage(std::optional<Clock::time_point> d
     int n = 0;
     try {
       // Poll even when no time is left, so that a zero timeout still picks up what has arrived.
-      if (!socket_.poll(Poco::Timespan(wait_us),
-                        Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
+      // Bytes TLS already decrypted are not visible to poll().
+      const bool buffered = tls_ && socket_.available() > 0;
+      if (!buffered && !socket_.poll(Poco::Timespan(wait_us),
+                                     Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
         if (deadline && Clock::now() >= *deadline) {
           setError(error, "timed out after " + std::to_string(timeout_ms) +
                               " ms waiting for the master at " + address());
@@ -209,7 +232,8 @@ std::optional<json> MasterClient::readMessage(std::optional<Clock::time_point> d
     if (n == 0) {
       fail(error, "the master at " + address() + " closed the connection" +
                       (reader_.pendingBytes() > 0 ? " in the middle of a message" : "") +
-                      "; check the master's log");
+                      "; check the master's log" +
+                      (tls_ ? "" : " (a master with master.tls.enabled needs --tls --ca-file FILE)"));
       continue;
     }
     if (n < 0) continue;  // spurious wake-up (EAGAIN): poll again

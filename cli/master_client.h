@@ -7,6 +7,7 @@
 // Not thread-safe: one thread drives a MasterClient at a time.
 #pragma once
 
+#include <Poco/Net/Context.h>
 #include <Poco/Net/StreamSocket.h>
 
 #include <chrono>
@@ -37,6 +38,12 @@ class MasterClient {
   ~MasterClient();
   MasterClient(const MasterClient&) = delete;
   MasterClient& operator=(const MasterClient&) = delete;
+
+  /// Speaks TLS from the next connect() on, verifying the master's certificate against the CA
+  /// certificate(s) in `ca_file` (PEM; `source` names where it came from, e.g. "--ca-file", for
+  /// messages). False + error when the file cannot be used.
+  bool enableTls(const std::string& ca_file, std::string* error, const std::string& source = "--ca-file");
+  bool tlsEnabled() const { return tls_ != nullptr; }
 
   /// Opens the TCP connection (closing any previous one). The error names host:port and says
   /// what to do ("is the master running? start it or pass --master HOST:PORT").
@@ -91,6 +98,8 @@ class MasterClient {
   std::string host_;
   uint16_t port_;
   Poco::Net::StreamSocket socket_;
+  Poco::Net::Context::Ptr tls_;  // set: connect with TLS
+  std::string tls_source_;
   bool connected_ = false;
   FrameReader reader_{kClientMaxFrameBytes};
   std::deque<nlohmann::json> kept_;  // messages for other ids, returned by later receive()

@@ -82,7 +82,8 @@ ClientConnection::ClientConnection(const Poco::Net::StreamSocket& socket,
 
 void ClientConnection::run() {
   Poco::Logger& log = Poco::Logger::get("master.client");
-  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes, settings_.max_output_bytes);
+  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes, settings_.max_output_bytes,
+                                           settings_.tls);
   const ConnectionSlot slot(count_);
   if (refuseIfFull(slot, *peer, settings_, "client")) return;
   // Tokens are off when none is configured, and by default for clients on loopback.
@@ -183,7 +184,8 @@ SlaveConnection::SlaveConnection(const Poco::Net::StreamSocket& socket,
 
 void SlaveConnection::run() {
   Poco::Logger& log = Poco::Logger::get("master.slave");
-  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes, settings_.max_output_bytes);
+  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes, settings_.max_output_bytes,
+                                           settings_.tls);
   const ConnectionSlot slot(count_);
   if (refuseIfFull(slot, *peer, settings_, "slave")) return;
   auto refuse = [&](std::string_view code, const std::string& message, const std::string& why) {

@@ -15,6 +15,8 @@
 
 #include "scheduler.h"
 
+struct ssl_ctx_st;
+
 namespace polyrun::master {
 
 struct ConnectionSettings {
@@ -28,6 +30,7 @@ struct ConnectionSettings {
   std::chrono::milliseconds client_idle{300000};      // client with nothing in flight
   std::chrono::milliseconds frame_timeout{30000};     // a begun frame must complete within this
   int max_connections = 256;                          // per port
+  ssl_ctx_st* tls = nullptr;  // set: the ports speak only TLS (master.tls.*); owned by the app
 };
 
 /// Connections of one role open right now, shared by the factory and its connections.

@@ -2,6 +2,9 @@
 // documented in docs/configuration.md; the shutdown sequence in docs/architecture.md ("Faults
 // and recovery").
 #include <Poco/File.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
 #include <Poco/Net/TCPServerParams.h>
@@ -12,25 +15,49 @@
 #include <iostream>
 
 #include "connections.h"
+#include "http_api.h"
 #include "journal.h"
 #include "polyrun/job_executor.h"
 #include "polyrun/service_app.h"
+#include "polyrun/tls.h"
 #include "scheduler.h"
 
 namespace polyrun::master {
 namespace {
 using std::chrono::milliseconds;
 
+// Every key the master reads (docs/configuration.md); others under "master." are warned about.
+// Prefixes ending in '.' admit the keys below them.
+const std::vector<std::string> kMasterKeys = {
+    "master.bind", "master.client.port", "master.slave.port", "master.http.", "master.slave.token",
+    "master.slave.token.file", "master.client.tokens", "master.client.auth.loopback",
+    "master.journal.path", "master.journal.sync", "master.results.retention.s",
+    "master.results.memory.max", "master.results.memory.bytes", "master.ready.file",
+    "master.heartbeat.ms", "master.heartbeat.timeout.ms", "master.register.timeout.ms",
+    "master.queue.max", "master.job.attempts", "master.frame.max.bytes", "master.frame.timeout.ms",
+    "master.client.idle.ms", "master.connections.max", "master.shutdown.timeout.ms",
+    "master.limits.run.wall_ms", "master.limits.run.wall_ms.max", "master.limits.run.cpu_ms",
+    "master.limits.run.cpu_ms.max", "master.limits.run.memory_bytes",
+    "master.limits.run.memory_bytes.max", "master.limits.compile.wall_ms",
+    "master.limits.compile.wall_ms.max", "master.limits.compile.cpu_ms",
+    "master.limits.compile.cpu_ms.max", "master.limits.compile.memory_bytes",
+    "master.limits.compile.memory_bytes.max", "master.limits.output_bytes",
+    "master.limits.output_bytes.max", "master.limits.processes", "master.limits.processes.max",
+    "master.limits.stdin_bytes.max", "master.tls.enabled", "master.tls.certificate", "master.tls.key"};
+
 class MasterApp final : public ServiceApp {
  public:
-  MasterApp() : ServiceApp("polyrun-master: routes code-execution jobs from clients to slaves.") {}
+  MasterApp() : ServiceApp("polyrun-master: routes code-execution jobs from clients to slaves.") {
+    setKnownKeys("master.", kMasterKeys);
+  }
 
  protected:
   int runService(const std::vector<std::string>&) override;
 
  private:
   StageLimits stageLimits(const std::string& stage, const StageLimits& def, bool max) const;
-  Poco::Net::ServerSocket listen(const std::string& bind, const std::string& key, int def_port) const;
+  Poco::Net::ServerSocket listen(const std::string& bind, const std::string& key, int def_port,
+                                 const Poco::Net::Context::Ptr& tls = nullptr) const;
   bool checkedBool(const std::string& key, bool def) const;
   std::vector<std::string> tokenList(const std::string& key) const;
 };
@@ -62,10 +89,11 @@ std::vector<std::string> MasterApp::tokenList(const std::string& key) const {
   return tokens;
 }
 
+// With `tls`, connections accepted are TLS (Poco does the handshake in the connection's thread).
 Poco::Net::ServerSocket MasterApp::listen(const std::string& bind, const std::string& key,
-                                          int def_port) const {
+                                          int def_port, const Poco::Net::Context::Ptr& tls) const {
   const int port = static_cast<int>(checkedInt(key, def_port, 0, 65535));
-  Poco::Net::ServerSocket socket;
+  Poco::Net::ServerSocket socket = tls ? Poco::Net::SecureServerSocket(tls) : Poco::Net::ServerSocket();
   try {
     // Address reuse: a master restarted after a crash gets its ports back at once.
     socket.bind(Poco::Net::SocketAddress(bind, static_cast<Poco::UInt16>(port)), true);
@@ -80,13 +108,26 @@ Poco::Net::ServerSocket MasterApp::listen(const std::string& bind, const std::st
 int MasterApp::runService(const std::vector<std::string>&) {
   const std::string bind = config().getString("master.bind", "127.0.0.1");
   ConnectionSettings settings;
-  settings.slave_token = requiredString("master.slave.token");
+  settings.slave_token = requiredSecret("master.slave.token");
   settings.max_frame_bytes = static_cast<size_t>(
       checkedInt("master.frame.max.bytes", 16ll << 20, 1024, 1ll << 30));
   // A peer may fall this far behind in reading before it counts as gone.
   settings.max_output_bytes = 4 * settings.max_frame_bytes + (1u << 20);
   settings.client_tokens = tokenList("master.client.tokens");
   settings.client_auth_loopback = checkedBool("master.client.auth.loopback", false);
+  // TLS: the client and slave ports speak it in SocketPeer (OpenSSL over their own fds), the
+  // HTTP port through Poco's SecureServerSocket; one context serves all three.
+  Poco::Net::Context::Ptr tls;
+  if (checkedBool("master.tls.enabled", false)) {
+    try {
+      tls = makeTlsServerContext(config().getString("master.tls.certificate", ""),
+                                 config().getString("master.tls.key", ""), "master.tls.certificate",
+                                 "master.tls.key");
+    } catch (const std::runtime_error& e) {
+      throw ConfigError(std::string(e.what()) + " (master.tls.enabled is true)");
+    }
+    settings.tls = tls->sslContext();
+  }
   settings.register_timeout = milliseconds(checkedInt("master.register.timeout.ms", 10000, 100, 3600000));
   settings.client_idle = milliseconds(checkedInt("master.client.idle.ms", 300000, 100, 86400000));
   settings.frame_timeout = milliseconds(checkedInt("master.frame.timeout.ms", 30000, 100, 3600000));
@@ -134,10 +175,24 @@ int MasterApp::runService(const std::vector<std::string>&) {
     logger().information("clients must authenticate with one of %z tokens%s", settings.client_tokens.size(),
                          settings.client_auth_loopback ? std::string() : std::string(" (not on loopback)"));
 
+  const bool http_enabled = checkedBool("master.http.enabled", true);
+  HttpSettings hs;
+  hs.max_body_bytes = static_cast<size_t>(checkedInt("master.http.body.max.bytes", 16ll << 20, 1024, 1ll << 30));
+  hs.threads = static_cast<int>(checkedInt("master.http.threads", 256, hs.reserved_threads + 1, 100000));
+  const int http_backlog = static_cast<int>(checkedInt("master.http.backlog", 1024, 1, 1000000));
+  const milliseconds http_timeout(checkedInt("master.http.timeout.ms", 30000, 100, 3600000));
+  hs.client_tokens = settings.client_tokens;
+  hs.auth_loopback = settings.client_auth_loopback;
+  hs.queue_wait = milliseconds(checkedInt("master.http.queue.wait.ms", 60000, 100, 86400000));
+  // Processes started on port 0 (tests, scripts) get a free HTTP port too, unless they name one.
+  const int http_default_port = checkedInt("master.client.port", 7400, 0, 65535) == 0 ? 0 : 7480;
+
   auto scheduler = std::make_shared<Scheduler>(sc, journal.get());
   scheduler->recover();
   Poco::Net::ServerSocket client_socket = listen(bind, "master.client.port", 7400);
   Poco::Net::ServerSocket slave_socket = listen(bind, "master.slave.port", 7401);
+  Poco::Net::ServerSocket http_socket;
+  if (http_enabled) http_socket = listen(bind, "master.http.port", http_default_port, tls);
 
   // A few threads beyond the limit, so that a connection over it is answered with an error
   // (too_many_connections) instead of waiting in the accept queue.
@@ -157,10 +212,31 @@ int MasterApp::runService(const std::vector<std::string>&) {
       new ConnectionFactory<SlaveConnection>(scheduler, settings), slave_pool, slave_socket, params());
   client_server.start();
   slave_server.start();
+  // HTTP requests hold a pool thread while their job runs; those over the pool wait in the
+  // server's queue (master.http.backlog), beyond it they are closed.
+  HttpApi http_api(scheduler, hs);
+  Poco::ThreadPool http_pool(2, hs.threads);
+  std::unique_ptr<Poco::Net::HTTPServer> http_server;
+  if (http_enabled) {
+    auto* hp = new Poco::Net::HTTPServerParams;
+    hp->setMaxThreads(hs.threads);
+    hp->setMaxQueued(http_backlog);
+    hp->setTimeout(Poco::Timespan(http_timeout.count() * 1000));
+    hp->setKeepAlive(true);
+    hp->setKeepAliveTimeout(Poco::Timespan(5, 0));
+    hp->setSoftwareVersion("polyrun-master");
+    http_server = std::make_unique<Poco::Net::HTTPServer>(http_api.factory(), http_pool, http_socket, hp);
+    http_server->start();
+  }
   const int client_port = client_socket.address().port();
   const int slave_port = slave_socket.address().port();
-  logger().information("polyrun-master listening on %s: clients on port %d, slaves on port %d%s", bind,
-                       client_port, slave_port, journal ? ", journal " + jc.path : std::string());
+  const int http_port = http_enabled ? http_socket.address().port() : 0;
+  logger().information("polyrun-master listening on %s: clients on port %d, slaves on port %d, %s%s%s", bind,
+                       client_port, slave_port,
+                       http_enabled ? (tls ? "HTTPS on port " : "HTTP on port ") + std::to_string(http_port)
+                                    : std::string("no HTTP"),
+                       std::string(tls ? ", TLS only" : ""),
+                       journal ? ", journal " + jc.path : std::string());
 
   // Scripts and tests that start the master on port 0 learn its ports here, and know it is up.
   const std::string ready_file = config().getString("master.ready.file", "");
@@ -169,6 +245,7 @@ int MasterApp::runService(const std::vector<std::string>&) {
     {
       std::ofstream out(tmp);
       out << "{\"client_port\": " << client_port << ", \"slave_port\": " << slave_port
+          << ", \"http_port\": " << http_port
           << ", \"pid\": " << ::getpid() << "}\n";
     }
     Poco::File(tmp).renameTo(ready_file);
@@ -180,8 +257,10 @@ int MasterApp::runService(const std::vector<std::string>&) {
                        "running jobs", std::to_string(shutdown_timeout.count()));
   client_server.stop();
   slave_server.stop();
+  if (http_server) http_server->stop();
   client_socket.close();  // new connections are refused rather than left waiting
   slave_socket.close();
+  if (http_enabled) http_socket.close();
   scheduler->beginShutdown();
   if (!scheduler->waitUntilIdle(shutdown_timeout)) {
     logger().warning("jobs still running after master.shutdown.timeout.ms; %s",
@@ -189,9 +268,13 @@ int MasterApp::runService(const std::vector<std::string>&) {
                              : std::string("without a journal they are lost"));
   }
   if (journal) journal->flush();  // results committed, and their messages handed to the peers
+  // HTTP requests still waiting for a job are answered 503 now; then their connections close.
+  http_api.stop();
+  if (http_server) http_server->stopAll(false);
   scheduler->shutdown();
   client_pool.joinAll();
   slave_pool.joinAll();
+  http_pool.joinAll();
   journal.reset();  // its callbacks call into the scheduler: gone before it
   if (!ready_file.empty()) Poco::File(ready_file).remove();
   logger().information("polyrun-master stopped");

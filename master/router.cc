@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <string_view>
 
 namespace polyrun::master {
 namespace {
@@ -29,6 +30,11 @@ bool before(const SlaveSnapshot& a, double score_a, const SlaveSnapshot& b, doub
   if (score_a != score_b) return score_a < score_b;
   if (a.last_assigned != b.last_assigned) return a.last_assigned < b.last_assigned;
   return a.id < b.id;
+}
+
+bool compiledLanguage(const SlaveSnapshot& s, const std::string& language) {
+  return std::any_of(s.languages.begin(), s.languages.end(),
+                     [&](const RunnerInfo& l) { return l.language == language && l.compiled; });
 }
 
 }  // namespace
@@ -97,19 +103,47 @@ std::optional<std::string> pickVersion(const std::vector<SlaveSnapshot>& slaves,
   return best;
 }
 
-std::optional<int> pickSlave(const std::vector<SlaveSnapshot>& slaves, const std::string& language,
-                             const std::string& version) {
-  const SlaveSnapshot* best = nullptr;
-  double best_score = 0;
-  for (const auto& s : slaves) {
-    if (!hasFreeSlot(s) || !offers(s, language, version)) continue;
-    const double score = slaveScore(s);
-    if (!best || before(s, score, *best, best_score)) {
-      best = &s;
-      best_score = score;
-    }
+uint64_t jobAffinity(const Job& job) {
+  // FNV-1a over length-prefixed fields: cheap, and only has to spread jobs evenly.
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](std::string_view field) {
+    const std::string size = std::to_string(field.size()) + ":";
+    for (char c : size) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    for (char c : field) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  };
+  mix(job.language);
+  for (const auto& f : job.files) {
+    mix(f.name);
+    mix(f.content);
   }
-  if (!best) return std::nullopt;
+  return h == 0 ? 1 : h;
+}
+
+uint64_t affinityWeight(int slave_id, uint64_t affinity) {
+  // splitmix64 of the pair: a well-mixed weight per (slave, affinity).
+  uint64_t x = affinity ^ (static_cast<uint64_t>(static_cast<uint32_t>(slave_id)) * 0x9e3779b97f4a7c15ull);
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+std::optional<int> pickSlave(const std::vector<SlaveSnapshot>& slaves, const std::string& language,
+                             const std::string& version, uint64_t affinity) {
+  std::vector<std::pair<double, const SlaveSnapshot*>> eligible;
+  for (const auto& s : slaves) {
+    if (hasFreeSlot(s) && offers(s, language, version)) eligible.emplace_back(slaveScore(s), &s);
+  }
+  if (eligible.empty()) return std::nullopt;
+  std::sort(eligible.begin(), eligible.end(), [](const auto& a, const auto& b) {
+    return before(*a.second, a.first, *b.second, b.first);
+  });
+  const SlaveSnapshot* best = eligible.front().second;
+  if (affinity == 0 || !compiledLanguage(*best, language)) return best->id;
+  const double limit = eligible.front().first + kAffinityMargin + 1e-9;
+  for (size_t i = 1; i < eligible.size() && i < kAffinityCandidates && eligible[i].first <= limit; ++i) {
+    const SlaveSnapshot* s = eligible[i].second;
+    if (affinityWeight(s->id, affinity) > affinityWeight(best->id, affinity)) best = s;
+  }
   return best->id;
 }
 
@@ -216,12 +250,29 @@ void Router::assigned(int id, uint64_t seq) {
   index(it->second);
 }
 
-std::optional<int> Router::pick(const std::string& language, const std::string& version) const {
+std::optional<int> Router::pick(const std::string& language, const std::string& version,
+                                uint64_t affinity) const {
   auto lang = eligible_.find(language);
   if (lang == eligible_.end()) return std::nullopt;
   auto ver = lang->second.find(version);
   if (ver == lang->second.end() || ver->second.empty()) return std::nullopt;
-  return ver->second.begin()->id;
+  auto it = ver->second.begin();
+  int best = it->id;
+  if (affinity == 0) return best;
+  const auto first = slaves_.find(best);
+  if (first == slaves_.end() || !compiledLanguage(first->second.snapshot, language)) return best;
+  // The set is ordered by score: the candidates are its first elements within the margin.
+  const double limit = it->score + kAffinityMargin + 1e-9;
+  uint64_t best_weight = affinityWeight(best, affinity);
+  size_t seen = 1;
+  for (++it; it != ver->second.end() && seen < kAffinityCandidates && it->score <= limit; ++it, ++seen) {
+    const uint64_t w = affinityWeight(it->id, affinity);
+    if (w > best_weight) {
+      best = it->id;
+      best_weight = w;
+    }
+  }
+  return best;
 }
 
 std::optional<std::string> Router::pickVersion(const std::string& language,

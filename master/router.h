@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "polyrun/job.h"
 #include "polyrun/runner.h"
 
 namespace polyrun::master {
@@ -62,11 +63,28 @@ std::optional<std::string> resolveLanguage(const std::vector<RunnerInfo>& langua
 std::optional<std::string> pickVersion(const std::vector<SlaveSnapshot>& slaves,
                                        const std::string& language, const std::string& pattern);
 
+/// Cache affinity: among slaves whose score is within kAffinityMargin of the lowest, a job of a
+/// compiled language goes to the one its affinity hash prefers (rendezvous hashing), so that the
+/// same source meets the same slave's compile cache while the load stays even. The margin is a
+/// quarter of a slave's slots (one job on a slave of 4 or more; none on smaller ones).
+inline constexpr double kAffinityMargin = 0.25;
+/// At most this many of the least loaded slaves are weighed, which bounds the cost of a pick.
+inline constexpr size_t kAffinityCandidates = 64;
+
+/// A job's affinity: a 64-bit hash of its language and of its files' names and contents; never 0
+/// (0 means "no affinity").
+uint64_t jobAffinity(const Job& job);
+
+/// Rendezvous weight of a slave for an affinity: the slave with the greatest weight is preferred.
+uint64_t affinityWeight(int slave_id, uint64_t affinity);
+
 /// The slave to run a job of `language` at exactly `version`: among slaves with a free slot that
 /// offer it, the lowest score; equal scores go to the one assigned least recently, then to the
-/// lowest id. nullopt when none fits now (the job waits in its queue).
+/// lowest id. With an `affinity` (jobAffinity) and a compiled language, the slaves within
+/// kAffinityMargin of the lowest score are equal and the greatest affinityWeight wins. nullopt
+/// when none fits now (the job waits in its queue).
 std::optional<int> pickSlave(const std::vector<SlaveSnapshot>& slaves, const std::string& language,
-                             const std::string& version);
+                             const std::string& version, uint64_t affinity = 0);
 
 /// The routing state of every connected slave, indexed so that each decision is O(log n).
 /// Gives the same answers as the free functions over the same snapshots. Not thread-safe: the
@@ -89,7 +107,8 @@ class Router {
   void assigned(int id, uint64_t seq);
 
   /// Same as pickSlave() over every slave known here.
-  std::optional<int> pick(const std::string& language, const std::string& version) const;
+  std::optional<int> pick(const std::string& language, const std::string& version,
+                          uint64_t affinity = 0) const;
   /// Same as pickVersion() over every slave known here.
   std::optional<std::string> pickVersion(const std::string& language, const std::string& pattern) const;
   /// True when any slave known here, draining ones included, offers `language` at a version

@@ -676,6 +676,9 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
   ++completed_;
   ++by_verdict_[std::string(verdictName(result.verdict))];
   ++by_language_[r.language];
+  ++metrics_.jobs[{r.language, std::string(verdictName(result.verdict))}];
+  metrics_.queue.observe(result.queue_ms);
+  if (r.assigned_at > r.accepted_at) metrics_.run.observe(msBetween(r.assigned_at, now));
   {
     std::string client = "-";
     if (r.submitter)
@@ -772,7 +775,7 @@ void Scheduler::pumpLocked(Effects& fx) {
       JobRecord& r = it->second;
       const auto version = router_.pickVersion(language, r.job.version);
       if (!version) break;
-      const auto slave_id = router_.pick(language, *version);
+      const auto slave_id = router_.pick(language, *version, jobAffinity(r.job));
       if (!slave_id) break;
       SlaveState& slave = slaves_.at(*slave_id);
       slave.held.insert(r.job.id);
@@ -877,6 +880,11 @@ json Scheduler::cluster() const {
                         {"running", running},
                         {"by_verdict", std::move(by_verdict)},
                         {"by_language", std::move(by_language)}}}};
+}
+
+Scheduler::Metrics Scheduler::metrics() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return metrics_;
 }
 
 // --- Stopping ------------------------------------------------------------------------------

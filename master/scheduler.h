@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "journal.h"
+#include "latency_histogram.h"
 #include "messages.h"
 #include "peer.h"
 #include "polyrun/job.h"
@@ -105,6 +106,15 @@ class Scheduler {
   /// The `runtimes` list and the `cluster` snapshot as in docs/protocol.md (without type/id).
   nlohmann::json runtimes() const;
   nlohmann::json cluster() const;
+
+  /// What /metrics exposes beyond cluster(): finished jobs per (language, verdict) and the
+  /// latency histograms, since the master started.
+  struct Metrics {
+    std::map<std::pair<std::string, std::string>, uint64_t> jobs;  // (language, verdict) -> count
+    LatencyHistogram queue;  // acceptance to assignment (to the end for jobs never assigned)
+    LatencyHistogram run;    // assignment to result, for jobs a slave ran
+  };
+  Metrics metrics() const;
 
   // --- Stopping (SIGTERM) ---
   /// Refuses new jobs and assigns no queued job any more; running jobs go on.
@@ -213,6 +223,7 @@ class Scheduler {
   std::deque<RecentJob> recent_jobs_;  // newest first, at most kRecentJobs
   std::map<std::string, uint64_t> by_verdict_;
   std::map<std::string, uint64_t> by_language_;
+  Metrics metrics_;
 };
 
 }  // namespace polyrun::master

@@ -5,6 +5,8 @@
 // - reads time out twice over: `idle` while no frame has begun, `frame_timeout` for the rest of
 //   a frame once its first byte arrived (slow senders cannot hold a thread forever).
 // Exactly one thread (the connection's) calls read() and finish(); any thread may send/close.
+// With a TLS context the peer speaks TLS over the same fd (OpenSSL directly, non-blocking: the
+// handshake happens inside read()/writes); the SSL object is used only under out_mutex_.
 #pragma once
 
 #include <Poco/Net/StreamSocket.h>
@@ -19,11 +21,15 @@
 #include "peer.h"
 #include "polyrun/frame.h"
 
+struct ssl_ctx_st;
+struct ssl_st;
+
 namespace polyrun::master {
 
 class SocketPeer final : public Peer, public std::enable_shared_from_this<SocketPeer> {
  public:
-  SocketPeer(const Poco::Net::StreamSocket& socket, size_t max_frame_bytes, size_t max_output_bytes);
+  SocketPeer(const Poco::Net::StreamSocket& socket, size_t max_frame_bytes, size_t max_output_bytes,
+             ssl_ctx_st* tls = nullptr);
   ~SocketPeer() override;
   SocketPeer(const SocketPeer&) = delete;
   SocketPeer& operator=(const SocketPeer&) = delete;
@@ -58,10 +64,15 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
  private:
   void append(const std::string& frames);
   bool writeLocked();  // as much as the socket takes now; false when the connection broke
+  // One SSL_read into buf: >0 bytes, 0 nothing yet (poll again), -1 ended (*error, *status).
+  ssize_t readTls(char* buf, size_t size, ReadStatus* status, std::string* error);
   void wake();
 
   Poco::Net::StreamSocket socket_;
   const int fd_;
+  ssl_st* ssl_ = nullptr;           // TLS, or null
+  bool tls_read_wants_write_ = false;  // SSL_read needs the socket writable (under out_mutex_)
+  bool tls_write_wants_read_ = false;  // SSL_write waits for the handshake (under out_mutex_)
   int wake_fd_ = -1;  // eventfd: readable when the reader must look again (output, close)
   FrameReader reader_;
   std::optional<nlohmann::json> lookahead_;  // taken from reader_ by hasMessage()

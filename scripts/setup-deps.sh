@@ -5,7 +5,8 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config
-  libpoco-dev
+  libpoco-dev  # includes NetSSL_OpenSSL (TLS, core/src/tls.cc)
+  libssl-dev openssl  # OpenSSL 3 for the master's TLS; the openssl command for tests/integration/tls_test
   libboost-dev
   nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -16,6 +17,7 @@ PACKAGES=(
   openjdk-17-jdk-headless
   nodejs  # the example JavaScript plugin (examples/plugins/javascript) and its test
   iproute2 util-linux procps
+  dpkg-dev  # dpkg-shlibdeps: the dependencies of the Debian packages (cpack -G DEB)
 )
 
 missing=()

@@ -9,6 +9,7 @@
 
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
+#include "polyrun/tls.h"
 
 namespace polyrun::slave {
 namespace {
@@ -76,7 +77,8 @@ json MasterLink::pluginsJson() const {
                        {"language", st.language},
                        {"version", st.version},
                        {"ready", st.ready},
-                       {"problem", st.problem}});
+                       {"problem", st.problem},
+                       {"toolchain", st.toolchain}});
   }
   return plugins;
 }
@@ -172,8 +174,9 @@ void MasterLink::workerLoop() {
       running_.erase(job_id);
       cancelled = token->cancelled();
     }
+    // The result's outputs are moved into the message, not copied.
     finishJob(job_id, cancelled ? json{{"type", msg::kCancelled}, {"job_id", job_id}}
-                                : json{{"type", msg::kResult}, {"job_id", job_id}, {"result", toJson(result)}});
+                                : json{{"type", msg::kResult}, {"job_id", job_id}, {"result", toJson(std::move(result))}});
   }
 }
 
@@ -211,9 +214,14 @@ bool MasterLink::session(std::string* why) {
   std::shared_ptr<FramedSocket> socket;
   try {
     Poco::Net::StreamSocket raw;
-    raw.connect(Poco::Net::SocketAddress(config_.master_host, static_cast<Poco::UInt16>(config_.master_port)),
-                Poco::Timespan(5, 0));
-    socket = std::make_shared<FramedSocket>(raw, config_.max_frame_bytes);
+    if (config_.tls_context) {
+      raw = connectTls(config_.master_host, static_cast<uint16_t>(config_.master_port), config_.tls_context,
+                       Poco::Timespan(5, 0), "slave.tls.ca_file");
+    } else {
+      raw.connect(Poco::Net::SocketAddress(config_.master_host, static_cast<Poco::UInt16>(config_.master_port)),
+                  Poco::Timespan(5, 0));
+    }
+    socket = std::make_shared<FramedSocket>(raw, config_.max_frame_bytes, config_.tls_context != nullptr);
   } catch (const Poco::Exception& e) {
     *why = e.displayText();
     return false;

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "host_load.h"
+#include <Poco/Net/Context.h>
+
 #include "polyrun/cancel_token.h"
 #include "polyrun/framed_socket.h"
 #include "polyrun/job.h"
@@ -33,6 +35,8 @@ struct LinkConfig {
   int reconnect_min_ms = 100;
   int reconnect_max_ms = 5000;
   size_t max_frame_bytes = 64u << 20;
+  // Set: connect with TLS and verify the master's certificate (slave.tls.*, polyrun/tls.h).
+  Poco::Net::Context::Ptr tls_context;
 };
 
 class MasterLink {

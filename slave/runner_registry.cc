@@ -3,6 +3,7 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <iterator>
 #include <utility>
@@ -14,6 +15,7 @@ Poco::Logger& log() { return Poco::Logger::get("slave.plugins"); }
 
 ExecutorOptions probeOptions(const RunnerRegistry::Options& options) {
   ExecutorOptions probe = options.executor;
+  probe.cache = nullptr;  // a self-test proves the compiler works: it never takes a cached build
   for (StageLimits* stage : {&probe.fallback.compile, &probe.fallback.run}) {
     stage->wall_ms = options.selftest_wall_ms;
     stage->cpu_ms = options.selftest_wall_ms;
@@ -39,10 +41,90 @@ RunnerRegistry::RunnerRegistry(Sandbox& sandbox, Options options, SettingsFn set
       probe_options_(probeOptions(options_)),
       settings_for_(std::move(settings_for)) {}
 
+RunnerRegistry::~RunnerRegistry() { stopToolchains(); }
+
+void RunnerRegistry::stopToolchains() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    toolchain_tasks_.clear();
+  }
+  toolchain_cancel_.cancel();
+  toolchain_ready_.notify_all();
+  if (toolchain_thread_.joinable()) toolchain_thread_.join();
+}
+
+void RunnerRegistry::setToolchainStatus(const ToolchainTask& task, const std::string& status) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return;
+    auto it = statuses_.find(task.library);
+    if (it == statuses_.end()) return;  // removed meanwhile
+    for (auto& st : it->second)
+      if (st.language == task.language && st.version == task.version) st.toolchain = status;
+  }
+  if (on_toolchain_change_) on_toolchain_change_();
+}
+
+void RunnerRegistry::toolchainLoop() {
+  for (;;) {
+    ToolchainTask task;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      toolchain_ready_.wait(lock, [this] { return stopping_ || !toolchain_tasks_.empty(); });
+      if (stopping_) return;
+      task = std::move(toolchain_tasks_.front());
+      toolchain_tasks_.pop_front();
+    }
+    prepareOne(task);
+  }
+}
+
+// Prepares a runner's toolchain and proves it with the self-test before any job uses it; a
+// toolchain that fails either leaves the runner as it was, only slower.
+void RunnerRegistry::prepareOne(const ToolchainTask& task) {
+  const auto start = std::chrono::steady_clock::now();
+  ExecutorOptions options = probe_options_;
+  options.cancel = &toolchain_cancel_;
+  options.fallback.compile.wall_ms = options.fallback.compile.cpu_ms = options_.toolchain_wall_ms;
+  options.fallback.compile.memory_bytes = 2ll << 30;
+  std::string error;
+  const std::string dir =
+      prepareToolchain(*task.runner, task.version, sandbox_, options, options_.toolchain_root, &error);
+  if (dir.empty()) {
+    if (toolchain_cancel_.cancelled()) return;
+    if (!error.empty())
+      log().warning("runner %s %s: toolchain not prepared, jobs run without it: %s", task.language,
+                    task.version, error);
+    setToolchainStatus(task, error.empty() ? "" : "unavailable: " + error);
+    return;
+  }
+  ExecutorOptions test = probe_options_;
+  test.cancel = &toolchain_cancel_;
+  test.toolchain_dir = dir;
+  if (!runSelfTest(*task.runner, sandbox_, test, &error)) {
+    if (toolchain_cancel_.cancelled()) return;
+    log().warning("runner %s %s: self-test with the toolchain in %s failed, jobs run without it: %s",
+                  task.language, task.version, dir, error);
+    setToolchainStatus(task, "unavailable: self-test with it failed: " + error);
+    return;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start).count();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& e : entries_)
+      if (e.loaded.runner == task.runner) e.toolchain_dir = dir;
+  }
+  log().information("runner %s %s: toolchain ready in %s (%s ms)", task.language, task.version,
+                    dir, std::to_string(ms));
+  setToolchainStatus(task, "ready");
+}
+
 ProbedRunner RunnerRegistry::probe(LoadedRunner loaded, RunnerStatus* status) const {
   ProbedRunner out{std::move(loaded), {}, false};
   out.info = out.loaded.info;
-  *status = {out.loaded.library_path, out.info.language, "", false, ""};
+  *status = {out.loaded.library_path, out.info.language, "", false, "", ""};
   std::string error;
   const std::string version = detectVersion(*out.loaded.runner, sandbox_, probe_options_, &error);
   if (version.empty()) {
@@ -65,7 +147,7 @@ LibraryLoad RunnerRegistry::load(const std::string& path) const try {
   PluginLoadResult loaded =
       loadPlugin(path, settings_for_(pluginSettingsName(path)), {options_.copy_dir});
   out.incomplete = loaded.incomplete;
-  if (!loaded.error.empty()) out.statuses.push_back({path, "", "", false, loaded.error});
+  if (!loaded.error.empty()) out.statuses.push_back({path, "", "", false, loaded.error, ""});
 
   // Version detection and self-tests run real compilers: do them side by side.
   std::vector<RunnerStatus> statuses(loaded.runners.size());
@@ -81,7 +163,7 @@ LibraryLoad RunnerRegistry::load(const std::string& path) const try {
 } catch (const std::exception& e) {  // no thread for a probe, no memory: refuse, never crash
   LibraryLoad out;
   out.path = path;
-  out.statuses.push_back({path, "", "", false, path + ": cannot load it now: " + e.what()});
+  out.statuses.push_back({path, "", "", false, path + ": cannot load it now: " + e.what(), ""});
   return out;
 }
 
@@ -96,10 +178,25 @@ void RunnerRegistry::install(LibraryLoad load) {
   if (!dropped.empty())
     log().information(
         "plugin %s replaced: new jobs use the new load, running ones finish on the old", load.path);
+  bool queued = false;
   for (auto& r : load.runners) {
-    if (r.ready) entries_.push_back({std::move(r.loaded), std::move(r.info), sequence});
+    if (!r.ready) continue;
+    if (!options_.toolchain_root.empty() && !stopping_) {
+      toolchain_tasks_.push_back({r.loaded.runner, load.path, r.info.language, r.info.version});
+      queued = true;
+    }
+    entries_.push_back({std::move(r.loaded), std::move(r.info), sequence, ""});
   }
   statuses_[load.path] = std::move(load.statuses);
+  for (const auto& t : toolchain_tasks_) {
+    if (t.library != load.path) continue;
+    for (auto& st : statuses_[load.path])
+      if (st.ready && st.language == t.language && st.version == t.version) st.toolchain = "preparing";
+  }
+  if (queued) {
+    if (!toolchain_thread_.joinable()) toolchain_thread_ = std::thread([this] { toolchainLoop(); });
+    toolchain_ready_.notify_one();
+  }
 }
 
 std::vector<RunnerRegistry::Entry> RunnerRegistry::takeEntriesLocked(const std::string& path) {
@@ -147,6 +244,18 @@ std::shared_ptr<const Runner> RunnerRegistry::find(const std::string& language,
     if (!best || best->sequence < e.sequence) best = &e;
   }
   return best ? best->loaded.runner : nullptr;
+}
+
+RunnerRegistry::JobRunner RunnerRegistry::findForJob(const std::string& language,
+                                                     const std::string& version) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Entry* best = nullptr;
+  for (const auto& e : entries_) {
+    if (e.info.language != language || (!version.empty() && e.info.version != version)) continue;
+    if (!best || best->sequence < e.sequence) best = &e;
+  }
+  if (!best) return {};
+  return {best->loaded.runner, best->toolchain_dir};
 }
 
 std::vector<RunnerStatus> RunnerRegistry::statuses() const {

@@ -7,14 +7,18 @@
 // loaded exactly as long as that job needs it.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "polyrun/cancel_token.h"
 #include "polyrun/job_executor.h"
 #include "polyrun/plugin_loader.h"
 
@@ -27,6 +31,9 @@ struct RunnerStatus {
   std::string version;
   bool ready = false;   // loaded, version detected, self-test passed
   std::string problem;  // why not ready
+  /// Its toolchain (Runner::toolchain()): "" when it has none (or toolchains are off),
+  /// "preparing", "ready", or "unavailable: <why>" (jobs then run without it).
+  std::string toolchain;
 };
 
 /// A runner after its version detection and self-test.
@@ -58,10 +65,32 @@ class RunnerRegistry {
     int64_t selftest_wall_ms = 15000;
     /// Libraries are loaded from private copies made here (see PluginLoadOptions::copy_dir).
     std::string copy_dir;
+    /// Where runners' toolchains (Runner::toolchain()) are prepared and kept, one directory per
+    /// runner and plan; must be among the sandbox's read-only paths. Empty: no toolchains.
+    std::string toolchain_root;
+    /// Wall and CPU limit, in ms, of each toolchain command (a precompiled header takes seconds).
+    int64_t toolchain_wall_ms = 300000;
+  };
+
+  /// A runner for a job, with the toolchain directory to hand to its prepare() (empty while
+  /// its toolchain is not ready, or when it has none).
+  struct JobRunner {
+    std::shared_ptr<const Runner> runner;
+    std::string toolchain_dir;
   };
 
   /// `sandbox` must outlive the registry; it runs the probes (several at once).
   RunnerRegistry(Sandbox& sandbox, Options options, SettingsFn settings_for);
+  /// Stops a toolchain preparation under way (its stage is killed) and waits for it.
+  ~RunnerRegistry();
+
+  /// Called (on the toolchain thread) whenever a runner's toolchain status changed, e.g. to
+  /// advertise the new plugin report. Set it before the first install(); stopToolchains() before
+  /// whatever it uses goes away.
+  void setOnToolchainChange(std::function<void()> callback) { on_toolchain_change_ = std::move(callback); }
+  /// Cancels the preparation under way, forgets the waiting ones and joins the toolchain thread;
+  /// no callback follows. Idempotent.
+  void stopToolchains();
 
   /// Loads the library at `path` and probes its runners side by side. Slow (it runs the tools);
   /// changes nothing in the registry, so any thread may call it, several at once. Never throws.
@@ -79,6 +108,8 @@ class RunnerRegistry {
   /// The ready runner for a canonical language at an exact version (any version when empty);
   /// when several libraries offer it, the one installed last. Null when none. Thread-safe.
   std::shared_ptr<const Runner> find(const std::string& language, const std::string& version) const;
+  /// find() with the runner's toolchain directory. Thread-safe.
+  JobRunner findForJob(const std::string& language, const std::string& version) const;
   /// The report of every library, sorted by path. Thread-safe.
   std::vector<RunnerStatus> statuses() const;
 
@@ -87,8 +118,20 @@ class RunnerRegistry {
     LoadedRunner loaded;
     RunnerInfo info;    // with the detected version
     uint64_t sequence;  // install order: the greatest wins
+    std::string toolchain_dir;  // set once its toolchain is prepared and passed the self-test
+  };
+  // A toolchain to prepare, in the background: the runner is offered without it meanwhile.
+  struct ToolchainTask {
+    std::shared_ptr<const Runner> runner;
+    std::string library;
+    std::string language;
+    std::string version;
   };
   ProbedRunner probe(LoadedRunner loaded, RunnerStatus* status) const;
+  void toolchainLoop();
+  void prepareOne(const ToolchainTask& task);
+  // Sets the toolchain status of `task`'s runner in statuses_ and notifies; without mutex_.
+  void setToolchainStatus(const ToolchainTask& task, const std::string& status);
   // Moves the entries of the library at `path` out of entries_; the caller holds mutex_.
   std::vector<Entry> takeEntriesLocked(const std::string& path);
 
@@ -101,6 +144,15 @@ class RunnerRegistry {
   std::vector<Entry> entries_;  // ready runners only
   std::map<std::string, std::vector<RunnerStatus>> statuses_;  // by library path
   uint64_t sequence_ = 0;
+
+  // The toolchain worker: one thread, started with the first task, so that two heavy
+  // preparations never compete for the CPU with each other.
+  std::deque<ToolchainTask> toolchain_tasks_;  // guarded by mutex_
+  bool stopping_ = false;                      // guarded by mutex_
+  std::condition_variable toolchain_ready_;
+  CancelToken toolchain_cancel_;
+  std::thread toolchain_thread_;
+  std::function<void()> on_toolchain_change_;
 };
 
 }  // namespace polyrun::slave

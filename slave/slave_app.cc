@@ -4,12 +4,16 @@
 #include <Poco/Path.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
 #include "master_link.h"
+#include "polyrun/tls.h"
 #include "plugin_watcher.h"
 #include "polyrun/job_executor.h"
 #include "polyrun/service_app.h"
@@ -19,9 +23,21 @@ namespace polyrun::slave {
 namespace {
 namespace fs = std::filesystem;
 
+// Every key the slave reads (docs/configuration.md); others under "slave." are warned about.
+// Prefixes ending in '.' admit the keys below them.
+const std::vector<std::string> kSlaveKeys = {
+    "slave.master.host", "slave.master.port", "slave.token", "slave.token.file", "slave.name",
+    "slave.jobs.max", "slave.reconnect.max_ms", "slave.plugins.dir", "slave.work.dir",
+    "slave.selftest.wall_ms", "slave.sandbox", "slave.sandbox.uid", "slave.sandbox.gid",
+    "slave.sandbox.tmp_bytes", "slave.sandbox.cgroups", "slave.sandbox.readonly_paths",
+    "slave.plugin.", "slave.cache.dir", "slave.cache.max_bytes", "slave.toolchains",
+    "slave.toolchains.dir", "slave.tls.enabled", "slave.tls.ca_file", "slave.tls.verify"};
+
 class SlaveApp final : public ServiceApp {
  public:
-  SlaveApp() : ServiceApp("polyrun-slave: runs code-execution jobs for a polyrun master.") {}
+  SlaveApp() : ServiceApp("polyrun-slave: runs code-execution jobs for a polyrun master.") {
+    setKnownKeys("slave.", kSlaveKeys);
+  }
 
  protected:
   int runService(const std::vector<std::string>&) override;
@@ -29,13 +45,27 @@ class SlaveApp final : public ServiceApp {
  private:
   std::string defaultPluginDir() const;
   PluginSettings pluginSettings(const std::string& plugin_name) const;
-  std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root) const;
+  std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root,
+                                       const std::string& toolchain_root) const;
 };
 
-// bin/../lib/polyrun/plugins: the same place in the build tree and once installed.
+// Toolchains depend only on the tools and the plan, so every slave of a machine may share them;
+// not under /tmp, which each stage's private /tmp hides.
+std::string defaultToolchainDir() {
+  if (::geteuid() == 0) return "/var/cache/polyrun/toolchains";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/var/tmp") + "/.cache/polyrun/toolchains";
+}
+
+// bin/../<libdir>/polyrun/plugins once installed (libdir is lib/x86_64-linux-gnu for the
+// prefix /usr on Debian), bin/../lib/polyrun/plugins in the build tree.
 std::string SlaveApp::defaultPluginDir() const {
   const fs::path bin = fs::path(config().getString("application.dir", "."));
   std::error_code ec;
+#ifdef POLYRUN_INSTALL_LIBDIR
+  const fs::path installed = bin / ".." / POLYRUN_INSTALL_LIBDIR / "polyrun" / "plugins";
+  if (fs::is_directory(installed, ec)) return fs::weakly_canonical(installed, ec).string();
+#endif
   return fs::weakly_canonical(bin / ".." / "lib" / "polyrun" / "plugins", ec).string();
 }
 
@@ -62,7 +92,8 @@ PluginSettings SlaveApp::pluginSettings(const std::string& plugin_name) const {
 
 // slave.sandbox = namespaces (the default) isolates every stage; without the kernel's support
 // the slave refuses to start, unless configuration asks for plain processes, loudly.
-std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root) const {
+std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root,
+                                               const std::string& toolchain_root) const {
   Poco::Logger& log = Poco::Logger::get("slave.sandbox");
   const std::string mode = config().getString("slave.sandbox", "namespaces");
   if (mode == "process") {
@@ -85,6 +116,8 @@ std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root) con
     p.erase(p.find_last_not_of(" \t") + 1);
     if (!p.empty()) so.readonly_paths.push_back(p);
   }
+  // Toolchains (precompiled headers, class-data archives) are read by jobs, never written.
+  if (!toolchain_root.empty()) so.readonly_paths.push_back(toolchain_root);
   std::string error;
   auto sandbox = makeNamespaceSandbox(so, &error);
   if (!sandbox)
@@ -98,7 +131,7 @@ std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root) con
 int SlaveApp::runService(const std::vector<std::string>&) {
   Poco::Logger& log = Poco::Logger::get("slave");
   LinkConfig link;
-  link.token = requiredString("slave.token");
+  link.token = requiredSecret("slave.token");
   link.master_host = config().getString("slave.master.host", "127.0.0.1");
   link.master_port = static_cast<int>(checkedInt("slave.master.port", 7401, 1, 65535));
   link.name = config().getString("slave.name", Poco::Environment::nodeName());
@@ -106,6 +139,14 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   link.capacity = static_cast<int>(checkedInt("slave.jobs.max", cores, 1, 4096));
   link.reconnect_max_ms = static_cast<int>(checkedInt("slave.reconnect.max_ms", 5000, 10, 600000));
   link.reconnect_min_ms = std::min(link.reconnect_min_ms, link.reconnect_max_ms);
+  if (config().getBool("slave.tls.enabled", false)) {
+    try {
+      link.tls_context = makeTlsClientContext(config().getString("slave.tls.ca_file", ""),
+                                              config().getBool("slave.tls.verify", true), "slave.tls.ca_file");
+    } catch (const std::runtime_error& e) {
+      throw ConfigError(std::string(e.what()) + " (slave.tls.enabled is true)");
+    }
+  }
   const std::string plugins_dir = config().getString("slave.plugins.dir", defaultPluginDir());
   ExecutorOptions options;
   options.work_root = config().getString("slave.work.dir", "/tmp/polyrun-slave-" + link.name);
@@ -117,18 +158,42 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   if (!fs::is_directory(plugins_dir, ec))
     throw ConfigError("slave.plugins.dir = " + plugins_dir + " is not a directory; point it at the folder of runner plugins");
 
-  auto sandbox = makeSandbox(options.work_root);
+  // The compile cache and the toolchains (docs/architecture.md, "Compile cache and toolchains").
+  const std::string cache_dir =
+      config().getString("slave.cache.dir", (fs::path(options.work_root) / "cache").string());
+  const int64_t cache_bytes = checkedInt("slave.cache.max_bytes", 1ll << 30, 0, 1ll << 50);
+  std::unique_ptr<CompileCache> cache;
+  if (cache_bytes > 0) {
+    std::string error;
+    cache = CompileCache::open({(fs::path(cache_dir) / "compile").string(), cache_bytes}, &error);
+    if (!cache) throw ConfigError(error);
+    const CompileCacheStats st = cache->stats();
+    log.information("compile cache in %s: %s entries, %s of %s bytes", cache->dir(),
+                    std::to_string(st.entries), std::to_string(st.bytes), std::to_string(cache_bytes));
+  }
+  std::string toolchain_root;
+  if (config().getBool("slave.toolchains", true)) {
+    toolchain_root = config().getString("slave.toolchains.dir", defaultToolchainDir());
+    fs::create_directories(toolchain_root, ec);
+    if (ec)
+      throw ConfigError("slave.toolchains.dir = " + toolchain_root + " cannot be created: " +
+                        ec.message() + "; point it at a writable directory or set slave.toolchains=false");
+  }
+  options.cache = cache.get();
+
+  auto sandbox = makeSandbox(options.work_root, toolchain_root);
   RunnerRegistry::Options registry_options;
   registry_options.executor = options;
   registry_options.selftest_wall_ms = checkedInt("slave.selftest.wall_ms", 15000, 100, 600000);
   registry_options.copy_dir = (fs::path(options.work_root) / ".plugins").string();
+  registry_options.toolchain_root = toolchain_root;
   RunnerRegistry registry(*sandbox, registry_options,
                           [this](const std::string& n) { return pluginSettings(n); });
 
   const std::string name = link.name;
   MasterLink master(link, registry, [&](const Job& job, const std::function<void(const std::string&)>& on_stage,
                                        const CancelToken& cancel) {
-    auto runner = registry.find(job.language, job.version);
+    const auto [runner, toolchain_dir] = registry.findForJob(job.language, job.version);
     JobResult result;
     if (!runner) {
       result.verdict = Verdict::kInternalError;
@@ -136,6 +201,7 @@ int SlaveApp::runService(const std::vector<std::string>&) {
     } else {
       ExecutorOptions job_options = options;
       job_options.cancel = &cancel;  // the master's `cancel` kills the running stage
+      job_options.toolchain_dir = toolchain_dir;
       result = executeJob(*runner, *sandbox, job, job_options, [&](StageEvent e) {
         on_stage(e == StageEvent::kCompiling ? "compiling" : "running");
       });
@@ -144,6 +210,13 @@ int SlaveApp::runService(const std::vector<std::string>&) {
     result.slave = name;
     return result;
   });
+  // A toolchain made ready changes the plugin report ("toolchain": "ready"): advertised too.
+  // The guard stops the toolchain thread before `master` goes away, also on an exception.
+  registry.setOnToolchainChange([&master] { master.advertise(); });
+  struct StopToolchains {
+    RunnerRegistry& registry;
+    ~StopToolchains() { registry.stopToolchains(); }
+  } stop_toolchains{registry};
   // Loads what the folder holds before registering, then follows it: every change is
   // advertised to the master at once.
   PluginWatcher watcher(plugins_dir, registry, [&master] { master.advertise(); });
@@ -158,6 +231,7 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   watcher.stop();
   // Graceful drain: no new job, the running ones finish and their results reach the master.
   master.drain();
+  registry.stopToolchains();  // before `master`, which its callback uses, goes away
   master.stop();
   link_thread.join();
   return EXIT_OK;

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -45,9 +47,28 @@ int64_t keyedValue(const std::string& text, const std::string& key) {
   return 0;
 }
 
+// "stage-<pid>-<start>-<n>": the start time keeps a later process that gets the same pid (a
+// slave restarted after kill -9, whose groups could not be removed) from colliding with them.
 std::string uniqueName() {
   static std::atomic<uint64_t> counter{0};
-  return "stage-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+  static const std::string prefix =
+      "stage-" + std::to_string(::getpid()) + "-" +
+      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + "-";
+  return prefix + std::to_string(counter.fetch_add(1));
+}
+
+// Groups left by a slave that died without removing them (kill -9): their owner's pid, from
+// the name, is gone and they hold no process. Removing them at start keeps the parent from
+// filling up with empty groups over restarts. Groups of live slaves are never touched.
+void removeStaleGroups(const fs::path& parent) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(parent, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("stage-", 0) != 0 || !entry.is_directory(ec)) continue;
+    const pid_t owner = static_cast<pid_t>(std::atol(name.c_str() + 6));
+    if (owner <= 0 || owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    ::rmdir(entry.path().c_str());  // fails (EBUSY) while a process is still in it: left alone
+  }
 }
 
 // Removes a group once the kernel has let go of its last process. Processes of a stage are
@@ -148,22 +169,29 @@ class V1Group final : public StageCgroup {
   }
   bool oomKilled() const override { return oomCount() > oom_before; }
   bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) override {
-    if (!memory.empty()) {
+    // A zygote's stages mostly have the limits the last one had: the writes are skipped then.
+    if (!memory.empty() && memory_bytes != memory_set_) {
+      memory_set_ = -1;
       const std::string limit = memory_bytes > 0 ? std::to_string(memory_bytes) : "-1";
       // With swap accounting, memsw must stay >= the memory limit: raise it first, set it last.
       const bool memsw = fs::exists(memory / "memory.memsw.limit_in_bytes");
       if (memsw) writeText(memory / "memory.memsw.limit_in_bytes", "-1", nullptr);
       if (!writeText(memory / "memory.limit_in_bytes", limit, error)) return false;
       if (memsw && memory_bytes > 0) writeText(memory / "memory.memsw.limit_in_bytes", limit, nullptr);
-      oom_before = oomCount();
+      memory_set_ = memory_bytes;
     }
-    if (!pids.empty() && !writeText(pids / "pids.max", processes > 0 ? std::to_string(processes) : "max", error))
-      return false;
+    if (!memory.empty()) oom_before = oomCount();
+    if (!pids.empty() && processes != processes_set_) {
+      processes_set_ = -1;
+      if (!writeText(pids / "pids.max", processes > 0 ? std::to_string(processes) : "max", error)) return false;
+      processes_set_ = processes;
+    }
     return true;
   }
   bool waitEmpty() override { return waitGroupEmpty(memory) && waitGroupEmpty(pids); }
 
  private:
+  int64_t memory_set_ = -1, processes_set_ = -1;  // the limits written last; -1: unknown
   int64_t oomCount() const {
     return memory.empty() ? 0 : keyedValue(readText(memory / "memory.oom_control"), "oom_kill");
   }
@@ -172,7 +200,10 @@ class V1Group final : public StageCgroup {
 class V1Manager final : public CgroupManager {
  public:
   V1Manager(fs::path memory_parent, fs::path pids_parent)
-      : memory_parent_(std::move(memory_parent)), pids_parent_(std::move(pids_parent)) {}
+      : memory_parent_(std::move(memory_parent)), pids_parent_(std::move(pids_parent)) {
+    for (const fs::path* parent : {&memory_parent_, &pids_parent_})
+      if (!parent->empty()) removeStaleGroups(*parent);
+  }
   std::string describe() const override {
     return std::string("cgroup v1 (") + (limitsMemory() ? "memory" : "") +
            (limitsMemory() && limitsProcesses() ? ", " : "") + (limitsProcesses() ? "pids" : "") + ")";
@@ -214,12 +245,18 @@ class V2Group final : public StageCgroup {
   }
   bool oomKilled() const override { return oomCount() > oom_before; }
   bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) override {
-    if (memory) {
+    if (memory && memory_bytes != memory_set_) {
+      memory_set_ = -1;
       if (!writeText(dir / "memory.max", memory_bytes > 0 ? std::to_string(memory_bytes) : "max", error)) return false;
       writeText(dir / "memory.swap.max", "0", nullptr);
-      oom_before = oomCount();
+      memory_set_ = memory_bytes;
     }
-    if (pids && !writeText(dir / "pids.max", processes > 0 ? std::to_string(processes) : "max", error)) return false;
+    if (memory) oom_before = oomCount();
+    if (pids && processes != processes_set_) {
+      processes_set_ = -1;
+      if (!writeText(dir / "pids.max", processes > 0 ? std::to_string(processes) : "max", error)) return false;
+      processes_set_ = processes;
+    }
     return true;
   }
   bool waitEmpty() override {
@@ -228,12 +265,15 @@ class V2Group final : public StageCgroup {
   }
 
  private:
+  int64_t memory_set_ = -1, processes_set_ = -1;  // the limits written last; -1: unknown
   int64_t oomCount() const { return memory ? keyedValue(readText(dir / "memory.events"), "oom_kill") : 0; }
 };
 
 class V2Manager final : public CgroupManager {
  public:
-  V2Manager(fs::path parent, bool memory, bool pids) : parent_(std::move(parent)), memory_(memory), pids_(pids) {}
+  V2Manager(fs::path parent, bool memory, bool pids) : parent_(std::move(parent)), memory_(memory), pids_(pids) {
+    removeStaleGroups(parent_);
+  }
   std::string describe() const override {
     return std::string("cgroup v2 (") + (memory_ ? "memory" : "") + (memory_ && pids_ ? ", " : "") +
            (pids_ ? "pids" : "") + ")";

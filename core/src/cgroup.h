@@ -13,9 +13,10 @@
 
 namespace polyrun::detail {
 
-/// One stage's cgroup(s). Creating and removing a memory cgroup costs milliseconds, so groups
-/// are pooled by the manager and reused by one stage at a time: a stage gets a group with no
-/// process in it, its limits set, and its OOM count remembered.
+/// The cgroup(s) of one sandbox zygote and the stages it starts (namespace_sandbox.cc): the
+/// zygote is moved in once, its stages are born inside, and each stage sets the limits and
+/// remembers the OOM count. Creating and removing a memory cgroup costs milliseconds, so groups
+/// outlive their zygote in the manager's pool, reused once no process is left in them.
 class StageCgroup {
  public:
   virtual ~StageCgroup() = default;
@@ -23,7 +24,8 @@ class StageCgroup {
   virtual bool addProcess(pid_t pid, std::string* error) = 0;
   /// True when the kernel's OOM killer killed a process of the group during this stage.
   virtual bool oomKilled() const = 0;
-  /// Sets the limits for the next stage (0 = none) and starts its OOM count afresh.
+  /// Sets the limits for the next stage (0 = none; writes only what changed since the last
+  /// call) and starts its OOM count afresh.
   virtual bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) = 0;
   /// Waits (bounded) until every process of the stage is gone; false if some remain.
   virtual bool waitEmpty() = 0;

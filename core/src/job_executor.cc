@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -73,11 +75,13 @@ std::string jsonQuoted(const std::string& text) {
   return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-StageResult toStage(const ProcessResult& p, const StageLimits& limits, int64_t output_bytes,
+// Takes `p` by value: the callers hand over the sandbox's result, whose outputs (up to the output
+// limit each) are then moved, not copied.
+StageResult toStage(ProcessResult p, const StageLimits& limits, int64_t output_bytes,
                     bool compile_stage) {
   StageResult s;
-  s.stdout_data = p.stdout_data;
-  s.stderr_data = p.stderr_data;
+  s.stdout_data = std::move(p.stdout_data);
+  s.stderr_data = std::move(p.stderr_data);
   s.stdout_truncated = p.stdout_truncated;
   s.stderr_truncated = p.stderr_truncated;
   s.exit_code = p.exit_code;
@@ -156,6 +160,7 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
 
   PrepareInput input;
   input.args = job.args;
+  input.toolchain_dir = options.toolchain_dir;
   for (size_t i = 0; i < job.files.size(); ++i) {
     PrepareInput::File f{job.files[i].name, job.files[i].content};
     if (job.files[i].encoding == Encoding::kBase64) {
@@ -219,12 +224,39 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   };
 
   if (prepared.compile) {
-    if (on_stage) on_stage(StageEvent::kCompiling);
-    StageLimits used;
-    ProcessSpec spec = specFor(*prepared.compile, job.limits.compile, fb.compile, &used);
-    result.compile = toStage(sandbox.run(spec), used, output_bytes, true);
-    if (result.compile->verdict != Verdict::kOk)
-      return fail(result.compile->verdict, result.compile->message);
+    const bool cacheable = options.cache && !prepared.artifacts.empty();
+    // The slave assigns the exact version it detected, which info() only approximates.
+    RunnerInfo key_info = info;
+    if (!job.version.empty() && job.version != "*") key_info.version = job.version;
+    const std::string key = cacheable ? compileCacheKey(key_info, prepared) : std::string();
+    const auto restore_start = std::chrono::steady_clock::now();
+    CachedCompile hit;
+    // A compiler output over this job's output limit would have failed it: such a hit is not
+    // taken, the compiler runs and decides.
+    if (cacheable && options.cache->restore(info.language, key, dir, &hit) &&
+        static_cast<int64_t>(std::max(hit.stdout_data.size(), hit.stderr_data.size())) <= output_bytes) {
+      StageResult& compile = result.compile.emplace();
+      compile.cached = true;
+      compile.exit_code = 0;
+      compile.stdout_data = std::move(hit.stdout_data);
+      compile.stderr_data = std::move(hit.stderr_data);
+      compile.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - restore_start)
+                            .count();
+    } else {
+      if (on_stage) on_stage(StageEvent::kCompiling);
+      StageLimits used;
+      ProcessSpec spec = specFor(*prepared.compile, job.limits.compile, fb.compile, &used);
+      result.compile = toStage(sandbox.run(spec), used, output_bytes, true);
+      if (result.compile->verdict != Verdict::kOk)
+        return fail(result.compile->verdict, result.compile->message);
+      // Stored before the run stage, which may rewrite its own work directory. Truncated compiler
+      // output would come back as if complete: such a compile is not kept.
+      std::string why;
+      if (cacheable && !result.compile->stdout_truncated && !result.compile->stderr_truncated)
+        options.cache->store(info.language, key, dir, prepared.artifacts,
+                             result.compile->stdout_data, result.compile->stderr_data, &why);
+    }
   }
 
   if (on_stage) on_stage(StageEvent::kRunning);
@@ -303,6 +335,163 @@ bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& 
   *why = "expected output " + jsonQuoted(test.expected_stdout) + ", got " +
          jsonQuoted(got.substr(0, 200)) + " (" + outcome + ")";
   return false;
+}
+
+}  // namespace polyrun
+
+namespace polyrun {
+
+std::string compileCacheKey(const RunnerInfo& info, const Prepared& prepared) {
+  CacheKey key;
+  key.add("polyrun-compile-1").add(info.language).add(info.version);
+  const Command& compile = *prepared.compile;
+  key.add(static_cast<int64_t>(compile.argv.size()));
+  for (const auto& a : compile.argv) key.add(a);
+  // A compiler reinstalled under the same version string (a distribution patch) makes new keys.
+  struct stat st {};
+  if (!compile.argv.empty() && ::stat(compile.argv[0].c_str(), &st) == 0)
+    key.add(static_cast<int64_t>(st.st_size)).add(static_cast<int64_t>(st.st_mtime));
+  key.add(static_cast<int64_t>(compile.env.size()));
+  for (const auto& e : compile.env) key.add(e);
+  key.add(static_cast<int64_t>(prepared.artifacts.size()));
+  for (const auto& a : prepared.artifacts) key.add(a);
+  // Sorted by path: the order a runner lists its files in does not change what compiles.
+  std::vector<const WorkFile*> files;
+  for (const auto& f : prepared.files) files.push_back(&f);
+  std::sort(files.begin(), files.end(),
+            [](const WorkFile* a, const WorkFile* b) { return a->path < b->path; });
+  key.add(static_cast<int64_t>(files.size()));
+  for (const WorkFile* f : files) key.add(f->path).add(f->executable ? 1 : 0).add(f->content);
+  return key.hex();
+}
+
+std::string prepareToolchain(const Runner& runner, const std::string& version, Sandbox& sandbox,
+                             const ExecutorOptions& options, const std::string& root,
+                             std::string* error) try {
+  error->clear();
+  ToolchainPlan plan;
+  RunnerInfo info;
+  if (!detail::callRunner("toolchain()", [&] { plan = runner.toolchain(); }, error) ||
+      !detail::callRunner("info()", [&] { info = runner.info(); }, error))
+    return {};
+  if (plan.commands.empty()) return {};
+  if (plan.outputs.empty()) {
+    *error = "the toolchain plan of " + info.language + " names no outputs";
+    return {};
+  }
+  CacheKey key;
+  key.add("polyrun-toolchain-1").add(info.language).add(version);
+  for (const auto& f : plan.files) key.add(f.path).add(f.executable ? 1 : 0).add(f.content);
+  for (const auto& c : plan.commands) {
+    key.add(static_cast<int64_t>(c.argv.size()));
+    for (const auto& a : c.argv) key.add(a);
+    for (const auto& e : c.env) key.add(e);
+  }
+  for (const auto& o : plan.outputs) key.add(o);
+  // A reinstalled tool may keep its version string but not its precompiled formats.
+  for (const auto& c : plan.commands) {
+    struct stat st {};
+    if (!c.argv.empty() && ::stat(c.argv[0].c_str(), &st) == 0)
+      key.add(static_cast<int64_t>(st.st_size)).add(static_cast<int64_t>(st.st_mtime));
+  }
+  std::string name;
+  for (char c : info.language) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  const fs::path target = fs::path(root) / (name + "-" + key.hex().substr(0, 16));
+  std::error_code ec;
+  // Jobs must see the outputs where the runner will point them: a sandbox that hides `root`
+  // (e.g. under the stage's private /tmp) would make the toolchain silently useless.
+  auto visible = [&]() -> std::string {
+    const std::string probe_dir = makeWorkDir(options.work_root, error);
+    if (probe_dir.empty()) return {};
+    const RemoveOnExit cleanup{probe_dir};
+    ProcessSpec spec;
+    spec.argv = {"/usr/bin/test", "-r", (target / plan.outputs.front()).string()};
+    spec.cwd = probe_dir;
+    spec.env = cleanEnvironment(probe_dir);
+    spec.limits.wall_ms = spec.limits.cpu_ms = 10000;
+    spec.cancel = options.cancel;
+    if (sandbox.run(spec).exit_code == 0) return target.string();
+    *error = "jobs cannot read " + root + " inside the sandbox (a path under /tmp or /dev/shm is "
+             "hidden by each stage's private one): set slave.toolchains.dir to a directory elsewhere";
+    return {};
+  };
+  if (fs::is_directory(target, ec)) return visible();  // made by an earlier run
+
+  for (const auto& f : plan.files)
+    if (!safeRelativePath(f.path)) {
+      *error = "toolchain file outside the work directory: " + f.path;
+      return {};
+    }
+  for (const auto& o : plan.outputs)
+    if (!safeRelativePath(o)) {
+      *error = "toolchain output outside the work directory: " + o;
+      return {};
+    }
+  const std::string dir = makeWorkDir(options.work_root, error);
+  if (dir.empty()) return {};
+  const RemoveOnExit cleanup{dir};
+  for (const auto& f : plan.files)
+    if (!writeFile(fs::path(dir) / f.path, f.content, f.executable, error)) return {};
+  for (const auto& c : plan.commands) {
+    if (c.argv.empty() || c.argv[0].empty() || c.argv[0][0] != '/') {
+      *error = "a toolchain command must start with an absolute path";
+      return {};
+    }
+    ProcessSpec spec;
+    spec.argv = c.argv;
+    spec.cwd = dir;
+    spec.env = cleanEnvironment(dir);
+    spec.env.insert(spec.env.end(), c.env.begin(), c.env.end());
+    spec.limits.wall_ms = pick(options.fallback.compile.wall_ms, 120000);
+    spec.limits.cpu_ms = pick(options.fallback.compile.cpu_ms, 120000);
+    spec.limits.memory_bytes = options.fallback.compile.memory_bytes;
+    spec.limits.processes = pick(options.fallback.processes, 64);
+    spec.limits.file_size_bytes = 1ll << 30;
+    spec.cancel = options.cancel;
+    const ProcessResult p = sandbox.run(spec);
+    const StageResult s = toStage(p, options.fallback.compile, spec.limits.output_bytes, true);
+    if (s.verdict != Verdict::kOk) {
+      *error = c.argv[0] + " failed: " + s.message + "; stderr: " +
+               jsonQuoted(p.stderr_data.substr(0, 300));
+      return {};
+    }
+  }
+  // Copied into a private directory first, then renamed: a job never sees half a toolchain.
+  const fs::path temp = fs::path(root) / (".tmp-" + target.filename().string() + "-" +
+                                          std::to_string(::getpid()));
+  fs::remove_all(temp, ec);
+  for (const auto& o : plan.outputs) {
+    const fs::path from = fs::path(dir) / o;
+    if (!fs::is_regular_file(fs::symlink_status(from, ec))) {
+      fs::remove_all(temp, ec);
+      *error = "the toolchain plan did not make " + o;
+      return {};
+    }
+    fs::create_directories((temp / o).parent_path(), ec);
+    fs::copy_file(from, temp / o, ec);
+    if (!ec) fs::permissions(temp / o, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read, ec);
+    if (ec) {
+      fs::remove_all(temp, ec);
+      *error = "cannot keep " + o + " in " + root + ": " + ec.message();
+      return {};
+    }
+  }
+  // Readable by the stages' user whatever the slave's umask.
+  fs::permissions(temp, fs::perms(0755), ec);
+  for (auto it = fs::recursive_directory_iterator(temp, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->is_directory()) fs::permissions(it->path(), fs::perms(0755), ec);
+  fs::rename(temp, target, ec);
+  if (ec) {
+    fs::remove_all(temp, ec);
+    if (fs::is_directory(target)) return visible();  // made meanwhile by another load
+    *error = "cannot create " + target.string() + ": " + ec.message();
+    return {};
+  }
+  return visible();
+} catch (const std::exception& e) {
+  *error = std::string("toolchain preparation failed: ") + e.what();
+  return {};
 }
 
 }  // namespace polyrun

@@ -182,7 +182,8 @@ json toJson(const StageResult& s) {
           {"cpu_ms", s.cpu_ms},
           {"wall_ms", s.wall_ms},
           {"memory_bytes", s.memory_bytes},
-          {"message", s.message}};
+          {"message", s.message},
+          {"cached", s.cached}};
 }
 
 bool fromJson(const json& j, StageResult* s, std::string* error) {
@@ -202,7 +203,8 @@ bool fromJson(const json& j, StageResult* s, std::string* error) {
       !readInt(j, "cpu_ms", &s->cpu_ms, error, w) ||
       !readInt(j, "wall_ms", &s->wall_ms, error, w) ||
       !readInt(j, "memory_bytes", &s->memory_bytes, error, w) ||
-      !readString(j, "message", &s->message, error, w))
+      !readString(j, "message", &s->message, error, w) ||
+      !readBool(j, "cached", &s->cached, error, w))
     return false;
   auto v = parseVerdict(verdict);
   if (!v) {
@@ -211,6 +213,27 @@ bool fromJson(const json& j, StageResult* s, std::string* error) {
   }
   s->verdict = *v;
   return true;
+}
+
+json toJson(JobResult&& r) {
+  // The outputs are the only large fields: taken out, the rest is copied as usual.
+  std::optional<std::string> outputs[4];
+  StageResult* stages[2] = {r.compile ? &*r.compile : nullptr, r.run ? &*r.run : nullptr};
+  for (int i = 0; i < 2; ++i) {
+    if (!stages[i]) continue;
+    outputs[2 * i] = std::move(stages[i]->stdout_data);
+    outputs[2 * i + 1] = std::move(stages[i]->stderr_data);
+    stages[i]->stdout_data.clear();
+    stages[i]->stderr_data.clear();
+  }
+  json j = toJson(static_cast<const JobResult&>(r));
+  const char* names[2] = {"compile", "run"};
+  for (int i = 0; i < 2; ++i) {
+    if (!stages[i]) continue;
+    j[names[i]]["stdout"] = std::move(*outputs[2 * i]);
+    j[names[i]]["stderr"] = std::move(*outputs[2 * i + 1]);
+  }
+  return j;
 }
 
 json toJson(const JobResult& r) {

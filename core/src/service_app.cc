@@ -8,7 +8,11 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 
 namespace polyrun {
@@ -66,6 +70,8 @@ void ServiceApp::initialize(Poco::Util::Application& self) {
       loadConfiguration(config_file_);
     } catch (const Poco::Exception& e) {
       config_error_ = "cannot load the configuration file " + config_file_ + ": " + e.displayText();
+      if (!config_file_.empty() && config_file_[0] != '/' && config().getBool("application.runAsDaemon", false))
+        config_error_ += " (--daemon changes the working folder to /: give an absolute path)";
     }
   }
   // Console logging with time, level and component, unless the configuration says otherwise.
@@ -86,6 +92,7 @@ int ServiceApp::main(const std::vector<std::string>& args) {
   if (help_requested_) return EXIT_OK;
   try {
     if (!config_error_.empty()) throw ConfigError(config_error_);
+    warnAboutUnknownKeys();
     return runService(args);
   } catch (const ConfigError& e) {
     logger().fatal("configuration error: %s", std::string(e.what()));
@@ -111,6 +118,79 @@ int64_t ServiceApp::checkedInt(const std::string& key, int64_t def, int64_t min,
     throw ConfigError(key + " = " + raw + " is out of range [" + std::to_string(min) + ", " +
                       std::to_string(max) + "]");
   return value;
+}
+
+std::string ServiceApp::requiredSecret(const std::string& key) const {
+  const std::string value = config().getString(key, "");
+  if (!value.empty()) return value;
+  const std::string file_key = key + ".file";
+  const std::string path = config().getString(file_key, "");
+  if (path.empty())
+    throw ConfigError(key + " is required: set it, or " + file_key +
+                      " to a file holding it, in the configuration file or with --define");
+  std::ifstream in(path);
+  if (!in)
+    throw ConfigError(file_key + " = " + path + " cannot be read (" + std::strerror(errno) +
+                      "); the service's user needs read access to it");
+  std::string secret;
+  std::getline(in, secret);
+  secret.erase(secret.find_last_not_of(" \t\r") + 1);
+  secret.erase(0, secret.find_first_not_of(" \t"));
+  if (secret.empty()) throw ConfigError(file_key + " = " + path + " is empty: put the secret on its first line");
+  return secret;
+}
+
+void ServiceApp::setKnownKeys(std::string owned_prefix, std::vector<std::string> keys) {
+  owned_prefix_ = std::move(owned_prefix);
+  known_keys_ = std::move(keys);
+}
+
+namespace {
+// Edit distance, for "did you mean" on a misspelt key.
+size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+}  // namespace
+
+void ServiceApp::warnAboutUnknownKeys() {
+  if (owned_prefix_.empty()) return;
+  auto known = [this](const std::string& key) {
+    for (const auto& k : known_keys_) {
+      if (k == key) return true;
+      if (!k.empty() && k.back() == '.' && key.compare(0, k.size(), k) == 0) return true;
+    }
+    return false;
+  };
+  // Depth-first over the key tree below the owned prefix ("master" -> "master.bind", ...).
+  std::vector<std::string> stack{owned_prefix_.substr(0, owned_prefix_.size() - 1)};
+  while (!stack.empty()) {
+    const std::string node = stack.back();
+    stack.pop_back();
+    Poco::Util::AbstractConfiguration::Keys children;
+    config().keys(node, children);
+    for (const auto& child : children) stack.push_back(node + "." + child);
+    if (node + "." == owned_prefix_ || !config().hasProperty(node) || known(node)) continue;
+    std::string best;
+    size_t best_distance = 4;  // suggest only a near miss
+    for (const auto& k : known_keys_) {
+      const size_t d = editDistance(node, k);
+      if (d < best_distance) best_distance = d, best = k;
+    }
+    logger().warning("unknown configuration key %s is ignored%s; every key is listed in "
+                     "docs/configuration.md", node,
+                     best.empty() ? std::string() : " (did you mean " + best + "?)");
+  }
 }
 
 }  // namespace polyrun

@@ -42,6 +42,8 @@ public class Reverse {
 }
 )";
 
+constexpr const char* kJavacArchive = "javac.jsa";
+
 class JavaRunner final : public Runner {
  public:
   explicit JavaRunner(const fs::path& jdk)
@@ -65,11 +67,16 @@ class JavaRunner final : public Runner {
       if (!prepared.error.empty()) return prepared;
       Command compile;
       compile.argv = javacCommand(javac_);
+      // javac's own classes from the archive the toolchain dumped: a JVM that cannot map it
+      // (another JDK build, other flags) silently loads them from the runtime image instead.
+      if (!input.toolchain_dir.empty())
+        compile.argv.push_back("-J-XX:SharedArchiveFile=" + input.toolchain_dir + "/" + kJavacArchive);
       compile.argv.insert(compile.argv.end(), {"-encoding", "UTF-8", "-d", "."});
       for (const auto& file : prepared.files) {
         if (hasExtension(file.path, {".java"})) compile.argv.push_back(file.path);
       }
       prepared.compile = std::move(compile);
+      prepared.artifacts = {"*.class"};  // nested, anonymous and packaged classes too
       prepared.run.argv = {java_};
       prepared.run.argv.insert(prepared.run.argv.end(), std::begin(kJvmFlags), std::end(kJvmFlags));
       prepared.run.argv.insert(prepared.run.argv.end(), {"-cp", ".", entry.run_class});
@@ -80,6 +87,22 @@ class JavaRunner final : public Runner {
 
   SelfTest selfTest() const noexcept override {
     return {{{"", kSelfTestSource}}, std::string(kSelfTestInput), std::string(kSelfTestOutput)};
+  }
+
+  // An application class-data-sharing archive of the classes javac loads, dumped at the exit of
+  // one compilation: javac then takes 0.6 of the time (docs/performance.md). The JDK's default
+  // archive already covers what `java` loads for a small program, so runs get none.
+  ToolchainPlan toolchain() const noexcept override {
+    return guardedPlan("java runner toolchain", [&] {
+      ToolchainPlan plan;
+      plan.files.push_back({"Reverse.java", kSelfTestSource, false});
+      Command dump{javacCommand(javac_), {}};
+      dump.argv.push_back(std::string("-J-XX:ArchiveClassesAtExit=") + kJavacArchive);
+      dump.argv.insert(dump.argv.end(), {"-encoding", "UTF-8", "-d", ".", "Reverse.java"});
+      plan.commands.push_back(std::move(dump));
+      plan.outputs.push_back(kJavacArchive);
+      return plan;
+    });
   }
 
   Command versionCommand() const noexcept override {

@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <csignal>
 #include <future>
+#include <iterator>
 #include <map>
 
 #include "polyrun/job_executor.h"
@@ -34,6 +37,21 @@ std::vector<std::string> processesWith(const std::string& mark) {
     ::close(fd);
     if (cmdline.find(mark) != std::string::npos && cmdline.find("gtest") == std::string::npos)
       found.push_back(e.path().filename().string());
+  }
+  return found;
+}
+
+// The live zygotes of this process's sandbox (docs/sandbox.md): their pids, from /proc.
+std::vector<pid_t> zygotes() {
+  std::vector<pid_t> found;
+  std::error_code ec;
+  const std::string parent = "PPid:\t" + std::to_string(::getpid()) + "\n";
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::ifstream in(e.path() / "status");
+    const std::string status((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (status.rfind("Name:\tpolyrun-zygote\n", 0) == 0 && status.find(parent) != std::string::npos &&
+        status.find("State:\tZ") == std::string::npos)  // a killed one stays a zombie until replaced
+      found.push_back(static_cast<pid_t>(std::stol(e.path().filename().string())));
   }
   return found;
 }
@@ -137,6 +155,101 @@ TEST_F(SandboxTest, ConcurrentJobsCannotSeeEachOthersFiles) {
     ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.run ? r.run->stderr_data : "");
     EXPECT_EQ(r.run->stdout_data, "alone True\n");
   }
+}
+
+// Stages share their zygote's user, network and UTS namespaces and its root: whatever a stage
+// could leave there must be gone or out of reach for the next stage on the same zygote.
+TEST_F(SandboxTest, AStageLeavesNothingBehindForTheNextStage) {
+  const std::string leave =
+      "import ctypes, os, socket, subprocess\n"
+      "libc = ctypes.CDLL(None, use_errno=True)\n"
+      "open('/tmp/leak', 'w').write('x')\n"
+      "open('/dev/shm/leak', 'w').write('x')\n"
+      "assert libc.shmget(0x5eed, 4096, 0o1600) >= 0\n"
+      "assert libc.msgget(0x5eed, 0o1600) >= 0\n"
+      "assert libc.semget(0x5eed, 1, 0o1600) >= 0\n"
+      "assert libc.mq_open(b'/polyrun-leak', os.O_CREAT | os.O_RDWR, 0o600, None) >= 0\n"
+      "s = socket.socket(socket.AF_UNIX)\ns.bind('\\0polyrun-leak')\ns.listen()\n"
+      "subprocess.Popen(['/bin/sleep', '987656'], start_new_session=True, pass_fds=[s.fileno()])\n"
+      "print(os.getcwd())\n";
+  JobResult first = run("python", "leave.py", leave);
+  ASSERT_EQ(first.verdict, Verdict::kOk) << first.message << (first.run ? first.run->stderr_data : "");
+  const std::string first_dir = first.run->stdout_data.substr(0, first.run->stdout_data.size() - 1);
+  EXPECT_FALSE(fs::exists(first_dir)) << "the work directory outlived its job";
+  EXPECT_EQ(processesWith("987656").size(), 0u) << "a process of the stage outlived it";
+
+  const std::string look =
+      "import ctypes, os, socket, sys\n"
+      "libc = ctypes.CDLL(None, use_errno=True)\n"
+      "found = [p for p in ('/tmp/leak', '/dev/shm/leak', sys.argv[1]) if os.path.exists(p)]\n"
+      "if os.listdir('/dev/shm'): found.append('/dev/shm: %s' % os.listdir('/dev/shm'))\n"
+      "if libc.shmget(0x5eed, 0, 0) >= 0: found.append('shm')\n"
+      "if libc.msgget(0x5eed, 0) >= 0: found.append('msg')\n"
+      "if libc.semget(0x5eed, 0, 0) >= 0: found.append('sem')\n"
+      "if libc.mq_open(b'/polyrun-leak', os.O_RDONLY) >= 0: found.append('mqueue')\n"
+      "s = socket.socket(socket.AF_UNIX)\n"
+      "try:\n    s.bind('\\0polyrun-leak')\nexcept OSError:\n    found.append('abstract socket')\n"
+      "others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]\n"
+      "if others: found.append('processes %s' % others)\n"
+      "print(found or 'clean')\n";
+  Job job;
+  job.id = "t";
+  job.language = "python";
+  job.files.push_back({"look.py", look, Encoding::kUtf8});
+  job.args = {first_dir};
+  ExecutorOptions options;
+  options.work_root = work_.path();
+  options.fallback = defaultLimits();
+  JobResult second = executeJob(*runners_->at("python"), *sandbox_, job, options);
+  ASSERT_EQ(second.verdict, Verdict::kOk) << second.message << (second.run ? second.run->stderr_data : "");
+  EXPECT_EQ(second.run->stdout_data, "clean\n");
+
+  // The mount points the zygotes made for the work directories are gone from their roots.
+  const std::string relative = fs::path(first_dir).relative_path().string();
+  for (pid_t z : zygotes()) {
+    const std::string seen = "/proc/" + std::to_string(z) + "/root/" + relative;
+    EXPECT_TRUE(waitFor([&] { return !fs::exists(seen); }, std::chrono::seconds(5))) << seen;
+  }
+}
+
+TEST_F(SandboxTest, AZygoteKilledBetweenStagesIsReplaced) {
+  ASSERT_EQ(run("python", "ok.py", "print('warm')\n").verdict, Verdict::kOk);
+  const std::vector<pid_t> before = zygotes();
+  ASSERT_FALSE(before.empty()) << "no zygote found: is the sandbox still built on them?";
+  for (pid_t z : before) ::kill(z, SIGKILL);
+  ASSERT_TRUE(waitFor([&] { return zygotes().empty(); }, std::chrono::seconds(5)));
+  JobResult r = run("python", "ok.py", "print('after the zygote died')\n");
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message;
+  EXPECT_EQ(r.run->stdout_data, "after the zygote died\n");
+  for (pid_t z : zygotes()) EXPECT_EQ(std::count(before.begin(), before.end(), z), 0);
+}
+
+TEST_F(SandboxTest, AZygoteKilledDuringAStageEndsItAsAnInternalError) {
+  Limits limits;
+  limits.run = {20000, 20000, 0};
+  auto job = std::async(std::launch::async, [&] {
+    return run("python", "zygote_victim.py", "import time\ntime.sleep(1000)\n", limits);
+  });
+  ASSERT_TRUE(waitFor([] { return !processesWith("zygote_victim").empty(); }, std::chrono::seconds(10)));
+  for (pid_t z : zygotes()) ::kill(z, SIGKILL);
+  ASSERT_EQ(job.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "the stage outlived its zygote";
+  JobResult r = job.get();
+  EXPECT_EQ(verdictName(r.verdict), verdictName(Verdict::kInternalError)) << r.message;
+  EXPECT_NE(r.message.find("zygote"), std::string::npos) << r.message;
+  EXPECT_TRUE(processesWith("zygote_victim").empty());
+  JobResult next = run("python", "ok.py", "print('next job fine')\n");
+  ASSERT_EQ(next.verdict, Verdict::kOk) << next.message;
+}
+
+// The zygote and each stage's init are out of the OOM killer's reach (when the slave is root);
+// the program must not be, and must be scheduled like any process.
+TEST_F(SandboxTest, TheProgramGetsNoneOfItsHelpersPrivileges) {
+  JobResult r = run("python", "sched.py",
+                    "import os\n"
+                    "print(os.sched_getscheduler(0) == os.SCHED_OTHER, os.getpriority(os.PRIO_PROCESS, 0),\n"
+                    "      open('/proc/self/oom_score_adj').read().strip())\n");
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.run ? r.run->stderr_data : "");
+  EXPECT_EQ(r.run->stdout_data, "True 0 0\n");
 }
 
 TEST_F(SandboxTest, JavaHelloWorldRunsUnder256MegabytesOfMemory) {

@@ -77,6 +77,7 @@ bool Cluster::startMaster(std::string* error) {
                                    "--define=master.slave.token=" + options_.token,
                                    "--define=master.client.port=" + std::to_string(client_port_),
                                    "--define=master.slave.port=" + std::to_string(slave_port_),
+                                   "--define=master.http.port=" + std::to_string(http_port_),
                                    "--define=master.heartbeat.ms=200",
                                    "--define=master.ready.file=" + ready};
   if (options_.journal) argv.push_back("--define=master.journal.path=" + journalPath());
@@ -99,6 +100,7 @@ bool Cluster::startMaster(std::string* error) {
   }
   client_port_ = ports["client_port"];
   slave_port_ = ports["slave_port"];
+  http_port_ = ports.value("http_port", 0);
   return true;
 }
 
@@ -155,7 +157,10 @@ pid_t Cluster::startSlave(const std::string& name, const std::vector<std::string
                                    "--define=slave.name=" + name,
                                    "--define=slave.plugins.dir=" + std::string(POLYRUN_PLUGIN_DIR),
                                    "--define=slave.jobs.max=" + std::to_string(options_.slave_capacity),
-                                   "--define=slave.work.dir=" + dir() + "/work-" + name};
+                                   "--define=slave.work.dir=" + dir() + "/work-" + name,
+                                   // Precompiling headers costs each new slave seconds of CPU:
+                                   // only the tests of toolchains turn it on.
+                                   "--define=slave.toolchains=false"};
   for (const auto& d : options_.slave_defines) argv.push_back("--define=" + d);
   for (const auto& d : defines) argv.push_back("--define=" + d);
   const pid_t pid = spawnLogged(argv, dir() + "/" + name + ".log");
@@ -166,7 +171,11 @@ pid_t Cluster::startSlave(const std::string& name, const std::vector<std::string
 nlohmann::json Cluster::snapshot() const {
   MasterClient client("127.0.0.1", static_cast<uint16_t>(client_port_));
   std::string error;
+  if (!options_.tls_ca_file.empty() && !client.enableTls(options_.tls_ca_file, &error)) return nullptr;
   if (!client.connect(&error, 2000)) return nullptr;
+  if (!options_.client_token.empty() &&
+      !client.request({{"type", "auth"}, {"token", options_.client_token}}, 5000, &error))
+    return nullptr;
   auto reply = client.request({{"type", "cluster"}}, 5000, &error);
   return reply ? *reply : nlohmann::json();
 }

@@ -30,6 +30,8 @@ class Cluster {
     std::vector<std::string> master_defines;  // extra KEY=VALUE
     std::vector<std::string> slave_defines;   // extra KEY=VALUE for every slave
     bool journal = true;  // master.journal.path in the cluster's directory (kept across restarts)
+    std::string client_token;  // sent in `auth` by snapshot() when the master wants client tokens
+    std::string tls_ca_file;   // set: snapshot() connects with TLS, trusting this CA (PEM)
   };
 
   explicit Cluster(Options options);
@@ -68,6 +70,8 @@ class Cluster {
 
   int clientPort() const { return client_port_; }
   int slavePort() const { return slave_port_; }
+  /// The master's HTTP API port (master.http.port), kept across restarts.
+  int httpPort() const { return http_port_; }
   std::string masterAddress() const { return "127.0.0.1:" + std::to_string(client_port_); }
   const std::string& dir() const { return dir_.path(); }
   std::string masterLog() const;
@@ -81,6 +85,7 @@ class Cluster {
   std::map<std::string, pid_t> slaves_;
   int client_port_ = 0;
   int slave_port_ = 0;
+  int http_port_ = 0;
 };
 
 /// For a suite's SetUpTestSuite: a started cluster the suite owns, or null after recording a

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -28,6 +29,7 @@ class FakeRunner : public Runner {
   Prepared prepared_;
   SelfTest self_test_;
   Command version_command_;
+  ToolchainPlan toolchain_;
   mutable std::vector<PrepareInput> inputs;  // every prepare() call
   mutable std::string version_output;        // what parseVersion() was given
 
@@ -52,6 +54,7 @@ class FakeRunner : public Runner {
   }
   SelfTest selfTest() const noexcept override { return self_test_; }
   Command versionCommand() const noexcept override { return version_command_; }
+  ToolchainPlan toolchain() const noexcept override { return toolchain_; }
   std::string parseVersion(const std::string& output) const noexcept override {
     version_output = output;
     const auto at = output.find("version ");
@@ -622,6 +625,181 @@ TEST_F(JobExecutorTest, SelfTestFailsOnRightOutputWithBadVerdict) {
   std::string why;
   EXPECT_FALSE(runSelfTest(runner_, sandbox_, options_, &why));
   EXPECT_CONTAINS(why, "RUNTIME_ERROR");
+}
+
+// --- compile cache ----------------------------------------------------------------------------
+
+class JobExecutorCacheTest : public JobExecutorTest {
+ protected:
+  JobExecutorCacheTest() {
+    std::string error;
+    cache_ = CompileCache::open({(fs::path(tmp_.path()) / "cache").string(), 1 << 20}, &error);
+    options_.cache = cache_.get();
+    runner_.makeCompiled();
+    runner_.prepared_.artifacts = {"prog"};
+    // The fake compiler writes ./prog from the source; the fake program records what it found.
+    sandbox_.on_run = [this](const ProcessSpec& spec) {
+      if (spec.argv[0] == "/usr/bin/fake-cc") {
+        std::ofstream(fs::path(spec.cwd) / "prog") << "built from " << readFile(fs::path(spec.cwd) / "main.fk");
+      } else {
+        programs_seen_.push_back(readFile(fs::path(spec.cwd) / "prog"));
+      }
+    };
+  }
+  size_t compilerRuns() const {
+    size_t n = 0;
+    for (const auto& s : sandbox_.specs) n += s.argv[0] == "/usr/bin/fake-cc";
+    return n;
+  }
+  std::unique_ptr<CompileCache> cache_;
+  std::vector<std::string> programs_seen_;
+};
+
+TEST_F(JobExecutorCacheTest, SecondIdenticalCompileIsAHitThatSkipsTheCompiler) {
+  sandbox_.results = {exited(0, "", "compiler note\n"), exited(0, "ran\n"), exited(0, "ran\n")};
+  std::vector<StageEvent> events;
+  const JobResult first = execute();
+  ASSERT_EQ(first.verdict, Verdict::kOk) << first.message;
+  EXPECT_FALSE(first.compile->cached);
+  const JobResult second = execute([&](StageEvent e) { events.push_back(e); });
+  ASSERT_EQ(second.verdict, Verdict::kOk) << second.message;
+  ASSERT_TRUE(second.compile.has_value());
+  EXPECT_TRUE(second.compile->cached);
+  EXPECT_EQ(second.compile->verdict, Verdict::kOk);
+  EXPECT_EQ(second.compile->stderr_data, "compiler note\n") << "the compiler's output as it was";
+  EXPECT_EQ(compilerRuns(), 1u);
+  EXPECT_EQ(events, std::vector<StageEvent>{StageEvent::kRunning}) << "no compiling stage on a hit";
+  ASSERT_EQ(programs_seen_.size(), 2u);
+  EXPECT_EQ(programs_seen_[1], programs_seen_[0]) << "the run gets the cached program";
+  EXPECT_EQ(programs_seen_[1], "built from source");
+  EXPECT_TRUE(workRootIsEmpty());
+}
+
+TEST_F(JobExecutorCacheTest, DifferentSourceIsAMiss) {
+  execute();
+  runner_.prepared_.files[0].content = "other source";
+  const JobResult r = execute();
+  EXPECT_FALSE(r.compile->cached);
+  EXPECT_EQ(compilerRuns(), 2u);
+  EXPECT_EQ(programs_seen_.back(), "built from other source");
+}
+
+TEST_F(JobExecutorCacheTest, AnotherVersionOfTheRunnerIsAMiss) {
+  job_.version = "1.0.1";  // as the slave assigns it: the exact version it detected
+  execute();
+  EXPECT_TRUE(execute().compile->cached);
+  job_.version = "1.0.2";
+  EXPECT_FALSE(execute().compile->cached);
+  EXPECT_EQ(compilerRuns(), 2u);
+}
+
+TEST_F(JobExecutorCacheTest, AHitWhoseCompilerOutputExceedsThisJobsLimitIsNotTaken) {
+  sandbox_.results = {exited(0, "", std::string(100, 'w')), exited(0)};
+  execute();
+  job_.limits.output_bytes = 50;
+  sandbox_.results.clear();
+  sandbox_.specs.clear();
+  EXPECT_FALSE(execute().compile->cached);
+  EXPECT_EQ(compilerRuns(), 1u) << "the compiler ran again under the smaller limit";
+}
+
+TEST_F(JobExecutorCacheTest, FailedCompileIsNotCached) {
+  sandbox_.results = {exited(1, "", "error\n")};
+  EXPECT_EQ(execute().verdict, Verdict::kCompileError);
+  sandbox_.results.clear();
+  sandbox_.specs.clear();
+  const JobResult r = execute();
+  EXPECT_FALSE(r.compile->cached);
+  EXPECT_EQ(compilerRuns(), 1u);
+  EXPECT_EQ(cache_->stats().stores, 1);
+}
+
+TEST_F(JobExecutorCacheTest, RunnerWithoutArtifactsIsNeverCached) {
+  runner_.prepared_.artifacts.clear();
+  execute();
+  execute();
+  EXPECT_EQ(compilerRuns(), 2u);
+  EXPECT_EQ(cache_->stats().entries, 0);
+}
+
+TEST_F(JobExecutorCacheTest, ARunThatRewritesItsProgramDoesNotChangeTheCache) {
+  sandbox_.on_run = [this](const ProcessSpec& spec) {
+    if (spec.argv[0] == "/usr/bin/fake-cc") {
+      std::ofstream(fs::path(spec.cwd) / "prog") << "good";
+    } else {
+      programs_seen_.push_back(readFile(fs::path(spec.cwd) / "prog"));
+      std::ofstream(fs::path(spec.cwd) / "prog") << "tampered";
+    }
+  };
+  execute();
+  execute();
+  ASSERT_EQ(programs_seen_.size(), 2u);
+  EXPECT_EQ(programs_seen_[1], "good");
+}
+
+TEST_F(JobExecutorTest, ToolchainDirectoryReachesPrepare) {
+  options_.toolchain_dir = "/toolchains/fake-1";
+  execute();
+  ASSERT_EQ(runner_.inputs.size(), 1u);
+  EXPECT_EQ(runner_.inputs[0].toolchain_dir, "/toolchains/fake-1");
+}
+
+TEST_F(JobExecutorTest, PrepareToolchainRunsThePlanOnceAndKeepsItsOutputs) {
+  runner_.toolchain_.files = {{"in.txt", "input", false}};
+  runner_.toolchain_.commands = {Command{{"/usr/bin/fake-tool", "in.txt", "out/made.bin"}, {}}};
+  runner_.toolchain_.outputs = {"out/made.bin"};
+  sandbox_.on_run = [](const ProcessSpec& spec) {
+    fs::create_directories(fs::path(spec.cwd) / "out");
+    std::ofstream(fs::path(spec.cwd) / "out/made.bin") << "made from " << readFile(fs::path(spec.cwd) / "in.txt");
+  };
+  const std::string root = (fs::path(tmp_.path()) / "toolchains").string();
+  std::string error;
+  const std::string dir = prepareToolchain(runner_, "1.0", sandbox_, options_, root, &error);
+  ASSERT_FALSE(dir.empty()) << error;
+  EXPECT_EQ(fs::path(dir).parent_path(), fs::path(root));
+  EXPECT_EQ(readFile(fs::path(dir) / "out/made.bin"), "made from input");
+  auto toolRuns = [&] {
+    return std::count_if(sandbox_.specs.begin(), sandbox_.specs.end(),
+                         [](const ProcessSpec& p) { return p.argv[0] == "/usr/bin/fake-tool"; });
+  };
+  EXPECT_EQ(toolRuns(), 1);
+  ASSERT_EQ(sandbox_.specs.size(), 2u);
+  EXPECT_EQ(sandbox_.specs[1].argv, (std::vector<std::string>{"/usr/bin/test", "-r", dir + "/out/made.bin"}))
+      << "then a check that stages can read it";
+  EXPECT_TRUE(workRootIsEmpty()) << "the scratch directory is removed";
+
+  EXPECT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, root, &error), dir);
+  EXPECT_EQ(toolRuns(), 1) << "a toolchain made once is reused";
+  EXPECT_NE(prepareToolchain(runner_, "2.0", sandbox_, options_, root, &error), dir)
+      << "another version gets its own";
+}
+
+TEST_F(JobExecutorTest, PrepareToolchainFailuresAreErrorsNotToolchains) {
+  const std::string root = (fs::path(tmp_.path()) / "toolchains").string();
+  std::string error = "stale";
+  EXPECT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, root, &error), "");
+  EXPECT_EQ(error, "") << "no plan is no error";
+
+  runner_.toolchain_.commands = {Command{{"/usr/bin/fake-tool"}, {}}};
+  runner_.toolchain_.outputs = {"never-made"};
+  EXPECT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, root, &error), "");
+  EXPECT_CONTAINS(error, "never-made");
+
+  sandbox_.specs.clear();
+  sandbox_.results = {exited(1, "", "tool broke\n")};
+  EXPECT_EQ(prepareToolchain(runner_, "1.1", sandbox_, options_, root, &error), "");
+  EXPECT_CONTAINS(error, "tool broke");
+  EXPECT_TRUE(!fs::exists(root) || fs::is_empty(root)) << "nothing half-made is kept";
+}
+
+TEST_F(JobExecutorTest, PrepareToolchainRefusesOneTheStagesCannotSee) {
+  runner_.toolchain_.commands = {Command{{"/usr/bin/fake-tool"}, {}}};
+  runner_.toolchain_.outputs = {"made"};
+  sandbox_.on_run = [](const ProcessSpec& spec) { std::ofstream(fs::path(spec.cwd) / "made") << "x"; };
+  sandbox_.results = {exited(0), exited(1)};  // the tool works; `test -r` inside fails
+  std::string error;
+  EXPECT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, tmp_.path() + "/tc", &error), "");
+  EXPECT_CONTAINS(error, "slave.toolchains.dir");
 }
 
 }  // namespace

@@ -436,5 +436,42 @@ TEST(JobJsonTest, VerdictNamesRoundTrip) {
   EXPECT_FALSE(parseVerdict("TIMEOUT").has_value());
 }
 
+TEST(JobJsonTest, CachedCompileStageRoundTripsAndDefaultsToFalse) {
+  JobResult r;
+  r.compile = StageResult{};
+  r.compile->cached = true;
+  r.run = StageResult{};
+  const json j = toJson(r);
+  EXPECT_EQ(j["compile"]["cached"], true);
+  EXPECT_EQ(j["run"]["cached"], false);
+  JobResult back;
+  std::string error;
+  ASSERT_TRUE(fromJson(j, &back, &error)) << error;
+  EXPECT_TRUE(back.compile->cached);
+  json old = j;
+  old["compile"].erase("cached");  // from a slave that predates the cache
+  ASSERT_TRUE(fromJson(old, &back, &error)) << error;
+  EXPECT_FALSE(back.compile->cached);
+  old["compile"]["cached"] = "yes";
+  EXPECT_FALSE(fromJson(old, &back, &error));
+  EXPECT_NE(error.find("cached"), std::string::npos) << error;
+}
+
+TEST(JobJsonTest, MovingAResultGivesTheSameJson) {
+  JobResult r;
+  r.job_id = "j";
+  r.compile = StageResult{};
+  r.compile->stderr_data = "warning";
+  r.run = StageResult{};
+  r.run->stdout_data = std::string(100000, 'o');
+  r.run->stderr_data = "err";
+  JobResult moved = r;
+  EXPECT_EQ(toJson(std::move(moved)), toJson(r));
+  JobResult interpreted = r;
+  interpreted.compile.reset();
+  JobResult interpreted_moved = interpreted;
+  EXPECT_EQ(toJson(std::move(interpreted_moved)), toJson(interpreted));
+}
+
 }  // namespace
 }  // namespace polyrun

@@ -156,8 +156,9 @@ TEST(RouterTest, SmallCpuDifferencesDoNotStopTurnTaking) {
 // of updates.
 TEST(RouterTest, IndexedRouterAgreesWithTheReference) {
   std::mt19937 rng(42);
-  const std::vector<RunnerInfo> catalogue = {kPy, lang("python", "3.12.1", {"py"}), kC,
-                                             lang("java", "17.0.2"), lang("c++", "12.2.0", {"cpp"})};
+  RunnerInfo java = lang("java", "17.0.2"), cpp = lang("c++", "12.2.0", {"cpp"});
+  java.compiled = cpp.compiled = true;  // affinity applies to them
+  const std::vector<RunnerInfo> catalogue = {kPy, lang("python", "3.12.1", {"py"}), kC, java, cpp};
   auto randomSlave = [&](int id) {
     std::vector<RunnerInfo> langs;
     for (const auto& l : catalogue)
@@ -180,6 +181,10 @@ TEST(RouterTest, IndexedRouterAgreesWithTheReference) {
     for (const auto& l : catalogue) {
       ASSERT_EQ(router.pick(l.language, l.version), pickSlave(all, l.language, l.version))
           << l.language << " " << l.version << " at step " << step;
+      for (uint64_t affinity : {1ull, 0x9e3779b97f4a7c15ull, 12345ull})
+        ASSERT_EQ(router.pick(l.language, l.version, affinity),
+                  pickSlave(all, l.language, l.version, affinity))
+            << l.language << " " << l.version << " affinity " << affinity << " at step " << step;
       for (const std::string pattern : {"*", "3", "3.11", "17", "12.2.0", "9"}) {
         ASSERT_EQ(router.pickVersion(l.language, pattern), pickVersion(all, l.language, pattern))
             << l.language << " " << pattern << " at step " << step;
@@ -258,6 +263,91 @@ TEST(RouterTest, LanguageNamesAndRemoval) {
   EXPECT_EQ(router.resolveLanguage("gcc"), std::nullopt);
   EXPECT_EQ(router.pick("c", "12.2.0"), std::nullopt);
   EXPECT_EQ(router.size(), 1u);
+}
+
+// --- cache affinity -----------------------------------------------------------------------------
+
+RunnerInfo compiled(const std::string& name, const std::string& version) {
+  RunnerInfo info = lang(name, version);
+  info.compiled = true;
+  return info;
+}
+const RunnerInfo kCpp = compiled("c++", "12.2.0");
+
+std::vector<SlaveSnapshot> idleCppSlaves(int n, int capacity = 4) {
+  std::vector<SlaveSnapshot> s;
+  for (int id = 1; id <= n; ++id) s.push_back(slave(id, 0, capacity, {kCpp, kPy}));
+  return s;
+}
+
+Job jobOf(const std::string& language, const std::string& content, const std::string& name = "main") {
+  Job job;
+  job.language = language;
+  job.files = {{name, content, Encoding::kUtf8}};
+  return job;
+}
+
+TEST(RouterAffinityTest, JobAffinityHashesLanguageAndFiles) {
+  EXPECT_EQ(jobAffinity(jobOf("c++", "int main(){}")), jobAffinity(jobOf("c++", "int main(){}")));
+  EXPECT_NE(jobAffinity(jobOf("c++", "int main(){}")), jobAffinity(jobOf("c++", "int main(){ }")));
+  EXPECT_NE(jobAffinity(jobOf("c++", "x")), jobAffinity(jobOf("c", "x")));
+  EXPECT_NE(jobAffinity(jobOf("c++", "x", "a.cpp")), jobAffinity(jobOf("c++", "x", "b.cpp")));
+  EXPECT_NE(jobAffinity(jobOf("c++", "")), 0u);
+}
+
+TEST(RouterAffinityTest, SameSourceMeetsTheSameSlaveAndSourcesSpreadOverAll) {
+  const auto slaves = idleCppSlaves(8);
+  auto reversed = slaves;
+  std::reverse(reversed.begin(), reversed.end());
+  Router router;
+  for (const auto& s : slaves) router.update(s);
+  std::map<int, int> per_slave;
+  for (int i = 0; i < 400; ++i) {
+    const uint64_t affinity = jobAffinity(jobOf("c++", "source " + std::to_string(i)));
+    const auto pick = pickSlave(slaves, "c++", "12.2.0", affinity);
+    ASSERT_TRUE(pick.has_value());
+    EXPECT_EQ(pickSlave(slaves, "c++", "12.2.0", affinity), pick) << "stable";
+    EXPECT_EQ(pickSlave(reversed, "c++", "12.2.0", affinity), pick) << "whatever the slaves' order";
+    EXPECT_EQ(router.pick("c++", "12.2.0", affinity), pick);
+    per_slave[*pick]++;
+  }
+  EXPECT_EQ(per_slave.size(), 8u) << "every slave gets its share of sources";
+  for (const auto& [id, n] : per_slave) EXPECT_GT(n, 20) << "slave " << id << " got " << n << " of 400";
+}
+
+TEST(RouterAffinityTest, PrefersTheAffineSlaveOnlyWithinTheMargin) {
+  // Slave 2 has one job more out of 4 slots (0.25: within the margin); find sources it wins.
+  std::vector<SlaveSnapshot> s = {slave(1, 0, 4, {kCpp}), slave(2, 1, 4, {kCpp})};
+  uint64_t prefers_2 = 0;
+  for (uint64_t a = 1; a < 1000 && !prefers_2; ++a)
+    if (affinityWeight(2, a) > affinityWeight(1, a)) prefers_2 = a;
+  ASSERT_NE(prefers_2, 0u);
+  EXPECT_EQ(pickSlave(s, "c++", "12.2.0", prefers_2), 2) << "similar load: the cache wins";
+  EXPECT_EQ(pickSlave(s, "c++", "12.2.0"), 1) << "without affinity: the least loaded";
+  s[1].running = 2;  // 0.5: beyond the margin
+  EXPECT_EQ(pickSlave(s, "c++", "12.2.0", prefers_2), 1) << "a real load gap beats the cache";
+  s[1].running = 4;  // full
+  EXPECT_EQ(pickSlave(s, "c++", "12.2.0", prefers_2), 1);
+}
+
+TEST(RouterAffinityTest, InterpretedLanguagesIgnoreAffinity) {
+  const auto slaves = idleCppSlaves(5);
+  for (uint64_t a = 1; a < 50; ++a)
+    EXPECT_EQ(pickSlave(slaves, "python", "3.11.2", a), pickSlave(slaves, "python", "3.11.2"));
+}
+
+TEST(RouterAffinityTest, ALeavingSlaveMovesOnlyItsOwnSources) {
+  auto slaves = idleCppSlaves(6);
+  std::map<uint64_t, int> before_pick;
+  for (uint64_t a = 1; a <= 300; ++a) before_pick[a] = *pickSlave(slaves, "c++", "12.2.0", a * 7919);
+  slaves.erase(slaves.begin() + 2);  // slave 3 leaves
+  int moved = 0;
+  for (const auto& [a, id] : before_pick) {
+    const int now = *pickSlave(slaves, "c++", "12.2.0", a * 7919);
+    if (id != 3) EXPECT_EQ(now, id) << "a source of a slave still there keeps its slave";
+    moved += now != id;
+  }
+  EXPECT_GT(moved, 0);
 }
 
 }  // namespace

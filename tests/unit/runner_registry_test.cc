@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -262,6 +263,74 @@ TEST_F(RunnerRegistryTest, BrokenReplacementRetiresTheOldRunners) {
   EXPECT_TRUE(registry_.advertised().empty());
   ASSERT_EQ(registry_.statuses().size(), 1u);
   EXPECT_TRUE(hasSubstr(registry_.statuses().front().problem, "self-test failed"));
+}
+
+// --- toolchains ---------------------------------------------------------------------------------
+
+RunnerRegistry::Options toolchainOptions(const std::string& root) {
+  RunnerRegistry::Options o;
+  o.executor = {root + "/work", defaultLimits()};
+  o.selftest_wall_ms = 60000;  // javac on a loaded machine
+  o.copy_dir = root + "/copies";
+  o.toolchain_root = root + "/toolchains";
+  return o;
+}
+
+// The Java runner is offered at once; its javac archive follows in the background, and only
+// then do jobs get the directory.
+TEST(RunnerRegistryToolchainTest, RunnerIsOfferedAtOnceAndGetsItsToolchainWhenReady) {
+  test::TempDir dir;
+  auto sandbox = makeProcessSandbox();
+  RunnerRegistry registry(*sandbox, toolchainOptions(dir.path()), [](const std::string&) {
+    return PluginSettings{};
+  });
+  std::atomic<int> changes{0};
+  registry.setOnToolchainChange([&] { ++changes; });
+  registry.install(registry.load(std::string(POLYRUN_PLUGIN_DIR) + "/polyrun_java.so"));
+  ASSERT_EQ(registry.advertised().size(), 1u);
+  ASSERT_NE(registry.findForJob("java", "").runner, nullptr);
+  ASSERT_EQ(registry.statuses().size(), 1u);
+  const std::string first = registry.statuses().front().toolchain;
+  EXPECT_TRUE(first == "preparing" || first == "ready") << first;
+  ASSERT_TRUE(test::waitFor([&] { return !registry.findForJob("java", "").toolchain_dir.empty(); },
+                            std::chrono::seconds(120)));
+  const std::string tc = registry.findForJob("java", "").toolchain_dir;
+  EXPECT_EQ(fs::path(tc).parent_path(), fs::path(dir.path()) / "toolchains");
+  EXPECT_TRUE(fs::is_regular_file(fs::path(tc) / "javac.jsa"));
+  EXPECT_EQ(registry.findForJob("java", "").runner, registry.find("java", ""));
+  EXPECT_EQ(registry.statuses().front().toolchain, "ready");
+  EXPECT_EQ(changes.load(), 1) << "one report change: ready";
+}
+
+TEST(RunnerRegistryToolchainTest, WithoutAToolchainRootNothingIsPrepared) {
+  test::TempDir dir;
+  auto sandbox = makeProcessSandbox();
+  RunnerRegistry::Options o = toolchainOptions(dir.path());
+  o.toolchain_root.clear();
+  RunnerRegistry registry(*sandbox, o, [](const std::string&) { return PluginSettings{}; });
+  registry.install(registry.load(std::string(POLYRUN_PLUGIN_DIR) + "/polyrun_java.so"));
+  EXPECT_EQ(registry.statuses().front().toolchain, "");
+  EXPECT_EQ(registry.findForJob("java", "").toolchain_dir, "");
+}
+
+// Stopping the slave does not wait for a toolchain being prepared: its stage is killed.
+TEST(RunnerRegistryToolchainTest, DestructionCancelsAPreparationUnderWay) {
+  test::TempDir dir;
+  auto sandbox = makeProcessSandbox();
+  auto registry = std::make_unique<RunnerRegistry>(*sandbox, toolchainOptions(dir.path()),
+                                                   [](const std::string&) { return PluginSettings{}; });
+  registry->install(registry->load(std::string(POLYRUN_PLUGIN_DIR) + "/polyrun_cpp.so"));
+  // Under way once its scratch directory exists (the probes' ones are gone after load()).
+  ASSERT_TRUE(test::waitFor(
+      [&] {
+        std::error_code ec;
+        return !fs::is_empty(dir.path() + "/work", ec) && !ec;
+      },
+      std::chrono::seconds(30)));
+  const auto start = std::chrono::steady_clock::now();
+  registry.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3))
+      << "precompiling headers takes several seconds: it must have been cancelled";
 }
 
 }  // namespace

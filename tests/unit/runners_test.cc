@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,6 +59,12 @@ class RunnerTest : public ::testing::Test {
   }
 
   ExecutorOptions options() const { return {work_.path(), defaultLimits()}; }
+  // As the slave prepares toolchains: generous limits, a precompiled header takes seconds.
+  ExecutorOptions toolchainOptions() const {
+    ExecutorOptions o = options();
+    o.fallback.compile = {300000, 300000, 2ll << 30};
+    return o;
+  }
 
   test::TempDir work_;
   std::unique_ptr<Sandbox> sandbox_ = makeProcessSandbox();
@@ -413,6 +421,96 @@ TEST_F(RunnerTest, JavaFindsTheClassToNameAndRun) {
     EXPECT_EQ(p.run.argv.back(), c.run_class);
     EXPECT_EQ(p.compile->argv.back(), c.file);
   }
+}
+
+// --- artifacts and toolchains -------------------------------------------------------------------
+
+TEST_F(RunnerTest, CompiledRunnersNameTheirArtifacts) {
+  EXPECT_EQ(runnerFrom("c").prepare(inputOf(oneFile("a.c", "int main(){}"))).artifacts,
+            std::vector<std::string>{"main"});
+  EXPECT_EQ(runnerFrom("cpp").prepare(inputOf(oneFile("a.cpp", "int main(){}"))).artifacts,
+            std::vector<std::string>{"main"});
+  EXPECT_EQ(runnerFrom("java")
+                .prepare(inputOf(oneFile("A.java", "public class A { public static void main(String[] a) {} }")))
+                .artifacts,
+            std::vector<std::string>{"*.class"});
+  EXPECT_TRUE(runnerFrom("python").prepare(inputOf(oneFile("a.py", "pass"))).artifacts.empty());
+  EXPECT_TRUE(runnerFrom("python").toolchain().commands.empty());
+  EXPECT_TRUE(runnerFrom("c").toolchain().commands.empty()) << "nothing in C is worth precompiling";
+}
+
+// Runs the compile command of `source` by hand with extra flags; the compiler's stderr, then its
+// stdout.
+std::string compileWith(const Runner& runner, Sandbox& sandbox, const std::string& work_root,
+                        const PrepareInput& input, const std::vector<std::string>& extra, int* exit_code) {
+  const Prepared p = runner.prepare(input);
+  const std::string dir = work_root + "/by-hand";
+  std::filesystem::create_directories(dir);
+  for (const auto& f : p.files) std::ofstream(dir + "/" + f.path) << f.content;
+  ProcessSpec spec;
+  spec.argv = p.compile->argv;
+  spec.argv.insert(spec.argv.begin() + 1, extra.begin(), extra.end());
+  spec.cwd = dir;
+  spec.env = cleanEnvironment(dir);
+  spec.limits.wall_ms = spec.limits.cpu_ms = 120000;
+  const ProcessResult r = sandbox.run(spec);
+  *exit_code = r.exit_code;
+  std::filesystem::remove_all(dir);
+  return r.stderr_data + r.stdout_data;
+}
+
+// The precompiled headers are made with the job flags, so g++ really uses them (-H marks a used
+// one with "!"), and the program is the same.
+TEST_F(RunnerTest, CppToolchainPrecompilesHeadersThatJobsUse) {
+  const Runner& cpp = runnerFrom("cpp");
+  std::string error;
+  const std::string root = work_.path() + "/toolchains";
+  const std::string dir = prepareToolchain(cpp, "12", *sandbox_, toolchainOptions(), root, &error);
+  ASSERT_FALSE(dir.empty()) << error;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/iostream.gch"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/bits/stdc++.h.gch"));
+
+  for (const auto& [header, gch] : {std::pair<std::string, std::string>{"iostream", "/iostream.gch"},
+                                    {"bits/stdc++.h", "/bits/stdc++.h.gch"}}) {
+    PrepareInput input = inputOf(oneFile("main.cpp", "#include <" + header + ">\n"
+                                         "int main() { std::cout << \"Hello, world!\\n\"; }\n"));
+    input.toolchain_dir = dir;
+    int code = -1;
+    const std::string err = compileWith(cpp, *sandbox_, work_.path(), input, {"-H", "-Winvalid-pch"}, &code);
+    EXPECT_EQ(code, 0) << err;
+    EXPECT_TRUE(contains(err, "! " + dir + gch)) << header << " precompiled header unused:\n" << err.substr(0, 2000);
+
+    Job job;
+    job.id = "pch";
+    job.language = "c++";
+    job.files = {{"main.cpp", input.files[0].content, Encoding::kUtf8}};
+    ExecutorOptions with = options();
+    with.toolchain_dir = dir;
+    const JobResult r = executeJob(cpp, *sandbox_, job, with);
+    EXPECT_EQ(r.verdict, Verdict::kOk) << r.message;
+    ASSERT_TRUE(r.run.has_value());
+    EXPECT_EQ(r.run->stdout_data, "Hello, world!\n");
+    EXPECT_EQ(r.compile->stderr_data, "") << "no warning from the precompiled header";
+  }
+}
+
+// javac loads its classes from the class-data archive its toolchain dumped (the class loading
+// log names the archive's top layer as their source), and from the runtime image without it.
+TEST_F(RunnerTest, JavaToolchainArchiveIsUsedByJavac) {
+  const Runner& java = runnerFrom("java");
+  std::string error;
+  const std::string dir = prepareToolchain(java, "17", *sandbox_, toolchainOptions(), work_.path() + "/tc", &error);
+  ASSERT_FALSE(dir.empty()) << error;
+  PrepareInput input = inputOf(oneFile("", "public class Hi { public static void main(String[] a) {} }"));
+  input.toolchain_dir = dir;
+  int code = -1;
+  const std::string kFromArchive = "shared objects file (top)";
+  std::string out = compileWith(java, *sandbox_, work_.path(), input, {"-J-Xlog:class+load=info"}, &code);
+  EXPECT_EQ(code, 0) << out.substr(0, 2000);
+  EXPECT_TRUE(contains(out, kFromArchive)) << "javac did not use " << dir << "/javac.jsa";
+  input.toolchain_dir.clear();
+  out = compileWith(java, *sandbox_, work_.path(), input, {"-J-Xlog:class+load=info"}, &code);
+  EXPECT_FALSE(contains(out, kFromArchive)) << "without the toolchain no archive of ours is used";
 }
 
 }  // namespace

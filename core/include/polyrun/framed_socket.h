@@ -17,7 +17,9 @@ namespace polyrun {
 
 class POLYRUN_API FramedSocket {
  public:
-  FramedSocket(const Poco::Net::StreamSocket& socket, size_t max_frame_bytes);
+  /// `tls`: the socket is a Poco SecureStreamSocket (polyrun/tls.h). Its one SSL object must not
+  /// be used by two threads at once, so reads and sends are then serialised.
+  FramedSocket(const Poco::Net::StreamSocket& socket, size_t max_frame_bytes, bool tls = false);
   FramedSocket(const FramedSocket&) = delete;
   FramedSocket& operator=(const FramedSocket&) = delete;
 
@@ -37,7 +39,11 @@ class POLYRUN_API FramedSocket {
   const std::string& peerAddress() const { return peer_; }
 
  private:
+  void shutdownLocked();
+
   Poco::Net::StreamSocket socket_;
+  const bool tls_;
+  std::mutex io_mutex_;  // with TLS: held around each receive and send of the SSL object
   FrameReader reader_;
   std::string peer_;
   mutable std::mutex send_mutex_;  // guards sending and closed_

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "polyrun/compile_cache.h"
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
 #include "polyrun/sandbox.h"
@@ -20,6 +21,11 @@ struct ExecutorOptions {
   /// Cancels the job's stages (polyrun/cancel_token.h); not owned. A cancelled stage is killed
   /// and the job ends there; the caller knows from the token that it was cancelled.
   const CancelToken* cancel = nullptr;
+  /// Where compiled artifacts are kept and found (compile_cache.h); not owned; null = no cache.
+  /// A hit skips the compile stage: the result's compile stage says `cached`.
+  CompileCache* cache = nullptr;
+  /// The runner's prepared toolchain (prepareToolchain()), handed to prepare(); empty = none.
+  std::string toolchain_dir;
 };
 
 enum class StageEvent { kCompiling, kRunning };
@@ -41,6 +47,21 @@ POLYRUN_API std::string detectVersion(const Runner& runner, Sandbox& sandbox,
 /// Never throws.
 POLYRUN_API bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
                              std::string* why);
+
+/// Runs the runner's toolchain() plan, once: its commands in a scratch work directory through
+/// the sandbox, with the limits of `options.fallback.compile`, then its outputs moved (atomically)
+/// into `root`/<language>-<hash of version and plan>. Returns that directory: at once when an
+/// earlier run made it, empty when the plan is empty (with *error empty) or on failure (with
+/// *error saying why). Jobs see the directory read-only: `root` must be among the sandbox's
+/// read-only paths. Never throws.
+POLYRUN_API std::string prepareToolchain(const Runner& runner, const std::string& version,
+                                         Sandbox& sandbox, const ExecutorOptions& options,
+                                         const std::string& root, std::string* error);
+
+/// The cache key of a compilation: runner language and version, compile command (and the size
+/// and modification time of its program) and its environment, the artifacts wanted, and every
+/// work file's path, mode and content. executeJob() uses the job's exact version when it has one.
+POLYRUN_API std::string compileCacheKey(const RunnerInfo& info, const Prepared& prepared);
 
 /// Limits a job gets when neither it nor the configuration says otherwise (DESIGN.md defaults).
 POLYRUN_API Limits defaultLimits();

@@ -14,6 +14,8 @@ namespace polyrun {
 POLYRUN_API nlohmann::json toJson(const Job& job);
 POLYRUN_API nlohmann::json toJson(const StageResult& stage);
 POLYRUN_API nlohmann::json toJson(const JobResult& result);
+/// The same, moving the stages' outputs (up to the output limit each) instead of copying them.
+POLYRUN_API nlohmann::json toJson(JobResult&& result);
 POLYRUN_API nlohmann::json toJson(const RunnerInfo& info);
 
 /// Each parser returns false and sets *error to a message naming the bad field.

@@ -22,7 +22,7 @@
 namespace polyrun {
 
 /// Bumped whenever anything in this header changes layout or meaning.
-inline constexpr int kPluginAbiVersion = 1;
+inline constexpr int kPluginAbiVersion = 2;  // 2: artifacts, toolchains
 
 /// Who a runner is. `language` is the canonical name ("python", "c", "c++", "java").
 struct RunnerInfo {
@@ -56,6 +56,9 @@ struct PrepareInput {
   };
   std::vector<File> files;  // files[0] is the main file
   std::vector<std::string> args;
+  /// Where the outputs of this runner's toolchain() plan are, read-only, when the slave prepared
+  /// them; empty otherwise (the runner then describes commands that need none of them).
+  std::string toolchain_dir;
 };
 
 /// What the runner returns: the work directory's content and the commands.
@@ -65,6 +68,24 @@ struct Prepared {
   std::optional<Command> compile;
   Command run;
   std::string error;
+  /// What the compile stage makes that the run stage needs, relative to the work directory: exact
+  /// paths ("main") or patterns with `*` and `?` matched against every file of the work tree,
+  /// `*` crossing "/" ("*.class" also matches "pkg/A.class"). With artifacts the slave may cache
+  /// a successful compilation and, for the same runner, version, commands and files, restore
+  /// them instead of compiling. Empty: never cached.
+  std::vector<std::string> artifacts;
+};
+
+/// Work a runner wants done once, when the slave loads it, to make later stages faster (a
+/// precompiled header, a class-data-sharing archive). The slave lays `files` out in a scratch
+/// directory, runs `commands` there in order through the sandbox, and keeps `outputs` (paths
+/// relative to that directory) in a directory of their own, which later jobs see read-only as
+/// PrepareInput::toolchain_dir. The outputs must not change what a program does, only how fast
+/// it is built or started. An empty plan (no commands) asks for nothing.
+struct ToolchainPlan {
+  std::vector<WorkFile> files;
+  std::vector<Command> commands;
+  std::vector<std::string> outputs;
 };
 
 /// A tiny program proving that the runner works on this machine.
@@ -92,6 +113,9 @@ class BOOST_SYMBOL_VISIBLE Runner {
   virtual Command versionCommand() const = 0;
   /// The version in `output`, e.g. "3.11.2"; empty when it cannot tell.
   virtual std::string parseVersion(const std::string& output) const = 0;
+  /// The toolchain preparation this runner wants (see ToolchainPlan); none by default. Called
+  /// once per load, after the version was detected. Never throws.
+  virtual ToolchainPlan toolchain() const { return {}; }
 };
 
 /// What a plugin's factory returns. `error` explains an empty `runners` (e.g. "javac not found").

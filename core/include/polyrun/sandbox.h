@@ -65,7 +65,7 @@ class POLYRUN_API Sandbox {
 
 /// How the namespace sandbox isolates a stage (docs/sandbox.md).
 struct SandboxOptions {
-  /// A directory the sandbox owns (its empty mount point for each stage's root); created.
+  /// A directory the sandbox owns (the empty mount point of each zygote's root); created.
   std::string state_dir;
   /// Host user and group a stage runs as when the slave is root (an unprivileged slave's stages
   /// run as the slave's own user). Inside, the program sees uid and gid 1000.

@@ -1,12 +1,14 @@
 // What polyrun-master and polyrun-slave share as Poco ServerApplications: --config-file,
 // --define=KEY=VALUE, --help, console logging unless the configuration sets up other channels,
-// and typed access to required keys that stops the process with EX_CONFIG (78).
+// typed access to required keys that stops the process with EX_CONFIG (78), secrets read from
+// files, and a warning at start for each key of the service's own namespace it does not know.
 #pragma once
 
 #include <Poco/Util/ServerApplication.h>
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "polyrun/export.h"
 
@@ -35,12 +37,25 @@ class POLYRUN_API ServiceApp : public Poco::Util::ServerApplication {
   std::string requiredString(const std::string& key) const;
   /// Integer with a default, within [min, max]; ConfigError naming the key otherwise.
   int64_t checkedInt(const std::string& key, int64_t def, int64_t min, int64_t max) const;
+  /// A required secret: the value of `key`, or else the first line of the file named by
+  /// `key`.file (so that the secret can live in a file only the service's user reads).
+  /// ConfigError naming both keys when neither gives a non-empty value.
+  std::string requiredSecret(const std::string& key) const;
+
+  /// The keys this service reads: exact names, and prefixes ending in '.' that admit every key
+  /// below them (e.g. "slave.plugin."). Keys of the configuration under `owned_prefix` (e.g.
+  /// "master.") that match neither are warned about at start: a typo must not pass silently.
+  void setKnownKeys(std::string owned_prefix, std::vector<std::string> keys);
 
  private:
   std::string summary_;
   std::string config_file_;
   std::string config_error_;  // from initialize(), reported by main()
   bool help_requested_ = false;
+  std::string owned_prefix_;
+  std::vector<std::string> known_keys_;
+
+  void warnAboutUnknownKeys();
 };
 
 }  // namespace polyrun

@@ -82,4 +82,15 @@ Result guarded(std::string_view context, Body&& body) noexcept {
   }
 }
 
+// guarded() for Runner::toolchain(): `body` returns the plan; an escaping exception gives an
+// empty plan, so the slave runs the runner without a toolchain.
+template <typename Body>
+ToolchainPlan guardedPlan(std::string_view context, Body&& body) noexcept {
+  struct PlanOrError {
+    ToolchainPlan plan;
+    std::string error;
+  };
+  return guarded<PlanOrError>(context, [&] { return PlanOrError{body(), {}}; }).plan;
+}
+
 }  // namespace polyrun::runners

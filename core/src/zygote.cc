@@ -1,0 +1,521 @@
+#include "zygote.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "seccomp_filter.h"
+
+// The new mount API (Linux 5.2); glibc 2.36 has no wrappers that coexist with <sys/mount.h>.
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+namespace polyrun::detail {
+namespace {
+
+constexpr unsigned kInsideId = 1000;  // the program's uid and gid inside its namespace
+constexpr size_t kMaxPath = 4096;
+
+// Stacks of the stage's init and of the program until its execve: they share the zygote's
+// memory, one stage at a time. Static, so nothing is allocated after the fork; a page is
+// resident only once touched.
+alignas(64) char g_init_stack[256 << 10];
+alignas(64) char g_program_stack[256 << 10];
+
+void* stackTop(char (&stack)[256 << 10]) { return stack + sizeof stack; }
+
+enum ProgramStep { kStdio = 0, kCwd, kLimits, kGroups, kIds, kCaps, kNoNewPrivs, kSeccomp, kExec, kOomScore };
+
+void writeAll(int fd, const void* data, size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n <= 0 && errno != EINTR) return;
+    if (n > 0) {
+      p += n;
+      size -= static_cast<size_t>(n);
+    }
+  }
+}
+
+[[noreturn]] void report(int fd, StatusMessage::Kind kind, int step) {
+  StatusMessage m{};
+  m.kind = kind;
+  m.step = step;
+  m.error = errno;
+  writeAll(fd, &m, sizeof m);
+  ::_exit(127);
+}
+
+// Creates each missing directory of `path` (absolute), like mkdir -p. When `first_created` is
+// given it receives the length of the shortest prefix this call created (0: none), for
+// removeCreated().
+int makeDirs(const char* path, size_t* first_created) {
+  char buf[kMaxPath];
+  const size_t n = std::strlen(path);
+  if (n >= sizeof buf) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  std::memcpy(buf, path, n + 1);
+  if (first_created) *first_created = 0;
+  for (size_t i = 1; i <= n; ++i) {
+    if (buf[i] != '/' && buf[i] != '\0') continue;
+    const char saved = buf[i];
+    buf[i] = '\0';
+    if (::mkdir(buf, 0755) == 0) {
+      if (first_created && *first_created == 0) *first_created = i;
+    } else if (errno != EEXIST) {
+      return -1;
+    }
+    buf[i] = saved;
+  }
+  return 0;
+}
+
+// Removes what makeDirs() created for `path`, deepest first.
+void removeCreated(const char* path, size_t first_created) {
+  if (first_created == 0) return;
+  char buf[kMaxPath];
+  size_t n = std::strlen(path);
+  if (n >= sizeof buf) return;
+  std::memcpy(buf, path, n + 1);
+  while (n >= first_created) {
+    buf[n] = '\0';
+    if (::rmdir(buf) != 0) return;
+    while (n > 0 && buf[n - 1] != '/') --n;
+    if (n <= 1) return;
+    --n;
+  }
+}
+
+int runStep(const MountStep& s) {
+  const char* target = s.target.c_str();
+  switch (s.kind) {
+    case MountStep::kMkdir:
+      return makeDirs(target, nullptr);
+    case MountStep::kTmpfs:
+      if (makeDirs(target, nullptr) != 0) return -1;
+      return ::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, s.source.c_str());
+    case MountStep::kProc:
+      if (makeDirs(target, nullptr) != 0) return -1;
+      return ::mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+    case MountStep::kSymlink:
+      return ::symlink(s.source.c_str(), target);
+    case MountStep::kWriteFile: {
+      const int fd = ::open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0) return -1;
+      writeAll(fd, s.source.data(), s.source.size());
+      return ::close(fd);
+    }
+    case MountStep::kReadOnly:
+      return ::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | s.flags, nullptr);
+    case MountStep::kBind:
+    case MountStep::kBindFile: {
+      if (s.kind == MountStep::kBind) {
+        if (makeDirs(target, nullptr) != 0) return -1;
+      } else {
+        const int fd = ::open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) return -1;
+        ::close(fd);
+      }
+      if (::mount(s.source.c_str(), target, nullptr, MS_BIND | MS_REC, nullptr) != 0) return -1;
+      if (!s.read_only) return 0;  // device nodes keep their flags
+      return ::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | s.flags, nullptr);
+    }
+  }
+  return -1;
+}
+
+// One stage, as the zygote hands it to the stage's init and init to the program.
+struct StagePlan {
+  const ZygotePlan* zygote;
+  const StageRequest* request;
+  const char* cwd;  // the zygote's copy: the request area is rewritten once the stage is over
+  int in, out, err, status, tree;
+};
+
+[[noreturn]] void programMain(const StagePlan& s) {
+  const ZygotePlan& z = *s.zygote;
+  const int status_fd = s.status;
+  if (::dup2(s.in, 0) < 0 || ::dup2(s.out, 1) < 0 || ::dup2(s.err, 2) < 0)
+    report(status_fd, StatusMessage::kExecFailed, kStdio);
+  // Only stdio and the status pipe (closed by execve) survive.
+  const unsigned status_u = static_cast<unsigned>(status_fd);
+  if (status_u > 3) ::syscall(SYS_close_range, 3u, status_u - 1, 0u);
+  ::syscall(SYS_close_range, status_u + 1, ~0u, 0u);
+  if (z.reset_oom_score) {
+    // The zygote and init are shielded from the OOM killer; the program must not be.
+    const int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ::write(fd, "0", 1) != 1) report(status_fd, StatusMessage::kExecFailed, kOomScore);
+    ::close(fd);
+  }
+  if (::chdir(s.cwd) != 0) report(status_fd, StatusMessage::kExecFailed, kCwd);
+  const ProcessLimits& l = s.request->limits;
+  auto limit = [&](int resource, rlim_t soft, rlim_t hard) {
+    rlimit r{soft, hard};
+    if (::setrlimit(resource, &r) != 0) report(status_fd, StatusMessage::kExecFailed, kLimits);
+  };
+  if (l.cpu_ms > 0) {
+    const rlim_t seconds = static_cast<rlim_t>((l.cpu_ms + 999) / 1000);
+    limit(RLIMIT_CPU, seconds, seconds + 1);
+  }
+  if (l.file_size_bytes > 0) limit(RLIMIT_FSIZE, rlim_t(l.file_size_bytes), rlim_t(l.file_size_bytes));
+  if (l.open_files > 0) limit(RLIMIT_NOFILE, rlim_t(l.open_files), rlim_t(l.open_files));
+  if (z.limit_processes_by_rlimit && l.processes > 0)
+    limit(RLIMIT_NPROC, rlim_t(l.processes), rlim_t(l.processes));
+  limit(RLIMIT_CORE, 0, 0);
+  // Supplementary groups of the slave's user must not follow the program (an unprivileged
+  // slave cannot drop them: its namespace denies setgroups, and it had nothing more to give).
+  // Raw system calls: glibc's wrappers for these signal every thread of the slave it believes
+  // still exist and wait for them, forever in a cloned child.
+  if (::syscall(SYS_setgroups, 0, nullptr) != 0 && errno != EPERM)
+    report(status_fd, StatusMessage::kExecFailed, kGroups);
+  if (z.own_uid) {
+    // The namespace maps only the slave's own uid, as 0: stay on it, but make sure execve gives
+    // nothing back: an empty bounding set, and root is not special.
+    for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+    if (::prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                                       SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED,
+                0, 0, 0) != 0)
+      report(status_fd, StatusMessage::kExecFailed, kCaps);
+  } else if (::syscall(SYS_setresgid, kInsideId, kInsideId, kInsideId) != 0 ||
+             ::syscall(SYS_setresuid, kInsideId, kInsideId, kInsideId) != 0) {  // clears all capabilities
+    report(status_fd, StatusMessage::kExecFailed, kIds);
+  }
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  if (::syscall(SYS_capset, &header, data) != 0) report(status_fd, StatusMessage::kExecFailed, kCaps);
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) report(status_fd, StatusMessage::kExecFailed, kNoNewPrivs);
+  if (installSeccompFilter(*z.seccomp) != 0) report(status_fd, StatusMessage::kExecFailed, kSeccomp);
+  ::execve(s.request->argv[0], s.request->argv, s.request->envp);
+  report(status_fd, StatusMessage::kExecFailed, kExec);
+}
+
+int programEntry(void* plan) { programMain(*static_cast<const StagePlan*>(plan)); }
+
+// Pid 1 of the stage. What it mounts lives in the stage's own mount namespace and goes with it.
+[[noreturn]] void stageInitMain(const StagePlan& s) {
+  const ZygotePlan& z = *s.zygote;
+  int keep[] = {s.in, s.out, s.err, s.status, s.tree};
+  closeAllExcept(keep, 5);
+  ::prctl(PR_SET_NAME, "polyrun-init", 0, 0, 0);
+  // IPC objects (SysV, POSIX queues) and the mounts below die with the stage; the cgroup
+  // namespace makes the stage's group its root.
+  if (::unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWCGROUP) != 0)
+    report(s.status, StatusMessage::kSetupFailed, kStageNamespaces);
+  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+    report(s.status, StatusMessage::kSetupFailed, kStageProc);
+  if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, z.tmp_options) != 0)
+    report(s.status, StatusMessage::kSetupFailed, kStageTmp);
+  if (::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, z.tmp_options) != 0)
+    report(s.status, StatusMessage::kSetupFailed, kStageShm);
+  if (makeDirs(s.cwd, nullptr) != 0) report(s.status, StatusMessage::kSetupFailed, kStageMountPoint);
+  if (::syscall(SYS_move_mount, s.tree, "", AT_FDCWD, s.cwd, MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    report(s.status, StatusMessage::kSetupFailed, kStageWorkDir);
+  ::close(s.tree);
+  // The root tmpfs is shared by every stage of this zygote: read-only here, whoever the
+  // program runs as.
+  if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) != 0)
+    report(s.status, StatusMessage::kSetupFailed, kStageReadOnlyRoot);
+
+  // Like posix_spawn: the program borrows init's memory until its execve, so nothing is copied.
+  const pid_t program = ::clone(programEntry, stackTop(g_program_stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
+                                const_cast<StagePlan*>(&s));
+  if (program < 0) report(s.status, StatusMessage::kSetupFailed, kStageStartProgram);
+  ::close(s.in);
+  ::close(s.out);
+  ::close(s.err);
+  // As pid 1, init inherits every orphan of the stage: reap them all until the program ends.
+  // Its own end then ends the PID namespace: the kernel kills whatever is left.
+  for (;;) {
+    int status = 0;
+    const pid_t pid = ::wait4(-1, &status, __WALL, nullptr);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid < 0) ::_exit(125);
+    if (pid != program) continue;
+    rusage usage{};
+    ::getrusage(RUSAGE_CHILDREN, &usage);
+    StatusMessage m{};
+    m.kind = StatusMessage::kProgramEnded;
+    m.wait_status = status;
+    m.cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
+               (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
+    m.max_rss_kb = usage.ru_maxrss;
+    writeAll(s.status, &m, sizeof m);
+    ::_exit(0);
+  }
+}
+
+int initEntry(void* plan) { stageInitMain(*static_cast<const StagePlan*>(plan)); }
+
+void reply(int control, ZygoteMessage::Kind kind, int step, int error, int fd) {
+  ZygoteMessage m{kind, step, error};
+  iovec iov{&m, sizeof m};
+  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (fd >= 0) {
+    msg.msg_control = buf;
+    msg.msg_controllen = sizeof buf;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
+  while (::sendmsg(control, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+[[noreturn]] void setupFailed(int control, int step) {
+  reply(control, ZygoteMessage::kSetupFailed, step, errno, -1);
+  ::_exit(127);
+}
+
+// The descriptors of one request; the number received, or -1 when the slave is gone.
+int receiveRequest(int control, int* fds) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int) * kStageFds)];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = buf;
+  msg.msg_controllen = sizeof buf;
+  ssize_t n;
+  do {
+    n = ::recvmsg(control, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return -1;
+  int count = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const int k = static_cast<int>((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    for (int i = 0; i < k; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      if (count < kStageFds) fds[count++] = fd;
+      else ::close(fd);
+    }
+  }
+  return count;
+}
+
+void serveStage(const ZygotePlan& z, int host_mounts, int sandbox_mounts) {
+  int fds[kStageFds];
+  const int received = receiveRequest(z.control, fds);
+  if (received < 0) ::_exit(0);  // the slave closed the socket: nothing more to run
+  auto closeFds = [&] {
+    for (int i = 0; i < received; ++i) ::close(fds[i]);
+  };
+  auto fail = [&](int step, int error) {
+    closeFds();
+    reply(z.control, ZygoteMessage::kStageFailed, step, error, -1);
+  };
+  if (received != kStageFds) return fail(kZygoteFds, EINVAL);
+  const StageRequest& r = *z.request;
+  char cwd[kMaxPath];
+  const size_t cwd_len = ::strnlen(r.cwd, sizeof cwd);
+  if (cwd_len == sizeof cwd) return fail(kZygoteOpenWorkDir, ENAMETOOLONG);
+  std::memcpy(cwd, r.cwd, cwd_len + 1);
+
+  // The work directory exists only in the host's view of the file system: clone it there as a
+  // detached mount, for the stage's init to attach in its own namespace.
+  if (::setns(host_mounts, CLONE_NEWNS) != 0) return fail(kZygoteHostMounts, errno);
+  const int tree = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, cwd, OPEN_TREE_CLONE | O_CLOEXEC));
+  const int tree_error = errno;
+  if (::setns(sandbox_mounts, CLONE_NEWNS) != 0) {
+    fail(kZygoteSandboxMounts, errno);
+    ::_exit(127);  // stuck in the host's view: never start a stage from here
+  }
+  if (tree < 0) return fail(kZygoteOpenWorkDir, tree_error);
+  // Its mount point, on the root tmpfs every stage of this zygote shares: removed afterwards.
+  size_t created = 0;
+  if (makeDirs(cwd, &created) != 0) {
+    const int error = errno;
+    ::close(tree);
+    return fail(kZygoteMountPoint, error);
+  }
+  StagePlan plan{&z, &r, cwd, fds[0], fds[1], fds[2], fds[3], tree};
+  // Init shares the zygote's memory rather than copying it (a copy of a fork of the slave costs
+  // hundreds of microseconds to make and as much to tear down): it runs on a stack of its own,
+  // and the zygote only waits, touching nothing init reads. The one thing they share that
+  // either writes is errno, in the C library's thread block; init reports errno right after
+  // its own failed call while the zygote sits in poll().
+  int pidfd = -1;
+  const pid_t init = ::clone(initEntry, stackTop(g_init_stack), CLONE_VM | CLONE_NEWPID | CLONE_PIDFD | SIGCHLD,
+                             &plan, &pidfd);
+  const int clone_error = errno;
+  ::close(tree);
+  if (init < 0) {
+    removeCreated(cwd, created);
+    return fail(kZygoteStartInit, clone_error);
+  }
+  closeFds();
+  reply(z.control, ZygoteMessage::kStarted, 0, 0, pidfd);
+  // Until the stage ends, or the slave does: then leave, and the kernel ends every stage with
+  // this PID namespace.
+  pollfd w[2] = {{pidfd, POLLIN, 0}, {z.control, POLLRDHUP, 0}};
+  for (;;) {
+    const int n = ::poll(w, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || w[1].revents) ::_exit(0);
+    if (w[0].revents) break;
+  }
+  while (::waitpid(init, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  ::close(pidfd);
+  removeCreated(cwd, created);
+}
+
+}  // namespace
+
+unsigned long lockedFlags(const std::string& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) != 0) return 0;
+  unsigned long flags = 0;
+  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+  return flags;
+}
+
+bool writeStageRequest(void* area, size_t size, const ProcessSpec& spec) {
+  char* const base = static_cast<char*>(area);
+  size_t used = sizeof(StageRequest);
+  auto take = [&](size_t bytes, size_t align) -> char* {
+    used = (used + align - 1) / align * align;
+    if (used > size || bytes > size - used) return nullptr;
+    char* p = base + used;
+    used += bytes;
+    return p;
+  };
+  auto strings = [&](const std::vector<std::string>& v) -> char** {
+    auto** array = reinterpret_cast<char**>(take((v.size() + 1) * sizeof(char*), alignof(char*)));
+    if (!array) return nullptr;
+    for (size_t i = 0; i < v.size(); ++i) {
+      char* s = take(v[i].size() + 1, 1);
+      if (!s) return nullptr;
+      std::memcpy(s, v[i].c_str(), v[i].size() + 1);
+      array[i] = s;
+    }
+    array[v.size()] = nullptr;
+    return array;
+  };
+  if (size < sizeof(StageRequest)) return false;
+  auto* request = reinterpret_cast<StageRequest*>(base);
+  request->limits = spec.limits;
+  request->argv = strings(spec.argv);
+  request->envp = strings(spec.env);
+  char* cwd = take(spec.cwd.size() + 1, 1);
+  if (cwd) std::memcpy(cwd, spec.cwd.c_str(), spec.cwd.size() + 1);
+  request->cwd = cwd;
+  return request->argv && request->envp && cwd;
+}
+
+const char* stageStepName(int step) {
+  switch (step) {
+    case kStageNamespaces: return "making the stage's mount, IPC and cgroup namespaces";
+    case kStageProc: return "mounting the stage's /proc";
+    case kStageOomScore: return "resetting the OOM score";
+    case kStageTmp: return "mounting the stage's /tmp";
+    case kStageShm: return "mounting the stage's /dev/shm";
+    case kStageMountPoint: return "creating the work directory's mount point";
+    case kStageWorkDir: return "mounting the work directory";
+    case kStageReadOnlyRoot: return "making the root read-only";
+    default: return "starting the program";
+  }
+}
+
+const char* programStepName(int step) {
+  switch (step) {
+    case kStdio: return "redirecting stdio";
+    case kCwd: return "entering the work directory";
+    case kLimits: return "setting resource limits";
+    case kGroups: return "dropping supplementary groups";
+    case kIds: return "switching to the sandbox user";
+    case kCaps: return "dropping capabilities";
+    case kNoNewPrivs: return "setting no_new_privs";
+    case kSeccomp: return "installing the seccomp filter";
+    case kOomScore: return "resetting the OOM score";
+    default: return "executing the program";
+  }
+}
+
+const char* zygoteStepName(int step) {
+  switch (step) {
+    case kZygoteFds: return "receiving the stage's pipes";
+    case kZygoteHostMounts: return "entering the host's mounts";
+    case kZygoteOpenWorkDir: return "opening the work directory";
+    case kZygoteSandboxMounts: return "returning to the sandbox's mounts";
+    case kZygoteMountPoint: return "creating the work directory's mount point";
+    default: return "starting the stage's init";
+  }
+}
+
+void closeAllExcept(int* keep, int count) {
+  std::sort(keep, keep + count);
+  unsigned next = 0;
+  for (int i = 0; i < count; ++i) {
+    const unsigned fd = static_cast<unsigned>(keep[i]);
+    if (fd > next) ::syscall(SYS_close_range, next, fd - 1, 0u);
+    next = fd + 1;
+  }
+  ::syscall(SYS_close_range, next, ~0u, 0u);
+}
+
+[[noreturn]] void zygoteMain(const ZygotePlan& z) {
+  int keep[] = {z.control};
+  closeAllExcept(keep, 1);
+  ::prctl(PR_SET_NAME, "polyrun-zygote", 0, 0, 0);
+  char go = 0;
+  if (::read(z.control, &go, 1) != 1) ::_exit(126);  // the slave gave up on this zygote
+  // Two views of the file system: the host's (a copy; for cloning work directories from) and
+  // the sandbox's, where the steps build the root.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) setupFailed(z.control, -1);
+  const int host_mounts = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (host_mounts < 0 || ::unshare(CLONE_NEWNS) != 0) setupFailed(z.control, -1);
+  const int sandbox_mounts = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (sandbox_mounts < 0) setupFailed(z.control, -1);
+  const auto& steps = *z.steps;
+  for (size_t i = 0; i < steps.size(); ++i)
+    if (runStep(steps[i]) != 0) setupFailed(z.control, static_cast<int>(i));
+  const int pivot_step = static_cast<int>(steps.size());
+  if (::chdir(z.root) != 0 || ::syscall(SYS_pivot_root, ".", ".") != 0 || ::umount2(".", MNT_DETACH) != 0 ||
+      ::chdir("/") != 0)
+    setupFailed(z.control, pivot_step);
+  ::sethostname("polyrun", 7);
+  reply(z.control, ZygoteMessage::kReady, 0, 0, -1);
+  for (;;) serveStage(z, host_mounts, sandbox_mounts);
+}
+
+}  // namespace polyrun::detail

@@ -1,0 +1,103 @@
+// The processes of the namespace sandbox below the slave (docs/sandbox.md):
+//
+//   slave ──clone(new user/pid/mount/net/ipc/uts namespaces)──> zygote   (one per busy slot,
+//         long-lived, inside its stage cgroup; builds the private read-only root once)
+//   zygote ──clone(new pid namespace)──> init (pid 1 of the stage)   (one per stage)
+//   init: own mount, IPC and cgroup namespaces, a new /proc, fresh /tmp and /dev/shm, the job's
+//         work directory, the root read-only; starts the program, reaps everything, reports
+//   program: stdio, rlimits, unprivileged uid, no capabilities, no_new_privs, seccomp, execve
+//
+// Everything here runs in a child of the multi-threaded slave: only system calls on data
+// prepared beforehand, never an allocation or a lock. Private to core.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "polyrun/sandbox.h"
+
+namespace polyrun::detail {
+
+/// One step of building the zygote's private root, executed in order.
+struct MountStep {
+  enum Kind { kMkdir, kTmpfs, kBind, kBindFile, kSymlink, kProc, kWriteFile, kReadOnly } kind;
+  std::string target;  // absolute path under the new root
+  std::string source;  // bind source, symlink target, tmpfs options, or file content
+  unsigned long flags = 0;  // extra mount flags (read-only binds and remounts: the locked flags)
+  bool read_only = false;
+  std::string what;  // for the error message: "bind /usr read-only"
+};
+
+/// Mount flags the kernel locks on a bind of `path` made in a user namespace: a read-only
+/// remount must repeat them or fail with EPERM.
+unsigned long lockedFlags(const std::string& path);
+
+/// One stage as the slave lays it out in the zygote's shared request area: the pointers point
+/// into the same area, which the zygote and the stage's init map at the same address.
+struct StageRequest {
+  ProcessLimits limits;
+  char** argv;
+  char** envp;
+  const char* cwd;
+};
+
+/// Writes `spec` into `area` (`size` bytes) as a StageRequest; false when it does not fit.
+bool writeStageRequest(void* area, size_t size, const ProcessSpec& spec);
+
+/// What the stage's init reports on the status pipe.
+struct StatusMessage {
+  enum Kind : int { kProgramEnded = 0, kSetupFailed = 1, kExecFailed = 2 } kind;
+  int step;   // StageStep (setup) or ProgramStep (exec)
+  int error;  // errno
+  int wait_status;
+  int64_t cpu_ms;
+  int64_t max_rss_kb;
+};
+
+enum StageStep { kStageNamespaces = 0, kStageProc, kStageOomScore, kStageTmp, kStageShm, kStageMountPoint,
+                 kStageWorkDir, kStageReadOnlyRoot, kStageStartProgram };
+const char* stageStepName(int step);
+const char* programStepName(int step);
+
+/// The zygote's replies on its control socket. A kStarted reply carries the pidfd of the
+/// stage's init (SCM_RIGHTS).
+struct ZygoteMessage {
+  enum Kind : int { kReady = 0, kSetupFailed = 1, kStarted = 2, kStageFailed = 3 } kind;
+  int step;   // kSetupFailed: index of the MountStep (-1 before them, steps.size() pivoting);
+              // kStageFailed: ZygoteStageStep
+  int error;  // errno
+};
+
+enum ZygoteStageStep { kZygoteFds = 0, kZygoteHostMounts, kZygoteOpenWorkDir, kZygoteSandboxMounts,
+                       kZygoteMountPoint, kZygoteStartInit };
+const char* zygoteStepName(int step);
+
+/// Requests on the control socket: one byte, with the stage's stdin (read end), stdout and
+/// stderr (write ends) and status pipe (write end) as SCM_RIGHTS, in that order.
+constexpr int kStageFds = 4;
+
+struct ZygotePlan {
+  const std::vector<MountStep>* steps;
+  const char* root;     // where the steps build the root, on the host's paths
+  int control;          // the zygote's end of the control socket
+  const StageRequest* request;  // the shared area
+  const std::vector<sock_filter>* seccomp;
+  const char* tmp_options;      // tmpfs options of each stage's /tmp and /dev/shm
+  bool limit_processes_by_rlimit;
+  bool own_uid;           // unprivileged slave: the program keeps the slave's uid (0 inside)
+  bool reset_oom_score;   // the slave shielded the zygote from the OOM killer; stages are not
+};
+
+/// The zygote: waits for one byte on `control` (sent once its id maps and cgroup are set),
+/// builds the root, replies kReady (or kSetupFailed and exits), then serves one stage per
+/// request until the control socket closes.
+[[noreturn]] void zygoteMain(const ZygotePlan& plan);
+
+/// Closes every descriptor but the ones in `keep` (sorted in place); async-signal-safe.
+void closeAllExcept(int* keep, int count);
+
+}  // namespace polyrun::detail

@@ -1,0 +1,102 @@
+// The master's HTTP API (DESIGN.md "HTTP API", docs/http-api.md): Piston v2 compatible
+// `runtimes` and `execute`, job lookup, and monitoring (`/api/v1/cluster`, `/metrics`,
+// `/healthz`), served by a Poco HTTPServer beside the native ports.
+//
+// An execute request is a client like any other for the scheduler: the handler thread submits
+// the job through an HttpJobWaiter (a Peer) and sleeps on it until the result, with the job's own
+// deadline. Each waiting request holds one thread of the server's bounded pool, so a slow job
+// delays nobody else; when the pool is nearly full, further execute requests get 503 at once and
+// a few threads stay free for monitoring.
+#pragma once
+
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http_job_waiter.h"
+#include "scheduler.h"
+
+namespace polyrun::master {
+
+/// The `master.http.*` keys (docs/configuration.md, "HTTP API").
+struct HttpSettings {
+  size_t max_body_bytes = 16u << 20;  // larger request bodies get 413
+  int threads = 256;                  // the server's pool: requests served at once
+  /// Threads kept for everything but execute: execute requests beyond threads - this get 503.
+  int reserved_threads = 4;
+  /// How long an execute request waits for its job to leave the queue before it is cancelled
+  /// and answered 503 (the cluster is too busy).
+  std::chrono::milliseconds queue_wait{60000};
+  /// Beyond the job's own wall limits (compile + run), for sandbox setup and the trip back.
+  std::chrono::milliseconds run_slack{10000};
+  int retry_after_s = 5;  // the Retry-After of every 503
+  /// master.client.tokens: when set, every route but /healthz needs `Authorization: Bearer T`
+  /// with one of them, as the native client port needs `auth` (loopback exempt unless
+  /// master.client.auth.loopback).
+  std::vector<std::string> client_tokens;
+  bool auth_loopback = false;
+};
+
+class HttpApi {
+ public:
+  HttpApi(std::shared_ptr<Scheduler> scheduler, HttpSettings settings);
+
+  /// A factory for Poco::Net::HTTPServer whose handlers call this object, which must outlive
+  /// the server and its thread pool.
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory();
+
+  /// Answers one request; never throws.
+  void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
+  /// The master is stopping: requests waiting for a job are answered 503 now (the job stays
+  /// journaled), new execute requests too.
+  void stop();
+
+  /// Responses sent so far, by status code (for /metrics).
+  std::map<int, uint64_t> responseCounts() const;
+
+ private:
+  struct Reply {
+    int status = 200;
+    std::string body;
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;
+    bool close = false;  // the request body was not read: the connection cannot be reused
+  };
+  static Reply jsonReply(int status, const nlohmann::json& body);
+  Reply message(int status, const std::string& text) const;
+  Reply unavailable(const std::string& text) const;  // 503 with Retry-After
+
+  Reply route(Poco::Net::HTTPServerRequest& request);
+  /// False (with the 401 to send) when tokens are configured and the request has none of them.
+  bool authorized(const Poco::Net::HTTPServerRequest& request, Reply* refusal) const;
+  Reply execute(Poco::Net::HTTPServerRequest& request);
+  Reply jobLookup(const std::string& job_id, const std::string& client);
+  Reply healthz() const;
+  /// Reads at most max_body_bytes; otherwise returns false with the reply to send.
+  bool readBody(Poco::Net::HTTPServerRequest& request, std::string* body, Reply* refusal) const;
+  Reply fromFinal(const nlohmann::json& final, bool compiled) const;
+
+  std::shared_ptr<HttpJobWaiter> startWaiting(const std::string& client);
+  void stopWaiting(const std::shared_ptr<HttpJobWaiter>& waiter);
+
+  const std::shared_ptr<Scheduler> scheduler_;
+  const HttpSettings settings_;
+
+  mutable std::mutex mutex_;  // guards everything below
+  bool stopped_ = false;
+  std::set<std::shared_ptr<HttpJobWaiter>> waiting_;  // execute requests waiting for their job
+  std::map<int, uint64_t> responses_;
+};
+
+}  // namespace polyrun::master
