@@ -58,7 +58,12 @@ class RunnerTest : public ::testing::Test {
     return executeJob(runnerFrom(library), *sandbox_, job, options());
   }
 
-  ExecutorOptions options() const { return {work_.path(), defaultLimits()}; }
+  ExecutorOptions options() const {
+    ExecutorOptions o;
+    o.work_root = work_.path();
+    o.fallback = defaultLimits();
+    return o;
+  }
   // As the slave prepares toolchains: generous limits, a precompiled header takes seconds.
   ExecutorOptions toolchainOptions() const {
     ExecutorOptions o = options();
