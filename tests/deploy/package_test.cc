@@ -111,6 +111,17 @@ TEST_F(Packages, EachPackageIsBuiltWithItsFiles) {
   }
 }
 
+#ifdef POLYRUN_WITH_GUI
+// Built with the GUI (the default): its package carries the client and needs Qt 6 and core.
+TEST_F(Packages, TheGuiPackageHasTheClientAndItsQtDependencies) {
+  ASSERT_FALSE(deb("polyrun-gui").empty()) << "polyrun-gui was not built";
+  EXPECT_TRUE(contains(dpkgDeb("-c", "polyrun-gui"), "./usr/bin/polyrun-gui"));
+  const std::string depends = dpkgDeb("-f", "polyrun-gui", "Depends");
+  EXPECT_TRUE(contains(depends, "polyrun-common (= " + std::string(POLYRUN_VERSION_STRING) + ")")) << depends;
+  EXPECT_TRUE(contains(depends, "libqt6widgets6")) << depends;
+}
+#endif
+
 TEST_F(Packages, DependenciesAndMaintainerScripts) {
   const std::string v = std::string("(= ") + POLYRUN_VERSION_STRING + ")";
   const std::string master = dpkgDeb("-f", "polyrun-master", "Depends");
