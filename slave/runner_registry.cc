@@ -235,25 +235,27 @@ std::vector<RunnerInfo> RunnerRegistry::advertised() const {
   return out;
 }
 
-std::shared_ptr<const Runner> RunnerRegistry::find(const std::string& language,
-                                                   const std::string& version) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+const RunnerRegistry::Entry* RunnerRegistry::newestLocked(const std::string& language,
+                                                          const std::string& version) const {
   const Entry* best = nullptr;
   for (const auto& e : entries_) {
     if (e.info.language != language || (!version.empty() && e.info.version != version)) continue;
     if (!best || best->sequence < e.sequence) best = &e;
   }
+  return best;
+}
+
+std::shared_ptr<const Runner> RunnerRegistry::find(const std::string& language,
+                                                   const std::string& version) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Entry* best = newestLocked(language, version);
   return best ? best->loaded.runner : nullptr;
 }
 
 RunnerRegistry::JobRunner RunnerRegistry::findForJob(const std::string& language,
                                                      const std::string& version) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  const Entry* best = nullptr;
-  for (const auto& e : entries_) {
-    if (e.info.language != language || (!version.empty() && e.info.version != version)) continue;
-    if (!best || best->sequence < e.sequence) best = &e;
-  }
+  const Entry* best = newestLocked(language, version);
   if (!best) return {};
   return {best->loaded.runner, best->toolchain_dir};
 }

@@ -134,6 +134,9 @@ class RunnerRegistry {
   void setToolchainStatus(const ToolchainTask& task, const std::string& status);
   // Moves the entries of the library at `path` out of entries_; the caller holds mutex_.
   std::vector<Entry> takeEntriesLocked(const std::string& path);
+  // The newest ready entry for the language (and version, unless empty), or null; the caller
+  // holds mutex_.
+  const Entry* newestLocked(const std::string& language, const std::string& version) const;
 
   Sandbox& sandbox_;
   const Options options_;

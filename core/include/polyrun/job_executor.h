@@ -25,7 +25,7 @@ struct ExecutorOptions {
   /// A hit skips the compile stage: the result's compile stage says `cached`.
   CompileCache* cache = nullptr;
   /// The runner's prepared toolchain (prepareToolchain()), handed to prepare(); empty = none.
-  std::string toolchain_dir;
+  std::string toolchain_dir{};
 };
 
 enum class StageEvent { kCompiling, kRunning };
