@@ -290,6 +290,8 @@ std::string helpText(std::string_view topic) {
              "  polyrun help [run|runtimes|status]\n"
              "  polyrun --version\n"
              "\n"
+             "Every command also takes --tls and --ca-file FILE for a master with TLS.\n"
+             "\n"
              "Commands:\n"
              "  run        run a program and pass on its output and exit code\n"
              "  runtimes   list the languages and versions the cluster offers\n"
