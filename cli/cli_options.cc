@@ -91,7 +91,8 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         o.json = true;
         continue;
       }
-      const bool known = name == "master" || name == "ca-file" || name == "lang" || name == "version" ||
+      const bool known = name == "master" || name == "ca-file" || name == "token" || name == "lang" ||
+                         name == "version" ||
                          name == "stdin" || name == "time-limit" || name == "memory-limit" ||
                          name == "wait";
       if (!known) {
@@ -105,9 +106,15 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         }
         value = argv[++i];
       }
-      if (name != "master" && name != "ca-file" && run_only.empty()) run_only = "--" + name;
+      if (name != "master" && name != "ca-file" && name != "token" && run_only.empty()) run_only = "--" + name;
       if (name == "master") {
         o.master = *value;
+      } else if (name == "token") {
+        if (value->empty()) {
+          *error = "--token needs one of the master's client tokens (master.client.tokens)";
+          return false;
+        }
+        o.token = *value;
       } else if (name == "ca-file") {
         o.ca_file = *value;
         o.tls = true;
@@ -214,6 +221,7 @@ std::string helpText(std::string_view topic) {
       "  1      COMPILE_ERROR, MEMORY_LIMIT or OUTPUT_LIMIT\n"
       "  64     usage error (bad command line, unknown file extension)\n"
       "  65     the master refused the job (unknown language, limits over the maximum, ...)\n"
+      "         or the client token\n"
       "  66     an input file or --stdin file cannot be read\n"
       "  69     the master cannot be reached, the connection was lost or no answer came in time\n"
       "  70     INTERNAL_ERROR: polyrun itself failed (not the program)\n";
@@ -222,6 +230,8 @@ std::string helpText(std::string_view topic) {
       "127.0.0.1:7400\n"
       "  --tls                connect with TLS (the master has master.tls.enabled); needs --ca-file\n"
       "  --ca-file FILE       PEM file of the CA that signed the master's certificate (implies --tls)\n"
+      "  --token TOKEN        client token for a master with master.client.tokens; default\n"
+      "                       $POLYRUN_TOKEN\n"
       "  --json               print JSON instead of text\n";
 
   if (topic == "run") {
@@ -290,7 +300,8 @@ std::string helpText(std::string_view topic) {
              "  polyrun help [run|runtimes|status]\n"
              "  polyrun --version\n"
              "\n"
-             "Every command also takes --tls and --ca-file FILE for a master with TLS.\n"
+             "Every command also takes --tls and --ca-file FILE for a master with TLS, and\n"
+             "--token TOKEN (or $POLYRUN_TOKEN) for a master with client tokens.\n"
              "\n"
              "Commands:\n"
              "  run        run a program and pass on its output and exit code\n"

@@ -35,6 +35,7 @@ struct Options {
 
   bool tls = false;     // --tls (or --ca-file): connect with TLS
   std::string ca_file;  // --ca-file FILE: the CA certificate the master's must be signed by
+  std::string token;    // --token TOKEN (else $POLYRUN_TOKEN): sent in `auth` when not empty
 };
 
 /// Parses argv without the program name. Options may come before or after the command and take

@@ -24,6 +24,8 @@ inline constexpr int kExitCancelled = 130;   // the job was cancelled (as a shel
 inline constexpr int kExitSignalBase = 128;  // SIGNALED: 128 + signal number, as a shell does
 
 inline constexpr const char* kMasterEnvVar = "POLYRUN_MASTER";
+/// The client token (master.client.tokens) when --token is not given.
+inline constexpr const char* kTokenEnvVar = "POLYRUN_TOKEN";
 
 /// True when `bytes` is well-formed UTF-8 (no overlong forms, surrogates or code points above
 /// U+10FFFF): exactly what a JSON string may carry unchanged.

@@ -128,6 +128,21 @@ std::unique_ptr<MasterClient> connectToMaster(const Options& options, ProgressLi
     *exit_code = kExitUnavailable;
     return nullptr;
   }
+  const char* env_token = std::getenv(kTokenEnvVar);
+  const std::string token = !options.token.empty() ? options.token : env_token ? env_token : "";
+  if (!token.empty()) {
+    const auto reply = client->request({{"type", "auth"}, {"token", token}}, kConnectTimeoutMs, &error);
+    if (!reply || reply->value("type", "") != "authenticated") {
+      progress->clear();
+      printError(reply ? "the master refused the client token (" +
+                             std::string(options.token.empty() ? kTokenEnvVar : "--token") +
+                             "): " + reply->value("message", reply->dump()) +
+                             "; use one of the master's master.client.tokens"
+                       : error);
+      *exit_code = reply ? kExitRefused : kExitUnavailable;
+      return nullptr;
+    }
+  }
   return client;
 }
 

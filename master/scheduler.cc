@@ -332,8 +332,12 @@ void Scheduler::slaveResult(int slave_id, JobResult result) {
       finishLocked(job_id, std::move(result), fx);
     }
     pumpLocked(fx);
+    ++applying_results_;
   }
   apply(fx);
+  std::lock_guard<std::mutex> lock(mutex_);
+  --applying_results_;
+  idle_cv_.notify_all();
 }
 
 void Scheduler::slaveCancelled(int slave_id, const std::string& job_id) {
@@ -897,7 +901,8 @@ void Scheduler::beginShutdown() {
 bool Scheduler::waitUntilIdle(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
   return idle_cv_.wait_for(lock, timeout, [this] {
-    return std::all_of(slaves_.begin(), slaves_.end(), [](const auto& s) { return s.second.held.empty(); });
+    return applying_results_ == 0 &&
+           std::all_of(slaves_.begin(), slaves_.end(), [](const auto& s) { return s.second.held.empty(); });
   });
 }
 

@@ -196,6 +196,10 @@ class Scheduler {
 
   mutable std::mutex mutex_;  // guards everything below
   std::condition_variable idle_cv_;  // signalled when a slot frees (waitUntilIdle)
+  // Results whose slot is free but whose effects (journal, messages) are still being applied:
+  // waitUntilIdle waits for them too, or a stopping master could close a client's connection
+  // before its result was handed over.
+  int applying_results_ = 0;
   bool shutting_down_ = false;
   bool shut_down_ = false;
   int next_slave_id_ = 1;

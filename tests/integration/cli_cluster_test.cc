@@ -142,5 +142,45 @@ TEST_F(CliTest, UnreachableMasterSaysSo) {
   EXPECT_NE(r.stderr_data.find("127.0.0.1:1"), std::string::npos) << r.stderr_data;
 }
 
+// A master with client tokens (required on loopback too): --token or $POLYRUN_TOKEN.
+TEST(CliTokenTest, TheTokenComesFromTheOptionOrTheEnvironment) {
+  Cluster::Options options;
+  options.slaves = 1;
+  options.master_defines = {"master.client.tokens=alpha,beta", "master.client.auth.loopback=true"};
+  options.client_token = "alpha";
+  std::unique_ptr<Cluster> cluster(startSuiteCluster(options));
+  ASSERT_NE(cluster, nullptr);
+  TempDir dir;
+  const std::string program = dir.path() + "/hello.py";
+  std::ofstream(program) << "print('token ok')\n";
+  auto cli = [&](std::vector<std::string> extra, std::vector<std::string> env) {
+    ProcessSpec spec;
+    spec.argv = {binaryPath("polyrun"), "run", program, "--master=" + cluster->masterAddress()};
+    spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
+    spec.cwd = dir.path();
+    spec.env = {"PATH=/usr/bin:/bin", "HOME=" + dir.path()};
+    spec.env.insert(spec.env.end(), env.begin(), env.end());
+    spec.limits.wall_ms = 60000;
+    spec.limits.cpu_ms = 60000;
+    return makeProcessSandbox()->run(spec);
+  };
+
+  ProcessResult none = cli({}, {});
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.stderr_data.find("client token"), std::string::npos) << none.stderr_data;
+
+  ProcessResult wrong = cli({"--token=gamma"}, {});
+  EXPECT_EQ(wrong.exit_code, 65) << wrong.stderr_data;
+  EXPECT_NE(wrong.stderr_data.find("--token"), std::string::npos) << wrong.stderr_data;
+
+  ProcessResult option = cli({"--token", "beta"}, {});
+  EXPECT_EQ(option.exit_code, 0) << option.stderr_data;
+  EXPECT_EQ(option.stdout_data, "token ok\n");
+
+  ProcessResult env = cli({}, {"POLYRUN_TOKEN=alpha"});
+  EXPECT_EQ(env.exit_code, 0) << env.stderr_data;
+  EXPECT_EQ(env.stdout_data, "token ok\n");
+}
+
 }  // namespace
 }  // namespace polyrun::test
