@@ -141,6 +141,25 @@ std::vector<std::string> cleanEnvironment(const std::string& home) {
           "TMPDIR=" + home};
 }
 
+namespace {
+
+// A trusted helper command of a runner (version probe, toolchain step) in `dir`: the clean
+// environment plus the command's own variables, and the compile stage's time limits, or
+// `default_ms` where the slave sets none.
+ProcessSpec helperSpec(const Command& cmd, const std::string& dir, const ExecutorOptions& options,
+                       int64_t default_ms) {
+  ProcessSpec spec;
+  spec.argv = cmd.argv;
+  spec.cwd = dir;
+  spec.env = cleanEnvironment(dir);
+  spec.env.insert(spec.env.end(), cmd.env.begin(), cmd.env.end());
+  spec.limits.wall_ms = pick(options.fallback.compile.wall_ms, default_ms);
+  spec.limits.cpu_ms = pick(options.fallback.compile.cpu_ms, default_ms);
+  return spec;
+}
+
+}  // namespace
+
 JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
                      const ExecutorOptions& options, const StageCallback& on_stage) {
   JobResult result;
@@ -286,13 +305,7 @@ std::string detectVersion(const Runner& runner, Sandbox& sandbox, const Executor
   const std::string dir = makeWorkDir(options.work_root, error);
   if (dir.empty()) return {};
   const RemoveOnExit cleanup{dir};
-  ProcessSpec spec;
-  spec.argv = cmd.argv;
-  spec.cwd = dir;
-  spec.env = cleanEnvironment(dir);
-  spec.env.insert(spec.env.end(), cmd.env.begin(), cmd.env.end());
-  spec.limits.wall_ms = pick(options.fallback.compile.wall_ms, 10000);
-  spec.limits.cpu_ms = pick(options.fallback.compile.cpu_ms, 10000);
+  ProcessSpec spec = helperSpec(cmd, dir, options, 10000);
   const ProcessResult p = sandbox.run(spec);
   if (!p.started) {
     *error = "cannot run " + cmd.argv[0] + ": " + p.error;
@@ -437,13 +450,7 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
       *error = "a toolchain command must start with an absolute path";
       return {};
     }
-    ProcessSpec spec;
-    spec.argv = c.argv;
-    spec.cwd = dir;
-    spec.env = cleanEnvironment(dir);
-    spec.env.insert(spec.env.end(), c.env.begin(), c.env.end());
-    spec.limits.wall_ms = pick(options.fallback.compile.wall_ms, 120000);
-    spec.limits.cpu_ms = pick(options.fallback.compile.cpu_ms, 120000);
+    ProcessSpec spec = helperSpec(c, dir, options, 120000);
     spec.limits.memory_bytes = options.fallback.compile.memory_bytes;
     spec.limits.processes = pick(options.fallback.processes, 64);
     spec.limits.file_size_bytes = 1ll << 30;
