@@ -180,6 +180,11 @@ int SlaveApp::runService(const std::vector<std::string>&) {
                         ec.message() + "; point it at a writable directory or set slave.toolchains=false");
   }
   options.cache = cache.get();
+  // Jobs' work directories are removed after their results are sent (docs/performance.md,
+  // "Throughput"); declared before everything that runs jobs, so it outlives them and removes
+  // what is left when the slave stops.
+  DirReaper reaper;
+  options.reaper = &reaper;
 
   auto sandbox = makeSandbox(options.work_root, toolchain_root);
   RunnerRegistry::Options registry_options;

@@ -21,10 +21,16 @@ namespace polyrun {
 namespace fs = std::filesystem;
 namespace {
 
-// Removes a work directory with everything in it when the scope ends; never follows links.
+// Removes a work directory with everything in it when the scope ends, or hands it to `reaper`
+// to be removed soon after; never follows links.
 struct RemoveOnExit {
   std::string dir;
+  DirReaper* reaper = nullptr;
   ~RemoveOnExit() {
+    if (reaper) {
+      reaper->remove(dir);
+      return;
+    }
     std::error_code ec;
     fs::remove_all(dir, ec);
   }
@@ -213,7 +219,7 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
 
   const std::string dir = makeWorkDir(options.work_root, &error);
   if (dir.empty()) return fail(Verdict::kInternalError, error);
-  const RemoveOnExit cleanup{dir};
+  const RemoveOnExit cleanup{dir, options.reaper};
 
   for (const auto& f : prepared.files) {
     if (!writeFile(fs::path(dir) / f.path, f.content, f.executable, &error))

@@ -447,18 +447,23 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
   // Cancellation (polyrun/cancel_token.h): the token's fd joins the poll set; a cancelled stage
   // ends like a timed-out one, its PID namespace killed with its init.
   const int cancel_fd = spec.cancel ? spec.cancel->fd() : -1;
-  const StageEnd end = pumpStage(init_pidfd.fd, pipes, spec, start, cancel_fd, &result);
+  // The stage is over when init reports (it does so once every process of the stage is gone)
+  // or closes the status pipe without a report (it was killed).
+  const StageEnd end = pumpStage(status_r.fd, pipes, spec, start, cancel_fd, &result);
   result.wall_timeout = end == StageEnd::kWallTimeout;
   result.cancelled = end == StageEnd::kCancelled || (spec.cancel && spec.cancel->cancelled());
-  if (end != StageEnd::kExited) ::syscall(SYS_pidfd_send_signal, init_pidfd.fd, SIGKILL, nullptr, 0);
-  drainStage(pipes, spec, &result);
-  // Init's end is the end of its PID namespace: once the pidfd says so, every process of the
-  // stage is gone (the kernel reaps them all before init's exit completes).
-  waitReadable(init_pidfd.fd, -1);
-  result.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-
+  if (end != StageEnd::kExited) {
+    ::syscall(SYS_pidfd_send_signal, init_pidfd.fd, SIGKILL, nullptr, 0);
+    waitReadable(init_pidfd.fd, -1);
+  }
   StatusMessage m{};
   const bool reported = ::read(status_r.fd, &m, sizeof m) == static_cast<ssize_t>(sizeof m);
+  // Killed without a report: init's end is the end of its PID namespace. Once the pidfd says
+  // so, every process of the stage is gone (the kernel kills and reaps them all first). With a
+  // report init already saw to that, and the rest of its exit goes on without us.
+  if (!reported) waitReadable(init_pidfd.fd, -1);
+  drainStage(pipes, spec, &result);
+  result.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   if (reported && m.kind == StatusMessage::kSetupFailed) {
     result.error = std::string("sandbox setup failed (") + stageStepName(m.step) + "): " + std::strerror(m.error);
     releaseZygote(std::move(zygote));

@@ -85,7 +85,7 @@ std::vector<char*> cStrings(const std::vector<std::string>& strings) {
   return out;
 }
 
-StageEnd pumpStage(int pidfd, StagePipes& pipes, const ProcessSpec& spec, Clock::time_point start,
+StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock::time_point start,
                    int cancel_fd, ProcessResult* result) {
   for (Fd* fd : {&pipes.in_w, &pipes.out_r, &pipes.err_r})
     if (fd->fd >= 0) setNonBlocking(fd->fd);
@@ -100,7 +100,7 @@ StageEnd pumpStage(int pidfd, StagePipes& pipes, const ProcessSpec& spec, Clock:
     auto add = [&](int fd, short events) {
       if (fd >= 0) fds[count++] = pollfd{fd, events, 0};
     };
-    add(pidfd, POLLIN);
+    add(end_fd, POLLIN);
     add(pipes.out_r.fd, POLLIN);
     add(pipes.err_r.fd, POLLIN);
     add(pipes.in_w.fd, POLLOUT);
@@ -117,7 +117,7 @@ StageEnd pumpStage(int pidfd, StagePipes& pipes, const ProcessSpec& spec, Clock:
     for (int i = 0; i < count && ready > 0; ++i) {
       if (!fds[i].revents) continue;
       const int fd = fds[i].fd;
-      if (fd == pidfd) {
+      if (fd == end_fd) {
         exited = true;
       } else if (fd == cancel_fd) {
         return StageEnd::kCancelled;

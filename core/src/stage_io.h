@@ -37,11 +37,11 @@ struct StagePipes {
 
 enum class StageEnd { kExited, kWallTimeout, kOutputLimit, kCancelled };
 
-/// Pumps stdio until `pidfd` (the process whose end ends the stage) is readable, the wall-clock
-/// limit from `start` passes, an output stream goes over its cap, or `cancel_fd` (-1: none)
-/// becomes readable. Captured output and truncation flags go into *result. Never blocks on a
-/// pipe; waits only in poll().
-StageEnd pumpStage(int pidfd, StagePipes& pipes, const ProcessSpec& spec, Clock::time_point start,
+/// Pumps stdio until `end_fd` is readable or hung up (the pidfd of the process whose end ends
+/// the stage, or a pipe its end closes), the wall-clock limit from `start` passes, an output
+/// stream goes over its cap, or `cancel_fd` (-1: none) becomes readable. Captured output and
+/// truncation flags go into *result. Never blocks on a pipe; waits only in poll().
+StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock::time_point start,
                    int cancel_fd, ProcessResult* result);
 
 /// Takes what is already in the output pipes without waiting, then closes every pipe.

@@ -251,15 +251,25 @@ int programEntry(void* plan) { programMain(*static_cast<const StagePlan*>(plan))
   ::close(s.out);
   ::close(s.err);
   // As pid 1, init inherits every orphan of the stage: reap them all until the program ends.
-  // Its own end then ends the PID namespace: the kernel kills whatever is left.
   for (;;) {
     int status = 0;
     const pid_t pid = ::wait4(-1, &status, __WALL, nullptr);
     if (pid < 0 && errno == EINTR) continue;
     if (pid < 0) ::_exit(125);
     if (pid != program) continue;
+    // The usage of the program and of the orphans reaped while it ran, as before any kill.
     rusage usage{};
     ::getrusage(RUSAGE_CHILDREN, &usage);
+    // Then whatever the program left running is killed and reaped, so that the report means
+    // the stage is over: the slave takes it as the stage's end and need not wait for init's
+    // own exit, whose mount namespace teardown waits for an RCU grace period
+    // (docs/performance.md, "Throughput"). A process that forks meanwhile gets the signal too,
+    // or its fork fails.
+    ::kill(-1, SIGKILL);
+    for (;;) {
+      const pid_t left = ::wait4(-1, nullptr, __WALL, nullptr);
+      if (left < 0 && errno != EINTR) break;  // ECHILD: nobody left
+    }
     StatusMessage m{};
     m.kind = StatusMessage::kProgramEnded;
     m.wait_status = status;

@@ -446,6 +446,26 @@ TEST_F(JobExecutorTest, WorkDirectoryIsRemovedAfterAFailureToo) {
   EXPECT_FALSE(fs::exists(sandbox_.specs[0].cwd));
 }
 
+TEST_F(JobExecutorTest, WithAReaperTheWorkDirectoryIsRemovedAfterTheResult) {
+  std::string seen_dir;
+  sandbox_.on_run = [&](const ProcessSpec& spec) {
+    seen_dir = spec.cwd;
+    std::ofstream(fs::path(spec.cwd) / "left-behind") << "x";
+  };
+  {
+    DirReaper reaper;
+    options_.reaper = &reaper;
+    JobResult r = runWith(exited(0, "hi\n"));
+    EXPECT_EQ(r.verdict, Verdict::kOk) << r.message;
+    ASSERT_FALSE(seen_dir.empty());
+    reaper.flush();
+    EXPECT_FALSE(fs::exists(seen_dir));
+    EXPECT_TRUE(workRootIsEmpty());
+    EXPECT_EQ(reaper.removed(), 1u);
+  }
+  options_.reaper = nullptr;
+}
+
 TEST_F(JobExecutorTest, EachJobGetsItsOwnDirectory) {
   execute();
   execute();

@@ -1,6 +1,6 @@
 // Runs one job through a runner and a sandbox: makes a private work directory, lets the runner
 // lay it out, compiles if the runner compiles, runs, turns process outcomes into verdicts, and
-// removes the directory. Thread-safe as long as the sandbox is.
+// removes the directory (or has a DirReaper remove it). Thread-safe as long as the sandbox is.
 #pragma once
 
 #include "polyrun/export.h"
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "polyrun/compile_cache.h"
+#include "polyrun/dir_reaper.h"
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
 #include "polyrun/sandbox.h"
@@ -26,6 +27,9 @@ struct ExecutorOptions {
   CompileCache* cache = nullptr;
   /// The runner's prepared toolchain (prepareToolchain()), handed to prepare(); empty = none.
   std::string toolchain_dir{};
+  /// Removes the job's work directory after executeJob() returns (dir_reaper.h); not owned;
+  /// null = executeJob() removes it before returning.
+  DirReaper* reaper = nullptr;
 };
 
 enum class StageEvent { kCompiling, kRunning };
