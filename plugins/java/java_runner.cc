@@ -19,15 +19,23 @@ namespace fs = std::filesystem;
 constexpr const char* kRemedy =
     "install openjdk-17-jdk-headless or set slave.plugin.polyrun_java.jdk.home";
 
-// Short programs start faster on one GC thread and the C1 compiler only, with the class data
-// sharing archive when there is one; no perf data file is left in the shared /tmp.
-constexpr const char* kJvmFlags[] = {"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                                     "-XX:-UsePerfData"};
+// javac is a short-lived tool: it starts fastest on one GC thread and the C1 compiler only, with
+// its class-data archive when there is one, and a 64 MB starting heap (its launcher's 8 MB makes
+// a hello world's compilation collect five times); no perf data file is left in the shared /tmp.
+// docs/performance.md, "Compile cache and toolchains".
+constexpr const char* kJavacJvmFlags[] = {"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                                          "-XX:-UsePerfData", "-Xms64m"};
+
+// Programs keep the default G1 collector and both JIT compilers (C1 only made CPU-bound programs
+// 1.4x slower), with a fixed number of GC and compiler threads: a JVM on a many-core host stays
+// far under the stage's process limit, and starts faster than with the defaults.
+constexpr const char* kRunJvmFlags[] = {"-XX:ParallelGCThreads=1", "-XX:ConcGCThreads=1",
+                                        "-XX:CICompilerCount=2", "-Xshare:auto", "-XX:-UsePerfData"};
 
 // javac runs on a JVM too: each flag passed through with -J.
 std::vector<std::string> javacCommand(const std::string& javac) {
   std::vector<std::string> argv = {javac};
-  for (const char* flag : kJvmFlags) argv.push_back(std::string("-J") + flag);
+  for (const char* flag : kJavacJvmFlags) argv.push_back(std::string("-J") + flag);
   return argv;
 }
 
@@ -78,7 +86,7 @@ class JavaRunner final : public Runner {
       prepared.compile = std::move(compile);
       prepared.artifacts = {"*.class"};  // nested, anonymous and packaged classes too
       prepared.run.argv = {java_};
-      prepared.run.argv.insert(prepared.run.argv.end(), std::begin(kJvmFlags), std::end(kJvmFlags));
+      prepared.run.argv.insert(prepared.run.argv.end(), std::begin(kRunJvmFlags), std::end(kRunJvmFlags));
       prepared.run.argv.insert(prepared.run.argv.end(), {"-cp", ".", entry.run_class});
       prepared.run.argv.insert(prepared.run.argv.end(), input.args.begin(), input.args.end());
       return prepared;
