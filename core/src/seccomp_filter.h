@@ -9,8 +9,10 @@
 
 namespace polyrun::detail {
 
-/// The filter as classic BPF. False with *error if libseccomp cannot build it.
-bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error);
+/// The filter as classic BPF. False with *error if libseccomp cannot build it. `tree`: the
+/// system call numbers as a binary search tree (what the sandbox installs); false: the plain
+/// list libseccomp makes by default, with the same decisions (bench/seccomp_bench compares them).
+bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error, bool tree = true);
 
 /// Installs `program`; async-signal-safe. Requires PR_SET_NO_NEW_PRIVS first. 0 or -1/errno.
 int installSeccompFilter(const std::vector<sock_filter>& program);
