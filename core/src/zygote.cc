@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/futex.h>
 #include <linux/securebits.h>
 #include <poll.h>
 #include <sched.h>
@@ -39,13 +40,32 @@ namespace {
 constexpr unsigned kInsideId = 1000;  // the program's uid and gid inside its namespace
 constexpr size_t kMaxPath = 4096;
 
-// Stacks of the stage's init and of the program until its execve: they share the zygote's
-// memory, one stage at a time. Static, so nothing is allocated after the fork; a page is
-// resident only once touched.
-alignas(64) char g_init_stack[256 << 10];
+// Stacks of the stages' inits and of the program until its execve: they share the zygote's
+// memory. Two for inits, used in turn: a stage's init may still be exiting (it reported, and
+// touches its stack only to call _exit) while the next stage's init starts. One for programs:
+// a program starts only once the previous stage's init is gone. Static, so nothing is
+// allocated after the fork; a page is resident only once touched.
+alignas(64) char g_init_stacks[2][256 << 10];
 alignas(64) char g_program_stack[256 << 10];
 
 void* stackTop(char (&stack)[256 << 10]) { return stack + sizeof stack; }
+
+// 0 while the previous stage's init is still exiting, then 1: a stage's init starts its
+// program only then (a futex word, in the memory the zygote and its inits share). So the
+// program never shares its process and memory limits with what is left of the stage before:
+// that init counts in the pids controller, and the previous stage's /tmp is uncharged only when
+// its mount namespace is gone.
+int g_previous_gone = 1;
+
+void waitPreviousGone() {
+  while (__atomic_load_n(&g_previous_gone, __ATOMIC_ACQUIRE) == 0)
+    ::syscall(SYS_futex, &g_previous_gone, FUTEX_WAIT, 0, nullptr, nullptr, 0);
+}
+
+void setPreviousGone(int gone) {
+  __atomic_store_n(&g_previous_gone, gone, __ATOMIC_RELEASE);
+  if (gone) ::syscall(SYS_futex, &g_previous_gone, FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
 
 enum ProgramStep { kStdio = 0, kCwd, kLimits, kGroups, kIds, kCaps, kNoNewPrivs, kSeccomp, kExec, kOomScore };
 
@@ -244,6 +264,7 @@ int programEntry(void* plan) { programMain(*static_cast<const StagePlan*>(plan))
     report(s.status, StatusMessage::kSetupFailed, kStageReadOnlyRoot);
 
   // Like posix_spawn: the program borrows init's memory until its execve, so nothing is copied.
+  waitPreviousGone();
   const pid_t program = ::clone(programEntry, stackTop(g_program_stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
                                 const_cast<StagePlan*>(&s));
   if (program < 0) report(s.status, StatusMessage::kSetupFailed, kStageStartProgram);
@@ -337,7 +358,31 @@ int receiveRequest(int control, int* fds) {
   return count;
 }
 
-void serveStage(const ZygotePlan& z, int host_mounts, int sandbox_mounts) {
+// A stage's init, from its start until the zygote reaped it.
+struct InitProcess {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int stack = 0;  // index into g_init_stacks
+  char cwd[kMaxPath];
+  size_t created = 0;  // for removeCreated(cwd, created)
+};
+
+// Waits for `init` to be gone (it reported, or was killed), reaps it and removes its mount point.
+void reap(InitProcess* init) {
+  if (init->pid < 0) return;
+  while (::waitpid(init->pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  ::close(init->pidfd);
+  removeCreated(init->cwd, init->created);
+  init->pid = -1;
+}
+
+// Serves one request. `lingering`: a previous stage's init that reported but may still be
+// exiting (its mount namespace's teardown waits for an RCU grace period, about a millisecond
+// on a busy machine): the next stage need not wait for it to set up, only to start its
+// program. On return `lingering` is this stage's init if its stage is over but it has not
+// exited yet (the next request is already waiting), else none.
+void serveStage(const ZygotePlan& z, int host_mounts, int sandbox_mounts, InitProcess* lingering) {
   int fds[kStageFds];
   const int received = receiveRequest(z.control, fds);
   if (received < 0) ::_exit(0);  // the slave closed the socket: nothing more to run
@@ -346,6 +391,7 @@ void serveStage(const ZygotePlan& z, int host_mounts, int sandbox_mounts) {
   };
   auto fail = [&](int step, int error) {
     closeFds();
+    reap(lingering);
     reply(z.control, ZygoteMessage::kStageFailed, step, error, -1);
   };
   if (received != kStageFds) return fail(kZygoteFds, EINVAL);
@@ -375,33 +421,44 @@ void serveStage(const ZygotePlan& z, int host_mounts, int sandbox_mounts) {
   StagePlan plan{&z, &r, cwd, fds[0], fds[1], fds[2], fds[3], tree};
   // Init shares the zygote's memory rather than copying it (a copy of a fork of the slave costs
   // hundreds of microseconds to make and as much to tear down): it runs on a stack of its own,
-  // and the zygote only waits, touching nothing init reads. The one thing they share that
-  // either writes is errno, in the C library's thread block; init reports errno right after
-  // its own failed call while the zygote sits in poll().
-  int pidfd = -1;
-  const pid_t init = ::clone(initEntry, stackTop(g_init_stack), CLONE_VM | CLONE_NEWPID | CLONE_PIDFD | SIGCHLD,
-                             &plan, &pidfd);
+  // and the zygote touches nothing init reads. The one thing they share that either writes is
+  // errno, in the C library's thread block; init reports errno right after its own failed
+  // call, while the zygote makes only calls that do not fail (reaping the previous init,
+  // removing its empty mount point) or sits in poll().
+  InitProcess init;
+  init.stack = lingering->pid >= 0 ? 1 - lingering->stack : 0;
+  setPreviousGone(lingering->pid < 0);
+  init.pid = ::clone(initEntry, stackTop(g_init_stacks[init.stack]), CLONE_VM | CLONE_NEWPID | CLONE_PIDFD | SIGCHLD,
+                     &plan, &init.pidfd);
   const int clone_error = errno;
   ::close(tree);
-  if (init < 0) {
+  if (init.pid < 0) {
     removeCreated(cwd, created);
     return fail(kZygoteStartInit, clone_error);
   }
+  std::memcpy(init.cwd, cwd, cwd_len + 1);
+  init.created = created;
   closeFds();
-  reply(z.control, ZygoteMessage::kStarted, 0, 0, pidfd);
-  // Until the stage ends, or the slave does: then leave, and the kernel ends every stage with
-  // this PID namespace.
-  pollfd w[2] = {{pidfd, POLLIN, 0}, {z.control, POLLRDHUP, 0}};
+  reply(z.control, ZygoteMessage::kStarted, 0, 0, init.pidfd);
+  if (lingering->pid >= 0) {
+    reap(lingering);
+    setPreviousGone(1);
+  }
+  // Until the stage's init is gone, or the next request comes (the slave sends it once init
+  // reported, or once it killed init and saw it end), or the slave is gone: then leave, and
+  // the kernel ends every stage with this PID namespace.
+  pollfd w[2] = {{init.pidfd, POLLIN, 0}, {z.control, POLLIN | POLLRDHUP, 0}};
   for (;;) {
     const int n = ::poll(w, 2, -1);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 || w[1].revents) ::_exit(0);
-    if (w[0].revents) break;
+    if (n < 0 || (w[1].revents & (POLLRDHUP | POLLHUP | POLLERR))) ::_exit(0);
+    if (w[0].revents) {
+      reap(&init);
+      return;
+    }
+    if (w[1].revents & POLLIN) break;
   }
-  while (::waitpid(init, nullptr, 0) < 0 && errno == EINTR) {
-  }
-  ::close(pidfd);
-  removeCreated(cwd, created);
+  *lingering = init;
 }
 
 }  // namespace
@@ -525,7 +582,8 @@ void closeAllExcept(int* keep, int count) {
     setupFailed(z.control, pivot_step);
   ::sethostname("polyrun", 7);
   reply(z.control, ZygoteMessage::kReady, 0, 0, -1);
-  for (;;) serveStage(z, host_mounts, sandbox_mounts);
+  InitProcess lingering;
+  for (;;) serveStage(z, host_mounts, sandbox_mounts, &lingering);
 }
 
 }  // namespace polyrun::detail

@@ -212,6 +212,45 @@ TEST_F(SandboxTest, AStageLeavesNothingBehindForTheNextStage) {
   }
 }
 
+// A zygote starts a stage's init while the previous stage's init may still be exiting; the
+// program must still get its whole memory limit. The stage before fills its /tmp and /dev/shm
+// (120 MB of tmpfs, charged to the stages' memory group until that stage's mount namespace is
+// gone); the next, started at once on the same zygote, takes 120 MB of a 180 MB limit. What
+// guarantees it is init waiting for the previous init to be reaped before it starts the
+// program; Python's own start usually outlasts the teardown, so this catches a leftover that
+// stays, not every race.
+TEST_F(SandboxTest, EveryStageHasItsWholeMemoryLimitRightAfterTheStageBefore) {
+  const std::string fill =
+      "block = b'x' * (1 << 20)\n"
+      "for path in ('/tmp/fill', '/dev/shm/fill'):\n"
+      "    with open(path, 'wb') as f:\n"
+      "        for _ in range(60):\n"
+      "            f.write(block)\n"
+      "print('filled')\n";
+  const std::string take = "data = b'y' * (120 << 20)\nprint('took', len(data) >> 20)\n";
+  auto spec = [&](const std::string& code) {
+    ProcessSpec s;
+    s.argv = {"/usr/bin/python3", "-c", code};
+    s.cwd = work_.path();
+    s.env = cleanEnvironment(s.cwd);
+    s.limits.wall_ms = 20000;
+    s.limits.cpu_ms = 20000;
+    s.limits.memory_bytes = 180ll << 20;
+    s.limits.processes = 8;
+    return s;
+  };
+  const ProcessSpec filler = spec(fill), taker = spec(take);
+  for (int round = 0; round < 4; ++round) {
+    const ProcessResult a = sandbox_->run(filler);
+    ASSERT_TRUE(a.started) << a.error;
+    ASSERT_EQ(a.stdout_data, "filled\n") << "round " << round << ": " << a.stderr_data;
+    const ProcessResult b = sandbox_->run(taker);
+    ASSERT_TRUE(b.started) << b.error;
+    EXPECT_FALSE(b.memory_exceeded) << "round " << round << ": the stage before still took memory";
+    ASSERT_EQ(b.stdout_data, "took 120\n") << "round " << round << ": signal " << b.signal << ", " << b.stderr_data;
+  }
+}
+
 TEST_F(SandboxTest, AZygoteKilledBetweenStagesIsReplaced) {
   ASSERT_EQ(run("python", "ok.py", "print('warm')\n").verdict, Verdict::kOk);
   const std::vector<pid_t> before = zygotes();
