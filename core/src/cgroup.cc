@@ -1,5 +1,6 @@
 #include "cgroup.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,6 +47,33 @@ int64_t keyedValue(const std::string& text, const std::string& key) {
     if (k == key) return v;
   return 0;
 }
+
+// A "key value" per line file of a group (memory.oom_control, memory.events), kept open and read
+// from its start each time: a stage reads its OOM count twice, and opening a cgroup file (a path
+// walk through the cgroup file system and a seq_file) costs more than reading it.
+class KeyedFile {
+ public:
+  KeyedFile() = default;
+  KeyedFile(const KeyedFile&) = delete;
+  KeyedFile& operator=(const KeyedFile&) = delete;
+  ~KeyedFile() { close(); }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  // The value after `key` in `path`; 0 when the file or the key is missing.
+  int64_t value(const fs::path& path, const std::string& key) {
+    if (fd_ < 0) fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return 0;
+    char buf[4096];
+    const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    if (n <= 0) return 0;
+    return keyedValue(std::string(buf, static_cast<size_t>(n)), key);
+  }
+
+ private:
+  int fd_ = -1;
+};
 
 // "stage-<pid>-<start>-<n>": the start time keeps a later process that gets the same pid (a
 // slave restarted after kill -9, whose groups could not be removed) from colliding with them.
@@ -159,6 +187,7 @@ class V1Group final : public StageCgroup {
   fs::path memory, pids;
   int64_t oom_before = 0;
   ~V1Group() override {
+    oom_file_.close();
     removeGroup(pids);
     removeGroup(memory);
   }
@@ -192,9 +221,8 @@ class V1Group final : public StageCgroup {
 
  private:
   int64_t memory_set_ = -1, processes_set_ = -1;  // the limits written last; -1: unknown
-  int64_t oomCount() const {
-    return memory.empty() ? 0 : keyedValue(readText(memory / "memory.oom_control"), "oom_kill");
-  }
+  mutable KeyedFile oom_file_;
+  int64_t oomCount() const { return memory.empty() ? 0 : oom_file_.value(memory / "memory.oom_control", "oom_kill"); }
 };
 
 class V1Manager final : public CgroupManager {
@@ -237,6 +265,7 @@ class V2Group final : public StageCgroup {
   bool memory = false, pids = false;
   int64_t oom_before = 0;
   ~V2Group() override {
+    events_file_.close();
     if (!dir.empty()) writeText(dir / "cgroup.kill", "1", nullptr);
     removeGroup(dir);
   }
@@ -266,7 +295,8 @@ class V2Group final : public StageCgroup {
 
  private:
   int64_t memory_set_ = -1, processes_set_ = -1;  // the limits written last; -1: unknown
-  int64_t oomCount() const { return memory ? keyedValue(readText(dir / "memory.events"), "oom_kill") : 0; }
+  mutable KeyedFile events_file_;
+  int64_t oomCount() const { return memory ? events_file_.value(dir / "memory.events", "oom_kill") : 0; }
 };
 
 class V2Manager final : public CgroupManager {
