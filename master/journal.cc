@@ -1,9 +1,12 @@
 #include "journal.h"
 
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Logger.h>
+
+#include <sqlite3.h>
 
 #include <chrono>
 #include <filesystem>
@@ -39,6 +42,58 @@ std::unique_ptr<Poco::Data::Session> connect(const JournalConfig& config) {
 }
 
 }  // namespace
+
+// The writer's statements, prepared once on its connection: a commit then costs binding and
+// stepping, not parsing SQL again (most of the master's work per job at a few hundred jobs a
+// second, where every result is a transaction of its own; docs/performance.md).
+struct Journal::WriterStatements {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* begin = nullptr;
+  sqlite3_stmt* commit = nullptr;
+  sqlite3_stmt* rollback = nullptr;
+  sqlite3_stmt* insert = nullptr;
+  sqlite3_stmt* update = nullptr;
+
+  WriterStatements() = default;
+  WriterStatements(const WriterStatements&) = delete;
+  WriterStatements& operator=(const WriterStatements&) = delete;
+  ~WriterStatements() {
+    for (sqlite3_stmt* s : {begin, commit, rollback, insert, update}) sqlite3_finalize(s);
+  }
+
+  // False with *error naming the statement SQLite refused.
+  bool prepare(sqlite3* handle, std::string* error) {
+    db = handle;
+    const std::pair<sqlite3_stmt**, const char*> all[] = {
+        {&begin, "BEGIN"},
+        {&commit, "COMMIT"},
+        {&rollback, "ROLLBACK"},
+        {&insert,
+         "INSERT OR REPLACE INTO jobs (job_id, language, job, accepted_ms, state) "
+         "VALUES (?1, ?2, ?3, ?4, 'pending')"},
+        {&update, "UPDATE jobs SET state = ?1, result = ?2, finished_ms = ?3, job = '' WHERE job_id = ?4"},
+    };
+    for (const auto& [statement, sql] : all) {
+      if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, statement, nullptr) != SQLITE_OK) {
+        *error = std::string("cannot prepare \"") + sql + "\": " + sqlite3_errmsg(db);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Runs `statement` to its end and makes it ready for the next run; SQLITE_DONE on success.
+  int run(sqlite3_stmt* statement) {
+    const int rc = sqlite3_step(statement);
+    sqlite3_reset(statement);
+    return rc;
+  }
+
+  // Bound text stays owned by the caller: SQLite reads it during the step that follows.
+  void bindText(sqlite3_stmt* statement, int index, const std::string& text) {
+    sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  }
+};
 
 int64_t Journal::nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -90,6 +145,12 @@ std::unique_ptr<Journal> Journal::open(const JournalConfig& config, std::string*
         now;
     s << "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_ms)", now;
     s << "PRAGMA user_version = " + std::to_string(kSchemaVersion), now;
+    journal->statements_ = std::make_unique<WriterStatements>();
+    std::string why;
+    if (!journal->statements_->prepare(Poco::Data::SQLite::Utility::dbHandle(s), &why)) {
+      *error = "master.journal.path = " + config.path + ": " + why;
+      return nullptr;
+    }
     journal->reader_session_ = connect(config);
   } catch (const Poco::Exception& e) {
     *error = "master.journal.path = " + config.path + " cannot be opened as a journal: " +
@@ -187,44 +248,32 @@ void Journal::purgeExpired() {
 }
 
 void Journal::commit(std::vector<Op>& batch, std::string* error) {
-  // One statement per kind for the whole batch, bound to columns (Poco::Data runs it once per
-  // row): much cheaper than a statement per write. Inserts go first: a job's outcome is always
-  // queued after its acceptance, so it finds its row, in this batch or an earlier one.
-  std::vector<std::string> ids, languages, bodies, done_ids, states, results;
-  std::vector<Poco::Int64> accepted_ms, finished_ms;
-  for (Op& op : batch) {
-    if (op.accepted) {
-      ids.push_back(std::move(op.job.job_id));
-      languages.push_back(std::move(op.job.language));
-      bodies.push_back(std::move(op.job.job_json));
-      accepted_ms.push_back(op.job.accepted_ms);
-    } else {
-      done_ids.push_back(std::move(op.job_id));
-      states.push_back(std::move(op.outcome.state));
-      results.push_back(std::move(op.outcome.result_json));
-      finished_ms.push_back(op.outcome.finished_ms);
-    }
+  // Inserts go first: a job's outcome is always queued after its acceptance, so it finds its
+  // row, in this batch or an earlier one.
+  WriterStatements& st = *statements_;
+  auto failed = [&](int rc) {
+    *error = "journal " + config_.path + ": " + sqlite3_errstr(rc) + " (" + sqlite3_errmsg(st.db) + ")";
+    if (!sqlite3_get_autocommit(st.db)) st.run(st.rollback);
+  };
+  int rc = st.run(st.begin);
+  if (rc != SQLITE_DONE) return failed(rc);
+  for (const Op& op : batch) {
+    if (!op.accepted) continue;
+    st.bindText(st.insert, 1, op.job.job_id);
+    st.bindText(st.insert, 2, op.job.language);
+    st.bindText(st.insert, 3, op.job.job_json);
+    sqlite3_bind_int64(st.insert, 4, op.job.accepted_ms);
+    if ((rc = st.run(st.insert)) != SQLITE_DONE) return failed(rc);
   }
-  Poco::Data::Session& s = *writer_session_;
-  try {
-    s.begin();
-    if (!ids.empty()) {
-      s << "INSERT OR REPLACE INTO jobs (job_id, language, job, accepted_ms, state) "
-           "VALUES (?, ?, ?, ?, 'pending')",
-          use(ids), use(languages), use(bodies), use(accepted_ms), now;
-    }
-    if (!done_ids.empty()) {
-      s << "UPDATE jobs SET state = ?, result = ?, finished_ms = ?, job = '' WHERE job_id = ?",
-          use(states), use(results), use(finished_ms), use(done_ids), now;
-    }
-    s.commit();
-  } catch (const Poco::Exception& e) {
-    *error = "journal " + config_.path + ": " + e.displayText();
-    try {
-      if (s.isTransaction()) s.rollback();
-    } catch (const Poco::Exception&) {
-    }
+  for (const Op& op : batch) {
+    if (op.accepted) continue;
+    st.bindText(st.update, 1, op.outcome.state);
+    st.bindText(st.update, 2, op.outcome.result_json);
+    sqlite3_bind_int64(st.update, 3, op.outcome.finished_ms);
+    st.bindText(st.update, 4, op.job_id);
+    if ((rc = st.run(st.update)) != SQLITE_DONE) return failed(rc);
   }
+  if ((rc = st.run(st.commit)) != SQLITE_DONE) return failed(rc);
 }
 
 void Journal::writerLoop() {

@@ -94,8 +94,11 @@ class Journal {
   void commit(std::vector<Op>& batch, std::string* error);
   void purgeExpired();
 
+  struct WriterStatements;  // the writer's prepared statements (journal.cc)
+
   const JournalConfig config_;
   std::unique_ptr<Poco::Data::Session> writer_session_;  // only the writer thread uses it
+  std::unique_ptr<WriterStatements> statements_;        // on writer_session_; goes first
   std::mutex read_mutex_;                                // guards reader_session_
   std::unique_ptr<Poco::Data::Session> reader_session_;
 

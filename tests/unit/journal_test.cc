@@ -89,6 +89,36 @@ TEST_F(JournalTest, UsesWriteAheadLogging) {
   EXPECT_EQ(mode, "wal");
 }
 
+// A write SQLite refuses fails its whole batch: every write of it hears so, with the journal's
+// path, and nothing of the batch is half kept.
+TEST_F(JournalTest, AFailedCommitFailsEveryWriteOfItsBatch) {
+  auto journal = open();
+  journal->accepted(job("j-1"), nullptr);
+  journal->flush();
+  {
+    // Another connection removes the row's table under the journal's prepared statements.
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session session("SQLite", path());
+    using namespace Poco::Data::Keywords;
+    session << "DROP TABLE jobs", now;
+  }
+  std::mutex mutex;
+  std::vector<std::string> errors;
+  auto record = [&](bool ok, const std::string& error) {
+    std::lock_guard<std::mutex> lock(mutex);
+    errors.push_back(ok ? "ok" : error);
+  };
+  journal->accepted(job("j-2"), record);
+  journal->finished("j-1", {"finished", "{}", Journal::nowMs()}, record);
+  journal->flush();
+  ASSERT_EQ(errors.size(), 2u);
+  for (const auto& e : errors) {
+    EXPECT_NE(e, "ok");
+    EXPECT_NE(e.find(path()), std::string::npos) << e;
+    EXPECT_NE(e.find("jobs"), std::string::npos) << "names what is wrong: " << e;
+  }
+}
+
 TEST_F(JournalTest, ForgetsOutcomesAfterTheRetentionTime) {
   auto journal = open(1);
   journal->accepted(job("j-1"), nullptr);
