@@ -7,6 +7,7 @@
 // Every comparison is interleaved: iteration i runs each variant once, in an order rotated by i,
 // so that a busy neighbour slows all variants alike; a ratio or a difference is the median of the
 // per-iteration pairs. The report (Markdown) goes to stdout, progress to stderr.
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -51,7 +52,8 @@ constexpr const char* kUsage = R"(usage: suite_bench [--quick] [options]
 Starts a polyrun master and two slaves on loopback and prints, as Markdown tables:
 end-to-end latency of a hello world per language (persistent client connection and
 `polyrun run`) against the same compile+run done directly; throughput of trivial Python jobs
-against the same jobs run directly with the same parallelism; compile-cache hits against misses;
+against the same jobs run directly with the same parallelism, and the CPU time per job of each
+side's processes (programs, slaves, master, client); compile-cache hits against misses;
 the figures of sandbox_bench, router_bench and master_throughput_bench; the targets of issue 9.
 
   --quick             fewer iterations and shorter gathered benchmarks (under a minute)
@@ -561,13 +563,33 @@ double clusterThroughput(MasterClient* client, int jobs, std::string* error) {
   return jobs * 1000.0 / elapsed;
 }
 
+// CPU time of this process's reaped children (by hand: the python3 processes) and of this
+// process itself (polyrun: the client), in ms.
+struct OwnCpu {
+  double children_ms = 0, self_ms = 0;
+  static OwnCpu now() {
+    auto ms = [](const rusage& u) {
+      return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000.0 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000.0;
+    };
+    rusage children{}, self{};
+    ::getrusage(RUSAGE_CHILDREN, &children);
+    ::getrusage(RUSAGE_SELF, &self);
+    return {ms(children), ms(self)};
+  }
+};
+
 struct ThroughputResult {
   int parallelism = 0;
   std::vector<double> raw, cluster;  // jobs/s per round
+  // CPU ms over all rounds, and the jobs they ran: where each side's time goes.
+  double raw_python_ms = 0, raw_self_ms = 0;
+  double stages_ms = 0, slaves_ms = 0, master_ms = 0, client_ms = 0;
+  int raw_jobs = 0, cluster_jobs = 0;
 };
 
 ThroughputResult measureThroughput(const SuiteOptions& options, MasterClient* client,
-                                   Workspace* space) {
+                                   const LocalCluster& cluster, Workspace* space) {
+  const double ms_per_tick = 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
   ThroughputResult r;
   r.parallelism = 2 * options.slots;
   double start = nowMs();
@@ -575,14 +597,31 @@ ThroughputResult measureThroughput(const SuiteOptions& options, MasterClient* cl
     if (progressShown())
       std::fprintf(stderr, "\r  throughput round %d/%d   ", round + 1, options.rounds);
     if (round == 0) start = nowMs();
-    double raw = NAN, cluster = NAN;
+    double raw = NAN, cluster_rate = NAN;
     std::string error;
     // ABBA...: alternate which side goes first.
     for (int side = 0; side < 2; ++side) {
+      const OwnCpu own = OwnCpu::now();
       if ((side + round) % 2 == 0) {
         raw = rawThroughput(options.jobs, r.parallelism, space, &error);
+        const OwnCpu after = OwnCpu::now();
+        if (!std::isnan(raw)) {
+          r.raw_python_ms += after.children_ms - own.children_ms;
+          r.raw_self_ms += after.self_ms - own.self_ms;
+          r.raw_jobs += options.jobs;
+        }
       } else {
-        cluster = clusterThroughput(client, options.jobs, &error);
+        const LocalCluster::CpuTicks before = cluster.cpuTicks();
+        cluster_rate = clusterThroughput(client, options.jobs, &error);
+        const LocalCluster::CpuTicks used = cluster.cpuTicks();
+        const OwnCpu after = OwnCpu::now();
+        if (!std::isnan(cluster_rate)) {
+          r.stages_ms += (used.stages - before.stages) * ms_per_tick;
+          r.slaves_ms += (used.slaves - before.slaves) * ms_per_tick;
+          r.master_ms += (used.master - before.master) * ms_per_tick;
+          r.client_ms += after.self_ms - own.self_ms;
+          r.cluster_jobs += options.jobs;
+        }
       }
       if (!error.empty()) {
         std::fprintf(stderr, "\n  throughput: %s\n", error.c_str());
@@ -590,7 +629,7 @@ ThroughputResult measureThroughput(const SuiteOptions& options, MasterClient* cl
       }
     }
     r.raw.push_back(raw);
-    r.cluster.push_back(cluster);
+    r.cluster.push_back(cluster_rate);
   }
   std::fprintf(stderr, "%sthroughput %d rounds (%.1f s)\n", progressShown() ? "\r\033[K  " : "  ",
                options.rounds, (nowMs() - start) / 1000);
@@ -730,6 +769,20 @@ void printThroughput(const ThroughputResult& t, const SuiteOptions& o) {
   std::printf("| polyrun, 2 slaves × %d | %s jobs/s | %s jobs/s | %s× |\n", o.slots,
               fixed(median(t.cluster), 1).c_str(), fixed(worst(t.cluster), 1).c_str(),
               fixed(ratioOf(t.cluster, t.raw), 2).c_str());
+  if (t.raw_jobs == 0 || t.cluster_jobs == 0) return;
+  // Where the two cores' time goes: what each side's processes used, per job, over all rounds.
+  const double raw_jobs = t.raw_jobs, jobs = t.cluster_jobs;
+  const double raw_total = (t.raw_python_ms + t.raw_self_ms) / raw_jobs;
+  const double total = (t.stages_ms + t.slaves_ms + t.master_ms + t.client_ms) / jobs;
+  std::printf(
+      "\nCPU time per job, over all rounds (user + system; the kernel's own threads are not "
+      "counted):\n\n| path | the programs (polyrun: in their stages) | slaves | master | suite "
+      "(by hand: spawning; polyrun: the client) | total |\n|---|---|---|---|---|---|\n");
+  std::printf("| by hand | %s ms | | | %s ms | %s ms |\n", fixed(t.raw_python_ms / raw_jobs, 2).c_str(),
+              fixed(t.raw_self_ms / raw_jobs, 2).c_str(), fixed(raw_total, 2).c_str());
+  std::printf("| polyrun | %s ms | %s ms | %s ms | %s ms | %s ms |\n", fixed(t.stages_ms / jobs, 2).c_str(),
+              fixed(t.slaves_ms / jobs, 2).c_str(), fixed(t.master_ms / jobs, 2).c_str(),
+              fixed(t.client_ms / jobs, 2).c_str(), fixed(total, 2).c_str());
 }
 
 struct Target {
@@ -887,7 +940,7 @@ int run(const SuiteOptions& options) {
     const bool python = std::any_of(languages.begin(), languages.end(),
                                     [](const Language& l) { return l.name == "python"; });
     if (python && cluster.languages().count("python"))
-      throughput = measureThroughput(options, &client, &space);
+      throughput = measureThroughput(options, &client, cluster, &space);
     if (options.keep) std::fprintf(stderr, "cluster logs kept in %s\n", cluster.dir().c_str());
   }
 

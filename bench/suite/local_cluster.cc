@@ -99,6 +99,10 @@ bool LocalCluster::start(std::string* error) {
 
 bool LocalCluster::waitQuiet(double timeout_ms) const {
   const long ticks_per_s = ::sysconf(_SC_CLK_TCK);
+  auto slavesCpuTicks = [this] {
+    const CpuTicks t = cpuTicks();
+    return t.slaves + t.stages;
+  };
   long before = slavesCpuTicks();
   int quiet_windows = 0;
   return waitUntil(
@@ -113,7 +117,7 @@ bool LocalCluster::waitQuiet(double timeout_ms) const {
       timeout_ms);
 }
 
-long LocalCluster::slavesCpuTicks() const {
+LocalCluster::CpuTicks LocalCluster::cpuTicks() const {
   // /proc/PID/stat after the command's closing parenthesis: state ppid ... utime(12th)
   // stime cutime cstime.
   struct Stat {
@@ -135,20 +139,24 @@ long LocalCluster::slavesCpuTicks() const {
     all[std::stoi(name)] = {std::stoi(f[1]), std::stol(f[11]) + std::stol(f[12]),
                             std::stol(f[13]) + std::stol(f[14])};
   }
-  std::set<pid_t> tree;
-  for (const auto& [name, pid] : slaves_) tree.insert(pid);
-  long total = 0;
-  for (pid_t pid : tree)
-    if (all.count(pid)) total += all[pid].children;
-  // Descendants: keep adding children of what is in the tree until nothing new is found.
+  CpuTicks t;
+  if (all.count(master_pid_)) t.master = all[master_pid_].self;
+  std::set<pid_t> slaves, below;
+  for (const auto& [name, pid] : slaves_) {
+    if (!all.count(pid)) continue;
+    slaves.insert(pid);
+    t.slaves += all[pid].self;
+    t.stages += all[pid].children;  // zygotes that ended, with what they had reaped
+  }
+  // Living descendants: keep adding children of what is found until nothing new is. Each counts
+  // itself and what it reaped (a zygote: its stages' inits, which reaped their programs).
   for (bool grew = true; grew;) {
     grew = false;
     for (const auto& [pid, stat] : all)
-      if (tree.count(stat.ppid) && tree.insert(pid).second) grew = true;
+      if ((slaves.count(stat.ppid) || below.count(stat.ppid)) && below.insert(pid).second) grew = true;
   }
-  for (pid_t pid : tree)
-    if (all.count(pid)) total += all[pid].self;
-  return total;
+  for (pid_t pid : below) t.stages += all[pid].self + all[pid].children;
+  return t;
 }
 
 bool LocalCluster::startMaster(std::string* error) {

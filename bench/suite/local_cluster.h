@@ -49,6 +49,13 @@ class LocalCluster {
   const std::set<std::string>& languages() const { return languages_; }
   /// The master's `cluster` reply, or null.
   nlohmann::json snapshot() const;
+  /// CPU time used so far, in clock ticks (sysconf(_SC_CLK_TCK)): the master process, the slave
+  /// processes themselves, and everything below the slaves (zygotes, stages' inits, programs),
+  /// living or reaped.
+  struct CpuTicks {
+    long master = 0, slaves = 0, stages = 0;
+  };
+  CpuTicks cpuTicks() const;
   /// The last lines of every log, for a failure message.
   std::string logTails() const;
   /// The messages of the first slave's log lines that contain `needle`.
@@ -61,8 +68,6 @@ class LocalCluster {
   std::set<std::string> commonLanguages() const;
   // Waits until the slaves and their descendants use less than 5% of a core for a second.
   bool waitQuiet(double timeout_ms) const;
-  // CPU time in clock ticks used by the slaves and all their descendants, living or reaped.
-  long slavesCpuTicks() const;
 
   Options options_;
   std::string dir_;
