@@ -212,14 +212,15 @@ TEST_F(SandboxTest, AStageLeavesNothingBehindForTheNextStage) {
   }
 }
 
-// A zygote starts a stage's init while the previous stage's init may still be exiting; the
-// program must still get its whole memory limit. The stage before fills its /tmp and /dev/shm
-// (120 MB of tmpfs, charged to the stages' memory group until that stage's mount namespace is
-// gone); the next, started at once on the same zygote, takes 120 MB of a 180 MB limit. What
-// guarantees it is init waiting for the previous init to be reaped before it starts the
-// program; Python's own start usually outlasts the teardown, so this catches a leftover that
-// stays, not every race.
-TEST_F(SandboxTest, EveryStageHasItsWholeMemoryLimitRightAfterTheStageBefore) {
+// A zygote starts a stage's init while the previous stage's init may still be exiting (its
+// mount namespace's teardown, here with 120 MB of /tmp and /dev/shm to free, takes
+// milliseconds); the program must still get its whole limits. The next stage, started at once
+// on the same zygote, is a small C program that forks as many children as it can as soon as it
+// starts: for a limit of 8 processes, init + itself + 6, which the old init would cut to 5 if
+// it still counted. Likewise its memory: 120 MB of a 180 MB limit, which the old /tmp would
+// push past it. What guarantees both is init waiting for the previous init to be reaped before
+// it starts the program.
+TEST_F(SandboxTest, EveryStageHasItsWholeLimitsRightAfterTheStageBefore) {
   const std::string fill =
       "block = b'x' * (1 << 20)\n"
       "for path in ('/tmp/fill', '/dev/shm/fill'):\n"
@@ -227,10 +228,32 @@ TEST_F(SandboxTest, EveryStageHasItsWholeMemoryLimitRightAfterTheStageBefore) {
       "        for _ in range(60):\n"
       "            f.write(block)\n"
       "print('filled')\n";
-  const std::string take = "data = b'y' * (120 << 20)\nprint('took', len(data) >> 20)\n";
-  auto spec = [&](const std::string& code) {
+  std::ofstream(work_.path() + "/take.c")
+      << "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n"
+         "#include <sys/wait.h>\n"
+         "int main(void) {\n"
+         "  int p[2], children = 0;\n"
+         "  if (pipe(p) != 0) return 1;\n"
+         "  while (children < 20) {\n"
+         "    pid_t pid = fork();\n"
+         "    if (pid < 0) break;\n"
+         "    if (pid == 0) { char c; close(p[1]); read(p[0], &c, 1); _exit(0); }\n"
+         "    ++children;\n"
+         "  }\n"
+         "  close(p[1]);\n"
+         "  while (wait(NULL) > 0) {}\n"
+         "  size_t n = (size_t)120 << 20;\n"
+         "  char* m = malloc(n);\n"
+         "  if (!m) return 1;\n"
+         "  memset(m, 'y', n);\n"
+         "  printf(\"%d children, %zu MB\\n\", children, n >> 20);\n"
+         "  return m[n - 1] != 'y';\n"
+         "}\n";
+  const std::string compile = "/usr/bin/gcc -O2 -o " + work_.path() + "/take " + work_.path() + "/take.c";
+  ASSERT_EQ(std::system(compile.c_str()), 0) << compile;
+  auto spec = [&](std::vector<std::string> argv) {
     ProcessSpec s;
-    s.argv = {"/usr/bin/python3", "-c", code};
+    s.argv = std::move(argv);
     s.cwd = work_.path();
     s.env = cleanEnvironment(s.cwd);
     s.limits.wall_ms = 20000;
@@ -239,15 +262,16 @@ TEST_F(SandboxTest, EveryStageHasItsWholeMemoryLimitRightAfterTheStageBefore) {
     s.limits.processes = 8;
     return s;
   };
-  const ProcessSpec filler = spec(fill), taker = spec(take);
-  for (int round = 0; round < 4; ++round) {
+  const ProcessSpec filler = spec({"/usr/bin/python3", "-c", fill}), taker = spec({"./take"});
+  for (int round = 0; round < 8; ++round) {
     const ProcessResult a = sandbox_->run(filler);
     ASSERT_TRUE(a.started) << a.error;
     ASSERT_EQ(a.stdout_data, "filled\n") << "round " << round << ": " << a.stderr_data;
     const ProcessResult b = sandbox_->run(taker);
     ASSERT_TRUE(b.started) << b.error;
     EXPECT_FALSE(b.memory_exceeded) << "round " << round << ": the stage before still took memory";
-    ASSERT_EQ(b.stdout_data, "took 120\n") << "round " << round << ": signal " << b.signal << ", " << b.stderr_data;
+    ASSERT_EQ(b.stdout_data, "6 children, 120 MB\n")
+        << "round " << round << ": signal " << b.signal << ", " << b.stderr_data;
   }
 }
 
