@@ -247,7 +247,7 @@ void Journal::purgeExpired() {
   }
 }
 
-void Journal::commit(std::vector<Op>& batch, std::string* error) {
+void Journal::commit(const std::vector<Op>& batch, std::string* error) {
   // Inserts go first: a job's outcome is always queued after its acceptance, so it finds its
   // row, in this batch or an earlier one.
   WriterStatements& st = *statements_;

@@ -91,7 +91,7 @@ class Journal {
 
   explicit Journal(JournalConfig config);
   void writerLoop();
-  void commit(std::vector<Op>& batch, std::string* error);
+  void commit(const std::vector<Op>& batch, std::string* error);
   void purgeExpired();
 
   struct WriterStatements;  // the writer's prepared statements (journal.cc)

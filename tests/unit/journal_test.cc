@@ -28,6 +28,11 @@ class JournalTest : public ::testing::Test {
     return journal;
   }
   std::string path() const { return dir_.path() + "/master.journal"; }
+  // A connection of the test's own to the journal's file, beside the journal's.
+  Poco::Data::Session otherSession() const {
+    Poco::Data::SQLite::Connector::registerConnector();
+    return Poco::Data::Session("SQLite", path());
+  }
   static Journal::Accepted job(const std::string& id) {
     return {id, "python", R"j({"language":"python","files":[{"content":"print(1)"}]})j", Journal::nowMs()};
   }
@@ -81,8 +86,7 @@ TEST_F(JournalTest, UsesWriteAheadLogging) {
   auto journal = open();
   journal->accepted(job("j-1"), nullptr);
   journal->flush();
-  Poco::Data::SQLite::Connector::registerConnector();
-  Poco::Data::Session session("SQLite", path());
+  Poco::Data::Session session = otherSession();
   std::string mode;
   using namespace Poco::Data::Keywords;
   session << "PRAGMA journal_mode", into(mode), now;
@@ -90,15 +94,14 @@ TEST_F(JournalTest, UsesWriteAheadLogging) {
 }
 
 // A write SQLite refuses fails its whole batch: every write of it hears so, with the journal's
-// path, and nothing of the batch is half kept.
+// path and what SQLite said.
 TEST_F(JournalTest, AFailedCommitFailsEveryWriteOfItsBatch) {
   auto journal = open();
   journal->accepted(job("j-1"), nullptr);
   journal->flush();
   {
     // Another connection removes the row's table under the journal's prepared statements.
-    Poco::Data::SQLite::Connector::registerConnector();
-    Poco::Data::Session session("SQLite", path());
+    Poco::Data::Session session = otherSession();
     using namespace Poco::Data::Keywords;
     session << "DROP TABLE jobs", now;
   }
