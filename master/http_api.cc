@@ -12,6 +12,7 @@
 #include "http_metrics.h"
 #include "http_piston.h"
 #include "polyrun/job_json.h"
+#include "polyrun/json_parse.h"
 #include "polyrun/protocol.h"
 
 namespace polyrun::master {
@@ -236,21 +237,10 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request) {
   Reply refusal;
   if (!readBody(request, &text, &refusal)) return refusal;
   // Whatever the Content-Type says: piston-client sends none, others text/plain.
-  nlohmann::json body;
-  try {
-    body = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    std::string why = e.what();
-    if (auto colon = why.find("parse error"); colon != std::string::npos) why = why.substr(colon);
-    return message(400, "the request body is not valid JSON (" + why +
-                            "); send an object such as {\"language\": \"python\", \"version\": \"*\", "
-                            "\"files\": [{\"content\": \"print(1)\"}]}");
-  }
   PistonExecute piston;
   std::string error;
   const SchedulerConfig& config = scheduler_->config();
-  if (!parsePistonExecute(body, scheduler_->runtimes(), config.maxima, &piston, &error))
-    return message(400, error);
+  if (!decodePistonBody(text, scheduler_->runtimes(), config.maxima, &piston, &error)) return message(400, error);
 
   const Limits& l = piston.job.limits;
   const Limits& d = config.defaults;
@@ -299,8 +289,9 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request) {
           if (final.value("code", "") == errc::kAlreadyFinished) {
             Reply found = jobLookup(job_id, client);
             if (found.status == 200) {
-              auto j = nlohmann::json::parse(found.body, nullptr, false);
-              if (j.contains("piston")) return jsonReply(200, j["piston"]);
+              nlohmann::json j;
+              std::string why;
+              if (parseJson(found.body, &j, &why) && j.contains("piston")) return jsonReply(200, j["piston"]);
             }
           }
         }

@@ -6,18 +6,34 @@
 #include <set>
 
 #include "polyrun/base64.h"
+#include "polyrun/json_parse.h"
 #include "router.h"
 
 namespace polyrun::master {
 namespace {
 using nlohmann::json;
 
-// A value as it appears in an error message, cut short: the body may be megabytes.
+// A client's value as an error message shows it: its kind, and for a scalar its first few
+// characters. Never serialised whole: the body may hold megabytes, or be nested deep.
 std::string shown(const json& value) {
-  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return text;
+  constexpr size_t kShownBytes = 32;
+  switch (value.type()) {
+    case json::value_t::object:
+      return "an object of " + std::to_string(value.size()) + " keys";
+    case json::value_t::array:
+      return "an array of " + std::to_string(value.size()) + " elements";
+    case json::value_t::string: {
+      const std::string& s = value.get_ref<const std::string&>();
+      if (s.size() <= kShownBytes) return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+      return json(s.substr(0, kShownBytes)).dump(-1, ' ', false, json::error_handler_t::replace) + " (cut; " +
+             std::to_string(s.size()) + " bytes)";
+    }
+    default:  // number, boolean, null: a few characters
+      return value.dump();
+  }
 }
+
+std::string shown(const std::string& text) { return shown(json(text)); }
 
 // Reads one Piston limit into *value: absent, null or 0 leaves the master's default (0); -1
 // asks for the maximum.
@@ -118,7 +134,7 @@ bool readFiles(const json& body, Job* job, std::string* error) {
       file.content = base64Encode(bytes);  // the wire knows utf8 and base64 only
       file.encoding = Encoding::kBase64;
     } else if (encoding != "utf8") {
-      *error = at + ".encoding \"" + encoding + "\" is unknown; use \"utf8\", \"base64\" or \"hex\"";
+      *error = at + ".encoding " + shown(encoding) + " is unknown; use \"utf8\", \"base64\" or \"hex\"";
       return false;
     }
     job->files.push_back(std::move(file));
@@ -174,7 +190,7 @@ bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out, 
   if (canonical.empty()) {
     std::string list;
     for (const auto& l : offered) list += (list.empty() ? "" : ", ") + l;
-    *error = "language \"" + name + "\" is not offered by any slave; offered: " + list +
+    *error = "language " + shown(name) + " is not offered by any slave; offered: " + list +
              " (GET /api/v2/runtimes)";
     return false;
   }
@@ -190,8 +206,10 @@ bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out, 
     }
   }
   if (newest.empty()) {
-    *error = "version \"" + pattern + "\" of " + canonical + " is not offered (runtime " + canonical + "-" +
-             pattern + " is unknown); versions offered: " + versions;
+    // Piston's own words too ("runtime python-9 is unknown"), with the pattern cut short.
+    const std::string cut = pattern.size() > 32 ? pattern.substr(0, 32) + "..." : pattern;
+    *error = "version " + shown(pattern) + " of " + canonical + " is not offered (runtime " + canonical + "-" +
+             cut + " is unknown); versions offered: " + versions;
     return false;
   }
   out->language = canonical;
@@ -248,6 +266,19 @@ json pistonStatus(const StageResult& s) {
       return "RE";
   }
   return "XX";
+}
+
+bool decodePistonBody(std::string_view text, const json& runtimes, const Limits& maxima, PistonExecute* out,
+                      std::string* error) {
+  json body;
+  std::string why;
+  if (!parseJson(text, &body, &why)) {
+    *error = "the request body is not valid JSON (" + why +
+             "); send an object such as {\"language\": \"python\", \"version\": \"*\", "
+             "\"files\": [{\"content\": \"print(1)\"}]}";
+    return false;
+  }
+  return parsePistonExecute(body, runtimes, maxima, out, error);
 }
 
 bool parsePistonExecute(const json& body, const json& runtimes, const Limits& maxima,

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "polyrun/job.h"
 
@@ -23,6 +24,12 @@ struct PistonExecute {
 /// passes: the job then waits for a slave as on the native port.
 bool parsePistonExecute(const nlohmann::json& body, const nlohmann::json& runtimes,
                         const Limits& maxima, PistonExecute* out, std::string* error);
+
+/// A whole execute request body as it arrived: parsed with the nesting bound of
+/// polyrun/json_parse.h, then parsePistonExecute(). The one decoder of client bytes on the HTTP
+/// port (tests/fuzz/http_fuzz.cc). *error never quotes more than a few bytes of `text`.
+bool decodePistonBody(std::string_view text, const nlohmann::json& runtimes, const Limits& maxima,
+                      PistonExecute* out, std::string* error);
 
 /// The Piston response for a polyrun result (as in docs/protocol.md): `run` always, `compile`
 /// for compiled languages; when compilation fails `run` repeats the compile stage, as Piston

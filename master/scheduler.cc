@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "polyrun/job_json.h"
+#include "polyrun/json_parse.h"
 #include "polyrun/protocol.h"
 
 namespace polyrun::master {
@@ -123,10 +124,9 @@ size_t Scheduler::recover() {
     for (auto& e : entries) {
       JobRecord r;
       std::string error;
-      const json body = json::parse(e.job_json, nullptr, false);
-      if (body.is_discarded() || !fromJson(body, &r.job, &error)) {
-        log().error("journaled job %s cannot be read back (%s); it fails", e.job_id,
-                    error.empty() ? std::string("not JSON") : error);
+      json body;
+      if (!parseJson(e.job_json, &body, &error) || !fromJson(body, &r.job, &error)) {
+        log().error("journaled job %s cannot be read back (%s); it fails", e.job_id, error);
         JobResult failed;
         failed.job_id = e.job_id;
         failed.verdict = Verdict::kInternalError;
@@ -628,8 +628,9 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
   FinishedJob f{stored->state, nullptr, Clock::now() - age};
   f.bytes += stored->result_json.size();
   if (!stored->result_json.empty()) {
-    json result = json::parse(stored->result_json, nullptr, false);
-    if (!result.is_discarded()) f.result = std::make_shared<const json>(std::move(result));
+    json result;
+    std::string error;
+    if (parseJson(stored->result_json, &result, &error)) f.result = std::make_shared<const json>(std::move(result));
   }
   Effects fx;
   {

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "polyrun/json_parse.h"
+
 namespace polyrun {
 
 std::string encodeFrame(const nlohmann::json& message) {
@@ -40,10 +42,12 @@ bool FrameReader::parseBuffered() {
     }
     if (buffer_.size() - pos - kFrameHeaderBytes < length) break;  // wait for the rest
     const char* begin = buffer_.data() + pos + kFrameHeaderBytes;
-    nlohmann::json message = nlohmann::json::parse(begin, begin + length, nullptr, false);
+    nlohmann::json message;
+    std::string why;
+    const bool parsed = parseJson(std::string_view(begin, length), &message, &why);
     pos += kFrameHeaderBytes + length;
-    if (message.is_discarded()) {
-      error_ = "frame payload is not valid JSON";
+    if (!parsed) {
+      error_ = "frame payload is not valid JSON: " + why;
       break;
     }
     if (!message.is_object()) {

@@ -308,6 +308,28 @@ TEST_F(HttpTest, InvalidJsonTruncatedAndHugeBodies) {
   EXPECT_EQ(request(port_, "GET", "/healthz").status, 200) << "after garbage: " << got;
 }
 
+// Hardening item 1: one body nested 100,000 levels deep (200 kB), at the top or in a field,
+// crashed the master (a recursive dump of it into the 400 message). Each is a 400 naming the
+// depth limit, and the master keeps serving.
+TEST_F(HttpTest, DeeplyNestedBodiesAre400AndTheMasterLives) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string file = R"js([{"content": "print(1)"}])js";
+  const std::vector<std::string> bodies = {
+      deep,
+      R"({"language": "python", "files": )" + file + R"(, "stdin": )" + deep + "}",
+      R"({"language": "python", "files": [{"content": "x", "name": )" + deep + "}]}",
+      R"({"language": "python", "files": )" + file + R"(, "args": )" + deep + "}",
+      R"({"language": "python", "files": )" + file + R"(, "run_memory_limit": )" + deep + "}"};
+  for (const auto& text : bodies) {
+    const HttpReply r = request(port_, "POST", "/api/v2/execute", text);
+    ASSERT_EQ(r.status, 400) << text.substr(0, 60) << ": " << r.body.substr(0, 300);
+    EXPECT_NE(r.j.value("message", "").find("nested deeper than 64 levels"), std::string::npos) << r.body;
+    EXPECT_LT(r.body.size(), 1000u);
+  }
+  EXPECT_EQ(request(port_, "GET", "/healthz").status, 200);
+  EXPECT_EQ(execute(port_, pythonBody("print(7)")).j["run"]["stdout"], "7\n");
+}
+
 TEST_F(HttpTest, UnknownRoutesAndMethods) {
   HttpReply r = request(port_, "GET", "/api/v2/nope");
   EXPECT_EQ(r.status, 404);

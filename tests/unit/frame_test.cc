@@ -237,6 +237,19 @@ TEST(FrameTest, InvalidUtf8InPayloadIsAnError) {
   EXPECT_FALSE(cut.feed(rawFrame("{\"type\":\"x\",\"s\":\"\xe2\x82\"}")));
 }
 
+// A frame nested 100,000 levels deep (hardening item 1) is a bad frame, refused while parsing:
+// before, the reader handed it on and the first dump() of it overflowed the stack.
+TEST(FrameTest, DeeplyNestedPayloadIsAnError) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  expectBadFrame(rawFrame(R"({"type":"submit","id":"1","job":{"stdin":)" + deep + "}}"), "nested deeper than 64");
+  expectBadFrame(rawFrame(R"({"type":"heartbeat","load":)" + deep + "}"), "nested deeper than 64");
+  // The limit counts the frame's own object: 63 more levels pass.
+  FrameReader reader;
+  const std::string at_limit = std::string(63, '[') + std::string(63, ']');
+  ASSERT_TRUE(reader.feed(rawFrame(R"({"type":"x","v":)" + at_limit + "}"))) << reader.error();
+  EXPECT_EQ(drain(reader).size(), 1u);
+}
+
 TEST(FrameTest, AfterAnErrorFeedKeepsFailing) {
   FrameReader reader;
   ASSERT_FALSE(reader.feed(rawFrame("not json")));

@@ -68,6 +68,57 @@ TEST(HttpPistonTest, WithoutRuntimesAnyLanguageWaits) {
       << error;
 }
 
+// Hardening item 1: a body nested 100,000 levels deep, at the top or in any field, is refused
+// while it is parsed; no error message serialises a client's value whole (a megabyte language
+// name, a huge array) back to the client.
+TEST(HttpPistonTest, DeepBodiesAreRefusedWhileParsing) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string ok_file = R"js([{"content": "print(1)"}])js";
+  const std::vector<std::string> bodies = {
+      deep,
+      R"({"language": "python", "files": )" + ok_file + R"(, "stdin": )" + deep + "}",
+      R"({"language": "python", "files": [{"content": "x", "name": )" + deep + "}]}",
+      R"({"language": "python", "files": )" + ok_file + R"(, "args": )" + deep + "}",
+      R"({"language": "python", "files": )" + ok_file + R"(, "run_timeout": )" + deep + "}"};
+  for (const auto& text : bodies) {
+    PistonExecute out;
+    std::string error;
+    EXPECT_FALSE(decodePistonBody(text, kRuntimes, maxima(), &out, &error)) << text.substr(0, 80);
+    EXPECT_NE(error.find("nested deeper than 64 levels"), std::string::npos) << error.substr(0, 300);
+    EXPECT_LT(error.size(), 400u) << error.substr(0, 300);
+  }
+  PistonExecute out;
+  std::string error;
+  ASSERT_TRUE(decodePistonBody(R"({"language": "py", "files": )" + ok_file + "}", kRuntimes, maxima(), &out, &error))
+      << error;
+  EXPECT_EQ(out.job.files.at(0).content, "print(1)");
+}
+
+TEST(HttpPistonTest, ErrorsNeverQuoteAClientValueWhole) {
+  const std::string huge(1 << 20, 'x');
+  const json file = {{{"content", "1"}}};
+  const std::vector<json> bodies = {
+      {{"language", huge}, {"files", file}},
+      {{"language", "python"}, {"version", huge}, {"files", file}},
+      {{"language", "python"}, {"files", {{{"content", "1"}, {"encoding", huge}}}}},
+      {{"language", "python"}, {"files", file}, {"stdin", json::array({huge, huge})}},
+      {{"language", "python"}, {"files", file}, {"args", json::array({1, huge})}},
+      {{"language", "python"}, {"files", file}, {"run_timeout", huge}},
+      {{"language", "python"}, {"files", {{{"content", "1"}, {"name", json::object({{huge, huge}})}}}}},
+      json::array({huge})};
+  for (const auto& body : bodies) {
+    PistonExecute out;
+    std::string error;
+    EXPECT_FALSE(parsePistonExecute(body, kRuntimes, maxima(), &out, &error));
+    EXPECT_FALSE(error.empty());
+    EXPECT_LT(error.size(), 400u) << error.substr(0, 300);
+  }
+  PistonExecute out;
+  std::string error;
+  EXPECT_FALSE(parsePistonExecute({{"language", "cobol"}, {"files", file}}, kRuntimes, maxima(), &out, &error));
+  EXPECT_NE(error.find("\"cobol\""), std::string::npos) << "a short value is still shown whole: " << error;
+}
+
 TEST(HttpPistonTest, CompileFailureIsRepeatedInRun) {
   JobResult r;
   r.language = "c++";

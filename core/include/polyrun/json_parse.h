@@ -1,0 +1,25 @@
+// Parsing JSON that a stranger wrote (a frame, an HTTP body, a stored job): bounded in nesting
+// depth before the value exists, so that nothing that later walks it recursively (dump(), ==,
+// a decoder) can run out of stack. Every parse of untrusted JSON goes through here.
+#pragma once
+
+#include "polyrun/export.h"
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace polyrun {
+
+/// Arrays and objects nested deeper than this are refused (docs/protocol.md, "Frames"); the
+/// messages polyrun itself sends nest fewer than 10 levels.
+inline constexpr size_t kMaxJsonDepth = 64;
+
+/// Parses `text` into *out. On failure returns false and sets *error to a short reason that
+/// never quotes more than a few bytes of `text`: "nested deeper than 64 levels at byte 65",
+/// or the syntax error and where.
+POLYRUN_API bool parseJson(std::string_view text, nlohmann::json* out, std::string* error,
+                           size_t max_depth = kMaxJsonDepth);
+
+}  // namespace polyrun

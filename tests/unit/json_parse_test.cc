@@ -1,0 +1,87 @@
+// Bounded parsing of untrusted JSON (polyrun/json_parse.h): depth refused while parsing, errors
+// that never quote the input at length.
+#include "polyrun/json_parse.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace polyrun {
+namespace {
+
+using nlohmann::json;
+
+std::string nested(size_t depth, char open = '[', char close = ']') {
+  return std::string(depth, open) + std::string(depth, close);
+}
+
+TEST(JsonParseTest, ParsesOrdinaryDocuments) {
+  json j;
+  std::string error;
+  ASSERT_TRUE(parseJson(R"({"a": [1, {"b": "c"}], "d": null})", &j, &error)) << error;
+  EXPECT_EQ(j["a"][1]["b"], "c");
+  ASSERT_TRUE(parseJson("42", &j, &error)) << error;
+  EXPECT_EQ(j, 42);
+}
+
+TEST(JsonParseTest, DepthUpToTheLimitIsAccepted) {
+  json j;
+  std::string error;
+  ASSERT_TRUE(parseJson(nested(kMaxJsonDepth), &j, &error)) << error;
+  ASSERT_TRUE(parseJson(nested(3), &j, &error, 3)) << error;
+}
+
+TEST(JsonParseTest, OneLevelDeeperIsRefusedAndSaysWhere) {
+  json j = "untouched";
+  std::string error;
+  ASSERT_FALSE(parseJson(nested(kMaxJsonDepth + 1), &j, &error));
+  EXPECT_NE(error.find("nested deeper than 64 levels (at byte 64)"), std::string::npos) << error;
+  EXPECT_EQ(j, "untouched") << "nothing is stored on failure";
+  ASSERT_FALSE(parseJson(R"({"a": {"b": [1]}})", &j, &error, 2));
+  EXPECT_NE(error.find("deeper than 2"), std::string::npos) << error;
+}
+
+// What crashed the master (hardening item 1): 100,000 levels, in arrays, objects and both,
+// top level or inside a field. Refused quickly, without the value ever being built or dumped.
+TEST(JsonParseTest, HundredThousandLevelsAreRefusedWithoutCrashing) {
+  json j;
+  std::string error;
+  EXPECT_FALSE(parseJson(nested(100000), &j, &error));
+  EXPECT_NE(error.find("nested deeper"), std::string::npos) << error;
+  std::string objects;
+  for (int i = 0; i < 100000; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(100000, '}');
+  EXPECT_FALSE(parseJson(objects, &j, &error));
+  EXPECT_NE(error.find("nested deeper"), std::string::npos) << error;
+  EXPECT_FALSE(parseJson(R"({"language": "python", "stdin": )" + nested(100000) + "}", &j, &error));
+  EXPECT_NE(error.find("nested deeper"), std::string::npos) << error;
+  // Unclosed: the depth is refused before the syntax error at the end would be seen.
+  EXPECT_FALSE(parseJson(std::string(100000, '['), &j, &error));
+  EXPECT_NE(error.find("nested deeper"), std::string::npos) << error;
+}
+
+TEST(JsonParseTest, BracketsInsideStringsAreNotNesting) {
+  json j;
+  std::string error;
+  const std::string deep_text = "{\"s\": \"" + std::string(1000, '[') + "\"}";
+  ASSERT_TRUE(parseJson(deep_text, &j, &error)) << error;
+  EXPECT_EQ(j["s"].get<std::string>().size(), 1000u);
+}
+
+TEST(JsonParseTest, SyntaxErrorsAreShortWhateverTheInput) {
+  json j;
+  std::string error;
+  // A megabyte string with a raw control character at its end: nlohmann's message would
+  // quote the whole string read so far.
+  const std::string text = "{\"s\": \"" + std::string(1 << 20, 'x') + "\x01\"}";
+  ASSERT_FALSE(parseJson(text, &j, &error));
+  EXPECT_NE(error.find("parse error"), std::string::npos) << error;
+  EXPECT_LE(error.size(), 160u) << error.substr(0, 300);
+  ASSERT_FALSE(parseJson("{\"a\": \xff}", &j, &error));
+  for (char c : error) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "printable ASCII only: " << error;
+  ASSERT_FALSE(parseJson("", &j, &error));
+  EXPECT_FALSE(error.empty());
+}
+
+}  // namespace
+}  // namespace polyrun
