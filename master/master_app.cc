@@ -95,8 +95,10 @@ Poco::Net::ServerSocket MasterApp::listen(const std::string& bind, const std::st
   const int port = static_cast<int>(checkedInt(key, def_port, 0, 65535));
   Poco::Net::ServerSocket socket = tls ? Poco::Net::SecureServerSocket(tls) : Poco::Net::ServerSocket();
   try {
-    // Address reuse: a master restarted after a crash gets its ports back at once.
-    socket.bind(Poco::Net::SocketAddress(bind, static_cast<Poco::UInt16>(port)), true);
+    // Address reuse, so that a master restarted after a crash gets its ports back at once; never
+    // port reuse (Poco's bind(address, true) sets both), which would let a second master share
+    // the port with a running one and split its connections.
+    socket.bind(Poco::Net::SocketAddress(bind, static_cast<Poco::UInt16>(port)), true, false);
     socket.listen(256);
   } catch (const Poco::Exception& e) {
     throw ConfigError("cannot listen on " + bind + ":" + std::to_string(port) + " (" + key +

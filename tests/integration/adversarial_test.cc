@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <Poco/Net/StreamSocket.h>
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "integration/cluster_helpers.h"
 
@@ -268,6 +271,53 @@ TEST(ClientTokenTest, ClientsMustAuthenticateWhenTokensAreConfigured) {
   auto runtimes = client.request({{"type", "runtimes"}}, 5000, &error);
   ASSERT_TRUE(runtimes) << error;
   EXPECT_EQ((*runtimes)["type"], "runtimes");
+}
+
+// ---- Hardening: ports held by another master (item 4), slow and idle strangers (item 9) ----
+
+std::string fileText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Item 4: a second master on a port that a running master holds stops at once with exit code
+// 78 and a message naming the key and the port; before, it bound with port reuse, started, and
+// the two masters split the incoming connections.
+TEST(PortInUseTest, ASecondMasterOnAPortInUseStopsNamingTheKeyAndPort) {
+  Cluster first(Cluster::Options{0, 1, "test-token", {}, {}, false});
+  std::string error;
+  ASSERT_TRUE(first.startMaster(&error)) << error;
+  TempDir dir;
+  const std::vector<std::pair<std::string, int>> taken = {{"master.client.port", first.clientPort()},
+                                                          {"master.slave.port", first.slavePort()},
+                                                          {"master.http.port", first.httpPort()}};
+  for (const auto& [key, port] : taken) {
+    std::vector<std::string> argv = {binaryPath("polyrun-master"), "--define=master.slave.token=other-token",
+                                      "--define=master.client.port=0", "--define=master.slave.port=0",
+                                      "--define=master.http.port=0"};
+    argv.push_back("--define=" + key + "=" + std::to_string(port));  // the last definition wins
+    const std::string log = dir.path() + "/" + key + ".log";
+    const pid_t second = spawnLogged(argv, log);
+    ASSERT_GT(second, 0);
+    int status = 0;
+    const bool exited = waitFor([&] { return ::waitpid(second, &status, WNOHANG) == second; }, 15s);
+    if (!exited) {
+      ::kill(second, SIGKILL);
+      ::waitpid(second, &status, 0);
+    }
+    ASSERT_TRUE(exited) << "a second master started on the " << key << " " << port << " of a running one:\n"
+                        << fileText(log);
+    ASSERT_TRUE(WIFEXITED(status)) << status;
+    EXPECT_EQ(WEXITSTATUS(status), 78) << fileText(log);
+    const std::string text = fileText(log);
+    EXPECT_NE(text.find(":" + std::to_string(port) + " (" + key + ")"), std::string::npos) << text;
+    EXPECT_NE(text.find("in use"), std::string::npos) << text;
+  }
+  MasterClient client("127.0.0.1", static_cast<uint16_t>(first.clientPort()));
+  ASSERT_TRUE(client.connect(&error)) << error;
+  EXPECT_TRUE(client.request({{"type", "runtimes"}}, 5000, &error)) << "the first master serves on: " << error;
 }
 
 }  // namespace
