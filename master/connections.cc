@@ -37,16 +37,30 @@ class ConnectionSlot {
   int n_;
 };
 
+// Answers a connection over one of the port's limits (`key`, `max` connections `scope`) with
+// too_many_connections and closes it.
+void refuseConnection(SocketPeer& peer, const char* role, int max, const std::string& scope, const char* key) {
+  Poco::Logger::get("master.net").warning("refused a %s connection from %s: %d connections%s open (%s)",
+                                          std::string(role), peer.address(), max, scope, std::string(key));
+  peer.send(errorMessage(nullptr, errc::kTooManyConnections,
+                         "this master serves at most " + std::to_string(max) + " " + role + " connections" +
+                             scope + " at once (" + key + "); retry later"));
+  peer.finish(kFinishTimeout);
+}
+
 // Refuses a connection over the port's limit with a clear error; true when it was refused.
 bool refuseIfFull(const ConnectionSlot& slot, SocketPeer& peer, const ConnectionSettings& settings,
                   const char* role) {
   if (!slot.over(settings.max_connections)) return false;
-  Poco::Logger::get("master.net").warning("refused a %s connection from %s: %d connections open (master.connections.max)",
-                                          std::string(role), peer.address(), settings.max_connections);
-  peer.send(errorMessage(nullptr, errc::kTooManyConnections,
-                         "this master serves at most " + std::to_string(settings.max_connections) + " " +
-                             role + " connections at once (master.connections.max); retry later"));
-  peer.finish(kFinishTimeout);
+  refuseConnection(peer, role, settings.max_connections, "", "master.connections.max");
+  return true;
+}
+
+// The same for an address that already holds master.connections.per.address of them.
+bool refuseIfCrowded(const AddressSlots::Slot& slot, SocketPeer& peer, const ConnectionSettings& settings,
+                     const char* role) {
+  if (slot.granted()) return false;
+  refuseConnection(peer, role, settings.per_address, " from one address", "master.connections.per.address");
   return true;
 }
 
@@ -86,8 +100,14 @@ void ClientConnection::run() {
                                            settings_.tls);
   const ConnectionSlot slot(count_);
   if (refuseIfFull(slot, *peer, settings_, "client")) return;
+  const AddressSlots::Slot here = settings_.address_slots->take(peer->host(), peer->isLoopback());
+  if (refuseIfCrowded(here, *peer, settings_, "client")) return;
   // Tokens are off when none is configured, and by default for clients on loopback.
   bool authenticated = settings_.client_tokens.empty() || (peer->isLoopback() && !settings_.client_auth_loopback);
+  // Until its first request is served (its auth where tokens are needed), a connection is a
+  // stranger: it must send that request whole within master.client.auth.timeout.ms.
+  bool identified = false;
+  peer->setDeadline(std::chrono::steady_clock::now() + settings_.auth_timeout);
   try {
     scheduler_->addClient(peer);
     // Replies to messages that arrived together go out together (output_batch.h).
@@ -99,6 +119,14 @@ void ClientConnection::run() {
       const ReadStatus status = peer->read(&m, settings_.client_idle, settings_.frame_timeout, &error);
       if (!batch) batch.emplace();
       if (status == ReadStatus::kClosed) break;
+      if (!identified && (status == ReadStatus::kIdle || status == ReadStatus::kSlowFrame)) {
+        log.information("closing client %s: no whole request within %s ms of connecting", peer->address(),
+                        std::to_string(settings_.auth_timeout.count()));
+        peer->send(errorMessage(nullptr, errc::kTimeout,
+                                "no whole request within " + std::to_string(settings_.auth_timeout.count()) +
+                                    " ms of connecting (master.client.auth.timeout.ms); closing the connection"));
+        break;
+      }
       if (status == ReadStatus::kIdle) {
         if (scheduler_->clientBusy(peer.get())) continue;  // waiting for its jobs is not idle
         log.information("closing idle client %s: %s", peer->address(), error);
@@ -133,6 +161,10 @@ void ClientConnection::run() {
                                 "this master needs a client token: send {\"type\": \"auth\", \"token\": ...} "
                                 "first (master.client.tokens); closing the connection"));
         break;
+      }
+      if (!identified) {
+        identified = true;
+        peer->setDeadline(std::nullopt);
       }
       switch (request.kind) {
         case ClientRequest::Kind::kAuth:
@@ -188,6 +220,8 @@ void SlaveConnection::run() {
                                            settings_.tls);
   const ConnectionSlot slot(count_);
   if (refuseIfFull(slot, *peer, settings_, "slave")) return;
+  const AddressSlots::Slot here = settings_.address_slots->take(peer->host(), peer->isLoopback());
+  if (refuseIfCrowded(here, *peer, settings_, "slave")) return;
   auto refuse = [&](std::string_view code, const std::string& message, const std::string& why) {
     log.warning("slave connection from %s refused: %s", peer->address(), why);
     peer->send(errorMessage(nullptr, code, message));
@@ -198,7 +232,10 @@ void SlaveConnection::run() {
   try {
     json m;
     std::string error;
+    // The whole register frame within the register timeout, however slowly it trickles in.
+    peer->setDeadline(std::chrono::steady_clock::now() + settings_.register_timeout);
     ReadStatus status = peer->read(&m, settings_.register_timeout, settings_.frame_timeout, &error);
+    peer->setDeadline(std::nullopt);
     if (status == ReadStatus::kClosed) {
       log.information("slave connection from %s closed before registering: %s", peer->address(), error);
       peer->finish(kFinishTimeout);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "address_slots.h"
 #include "scheduler.h"
 
 struct ssl_ctx_st;
@@ -30,6 +31,13 @@ struct ConnectionSettings {
   std::chrono::milliseconds client_idle{300000};      // client with nothing in flight
   std::chrono::milliseconds frame_timeout{30000};     // a begun frame must complete within this
   int max_connections = 256;                          // per port
+  // A connection's first request (a client's auth, a slave's register) must arrive whole within
+  // this of connecting, however it trickles in (master.client.auth.timeout.ms; slaves:
+  // register_timeout).
+  std::chrono::milliseconds auth_timeout{10000};
+  int per_address = 32;               // connections per client address and port; 0: no cap
+  bool per_address_loopback = false;  // the cap also for 127.0.0.1 / ::1
+  std::shared_ptr<AddressSlots> address_slots;  // the port's count: set by its ConnectionFactory
   ssl_ctx_st* tls = nullptr;  // set: the ports speak only TLS (master.tls.*); owned by the app
 };
 
@@ -67,7 +75,9 @@ class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
  public:
   ConnectionFactory(std::shared_ptr<Scheduler> scheduler, ConnectionSettings settings)
       : scheduler_(std::move(scheduler)), settings_(std::move(settings)),
-        count_(std::make_shared<std::atomic<int>>(0)) {}
+        count_(std::make_shared<std::atomic<int>>(0)) {
+    settings_.address_slots = std::make_shared<AddressSlots>(settings_.per_address, settings_.per_address_loopback);
+  }
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
     return new Connection(socket, scheduler_, settings_, count_);
   }

@@ -41,7 +41,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
   HttpApi& api_;
 };
 
-class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+class Factory final : public StoppableHandlerFactory {
  public:
   explicit Factory(HttpApi& api) : api_(api) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
@@ -65,7 +65,7 @@ int64_t effective(int64_t asked, int64_t def) { return asked > 0 ? asked : def; 
 HttpApi::HttpApi(std::shared_ptr<Scheduler> scheduler, HttpSettings settings)
     : scheduler_(std::move(scheduler)), settings_(settings) {}
 
-Poco::Net::HTTPRequestHandlerFactory::Ptr HttpApi::factory() { return new Factory(*this); }
+StoppableHandlerFactory::Ptr HttpApi::factory() { return new Factory(*this); }
 
 HttpApi::Reply HttpApi::jsonReply(int status, const nlohmann::json& body) {
   Reply r;
@@ -110,6 +110,7 @@ void HttpApi::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
   } catch (const std::exception& e) {  // the client went away: nothing to answer
     log().debug("could not answer %s: %s", request.clientAddress().toString(), std::string(e.what()));
   }
+  HttpServer::responseSent();  // the next request on this connection has its own deadline
 }
 
 HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
@@ -118,6 +119,9 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   const std::string& method = request.getMethod();
   const std::string client = request.clientAddress().toString();
+  const bool reads_body = method == HTTPRequest::HTTP_POST &&
+                          (path == "/api/v2/execute" || path == "/api/v2/piston/execute");
+  if (!reads_body) HttpServer::requestRead();  // no body will be read: the request is whole
 
   auto only = [&](const std::string& allowed, auto&& answer) -> Reply {
     if (method != allowed) {
@@ -217,6 +221,12 @@ bool HttpApi::readBody(HTTPServerRequest& request, std::string* body, Reply* ref
     refusal->close = true;
     return false;
   }
+  if (HttpServer::requestLate()) {
+    *refusal = message(408, "the request did not arrive whole in time (" + std::to_string(body->size()) +
+                                " bytes of its body did): send it faster, or raise master.http.request.timeout.ms");
+    refusal->close = true;
+    return false;
+  }
   // Fewer bytes than announced: the client closed or stalled (master.http.timeout.ms) midway.
   if (declared >= 0 && static_cast<Poco::Int64>(body->size()) < declared) {
     *refusal = message(400, "the request body is truncated: " + std::to_string(body->size()) + " of the " +
@@ -235,7 +245,9 @@ bool HttpApi::readBody(HTTPServerRequest& request, std::string* body, Reply* ref
 HttpApi::Reply HttpApi::execute(HTTPServerRequest& request) {
   std::string text;
   Reply refusal;
-  if (!readBody(request, &text, &refusal)) return refusal;
+  const bool read = readBody(request, &text, &refusal);
+  HttpServer::requestRead();  // what follows waits with the job's own deadline
+  if (!read) return refusal;
   // Whatever the Content-Type says: piston-client sends none, others text/plain.
   PistonExecute piston;
   std::string error;

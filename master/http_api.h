@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "http_job_waiter.h"
+#include "http_server.h"
 #include "scheduler.h"
 
 namespace polyrun::master {
@@ -51,9 +52,9 @@ class HttpApi {
  public:
   HttpApi(std::shared_ptr<Scheduler> scheduler, HttpSettings settings);
 
-  /// A factory for Poco::Net::HTTPServer whose handlers call this object, which must outlive
-  /// the server and its thread pool.
-  Poco::Net::HTTPRequestHandlerFactory::Ptr factory();
+  /// A factory for the HttpServer whose handlers call this object, which must outlive the
+  /// server and its thread pool.
+  StoppableHandlerFactory::Ptr factory();
 
   /// Answers one request; never throws.
   void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);

@@ -2,8 +2,6 @@
 // documented in docs/configuration.md; the shutdown sequence in docs/architecture.md ("Faults
 // and recovery").
 #include <Poco/File.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
@@ -16,6 +14,7 @@
 
 #include "connections.h"
 #include "http_api.h"
+#include "http_server.h"
 #include "journal.h"
 #include "polyrun/job_executor.h"
 #include "polyrun/service_app.h"
@@ -35,7 +34,8 @@ const std::vector<std::string> kMasterKeys = {
     "master.results.memory.max", "master.results.memory.bytes", "master.ready.file",
     "master.heartbeat.ms", "master.heartbeat.timeout.ms", "master.register.timeout.ms",
     "master.queue.max", "master.job.attempts", "master.frame.max.bytes", "master.frame.timeout.ms",
-    "master.client.idle.ms", "master.connections.max", "master.shutdown.timeout.ms",
+    "master.client.idle.ms", "master.client.auth.timeout.ms", "master.connections.max",
+    "master.connections.per.address", "master.connections.per.address.loopback", "master.shutdown.timeout.ms",
     "master.limits.run.wall_ms", "master.limits.run.wall_ms.max", "master.limits.run.cpu_ms",
     "master.limits.run.cpu_ms.max", "master.limits.run.memory_bytes",
     "master.limits.run.memory_bytes.max", "master.limits.compile.wall_ms",
@@ -155,6 +155,12 @@ int MasterApp::runService(const std::vector<std::string>&) {
   sc.max_stdin_bytes = checkedInt("master.limits.stdin_bytes.max", 16ll << 20, 0, 1ll << 30);
   const int max_connections = static_cast<int>(checkedInt("master.connections.max", 256, 2, 100000));
   settings.max_connections = max_connections;
+  // One address may not take a port's every slot; loopback peers (a proxy, the CLI) only when asked.
+  const int per_address = static_cast<int>(checkedInt("master.connections.per.address", 32, 0, 100000));
+  const bool per_address_loopback = checkedBool("master.connections.per.address.loopback", false);
+  settings.per_address = per_address;
+  settings.per_address_loopback = per_address_loopback;
+  settings.auth_timeout = milliseconds(checkedInt("master.client.auth.timeout.ms", 10000, 100, 3600000));
   const milliseconds shutdown_timeout(checkedInt("master.shutdown.timeout.ms", 30000, 0, 3600000));
 
   JournalConfig jc;
@@ -182,7 +188,13 @@ int MasterApp::runService(const std::vector<std::string>&) {
   hs.max_body_bytes = static_cast<size_t>(checkedInt("master.http.body.max.bytes", 16ll << 20, 1024, 1ll << 30));
   hs.threads = static_cast<int>(checkedInt("master.http.threads", 256, hs.reserved_threads + 1, 100000));
   const int http_backlog = static_cast<int>(checkedInt("master.http.backlog", 1024, 1, 1000000));
-  const milliseconds http_timeout(checkedInt("master.http.timeout.ms", 30000, 100, 3600000));
+  HttpServerSettings server;
+  server.threads = hs.threads;
+  server.backlog = http_backlog;
+  server.read_timeout = milliseconds(checkedInt("master.http.timeout.ms", 30000, 100, 3600000));
+  server.request_timeout = milliseconds(checkedInt("master.http.request.timeout.ms", 60000, 100, 3600000));
+  server.per_address = per_address;
+  server.per_address_loopback = per_address_loopback;
   hs.client_tokens = settings.client_tokens;
   hs.auth_loopback = settings.client_auth_loopback;
   hs.queue_wait = milliseconds(checkedInt("master.http.queue.wait.ms", 60000, 100, 86400000));
@@ -218,16 +230,9 @@ int MasterApp::runService(const std::vector<std::string>&) {
   // server's queue (master.http.backlog), beyond it they are closed.
   HttpApi http_api(scheduler, hs);
   Poco::ThreadPool http_pool(2, hs.threads);
-  std::unique_ptr<Poco::Net::HTTPServer> http_server;
+  std::unique_ptr<HttpServer> http_server;
   if (http_enabled) {
-    auto* hp = new Poco::Net::HTTPServerParams;
-    hp->setMaxThreads(hs.threads);
-    hp->setMaxQueued(http_backlog);
-    hp->setTimeout(Poco::Timespan(http_timeout.count() * 1000));
-    hp->setKeepAlive(true);
-    hp->setKeepAliveTimeout(Poco::Timespan(5, 0));
-    hp->setSoftwareVersion("polyrun-master");
-    http_server = std::make_unique<Poco::Net::HTTPServer>(http_api.factory(), http_pool, http_socket, hp);
+    http_server = std::make_unique<HttpServer>(http_api.factory(), http_pool, http_socket, server);
     http_server->start();
   }
   const int client_port = client_socket.address().port();

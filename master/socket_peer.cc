@@ -48,6 +48,7 @@ SocketPeer::SocketPeer(const Poco::Net::StreamSocket& socket, size_t max_frame_b
     const Poco::Net::SocketAddress peer = socket_.peerAddress();
     address_ = peer.toString();
     const Poco::Net::IPAddress host = peer.host();
+    host_ = host.toString();
     loopback_ = host.isLoopback() || address_.rfind("[::ffff:127.", 0) == 0;
     socket_.setNoDelay(true);
   } catch (const Poco::Exception&) {
@@ -210,7 +211,8 @@ SocketPeer::ReadStatus SocketPeer::read(nlohmann::json* out, std::chrono::millis
       // A TLS write waiting for the handshake needs the socket readable, not writable.
       want_out = (out_offset_ < out_.size() && !tls_write_wants_read_) || tls_read_wants_write_;
     }
-    const Clock::time_point deadline = frame_began ? *frame_began + frame_timeout : start + idle;
+    Clock::time_point deadline = frame_began ? *frame_began + frame_timeout : start + idle;
+    if (deadline_) deadline = std::min(deadline, *deadline_);
     if (Clock::now() >= deadline) {
       if (frame_began) {
         *error = "a frame began but did not complete within " + std::to_string(frame_timeout.count()) +

@@ -40,6 +40,13 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
   std::string address() const override { return address_; }
   /// True when the peer connects from 127.0.0.0/8 or ::1.
   bool isLoopback() const { return loopback_; }
+  /// The peer's IP address, without port.
+  const std::string& host() const { return host_; }
+
+  /// From now on read() returns by `deadline` at the latest (kIdle, or kSlowFrame within a
+  /// frame), whatever its own timeouts: a stranger's whole first message must arrive by then.
+  /// nullopt lifts it. Only the reading thread calls this.
+  void setDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) { deadline_ = deadline; }
 
   enum class ReadStatus {
     kMessage,    // *out holds the next message
@@ -77,7 +84,9 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
   FrameReader reader_;
   std::optional<nlohmann::json> lookahead_;  // taken from reader_ by hasMessage()
   std::string address_;
+  std::string host_;
   bool loopback_ = false;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
   const size_t max_output_bytes_;
 
   std::mutex out_mutex_;  // guards out_, out_offset_, closing_, broken_

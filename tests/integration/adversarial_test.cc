@@ -11,6 +11,8 @@
 
 #include <fstream>
 #include <memory>
+#include <set>
+#include <thread>
 #include <sstream>
 
 #include "integration/cluster_helpers.h"
@@ -214,16 +216,35 @@ TEST_F(AdversarialTest, SlavePortRefusesGarbageAndStrangers) {
   ASSERT_EQ(c["slaves"].size(), 1u) << "none of them registered";
 }
 
+// `n` clients on `port`, each answered once, so each holds its connection slot (fewer on failure).
+std::vector<std::unique_ptr<MasterClient>> servedClients(int port, int n) {
+  std::vector<std::unique_ptr<MasterClient>> clients;
+  for (int i = 0; i < n; ++i) {
+    auto c = std::make_unique<MasterClient>("127.0.0.1", static_cast<uint16_t>(port));
+    std::string error;
+    if (!c->connect(&error) || !c->request({{"type", "runtimes"}}, 5000, &error)) {
+      ADD_FAILURE() << "client " << i << ": " << error;
+      break;
+    }
+    clients.push_back(std::move(c));
+  }
+  return clients;
+}
+
+// True once a new client on `port` is served (within 10 s): a freed slot is usable again.
+bool servedAgain(int port) {
+  return waitFor([&] {
+    MasterClient again("127.0.0.1", static_cast<uint16_t>(port));
+    return again.connect(nullptr) && again.request({{"type", "runtimes"}}, 2000, nullptr).has_value();
+  }, 10s);
+}
+
 TEST(ConnectionLimitTest, ConnectionsOverThePerPortLimitAreRefusedWithAnError) {
   Cluster cluster(Cluster::Options{0, 1, "test-token", {"master.connections.max=3"}, {}, false});
   std::string error;
   ASSERT_TRUE(cluster.start(&error)) << error;
-  std::vector<std::unique_ptr<MasterClient>> held;
-  for (int i = 0; i < 3; ++i) {
-    held.push_back(std::make_unique<MasterClient>("127.0.0.1", static_cast<uint16_t>(cluster.clientPort())));
-    ASSERT_TRUE(held.back()->connect(&error)) << error;
-    ASSERT_TRUE(held.back()->request({{"type", "runtimes"}}, 5000, &error)) << error;
-  }
+  auto held = servedClients(cluster.clientPort(), 3);
+  ASSERT_EQ(held.size(), 3u);
   RawConnection extra(cluster.clientPort());
   const auto replies = extra.readUntilClosed();
   EXPECT_TRUE(extra.closed());
@@ -232,10 +253,7 @@ TEST(ConnectionLimitTest, ConnectionsOverThePerPortLimitAreRefusedWithAnError) {
   EXPECT_NE(replies.back()["message"].get<std::string>().find("master.connections.max"), std::string::npos);
   for (auto& c : held) ASSERT_TRUE(c->request({{"type", "runtimes"}}, 5000, &error)) << "the others are served";
   held.pop_back();
-  EXPECT_TRUE(waitFor([&] {
-    MasterClient again("127.0.0.1", static_cast<uint16_t>(cluster.clientPort()));
-    return again.connect(nullptr) && again.request({{"type", "runtimes"}}, 2000, nullptr).has_value();
-  }, 10s)) << "a freed slot is usable again";
+  EXPECT_TRUE(servedAgain(cluster.clientPort())) << "a freed slot is usable again";
 }
 
 TEST(ClientTokenTest, ClientsMustAuthenticateWhenTokensAreConfigured) {
@@ -318,6 +336,79 @@ TEST(PortInUseTest, ASecondMasterOnAPortInUseStopsNamingTheKeyAndPort) {
   MasterClient client("127.0.0.1", static_cast<uint16_t>(first.clientPort()));
   ASSERT_TRUE(client.connect(&error)) << error;
   EXPECT_TRUE(client.request({{"type", "runtimes"}}, 5000, &error)) << "the first master serves on: " << error;
+}
+
+// Item 9: a native connection that has not made its first request (its auth, where tokens are
+// needed) is a stranger: silent or trickling, it is closed after master.client.auth.timeout.ms,
+// not after master.client.idle.ms (5 minutes by default) or a frame timeout per frame.
+TEST(StrangerTest, UnauthenticatedConnectionsAreClosedAfterTheAuthTimeout) {
+  Cluster cluster(Cluster::Options{0, 1, "test-token",
+                                   {"master.client.tokens=secret", "master.client.auth.loopback=true",
+                                    "master.client.auth.timeout.ms=700", "master.frame.timeout.ms=60000"},
+                                   {}, false});
+  std::string error;
+  ASSERT_TRUE(cluster.startMaster(&error)) << error;
+  const std::vector<std::string> openings = {
+      "",                                                    // silence
+      std::string{char(0), char(0), char(0), char(60)} + "{"  // a frame begun, never finished
+  };
+  for (const auto& bytes : openings) {
+    const auto start = std::chrono::steady_clock::now();
+    RawConnection raw(cluster.clientPort());
+    if (!bytes.empty()) raw.sendBytes(bytes);
+    const auto replies = raw.readUntilClosed();
+    EXPECT_TRUE(raw.closed()) << "a stranger keeps its connection";
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    ASSERT_FALSE(replies.empty());
+    EXPECT_EQ(replies.back()["code"], errc::kTimeout) << replies.back().dump();
+    EXPECT_NE(replies.back().value("message", "").find("master.client.auth.timeout.ms"), std::string::npos)
+        << replies.back().dump();
+  }
+  // Once authenticated, the client idle limit applies again: it outlives the stranger's leash.
+  MasterClient client("127.0.0.1", static_cast<uint16_t>(cluster.clientPort()));
+  ASSERT_TRUE(client.connect(&error)) << error;
+  ASSERT_TRUE(client.request({{"type", "auth"}, {"token", "secret"}}, 5000, &error)) << error;
+  std::this_thread::sleep_for(1500ms);  // the passage of time is the point, not a readiness wait
+  auto runtimes = client.request({{"type", "runtimes"}}, 5000, &error);
+  ASSERT_TRUE(runtimes) << error;
+  EXPECT_EQ((*runtimes)["type"], "runtimes");
+}
+
+// Item 9: one address may hold only master.connections.per.address connections per port; the
+// next gets too_many_connections naming the key, on the client port and on the slave port.
+TEST(StrangerTest, ConnectionsPerAddressAreCapped) {
+  Cluster cluster(Cluster::Options{0, 1, "test-token",
+                                   {"master.connections.per.address=2", "master.connections.per.address.loopback=true",
+                                    "master.register.timeout.ms=2000"},
+                                   {}, false});
+  std::string error;
+  ASSERT_TRUE(cluster.startMaster(&error)) << error;
+  {  // client port: two served clients hold their slots; a third connection is refused
+    auto held = servedClients(cluster.clientPort(), 2);
+    ASSERT_EQ(held.size(), 2u);
+    RawConnection extra(cluster.clientPort());
+    const auto replies = extra.readUntilClosed();
+    EXPECT_TRUE(extra.closed());
+    ASSERT_FALSE(replies.empty());
+    EXPECT_EQ(replies.back()["code"], errc::kTooManyConnections) << replies.back().dump();
+    EXPECT_NE(replies.back().value("message", "").find("master.connections.per.address"), std::string::npos)
+        << replies.back().dump();
+    for (auto& c : held) EXPECT_TRUE(c->request({{"type", "runtimes"}}, 5000, &error)) << "the others are served";
+    held.pop_back();
+    EXPECT_TRUE(servedAgain(cluster.clientPort())) << "a freed slot is usable again";
+  }
+  {  // slave port: of three silent connections, one is refused at once, two wait to register
+    std::vector<std::unique_ptr<RawConnection>> raw;
+    for (int i = 0; i < 3; ++i) raw.push_back(std::make_unique<RawConnection>(cluster.slavePort()));
+    std::multiset<std::string> codes;
+    for (auto& r : raw) {
+      const auto replies = r->readUntilClosed();
+      EXPECT_TRUE(r->closed());
+      if (!replies.empty()) codes.insert(replies.back().value("code", ""));
+    }
+    EXPECT_EQ(codes, (std::multiset<std::string>{std::string(errc::kTimeout), std::string(errc::kTimeout),
+                                                 std::string(errc::kTooManyConnections)}));
+  }
 }
 
 }  // namespace

@@ -15,6 +15,8 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
+#include <atomic>
 
 #include "polyrun/base64.h"
 #include "support/cluster.h"
@@ -471,6 +473,94 @@ TEST(HttpAuthTest, ClientTokensAreRequiredExceptForHealthz) {
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(ok.j["run"]["stdout"], "42\n") << ok.body;
   EXPECT_EQ(request(port, "GET", "/api/v2/runtimes", "", "", false, "alpha").status, 200);
+}
+
+// Hardening item 9: clients that send a request a byte at a time (each byte restarting Poco's
+// read timeout) held every HTTP thread and kept /healthz unanswered. Each request now has an
+// overall deadline (master.http.request.timeout.ms): they are cut, and /healthz, queued behind
+// all of them, is answered within a few seconds.
+TEST(HttpSlowClientTest, TricklingRequestsAreCutAtTheRequestDeadline) {
+  Cluster::Options o;
+  o.slaves = 0;
+  o.journal = false;
+  o.master_defines = {"master.http.threads=6", "master.http.request.timeout.ms=1500", "master.http.timeout.ms=20000"};
+  Cluster cluster(o);
+  std::string error;
+  ASSERT_TRUE(cluster.startMaster(&error)) << error;
+  const int port = cluster.httpPort();
+  // Connected first, in order, so that the master takes them before the /healthz below.
+  std::vector<std::unique_ptr<Poco::Net::StreamSocket>> slow;
+  for (int i = 0; i < 10; ++i)
+    slow.push_back(std::make_unique<Poco::Net::StreamSocket>(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port))));
+  std::atomic<bool> done{false};
+  std::vector<std::thread> tricklers;
+  for (auto& socket : slow) {
+    tricklers.emplace_back([&done, s = socket.get()] {
+      const std::string text = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(300, 'a');
+      try {
+        for (size_t i = 0; i < text.size() && !done; ++i) {
+          s->sendBytes(text.data() + i, 1);
+          std::this_thread::sleep_for(200ms);  // the attacker's pace
+        }
+      } catch (const Poco::Exception&) {  // cut by the master
+      }
+    });
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const HttpReply r = request(port, "GET", "/healthz");
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  done = true;
+  for (auto& t : tricklers) t.join();
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_LT(took.count(), 6000) << "/healthz waited behind clients sending a byte every 200 ms";
+  EXPECT_NE(cluster.masterLog().find("master.http.request.timeout.ms"), std::string::npos) << cluster.masterLog();
+  // A body that trickles in past the deadline gets 408 naming the key.
+  Poco::Net::StreamSocket body(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+  const std::string head = "POST /api/v2/execute HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{";
+  body.sendBytes(head.data(), static_cast<int>(head.size()));
+  body.setReceiveTimeout(Poco::Timespan(10, 0));
+  std::string got;
+  char buf[4096];
+  try {
+    for (int n; (n = body.receiveBytes(buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+  } catch (const Poco::Exception&) {
+  }
+  EXPECT_EQ(got.rfind("HTTP/1.1 408", 0), 0u) << got;
+  EXPECT_NE(got.find("master.http.request.timeout.ms"), std::string::npos) << got;
+}
+
+// Hardening item 9: connections per client address are capped (master.connections.per.address):
+// the next one is answered 503 naming the key, before anything of it is read.
+TEST(HttpSlowClientTest, ConnectionsPerAddressAreCapped) {
+  Cluster::Options o;
+  o.slaves = 0;
+  o.journal = false;
+  o.master_defines = {"master.connections.per.address=3", "master.connections.per.address.loopback=true"};
+  Cluster cluster(o);
+  std::string error;
+  ASSERT_TRUE(cluster.startMaster(&error)) << error;
+  const int port = cluster.httpPort();
+  // Three kept-alive connections, each answered once: each holds its slot from then on (for the
+  // 5 s of keep-alive). The next connection is refused.
+  std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", static_cast<Poco::UInt16>(port)));
+    held.back()->setKeepAlive(true);
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
+    held.back()->sendRequest(req);
+    Poco::Net::HTTPResponse res;
+    std::ostringstream ignored;
+    Poco::StreamCopier::copyStream(held.back()->receiveResponse(res), ignored);
+    ASSERT_EQ(res.getStatus(), 200) << ignored.str();
+  }
+  const HttpReply r = request(port, "GET", "/healthz");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.j.value("message", "").find("master.connections.per.address"), std::string::npos) << r.body;
+  EXPECT_FALSE(r.retry_after.empty());
+  held.clear();
+  EXPECT_TRUE(waitFor([&] { return request(port, "GET", "/healthz").status == 200; }, 10s))
+      << "the address is served again once it holds fewer connections";
 }
 
 }  // namespace
