@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "polyrun/wire_bytes.h"
+
 namespace polyrun::cli {
 
 // Exit codes (sysexits.h where one fits). Documented in `polyrun --help` and docs/cli.md.
@@ -29,7 +31,7 @@ inline constexpr const char* kTokenEnvVar = "POLYRUN_TOKEN";
 
 /// True when `bytes` is well-formed UTF-8 (no overlong forms, surrogates or code points above
 /// U+10FFFF): exactly what a JSON string may carry unchanged.
-bool isValidUtf8(std::string_view bytes);
+inline bool isValidUtf8(std::string_view bytes) { return isUtf8(bytes); }
 
 /// The master address to use and where it came from ("--master", "POLYRUN_MASTER" or
 /// "default"), for error messages.

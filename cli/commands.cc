@@ -17,6 +17,7 @@
 #include "master_client.h"
 #include "polyrun/base64.h"
 #include "polyrun/job.h"
+#include "polyrun/wire_bytes.h"
 #include "progress_line.h"
 
 namespace polyrun::cli {
@@ -193,19 +194,26 @@ int printResult(const json& result) {
   const bool compile_failed =
       verdict == "COMPILE_ERROR" || (!compile.empty() && stringField(compile, "verdict") != "OK" &&
                                      !stringField(compile, "verdict").empty());
+  // Outputs are byte strings, base64 when they are not UTF-8 (docs/protocol.md).
+  const auto bytesOf = [](const json& stage, const char* key) {
+    std::string bytes, error;
+    if (!getBytes(stage, key, &bytes, &error, "result.")) printError("warning: " + error);
+    return bytes;
+  };
   if (compile_failed) {
-    writeBytes(stderr, stringField(compile, "stdout"));
-    writeBytes(stderr, stringField(compile, "stderr"));
+    writeBytes(stderr, bytesOf(compile, "stdout"));
+    writeBytes(stderr, bytesOf(compile, "stderr"));
   }
-  writeBytes(stdout, stringField(run, "stdout"));
-  writeBytes(stderr, stringField(run, "stderr"));
+  writeBytes(stdout, bytesOf(run, "stdout"));
+  writeBytes(stderr, bytesOf(run, "stderr"));
 
   if (verdict != "OUTPUT_LIMIT") {
     for (const char* stream : {"stdout", "stderr"}) {
       const auto it = run.find(std::string(stream) + "_truncated");
       if (it != run.end() && it->is_boolean() && it->get<bool>())
         printError(std::string("note: the program's ") + stream +
-                   " was cut at the output limit; the rest was dropped");
+                   " was cut at the output limit (or to fit the master's frame limit); the rest was "
+                   "dropped");
     }
   }
   const std::string line = verdictLine(result);
@@ -261,18 +269,8 @@ int runCommand(const Options& options) {
       printError(error);
       return kExitNoInput;
     }
-    if (!isValidUtf8(job.stdin_data))
-      printError(
-          "warning: the input is not valid UTF-8; the protocol carries stdin as text, so "
-          "invalid bytes arrive as U+FFFD");
   }
-  for (const std::string& arg : options.args) {
-    if (!isValidUtf8(arg)) {
-      printError("warning: argument \"" + arg +
-                 "\" is not valid UTF-8; invalid bytes arrive as "
-                 "U+FFFD");
-    }
-  }
+  // Input and arguments that are not UTF-8 travel base64-encoded, byte for byte (job_json.h).
   job.args = options.args;
   job.version = options.version;
   job.limits.run.wall_ms = options.time_limit_ms;

@@ -7,6 +7,7 @@
 
 #include "polyrun/base64.h"
 #include "polyrun/json_parse.h"
+#include "polyrun/wire_bytes.h"
 #include "router.h"
 
 namespace polyrun::master {
@@ -217,9 +218,12 @@ bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out, 
 }
 
 json pistonStage(const StageResult& s) {
-  return {{"stdout", s.stdout_data},
+  json stage = {
+          {"stdout", s.stdout_data},
           {"stderr", s.stderr_data},
           {"output", s.stdout_data + s.stderr_data},
+          {"stdout_truncated", s.stdout_truncated},
+          {"stderr_truncated", s.stderr_truncated},
           {"code", s.exit_code >= 0 && s.signal == 0 ? json(s.exit_code) : json(nullptr)},
           {"signal", signalName(s.signal)},
           {"message", s.message.empty() ? json(nullptr) : json(s.message)},
@@ -228,6 +232,15 @@ json pistonStage(const StageResult& s) {
           {"wall_time", s.wall_ms},
           {"memory", s.memory_bytes},
           {"verdict", verdictName(s.verdict)}};
+  // Piston's fields are text (bytes that are not UTF-8 become U+FFFD when sent); the exact
+  // bytes of such an output come along in base64 (docs/http-api.md).
+  for (const auto& [key, bytes] : {std::pair<const char*, const std::string&>{"stdout", s.stdout_data},
+                                   {"stderr", s.stderr_data}}) {
+    if (!isUtf8(bytes)) stage[std::string(key) + "_base64"] = base64Encode(bytes);
+  }
+  if (stage.contains("stdout_base64") || stage.contains("stderr_base64"))
+    stage["output_base64"] = base64Encode(s.stdout_data + s.stderr_data);
+  return stage;
 }
 
 // The stage shown when nothing ran (the job failed before, or was lost): its message also goes

@@ -17,6 +17,7 @@
 #include "http_server.h"
 #include "journal.h"
 #include "polyrun/job_executor.h"
+#include "polyrun/job_json.h"
 #include "polyrun/service_app.h"
 #include "polyrun/tls.h"
 #include "scheduler.h"
@@ -56,6 +57,7 @@ class MasterApp final : public ServiceApp {
 
  private:
   StageLimits stageLimits(const std::string& stage, const StageLimits& def, bool max) const;
+  void checkResultsFit(const SchedulerConfig& sc);
   Poco::Net::ServerSocket listen(const std::string& bind, const std::string& key, int def_port,
                                  const Poco::Net::Context::Ptr& tls = nullptr) const;
   bool checkedBool(const std::string& key, bool def) const;
@@ -70,6 +72,32 @@ StageLimits MasterApp::stageLimits(const std::string& stage, const StageLimits& 
   l.cpu_ms = checkedInt(p + "cpu_ms" + suffix, def.cpu_ms, 1, 24ll * 3600 * 1000);
   l.memory_bytes = checkedInt(p + "memory_bytes" + suffix, def.memory_bytes, 1 << 20, 1ll << 40);
   return l;
+}
+
+// Slaves cut results to fit a frame (docs/protocol.md, "Results fit"): refuses a frame limit
+// with no room for a result, and says from which output size results are cut.
+void MasterApp::checkResultsFit(const SchedulerConfig& sc) {
+  const size_t frame = sc.max_frame_bytes;
+  const auto fits = [&](int64_t output_bytes) {
+    return worstCaseResultBytes(output_bytes) + kResultFrameReserveBytes <= frame;
+  };
+  if (!fits(0))
+    throw ConfigError("master.frame.max.bytes = " + std::to_string(frame) + " leaves no room for a result; "
+                      "set at least " + std::to_string(worstCaseResultBytes(0) + kResultFrameReserveBytes));
+  int64_t whole = 0;  // the largest output per stream that always arrives whole
+  for (int64_t step = int64_t{1} << 40; step > 0; step /= 2)
+    if (fits(whole + step)) whole += step;
+  if (!fits(sc.defaults.output_bytes)) {
+    logger().warning("master.frame.max.bytes = %z: a job within the default output limit "
+                     "(master.limits.output_bytes = %s) may have its output cut to fit a frame; outputs "
+                     "of up to %s bytes per stream always arrive whole", frame,
+                     std::to_string(sc.defaults.output_bytes), std::to_string(whole));
+  } else if (!fits(sc.maxima.output_bytes)) {
+    logger().information("a job asking for more than %s bytes of output per stream (up to "
+                         "master.limits.output_bytes.max = %s) may have it cut to fit a frame "
+                         "(master.frame.max.bytes = %z)", std::to_string(whole),
+                         std::to_string(sc.maxima.output_bytes), frame);
+  }
 }
 
 bool MasterApp::checkedBool(const std::string& key, bool def) const {
@@ -153,6 +181,8 @@ int MasterApp::runService(const std::vector<std::string>&) {
   sc.defaults.processes = checkedInt("master.limits.processes", def.processes, 1, 100000);
   sc.maxima.processes = checkedInt("master.limits.processes.max", 256, 1, 100000);
   sc.max_stdin_bytes = checkedInt("master.limits.stdin_bytes.max", 16ll << 20, 0, 1ll << 30);
+  sc.max_frame_bytes = settings.max_frame_bytes;
+  checkResultsFit(sc);
   const int max_connections = static_cast<int>(checkedInt("master.connections.max", 256, 2, 100000));
   settings.max_connections = max_connections;
   // One address may not take a port's every slot; loopback peers (a proxy, the CLI) only when asked.

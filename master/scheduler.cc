@@ -168,7 +168,8 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
     s.last_heartbeat = Clock::now();
     // `registered` goes out before anything else this slave is sent.
     fx.now.emplace_back(s.peer, json{{"type", msg::kRegistered}, {"slave_id", id},
-                                     {"heartbeat_ms", config_.heartbeat_ms}});
+                                     {"heartbeat_ms", config_.heartbeat_ms},
+                                     {"max_frame_bytes", config_.max_frame_bytes}});
     for (const auto& job_id : reg.held_jobs) {
       if (!s.held.insert(job_id).second) continue;
       auto it = jobs_.find(job_id);

@@ -41,6 +41,8 @@ struct SchedulerConfig {
   int64_t result_retention_ms = 3600'000;  // finished jobs answer `job` lookups this long
   size_t results_in_memory = 10000;        // most finished jobs kept in memory (older: journal)
   size_t results_memory_bytes = 256u << 20;  // and at most about this many bytes of them
+  // master.frame.max.bytes, told to slaves in `registered`: they fit their results into it.
+  size_t max_frame_bytes = 16u << 20;
 };
 
 /// The data a connection registers a slave with (decoded `register`).

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "polyrun/frame.h"
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
 #include "polyrun/tls.h"
@@ -16,6 +17,39 @@ namespace {
 using nlohmann::json;
 using ReadStatus = FramedSocket::ReadStatus;
 Poco::Logger& log() { return Poco::Logger::get("slave.link"); }
+
+// The `result` message of a finished job, cut to fit a frame of `max_frame_bytes` with room for
+// what the master adds (polyrun/job_json.h): a result always reaches the master whole.
+json resultMessage(const std::string& job_id, JobResult result, size_t max_frame_bytes) {
+  const size_t budget = max_frame_bytes > kResultFrameReserveBytes ? max_frame_bytes - kResultFrameReserveBytes : 0;
+  if (!fitResult(&result, budget)) {
+    log().error("the result of job %s does not fit the master's frame limit of %z bytes even without "
+                "its output; it is sent as an INTERNAL_ERROR", job_id, max_frame_bytes);
+    JobResult bare;
+    bare.slave = result.slave;
+    bare.verdict = Verdict::kInternalError;
+    bare.message = "the result did not fit the master's frame limit (master.frame.max.bytes = " +
+                   std::to_string(max_frame_bytes) + "); raise it";
+    result = std::move(bare);
+  } else if ((result.compile && (result.compile->stdout_truncated || result.compile->stderr_truncated)) ||
+             (result.run && (result.run->stdout_truncated || result.run->stderr_truncated))) {
+    log().debug("job %s: output cut to fit the master's frame limit of %z bytes", job_id, max_frame_bytes);
+  }
+  result.job_id = job_id;
+  return {{"type", msg::kResult}, {"job_id", job_id}, {"result", toJson(std::move(result))}};
+}
+
+// A result kept while disconnected, fitted again when the master it goes to has a smaller
+// frame limit than the one it was made for.
+json refitted(const json& message, size_t max_frame_bytes) {
+  if (encodeFrame(message).size() - kFrameHeaderBytes + kResultFrameReserveBytes <= max_frame_bytes)
+    return message;
+  JobResult result;
+  std::string error;
+  const std::string job_id = message.value("job_id", std::string());
+  if (!fromJson(message.value("result", json::object()), &result, &error)) return message;
+  return resultMessage(job_id, std::move(result), max_frame_bytes);
+}
 }  // namespace
 
 MasterLink::MasterLink(LinkConfig config, const RunnerRegistry& registry, ExecuteFn execute)
@@ -176,7 +210,7 @@ void MasterLink::workerLoop() {
     }
     // The result's outputs are moved into the message, not copied.
     finishJob(job_id, cancelled ? json{{"type", msg::kCancelled}, {"job_id", job_id}}
-                                : json{{"type", msg::kResult}, {"job_id", job_id}, {"result", toJson(std::move(result))}});
+                                : resultMessage(job_id, std::move(result), master_max_frame_bytes_.load()));
   }
 }
 
@@ -257,6 +291,8 @@ bool MasterLink::session(std::string* why) {
     return false;
   }
   const int heartbeat_ms = std::max(10, m.value("heartbeat_ms", 1000));
+  // A master that does not say its frame limit has the default one.
+  master_max_frame_bytes_ = std::max<size_t>(m.value("max_frame_bytes", kDefaultMaxFrameBytes), 1024);
   log().information("registered with the master %s:%d as %s (id %d) offering %z languages%s",
                     config_.master_host, config_.master_port, config_.name, m.value("slave_id", 0),
                     languages.size(), held.empty() ? std::string() : ", holding " + std::to_string(held.size()) + " jobs");
@@ -267,7 +303,7 @@ bool MasterLink::session(std::string* why) {
     socket_ = socket;
     pending.swap(pending_results_);
   }
-  for (const auto& [id, result] : pending) socket->send(result);
+  for (const auto& [id, result] : pending) socket->send(refitted(result, master_max_frame_bytes_));
   state_changed_.notify_all();
 
   auto next_heartbeat = std::chrono::steady_clock::now() + std::chrono::milliseconds(heartbeat_ms);
@@ -296,7 +332,7 @@ bool MasterLink::session(std::string* why) {
           bad.job_id = job_id;
           bad.verdict = Verdict::kInternalError;
           bad.message = "slave could not read the assignment: " + error;
-          finishJob(job_id, {{"type", msg::kResult}, {"job_id", job_id}, {"result", toJson(bad)}});
+          finishJob(job_id, resultMessage(job_id, std::move(bad), master_max_frame_bytes_.load()));
         }
         continue;
       }

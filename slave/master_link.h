@@ -20,6 +20,7 @@
 #include <Poco/Net/Context.h>
 
 #include "polyrun/cancel_token.h"
+#include "polyrun/frame.h"
 #include "polyrun/framed_socket.h"
 #include "polyrun/job.h"
 #include "runner_registry.h"
@@ -82,6 +83,8 @@ class MasterLink {
   const LinkConfig config_;
   const RunnerRegistry& registry_;
   const ExecuteFn execute_;
+  // The frame limit of the master last registered with (`registered`): results are fitted to it.
+  std::atomic<size_t> master_max_frame_bytes_{kDefaultMaxFrameBytes};
   CpuBusySampler cpu_;
 
   std::mutex mutex_;  // guards everything below

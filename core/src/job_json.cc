@@ -1,5 +1,10 @@
 #include "polyrun/job_json.h"
 
+#include <algorithm>
+
+#include "polyrun/base64.h"
+#include "polyrun/wire_bytes.h"
+
 namespace polyrun {
 namespace {
 using nlohmann::json;
@@ -89,20 +94,29 @@ json stageLimitsJson(const StageLimits& l) {
 json toJson(const Job& job) {
   json files = json::array();
   for (const auto& f : job.files) {
+    // Content that is not UTF-8 (read from a binary file, say) travels as base64, exactly.
+    const bool as_base64 = f.encoding == Encoding::kBase64 || !isUtf8(f.content);
     files.push_back({{"name", f.name},
-                     {"content", f.content},
-                     {"encoding", f.encoding == Encoding::kBase64 ? "base64" : "utf8"}});
+                     {"content", f.encoding == Encoding::kUtf8 && as_base64 ? base64Encode(f.content) : f.content},
+                     {"encoding", as_base64 ? "base64" : "utf8"}});
   }
   json j = {{"language", job.language},
             {"version", job.version},
             {"files", std::move(files)},
-            {"stdin", job.stdin_data},
-            {"args", job.args},
             {"limits",
              {{"compile", stageLimitsJson(job.limits.compile)},
               {"run", stageLimitsJson(job.limits.run)},
               {"output_bytes", job.limits.output_bytes},
               {"processes", job.limits.processes}}}};
+  putBytes(j, "stdin", job.stdin_data);
+  if (std::all_of(job.args.begin(), job.args.end(), [](const std::string& a) { return isUtf8(a); })) {
+    j["args"] = job.args;
+  } else {
+    json args = json::array();
+    for (const auto& a : job.args) args.push_back(base64Encode(a));
+    j["args"] = std::move(args);
+    j["args_encoding"] = "base64";
+  }
   if (!job.id.empty()) j["id"] = job.id;
   return j;
 }
@@ -116,9 +130,23 @@ bool fromJson(const json& j, Job* job, std::string* error) {
   if (!readString(j, "id", &job->id, error, w) ||
       !readString(j, "language", &job->language, error, w) ||
       !readString(j, "version", &job->version, error, w) ||
-      !readString(j, "stdin", &job->stdin_data, error, w) ||
+      !getBytes(j, "stdin", &job->stdin_data, error, w) ||
       !readStrings(j, "args", &job->args, error, w))
     return false;
+  if (auto e = j.find("args_encoding"); e != j.end() && !e->is_null() && *e != "utf8") {
+    if (*e != "base64") {
+      *error = "job.args_encoding must be \"utf8\" or \"base64\"";
+      return false;
+    }
+    for (auto& a : job->args) {
+      auto decoded = base64Decode(a);
+      if (!decoded) {
+        *error = "job.args holds an argument that is not valid base64 (args_encoding is \"base64\")";
+        return false;
+      }
+      a = std::move(*decoded);
+    }
+  }
   if (job->language.empty()) {
     *error = "job.language is missing: name the language (see `polyrun runtimes`)";
     return false;
@@ -171,20 +199,26 @@ bool fromJson(const json& j, Job* job, std::string* error) {
   return true;
 }
 
-json toJson(const StageResult& s) {
-  return {{"verdict", verdictName(s.verdict)},
-          {"stdout", s.stdout_data},
-          {"stderr", s.stderr_data},
-          {"stdout_truncated", s.stdout_truncated},
-          {"stderr_truncated", s.stderr_truncated},
-          {"exit_code", s.exit_code},
-          {"signal", s.signal},
-          {"cpu_ms", s.cpu_ms},
-          {"wall_ms", s.wall_ms},
-          {"memory_bytes", s.memory_bytes},
-          {"message", s.message},
-          {"cached", s.cached}};
+namespace {
+// A stage's JSON with its outputs given apart, so that toJson(JobResult&&) can move them in.
+json stageJson(const StageResult& s, std::string out, std::string err) {
+  json j = {{"verdict", verdictName(s.verdict)},
+            {"stdout_truncated", s.stdout_truncated},
+            {"stderr_truncated", s.stderr_truncated},
+            {"exit_code", s.exit_code},
+            {"signal", s.signal},
+            {"cpu_ms", s.cpu_ms},
+            {"wall_ms", s.wall_ms},
+            {"memory_bytes", s.memory_bytes},
+            {"message", s.message},
+            {"cached", s.cached}};
+  putBytes(j, "stdout", std::move(out));
+  putBytes(j, "stderr", std::move(err));
+  return j;
 }
+}  // namespace
+
+json toJson(const StageResult& s) { return stageJson(s, s.stdout_data, s.stderr_data); }
 
 bool fromJson(const json& j, StageResult* s, std::string* error) {
   if (!j.is_object()) {
@@ -194,8 +228,8 @@ bool fromJson(const json& j, StageResult* s, std::string* error) {
   const std::string w = "stage.";
   std::string verdict = "OK";
   if (!readString(j, "verdict", &verdict, error, w) ||
-      !readString(j, "stdout", &s->stdout_data, error, w) ||
-      !readString(j, "stderr", &s->stderr_data, error, w) ||
+      !getBytes(j, "stdout", &s->stdout_data, error, w) ||
+      !getBytes(j, "stderr", &s->stderr_data, error, w) ||
       !readBool(j, "stdout_truncated", &s->stdout_truncated, error, w) ||
       !readBool(j, "stderr_truncated", &s->stderr_truncated, error, w) ||
       !readInt(j, "exit_code", &s->exit_code, error, w) ||
@@ -215,34 +249,78 @@ bool fromJson(const json& j, StageResult* s, std::string* error) {
   return true;
 }
 
+namespace {
+json resultHead(const JobResult& r) {
+  return {{"job_id", r.job_id},   {"slave", r.slave},       {"language", r.language},
+          {"version", r.version}, {"verdict", verdictName(r.verdict)},
+          {"message", r.message}, {"queue_ms", r.queue_ms}, {"total_ms", r.total_ms}};
+}
+}  // namespace
+
 json toJson(JobResult&& r) {
-  // The outputs are the only large fields: taken out, the rest is copied as usual.
-  std::optional<std::string> outputs[4];
-  StageResult* stages[2] = {r.compile ? &*r.compile : nullptr, r.run ? &*r.run : nullptr};
-  for (int i = 0; i < 2; ++i) {
-    if (!stages[i]) continue;
-    outputs[2 * i] = std::move(stages[i]->stdout_data);
-    outputs[2 * i + 1] = std::move(stages[i]->stderr_data);
-    stages[i]->stdout_data.clear();
-    stages[i]->stderr_data.clear();
-  }
-  json j = toJson(static_cast<const JobResult&>(r));
-  const char* names[2] = {"compile", "run"};
-  for (int i = 0; i < 2; ++i) {
-    if (!stages[i]) continue;
-    j[names[i]]["stdout"] = std::move(*outputs[2 * i]);
-    j[names[i]]["stderr"] = std::move(*outputs[2 * i + 1]);
-  }
+  // The outputs are the only large fields: moved into their stages, the rest is copied.
+  json j = resultHead(r);
+  if (r.compile) j["compile"] = stageJson(*r.compile, std::move(r.compile->stdout_data), std::move(r.compile->stderr_data));
+  if (r.run) j["run"] = stageJson(*r.run, std::move(r.run->stdout_data), std::move(r.run->stderr_data));
   return j;
 }
 
 json toJson(const JobResult& r) {
-  json j = {{"job_id", r.job_id},     {"slave", r.slave},       {"language", r.language},
-            {"version", r.version},   {"verdict", verdictName(r.verdict)},
-            {"message", r.message},   {"queue_ms", r.queue_ms}, {"total_ms", r.total_ms}};
+  json j = resultHead(r);
   if (r.compile) j["compile"] = toJson(*r.compile);
   if (r.run) j["run"] = toJson(*r.run);
   return j;
+}
+
+size_t worstCaseResultBytes(int64_t output_bytes) {
+  // Four outputs (compile and run, stdout and stderr), each at most base64's size, plus the
+  // rest of a result: numbers, flags, the messages the executor writes, names.
+  constexpr size_t kRestOfResult = 16u << 10;
+  const size_t n = static_cast<size_t>(std::max<int64_t>(output_bytes, 0));
+  return 4 * (kEncodedOverheadBytes + 2 + (n + 2) / 3 * 4) + kRestOfResult;
+}
+
+bool fitResult(JobResult* r, size_t max_json_bytes) {
+  struct Stream {
+    std::string* bytes;
+    bool* truncated;
+    size_t cost;
+  };
+  std::vector<Stream> streams;
+  for (auto* stage : {r->compile ? &*r->compile : nullptr, r->run ? &*r->run : nullptr}) {
+    if (!stage) continue;
+    streams.push_back({&stage->stdout_data, &stage->stdout_truncated, 0});
+    streams.push_back({&stage->stderr_data, &stage->stderr_truncated, 0});
+  }
+  size_t outputs = 0;
+  for (auto& s : streams) outputs += s.cost = encodedBytes(*s.bytes);
+  // Everything but the outputs, measured with each output empty (its "" counted twice).
+  std::vector<std::string> taken;
+  for (auto& s : streams) taken.push_back(std::move(*s.bytes)), s.bytes->clear();
+  const size_t fixed = toJson(static_cast<const JobResult&>(*r))
+                           .dump(-1, ' ', false, json::error_handler_t::replace)
+                           .size();
+  for (size_t i = 0; i < streams.size(); ++i) *streams[i].bytes = std::move(taken[i]);
+  if (fixed + outputs <= max_json_bytes) return true;
+  size_t left = max_json_bytes > fixed ? max_json_bytes - fixed : 0;
+  // The cheapest outputs are kept whole while they cost less than an equal share of what is
+  // left; the others share the rest equally.
+  std::vector<Stream*> by_cost;
+  for (auto& s : streams) by_cost.push_back(&s);
+  std::sort(by_cost.begin(), by_cost.end(), [](const Stream* a, const Stream* b) { return a->cost < b->cost; });
+  for (size_t i = 0; i < by_cost.size(); ++i) {
+    Stream& s = *by_cost[i];
+    const size_t share = left / (by_cost.size() - i);
+    if (s.cost <= share) {
+      left -= s.cost;
+      continue;
+    }
+    const size_t keep = prefixWithin(*s.bytes, share);
+    if (keep < s.bytes->size()) *s.truncated = true;
+    s.bytes->resize(keep);
+    left -= std::min(left, encodedBytes(*s.bytes));
+  }
+  return fixed <= max_json_bytes;
 }
 
 bool fromJson(const json& j, JobResult* r, std::string* error) {

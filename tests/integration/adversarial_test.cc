@@ -239,6 +239,36 @@ bool servedAgain(int port) {
   }, 10s);
 }
 
+// A result larger than a frame: output of control bytes (six bytes each as "\u0001") and bytes
+// that are not UTF-8, far over the suite's 64 KiB frame limit. The slave cuts the outputs to fit
+// and marks them; the result keeps the exact bytes; the slave is never dropped for it.
+TEST_F(AdversarialTest, ResultLargerThanAFrameArrivesCutAndMarkedWithItsExactBytes) {
+  const json before = cluster_->snapshot();
+  PipelineClient client(cluster_->clientPort());
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  const std::string id = client.submit(pythonJob(
+      "import sys\n"
+      "sys.stdout.buffer.write(b'\\xff\\xfe' + b'\\x01' * 300000)\n"
+      "sys.stderr.buffer.write(b'\\x80' + b'\\x01' * 300000)\n"));
+  ASSERT_TRUE(client.waitFinal({id}, 60s)) << cluster_->logs();
+  const json& final = client.finals().at(id);
+  ASSERT_EQ(final["type"], "result") << final.dump().substr(0, 2000);
+  JobResult r;
+  ASSERT_TRUE(fromJson(final["result"], &r, &error)) << error;
+  EXPECT_EQ(r.verdict, Verdict::kOk) << r.message;
+  ASSERT_TRUE(r.run);
+  EXPECT_TRUE(r.run->stdout_truncated);
+  EXPECT_TRUE(r.run->stderr_truncated);
+  EXPECT_GT(r.run->stdout_data.size(), 10000u) << "most of the frame carries output";
+  EXPECT_EQ(r.run->stdout_data, "\xff\xfe" + std::string(r.run->stdout_data.size() - 2, '\x01'));
+  EXPECT_EQ(r.run->stderr_data, "\x80" + std::string(r.run->stderr_data.size() - 1, '\x01'));
+  const json after = cluster_->snapshot();
+  EXPECT_EQ(after["counters"]["requeued"], before["counters"]["requeued"]) << "the slave was never dropped";
+  ASSERT_EQ(after["slaves"].size(), 1u);
+  EXPECT_EQ(after["slaves"][0]["id"], before["slaves"][0]["id"]) << "the slave did not register again";
+}
+
 TEST(ConnectionLimitTest, ConnectionsOverThePerPortLimitAreRefusedWithAnError) {
   Cluster cluster(Cluster::Options{0, 1, "test-token", {"master.connections.max=3"}, {}, false});
   std::string error;

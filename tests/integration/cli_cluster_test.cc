@@ -110,6 +110,21 @@ TEST_F(CliTest, JsonPrintsTheWholeResult) {
   EXPECT_FALSE(j["job_id"].get<std::string>().empty());
 }
 
+// Input, arguments and output are bytes: what is not UTF-8 arrives exactly, both ways.
+TEST_F(CliTest, BytesThatAreNotUtf8PassThroughExactly) {
+  const auto prog = file("echo.py",
+                         "import os, sys\n"
+                         "sys.stdout.buffer.write(sys.stdin.buffer.read())\n"
+                         "sys.stderr.buffer.write(os.fsencode(sys.argv[1]))\n");
+  const std::string input("\xff\x00\x01 in \xfe\x80", 9);
+  const auto in_file = dir_.path() + "/input.bin";
+  std::ofstream(in_file, std::ios::binary) << input;
+  ProcessResult r = cli({"run", prog, "--stdin", in_file, "--", "arg\xfe\xff"});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_data;
+  EXPECT_EQ(r.stdout_data, input);
+  EXPECT_EQ(r.stderr_data.substr(0, 5), "arg\xfe\xff");
+}
+
 TEST_F(CliTest, CompileErrorIsReportedAndFails) {
   ProcessResult r = cli({"run", file("bad.c", "int main(void) { return nope; }\n")});
   EXPECT_EQ(r.exit_code, 1);

@@ -4,6 +4,7 @@
 
 #include "http_metrics.h"
 #include "http_piston.h"
+#include "polyrun/base64.h"
 
 namespace polyrun::master {
 namespace {
@@ -145,6 +146,23 @@ TEST(HttpPistonTest, ALostJobStillHasARunStage) {
   EXPECT_EQ(out["run"]["message"], "lost");
   EXPECT_FALSE(out.contains("compile"));
   EXPECT_TRUE(pistonResponse(r, true).contains("compile"));
+}
+
+TEST(HttpPistonTest, OutputThatIsNotUtf8AlsoComesAsExactBase64) {
+  JobResult r;
+  r.run = StageResult{};
+  r.run->stdout_data = std::string("\xff\x00 out", 6);
+  r.run->stderr_data = "plain\n";
+  const json out = pistonResponse(r, false);
+  EXPECT_EQ(base64Decode(out["run"]["stdout_base64"].get<std::string>()), r.run->stdout_data);
+  EXPECT_FALSE(out["run"].contains("stderr_base64"));
+  EXPECT_EQ(out["run"]["stderr"], "plain\n");
+  EXPECT_EQ(base64Decode(out["run"]["output_base64"].get<std::string>()),
+            r.run->stdout_data + r.run->stderr_data);
+  EXPECT_NO_THROW(out.dump(-1, ' ', false, json::error_handler_t::replace));
+  r.run->stdout_data = "text";
+  EXPECT_FALSE(pistonResponse(r, false)["run"].contains("stdout_base64")) << "plain text needs none";
+  EXPECT_FALSE(pistonResponse(r, false)["run"].contains("output_base64"));
 }
 
 TEST(HttpPistonTest, StatusAndSignalNames) {

@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+
+#include "polyrun/base64.h"
+#include "polyrun/wire_bytes.h"
 
 namespace polyrun {
 namespace {
@@ -471,6 +475,129 @@ TEST(JobJsonTest, MovingAResultGivesTheSameJson) {
   interpreted.compile.reset();
   JobResult interpreted_moved = interpreted;
   EXPECT_EQ(toJson(std::move(interpreted_moved)), toJson(interpreted));
+}
+
+// Program output is bytes: control bytes, bytes that are not UTF-8 and NULs reach the reader
+// unchanged, and strict serialization (no replacement) never fails.
+TEST(JobJsonTest, OutputBytesRoundTripExactly) {
+  const std::string samples[] = {std::string("\xff\xfe\x00 abc \xc3\x28", 10), std::string(1 << 20, '\x01'),
+                                 "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", std::string("\xed\xa0\x80", 3),
+                                 std::string("\xc0\xaf", 2), std::string(1000, '"'), ""};
+  for (const auto& bytes : samples) {
+    StageResult s;
+    s.stdout_data = bytes;
+    s.stderr_data = bytes + "x";
+    const std::string wire = toJson(s).dump();  // strict: throws on bytes that are not UTF-8
+    StageResult back;
+    std::string error;
+    ASSERT_TRUE(fromJson(json::parse(wire), &back, &error)) << error;
+    EXPECT_EQ(back.stdout_data, bytes);
+    EXPECT_EQ(back.stderr_data, bytes + "x");
+    // Never more than base64's size: 1 MiB of \x01 is not 6 MiB of "\u0001".
+    EXPECT_LE(wire.size(), 2 * encodedBytes(bytes + "x") + 300) << bytes.size();
+  }
+}
+
+TEST(JobJsonTest, PlainTextOutputStaysPlainText) {
+  StageResult s;
+  s.stdout_data = "hello\n";
+  const json j = toJson(s);
+  EXPECT_EQ(j["stdout"], "hello\n");
+  EXPECT_FALSE(j.contains("stdout_encoding"));
+}
+
+TEST(JobJsonTest, BadOutputEncodingIsNamed) {
+  std::string error;
+  StageResult s;
+  EXPECT_FALSE(fromJson(json{{"stdout", "!!"}, {"stdout_encoding", "base64"}}, &s, &error));
+  EXPECT_CONTAINS(error, "stdout");
+  EXPECT_FALSE(fromJson(json{{"stderr", "x"}, {"stderr_encoding", "hex"}}, &s, &error));
+  EXPECT_CONTAINS(error, "stderr_encoding");
+}
+
+TEST(JobJsonTest, JobInputBytesRoundTripExactly) {
+  Job job = fullJob();
+  job.stdin_data = std::string("\xff\x00\x01 in", 6);
+  job.args = {"plain", std::string("\xfe\xff", 2)};
+  job.files[2].content = std::string("\x80 not utf-8", 11);
+  const std::string wire = toJson(job).dump();
+  Job back;
+  std::string error;
+  ASSERT_TRUE(fromJson(json::parse(wire), &back, &error)) << error;
+  EXPECT_EQ(back.stdin_data, job.stdin_data);
+  EXPECT_EQ(back.args, job.args);
+  // The file that was not UTF-8 now travels as base64 of the same bytes.
+  ASSERT_EQ(back.files[2].encoding, Encoding::kBase64);
+  EXPECT_EQ(base64Decode(back.files[2].content), job.files[2].content);
+  EXPECT_EQ(back.files[1].content, job.files[1].content);
+}
+
+// Whatever the outputs hold, a fitted result serializes within the limit, keeps a prefix of
+// each output and marks exactly the outputs it cut.
+TEST(JobJsonTest, FittedResultAlwaysFits) {
+  std::mt19937 rng(7);
+  const std::string alphabets[] = {"abc\n", std::string("\x01\x02\"\\", 4), "\xc3\xa9\xe2\x82\xac",
+                                   std::string("\xff\x00z", 3)};
+  for (int round = 0; round < 200; ++round) {
+    JobResult r;
+    r.job_id = "j-1";
+    r.message = "m";
+    r.compile = StageResult{};
+    r.run = StageResult{};
+    std::string* outs[] = {&r.compile->stdout_data, &r.compile->stderr_data, &r.run->stdout_data,
+                           &r.run->stderr_data};
+    for (auto* o : outs) {
+      const std::string& a = alphabets[rng() % 4];
+      const size_t n = rng() % 4 == 0 ? 0 : rng() % 40000;
+      for (size_t i = 0; i < n; ++i) o->push_back(a[rng() % a.size()]);
+    }
+    const JobResult before = r;
+    const size_t limit = 1000 + rng() % 120000;
+    ASSERT_TRUE(fitResult(&r, limit));
+    EXPECT_LE(toJson(r).dump().size(), limit) << "round " << round;
+    const std::string* old[] = {&before.compile->stdout_data, &before.compile->stderr_data,
+                                &before.run->stdout_data, &before.run->stderr_data};
+    const bool flags[] = {r.compile->stdout_truncated, r.compile->stderr_truncated, r.run->stdout_truncated,
+                          r.run->stderr_truncated};
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_EQ(old[i]->substr(0, outs[i]->size()), *outs[i]);
+      EXPECT_EQ(flags[i], outs[i]->size() < old[i]->size()) << i;
+    }
+    if (toJson(before).dump().size() <= limit) EXPECT_EQ(toJson(r), toJson(before));
+  }
+}
+
+TEST(JobJsonTest, FittingSharesTheLimitAndKeepsSmallOutputsWhole) {
+  JobResult r;
+  r.run = StageResult{};
+  r.run->stdout_data = std::string(4 << 20, 'o');
+  r.run->stderr_data = "small error\n";
+  ASSERT_TRUE(fitResult(&r, 1 << 20));
+  EXPECT_EQ(r.run->stderr_data, "small error\n");
+  EXPECT_FALSE(r.run->stderr_truncated);
+  EXPECT_TRUE(r.run->stdout_truncated);
+  EXPECT_GT(r.run->stdout_data.size(), (1 << 20) - 1000);
+}
+
+TEST(JobJsonTest, ResultThatCannotFitSaysSo) {
+  JobResult r;
+  r.message = std::string(5000, 'm');
+  r.run = StageResult{};
+  r.run->stdout_data = "out";
+  EXPECT_FALSE(fitResult(&r, 1000));
+  EXPECT_TRUE(r.run->stdout_data.empty());
+}
+
+TEST(JobJsonTest, WorstCaseResultBoundsFourFullOutputs) {
+  for (int64_t n : {0, 1, 1000, 1 << 20}) {
+    JobResult r;
+    r.job_id = "j-19c1a2b3c4d-000001";
+    r.compile = StageResult{};
+    r.run = StageResult{};
+    r.run->message = "wall time limit of 5000 ms exceeded";
+    for (auto* s : {&*r.compile, &*r.run}) s->stdout_data = s->stderr_data = std::string(n, '\x01');
+    EXPECT_LE(toJson(r).dump().size(), worstCaseResultBytes(n)) << n;
+  }
 }
 
 }  // namespace

@@ -16,6 +16,19 @@ POLYRUN_API nlohmann::json toJson(const StageResult& stage);
 POLYRUN_API nlohmann::json toJson(const JobResult& result);
 /// The same, moving the stages' outputs (up to the output limit each) instead of copying them.
 POLYRUN_API nlohmann::json toJson(JobResult&& result);
+
+/// Bytes a result frame may need beyond the result itself: the message around it and what the
+/// master adds or replaces before handing it to a client (ids, slave name, message). A slave
+/// fits its results into the master's frame limit minus this (docs/protocol.md, "Results fit").
+inline constexpr size_t kResultFrameReserveBytes = 4u << 10;
+
+/// Cuts the stages' outputs so that toJson(*result) serializes to at most `max_json_bytes`:
+/// outputs that fit an equal share stay whole, the others are cut to share what is left (the
+/// cut ones get their *_truncated flag). False when the result does not fit even without
+/// outputs (they are then all empty).
+POLYRUN_API bool fitResult(JobResult* result, size_t max_json_bytes);
+/// Serialized bytes of a result with four outputs of `output_bytes` each in the worst case.
+POLYRUN_API size_t worstCaseResultBytes(int64_t output_bytes);
 POLYRUN_API nlohmann::json toJson(const RunnerInfo& info);
 
 /// Each parser returns false and sets *error to a message naming the bad field.
