@@ -214,10 +214,18 @@ void SlaveConnection::run() {
     if (reg.kind != SlaveMessage::Kind::kRegister)
       return refuse(errc::kBadMessage, "the first message on the slave port must be \"register\"",
                     "first message was not register");
-    if (!tokensEqual(reg.token, settings_.slave_token)) {
+    SlaveCredentials& credentials = *settings_.slave_credentials;
+    credentials.reloadIfChanged();
+    uint64_t generation = credentials.generation();
+    if (!credentials.accepts(reg.name, reg.token)) {
       log.warning("refused slave \"%s\" from %s: wrong token", reg.name.substr(0, 64), peer->address());
       peer->send(errorMessage(nullptr, errc::kUnauthorized,
-                              "wrong slave token: set slave.token to the master's master.slave.token"));
+                              credentials.perSlave()
+                                  ? "wrong slave token for slave \"" + reg.name.substr(0, 64) +
+                                        "\": set slave.token.file to the token the master's "
+                                        "master.slave.tokens.file lists for this slave.name"
+                                  : "wrong slave token: set slave.token.file to a file holding the "
+                                    "master's master.slave.token"));
       peer->finish(kFinishTimeout);
       return;
     }
@@ -247,6 +255,19 @@ void SlaveConnection::run() {
       if (status == ReadStatus::kClosed) {
         reason = error;
         break;
+      }
+      // A credential removed or changed since (master.slave.tokens.file) ends the session.
+      credentials.reloadIfChanged();
+      if (const uint64_t now = credentials.generation(); now != generation) {
+        generation = now;
+        if (!credentials.accepts(reg.name, reg.token)) {
+          reason = "its token was revoked (master.slave.tokens.file)";
+          log.warning("dropping slave %s: %s", name, reason);
+          peer->send(errorMessage(nullptr, errc::kUnauthorized,
+                                  "this slave's token was revoked in the master's master.slave.tokens.file; "
+                                  "closing the connection"));
+          break;
+        }
       }
       if (status != ReadStatus::kMessage) {
         reason = status == ReadStatus::kIdle ? error + " (master.heartbeat.timeout.ms)" : error;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "scheduler.h"
+#include "slave_credentials.h"
 
 struct ssl_ctx_st;
 
@@ -22,7 +23,7 @@ namespace polyrun::master {
 struct ConnectionSettings {
   size_t max_frame_bytes = 16u << 20;
   size_t max_output_bytes = 64u << 20;  // queued for a peer that does not read: then it is dropped
-  std::string slave_token;
+  std::shared_ptr<SlaveCredentials> slave_credentials;  // who may register as which slave
   std::vector<std::string> client_tokens;  // empty: clients need no token
   bool client_auth_loopback = false;       // tokens also for clients on 127.0.0.1 / ::1
   std::chrono::milliseconds heartbeat_timeout{5000};  // slave silent this long is lost

@@ -11,8 +11,14 @@
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "connections.h"
 #include "http_api.h"
@@ -30,7 +36,8 @@ using std::chrono::milliseconds;
 // Prefixes ending in '.' admit the keys below them.
 const std::vector<std::string> kMasterKeys = {
     "master.bind", "master.client.port", "master.slave.port", "master.http.", "master.slave.token",
-    "master.slave.token.file", "master.client.tokens", "master.client.auth.loopback",
+    "master.slave.token.file", "master.slave.tokens.file", "master.client.tokens",
+    "master.client.tokens.file", "master.client.auth.loopback",
     "master.journal.path", "master.journal.sync", "master.results.retention.s",
     "master.results.memory.max", "master.results.memory.bytes", "master.ready.file",
     "master.heartbeat.ms", "master.heartbeat.timeout.ms", "master.register.timeout.ms",
@@ -80,11 +87,27 @@ bool MasterApp::checkedBool(const std::string& key, bool def) const {
   throw ConfigError(key + " = \"" + raw + "\" is not a boolean; use true or false");
 }
 
-// "a, b,c" -> {"a", "b", "c"}: comma-separated, blanks around entries ignored.
+// "a, b,c" -> {"a", "b", "c"}: comma-separated, blanks around entries ignored; plus those of the
+// file `key`.file, one per line or comma-separated, which only the master's user may read.
 std::vector<std::string> MasterApp::tokenList(const std::string& key) const {
+  std::string text = config().getString(key, "");
+  const std::string path = config().getString(key + ".file", "");
+  if (!path.empty()) {
+    std::ifstream in(path);
+    struct stat st {};
+    if (!in || ::stat(path.c_str(), &st) != 0)
+      throw ConfigError(key + ".file = " + path + " cannot be read (" + std::strerror(errno) +
+                        "); the master's user needs read access to it");
+    if ((st.st_mode & 077) != 0)
+      throw ConfigError(key + ".file = " + path + " can be read or written by other users: make it the "
+                        "master's user's alone (chmod 600)");
+    std::ostringstream content;
+    content << in.rdbuf();
+    text += "," + content.str();
+  }
+  std::replace(text.begin(), text.end(), '\n', ',');
   std::vector<std::string> tokens;
-  Poco::StringTokenizer parts(config().getString(key, ""), ",",
-                              Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+  Poco::StringTokenizer parts(text, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
   for (const auto& t : parts) tokens.push_back(t);
   return tokens;
 }
@@ -108,7 +131,16 @@ Poco::Net::ServerSocket MasterApp::listen(const std::string& bind, const std::st
 int MasterApp::runService(const std::vector<std::string>&) {
   const std::string bind = config().getString("master.bind", "127.0.0.1");
   ConnectionSettings settings;
-  settings.slave_token = requiredSecret("master.slave.token");
+  // Per-slave tokens when the file is given; else the one shared token.
+  if (const std::string path = config().getString("master.slave.tokens.file", ""); !path.empty()) {
+    std::string error;
+    settings.slave_credentials = SlaveCredentials::fromFile(path, &error);
+    if (!settings.slave_credentials) throw ConfigError(error);
+    logger().information("slaves register with their own tokens (%z in master.slave.tokens.file)",
+                         settings.slave_credentials->size());
+  } else {
+    settings.slave_credentials = SlaveCredentials::shared(requiredSecret("master.slave.token"));
+  }
   settings.max_frame_bytes = static_cast<size_t>(
       checkedInt("master.frame.max.bytes", 16ll << 20, 1024, 1ll << 30));
   // A peer may fall this far behind in reading before it counts as gone.

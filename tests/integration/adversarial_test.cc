@@ -1,7 +1,8 @@
 // Bad input and untrusted peers against a real master: every malformed frame or message gets an
 // error naming the problem and the connection closes; idle and slow connections time out; the
 // per-port connection limit and client tokens hold; and the master serves everyone else
-// throughout. At the end: no stage can read the slave's token.
+// throughout. At the end: no stage can read the slave's token, and per-slave tokens are bound to
+// their name and revocable.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -462,6 +463,51 @@ TEST(SlaveSecretTest, NoStageCanReadTheSlavesTokenThroughProc) {
   expectNoLeak(cluster.clientPort(), token, "slave running as an ordinary user");
   // And the command line other local users see holds no secret either.
   EXPECT_EQ(fileText("/proc/" + std::to_string(user_slave) + "/cmdline").find(token), std::string::npos);
+}
+
+// One token per slave name: a slave's token does not let anyone register under another name,
+// and removing its line from the file drops the slave while it is connected.
+TEST(SlaveCredentialTest, PerSlaveTokensAreBoundToTheirNameAndRevocable) {
+  TempDir files;
+  const std::string tokens = files.path() + "/slave-tokens";
+  auto writeTokens = [&](const std::string& text) {
+    const std::string tmp = tokens + ".new";
+    {
+      std::ofstream out(tmp);
+      out << text;
+    }
+    ASSERT_EQ(::chmod(tmp.c_str(), 0600), 0);
+    ASSERT_EQ(::rename(tmp.c_str(), tokens.c_str()), 0);
+  };
+  writeTokens("# name = token\nslave-a = token-of-a\nslave-b = token-of-b\n");
+  Cluster::Options o;
+  o.slaves = 0;
+  o.slave_capacity = 1;
+  o.master_defines = {"master.slave.tokens.file=" + tokens};
+  o.journal = false;
+  Cluster cluster(o);
+  std::string error;
+  ASSERT_TRUE(cluster.startMaster(&error)) << error;
+  cluster.startSlave("slave-a", {"slave.token=token-of-a"});
+  // A's token under B's name is refused: a leaked token speaks for its own slave only.
+  cluster.startSlave("slave-b", {"slave.token=token-of-a"});
+  ASSERT_TRUE(cluster.waitForSlaves(1, &error)) << error;
+  EXPECT_TRUE(waitFor([&] { return cluster.slaveLog("slave-b").find("wrong slave token") != std::string::npos; }, 20s))
+      << cluster.logs();
+  EXPECT_TRUE(slaveEntry(cluster.snapshot(), "slave-b").is_null());
+
+  // Revoked while connected and running a job: dropped, and the job waits for another slave.
+  PipelineClient client(cluster.clientPort());
+  ASSERT_TRUE(client.connect(&error)) << error;
+  const std::string id = client.submit(pythonJob("import time\ntime.sleep(3)\nprint('done')\n", "", 20000));
+  ASSERT_FALSE(client.waitProgress(id, "running", 30s).is_null()) << cluster.logs();
+  writeTokens("slave-b = token-of-b\n");
+  EXPECT_TRUE(waitFor([&] { return slaveEntry(cluster.snapshot(), "slave-a").is_null(); }, 10s)) << cluster.logs();
+  EXPECT_NE(cluster.masterLog().find("revoked"), std::string::npos) << cluster.masterLog();
+  cluster.startSlave("slave-b2", {"slave.token=token-of-b", "slave.name=slave-b"});
+  ASSERT_TRUE(client.waitFinal({id}, 60s)) << cluster.logs();
+  EXPECT_EQ(client.finals().at(id)["result"]["slave"], "slave-b") << client.finals().at(id).dump();
+  EXPECT_EQ(client.finals().at(id)["result"]["run"]["stdout"], "done\n");
 }
 
 }  // namespace
