@@ -74,6 +74,17 @@ bool tokenAccepted(const std::string& token, const std::vector<std::string>& tok
   return accepted;
 }
 
+std::optional<ClientIdentity> identityOf(const std::string& token, const std::vector<std::string>& client_tokens,
+                                         const std::vector<std::string>& operator_tokens) {
+  const bool op = tokenAccepted(token, operator_tokens);
+  if (!op && !tokenAccepted(token, client_tokens)) return std::nullopt;
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto d = digest(token);
+  std::string name = op ? "operator-" : "client-";
+  for (size_t i = 0; i < 8; ++i) name += {kHex[d[i] >> 4], kHex[d[i] & 0xf]};
+  return ClientIdentity{name, op};
+}
+
 ClientConnection::ClientConnection(const Poco::Net::StreamSocket& socket,
                                    std::shared_ptr<Scheduler> scheduler,
                                    const ConnectionSettings& settings, ConnectionCount count)
@@ -135,8 +146,9 @@ void ClientConnection::run() {
         break;
       }
       switch (request.kind) {
-        case ClientRequest::Kind::kAuth:
-          if (!settings_.client_tokens.empty() && !tokenAccepted(request.token, settings_.client_tokens)) {
+        case ClientRequest::Kind::kAuth: {
+          const auto who = identityOf(request.token, settings_.client_tokens, settings_.operator_tokens);
+          if (!who && !settings_.client_tokens.empty()) {
             log.warning("refused client %s: wrong token", peer->address());
             peer->send(errorMessage(request.id, errc::kUnauthorized,
                                     "wrong client token: use one of the master's master.client.tokens; "
@@ -145,9 +157,11 @@ void ClientConnection::run() {
             scheduler_->clientGone(peer.get());
             return;
           }
+          if (who) peer->setIdentity(*who);  // else anonymous, as without `auth`
           authenticated = true;
           peer->send({{"type", msg::kAuthenticated}, {"id", request.id}});
           break;
+        }
         case ClientRequest::Kind::kSubmit:
           scheduler_->submit(peer, request.id, std::move(request.job));
           break;
@@ -161,7 +175,7 @@ void ClientConnection::run() {
           peer->send({{"type", msg::kRuntimes}, {"id", request.id}, {"runtimes", scheduler_->runtimes()}});
           break;
         case ClientRequest::Kind::kCluster: {
-          json reply = scheduler_->cluster();
+          json reply = scheduler_->cluster(peer->identity());
           reply["type"] = msg::kCluster;
           reply["id"] = request.id;
           peer->send(reply);

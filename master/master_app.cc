@@ -37,7 +37,8 @@ using std::chrono::milliseconds;
 const std::vector<std::string> kMasterKeys = {
     "master.bind", "master.client.port", "master.slave.port", "master.http.", "master.slave.token",
     "master.slave.token.file", "master.slave.tokens.file", "master.client.tokens",
-    "master.client.tokens.file", "master.client.auth.loopback",
+    "master.client.tokens.file", "master.operator.tokens", "master.operator.tokens.file",
+    "master.monitor.other_jobs", "master.client.auth.loopback",
     "master.journal.path", "master.journal.sync", "master.results.retention.s",
     "master.results.memory.max", "master.results.memory.bytes", "master.ready.file",
     "master.heartbeat.ms", "master.heartbeat.timeout.ms", "master.register.timeout.ms",
@@ -146,6 +147,7 @@ int MasterApp::runService(const std::vector<std::string>&) {
   // A peer may fall this far behind in reading before it counts as gone.
   settings.max_output_bytes = 4 * settings.max_frame_bytes + (1u << 20);
   settings.client_tokens = tokenList("master.client.tokens");
+  settings.operator_tokens = tokenList("master.operator.tokens");
   settings.client_auth_loopback = checkedBool("master.client.auth.loopback", false);
   // TLS: the client and slave ports speak it in SocketPeer (OpenSSL over their own fds), the
   // HTTP port through Poco's SecureServerSocket; one context serves all three.
@@ -183,6 +185,11 @@ int MasterApp::runService(const std::vector<std::string>&) {
   sc.defaults.processes = checkedInt("master.limits.processes", def.processes, 1, 100000);
   sc.maxima.processes = checkedInt("master.limits.processes.max", 256, 1, 100000);
   sc.max_stdin_bytes = checkedInt("master.limits.stdin_bytes.max", 16ll << 20, 0, 1ll << 30);
+  const std::string other_jobs = Poco::toLower(Poco::trim(config().getString("master.monitor.other_jobs", "none")));
+  if (other_jobs == "none") sc.other_jobs = OtherJobs::kNone;
+  else if (other_jobs == "summary") sc.other_jobs = OtherJobs::kSummary;
+  else if (other_jobs == "all") sc.other_jobs = OtherJobs::kAll;
+  else throw ConfigError("master.monitor.other_jobs = \"" + other_jobs + "\" must be none, summary or all");
   const int max_connections = static_cast<int>(checkedInt("master.connections.max", 256, 2, 100000));
   settings.max_connections = max_connections;
   const milliseconds shutdown_timeout(checkedInt("master.shutdown.timeout.ms", 30000, 0, 3600000));
@@ -214,6 +221,7 @@ int MasterApp::runService(const std::vector<std::string>&) {
   const int http_backlog = static_cast<int>(checkedInt("master.http.backlog", 1024, 1, 1000000));
   const milliseconds http_timeout(checkedInt("master.http.timeout.ms", 30000, 100, 3600000));
   hs.client_tokens = settings.client_tokens;
+  hs.operator_tokens = settings.operator_tokens;
   hs.auth_loopback = settings.client_auth_loopback;
   hs.queue_wait = milliseconds(checkedInt("master.http.queue.wait.ms", 60000, 100, 86400000));
   // Processes started on port 0 (tests, scripts) get a free HTTP port too, unless they name one.

@@ -1,20 +1,25 @@
 // Bad input and untrusted peers against a real master: every malformed frame or message gets an
 // error naming the problem and the connection closes; idle and slow connections time out; the
 // per-port connection limit and client tokens hold; and the master serves everyone else
-// throughout. At the end: no stage can read the slave's token, and per-slave tokens are bound to
-// their name and revocable.
+// throughout. At the end: no stage can read the slave's token, a job answers only to its owner,
+// and per-slave tokens are bound to their name and revocable.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/StreamSocket.h>
 
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <random>
+#include <regex>
+#include <tuple>
 
 #include "integration/cluster_helpers.h"
 
@@ -463,6 +468,103 @@ TEST(SlaveSecretTest, NoStageCanReadTheSlavesTokenThroughProc) {
   expectNoLeak(cluster.clientPort(), token, "slave running as an ordinary user");
   // And the command line other local users see holds no secret either.
   EXPECT_EQ(fileText("/proc/" + std::to_string(user_slave) + "/cmdline").find(token), std::string::npos);
+}
+
+// A native client authenticated with `token`.
+std::unique_ptr<MasterClient> clientWith(int port, const std::string& token) {
+  auto client = std::make_unique<MasterClient>("127.0.0.1", static_cast<uint16_t>(port));
+  std::string error;
+  EXPECT_TRUE(client->connect(&error)) << error;
+  auto auth = client->request({{"type", "auth"}, {"token", token}}, 5000, &error);
+  EXPECT_TRUE(auth && (*auth)["type"] == "authenticated") << error << (auth ? auth->dump() : "");
+  return client;
+}
+
+// GET `path` on the HTTP port with `Authorization: Bearer token`: status and body.
+std::pair<int, json> httpGet(int port, const std::string& path, const std::string& token) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(30, 0));
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  request.set("Authorization", "Bearer " + token);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  std::string body(std::istreambuf_iterator<char>(in), {});
+  return {static_cast<int>(response.getStatus()), json::parse(body, nullptr, false)};
+}
+
+bool listsJob(const json& cluster, const std::string& job_id) {
+  for (const auto& j : cluster.value("recent_jobs", json::array()))
+    if (j.value("job_id", "") == job_id) return true;
+  return false;
+}
+
+// Alice's jobs are hers: Bob, with a token of his own, can neither look them up, nor cancel
+// them, nor find their ids in monitoring, natively or over HTTP; an operator token sees them.
+TEST(JobOwnershipTest, OnlyTheSubmitterAndOperatorsSeeOrCancelAJob) {
+  Cluster::Options o;
+  o.slaves = 1;
+  o.master_defines = {"master.client.tokens=alice-token, bob-token", "master.operator.tokens=ops-token",
+                      "master.client.auth.loopback=true"};
+  o.journal = false;
+  o.client_token = "alice-token";
+  Cluster cluster(o);
+  std::string error;
+  ASSERT_TRUE(cluster.start(&error)) << error;
+  auto alice = clientWith(cluster.clientPort(), "alice-token");
+  auto bob = clientWith(cluster.clientPort(), "bob-token");
+  auto ops = clientWith(cluster.clientPort(), "ops-token");
+
+  auto done = alice->submit(pythonJob("print('alice only')\n"), 60000, &error);
+  ASSERT_TRUE(done && (*done)["type"] == "result") << error << (done ? done->dump() : "");
+  const std::string job_id = (*done)["job_id"];
+  EXPECT_TRUE(std::regex_match(job_id, std::regex("j-[0-9a-f]{32}-[0-9a-f]{16}"))) << job_id;
+
+  auto looked = bob->request({{"type", "job"}, {"job_id", job_id}}, 5000, &error);
+  ASSERT_TRUE(looked) << error;
+  EXPECT_EQ((*looked)["code"], errc::kUnknownJob) << looked->dump();
+  EXPECT_FALSE(looked->contains("result"));
+  auto theirs = bob->request({{"type", "cluster"}}, 5000, &error);
+  ASSERT_TRUE(theirs) << error;
+  EXPECT_TRUE((*theirs)["recent_jobs"].empty()) << theirs->dump();
+
+  looked = alice->request({{"type", "job"}, {"job_id", job_id}}, 5000, &error);
+  ASSERT_TRUE(looked) << error;
+  EXPECT_EQ((*looked)["result"]["run"]["stdout"], "alice only\n") << looked->dump();
+  looked = ops->request({{"type", "job"}, {"job_id", job_id}}, 5000, &error);
+  ASSERT_TRUE(looked) << error;
+  EXPECT_EQ((*looked)["state"], "finished") << looked->dump();
+  auto all = ops->request({{"type", "cluster"}}, 5000, &error);
+  ASSERT_TRUE(all) << error;
+  EXPECT_TRUE(listsJob(*all, job_id)) << all->dump();
+
+  // Over HTTP the same, with Bearer tokens.
+  auto [status, body] = httpGet(cluster.httpPort(), "/api/v1/jobs/" + job_id, "bob-token");
+  EXPECT_EQ(status, 404) << body.dump();
+  std::tie(status, body) = httpGet(cluster.httpPort(), "/api/v1/cluster", "bob-token");
+  EXPECT_EQ(status, 200);
+  EXPECT_FALSE(listsJob(body, job_id)) << body.dump();
+  std::tie(status, body) = httpGet(cluster.httpPort(), "/api/v1/jobs/" + job_id, "alice-token");
+  EXPECT_EQ(status, 200) << body.dump();
+  std::tie(status, body) = httpGet(cluster.httpPort(), "/api/v1/cluster", "alice-token");
+  EXPECT_TRUE(listsJob(body, job_id)) << body.dump();
+
+  // Bob cannot cancel Alice's running job; she can.
+  PipelineClient runner(cluster.clientPort());
+  ASSERT_TRUE(runner.connect(&error)) << error;
+  runner.send({{"type", "auth"}, {"token", "alice-token"}});
+  const std::string forever = runner.submit(foreverJob());
+  ASSERT_FALSE(runner.waitProgress(forever, "running", 30s).is_null()) << cluster.logs();
+  const std::string running_id = runner.jobIds()[forever];
+  auto cancel = bob->request({{"type", "cancel"}, {"job_id", running_id}}, 5000, &error);
+  ASSERT_TRUE(cancel) << error;
+  EXPECT_EQ((*cancel)["code"], errc::kUnknownJob) << cancel->dump();
+  looked = alice->request({{"type", "job"}, {"job_id", running_id}}, 5000, &error);
+  ASSERT_TRUE(looked) << error;
+  EXPECT_EQ((*looked)["state"], "running") << "Bob's cancel must not have touched it";
+  cancel = alice->request({{"type", "cancel"}, {"job_id", running_id}}, 5000, &error);
+  ASSERT_TRUE(cancel) << error;
+  EXPECT_EQ((*cancel)["type"], "cancelled") << cancel->dump();
 }
 
 // One token per slave name: a slave's token does not let anyone register under another name,
