@@ -88,6 +88,17 @@ bool tokenAccepted(const std::string& token, const std::vector<std::string>& tok
   return accepted;
 }
 
+std::optional<ClientIdentity> identityOf(const std::string& token, const std::vector<std::string>& client_tokens,
+                                         const std::vector<std::string>& operator_tokens) {
+  const bool op = tokenAccepted(token, operator_tokens);
+  if (!op && !tokenAccepted(token, client_tokens)) return std::nullopt;
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto d = digest(token);
+  std::string name = op ? "operator-" : "client-";
+  for (size_t i = 0; i < 8; ++i) name += {kHex[d[i] >> 4], kHex[d[i] & 0xf]};
+  return ClientIdentity{name, op};
+}
+
 ClientConnection::ClientConnection(const Poco::Net::StreamSocket& socket,
                                    std::shared_ptr<Scheduler> scheduler,
                                    const ConnectionSettings& settings, ConnectionCount count)
@@ -167,8 +178,9 @@ void ClientConnection::run() {
         peer->setDeadline(std::nullopt);
       }
       switch (request.kind) {
-        case ClientRequest::Kind::kAuth:
-          if (!settings_.client_tokens.empty() && !tokenAccepted(request.token, settings_.client_tokens)) {
+        case ClientRequest::Kind::kAuth: {
+          const auto who = identityOf(request.token, settings_.client_tokens, settings_.operator_tokens);
+          if (!who && !settings_.client_tokens.empty()) {
             log.warning("refused client %s: wrong token", peer->address());
             peer->send(errorMessage(request.id, errc::kUnauthorized,
                                     "wrong client token: use one of the master's master.client.tokens; "
@@ -177,9 +189,11 @@ void ClientConnection::run() {
             scheduler_->clientGone(peer.get());
             return;
           }
+          if (who) peer->setIdentity(*who);  // else anonymous, as without `auth`
           authenticated = true;
           peer->send({{"type", msg::kAuthenticated}, {"id", request.id}});
           break;
+        }
         case ClientRequest::Kind::kSubmit:
           scheduler_->submit(peer, request.id, std::move(request.job));
           break;
@@ -193,7 +207,7 @@ void ClientConnection::run() {
           peer->send({{"type", msg::kRuntimes}, {"id", request.id}, {"runtimes", scheduler_->runtimes()}});
           break;
         case ClientRequest::Kind::kCluster: {
-          json reply = scheduler_->cluster();
+          json reply = scheduler_->cluster(peer->identity());
           reply["type"] = msg::kCluster;
           reply["id"] = request.id;
           peer->send(reply);
@@ -251,10 +265,18 @@ void SlaveConnection::run() {
     if (reg.kind != SlaveMessage::Kind::kRegister)
       return refuse(errc::kBadMessage, "the first message on the slave port must be \"register\"",
                     "first message was not register");
-    if (!tokensEqual(reg.token, settings_.slave_token)) {
+    SlaveCredentials& credentials = *settings_.slave_credentials;
+    credentials.reloadIfChanged();
+    uint64_t generation = credentials.generation();
+    if (!credentials.accepts(reg.name, reg.token)) {
       log.warning("refused slave \"%s\" from %s: wrong token", reg.name.substr(0, 64), peer->address());
       peer->send(errorMessage(nullptr, errc::kUnauthorized,
-                              "wrong slave token: set slave.token to the master's master.slave.token"));
+                              credentials.perSlave()
+                                  ? "wrong slave token for slave \"" + reg.name.substr(0, 64) +
+                                        "\": set slave.token.file to the token the master's "
+                                        "master.slave.tokens.file lists for this slave.name"
+                                  : "wrong slave token: set slave.token.file to a file holding the "
+                                    "master's master.slave.token"));
       peer->finish(kFinishTimeout);
       return;
     }
@@ -284,6 +306,19 @@ void SlaveConnection::run() {
       if (status == ReadStatus::kClosed) {
         reason = error;
         break;
+      }
+      // A credential removed or changed since (master.slave.tokens.file) ends the session.
+      credentials.reloadIfChanged();
+      if (const uint64_t now = credentials.generation(); now != generation) {
+        generation = now;
+        if (!credentials.accepts(reg.name, reg.token)) {
+          reason = "its token was revoked (master.slave.tokens.file)";
+          log.warning("dropping slave %s: %s", name, reason);
+          peer->send(errorMessage(nullptr, errc::kUnauthorized,
+                                  "this slave's token was revoked in the master's master.slave.tokens.file; "
+                                  "closing the connection"));
+          break;
+        }
       }
       if (status != ReadStatus::kMessage) {
         reason = status == ReadStatus::kIdle ? error + " (master.heartbeat.timeout.ms)" : error;

@@ -10,11 +10,13 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "address_slots.h"
 #include "scheduler.h"
+#include "slave_credentials.h"
 
 struct ssl_ctx_st;
 
@@ -23,8 +25,9 @@ namespace polyrun::master {
 struct ConnectionSettings {
   size_t max_frame_bytes = 16u << 20;
   size_t max_output_bytes = 64u << 20;  // queued for a peer that does not read: then it is dropped
-  std::string slave_token;
+  std::shared_ptr<SlaveCredentials> slave_credentials;  // who may register as which slave
   std::vector<std::string> client_tokens;  // empty: clients need no token
+  std::vector<std::string> operator_tokens;  // clients that see every job (master.operator.tokens)
   bool client_auth_loopback = false;       // tokens also for clients on 127.0.0.1 / ::1
   std::chrono::milliseconds heartbeat_timeout{5000};  // slave silent this long is lost
   std::chrono::milliseconds register_timeout{10000};  // slave must register within this
@@ -94,5 +97,12 @@ bool tokensEqual(const std::string& a, const std::string& b);
 
 /// True when `token` equals one of `tokens`; every entry is compared, in constant time.
 bool tokenAccepted(const std::string& token, const std::vector<std::string>& tokens);
+
+/// The client `token` stands for: an operator (sees every job) when it is one of
+/// `operator_tokens`, a client when it is one of `client_tokens`, nullopt when neither. The owner
+/// name is "client-" (or "operator-") + the first 16 hex digits of the token's SHA-256: the same
+/// across restarts and for every connection with that token, and it tells nothing of the token.
+std::optional<ClientIdentity> identityOf(const std::string& token, const std::vector<std::string>& client_tokens,
+                                         const std::vector<std::string>& operator_tokens);
 
 }  // namespace polyrun::master

@@ -135,9 +135,10 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
     return r;
   };
 
+  ClientIdentity who;
   if (path != "/healthz") {
     Reply refusal;
-    if (!authorized(request, &refusal)) {
+    if (!authorized(request, &refusal, &who)) {
       refusal.close = hasBody(request);
       return refusal;
     }
@@ -145,9 +146,9 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
   if (path == "/api/v2/runtimes" || path == "/api/v2/piston/runtimes")
     return only(HTTPRequest::HTTP_GET, [&] { return jsonReply(200, pistonRuntimes(scheduler_->runtimes())); });
   if (path == "/api/v2/execute" || path == "/api/v2/piston/execute")
-    return only(HTTPRequest::HTTP_POST, [&] { return execute(request); });
+    return only(HTTPRequest::HTTP_POST, [&] { return execute(request, who); });
   if (path == "/api/v1/cluster")
-    return only(HTTPRequest::HTTP_GET, [&] { return jsonReply(200, scheduler_->cluster()); });
+    return only(HTTPRequest::HTTP_GET, [&] { return jsonReply(200, scheduler_->cluster(who)); });
   if (path == "/healthz") return only(HTTPRequest::HTTP_GET, [&] { return healthz(); });
   if (path == "/metrics") {
     return only(HTTPRequest::HTTP_GET, [&] {
@@ -161,21 +162,26 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
   if (path.rfind(jobs, 0) == 0 && path.size() > jobs.size()) {
     std::string job_id;
     Poco::URI::decode(path.substr(jobs.size()), job_id);
-    return only(HTTPRequest::HTTP_GET, [&] { return jobLookup(job_id, client); });
+    return only(HTTPRequest::HTTP_GET, [&] { return jobLookup(job_id, client, who); });
   }
   Reply r = message(404, "no route " + method + " " + path + "; the routes are " + kRoutes);
   r.close = hasBody(request);
   return r;
 }
 
-bool HttpApi::authorized(const HTTPServerRequest& request, Reply* refusal) const {
-  if (settings_.client_tokens.empty()) return true;
-  if (request.clientAddress().host().isLoopback() && !settings_.auth_loopback) return true;
+bool HttpApi::authorized(const HTTPServerRequest& request, Reply* refusal, ClientIdentity* who) const {
   std::string token = request.get("Authorization", "");
   const std::string bearer = "Bearer ";
   if (token.size() >= bearer.size() && Poco::icompare(token.substr(0, bearer.size()), bearer) == 0)
     token = token.substr(bearer.size());
-  if (!token.empty() && tokenAccepted(Poco::trim(token), settings_.client_tokens)) return true;
+  token = Poco::trim(token);
+  const auto identity = token.empty() ? std::nullopt
+                                      : identityOf(token, settings_.client_tokens, settings_.operator_tokens);
+  if (identity) *who = *identity;
+  // Without client tokens, or on loopback by default, a request without a (known) token is
+  // served as the anonymous client.
+  if (identity || settings_.client_tokens.empty()) return true;
+  if (request.clientAddress().host().isLoopback() && !settings_.auth_loopback) return true;
   *refusal = message(401, token.empty()
                               ? "this master needs a client token: send the header \"Authorization: Bearer "
                                 "<token>\" with one of its master.client.tokens"
@@ -242,7 +248,7 @@ bool HttpApi::readBody(HTTPServerRequest& request, std::string* body, Reply* ref
   return true;
 }
 
-HttpApi::Reply HttpApi::execute(HTTPServerRequest& request) {
+HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity& who) {
   std::string text;
   Reply refusal;
   const bool read = readBody(request, &text, &refusal);
@@ -278,6 +284,7 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request) {
     std::shared_ptr<HttpJobWaiter> waiter;
     ~Done() { api->stopWaiting(waiter); }
   } done{this, waiter};
+  waiter->setIdentity(who);  // the job is the requester's, and so are the lookups below
 
   scheduler_->submit(waiter, "http", std::move(piston.job));
   const auto outcome = waiter->wait(settings_.queue_wait, run_budget);
@@ -299,7 +306,7 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request) {
           if (final.value("type", "") == msg::kResult) return fromFinal(final, piston.compiled);
           // The result is on its way from the journal while the refusal of the cancel came first.
           if (final.value("code", "") == errc::kAlreadyFinished) {
-            Reply found = jobLookup(job_id, client);
+            Reply found = jobLookup(job_id, client, who);
             if (found.status == 200) {
               nlohmann::json j;
               std::string why;
@@ -343,8 +350,10 @@ HttpApi::Reply HttpApi::fromFinal(const nlohmann::json& final, bool compiled) co
   return message(500, text + " (" + code + ")");
 }
 
-HttpApi::Reply HttpApi::jobLookup(const std::string& job_id, const std::string& client) {
+HttpApi::Reply HttpApi::jobLookup(const std::string& job_id, const std::string& client,
+                                  const ClientIdentity& who) {
   auto waiter = std::make_shared<HttpJobWaiter>("http " + client);
+  waiter->setIdentity(who);
   scheduler_->lookup(waiter, "http-job", job_id, false);
   if (!waiter->waitFinal(std::chrono::seconds(10)))
     return unavailable("the master did not answer the lookup of job " + job_id + " in time; retry");

@@ -45,6 +45,8 @@ struct HttpSettings {
   /// with one of them, as the native client port needs `auth` (loopback exempt unless
   /// master.client.auth.loopback).
   std::vector<std::string> client_tokens;
+  /// master.operator.tokens: a Bearer token that sees every job (connections.h, identityOf).
+  std::vector<std::string> operator_tokens;
   bool auth_loopback = false;
 };
 
@@ -79,10 +81,11 @@ class HttpApi {
   Reply unavailable(const std::string& text) const;  // 503 with Retry-After
 
   Reply route(Poco::Net::HTTPServerRequest& request);
-  /// False (with the 401 to send) when tokens are configured and the request has none of them.
-  bool authorized(const Poco::Net::HTTPServerRequest& request, Reply* refusal) const;
-  Reply execute(Poco::Net::HTTPServerRequest& request);
-  Reply jobLookup(const std::string& job_id, const std::string& client);
+  /// False (with the 401 to send) when tokens are configured and the request has none of them;
+  /// else true with the client the request's token stands for in *who (anonymous without one).
+  bool authorized(const Poco::Net::HTTPServerRequest& request, Reply* refusal, ClientIdentity* who) const;
+  Reply execute(Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
+  Reply jobLookup(const std::string& job_id, const std::string& client, const ClientIdentity& who);
   Reply healthz() const;
   /// Reads at most max_body_bytes; otherwise returns false with the reply to send.
   bool readBody(Poco::Net::HTTPServerRequest& request, std::string* body, Reply* refusal) const;

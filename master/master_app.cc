@@ -9,8 +9,14 @@
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "connections.h"
 #include "http_api.h"
@@ -30,7 +36,9 @@ using std::chrono::milliseconds;
 // Prefixes ending in '.' admit the keys below them.
 const std::vector<std::string> kMasterKeys = {
     "master.bind", "master.client.port", "master.slave.port", "master.http.", "master.slave.token",
-    "master.slave.token.file", "master.client.tokens", "master.client.auth.loopback",
+    "master.slave.token.file", "master.slave.tokens.file", "master.client.tokens",
+    "master.client.tokens.file", "master.operator.tokens", "master.operator.tokens.file",
+    "master.monitor.other_jobs", "master.client.auth.loopback",
     "master.journal.path", "master.journal.sync", "master.results.retention.s",
     "master.results.memory.max", "master.results.memory.bytes", "master.ready.file",
     "master.heartbeat.ms", "master.heartbeat.timeout.ms", "master.register.timeout.ms",
@@ -108,11 +116,27 @@ bool MasterApp::checkedBool(const std::string& key, bool def) const {
   throw ConfigError(key + " = \"" + raw + "\" is not a boolean; use true or false");
 }
 
-// "a, b,c" -> {"a", "b", "c"}: comma-separated, blanks around entries ignored.
+// "a, b,c" -> {"a", "b", "c"}: comma-separated, blanks around entries ignored; plus those of the
+// file `key`.file, one per line or comma-separated, which only the master's user may read.
 std::vector<std::string> MasterApp::tokenList(const std::string& key) const {
+  std::string text = config().getString(key, "");
+  const std::string path = config().getString(key + ".file", "");
+  if (!path.empty()) {
+    std::ifstream in(path);
+    struct stat st {};
+    if (!in || ::stat(path.c_str(), &st) != 0)
+      throw ConfigError(key + ".file = " + path + " cannot be read (" + std::strerror(errno) +
+                        "); the master's user needs read access to it");
+    if ((st.st_mode & 077) != 0)
+      throw ConfigError(key + ".file = " + path + " can be read or written by other users: make it the "
+                        "master's user's alone (chmod 600)");
+    std::ostringstream content;
+    content << in.rdbuf();
+    text += "," + content.str();
+  }
+  std::replace(text.begin(), text.end(), '\n', ',');
   std::vector<std::string> tokens;
-  Poco::StringTokenizer parts(config().getString(key, ""), ",",
-                              Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+  Poco::StringTokenizer parts(text, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
   for (const auto& t : parts) tokens.push_back(t);
   return tokens;
 }
@@ -138,12 +162,22 @@ Poco::Net::ServerSocket MasterApp::listen(const std::string& bind, const std::st
 int MasterApp::runService(const std::vector<std::string>&) {
   const std::string bind = config().getString("master.bind", "127.0.0.1");
   ConnectionSettings settings;
-  settings.slave_token = requiredSecret("master.slave.token");
+  // Per-slave tokens when the file is given; else the one shared token.
+  if (const std::string path = config().getString("master.slave.tokens.file", ""); !path.empty()) {
+    std::string error;
+    settings.slave_credentials = SlaveCredentials::fromFile(path, &error);
+    if (!settings.slave_credentials) throw ConfigError(error);
+    logger().information("slaves register with their own tokens (%z in master.slave.tokens.file)",
+                         settings.slave_credentials->size());
+  } else {
+    settings.slave_credentials = SlaveCredentials::shared(requiredSecret("master.slave.token"));
+  }
   settings.max_frame_bytes = static_cast<size_t>(
       checkedInt("master.frame.max.bytes", 16ll << 20, 1024, 1ll << 30));
   // A peer may fall this far behind in reading before it counts as gone.
   settings.max_output_bytes = 4 * settings.max_frame_bytes + (1u << 20);
   settings.client_tokens = tokenList("master.client.tokens");
+  settings.operator_tokens = tokenList("master.operator.tokens");
   settings.client_auth_loopback = checkedBool("master.client.auth.loopback", false);
   // TLS: the client and slave ports speak it in SocketPeer (OpenSSL over their own fds), the
   // HTTP port through Poco's SecureServerSocket; one context serves all three.
@@ -183,6 +217,11 @@ int MasterApp::runService(const std::vector<std::string>&) {
   sc.max_stdin_bytes = checkedInt("master.limits.stdin_bytes.max", 16ll << 20, 0, 1ll << 30);
   sc.max_frame_bytes = settings.max_frame_bytes;
   checkResultsFit(sc);
+  const std::string other_jobs = Poco::toLower(Poco::trim(config().getString("master.monitor.other_jobs", "none")));
+  if (other_jobs == "none") sc.other_jobs = OtherJobs::kNone;
+  else if (other_jobs == "summary") sc.other_jobs = OtherJobs::kSummary;
+  else if (other_jobs == "all") sc.other_jobs = OtherJobs::kAll;
+  else throw ConfigError("master.monitor.other_jobs = \"" + other_jobs + "\" must be none, summary or all");
   const int max_connections = static_cast<int>(checkedInt("master.connections.max", 256, 2, 100000));
   settings.max_connections = max_connections;
   // One address may not take a port's every slot; loopback peers (a proxy, the CLI) only when asked.
@@ -226,6 +265,7 @@ int MasterApp::runService(const std::vector<std::string>&) {
   server.per_address = per_address;
   server.per_address_loopback = per_address_loopback;
   hs.client_tokens = settings.client_tokens;
+  hs.operator_tokens = settings.operator_tokens;
   hs.auth_loopback = settings.client_auth_loopback;
   hs.queue_wait = milliseconds(checkedInt("master.http.queue.wait.ms", 60000, 100, 86400000));
   // Processes started on port 0 (tests, scripts) get a free HTTP port too, unless they name one.

@@ -1,10 +1,21 @@
 #pragma once
 
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 namespace polyrun::master {
+
+/// Who a client is, as its credential says (docs/http-api.md, "Who sees which jobs"). Jobs belong
+/// to the owner that submitted them; lookups, cancels and the recent jobs of `cluster` show a
+/// client only its own, unless it holds an operator token.
+struct ClientIdentity {
+  /// "anonymous" for clients without a token (every such client is the same one), else a name
+  /// derived from the token (connections.h, identityOf).
+  std::string owner = "anonymous";
+  bool sees_all = false;  // an operator token (master.operator.tokens)
+};
 
 /// A connected client or slave as the scheduler sees it. Implementations are thread-safe, and
 /// never block the caller on a slow peer.
@@ -21,6 +32,20 @@ class Peer {
   /// reports the peer gone.
   virtual void close() = 0;
   virtual std::string address() const = 0;
+
+  /// Set by the connection once the client authenticated; anonymous until then.
+  void setIdentity(ClientIdentity identity) {
+    std::lock_guard<std::mutex> lock(identity_mutex_);
+    identity_ = std::move(identity);
+  }
+  ClientIdentity identity() const {
+    std::lock_guard<std::mutex> lock(identity_mutex_);
+    return identity_;
+  }
+
+ private:
+  mutable std::mutex identity_mutex_;
+  ClientIdentity identity_;
 };
 
 }  // namespace polyrun::master

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "job_ids.h"
 #include "polyrun/job_json.h"
 #include "polyrun/json_parse.h"
 #include "polyrun/protocol.h"
@@ -48,13 +49,9 @@ bool fillLimit(int64_t* value, int64_t def, int64_t max, const std::string& fiel
   return true;
 }
 
-std::string makeIdPrefix() {
-  const auto epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-  std::ostringstream p;
-  p << "j-" << std::hex << epoch_ms << "-";
-  return p.str();
+// Whether `who` may look up or cancel `job_id` (job_ids.h).
+bool mayAccess(const ClientIdentity& who, const std::string& job_id) {
+  return who.sees_all || jobIdOwnedBy(job_id, who.owner);
 }
 
 std::string dumpForStorage(const json& j) {
@@ -64,7 +61,7 @@ std::string dumpForStorage(const json& j) {
 }  // namespace
 
 Scheduler::Scheduler(SchedulerConfig config, Journal* journal)
-    : config_(std::move(config)), journal_(journal), id_prefix_(makeIdPrefix()) {}
+    : config_(std::move(config)), journal_(journal) {}
 
 // --- Effects -------------------------------------------------------------------------------
 
@@ -138,6 +135,7 @@ size_t Scheduler::recover() {
       }
       r.job.id = e.job_id;
       r.language = e.language;
+      if (auto owner = body.find("owner"); owner != body.end() && owner->is_string()) r.owner = *owner;
       r.seq = next_accept_seq_++;
       r.state = state::kQueued;
       r.accepted_at = now - std::chrono::milliseconds(std::max<int64_t>(0, now_ms - e.accepted_ms));
@@ -385,21 +383,20 @@ bool Scheduler::applyLimits(Job& job, std::string* error) const {
   return true;
 }
 
-std::string Scheduler::newJobId() {
-  char seq[32];
-  std::snprintf(seq, sizeof seq, "%06llu", static_cast<unsigned long long>(next_job_seq_.fetch_add(1)));
-  return id_prefix_ + seq;
-}
-
 void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_id, Job job) {
   Effects fx;
   // Limits, id and the journal's copy are prepared outside the mutex: a job may be megabytes.
   std::string error;
   const bool limits_ok = applyLimits(job, &error);
   std::optional<Journal::Accepted> entry;
+  const std::string owner = client->identity().owner;
   if (limits_ok) {
-    job.id = newJobId();
-    if (journal_) entry = Journal::Accepted{job.id, "", dumpForStorage(toJson(job)), Journal::nowMs()};
+    job.id = newJobId(owner);
+    if (journal_) {
+      json stored = toJson(job);
+      stored["owner"] = owner;  // for recent_jobs after a restart; fromJson ignores it
+      entry = Journal::Accepted{job.id, "", dumpForStorage(stored), Journal::nowMs()};
+    }
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -434,6 +431,7 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
         r.job = std::move(job);
         r.language = lang;
         r.submitter = Recipient{client, client.get(), request_id};
+        r.owner = owner;
         r.accepted_at = Clock::now();
         r.state = state::kQueued;
         // With a journal the job is routed at once, but the client hears of it (`accepted`, then
@@ -521,6 +519,7 @@ void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_
                        const std::string& job_id) {
   Effects fx;
   const Recipient requester{client, client.get(), request_id};
+  if (!mayAccess(client->identity(), job_id)) return answerUnknownJob(requester, job_id);
   bool ask_journal = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -570,6 +569,7 @@ void Scheduler::lookup(const std::shared_ptr<Peer>& client, const json& request_
                        const std::string& job_id, bool wait) {
   Effects fx;
   const Recipient requester{client, client.get(), request_id};
+  if (!mayAccess(client->identity(), job_id)) return answerUnknownJob(requester, job_id);
   bool ask_journal = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -617,13 +617,7 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
   auto peer = to.peer.lock();
   if (!peer) return;
   std::optional<Journal::Outcome> stored = journal_ ? journal_->lookup(job_id) : std::nullopt;
-  if (!stored) {
-    peer->send(errorMessage(to.request_id, errc::kUnknownJob,
-                            "no job \"" + job_id + "\" on this master: it never existed, or it ended more "
-                            "than " + std::to_string(config_.result_retention_ms / 1000) +
-                            " s ago (master.results.retention.s)"));
-    return;
-  }
+  if (!stored) return answerUnknownJob(to, job_id);
   // Cached with its real age, so the retention time still counts from when it finished.
   const auto age = std::chrono::milliseconds(std::max<int64_t>(0, Journal::nowMs() - stored->finished_ms));
   FinishedJob f{stored->state, nullptr, Clock::now() - age};
@@ -640,6 +634,16 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
     answerFinishedLocked(to, job_id, cancel_request, fx);
   }
   apply(fx);
+}
+
+// The same answer for an id that never existed and for one the client may not see.
+void Scheduler::answerUnknownJob(const Recipient& to, const std::string& job_id) const {
+  if (auto peer = to.peer.lock())
+    peer->send(errorMessage(to.request_id, errc::kUnknownJob,
+                            "no job \"" + job_id + "\" of yours on this master: it never existed, it was "
+                            "submitted with another client token, or it ended more than " +
+                                std::to_string(config_.result_retention_ms / 1000) +
+                                " s ago (master.results.retention.s)"));
 }
 
 bool Scheduler::clientBusy(const Peer* client) const {
@@ -693,7 +697,7 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
                                   {"version", result.version}, {"verdict", verdictName(result.verdict)},
                                   {"slave", result.slave}, {"queue_ms", result.queue_ms},
                                   {"total_ms", result.total_ms}},
-                             now});
+                             now, r.owner});
     if (recent_jobs_.size() > kRecentJobs) recent_jobs_.pop_back();
   }
   if (jobLog().information()) {
@@ -824,7 +828,7 @@ json Scheduler::runtimes() const {
   return list;
 }
 
-json Scheduler::cluster() const {
+json Scheduler::cluster(const ClientIdentity& viewer) const {
   std::lock_guard<std::mutex> lock(mutex_);
   const auto now = Clock::now();
   json slaves = json::array();
@@ -865,7 +869,13 @@ json Scheduler::cluster() const {
   for (const auto& [l, n] : by_language_) by_language[l] = n;
   json recent = json::array();
   for (const auto& j : recent_jobs_) {
+    const bool own = viewer.sees_all || j.owner == viewer.owner;
+    if (!own && config_.other_jobs == OtherJobs::kNone) continue;
     json entry = j.info;
+    if (!own && config_.other_jobs == OtherJobs::kSummary) {
+      entry.erase("job_id");
+      entry.erase("client");
+    }
     entry["finished_ms_ago"] = msBetween(j.at, now);
     recent.push_back(std::move(entry));
   }

@@ -31,6 +31,13 @@
 
 namespace polyrun::master {
 
+/// What `cluster` shows a client of the recent jobs of other clients (master.monitor.other_jobs).
+enum class OtherJobs {
+  kNone,     // nothing: a client sees only its own jobs
+  kSummary,  // language, version, verdict, slave and times, without job id or client
+  kAll,      // everything, job ids included (ids still answer only to their owner)
+};
+
 struct SchedulerConfig {
   Limits defaults;  // for every limit a job leaves at 0
   Limits maxima;    // a job asking for more is refused with bad_limits
@@ -43,6 +50,7 @@ struct SchedulerConfig {
   size_t results_memory_bytes = 256u << 20;  // and at most about this many bytes of them
   // master.frame.max.bytes, told to slaves in `registered`: they fit their results into it.
   size_t max_frame_bytes = 16u << 20;
+  OtherJobs other_jobs = OtherJobs::kNone;
 };
 
 /// The data a connection registers a slave with (decoded `register`).
@@ -92,6 +100,8 @@ class Scheduler {
   void addClient(const std::shared_ptr<Peer>& client);
   /// Validates, journals and queues the job, answering `accepted` or `error` to the client.
   void submit(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id, Job job);
+  /// Lookups and cancels answer only for jobs the client owns (job_ids.h) or to an operator;
+  /// any other id gets the same unknown_job error as one that never existed.
   /// Cancels a queued or running job; answers `cancelled` or `error`.
   void cancel(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id,
               const std::string& job_id);
@@ -105,9 +115,10 @@ class Scheduler {
   /// is forgotten as their recipient.
   void clientGone(const Peer* client);
 
-  /// The `runtimes` list and the `cluster` snapshot as in docs/protocol.md (without type/id).
+  /// The `runtimes` list and the `cluster` snapshot as in docs/protocol.md (without type/id);
+  /// its recent jobs are those `viewer` may see (SchedulerConfig::other_jobs).
   nlohmann::json runtimes() const;
-  nlohmann::json cluster() const;
+  nlohmann::json cluster(const ClientIdentity& viewer = ClientIdentity{}) const;
 
   /// What /metrics exposes beyond cluster(): finished jobs per (language, verdict) and the
   /// latency histograms, since the master started.
@@ -152,6 +163,7 @@ class Scheduler {
     std::vector<Recipient> watchers;
     int slave_id = 0;  // 0 while queued
     std::string state;  // queued, assigned, compiling, running
+    std::string owner;  // who submitted it (ClientIdentity::owner)
     int attempts = 0;
     Clock::time_point accepted_at;
     Clock::time_point assigned_at;
@@ -188,13 +200,11 @@ class Scheduler {
   bool answerFinishedLocked(const Recipient& to, const std::string& job_id, bool cancel_request,
                             Effects& fx) const;
   void answerFromJournal(const Recipient& to, const std::string& job_id, bool cancel_request);
-  std::string newJobId();  // thread-safe
+  void answerUnknownJob(const Recipient& to, const std::string& job_id) const;
 
   const SchedulerConfig config_;
   Journal* const journal_;
   const Clock::time_point started_at_ = Clock::now();
-  const std::string id_prefix_;  // "j-<start time in hex ms>-": unique across restarts
-  std::atomic<uint64_t> next_job_seq_{1};  // for job ids
 
   mutable std::mutex mutex_;  // guards everything below
   std::condition_variable idle_cv_;  // signalled when a slot frees (waitUntilIdle)
@@ -224,6 +234,7 @@ class Scheduler {
   struct RecentJob {
     nlohmann::json info;  // job_id, client, language, version, verdict, slave, queue_ms, total_ms
     Clock::time_point at;
+    std::string owner;
   };
   static constexpr size_t kRecentJobs = 50;
   std::deque<RecentJob> recent_jobs_;  // newest first, at most kRecentJobs

@@ -6,8 +6,8 @@
 #   ./scripts/quickstart.sh status   show the cluster
 #   ./scripts/quickstart.sh stop     stop the cluster
 #
-# Logs, pid files and the cluster's token live in the run folder (default .run/, or
-# $POLYRUN_RUN_DIR). Ports: POLYRUN_CLIENT_PORT (7400) and POLYRUN_SLAVE_PORT (7401).
+# Logs, pid files and the slaves' tokens (one per slave, in files: never on a command line) live
+# in the run folder (default .run/, or $POLYRUN_RUN_DIR). Ports: POLYRUN_CLIENT_PORT (7400) and POLYRUN_SLAVE_PORT (7401).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -65,13 +65,21 @@ else
          "stop it or choose other ports with POLYRUN_CLIENT_PORT and POLYRUN_SLAVE_PORT" >&2
     exit 69
   fi
-  [[ -f "$run_dir/token" ]] || od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > "$run_dir/token"
-  chmod 600 "$run_dir/token"
-  token=$(cat "$run_dir/token")
+  # Each slave gets a token of its own; the master lists them by name (master.slave.tokens.file).
+  old_umask=$(umask)
+  umask 077
+  : > "$run_dir/slave-tokens.new"
+  for name in "${slaves[@]}"; do
+    [[ -f "$run_dir/token-$name" ]] || od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > "$run_dir/token-$name"
+    chmod 600 "$run_dir/token-$name"
+    echo "$name = $(cat "$run_dir/token-$name")" >> "$run_dir/slave-tokens.new"
+  done
+  mv "$run_dir/slave-tokens.new" "$run_dir/slave-tokens"
+  umask "$old_umask"
   echo "==> Starting a master and two slaves (logs and pid files in $run_dir)"
   rm -f "$run_dir/master.ready"
   setsid "$bin/polyrun-master" \
-    --define=master.slave.token="$token" \
+    --define=master.slave.tokens.file="$run_dir/slave-tokens" \
     --define=master.client.port="$client_port" \
     --define=master.slave.port="$slave_port" \
     --define=master.ready.file="$run_dir/master.ready" \
@@ -85,7 +93,7 @@ else
   done
   for name in "${slaves[@]}"; do
     setsid "$bin/polyrun-slave" \
-      --define=slave.token="$token" \
+      --define=slave.token.file="$run_dir/token-$name" \
       --define=slave.master.port="$slave_port" \
       --define=slave.name="$name" \
       --define=slave.jobs.max=2 \

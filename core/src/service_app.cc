@@ -14,10 +14,46 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
+#include <string_view>
 
 namespace polyrun {
 
 using Poco::Util::Option;
+
+namespace {
+// Zeroes the process's command line after argv[0], in place, once Poco has copied the options
+// out of it: /proc/PID/cmdline is readable by every local user, and a stage's init is a fork of
+// the slave whose cmdline is the slave's. The bounds are the kernel's own (/proc/self/stat
+// fields 48-49, arg_start and arg_end), whatever glibc or Poco did with argv.
+void scrubCommandLine() {
+  std::ifstream in("/proc/self/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const auto comm_end = stat.rfind(')');
+  if (comm_end == std::string::npos) return;
+  std::istringstream fields(stat.substr(comm_end + 1));
+  unsigned long long arg_start = 0, arg_end = 0;
+  std::string field;
+  for (int n = 3; n <= 49 && fields >> field; ++n) {  // field 3 follows the command name
+    if (n == 48) arg_start = std::strtoull(field.c_str(), nullptr, 10);
+    if (n == 49) arg_end = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  if (arg_start == 0 || arg_end <= arg_start) return;
+  char* const begin = reinterpret_cast<char*>(arg_start);
+  char* const end = reinterpret_cast<char*>(arg_end);
+  char* const after_name = begin + ::strnlen(begin, static_cast<size_t>(end - begin)) + 1;
+  if (after_name < end) std::memset(after_name, 0, static_cast<size_t>(end - after_name));
+}
+
+// Keys whose values are secrets: they belong in files (KEY.file), never on a command line.
+bool isSecretKey(std::string_view key) {
+  auto ends = [key](std::string_view tail) {
+    return key.size() >= tail.size() && key.substr(key.size() - tail.size()) == tail;
+  };
+  return ends("token") || ends("tokens");
+}
+}  // namespace
 
 ServiceApp::ServiceApp(std::string summary) : summary_(std::move(summary)) {
   setUnixOptions(true);
@@ -57,11 +93,15 @@ void ServiceApp::handleOption(const std::string& name, const std::string& value)
       stopOptionsProcessing();
       return;
     }
-    config().setString(value.substr(0, eq), value.substr(eq + 1));
+    const std::string key = value.substr(0, eq);
+    if (isSecretKey(key) && eq + 1 < value.size()) secrets_on_command_line_.push_back(key);
+    config().setString(key, value.substr(eq + 1));
   }
 }
 
 void ServiceApp::initialize(Poco::Util::Application& self) {
+  // The options are parsed (init() ran handleOption): nothing needs the original argv any more.
+  scrubCommandLine();
   // A peer that vanishes mid-write must cost a failed send, never the process.
   ::signal(SIGPIPE, SIG_IGN);
   // The file's logging.* keys must be loaded before ServerApplication::initialize applies them.
@@ -92,6 +132,10 @@ int ServiceApp::main(const std::vector<std::string>& args) {
   if (help_requested_) return EXIT_OK;
   try {
     if (!config_error_.empty()) throw ConfigError(config_error_);
+    for (const auto& key : secrets_on_command_line_)
+      logger().warning("%s was given on the command line, where other local users could read it "
+                       "until it was wiped: put it in a file only this service's user reads and "
+                       "set %s.file instead", key, key);
     warnAboutUnknownKeys();
     return runService(args);
   } catch (const ConfigError& e) {

@@ -560,12 +560,23 @@ void closeAllExcept(int* keep, int count) {
   ::syscall(SYS_close_range, next, ~0u, 0u);
 }
 
+// The zygote is a fork of the slave that never execs, and each stage's init shares its memory:
+// the slave's heap (its token as loaded from the configuration), environment and mappings. A
+// non-dumpable memory makes /proc/PID/{mem,environ,maps,fd,...} of the zygote and of every init
+// unreadable to anyone without CAP_SYS_PTRACE over the slave's own user namespace, even to a
+// program running as init's uid. Called once the slave wrote the zygote's uid and gid maps,
+// which a non-dumpable process's /proc files would refuse to an unprivileged slave.
+namespace {
+void hideFromStages() { ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
+}  // namespace
+
 [[noreturn]] void zygoteMain(const ZygotePlan& z) {
   int keep[] = {z.control};
   closeAllExcept(keep, 1);
   ::prctl(PR_SET_NAME, "polyrun-zygote", 0, 0, 0);
   char go = 0;
   if (::read(z.control, &go, 1) != 1) ::_exit(126);  // the slave gave up on this zygote
+  hideFromStages();
   // Two views of the file system: the host's (a copy; for cloning work directories from) and
   // the sandbox's, where the steps build the root.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) setupFailed(z.control, -1);

@@ -1,19 +1,28 @@
 // Bad input and untrusted peers against a real master: every malformed frame or message gets an
 // error naming the problem and the connection closes; idle and slow connections time out; the
 // per-port connection limit and client tokens hold; and the master serves everyone else
-// throughout.
+// throughout. At the end: no stage can read the slave's token, a job answers only to its owner,
+// and per-slave tokens are bound to their name and revocable.
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include <cstdio>
 #include <fstream>
 #include <memory>
+#include <random>
+#include <regex>
 #include <set>
-#include <thread>
 #include <sstream>
+#include <thread>
+#include <tuple>
 
 #include "integration/cluster_helpers.h"
 
@@ -324,10 +333,8 @@ TEST(ClientTokenTest, ClientsMustAuthenticateWhenTokensAreConfigured) {
 // ---- Hardening: ports held by another master (item 4), slow and idle strangers (item 9) ----
 
 std::string fileText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // Item 4: a second master on a port that a running master holds stops at once with exit code
@@ -439,6 +446,332 @@ TEST(StrangerTest, ConnectionsPerAddressAreCapped) {
     EXPECT_EQ(codes, (std::multiset<std::string>{std::string(errc::kTimeout), std::string(errc::kTimeout),
                                                  std::string(errc::kTooManyConnections)}));
   }
+}
+
+// --- Secrets and identities (hardening items 2 and 5) ----------------------------------------
+
+// A random hex string: tokens no other process of the machine holds by chance.
+std::string randomHex(size_t bytes) {
+  std::random_device rd;
+  std::string out;
+  for (size_t i = 0; i < bytes; ++i) {
+    char b[3];
+    std::snprintf(b, sizeof b, "%02x", static_cast<unsigned>(rd() & 0xff));
+    out += b;
+  }
+  return out;
+}
+
+// A Python program that tries every /proc route of the stage for `secret`: everything under each
+// visible pid (1, itself, "self", "thread-self") and one level into fd, fdinfo, task and
+// map_files, symlink targets, and every readable range of other processes' memory through mem.
+// The secret travels XOR-masked, so that neither its source nor the job's path through the
+// cluster carries it; it unmasks it only in its own memory, which it does not search.
+std::string secretProbe(const std::string& secret) {
+  std::string masked;
+  for (unsigned char c : secret) {
+    char b[3];
+    std::snprintf(b, sizeof b, "%02x", static_cast<unsigned>(c ^ 0x5a));
+    masked += b;
+  }
+  return R"(import os, stat
+secret = bytes(b ^ 0x5a for b in bytes.fromhex(")" + masked + R"("))
+me = os.getpid()
+found, read = [], set()
+def look(path, data):
+    read.add(path)
+    if secret in data:
+        found.append(path)
+def scan_file(path):
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        look(path, os.read(fd, 1 << 22))
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+def scan_link(path):
+    try:
+        look(path, os.readlink(path).encode())
+    except OSError:
+        pass
+def scan_mem(base):
+    try:
+        maps = open(base + '/maps').read().splitlines()
+        mem = os.open(base + '/mem', os.O_RDONLY)
+    except OSError:
+        return
+    total = 0
+    for line in maps:
+        span, perms = line.split()[:2]
+        if perms[0] != 'r':
+            continue
+        start, end = (int(x, 16) for x in span.split('-'))
+        tail = b''
+        while start < end and total < (2 << 30):
+            n = min(1 << 20, end - start)
+            try:
+                chunk = os.pread(mem, n, start)
+            except OSError:
+                break
+            total += len(chunk)
+            look(base + '/mem', tail + chunk)
+            tail = chunk[-len(secret):]
+            start += n
+    os.close(mem)
+    print('MEM', base, total)
+def scan(path, own, depth):
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    name = os.path.basename(path)
+    if stat.S_ISLNK(st.st_mode):
+        scan_link(path)
+        if name.isdigit() and os.path.basename(os.path.dirname(path)) == 'fd' and not own:
+            scan_file(path)
+    elif stat.S_ISDIR(st.st_mode):
+        if depth > 0 and name in ('fd', 'fdinfo', 'task', 'map_files') or name.isdigit():
+            try:
+                entries = os.listdir(path)
+            except OSError:
+                return
+            for e in entries:
+                scan(path + '/' + e, own, depth - 1 if name != 'task' else depth)
+    elif name == 'mem':
+        if not own:
+            scan_mem(os.path.dirname(path))
+    elif name not in ('pagemap', 'clear_refs', 'kpagecount', 'kpageflags'):
+        scan_file(path)
+for pid in [p for p in os.listdir('/proc') if p.isdigit()] + ['self', 'thread-self']:
+    own = not pid.isdigit() or int(pid) == me
+    base = '/proc/' + pid
+    try:
+        entries = os.listdir(base)
+    except OSError:
+        continue
+    for e in entries:
+        scan(base + '/' + e, own, 1)
+print('READ', len(read), 'cmdline' if '/proc/1/cmdline' in read else '-')
+for path in found:
+    print('LEAK', path)
+)";
+}
+
+// Runs the probe on the cluster and checks that it looked and found nothing; `who` names the
+// slave in failure messages.
+void expectNoLeak(int client_port, const std::string& secret, const std::string& who) {
+  PipelineClient client(client_port);
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  Job probe = pythonJob(secretProbe(secret), "", 30000);
+  probe.limits.run.cpu_ms = 20000;
+  const std::string id = client.submit(probe);
+  ASSERT_TRUE(client.waitFinal({id}, 60s)) << who << ": " << client.lastError();
+  const json& result = client.finals().at(id)["result"];
+  const std::string out = result["run"]["stdout"].get<std::string>() + result["run"]["stderr"].get<std::string>();
+  EXPECT_EQ(result["verdict"], "OK") << who << ": " << result.dump();
+  EXPECT_NE(out.find("READ "), std::string::npos) << who << ": the probe did not finish:\n" << out;
+  EXPECT_NE(out.find(" cmdline"), std::string::npos) << who << ": the probe could not see /proc/1:\n" << out;
+  EXPECT_EQ(out.find("LEAK"), std::string::npos) << who << ": the slave's token is readable from a stage:\n" << out;
+  EXPECT_EQ(out.find(secret), std::string::npos) << who << ": the token is in the job's output";
+}
+
+// The slave is started as README once did, with its token on the command line (and, to be
+// thorough, in its environment): no route of /proc inside a stage may show it, whether the slave
+// runs as root (the program then runs as another uid than the stage's init) or as an ordinary
+// user (the program keeps init's uid, so only the kernel's dumpable flag stands between them).
+TEST(SlaveSecretTest, NoStageCanReadTheSlavesTokenThroughProc) {
+  const std::string token = "slave-secret-" + randomHex(16);
+  TempDir plugins;
+  const std::string plugin_dir = pluginDir(plugins.path(), {"polyrun_python.so"});
+  Cluster::Options o;
+  o.slaves = 0;
+  o.slave_capacity = 1;
+  o.token = token;
+  o.slave_defines = {"slave.plugins.dir=" + plugin_dir};
+  o.journal = false;
+  Cluster cluster(o);
+  std::string error;
+  ASSERT_TRUE(cluster.startMaster(&error)) << error;
+  ::setenv("POLYRUN_PROBE_SECRET", token.c_str(), 1);  // inherited by the slaves started below
+  cluster.startSlave("root-slave");
+  ASSERT_TRUE(cluster.waitForSlaves(1, &error)) << error;
+  expectNoLeak(cluster.clientPort(), token, "slave running as root");
+  cluster.killSlave("root-slave");
+
+  // The same slave as the unprivileged user 65534, in a work folder of its own.
+  TempDir work;
+  ASSERT_EQ(::chmod(work.path().c_str(), 0777), 0);
+  ASSERT_EQ(::chmod(plugins.path().c_str(), 0755), 0);
+  const pid_t user_slave = spawnLogged(
+      {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binaryPath("polyrun-slave"),
+       "--define=slave.token=" + token, "--define=slave.master.port=" + std::to_string(cluster.slavePort()),
+       "--define=slave.name=user-slave", "--define=slave.plugins.dir=" + plugin_dir,
+       "--define=slave.jobs.max=1", "--define=slave.work.dir=" + work.path() + "/work",
+       "--define=slave.toolchains=false", "--define=slave.sandbox.cgroups=false"},
+      work.path() + "/slave.log");
+  ::unsetenv("POLYRUN_PROBE_SECRET");
+  ASSERT_GT(user_slave, 0);
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  } reap{user_slave};
+  ASSERT_TRUE(waitFor([&] { return !slaveEntry(cluster.snapshot(), "user-slave").is_null(); }, 60s))
+      << fileText(work.path() + "/slave.log") << cluster.masterLog();
+  ASSERT_TRUE(waitFor([&] { return !slaveEntry(cluster.snapshot(), "user-slave")["languages"].empty(); }, 60s))
+      << fileText(work.path() + "/slave.log");
+  expectNoLeak(cluster.clientPort(), token, "slave running as an ordinary user");
+  // And the command line other local users see holds no secret either.
+  EXPECT_EQ(fileText("/proc/" + std::to_string(user_slave) + "/cmdline").find(token), std::string::npos);
+}
+
+// A native client authenticated with `token`.
+std::unique_ptr<MasterClient> clientWith(int port, const std::string& token) {
+  auto client = std::make_unique<MasterClient>("127.0.0.1", static_cast<uint16_t>(port));
+  std::string error;
+  EXPECT_TRUE(client->connect(&error)) << error;
+  auto auth = client->request({{"type", "auth"}, {"token", token}}, 5000, &error);
+  EXPECT_TRUE(auth && (*auth)["type"] == "authenticated") << error << (auth ? auth->dump() : "");
+  return client;
+}
+
+// GET `path` on the HTTP port with `Authorization: Bearer token`: status and body.
+std::pair<int, json> httpGet(int port, const std::string& path, const std::string& token) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(30, 0));
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  request.set("Authorization", "Bearer " + token);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  std::string body(std::istreambuf_iterator<char>(in), {});
+  return {static_cast<int>(response.getStatus()), json::parse(body, nullptr, false)};
+}
+
+bool listsJob(const json& cluster, const std::string& job_id) {
+  for (const auto& j : cluster.value("recent_jobs", json::array()))
+    if (j.value("job_id", "") == job_id) return true;
+  return false;
+}
+
+// Alice's jobs are hers: Bob, with a token of his own, can neither look them up, nor cancel
+// them, nor find their ids in monitoring, natively or over HTTP; an operator token sees them.
+TEST(JobOwnershipTest, OnlyTheSubmitterAndOperatorsSeeOrCancelAJob) {
+  Cluster::Options o;
+  o.slaves = 1;
+  o.master_defines = {"master.client.tokens=alice-token, bob-token", "master.operator.tokens=ops-token",
+                      "master.client.auth.loopback=true"};
+  o.journal = false;
+  o.client_token = "alice-token";
+  Cluster cluster(o);
+  std::string error;
+  ASSERT_TRUE(cluster.start(&error)) << error;
+  auto alice = clientWith(cluster.clientPort(), "alice-token");
+  auto bob = clientWith(cluster.clientPort(), "bob-token");
+  auto ops = clientWith(cluster.clientPort(), "ops-token");
+
+  auto done = alice->submit(pythonJob("print('alice only')\n"), 60000, &error);
+  ASSERT_TRUE(done && (*done)["type"] == "result") << error << (done ? done->dump() : "");
+  const std::string job_id = (*done)["job_id"];
+  EXPECT_TRUE(std::regex_match(job_id, std::regex("j-[0-9a-f]{32}-[0-9a-f]{16}"))) << job_id;
+
+  auto looked = bob->request({{"type", "job"}, {"job_id", job_id}}, 5000, &error);
+  ASSERT_TRUE(looked) << error;
+  EXPECT_EQ((*looked)["code"], errc::kUnknownJob) << looked->dump();
+  EXPECT_FALSE(looked->contains("result"));
+  auto theirs = bob->request({{"type", "cluster"}}, 5000, &error);
+  ASSERT_TRUE(theirs) << error;
+  EXPECT_TRUE((*theirs)["recent_jobs"].empty()) << theirs->dump();
+
+  looked = alice->request({{"type", "job"}, {"job_id", job_id}}, 5000, &error);
+  ASSERT_TRUE(looked) << error;
+  EXPECT_EQ((*looked)["result"]["run"]["stdout"], "alice only\n") << looked->dump();
+  looked = ops->request({{"type", "job"}, {"job_id", job_id}}, 5000, &error);
+  ASSERT_TRUE(looked) << error;
+  EXPECT_EQ((*looked)["state"], "finished") << looked->dump();
+  auto all = ops->request({{"type", "cluster"}}, 5000, &error);
+  ASSERT_TRUE(all) << error;
+  EXPECT_TRUE(listsJob(*all, job_id)) << all->dump();
+
+  // Over HTTP the same, with Bearer tokens.
+  auto [status, body] = httpGet(cluster.httpPort(), "/api/v1/jobs/" + job_id, "bob-token");
+  EXPECT_EQ(status, 404) << body.dump();
+  std::tie(status, body) = httpGet(cluster.httpPort(), "/api/v1/cluster", "bob-token");
+  EXPECT_EQ(status, 200);
+  EXPECT_FALSE(listsJob(body, job_id)) << body.dump();
+  std::tie(status, body) = httpGet(cluster.httpPort(), "/api/v1/jobs/" + job_id, "alice-token");
+  EXPECT_EQ(status, 200) << body.dump();
+  std::tie(status, body) = httpGet(cluster.httpPort(), "/api/v1/cluster", "alice-token");
+  EXPECT_TRUE(listsJob(body, job_id)) << body.dump();
+
+  // Bob cannot cancel Alice's running job; she can.
+  PipelineClient runner(cluster.clientPort());
+  ASSERT_TRUE(runner.connect(&error)) << error;
+  runner.send({{"type", "auth"}, {"token", "alice-token"}});
+  const std::string forever = runner.submit(foreverJob());
+  ASSERT_FALSE(runner.waitProgress(forever, "running", 30s).is_null()) << cluster.logs();
+  const std::string running_id = runner.jobIds()[forever];
+  auto cancel = bob->request({{"type", "cancel"}, {"job_id", running_id}}, 5000, &error);
+  ASSERT_TRUE(cancel) << error;
+  EXPECT_EQ((*cancel)["code"], errc::kUnknownJob) << cancel->dump();
+  looked = alice->request({{"type", "job"}, {"job_id", running_id}}, 5000, &error);
+  ASSERT_TRUE(looked) << error;
+  EXPECT_EQ((*looked)["state"], "running") << "Bob's cancel must not have touched it";
+  cancel = alice->request({{"type", "cancel"}, {"job_id", running_id}}, 5000, &error);
+  ASSERT_TRUE(cancel) << error;
+  EXPECT_EQ((*cancel)["type"], "cancelled") << cancel->dump();
+}
+
+// One token per slave name: a slave's token does not let anyone register under another name,
+// and removing its line from the file drops the slave while it is connected.
+TEST(SlaveCredentialTest, PerSlaveTokensAreBoundToTheirNameAndRevocable) {
+  TempDir files;
+  const std::string tokens = files.path() + "/slave-tokens";
+  auto writeTokens = [&](const std::string& text) {
+    const std::string tmp = tokens + ".new";
+    {
+      std::ofstream out(tmp);
+      out << text;
+    }
+    ASSERT_EQ(::chmod(tmp.c_str(), 0600), 0);
+    ASSERT_EQ(::rename(tmp.c_str(), tokens.c_str()), 0);
+  };
+  writeTokens("# name = token\nslave-a = token-of-a\nslave-b = token-of-b\n");
+  Cluster::Options o;
+  o.slaves = 0;
+  o.slave_capacity = 1;
+  o.master_defines = {"master.slave.tokens.file=" + tokens};
+  o.journal = false;
+  Cluster cluster(o);
+  std::string error;
+  ASSERT_TRUE(cluster.startMaster(&error)) << error;
+  cluster.startSlave("slave-a", {"slave.token=token-of-a"});
+  // A's token under B's name is refused: a leaked token speaks for its own slave only.
+  cluster.startSlave("slave-b", {"slave.token=token-of-a"});
+  ASSERT_TRUE(cluster.waitForSlaves(1, &error)) << error;
+  EXPECT_TRUE(waitFor([&] { return cluster.slaveLog("slave-b").find("wrong slave token") != std::string::npos; }, 20s))
+      << cluster.logs();
+  EXPECT_TRUE(slaveEntry(cluster.snapshot(), "slave-b").is_null());
+
+  // Revoked while connected and running a job: dropped, and the job waits for another slave.
+  PipelineClient client(cluster.clientPort());
+  ASSERT_TRUE(client.connect(&error)) << error;
+  const std::string id = client.submit(pythonJob("import time\ntime.sleep(3)\nprint('done')\n", "", 20000));
+  ASSERT_FALSE(client.waitProgress(id, "running", 30s).is_null()) << cluster.logs();
+  writeTokens("slave-b = token-of-b\n");
+  EXPECT_TRUE(waitFor([&] { return slaveEntry(cluster.snapshot(), "slave-a").is_null(); }, 10s)) << cluster.logs();
+  EXPECT_NE(cluster.masterLog().find("revoked"), std::string::npos) << cluster.masterLog();
+  cluster.startSlave("slave-b2", {"slave.token=token-of-b", "slave.name=slave-b"});
+  ASSERT_TRUE(client.waitFinal({id}, 60s)) << cluster.logs();
+  EXPECT_EQ(client.finals().at(id)["result"]["slave"], "slave-b") << client.finals().at(id).dump();
+  EXPECT_EQ(client.finals().at(id)["result"]["run"]["stdout"], "done\n");
 }
 
 }  // namespace

@@ -7,8 +7,10 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <regex>
 #include <set>
 
+#include "job_ids.h"
 #include "polyrun/protocol.h"
 #include "support/test_support.h"
 
@@ -724,6 +726,65 @@ TEST_F(JournaledSchedulerTest, ResultsExpireAfterTheRetentionTime) {
     return !client->ofType(msg::kError).empty();
   }, std::chrono::seconds(10)));
   EXPECT_EQ(client->ofType(msg::kError).back()["code"], errc::kUnknownJob);
+}
+
+// A job belongs to its submitter: another client's lookups and cancels get unknown_job, as for
+// an id that never existed; an operator sees everything; `cluster` shows other clients' jobs as
+// configured (here: summaries without id or client).
+TEST(SchedulerTest, JobsAnswerOnlyToTheirOwnerAndOperators) {
+  SchedulerConfig c = config();
+  c.other_jobs = OtherJobs::kSummary;
+  Scheduler s(c);
+  auto slave = std::make_shared<FakePeer>();
+  auto alice = std::make_shared<FakePeer>(), bob = std::make_shared<FakePeer>(), ops = std::make_shared<FakePeer>();
+  alice->setIdentity({"client-alice", false});
+  bob->setIdentity({"client-bob", false});
+  ops->setIdentity({"operator-ops", true});
+  const int id = s.addSlave(slave, slaveOf("a", 2));
+  for (const auto& p : {alice, bob, ops}) s.addClient(p);
+  s.submit(alice, "r1", pythonJob());
+  const std::string done = lastAssigned(*slave);
+  s.slaveResult(id, okResult(done));
+  s.submit(alice, "r2", pythonJob());
+  const std::string running = lastAssigned(*slave);
+  const std::regex shape("j-[0-9a-f]{32}-[0-9a-f]{16}");
+  EXPECT_TRUE(std::regex_match(done, shape)) << done;
+  EXPECT_NE(done, running);
+  EXPECT_TRUE(jobIdOwnedBy(done, "client-alice"));
+  EXPECT_FALSE(jobIdOwnedBy(done, "client-bob"));
+
+  for (const auto& job_id : {done, running}) {
+    s.lookup(bob, "l-" + job_id, job_id, false);
+    s.cancel(bob, "c-" + job_id, job_id);
+  }
+  const auto refused = bob->ofType(msg::kError);
+  ASSERT_EQ(refused.size(), 4u);
+  for (const auto& e : refused) EXPECT_EQ(e["code"], errc::kUnknownJob) << e.dump();
+  EXPECT_TRUE(bob->ofType(msg::kJob).empty() && bob->ofType(msg::kCancelled).empty());
+  EXPECT_TRUE(slave->ofType(msg::kCancel).empty()) << "Bob's cancel reached the slave";
+
+  s.lookup(alice, "a1", done, false);
+  s.lookup(ops, "o1", running, false);
+  ASSERT_EQ(alice->ofType(msg::kJob).size(), 1u);
+  EXPECT_EQ(alice->ofType(msg::kJob)[0]["state"], "finished");
+  ASSERT_EQ(ops->ofType(msg::kJob).size(), 1u);
+  EXPECT_EQ(ops->ofType(msg::kJob)[0]["state"], "assigned");
+
+  const json mine = s.cluster(alice->identity())["recent_jobs"];
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0]["job_id"], done);
+  const json theirs = s.cluster(bob->identity())["recent_jobs"];
+  ASSERT_EQ(theirs.size(), 1u);
+  EXPECT_FALSE(theirs[0].contains("job_id") || theirs[0].contains("client")) << theirs.dump();
+  EXPECT_EQ(theirs[0]["verdict"], "OK");
+  EXPECT_EQ(s.cluster(ops->identity())["recent_jobs"][0]["job_id"], done);
+  c.other_jobs = OtherJobs::kNone;
+  Scheduler quiet(c);
+  const int qid = quiet.addSlave(slave, slaveOf("b", 1));
+  quiet.submit(alice, "q1", pythonJob());
+  quiet.slaveResult(qid, okResult(lastAssigned(*slave)));
+  EXPECT_TRUE(quiet.cluster(bob->identity())["recent_jobs"].empty());
+  EXPECT_EQ(quiet.cluster(alice->identity())["recent_jobs"].size(), 1u);
 }
 
 }  // namespace

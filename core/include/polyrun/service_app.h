@@ -1,7 +1,7 @@
 // What polyrun-master and polyrun-slave share as Poco ServerApplications: --config-file,
 // --define=KEY=VALUE, --help, console logging unless the configuration sets up other channels,
-// typed access to required keys that stops the process with EX_CONFIG (78), secrets read from
-// files, and a warning at start for each key of the service's own namespace it does not know.
+// the command line wiped once parsed (no secret stays in /proc/PID/cmdline), typed access to
+// required keys that stops the process with EX_CONFIG (78), secrets read from files, and a warning at start for each key of the service's own namespace it does not know.
 #pragma once
 
 #include <Poco/Util/ServerApplication.h>
@@ -52,6 +52,7 @@ class POLYRUN_API ServiceApp : public Poco::Util::ServerApplication {
   std::string config_file_;
   std::string config_error_;  // from initialize(), reported by main()
   bool help_requested_ = false;
+  std::vector<std::string> secrets_on_command_line_;  // keys of --define=KEY=secret, warned about
   std::string owned_prefix_;
   std::vector<std::string> known_keys_;
 
