@@ -48,30 +48,36 @@ int64_t keyedValue(const std::string& text, const std::string& key) {
   return 0;
 }
 
-// A "key value" per line file of a group (memory.oom_control, memory.events), kept open and read
-// from its start each time: a stage reads its OOM count twice, and opening a cgroup file (a path
-// walk through the cgroup file system and a seq_file) costs more than reading it.
-class KeyedFile {
+// A file of a group (memory.oom_control, memory.events, cpuacct.usage, cpu.stat...), kept open
+// and read from its start each time: a stage reads its counters at least twice, and opening a
+// cgroup file (a path walk through the cgroup file system and a seq_file) costs more than
+// reading it.
+class GroupFile {
  public:
-  KeyedFile() = default;
-  KeyedFile(const KeyedFile&) = delete;
-  KeyedFile& operator=(const KeyedFile&) = delete;
-  ~KeyedFile() { close(); }
+  GroupFile() = default;
+  GroupFile(const GroupFile&) = delete;
+  GroupFile& operator=(const GroupFile&) = delete;
+  ~GroupFile() { close(); }
   void close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
-  // The value after `key` in `path`; 0 when the file or the key is missing.
-  int64_t value(const fs::path& path, const std::string& key) {
-    if (fd_ < 0) fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) return 0;
-    char buf[4096];
-    const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
-    if (n <= 0) return 0;
-    return keyedValue(std::string(buf, static_cast<size_t>(n)), key);
+  // The value after `key` in `path` ("key value" per line); 0 when the file or the key is missing.
+  int64_t value(const fs::path& path, const std::string& key) { return keyedValue(text(path), key); }
+  // The number `path` holds; -1 when it is missing.
+  int64_t number(const fs::path& path) {
+    const std::string t = text(path);
+    return t.empty() ? -1 : std::atoll(t.c_str());
   }
 
  private:
+  std::string text(const fs::path& path) {
+    if (fd_ < 0) fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return {};
+    char buf[4096];
+    const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  }
   int fd_ = -1;
 };
 
@@ -184,15 +190,18 @@ bool probeWritable(const fs::path& parent) {
 
 class V1Group final : public StageCgroup {
  public:
-  fs::path memory, pids;
+  fs::path memory, pids, cpuacct;
   int64_t oom_before = 0;
   ~V1Group() override {
     oom_file_.close();
+    cpu_file_.close();
+    peak_file_.close();
     removeGroup(pids);
+    removeGroup(cpuacct);
     removeGroup(memory);
   }
   bool addProcess(pid_t pid, std::string* error) override {
-    for (const fs::path& dir : {memory, pids})
+    for (const fs::path& dir : {memory, pids, cpuacct})
       if (!dir.empty() && !writeText(dir / "cgroup.procs", std::to_string(pid), error)) return false;
     return true;
   }
@@ -209,41 +218,64 @@ class V1Group final : public StageCgroup {
       if (memsw && memory_bytes > 0) writeText(memory / "memory.memsw.limit_in_bytes", limit, nullptr);
       memory_set_ = memory_bytes;
     }
-    if (!memory.empty()) oom_before = oomCount();
+    if (!memory.empty()) {
+      oom_before = oomCount();
+      // The peak starts again from what the group holds now (the zygote's few pages).
+      peak_reset_ = writeText(memory / "memory.max_usage_in_bytes", "0", nullptr);
+    }
     if (!pids.empty() && processes != processes_set_) {
       processes_set_ = -1;
       if (!writeText(pids / "pids.max", processes > 0 ? std::to_string(processes) : "max", error)) return false;
       processes_set_ = processes;
     }
+    if (!cpuacct.empty()) cpu_before_ns_ = cpu_file_.number(cpuacct / "cpuacct.usage");
     return true;
   }
-  bool waitEmpty() override { return waitGroupEmpty(memory) && waitGroupEmpty(pids); }
+  bool waitEmpty() override { return waitGroupEmpty(memory) && waitGroupEmpty(pids) && waitGroupEmpty(cpuacct); }
+  int64_t cpuUsageUs() override {
+    if (cpuacct.empty() || cpu_before_ns_ < 0) return -1;
+    const int64_t now = cpu_file_.number(cpuacct / "cpuacct.usage");
+    return now < 0 ? -1 : (now - cpu_before_ns_) / 1000;
+  }
+  int64_t peakMemoryBytes() override {
+    return memory.empty() || !peak_reset_ ? -1 : peak_file_.number(memory / "memory.max_usage_in_bytes");
+  }
 
  private:
   int64_t memory_set_ = -1, processes_set_ = -1;  // the limits written last; -1: unknown
-  mutable KeyedFile oom_file_;
+  int64_t cpu_before_ns_ = -1;  // cpuacct.usage at prepare()
+  bool peak_reset_ = false;
+  mutable GroupFile oom_file_;
+  GroupFile cpu_file_, peak_file_;
   int64_t oomCount() const { return memory.empty() ? 0 : oom_file_.value(memory / "memory.oom_control", "oom_kill"); }
 };
 
 class V1Manager final : public CgroupManager {
  public:
-  V1Manager(fs::path memory_parent, fs::path pids_parent)
-      : memory_parent_(std::move(memory_parent)), pids_parent_(std::move(pids_parent)) {
-    for (const fs::path* parent : {&memory_parent_, &pids_parent_})
+  V1Manager(fs::path memory_parent, fs::path pids_parent, fs::path cpuacct_parent)
+      : memory_parent_(std::move(memory_parent)),
+        pids_parent_(std::move(pids_parent)),
+        cpuacct_parent_(std::move(cpuacct_parent)) {
+    for (const fs::path* parent : {&memory_parent_, &pids_parent_, &cpuacct_parent_})
       if (!parent->empty()) removeStaleGroups(*parent);
   }
   std::string describe() const override {
-    return std::string("cgroup v1 (") + (limitsMemory() ? "memory" : "") +
-           (limitsMemory() && limitsProcesses() ? ", " : "") + (limitsProcesses() ? "pids" : "") + ")";
+    std::string list;
+    for (auto [on, name] : {std::pair{limitsMemory(), "memory"}, std::pair{limitsProcesses(), "pids"},
+                            std::pair{accountsCpu(), "cpuacct"}})
+      if (on) list += (list.empty() ? "" : ", ") + std::string(name);
+    return "cgroup v1 (" + list + ")";
   }
   bool limitsMemory() const override { return !memory_parent_.empty(); }
   bool limitsProcesses() const override { return !pids_parent_.empty(); }
+  bool accountsCpu() const override { return !cpuacct_parent_.empty(); }
 
  protected:
   std::unique_ptr<StageCgroup> create(std::string* error) override {
     auto group = std::make_unique<V1Group>();
     const std::string name = uniqueName();
-    for (auto [parent, dir] : {std::pair{&memory_parent_, &group->memory}, std::pair{&pids_parent_, &group->pids}}) {
+    for (auto [parent, dir] : {std::pair{&memory_parent_, &group->memory}, std::pair{&pids_parent_, &group->pids},
+                               std::pair{&cpuacct_parent_, &group->cpuacct}}) {
       if (parent->empty()) continue;
       *dir = *parent / name;
       if (::mkdir(dir->c_str(), 0755) != 0) {
@@ -256,7 +288,7 @@ class V1Manager final : public CgroupManager {
   }
 
  private:
-  fs::path memory_parent_, pids_parent_;
+  fs::path memory_parent_, pids_parent_, cpuacct_parent_;
 };
 
 class V2Group final : public StageCgroup {
@@ -266,6 +298,8 @@ class V2Group final : public StageCgroup {
   int64_t oom_before = 0;
   ~V2Group() override {
     events_file_.close();
+    cpu_file_.close();
+    if (peak_fd_ >= 0) ::close(peak_fd_);
     if (!dir.empty()) writeText(dir / "cgroup.kill", "1", nullptr);
     removeGroup(dir);
   }
@@ -280,22 +314,50 @@ class V2Group final : public StageCgroup {
       writeText(dir / "memory.swap.max", "0", nullptr);
       memory_set_ = memory_bytes;
     }
-    if (memory) oom_before = oomCount();
+    if (memory) {
+      oom_before = oomCount();
+      resetPeak();
+    }
     if (pids && processes != processes_set_) {
       processes_set_ = -1;
       if (!writeText(dir / "pids.max", processes > 0 ? std::to_string(processes) : "max", error)) return false;
       processes_set_ = processes;
     }
+    // cpu.stat's usage is there whether or not the cpu controller is enabled.
+    cpu_before_us_ = cpu_file_.value(dir / "cpu.stat", "usage_usec");
     return true;
   }
   bool waitEmpty() override {
     writeText(dir / "cgroup.kill", "1", nullptr);
     return waitGroupEmpty(dir);
   }
+  int64_t cpuUsageUs() override { return cpu_file_.value(dir / "cpu.stat", "usage_usec") - cpu_before_us_; }
+  int64_t peakMemoryBytes() override {
+    if (peak_fd_ < 0) return -1;
+    char buf[32];
+    const ssize_t n = ::pread(peak_fd_, buf, sizeof buf - 1, 0);
+    if (n <= 0) return -1;
+    buf[n] = '\0';
+    return std::atoll(buf);
+  }
 
  private:
+  // Since Linux 6.12 a write to memory.peak starts a peak of its own for that open file; before,
+  // the file is read-only and holds the group's peak over every stage it ever ran.
+  void resetPeak() {
+    if (peak_unsupported_) return;
+    if (peak_fd_ < 0) peak_fd_ = ::open((dir / "memory.peak").c_str(), O_RDWR | O_CLOEXEC);
+    if (peak_fd_ >= 0 && ::pwrite(peak_fd_, "reset\n", 6, 0) == 6) return;
+    if (peak_fd_ >= 0) ::close(peak_fd_);
+    peak_fd_ = -1;
+    peak_unsupported_ = true;
+  }
   int64_t memory_set_ = -1, processes_set_ = -1;  // the limits written last; -1: unknown
-  mutable KeyedFile events_file_;
+  int64_t cpu_before_us_ = 0;
+  int peak_fd_ = -1;
+  bool peak_unsupported_ = false;
+  mutable GroupFile events_file_;
+  GroupFile cpu_file_;
   int64_t oomCount() const { return memory ? events_file_.value(dir / "memory.events", "oom_kill") : 0; }
 };
 
@@ -305,11 +367,11 @@ class V2Manager final : public CgroupManager {
     removeStaleGroups(parent_);
   }
   std::string describe() const override {
-    return std::string("cgroup v2 (") + (memory_ ? "memory" : "") + (memory_ && pids_ ? ", " : "") +
-           (pids_ ? "pids" : "") + ")";
+    return std::string("cgroup v2 (") + (memory_ ? "memory, " : "") + (pids_ ? "pids, " : "") + "cpu.stat)";
   }
   bool limitsMemory() const override { return memory_; }
   bool limitsProcesses() const override { return pids_; }
+  bool accountsCpu() const override { return true; }
 
  protected:
   std::unique_ptr<StageCgroup> create(std::string* error) override {
@@ -368,14 +430,17 @@ std::unique_ptr<CgroupManager> detectV2(std::string* why) {
 }
 
 std::unique_ptr<CgroupManager> detectV1(std::string* why) {
-  fs::path memory = ownGroup("memory"), pids = ownGroup("pids");
+  fs::path memory = ownGroup("memory"), pids = ownGroup("pids"), cpuacct = ownGroup("cpuacct");
   if (!probeWritable(memory)) memory.clear();
   if (!probeWritable(pids)) pids.clear();
   if (memory.empty() && pids.empty()) {
     *why = "no writable cgroup v1 memory or pids hierarchy";
     return nullptr;
   }
-  return std::make_unique<V1Manager>(memory, pids);
+  // Accounting only: without it a stage's CPU time is its main process's and its waited-for
+  // children's (rusage).
+  if (!probeWritable(cpuacct)) cpuacct.clear();
+  return std::make_unique<V1Manager>(memory, pids, cpuacct);
 }
 
 }  // namespace

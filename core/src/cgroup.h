@@ -1,6 +1,7 @@
-// Per-stage control groups for memory and process limits. Supports cgroup v2 (unified, with
-// memory and pids delegated to this process's cgroup) and v1 (writable memory and pids
-// hierarchies, as on hybrid hosts). Private to core; used by the namespace sandbox.
+// Per-stage control groups for memory and process limits and for the accounting of a whole
+// stage's CPU time and peak memory. Supports cgroup v2 (unified, with memory and pids delegated
+// to this process's cgroup) and v1 (writable memory, pids and cpuacct hierarchies, as on hybrid
+// hosts). Private to core; used by the namespace sandbox.
 #pragma once
 
 #include <sys/types.h>
@@ -29,15 +30,24 @@ class StageCgroup {
   virtual bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) = 0;
   /// Waits (bounded) until every process of the stage is gone; false if some remain.
   virtual bool waitEmpty() = 0;
+  /// CPU time (user + system) of every process of the group since the last prepare(), in
+  /// microseconds, whether or not they were waited for; -1 when the group does not account CPU.
+  virtual int64_t cpuUsageUs() = 0;
+  /// The group's peak memory (what its memory limit counts) since the last prepare(); -1 when
+  /// the kernel cannot tell (cgroup v2 before Linux 6.12 cannot reset a group's peak).
+  virtual int64_t peakMemoryBytes() = 0;
 };
 
 class CgroupManager {
  public:
   virtual ~CgroupManager() = default;
-  /// "cgroup v1 (memory, pids)" or "cgroup v2 (memory, pids)".
+  /// "cgroup v1 (memory, pids, cpuacct)" or "cgroup v2 (memory, pids, cpu)": what it limits and
+  /// accounts.
   virtual std::string describe() const = 0;
   virtual bool limitsMemory() const = 0;
   virtual bool limitsProcesses() const = 0;
+  /// True when its groups account the CPU time of all their processes (cpuUsageUs() >= 0).
+  virtual bool accountsCpu() const = 0;
   /// A group for one stage with the limits (0 = none); nullptr and *error on failure. Give it
   /// back with release() when the stage's processes are gone.
   std::unique_ptr<StageCgroup> acquire(int64_t memory_bytes, int64_t processes, std::string* error);

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -123,6 +124,31 @@ bool receiveReply(const Zygote& z, ZygoteMessage* m, int* fd) {
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(fd, CMSG_DATA(c), sizeof(int));
   return true;
+}
+
+// The CPU limit over every process of the stage, where its group accounts CPU: rlimits (in
+// programMain) hold each process to the limit on its own, not the stage's processes together.
+CpuWatch stageCpuWatch(Zygote& zygote, const ProcessSpec& spec) {
+  CpuWatch watch;
+  if (!zygote.cgroup || !zygote.cgroups->accountsCpu() || spec.limits.cpu_ms <= 0) return watch;
+  StageCgroup* group = zygote.cgroup.get();
+  watch.used_ms = [group] { return group->cpuUsageUs() / 1000; };
+  watch.limit_ms = spec.limits.cpu_ms;
+  return watch;
+}
+
+// What the stage's group saw beyond what init can report (the main process and what it waited
+// for): the CPU time of every process of the stage, and its peak memory, also when init was
+// killed at a limit before it could report.
+void accountStage(StageCgroup& group, const ProcessSpec& spec, ProcessResult* result) {
+  const int64_t cpu_us = group.cpuUsageUs();
+  if (cpu_us >= 0) result->cpu_ms = std::max(result->cpu_ms, cpu_us / 1000);
+  const int64_t peak = group.peakMemoryBytes();
+  if (peak >= 0) result->memory_bytes = std::max(result->memory_bytes, peak);
+  // Where the kernel keeps no peak of its own for the stage, the OOM killer's verdict says the
+  // group reached its limit.
+  if (result->memory_exceeded && spec.limits.memory_bytes > 0)
+    result->memory_bytes = std::max(result->memory_bytes, spec.limits.memory_bytes);
 }
 
 class NamespaceSandbox final : public Sandbox {
@@ -449,8 +475,10 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
   const int cancel_fd = spec.cancel ? spec.cancel->fd() : -1;
   // The stage is over when init reports (it does so once every process of the stage is gone)
   // or closes the status pipe without a report (it was killed).
-  const StageEnd end = pumpStage(status_r.fd, pipes, spec, start, cancel_fd, &result);
+  const CpuWatch cpu_watch = stageCpuWatch(*zygote, spec);
+  const StageEnd end = pumpStage(status_r.fd, pipes, spec, start, cancel_fd, &result, &cpu_watch);
   result.wall_timeout = end == StageEnd::kWallTimeout;
+  result.cpu_timeout = end == StageEnd::kCpuLimit;
   result.cancelled = end == StageEnd::kCancelled || (spec.cancel && spec.cancel->cancelled());
   if (end != StageEnd::kExited) {
     ::syscall(SYS_pidfd_send_signal, init_pidfd.fd, SIGKILL, nullptr, 0);
@@ -481,11 +509,15 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
     result.error = "the sandbox's zygote died during the stage";
     return result;
   }
-  releaseZygote(std::move(zygote));
-  result.started = true;
   if (reported) {
     result.cpu_ms = m.cpu_ms;
     result.memory_bytes = m.max_rss_kb * 1024;
+  }
+  // Before the zygote goes back to the pool, where the next stage resets its group's counters.
+  if (zygote->cgroup) accountStage(*zygote->cgroup, spec, &result);
+  releaseZygote(std::move(zygote));
+  result.started = true;
+  if (reported) {
     if (WIFEXITED(m.wait_status)) result.exit_code = WEXITSTATUS(m.wait_status);
     else if (WIFSIGNALED(m.wait_status)) result.signal = WTERMSIG(m.wait_status);
   } else {

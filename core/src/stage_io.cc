@@ -86,7 +86,7 @@ std::vector<char*> cStrings(const std::vector<std::string>& strings) {
 }
 
 StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock::time_point start,
-                   int cancel_fd, ProcessResult* result) {
+                   int cancel_fd, ProcessResult* result, const CpuWatch* cpu) {
   for (Fd* fd : {&pipes.in_w, &pipes.out_r, &pipes.err_r})
     if (fd->fd >= 0) setNonBlocking(fd->fd);
   size_t stdin_offset = 0;
@@ -94,7 +94,18 @@ StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock
   const int64_t cap = outputCap(spec);
   const auto deadline = spec.limits.wall_ms > 0 ? start + std::chrono::milliseconds(spec.limits.wall_ms)
                                                 : Clock::time_point::max();
+  // A stage cannot use CPU faster than every CPU at once: the next look at its usage is when it
+  // could first have reached its limit, so a stage well within it is not looked at.
+  const bool watch_cpu = cpu && cpu->used_ms && cpu->limit_ms > 0;
+  const int64_t cpus = std::max<long>(1, ::sysconf(_SC_NPROCESSORS_ONLN));
+  auto cpu_check = watch_cpu ? start + std::chrono::milliseconds(std::max<int64_t>(1, cpu->limit_ms / cpus))
+                             : Clock::time_point::max();
   for (;;) {
+    if (watch_cpu && Clock::now() >= cpu_check) {
+      const int64_t used = cpu->used_ms();
+      if (used > cpu->limit_ms) return StageEnd::kCpuLimit;
+      cpu_check = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(1, (cpu->limit_ms - used) / cpus));
+    }
     pollfd fds[5];
     int count = 0;
     auto add = [&](int fd, short events) {
@@ -110,6 +121,11 @@ StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0) return StageEnd::kWallTimeout;
       timeout = static_cast<int>(std::min<int64_t>(left + 1, INT32_MAX));
+    }
+    if (watch_cpu) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(cpu_check - Clock::now()).count();
+      const int cpu_timeout = static_cast<int>(std::clamp<int64_t>(left + 1, 1, INT32_MAX));
+      timeout = timeout < 0 ? cpu_timeout : std::min(timeout, cpu_timeout);
     }
     int ready = ::poll(fds, static_cast<nfds_t>(count), timeout);
     if (ready < 0 && errno != EINTR) return StageEnd::kExited;  // cannot happen with valid fds

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "polyrun/sandbox.h"
@@ -35,14 +37,22 @@ struct StagePipes {
   Fd err_r;
 };
 
-enum class StageEnd { kExited, kWallTimeout, kOutputLimit, kCancelled };
+enum class StageEnd { kExited, kWallTimeout, kOutputLimit, kCancelled, kCpuLimit };
+
+/// The CPU limit of a whole stage (every process it started, waited for or not), checked while
+/// it runs: `used_ms` says what the stage has used so far.
+struct CpuWatch {
+  std::function<int64_t()> used_ms;
+  int64_t limit_ms = 0;
+};
 
 /// Pumps stdio until `end_fd` is readable or hung up (the pidfd of the process whose end ends
 /// the stage, or a pipe its end closes), the wall-clock limit from `start` passes, an output
-/// stream goes over its cap, or `cancel_fd` (-1: none) becomes readable. Captured output and
-/// truncation flags go into *result. Never blocks on a pipe; waits only in poll().
+/// stream goes over its cap, `cancel_fd` (-1: none) becomes readable, or the stage's CPU time
+/// per `cpu` (nullptr: not watched) goes over its limit. Captured output and truncation flags
+/// go into *result. Never blocks on a pipe; waits only in poll().
 StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock::time_point start,
-                   int cancel_fd, ProcessResult* result);
+                   int cancel_fd, ProcessResult* result, const CpuWatch* cpu = nullptr);
 
 /// Takes what is already in the output pipes without waiting, then closes every pipe.
 void drainStage(StagePipes& pipes, const ProcessSpec& spec, ProcessResult* result);

@@ -774,5 +774,33 @@ TEST(SlaveCredentialTest, PerSlaveTokensAreBoundToTheirNameAndRevocable) {
   EXPECT_EQ(client.finals().at(id)["result"]["run"]["stdout"], "done\n");
 }
 
+// --- the CPU limit holds for a whole stage (h-cgroups) ---
+// Children that are never waited for, each under the per-process CPU rlimit: through the
+// master and a slave, the stage ends at its CPU limit with TIME_LIMIT and reports the CPU time
+// and memory its processes used together.
+TEST_F(AdversarialTest, CpuOfChildrenNeverWaitedForCountsAgainstTheStageLimit) {
+  PipelineClient client(cluster_->clientPort());
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  Job job = pythonJob(
+      "import os, time\n"
+      "for i in range(8):\n"
+      "    if os.fork() == 0:\n"
+      "        end = time.process_time() + 0.9\n"
+      "        while time.process_time() < end:\n            pass\n"
+      "        while True:\n            time.sleep(1000)\n"
+      "time.sleep(5)\nprint('not limited')\n",
+      "", 8000);
+  job.limits.run.cpu_ms = 1000;
+  const std::string id = client.submit(job);
+  ASSERT_TRUE(client.waitFinal({id}, 30s)) << cluster_->logs();
+  const json run = client.finals().at(id)["result"]["run"];
+  EXPECT_EQ(run["verdict"], "TIME_LIMIT") << run.dump();
+  EXPECT_NE(run.value("message", "").find("CPU"), std::string::npos) << run.dump();
+  EXPECT_GE(run.value("cpu_ms", 0), 1000) << run.dump();
+  EXPECT_GT(run.value("memory_bytes", 0), 0) << run.dump();
+}
+// --- end of the h-cgroups block ---
+
 }  // namespace
 }  // namespace polyrun::test

@@ -28,6 +28,22 @@ std::function<std::string(const JobResult&)> messageMentions(const std::string& 
   };
 }
 
+// Checks that the message names the limit (`word`) and that the run stage, though killed,
+// reports at least the CPU time and memory its processes are known to have used.
+std::function<std::string(const JobResult&)> limitedAndMeasured(const std::string& word, int64_t min_cpu_ms,
+                                                                 int64_t min_memory_bytes) {
+  return [=](const JobResult& r) {
+    if (!r.run) return std::string("no run stage");
+    if (r.message.find(word) == std::string::npos) return "message \"" + r.message + "\" does not mention " + word;
+    if (r.run->cpu_ms < min_cpu_ms)
+      return "cpu_ms " + std::to_string(r.run->cpu_ms) + " is under the " + std::to_string(min_cpu_ms) + " used";
+    if (r.run->memory_bytes < min_memory_bytes)
+      return "memory_bytes " + std::to_string(r.run->memory_bytes) + " is under the " +
+             std::to_string(min_memory_bytes) + " touched";
+    return std::string();
+  };
+}
+
 }  // namespace
 
 std::vector<AdversarialCase> adversarialCases(const std::string& secret_path, int loopback_port) {
@@ -121,6 +137,26 @@ std::vector<AdversarialCase> adversarialCases(const std::string& secret_path, in
          return l;
        }(),
        Verdict::kCompileError, nullptr, 6000},
+      // Children that are never waited for, each under the per-process CPU rlimit: the stage's
+      // CPU limit counts them all, kills the stage at it, and reports what it used.
+      {"cpu_in_unwaited_children", "c", "unwaited.c",
+       "#include <time.h>\n#include <unistd.h>\n"
+       "static void spin(void) { clock_t end = clock() + CLOCKS_PER_SEC * 9 / 10; while (clock() < end) {} }\n"
+       "int main(void) {\n  for (int i = 0; i < 8; ++i)\n    if (fork() == 0) { spin(); pause(); }\n"
+       "  sleep(5);\n  return 0;\n}\n",
+       limits(8000, 1000), Verdict::kTimeLimit,
+       limitedAndMeasured("CPU", 1000, 1),
+       10000},
+      // Killed at the wall-clock limit: the stage still reports the CPU time and memory it used.
+      {"wall_limit_reports_usage", "c", "hold.c",
+       "#include <stdlib.h>\n#include <string.h>\n#include <time.h>\n#include <unistd.h>\n"
+       "int main(int argc, char** argv) {\n  char* p = malloc(48 << 20);\n  memset(p, argc, 48 << 20);\n"
+       "  long sum = 0;\n  for (long i = 0; i < (48 << 20); i += 4096) sum += p[i];\n"
+       "  clock_t end = clock() + CLOCKS_PER_SEC * 3 / 10;\n  while (clock() < end) {}\n"
+       "  while (sum > 0) pause();\n  return 1;\n}\n",
+       limits(2000, 2000), Verdict::kTimeLimit,
+       limitedAndMeasured("wall", 250, 48ll << 20),
+       6000},
   };
 }
 

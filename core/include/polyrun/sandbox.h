@@ -49,9 +49,13 @@ struct ProcessResult {
   std::string stderr_data;
   bool stdout_truncated = false;
   bool stderr_truncated = false;
-  int64_t cpu_ms = 0;        // user + system, of the process and its waited-for children
+  /// User + system of every process of the stage where the sandbox accounts it (the namespace
+  /// sandbox with a cgroup, docs/sandbox.md), else of the process and its waited-for children.
+  int64_t cpu_ms = 0;
   int64_t wall_ms = 0;
-  int64_t memory_bytes = 0;  // peak resident set size
+  /// Peak memory: of the stage's cgroup where there is one (what its memory limit counts), or
+  /// the peak resident set size of its largest process, whichever is larger.
+  int64_t memory_bytes = 0;
 };
 
 class POLYRUN_API Sandbox {
