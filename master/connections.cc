@@ -118,7 +118,8 @@ void ClientConnection::run() {
   // Until its first request is served (its auth where tokens are needed), a connection is a
   // stranger: it must send that request whole within master.client.auth.timeout.ms.
   bool identified = false;
-  peer->setDeadline(std::chrono::steady_clock::now() + settings_.auth_timeout);
+  const auto leash = std::chrono::steady_clock::now() + settings_.auth_timeout;
+  peer->setDeadline(leash);
   try {
     scheduler_->addClient(peer);
     // Replies to messages that arrived together go out together (output_batch.h).
@@ -130,7 +131,8 @@ void ClientConnection::run() {
       const ReadStatus status = peer->read(&m, settings_.client_idle, settings_.frame_timeout, &error);
       if (!batch) batch.emplace();
       if (status == ReadStatus::kClosed) break;
-      if (!identified && (status == ReadStatus::kIdle || status == ReadStatus::kSlowFrame)) {
+      if (!identified && (status == ReadStatus::kIdle || status == ReadStatus::kSlowFrame) &&
+          std::chrono::steady_clock::now() >= leash) {
         log.information("closing client %s: no whole request within %s ms of connecting", peer->address(),
                         std::to_string(settings_.auth_timeout.count()));
         peer->send(errorMessage(nullptr, errc::kTimeout,

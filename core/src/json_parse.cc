@@ -8,11 +8,11 @@ namespace {
 // Thrown from the parser callback to stop at the first level too deep, before it is built.
 struct TooDeep {};
 
-// nlohmann's parse_error text without its "[json.exception.parse_error.101] " prefix, cut
-// short: its "last read: '...'" part may hold a whole megabyte string.
-std::string syntaxError(const nlohmann::json::parse_error& e) {
+// nlohmann's error text without its "[json.exception.parse_error.101] " prefix, cut short: its
+// "last read: '...'" part may hold a whole megabyte string.
+std::string syntaxError(const nlohmann::json::exception& e) {
   std::string why = e.what();
-  if (auto at = why.find("parse error"); at != std::string::npos) why = why.substr(at);
+  if (auto at = why.find("] "); at != std::string::npos) why = why.substr(at + 2);
   constexpr size_t kMax = 160;
   if (why.size() > kMax) why = why.substr(0, kMax - 3) + "...";
   // Keep the message valid UTF-8 and printable whatever bytes the input held.
@@ -60,7 +60,7 @@ bool parseJson(std::string_view text, nlohmann::json* out, std::string* error, s
     }
     *error = "JSON nested deeper than " + std::to_string(max_depth) + " levels (at byte " +
              std::to_string(deepest_at) + ")";
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
     *error = syntaxError(e);
   }
   return false;

@@ -83,5 +83,16 @@ TEST(JsonParseTest, SyntaxErrorsAreShortWhateverTheInput) {
   EXPECT_FALSE(error.empty());
 }
 
+// Found by http_fuzz: a number too large for a double is nlohmann's out_of_range, not a
+// parse_error; it too is a refusal, never an exception out of parseJson.
+TEST(JsonParseTest, NumberOverflowIsAnError) {
+  json j;
+  std::string error;
+  ASSERT_FALSE(parseJson(R"({"run_timeout": 31e308})", &j, &error));
+  EXPECT_NE(error.find("number overflow"), std::string::npos) << error;
+  ASSERT_FALSE(parseJson("-1e400", &j, &error));
+  EXPECT_NE(error.find("number overflow"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace polyrun
