@@ -20,7 +20,12 @@ using namespace Poco::Data::Keywords;
 Poco::Logger& log() { return Poco::Logger::get("master.journal"); }
 
 // Schema version in PRAGMA user_version; a newer file is refused rather than misread.
-constexpr int kSchemaVersion = 1;
+// 2 added jobs.client (version 1 files get it, empty, when opened).
+constexpr int kSchemaVersion = 2;
+// The write-ahead log is cut back to this after a checkpoint, or it keeps its largest size.
+constexpr int64_t kWalLimitBytes = 64ll << 20;
+// Bytes of a row's result, as counted against the bounds.
+#define POLYRUN_RESULT_BYTES "length(CAST(COALESCE(result, '') AS BLOB))"
 // Most writes in one transaction: bounds the latency of the first one in a burst.
 constexpr size_t kMaxBatch = 4096;
 // How often finished jobs past their retention are deleted.
@@ -53,12 +58,17 @@ struct Journal::WriterStatements {
   sqlite3_stmt* rollback = nullptr;
   sqlite3_stmt* insert = nullptr;
   sqlite3_stmt* update = nullptr;
+  sqlite3_stmt* outcome_of = nullptr;        // a job's client, state and result bytes
+  sqlite3_stmt* oldest_of_client = nullptr;  // a client's oldest outcome: seq, bytes
+  sqlite3_stmt* oldest = nullptr;            // the oldest outcome: seq, client, bytes
+  sqlite3_stmt* remove = nullptr;
 
   WriterStatements() = default;
   WriterStatements(const WriterStatements&) = delete;
   WriterStatements& operator=(const WriterStatements&) = delete;
   ~WriterStatements() {
-    for (sqlite3_stmt* s : {begin, commit, rollback, insert, update}) sqlite3_finalize(s);
+    for (sqlite3_stmt* s : {begin, commit, rollback, insert, update, outcome_of, oldest_of_client, oldest, remove})
+      sqlite3_finalize(s);
   }
 
   // False with *error naming the statement SQLite refused.
@@ -69,9 +79,15 @@ struct Journal::WriterStatements {
         {&commit, "COMMIT"},
         {&rollback, "ROLLBACK"},
         {&insert,
-         "INSERT OR REPLACE INTO jobs (job_id, language, job, accepted_ms, state) "
-         "VALUES (?1, ?2, ?3, ?4, 'pending')"},
+         "INSERT OR REPLACE INTO jobs (job_id, language, job, accepted_ms, state, client) "
+         "VALUES (?1, ?2, ?3, ?4, 'pending', ?5)"},
         {&update, "UPDATE jobs SET state = ?1, result = ?2, finished_ms = ?3, job = '' WHERE job_id = ?4"},
+        {&outcome_of, "SELECT client, state, " POLYRUN_RESULT_BYTES " FROM jobs WHERE job_id = ?1"},
+        {&oldest_of_client, "SELECT seq, " POLYRUN_RESULT_BYTES " FROM jobs WHERE client = ?1 AND "
+                            "state <> 'pending' ORDER BY finished_ms, seq LIMIT 1"},
+        {&oldest, "SELECT seq, client, " POLYRUN_RESULT_BYTES " FROM jobs WHERE state <> 'pending' "
+                  "ORDER BY finished_ms, seq LIMIT 1"},
+        {&remove, "DELETE FROM jobs WHERE seq = ?1"},
     };
     for (const auto& [statement, sql] : all) {
       if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, statement, nullptr) != SQLITE_OK) {
@@ -141,9 +157,13 @@ std::unique_ptr<Journal> Journal::open(const JournalConfig& config, std::string*
          " accepted_ms INTEGER NOT NULL,"  // Unix time
          " state TEXT NOT NULL,"           // pending | finished | cancelled
          " result TEXT,"                   // the result as JSON when finished
-         " finished_ms INTEGER)",
+         " finished_ms INTEGER,"
+         " client TEXT NOT NULL DEFAULT '')",  // the submitter's host (bounds per client)
         now;
+    if (version == 1) s << "ALTER TABLE jobs ADD COLUMN client TEXT NOT NULL DEFAULT ''", now;
     s << "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_ms)", now;
+    s << "CREATE INDEX IF NOT EXISTS jobs_client_finished ON jobs(client, finished_ms)", now;
+    s << "PRAGMA journal_size_limit = " + std::to_string(kWalLimitBytes), now;
     s << "PRAGMA user_version = " + std::to_string(kSchemaVersion), now;
     journal->statements_ = std::make_unique<WriterStatements>();
     std::string why;
@@ -175,13 +195,13 @@ std::vector<Journal::Accepted> Journal::unfinished() {
   std::vector<Accepted> jobs;
   std::lock_guard<std::mutex> lock(read_mutex_);
   try {
-    std::vector<std::string> ids, languages, bodies;
+    std::vector<std::string> ids, languages, bodies, clients;
     std::vector<Poco::Int64> accepted;
-    *reader_session_ << "SELECT job_id, language, job, accepted_ms FROM jobs WHERE state = 'pending' "
+    *reader_session_ << "SELECT job_id, language, job, accepted_ms, client FROM jobs WHERE state = 'pending' "
                         "ORDER BY seq",
-        into(ids), into(languages), into(bodies), into(accepted), now;
+        into(ids), into(languages), into(bodies), into(accepted), into(clients), now;
     for (size_t i = 0; i < ids.size(); ++i)
-      jobs.push_back({ids[i], languages[i], bodies[i], static_cast<int64_t>(accepted[i])});
+      jobs.push_back({ids[i], languages[i], bodies[i], static_cast<int64_t>(accepted[i]), clients[i]});
   } catch (const Poco::Exception& e) {
     log().error("cannot read unfinished jobs from %s: %s", config_.path, e.displayText());
   }
@@ -245,6 +265,62 @@ void Journal::purgeExpired() {
   } catch (const Poco::Exception& e) {
     log().error("cannot purge expired jobs from %s: %s", config_.path, e.displayText());
   }
+  loadKeptBytes();
+}
+
+void Journal::loadKeptBytes() {
+  try {
+    std::vector<std::string> clients;
+    std::vector<Poco::Int64> bytes;
+    *writer_session_ << "SELECT client, SUM(" POLYRUN_RESULT_BYTES ") FROM jobs WHERE state <> 'pending' "
+                        "GROUP BY client",
+        into(clients), into(bytes), now;
+    kept_bytes_ = 0;
+    client_kept_bytes_.clear();
+    for (size_t i = 0; i < clients.size(); ++i) {
+      client_kept_bytes_[clients[i]] = bytes[i];
+      kept_bytes_ += bytes[i];
+    }
+  } catch (const Poco::Exception& e) {
+    log().error("cannot count the bytes kept in %s: %s", config_.path, e.displayText());
+  }
+}
+
+int Journal::purgeOverBounds(const std::set<std::string>& clients, int64_t* kept,
+                             std::map<std::string, int64_t>* per_client) {
+  WriterStatements& st = *statements_;
+  size_t purged = 0;
+  // Deletes the oldest outcome `select` finds (of `client` when given); false when none is
+  // left or SQLite failed (*rc then says how).
+  auto purgeOldest = [&](sqlite3_stmt* select, const std::string* client, int* rc) {
+    if (client) st.bindText(select, 1, *client);
+    if ((*rc = sqlite3_step(select)) != SQLITE_ROW) {
+      sqlite3_reset(select);
+      return false;
+    }
+    const int64_t seq = sqlite3_column_int64(select, 0);
+    const std::string owner = client ? *client : reinterpret_cast<const char*>(sqlite3_column_text(select, 1));
+    const int64_t bytes = sqlite3_column_int64(select, client ? 1 : 2);
+    sqlite3_reset(select);
+    sqlite3_bind_int64(st.remove, 1, seq);
+    if ((*rc = st.run(st.remove)) != SQLITE_DONE) return false;
+    *kept -= bytes;
+    (*per_client)[owner] -= bytes;
+    ++purged;
+    return true;
+  };
+  int rc = SQLITE_DONE;
+  for (const std::string& client : clients) {
+    while (rc == SQLITE_DONE && (*per_client)[client] > config_.client_max_bytes &&
+           purgeOldest(st.oldest_of_client, &client, &rc)) {
+    }
+  }
+  while (rc == SQLITE_DONE && *kept > config_.max_bytes && purgeOldest(st.oldest, nullptr, &rc)) {
+  }
+  if (purged > 0)
+    log().information("purged the %z oldest outcomes before their time to stay within "
+                      "master.journal.max.bytes / master.journal.client.max.bytes", purged);
+  return rc;
 }
 
 void Journal::commit(const std::vector<Op>& batch, std::string* error) {
@@ -263,17 +339,36 @@ void Journal::commit(const std::vector<Op>& batch, std::string* error) {
     st.bindText(st.insert, 2, op.job.language);
     st.bindText(st.insert, 3, op.job.job_json);
     sqlite3_bind_int64(st.insert, 4, op.job.accepted_ms);
+    st.bindText(st.insert, 5, op.job.client);
     if ((rc = st.run(st.insert)) != SQLITE_DONE) return failed(rc);
   }
+  int64_t kept = kept_bytes_;
+  std::map<std::string, int64_t> per_client = client_kept_bytes_;
+  std::set<std::string> clients;  // whose share grew
   for (const Op& op : batch) {
     if (op.accepted) continue;
+    st.bindText(st.outcome_of, 1, op.job_id);
+    if ((rc = sqlite3_step(st.outcome_of)) == SQLITE_ROW) {
+      const std::string client = reinterpret_cast<const char*>(sqlite3_column_text(st.outcome_of, 0));
+      const bool had_outcome = std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st.outcome_of, 1))) != "pending";
+      const int64_t delta = static_cast<int64_t>(op.outcome.result_json.size()) -
+                            (had_outcome ? sqlite3_column_int64(st.outcome_of, 2) : 0);
+      kept += delta;
+      per_client[client] += delta;
+      clients.insert(client);
+    }
+    sqlite3_reset(st.outcome_of);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return failed(rc);
     st.bindText(st.update, 1, op.outcome.state);
     st.bindText(st.update, 2, op.outcome.result_json);
     sqlite3_bind_int64(st.update, 3, op.outcome.finished_ms);
     st.bindText(st.update, 4, op.job_id);
     if ((rc = st.run(st.update)) != SQLITE_DONE) return failed(rc);
   }
+  if ((rc = purgeOverBounds(clients, &kept, &per_client)) != SQLITE_DONE) return failed(rc);
   if ((rc = st.run(st.commit)) != SQLITE_DONE) return failed(rc);
+  kept_bytes_ = kept;
+  client_kept_bytes_ = std::move(per_client);
 }
 
 void Journal::writerLoop() {

@@ -16,8 +16,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <optional>
 #include <string>
 #include <thread>
@@ -34,6 +36,11 @@ struct JournalConfig {
   bool full_sync = false;        // fsync every commit (survives power loss) rather than WAL's
                                  // default (survives a crash of the master process)
   int64_t retention_ms = 3600'000;  // finished jobs older than this are purged
+  // Bounds on the outcomes kept (bytes of results, master.journal.max.bytes and
+  // master.journal.client.max.bytes): past one, the oldest outcomes (of that client, or of
+  // anyone) are purged before their retention time. Each is at least a frame (a result's most).
+  int64_t max_bytes = 1ll << 30;
+  int64_t client_max_bytes = 256ll << 20;
 };
 
 class Journal {
@@ -44,6 +51,7 @@ class Journal {
     std::string language;  // as the scheduler queued it
     std::string job_json;  // the job (polyrun/job_json.h), limits filled in
     int64_t accepted_ms = 0;  // Unix time
+    std::string client;       // who submitted it (its host): whose share its outcome counts on
   };
   /// A finished or cancelled job.
   struct Outcome {
@@ -93,6 +101,11 @@ class Journal {
   void writerLoop();
   void commit(const std::vector<Op>& batch, std::string* error);
   void purgeExpired();
+  // Purges the oldest outcomes while the bytes kept (*kept, *per_client) are over a bound;
+  // SQLite's result code of the first failure, or SQLITE_DONE.
+  int purgeOverBounds(const std::set<std::string>& clients, int64_t* kept,
+                      std::map<std::string, int64_t>* per_client);
+  void loadKeptBytes();
 
   struct WriterStatements;  // the writer's prepared statements (journal.cc)
 
@@ -101,6 +114,10 @@ class Journal {
   std::unique_ptr<WriterStatements> statements_;        // on writer_session_; goes first
   std::mutex read_mutex_;                                // guards reader_session_
   std::unique_ptr<Poco::Data::Session> reader_session_;
+
+  // Bytes of results kept, in total and per client (only the writer thread, and open()).
+  int64_t kept_bytes_ = 0;
+  std::map<std::string, int64_t> client_kept_bytes_;
 
   std::mutex mutex_;  // guards everything below
   std::condition_variable work_ready_;

@@ -40,6 +40,7 @@ const std::vector<std::string> kMasterKeys = {
     "master.client.tokens.file", "master.operator.tokens", "master.operator.tokens.file",
     "master.monitor.other_jobs", "master.client.auth.loopback",
     "master.journal.path", "master.journal.sync", "master.results.retention.s",
+    "master.journal.max.bytes", "master.journal.client.max.bytes",
     "master.results.memory.max", "master.results.memory.bytes", "master.ready.file",
     "master.heartbeat.ms", "master.heartbeat.timeout.ms", "master.register.timeout.ms",
     "master.queue.max", "master.job.attempts", "master.frame.max.bytes", "master.frame.timeout.ms",
@@ -239,6 +240,13 @@ int MasterApp::runService(const std::vector<std::string>&) {
   if (sync != "normal" && sync != "full")
     throw ConfigError("master.journal.sync = \"" + sync + "\" must be normal or full");
   jc.full_sync = sync == "full";
+  // A result is at most a frame: a bound below that could not keep even the newest one.
+  const auto frame_bytes = static_cast<int64_t>(settings.max_frame_bytes);
+  jc.max_bytes = checkedInt("master.journal.max.bytes", std::max(int64_t{1} << 30, frame_bytes), frame_bytes,
+                            int64_t{1} << 50);
+  jc.client_max_bytes =
+      checkedInt("master.journal.client.max.bytes",
+                 std::max(std::min(int64_t{256} << 20, jc.max_bytes), frame_bytes), frame_bytes, jc.max_bytes);
   std::unique_ptr<Journal> journal;
   if (!jc.path.empty()) {
     std::string error;

@@ -54,6 +54,15 @@ bool mayAccess(const ClientIdentity& who, const std::string& job_id) {
   return who.sees_all || jobIdOwnedBy(job_id, who.owner);
 }
 
+// "10.0.0.7:51234" -> "10.0.0.7", "http [::1]:5000" -> "[::1]": a client's connections (native
+// or HTTP) share its host, whose share of the journal they count on.
+std::string hostOf(std::string address) {
+  if (const size_t space = address.rfind(' '); space != std::string::npos) address.erase(0, space + 1);
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || address.find(']', colon) != std::string::npos) return address;
+  return address.substr(0, colon);
+}
+
 std::string dumpForStorage(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -395,7 +404,8 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
     if (journal_) {
       json stored = toJson(job);
       stored["owner"] = owner;  // for recent_jobs after a restart; fromJson ignores it
-      entry = Journal::Accepted{job.id, "", dumpForStorage(stored), Journal::nowMs()};
+      entry = Journal::Accepted{job.id, "", dumpForStorage(stored), Journal::nowMs(),
+                                hostOf(client->address())};
     }
   }
   {
@@ -593,9 +603,14 @@ bool Scheduler::answerFinishedLocked(const Recipient& to, const std::string& job
                                      bool cancel_request, Effects& fx) const {
   auto it = finished_.find(job_id);
   if (it == finished_.end()) return false;
+  answerOutcomeLocked(to, job_id, it->second, cancel_request, fx);
+  return true;
+}
+
+void Scheduler::answerOutcomeLocked(const Recipient& to, const std::string& job_id, const FinishedJob& f,
+                                    bool cancel_request, Effects& fx) const {
   auto peer = to.peer.lock();
-  if (!peer) return true;
-  const FinishedJob& f = it->second;
+  if (!peer) return;
   if (!cancel_request) {
     json reply = {{"type", msg::kJob}, {"id", to.request_id}, {"job_id", job_id}, {"state", f.state}};
     if (f.result) reply["result"] = *f.result;
@@ -610,7 +625,6 @@ bool Scheduler::answerFinishedLocked(const Recipient& to, const std::string& job
                                          (f.result ? f.result->value("verdict", std::string("?")) : "?") +
                                          "); look its result up with a \"job\" request"));
   }
-  return true;
 }
 
 void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id, bool cancel_request) {
@@ -630,8 +644,9 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
   Effects fx;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    // Answered from `f`: with master.results.memory.max = 0 it is not remembered.
+    answerOutcomeLocked(to, job_id, f, cancel_request, fx);
     rememberLocked(job_id, f);
-    answerFinishedLocked(to, job_id, cancel_request, fx);
   }
   apply(fx);
 }
@@ -643,7 +658,8 @@ void Scheduler::answerUnknownJob(const Recipient& to, const std::string& job_id)
                             "no job \"" + job_id + "\" of yours on this master: it never existed, it was "
                             "submitted with another client token, or it ended more than " +
                                 std::to_string(config_.result_retention_ms / 1000) +
-                                " s ago (master.results.retention.s)"));
+                                " s ago (master.results.retention.s), or the journal purged it early to stay within "
+                                "master.journal.max.bytes / master.journal.client.max.bytes"));
 }
 
 bool Scheduler::clientBusy(const Peer* client) const {

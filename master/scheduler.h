@@ -199,6 +199,8 @@ class Scheduler {
   void rememberLocked(const std::string& job_id, FinishedJob finished);
   bool answerFinishedLocked(const Recipient& to, const std::string& job_id, bool cancel_request,
                             Effects& fx) const;
+  void answerOutcomeLocked(const Recipient& to, const std::string& job_id, const FinishedJob& f,
+                           bool cancel_request, Effects& fx) const;
   void answerFromJournal(const Recipient& to, const std::string& job_id, bool cancel_request);
   void answerUnknownJob(const Recipient& to, const std::string& job_id) const;
 

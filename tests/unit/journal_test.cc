@@ -18,10 +18,13 @@ namespace {
 
 class JournalTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Journal> open(int64_t retention_ms = 3600'000) {
+  std::unique_ptr<Journal> open(int64_t retention_ms = 3600'000, int64_t max_bytes = 1ll << 30,
+                                int64_t client_max_bytes = 256ll << 20) {
     JournalConfig config;
     config.path = path();
     config.retention_ms = retention_ms;
+    config.max_bytes = max_bytes;
+    config.client_max_bytes = client_max_bytes;
     std::string error;
     auto journal = Journal::open(config, &error);
     EXPECT_NE(journal, nullptr) << error;
@@ -34,7 +37,7 @@ class JournalTest : public ::testing::Test {
     return Poco::Data::Session("SQLite", path());
   }
   static Journal::Accepted job(const std::string& id) {
-    return {id, "python", R"j({"language":"python","files":[{"content":"print(1)"}]})j", Journal::nowMs()};
+    return {id, "python", R"j({"language":"python","files":[{"content":"print(1)"}]})j", Journal::nowMs(), ""};
   }
   test::TempDir dir_;
 };
@@ -157,6 +160,83 @@ TEST_F(JournalTest, RefusesAJournalFromANewerMaster) {
   std::string error;
   EXPECT_EQ(Journal::open(config, &error), nullptr);
   EXPECT_NE(error.find("newer"), std::string::npos) << error;
+}
+
+// Results of a loop of jobs printing as much as they may: the journal keeps at most its bounds
+// (per client and in total), dropping the oldest outcomes first, and its file stays bounded.
+TEST_F(JournalTest, KeepsAtMostItsBoundsDroppingTheOldestOutcomesFirst) {
+  constexpr int64_t kResult = 100'000;
+  constexpr int64_t kClientMax = 10 * kResult, kMax = 25 * kResult;
+  const auto result = [](int i) { return std::string(kResult - 8, 'x') + std::to_string(10000000 + i); };
+  auto finish = [&](Journal& journal, const std::string& id, const std::string& client, int i) {
+    Journal::Accepted a = job(id);
+    a.client = client;
+    journal.accepted(a, nullptr);
+    journal.finished(id, {"finished", result(i), Journal::nowMs()}, nullptr);
+  };
+  {
+    auto journal = open(3600'000, kMax, kClientMax);
+    // A client looping jobs: only its newest 10 outcomes stay.
+    for (int i = 0; i < 60; ++i) finish(*journal, "greedy-" + std::to_string(i), "10.0.0.1", i);
+    journal->flush();
+    for (int i = 0; i < 50; ++i) EXPECT_FALSE(journal->lookup("greedy-" + std::to_string(i))) << i;
+    for (int i = 50; i < 60; ++i) {
+      auto kept = journal->lookup("greedy-" + std::to_string(i));
+      ASSERT_TRUE(kept) << i;
+      EXPECT_EQ(kept->result_json, result(i));
+    }
+    // Another client is not pushed out by the first one's share.
+    for (int i = 0; i < 5; ++i) finish(*journal, "other-" + std::to_string(i), "10.0.0.2", i);
+    journal->flush();
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(journal->lookup("other-" + std::to_string(i))) << i;
+    // Many clients together: the total bound drops the oldest outcomes of anyone.
+    for (int i = 0; i < 20; ++i) finish(*journal, "many-" + std::to_string(i), "10.1.0." + std::to_string(i), i);
+    journal->flush();
+    for (int i = 0; i < 20; ++i) EXPECT_TRUE(journal->lookup("many-" + std::to_string(i))) << i;
+    for (int i = 50; i < 60; ++i) EXPECT_FALSE(journal->lookup("greedy-" + std::to_string(i))) << i;
+  }
+  // The counts survive a reopen: the bound still holds for what comes next.
+  auto journal = open(3600'000, kMax, kClientMax);
+  for (int i = 0; i < 5; ++i) finish(*journal, "more-" + std::to_string(i), "10.1.0.99", i);
+  journal->flush();
+  int kept = 0;
+  for (const char* prefix : {"other-", "many-", "more-"})
+    for (int i = 0; i < 20; ++i) kept += journal->lookup(prefix + std::to_string(i)).has_value();
+  EXPECT_EQ(kept, 25) << "exactly the newest 25 results fit " << kMax << " bytes";
+  EXPECT_TRUE(journal->lookup("more-4"));
+  EXPECT_FALSE(journal->lookup("other-0"));
+  // Unfinished jobs are never dropped for space.
+  Journal::Accepted pending = job("pending-1");
+  pending.client = "10.0.0.1";
+  journal->accepted(pending, nullptr);
+  for (int i = 0; i < 30; ++i) finish(*journal, "flood-" + std::to_string(i), "10.0.0.1", i);
+  journal->flush();
+  ASSERT_EQ(journal->unfinished().size(), 1u);
+  EXPECT_EQ(journal->unfinished()[0].job_id, "pending-1");
+  // The file holds about the bound, not the 120 results written to it (pages are reused).
+  std::error_code ec;
+  EXPECT_LT(std::filesystem::file_size(path(), ec), static_cast<uintmax_t>(2 * kMax)) << ec.message();
+}
+
+TEST_F(JournalTest, AJournalOfTheFirstSchemaGetsClientsOnOpen) {
+  {
+    auto session = otherSession();
+    session << "CREATE TABLE jobs (seq INTEGER PRIMARY KEY, job_id TEXT NOT NULL UNIQUE, language TEXT NOT NULL,"
+               " job TEXT NOT NULL, accepted_ms INTEGER NOT NULL, state TEXT NOT NULL, result TEXT,"
+               " finished_ms INTEGER)", Poco::Data::Keywords::now;
+    session << "INSERT INTO jobs VALUES (1, 'old-1', 'python', '', 1, 'finished', '{}', "
+            << std::to_string(Journal::nowMs()) << ")", Poco::Data::Keywords::now;
+    session << "PRAGMA user_version = 1", Poco::Data::Keywords::now;
+  }
+  auto journal = open();
+  ASSERT_NE(journal, nullptr);
+  EXPECT_TRUE(journal->lookup("old-1"));
+  Journal::Accepted a = job("new-1");
+  a.client = "10.0.0.1";
+  journal->accepted(a, nullptr);
+  journal->finished("new-1", {"finished", "{}", Journal::nowMs()}, nullptr);
+  journal->flush();
+  EXPECT_TRUE(journal->lookup("new-1"));
 }
 
 }  // namespace

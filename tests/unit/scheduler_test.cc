@@ -20,12 +20,13 @@ using nlohmann::json;
 
 class FakePeer final : public Peer {
  public:
+  explicit FakePeer(std::string address = "fake:1") : address_(std::move(address)) {}
   void send(const json& message) override {
     std::lock_guard<std::mutex> lock(mutex_);
     sent_.push_back(message);
   }
   void close() override { closed_ = true; }
-  std::string address() const override { return "fake:1"; }
+  std::string address() const override { return address_; }
 
   std::vector<json> ofType(std::string_view type) const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -41,6 +42,7 @@ class FakePeer final : public Peer {
   bool closed_ = false;
 
  private:
+  const std::string address_;
   mutable std::mutex mutex_;
   std::vector<json> sent_;
 };
@@ -785,6 +787,47 @@ TEST(SchedulerTest, JobsAnswerOnlyToTheirOwnerAndOperators) {
   quiet.slaveResult(qid, okResult(lastAssigned(*slave)));
   EXPECT_TRUE(quiet.cluster(bob->identity())["recent_jobs"].empty());
   EXPECT_EQ(quiet.cluster(alice->identity())["recent_jobs"].size(), 1u);
+}
+
+// A client looping jobs with large outputs pushes only its own oldest results out of the journal:
+// its connections (native or HTTP, any port) count together, by host.
+TEST_F(JournaledSchedulerTest, TheJournalBoundsEachClientByItsHost) {
+  JournalConfig jc;
+  jc.path = dir_.path() + "/master.journal";
+  jc.client_max_bytes = 3 * 20000;
+  std::string error;
+  auto journal = Journal::open(jc, &error);
+  ASSERT_NE(journal, nullptr) << error;
+  SchedulerConfig cfg = config();
+  cfg.results_in_memory = 0;  // only the journal answers
+  Scheduler s(cfg, journal.get());
+  const int id = s.addSlave(std::make_shared<FakePeer>(), slaveOf("a", 1));
+  auto run = [&](const std::shared_ptr<FakePeer>& client) {
+    s.addClient(client);
+    s.submit(client, "r", pythonJob());
+    journal->flush();
+    const std::string job_id = client->ofType(msg::kAccepted).back()["job_id"];
+    JobResult r = okResult(job_id);
+    r.run->stdout_data = std::string(20000, 'o');
+    s.slaveResult(id, std::move(r));
+    journal->flush();
+    return job_id;
+  };
+  const std::string other = run(std::make_shared<FakePeer>("10.0.0.2:7000"));
+  std::vector<std::string> greedy;
+  for (int i = 0; i < 6; ++i)
+    greedy.push_back(run(std::make_shared<FakePeer>(i % 2 ? "http 10.0.0.1:" + std::to_string(6000 + i)
+                                                          : "10.0.0.1:" + std::to_string(5000 + i))));
+  auto asker = std::make_shared<FakePeer>();
+  auto state = [&](const std::string& job_id) {
+    s.lookup(asker, job_id, job_id, false);
+    if (asker->all().empty()) return std::string("no answer");
+    const json last = asker->all().back();
+    return last.value("type", "") == msg::kError ? last.value("code", "") : last.value("state", "");
+  };
+  EXPECT_EQ(state(other), "finished") << "another client's result stays";
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(state(greedy[i]), errc::kUnknownJob) << i;
+  for (int i = 4; i < 6; ++i) EXPECT_EQ(state(greedy[i]), "finished") << i;
 }
 
 }  // namespace
