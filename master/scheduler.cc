@@ -34,6 +34,8 @@ int64_t msBetween(Scheduler::Clock::time_point a, Scheduler::Clock::time_point b
   return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
 }
 
+constexpr int64_t kMinMemoryBytes = 8ll << 20;
+
 // Fills a limit left at 0 with its default; refuses a negative one or one over its maximum.
 bool fillLimit(int64_t* value, int64_t def, int64_t max, const std::string& field, std::string* error) {
   if (*value < 0) {
@@ -384,6 +386,15 @@ bool Scheduler::applyLimits(Job& job, std::string* error) const {
       !fillLimit(&l.output_bytes, d.output_bytes, m.output_bytes, "limits.output_bytes", error) ||
       !fillLimit(&l.processes, d.processes, m.processes, "limits.processes", error))
     return false;
+  // A stage needs some memory before its program starts (its helpers are charged to it too):
+  // below that a limit is a client's mistake, refused here rather than failing on the slave.
+  for (const auto& [value, field] : {std::pair{l.run.memory_bytes, "limits.run.memory_bytes"},
+                                     std::pair{l.compile.memory_bytes, "limits.compile.memory_bytes"}})
+    if (value < kMinMemoryBytes) {
+      *error = std::string(field) + " = " + std::to_string(value) + " is under the minimum of " +
+               std::to_string(kMinMemoryBytes) + " bytes (8 MiB) a stage needs";
+      return false;
+    }
   if (static_cast<int64_t>(job.stdin_data.size()) > config_.max_stdin_bytes) {
     *error = "stdin of " + std::to_string(job.stdin_data.size()) + " bytes is over the maximum of " +
              std::to_string(config_.max_stdin_bytes) + " bytes";

@@ -45,8 +45,8 @@ class SlaveApp final : public ServiceApp {
  private:
   std::string defaultPluginDir() const;
   PluginSettings pluginSettings(const std::string& plugin_name) const;
-  std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root,
-                                       const std::string& toolchain_root) const;
+  std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root, const std::string& toolchain_root,
+                                       unsigned stages) const;
 };
 
 // Toolchains depend only on the tools and the plan, so every slave of a machine may share them;
@@ -92,8 +92,8 @@ PluginSettings SlaveApp::pluginSettings(const std::string& plugin_name) const {
 
 // slave.sandbox = namespaces (the default) isolates every stage; without the kernel's support
 // the slave refuses to start, unless configuration asks for plain processes, loudly.
-std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root,
-                                               const std::string& toolchain_root) const {
+std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root, const std::string& toolchain_root,
+                                               unsigned stages) const {
   Poco::Logger& log = Poco::Logger::get("slave.sandbox");
   const std::string mode = config().getString("slave.sandbox", "namespaces");
   if (mode == "process") {
@@ -106,8 +106,10 @@ std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root,
     throw ConfigError("slave.sandbox = \"" + mode + "\" is not a sandbox: use namespaces or process");
   SandboxOptions so;
   so.state_dir = (fs::path(work_root) / ".sandbox").string();
-  so.uid = static_cast<unsigned>(checkedInt("slave.sandbox.uid", 65534, 1, 4294967294ll));
-  so.gid = static_cast<unsigned>(checkedInt("slave.sandbox.gid", 65534, 1, 4294967294ll));
+  // Each concurrent stage runs as a host uid and gid of its own: uid .. uid + stages - 1.
+  so.stages = stages;
+  so.uid = static_cast<unsigned>(checkedInt("slave.sandbox.uid", 65534, 1, 4294967294ll - stages));
+  so.gid = static_cast<unsigned>(checkedInt("slave.sandbox.gid", 65534, 1, 4294967294ll - stages));
   so.tmp_bytes = checkedInt("slave.sandbox.tmp_bytes", 64ll << 20, 1 << 20, 1ll << 40);
   so.use_cgroups = config().getBool("slave.sandbox.cgroups", true);
   std::istringstream paths(config().getString("slave.sandbox.readonly_paths", ""));
@@ -186,7 +188,8 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   DirReaper reaper;
   options.reaper = &reaper;
 
-  auto sandbox = makeSandbox(options.work_root, toolchain_root);
+  // Jobs, and beside them the registry's self-tests, version probes and toolchain builds.
+  auto sandbox = makeSandbox(options.work_root, toolchain_root, static_cast<unsigned>(link.capacity) + 2);
   RunnerRegistry::Options registry_options;
   registry_options.executor = options;
   registry_options.selftest_wall_ms = checkedInt("slave.selftest.wall_ms", 15000, 100, 600000);

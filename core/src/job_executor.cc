@@ -45,7 +45,7 @@ std::string makeWorkDir(const std::string& root, std::string* error) {
                                      std::to_string(counter.fetch_add(1)));
     if (fs::create_directory(dir, ec)) return dir.string();
   }
-  *error = "cannot create a work directory under " + root + ": " + ec.message();
+  *error = "cannot create the job's work directory in slave.work.dir: " + ec.message();
   return {};
 }
 
@@ -59,18 +59,69 @@ bool safeRelativePath(const std::string& p) {
   return true;
 }
 
-bool writeFile(const fs::path& path, const std::string& content, bool executable, std::string* error) {
+// Writes `name` (relative) in `dir`; the message names only `name`.
+bool writeFile(const fs::path& dir, const std::string& name, const std::string& content, bool executable,
+               std::string* error) {
+  const fs::path path = dir / name;
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
   out.close();
   if (!out) {
-    *error = "cannot write " + path.string();
+    *error = "cannot write " + name + " in the work directory" + (ec ? ": " + ec.message() : "");
     return false;
   }
   if (executable) ::chmod(path.c_str(), 0755);
   return true;
+}
+
+// What execve takes: every string of argv and the environment with its NUL and its pointer.
+// The kernel refuses more than a quarter of the stack limit in all (2 MiB under the usual 8 MiB;
+// the bound here stays under it for any stack limit of 4 MiB or more) and any one string over
+// MAX_ARG_STRLEN.
+constexpr size_t kMaxCommandBytes = 1 << 20;
+constexpr size_t kMaxArgumentBytes = 128 << 10;
+
+// Empty when `cmd` with `env` can be executed; otherwise why not, for the client (`what` is
+// "compile command" or "run command").
+std::string checkCommandSize(const Command& cmd, const std::vector<std::string>& env, const std::string& what) {
+  size_t total = 0;
+  for (const auto* strings : {&cmd.argv, &env, &cmd.env}) {
+    for (const auto& s : *strings) {
+      if (s.size() + 1 > kMaxArgumentBytes)
+        return "one argument of the " + what + " is " + std::to_string(s.size()) +
+               " bytes long, over the limit of " + std::to_string(kMaxArgumentBytes) +
+               " bytes per argument: pass long data in a file or on stdin";
+      total += s.size() + 1 + sizeof(char*);
+    }
+  }
+  if (total <= kMaxCommandBytes) return {};
+  return "the " + what + " takes " + std::to_string(total) + " bytes (" + std::to_string(cmd.argv.size()) +
+         " arguments), over the limit of " + std::to_string(kMaxCommandBytes) +
+         " bytes: send fewer files, shorter file names or fewer arguments (long data goes in a file or on stdin)";
+}
+
+// `text` with every absolute path cut to its last component: a message for the client says
+// what failed, never where on the slave's disk.
+std::string withoutHostPaths(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    const bool starts = text[i] == '/' && (i == 0 || std::strchr(" \t\"'(=", text[i - 1]) != nullptr);
+    if (!starts) {
+      out += text[i++];
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && !std::strchr(" \t\"'),", text[end]) &&
+           !(text[end] == ':' && (end + 1 == text.size() || text[end + 1] == ' ')))
+      ++end;
+    const std::string path = text.substr(i, end - i);
+    const size_t slash = path.find_last_of('/', path.size() > 1 ? path.size() - 2 : 0);
+    out += ".../" + path.substr(slash + 1);
+    i = end;
+  }
+  return out;
 }
 
 int64_t pick(int64_t wanted, int64_t fallback) { return wanted > 0 ? wanted : fallback; }
@@ -97,7 +148,8 @@ StageResult toStage(ProcessResult p, const StageLimits& limits, int64_t output_b
   s.memory_bytes = p.memory_bytes;
   if (!p.started) {
     s.verdict = Verdict::kInternalError;
-    s.message = "could not start the " + std::string(compile_stage ? "compiler" : "program") + ": " + p.error;
+    s.message = "could not start the " + std::string(compile_stage ? "compiler" : "program") + ": " +
+                withoutHostPaths(p.error);
   } else if (p.wall_timeout) {
     s.verdict = Verdict::kTimeLimit;
     s.message = "wall time limit of " + std::to_string(limits.wall_ms) + " ms exceeded";
@@ -201,16 +253,27 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   if (!detail::callRunner("runner " + info.language + ": prepare()",
                           [&] { prepared = runner.prepare(input); }, &error))
     return fail(Verdict::kInternalError, error);
-  if (!prepared.error.empty()) {
+  // The runner's refusal of the job (a bad file name...): the client's mistake, not ours.
+  auto refuse = [&](const std::string& why) {
     StageResult compile;
     compile.verdict = Verdict::kCompileError;
-    compile.message = prepared.error;
-    compile.stderr_data = prepared.error + "\n";
+    compile.message = why;
+    compile.stderr_data = why + "\n";
     if (info.compiled) result.compile = compile;
-    return fail(Verdict::kCompileError, prepared.error);
-  }
+    return fail(Verdict::kCompileError, why);
+  };
+  if (!prepared.error.empty()) return refuse(prepared.error);
   if (prepared.run.argv.empty() || (prepared.compile && prepared.compile->argv.empty()))
     return fail(Verdict::kInternalError, "runner " + info.language + " returned an empty command");
+  // A job too big for one command line (thousands of files, huge arguments) is the client's
+  // mistake too, told as such rather than left to fail in execve. The work directory's path is
+  // not known yet: one as long stands in for it in the environment.
+  const auto env = cleanEnvironment(options.work_root + "/job-0000000-0000000");
+  if (prepared.compile) {
+    if (std::string why = checkCommandSize(*prepared.compile, env, "compile command"); !why.empty())
+      return refuse(why);
+  }
+  if (std::string why = checkCommandSize(prepared.run, env, "run command"); !why.empty()) return refuse(why);
   for (const auto& f : prepared.files) {
     if (!safeRelativePath(f.path))
       return fail(Verdict::kInternalError,
@@ -222,7 +285,7 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   const RemoveOnExit cleanup{dir, options.reaper};
 
   for (const auto& f : prepared.files) {
-    if (!writeFile(fs::path(dir) / f.path, f.content, f.executable, &error))
+    if (!writeFile(dir, f.path, f.content, f.executable, &error))
       return fail(Verdict::kInternalError, error);
   }
 
@@ -450,7 +513,7 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
   if (dir.empty()) return {};
   const RemoveOnExit cleanup{dir};
   for (const auto& f : plan.files)
-    if (!writeFile(fs::path(dir) / f.path, f.content, f.executable, error)) return {};
+    if (!writeFile(dir, f.path, f.content, f.executable, error)) return {};
   for (const auto& c : plan.commands) {
     if (c.argv.empty() || c.argv[0].empty() || c.argv[0][0] != '/') {
       *error = "a toolchain command must start with an absolute path";

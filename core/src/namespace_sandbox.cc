@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,6 +25,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "cgroup.h"
@@ -80,6 +82,68 @@ bool waitReadable(int fd, int timeout_ms) {
   }
 }
 
+// Host ids for zygotes: each live zygote takes the lowest index not in use, so concurrent
+// stages run as different host users; past `count` zygotes share (round robin).
+class IdPool {
+ public:
+  explicit IdPool(unsigned count) : used_(std::max(count, 1u), false) {}
+  // The index, and whether it is this zygote's alone (to be released).
+  std::pair<unsigned, bool> acquire() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (unsigned i = 0; i < used_.size(); ++i)
+      if (!used_[i]) {
+        used_[i] = true;
+        return {i, true};
+      }
+    return {next_shared_++ % static_cast<unsigned>(used_.size()), false};
+  }
+  void release(unsigned index) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    used_[index] = false;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<bool> used_;
+  unsigned next_shared_ = 0;
+};
+
+// Half of what the slave's user may hold of a per-user kernel budget, split between `stages`.
+int64_t shareOf(int64_t budget, unsigned stages) {
+  return std::max<int64_t>(1, budget / 2 / std::max(stages, 1u));
+}
+
+int64_t readNumber(const char* path, int64_t fallback) {
+  std::ifstream in(path);
+  int64_t value = 0;
+  return in >> value && value > 0 ? value : fallback;
+}
+
+// The stages' shares of the budgets the kernel keeps per user of the host. The zygote's user
+// namespace belongs to the slave's user, so each count its stages hold is also charged to that
+// user (a job's inotify instances left host root with none); each zygote's share is enforced
+// in its own namespace (inotify) or by the programs' rlimits (signals, message queues), which
+// the kernel checks against the same per-namespace counts.
+NamespaceBudgets budgetsFor(unsigned stages) {
+  NamespaceBudgets b;
+  auto sysctl = [&](const char* name, int64_t value) {
+    b.sysctls.push_back({std::string("/proc/sys/user/") + name, std::to_string(value)});
+  };
+  sysctl("max_inotify_instances", shareOf(readNumber("/proc/sys/user/max_inotify_instances", 128), stages));
+  sysctl("max_inotify_watches", shareOf(readNumber("/proc/sys/user/max_inotify_watches", 8192), stages));
+  // Programs make no namespace (the seccomp filter forbids it); the zygote and its inits make
+  // only mount, IPC, cgroup and PID namespaces.
+  for (const char* none : {"max_user_namespaces", "max_net_namespaces", "max_uts_namespaces",
+                           "max_time_namespaces", "max_fanotify_groups", "max_fanotify_marks"})
+    sysctl(none, 0);
+  rlimit r{};
+  if (::getrlimit(RLIMIT_SIGPENDING, &r) == 0 && r.rlim_cur != RLIM_INFINITY)
+    b.sigpending = shareOf(static_cast<int64_t>(r.rlim_cur), stages);
+  if (::getrlimit(RLIMIT_MSGQUEUE, &r) == 0 && r.rlim_cur != RLIM_INFINITY)
+    b.msgqueue_bytes = shareOf(static_cast<int64_t>(r.rlim_cur), stages);
+  return b;
+}
+
 // The slave's handle on one zygote process. Used by one stage at a time.
 struct Zygote {
   pid_t pid = -1;
@@ -88,6 +152,9 @@ struct Zygote {
   void* area = nullptr;
   CgroupManager* cgroups = nullptr;
   std::unique_ptr<StageCgroup> cgroup;  // the zygote lives in it; each stage sets its limits
+  unsigned uid = 0, gid = 0;  // the host ids its programs run as (when the slave is root)
+  IdPool* ids = nullptr;      // set when the ids are this zygote's alone
+  unsigned id_index = 0;
 
   Zygote() = default;
   Zygote(const Zygote&) = delete;
@@ -100,6 +167,7 @@ struct Zygote {
       }
     if (area) ::munmap(area, kAreaBytes);
     if (cgroup) cgroups->release(std::move(cgroup));
+    if (ids) ids->release(id_index);
   }
   bool alive() const { return pidfd.fd >= 0 && !waitReadable(pidfd.fd, 0); }
 };
@@ -173,6 +241,8 @@ class NamespaceSandbox final : public Sandbox {
   std::vector<MountStep> steps_;
   std::vector<sock_filter> seccomp_;
   std::unique_ptr<CgroupManager> cgroups_;
+  NamespaceBudgets budgets_;
+  std::unique_ptr<IdPool> ids_;  // before idle_zygotes_: they give their ids back
   bool privileged_ = false;
   std::string description_;
   std::mutex zygotes_mutex_;  // guards idle_zygotes_
@@ -209,6 +279,8 @@ bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   }
   ::chmod(options_.state_dir.c_str(), 0711);
   if (!buildSeccompFilter(&seccomp_, error)) return false;
+  budgets_ = budgetsFor(options_.stages);
+  ids_ = std::make_unique<IdPool>(options_.stages);
   std::string cgroup_why = "disabled by configuration";
   if (options_.use_cgroups) cgroups_ = detectCgroups(&cgroup_why);
 
@@ -256,7 +328,10 @@ bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   steps_.push_back({MountStep::kReadOnly, root_ + "/dev", "", MS_NOSUID | MS_NODEV, false, "make /dev read-only"});
 
   description_ = std::string("namespaces (user, pid, mount, network, ipc, uts, cgroup), seccomp, ") +
-                 (privileged_ ? "uid " + std::to_string(options_.uid) : "the slave's own uid") + ", " +
+                 (privileged_ ? "uids " + std::to_string(options_.uid) + "-" +
+                                    std::to_string(options_.uid + std::max(options_.stages, 1u) - 1)
+                              : "the slave's own uid") +
+                 ", " +
                  (cgroups_ ? cgroups_->describe() : "rlimits only (" + cgroup_why + ")") +
                  ", stages forked from per-slot zygotes";
 
@@ -299,7 +374,13 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
   Fd zygote_end(sv[1]);
   const ZygotePlan plan{&steps_,  root_.c_str(), zygote_end.fd, static_cast<const StageRequest*>(area),
                         &seccomp_, tmp_options_.c_str(), !(cgroups_ && cgroups_->limitsProcesses()),
-                        !privileged_, privileged_};
+                        !privileged_, privileged_, &budgets_};
+  // The host ids of this zygote's programs: its own from the range while it lives.
+  const auto [index, owned] = ids_->acquire();
+  z->uid = options_.uid + index;
+  z->gid = options_.gid + index;
+  z->id_index = index;
+  if (owned) z->ids = ids_.get();
   int pidfd = -1;
   const unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
                               CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
@@ -316,8 +397,8 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
   // The zygote builds the root as uid 0 of its namespace, so the files and mount points it makes
   // belong to a mapped user: host root when the slave is root (the program then switches to
   // 1000 = the unprivileged host uid), else the slave's own uid, the only one it may map.
-  const unsigned uid = privileged_ ? options_.uid : ::getuid();
-  const unsigned gid = privileged_ ? options_.gid : ::getgid();
+  const unsigned uid = privileged_ ? z->uid : ::getuid();
+  const unsigned gid = privileged_ ? z->gid : ::getgid();
   const std::string uid_map = privileged_ ? "0 0 1\n" + std::to_string(kInsideId) + " " + std::to_string(uid) + " 1\n"
                                           : "0 " + std::to_string(uid) + " 1\n";
   const std::string gid_map = privileged_ ? "0 0 1\n" + std::to_string(kInsideId) + " " + std::to_string(gid) + " 1\n"
@@ -346,7 +427,8 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
   }
   if (fd >= 0) ::close(fd);
   if (m.kind != ZygoteMessage::kReady) {
-    const std::string what = m.step < 0                                   ? "preparing its mount namespaces"
+    const std::string what = m.step == kSetupStepBudgets                  ? "limiting its user namespace (/proc/sys/user)"
+                             : m.step < 0                                   ? "preparing its mount namespaces"
                              : m.step < static_cast<int>(steps_.size()) ? steps_[m.step].what
                                                                           : "pivoting into the new root";
     *error = "sandbox setup failed (" + what + "): " + std::strerror(m.error);
@@ -449,7 +531,6 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
     result.error = "the work directory must be an absolute path";
     return result;
   }
-  if (privileged_) chownTree(spec.cwd, options_.uid, options_.gid);
 
   const auto start = Clock::now();
   std::unique_ptr<Zygote> zygote;
@@ -460,6 +541,7 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
   for (int attempt = 0;; ++attempt) {
     zygote = acquireZygote(&result.error);
     if (!zygote) return result;
+    if (privileged_) chownTree(spec.cwd, zygote->uid, zygote->gid);
     const Launch launched = launch(*zygote, spec, &pipes, &status_r, &init_pidfd, &result.error);
     if (launched == Launch::kStarted) break;
     if (launched == Launch::kFailed) {

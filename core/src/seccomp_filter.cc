@@ -32,6 +32,12 @@ const std::vector<const char*>& forbiddenSyscalls() {
   return names;
 }
 
+const std::vector<const char*>& unavailableSyscalls() {
+  static const std::vector<const char*> names = {"clone3", "io_uring_setup", "io_uring_enter",
+                                                 "io_uring_register"};
+  return names;
+}
+
 bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error, bool tree) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (!ctx) {
@@ -51,14 +57,18 @@ bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error, b
   // (docs/performance.md, "System-call filter").
   if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, tree ? 2 : 1); rc < 0)
     return fail("seccomp binary tree optimization", rc);
-  for (const char* name : forbiddenSyscalls()) {
-    const int nr = seccomp_syscall_resolve_name(name);
-    if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
-    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, nr, 0); rc < 0)
-      return fail(std::string("seccomp rule for ") + name, rc);
-  }
+  auto addAll = [&](const std::vector<const char*>& names, uint32_t action) {
+    for (const char* name : names) {
+      const int nr = seccomp_syscall_resolve_name(name);
+      if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
+      if (int rc = seccomp_rule_add(ctx, action, nr, 0); rc < 0)
+        return fail(std::string("seccomp rule for ") + name, rc);
+    }
+    return true;
+  };
+  if (!addAll(forbiddenSyscalls(), SCMP_ACT_KILL_PROCESS)) return false;
   // clone() may not make namespaces. clone3() passes its flags in memory the filter cannot
-  // read, so it reports ENOSYS and the C library falls back to clone().
+  // read, so it reports ENOSYS (below) and the C library falls back to clone().
   for (unsigned long flag : {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC,
                              CLONE_NEWUTS, CLONE_NEWCGROUP}) {
     if (int rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
@@ -66,8 +76,10 @@ bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error, b
         rc < 0)
       return fail("seccomp rule for clone", rc);
   }
-  if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0); rc < 0)
-    return fail("seccomp rule for clone3", rc);
+  // io_uring runs open, connect, send... from kernel workers that this filter never sees: a
+  // ring would be a way around every rule above. ENOSYS, as on a kernel built without it, so
+  // that runtimes which try it (libuv) fall back to plain system calls.
+  if (!addAll(unavailableSyscalls(), SCMP_ACT_ERRNO(ENOSYS))) return false;
 
   const int fd = ::memfd_create("polyrun-seccomp", MFD_CLOEXEC);
   if (fd < 0) {

@@ -17,7 +17,12 @@ bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error, b
 /// Installs `program`; async-signal-safe. Requires PR_SET_NO_NEW_PRIVS first. 0 or -1/errno.
 int installSeccompFilter(const std::vector<sock_filter>& program);
 
-/// The system calls the filter forbids, for documentation and messages.
+/// The system calls the filter forbids (the process is killed), for documentation and messages.
 const std::vector<const char*>& forbiddenSyscalls();
+
+/// The system calls that fail with ENOSYS as if the kernel lacked them: clone3 (its flags are
+/// out of the filter's reach; the C library falls back to clone) and io_uring (a ring makes
+/// system calls the filter never sees).
+const std::vector<const char*>& unavailableSyscalls();
 
 }  // namespace polyrun::detail

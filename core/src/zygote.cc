@@ -204,6 +204,10 @@ struct StagePlan {
     limit(RLIMIT_CPU, seconds, seconds + 1);
   }
   if (l.file_size_bytes > 0) limit(RLIMIT_FSIZE, rlim_t(l.file_size_bytes), rlim_t(l.file_size_bytes));
+  if (z.budgets->sigpending > 0)
+    limit(RLIMIT_SIGPENDING, rlim_t(z.budgets->sigpending), rlim_t(z.budgets->sigpending));
+  if (z.budgets->msgqueue_bytes > 0)
+    limit(RLIMIT_MSGQUEUE, rlim_t(z.budgets->msgqueue_bytes), rlim_t(z.budgets->msgqueue_bytes));
   if (l.open_files > 0) limit(RLIMIT_NOFILE, rlim_t(l.open_files), rlim_t(l.open_files));
   if (z.limit_processes_by_rlimit && l.processes > 0)
     limit(RLIMIT_NPROC, rlim_t(l.processes), rlim_t(l.processes));
@@ -570,12 +574,32 @@ namespace {
 void hideFromStages() { ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
 }  // namespace
 
+// Writes the namespace's own limits (/proc/sys/user/max_*): the zygote is root of its user
+// namespace, which is what may change them; its programs are not. A limit the kernel does not
+// have is skipped; one it refuses fails the zygote (kSetupStepBudgets).
+int limitNamespaceCounters(const NamespaceBudgets& budgets) {
+  for (const auto& sysctl : budgets.sysctls) {
+    const int fd = ::open(sysctl.path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) continue;
+    if (fd < 0) return -1;
+    const ssize_t n = ::write(fd, sysctl.value.data(), sysctl.value.size());
+    const int error = errno;
+    ::close(fd);
+    if (n != static_cast<ssize_t>(sysctl.value.size())) {
+      errno = n < 0 ? error : EIO;
+      return -1;
+    }
+  }
+  return 0;
+}
+
 [[noreturn]] void zygoteMain(const ZygotePlan& z) {
   int keep[] = {z.control};
   closeAllExcept(keep, 1);
   ::prctl(PR_SET_NAME, "polyrun-zygote", 0, 0, 0);
   char go = 0;
   if (::read(z.control, &go, 1) != 1) ::_exit(126);  // the slave gave up on this zygote
+  if (limitNamespaceCounters(*z.budgets) != 0) setupFailed(z.control, kSetupStepBudgets);
   hideFromStages();
   // Two views of the file system: the host's (a copy; for cloning work directories from) and
   // the sandbox's, where the steps build the root.

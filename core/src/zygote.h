@@ -72,6 +72,9 @@ struct ZygoteMessage {
   int error;  // errno
 };
 
+/// kSetupFailed's step while the zygote sets its user namespace's limits (NamespaceBudgets).
+constexpr int kSetupStepBudgets = -2;
+
 enum ZygoteStageStep { kZygoteFds = 0, kZygoteHostMounts, kZygoteOpenWorkDir, kZygoteSandboxMounts,
                        kZygoteMountPoint, kZygoteStartInit };
 const char* zygoteStepName(int step);
@@ -79,6 +82,22 @@ const char* zygoteStepName(int step);
 /// Requests on the control socket: one byte, with the stage's stdin (read end), stdout and
 /// stderr (write ends) and status pipe (write end) as SCM_RIGHTS, in that order.
 constexpr int kStageFds = 4;
+
+/// What the stages of one zygote may spend of the kernel's per-user budgets. The zygote's user
+/// namespace belongs to the slave's user (host root), so what its stages hold also counts
+/// against that user's budgets on the host: each zygote gets a share (docs/sandbox.md).
+struct NamespaceBudgets {
+  /// "/proc/sys/user/<name>" and its value, written in the zygote's own user namespace (only
+  /// tightens: the host's limits still apply above it). Pre-formatted: nothing is allocated in
+  /// the zygote.
+  struct Sysctl {
+    std::string path;
+    std::string value;
+  };
+  std::vector<Sysctl> sysctls;
+  int64_t sigpending = 0;     // RLIMIT_SIGPENDING of programs (queued signals); 0 = unchanged
+  int64_t msgqueue_bytes = 0;  // RLIMIT_MSGQUEUE of programs (POSIX message queues); 0 = unchanged
+};
 
 struct ZygotePlan {
   const std::vector<MountStep>* steps;
@@ -90,6 +109,7 @@ struct ZygotePlan {
   bool limit_processes_by_rlimit;
   bool own_uid;           // unprivileged slave: the program keeps the slave's uid (0 inside)
   bool reset_oom_score;   // the slave shielded the zygote from the OOM killer; stages are not
+  const NamespaceBudgets* budgets;
 };
 
 /// The zygote: waits for one byte on `control` (sent once its id maps and cgroup are set),

@@ -79,7 +79,9 @@ class JavaRunner final : public Runner {
       // (another JDK build, other flags) silently loads them from the runtime image instead.
       if (!input.toolchain_dir.empty())
         compile.argv.push_back("-J-XX:SharedArchiveFile=" + input.toolchain_dir + "/" + kJavacArchive);
-      compile.argv.insert(compile.argv.end(), {"-encoding", "UTF-8", "-d", "."});
+      // -proc:none: no annotation processor runs, not even one the job ships on the class
+      // path (META-INF/services): compiling must not run the job's code.
+      compile.argv.insert(compile.argv.end(), {"-proc:none", "-encoding", "UTF-8", "-d", "."});
       for (const auto& file : prepared.files) {
         if (hasExtension(file.path, {".java"})) compile.argv.push_back(file.path);
       }
@@ -106,7 +108,7 @@ class JavaRunner final : public Runner {
       plan.files.push_back({"Reverse.java", kSelfTestSource, false});
       Command dump{javacCommand(javac_), {}};
       dump.argv.push_back(std::string("-J-XX:ArchiveClassesAtExit=") + kJavacArchive);
-      dump.argv.insert(dump.argv.end(), {"-encoding", "UTF-8", "-d", ".", "Reverse.java"});
+      dump.argv.insert(dump.argv.end(), {"-proc:none", "-encoding", "UTF-8", "-d", ".", "Reverse.java"});
       plan.commands.push_back(std::move(dump));
       plan.outputs.push_back(kJavacArchive);
       return plan;

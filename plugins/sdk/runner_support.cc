@@ -15,6 +15,9 @@ namespace {
 
 // Longest name one directory entry may have on Linux file systems.
 constexpr size_t kMaxSegmentBytes = 255;
+// Longest path a client may give: with the work directory's own path in front it stays well
+// under PATH_MAX (4096).
+constexpr size_t kMaxNameBytes = 1024;
 
 // The name as it can be shown in a message: control bytes (NUL above all) escaped.
 std::string printable(const std::string& name) {
@@ -38,8 +41,14 @@ std::string checkFileName(const std::string& name) {
   const std::string shown = "file name " + printable(name);
   if (name.empty()) return "a file name is empty";
   if (name.find('\0') != std::string::npos) return shown + " contains a NUL byte";
+  if (name.size() > kMaxNameBytes)
+    return "a file name is " + std::to_string(name.size()) + " bytes long, over the limit of " +
+           std::to_string(kMaxNameBytes);
   if (name.front() == '/') return shown + " is absolute; names are relative to the work directory";
   if (name.front() == '-') return shown + " starts with '-' and would be taken for an option";
+  // gcc, g++ and javac read an argument "@file" as a file of more arguments (options included).
+  if (name.front() == '@')
+    return shown + " starts with '@' and would be read as a file of options; rename it";
   size_t start = 0;
   while (start <= name.size()) {
     size_t end = name.find('/', start);

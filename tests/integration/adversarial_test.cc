@@ -13,6 +13,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/StreamCopier.h>
 
 #include <cstdio>
 #include <fstream>
@@ -801,6 +802,58 @@ TEST_F(AdversarialTest, CpuOfChildrenNeverWaitedForCountsAgainstTheStageLimit) {
   EXPECT_GT(run.value("memory_bytes", 0), 0) << run.dump();
 }
 // --- end of the h-cgroups block ---
+
+// --- Client mistakes are refused as such: never INTERNAL_ERROR, never a host path (hardening
+// issue, item 11).
+
+// A POST of `body` to the master's Piston route; the status and the body.
+std::pair<int, std::string> postExecute(int port, const json& body) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(60, 0));
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/api/v2/execute",
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
+  const std::string text = body.dump();
+  request.setContentLength64(static_cast<Poco::Int64>(text.size()));
+  session.sendRequest(request) << text;
+  Poco::Net::HTTPResponse response;
+  std::ostringstream out;
+  Poco::StreamCopier::copyStream(session.receiveResponse(response), out);
+  return {static_cast<int>(response.getStatus()), out.str()};
+}
+
+TEST_F(AdversarialTest, AMemoryLimitOfAFewBytesIsABadRequest) {
+  PipelineClient client(cluster_->clientPort());
+  std::string error;
+  ASSERT_TRUE(client.connect(&error)) << error;
+  Job job = pythonJob("print(1)\n");
+  job.limits.run.memory_bytes = 10;
+  const std::string id = client.submit(job);
+  ASSERT_TRUE(client.waitFinal({id}, 30s)) << cluster_->logs();
+  const json& reply = client.finals().at(id);
+  EXPECT_EQ(reply["type"], "error") << reply.dump();
+  EXPECT_EQ(reply["code"], errc::kBadLimits) << reply.dump();
+  EXPECT_NE(reply.value("message", "").find("limits.run.memory_bytes"), std::string::npos) << reply.dump();
+  EXPECT_NE(reply.value("message", "").find("minimum"), std::string::npos) << reply.dump();
+
+  const auto [status, body] = postExecute(
+      cluster_->httpPort(),
+      {{"language", "python"}, {"version", "*"}, {"files", {{{"content", "print(1)"}}}}, {"compile_memory_limit", 64}});
+  EXPECT_EQ(status, 400) << body;
+  EXPECT_NE(body.find("minimum"), std::string::npos) << body;
+}
+
+TEST_F(AdversarialTest, AnArgumentTooLongForTheKernelIsRefusedWithoutAHostPath) {
+  // Over the kernel's 128 KiB per argument: through HTTP, whose body limit allows it.
+  const auto [status, body] = postExecute(cluster_->httpPort(), {{"language", "python"},
+                                                                  {"version", "*"},
+                                                                  {"files", {{{"content", "print(1)"}}}},
+                                                                  {"args", {std::string(200 << 10, 'a')}}});
+  ASSERT_EQ(status, 200) << body.substr(0, 500);
+  EXPECT_EQ(body.find("INTERNAL_ERROR"), std::string::npos) << body.substr(0, 500);
+  EXPECT_NE(body.find("per argument"), std::string::npos) << body.substr(0, 500);
+  EXPECT_EQ(body.find("/tmp/"), std::string::npos) << body.substr(0, 500);
+  EXPECT_EQ(body.find("job-"), std::string::npos) << "the work directory shows: " << body.substr(0, 500);
+}
 
 }  // namespace
 }  // namespace polyrun::test

@@ -130,6 +130,13 @@ std::vector<AdversarialCase> adversarialCases(const std::string& secret_path, in
        "  memset(block, 'x', sizeof block);\n  FILE* f = fopen(\"big\", \"wb\");\n"
        "  for (int i = 0; i < 1024; ++i) fwrite(block, 1, sizeof block, f);\n  return fclose(f) != 0;\n}\n",
        limits(10000, 10000), Verdict::kSignaled, messageMentions("SIGXFSZ"), 12000},
+      // io_uring makes system calls from kernel workers that the seccomp filter never sees.
+      {"io_uring", "c", "ring.c",
+       "#include <errno.h>\n#include <stdio.h>\n#include <string.h>\n#include <sys/syscall.h>\n"
+       "#include <unistd.h>\nint main(void) {\n  char params[120];\n  memset(params, 0, sizeof params);\n"
+       "  long fd = syscall(SYS_io_uring_setup, 4, params);\n"
+       "  puts(fd >= 0 ? \"ring\" : errno == ENOSYS ? \"no ring\" : \"other error\");\n  return 0;\n}\n",
+       quick, Verdict::kOk, printsExactly("no ring\n"), 5000},
       {"compile_reads_urandom", "c", "urandom.c", "#include \"/dev/urandom\"\nint main(void) { return 0; }\n",
        [] {
          Limits l = limits(3000, 3000);

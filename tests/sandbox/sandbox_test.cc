@@ -2,6 +2,10 @@
 #include <Poco/Net/ServerSocket.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <mqueue.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +16,7 @@
 #include <future>
 #include <iterator>
 #include <map>
+#include <set>
 
 #include "polyrun/job_executor.h"
 #include "polyrun/plugin_loader.h"
@@ -63,6 +68,7 @@ class SandboxTest : public ::testing::Test {
     std::string error;
     SandboxOptions options;
     options.state_dir = state_->path() + "/sandbox";
+    options.stages = 4;  // as a slave of two job slots
     sandbox_ = makeNamespaceSandbox(options, &error).release();
     ASSERT_NE(sandbox_, nullptr) << error;
     runners_ = new std::map<std::string, std::shared_ptr<const Runner>>();
@@ -86,10 +92,14 @@ class SandboxTest : public ::testing::Test {
     job.files.push_back({file, source, Encoding::kUtf8});
     job.limits = limits;
     job.stdin_data = stdin_data;
+    return executeJob(*runners_->at(language), *sandbox_, job, options());
+  }
+
+  ExecutorOptions options() const {
     ExecutorOptions options;
     options.work_root = work_.path();
     options.fallback = defaultLimits();
-    return executeJob(*runners_->at(language), *sandbox_, job, options);
+    return options;
   }
 
   static TempDir* state_;
@@ -197,10 +207,7 @@ TEST_F(SandboxTest, AStageLeavesNothingBehindForTheNextStage) {
   job.language = "python";
   job.files.push_back({"look.py", look, Encoding::kUtf8});
   job.args = {first_dir};
-  ExecutorOptions options;
-  options.work_root = work_.path();
-  options.fallback = defaultLimits();
-  JobResult second = executeJob(*runners_->at("python"), *sandbox_, job, options);
+  JobResult second = executeJob(*runners_->at("python"), *sandbox_, job, options());
   ASSERT_EQ(second.verdict, Verdict::kOk) << second.message << (second.run ? second.run->stderr_data : "");
   EXPECT_EQ(second.run->stdout_data, "clean\n");
 
@@ -313,6 +320,115 @@ TEST_F(SandboxTest, TheProgramGetsNoneOfItsHelpersPrivileges) {
                     "      open('/proc/self/oom_score_adj').read().strip())\n");
   ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.run ? r.run->stderr_data : "");
   EXPECT_EQ(r.run->stdout_data, "True 0 0\n");
+}
+
+// Runs `program` (Python) as `count` concurrent jobs, each of which writes `ready` in its work
+// directory once set and then waits for `go` there; `while_ready` runs on the host once all are
+// ready (with their work directories), then each is let go. The jobs' results, in no order.
+std::vector<JobResult> runTogether(const std::function<JobResult(const std::string&)>& run,
+                                   const std::string& work_root, size_t count,
+                                   const std::function<void(const std::vector<fs::path>&)>& while_ready) {
+  std::vector<std::future<JobResult>> jobs;
+  for (size_t i = 0; i < count; ++i)
+    jobs.push_back(std::async(std::launch::async, [&run, i] { return run("job" + std::to_string(i) + ".py"); }));
+  std::vector<fs::path> ready;
+  const bool all_ready = waitFor(
+      [&] {
+        ready.clear();
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(work_root, ec))
+          if (fs::exists(e.path() / "ready", ec)) ready.push_back(e.path());
+        return ready.size() == count;
+      },
+      std::chrono::seconds(30));
+  EXPECT_TRUE(all_ready) << ready.size() << " of " << count << " jobs got ready";
+  if (all_ready) while_ready(ready);
+  for (const auto& dir : ready) std::ofstream(dir / "go") << "";
+  std::vector<JobResult> results;
+  for (auto& j : jobs) results.push_back(j.get());
+  return results;
+}
+
+// Concurrent stages run as different host users: per-user kernel budgets (pipe buffers, epoll
+// watches, unix descriptors in flight) of one job are not another's. The host uid is what the
+// program's uid 1000 maps to.
+TEST_F(SandboxTest, ConcurrentStagesRunAsDifferentHostUsers) {
+  if (::geteuid() != 0) GTEST_SKIP() << "an unprivileged slave's stages all run as its own user";
+  const std::string program =
+      "import os, time\n"
+      "host = [l.split()[1] for l in open('/proc/self/uid_map') if l.split()[0] == '1000']\n"
+      "open('ready', 'w').write('')\n"
+      "while not os.path.exists('go'):\n    time.sleep(0.01)\n"
+      "print(host[0])\n";
+  Limits limits;
+  limits.run = {30000, 30000, 0};
+  const auto results = runTogether(
+      [&](const std::string& file) { return run("python", file, program, limits); }, work_.path(), 2,
+      [](const std::vector<fs::path>&) {});
+  std::set<std::string> uids;
+  for (const JobResult& r : results) {
+    ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.run ? r.run->stderr_data : "");
+    uids.insert(r.run->stdout_data);
+  }
+  EXPECT_EQ(uids.size(), 2u) << "both ran as host uid " << *uids.begin();
+}
+
+// The zygote's user namespace belongs to host root, so what its stages hold of the kernel's
+// per-user budgets (inotify instances, queued signals, POSIX message queue bytes) also counts
+// against root's. A job that takes all it can must leave root room for its own.
+TEST_F(SandboxTest, AJobCannotExhaustHostRootsKernelBudgets) {
+  if (::geteuid() != 0) GTEST_SKIP() << "the budgets in question are host root's";
+  const std::string hog =
+      "import ctypes, os, signal, time\n"
+      "libc = ctypes.CDLL(None, use_errno=True)\n"
+      "inotify = 0\n"
+      "while inotify < 1000 and libc.inotify_init1(0) >= 0:\n    inotify += 1\n"
+      "signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN])\n"
+      "queued = 0\n"
+      "while queued < 200000 and libc.sigqueue(os.getpid(), signal.SIGRTMIN, ctypes.c_void_p(0)) == 0:\n"
+      "    queued += 1\n"
+      "queues = 0\n"
+      "while queues < 100 and libc.mq_open(b'/hog%d' % queues, os.O_CREAT | os.O_RDWR, 0o600, None) >= 0:\n"
+      "    queues += 1\n"
+      "open('ready', 'w').write('%d %d %d' % (inotify, queued, queues))\n"
+      "while not os.path.exists('go'):\n    time.sleep(0.01)\n"
+      "print(inotify > 0, queued > 0, queues > 0)\n";
+  Limits limits;
+  limits.run = {30000, 30000, 0};
+  std::string held;
+  const auto results = runTogether(
+      [&](const std::string& file) { return run("python", file, hog, limits); }, work_.path(), 1,
+      [&](const std::vector<fs::path>& dirs) {
+        std::ifstream(dirs[0] / "ready") >> held;
+        const int fd = ::inotify_init1(IN_CLOEXEC);
+        EXPECT_GE(fd, 0) << "host root's inotify_init1: " << std::strerror(errno);
+        if (fd >= 0) ::close(fd);
+        // A real-time signal queued to this thread (blocked here), then taken back.
+        const int sig = SIGRTMIN + 3;
+        sigset_t set, old;
+        sigemptyset(&set);
+        sigaddset(&set, sig);
+        ::pthread_sigmask(SIG_BLOCK, &set, &old);
+        siginfo_t info{};
+        info.si_signo = sig;
+        info.si_code = SI_QUEUE;
+        info.si_pid = ::getpid();
+        info.si_uid = ::getuid();
+        EXPECT_EQ(::syscall(SYS_rt_tgsigqueueinfo, ::getpid(), ::gettid(), sig, &info), 0)
+            << "host root's sigqueue: " << std::strerror(errno);
+        const timespec zero{};
+        ::sigtimedwait(&set, nullptr, &zero);
+        ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        const mqd_t q = ::mq_open("/polyrun-root-probe", O_CREAT | O_RDWR | O_CLOEXEC, 0600, nullptr);
+        EXPECT_NE(q, mqd_t(-1)) << "host root's mq_open: " << std::strerror(errno);
+        if (q != mqd_t(-1)) {
+          ::mq_close(q);
+          ::mq_unlink("/polyrun-root-probe");
+        }
+      });
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_EQ(results[0].verdict, Verdict::kOk) << results[0].message << (results[0].run ? results[0].run->stderr_data : "");
+  EXPECT_EQ(results[0].run->stdout_data, "True True True\n") << "the job could use none of them: " << held;
 }
 
 TEST_F(SandboxTest, JavaHelloWorldRunsUnder256MegabytesOfMemory) {

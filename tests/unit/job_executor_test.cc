@@ -251,7 +251,7 @@ TEST_F(JobExecutorTest, CompilerThatCannotStartIsInternalError) {
   sandbox_.results = {p};
   JobResult r = execute();
   EXPECT_EQ(r.verdict, Verdict::kInternalError);
-  EXPECT_CONTAINS(r.message, "/usr/bin/fake-cc");
+  EXPECT_CONTAINS(r.message, "fake-cc): No such file or directory");
   EXPECT_FALSE(r.run.has_value());
 }
 
@@ -331,6 +331,46 @@ TEST_F(JobExecutorTest, ProgramThatCannotStartIsInternalError) {
   JobResult r = runWith(p);
   EXPECT_EQ(r.verdict, Verdict::kInternalError);
   EXPECT_CONTAINS(r.message, "fork: Resource temporarily unavailable");
+}
+
+// A job too big for one command line is the client's mistake: refused before anything runs,
+// with what to do, never left to fail in execve as an internal error.
+TEST_F(JobExecutorTest, ACommandLineTooLongForTheKernelIsRefusedAsTheClientsMistake) {
+  runner_.makeCompiled();
+  for (int i = 0; i < 60000; ++i) runner_.prepared_.compile->argv.push_back("source-" + std::to_string(i) + ".fk");
+  JobResult r = execute();
+  EXPECT_EQ(verdictName(r.verdict), verdictName(Verdict::kCompileError)) << r.message;
+  EXPECT_CONTAINS(r.message, "compile command");
+  EXPECT_CONTAINS(r.message, "fewer files");
+  EXPECT_TRUE(sandbox_.specs.empty());
+  EXPECT_FALSE(r.run.has_value());
+
+  FakeRunner interpreted;
+  interpreted.prepared_.run.argv.push_back(std::string(200 << 10, 'a'));
+  r = executeJob(interpreted, sandbox_, job_, options_);
+  EXPECT_EQ(verdictName(r.verdict), verdictName(Verdict::kCompileError)) << r.message;
+  EXPECT_CONTAINS(r.message, "per argument");
+  EXPECT_TRUE(sandbox_.specs.empty());
+  EXPECT_TRUE(workRootIsEmpty());
+}
+
+// What a client reads names what failed, never where on the slave's disk.
+TEST_F(JobExecutorTest, MessagesShowNoHostPath) {
+  ProcessResult p;
+  p.error = "cannot write \"10\" to /sys/fs/cgroup/memory/polyrun/z-3/memory.limit_in_bytes: Device or "
+            "resource busy";
+  JobResult r = runWith(p);
+  EXPECT_EQ(r.verdict, Verdict::kInternalError);
+  EXPECT_CONTAINS(r.message, "memory.limit_in_bytes: Device or resource busy");
+  EXPECT_EQ(r.message.find("/sys/fs"), std::string::npos) << r.message;
+
+  // A work root that cannot be made (a file stands in its way).
+  std::ofstream(tmp_.path() + "/file") << "x";
+  options_.work_root = tmp_.path() + "/file/work";
+  r = execute();
+  EXPECT_EQ(r.verdict, Verdict::kInternalError);
+  EXPECT_FALSE(r.message.empty());
+  EXPECT_EQ(r.message.find(tmp_.path()), std::string::npos) << r.message;
 }
 
 TEST_F(JobExecutorTest, FilePathsOutsideTheWorkDirectoryAreRefused) {

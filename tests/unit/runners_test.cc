@@ -256,7 +256,12 @@ TEST_P(LanguageTest, PrepareRefusesBadFileNames) {
   const std::string ext = runner().info().extensions.front();
   for (const std::string& bad :
        std::vector<std::string>{"../evil" + ext, "/etc/passwd", "dir/../../evil" + ext, "a//b",
-                                "./x" + ext, "-rf", std::string("nul\0byte", 8), "x/"}) {
+                                "./x" + ext, "-rf", std::string("nul\0byte", 8), "x/",
+                                "@opts", "@main" + ext, [] {
+                                  std::string deep;  // 1,200 bytes: over any path a job needs
+                                  for (int i = 0; i < 120; ++i) deep += "directory/";
+                                  return deep + "x";
+                                }() + ext}) {
     SCOPED_TRACE(bad);
     std::vector<SourceFile> extra = oneFile("", GetParam().hello);
     extra.push_back({bad, "data", Encoding::kUtf8});
@@ -379,6 +384,18 @@ public class Solution {
   const JobResult r = run("java", files, "ada\n", {"!"});
   ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.compile ? r.compile->stderr_data : "");
   EXPECT_EQ(r.run->stdout_data, "app.demo.Solution: hi ada!\n");
+}
+
+// javac runs no annotation processor, not even one the job names on its class path: a
+// processor is the job's code running inside the compiler. The one named here does not exist,
+// which javac reports as an error whenever it looks for processors.
+TEST_F(RunnerTest, JavacRunsNoAnnotationProcessorTheJobShips) {
+  std::vector<SourceFile> files = oneFile("", kJava.hello);
+  files.push_back(
+      {"META-INF/services/javax.annotation.processing.Processor", "Injected\n", Encoding::kUtf8});
+  const JobResult r = run("java", files);
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.compile ? r.compile->stderr_data : "");
+  EXPECT_EQ(r.run->stdout_data, "Hello, world!\n");
 }
 
 // Which file name and which class: decided from the source alone, without running javac.

@@ -71,10 +71,17 @@ class POLYRUN_API Sandbox {
 struct SandboxOptions {
   /// A directory the sandbox owns (the empty mount point of each zygote's root); created.
   std::string state_dir;
-  /// Host user and group a stage runs as when the slave is root (an unprivileged slave's stages
-  /// run as the slave's own user). Inside, the program sees uid and gid 1000.
+  /// First host user and group of the range stages run in when the slave is root (an
+  /// unprivileged slave's stages run as the slave's own user). Inside, the program sees uid and
+  /// gid 1000.
   unsigned uid = 65534;
   unsigned gid = 65534;
+  /// Stages expected at once (the slave: its job slots plus its own probes). Each of that many
+  /// concurrent stages runs as a host uid and gid of its own, `uid` to `uid + stages - 1` (more
+  /// share them), so that per-user kernel budgets (pipe buffers, epoll watches...) of one job
+  /// are not another's; and together they get at most half of the slave's user's budgets of
+  /// inotify instances and watches, queued signals and message queue bytes.
+  unsigned stages = 1;
   /// Size of each stage's private /tmp (and /dev/shm).
   int64_t tmp_bytes = 64ll << 20;
   /// Host paths shown read-only besides /usr and the few /etc entries tools need (e.g. a JDK
