@@ -612,5 +612,41 @@ TEST(SlaveCredentialTest, PerSlaveTokensAreBoundToTheirNameAndRevocable) {
   EXPECT_EQ(client.finals().at(id)["result"]["run"]["stdout"], "done\n");
 }
 
+// Client and operator tokens may come from files, which only the master's user may read: a file
+// others can read stops the master at start (exit code 78) naming the fix.
+TEST(ClientTokenFileTest, TokensComeFromATightFileAndALooseOneStopsTheMaster) {
+  TempDir files;
+  const std::string tokens = files.path() + "/client-tokens";
+  std::ofstream(tokens) << "from-file-1\nfrom-file-2, from-file-3\n";
+  ASSERT_EQ(::chmod(tokens.c_str(), 0644), 0);
+  const std::string log = files.path() + "/loose.log";
+  const pid_t loose = spawnLogged({binaryPath("polyrun-master"), "--define=master.slave.token.file=" + tokens,
+                                   "--define=master.client.port=0", "--define=master.slave.port=0",
+                                   "--define=master.client.tokens.file=" + tokens},
+                                  log);
+  ASSERT_GT(loose, 0);
+  int status = 0;
+  ASSERT_TRUE(waitFor([&] { return ::waitpid(loose, &status, WNOHANG) == loose; }, 20s)) << fileText(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 78) << status << fileText(log);
+  EXPECT_NE(fileText(log).find("master.client.tokens.file = " + tokens), std::string::npos) << fileText(log);
+  EXPECT_NE(fileText(log).find("chmod 600"), std::string::npos) << fileText(log);
+
+  ASSERT_EQ(::chmod(tokens.c_str(), 0600), 0);
+  Cluster::Options o;
+  o.slaves = 0;
+  o.master_defines = {"master.client.tokens.file=" + tokens, "master.client.auth.loopback=true"};
+  o.journal = false;
+  Cluster cluster(o);
+  std::string error;
+  ASSERT_TRUE(cluster.startMaster(&error)) << error;
+  for (const std::string token : {"from-file-1", "from-file-3"}) {
+    MasterClient client("127.0.0.1", static_cast<uint16_t>(cluster.clientPort()));
+    ASSERT_TRUE(client.connect(&error)) << error;
+    auto auth = client.request({{"type", "auth"}, {"token", token}}, 5000, &error);
+    ASSERT_TRUE(auth) << error;
+    EXPECT_EQ((*auth)["type"], "authenticated") << token << ": " << auth->dump();
+  }
+}
+
 }  // namespace
 }  // namespace polyrun::test
