@@ -15,10 +15,12 @@
 #include <Poco/Net/StreamSocket.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <random>
 #include <regex>
+#include <sstream>
 #include <tuple>
 
 #include "integration/cluster_helpers.h"
@@ -468,6 +470,27 @@ TEST(SlaveSecretTest, NoStageCanReadTheSlavesTokenThroughProc) {
   expectNoLeak(cluster.clientPort(), token, "slave running as an ordinary user");
   // And the command line other local users see holds no secret either.
   EXPECT_EQ(fileText("/proc/" + std::to_string(user_slave) + "/cmdline").find(token), std::string::npos);
+  // Init's capabilities refuse the probe /proc/1/{mem,environ} today; the zygote's memory, which
+  // every init shares, is also non-dumpable, so that holds without them. The kernel shows it as
+  // the zygote's /proc files belonging to root rather than to the slave's user.
+  int zygotes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = fileText(entry.path().string() + "/stat");
+    const auto comm_end = stat.rfind(')');
+    if (stat.find("(polyrun-zygote)") == std::string::npos || comm_end == std::string::npos) continue;
+    std::istringstream fields(stat.substr(comm_end + 1));
+    std::string state;
+    pid_t parent = 0;
+    fields >> state >> parent;
+    if (parent != user_slave) continue;
+    ++zygotes;
+    struct stat st {};
+    ASSERT_EQ(::stat((entry.path().string() + "/environ").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 0u) << entry.path() << ": the zygote of an unprivileged slave is dumpable";
+  }
+  EXPECT_GT(zygotes, 0) << "no zygote of the unprivileged slave found";
 }
 
 // A native client authenticated with `token`.
