@@ -3,10 +3,7 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <iomanip>
 #include <set>
-#include <sstream>
 
 #include "job_ids.h"
 #include "polyrun/job_json.h"
