@@ -21,7 +21,8 @@ class AddressSlots {
   /// One connection's place, held for its lifetime.
   class Slot {
    public:
-    Slot(Slot&& other) noexcept : owner_(other.owner_), host_(std::move(other.host_)), granted_(other.granted_) {
+    Slot(Slot&& other) noexcept
+        : owner_(other.owner_), host_(std::move(other.host_)), granted_(other.granted_) {
       other.owner_ = nullptr;
     }
     Slot(const Slot&) = delete;

@@ -92,9 +92,10 @@ class HttpServer::Impl {
         ::shutdown(c.fd, SHUT_RD);
         c.due.reset();
         c.late = true;
-        log().warning("closing the HTTP connection from %s: its request did not arrive whole within %s ms "
-                      "(master.http.request.timeout.ms)",
-                      c.client, std::to_string(settings.request_timeout.count()));
+        log().warning(
+            "closing the HTTP connection from %s: its request did not arrive whole within %s ms "
+            "(master.http.request.timeout.ms)",
+            c.client, std::to_string(settings.request_timeout.count()));
       }
       if (next) {
         cv_.wait_until(lock, *next);
@@ -125,8 +126,11 @@ thread_local Current t_current;
 class Connection final : public Poco::Net::TCPServerConnection {
  public:
   Connection(const Poco::Net::StreamSocket& socket, std::shared_ptr<HttpServer::Impl> impl,
-             Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers)
-      : TCPServerConnection(socket), impl_(std::move(impl)), params_(std::move(params)),
+             Poco::Net::HTTPServerParams::Ptr params,
+             Poco::Net::HTTPRequestHandlerFactory::Ptr handlers)
+      : TCPServerConnection(socket),
+        impl_(std::move(impl)),
+        params_(std::move(params)),
         handlers_(std::move(handlers)) {}
 
   void run() override {
@@ -159,18 +163,22 @@ class Connection final : public Poco::Net::TCPServerConnection {
   // does not reset the connection before the client reads the answer.
   void refuse(const std::string& client) {
     const int max = impl_->slots.max();
-    log().warning("refused an HTTP connection from %s: %d connections from its address are open "
-                  "(master.connections.per.address)",
-                  client, max);
+    log().warning(
+        "refused an HTTP connection from %s: %d connections from its address are open "
+        "(master.connections.per.address)",
+        client, max);
     const std::string body =
-        nlohmann::json{{"message", "this master serves at most " + std::to_string(max) +
-                                       " connections from one address at once (master.connections.per.address); "
-                                       "close some or retry later"}}
+        nlohmann::json{
+            {"message",
+             "this master serves at most " + std::to_string(max) +
+                 " connections from one address at once (master.connections.per.address); "
+                 "close some or retry later"}}
             .dump() +
         "\n";
-    const std::string response = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                                  "Retry-After: 5\r\nConnection: close\r\nContent-Length: " +
-                                  std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::string response =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Retry-After: 5\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
     try {
       Poco::Net::StreamSocket& s = socket();
       s.setSendTimeout(Poco::Timespan(1, 0));
@@ -218,7 +226,8 @@ HttpServer::HttpServer(StoppableHandlerFactory::Ptr handlers, Poco::ThreadPool& 
   params->setKeepAliveTimeout(Poco::Timespan(5, 0));
   params->setSoftwareVersion("polyrun-master");
   Poco::Net::HTTPRequestHandlerFactory::Ptr base = handlers_;
-  server_ = std::make_unique<Poco::Net::TCPServer>(new Factory(impl_, params, base), pool, socket, params);
+  server_ = std::make_unique<Poco::Net::TCPServer>(new Factory(impl_, params, base), pool, socket,
+                                                   params);
 }
 
 HttpServer::~HttpServer() { stopAll(true); }

@@ -26,14 +26,14 @@ std::string syntaxError(const nlohmann::json::exception& e) {
 bool parseJson(std::string_view text, nlohmann::json* out, std::string* error, size_t max_depth) {
   size_t deepest_at = 0;  // bytes parsed when the depth was exceeded
   // `depth` counts the containers already open around the one starting.
-  const nlohmann::json::parser_callback_t bounded = [max_depth](int depth, nlohmann::json::parse_event_t event,
-                                                                nlohmann::json&) {
-    if ((event == nlohmann::json::parse_event_t::object_start ||
-         event == nlohmann::json::parse_event_t::array_start) &&
-        static_cast<size_t>(depth) >= max_depth)
-      throw TooDeep{};
-    return true;
-  };
+  const nlohmann::json::parser_callback_t bounded =
+      [max_depth](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+        if ((event == nlohmann::json::parse_event_t::object_start ||
+             event == nlohmann::json::parse_event_t::array_start) &&
+            static_cast<size_t>(depth) >= max_depth)
+          throw TooDeep{};
+        return true;
+      };
   try {
     nlohmann::json parsed = nlohmann::json::parse(text.begin(), text.end(), bounded);
     *out = std::move(parsed);
@@ -45,8 +45,10 @@ bool parseJson(std::string_view text, nlohmann::json* out, std::string* error, s
     for (size_t i = 0; i < text.size(); ++i) {
       const char c = text[i];
       if (in_string) {
-        if (c == '\\') ++i;
-        else if (c == '"') in_string = false;
+        if (c == '\\')
+          ++i;
+        else if (c == '"')
+          in_string = false;
       } else if (c == '"') {
         in_string = true;
       } else if (c == '[' || c == '{') {

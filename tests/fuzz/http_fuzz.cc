@@ -50,10 +50,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     polyrun::master::PistonExecute out;
     std::string error;
     const nlohmann::json none = nlohmann::json::array();
-    if (polyrun::master::decodePistonBody(body, offered ? *offered : none, maxima(), &out, &error)) {
+    if (polyrun::master::decodePistonBody(body, offered ? *offered : none, maxima(), &out,
+                                          &error)) {
       polyrun::Job again;
       std::string why;
-      check(polyrun::fromJson(polyrun::toJson(out.job), &again, &why), "an accepted body's job round-trips");
+      check(polyrun::fromJson(polyrun::toJson(out.job), &again, &why),
+            "an accepted body's job round-trips");
       check(again.files.size() == out.job.files.size(), "and keeps its files");
     } else {
       check(!error.empty(), "a refusal says why");

@@ -339,6 +339,19 @@ std::string fileText(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// Item 1 on the native port: a frame nested 30,000 levels deep (60 kB, under this suite's
+// 64 KiB frame limit) is a bad frame, refused while it is parsed; TearDown checks the master
+// still serves.
+TEST_F(AdversarialTest, DeeplyNestedFrameIsABadFrame) {
+  const std::string deep = std::string(30000, '[') + std::string(30000, ']');
+  for (const std::string& payload :
+       {R"({"type": "submit", "id": "1", "job": {"language": "python", "stdin": )" + deep + "}}",
+        R"({"type": "cancel", "id": )" + deep + "}"}) {
+    const json error = expectErrorAndClose(cluster_->clientPort(), frameOf(payload), errc::kBadFrame);
+    EXPECT_NE(error.value("message", "").find("nested deeper than 64 levels"), std::string::npos) << error.dump();
+  }
+}
+
 // Item 4: a second master on a port that a running master holds stops at once with exit code
 // 78 and a message naming the key and the port; before, it bound with port reuse, started, and
 // the two masters split the incoming connections.

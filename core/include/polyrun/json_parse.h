@@ -3,12 +3,12 @@
 // a decoder) can run out of stack. Every parse of untrusted JSON goes through here.
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+
+#include "polyrun/export.h"
 
 namespace polyrun {
 
