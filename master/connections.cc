@@ -3,6 +3,8 @@
 #include <Poco/Logger.h>
 #include <Poco/SHA2Engine.h>
 
+#include <regex>
+
 #include "messages.h"
 #include "output_batch.h"
 #include "polyrun/protocol.h"
@@ -71,6 +73,32 @@ std::array<unsigned char, 32> digest(const std::string& s) {
   std::array<unsigned char, 32> out{};
   std::copy_n(d.begin(), std::min<size_t>(d.size(), out.size()), out.begin());
   return out;
+}
+
+// The job a skipped slave frame was about, from its first bytes: a slave's messages are
+// serialized with sorted keys, so "job_id" comes first in a result or progress message.
+std::string jobIdOfFrame(const std::string& head) {
+  static const std::regex kJobId(R"re(^\s*\{\s*"job_id"\s*:\s*"([^"\\]{1,256})")re");
+  std::smatch match;
+  return std::regex_search(head, match, kJobId) ? match[1].str() : std::string();
+}
+
+// Ends the job a slave's bad frame was about with INTERNAL_ERROR (when that job is the slave's:
+// the scheduler drops results for jobs it did not assign to it).
+// Returns that job's id, or empty when the frame named none.
+std::string failJobOfBadFrame(Scheduler& scheduler, int slave_id, const std::string& name,
+                              const FrameReader::Skipped& frame) {
+  const std::string job_id = jobIdOfFrame(frame.head);
+  Poco::Logger::get("master.slave").warning("slave %s sent a bad frame of %z bytes (%s)%s; skipped it", name,
+                                            frame.length, frame.error,
+                                            job_id.empty() ? std::string() : " for job " + job_id);
+  if (job_id.empty()) return job_id;
+  JobResult failed;
+  failed.job_id = job_id;
+  failed.verdict = Verdict::kInternalError;
+  failed.message = "slave " + name + " sent a bad frame for this job (" + frame.error + "); see its log";
+  scheduler.slaveResult(slave_id, std::move(failed));
+  return job_id;
 }
 
 }  // namespace
@@ -300,6 +328,9 @@ void SlaveConnection::run() {
     log.information("slave %s (id %d) registered from %s with %d slots%s", name, slave_id, peer->address(),
                     reg.capacity, held ? ", holding " + std::to_string(held) + " jobs" : std::string());
 
+    // A registered slave's bad frame fails at most the job it was about, not the connection
+    // (and with it every job on the slave).
+    peer->skipBadFrames();
     std::optional<OutputBatch> batch;
     for (;;) {
       if (batch && !peer->hasMessage()) batch.reset();
@@ -321,6 +352,13 @@ void SlaveConnection::run() {
                                   "closing the connection"));
           break;
         }
+      }
+      if (status == ReadStatus::kSkipped) {
+        peer->send(errorMessage(nullptr, errc::kBadFrame, error + "; the frame was skipped"));
+        const std::string job_id = failJobOfBadFrame(*scheduler_, slave_id, name, peer->skipped());
+        // Stops the job should it still run (a bad progress frame); answered at once otherwise.
+        if (!job_id.empty()) peer->send({{"type", msg::kCancel}, {"job_id", job_id}});
+        continue;
       }
       if (status != ReadStatus::kMessage) {
         reason = status == ReadStatus::kIdle ? error + " (master.heartbeat.timeout.ms)" : error;

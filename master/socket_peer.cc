@@ -194,6 +194,10 @@ SocketPeer::ReadStatus SocketPeer::read(nlohmann::json* out, std::chrono::millis
   char buf[65536];
   for (;;) {
     if (reader_.next(out)) return ReadStatus::kMessage;
+    if (reader_.nextSkipped(&skipped_)) {
+      *error = skipped_.error;
+      return ReadStatus::kSkipped;
+    }
     bool want_out;
     bool tls_buffered = false;
     {

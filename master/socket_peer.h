@@ -54,9 +54,17 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
     kSlowFrame,  // a frame began but did not complete within `frame_timeout`
     kBadFrame,   // malformed frame, or the peer closed in the middle of one; *error says which
     kClosed,     // the peer closed, the connection broke, or close() was called
+    kSkipped,    // after skipBadFrames(): a bad frame was skipped; skipped() describes it
   };
   ReadStatus read(nlohmann::json* out, std::chrono::milliseconds idle,
                   std::chrono::milliseconds frame_timeout, std::string* error);
+
+  /// From now on bad frames with a sound header are skipped, not fatal (FrameReader); read()
+  /// reports each as kSkipped. For a trusted peer, whose bad frame must fail only what it was
+  /// about.
+  void skipBadFrames() { reader_.skipBadFrames(true); }
+  /// The frame the last kSkipped was about.
+  const FrameReader::Skipped& skipped() const { return skipped_; }
 
   /// True when a whole message is already received: read() returns it without waiting.
   bool hasMessage();
@@ -83,6 +91,7 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
   int wake_fd_ = -1;  // eventfd: readable when the reader must look again (output, close)
   FrameReader reader_;
   std::optional<nlohmann::json> lookahead_;  // taken from reader_ by hasMessage()
+  FrameReader::Skipped skipped_;
   std::string address_;
   std::string host_;
   bool loopback_ = false;

@@ -1,5 +1,6 @@
 #include "polyrun/frame.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "polyrun/json_parse.h"
@@ -26,19 +27,54 @@ bool FrameReader::feed(const char* data, size_t size) {
   return parseBuffered();
 }
 
+bool FrameReader::badFrame(std::string error, size_t length, const char* payload, size_t available) {
+  if (!skip_bad_) {
+    error_ = std::move(error);
+    return false;
+  }
+  skipped_.push_back({length, std::string(payload, std::min(available, kSkippedHeadBytes)), std::move(error)});
+  return true;
+}
+
+bool FrameReader::nextSkipped(Skipped* out) {
+  if (skipped_.empty()) return false;
+  *out = std::move(skipped_.front());
+  skipped_.pop_front();
+  return true;
+}
+
 bool FrameReader::parseBuffered() {
   size_t pos = 0;
-  while (buffer_.size() - pos >= kFrameHeaderBytes) {
+  for (;;) {
+    if (skip_left_ > 0) {  // discarding an oversized frame; its head is kept for the report
+      const size_t n = std::min(skip_left_, buffer_.size() - pos);
+      const size_t head = std::min(n, kSkippedHeadBytes - std::min(kSkippedHeadBytes, skipping_.head.size()));
+      skipping_.head.append(buffer_, pos, head);
+      pos += n;
+      skip_left_ -= n;
+      if (skip_left_ > 0) break;
+      skipped_.push_back(std::move(skipping_));
+      skipping_ = {};
+    }
+    if (buffer_.size() - pos < kFrameHeaderBytes) break;
     const auto* h = reinterpret_cast<const unsigned char*>(buffer_.data() + pos);
     const size_t length = (size_t{h[0]} << 24) | (size_t{h[1]} << 16) | (size_t{h[2]} << 8) | h[3];
     if (length == 0) {
-      error_ = "empty frame (length 0): every frame must hold a JSON object";
-      break;
+      if (!badFrame("empty frame (length 0): every frame must hold a JSON object", 0, "", 0)) break;
+      pos += kFrameHeaderBytes;
+      continue;
     }
     if (length > max_frame_bytes_) {
-      error_ = "frame of " + std::to_string(length) + " bytes is over the limit of " +
-               std::to_string(max_frame_bytes_) + " bytes";
-      break;
+      std::string error = "frame of " + std::to_string(length) + " bytes is over the limit of " +
+                          std::to_string(max_frame_bytes_) + " bytes";
+      if (!skip_bad_) {
+        error_ = std::move(error);
+        break;
+      }
+      skipping_ = {length, "", std::move(error)};
+      skip_left_ = length;
+      pos += kFrameHeaderBytes;
+      continue;
     }
     if (buffer_.size() - pos - kFrameHeaderBytes < length) break;  // wait for the rest
     const char* begin = buffer_.data() + pos + kFrameHeaderBytes;
@@ -47,17 +83,17 @@ bool FrameReader::parseBuffered() {
     const bool parsed = parseJson(std::string_view(begin, length), &message, &why);
     pos += kFrameHeaderBytes + length;
     if (!parsed) {
-      error_ = "frame payload is not valid JSON: " + why;
-      break;
+      if (!badFrame("frame payload is not valid JSON: " + why, length, begin, length)) break;
+      continue;
     }
     if (!message.is_object()) {
-      error_ = "frame payload is not a JSON object";
-      break;
+      if (!badFrame("frame payload is not a JSON object", length, begin, length)) break;
+      continue;
     }
     auto type = message.find("type");
     if (type == message.end() || !type->is_string() || type->get_ref<const std::string&>().empty()) {
-      error_ = "message has no \"type\" string";
-      break;
+      if (!badFrame("message has no \"type\" string", length, begin, length)) break;
+      continue;
     }
     ready_.push_back(std::move(message));
   }

@@ -27,6 +27,7 @@
 #include <tuple>
 
 #include "integration/cluster_helpers.h"
+#include "polyrun/framed_socket.h"
 
 namespace polyrun::test {
 namespace {
@@ -278,6 +279,74 @@ TEST_F(AdversarialTest, ResultLargerThanAFrameArrivesCutAndMarkedWithItsExactByt
   EXPECT_EQ(after["counters"]["requeued"], before["counters"]["requeued"]) << "the slave was never dropped";
   ASSERT_EQ(after["slaves"].size(), 1u);
   EXPECT_EQ(after["slaves"][0]["id"], before["slaves"][0]["id"]) << "the slave did not register again";
+}
+
+// A registered slave that sends bad frames (one over the frame limit, one not JSON) fails only
+// the jobs those frames were about: its connection stays up, its other job finishes, nothing is
+// requeued.
+TEST_F(AdversarialTest, BadFramesFromASlaveFailOnlyTheirJobs) {
+  const json before = cluster_->snapshot();
+  Poco::Net::StreamSocket raw;
+  raw.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(cluster_->slavePort())));
+  FramedSocket forger(raw, 64u << 20, false);
+  ASSERT_TRUE(forger.send({{"type", "register"}, {"token", "test-token"}, {"name", "forger"}, {"capacity", 3},
+                           {"languages", json::array({{{"language", "fakelang"}, {"version", "1.0"}}})}}));
+  json m;
+  std::string error;
+  ASSERT_EQ(forger.read(&m, Poco::Timespan(10, 0), &error), FramedSocket::ReadStatus::kMessage) << error;
+  ASSERT_EQ(m["type"], "registered") << m.dump();
+  EXPECT_EQ(m["max_frame_bytes"], 65536) << "the master says its frame limit";
+
+  PipelineClient client(cluster_->clientPort());
+  ASSERT_TRUE(client.connect(&error)) << error;
+  Job job = pythonJob("print(1)\n");
+  job.language = "fakelang";
+  std::vector<std::string> requests, job_ids;
+  for (int i = 0; i < 3; ++i) requests.push_back(client.submit(job));
+  while (job_ids.size() < 3) {
+    ASSERT_EQ(forger.read(&m, Poco::Timespan(10, 0), &error), FramedSocket::ReadStatus::kMessage) << error;
+    if (m["type"] == "assign") job_ids.push_back(m["job_id"]);
+  }
+  JobResult r;
+  r.verdict = Verdict::kOk;
+  r.run = StageResult{};
+  r.run->exit_code = 0;
+  r.run->stdout_data = std::string(200000, 'x');  // far over the 64 KiB frame limit
+  r.job_id = job_ids[0];
+  const std::string oversized =
+      frameOf(json{{"type", "result"}, {"job_id", job_ids[0]}, {"result", toJson(r)}}.dump());
+  raw.sendBytes(oversized.data(), static_cast<int>(oversized.size()));
+  const std::string broken = frameOf("{\"job_id\":\"" + job_ids[1] + "\",\"result\": {oops");
+  raw.sendBytes(broken.data(), static_cast<int>(broken.size()));
+  r.run->stdout_data = "fine\n";
+  r.job_id = job_ids[2];
+  ASSERT_TRUE(forger.send({{"type", "result"}, {"job_id", job_ids[2]}, {"result", toJson(r)}}));
+
+  ASSERT_TRUE(client.waitFinal(requests, 30s)) << cluster_->masterLog();
+  std::map<std::string, JobResult> results;
+  for (const auto& id : requests) {
+    const json& final = client.finals().at(id);
+    ASSERT_EQ(final["type"], "result") << final.dump();
+    ASSERT_TRUE(fromJson(final["result"], &results[final["job_id"]], &error)) << error;
+  }
+  EXPECT_EQ(results[job_ids[0]].verdict, Verdict::kInternalError);
+  EXPECT_NE(results[job_ids[0]].message.find("over the limit"), std::string::npos) << results[job_ids[0]].message;
+  EXPECT_EQ(results[job_ids[1]].verdict, Verdict::kInternalError);
+  EXPECT_NE(results[job_ids[1]].message.find("not valid JSON"), std::string::npos) << results[job_ids[1]].message;
+  EXPECT_EQ(results[job_ids[2]].verdict, Verdict::kOk) << results[job_ids[2]].message;
+  ASSERT_TRUE(results[job_ids[2]].run);
+  EXPECT_EQ(results[job_ids[2]].run->stdout_data, "fine\n");
+
+  const json after = cluster_->snapshot();
+  EXPECT_EQ(after["counters"]["requeued"], before["counters"]["requeued"]) << "nothing was requeued";
+  EXPECT_TRUE(slaveEntry(after, "forger").is_object()) << "the slave is still connected";
+  // The forger was told, and stays usable.
+  int bad_frame_errors = 0;
+  while (forger.read(&m, Poco::Timespan(0, 300000), &error) == FramedSocket::ReadStatus::kMessage)
+    bad_frame_errors += m.value("code", "") == errc::kBadFrame;
+  EXPECT_EQ(bad_frame_errors, 2);
+  EXPECT_TRUE(forger.send({{"type", "heartbeat"}, {"load", json::object()}}));
+  EXPECT_TRUE(slaveEntry(cluster_->snapshot(), "forger").is_object());
 }
 
 TEST(ConnectionLimitTest, ConnectionsOverThePerPortLimitAreRefusedWithAnError) {

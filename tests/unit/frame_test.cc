@@ -273,6 +273,42 @@ TEST(FrameTest, GoodFramesBeforeABadOneAreStillDelivered) {
   EXPECT_EQ(messages[0], sample(1));
 }
 
+// A trusted peer's bad frames are skipped and reported; the frames after them still arrive.
+TEST(FrameTest, SkippingBadFramesKeepsTheStreamInStep) {
+  FrameReader reader(1000);
+  reader.skipBadFrames(true);
+  const std::string big = R"({"job_id":"j-7","result":{"run":{"stdout":")" + std::string(5000, 'x') + "\"}}}";
+  const std::string stream = encodeFrame(sample(1)) + rawFrame(big) + rawFrame("}{") + rawFrame("") +
+                             rawFrame(R"({"job_id":"j-8"})") + encodeFrame(sample(2));
+  // Byte by byte and in large pieces alike.
+  for (size_t piece : {size_t{1}, size_t{7}, size_t{4096}, stream.size()}) {
+    FrameReader r(1000);
+    r.skipBadFrames(true);
+    for (size_t i = 0; i < stream.size(); i += piece) ASSERT_TRUE(r.feed(stream.substr(i, piece))) << r.error();
+    EXPECT_FALSE(r.failed());
+    EXPECT_EQ(r.pendingBytes(), 0u);
+    auto messages = drain(r);
+    ASSERT_EQ(messages.size(), 2u) << piece;
+    EXPECT_EQ(messages[0], sample(1));
+    EXPECT_EQ(messages[1], sample(2));
+    std::vector<FrameReader::Skipped> skipped;
+    for (FrameReader::Skipped s; r.nextSkipped(&s);) skipped.push_back(s);
+    ASSERT_EQ(skipped.size(), 4u) << piece;
+    EXPECT_EQ(skipped[0].length, big.size());
+    EXPECT_EQ(skipped[0].head, big.substr(0, FrameReader::kSkippedHeadBytes));
+    EXPECT_NE(skipped[0].error.find("over the limit"), std::string::npos) << skipped[0].error;
+    EXPECT_NE(skipped[1].error.find("not valid JSON"), std::string::npos);
+    EXPECT_NE(skipped[2].error.find("empty frame"), std::string::npos);
+    EXPECT_EQ(skipped[3].head, R"({"job_id":"j-8"})");
+    EXPECT_NE(skipped[3].error.find("type"), std::string::npos);
+  }
+  // By default the first bad frame fails the reader, as before.
+  EXPECT_FALSE(reader.failed());
+  FrameReader strict(1000);
+  EXPECT_FALSE(strict.feed(stream));
+  EXPECT_TRUE(strict.failed());
+}
+
 TEST(FrameTest, EncodeReplacesInvalidUtf8InsteadOfThrowing) {
   const json message = {{"type", "result"}, {"stdout", std::string("ok\xff\xfe end")}};
   std::string frame;

@@ -33,18 +33,40 @@ class POLYRUN_API FrameReader {
   /// Moves the next complete message into *out; false when none is ready.
   bool next(nlohmann::json* out);
 
+  /// For a trusted peer (a registered slave): a frame whose length header is sound but which is
+  /// bad otherwise (over the limit, empty, not JSON, no "type") is skipped instead of failing
+  /// the reader, and reported by nextSkipped(): the stream stays in step, and whoever reads it
+  /// can fail just what the frame was about. An oversized frame is discarded as it arrives.
+  void skipBadFrames(bool on) { skip_bad_ = on; }
+  struct Skipped {
+    size_t length = 0;  // the payload's length from the header
+    std::string head;   // its first bytes (at most kSkippedHeadBytes)
+    std::string error;  // what was wrong with it
+  };
+  static constexpr size_t kSkippedHeadBytes = 1024;
+  /// Moves the report of the next frame skipped into *out; false when none.
+  bool nextSkipped(Skipped* out);
+
   bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
   /// Bytes of an incomplete frame still waiting for the rest (a truncated frame at EOF).
-  size_t pendingBytes() const { return buffer_.size(); }
+  size_t pendingBytes() const {
+    return buffer_.size() + (skip_left_ > 0 ? kFrameHeaderBytes + skipping_.length - skip_left_ : 0);
+  }
 
  private:
   bool parseBuffered();
+  // A bad frame: skipped (true) when skipping bad frames, else the reader fails (false).
+  bool badFrame(std::string error, size_t length, const char* payload, size_t available);
 
   size_t max_frame_bytes_;
   std::string buffer_;
   std::deque<nlohmann::json> ready_;
   std::string error_;
+  bool skip_bad_ = false;
+  Skipped skipping_;      // the oversized frame being discarded, while skip_left_ > 0
+  size_t skip_left_ = 0;  // its payload bytes still to come
+  std::deque<Skipped> skipped_;
 };
 
 }  // namespace polyrun
