@@ -2,8 +2,11 @@
 // which limits and environment, and how it turns process outcomes into verdicts.
 #include "polyrun/job_executor.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -504,6 +507,32 @@ TEST_F(JobExecutorTest, WithAReaperTheWorkDirectoryIsRemovedAfterTheResult) {
     EXPECT_EQ(reaper.removed(), 1u);
   }
   options_.reaper = nullptr;
+}
+
+// At start a slave removes what slaves killed earlier left: work directories of processes that
+// are gone or are another program now; a live slave's (same program) and everything else stay.
+TEST_F(JobExecutorTest, LeftoverWorkDirectoriesOfDeadSlavesAreRemoved) {
+  const fs::path root = options_.work_root;
+  fs::create_directories(root / "job-999999999-0" / "a" / "b");
+  std::ofstream(root / "job-999999999-0" / "a" / "b" / "file") << "x";
+  fs::create_directories(root / "job-1-7");  // pid 1 lives, but is not this program
+  fs::create_directories(root / "cache" / "compile");
+  const pid_t sibling = ::fork();  // alive and this same program: a slave sharing the directory
+  if (sibling == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  ASSERT_GT(sibling, 0);
+  const fs::path live = root / ("job-" + std::to_string(sibling) + "-3");
+  fs::create_directories(live);
+  const std::vector<std::string> failures = removeLeftoverWorkDirs(root.string());
+  ::kill(sibling, SIGKILL);
+  ::waitpid(sibling, nullptr, 0);
+  EXPECT_TRUE(failures.empty()) << failures.front();
+  EXPECT_FALSE(fs::exists(root / "job-999999999-0"));
+  EXPECT_FALSE(fs::exists(root / "job-1-7"));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(root / "cache" / "compile"));
 }
 
 TEST_F(JobExecutorTest, EachJobGetsItsOwnDirectory) {
