@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,10 +157,10 @@ DirReaper::~DirReaper() {
   thread_.join();
 }
 
-void DirReaper::remove(std::string dir) {
+void DirReaper::remove(std::string dir, bool unmount) {
   std::unique_lock<std::mutex> lock(mutex_);
   progress_.wait(lock, [this] { return pending_.size() < max_pending_ || stopping_; });
-  pending_.push_back(std::move(dir));
+  pending_.emplace_back(std::move(dir), unmount);
   ++queued_total_;
   queued_.notify_one();
 }
@@ -185,8 +186,9 @@ void DirReaper::loop() {
   for (;;) {
     queued_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
     if (pending_.empty()) return;  // stopping, and nothing left to remove
-    const std::string dir = pending_.front();
+    const auto [dir, unmount] = pending_.front();
     lock.unlock();
+    if (unmount) ::umount2(dir.c_str(), MNT_DETACH);
     std::string why;
     const bool ok = removeTree(dir, &why);
     if (!ok && on_failure_) on_failure_(why);

@@ -23,17 +23,28 @@ namespace polyrun {
 namespace fs = std::filesystem;
 namespace {
 
+// What a job may leave in its tmpfs for the DirReaper to unmount after the result is sent;
+// beyond it the unmount is done at once (docs/sandbox.md, "Disk and memory of the job's files").
+constexpr uint64_t kUnmountLaterBytes = 1 << 20;
+
 // Removes a work directory with everything in it when the scope ends, or hands it to `reaper`
-// to be removed soon after; never follows links. A job's tmpfs is unmounted at once: its pages
-// are charged to the stages that wrote them, whose groups the next stages reuse.
+// to be removed soon after; never follows links. A job's tmpfs holding more than a little is
+// unmounted at once: its pages are charged to the stages that wrote them, whose groups the
+// next stages reuse. Unmounting waits for an RCU grace period (about 0.2 ms), which a small
+// job's result does not wait for.
 struct RemoveOnExit {
   std::string dir;
   DirReaper* reaper = nullptr;
   bool mounted = false;
   ~RemoveOnExit() {
-    if (mounted) ::umount2(dir.c_str(), MNT_DETACH);
+    struct statvfs st {};
+    if (mounted && (!reaper || ::statvfs(dir.c_str(), &st) != 0 ||
+                    (st.f_blocks - st.f_bfree) * st.f_frsize > kUnmountLaterBytes)) {
+      ::umount2(dir.c_str(), MNT_DETACH);
+      mounted = false;
+    }
     if (reaper) {
-      reaper->remove(dir);
+      reaper->remove(dir, mounted);
       return;
     }
     std::string ignored;  // the caller has no log; a DirReaper reports what it cannot remove

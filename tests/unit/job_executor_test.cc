@@ -2,15 +2,20 @@
 // which limits and environment, and how it turns process outcomes into verdicts.
 #include "polyrun/job_executor.h"
 
+#include <linux/magic.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -506,6 +511,55 @@ TEST_F(JobExecutorTest, WithAReaperTheWorkDirectoryIsRemovedAfterTheResult) {
     EXPECT_TRUE(workRootIsEmpty());
     EXPECT_EQ(reaper.removed(), 1u);
   }
+  options_.reaper = nullptr;
+}
+
+// With a quota the work directory is a tmpfs of that size: what the stage writes fills it, the
+// stage's message says so, and the tmpfs goes (at once when it holds much: its pages are
+// charged to the stage's group, which the next stage reuses; else by the reaper).
+TEST_F(JobExecutorTest, WithAQuotaTheJobsFilesAreATmpfsOfThatSize) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting needs root";
+  // In a mount namespace of this (single-threaded) process: nothing leaks to the host.
+  ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << std::strerror(errno);
+  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
+  options_.work_quota_bytes = 4 << 20;
+  struct Seen {
+    std::string dir;
+    bool tmpfs = false;
+    int64_t file_cap = 0;
+  } seen;
+  size_t write_bytes = 0;
+  sandbox_.on_run = [&](const ProcessSpec& spec) {
+    struct statfs st {};
+    seen = {spec.cwd, ::statfs(spec.cwd.c_str(), &st) == 0 && st.f_type == TMPFS_MAGIC,
+            spec.limits.file_size_bytes};
+    std::ofstream out(fs::path(spec.cwd) / "data", std::ios::binary);
+    out << std::string(write_bytes, 'x');
+  };
+  DirReaper reaper;
+  options_.reaper = &reaper;
+  auto isMountPoint = [](const std::string& dir) {
+    struct stat a {}, b {};
+    return ::stat(dir.c_str(), &a) == 0 && ::stat((dir + "/..").c_str(), &b) == 0 && a.st_dev != b.st_dev;
+  };
+
+  write_bytes = 100;  // small: the reaper unmounts it after the result
+  JobResult r = runWith(exited(0));
+  EXPECT_EQ(r.verdict, Verdict::kOk) << r.message;
+  EXPECT_TRUE(seen.tmpfs);
+  EXPECT_EQ(seen.file_cap, 2 << 20) << "half the quota per file";
+  EXPECT_EQ(r.message, "");
+  reaper.flush();
+  EXPECT_FALSE(fs::exists(seen.dir));
+
+  write_bytes = 8 << 20;  // over the quota: the stage is told, and the tmpfs goes at once
+  sandbox_.specs.clear();
+  r = runWith(exited(1));
+  EXPECT_EQ(r.verdict, Verdict::kRuntimeError);
+  EXPECT_CONTAINS(r.message, "disk quota of 4194304 bytes");
+  EXPECT_FALSE(isMountPoint(seen.dir)) << "unmounted before the result";
+  reaper.flush();
+  EXPECT_TRUE(workRootIsEmpty());
   options_.reaper = nullptr;
 }
 

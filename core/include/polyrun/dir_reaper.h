@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace polyrun {
 
@@ -33,10 +34,11 @@ class POLYRUN_API DirReaper {
   DirReaper(const DirReaper&) = delete;
   DirReaper& operator=(const DirReaper&) = delete;
 
-  /// Queues `dir` to be removed with everything in it, by removeTree(). Blocks while
-  /// `max_pending` directories wait, so that a disk slower than the jobs slows the jobs down
-  /// rather than filling up. Thread-safe; never throws.
-  void remove(std::string dir);
+  /// Queues `dir` to be removed with everything in it, by removeTree(); `unmount`: `dir` is a
+  /// mount point, unmounted first (lazily). Blocks while `max_pending` directories wait, so
+  /// that a disk slower than the jobs slows the jobs down rather than filling up. Thread-safe;
+  /// never throws.
+  void remove(std::string dir, bool unmount = false);
   /// Returns once every directory queued before the call is gone. Thread-safe.
   void flush();
   /// Directories handled so far (one that could not be removed counts too).
@@ -52,7 +54,7 @@ class POLYRUN_API DirReaper {
   mutable std::mutex mutex_;
   std::condition_variable queued_;   // the thread waits for work
   std::condition_variable progress_;  // remove() waits for room, flush() for completion
-  std::deque<std::string> pending_;
+  std::deque<std::pair<std::string, bool>> pending_;  // directory, unmount first
   size_t queued_total_ = 0;
   size_t removed_ = 0;
   size_t failed_ = 0;
