@@ -4,6 +4,7 @@
 #include <Poco/Path.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -28,6 +29,7 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kSlaveKeys = {
     "slave.master.host", "slave.master.port", "slave.token", "slave.token.file", "slave.name",
     "slave.jobs.max", "slave.reconnect.max_ms", "slave.plugins.dir", "slave.work.dir",
+    "slave.work.quota_bytes",
     "slave.selftest.wall_ms", "slave.sandbox", "slave.sandbox.uid", "slave.sandbox.gid",
     "slave.sandbox.tmp_bytes", "slave.sandbox.cgroups", "slave.sandbox.readonly_paths",
     "slave.plugin.", "slave.cache.dir", "slave.cache.max_bytes", "slave.toolchains",
@@ -48,6 +50,19 @@ class SlaveApp final : public ServiceApp {
   std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root, const std::string& toolchain_root,
                                        unsigned stages) const;
 };
+
+// Whether this slave may mount a job's tmpfs in `work_root` (root, not in a container that
+// forbids it): tried once at start.
+bool canMountTmpfs(const std::string& work_root) {
+  if (::geteuid() != 0) return false;
+  const std::string probe = (fs::path(work_root) / ".quota-probe").string();
+  std::error_code ec;
+  fs::create_directories(probe, ec);
+  const bool mounted = ::mount("tmpfs", probe.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=4096") == 0;
+  if (mounted) ::umount2(probe.c_str(), MNT_DETACH);
+  fs::remove(probe, ec);
+  return mounted;
+}
 
 // Toolchains depend only on the tools and the plan, so every slave of a machine may share them;
 // not under /tmp, which each stage's private /tmp hides.
@@ -157,6 +172,16 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   std::error_code ec;
   fs::create_directories(options.work_root, ec);
   if (ec) throw ConfigError("slave.work.dir = " + options.work_root + " cannot be created: " + ec.message());
+  // What a slave killed earlier left behind (docs/sandbox.md, "Disk").
+  for (const auto& why : removeLeftoverWorkDirs(options.work_root))
+    log.warning("cannot remove a leftover work directory: %s", why);
+  // Each job's files in a tmpfs of this size; mounting one needs root.
+  options.work_quota_bytes = checkedInt("slave.work.quota_bytes", 256ll << 20, 0, 1ll << 40);
+  if (options.work_quota_bytes > 0 && !canMountTmpfs(options.work_root)) {
+    log.warning("slave.work.quota_bytes needs a slave that may mount (root, with CAP_SYS_ADMIN): "
+                "the total size of a job's files is not limited (each file is, to 256 MiB)");
+    options.work_quota_bytes = 0;
+  }
   if (!fs::is_directory(plugins_dir, ec))
     throw ConfigError("slave.plugins.dir = " + plugins_dir + " is not a directory; point it at the folder of runner plugins");
 
@@ -185,7 +210,9 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   // Jobs' work directories are removed after their results are sent (docs/performance.md,
   // "Throughput"); declared before everything that runs jobs, so it outlives them and removes
   // what is left when the slave stops.
-  DirReaper reaper;
+  DirReaper reaper(64, [](const std::string& why) {
+    Poco::Logger::get("slave").warning("cannot remove a finished job's work directory: %s", why);
+  });
   options.reaper = &reaper;
 
   // Jobs, and beside them the registry's self-tests, version probes and toolchain builds.

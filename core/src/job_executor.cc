@@ -1,6 +1,8 @@
 #include "polyrun/job_executor.h"
 
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,27 +23,60 @@ namespace polyrun {
 namespace fs = std::filesystem;
 namespace {
 
+// What a job may leave in its tmpfs for the DirReaper to unmount after the result is sent;
+// beyond it the unmount is done at once (docs/sandbox.md, "Disk and memory of the job's files").
+constexpr uint64_t kUnmountLaterBytes = 1 << 20;
+
 // Removes a work directory with everything in it when the scope ends, or hands it to `reaper`
-// to be removed soon after; never follows links.
+// to be removed soon after; never follows links. A job's tmpfs holding more than a little is
+// unmounted at once: its pages are charged to the stages that wrote them, whose groups the
+// next stages reuse. Unmounting waits for an RCU grace period (about 0.2 ms), which a small
+// job's result does not wait for.
 struct RemoveOnExit {
   std::string dir;
   DirReaper* reaper = nullptr;
+  bool mounted = false;
   ~RemoveOnExit() {
+    struct statvfs st {};
+    if (mounted && (!reaper || ::statvfs(dir.c_str(), &st) != 0 ||
+                    (st.f_blocks - st.f_bfree) * st.f_frsize > kUnmountLaterBytes)) {
+      ::umount2(dir.c_str(), MNT_DETACH);
+      mounted = false;
+    }
     if (reaper) {
-      reaper->remove(dir);
+      reaper->remove(dir, mounted);
       return;
     }
-    std::error_code ec;
-    fs::remove_all(dir, ec);
+    std::string ignored;  // the caller has no log; a DirReaper reports what it cannot remove
+    removeTree(dir, &ignored);
   }
 };
+
+constexpr const char* kWorkDirPrefix = "job-";
+
+// Mounts a tmpfs of `bytes` on `dir`: the job's quota. Inodes are capped too (one per 16 KiB,
+// at least 1,024): a job could otherwise fill the slave's memory with empty directories.
+bool mountQuota(const std::string& dir, int64_t bytes, std::string* error) {
+  const std::string options = "size=" + std::to_string(bytes) +
+                              ",nr_inodes=" + std::to_string(std::max<int64_t>(1024, bytes >> 14)) + ",mode=0700";
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) == 0) return true;
+  *error = std::string("cannot mount the job's work directory (slave.work.quota_bytes needs a root slave): ") +
+           std::strerror(errno);
+  return false;
+}
+
+// True when the job's tmpfs is full (of bytes or of inodes): what the program saw as ENOSPC.
+bool quotaReached(const std::string& dir) {
+  struct statvfs st {};
+  return ::statvfs(dir.c_str(), &st) == 0 && (st.f_bavail == 0 || st.f_favail == 0);
+}
 
 std::string makeWorkDir(const std::string& root, std::string* error) {
   static std::atomic<uint64_t> counter{0};
   std::error_code ec;
   fs::create_directories(root, ec);
   for (int attempt = 0; attempt < 100; ++attempt) {
-    fs::path dir = fs::path(root) / ("job-" + std::to_string(::getpid()) + "-" +
+    fs::path dir = fs::path(root) / (kWorkDirPrefix + std::to_string(::getpid()) + "-" +
                                      std::to_string(counter.fetch_add(1)));
     if (fs::create_directory(dir, ec)) return dir.string();
   }
@@ -185,6 +220,27 @@ StageResult toStage(ProcessResult p, const StageLimits& limits, int64_t output_b
 
 }  // namespace
 
+std::vector<std::string> removeLeftoverWorkDirs(const std::string& work_root) {
+  std::vector<std::string> failures;
+  std::error_code ec;
+  const std::string own_exe = fs::read_symlink("/proc/self/exe", ec).string();
+  for (const auto& entry : fs::directory_iterator(work_root, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kWorkDirPrefix, 0) != 0) continue;
+    // job-<pid>-<n>: kept while <pid> is a live process of this same program (another slave
+    // sharing the directory), since a pid of the dead is reused by other programs.
+    const std::string pid = name.substr(std::strlen(kWorkDirPrefix), name.find('-', 4) - 4);
+    std::error_code exe_ec;
+    const std::string exe = fs::read_symlink("/proc/" + pid + "/exe", exe_ec).string();
+    if (!exe_ec && exe == own_exe && pid != std::to_string(::getpid())) continue;
+    const std::string dir = entry.path().string();
+    ::umount2(dir.c_str(), MNT_DETACH);  // a job's tmpfs, if it was one (else EINVAL)
+    std::string why;
+    if (!removeTree(dir, &why)) failures.push_back(why);
+  }
+  return failures;
+}
+
 Limits defaultLimits() {
   Limits l;
   l.compile = {15000, 15000, 512ll << 20};
@@ -282,7 +338,19 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
 
   const std::string dir = makeWorkDir(options.work_root, &error);
   if (dir.empty()) return fail(Verdict::kInternalError, error);
-  const RemoveOnExit cleanup{dir, options.reaper};
+  RemoveOnExit cleanup{dir, options.reaper};
+  const int64_t quota = options.work_quota_bytes;
+  if (quota > 0) {
+    if (!mountQuota(dir, quota, &error)) return fail(Verdict::kInternalError, error);
+    cleanup.mounted = true;
+  }
+  // Said in the stage's message when its job's files filled the quota (the program saw ENOSPC).
+  auto noteQuota = [&](StageResult* stage) {
+    if (quota <= 0 || !quotaReached(dir)) return;
+    const std::string note = "the job's files reached the disk quota of " + std::to_string(quota) +
+                             " bytes (slave.work.quota_bytes): write less, or less often to new files";
+    stage->message = stage->message.empty() ? note : stage->message + "; " + note;
+  };
 
   for (const auto& f : prepared.files) {
     if (!writeFile(dir, f.path, f.content, f.executable, &error))
@@ -306,7 +374,8 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
     spec.limits.memory_bytes = used->memory_bytes;
     spec.limits.output_bytes = output_bytes;
     spec.limits.processes = pick(job.limits.processes, fb.processes);
-    spec.limits.file_size_bytes = 256ll << 20;
+    // Under a quota, half of it: a file that alone would fill it is stopped (SIGXFSZ) first.
+    spec.limits.file_size_bytes = quota > 0 ? std::min<int64_t>(256ll << 20, quota / 2) : 256ll << 20;
     spec.cancel = options.cancel;
     return spec;
   };
@@ -336,6 +405,7 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
       StageLimits used;
       ProcessSpec spec = specFor(*prepared.compile, job.limits.compile, fb.compile, &used);
       result.compile = toStage(sandbox.run(spec), used, output_bytes, true);
+      noteQuota(&*result.compile);
       if (result.compile->verdict != Verdict::kOk)
         return fail(result.compile->verdict, result.compile->message);
       // Stored before the run stage, which may rewrite its own work directory. Truncated compiler
@@ -352,6 +422,7 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   ProcessSpec spec = specFor(prepared.run, job.limits.run, fb.run, &used);
   spec.stdin_data = job.stdin_data;
   result.run = toStage(sandbox.run(spec), used, output_bytes, false);
+  noteQuota(&*result.run);
   result.verdict = result.run->verdict;
   result.message = result.run->message;
   return result;

@@ -38,6 +38,9 @@
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
 
 namespace polyrun {
 namespace {
@@ -478,7 +481,18 @@ NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessS
     *error = errnoText("pipe");
     return Launch::kFailed;
   }
-  const int fds[kStageFds] = {in_r.fd, out_w.fd, err_w.fd, status_w.fd};
+  // A root slave clones the work directory itself: it may be a mount of its own (the job's
+  // tmpfs, slave.work.quota_bytes), which the zygote's older copy of the host's mounts lacks.
+  Fd tree;
+  if (privileged_) {
+    tree.fd = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, spec.cwd.c_str(), OPEN_TREE_CLONE | O_CLOEXEC));
+    if (tree.fd < 0) {
+      *error = errnoText("opening the work directory");
+      return Launch::kFailed;
+    }
+  }
+  const int fds[kStageFds + 1] = {in_r.fd, out_w.fd, err_w.fd, status_w.fd, tree.fd};
+  const size_t fds_bytes = sizeof(int) * (tree.fd >= 0 ? kStageFds + 1 : kStageFds);
   char byte = 1;
   iovec iov{&byte, 1};
   alignas(cmsghdr) char buf[CMSG_SPACE(sizeof fds)] = {};
@@ -486,12 +500,12 @@ NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessS
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = buf;
-  msg.msg_controllen = sizeof buf;
+  msg.msg_controllen = CMSG_SPACE(fds_bytes);
   cmsghdr* c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof fds);
-  std::memcpy(CMSG_DATA(c), fds, sizeof fds);
+  c->cmsg_len = CMSG_LEN(fds_bytes);
+  std::memcpy(CMSG_DATA(c), fds, fds_bytes);
   ssize_t sent;
   do {
     sent = ::sendmsg(zygote.control.fd, &msg, MSG_NOSIGNAL);
@@ -506,6 +520,7 @@ NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessS
   out_w.reset();
   err_w.reset();
   status_w.reset();
+  tree.reset();
   ZygoteMessage m{};
   int fd = -1;
   if (!receiveReply(zygote, &m, &fd)) {

@@ -337,7 +337,7 @@ void reply(int control, ZygoteMessage::Kind kind, int step, int error, int fd) {
 int receiveRequest(int control, int* fds) {
   char byte = 0;
   iovec iov{&byte, 1};
-  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int) * kStageFds)];
+  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int) * (kStageFds + 1))];
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -355,7 +355,7 @@ int receiveRequest(int control, int* fds) {
     for (int i = 0; i < k; ++i) {
       int fd;
       std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      if (count < kStageFds) fds[count++] = fd;
+      if (count < kStageFds + 1) fds[count++] = fd;
       else ::close(fd);
     }
   }
@@ -387,14 +387,20 @@ void reap(InitProcess* init) {
 // program. On return `lingering` is this stage's init if its stage is over but it has not
 // exited yet (the next request is already waiting), else none.
 void serveStage(const ZygotePlan& z, int host_mounts, int sandbox_mounts, InitProcess* lingering) {
-  int fds[kStageFds];
-  const int received = receiveRequest(z.control, fds);
+  int fds[kStageFds + 1];
+  int received = receiveRequest(z.control, fds);
   if (received < 0) ::_exit(0);  // the slave closed the socket: nothing more to run
+  // A fifth descriptor: the work directory, already cloned by the slave (its own per-job mount,
+  // which this zygote's copy of the host's mounts does not have).
+  const int given_tree = received == kStageFds + 1 ? fds[kStageFds] : -1;
+  int unused_tree = given_tree;  // closed by fail() until it is taken as the stage's tree
+  if (given_tree >= 0) received = kStageFds;
   auto closeFds = [&] {
     for (int i = 0; i < received; ++i) ::close(fds[i]);
   };
   auto fail = [&](int step, int error) {
     closeFds();
+    if (unused_tree >= 0) ::close(unused_tree);
     reap(lingering);
     reply(z.control, ZygoteMessage::kStageFailed, step, error, -1);
   };
@@ -405,16 +411,20 @@ void serveStage(const ZygotePlan& z, int host_mounts, int sandbox_mounts, InitPr
   if (cwd_len == sizeof cwd) return fail(kZygoteOpenWorkDir, ENAMETOOLONG);
   std::memcpy(cwd, r.cwd, cwd_len + 1);
 
-  // The work directory exists only in the host's view of the file system: clone it there as a
-  // detached mount, for the stage's init to attach in its own namespace.
-  if (::setns(host_mounts, CLONE_NEWNS) != 0) return fail(kZygoteHostMounts, errno);
-  const int tree = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, cwd, OPEN_TREE_CLONE | O_CLOEXEC));
-  const int tree_error = errno;
-  if (::setns(sandbox_mounts, CLONE_NEWNS) != 0) {
-    fail(kZygoteSandboxMounts, errno);
-    ::_exit(127);  // stuck in the host's view: never start a stage from here
+  // Otherwise the work directory exists only in the host's view of the file system: clone it
+  // there as a detached mount, for the stage's init to attach in its own namespace.
+  int tree = given_tree;
+  unused_tree = -1;
+  if (tree < 0) {
+    if (::setns(host_mounts, CLONE_NEWNS) != 0) return fail(kZygoteHostMounts, errno);
+    tree = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, cwd, OPEN_TREE_CLONE | O_CLOEXEC));
+    const int tree_error = errno;
+    if (::setns(sandbox_mounts, CLONE_NEWNS) != 0) {
+      fail(kZygoteSandboxMounts, errno);
+      ::_exit(127);  // stuck in the host's view: never start a stage from here
+    }
+    if (tree < 0) return fail(kZygoteOpenWorkDir, tree_error);
   }
-  if (tree < 0) return fail(kZygoteOpenWorkDir, tree_error);
   // Its mount point, on the root tmpfs every stage of this zygote shares: removed afterwards.
   size_t created = 0;
   if (makeDirs(cwd, &created) != 0) {

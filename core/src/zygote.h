@@ -80,7 +80,10 @@ enum ZygoteStageStep { kZygoteFds = 0, kZygoteHostMounts, kZygoteOpenWorkDir, kZ
 const char* zygoteStepName(int step);
 
 /// Requests on the control socket: one byte, with the stage's stdin (read end), stdout and
-/// stderr (write ends) and status pipe (write end) as SCM_RIGHTS, in that order.
+/// stderr (write ends) and status pipe (write end) as SCM_RIGHTS, in that order, and
+/// optionally a fifth: the work directory as a detached mount (open_tree with OPEN_TREE_CLONE)
+/// made by a root slave, used instead of the zygote's own clone from its copy of the host's
+/// mounts (which has no mount made after the zygote started, such as a job's own tmpfs).
 constexpr int kStageFds = 4;
 
 /// What the stages of one zygote may spend of the kernel's per-user budgets. The zygote's user

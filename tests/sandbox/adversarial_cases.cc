@@ -137,6 +137,21 @@ std::vector<AdversarialCase> adversarialCases(const std::string& secret_path, in
        "  long fd = syscall(SYS_io_uring_setup, 4, params);\n"
        "  puts(fd >= 0 ? \"ring\" : errno == ENOSYS ? \"no ring\" : \"other error\");\n  return 0;\n}\n",
        quick, Verdict::kOk, printsExactly("no ring\n"), 5000},
+      // Deeper than any descriptor limit: the slave must still remove it all (the suites check
+      // that nothing is left of a job). The work directory's inode quota may stop it first.
+      {"deep_directories", "python", "deep.py",
+       "import os\nn = 0\ntry:\n    while n < 30000:\n        os.mkdir('d')\n        os.chdir('d')\n"
+       "        n += 1\nexcept OSError:\n    pass\nprint('deep' if n > 10000 else n)\n",
+       limits(30000, 20000), Verdict::kOk, printsExactly("deep\n"), 32000},
+      // Many files that each pass the per-file cap: the job's total is capped (by a root slave).
+      {"disk_quota", "c", "fill.c",
+       "#include <stdio.h>\n#include <string.h>\nint main(void) {\n  static char block[1 << 20];\n"
+       "  memset(block, 'x', sizeof block);\n  for (int f = 0; f < 4; ++f) {\n    char name[16];\n"
+       "    snprintf(name, sizeof name, \"fill%d\", f);\n    FILE* out = fopen(name, \"wb\");\n"
+       "    if (!out) return 1;\n    for (int i = 0; i < 100; ++i)\n"
+       "      if (fwrite(block, 1, sizeof block, out) != sizeof block) return 1;\n"
+       "    if (fclose(out) != 0) return 1;\n  }\n  puts(\"wrote 400 MiB\");\n  return 0;\n}\n",
+       limits(20000, 20000), Verdict::kRuntimeError, messageMentions("disk quota"), 22000},
       {"compile_reads_urandom", "c", "urandom.c", "#include \"/dev/urandom\"\nint main(void) { return 0; }\n",
        [] {
          Limits l = limits(3000, 3000);

@@ -95,10 +95,12 @@ class SandboxTest : public ::testing::Test {
     return executeJob(*runners_->at(language), *sandbox_, job, options());
   }
 
+  // As the slave runs jobs: a quota on each job's files (its default) when root.
   ExecutorOptions options() const {
     ExecutorOptions options;
     options.work_root = work_.path();
     options.fallback = defaultLimits();
+    if (::geteuid() == 0) options.work_quota_bytes = 256ll << 20;
     return options;
   }
 
@@ -137,6 +139,8 @@ TEST_F(SandboxTest, EveryAdversarialCaseGetsItsVerdictAndTheNextJobRunsNormally)
       EXPECT_EQ(c.check(r), "");
     }
     for (const char* mark : kDaemonMarks) EXPECT_EQ(processesWith(mark).size(), 0u) << "left running: " << mark;
+    std::error_code ec;
+    EXPECT_TRUE(fs::is_empty(work_.path(), ec)) << "the job left files on the slave's disk";
     JobResult next = run("python", "ok.py", "print('next job fine')\n");
     ASSERT_EQ(next.verdict, Verdict::kOk) << "after " << c.name << ": " << next.message;
     EXPECT_EQ(next.run->stdout_data, "next job fine\n");

@@ -3,9 +3,16 @@
 // callers wait without losing anything.
 #include "polyrun/dir_reaper.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -83,6 +90,70 @@ TEST(DirReaperTest, ABoundOfOneLosesNothingWithManyThreadsHandingOver) {
   reaper.flush();
   EXPECT_EQ(reaper.removed(), 40u);
   EXPECT_TRUE(fs::is_empty(tmp.path()));
+}
+
+// A job can nest directories far deeper than the descriptors a process may open (and than
+// PATH_MAX): 600 levels are removed here under a limit of 64 descriptors.
+TEST(DirReaperTest, RemovesATreeDeeperThanTheDescriptorLimit) {
+  test::TempDir tmp;
+  const std::string dir = tmp.path() + "/job";
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  for (int i = 0; i < 600; ++i) {
+    ASSERT_EQ(::mkdirat(fd, "d", 0755), 0) << i;
+    if (i % 50 == 0) ::close(::openat(fd, "file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+    const int next = ::openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(next, 0) << i;
+    ::close(fd);
+    fd = next;
+  }
+  ::close(fd);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  std::vector<std::string> failures;
+  {
+    DirReaper reaper(4, [&](const std::string& why) { failures.push_back(why); });
+    rlimit low = saved;
+    low.rlim_cur = 64;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    reaper.remove(dir);
+    reaper.flush();
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    EXPECT_EQ(reaper.failed(), 0u);
+  }
+  EXPECT_TRUE(failures.empty()) << failures.front();
+  EXPECT_FALSE(fs::exists(dir));
+}
+
+// What cannot be removed (here a mount point, as root) is reported, and everything else goes.
+TEST(DirReaperTest, ReportsWhatItCannotRemoveAndRemovesTheRest) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount";
+  // In a mount namespace of this (still single-threaded) process: nothing leaks to the host.
+  ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << std::strerror(errno);
+  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
+  test::TempDir tmp;
+  const std::string dir = makeTree(tmp.path(), "job");
+  const fs::path busy = fs::path(dir) / "deep" / "busy";
+  fs::create_directories(busy);
+  ASSERT_EQ(::mount("tmpfs", busy.c_str(), "tmpfs", 0, "size=64k"), 0);
+  std::ofstream(busy / "inside") << "x";
+  std::vector<std::string> failures;
+  {
+    DirReaper reaper(4, [&](const std::string& why) { failures.push_back(why); });
+    reaper.remove(dir);
+    reaper.flush();
+    EXPECT_EQ(reaper.failed(), 1u);
+  }
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_NE(failures[0].find("busy"), std::string::npos) << failures[0];
+  EXPECT_FALSE(fs::exists(fs::path(dir) / "top"));
+  EXPECT_FALSE(fs::exists(fs::path(dir) / "deep/er"));
+  EXPECT_FALSE(fs::exists(busy / "inside"));
+  ::umount2(busy.c_str(), MNT_DETACH);
+  std::string error;
+  EXPECT_TRUE(removeTree(dir, &error)) << error;
+  EXPECT_FALSE(fs::exists(dir));
 }
 
 }  // namespace

@@ -2,12 +2,20 @@
 // which limits and environment, and how it turns process outcomes into verdicts.
 #include "polyrun/job_executor.h"
 
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -504,6 +512,81 @@ TEST_F(JobExecutorTest, WithAReaperTheWorkDirectoryIsRemovedAfterTheResult) {
     EXPECT_EQ(reaper.removed(), 1u);
   }
   options_.reaper = nullptr;
+}
+
+// With a quota the work directory is a tmpfs of that size: what the stage writes fills it, the
+// stage's message says so, and the tmpfs goes (at once when it holds much: its pages are
+// charged to the stage's group, which the next stage reuses; else by the reaper).
+TEST_F(JobExecutorTest, WithAQuotaTheJobsFilesAreATmpfsOfThatSize) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting needs root";
+  // In a mount namespace of this (single-threaded) process: nothing leaks to the host.
+  ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << std::strerror(errno);
+  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
+  options_.work_quota_bytes = 4 << 20;
+  struct Seen {
+    std::string dir;
+    bool tmpfs = false;
+    int64_t file_cap = 0;
+  } seen;
+  size_t write_bytes = 0;
+  sandbox_.on_run = [&](const ProcessSpec& spec) {
+    struct statfs st {};
+    seen = {spec.cwd, ::statfs(spec.cwd.c_str(), &st) == 0 && st.f_type == TMPFS_MAGIC,
+            spec.limits.file_size_bytes};
+    std::ofstream out(fs::path(spec.cwd) / "data", std::ios::binary);
+    out << std::string(write_bytes, 'x');
+  };
+  DirReaper reaper;
+  options_.reaper = &reaper;
+  auto isMountPoint = [](const std::string& dir) {
+    struct stat a {}, b {};
+    return ::stat(dir.c_str(), &a) == 0 && ::stat((dir + "/..").c_str(), &b) == 0 && a.st_dev != b.st_dev;
+  };
+
+  write_bytes = 100;  // small: the reaper unmounts it after the result
+  JobResult r = runWith(exited(0));
+  EXPECT_EQ(r.verdict, Verdict::kOk) << r.message;
+  EXPECT_TRUE(seen.tmpfs);
+  EXPECT_EQ(seen.file_cap, 2 << 20) << "half the quota per file";
+  EXPECT_EQ(r.message, "");
+  reaper.flush();
+  EXPECT_FALSE(fs::exists(seen.dir));
+
+  write_bytes = 8 << 20;  // over the quota: the stage is told, and the tmpfs goes at once
+  sandbox_.specs.clear();
+  r = runWith(exited(1));
+  EXPECT_EQ(r.verdict, Verdict::kRuntimeError);
+  EXPECT_CONTAINS(r.message, "disk quota of 4194304 bytes");
+  EXPECT_FALSE(isMountPoint(seen.dir)) << "unmounted before the result";
+  reaper.flush();
+  EXPECT_TRUE(workRootIsEmpty());
+  options_.reaper = nullptr;
+}
+
+// At start a slave removes what slaves killed earlier left: work directories of processes that
+// are gone or are another program now; a live slave's (same program) and everything else stay.
+TEST_F(JobExecutorTest, LeftoverWorkDirectoriesOfDeadSlavesAreRemoved) {
+  const fs::path root = options_.work_root;
+  fs::create_directories(root / "job-999999999-0" / "a" / "b");
+  std::ofstream(root / "job-999999999-0" / "a" / "b" / "file") << "x";
+  fs::create_directories(root / "job-1-7");  // pid 1 lives, but is not this program
+  fs::create_directories(root / "cache" / "compile");
+  const pid_t sibling = ::fork();  // alive and this same program: a slave sharing the directory
+  if (sibling == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  ASSERT_GT(sibling, 0);
+  const fs::path live = root / ("job-" + std::to_string(sibling) + "-3");
+  fs::create_directories(live);
+  const std::vector<std::string> failures = removeLeftoverWorkDirs(root.string());
+  ::kill(sibling, SIGKILL);
+  ::waitpid(sibling, nullptr, 0);
+  EXPECT_TRUE(failures.empty()) << failures.front();
+  EXPECT_FALSE(fs::exists(root / "job-999999999-0"));
+  EXPECT_FALSE(fs::exists(root / "job-1-7"));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(root / "cache" / "compile"));
 }
 
 TEST_F(JobExecutorTest, EachJobGetsItsOwnDirectory) {

@@ -8,40 +8,56 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace polyrun {
+
+/// Removes `path` with everything in it, never following a symbolic link, with a bounded number
+/// of descriptors whatever the depth (a job can nest directories tens of thousands deep, past
+/// any descriptor limit and PATH_MAX). Keeps going past what it cannot remove; false with
+/// *error = how many removals failed and the first one's name and reason. A missing `path` is
+/// not an error. Must not race with anyone moving directories inside `path`.
+POLYRUN_API bool removeTree(const std::string& path, std::string* error);
 
 class POLYRUN_API DirReaper {
  public:
   /// Starts the removing thread. At most `max_pending` directories wait at once (at least 1).
-  explicit DirReaper(size_t max_pending = 64);
+  /// `on_failure` (called on the reaper's thread) hears what could not be removed.
+  explicit DirReaper(size_t max_pending = 64,
+                     std::function<void(const std::string&)> on_failure = {});
   /// Removes every directory still queued, then stops the thread.
   ~DirReaper();
   DirReaper(const DirReaper&) = delete;
   DirReaper& operator=(const DirReaper&) = delete;
 
-  /// Queues `dir` to be removed with everything in it (symbolic links are removed, never
-  /// followed). Blocks while `max_pending` directories wait, so that a disk slower than the jobs
-  /// slows the jobs down rather than filling up. Thread-safe; never throws.
-  void remove(std::string dir);
+  /// Queues `dir` to be removed with everything in it, by removeTree(); `unmount`: `dir` is a
+  /// mount point, unmounted first (lazily). Blocks while `max_pending` directories wait, so
+  /// that a disk slower than the jobs slows the jobs down rather than filling up. Thread-safe;
+  /// never throws.
+  void remove(std::string dir, bool unmount = false);
   /// Returns once every directory queued before the call is gone. Thread-safe.
   void flush();
-  /// Directories handled so far (one that could not be removed, as before, counts too).
+  /// Directories handled so far (one that could not be removed counts too).
   size_t removed() const;
+  /// Directories of which something could not be removed (each also reported to on_failure).
+  size_t failed() const;
 
  private:
   void loop();
 
   const size_t max_pending_;
+  const std::function<void(const std::string&)> on_failure_;
   mutable std::mutex mutex_;
   std::condition_variable queued_;   // the thread waits for work
   std::condition_variable progress_;  // remove() waits for room, flush() for completion
-  std::deque<std::string> pending_;
+  std::deque<std::pair<std::string, bool>> pending_;  // directory, unmount first
   size_t queued_total_ = 0;
   size_t removed_ = 0;
+  size_t failed_ = 0;
   bool stopping_ = false;
   std::thread thread_;
 };

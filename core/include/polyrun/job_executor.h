@@ -30,7 +30,17 @@ struct ExecutorOptions {
   /// Removes the job's work directory after executeJob() returns (dir_reaper.h); not owned;
   /// null = executeJob() removes it before returning.
   DirReaper* reaper = nullptr;
+  /// The total size of a job's files: its work directory is a tmpfs of this size (mounting it
+  /// needs root), unmounted before executeJob() returns. 0 = a plain directory on the disk of
+  /// `work_root`, each file capped at 256 MiB, the total not. What a stage writes there is
+  /// memory charged to the stage (docs/sandbox.md, "Limits").
+  int64_t work_quota_bytes = 0;
 };
+
+/// Removes what earlier slaves left in `work_root` (killed before they could): the work
+/// directories of processes that are gone (a running slave's, whose process is alive, are
+/// kept), unmounting their tmpfs first. Returns one line per directory it could not remove.
+POLYRUN_API std::vector<std::string> removeLeftoverWorkDirs(const std::string& work_root);
 
 enum class StageEvent { kCompiling, kRunning };
 using StageCallback = std::function<void(StageEvent)>;
