@@ -296,7 +296,10 @@ bool fitResult(JobResult* r, size_t max_json_bytes) {
   for (auto& s : streams) outputs += s.cost = encodedBytes(*s.bytes);
   // Everything but the outputs, measured with each output empty (its "" counted twice).
   std::vector<std::string> taken;
-  for (auto& s : streams) taken.push_back(std::move(*s.bytes)), s.bytes->clear();
+  for (auto& s : streams) {
+    taken.push_back(std::move(*s.bytes));
+    s.bytes->clear();
+  }
   const size_t fixed = toJson(static_cast<const JobResult&>(*r))
                            .dump(-1, ' ', false, json::error_handler_t::replace)
                            .size();

@@ -4,10 +4,14 @@
 //
 // Besides "no crash, no sanitizer report", it checks two properties and aborts when one fails:
 // - a frame the reader accepted re-encodes (encodeFrame) to a frame it accepts again, equal;
-// - a job the decoder accepted converts to JSON and back (job_json.h) without an error.
+// - a job the decoder accepted converts to JSON and back (job_json.h) without an error;
+// - a reader that skips bad frames (a registered slave's) never fails and yields every message
+//   the strict reader yields before its first error.
 #include <cstdint>
 #include <cstdlib>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "messages.h"
 #include "polyrun/frame.h"
@@ -47,9 +51,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const char* bytes = reinterpret_cast<const char*>(data) + (size > 0 ? 1 : 0);
   const size_t n = size > 0 ? size - 1 : 0;
   polyrun::FrameReader reader(4096);
+  polyrun::FrameReader skipping(4096);
+  skipping.skipBadFrames(true);
+  std::vector<nlohmann::json> strict_messages, skipped_messages;
+  for (size_t at = 0; at < n; at += chunk) {
+    check(skipping.feed(bytes + at, std::min(chunk, n - at)), "a skipping reader never fails");
+    for (nlohmann::json m; skipping.next(&m);) skipped_messages.push_back(std::move(m));
+    for (polyrun::FrameReader::Skipped s; skipping.nextSkipped(&s);) check(!s.error.empty(), "a skip says why");
+  }
   for (size_t at = 0; at < n && !reader.failed(); at += chunk) {
     if (!reader.feed(bytes + at, std::min(chunk, n - at))) check(!reader.error().empty(), "a bad frame says why");
     for (nlohmann::json m; reader.next(&m);) {
+      strict_messages.push_back(m);
       polyrun::FrameReader again(1u << 24);
       check(again.feed(polyrun::encodeFrame(m)), "an accepted message re-encodes to a valid frame");
       nlohmann::json copy;
@@ -57,5 +70,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       decode(m);
     }
   }
+  check(skipped_messages.size() >= strict_messages.size() &&
+            std::equal(strict_messages.begin(), strict_messages.end(), skipped_messages.begin()),
+        "skipping keeps every message before the first bad frame");
   return 0;
 }
