@@ -286,6 +286,40 @@ TEST_F(SandboxTest, EveryStageHasItsWholeLimitsRightAfterTheStageBefore) {
   }
 }
 
+// A stage that filled its /tmp and /dev/shm (or its job's files) leaves them charged to its
+// zygote's group until its init is gone, which the slave does not wait for; the next stage on
+// that zygote with a lower memory limit than that must still start (not INTERNAL_ERROR from the
+// cgroup refusing a limit under its usage).
+TEST_F(SandboxTest, ALowerMemoryLimitRightAfterAStageThatFilledItsTmpStillStarts) {
+  auto spec = [&](std::vector<std::string> argv, int64_t memory) {
+    ProcessSpec s;
+    s.argv = std::move(argv);
+    s.cwd = work_.path();
+    s.env = cleanEnvironment(s.cwd);
+    s.limits.wall_ms = 20000;
+    s.limits.cpu_ms = 20000;
+    s.limits.memory_bytes = memory;
+    return s;
+  };
+  const ProcessSpec filler = spec({"/usr/bin/python3", "-c",
+                                   "block = b'x' * (1 << 20)\n"
+                                   "for path in ('/tmp/fill', '/dev/shm/fill'):\n"
+                                   "    with open(path, 'wb') as f:\n"
+                                   "        for _ in range(60):\n"
+                                   "            f.write(block)\n"
+                                   "print('filled')\n"},
+                                  512ll << 20);
+  const ProcessSpec small = spec({"/bin/echo", "small"}, 64ll << 20);
+  for (int round = 0; round < 5; ++round) {
+    const ProcessResult a = sandbox_->run(filler);
+    ASSERT_TRUE(a.started) << a.error;
+    ASSERT_EQ(a.stdout_data, "filled\n") << "round " << round << ": " << a.stderr_data;
+    const ProcessResult b = sandbox_->run(small);
+    ASSERT_TRUE(b.started) << "round " << round << ": " << b.error;
+    EXPECT_EQ(b.stdout_data, "small\n");
+  }
+}
+
 TEST_F(SandboxTest, AZygoteKilledBetweenStagesIsReplaced) {
   ASSERT_EQ(run("python", "ok.py", "print('warm')\n").verdict, Verdict::kOk);
   const std::vector<pid_t> before = zygotes();
