@@ -4,6 +4,7 @@
 #include <Poco/Path.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
+#include <sched.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -50,6 +51,15 @@ class SlaveApp final : public ServiceApp {
   std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root, const std::string& toolchain_root,
                                        unsigned stages) const;
 };
+
+// Moves the slave into a mount namespace of its own, still receiving the host's mounts: the
+// jobs' tmpfs mounts then go with the slave, even one killed with SIGKILL, instead of staying
+// on the host until the next start sweeps them. False when the kernel refuses (not root, or
+// threads already share the slave's file system information).
+bool privateMounts() {
+  return ::geteuid() == 0 && ::unshare(CLONE_NEWNS) == 0 &&
+         ::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) == 0;
+}
 
 // Whether this slave may mount a job's tmpfs in `work_root` (root, not in a container that
 // forbids it): tried once at start.
@@ -177,6 +187,9 @@ int SlaveApp::runService(const std::vector<std::string>&) {
     log.warning("cannot remove a leftover work directory: %s", why);
   // Each job's files in a tmpfs of this size; mounting one needs root.
   options.work_quota_bytes = checkedInt("slave.work.quota_bytes", 256ll << 20, 0, 1ll << 40);
+  if (options.work_quota_bytes > 0 && ::geteuid() == 0 && !privateMounts())
+    log.warning("the slave shares the host's mount namespace: if it is killed, its running jobs' "
+                "tmpfs stay mounted until it starts again");
   if (options.work_quota_bytes > 0 && !canMountTmpfs(options.work_root)) {
     log.warning("slave.work.quota_bytes needs a slave that may mount (root, with CAP_SYS_ADMIN): "
                 "the total size of a job's files is not limited (each file is, to 256 MiB)");

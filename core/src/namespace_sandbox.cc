@@ -155,6 +155,7 @@ struct Zygote {
   void* area = nullptr;
   CgroupManager* cgroups = nullptr;
   std::unique_ptr<StageCgroup> cgroup;  // the zygote lives in it; each stage sets its limits
+  Fd last_init;  // pidfd of the last stage's init, which may still be exiting
   unsigned uid = 0, gid = 0;  // the host ids its programs run as (when the slave is root)
   IdPool* ids = nullptr;      // set when the ids are this zygote's alone
   unsigned id_index = 0;
@@ -465,7 +466,14 @@ NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessS
                                                   Fd* status_r, Fd* init_pidfd, std::string* error) {
   // The zygote counts as one process of its group.
   const int64_t processes = spec.limits.processes > 0 ? spec.limits.processes + 1 : 0;
-  if (zygote.cgroup && !zygote.cgroup->prepare(spec.limits.memory_bytes, processes, error)) return Launch::kFailed;
+  if (zygote.cgroup && !zygote.cgroup->prepare(spec.limits.memory_bytes, processes, error)) {
+    // The last stage's init may still be exiting, with its /tmp and its clone of the job's
+    // tmpfs, charged to this group: a lower memory limit fits once it is gone (its mounts are
+    // released before its pidfd says so).
+    if (zygote.last_init.fd < 0 || !waitReadable(zygote.last_init.fd, kZygoteReplyMs) ||
+        !zygote.cgroup->prepare(spec.limits.memory_bytes, processes, error))
+      return Launch::kFailed;
+  }
   if (!writeStageRequest(zygote.area, kAreaBytes, spec)) {
     *error = "the command line, environment and work directory take more than " +
              std::to_string(kAreaBytes >> 20) + " MiB; shorten them";
@@ -558,7 +566,11 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
     if (!zygote) return result;
     if (privileged_) chownTree(spec.cwd, zygote->uid, zygote->gid);
     const Launch launched = launch(*zygote, spec, &pipes, &status_r, &init_pidfd, &result.error);
-    if (launched == Launch::kStarted) break;
+    if (launched == Launch::kStarted) {
+      // The zygote keeps this init's pidfd for its next stage; this stage uses it until it ends.
+      std::swap(zygote->last_init.fd, init_pidfd.fd);
+      break;
+    }
     if (launched == Launch::kFailed) {
       releaseZygote(std::move(zygote));
       return result;
@@ -578,15 +590,15 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
   result.cpu_timeout = end == StageEnd::kCpuLimit;
   result.cancelled = end == StageEnd::kCancelled || (spec.cancel && spec.cancel->cancelled());
   if (end != StageEnd::kExited) {
-    ::syscall(SYS_pidfd_send_signal, init_pidfd.fd, SIGKILL, nullptr, 0);
-    waitReadable(init_pidfd.fd, -1);
+    ::syscall(SYS_pidfd_send_signal, zygote->last_init.fd, SIGKILL, nullptr, 0);
+    waitReadable(zygote->last_init.fd, -1);
   }
   StatusMessage m{};
   const bool reported = ::read(status_r.fd, &m, sizeof m) == static_cast<ssize_t>(sizeof m);
   // Killed without a report: init's end is the end of its PID namespace. Once the pidfd says
   // so, every process of the stage is gone (the kernel kills and reaps them all first). With a
   // report init already saw to that, and the rest of its exit goes on without us.
-  if (!reported) waitReadable(init_pidfd.fd, -1);
+  if (!reported) waitReadable(zygote->last_init.fd, -1);
   drainStage(pipes, spec, &result);
   result.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   if (reported && m.kind == StatusMessage::kSetupFailed) {
