@@ -392,11 +392,15 @@ class V2Manager final : public CgroupManager {
   bool memory_, pids_;
 };
 
+constexpr const char* kLeaf = "polyrun-service";
+
 // cgroup v2 forbids processes in a group whose children have controllers ("no internal
 // processes"): move this process into a leaf of its own group, then enable memory and pids for
 // the children. This is what a systemd unit with Delegate=yes hands to the service.
-std::unique_ptr<CgroupManager> detectV2(std::string* why) {
-  const fs::path own = ownGroup("");
+std::unique_ptr<CgroupManager> detectV2In(fs::path own, std::string* why) {
+  // A process that made a sandbox before (a test, a slave that rebuilt it) is in its leaf
+  // already: its group is the one above, never a leaf of the leaf.
+  if (own.filename() == kLeaf) own = own.parent_path();
   if (own.empty() || !fs::exists(own / "cgroup.controllers")) {
     *why = "no cgroup v2 hierarchy";
     return nullptr;
@@ -408,7 +412,7 @@ std::unique_ptr<CgroupManager> detectV2(std::string* why) {
     *why = "cgroup v2 at " + own.string() + " has neither the memory nor the pids controller";
     return nullptr;
   }
-  const fs::path leaf = own / "polyrun-service";
+  const fs::path leaf = own / kLeaf;
   if (::mkdir(leaf.c_str(), 0755) != 0 && errno != EEXIST) {
     *why = "cgroup v2 at " + own.string() + " is not writable (" + std::strerror(errno) + ")";
     return nullptr;
@@ -428,6 +432,8 @@ std::unique_ptr<CgroupManager> detectV2(std::string* why) {
   }
   return std::make_unique<V2Manager>(own, memory, pids);
 }
+
+std::unique_ptr<CgroupManager> detectV2(std::string* why) { return detectV2In(ownGroup(""), why); }
 
 std::unique_ptr<CgroupManager> detectV1(std::string* why) {
   fs::path memory = ownGroup("memory"), pids = ownGroup("pids"), cpuacct = ownGroup("cpuacct");
@@ -464,6 +470,10 @@ void CgroupManager::release(std::unique_ptr<StageCgroup> group) {
   if (!group || !group->waitEmpty()) return;  // a group that will not empty is removed, not reused
   std::lock_guard<std::mutex> lock(mutex_);
   idle_.push_back(std::move(group));
+}
+
+std::unique_ptr<CgroupManager> detectCgroupV2At(const std::string& own_group, std::string* why) {
+  return detectV2In(own_group, why);
 }
 
 std::unique_ptr<CgroupManager> detectCgroups(std::string* why) {

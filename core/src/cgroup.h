@@ -64,4 +64,8 @@ class CgroupManager {
 /// Finds a writable hierarchy for this process; nullptr with *why when there is none.
 std::unique_ptr<CgroupManager> detectCgroups(std::string* why);
 
+/// The cgroup v2 path of detectCgroups() with this process's group given (`own_group`, a
+/// directory of a cgroup2 file system, or for tests one shaped like it).
+std::unique_ptr<CgroupManager> detectCgroupV2At(const std::string& own_group, std::string* why);
+
 }  // namespace polyrun::detail
