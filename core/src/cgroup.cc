@@ -363,8 +363,19 @@ class V2Group final : public StageCgroup {
 
 class V2Manager final : public CgroupManager {
  public:
-  V2Manager(fs::path parent, bool memory, bool pids) : parent_(std::move(parent)), memory_(memory), pids_(pids) {
+  V2Manager(fs::path parent, fs::path leaf, bool memory, bool pids)
+      : parent_(std::move(parent)), leaf_(std::move(leaf)), memory_(memory), pids_(pids) {
     removeStaleGroups(parent_);
+  }
+  // Leaves the group as the slave found it, so that a slave started by hand (in a login
+  // session's group) leaves no directory behind: its stage groups removed, the controllers it
+  // enabled disabled, itself back in the group and its leaf removed. Best effort: a group
+  // that still holds a process keeps it all.
+  ~V2Manager() override {
+    clearPool();
+    if (memory_) writeText(parent_ / "cgroup.subtree_control", "-memory", nullptr);
+    if (pids_) writeText(parent_ / "cgroup.subtree_control", "-pids", nullptr);
+    if (writeText(parent_ / "cgroup.procs", std::to_string(::getpid()), nullptr)) ::rmdir(leaf_.c_str());
   }
   std::string describe() const override {
     return std::string("cgroup v2 (") + (memory_ ? "memory, " : "") + (pids_ ? "pids, " : "") + "cpu.stat)";
@@ -388,7 +399,7 @@ class V2Manager final : public CgroupManager {
   }
 
  private:
-  fs::path parent_;
+  fs::path parent_, leaf_;
   bool memory_, pids_;
 };
 
@@ -430,7 +441,7 @@ std::unique_ptr<CgroupManager> detectV2In(fs::path own, std::string* why) {
            " (run the slave in a cgroup of its own, e.g. systemd Delegate=yes)";
     return nullptr;
   }
-  return std::make_unique<V2Manager>(own, memory, pids);
+  return std::make_unique<V2Manager>(own, leaf, memory, pids);
 }
 
 std::unique_ptr<CgroupManager> detectV2(std::string* why) { return detectV2In(ownGroup(""), why); }
@@ -464,6 +475,11 @@ std::unique_ptr<StageCgroup> CgroupManager::acquire(int64_t memory_bytes, int64_
   if (!group) group = create(error);
   if (!group || !group->prepare(memory_bytes, processes, error)) return nullptr;
   return group;
+}
+
+void CgroupManager::clearPool() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  idle_.clear();
 }
 
 void CgroupManager::release(std::unique_ptr<StageCgroup> group) {

@@ -55,6 +55,8 @@ class CgroupManager {
 
  protected:
   virtual std::unique_ptr<StageCgroup> create(std::string* error) = 0;
+  /// Removes the idle groups now (before a manager removes what holds them).
+  void clearPool();
 
  private:
   std::mutex mutex_;  // guards idle_

@@ -54,5 +54,24 @@ TEST_F(CgroupV2Test, ASecondSandboxInTheSameProcessUsesTheSameGroup) {
   EXPECT_FALSE(fs::exists(leaf_ / "polyrun-service")) << "nested one level deeper";
 }
 
+// A slave started by hand used to leave its polyrun-service directory behind when it stopped.
+TEST_F(CgroupV2Test, AStoppedSlaveLeavesItsGroupAsItFoundIt) {
+  auto cgroups = detect(own_);
+  ASSERT_NE(cgroups, nullptr);
+  // A cgroup directory is removable with its files in it; a plain one only once they are gone.
+  for (const char* file : {"cgroup.procs", "cgroup.controllers", "cgroup.subtree_control"})
+    fs::remove(leaf_ / file);
+  cgroups.reset();
+  EXPECT_FALSE(fs::exists(leaf_)) << "the leaf is left behind";
+  std::ifstream procs(own_ / "cgroup.procs");
+  pid_t back = 0;
+  procs >> back;
+  EXPECT_EQ(back, ::getpid()) << "the slave moves back into its group first";
+  std::ifstream subtree(own_ / "cgroup.subtree_control");
+  std::string last;
+  subtree >> last;
+  EXPECT_EQ(last, "-pids") << "and disables the controllers it enabled";
+}
+
 }  // namespace
 }  // namespace polyrun::test
