@@ -182,12 +182,13 @@ std::string formatClusterStatus(const json& cluster) {
         "slave.master.port pointing at this master.\n";
   } else {
     std::vector<std::vector<std::string>> rows = {
-        {"NAME", "ADDRESS", "STATE", "RUNNING/CAPACITY", "LOAD", "LANGUAGES", "LAST-HEARTBEAT"}};
+        {"NAME", "ADDRESS", "STATE", "LIMITS", "RUNNING/CAPACITY", "LOAD", "LANGUAGES",
+         "LAST-HEARTBEAT"}};
     for (const auto& s : slaves) {
       const json& heartbeat = field(s, "last_heartbeat_ms");
       rows.push_back(
           {cell(field(s, "name")), cell(field(s, "address")), cell(field(s, "state")),
-           cell(field(s, "running")) + "/" + cell(field(s, "capacity")),
+           cell(field(s, "limits")), cell(field(s, "running")) + "/" + cell(field(s, "capacity")),
            cell(field(field(s, "load"), "load_avg")), slaveLanguages(field(s, "languages")),
            heartbeat.is_number() ? formatDuration(heartbeat.get<int64_t>()) + " ago" : "-"});
     }

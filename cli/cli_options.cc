@@ -281,9 +281,11 @@ std::string helpText(std::string_view topic) {
     return std::string(
                "Usage: polyrun status [--master HOST:PORT] [--json]\n"
                "\n"
-               "Shows the cluster: one line per slave (NAME ADDRESS STATE RUNNING/CAPACITY LOAD\n"
-               "LANGUAGES LAST-HEARTBEAT), then queued jobs per language, job counters and the\n"
-               "master's uptime. --json prints the master's snapshot as JSON.\n"
+               "Shows the cluster: one line per slave (NAME ADDRESS STATE LIMITS RUNNING/CAPACITY\n"
+               "LOAD LANGUAGES LAST-HEARTBEAT), then queued jobs per language, job counters and\n"
+               "the master's uptime. LIMITS: cgroup (memory and processes limited per stage),\n"
+               "rlimits (per-process limits only, weaker: chosen with slave.sandbox.limits) or\n"
+               "none (slave.sandbox=process). --json prints the master's snapshot as JSON.\n"
                "\n"
                "Options:\n") +
            kMaster;

@@ -321,6 +321,7 @@ void SlaveConnection::run() {
     registration.load = reg.load;
     registration.held_jobs = std::move(reg.jobs);
     registration.draining = reg.draining;
+    registration.limits = reg.limits;
     registration.plugins = std::move(reg.plugins);
     const std::string name = registration.name;
     const size_t held = registration.held_jobs.size();

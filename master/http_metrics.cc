@@ -116,13 +116,19 @@ std::string renderMetrics(const json& cluster, const Scheduler::Metrics& metrics
       {"polyrun_slave_last_heartbeat_seconds", "gauge", "Seconds since the slave's last heartbeat.",
        [](const json& s) { return number(s, "last_heartbeat_ms") / 1000; }},
   };
+  auto slaveLabels = [&](const json& s) {
+    return label("slave", s.value("name", "")) + "," + label("id", std::to_string(s.value("id", 0)));
+  };
   for (const auto& metric : per_slave) {
     w.family(metric.name, metric.type, metric.help);
-    for (const auto& s : slaves)
-      w.sample(metric.name,
-               label("slave", s.value("name", "")) + "," + label("id", std::to_string(s.value("id", 0))),
-               metric.value(s));
+    for (const auto& s : slaves) w.sample(metric.name, slaveLabels(s), metric.value(s));
   }
+  w.family("polyrun_slave_limits", "gauge",
+           "1, labelled with how the slave holds stages to their memory and process limits "
+           "(cgroup; rlimits: weaker, chosen by its operator; none: no sandbox).");
+  for (const auto& s : slaves)
+    w.sample("polyrun_slave_limits", slaveLabels(s) + "," + label("mode", s.value("limits", "unknown")),
+             1);
 
   w.histogram("polyrun_job_queue_seconds", "Time from acceptance to assignment to a slave.", metrics.queue);
   w.histogram("polyrun_job_run_seconds", "Time from assignment to the result (compile and run).", metrics.run);

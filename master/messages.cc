@@ -182,10 +182,13 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
         !optionalString(m, "register", "name", &s->name, error) ||
         !optionalInt(m, "register", "capacity", 0, kMaxSlaveCapacity, &capacity, error) ||
         !optionalBool(m, "register", "draining", &s->draining, error) ||
+        !optionalString(m, "register", "limits", &s->limits, error) ||
         !decodeLanguages(m, "register", &s->languages, error) || !decodePlugins(m, &s->plugins, error) ||
         !decodeLoad(m, &s->load, error))
       return false;
     s->capacity = static_cast<int>(capacity);
+    if (s->limits.empty() || s->limits.size() > 32)
+      return badMessage(error, "register: \"limits\" must be a mode name such as cgroup or rlimits");
     if (auto jobs = m.find("jobs"); jobs != m.end() && !jobs->is_null()) {
       if (!jobs->is_array()) return badMessage(error, "register: \"jobs\" must be an array of job ids");
       for (const auto& j : *jobs) {

@@ -56,6 +56,7 @@ struct SlaveMessage {
   int capacity = 1;
   std::vector<std::string> jobs;  // job ids the slave holds (queued, running or finished unsent)
   bool draining = false;
+  std::string limits = "unknown";  // how it holds stages to their limits: cgroup, rlimits, none
   // kRegister, kLanguages
   std::vector<RunnerInfo> languages;
   nlohmann::json plugins;  // shown as is in `cluster`; null when absent

@@ -171,6 +171,7 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
     s.name = reg.name;
     s.reported = reg.load;
     if (reg.plugins.is_array()) s.plugins = std::move(reg.plugins);
+    s.limits = reg.limits;
     s.last_heartbeat = Clock::now();
     // `registered` goes out before anything else this slave is sent.
     fx.now.emplace_back(s.peer, json{{"type", msg::kRegistered}, {"slave_id", id},
@@ -869,6 +870,7 @@ json Scheduler::cluster(const ClientIdentity& viewer) const {
                       {"state", snapshot->draining ? "draining" : "ready"},
                       {"running", s.held.size()},
                       {"capacity", snapshot->capacity},
+                      {"limits", s.limits},
                       {"score", slaveScore(*snapshot)},
                       {"load", {{"running", s.reported.running},
                                 {"assigned", s.reported.assigned},

@@ -62,6 +62,7 @@ struct SlaveRegistration {
   std::vector<std::string> held_jobs;  // job ids the slave still holds from an earlier session
   bool draining = false;
   nlohmann::json plugins;              // null when absent
+  std::string limits = "unknown";      // cgroup, rlimits or none (docs/protocol.md, register)
 };
 
 class Scheduler {
@@ -144,6 +145,7 @@ class Scheduler {
     std::string name;
     SlaveLoad reported;
     nlohmann::json plugins = nlohmann::json::array();
+    std::string limits;
     Clock::time_point last_heartbeat;
     // Jobs occupying its slots as far as the master knows: assigned or adopted and not ended,
     // and cancelled ones until the slave confirms they stopped.

@@ -273,6 +273,7 @@ bool MasterLink::session(std::string* why) {
                 {"token", config_.token},
                 {"name", config_.name},
                 {"capacity", config_.capacity},
+                {"limits", config_.limits},
                 {"languages", languages},
                 {"plugins", pluginsJson()},
                 {"jobs", held},

@@ -33,6 +33,7 @@ struct LinkConfig {
   std::string token;
   std::string name;
   int capacity = 1;
+  std::string limits = "none";  // how stages are held to their limits (limitsModeName()), in register
   int reconnect_min_ms = 100;
   int reconnect_max_ms = 5000;
   size_t max_frame_bytes = 64u << 20;

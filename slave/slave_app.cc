@@ -32,7 +32,8 @@ const std::vector<std::string> kSlaveKeys = {
     "slave.jobs.max", "slave.reconnect.max_ms", "slave.plugins.dir", "slave.work.dir",
     "slave.work.quota_bytes",
     "slave.selftest.wall_ms", "slave.sandbox", "slave.sandbox.uid", "slave.sandbox.gid",
-    "slave.sandbox.tmp_bytes", "slave.sandbox.cgroups", "slave.sandbox.readonly_paths",
+    "slave.sandbox.tmp_bytes", "slave.sandbox.cgroups", "slave.sandbox.limits",
+    "slave.sandbox.readonly_paths",
     "slave.plugin.", "slave.cache.dir", "slave.cache.max_bytes", "slave.toolchains",
     "slave.toolchains.dir", "slave.tls.enabled", "slave.tls.ca_file", "slave.tls.verify"};
 
@@ -50,6 +51,7 @@ class SlaveApp final : public ServiceApp {
   PluginSettings pluginSettings(const std::string& plugin_name) const;
   std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root, const std::string& toolchain_root,
                                        unsigned stages) const;
+  void checkLimitsMode(const Sandbox& sandbox, bool cgroups_wanted) const;
 };
 
 // Moves the slave into a mount namespace of its own, still receiving the host's mounts: the
@@ -152,7 +154,30 @@ std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root, con
                       "kernel or container settings (user namespaces must be allowed), or set "
                       "slave.sandbox=process to run without isolation, at your own risk");
   log.information("sandbox: %s", sandbox->describe());
+  checkLimitsMode(*sandbox, so.use_cgroups);
   return sandbox;
+}
+
+// Memory and process limits as weak as per-process rlimits (a job's processes together, or its
+// page cache and /tmp, can then take more than its limit) only when the operator said so.
+void SlaveApp::checkLimitsMode(const Sandbox& sandbox, bool cgroups_wanted) const {
+  const std::string wanted = config().getString("slave.sandbox.limits", "cgroup");
+  if (wanted != "cgroup" && wanted != "rlimits")
+    throw ConfigError("slave.sandbox.limits = \"" + wanted + "\" is not a limits mode: use cgroup or rlimits");
+  if (sandbox.limitsMode() == LimitsMode::kCgroup) return;
+  const std::string problem = sandbox.limitsProblem();
+  if (wanted == "cgroup" && cgroups_wanted)
+    throw ConfigError(
+        "memory and process limits need a cgroup the slave can write, and there is none (" + problem +
+        "). Start the slave with a delegated cgroup: the packaged systemd unit (Delegate=yes), or "
+        "systemd-run --scope -p Delegate=yes polyrun-slave ..., or as root on a cgroup v1 host "
+        "(docs/install.md, \"Hosts\"). Or set slave.sandbox.limits=rlimits to run jobs with "
+        "per-process rlimits only: a job's processes together can then use more memory and "
+        "processes than its limits");
+  Poco::Logger::get("slave.sandbox")
+      .warning("limits: rlimits only (%s): a job's processes together can use more memory and processes "
+               "than its limits (slave.sandbox.limits = %s)",
+               problem, wanted);
 }
 
 int SlaveApp::runService(const std::vector<std::string>&) {
@@ -230,6 +255,7 @@ int SlaveApp::runService(const std::vector<std::string>&) {
 
   // Jobs, and beside them the registry's self-tests, version probes and toolchain builds.
   auto sandbox = makeSandbox(options.work_root, toolchain_root, static_cast<unsigned>(link.capacity) + 2);
+  link.limits = limitsModeName(sandbox->limitsMode());
   RunnerRegistry::Options registry_options;
   registry_options.executor = options;
   registry_options.selftest_wall_ms = checkedInt("slave.selftest.wall_ms", 15000, 100, 600000);

@@ -363,8 +363,19 @@ class V2Group final : public StageCgroup {
 
 class V2Manager final : public CgroupManager {
  public:
-  V2Manager(fs::path parent, bool memory, bool pids) : parent_(std::move(parent)), memory_(memory), pids_(pids) {
+  V2Manager(fs::path parent, fs::path leaf, bool memory, bool pids)
+      : parent_(std::move(parent)), leaf_(std::move(leaf)), memory_(memory), pids_(pids) {
     removeStaleGroups(parent_);
+  }
+  // Leaves the group as the slave found it, so that a slave started by hand (in a login
+  // session's group) leaves no directory behind: its stage groups removed, the controllers it
+  // enabled disabled, itself back in the group and its leaf removed. Best effort: a group
+  // that still holds a process keeps it all.
+  ~V2Manager() override {
+    clearPool();
+    if (memory_) writeText(parent_ / "cgroup.subtree_control", "-memory", nullptr);
+    if (pids_) writeText(parent_ / "cgroup.subtree_control", "-pids", nullptr);
+    if (writeText(parent_ / "cgroup.procs", std::to_string(::getpid()), nullptr)) ::rmdir(leaf_.c_str());
   }
   std::string describe() const override {
     return std::string("cgroup v2 (") + (memory_ ? "memory, " : "") + (pids_ ? "pids, " : "") + "cpu.stat)";
@@ -388,15 +399,19 @@ class V2Manager final : public CgroupManager {
   }
 
  private:
-  fs::path parent_;
+  fs::path parent_, leaf_;
   bool memory_, pids_;
 };
+
+constexpr const char* kLeaf = "polyrun-service";
 
 // cgroup v2 forbids processes in a group whose children have controllers ("no internal
 // processes"): move this process into a leaf of its own group, then enable memory and pids for
 // the children. This is what a systemd unit with Delegate=yes hands to the service.
-std::unique_ptr<CgroupManager> detectV2(std::string* why) {
-  const fs::path own = ownGroup("");
+std::unique_ptr<CgroupManager> detectV2In(fs::path own, std::string* why) {
+  // A process that made a sandbox before (a test, a slave that rebuilt it) is in its leaf
+  // already: its group is the one above, never a leaf of the leaf.
+  if (own.filename() == kLeaf) own = own.parent_path();
   if (own.empty() || !fs::exists(own / "cgroup.controllers")) {
     *why = "no cgroup v2 hierarchy";
     return nullptr;
@@ -408,7 +423,7 @@ std::unique_ptr<CgroupManager> detectV2(std::string* why) {
     *why = "cgroup v2 at " + own.string() + " has neither the memory nor the pids controller";
     return nullptr;
   }
-  const fs::path leaf = own / "polyrun-service";
+  const fs::path leaf = own / kLeaf;
   if (::mkdir(leaf.c_str(), 0755) != 0 && errno != EEXIST) {
     *why = "cgroup v2 at " + own.string() + " is not writable (" + std::strerror(errno) + ")";
     return nullptr;
@@ -426,8 +441,10 @@ std::unique_ptr<CgroupManager> detectV2(std::string* why) {
            " (run the slave in a cgroup of its own, e.g. systemd Delegate=yes)";
     return nullptr;
   }
-  return std::make_unique<V2Manager>(own, memory, pids);
+  return std::make_unique<V2Manager>(own, leaf, memory, pids);
 }
+
+std::unique_ptr<CgroupManager> detectV2(std::string* why) { return detectV2In(ownGroup(""), why); }
 
 std::unique_ptr<CgroupManager> detectV1(std::string* why) {
   fs::path memory = ownGroup("memory"), pids = ownGroup("pids"), cpuacct = ownGroup("cpuacct");
@@ -460,10 +477,19 @@ std::unique_ptr<StageCgroup> CgroupManager::acquire(int64_t memory_bytes, int64_
   return group;
 }
 
+void CgroupManager::clearPool() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  idle_.clear();
+}
+
 void CgroupManager::release(std::unique_ptr<StageCgroup> group) {
   if (!group || !group->waitEmpty()) return;  // a group that will not empty is removed, not reused
   std::lock_guard<std::mutex> lock(mutex_);
   idle_.push_back(std::move(group));
+}
+
+std::unique_ptr<CgroupManager> detectCgroupV2At(const std::string& own_group, std::string* why) {
+  return detectV2In(own_group, why);
 }
 
 std::unique_ptr<CgroupManager> detectCgroups(std::string* why) {

@@ -55,6 +55,8 @@ class CgroupManager {
 
  protected:
   virtual std::unique_ptr<StageCgroup> create(std::string* error) = 0;
+  /// Removes the idle groups now (before a manager removes what holds them).
+  void clearPool();
 
  private:
   std::mutex mutex_;  // guards idle_
@@ -63,5 +65,9 @@ class CgroupManager {
 
 /// Finds a writable hierarchy for this process; nullptr with *why when there is none.
 std::unique_ptr<CgroupManager> detectCgroups(std::string* why);
+
+/// The cgroup v2 path of detectCgroups() with this process's group given (`own_group`, a
+/// directory of a cgroup2 file system, or for tests one shaped like it).
+std::unique_ptr<CgroupManager> detectCgroupV2At(const std::string& own_group, std::string* why);
 
 }  // namespace polyrun::detail

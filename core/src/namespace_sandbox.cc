@@ -223,11 +223,23 @@ void accountStage(StageCgroup& group, const ProcessSpec& spec, ProcessResult* re
     result->memory_bytes = std::max(result->memory_bytes, spec.limits.memory_bytes);
 }
 
+// Why the cgroups found (or not) do not limit both memory and processes; "" when they do.
+std::string cgroupLimitsProblem(const CgroupManager* cgroups, const std::string& why_none) {
+  if (!cgroups) return why_none;
+  if (!cgroups->limitsMemory()) return cgroups->describe() + " has no memory controller";
+  if (!cgroups->limitsProcesses()) return cgroups->describe() + " has no pids controller";
+  return {};
+}
+
 class NamespaceSandbox final : public Sandbox {
  public:
   bool init(const SandboxOptions& options, std::string* error);
   ProcessResult run(const ProcessSpec& spec) override;
   std::string describe() const override { return description_; }
+  LimitsMode limitsMode() const override {
+    return limits_problem_.empty() ? LimitsMode::kCgroup : LimitsMode::kRlimits;
+  }
+  std::string limitsProblem() const override { return limits_problem_; }
 
  private:
   enum class Launch { kStarted, kFailed, kZygoteGone };
@@ -249,6 +261,7 @@ class NamespaceSandbox final : public Sandbox {
   std::unique_ptr<IdPool> ids_;  // before idle_zygotes_: they give their ids back
   bool privileged_ = false;
   std::string description_;
+  std::string limits_problem_;  // why memory and processes are not both limited by cgroups
   std::mutex zygotes_mutex_;  // guards idle_zygotes_
   std::vector<std::unique_ptr<Zygote>> idle_zygotes_;  // after cgroups_: they give their groups back
 };
@@ -287,6 +300,7 @@ bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   ids_ = std::make_unique<IdPool>(options_.stages);
   std::string cgroup_why = "disabled by configuration";
   if (options_.use_cgroups) cgroups_ = detectCgroups(&cgroup_why);
+  limits_problem_ = cgroupLimitsProblem(cgroups_.get(), cgroup_why);
 
   tmp_options_ = "size=" + std::to_string(options_.tmp_bytes) + ",mode=1777";
   steps_.push_back({MountStep::kTmpfs, root_, "size=4m,mode=0755", 0, false, "mount the root tmpfs"});

@@ -209,8 +209,13 @@ struct StagePlan {
   if (z.budgets->msgqueue_bytes > 0)
     limit(RLIMIT_MSGQUEUE, rlim_t(z.budgets->msgqueue_bytes), rlim_t(z.budgets->msgqueue_bytes));
   if (l.open_files > 0) limit(RLIMIT_NOFILE, rlim_t(l.open_files), rlim_t(l.open_files));
-  if (z.limit_processes_by_rlimit && l.processes > 0)
-    limit(RLIMIT_NPROC, rlim_t(l.processes), rlim_t(l.processes));
+  if (z.limit_processes_by_rlimit && l.processes > 0) {
+    // As in pids.max, the stage's init is one of its processes. RLIMIT_NPROC counts the
+    // processes of the program's uid in its user namespace: the program's own when the slave is
+    // root (init runs as root); the zygote's and init's too when it is not (one uid for all).
+    const rlim_t nproc = z.own_uid ? rlim_t(l.processes + 1) : rlim_t(l.processes - 1);
+    limit(RLIMIT_NPROC, nproc, nproc);
+  }
   limit(RLIMIT_CORE, 0, 0);
   // Supplementary groups of the slave's user must not follow the program (an unprivileged
   // slave cannot drop them: its namespace denies setgroups, and it had nothing more to give).

@@ -153,7 +153,8 @@ set -eu
 DEBS=$1
 export DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin
 PIDS=""
-trap 'kill $PIDS 2>/dev/null || true' EXIT
+GROUPS_MADE=""
+trap 'kill $PIDS 2>/dev/null || true; wait 2>/dev/null || true; for g in $GROUPS_MADE; do rmdir "$g"/stage-* "$g" 2>/dev/null || true; done' EXIT
 echo "== dpkg -i"
 dpkg -i "$DEBS"/polyrun-common_*.deb "$DEBS"/polyrun-master_*.deb "$DEBS"/polyrun-slave_*.deb \
         "$DEBS"/polyrun-plugins_*.deb "$DEBS"/polyrun-dev_*.deb
@@ -167,11 +168,28 @@ done
 # User=), and the environment of User= (HOME, USER, ...: setpriv --reset-env).
 install -d -o polyrun -g polyrun -m 0750 /var/lib/polyrun /var/lib/polyrun/slave /var/cache/polyrun /var/log/polyrun
 ip link set lo up
+# Delegate=yes: the unit gets a cgroup its user may write. On this cgroup v1 (hybrid) machine: a
+# group of its own under this test's groups (memory, pids, cpuacct), handed to the user.
+delegate() {
+  for c in memory pids cpuacct; do
+    rel=$(awk -F: -v c="$c" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/self/cgroup)
+    g=/sys/fs/cgroup/$c${rel%/}/polyrun-package-test-$$
+    mkdir "$g"
+    chown -R "$1" "$g"
+    echo "$g"
+  done
+}
 start() {
   unit=/usr/lib/systemd/system/polyrun-$1.service
   user=$(sed -n 's/^User=//p' "$unit")
   cmd=$(sed -n 's/^ExecStart=//p' "$unit")
-  setpriv --reuid="$user" --regid="$user" --init-groups --reset-env $cmd </dev/null >>/tmp/$1.stderr 2>&1 &
+  into=""
+  if grep -q '^Delegate=yes' "$unit"; then
+    into=$(delegate "$user")
+    GROUPS_MADE="$into $GROUPS_MADE"
+  fi
+  sh -c 'for g in $1; do echo $$ >"$g/cgroup.procs"; done; shift; exec "$@"' sh "$into" \
+    setpriv --reuid="$user" --regid="$user" --init-groups --reset-env $cmd </dev/null >>/tmp/$1.stderr 2>&1 &
   PIDS="$PIDS $!"
 }
 start master

@@ -244,6 +244,37 @@ TEST_F(SandboxTest, AStageLeavesNothingBehindForTheNextStage) {
 // it still counted. Likewise its memory: 120 MB of a 180 MB limit, which the old /tmp would
 // push past it. What guarantees both is init waiting for the previous init to be reaped before
 // it starts the program.
+// Forks children (at most 20) that wait on a pipe until the parent is done forking, then takes
+// 120 MB; prints "<children> children, 120 MB".
+const char* const kTakeSource =
+    "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n"
+    "#include <sys/wait.h>\n"
+    "int main(void) {\n"
+    "  int p[2], children = 0;\n"
+    "  if (pipe(p) != 0) return 1;\n"
+    "  while (children < 20) {\n"
+    "    pid_t pid = fork();\n"
+    "    if (pid < 0) break;\n"
+    "    if (pid == 0) { char c; close(p[1]); read(p[0], &c, 1); _exit(0); }\n"
+    "    ++children;\n"
+    "  }\n"
+    "  close(p[1]);\n"
+    "  while (wait(NULL) > 0) {}\n"
+    "  size_t n = (size_t)120 << 20;\n"
+    "  char* m = malloc(n);\n"
+    "  if (!m) return 1;\n"
+    "  memset(m, 'y', n);\n"
+    "  printf(\"%d children, %zu MB\\n\", children, n >> 20);\n"
+    "  return m[n - 1] != 'y';\n"
+    "}\n";
+
+// Compiles kTakeSource into dir/take.
+void buildTake(const std::string& dir) {
+  std::ofstream(dir + "/take.c") << kTakeSource;
+  const std::string compile = "/usr/bin/gcc -O2 -o " + dir + "/take " + dir + "/take.c";
+  ASSERT_EQ(std::system(compile.c_str()), 0) << compile;
+}
+
 TEST_F(SandboxTest, EveryStageHasItsWholeLimitsRightAfterTheStageBefore) {
   const std::string fill =
       "block = b'x' * (1 << 20)\n"
@@ -252,29 +283,7 @@ TEST_F(SandboxTest, EveryStageHasItsWholeLimitsRightAfterTheStageBefore) {
       "        for _ in range(60):\n"
       "            f.write(block)\n"
       "print('filled')\n";
-  std::ofstream(work_.path() + "/take.c")
-      << "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n"
-         "#include <sys/wait.h>\n"
-         "int main(void) {\n"
-         "  int p[2], children = 0;\n"
-         "  if (pipe(p) != 0) return 1;\n"
-         "  while (children < 20) {\n"
-         "    pid_t pid = fork();\n"
-         "    if (pid < 0) break;\n"
-         "    if (pid == 0) { char c; close(p[1]); read(p[0], &c, 1); _exit(0); }\n"
-         "    ++children;\n"
-         "  }\n"
-         "  close(p[1]);\n"
-         "  while (wait(NULL) > 0) {}\n"
-         "  size_t n = (size_t)120 << 20;\n"
-         "  char* m = malloc(n);\n"
-         "  if (!m) return 1;\n"
-         "  memset(m, 'y', n);\n"
-         "  printf(\"%d children, %zu MB\\n\", children, n >> 20);\n"
-         "  return m[n - 1] != 'y';\n"
-         "}\n";
-  const std::string compile = "/usr/bin/gcc -O2 -o " + work_.path() + "/take " + work_.path() + "/take.c";
-  ASSERT_EQ(std::system(compile.c_str()), 0) << compile;
+  buildTake(work_.path());
   auto spec = [&](std::vector<std::string> argv) { return stageSpec(std::move(argv), 180ll << 20, 8); };
   const ProcessSpec filler = spec({"/usr/bin/python3", "-c", fill}), taker = spec({"./take"});
   for (int round = 0; round < 8; ++round) {
@@ -312,6 +321,28 @@ TEST_F(SandboxTest, ALowerMemoryLimitRightAfterAStageThatFilledItsTmpStillStarts
     ASSERT_TRUE(b.started) << "round " << round << ": " << b.error;
     EXPECT_EQ(b.stdout_data, "small\n");
   }
+}
+
+// With rlimits only (no cgroup), a stage gets the same number of processes as with one: its
+// init counts as one of them, as it does in pids.max (6 children of a program under 8).
+TEST(SandboxRlimitsTest, TheProcessLimitCountsTheSameAsTheCgroupOne) {
+  TempDir state, work;
+  SandboxOptions options;
+  options.state_dir = state.path() + "/sandbox";
+  options.use_cgroups = false;
+  std::string error;
+  auto sandbox = makeNamespaceSandbox(options, &error);
+  ASSERT_NE(sandbox, nullptr) << error;
+  EXPECT_EQ(sandbox->limitsMode(), LimitsMode::kRlimits);
+  buildTake(work.path());
+  ProcessSpec s;
+  s.argv = {"./take"};
+  s.cwd = work.path();
+  s.env = cleanEnvironment(s.cwd);
+  s.limits.processes = 8;
+  const ProcessResult r = sandbox->run(s);
+  ASSERT_TRUE(r.started) << r.error;
+  EXPECT_EQ(r.stdout_data, "6 children, 120 MB\n") << r.stderr_data;
 }
 
 TEST_F(SandboxTest, AZygoteKilledBetweenStagesIsReplaced) {

@@ -150,8 +150,10 @@ pid_t Cluster::slavePid(const std::string& name) const {
 
 std::string Cluster::slaveLog(const std::string& name) const { return readFile(dir() + "/" + name + ".log"); }
 
-pid_t Cluster::startSlave(const std::string& name, const std::vector<std::string>& defines) {
-  std::vector<std::string> argv = {binaryPath("polyrun-slave"),
+pid_t Cluster::startSlave(const std::string& name, const std::vector<std::string>& defines,
+                          const std::vector<std::string>& wrapper) {
+  std::vector<std::string> argv = wrapper;
+  argv.insert(argv.end(), {binaryPath("polyrun-slave"),
                                    "--define=slave.token=" + options_.token,
                                    "--define=slave.master.port=" + std::to_string(slave_port_),
                                    "--define=slave.name=" + name,
@@ -160,7 +162,7 @@ pid_t Cluster::startSlave(const std::string& name, const std::vector<std::string
                                    "--define=slave.work.dir=" + dir() + "/work-" + name,
                                    // Precompiling headers costs each new slave seconds of CPU:
                                    // only the tests of toolchains turn it on.
-                                   "--define=slave.toolchains=false"};
+                                   "--define=slave.toolchains=false"});
   for (const auto& d : options_.slave_defines) argv.push_back("--define=" + d);
   for (const auto& d : defines) argv.push_back("--define=" + d);
   const pid_t pid = spawnLogged(argv, dir() + "/" + name + ".log");

@@ -43,8 +43,10 @@ class Cluster {
   /// Starts the master and the slaves and waits until every slave offers its languages.
   bool start(std::string* error);
 
-  /// Starts one more slave; `defines` override its configuration (e.g. a wrong token).
-  pid_t startSlave(const std::string& name, const std::vector<std::string>& defines = {});
+  /// Starts one more slave; `defines` override its configuration (e.g. a wrong token);
+  /// `wrapper` runs it (e.g. {"setpriv", "--reuid=65534", ...}).
+  pid_t startSlave(const std::string& name, const std::vector<std::string>& defines = {},
+                   const std::vector<std::string>& wrapper = {});
 
   /// Starts the master and waits for its ready file; after the first start it reuses the same
   /// ports and journal (a restart).

@@ -369,16 +369,16 @@ TEST(FormatTest, ClusterStatus) {
   const std::string text = cli::formatClusterStatus(json::parse(R"({
     "type": "cluster", "id": "3", "uptime_ms": 81234,
     "slaves": [{"id": 1, "name": "slave-a", "address": "127.0.0.1:50122", "state": "ready",
-                "running": 1, "capacity": 2, "load": {"load_avg": 0.4},
+                "limits": "rlimits", "running": 1, "capacity": 2, "load": {"load_avg": 0.4},
                 "languages": [{"language": "python"}, {"language": "c"}],
                 "last_heartbeat_ms": 120}],
     "queues": {"python": 0},
     "counters": {"submitted": 12, "completed": 11, "by_verdict": {"OK": 10}}})"));
-  EXPECT_NE(text.find("NAME     ADDRESS          STATE  RUNNING/CAPACITY  LOAD  LANGUAGES  "
+  EXPECT_NE(text.find("NAME     ADDRESS          STATE  LIMITS   RUNNING/CAPACITY  LOAD  LANGUAGES  "
                       "LAST-HEARTBEAT\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("slave-a  127.0.0.1:50122  ready  1/2               0.40  c,python   "
+  EXPECT_NE(text.find("slave-a  127.0.0.1:50122  ready  rlimits  1/2               0.40  c,python   "
                       "120ms ago\n"),
             std::string::npos)
       << text;

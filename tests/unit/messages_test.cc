@@ -71,7 +71,7 @@ TEST(MessagesTest, DecodesSlaveMessages) {
   DecodeError e;
   const json reg = {{"type", "register"}, {"token", "t"}, {"name", "a"}, {"capacity", 3},
                     {"languages", {{{"language", "python"}, {"version", "3.11"}}}},
-                    {"jobs", {"j-1", "j-2"}}, {"draining", true},
+                    {"jobs", {"j-1", "j-2"}}, {"draining", true}, {"limits", "rlimits"},
                     {"load", {{"running", 1}, {"assigned", 2}, {"peak_assigned", 3}, {"load_avg", 0.5},
                               {"cpu_busy", 0.25}, {"memory_free_bytes", 1024}}}};
   ASSERT_TRUE(decodeSlaveMessage(reg, &s, &e)) << e.message;
@@ -79,6 +79,7 @@ TEST(MessagesTest, DecodesSlaveMessages) {
   EXPECT_EQ(s.capacity, 3);
   EXPECT_EQ(s.jobs, (std::vector<std::string>{"j-1", "j-2"}));
   EXPECT_TRUE(s.draining);
+  EXPECT_EQ(s.limits, "rlimits");
   EXPECT_EQ(s.languages.size(), 1u);
   EXPECT_EQ(s.load.peak_assigned, 3);
   EXPECT_DOUBLE_EQ(s.load.cpu_busy, 0.25);
@@ -110,6 +111,10 @@ TEST(MessagesTest, MalformedSlaveMessagesNameTheProblem) {
             std::string::npos);
   EXPECT_NE(slaveError(json{{"type", "register"}, {"languages", {{{"version", "1"}}}}}).message.find("languages[0]"),
             std::string::npos);
+  for (const json& limits : {json(5), json(""), json(std::string(33, 'x'))})
+    EXPECT_NE(slaveError(json{{"type", "register"}, {"languages", json::array()}, {"limits", limits}}).message.find("limits"),
+              std::string::npos)
+        << limits.dump();
   EXPECT_NE(slaveError(json{{"type", "heartbeat"}, {"load", "high"}}).message.find("load"), std::string::npos);
   EXPECT_NE(slaveError(json{{"type", "heartbeat"}, {"load", {{"load_avg", "x"}}}}).message.find("load.load_avg"),
             std::string::npos);

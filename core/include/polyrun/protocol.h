@@ -22,7 +22,8 @@ inline constexpr std::string_view kCancelled = "cancelled";  // {id, job_id, sta
 inline constexpr std::string_view kAuthenticated = "authenticated";  // {id}
 
 // Slave port: slave -> master.
-inline constexpr std::string_view kRegister = "register";    // {token, name, capacity, languages, load, jobs?, draining?}
+// {token, name, capacity, limits?, languages, load, jobs?, draining?}
+inline constexpr std::string_view kRegister = "register";
 inline constexpr std::string_view kHeartbeat = "heartbeat";  // {load}
 inline constexpr std::string_view kLanguages = "languages";  // {languages}
 inline constexpr std::string_view kDrain = "drain";          // {}: take no new job from now on

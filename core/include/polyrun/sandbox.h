@@ -58,6 +58,17 @@ struct ProcessResult {
   int64_t memory_bytes = 0;
 };
 
+/// How a sandbox holds a stage to its memory and process limits (docs/sandbox.md). The name is
+/// what a slave reports in its register message ("limits") and `polyrun status` shows.
+enum class LimitsMode {
+  kNone,     // "none": not at all (plain processes)
+  kRlimits,  // "rlimits": per-process rlimits and checks after the fact only; weaker than asked
+  kCgroup,   // "cgroup": a cgroup per stage limits its memory and processes together
+};
+inline const char* limitsModeName(LimitsMode mode) {
+  return mode == LimitsMode::kCgroup ? "cgroup" : mode == LimitsMode::kRlimits ? "rlimits" : "none";
+}
+
 class POLYRUN_API Sandbox {
  public:
   virtual ~Sandbox() = default;
@@ -65,6 +76,9 @@ class POLYRUN_API Sandbox {
   virtual ProcessResult run(const ProcessSpec& spec) = 0;
   /// One line for logs and `polyrun status`: what isolates and limits a stage.
   virtual std::string describe() const { return "plain processes (no isolation)"; }
+  virtual LimitsMode limitsMode() const { return LimitsMode::kNone; }
+  /// Why memory and processes are not limited by a cgroup; "" in LimitsMode::kCgroup.
+  virtual std::string limitsProblem() const { return "plain processes have no cgroup"; }
 };
 
 /// How the namespace sandbox isolates a stage (docs/sandbox.md).
