@@ -1,6 +1,9 @@
 #include "cli_options.h"
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
 
 #include "cli_util.h"
 
@@ -34,6 +37,25 @@ bool parsePositive(const std::string& option, const std::string& value, const ch
     return false;
   }
   *out = n;
+  return true;
+}
+
+// The first line of `path`, without surrounding whitespace, into *token.
+bool readTokenFile(const std::string& path, std::string* token, std::string* error) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    *error = "--token-file " + path + " cannot be read (" + std::strerror(errno) +
+             "): give a file holding one of the master's client tokens";
+    return false;
+  }
+  const size_t first = line.find_first_not_of(" \t\r");
+  const size_t last = line.find_last_not_of(" \t\r");
+  *token = first == std::string::npos ? "" : line.substr(first, last - first + 1);
+  if (token->empty()) {
+    *error = "--token-file " + path + " holds no token on its first line";
+    return false;
+  }
   return true;
 }
 
@@ -91,7 +113,8 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         o.json = true;
         continue;
       }
-      const bool known = name == "master" || name == "ca-file" || name == "token" || name == "lang" ||
+      const bool known = name == "master" || name == "ca-file" || name == "token" ||
+                         name == "token-file" || name == "lang" ||
                          name == "version" ||
                          name == "stdin" || name == "time-limit" || name == "memory-limit" ||
                          name == "wait";
@@ -106,7 +129,9 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         }
         value = argv[++i];
       }
-      if (name != "master" && name != "ca-file" && name != "token" && run_only.empty()) run_only = "--" + name;
+      if (name != "master" && name != "ca-file" && name != "token" && name != "token-file" &&
+          run_only.empty())
+        run_only = "--" + name;
       if (name == "master") {
         o.master = *value;
       } else if (name == "token") {
@@ -115,6 +140,9 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
           return false;
         }
         o.token = *value;
+      } else if (name == "token-file") {
+        // A token on the command line is visible to every local user (ps); a file is not.
+        if (!readTokenFile(*value, &o.token, error)) return false;
       } else if (name == "ca-file") {
         o.ca_file = *value;
         o.tls = true;
@@ -230,8 +258,10 @@ std::string helpText(std::string_view topic) {
       "127.0.0.1:7400\n"
       "  --tls                connect with TLS (the master has master.tls.enabled); needs --ca-file\n"
       "  --ca-file FILE       PEM file of the CA that signed the master's certificate (implies --tls)\n"
-      "  --token TOKEN        client token for a master with master.client.tokens; default\n"
-      "                       $POLYRUN_TOKEN\n"
+      "  --token-file FILE    read the client token (master.client.tokens) from FILE: unlike\n"
+      "                       --token TOKEN, not visible to other users in the process list;\n"
+      "                       default $POLYRUN_TOKEN\n"
+      "  --token TOKEN        the client token itself\n"
       "  --json               print JSON instead of text\n";
 
   if (topic == "run") {
@@ -303,7 +333,7 @@ std::string helpText(std::string_view topic) {
              "  polyrun --version\n"
              "\n"
              "Every command also takes --tls and --ca-file FILE for a master with TLS, and\n"
-             "--token TOKEN (or $POLYRUN_TOKEN) for a master with client tokens.\n"
+             "--token-file FILE (or $POLYRUN_TOKEN) for a master with client tokens.\n"
              "\n"
              "Commands:\n"
              "  run        run a program and pass on its output and exit code\n"

@@ -14,28 +14,6 @@ namespace polyrun::master {
 namespace {
 using nlohmann::json;
 
-// A client's value as an error message shows it: its kind, and for a scalar its first few
-// characters. Never serialised whole: the body may hold megabytes, or be nested deep.
-std::string shown(const json& value) {
-  constexpr size_t kShownBytes = 32;
-  switch (value.type()) {
-    case json::value_t::object:
-      return "an object of " + std::to_string(value.size()) + " keys";
-    case json::value_t::array:
-      return "an array of " + std::to_string(value.size()) + " elements";
-    case json::value_t::string: {
-      const std::string& s = value.get_ref<const std::string&>();
-      if (s.size() <= kShownBytes) return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
-      return json(s.substr(0, kShownBytes)).dump(-1, ' ', false, json::error_handler_t::replace) + " (cut; " +
-             std::to_string(s.size()) + " bytes)";
-    }
-    default:  // number, boolean, null: a few characters
-      return value.dump();
-  }
-}
-
-std::string shown(const std::string& text) { return shown(json(text)); }
-
 // Reads one Piston limit into *value: absent, null or 0 leaves the master's default (0); -1
 // asks for the maximum.
 bool readLimit(const json& body, const char* field, int64_t max, const char* unit, int64_t* value,
@@ -44,7 +22,7 @@ bool readLimit(const json& body, const char* field, int64_t max, const char* uni
   if (it == body.end() || it->is_null()) return true;
   if (!it->is_number()) {
     *error = std::string(field) + " must be a number of " + unit +
-             ", or -1 for this master's maximum; got " + shown(*it);
+             ", or -1 for this master's maximum; got " + shownValue(*it);
     return false;
   }
   const double d = it->get<double>();
@@ -53,12 +31,12 @@ bool readLimit(const json& body, const char* field, int64_t max, const char* uni
     return true;
   }
   if (!(d >= 0)) {  // negative, or NaN
-    *error = std::string(field) + " = " + shown(*it) +
+    *error = std::string(field) + " = " + shownValue(*it) +
              " is negative; use -1 for this master's maximum, or leave it out for the default";
     return false;
   }
   if (d > static_cast<double>(max)) {
-    *error = std::string(field) + " = " + shown(*it) + " is over this master's maximum of " +
+    *error = std::string(field) + " = " + shownValue(*it) + " is over this master's maximum of " +
              std::to_string(max) + " " + unit + "; use -1 for the maximum";
     return false;
   }
@@ -71,7 +49,7 @@ bool readFiles(const json& body, Job* job, std::string* error) {
   auto it = body.find("files");
   if (it == body.end() || !it->is_array()) {
     *error = "files is required as an array of {\"name\"?, \"content\", \"encoding\"?} objects" +
-             std::string(it == body.end() ? "" : "; got " + shown(*it));
+             std::string(it == body.end() ? "" : "; got " + shownValue(*it));
     return false;
   }
   if (it->empty()) {
@@ -82,7 +60,7 @@ bool readFiles(const json& body, Job* job, std::string* error) {
     const json& f = (*it)[i];
     const std::string at = "files[" + std::to_string(i) + "]";
     if (!f.is_object()) {
-      *error = at + " must be an object {\"name\"?, \"content\", \"encoding\"?}; got " + shown(f);
+      *error = at + " must be an object {\"name\"?, \"content\", \"encoding\"?}; got " + shownValue(f);
       return false;
     }
     SourceFile file;
@@ -94,7 +72,7 @@ bool readFiles(const json& body, Job* job, std::string* error) {
     file.content = content->get<std::string>();
     if (auto name = f.find("name"); name != f.end() && !name->is_null()) {
       if (!name->is_string()) {
-        *error = at + ".name must be a string; got " + shown(*name);
+        *error = at + ".name must be a string; got " + shownValue(*name);
         return false;
       }
       file.name = name->get<std::string>();
@@ -102,7 +80,7 @@ bool readFiles(const json& body, Job* job, std::string* error) {
     std::string encoding = "utf8";
     if (auto e = f.find("encoding"); e != f.end() && !e->is_null()) {
       if (!e->is_string()) {
-        *error = at + ".encoding must be \"utf8\", \"base64\" or \"hex\"; got " + shown(*e);
+        *error = at + ".encoding must be \"utf8\", \"base64\" or \"hex\"; got " + shownValue(*e);
         return false;
       }
       encoding = e->get<std::string>();
@@ -135,7 +113,7 @@ bool readFiles(const json& body, Job* job, std::string* error) {
       file.content = base64Encode(bytes);  // the wire knows utf8 and base64 only
       file.encoding = Encoding::kBase64;
     } else if (encoding != "utf8") {
-      *error = at + ".encoding " + shown(encoding) + " is unknown; use \"utf8\", \"base64\" or \"hex\"";
+      *error = at + ".encoding " + shownValue(encoding) + " is unknown; use \"utf8\", \"base64\" or \"hex\"";
       return false;
     }
     job->files.push_back(std::move(file));
@@ -147,12 +125,12 @@ bool readStrings(const json& body, const char* field, std::vector<std::string>* 
   auto it = body.find(field);
   if (it == body.end() || it->is_null()) return true;
   if (!it->is_array()) {
-    *error = std::string(field) + " must be an array of strings; got " + shown(*it);
+    *error = std::string(field) + " must be an array of strings; got " + shownValue(*it);
     return false;
   }
   for (size_t i = 0; i < it->size(); ++i) {
     if (!(*it)[i].is_string()) {
-      *error = std::string(field) + "[" + std::to_string(i) + "] must be a string; got " + shown((*it)[i]);
+      *error = std::string(field) + "[" + std::to_string(i) + "] must be a string; got " + shownValue((*it)[i]);
       return false;
     }
     out->push_back((*it)[i].get<std::string>());
@@ -169,7 +147,7 @@ bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out, 
   std::string pattern = "*";
   if (auto v = body.find("version"); v != body.end() && !v->is_null()) {
     if (!v->is_string()) {
-      *error = "version must be a string: \"*\", a version, or its prefix such as \"3\"; got " + shown(*v);
+      *error = "version must be a string: \"*\", a version, or its prefix such as \"3\"; got " + shownValue(*v);
       return false;
     }
     if (!v->get<std::string>().empty()) pattern = v->get<std::string>();
@@ -191,7 +169,7 @@ bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out, 
   if (canonical.empty()) {
     std::string list;
     for (const auto& l : offered) list += (list.empty() ? "" : ", ") + l;
-    *error = "language " + shown(name) + " is not offered by any slave; offered: " + list +
+    *error = "language " + shownValue(name) + " is not offered by any slave; offered: " + list +
              " (GET /api/v2/runtimes)";
     return false;
   }
@@ -209,7 +187,7 @@ bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out, 
   if (newest.empty()) {
     // Piston's own words too ("runtime python-9 is unknown"), with the pattern cut short.
     const std::string cut = pattern.size() > 32 ? pattern.substr(0, 32) + "..." : pattern;
-    *error = "version " + shown(pattern) + " of " + canonical + " is not offered (runtime " + canonical + "-" +
+    *error = "version " + shownValue(pattern) + " of " + canonical + " is not offered (runtime " + canonical + "-" +
              cut + " is unknown); versions offered: " + versions;
     return false;
   }
@@ -297,13 +275,13 @@ bool decodePistonBody(std::string_view text, const json& runtimes, const Limits&
 bool parsePistonExecute(const json& body, const json& runtimes, const Limits& maxima,
                         PistonExecute* out, std::string* error) {
   if (!body.is_object()) {
-    *error = "the request body must be a JSON object with language, version and files; got " + shown(body);
+    *error = "the request body must be a JSON object with language, version and files; got " + shownValue(body);
     return false;
   }
   if (!resolveRuntime(body, runtimes, out, error) || !readFiles(body, &out->job, error)) return false;
   if (auto in = body.find("stdin"); in != body.end() && !in->is_null()) {
     if (!in->is_string()) {
-      *error = "stdin must be a string; got " + shown(*in);
+      *error = "stdin must be a string; got " + shownValue(*in);
       return false;
     }
     out->job.stdin_data = in->get<std::string>();

@@ -431,11 +431,11 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
     } else if (!language && router_.size() > 0) {
       std::string list;
       for (const auto& n : router_.languageNames()) list += (list.empty() ? "" : ", ") + n;
-      refuse(errc::kUnknownLanguage, "no slave offers language \"" + job.language +
-                                         "\"; available: " + (list.empty() ? "none" : list));
+      refuse(errc::kUnknownLanguage, "no slave offers language " + shownValue(job.language) +
+                                         "; available: " + (list.empty() ? "none" : list));
     } else if (language && !router_.offersVersion(*language, job.version)) {
-      refuse(errc::kUnknownLanguage, "no slave offers " + *language + " version \"" + job.version +
-                                         "\"; see `polyrun runtimes` for the versions offered");
+      refuse(errc::kUnknownLanguage, "no slave offers " + *language + " version " + shownValue(job.version) +
+                                         "; see `polyrun runtimes` for the versions offered");
     } else if (!limits_ok) {
       refuse(errc::kBadLimits, error);
     } else {
@@ -664,7 +664,7 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
 void Scheduler::answerUnknownJob(const Recipient& to, const std::string& job_id) const {
   if (auto peer = to.peer.lock())
     peer->send(errorMessage(to.request_id, errc::kUnknownJob,
-                            "no job \"" + job_id + "\" of yours on this master: it never existed, it was "
+                            "no job " + shownValue(job_id) + " of yours on this master: it never existed, it was "
                             "submitted with another client token, or it ended more than " +
                                 std::to_string(config_.result_retention_ms / 1000) +
                                 " s ago (master.results.retention.s), or the journal purged it early to stay within "

@@ -1,5 +1,7 @@
 #include "polyrun/job_json.h"
 
+#include "polyrun/json_parse.h"
+
 #include <algorithm>
 
 #include "polyrun/base64.h"
@@ -179,7 +181,7 @@ bool fromJson(const json& j, Job* job, std::string* error) {
     } else if (encoding == "base64") {
       file.encoding = Encoding::kBase64;
     } else {
-      *error = fw + "encoding must be \"utf8\" or \"base64\", not \"" + encoding + "\"";
+      *error = fw + "encoding must be \"utf8\" or \"base64\", not " + shownValue(encoding);
       return false;
     }
     job->files.push_back(std::move(file));
@@ -242,7 +244,7 @@ bool fromJson(const json& j, StageResult* s, std::string* error) {
     return false;
   auto v = parseVerdict(verdict);
   if (!v) {
-    *error = "stage.verdict \"" + verdict + "\" is not a known verdict";
+    *error = "stage.verdict " + shownValue(verdict) + " is not a known verdict";
     return false;
   }
   s->verdict = *v;
@@ -344,7 +346,7 @@ bool fromJson(const json& j, JobResult* r, std::string* error) {
     return false;
   auto v = parseVerdict(verdict);
   if (!v) {
-    *error = "result.verdict \"" + verdict + "\" is not a known verdict";
+    *error = "result.verdict " + shownValue(verdict) + " is not a known verdict";
     return false;
   }
   r->verdict = *v;

@@ -68,4 +68,27 @@ bool parseJson(std::string_view text, nlohmann::json* out, std::string* error, s
   return false;
 }
 
+std::string shownValue(const nlohmann::json& value) {
+  using json = nlohmann::json;
+  switch (value.type()) {
+    case json::value_t::object:
+      return "an object of " + std::to_string(value.size()) + " keys";
+    case json::value_t::array:
+      return "an array of " + std::to_string(value.size()) + " elements";
+    case json::value_t::string:
+      return shownValue(value.get_ref<const std::string&>());
+    default:  // number, boolean, null: a few characters
+      return value.dump();
+  }
+}
+
+std::string shownValue(std::string_view text) {
+  constexpr size_t kShownBytes = 32;
+  const auto quoted = [](std::string_view s) {
+    return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  if (text.size() <= kShownBytes) return quoted(text);
+  return quoted(text.substr(0, kShownBytes)) + " (cut; " + std::to_string(text.size()) + " bytes)";
+}
+
 }  // namespace polyrun

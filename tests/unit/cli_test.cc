@@ -4,6 +4,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
@@ -300,6 +301,25 @@ TEST(CommandLineTest, HelpAndVersion) {
   EXPECT_NE(cli::helpText("").find("124"), std::string::npos);
   EXPECT_NE(cli::helpText("").find("POLYRUN_MASTER"), std::string::npos);
   EXPECT_NE(cli::helpText("run").find("--memory-limit"), std::string::npos);
+}
+
+// A client token from a file, so that it never shows in the process list; a missing or empty
+// file is a usage error naming it.
+TEST(CommandLineTest, TheTokenComesFromAFile) {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/token";
+  std::ofstream(path) << "  s3cret-token \nsecond line\n";
+  cli::Options o;
+  std::string error;
+  ASSERT_TRUE(parse({"status", "--token-file", path}, &o, &error)) << error;
+  EXPECT_EQ(o.token, "s3cret-token");
+  std::ofstream(dir.path() + "/empty") << "\n";
+  for (const std::string& bad : {dir.path() + "/missing", dir.path() + "/empty"}) {
+    cli::Options other;
+    EXPECT_FALSE(parse({"status", "--token-file", bad}, &other, &error)) << bad;
+    EXPECT_NE(error.find(bad), std::string::npos) << error;
+  }
+  EXPECT_NE(cli::helpText("status").find("--token-file"), std::string::npos);
 }
 
 TEST(CommandLineTest, UsageErrorsSayWhatToDo) {

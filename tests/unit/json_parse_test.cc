@@ -94,5 +94,15 @@ TEST(JsonParseTest, NumberOverflowIsAnError) {
   EXPECT_NE(error.find("number overflow"), std::string::npos) << error;
 }
 
+TEST(JsonParseTest, ShownValuesAreKindsOrShortQuotes) {
+  EXPECT_EQ(shownValue(nlohmann::json::array({1, 2, 3})), "an array of 3 elements");
+  EXPECT_EQ(shownValue(nlohmann::json::object()), "an object of 0 keys");
+  EXPECT_EQ(shownValue(nlohmann::json(42)), "42");
+  EXPECT_EQ(shownValue(std::string_view("py\"thon")), "\"py\\\"thon\"");
+  const std::string shown = shownValue(std::string(100000, 'a'));
+  EXPECT_EQ(shown, "\"" + std::string(32, 'a') + "\" (cut; 100000 bytes)");
+  EXPECT_EQ(shownValue(std::string("\xff\x01")), "\"\xef\xbf\xbd\\u0001\"");
+}
+
 }  // namespace
 }  // namespace polyrun

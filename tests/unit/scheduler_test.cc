@@ -288,6 +288,30 @@ TEST(SchedulerTest, UnknownLanguageAndVersionAreRefused) {
   EXPECT_NE(errors[1]["message"].get<std::string>().find("2.7"), std::string::npos);
 }
 
+// A client's strings come back in an error only cut short: a megabyte of language name, version
+// or job id must not come back whole.
+TEST(SchedulerTest, RefusalsQuoteAClientsStringsOnlyCutShort) {
+  Scheduler s(config());
+  auto client = std::make_shared<FakePeer>();
+  s.addSlave(std::make_shared<FakePeer>(), slaveOf("a", 1));
+  const std::string huge(1 << 20, 'x');
+  Job named = pythonJob();
+  named.language = huge;
+  s.submit(client, "r1", named);
+  Job versioned = pythonJob();
+  versioned.version = huge;
+  s.submit(client, "r2", versioned);
+  s.lookup(client, "r3", huge, false);
+  s.cancel(client, "r4", huge);
+  const auto errors = client->ofType(msg::kError);
+  ASSERT_EQ(errors.size(), 4u);
+  for (const auto& e : errors) {
+    const std::string message = e["message"];
+    EXPECT_LT(message.size(), 600u) << message.substr(0, 200);
+    EXPECT_NE(message.find("(cut; 1048576 bytes)"), std::string::npos) << message.substr(0, 200);
+  }
+}
+
 TEST(SchedulerTest, DisconnectedClientsJobsRunAndStayRetrievable) {
   Scheduler s(config());
   auto client = std::make_shared<FakePeer>();

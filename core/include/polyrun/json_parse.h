@@ -22,4 +22,11 @@ inline constexpr size_t kMaxJsonDepth = 64;
 POLYRUN_API bool parseJson(std::string_view text, nlohmann::json* out, std::string* error,
                            size_t max_depth = kMaxJsonDepth);
 
+/// A stranger's value as an error message shows it: its kind (`an array of 3 elements`), and for
+/// a scalar its first 32 bytes, quoted and marked when cut. Never serialised whole: it may hold
+/// megabytes, or be nested deep.
+POLYRUN_API std::string shownValue(const nlohmann::json& value);
+POLYRUN_API std::string shownValue(std::string_view text);
+inline std::string shownValue(const std::string& text) { return shownValue(std::string_view(text)); }
+
 }  // namespace polyrun
