@@ -104,12 +104,13 @@ std::string formatPluginProblems(const json& slaves) {
       if (what == "-") what.clear();
       const std::string version = cell(field(p, "version"));
       if (!what.empty() && version != "-" && !version.empty()) what += " " + version;
-      out += "  " + cell(field(s, "name")) + ": " + library + (what.empty() ? "" : " [" + what + "]") +
-             ": " + cell(field(p, "problem")) + "\n";
+      out += "  " + cell(field(s, "name")) + ": " + library +
+             (what.empty() ? "" : " [" + what + "]") + ": " + cell(field(p, "problem")) + "\n";
     }
   }
   if (out.empty()) return total > 0 ? "\nPlugins: " + std::to_string(ready) + " ready\n" : "";
-  return "\nPlugins: " + std::to_string(ready) + " of " + std::to_string(total) + " ready; not offered:\n" + out;
+  return "\nPlugins: " + std::to_string(ready) + " of " + std::to_string(total) +
+         " ready; not offered:\n" + out;
 }
 
 }  // namespace
@@ -181,9 +182,9 @@ std::string formatClusterStatus(const json& cluster) {
         "No slaves connected: start polyrun-slave with slave.master.host and "
         "slave.master.port pointing at this master.\n";
   } else {
-    std::vector<std::vector<std::string>> rows = {
-        {"NAME", "ADDRESS", "STATE", "LIMITS", "RUNNING/CAPACITY", "LOAD", "LANGUAGES",
-         "LAST-HEARTBEAT"}};
+    std::vector<std::vector<std::string>> rows = {{"NAME", "ADDRESS", "STATE", "LIMITS",
+                                                   "RUNNING/CAPACITY", "LOAD", "LANGUAGES",
+                                                   "LAST-HEARTBEAT"}};
     for (const auto& s : slaves) {
       const json& heartbeat = field(s, "last_heartbeat_ms");
       rows.push_back(

@@ -114,8 +114,7 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         continue;
       }
       const bool known = name == "master" || name == "ca-file" || name == "token" ||
-                         name == "token-file" || name == "lang" ||
-                         name == "version" ||
+                         name == "token-file" || name == "lang" || name == "version" ||
                          name == "stdin" || name == "time-limit" || name == "memory-limit" ||
                          name == "wait";
       if (!known) {
@@ -256,8 +255,10 @@ std::string helpText(std::string_view topic) {
   static const char* const kMaster =
       "  --master HOST:PORT   the master's client port; default $POLYRUN_MASTER, else "
       "127.0.0.1:7400\n"
-      "  --tls                connect with TLS (the master has master.tls.enabled); needs --ca-file\n"
-      "  --ca-file FILE       PEM file of the CA that signed the master's certificate (implies --tls)\n"
+      "  --tls                connect with TLS (the master has master.tls.enabled); needs "
+      "--ca-file\n"
+      "  --ca-file FILE       PEM file of the CA that signed the master's certificate (implies "
+      "--tls)\n"
       "  --token-file FILE    read the client token (master.client.tokens) from FILE: unlike\n"
       "                       --token TOKEN, not visible to other users in the process list;\n"
       "                       default $POLYRUN_TOKEN\n"

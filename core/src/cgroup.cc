@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -32,7 +32,8 @@ bool writeText(const fs::path& path, const std::string& value, std::string* erro
   out << value;
   out.flush();
   if (!out) {
-    if (error) *error = "cannot write \"" + value + "\" to " + path.string() + ": " + std::strerror(errno);
+    if (error)
+      *error = "cannot write \"" + value + "\" to " + path.string() + ": " + std::strerror(errno);
     return false;
   }
   return true;
@@ -63,7 +64,9 @@ class GroupFile {
     fd_ = -1;
   }
   // The value after `key` in `path` ("key value" per line); 0 when the file or the key is missing.
-  int64_t value(const fs::path& path, const std::string& key) { return keyedValue(text(path), key); }
+  int64_t value(const fs::path& path, const std::string& key) {
+    return keyedValue(text(path), key);
+  }
   // The number `path` holds; -1 when it is missing.
   int64_t number(const fs::path& path) {
     const std::string t = text(path);
@@ -119,7 +122,8 @@ void removeGroup(const fs::path& dir) {
 }
 
 bool groupEmpty(const fs::path& dir) {
-  return dir.empty() || readText(dir / "cgroup.procs").find_first_not_of(" \n") == std::string::npos;
+  return dir.empty() ||
+         readText(dir / "cgroup.procs").find_first_not_of(" \n") == std::string::npos;
 }
 
 // The stage's processes were killed with its PID namespace; their exit may still be in flight.
@@ -202,7 +206,8 @@ class V1Group final : public StageCgroup {
   }
   bool addProcess(pid_t pid, std::string* error) override {
     for (const fs::path& dir : {memory, pids, cpuacct})
-      if (!dir.empty() && !writeText(dir / "cgroup.procs", std::to_string(pid), error)) return false;
+      if (!dir.empty() && !writeText(dir / "cgroup.procs", std::to_string(pid), error))
+        return false;
     return true;
   }
   bool oomKilled() const override { return oomCount() > oom_before; }
@@ -215,7 +220,8 @@ class V1Group final : public StageCgroup {
       const bool memsw = fs::exists(memory / "memory.memsw.limit_in_bytes");
       if (memsw) writeText(memory / "memory.memsw.limit_in_bytes", "-1", nullptr);
       if (!writeText(memory / "memory.limit_in_bytes", limit, error)) return false;
-      if (memsw && memory_bytes > 0) writeText(memory / "memory.memsw.limit_in_bytes", limit, nullptr);
+      if (memsw && memory_bytes > 0)
+        writeText(memory / "memory.memsw.limit_in_bytes", limit, nullptr);
       memory_set_ = memory_bytes;
     }
     if (!memory.empty()) {
@@ -225,29 +231,35 @@ class V1Group final : public StageCgroup {
     }
     if (!pids.empty() && processes != processes_set_) {
       processes_set_ = -1;
-      if (!writeText(pids / "pids.max", processes > 0 ? std::to_string(processes) : "max", error)) return false;
+      if (!writeText(pids / "pids.max", processes > 0 ? std::to_string(processes) : "max", error))
+        return false;
       processes_set_ = processes;
     }
     if (!cpuacct.empty()) cpu_before_ns_ = cpu_file_.number(cpuacct / "cpuacct.usage");
     return true;
   }
-  bool waitEmpty() override { return waitGroupEmpty(memory) && waitGroupEmpty(pids) && waitGroupEmpty(cpuacct); }
+  bool waitEmpty() override {
+    return waitGroupEmpty(memory) && waitGroupEmpty(pids) && waitGroupEmpty(cpuacct);
+  }
   int64_t cpuUsageUs() override {
     if (cpuacct.empty() || cpu_before_ns_ < 0) return -1;
     const int64_t now = cpu_file_.number(cpuacct / "cpuacct.usage");
     return now < 0 ? -1 : (now - cpu_before_ns_) / 1000;
   }
   int64_t peakMemoryBytes() override {
-    return memory.empty() || !peak_reset_ ? -1 : peak_file_.number(memory / "memory.max_usage_in_bytes");
+    return memory.empty() || !peak_reset_ ? -1
+                                          : peak_file_.number(memory / "memory.max_usage_in_bytes");
   }
 
  private:
   int64_t memory_set_ = -1, processes_set_ = -1;  // the limits written last; -1: unknown
-  int64_t cpu_before_ns_ = -1;  // cpuacct.usage at prepare()
+  int64_t cpu_before_ns_ = -1;                    // cpuacct.usage at prepare()
   bool peak_reset_ = false;
   mutable GroupFile oom_file_;
   GroupFile cpu_file_, peak_file_;
-  int64_t oomCount() const { return memory.empty() ? 0 : oom_file_.value(memory / "memory.oom_control", "oom_kill"); }
+  int64_t oomCount() const {
+    return memory.empty() ? 0 : oom_file_.value(memory / "memory.oom_control", "oom_kill");
+  }
 };
 
 class V1Manager final : public CgroupManager {
@@ -261,8 +273,9 @@ class V1Manager final : public CgroupManager {
   }
   std::string describe() const override {
     std::string list;
-    for (auto [on, name] : {std::pair{limitsMemory(), "memory"}, std::pair{limitsProcesses(), "pids"},
-                            std::pair{accountsCpu(), "cpuacct"}})
+    for (auto [on, name] :
+         {std::pair{limitsMemory(), "memory"}, std::pair{limitsProcesses(), "pids"},
+          std::pair{accountsCpu(), "cpuacct"}})
       if (on) list += (list.empty() ? "" : ", ") + std::string(name);
     return "cgroup v1 (" + list + ")";
   }
@@ -274,8 +287,9 @@ class V1Manager final : public CgroupManager {
   std::unique_ptr<StageCgroup> create(std::string* error) override {
     auto group = std::make_unique<V1Group>();
     const std::string name = uniqueName();
-    for (auto [parent, dir] : {std::pair{&memory_parent_, &group->memory}, std::pair{&pids_parent_, &group->pids},
-                               std::pair{&cpuacct_parent_, &group->cpuacct}}) {
+    for (auto [parent, dir] :
+         {std::pair{&memory_parent_, &group->memory}, std::pair{&pids_parent_, &group->pids},
+          std::pair{&cpuacct_parent_, &group->cpuacct}}) {
       if (parent->empty()) continue;
       *dir = *parent / name;
       if (::mkdir(dir->c_str(), 0755) != 0) {
@@ -310,7 +324,9 @@ class V2Group final : public StageCgroup {
   bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) override {
     if (memory && memory_bytes != memory_set_) {
       memory_set_ = -1;
-      if (!writeText(dir / "memory.max", memory_bytes > 0 ? std::to_string(memory_bytes) : "max", error)) return false;
+      if (!writeText(dir / "memory.max", memory_bytes > 0 ? std::to_string(memory_bytes) : "max",
+                     error))
+        return false;
       writeText(dir / "memory.swap.max", "0", nullptr);
       memory_set_ = memory_bytes;
     }
@@ -320,7 +336,8 @@ class V2Group final : public StageCgroup {
     }
     if (pids && processes != processes_set_) {
       processes_set_ = -1;
-      if (!writeText(dir / "pids.max", processes > 0 ? std::to_string(processes) : "max", error)) return false;
+      if (!writeText(dir / "pids.max", processes > 0 ? std::to_string(processes) : "max", error))
+        return false;
       processes_set_ = processes;
     }
     // cpu.stat's usage is there whether or not the cpu controller is enabled.
@@ -331,7 +348,9 @@ class V2Group final : public StageCgroup {
     writeText(dir / "cgroup.kill", "1", nullptr);
     return waitGroupEmpty(dir);
   }
-  int64_t cpuUsageUs() override { return cpu_file_.value(dir / "cpu.stat", "usage_usec") - cpu_before_us_; }
+  int64_t cpuUsageUs() override {
+    return cpu_file_.value(dir / "cpu.stat", "usage_usec") - cpu_before_us_;
+  }
   int64_t peakMemoryBytes() override {
     if (peak_fd_ < 0) return -1;
     char buf[32];
@@ -358,7 +377,9 @@ class V2Group final : public StageCgroup {
   bool peak_unsupported_ = false;
   mutable GroupFile events_file_;
   GroupFile cpu_file_;
-  int64_t oomCount() const { return memory ? events_file_.value(dir / "memory.events", "oom_kill") : 0; }
+  int64_t oomCount() const {
+    return memory ? events_file_.value(dir / "memory.events", "oom_kill") : 0;
+  }
 };
 
 class V2Manager final : public CgroupManager {
@@ -375,10 +396,12 @@ class V2Manager final : public CgroupManager {
     clearPool();
     if (memory_) writeText(parent_ / "cgroup.subtree_control", "-memory", nullptr);
     if (pids_) writeText(parent_ / "cgroup.subtree_control", "-pids", nullptr);
-    if (writeText(parent_ / "cgroup.procs", std::to_string(::getpid()), nullptr)) ::rmdir(leaf_.c_str());
+    if (writeText(parent_ / "cgroup.procs", std::to_string(::getpid()), nullptr))
+      ::rmdir(leaf_.c_str());
   }
   std::string describe() const override {
-    return std::string("cgroup v2 (") + (memory_ ? "memory, " : "") + (pids_ ? "pids, " : "") + "cpu.stat)";
+    return std::string("cgroup v2 (") + (memory_ ? "memory, " : "") + (pids_ ? "pids, " : "") +
+           "cpu.stat)";
   }
   bool limitsMemory() const override { return memory_; }
   bool limitsProcesses() const override { return pids_; }

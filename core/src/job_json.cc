@@ -1,10 +1,9 @@
 #include "polyrun/job_json.h"
 
-#include "polyrun/json_parse.h"
-
 #include <algorithm>
 
 #include "polyrun/base64.h"
+#include "polyrun/json_parse.h"
 #include "polyrun/wire_bytes.h"
 
 namespace polyrun {
@@ -28,7 +27,8 @@ bool readInt(const json& j, const char* key, int64_t* out, std::string* error,
              const std::string& where) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return true;
-  if (!it->is_number_integer() && !(it->is_number_float() && it->get<double>() == int64_t(it->get<double>()))) {
+  if (!it->is_number_integer() &&
+      !(it->is_number_float() && it->get<double>() == int64_t(it->get<double>()))) {
     *error = where + key + " must be an integer";
     return false;
   }
@@ -36,7 +36,8 @@ bool readInt(const json& j, const char* key, int64_t* out, std::string* error,
   return true;
 }
 
-bool readInt(const json& j, const char* key, int* out, std::string* error, const std::string& where) {
+bool readInt(const json& j, const char* key, int* out, std::string* error,
+             const std::string& where) {
   int64_t v = *out;
   if (!readInt(j, key, &v, error, where)) return false;
   *out = static_cast<int>(v);
@@ -55,8 +56,8 @@ bool readBool(const json& j, const char* key, bool* out, std::string* error,
   return true;
 }
 
-bool readStrings(const json& j, const char* key, std::vector<std::string>* out,
-                 std::string* error, const std::string& where) {
+bool readStrings(const json& j, const char* key, std::vector<std::string>* out, std::string* error,
+                 const std::string& where) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return true;
   if (!it->is_array()) {
@@ -98,9 +99,11 @@ json toJson(const Job& job) {
   for (const auto& f : job.files) {
     // Content that is not UTF-8 (read from a binary file, say) travels as base64, exactly.
     const bool as_base64 = f.encoding == Encoding::kBase64 || !isUtf8(f.content);
-    files.push_back({{"name", f.name},
-                     {"content", f.encoding == Encoding::kUtf8 && as_base64 ? base64Encode(f.content) : f.content},
-                     {"encoding", as_base64 ? "base64" : "utf8"}});
+    files.push_back(
+        {{"name", f.name},
+         {"content",
+          f.encoding == Encoding::kUtf8 && as_base64 ? base64Encode(f.content) : f.content},
+         {"encoding", as_base64 ? "base64" : "utf8"}});
   }
   json j = {{"language", job.language},
             {"version", job.version},
@@ -111,7 +114,8 @@ json toJson(const Job& job) {
               {"output_bytes", job.limits.output_bytes},
               {"processes", job.limits.processes}}}};
   putBytes(j, "stdin", job.stdin_data);
-  if (std::all_of(job.args.begin(), job.args.end(), [](const std::string& a) { return isUtf8(a); })) {
+  if (std::all_of(job.args.begin(), job.args.end(),
+                  [](const std::string& a) { return isUtf8(a); })) {
     j["args"] = job.args;
   } else {
     json args = json::array();
@@ -143,7 +147,8 @@ bool fromJson(const json& j, Job* job, std::string* error) {
     for (auto& a : job->args) {
       auto decoded = base64Decode(a);
       if (!decoded) {
-        *error = "job.args holds an argument that is not valid base64 (args_encoding is \"base64\")";
+        *error =
+            "job.args holds an argument that is not valid base64 (args_encoding is \"base64\")";
         return false;
       }
       a = std::move(*decoded);
@@ -235,8 +240,7 @@ bool fromJson(const json& j, StageResult* s, std::string* error) {
       !readBool(j, "stdout_truncated", &s->stdout_truncated, error, w) ||
       !readBool(j, "stderr_truncated", &s->stderr_truncated, error, w) ||
       !readInt(j, "exit_code", &s->exit_code, error, w) ||
-      !readInt(j, "signal", &s->signal, error, w) ||
-      !readInt(j, "cpu_ms", &s->cpu_ms, error, w) ||
+      !readInt(j, "signal", &s->signal, error, w) || !readInt(j, "cpu_ms", &s->cpu_ms, error, w) ||
       !readInt(j, "wall_ms", &s->wall_ms, error, w) ||
       !readInt(j, "memory_bytes", &s->memory_bytes, error, w) ||
       !readString(j, "message", &s->message, error, w) ||
@@ -253,17 +257,25 @@ bool fromJson(const json& j, StageResult* s, std::string* error) {
 
 namespace {
 json resultHead(const JobResult& r) {
-  return {{"job_id", r.job_id},   {"slave", r.slave},       {"language", r.language},
-          {"version", r.version}, {"verdict", verdictName(r.verdict)},
-          {"message", r.message}, {"queue_ms", r.queue_ms}, {"total_ms", r.total_ms}};
+  return {{"job_id", r.job_id},
+          {"slave", r.slave},
+          {"language", r.language},
+          {"version", r.version},
+          {"verdict", verdictName(r.verdict)},
+          {"message", r.message},
+          {"queue_ms", r.queue_ms},
+          {"total_ms", r.total_ms}};
 }
 }  // namespace
 
 json toJson(JobResult&& r) {
   // The outputs are the only large fields: moved into their stages, the rest is copied.
   json j = resultHead(r);
-  if (r.compile) j["compile"] = stageJson(*r.compile, std::move(r.compile->stdout_data), std::move(r.compile->stderr_data));
-  if (r.run) j["run"] = stageJson(*r.run, std::move(r.run->stdout_data), std::move(r.run->stderr_data));
+  if (r.compile)
+    j["compile"] =
+        stageJson(*r.compile, std::move(r.compile->stdout_data), std::move(r.compile->stderr_data));
+  if (r.run)
+    j["run"] = stageJson(*r.run, std::move(r.run->stdout_data), std::move(r.run->stderr_data));
   return j;
 }
 
@@ -312,7 +324,8 @@ bool fitResult(JobResult* r, size_t max_json_bytes) {
   // left; the others share the rest equally.
   std::vector<Stream*> by_cost;
   for (auto& s : streams) by_cost.push_back(&s);
-  std::sort(by_cost.begin(), by_cost.end(), [](const Stream* a, const Stream* b) { return a->cost < b->cost; });
+  std::sort(by_cost.begin(), by_cost.end(),
+            [](const Stream* a, const Stream* b) { return a->cost < b->cost; });
   for (size_t i = 0; i < by_cost.size(); ++i) {
     Stream& s = *by_cost[i];
     const size_t share = left / (by_cost.size() - i);

@@ -85,7 +85,8 @@ std::string shownValue(const nlohmann::json& value) {
 std::string shownValue(std::string_view text) {
   constexpr size_t kShownBytes = 32;
   const auto quoted = [](std::string_view s) {
-    return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return nlohmann::json(std::string(s))
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   };
   if (text.size() <= kShownBytes) return quoted(text);
   return quoted(text.substr(0, kShownBytes)) + " (cut; " + std::to_string(text.size()) + " bytes)";

@@ -27,6 +27,8 @@ POLYRUN_API bool parseJson(std::string_view text, nlohmann::json* out, std::stri
 /// megabytes, or be nested deep.
 POLYRUN_API std::string shownValue(const nlohmann::json& value);
 POLYRUN_API std::string shownValue(std::string_view text);
-inline std::string shownValue(const std::string& text) { return shownValue(std::string_view(text)); }
+inline std::string shownValue(const std::string& text) {
+  return shownValue(std::string_view(text));
+}
 
 }  // namespace polyrun

@@ -10,15 +10,19 @@ namespace polyrun::msg {
 inline constexpr std::string_view kSubmit = "submit";      // {id, job}
 inline constexpr std::string_view kRuntimes = "runtimes";  // {id} -> {id, runtimes}
 inline constexpr std::string_view kCluster = "cluster";    // {id} -> {id, slaves, queues, ...}
-inline constexpr std::string_view kJob = "job";            // {id, job_id, wait?} -> {id, job_id, state, result?}
-inline constexpr std::string_view kCancel = "cancel";      // {id, job_id} -> kCancelled; also master -> slave {job_id}
-inline constexpr std::string_view kAuth = "auth";          // {id, token} -> kAuthenticated (master.client.tokens)
+inline constexpr std::string_view kJob =
+    "job";  // {id, job_id, wait?} -> {id, job_id, state, result?}
+inline constexpr std::string_view kCancel =
+    "cancel";  // {id, job_id} -> kCancelled; also master -> slave {job_id}
+inline constexpr std::string_view kAuth =
+    "auth";  // {id, token} -> kAuthenticated (master.client.tokens)
 // Client port: master -> client.
 inline constexpr std::string_view kAccepted = "accepted";  // {id, job_id}
 inline constexpr std::string_view kProgress = "progress";  // {id, job_id, state, slave?}
 inline constexpr std::string_view kResult = "result";      // {id, job_id, result}
 inline constexpr std::string_view kError = "error";        // {id?, code, message}
-inline constexpr std::string_view kCancelled = "cancelled";  // {id, job_id, state}; also slave -> master {job_id}
+inline constexpr std::string_view kCancelled =
+    "cancelled";  // {id, job_id, state}; also slave -> master {job_id}
 inline constexpr std::string_view kAuthenticated = "authenticated";  // {id}
 
 // Slave port: slave -> master.
@@ -32,7 +36,7 @@ inline constexpr std::string_view kDrain = "drain";          // {}: take no new 
 // Slave port: master -> slave.
 inline constexpr std::string_view kRegistered = "registered";  // {slave_id, heartbeat_ms}
 inline constexpr std::string_view kAssign = "assign";          // {job_id, job}
-inline constexpr std::string_view kDraining = "draining";      // {}: answers kDrain; no assign follows
+inline constexpr std::string_view kDraining = "draining";  // {}: answers kDrain; no assign follows
 // kCancel {job_id} also flows master -> slave: stop that job, answer kCancelled.
 
 }  // namespace polyrun::msg
@@ -48,17 +52,19 @@ inline constexpr std::string_view kCancelled = "cancelled";
 }  // namespace polyrun::state
 
 namespace polyrun::errc {
-inline constexpr std::string_view kBadFrame = "bad_frame";          // oversized, truncated, not JSON
-inline constexpr std::string_view kBadMessage = "bad_message";      // missing or wrong fields
+inline constexpr std::string_view kBadFrame = "bad_frame";      // oversized, truncated, not JSON
+inline constexpr std::string_view kBadMessage = "bad_message";  // missing or wrong fields
 inline constexpr std::string_view kUnknownType = "unknown_type";
 inline constexpr std::string_view kUnknownLanguage = "unknown_language";
-inline constexpr std::string_view kBadLimits = "bad_limits";        // over a maximum, negative, memory < 8 MiB
+inline constexpr std::string_view kBadLimits =
+    "bad_limits";  // over a maximum, negative, memory < 8 MiB
 inline constexpr std::string_view kUnauthorized = "unauthorized";
 inline constexpr std::string_view kQueueFull = "queue_full";
 inline constexpr std::string_view kInternal = "internal";
-inline constexpr std::string_view kUnknownJob = "unknown_job";          // no such job id, or expired
-inline constexpr std::string_view kAlreadyFinished = "already_finished";  // cancel of a finished job
-inline constexpr std::string_view kShuttingDown = "shutting_down";      // the master is stopping
-inline constexpr std::string_view kTimeout = "timeout";                 // idle or slow connection
+inline constexpr std::string_view kUnknownJob = "unknown_job";  // no such job id, or expired
+inline constexpr std::string_view kAlreadyFinished =
+    "already_finished";                                             // cancel of a finished job
+inline constexpr std::string_view kShuttingDown = "shutting_down";  // the master is stopping
+inline constexpr std::string_view kTimeout = "timeout";             // idle or slow connection
 inline constexpr std::string_view kTooManyConnections = "too_many_connections";  // per-port limit
 }  // namespace polyrun::errc

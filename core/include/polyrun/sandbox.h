@@ -3,12 +3,12 @@
 // may inject a fake. Implementations are thread-safe: a slave runs several stages at once.
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "polyrun/export.h"
 
 namespace polyrun {
 
@@ -17,10 +17,10 @@ class CancelToken;  // polyrun/cancel_token.h
 struct ProcessLimits {
   int64_t wall_ms = 5000;
   int64_t cpu_ms = 5000;
-  int64_t memory_bytes = 0;          // 0 = not enforced
-  int64_t output_bytes = 1 << 20;    // per stream; more is read and discarded, and flagged
-  int64_t processes = 0;             // 0 = not enforced
-  int64_t file_size_bytes = 0;       // largest file it may write; 0 = not enforced
+  int64_t memory_bytes = 0;        // 0 = not enforced
+  int64_t output_bytes = 1 << 20;  // per stream; more is read and discarded, and flagged
+  int64_t processes = 0;           // 0 = not enforced
+  int64_t file_size_bytes = 0;     // largest file it may write; 0 = not enforced
   int64_t open_files = 256;
 };
 
@@ -36,14 +36,14 @@ struct ProcessSpec {
 };
 
 struct ProcessResult {
-  bool started = false;   // false: could not start; `error` says why
+  bool started = false;  // false: could not start; `error` says why
   std::string error;
-  int exit_code = -1;     // -1 unless it exited normally
-  int signal = 0;         // the signal that killed it, 0 if none
+  int exit_code = -1;         // -1 unless it exited normally
+  int signal = 0;             // the signal that killed it, 0 if none
   bool wall_timeout = false;  // killed by us at the wall-clock limit
   bool cpu_timeout = false;   // went over its CPU time limit
   bool memory_exceeded = false;
-  bool cancelled = false;     // killed because spec.cancel was cancelled
+  bool cancelled = false;          // killed because spec.cancel was cancelled
   bool forbidden_syscall = false;  // killed by the seccomp filter (SIGSYS)
   std::string stdout_data;
   std::string stderr_data;
@@ -109,7 +109,7 @@ struct SandboxOptions {
 /// read-only root, an unprivileged uid without capabilities, a seccomp filter, cgroup limits.
 /// Checks at creation that it works here by running /bin/true; nullptr with *error otherwise.
 POLYRUN_API std::unique_ptr<Sandbox> makeNamespaceSandbox(const SandboxOptions& options,
-                                                         std::string* error);
+                                                          std::string* error);
 
 /// The plain process runner: its own process group and session, rlimits (CPU, file size, open
 /// files), a wall-clock limit enforced by killing the whole group, output capped per stream.
