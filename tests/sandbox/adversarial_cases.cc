@@ -1,5 +1,7 @@
 #include "sandbox/adversarial_cases.h"
 
+#include <unistd.h>
+
 namespace polyrun::test {
 namespace {
 
@@ -45,6 +47,11 @@ std::function<std::string(const JobResult&)> limitedAndMeasured(const std::strin
 }
 
 }  // namespace
+
+std::vector<std::string> daemonMarks() {
+  const long base = 10000000L + 2L * ::getpid();
+  return {std::to_string(base), std::to_string(base + 1)};
+}
 
 std::vector<AdversarialCase> adversarialCases(const std::string& secret_path, int loopback_port) {
   const std::string port = std::to_string(loopback_port);
@@ -102,10 +109,10 @@ std::vector<AdversarialCase> adversarialCases(const std::string& secret_path, in
        quick, Verdict::kOk, printsExactly("denied\ndenied\n"), 5000},
       {"setsid_daemon", "python", "daemon.py",
        "import os, subprocess\n"
-       "subprocess.Popen(['/bin/sh', '-c', 'exec sleep 987654'], start_new_session=True,\n"
+       "subprocess.Popen(['/bin/sh', '-c', 'exec sleep " + daemonMarks()[0] + "'], start_new_session=True,\n"
        "                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
        "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-       "        os.execv('/bin/sleep', ['sleep', '987655'])\n    os._exit(0)\n"
+       "        os.execv('/bin/sleep', ['sleep', '" + daemonMarks()[1] + "'])\n    os._exit(0)\n"
        "print('detached')\n",
        quick, Verdict::kOk, printsExactly("detached\n"), 5000},
       {"environment", "python", "env.py",

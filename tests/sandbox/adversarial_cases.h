@@ -27,7 +27,8 @@ struct AdversarialCase {
 std::vector<AdversarialCase> adversarialCases(const std::string& secret_path, int loopback_port);
 
 /// Marks in the command lines of the processes the "setsid_daemon" case leaves behind; none may
-/// be alive once the stage has ended.
-inline const char* const kDaemonMarks[] = {"987654", "987655"};
+/// be alive once the stage has ended. Unique to this test process (from its pid), so that other
+/// test binaries running the same case at the same time are not counted.
+std::vector<std::string> daemonMarks();
 
 }  // namespace polyrun::test

@@ -151,7 +151,7 @@ TEST_F(SandboxTest, EveryAdversarialCaseGetsItsVerdictAndTheNextJobRunsNormally)
     if (c.check) {
       EXPECT_EQ(c.check(r), "");
     }
-    for (const char* mark : kDaemonMarks) EXPECT_EQ(processesWith(mark).size(), 0u) << "left running: " << mark;
+    for (const std::string& mark : daemonMarks()) EXPECT_EQ(processesWith(mark).size(), 0u) << "left running: " << mark;
     std::error_code ec;
     EXPECT_TRUE(fs::is_empty(work_.path(), ec)) << "the job left files on the slave's disk";
     JobResult next = run("python", "ok.py", "print('next job fine')\n");
