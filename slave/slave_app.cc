@@ -6,9 +6,13 @@
 
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -33,6 +37,7 @@ const std::vector<std::string> kSlaveKeys = {
     "slave.work.quota_bytes",
     "slave.selftest.wall_ms", "slave.sandbox", "slave.sandbox.uid", "slave.sandbox.gid",
     "slave.sandbox.tmp_bytes", "slave.sandbox.cgroups", "slave.sandbox.limits",
+    "slave.sandbox.cgroup_root", "slave.sandbox.systemd_scope",
     "slave.sandbox.readonly_paths",
     "slave.plugin.", "slave.cache.dir", "slave.cache.max_bytes", "slave.toolchains",
     "slave.toolchains.dir", "slave.tls.enabled", "slave.tls.ca_file", "slave.tls.verify"};
@@ -49,7 +54,7 @@ class SlaveApp final : public ServiceApp {
  private:
   std::string defaultPluginDir() const;
   PluginSettings pluginSettings(const std::string& plugin_name) const;
-  std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root, const std::string& toolchain_root,
+  std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root, std::string& toolchain_root,
                                        unsigned stages) const;
   void checkLimitsMode(const Sandbox& sandbox, bool cgroups_wanted) const;
 };
@@ -74,6 +79,28 @@ bool canMountTmpfs(const std::string& work_root) {
   if (mounted) ::umount2(probe.c_str(), MNT_DETACH);
   fs::remove(probe, ec);
   return mounted;
+}
+
+// "" when users uid..uid+count-1 (group gid..) can search every directory down to `path` and
+// list `path`; else the first directory that stops them and why.
+std::string unreachableBy(const std::string& path, unsigned uid, unsigned gid, unsigned count) {
+  fs::path at;
+  for (const auto& part : fs::path(path)) {
+    at /= part;
+    struct stat st {};
+    if (::stat(at.c_str(), &st) != 0) return at.string() + ": " + std::strerror(errno);
+    const bool last = at == fs::path(path);
+    const mode_t need = last ? 05 : 01;  // r-x for the folder itself, --x on the way
+    const bool owner = st.st_uid >= uid && st.st_uid < uid + count;
+    const bool group = st.st_gid >= gid && st.st_gid < gid + count;
+    const mode_t granted = owner ? (st.st_mode >> 6) & 07 : group ? (st.st_mode >> 3) & 07 : st.st_mode & 07;
+    if ((granted & need) != need) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      return at.string() + " is mode " + mode + ", owner uid " + std::to_string(st.st_uid);
+    }
+  }
+  return {};
 }
 
 // Toolchains depend only on the tools and the plan, so every slave of a machine may share them;
@@ -119,7 +146,7 @@ PluginSettings SlaveApp::pluginSettings(const std::string& plugin_name) const {
 
 // slave.sandbox = namespaces (the default) isolates every stage; without the kernel's support
 // the slave refuses to start, unless configuration asks for plain processes, loudly.
-std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root, const std::string& toolchain_root,
+std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root, std::string& toolchain_root,
                                                unsigned stages) const {
   Poco::Logger& log = Poco::Logger::get("slave.sandbox");
   const std::string mode = config().getString("slave.sandbox", "namespaces");
@@ -139,11 +166,29 @@ std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root, con
   so.gid = static_cast<unsigned>(checkedInt("slave.sandbox.gid", 65534, 1, 4294967294ll - stages));
   so.tmp_bytes = checkedInt("slave.sandbox.tmp_bytes", 64ll << 20, 1 << 20, 1ll << 40);
   so.use_cgroups = config().getBool("slave.sandbox.cgroups", true);
+  so.cgroup_root = config().getString("slave.sandbox.cgroup_root", "");
+  so.cgroup_systemd_scope = config().getBool("slave.sandbox.systemd_scope", true);
   std::istringstream paths(config().getString("slave.sandbox.readonly_paths", ""));
   for (std::string p; std::getline(paths, p, ',');) {
     p.erase(0, p.find_first_not_of(" \t"));
     p.erase(p.find_last_not_of(" \t") + 1);
     if (!p.empty()) so.readonly_paths.push_back(p);
+  }
+  // A root slave's stages run as other users, who must be able to reach the toolchains (the
+  // packaged unit's /var/cache/polyrun used to be mode 0750, owned by polyrun).
+  if (!toolchain_root.empty() && ::geteuid() == 0) {
+    const std::string blocked = unreachableBy(toolchain_root, so.uid, so.gid, stages);
+    if (!blocked.empty()) {
+      const std::string problem = "slave.toolchains.dir = " + toolchain_root +
+                                  " cannot be read by the stages' users (uid " +
+                                  std::to_string(so.uid) + " and up): " + blocked;
+      if (config().hasProperty("slave.toolchains.dir"))
+        throw ConfigError(problem + "; make it readable to them (chmod o+rx), choose another "
+                                    "directory or set slave.toolchains=false");
+      log.warning("%s; running without toolchains (chmod o+rx it, or set slave.toolchains.dir)",
+                  problem);
+      toolchain_root.clear();
+    }
   }
   // Toolchains (precompiled headers, class-data archives) are read by jobs, never written.
   if (!toolchain_root.empty()) so.readonly_paths.push_back(toolchain_root);
@@ -169,9 +214,10 @@ void SlaveApp::checkLimitsMode(const Sandbox& sandbox, bool cgroups_wanted) cons
   if (wanted == "cgroup" && cgroups_wanted)
     throw ConfigError(
         "memory and process limits need a cgroup the slave can write, and there is none (" + problem +
-        "). Start the slave with a delegated cgroup: the packaged systemd unit (Delegate=yes), or "
-        "systemd-run --scope -p Delegate=yes polyrun-slave ..., or as root on a cgroup v1 host "
-        "(docs/install.md, \"Hosts\"). Or set slave.sandbox.limits=rlimits to run jobs with "
+        "). Start the slave with a delegated cgroup: the packaged systemd unit (Delegate=yes), "
+        "systemd-run --scope -p Delegate=yes polyrun-slave ..., a cgroup made for it "
+        "(slave.sandbox.cgroup_root), or as root on a cgroup v1 host (docs/install.md, "
+        "\"Hosts\"). Or set slave.sandbox.limits=rlimits to run jobs with "
         "per-process rlimits only: a job's processes together can then use more memory and "
         "processes than its limits");
   Poco::Logger::get("slave.sandbox")

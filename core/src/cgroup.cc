@@ -1,11 +1,16 @@
 #include "cgroup.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -384,16 +389,24 @@ class V2Group final : public StageCgroup {
 
 class V2Manager final : public CgroupManager {
  public:
-  V2Manager(fs::path parent, fs::path leaf, bool memory, bool pids)
-      : parent_(std::move(parent)), leaf_(std::move(leaf)), memory_(memory), pids_(pids) {
+  // `leaf`: where this process moved to delegate `parent` (its own group); empty when `parent`
+  // is a configured root this process does not live in. `how`: said after the controllers.
+  V2Manager(fs::path parent, fs::path leaf, bool memory, bool pids, std::string how)
+      : parent_(std::move(parent)),
+        leaf_(std::move(leaf)),
+        memory_(memory),
+        pids_(pids),
+        how_(std::move(how)) {
     removeStaleGroups(parent_);
   }
-  // Leaves the group as the slave found it, so that a slave started by hand (in a login
+  // Leaves its own group as the slave found it, so that a slave started by hand (in a login
   // session's group) leaves no directory behind: its stage groups removed, the controllers it
   // enabled disabled, itself back in the group and its leaf removed. Best effort: a group
-  // that still holds a process keeps it all.
+  // that still holds a process keeps it all. A configured root is the operator's: only the
+  // stage groups go.
   ~V2Manager() override {
     clearPool();
+    if (leaf_.empty()) return;
     if (memory_) writeText(parent_ / "cgroup.subtree_control", "-memory", nullptr);
     if (pids_) writeText(parent_ / "cgroup.subtree_control", "-pids", nullptr);
     if (writeText(parent_ / "cgroup.procs", std::to_string(::getpid()), nullptr))
@@ -401,7 +414,7 @@ class V2Manager final : public CgroupManager {
   }
   std::string describe() const override {
     return std::string("cgroup v2 (") + (memory_ ? "memory, " : "") + (pids_ ? "pids, " : "") +
-           "cpu.stat)";
+           "cpu.stat" + (how_.empty() ? "" : "; " + how_) + ")";
   }
   bool limitsMemory() const override { return memory_; }
   bool limitsProcesses() const override { return pids_; }
@@ -424,14 +437,44 @@ class V2Manager final : public CgroupManager {
  private:
   fs::path parent_, leaf_;
   bool memory_, pids_;
+  std::string how_;
 };
 
 constexpr const char* kLeaf = "polyrun-service";
 
+bool hasWord(const std::string& list, const std::string& word) {
+  std::istringstream in(list);
+  for (std::string w; in >> w;)
+    if (w == word) return true;
+  return false;
+}
+
+// Enables memory and pids (those wanted) for the children of `group`; false with *error when
+// the kernel refuses (EBUSY: the group holds processes of its own).
+bool enableControllers(const fs::path& group, bool memory, bool pids, std::string* error) {
+  const std::string enabled = readText(group / "cgroup.subtree_control");
+  return (!memory || hasWord(enabled, "memory") ||
+          writeText(group / "cgroup.subtree_control", "+memory", error)) &&
+         (!pids || hasWord(enabled, "pids") ||
+          writeText(group / "cgroup.subtree_control", "+pids", error));
+}
+
+// Moves every process of `from` into `to`, again while they fork; true once `from` is empty.
+bool moveAll(const fs::path& from, const fs::path& to) {
+  for (int round = 0; round < 50; ++round) {
+    std::istringstream procs(readText(from / "cgroup.procs"));
+    bool any = false;
+    for (std::string pid; procs >> pid; any = true) writeText(to / "cgroup.procs", pid, nullptr);
+    if (!any) return true;
+  }
+  return groupEmpty(from);
+}
+
 // cgroup v2 forbids processes in a group whose children have controllers ("no internal
 // processes"): move this process into a leaf of its own group, then enable memory and pids for
 // the children. This is what a systemd unit with Delegate=yes hands to the service.
-std::unique_ptr<CgroupManager> detectV2In(fs::path own, std::string* why) {
+std::unique_ptr<CgroupManager> detectV2In(fs::path own, bool top, std::string how,
+                                          std::string* why) {
   // A process that made a sandbox before (a test, a slave that rebuilt it) is in its leaf
   // already: its group is the one above, never a leaf of the leaf.
   if (own.filename() == kLeaf) own = own.parent_path();
@@ -440,8 +483,8 @@ std::unique_ptr<CgroupManager> detectV2In(fs::path own, std::string* why) {
     return nullptr;
   }
   const std::string available = readText(own / "cgroup.controllers");
-  const bool memory = available.find("memory") != std::string::npos;
-  const bool pids = available.find("pids") != std::string::npos;
+  const bool memory = hasWord(available, "memory");
+  const bool pids = hasWord(available, "pids");
   if (!memory && !pids) {
     *why = "cgroup v2 at " + own.string() + " has neither the memory nor the pids controller";
     return nullptr;
@@ -451,23 +494,142 @@ std::unique_ptr<CgroupManager> detectV2In(fs::path own, std::string* why) {
     *why = "cgroup v2 at " + own.string() + " is not writable (" + std::strerror(errno) + ")";
     return nullptr;
   }
-  // Only this process moves; anything else in the group makes the delegation below fail, and
-  // the message says to give the slave a cgroup of its own.
   std::string error;
   if (!writeText(leaf / "cgroup.procs", std::to_string(::getpid()), &error)) {
     *why = "cannot move the slave into " + leaf.string() + ": " + error;
+    ::rmdir(leaf.c_str());
     return nullptr;
   }
-  if ((memory && !writeText(own / "cgroup.subtree_control", "+memory", &error)) ||
-      (pids && !writeText(own / "cgroup.subtree_control", "+pids", &error))) {
-    *why = "cannot delegate controllers in " + own.string() + ": " + error +
-           " (run the slave in a cgroup of its own, e.g. systemd Delegate=yes)";
-    return nullptr;
+  if (!enableControllers(own, memory, pids, &error)) {
+    // A container's processes are its own: they join the leaf, and the group is free to
+    // delegate. Anywhere else the group is someone else's (a login session's scope).
+    if (top && moveAll(own, leaf)) {
+      error.clear();
+      how = "the processes of its cgroup namespace's root moved into " + std::string(kLeaf);
+    }
+    if (!error.empty() || !enableControllers(own, memory, pids, &error)) {
+      *why = "cannot delegate controllers in " + own.string() + ": " + error +
+             " (other processes share the slave's cgroup)";
+      if (writeText(own / "cgroup.procs", std::to_string(::getpid()), nullptr))
+        ::rmdir(leaf.c_str());
+      return nullptr;
+    }
   }
-  return std::make_unique<V2Manager>(own, leaf, memory, pids);
+  return std::make_unique<V2Manager>(own, leaf, memory, pids, std::move(how));
 }
 
-std::unique_ptr<CgroupManager> detectV2(std::string* why) { return detectV2In(ownGroup(""), why); }
+// This process's cgroup v2 path as /proc/self/cgroup says it ("/a/b"); "" on v1-only hosts.
+std::string ownV2Path() {
+  std::ifstream in("/proc/self/cgroup");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("0::", 0) == 0) return line.substr(3);
+  return {};
+}
+
+// A container's private cgroup namespace shows its group as "/"; the host's real root has no
+// cgroup.type (and its kernel threads cannot move), so it is never taken for one.
+std::unique_ptr<CgroupManager> detectV2(std::string how, std::string* why) {
+  const fs::path own = ownGroup("");
+  const bool top = ownV2Path() == "/" && fs::exists(own / "cgroup.type");
+  return detectV2In(own, top, std::move(how), why);
+}
+
+// Runs `argv` (no shell) with its stdout and stderr collected, for at most `timeout_ms`;
+// its exit status (-1 when it could not run or was killed at the deadline).
+int runTool(const std::vector<std::string>& argv, int timeout_ms, std::string* output) {
+  std::vector<char*> args;  // made before fork(): the child of a threaded process only execs
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  char buf[512];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    pollfd p{fds[0], POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) {
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    if (output->size() < 4096) output->append(buf, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Asks systemd for a transient scope with Delegate=yes holding this process, as
+// `systemd-run --scope -p Delegate=yes` would give a command, through busctl (systemd's own
+// D-Bus client): the system manager over its private socket as root, the user's manager
+// otherwise. Waits until the kernel shows the process in it. The scope goes when the process
+// does (CollectMode: a failed one too).
+bool moveIntoSystemdScope(std::string* scope, std::string* why) {
+  std::string busctl;
+  for (const char* path : {"/usr/bin/busctl", "/bin/busctl"})
+    if (::access(path, X_OK) == 0) busctl = path;
+  if (busctl.empty()) {
+    *why = "busctl (systemd) not found";
+    return false;
+  }
+  const std::string pid = std::to_string(::getpid());
+  *scope = "polyrun-sandbox-" + pid + ".scope";
+  std::vector<std::string> argv{busctl};
+  argv.push_back(::geteuid() == 0 ? "--address=unix:path=/run/systemd/private" : "--user");
+  for (const char* a :
+       {"call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+        "org.freedesktop.systemd1.Manager", "StartTransientUnit", "ssa(sv)a(sa(sv))"})
+    argv.push_back(a);
+  for (const std::string& a :
+       {*scope, std::string("fail"), std::string("4"), std::string("PIDs"), std::string("au"),
+        std::string("1"), pid, std::string("Delegate"), std::string("b"), std::string("true"),
+        std::string("CollectMode"), std::string("s"), std::string("inactive-or-failed"),
+        std::string("Description"), std::string("s"),
+        std::string("polyrun sandbox (a delegated cgroup for its stages)"), std::string("0")})
+    argv.push_back(a);
+  std::string output;
+  if (runTool(argv, 10000, &output) != 0) {
+    while (!output.empty() && std::isspace(static_cast<unsigned char>(output.back())))
+      output.pop_back();
+    *why = "systemd did not start the scope " + *scope + ": " +
+           (output.empty() ? "busctl failed or timed out" : output.substr(0, 300));
+    return false;
+  }
+  const std::string suffix = "/" + *scope;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    const std::string path = ownV2Path();
+    if (path.size() >= suffix.size() &&
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  *why = "systemd started the scope " + *scope + " but did not move the slave into it";
+  return false;
+}
+
+// cgroup v2 only (no v1 hierarchy holding the controllers) and run by systemd.
+bool systemdManagesCgroupV2() {
+  return ::access("/run/systemd/system", F_OK) == 0 &&
+         hasWord(readText("/sys/fs/cgroup/cgroup.controllers"), "memory");
+}
 
 std::unique_ptr<CgroupManager> detectV1(std::string* why) {
   fs::path memory = ownGroup("memory"), pids = ownGroup("pids"), cpuacct = ownGroup("cpuacct");
@@ -511,13 +673,53 @@ void CgroupManager::release(std::unique_ptr<StageCgroup> group) {
   idle_.push_back(std::move(group));
 }
 
-std::unique_ptr<CgroupManager> detectCgroupV2At(const std::string& own_group, std::string* why) {
-  return detectV2In(own_group, why);
+std::unique_ptr<CgroupManager> detectCgroupV2At(const std::string& own_group, bool top,
+                                                std::string* why) {
+  return detectV2In(own_group, top, "", why);
 }
 
-std::unique_ptr<CgroupManager> detectCgroups(std::string* why) {
+std::unique_ptr<CgroupManager> useCgroupV2Root(const std::string& root, std::string* why) {
+  const fs::path dir(root);
+  const std::string available = readText(dir / "cgroup.controllers");
+  const bool memory = hasWord(available, "memory"), pids = hasWord(available, "pids");
+  if (!memory && !pids) {
+    *why = "the cgroup root " + root + " has neither the memory nor the pids controller " +
+           "(enable them in its parent's cgroup.subtree_control)";
+    return nullptr;
+  }
+  std::string error;
+  if (!enableControllers(dir, memory, pids, &error)) {
+    *why = "cannot enable controllers in the cgroup root " + root + ": " + error +
+           " (it must hold no process; put processes in groups below it or elsewhere)";
+    return nullptr;
+  }
+  return std::make_unique<V2Manager>(dir, fs::path(), memory, pids, "under " + root);
+}
+
+std::unique_ptr<CgroupManager> detectCgroups(const CgroupSetup& setup, std::string* why) {
+  if (!setup.root.empty()) {
+    struct statfs st {};
+    if (!fs::path(setup.root).is_absolute() || ::statfs(setup.root.c_str(), &st) != 0 ||
+        st.f_type != CGROUP2_SUPER_MAGIC || !fs::is_directory(setup.root)) {
+      *why = "the cgroup root " + setup.root +
+             " is not a directory of a cgroup v2 file system (make it with mkdir under "
+             "/sys/fs/cgroup)";
+      return nullptr;
+    }
+    return useCgroupV2Root(setup.root, why);
+  }
   std::string v2_why, v1_why;
-  if (auto v2 = detectV2(&v2_why)) return v2;
+  if (auto v2 = detectV2("", &v2_why)) return v2;
+  if (setup.systemd_scope && systemdManagesCgroupV2()) {
+    std::string scope, scope_why;
+    if (!moveIntoSystemdScope(&scope, &scope_why)) {
+      *why = v2_why + "; " + scope_why;
+      return nullptr;
+    }
+    if (auto v2 = detectV2("in the systemd scope " + scope + " it asked for", &v2_why)) return v2;
+    *why = "in the systemd scope " + scope + ": " + v2_why;
+    return nullptr;
+  }
   if (auto v1 = detectV1(&v1_why)) return v1;
   *why = v2_why + "; " + v1_why;
   return nullptr;

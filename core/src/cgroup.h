@@ -63,11 +63,29 @@ class CgroupManager {
   std::vector<std::unique_ptr<StageCgroup>> idle_;
 };
 
-/// Finds a writable hierarchy for this process; nullptr with *why when there is none.
-std::unique_ptr<CgroupManager> detectCgroups(std::string* why);
+/// Where a sandbox's stage groups may come from (SandboxOptions, docs/install.md "Hosts").
+struct CgroupSetup {
+  /// A cgroup v2 directory made for the stage groups, used instead of this process's own group
+  /// (as isolate's cg_root); "" for none. With one given, nothing else is tried.
+  std::string root;
+  /// On a cgroup v2 host run by systemd, when this process's own group cannot be delegated (a
+  /// login session's scope, say): ask systemd for a transient scope with Delegate=yes holding
+  /// this process (the system manager as root, the user's manager otherwise), then delegate it.
+  bool systemd_scope = true;
+};
+
+/// Finds or makes a writable hierarchy for this process; nullptr with *why when there is none.
+std::unique_ptr<CgroupManager> detectCgroups(const CgroupSetup& setup, std::string* why);
 
 /// The cgroup v2 path of detectCgroups() with this process's group given (`own_group`, a
-/// directory of a cgroup2 file system, or for tests one shaped like it).
-std::unique_ptr<CgroupManager> detectCgroupV2At(const std::string& own_group, std::string* why);
+/// directory of a cgroup2 file system, or for tests one shaped like it). `top`: the group is the
+/// top of the hierarchy this process sees but not the host's root (a container's private cgroup
+/// namespace), so the processes in it are the container's own and may move into a leaf.
+std::unique_ptr<CgroupManager> detectCgroupV2At(const std::string& own_group, bool top,
+                                                std::string* why);
+
+/// The configured-root path of detectCgroups(): stage groups under `root`, which must hold no
+/// process and have memory and pids available (enabled for its children here if they are not).
+std::unique_ptr<CgroupManager> useCgroupV2Root(const std::string& root, std::string* why);
 
 }  // namespace polyrun::detail

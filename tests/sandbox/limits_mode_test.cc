@@ -111,5 +111,26 @@ TEST_F(LimitsModeTest, TheWeakerModeRunsOnlyWhenChosenAndShowsEverywhere) {
   EXPECT_NE(status.find("rlimits"), std::string::npos) << status;
 }
 
+// A root slave's stages run as other users. A toolchain folder they cannot reach (under a
+// folder of mode 0750, as the packaged unit's /var/cache/polyrun was) used to stop the slave
+// with "the namespace sandbox does not work on this machine ... fix the kernel".
+TEST_F(LimitsModeTest, AToolchainFolderTheStagesCannotReachIsNamedWithTheFix) {
+  const fs::path closed = fs::path(work_.path()) / "closed";
+  fs::create_directories(closed / "toolchains");
+  ASSERT_EQ(::chown(closed.c_str(), 12345, 12345), 0);
+  ASSERT_EQ(::chmod(closed.c_str(), 0750), 0);
+  cluster_.startSlave(
+      "root", {"slave.toolchains=true", "slave.toolchains.dir=" + (closed / "toolchains").string()});
+  int status = 0;
+  ASSERT_TRUE(cluster_.waitForSlaveExit("root", 60s, &status)) << cluster_.slaveLog("root");
+  const std::string log = cluster_.slaveLog("root");
+  ASSERT_TRUE(WIFEXITED(status)) << log;
+  EXPECT_EQ(WEXITSTATUS(status), 78) << log;
+  for (const char* what : {"slave.toolchains.dir", "cannot be read by the stages' users",
+                           "is mode 0750", "chmod o+rx", "slave.toolchains=false"})
+    EXPECT_NE(log.find(what), std::string::npos) << "the message must say " << what << "\n" << log;
+  EXPECT_EQ(log.find("fix the kernel"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace polyrun::test

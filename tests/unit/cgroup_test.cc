@@ -1,11 +1,12 @@
 // The cgroup v2 delegation (core/src/cgroup.cc) on a directory shaped like a delegated cgroup:
 // what it creates and where, which does not need a cgroup v2 host.
+#include "cgroup.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "cgroup.h"
 #include "support/test_support.h"
 
 namespace polyrun::test {
@@ -25,7 +26,7 @@ class CgroupV2Test : public ::testing::Test {
   void SetUp() override { makeGroup(own_); }
   std::unique_ptr<detail::CgroupManager> detect(const fs::path& group) {
     std::string why;
-    auto cgroups = detail::detectCgroupV2At(group.string(), &why);
+    auto cgroups = detail::detectCgroupV2At(group.string(), false, &why);
     EXPECT_NE(cgroups, nullptr) << why;
     return cgroups;
   }
@@ -71,6 +72,62 @@ TEST_F(CgroupV2Test, AStoppedSlaveLeavesItsGroupAsItFoundIt) {
   std::string last;
   subtree >> last;
   EXPECT_EQ(last, "-pids") << "and disables the controllers it enabled";
+}
+
+// A slave in a login session's scope, which other processes share: the kernel refuses to
+// delegate (here: subtree_control cannot be written). The slave used to stay in its leaf.
+TEST_F(CgroupV2Test, AGroupThatCannotBeDelegatedGetsTheSlaveBack) {
+  fs::remove(own_ / "cgroup.subtree_control");
+  fs::create_directory(own_ / "cgroup.subtree_control");  // unwritable as a file
+  std::string why;
+  EXPECT_EQ(detail::detectCgroupV2At(own_.string(), false, &why), nullptr);
+  EXPECT_NE(why.find("cannot delegate controllers"), std::string::npos) << why;
+  std::ifstream procs(own_ / "cgroup.procs");
+  pid_t back = 0;
+  procs >> back;
+  EXPECT_EQ(back, ::getpid()) << "the slave is left in its leaf";
+}
+
+// slave.sandbox.cgroup_root: a group the operator made for the stage groups, as isolate's
+// cg_root. The slave does not live in it and leaves it as it found it, save the controllers.
+TEST_F(CgroupV2Test, AConfiguredRootHoldsTheStageGroupsAndStaysTheOperators) {
+  const fs::path root = fs::path(dir_.path()) / "polyrun";
+  makeGroup(root);
+  std::string why;
+  auto cgroups = detail::useCgroupV2Root(root.string(), &why);
+  ASSERT_NE(cgroups, nullptr) << why;
+  EXPECT_NE(cgroups->describe().find("under " + root.string()), std::string::npos);
+  std::ifstream subtree(root / "cgroup.subtree_control");
+  std::string last;
+  subtree >> last;
+  EXPECT_EQ(last, "+pids") << "controllers are enabled for its children";
+  auto group = cgroups->acquire(64 << 20, 10, &why);
+  ASSERT_NE(group, nullptr) << why;
+  int stages = 0;
+  for (const auto& e : fs::directory_iterator(root))
+    if (e.path().filename().string().rfind("stage-", 0) == 0) ++stages;
+  EXPECT_EQ(stages, 1) << "the stage's group is made under the root";
+  EXPECT_FALSE(fs::exists(root / "polyrun-service")) << "the slave does not move into the root";
+  EXPECT_FALSE(fs::exists(root / "cgroup.procs")) << "the slave does not move into the root";
+  group.reset();
+  cgroups.reset();
+  EXPECT_TRUE(fs::exists(root));
+}
+
+TEST_F(CgroupV2Test, AConfiguredRootWithoutControllersIsRefusedWithTheReason) {
+  const fs::path root = fs::path(dir_.path()) / "bare";
+  fs::create_directories(root);
+  std::ofstream(root / "cgroup.controllers") << "cpu io\n";
+  std::string why;
+  EXPECT_EQ(detail::useCgroupV2Root(root.string(), &why), nullptr);
+  EXPECT_NE(why.find("neither the memory nor the pids controller"), std::string::npos) << why;
+}
+
+TEST(CgroupSetupTest, AConfiguredRootOutsideACgroupFileSystemIsRefused) {
+  TempDir dir;
+  std::string why;
+  EXPECT_EQ(detail::detectCgroups({dir.path(), true}, &why), nullptr);
+  EXPECT_NE(why.find("is not a directory of a cgroup v2 file system"), std::string::npos) << why;
 }
 
 }  // namespace

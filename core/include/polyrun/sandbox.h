@@ -103,6 +103,12 @@ struct SandboxOptions {
   std::vector<std::string> readonly_paths;
   /// Use cgroups for memory and process limits where a writable hierarchy exists.
   bool use_cgroups = true;
+  /// A cgroup v2 directory made for the stage groups (holding no process), used instead of the
+  /// process's own group; "" for none (docs/install.md, "Hosts").
+  std::string cgroup_root;
+  /// On a cgroup v2 host run by systemd, when the process's own group cannot be delegated, ask
+  /// systemd for a transient scope with Delegate=yes and move into it.
+  bool cgroup_systemd_scope = true;
 };
 
 /// The isolating sandbox: user, PID, mount, network, IPC, UTS and cgroup namespaces, a private
