@@ -13,12 +13,12 @@ namespace {
 
 Poco::Logger& log() { return Poco::Logger::get("slave.plugins"); }
 
-ExecutorOptions probeOptions(const RunnerRegistry::Options& options) {
+ExecutorOptions probeOptions(const RunnerRegistry::Options& options, int64_t wall_ms) {
   ExecutorOptions probe = options.executor;
   probe.cache = nullptr;  // a self-test proves the compiler works: it never takes a cached build
   for (StageLimits* stage : {&probe.fallback.compile, &probe.fallback.run}) {
-    stage->wall_ms = options.selftest_wall_ms;
-    stage->cpu_ms = options.selftest_wall_ms;
+    stage->wall_ms = wall_ms;
+    stage->cpu_ms = wall_ms;
   }
   return probe;
 }
@@ -38,7 +38,7 @@ void logStatus(const RunnerStatus& st) {
 RunnerRegistry::RunnerRegistry(Sandbox& sandbox, Options options, SettingsFn settings_for)
     : sandbox_(sandbox),
       options_(std::move(options)),
-      probe_options_(probeOptions(options_)),
+      probe_options_(probeOptions(options_, options_.selftest_wall_ms)),
       settings_for_(std::move(settings_for)) {}
 
 RunnerRegistry::~RunnerRegistry() { stopToolchains(); }
@@ -89,8 +89,8 @@ void RunnerRegistry::prepareOne(const ToolchainTask& task) {
   options.fallback.compile.wall_ms = options.fallback.compile.cpu_ms = options_.toolchain_wall_ms;
   options.fallback.compile.memory_bytes = 2ll << 30;
   std::string error;
-  const std::string dir =
-      prepareToolchain(*task.runner, task.version, sandbox_, options, options_.toolchain_root, &error);
+  const std::string dir = prepareToolchain(*task.runner, task.version, sandbox_, options,
+                                           options_.toolchain_root, &error);
   if (dir.empty()) {
     if (toolchain_cancel_.cancelled()) return;
     if (!error.empty())
@@ -104,20 +104,22 @@ void RunnerRegistry::prepareOne(const ToolchainTask& task) {
   test.toolchain_dir = dir;
   if (!runSelfTest(*task.runner, sandbox_, test, &error)) {
     if (toolchain_cancel_.cancelled()) return;
-    log().warning("runner %s %s: self-test with the toolchain in %s failed, jobs run without it: %s",
-                  task.language, task.version, dir, error);
+    log().warning(
+        "runner %s %s: self-test with the toolchain in %s failed, jobs run without it: %s",
+        task.language, task.version, dir, error);
     setToolchainStatus(task, "unavailable: self-test with it failed: " + error);
     return;
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start).count();
+                      std::chrono::steady_clock::now() - start)
+                      .count();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& e : entries_)
       if (e.loaded.runner == task.runner) e.toolchain_dir = dir;
   }
-  log().information("runner %s %s: toolchain ready in %s (%s ms)", task.language, task.version,
-                    dir, std::to_string(ms));
+  log().information("runner %s %s: toolchain ready in %s (%s ms)", task.language, task.version, dir,
+                    std::to_string(ms));
   setToolchainStatus(task, "ready");
 }
 
@@ -133,9 +135,27 @@ ProbedRunner RunnerRegistry::probe(LoadedRunner loaded, RunnerStatus* status) co
   }
   out.info.version = version;
   status->version = version;
-  if (!runSelfTest(*out.loaded.runner, sandbox_, probe_options_, &error)) {
-    status->problem = "self-test failed: " + error;
-    return out;
+  Verdict verdict = Verdict::kOk;
+  if (!runSelfTest(*out.loaded.runner, sandbox_, probe_options_, &error, &verdict)) {
+    // A first compile on a slow machine (an emulated one, a cold page cache: javac took 11 s in
+    // a qemu guest) can outlast the limit: one more try with four times the time before the
+    // language is disabled. A self-test that hangs ends then, without delaying other plugins.
+    if (verdict != Verdict::kTimeLimit) {
+      status->problem = "self-test failed: " + error;
+      return out;
+    }
+    const int64_t longer = std::min<int64_t>(options_.selftest_wall_ms * 4, 600000);
+    log().warning("runner %s %s: self-test ran out of time (%s); trying again with %s ms",
+                  out.info.language, version, error, std::to_string(longer));
+    if (!runSelfTest(*out.loaded.runner, sandbox_, probeOptions(options_, longer), &error)) {
+      status->problem = "self-test failed, also with " + std::to_string(longer) + " ms: " + error;
+      return out;
+    }
+    log().warning(
+        "runner %s %s passed its self-test with %s ms; this machine is slow for "
+        "slave.selftest.wall_ms = %s",
+        out.info.language, version, std::to_string(longer),
+        std::to_string(options_.selftest_wall_ms));
   }
   out.ready = status->ready = true;
   return out;
@@ -191,7 +211,8 @@ void RunnerRegistry::install(LibraryLoad load) {
   for (const auto& t : toolchain_tasks_) {
     if (t.library != load.path) continue;
     for (auto& st : statuses_[load.path])
-      if (st.ready && st.language == t.language && st.version == t.version) st.toolchain = "preparing";
+      if (st.ready && st.language == t.language && st.version == t.version)
+        st.toolchain = "preparing";
   }
   if (queued) {
     if (!toolchain_thread_.joinable()) toolchain_thread_ = std::thread([this] { toolchainLoop(); });

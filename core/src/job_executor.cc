@@ -467,7 +467,7 @@ std::string detectVersion(const Runner& runner, Sandbox& sandbox, const Executor
 }
 
 bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
-                 std::string* why) {
+                 std::string* why, Verdict* verdict) {
   SelfTest test;
   Job job;
   job.id = "self-test";
@@ -477,6 +477,7 @@ bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& 
   for (const auto& f : test.files) job.files.push_back({f.name, f.content, Encoding::kUtf8});
   job.stdin_data = test.stdin_data;
   const JobResult r = executeJob(runner, sandbox, job, options);
+  if (verdict) *verdict = r.verdict;
   const std::string got = r.run ? r.run->stdout_data : std::string();
   if (r.verdict == Verdict::kOk && got == test.expected_stdout) return true;
   std::string outcome = std::string(verdictName(r.verdict));

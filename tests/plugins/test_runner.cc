@@ -41,8 +41,11 @@ class TestRunner final : public Runner {
   }
 
   SelfTest selfTest() const override {
-    const std::string program =
-        fault_ == "selftest_hangs" ? "exec /bin/sleep 600\n" : "read line; echo \"$line\"\n";
+    const std::string echo = "read line; echo \"$line\"\n";
+    // selftest_slow: longer than the registry tests' first limit (1.5 s), not than their second.
+    const std::string program = fault_ == "selftest_hangs"  ? "exec /bin/sleep 600\n"
+                                : fault_ == "selftest_slow" ? "/bin/sleep 2.5\n" + echo
+                                                            : echo;
     return {{{"", program}},
             "polyrun\n",
             fault_ == "selftest_fails" ? "something else\n" : "polyrun\n"};

@@ -143,7 +143,8 @@ TEST_F(RunnerRegistryTest, BrokenPluginsAreRefusedOrDisabledWithTheirReason) {
       {"selftest_fails",
        {"self-test failed", "expected output \"something else\\n\", got \"polyrun\\n\" (OK)"}},
       {"selftest_hangs",
-       {"self-test failed", "TIME_LIMIT", std::to_string(kSelfTestWallMs) + " ms"}},
+       {"self-test failed, also with " + std::to_string(kSelfTestWallMs * 4) + " ms",
+        "TIME_LIMIT"}},
   };
   const auto started = std::chrono::steady_clock::now();
   std::vector<std::future<LibraryLoad>> loads;
@@ -153,9 +154,10 @@ TEST_F(RunnerRegistryTest, BrokenPluginsAreRefusedOrDisabledWithTheirReason) {
   loads.push_back(
       std::async(std::launch::async, [this] { return registry_.load(testPlugin("good")); }));
   for (auto& load : loads) registry_.install(load.get());
-  // A hanging self-test ends at its wall limit, and the others do not wait for it in turn.
+  // A hanging self-test ends at its wall limit (tried twice: once more with four times the
+  // time), and the others do not wait for it in turn.
   EXPECT_LT(std::chrono::steady_clock::now() - started,
-            std::chrono::milliseconds(kSelfTestWallMs * 4));
+            std::chrono::milliseconds(kSelfTestWallMs * 7));
 
   EXPECT_EQ(advertisedVersions(), std::vector<std::string>{"testlang 1.0"});
   EXPECT_EQ(registry_.find("testlang", "")->info().language, "testlang");
@@ -173,6 +175,16 @@ TEST_F(RunnerRegistryTest, BrokenPluginsAreRefusedOrDisabledWithTheirReason) {
     SCOPED_TRACE(behaviour);
     for (const auto& part : parts) EXPECT_TRUE(hasSubstr(problems[behaviour], part));
   }
+}
+
+// A first compile on a slow machine (javac in an emulated guest) can outlast the self-test's
+// limit; the language used to be disabled for it. It gets one more try with four times the time.
+TEST_F(RunnerRegistryTest, ASelfTestThatRunsOutOfTimeOnceGetsASecondTryWithMoreTime) {
+  const std::string slow = testPlugin("selftest_slow");
+  registry_.install(registry_.load(slow));
+  for (const auto& st : registry_.statuses())
+    if (st.library == slow) EXPECT_TRUE(st.ready) << st.problem;
+  EXPECT_EQ(advertisedVersions(), std::vector<std::string>{"testlang 1.0"});
 }
 
 // Two libraries with one version each and one library with two: all four side by side, each

@@ -58,9 +58,9 @@ POLYRUN_API std::string detectVersion(const Runner& runner, Sandbox& sandbox,
 /// Runs the runner's self-test as a job with `options.fallback` limits (so a self-test that
 /// hangs ends at their wall limit); true when its stdout is the expected one, otherwise false
 /// with *why set, on one line: `expected output "olleh\n", got "" (COMPILE_ERROR: ...)`.
-/// Never throws.
+/// Never throws. `verdict`, when given, gets the job's verdict (kTimeLimit: it ran out of time).
 POLYRUN_API bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
-                             std::string* why);
+                             std::string* why, Verdict* verdict = nullptr);
 
 /// Runs the runner's toolchain() plan, once: its commands in a scratch work directory through
 /// the sandbox, with the limits of `options.fallback.compile`, then its outputs moved (atomically)
