@@ -128,6 +128,7 @@ ClusterSnapshot clusterSnapshotFromJson(const json& reply) {
       info.id = intField(s, "id");
       info.address = stringField(s, "address");
       info.state = stringField(s, "state");
+      info.limits = stringField(s, "limits");
       info.running = static_cast<int>(intField(s, "running"));
       info.capacity = static_cast<int>(intField(s, "capacity"));
       if (const json* load = objectField(s, "load")) {

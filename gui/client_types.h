@@ -31,6 +31,9 @@ struct SlaveInfo {
   QString name;
   QString address;  // "host:port" as the master sees the slave
   QString state;    // "ready", ... (free text from the master)
+  /// How it limits a job's memory and processes: "cgroup", "rlimits" (weaker, chosen by its
+  /// operator), "none" (plain processes); empty from a master that does not say.
+  QString limits;
   int running = 0;
   int capacity = 0;
   double loadAvg = 0;

@@ -36,6 +36,8 @@ QVariant SlavesModel::data(const QModelIndex& index, int role) const {
         return s.address;
       case kState:
         return s.state;
+      case kLimits:
+        return s.limits;
       case kJobs:
         return QStringLiteral("%1/%2").arg(s.running).arg(s.capacity);
       case kLoad:
@@ -62,6 +64,8 @@ QVariant SlavesModel::data(const QModelIndex& index, int role) const {
         return s.address;
       case kState:
         return s.state;
+      case kLimits:
+        return s.limits;
       // Fullest first when sorted descending: the share of capacity in use.
       case kJobs:
         return s.capacity > 0 ? double(s.running) / s.capacity : double(s.running);
@@ -91,6 +95,15 @@ QVariant SlavesModel::data(const QModelIndex& index, int role) const {
       return tip + tr(", %1 memory free").arg(formatBytes(s.memoryFreeBytes));
     }
     if (column == kLanguages) return s.languages.join('\n');
+    if (column == kLimits) {
+      if (s.limits == QLatin1String("cgroup"))
+        return tr("a cgroup per stage limits the memory and processes of a job together");
+      if (s.limits == QLatin1String("rlimits"))
+        return tr(
+            "weaker than configured, by its operator's choice: per-process rlimits only, so "
+            "a job's processes together can use more memory and processes than its limits");
+      if (s.limits == QLatin1String("none")) return tr("plain processes: no isolation, no limits");
+    }
     return {};
   }
   if (role == Qt::ForegroundRole) {
@@ -98,6 +111,9 @@ QVariant SlavesModel::data(const QModelIndex& index, int role) const {
       return QBrush(QColor(0xc0, 0x39, 0x2b));
     if (column == kState && s.state != QLatin1String("ready"))
       return QBrush(QColor(0xd3, 0x54, 0x00));
+    // Weaker limits than a cgroup's stand out; an old master that does not say does not.
+    if (column == kLimits && !s.limits.isEmpty() && s.limits != QLatin1String("cgroup"))
+      return QBrush(QColor(0xc0, 0x39, 0x2b));
   }
   return {};
 }
@@ -111,6 +127,8 @@ QVariant SlavesModel::headerData(int section, Qt::Orientation orientation, int r
       return tr("Address");
     case kState:
       return tr("State");
+    case kLimits:
+      return tr("Limits");
     case kJobs:
       return tr("Running");
     case kLoad:

@@ -17,6 +17,7 @@ class SlavesModel : public QAbstractTableModel {
     kName,
     kAddress,
     kState,
+    kLimits,  // "cgroup", "rlimits" or "none": how the slave holds jobs to their limits
     kLanguages,
     kJobs,    // running/capacity
     kLoad,    // CPU load average

@@ -18,11 +18,13 @@ const char* const kCluster = R"({
   "type": "cluster", "id": "3", "uptime_ms": 81234,
   "slaves": [
     {"id": 1, "name": "slave-a", "address": "127.0.0.1:50122", "state": "ready",
+     "limits": "cgroup",
      "running": 1, "capacity": 2, "load": {"load_avg": 0.4, "memory_free_bytes": 2.1e10},
      "languages": [{"language": "python", "version": "3.11.2", "aliases": ["py"]},
                    {"language": "c", "version": "12.2.0"}],
      "last_heartbeat_ms": 120},
     {"id": 2, "name": "slave-b", "address": "10.0.0.7:40000", "state": "draining",
+     "limits": "rlimits",
      "running": 0, "capacity": 4,
      "load": {"load_avg": 1.25, "cpu_busy": 0.35, "memory_free_bytes": 1073741824},
      "languages": [{"language": "java", "version": "17.0.9"}],
@@ -98,6 +100,13 @@ void SlavesModelTest::rowsAndColumnsFromSnapshot() {
   QVERIFY(cell(model, 1, SlavesModel::kState, Qt::ForegroundRole).isValid());
   QVERIFY(!cell(model, 0, SlavesModel::kHeartbeat, Qt::ForegroundRole).isValid());
   QVERIFY(cell(model, 0, SlavesModel::kLoad, Qt::ToolTipRole).toString().contains("GiB"));
+  // How each holds jobs to their limits; the weaker mode stands out and says why.
+  QCOMPARE(model.headerData(SlavesModel::kLimits, Qt::Horizontal).toString(), QString("Limits"));
+  QCOMPARE(cell(model, 0, SlavesModel::kLimits).toString(), QString("cgroup"));
+  QCOMPARE(cell(model, 1, SlavesModel::kLimits).toString(), QString("rlimits"));
+  QVERIFY(!cell(model, 0, SlavesModel::kLimits, Qt::ForegroundRole).isValid());
+  QVERIFY(cell(model, 1, SlavesModel::kLimits, Qt::ForegroundRole).isValid());
+  QVERIFY(cell(model, 1, SlavesModel::kLimits, Qt::ToolTipRole).toString().contains("weaker"));
   // Out of range is empty, not a crash.
   QVERIFY(!cell(model, 5, SlavesModel::kName).isValid());
 }
