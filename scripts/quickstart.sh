@@ -91,16 +91,11 @@ else
     alive "$run_dir/master.pid" || { echo "quickstart: the master failed to start:" >&2; cat "$run_dir/master.log" >&2; exit 70; }
     sleep 0.05
   done
-  # On a cgroup v2 host run by systemd, root's shell sits in a session scope that holds other
-  # processes, where the slave cannot limit memory and processes (it refuses to start there):
-  # give each slave a delegated scope of its own, as the packaged unit's Delegate=yes does.
-  in_scope=()
-  if [[ $(id -u) -eq 0 && $(stat -fc %T /sys/fs/cgroup 2>/dev/null) == cgroup2fs &&
-        -d /run/systemd/system ]] && command -v systemd-run >/dev/null; then
-    in_scope=(systemd-run --scope --quiet --collect -p Delegate=yes --)
-  fi
+  # On a cgroup v2 host run by systemd this shell sits in a login session's scope, shared with
+  # other processes, which cannot be delegated: each slave then starts itself again in a
+  # transient scope with Delegate=yes (docs/install.md, "Hosts"), so that its limits hold.
   for name in "${slaves[@]}"; do
-    setsid "${in_scope[@]}" "$bin/polyrun-slave" \
+    setsid "$bin/polyrun-slave" \
       --define=slave.token.file="$run_dir/token-$name" \
       --define=slave.master.port="$slave_port" \
       --define=slave.name="$name" \

@@ -127,35 +127,36 @@ ProbedRunner RunnerRegistry::probe(LoadedRunner loaded, RunnerStatus* status) co
   ProbedRunner out{std::move(loaded), {}, false};
   out.info = out.loaded.info;
   *status = {out.loaded.library_path, out.info.language, "", false, "", ""};
-  std::string error;
-  const std::string version = detectVersion(*out.loaded.runner, sandbox_, probe_options_, &error);
-  if (version.empty()) {
-    status->problem = "version detection failed: " + error;
-    return out;
-  }
-  out.info.version = version;
-  status->version = version;
-  Verdict verdict = Verdict::kOk;
-  if (!runSelfTest(*out.loaded.runner, sandbox_, probe_options_, &error, &verdict)) {
-    // A first compile on a slow machine (an emulated one, a cold page cache: javac took 11 s in
-    // a qemu guest) can outlast the limit: one more try with four times the time before the
-    // language is disabled. A self-test that hangs ends then, without delaying other plugins.
-    if (verdict != Verdict::kTimeLimit) {
+  // A first compile on a slow machine (an emulated one, a cold page cache: gcc and javac took
+  // over 15 s in a qemu guest) can outlast the limit: one more try with four times the time
+  // before the language is disabled. A self-test that hangs ends then, delaying no other plugin.
+  const auto attempt = [&](const ExecutorOptions& options, bool* timed_out) {
+    std::string error;
+    const std::string version =
+        detectVersion(*out.loaded.runner, sandbox_, options, &error, timed_out);
+    if (version.empty()) {
+      status->problem = "version detection failed: " + error;
+      return false;
+    }
+    out.info.version = status->version = version;
+    if (!runSelfTest(*out.loaded.runner, sandbox_, options, &error, timed_out)) {
       status->problem = "self-test failed: " + error;
-      return out;
+      return false;
     }
+    return true;
+  };
+  bool timed_out = false;
+  if (!attempt(probe_options_, &timed_out)) {
+    if (!timed_out) return out;
     const int64_t longer = std::min<int64_t>(options_.selftest_wall_ms * 4, 600000);
-    log().warning("runner %s %s: self-test ran out of time (%s); trying again with %s ms",
-                  out.info.language, version, error, std::to_string(longer));
-    if (!runSelfTest(*out.loaded.runner, sandbox_, probeOptions(options_, longer), &error)) {
-      status->problem = "self-test failed, also with " + std::to_string(longer) + " ms: " + error;
+    log().warning("%s from %s: %s; trying again with %s ms (slave.selftest.wall_ms is %s)",
+                  out.info.language, out.loaded.library_path, status->problem,
+                  std::to_string(longer), std::to_string(options_.selftest_wall_ms));
+    if (!attempt(probeOptions(options_, longer), nullptr)) {
+      status->problem += " (also with " + std::to_string(longer) + " ms)";
       return out;
     }
-    log().warning(
-        "runner %s %s passed its self-test with %s ms; this machine is slow for "
-        "slave.selftest.wall_ms = %s",
-        out.info.language, version, std::to_string(longer),
-        std::to_string(options_.selftest_wall_ms));
+    status->problem.clear();
   }
   out.ready = status->ready = true;
   return out;

@@ -57,6 +57,7 @@ class SlaveApp final : public ServiceApp {
   std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root, std::string& toolchain_root,
                                        unsigned stages) const;
   void checkLimitsMode(const Sandbox& sandbox, bool cgroups_wanted) const;
+  void enterSystemdScopeIfNeeded() const;
 };
 
 // Moves the slave into a mount namespace of its own, still receiving the host's mounts: the
@@ -81,20 +82,28 @@ bool canMountTmpfs(const std::string& work_root) {
   return mounted;
 }
 
-// "" when users uid..uid+count-1 (group gid..) can search every directory down to `path` and
-// list `path`; else the first directory that stops them and why.
+// "" when a root slave's stages can see `path`, shown read-only in each of them: the zygote
+// that binds it (host root mapped to its namespace's root, so it bypasses the permissions of
+// files whose owner and group are root or the stages') must reach it, and the stages (users
+// uid..uid+count-1, groups gid..) must list it. Else the directory that stops them and why.
 std::string unreachableBy(const std::string& path, unsigned uid, unsigned gid, unsigned count) {
+  const auto mapped = [&](unsigned id, unsigned first) {
+    return id == 0 || (id >= first && id < first + count);
+  };
   fs::path at;
   for (const auto& part : fs::path(path)) {
     at /= part;
     struct stat st {};
     if (::stat(at.c_str(), &st) != 0) return at.string() + ": " + std::strerror(errno);
     const bool last = at == fs::path(path);
-    const mode_t need = last ? 05 : 01;  // r-x for the folder itself, --x on the way
-    const bool owner = st.st_uid >= uid && st.st_uid < uid + count;
-    const bool group = st.st_gid >= gid && st.st_gid < gid + count;
-    const mode_t granted = owner ? (st.st_mode >> 6) & 07 : group ? (st.st_mode >> 3) & 07 : st.st_mode & 07;
-    if ((granted & need) != need) {
+    const bool stage_owner = st.st_uid != 0 && mapped(st.st_uid, uid);
+    const bool stage_group = st.st_gid != 0 && mapped(st.st_gid, gid);
+    const mode_t granted = stage_owner   ? (st.st_mode >> 6) & 07
+                           : stage_group ? (st.st_mode >> 3) & 07
+                                         : st.st_mode & 07;
+    const bool ok = last ? (granted & 05) == 05
+                         : (mapped(st.st_uid, uid) && mapped(st.st_gid, gid)) || (granted & 01);
+    if (!ok) {
       char mode[8];
       std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
       return at.string() + " is mode " + mode + ", owner uid " + std::to_string(st.st_uid);
@@ -167,7 +176,6 @@ std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root, std
   so.tmp_bytes = checkedInt("slave.sandbox.tmp_bytes", 64ll << 20, 1 << 20, 1ll << 40);
   so.use_cgroups = config().getBool("slave.sandbox.cgroups", true);
   so.cgroup_root = config().getString("slave.sandbox.cgroup_root", "");
-  so.cgroup_systemd_scope = config().getBool("slave.sandbox.systemd_scope", true);
   std::istringstream paths(config().getString("slave.sandbox.readonly_paths", ""));
   for (std::string p; std::getline(paths, p, ',');) {
     p.erase(0, p.find_first_not_of(" \t"));
@@ -226,7 +234,55 @@ void SlaveApp::checkLimitsMode(const Sandbox& sandbox, bool cgroups_wanted) cons
                problem, wanted);
 }
 
+// On a cgroup v2 host run by systemd, a slave started from a login shell sits in the session's
+// scope, which other processes share and which therefore cannot be delegated to its stages. It
+// starts itself again, with the same pid and arguments, in a transient scope with Delegate=yes:
+// what `systemd-run --scope -p Delegate=yes polyrun-slave ...` does (docs/install.md, "Hosts").
+// Done first, before the slave opens anything that the new image would inherit.
+void SlaveApp::enterSystemdScopeIfNeeded() const {
+  if (config().getString("slave.sandbox", "namespaces") != "namespaces" ||
+      !config().getBool("slave.sandbox.cgroups", true) ||
+      !config().getString("slave.sandbox.cgroup_root", "").empty() ||
+      !config().getBool("slave.sandbox.systemd_scope", true) ||
+      std::getenv("POLYRUN_SYSTEMD_SCOPE") != nullptr)  // started in one already
+    return;
+  const std::string why = cgroupScopeNeeded();
+  if (why.empty()) return;
+  Poco::Logger& log = Poco::Logger::get("slave.sandbox");
+  // The manager's own socket: root's system manager, or this user's manager when it runs.
+  const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
+  const std::string manager = ::geteuid() == 0 ? "/run/systemd/private"
+                              : runtime_dir    ? std::string(runtime_dir) + "/systemd/private"
+                                               : std::string();
+  std::string systemd_run;
+  for (const char* path : {"/usr/bin/systemd-run", "/bin/systemd-run"})
+    if (::access(path, X_OK) == 0) systemd_run = path;
+  std::error_code ec;
+  const std::string self = fs::read_symlink("/proc/self/exe", ec).string();
+  if (systemd_run.empty() || manager.empty() || !fs::exists(manager, ec) || self.empty()) {
+    log.warning("%s, and no systemd manager to ask for a delegated scope", why);
+    return;
+  }
+  const std::string unit = "polyrun-slave-" + std::to_string(::getpid()) + ".scope";
+  std::vector<std::string> args{systemd_run,        "--scope",         "--quiet",
+                                "--collect",        "--unit=" + unit,  "--property=Delegate=yes",
+                                "--description=polyrun slave (a delegated cgroup for its stages)"};
+  if (::geteuid() != 0) args.push_back("--user");
+  args.push_back("--");
+  args.push_back(self);
+  for (size_t i = 1; i < argv().size(); ++i) args.push_back(argv()[i]);
+  log.information("%s: starting again in the transient systemd scope %s (Delegate=yes)", why, unit);
+  std::vector<char*> c_args;
+  for (auto& a : args) c_args.push_back(a.data());
+  c_args.push_back(nullptr);
+  ::setenv("POLYRUN_SYSTEMD_SCOPE", unit.c_str(), 1);
+  ::execv(c_args[0], c_args.data());
+  ::unsetenv("POLYRUN_SYSTEMD_SCOPE");
+  log.warning("cannot run %s: %s", systemd_run, std::string(std::strerror(errno)));
+}
+
 int SlaveApp::runService(const std::vector<std::string>&) {
+  enterSystemdScopeIfNeeded();
   Poco::Logger& log = Poco::Logger::get("slave");
   LinkConfig link;
   link.token = requiredSecret("slave.token");

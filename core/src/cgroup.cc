@@ -2,15 +2,12 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -528,107 +525,15 @@ std::string ownV2Path() {
 
 // A container's private cgroup namespace shows its group as "/"; the host's real root has no
 // cgroup.type (and its kernel threads cannot move), so it is never taken for one.
-std::unique_ptr<CgroupManager> detectV2(std::string how, std::string* why) {
+std::unique_ptr<CgroupManager> detectV2(std::string* why) {
   const fs::path own = ownGroup("");
   const bool top = ownV2Path() == "/" && fs::exists(own / "cgroup.type");
-  return detectV2In(own, top, std::move(how), why);
-}
-
-// Runs `argv` (no shell) with its stdout and stderr collected, for at most `timeout_ms`;
-// its exit status (-1 when it could not run or was killed at the deadline).
-int runTool(const std::vector<std::string>& argv, int timeout_ms, std::string* output) {
-  std::vector<char*> args;  // made before fork(): the child of a threaded process only execs
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(fds[0]);
-    ::close(fds[1]);
-    return -1;
-  }
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::dup2(fds[1], 2);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(fds[1]);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  char buf[512];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          deadline - std::chrono::steady_clock::now())
-                          .count();
-    pollfd p{fds[0], POLLIN, 0};
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) {
-      ::kill(pid, SIGKILL);
-      break;
-    }
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    if (output->size() < 4096) output->append(buf, static_cast<size_t>(n));
-  }
-  ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// Asks systemd for a transient scope with Delegate=yes holding this process, as
-// `systemd-run --scope -p Delegate=yes` would give a command, through busctl (systemd's own
-// D-Bus client): the system manager over its private socket as root, the user's manager
-// otherwise. Waits until the kernel shows the process in it. The scope goes when the process
-// does (CollectMode: a failed one too).
-bool moveIntoSystemdScope(std::string* scope, std::string* why) {
-  std::string busctl;
-  for (const char* path : {"/usr/bin/busctl", "/bin/busctl"})
-    if (::access(path, X_OK) == 0) busctl = path;
-  if (busctl.empty()) {
-    *why = "busctl (systemd) not found";
-    return false;
-  }
-  const std::string pid = std::to_string(::getpid());
-  *scope = "polyrun-sandbox-" + pid + ".scope";
-  std::vector<std::string> argv{busctl};
-  argv.push_back(::geteuid() == 0 ? "--address=unix:path=/run/systemd/private" : "--user");
-  for (const char* a :
-       {"call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-        "org.freedesktop.systemd1.Manager", "StartTransientUnit", "ssa(sv)a(sa(sv))"})
-    argv.push_back(a);
-  for (const std::string& a :
-       {*scope, std::string("fail"), std::string("4"), std::string("PIDs"), std::string("au"),
-        std::string("1"), pid, std::string("Delegate"), std::string("b"), std::string("true"),
-        std::string("CollectMode"), std::string("s"), std::string("inactive-or-failed"),
-        std::string("Description"), std::string("s"),
-        std::string("polyrun sandbox (a delegated cgroup for its stages)"), std::string("0")})
-    argv.push_back(a);
-  std::string output;
-  if (runTool(argv, 10000, &output) != 0) {
-    while (!output.empty() && std::isspace(static_cast<unsigned char>(output.back())))
-      output.pop_back();
-    *why = "systemd did not start the scope " + *scope + ": " +
-           (output.empty() ? "busctl failed or timed out" : output.substr(0, 300));
-    return false;
-  }
-  const std::string suffix = "/" + *scope;
-  for (int attempt = 0; attempt < 500; ++attempt) {
-    const std::string path = ownV2Path();
-    if (path.size() >= suffix.size() &&
-        path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  *why = "systemd started the scope " + *scope + " but did not move the slave into it";
-  return false;
-}
-
-// cgroup v2 only (no v1 hierarchy holding the controllers) and run by systemd.
-bool systemdManagesCgroupV2() {
-  return ::access("/run/systemd/system", F_OK) == 0 &&
-         hasWord(readText("/sys/fs/cgroup/cgroup.controllers"), "memory");
+  // A transient scope the slave asked systemd for (slave_app.cc) says so in the log line.
+  const std::string scope = ownV2Path().substr(ownV2Path().rfind('/') + 1);
+  std::string how;
+  if (const char* asked = std::getenv("POLYRUN_SYSTEMD_SCOPE"); asked && scope == asked)
+    how = "in the systemd scope " + scope + " it asked for";
+  return detectV2In(own, top, how, why);
 }
 
 std::unique_ptr<CgroupManager> detectV1(std::string* why) {
@@ -673,6 +578,22 @@ void CgroupManager::release(std::unique_ptr<StageCgroup> group) {
   idle_.push_back(std::move(group));
 }
 
+std::string cgroupScopeNeeded() {
+  if (::access("/run/systemd/system", F_OK) != 0 ||
+      !hasWord(readText("/sys/fs/cgroup/cgroup.controllers"), "memory"))
+    return {};  // not a cgroup v2 host run by systemd: a scope would not help
+  fs::path own = ownGroup("");
+  if (own.empty()) return {};
+  if (own.filename() == kLeaf) own = own.parent_path();
+  if (::access((own / "cgroup.subtree_control").c_str(), W_OK) != 0)
+    return "its cgroup " + own.string() + " is not writable by this user";
+  std::istringstream procs(readText(own / "cgroup.procs"));
+  const std::string self = std::to_string(::getpid());
+  for (std::string pid; procs >> pid;)
+    if (pid != self) return "its cgroup " + own.string() + " holds other processes (" + pid + ")";
+  return {};
+}
+
 std::unique_ptr<CgroupManager> detectCgroupV2At(const std::string& own_group, bool top,
                                                 std::string* why) {
   return detectV2In(own_group, top, "", why);
@@ -709,17 +630,7 @@ std::unique_ptr<CgroupManager> detectCgroups(const CgroupSetup& setup, std::stri
     return useCgroupV2Root(setup.root, why);
   }
   std::string v2_why, v1_why;
-  if (auto v2 = detectV2("", &v2_why)) return v2;
-  if (setup.systemd_scope && systemdManagesCgroupV2()) {
-    std::string scope, scope_why;
-    if (!moveIntoSystemdScope(&scope, &scope_why)) {
-      *why = v2_why + "; " + scope_why;
-      return nullptr;
-    }
-    if (auto v2 = detectV2("in the systemd scope " + scope + " it asked for", &v2_why)) return v2;
-    *why = "in the systemd scope " + scope + ": " + v2_why;
-    return nullptr;
-  }
+  if (auto v2 = detectV2(&v2_why)) return v2;
   if (auto v1 = detectV1(&v1_why)) return v1;
   *why = v2_why + "; " + v1_why;
   return nullptr;

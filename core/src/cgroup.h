@@ -68,13 +68,13 @@ struct CgroupSetup {
   /// A cgroup v2 directory made for the stage groups, used instead of this process's own group
   /// (as isolate's cg_root); "" for none. With one given, nothing else is tried.
   std::string root;
-  /// On a cgroup v2 host run by systemd, when this process's own group cannot be delegated (a
-  /// login session's scope, say): ask systemd for a transient scope with Delegate=yes holding
-  /// this process (the system manager as root, the user's manager otherwise), then delegate it.
-  bool systemd_scope = true;
 };
 
-/// Finds or makes a writable hierarchy for this process; nullptr with *why when there is none.
+/// polyrun::cgroupScopeNeeded() (sandbox.h).
+std::string cgroupScopeNeeded();
+
+/// Finds a writable hierarchy for this process (delegating its own cgroup v2 group, or the
+/// configured root); nullptr with *why when there is none.
 std::unique_ptr<CgroupManager> detectCgroups(const CgroupSetup& setup, std::string* why);
 
 /// The cgroup v2 path of detectCgroups() with this process's group given (`own_group`, a

@@ -186,9 +186,11 @@ StageResult toStage(ProcessResult p, const StageLimits& limits, int64_t output_b
     s.message = "could not start the " + std::string(compile_stage ? "compiler" : "program") + ": " +
                 withoutHostPaths(p.error);
   } else if (p.wall_timeout) {
+    s.timed_out = true;
     s.verdict = Verdict::kTimeLimit;
     s.message = "wall time limit of " + std::to_string(limits.wall_ms) + " ms exceeded";
   } else if (p.cpu_timeout) {
+    s.timed_out = true;
     s.verdict = Verdict::kTimeLimit;
     s.message = "CPU time limit of " + std::to_string(limits.cpu_ms) + " ms exceeded";
   } else if (p.memory_exceeded) {
@@ -433,7 +435,7 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
 namespace polyrun {
 
 std::string detectVersion(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
-                          std::string* error) {
+                          std::string* error, bool* timed_out) {
   Command cmd;
   if (!detail::callRunner("versionCommand()", [&] { cmd = runner.versionCommand(); }, error))
     return {};
@@ -452,6 +454,7 @@ std::string detectVersion(const Runner& runner, Sandbox& sandbox, const Executor
     return {};
   }
   if (p.wall_timeout || p.cpu_timeout) {
+    if (timed_out) *timed_out = true;
     *error = cmd.argv[0] + " did not print its version within " +
              std::to_string(spec.limits.wall_ms) + " ms";
     return {};
@@ -467,7 +470,7 @@ std::string detectVersion(const Runner& runner, Sandbox& sandbox, const Executor
 }
 
 bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
-                 std::string* why, Verdict* verdict) {
+                 std::string* why, bool* timed_out) {
   SelfTest test;
   Job job;
   job.id = "self-test";
@@ -477,7 +480,7 @@ bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& 
   for (const auto& f : test.files) job.files.push_back({f.name, f.content, Encoding::kUtf8});
   job.stdin_data = test.stdin_data;
   const JobResult r = executeJob(runner, sandbox, job, options);
-  if (verdict) *verdict = r.verdict;
+  if (timed_out) *timed_out = (r.compile && r.compile->timed_out) || (r.run && r.run->timed_out);
   const std::string got = r.run ? r.run->stdout_data : std::string();
   if (r.verdict == Verdict::kOk && got == test.expected_stdout) return true;
   std::string outcome = std::string(verdictName(r.verdict));

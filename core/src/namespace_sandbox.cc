@@ -299,8 +299,7 @@ bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   budgets_ = budgetsFor(options_.stages);
   ids_ = std::make_unique<IdPool>(options_.stages);
   std::string cgroup_why = "disabled by configuration";
-  if (options_.use_cgroups)
-    cgroups_ = detectCgroups({options_.cgroup_root, options_.cgroup_systemd_scope}, &cgroup_why);
+  if (options_.use_cgroups) cgroups_ = detectCgroups({options_.cgroup_root}, &cgroup_why);
   limits_problem_ = cgroupLimitsProblem(cgroups_.get(), cgroup_why);
 
   tmp_options_ = "size=" + std::to_string(options_.tmp_bytes) + ",mode=1777";
@@ -661,5 +660,7 @@ std::unique_ptr<Sandbox> makeNamespaceSandbox(const SandboxOptions& options, std
   if (!sandbox->init(options, error)) return nullptr;
   return sandbox;
 }
+
+std::string cgroupScopeNeeded() { return detail::cgroupScopeNeeded(); }
 
 }  // namespace polyrun

@@ -126,7 +126,7 @@ TEST_F(CgroupV2Test, AConfiguredRootWithoutControllersIsRefusedWithTheReason) {
 TEST(CgroupSetupTest, AConfiguredRootOutsideACgroupFileSystemIsRefused) {
   TempDir dir;
   std::string why;
-  EXPECT_EQ(detail::detectCgroups({dir.path(), true}, &why), nullptr);
+  EXPECT_EQ(detail::detectCgroups({dir.path()}, &why), nullptr);
   EXPECT_NE(why.find("is not a directory of a cgroup v2 file system"), std::string::npos) << why;
 }
 

@@ -761,6 +761,28 @@ TEST_F(JobExecutorTest, SelfTestFailsOnCompileError) {
   EXPECT_CONTAINS(why, "cannot compile");
 }
 
+// A compiler stopped at its time limit is a COMPILE_ERROR for a user, but the slave's registry
+// must tell a slow machine from a broken compiler (it tries again with more time): gcc's first
+// compile in a qemu guest outlasted the self-test's 15 s and the language was disabled.
+TEST_F(JobExecutorTest, SelfTestSaysWhenACompileRanOutOfTime) {
+  runner_.makeCompiled();
+  runner_.self_test_.files = {{"main.fk", "reverse"}};
+  runner_.self_test_.expected_stdout = "olleh\n";
+  ProcessResult timeout = exited(-1);
+  timeout.signal = 9;
+  timeout.wall_timeout = true;
+  sandbox_.results = {timeout};
+  std::string why;
+  bool timed_out = false;
+  EXPECT_FALSE(runSelfTest(runner_, sandbox_, options_, &why, &timed_out));
+  EXPECT_TRUE(timed_out) << why;
+  EXPECT_CONTAINS(why, "COMPILE_ERROR");
+
+  sandbox_.results = {exited(1, "", "main.fk:1: cannot compile\n")};
+  EXPECT_FALSE(runSelfTest(runner_, sandbox_, options_, &why, &timed_out));
+  EXPECT_FALSE(timed_out) << "a compile error is not a slow machine";
+}
+
 TEST_F(JobExecutorTest, SelfTestFailsOnRightOutputWithBadVerdict) {
   runner_.self_test_.files = {{"main.fk", "reverse"}};
   runner_.self_test_.expected_stdout = "olleh\n";

@@ -75,6 +75,8 @@ struct StageResult {
   int64_t wall_ms = 0;
   int64_t memory_bytes = 0;  // peak resident set size
   std::string message;       // why, for anything but OK ("wall time limit of 5000 ms exceeded")
+  /// Stopped at its wall or CPU time limit (a compile stage's verdict is then COMPILE_ERROR).
+  bool timed_out = false;
   /// Compile stage only: the artifacts came from the slave's compile cache and the compiler did
   /// not run; stdout and stderr are the compiler's from when the entry was made, wall_ms the
   /// time the restore took.

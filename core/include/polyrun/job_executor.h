@@ -51,16 +51,17 @@ POLYRUN_API JobResult executeJob(const Runner& runner, Sandbox& sandbox, const J
                      const ExecutorOptions& options, const StageCallback& on_stage = {});
 
 /// Runs the runner's version command through the sandbox, with the wall and CPU limits of
-/// `options.fallback.compile`; empty with *error set on failure. Never throws.
+/// `options.fallback.compile`; empty with *error set on failure (and *timed_out, when given, set
+/// when it did not finish in time). Never throws.
 POLYRUN_API std::string detectVersion(const Runner& runner, Sandbox& sandbox,
-                                      const ExecutorOptions& options, std::string* error);
+                                      const ExecutorOptions& options, std::string* error, bool* timed_out = nullptr);
 
 /// Runs the runner's self-test as a job with `options.fallback` limits (so a self-test that
 /// hangs ends at their wall limit); true when its stdout is the expected one, otherwise false
 /// with *why set, on one line: `expected output "olleh\n", got "" (COMPILE_ERROR: ...)`.
-/// Never throws. `verdict`, when given, gets the job's verdict (kTimeLimit: it ran out of time).
+/// Never throws. `timed_out`, when given: whether a stage was stopped at its time limit.
 POLYRUN_API bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
-                             std::string* why, Verdict* verdict = nullptr);
+                             std::string* why, bool* timed_out = nullptr);
 
 /// Runs the runner's toolchain() plan, once: its commands in a scratch work directory through
 /// the sandbox, with the limits of `options.fallback.compile`, then its outputs moved (atomically)

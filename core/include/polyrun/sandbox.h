@@ -106,9 +106,6 @@ struct SandboxOptions {
   /// A cgroup v2 directory made for the stage groups (holding no process), used instead of the
   /// process's own group; "" for none (docs/install.md, "Hosts").
   std::string cgroup_root;
-  /// On a cgroup v2 host run by systemd, when the process's own group cannot be delegated, ask
-  /// systemd for a transient scope with Delegate=yes and move into it.
-  bool cgroup_systemd_scope = true;
 };
 
 /// The isolating sandbox: user, PID, mount, network, IPC, UTS and cgroup namespaces, a private
@@ -116,6 +113,12 @@ struct SandboxOptions {
 /// Checks at creation that it works here by running /bin/true; nullptr with *error otherwise.
 POLYRUN_API std::unique_ptr<Sandbox> makeNamespaceSandbox(const SandboxOptions& options,
                                                           std::string* error);
+
+/// On a cgroup v2 host run by systemd: why the calling process's own cgroup cannot be delegated
+/// to a sandbox's stages (other processes share it, as in a login session's scope, or this user
+/// may not write it), so that it needs a transient scope with Delegate=yes to limit them; ""
+/// when it can be delegated, or on a host where a scope would not help.
+POLYRUN_API std::string cgroupScopeNeeded();
 
 /// The plain process runner: its own process group and session, rlimits (CPU, file size, open
 /// files), a wall-clock limit enforced by killing the whole group, output capped per stream.
