@@ -136,7 +136,8 @@ int ServiceApp::main(const std::vector<std::string>& args) {
       logger().warning("%s was given on the command line, where other local users could read it "
                        "until it was wiped: put it in a file only this service's user reads and "
                        "set %s.file instead", key, key);
-    warnAboutUnknownKeys();
+    if (table_)
+      for (const auto& warning : unknownKeyWarnings(config(), *table_)) logger().warning("%s", warning);
     return runService(args);
   } catch (const ConfigError& e) {
     logger().fatal("configuration error: %s", std::string(e.what()));
@@ -185,56 +186,17 @@ std::string ServiceApp::requiredSecret(const std::string& key) const {
 }
 
 void ServiceApp::setKnownKeys(std::string owned_prefix, std::vector<std::string> keys) {
-  owned_prefix_ = std::move(owned_prefix);
-  known_keys_ = std::move(keys);
+  known_keys_.owned_prefix = std::move(owned_prefix);
+  for (auto& k : keys)
+    known_keys_.keys.push_back(!k.empty() && k.back() == '.' ? prefixKey(std::move(k), "") : stringKey(std::move(k), "", ""));
+  table_ = &known_keys_;
 }
 
-namespace {
-// Edit distance, for "did you mean" on a misspelt key.
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-}  // namespace
+void ServiceApp::setKeyTable(const ConfigTable& table) { table_ = &table; }
 
-void ServiceApp::warnAboutUnknownKeys() {
-  if (owned_prefix_.empty()) return;
-  auto known = [this](const std::string& key) {
-    for (const auto& k : known_keys_) {
-      if (k == key) return true;
-      if (!k.empty() && k.back() == '.' && key.compare(0, k.size(), k) == 0) return true;
-    }
-    return false;
-  };
-  // Depth-first over the key tree below the owned prefix ("master" -> "master.bind", ...).
-  std::vector<std::string> stack{owned_prefix_.substr(0, owned_prefix_.size() - 1)};
-  while (!stack.empty()) {
-    const std::string node = stack.back();
-    stack.pop_back();
-    Poco::Util::AbstractConfiguration::Keys children;
-    config().keys(node, children);
-    for (const auto& child : children) stack.push_back(node + "." + child);
-    if (node + "." == owned_prefix_ || !config().hasProperty(node) || known(node)) continue;
-    std::string best;
-    size_t best_distance = 4;  // suggest only a near miss
-    for (const auto& k : known_keys_) {
-      const size_t d = editDistance(node, k);
-      if (d < best_distance) best_distance = d, best = k;
-    }
-    logger().warning("unknown configuration key %s is ignored%s; every key is listed in "
-                     "docs/configuration.md", node,
-                     best.empty() ? std::string() : " (did you mean " + best + "?)");
-  }
+ConfigReader ServiceApp::settings() const {
+  if (!table_) throw std::logic_error("ServiceApp::settings() before setKeyTable()");
+  return ConfigReader(config(), *table_);
 }
 
 }  // namespace polyrun
