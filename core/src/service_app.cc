@@ -1,7 +1,6 @@
 #include "polyrun/service_app.h"
 
 #include <Poco/Exception.h>
-#include <Poco/NumberParser.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/IntValidator.h>
 #include <Poco/Util/MapConfiguration.h>
@@ -144,52 +143,6 @@ int ServiceApp::main(const std::vector<std::string>& args) {
     std::cerr << commandName() << ": configuration error: " << e.what() << "\n";
     return EXIT_CONFIG;
   }
-}
-
-std::string ServiceApp::requiredString(const std::string& key) const {
-  const std::string value = config().getString(key, "");
-  if (value.empty())
-    throw ConfigError(key + " is required: set it in the configuration file or pass --define=" + key + "=VALUE");
-  return value;
-}
-
-int64_t ServiceApp::checkedInt(const std::string& key, int64_t def, int64_t min, int64_t max) const {
-  const std::string raw = config().getString(key, "");
-  if (raw.empty()) return def;
-  Poco::Int64 value = 0;
-  if (!Poco::NumberParser::tryParse64(raw, value))
-    throw ConfigError(key + " = \"" + raw + "\" is not an integer");
-  if (value < min || value > max)
-    throw ConfigError(key + " = " + raw + " is out of range [" + std::to_string(min) + ", " +
-                      std::to_string(max) + "]");
-  return value;
-}
-
-std::string ServiceApp::requiredSecret(const std::string& key) const {
-  const std::string value = config().getString(key, "");
-  if (!value.empty()) return value;
-  const std::string file_key = key + ".file";
-  const std::string path = config().getString(file_key, "");
-  if (path.empty())
-    throw ConfigError(key + " is required: set it, or " + file_key +
-                      " to a file holding it, in the configuration file or with --define");
-  std::ifstream in(path);
-  if (!in)
-    throw ConfigError(file_key + " = " + path + " cannot be read (" + std::strerror(errno) +
-                      "); the service's user needs read access to it");
-  std::string secret;
-  std::getline(in, secret);
-  secret.erase(secret.find_last_not_of(" \t\r") + 1);
-  secret.erase(0, secret.find_first_not_of(" \t"));
-  if (secret.empty()) throw ConfigError(file_key + " = " + path + " is empty: put the secret on its first line");
-  return secret;
-}
-
-void ServiceApp::setKnownKeys(std::string owned_prefix, std::vector<std::string> keys) {
-  known_keys_.owned_prefix = std::move(owned_prefix);
-  for (auto& k : keys)
-    known_keys_.keys.push_back(!k.empty() && k.back() == '.' ? prefixKey(std::move(k), "") : stringKey(std::move(k), "", ""));
-  table_ = &known_keys_;
 }
 
 void ServiceApp::setKeyTable(const ConfigTable& table) { table_ = &table; }

@@ -29,23 +29,12 @@ class POLYRUN_API ServiceApp : public Poco::Util::ServerApplication {
   virtual int runService(const std::vector<std::string>& args) = 0;
   int main(const std::vector<std::string>& args) override;
 
-  /// Required string; ConfigError naming the key when absent or empty.
-  std::string requiredString(const std::string& key) const;
-  /// Integer with a default, within [min, max]; ConfigError naming the key otherwise.
-  int64_t checkedInt(const std::string& key, int64_t def, int64_t min, int64_t max) const;
-  /// A required secret: the value of `key`, or else the first line of the file named by
-  /// `key`.file (so that the secret can live in a file only the service's user reads).
-  /// ConfigError naming both keys when neither gives a non-empty value.
-  std::string requiredSecret(const std::string& key) const;
-
   /// The keys this service reads (it outlives the application). Keys of the configuration
   /// under the table's prefix (e.g. "master.") that it does not hold are warned about at start:
   /// a typo must not pass silently.
   void setKeyTable(const ConfigTable& table);
   /// Typed, checked reads of the configuration through the key table.
   ConfigReader settings() const;
-  // Being replaced by setKeyTable(): the services' lists of key names until they have tables.
-  void setKnownKeys(std::string owned_prefix, std::vector<std::string> keys);
 
  private:
   std::string summary_;
@@ -54,7 +43,6 @@ class POLYRUN_API ServiceApp : public Poco::Util::ServerApplication {
   bool help_requested_ = false;
   std::vector<std::string> secrets_on_command_line_;  // keys of --define=KEY=secret, warned about
   const ConfigTable* table_ = nullptr;
-  ConfigTable known_keys_;  // setKnownKeys()
 };
 
 }  // namespace polyrun
