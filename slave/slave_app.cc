@@ -15,7 +15,6 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "master_link.h"
@@ -24,28 +23,16 @@
 #include "polyrun/job_executor.h"
 #include "polyrun/service_app.h"
 #include "runner_registry.h"
+#include "slave_settings.h"
 
 namespace polyrun::slave {
 namespace {
 namespace fs = std::filesystem;
 
-// Every key the slave reads (docs/configuration.md); others under "slave." are warned about.
-// Prefixes ending in '.' admit the keys below them.
-const std::vector<std::string> kSlaveKeys = {
-    "slave.master.host", "slave.master.port", "slave.token", "slave.token.file", "slave.name",
-    "slave.jobs.max", "slave.reconnect.max_ms", "slave.plugins.dir", "slave.work.dir",
-    "slave.work.quota_bytes",
-    "slave.selftest.wall_ms", "slave.sandbox", "slave.sandbox.uid", "slave.sandbox.gid",
-    "slave.sandbox.tmp_bytes", "slave.sandbox.cgroups", "slave.sandbox.limits",
-    "slave.sandbox.cgroup_root", "slave.sandbox.systemd_scope",
-    "slave.sandbox.readonly_paths",
-    "slave.plugin.", "slave.cache.dir", "slave.cache.max_bytes", "slave.toolchains",
-    "slave.toolchains.dir", "slave.tls.enabled", "slave.tls.ca_file", "slave.tls.verify"};
-
 class SlaveApp final : public ServiceApp {
  public:
   SlaveApp() : ServiceApp("polyrun-slave: runs code-execution jobs for a polyrun master.") {
-    setKnownKeys("slave.", kSlaveKeys);
+    setKeyTable(slaveKeyTable());
   }
 
  protected:
@@ -54,10 +41,7 @@ class SlaveApp final : public ServiceApp {
  private:
   std::string defaultPluginDir() const;
   PluginSettings pluginSettings(const std::string& plugin_name) const;
-  std::unique_ptr<Sandbox> makeSandbox(const std::string& work_root, std::string& toolchain_root,
-                                       unsigned stages) const;
-  void checkLimitsMode(const Sandbox& sandbox, bool cgroups_wanted) const;
-  void enterSystemdScopeIfNeeded() const;
+  void enterSystemdScopeIfNeeded(const SlaveSettings& settings) const;
 };
 
 // Moves the slave into a mount namespace of its own, still receiving the host's mounts: the
@@ -153,44 +137,49 @@ PluginSettings SlaveApp::pluginSettings(const std::string& plugin_name) const {
   return settings;
 }
 
+// Memory and process limits as weak as per-process rlimits (a job's processes together, or its
+// page cache and /tmp, can then take more than its limit) only when the operator said so.
+void checkLimitsMode(const Sandbox& sandbox, const SlaveSettings& settings) {
+  const std::string& wanted = settings.limits_mode;
+  if (sandbox.limitsMode() == LimitsMode::kCgroup) return;
+  const std::string problem = sandbox.limitsProblem();
+  if (wanted == "cgroup" && settings.sandbox.use_cgroups)
+    throw ConfigError(
+        "memory and process limits need a cgroup the slave can write, and there is none (" + problem +
+        "). Start the slave with a delegated cgroup: the packaged systemd unit (Delegate=yes), "
+        "systemd-run --scope -p Delegate=yes polyrun-slave ..., a cgroup made for it "
+        "(slave.sandbox.cgroup_root), or as root on a cgroup v1 host (docs/install.md, "
+        "\"Hosts\"). Or set slave.sandbox.limits=rlimits to run jobs with "
+        "per-process rlimits only: a job's processes together can then use more memory and "
+        "processes than its limits");
+  Poco::Logger::get("slave.sandbox")
+      .warning("limits: rlimits only (%s): a job's processes together can use more memory and processes "
+               "than its limits (slave.sandbox.limits = %s)",
+               problem, wanted);
+}
+
 // slave.sandbox = namespaces (the default) isolates every stage; without the kernel's support
 // the slave refuses to start, unless configuration asks for plain processes, loudly.
-std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root, std::string& toolchain_root,
-                                               unsigned stages) const {
+// `toolchain_root` is cleared when the stages could not reach it and the operator did not name it.
+std::unique_ptr<Sandbox> makeSandbox(const SlaveSettings& settings, std::string& toolchain_root) {
   Poco::Logger& log = Poco::Logger::get("slave.sandbox");
-  const std::string mode = config().getString("slave.sandbox", "namespaces");
-  if (mode == "process") {
+  if (settings.sandbox_mode == SandboxMode::kProcess) {
     log.warning("slave.sandbox = process: jobs run WITHOUT isolation (no namespaces, no seccomp, "
                 "no cgroups). Anyone who can submit a job can read and change this machine as "
                 "the slave's user. Use this only for trusted code.");
     return makeProcessSandbox();
   }
-  if (mode != "namespaces")
-    throw ConfigError("slave.sandbox = \"" + mode + "\" is not a sandbox: use namespaces or process");
-  SandboxOptions so;
-  so.state_dir = (fs::path(work_root) / ".sandbox").string();
-  // Each concurrent stage runs as a host uid and gid of its own: uid .. uid + stages - 1.
-  so.stages = stages;
-  so.uid = static_cast<unsigned>(checkedInt("slave.sandbox.uid", 65534, 1, 4294967294ll - stages));
-  so.gid = static_cast<unsigned>(checkedInt("slave.sandbox.gid", 65534, 1, 4294967294ll - stages));
-  so.tmp_bytes = checkedInt("slave.sandbox.tmp_bytes", 64ll << 20, 1 << 20, 1ll << 40);
-  so.use_cgroups = config().getBool("slave.sandbox.cgroups", true);
-  so.cgroup_root = config().getString("slave.sandbox.cgroup_root", "");
-  std::istringstream paths(config().getString("slave.sandbox.readonly_paths", ""));
-  for (std::string p; std::getline(paths, p, ',');) {
-    p.erase(0, p.find_first_not_of(" \t"));
-    p.erase(p.find_last_not_of(" \t") + 1);
-    if (!p.empty()) so.readonly_paths.push_back(p);
-  }
+  SandboxOptions so = settings.sandbox;
+  so.state_dir = (fs::path(settings.work_root) / ".sandbox").string();
   // A root slave's stages run as other users, who must be able to reach the toolchains (the
   // packaged unit's /var/cache/polyrun used to be mode 0750, owned by polyrun).
   if (!toolchain_root.empty() && ::geteuid() == 0) {
-    const std::string blocked = unreachableBy(toolchain_root, so.uid, so.gid, stages);
+    const std::string blocked = unreachableBy(toolchain_root, so.uid, so.gid, so.stages);
     if (!blocked.empty()) {
       const std::string problem = "slave.toolchains.dir = " + toolchain_root +
                                   " cannot be read by the stages' users (uid " +
                                   std::to_string(so.uid) + " and up): " + blocked;
-      if (config().hasProperty("slave.toolchains.dir"))
+      if (settings.toolchain_dir_given)
         throw ConfigError(problem + "; make it readable to them (chmod o+rx), choose another "
                                     "directory or set slave.toolchains=false");
       log.warning("%s; running without toolchains (chmod o+rx it, or set slave.toolchains.dir)",
@@ -207,31 +196,8 @@ std::unique_ptr<Sandbox> SlaveApp::makeSandbox(const std::string& work_root, std
                       "kernel or container settings (user namespaces must be allowed), or set "
                       "slave.sandbox=process to run without isolation, at your own risk");
   log.information("sandbox: %s", sandbox->describe());
-  checkLimitsMode(*sandbox, so.use_cgroups);
+  checkLimitsMode(*sandbox, settings);
   return sandbox;
-}
-
-// Memory and process limits as weak as per-process rlimits (a job's processes together, or its
-// page cache and /tmp, can then take more than its limit) only when the operator said so.
-void SlaveApp::checkLimitsMode(const Sandbox& sandbox, bool cgroups_wanted) const {
-  const std::string wanted = config().getString("slave.sandbox.limits", "cgroup");
-  if (wanted != "cgroup" && wanted != "rlimits")
-    throw ConfigError("slave.sandbox.limits = \"" + wanted + "\" is not a limits mode: use cgroup or rlimits");
-  if (sandbox.limitsMode() == LimitsMode::kCgroup) return;
-  const std::string problem = sandbox.limitsProblem();
-  if (wanted == "cgroup" && cgroups_wanted)
-    throw ConfigError(
-        "memory and process limits need a cgroup the slave can write, and there is none (" + problem +
-        "). Start the slave with a delegated cgroup: the packaged systemd unit (Delegate=yes), "
-        "systemd-run --scope -p Delegate=yes polyrun-slave ..., a cgroup made for it "
-        "(slave.sandbox.cgroup_root), or as root on a cgroup v1 host (docs/install.md, "
-        "\"Hosts\"). Or set slave.sandbox.limits=rlimits to run jobs with "
-        "per-process rlimits only: a job's processes together can then use more memory and "
-        "processes than its limits");
-  Poco::Logger::get("slave.sandbox")
-      .warning("limits: rlimits only (%s): a job's processes together can use more memory and processes "
-               "than its limits (slave.sandbox.limits = %s)",
-               problem, wanted);
 }
 
 // On a cgroup v2 host run by systemd, a slave started from a login shell sits in the session's
@@ -239,11 +205,9 @@ void SlaveApp::checkLimitsMode(const Sandbox& sandbox, bool cgroups_wanted) cons
 // starts itself again, with the same pid and arguments, in a transient scope with Delegate=yes:
 // what `systemd-run --scope -p Delegate=yes polyrun-slave ...` does (docs/install.md, "Hosts").
 // Done first, before the slave opens anything that the new image would inherit.
-void SlaveApp::enterSystemdScopeIfNeeded() const {
-  if (config().getString("slave.sandbox", "namespaces") != "namespaces" ||
-      !config().getBool("slave.sandbox.cgroups", true) ||
-      !config().getString("slave.sandbox.cgroup_root", "").empty() ||
-      !config().getBool("slave.sandbox.systemd_scope", true) ||
+void SlaveApp::enterSystemdScopeIfNeeded(const SlaveSettings& settings) const {
+  if (settings.sandbox_mode != SandboxMode::kNamespaces || !settings.sandbox.use_cgroups ||
+      !settings.sandbox.cgroup_root.empty() || !settings.systemd_scope ||
       std::getenv("POLYRUN_SYSTEMD_SCOPE") != nullptr)  // started in one already
     return;
   const std::string why = cgroupScopeNeeded();
@@ -282,28 +246,25 @@ void SlaveApp::enterSystemdScopeIfNeeded() const {
 }
 
 int SlaveApp::runService(const std::vector<std::string>&) {
-  enterSystemdScopeIfNeeded();
   Poco::Logger& log = Poco::Logger::get("slave");
-  LinkConfig link;
-  link.token = requiredSecret("slave.token");
-  link.master_host = config().getString("slave.master.host", "127.0.0.1");
-  link.master_port = static_cast<int>(checkedInt("slave.master.port", 7401, 1, 65535));
-  link.name = config().getString("slave.name", Poco::Environment::nodeName());
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  link.capacity = static_cast<int>(checkedInt("slave.jobs.max", cores, 1, 4096));
-  link.reconnect_max_ms = static_cast<int>(checkedInt("slave.reconnect.max_ms", 5000, 10, 600000));
-  link.reconnect_min_ms = std::min(link.reconnect_min_ms, link.reconnect_max_ms);
-  if (config().getBool("slave.tls.enabled", false)) {
+  SlaveEnvironment env;
+  env.plugins_dir = defaultPluginDir();
+  env.host_name = Poco::Environment::nodeName();
+  env.cores = std::max(1u, std::thread::hardware_concurrency());
+  env.toolchain_dir = defaultToolchainDir();
+  const SlaveSettings cfg = readSlaveSettings(settings(), env);
+  enterSystemdScopeIfNeeded(cfg);
+  LinkConfig link = cfg.link;
+  if (cfg.tls_enabled) {
     try {
-      link.tls_context = makeTlsClientContext(config().getString("slave.tls.ca_file", ""),
-                                              config().getBool("slave.tls.verify", true), "slave.tls.ca_file");
+      link.tls_context = makeTlsClientContext(cfg.tls_ca_file, cfg.tls_verify, "slave.tls.ca_file");
     } catch (const std::runtime_error& e) {
       throw ConfigError(std::string(e.what()) + " (slave.tls.enabled is true)");
     }
   }
-  const std::string plugins_dir = config().getString("slave.plugins.dir", defaultPluginDir());
+  const std::string& plugins_dir = cfg.plugins_dir;
   ExecutorOptions options;
-  options.work_root = config().getString("slave.work.dir", "/tmp/polyrun-slave-" + link.name);
+  options.work_root = cfg.work_root;
   options.fallback = defaultLimits();
 
   std::error_code ec;
@@ -313,7 +274,7 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   for (const auto& why : removeLeftoverWorkDirs(options.work_root))
     log.warning("cannot remove a leftover work directory: %s", why);
   // Each job's files in a tmpfs of this size; mounting one needs root.
-  options.work_quota_bytes = checkedInt("slave.work.quota_bytes", 256ll << 20, 0, 1ll << 40);
+  options.work_quota_bytes = cfg.work_quota_bytes;
   if (options.work_quota_bytes > 0 && ::geteuid() == 0 && !privateMounts())
     log.warning("the slave shares the host's mount namespace: if it is killed, its running jobs' "
                 "tmpfs stay mounted until it starts again");
@@ -326,21 +287,19 @@ int SlaveApp::runService(const std::vector<std::string>&) {
     throw ConfigError("slave.plugins.dir = " + plugins_dir + " is not a directory; point it at the folder of runner plugins");
 
   // The compile cache and the toolchains (docs/architecture.md, "Compile cache and toolchains").
-  const std::string cache_dir =
-      config().getString("slave.cache.dir", (fs::path(options.work_root) / "cache").string());
-  const int64_t cache_bytes = checkedInt("slave.cache.max_bytes", 1ll << 30, 0, 1ll << 50);
+  const int64_t cache_bytes = cfg.cache_max_bytes;
   std::unique_ptr<CompileCache> cache;
   if (cache_bytes > 0) {
     std::string error;
-    cache = CompileCache::open({(fs::path(cache_dir) / "compile").string(), cache_bytes}, &error);
+    cache = CompileCache::open({(fs::path(cfg.cache_dir) / "compile").string(), cache_bytes}, &error);
     if (!cache) throw ConfigError(error);
     const CompileCacheStats st = cache->stats();
     log.information("compile cache in %s: %s entries, %s of %s bytes", cache->dir(),
                     std::to_string(st.entries), std::to_string(st.bytes), std::to_string(cache_bytes));
   }
   std::string toolchain_root;
-  if (config().getBool("slave.toolchains", true)) {
-    toolchain_root = config().getString("slave.toolchains.dir", defaultToolchainDir());
+  if (cfg.toolchains) {
+    toolchain_root = cfg.toolchain_dir;
     fs::create_directories(toolchain_root, ec);
     if (ec)
       throw ConfigError("slave.toolchains.dir = " + toolchain_root + " cannot be created: " +
@@ -355,12 +314,11 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   });
   options.reaper = &reaper;
 
-  // Jobs, and beside them the registry's self-tests, version probes and toolchain builds.
-  auto sandbox = makeSandbox(options.work_root, toolchain_root, static_cast<unsigned>(link.capacity) + 2);
+  auto sandbox = makeSandbox(cfg, toolchain_root);
   link.limits = limitsModeName(sandbox->limitsMode());
   RunnerRegistry::Options registry_options;
   registry_options.executor = options;
-  registry_options.selftest_wall_ms = checkedInt("slave.selftest.wall_ms", 15000, 100, 600000);
+  registry_options.selftest_wall_ms = cfg.selftest_wall_ms;
   registry_options.copy_dir = (fs::path(options.work_root) / ".plugins").string();
   registry_options.toolchain_root = toolchain_root;
   RunnerRegistry registry(*sandbox, registry_options,

@@ -1,7 +1,6 @@
 #include "polyrun/service_app.h"
 
 #include <Poco/Exception.h>
-#include <Poco/NumberParser.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/IntValidator.h>
 #include <Poco/Util/MapConfiguration.h>
@@ -136,7 +135,8 @@ int ServiceApp::main(const std::vector<std::string>& args) {
       logger().warning("%s was given on the command line, where other local users could read it "
                        "until it was wiped: put it in a file only this service's user reads and "
                        "set %s.file instead", key, key);
-    warnAboutUnknownKeys();
+    if (table_)
+      for (const auto& warning : unknownKeyWarnings(config(), *table_)) logger().warning("%s", warning);
     return runService(args);
   } catch (const ConfigError& e) {
     logger().fatal("configuration error: %s", std::string(e.what()));
@@ -145,96 +145,11 @@ int ServiceApp::main(const std::vector<std::string>& args) {
   }
 }
 
-std::string ServiceApp::requiredString(const std::string& key) const {
-  const std::string value = config().getString(key, "");
-  if (value.empty())
-    throw ConfigError(key + " is required: set it in the configuration file or pass --define=" + key + "=VALUE");
-  return value;
-}
+void ServiceApp::setKeyTable(const ConfigTable& table) { table_ = &table; }
 
-int64_t ServiceApp::checkedInt(const std::string& key, int64_t def, int64_t min, int64_t max) const {
-  const std::string raw = config().getString(key, "");
-  if (raw.empty()) return def;
-  Poco::Int64 value = 0;
-  if (!Poco::NumberParser::tryParse64(raw, value))
-    throw ConfigError(key + " = \"" + raw + "\" is not an integer");
-  if (value < min || value > max)
-    throw ConfigError(key + " = " + raw + " is out of range [" + std::to_string(min) + ", " +
-                      std::to_string(max) + "]");
-  return value;
-}
-
-std::string ServiceApp::requiredSecret(const std::string& key) const {
-  const std::string value = config().getString(key, "");
-  if (!value.empty()) return value;
-  const std::string file_key = key + ".file";
-  const std::string path = config().getString(file_key, "");
-  if (path.empty())
-    throw ConfigError(key + " is required: set it, or " + file_key +
-                      " to a file holding it, in the configuration file or with --define");
-  std::ifstream in(path);
-  if (!in)
-    throw ConfigError(file_key + " = " + path + " cannot be read (" + std::strerror(errno) +
-                      "); the service's user needs read access to it");
-  std::string secret;
-  std::getline(in, secret);
-  secret.erase(secret.find_last_not_of(" \t\r") + 1);
-  secret.erase(0, secret.find_first_not_of(" \t"));
-  if (secret.empty()) throw ConfigError(file_key + " = " + path + " is empty: put the secret on its first line");
-  return secret;
-}
-
-void ServiceApp::setKnownKeys(std::string owned_prefix, std::vector<std::string> keys) {
-  owned_prefix_ = std::move(owned_prefix);
-  known_keys_ = std::move(keys);
-}
-
-namespace {
-// Edit distance, for "did you mean" on a misspelt key.
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-}  // namespace
-
-void ServiceApp::warnAboutUnknownKeys() {
-  if (owned_prefix_.empty()) return;
-  auto known = [this](const std::string& key) {
-    for (const auto& k : known_keys_) {
-      if (k == key) return true;
-      if (!k.empty() && k.back() == '.' && key.compare(0, k.size(), k) == 0) return true;
-    }
-    return false;
-  };
-  // Depth-first over the key tree below the owned prefix ("master" -> "master.bind", ...).
-  std::vector<std::string> stack{owned_prefix_.substr(0, owned_prefix_.size() - 1)};
-  while (!stack.empty()) {
-    const std::string node = stack.back();
-    stack.pop_back();
-    Poco::Util::AbstractConfiguration::Keys children;
-    config().keys(node, children);
-    for (const auto& child : children) stack.push_back(node + "." + child);
-    if (node + "." == owned_prefix_ || !config().hasProperty(node) || known(node)) continue;
-    std::string best;
-    size_t best_distance = 4;  // suggest only a near miss
-    for (const auto& k : known_keys_) {
-      const size_t d = editDistance(node, k);
-      if (d < best_distance) best_distance = d, best = k;
-    }
-    logger().warning("unknown configuration key %s is ignored%s; every key is listed in "
-                     "docs/configuration.md", node,
-                     best.empty() ? std::string() : " (did you mean " + best + "?)");
-  }
+ConfigReader ServiceApp::settings() const {
+  if (!table_) throw std::logic_error("ServiceApp::settings() before setKeyTable()");
+  return ConfigReader(config(), *table_);
 }
 
 }  // namespace polyrun

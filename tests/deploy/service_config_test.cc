@@ -1,7 +1,7 @@
 // The services as an operator starts them: --help, --config-file, --define, exit code 78 for a
 // wrong configuration, unknown keys warned about, the token from a file, log lines with time,
-// level and component, every key the code reads documented, and --daemon / --pidfile with a
-// clean stop on SIGTERM.
+// level and component, every key of the services' key tables documented with its default, and
+// --daemon / --pidfile with a clean stop on SIGTERM.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,6 +9,8 @@
 #include <set>
 
 #include "deploy/deploy_support.h"
+#include "master_settings.h"
+#include "slave_settings.h"
 
 namespace polyrun::test {
 namespace {
@@ -106,52 +108,115 @@ TEST(ServiceConfig, ShippedFilesWorkAndUnknownKeysAreWarnedAbout) {
   }
 }
 
-// Every key the code reads through the configuration accessors is in docs/configuration.md.
-TEST(ServiceConfig, EveryKeyReadIsDocumented) {
-  const std::string docs = readFile(kSource + "/docs/configuration.md");
-  ASSERT_FALSE(docs.empty());
-  const std::regex read_key(
-      R"((?:getString|getInt|getBool|checkedInt|checkedBool|requiredString|requiredSecret|tokenList|has)\(\s*"((?:master|slave)\.[A-Za-z0-9_.]+)\")");
-  std::set<std::string> keys;
-  for (const std::string folder : {"master", "slave"}) {
-    for (const auto& entry : fs::directory_iterator(kSource + "/" + folder)) {
-      const std::string text = readFile(entry.path().string());
-      for (auto it = std::sregex_iterator(text.begin(), text.end(), read_key); it != std::sregex_iterator(); ++it)
-        keys.insert((*it)[1]);
+// A row of a key table of docs/configuration.md: its keys and the default it documents for each.
+struct DocumentedKey {
+  std::string key;
+  std::string def;  // backticks and bold removed; "" for "—" and "(none)"
+};
+
+std::string trimmed(std::string s) {
+  s.erase(0, s.find_first_not_of(" "));
+  s.erase(s.find_last_not_of(" ") + 1);
+  return s;
+}
+
+std::vector<std::string> splitOn(const std::string& text, const std::string& sep) {
+  std::vector<std::string> parts;
+  size_t from = 0;
+  for (size_t at; (at = text.find(sep, from)) != std::string::npos; from = at + sep.size())
+    parts.push_back(text.substr(from, at - from));
+  parts.push_back(text.substr(from));
+  return parts;
+}
+
+// Rows "| `key` | default | meaning |", and "| `key` / `.max` | `1` / `2` | ... |" for a key and
+// its sibling (a suffix starting with '.' is appended to the first key).
+std::vector<DocumentedKey> documentedKeys(const std::string& docs) {
+  std::vector<DocumentedKey> keys;
+  std::istringstream lines(docs);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| `master.", 0) != 0 && line.rfind("| `slave.", 0) != 0) continue;
+    const auto cells = splitOn(line, " | ");
+    if (cells.size() < 3) {
+      ADD_FAILURE() << "a key row without a default: " << line;
+      continue;
+    }
+    std::vector<std::string> names;
+    for (std::string name : splitOn(cells[0].substr(2), " / ")) {
+      name = trimmed(name);
+      name = name.substr(1, name.size() - 2);  // the backticks
+      names.push_back(name[0] == '.' ? names.front() + name : name);
+    }
+    std::string def_cell = cells[1];
+    for (const std::string mark : {"`", "**"})
+      for (size_t at; (at = def_cell.find(mark)) != std::string::npos;) def_cell.erase(at, mark.size());
+    auto defs = names.size() > 1 ? splitOn(def_cell, " / ") : std::vector<std::string>{def_cell};
+    if (defs.size() != names.size()) {
+      ADD_FAILURE() << "one default per key: " << line;
+      continue;
+    }
+    for (size_t i = 0; i < names.size(); ++i) {
+      std::string def = trimmed(defs[i]);
+      if (def == "—" || def == "(none)") def.clear();
+      keys.push_back({names[i], def});
     }
   }
-  EXPECT_GT(keys.size(), 20u);
-  // A key is documented as `key`, or on a row with its sibling: `master.limits.processes` / `.max`.
-  auto documented = [&](const std::string& key) {
-    if (docs.find("`" + key + "`") != std::string::npos) return true;
-    const auto dot = key.rfind('.');
-    std::istringstream lines(docs);
-    for (std::string line; std::getline(lines, line);)
-      if (line.find("`" + key.substr(0, dot)) != std::string::npos &&
-          line.find("`" + key.substr(dot) + "`") != std::string::npos)
-        return true;
-    return false;
-  };
-  for (const auto& key : keys) EXPECT_TRUE(documented(key)) << "undocumented key " << key;
+  return keys;
+}
 
-  // And each is in the service's list of known keys (kMasterKeys, kSlaveKeys), or it would be
-  // warned about as unknown.
-  std::set<std::string> known;
-  for (const std::string file : {"master/master_app.cc", "slave/slave_app.cc"}) {
-    const std::string text = readFile(kSource + "/" + file);
-    const auto begin = text.find("Keys = {");
-    const auto end = text.find("};", begin);
-    ASSERT_NE(begin, std::string::npos) << file;
-    const std::string list = text.substr(begin, end - begin);
-    const std::regex literal(R"re("([a-z][A-Za-z0-9_.]*)")re");
-    for (auto it = std::sregex_iterator(list.begin(), list.end(), literal); it != std::sregex_iterator(); ++it)
-      known.insert((*it)[1]);
+// How the docs may write a key's default: an integer also in MiB or GiB.
+std::set<std::string> documentedForms(const KeySpec& spec) {
+  std::set<std::string> forms{spec.def};
+  if (spec.type == KeyType::kInt && !spec.computed) {
+    const int64_t n = std::stoll(spec.def);
+    if (n > 0 && n % (1ll << 30) == 0) forms.insert(std::to_string(n >> 30) + " GiB");
+    if (n > 0 && n % (1ll << 20) == 0) forms.insert(std::to_string(n >> 20) + " MiB");
   }
-  for (const auto& key : keys) {
-    bool found = known.count(key) > 0;
-    for (const auto& k : known) found |= k.back() == '.' && key.rfind(k, 0) == 0;
-    EXPECT_TRUE(found) << key << " is read but missing from kMasterKeys / kSlaveKeys";
+  return forms;
+}
+
+// docs/configuration.md and the services' key tables (master/master_settings.cc,
+// slave/slave_settings.cc) list the same keys with the same defaults.
+TEST(ServiceConfig, EveryKeyOfTheTablesIsDocumentedWithItsDefault) {
+  const std::string docs = readFile(kSource + "/docs/configuration.md");
+  ASSERT_FALSE(docs.empty());
+  const std::vector<DocumentedKey> documented = documentedKeys(docs);
+  EXPECT_GT(documented.size(), 60u);
+  for (const ConfigTable* table : {&master::masterKeyTable(), &slave::slaveKeyTable()}) {
+    for (const KeySpec& spec : table->keys) {
+      bool found = false;
+      for (const auto& d : documented) {
+        if (spec.type == KeyType::kPrefix ? d.key.rfind(spec.key, 0) != 0 : d.key != spec.key) continue;
+        found = true;
+        if (spec.type == KeyType::kPrefix) continue;
+        const auto forms = documentedForms(spec);
+        EXPECT_TRUE(forms.count(d.def)) << spec.key << ": the docs say the default is \"" << d.def
+                                        << "\", the table \"" << spec.def << "\"";
+      }
+      EXPECT_TRUE(found) << spec.key << " is not documented in docs/configuration.md";
+    }
   }
+  for (const auto& d : documented) {
+    const ConfigTable& table = d.key.rfind("master.", 0) == 0 ? master::masterKeyTable() : slave::slaveKeyTable();
+    EXPECT_NE(table.find(d.key), nullptr) << d.key << " is documented but no service reads it";
+  }
+}
+
+// The messages of a bad value, as an operator sees them: exit code 78, the key, the value and
+// what is allowed (a bad boolean for the slave used to exit 70 naming no key).
+TEST(ServiceConfig, BadValuesOfEachTypeStopWithExitCode78NamingKeyValueAndWhatIsAllowed) {
+  auto r = runCommand({binaryPath("polyrun-slave"), "--define=slave.token=t", "--define=slave.sandbox.cgroups=maybe"});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_TRUE(contains(r.output, "slave.sandbox.cgroups = \"maybe\" is not a boolean; allowed: true or false"))
+      << r.output;
+  r = runCommand({binaryPath("polyrun-slave"), "--define=slave.token=t", "--define=slave.sandbox.limits=loose"});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_TRUE(contains(r.output, "slave.sandbox.limits = \"loose\" is not one of the choices; allowed: cgroup or rlimits"))
+      << r.output;
+  r = runCommand({binaryPath("polyrun-master"), "--define=master.slave.token=t", "--define=master.slave.port=70000"});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_TRUE(contains(r.output, "master.slave.port = \"70000\" is out of range; allowed: an integer from 0 to 65535"))
+      << r.output;
 }
 
 // --daemon detaches, --pidfile holds the daemon's pid; SIGTERM stops it cleanly (exit after the

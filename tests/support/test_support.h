@@ -24,4 +24,15 @@ class TempDir {
 /// condition with a deadline, never a fixed sleep.
 bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
+/// The message of the exception of type E that `f` throws; "" when it throws none.
+template <typename E, typename F>
+std::string thrownMessage(F f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
+
 }  // namespace polyrun::test

@@ -1,7 +1,8 @@
 // What polyrun-master and polyrun-slave share as Poco ServerApplications: --config-file,
 // --define=KEY=VALUE, --help, console logging unless the configuration sets up other channels,
-// the command line wiped once parsed (no secret stays in /proc/PID/cmdline), typed access to
-// required keys that stops the process with EX_CONFIG (78), secrets read from files, and a warning at start for each key of the service's own namespace it does not know.
+// the command line wiped once parsed (no secret stays in /proc/PID/cmdline), typed reads of the
+// service's key table (config_table.h) whose errors stop the process with EX_CONFIG (78), and a
+// warning at start for each key of the service's own namespace the table does not hold.
 #pragma once
 
 #include <Poco/Util/ServerApplication.h>
@@ -10,15 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "polyrun/config_table.h"
 #include "polyrun/export.h"
 
 namespace polyrun {
-
-/// Thrown by the required*/checked* accessors; main() turns it into exit code 78.
-class POLYRUN_API ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 class POLYRUN_API ServiceApp : public Poco::Util::ServerApplication {
  protected:
@@ -33,19 +29,12 @@ class POLYRUN_API ServiceApp : public Poco::Util::ServerApplication {
   virtual int runService(const std::vector<std::string>& args) = 0;
   int main(const std::vector<std::string>& args) override;
 
-  /// Required string; ConfigError naming the key when absent or empty.
-  std::string requiredString(const std::string& key) const;
-  /// Integer with a default, within [min, max]; ConfigError naming the key otherwise.
-  int64_t checkedInt(const std::string& key, int64_t def, int64_t min, int64_t max) const;
-  /// A required secret: the value of `key`, or else the first line of the file named by
-  /// `key`.file (so that the secret can live in a file only the service's user reads).
-  /// ConfigError naming both keys when neither gives a non-empty value.
-  std::string requiredSecret(const std::string& key) const;
-
-  /// The keys this service reads: exact names, and prefixes ending in '.' that admit every key
-  /// below them (e.g. "slave.plugin."). Keys of the configuration under `owned_prefix` (e.g.
-  /// "master.") that match neither are warned about at start: a typo must not pass silently.
-  void setKnownKeys(std::string owned_prefix, std::vector<std::string> keys);
+  /// The keys this service reads (it outlives the application). Keys of the configuration
+  /// under the table's prefix (e.g. "master.") that it does not hold are warned about at start:
+  /// a typo must not pass silently.
+  void setKeyTable(const ConfigTable& table);
+  /// Typed, checked reads of the configuration through the key table.
+  ConfigReader settings() const;
 
  private:
   std::string summary_;
@@ -53,10 +42,7 @@ class POLYRUN_API ServiceApp : public Poco::Util::ServerApplication {
   std::string config_error_;  // from initialize(), reported by main()
   bool help_requested_ = false;
   std::vector<std::string> secrets_on_command_line_;  // keys of --define=KEY=secret, warned about
-  std::string owned_prefix_;
-  std::vector<std::string> known_keys_;
-
-  void warnAboutUnknownKeys();
+  const ConfigTable* table_ = nullptr;
 };
 
 }  // namespace polyrun
