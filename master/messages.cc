@@ -208,12 +208,15 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
   }
   if (type == msg::kProgress) {
     s->kind = SlaveMessage::Kind::kProgress;
+    std::string name;
     if (!requiredString(m, "progress", "job_id", &s->job_id, error) ||
-        !requiredString(m, "progress", "state", &s->state, error))
+        !requiredString(m, "progress", "state", &name, error))
       return false;
-    if (s->state != state::kCompiling && s->state != state::kRunning)
+    const std::optional<JobState> st = parseJobState(name);
+    if (st != JobState::kCompiling && st != JobState::kRunning)
       return badMessage(error, "progress: \"state\" must be \"compiling\" or \"running\", not \"" +
-                                   s->state.substr(0, 32) + "\"");
+                                   name.substr(0, 32) + "\"");
+    s->state = *st;
     return true;
   }
   if (type == msg::kResult) {

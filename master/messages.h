@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "job_state.h"
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
 
@@ -64,7 +65,7 @@ struct SlaveMessage {
   SlaveLoad load;
   // kProgress, kResult, kCancelled
   std::string job_id;
-  std::string state;  // kProgress: "compiling" or "running"
+  JobState state = JobState::kRunning;  // kProgress: kCompiling or kRunning
   // kResult. When the result itself is malformed but job_id is known, decoding succeeds with
   // result_error set: the job fails with INTERNAL_ERROR rather than waiting forever.
   JobResult result;

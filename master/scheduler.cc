@@ -102,7 +102,9 @@ void Scheduler::apply(Effects& fx) {
   const size_t n = fx.outcomes.size();
   for (size_t i = 0; i < n; ++i) {
     auto& [job_id, f] = fx.outcomes[i];
-    Journal::Outcome outcome{f.state, f.result ? dumpForStorage(*f.result) : std::string(), Journal::nowMs()};
+    Journal::Outcome outcome{std::string(jobStateName(f.state)),
+                             f.result ? dumpForStorage(*f.result) : std::string(),
+                             Journal::nowMs()};
     Journal::Done done;
     if (i + 1 == n) {
       done = [out = std::make_shared<Outbox>(std::move(fx.durable))](bool, const std::string&) {
@@ -136,8 +138,9 @@ size_t Scheduler::recover() {
         failed.job_id = e.job_id;
         failed.verdict = Verdict::kInternalError;
         failed.message = "the master restarted and could not read this job back from its journal";
-        fx.outcomes.emplace_back(e.job_id, FinishedJob{std::string(state::kFinished),
-                                                       std::make_shared<const json>(toJson(failed)), now});
+        fx.outcomes.emplace_back(
+            e.job_id,
+            FinishedJob{JobState::kFinished, std::make_shared<const json>(toJson(failed)), now});
         rememberLocked(e.job_id, fx.outcomes.back().second);
         continue;
       }
@@ -145,7 +148,7 @@ size_t Scheduler::recover() {
       r.language = e.language;
       if (auto owner = body.find("owner"); owner != body.end() && owner->is_string()) r.owner = *owner;
       r.seq = next_accept_seq_++;
-      r.state = state::kQueued;
+      r.state = JobState::kQueued;
       r.accepted_at = now - std::chrono::milliseconds(std::max<int64_t>(0, now_ms - e.accepted_ms));
       queues_[r.language].push_back(e.job_id);  // accepted before: never refused for queue_max
       jobs_.emplace(e.job_id, std::move(r));
@@ -187,7 +190,7 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
         auto& q = queues_[r.language];
         q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
         r.slave_id = id;
-        r.state = state::kAssigned;
+        r.state = JobState::kAssigned;
         r.assigned_at = Clock::now();
         r.attempts = std::max(r.attempts, 1);
         log().information("slave %s still holds job %s: it keeps it", s.name, job_id);
@@ -255,9 +258,11 @@ void Scheduler::requeueLocked(const std::string& job_id, const std::string& why,
     return;
   }
   ++requeued_;
-  r.state = state::kQueued;
+  r.state = JobState::kQueued;
   queues_[r.language].push_front(job_id);
-  progressLocked(r, {{"type", msg::kProgress}, {"job_id", job_id}, {"state", state::kQueued}}, fx);
+  progressLocked(
+      r, {{"type", msg::kProgress}, {"job_id", job_id}, {"state", jobStateName(JobState::kQueued)}},
+      fx);
 }
 
 void Scheduler::releaseSlotLocked(int slave_id, const std::string& job_id) {
@@ -310,15 +315,19 @@ void Scheduler::slaveDrain(int slave_id) {
   apply(fx);
 }
 
-void Scheduler::slaveProgress(int slave_id, const std::string& job_id, const std::string& st) {
+void Scheduler::slaveProgress(int slave_id, const std::string& job_id, JobState st) {
   Effects fx;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = jobs_.find(job_id);
     if (it == jobs_.end() || it->second.slave_id != slave_id) return;
     it->second.state = st;
-    progressLocked(it->second, {{"type", msg::kProgress}, {"job_id", job_id}, {"state", st},
-                                {"slave", slaves_[slave_id].name}}, fx);
+    progressLocked(it->second,
+                   {{"type", msg::kProgress},
+                    {"job_id", job_id},
+                    {"state", jobStateName(st)},
+                    {"slave", slaves_[slave_id].name}},
+                   fx);
   }
   apply(fx);
 }
@@ -452,7 +461,7 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
         r.submitter = Recipient{client, client.get(), request_id};
         r.owner = owner;
         r.accepted_at = Clock::now();
-        r.state = state::kQueued;
+        r.state = JobState::kQueued;
         // With a journal the job is routed at once, but the client hears of it (`accepted`, then
         // progress, then the result) only once it is committed.
         r.acknowledged = !journal_;
@@ -508,7 +517,10 @@ void Scheduler::acknowledgeLocked(const std::weak_ptr<Peer>& client, const json&
   if (it != jobs_.end()) {  // otherwise already over: its result or `cancelled` follows
     JobRecord& r = it->second;
     r.acknowledged = true;
-    json progress = {{"type", msg::kProgress}, {"id", request_id}, {"job_id", job_id}, {"state", r.state}};
+    json progress = {{"type", msg::kProgress},
+                     {"id", request_id},
+                     {"job_id", job_id},
+                     {"state", jobStateName(r.state)}};
     if (r.slave_id != 0) progress["slave"] = slaves_.at(r.slave_id).name;
     ack.push_back(std::move(progress));
   }
@@ -547,7 +559,7 @@ void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_
       ask_journal = !answerFinishedLocked(requester, job_id, true, fx);
     } else {
       JobRecord& r = it->second;
-      const std::string was = r.state;
+      const JobState was = r.state;
       if (r.slave_id == 0) {
         auto& q = queues_[r.language];
         q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
@@ -555,7 +567,8 @@ void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_
         // The slot stays taken until the slave confirms the job stopped.
         fx.now.emplace_back(slaves_.at(r.slave_id).peer, json{{"type", msg::kCancel}, {"job_id", job_id}});
       }
-      const json reply = {{"type", msg::kCancelled}, {"job_id", job_id}, {"state", was}};
+      const json reply = {
+          {"type", msg::kCancelled}, {"job_id", job_id}, {"state", jobStateName(was)}};
       json to_requester = reply;
       to_requester["id"] = request_id;
       fx.durable.emplace_back(client, std::move(to_requester));
@@ -575,7 +588,7 @@ void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_
       log().information("job %s cancelled while %s", job_id, was);
       ++cancelled_;
       jobs_.erase(it);
-      FinishedJob f{std::string(state::kCancelled), nullptr, Clock::now()};
+      FinishedJob f{JobState::kCancelled, nullptr, Clock::now()};
       rememberLocked(job_id, f);
       fx.outcomes.emplace_back(job_id, std::move(f));
     }
@@ -599,7 +612,10 @@ void Scheduler::lookup(const std::shared_ptr<Peer>& client, const json& request_
       it->second.watchers.push_back(requester);
     } else {  // or too many waiting already: the state now, the client may ask again
       const JobRecord& r = it->second;
-      json reply = {{"type", msg::kJob}, {"id", request_id}, {"job_id", job_id}, {"state", r.state}};
+      json reply = {{"type", msg::kJob},
+                    {"id", request_id},
+                    {"job_id", job_id},
+                    {"state", jobStateName(r.state)}};
       if (r.slave_id != 0) reply["slave"] = slaves_.at(r.slave_id).name;
       fx.now.emplace_back(client, std::move(reply));
     }
@@ -621,10 +637,13 @@ void Scheduler::answerOutcomeLocked(const Recipient& to, const std::string& job_
   auto peer = to.peer.lock();
   if (!peer) return;
   if (!cancel_request) {
-    json reply = {{"type", msg::kJob}, {"id", to.request_id}, {"job_id", job_id}, {"state", f.state}};
+    json reply = {{"type", msg::kJob},
+                  {"id", to.request_id},
+                  {"job_id", job_id},
+                  {"state", jobStateName(f.state)}};
     if (f.result) reply["result"] = *f.result;
     fx.now.emplace_back(std::move(peer), std::move(reply));
-  } else if (f.state == state::kCancelled) {
+  } else if (f.state == JobState::kCancelled) {
     fx.now.emplace_back(std::move(peer), json{{"type", msg::kCancelled}, {"id", to.request_id},
                                               {"job_id", job_id}, {"state", state::kCancelled}});
   } else {
@@ -643,7 +662,9 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
   if (!stored) return answerUnknownJob(to, job_id);
   // Cached with its real age, so the retention time still counts from when it finished.
   const auto age = std::chrono::milliseconds(std::max<int64_t>(0, Journal::nowMs() - stored->finished_ms));
-  FinishedJob f{stored->state, nullptr, Clock::now() - age};
+  // The journal stores what apply() wrote: "finished" or "cancelled".
+  const JobState state = parseJobState(stored->state).value_or(JobState::kFinished);
+  FinishedJob f{state, nullptr, Clock::now() - age};
   f.bytes += stored->result_json.size();
   if (!stored->result_json.empty()) {
     json result;
@@ -744,7 +765,7 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
                                                     {"state", state::kFinished}, {"result", *rj}});
   }
   jobs_.erase(it);
-  FinishedJob f{std::string(state::kFinished), rj, now};
+  FinishedJob f{JobState::kFinished, rj, now};
   for (const auto* stage : {&result.compile, &result.run})
     if (*stage) f.bytes += (*stage)->stdout_data.size() + (*stage)->stderr_data.size();
   f.bytes += result.message.size();
@@ -818,13 +839,17 @@ void Scheduler::pumpLocked(Effects& fx) {
       r.slave_id = *slave_id;
       r.attempts++;
       r.assigned_at = Clock::now();
-      r.state = state::kAssigned;
+      r.state = JobState::kAssigned;
       json job = toJson(r.job);
       job["language"] = language;
       job["version"] = *version;
       fx.now.emplace_back(slave.peer, json{{"type", msg::kAssign}, {"job_id", r.job.id}, {"job", std::move(job)}});
-      progressLocked(r, {{"type", msg::kProgress}, {"job_id", r.job.id}, {"state", state::kAssigned},
-                         {"slave", slave.name}}, fx);
+      progressLocked(r,
+                     {{"type", msg::kProgress},
+                      {"job_id", r.job.id},
+                      {"state", jobStateName(JobState::kAssigned)},
+                      {"slave", slave.name}},
+                     fx);
       queue.pop_front();
     }
   }

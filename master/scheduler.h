@@ -21,6 +21,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "job_state.h"
 #include "journal.h"
 #include "latency_histogram.h"
 #include "messages.h"
@@ -92,7 +93,7 @@ class Scheduler {
   void slavePlugins(int slave_id, nlohmann::json plugins);
   /// The slave takes no new job from now on; answers `draining`.
   void slaveDrain(int slave_id);
-  void slaveProgress(int slave_id, const std::string& job_id, const std::string& state);
+  void slaveProgress(int slave_id, const std::string& job_id, JobState state);
   void slaveResult(int slave_id, JobResult result);
   /// The slave stopped a job the master cancelled (or that it held for nobody): its slot frees.
   void slaveCancelled(int slave_id, const std::string& job_id);
@@ -164,14 +165,14 @@ class Scheduler {
     bool acknowledged = true;  // false until the journal committed it: no message to the submitter
     std::vector<Recipient> watchers;
     int slave_id = 0;  // 0 while queued
-    std::string state;  // queued, assigned, compiling, running
+    JobState state = JobState::kQueued;  // queued, assigned, compiling or running
     std::string owner;  // who submitted it (ClientIdentity::owner)
     int attempts = 0;
     Clock::time_point accepted_at;
     Clock::time_point assigned_at;
   };
   struct FinishedJob {
-    std::string state;  // finished, cancelled
+    JobState state = JobState::kFinished;          // finished or cancelled
     std::shared_ptr<const nlohmann::json> result;  // for finished; null for cancelled
     Clock::time_point at;
     size_t bytes = 256;  // roughly what it costs in memory (its outputs dominate)
