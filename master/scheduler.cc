@@ -21,12 +21,6 @@ constexpr size_t kMaxWatchers = 256;
 // One line per finished job; a logger of its own so that busy masters can quiet it.
 Poco::Logger& jobLog() { return Poco::Logger::get("master.jobs"); }
 
-json errorMessage(const json& id, std::string_view code, const std::string& message) {
-  json m = {{"type", msg::kError}, {"code", code}, {"message", message}};
-  if (!id.is_null()) m["id"] = id;
-  return m;
-}
-
 int64_t msBetween(Scheduler::Clock::time_point a, Scheduler::Clock::time_point b) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
 }
@@ -177,9 +171,8 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
     s.limits = reg.limits;
     s.last_heartbeat = Clock::now();
     // `registered` goes out before anything else this slave is sent.
-    fx.now.emplace_back(s.peer, json{{"type", msg::kRegistered}, {"slave_id", id},
-                                     {"heartbeat_ms", config_.heartbeat_ms},
-                                     {"max_frame_bytes", config_.max_frame_bytes}});
+    fx.now.emplace_back(s.peer,
+                        encodeRegistered(id, config_.heartbeat_ms, config_.max_frame_bytes));
     for (const auto& job_id : reg.held_jobs) {
       if (!s.held.insert(job_id).second) continue;
       auto it = jobs_.find(job_id);
@@ -196,7 +189,7 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
         log().information("slave %s still holds job %s: it keeps it", s.name, job_id);
       } else {
         // Over, or running elsewhere: the slave stops it; the slot frees when it confirms.
-        fx.now.emplace_back(s.peer, json{{"type", msg::kCancel}, {"job_id", job_id}});
+        fx.now.emplace_back(s.peer, encodeCancel(job_id));
       }
     }
     SlaveSnapshot snapshot;
@@ -208,7 +201,7 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
     snapshot.load_avg = reg.load.load_avg;
     snapshot.cpu_busy = reg.load.cpu_busy;
     router_.update(snapshot);
-    if (reg.draining) fx.now.emplace_back(s.peer, json{{"type", msg::kDraining}});
+    if (reg.draining) fx.now.emplace_back(s.peer, encodeDraining());
     mergeAliasQueuesLocked();
     pumpLocked(fx);
   }
@@ -260,9 +253,7 @@ void Scheduler::requeueLocked(const std::string& job_id, const std::string& why,
   ++requeued_;
   r.state = JobState::kQueued;
   queues_[r.language].push_front(job_id);
-  progressLocked(
-      r, {{"type", msg::kProgress}, {"job_id", job_id}, {"state", jobStateName(JobState::kQueued)}},
-      fx);
+  progressLocked(r, std::nullopt, fx);
 }
 
 void Scheduler::releaseSlotLocked(int slave_id, const std::string& job_id) {
@@ -310,7 +301,7 @@ void Scheduler::slaveDrain(int slave_id) {
     router_.setDraining(slave_id, true);
     log().information("slave %s is draining: it finishes its %z jobs and gets no new one",
                       it->second.name, it->second.held.size());
-    fx.now.emplace_back(it->second.peer, json{{"type", msg::kDraining}});
+    fx.now.emplace_back(it->second.peer, encodeDraining());
   }
   apply(fx);
 }
@@ -322,12 +313,7 @@ void Scheduler::slaveProgress(int slave_id, const std::string& job_id, JobState 
     auto it = jobs_.find(job_id);
     if (it == jobs_.end() || it->second.slave_id != slave_id) return;
     it->second.state = st;
-    progressLocked(it->second,
-                   {{"type", msg::kProgress},
-                    {"job_id", job_id},
-                    {"state", jobStateName(st)},
-                    {"slave", slaves_[slave_id].name}},
-                   fx);
+    progressLocked(it->second, slaves_[slave_id].name, fx);
   }
   apply(fx);
 }
@@ -431,7 +417,7 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
     auto refuse = [&](std::string_view code, const std::string& message) {
       ++refused_;
       entry.reset();
-      fx.now.emplace_back(client, errorMessage(request_id, code, message));
+      fx.now.emplace_back(client, encodeError(request_id, code, message));
     };
     const auto language = router_.resolveLanguage(job.language);
     if (shutting_down_ || shut_down_) {
@@ -502,27 +488,25 @@ void Scheduler::acknowledgeLocked(const std::weak_ptr<Peer>& client, const json&
         auto& q = queues_[r.language];
         q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
       } else {
-        fx.now.emplace_back(slaves_.at(r.slave_id).peer, json{{"type", msg::kCancel}, {"job_id", job_id}});
+        fx.now.emplace_back(slaves_.at(r.slave_id).peer, encodeCancel(job_id));
       }
       jobs_.erase(it);
     }
     if (peer)
-      fx.now.emplace_back(peer, errorMessage(request_id, errc::kInternal,
-                                             "the master could not journal the job, so it was not accepted (" +
-                                                 error + "); retry later"));
+      fx.now.emplace_back(
+          peer, encodeError(request_id, errc::kInternal,
+                            "the master could not journal the job, so it was not accepted (" +
+                                error + "); retry later"));
     return;
   }
   if (!peer) return;
-  std::vector<json> ack = {{{"type", msg::kAccepted}, {"id", request_id}, {"job_id", job_id}}};
+  std::vector<json> ack = {encodeAccepted(request_id, job_id)};
   if (it != jobs_.end()) {  // otherwise already over: its result or `cancelled` follows
     JobRecord& r = it->second;
     r.acknowledged = true;
-    json progress = {{"type", msg::kProgress},
-                     {"id", request_id},
-                     {"job_id", job_id},
-                     {"state", jobStateName(r.state)}};
-    if (r.slave_id != 0) progress["slave"] = slaves_.at(r.slave_id).name;
-    ack.push_back(std::move(progress));
+    std::optional<std::string_view> slave;
+    if (r.slave_id != 0) slave = slaves_.at(r.slave_id).name;
+    ack.push_back(encodeProgress(request_id, job_id, r.state, slave));
   }
   // Handed to the peer under the mutex, an exception to the rule: progress that other threads
   // produce from now on must come after `accepted`. Peer::send never blocks.
@@ -536,9 +520,8 @@ void Scheduler::acceptLocked(JobRecord r, Effects& fx) {
   if (r.submitter && r.acknowledged) {
     if (auto client = r.submitter->peer.lock()) {
       const json& rid = r.submitter->request_id;
-      fx.now.emplace_back(client, json{{"type", msg::kAccepted}, {"id", rid}, {"job_id", job_id}});
-      fx.now.emplace_back(client, json{{"type", msg::kProgress}, {"id", rid}, {"job_id", job_id},
-                                       {"state", state::kQueued}});
+      fx.now.emplace_back(client, encodeAccepted(rid, job_id));
+      fx.now.emplace_back(client, encodeProgress(rid, job_id, JobState::kQueued));
     }
   }
   queues_[r.language].push_back(job_id);
@@ -565,25 +548,19 @@ void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_
         q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
       } else {
         // The slot stays taken until the slave confirms the job stopped.
-        fx.now.emplace_back(slaves_.at(r.slave_id).peer, json{{"type", msg::kCancel}, {"job_id", job_id}});
+        fx.now.emplace_back(slaves_.at(r.slave_id).peer, encodeCancel(job_id));
       }
-      const json reply = {
-          {"type", msg::kCancelled}, {"job_id", job_id}, {"state", jobStateName(was)}};
-      json to_requester = reply;
-      to_requester["id"] = request_id;
-      fx.durable.emplace_back(client, std::move(to_requester));
+      fx.durable.emplace_back(client, encodeCancelled(request_id, job_id, was));
       // The submitter's own request ends here too, unless it is this very request.
       if (r.submitter && !(r.submitter->key == client.get() && r.submitter->request_id == request_id)) {
-        if (auto submitter = r.submitter->peer.lock()) {
-          json m = reply;
-          m["id"] = r.submitter->request_id;
-          fx.durable.emplace_back(std::move(submitter), std::move(m));
-        }
+        if (auto submitter = r.submitter->peer.lock())
+          fx.durable.emplace_back(std::move(submitter),
+                                  encodeCancelled(r.submitter->request_id, job_id, was));
       }
       for (const auto& w : r.watchers) {
         if (auto peer = w.peer.lock())
-          fx.durable.emplace_back(std::move(peer), json{{"type", msg::kJob}, {"id", w.request_id},
-                                                        {"job_id", job_id}, {"state", state::kCancelled}});
+          fx.durable.emplace_back(std::move(peer),
+                                  encodeJobReply(w.request_id, job_id, JobState::kCancelled));
       }
       log().information("job %s cancelled while %s", job_id, was);
       ++cancelled_;
@@ -612,12 +589,9 @@ void Scheduler::lookup(const std::shared_ptr<Peer>& client, const json& request_
       it->second.watchers.push_back(requester);
     } else {  // or too many waiting already: the state now, the client may ask again
       const JobRecord& r = it->second;
-      json reply = {{"type", msg::kJob},
-                    {"id", request_id},
-                    {"job_id", job_id},
-                    {"state", jobStateName(r.state)}};
-      if (r.slave_id != 0) reply["slave"] = slaves_.at(r.slave_id).name;
-      fx.now.emplace_back(client, std::move(reply));
+      std::optional<std::string_view> slave;
+      if (r.slave_id != 0) slave = slaves_.at(r.slave_id).name;
+      fx.now.emplace_back(client, encodeJobReply(request_id, job_id, r.state, slave));
     }
   }
   apply(fx);
@@ -637,21 +611,18 @@ void Scheduler::answerOutcomeLocked(const Recipient& to, const std::string& job_
   auto peer = to.peer.lock();
   if (!peer) return;
   if (!cancel_request) {
-    json reply = {{"type", msg::kJob},
-                  {"id", to.request_id},
-                  {"job_id", job_id},
-                  {"state", jobStateName(f.state)}};
-    if (f.result) reply["result"] = *f.result;
-    fx.now.emplace_back(std::move(peer), std::move(reply));
+    fx.now.emplace_back(std::move(peer), encodeJobReply(to.request_id, job_id, f.state,
+                                                        std::nullopt, f.result.get()));
   } else if (f.state == JobState::kCancelled) {
-    fx.now.emplace_back(std::move(peer), json{{"type", msg::kCancelled}, {"id", to.request_id},
-                                              {"job_id", job_id}, {"state", state::kCancelled}});
-  } else {
     fx.now.emplace_back(std::move(peer),
-                        errorMessage(to.request_id, errc::kAlreadyFinished,
-                                     "job " + job_id + " already finished (" +
-                                         (f.result ? f.result->value("verdict", std::string("?")) : "?") +
-                                         "); look its result up with a \"job\" request"));
+                        encodeCancelled(to.request_id, job_id, JobState::kCancelled));
+  } else {
+    fx.now.emplace_back(
+        std::move(peer),
+        encodeError(to.request_id, errc::kAlreadyFinished,
+                    "job " + job_id + " already finished (" +
+                        (f.result ? f.result->value("verdict", std::string("?")) : "?") +
+                        "); look its result up with a \"job\" request"));
   }
 }
 
@@ -684,12 +655,14 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
 // The same answer for an id that never existed and for one the client may not see.
 void Scheduler::answerUnknownJob(const Recipient& to, const std::string& job_id) const {
   if (auto peer = to.peer.lock())
-    peer->send(errorMessage(to.request_id, errc::kUnknownJob,
-                            "no job " + shownValue(job_id) + " of yours on this master: it never existed, it was "
-                            "submitted with another client token, or it ended more than " +
-                                std::to_string(config_.result_retention_ms / 1000) +
-                                " s ago (master.results.retention.s), or the journal purged it early to stay within "
-                                "master.journal.max.bytes / master.journal.client.max.bytes"));
+    peer->send(encodeError(
+        to.request_id, errc::kUnknownJob,
+        "no job " + shownValue(job_id) +
+            " of yours on this master: it never existed, it was "
+            "submitted with another client token, or it ended more than " +
+            std::to_string(config_.result_retention_ms / 1000) +
+            " s ago (master.results.retention.s), or the journal purged it early to stay within "
+            "master.journal.max.bytes / master.journal.client.max.bytes"));
 }
 
 bool Scheduler::clientBusy(const Peer* client) const {
@@ -711,12 +684,13 @@ void Scheduler::clientGone(const Peer* client) {
   clients_.erase(client);
 }
 
-void Scheduler::progressLocked(const JobRecord& r, json message, Effects& fx) const {
+void Scheduler::progressLocked(const JobRecord& r, std::optional<std::string_view> slave,
+                               Effects& fx) const {
   if (!r.submitter || !r.acknowledged) return;  // acknowledgeLocked() sends the state then
   auto client = r.submitter->peer.lock();
   if (!client) return;
-  message["id"] = r.submitter->request_id;
-  fx.now.emplace_back(std::move(client), std::move(message));
+  fx.now.emplace_back(std::move(client),
+                      encodeProgress(r.submitter->request_id, r.job.id, r.state, slave));
 }
 
 void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effects& fx) {
@@ -756,13 +730,14 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
   const auto rj = std::make_shared<const json>(toJson(result));
   if (r.submitter) {
     if (auto client = r.submitter->peer.lock())
-      fx.durable.emplace_back(std::move(client), json{{"type", msg::kResult}, {"id", r.submitter->request_id},
-                                                      {"job_id", job_id}, {"result", *rj}});
+      fx.durable.emplace_back(std::move(client),
+                              encodeResult(r.submitter->request_id, job_id, *rj));
   }
   for (const auto& w : r.watchers) {
     if (auto peer = w.peer.lock())
-      fx.durable.emplace_back(std::move(peer), json{{"type", msg::kJob}, {"id", w.request_id}, {"job_id", job_id},
-                                                    {"state", state::kFinished}, {"result", *rj}});
+      fx.durable.emplace_back(
+          std::move(peer),
+          encodeJobReply(w.request_id, job_id, JobState::kFinished, std::nullopt, rj.get()));
   }
   jobs_.erase(it);
   FinishedJob f{JobState::kFinished, rj, now};
@@ -843,13 +818,8 @@ void Scheduler::pumpLocked(Effects& fx) {
       json job = toJson(r.job);
       job["language"] = language;
       job["version"] = *version;
-      fx.now.emplace_back(slave.peer, json{{"type", msg::kAssign}, {"job_id", r.job.id}, {"job", std::move(job)}});
-      progressLocked(r,
-                     {{"type", msg::kProgress},
-                      {"job_id", r.job.id},
-                      {"state", jobStateName(JobState::kAssigned)},
-                      {"slave", slave.name}},
-                     fx);
+      fx.now.emplace_back(slave.peer, encodeAssign(r.job.id, std::move(job)));
+      progressLocked(r, slave.name, fx);
       queue.pop_front();
     }
   }
@@ -980,10 +950,13 @@ void Scheduler::shutdown() {
       for (const auto& [job_id, r] : jobs_) {
         if (!r.submitter) continue;
         if (auto client = r.submitter->peer.lock())
-          fx.now.emplace_back(std::move(client),
-                              errorMessage(r.submitter->request_id, errc::kShuttingDown,
-                                           "the master stopped before job " + job_id + " finished and keeps "
-                                           "no journal (master.journal.path): the job is lost; submit it again"));
+          fx.now.emplace_back(
+              std::move(client),
+              encodeError(
+                  r.submitter->request_id, errc::kShuttingDown,
+                  "the master stopped before job " + job_id +
+                      " finished and keeps "
+                      "no journal (master.journal.path): the job is lost; submit it again"));
       }
     }
     for (auto& [id, s] : slaves_) peers.push_back(s.peer);

@@ -197,7 +197,9 @@ class Scheduler {
   void mergeAliasQueuesLocked();
   void requeueLocked(const std::string& job_id, const std::string& why, Effects& fx);
   void releaseSlotLocked(int slave_id, const std::string& job_id);
-  void progressLocked(const JobRecord& record, nlohmann::json message, Effects& fx) const;
+  // Tells the submitter the job's state (`progress`), naming `slave` when given.
+  void progressLocked(const JobRecord& record, std::optional<std::string_view> slave,
+                      Effects& fx) const;
   void finishLocked(const std::string& job_id, JobResult result, Effects& fx);
   void rememberLocked(const std::string& job_id, FinishedJob finished);
   bool answerFinishedLocked(const Recipient& to, const std::string& job_id, bool cancel_request,
