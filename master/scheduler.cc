@@ -63,7 +63,10 @@ std::string dumpForStorage(const json& j) {
 }  // namespace
 
 Scheduler::Scheduler(SchedulerConfig config, Journal* journal)
-    : config_(std::move(config)), journal_(journal) {}
+    : config_(std::move(config)),
+      journal_(journal),
+      results_(
+          {config_.result_retention_ms, config_.results_in_memory, config_.results_memory_bytes}) {}
 
 // --- Effects -------------------------------------------------------------------------------
 
@@ -135,7 +138,7 @@ size_t Scheduler::recover() {
         fx.outcomes.emplace_back(
             e.job_id,
             FinishedJob{JobState::kFinished, std::make_shared<const json>(toJson(failed)), now});
-        rememberLocked(e.job_id, fx.outcomes.back().second);
+        results_.put(e.job_id, fx.outcomes.back().second);
         continue;
       }
       r.job.id = e.job_id;
@@ -566,7 +569,7 @@ void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_
       ++cancelled_;
       jobs_.erase(it);
       FinishedJob f{JobState::kCancelled, nullptr, Clock::now()};
-      rememberLocked(job_id, f);
+      results_.put(job_id, f);
       fx.outcomes.emplace_back(job_id, std::move(f));
     }
   }
@@ -600,9 +603,9 @@ void Scheduler::lookup(const std::shared_ptr<Peer>& client, const json& request_
 
 bool Scheduler::answerFinishedLocked(const Recipient& to, const std::string& job_id,
                                      bool cancel_request, Effects& fx) const {
-  auto it = finished_.find(job_id);
-  if (it == finished_.end()) return false;
-  answerOutcomeLocked(to, job_id, it->second, cancel_request, fx);
+  const FinishedJob* f = results_.find(job_id);
+  if (!f) return false;
+  answerOutcomeLocked(to, job_id, *f, cancel_request, fx);
   return true;
 }
 
@@ -647,7 +650,7 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
     std::lock_guard<std::mutex> lock(mutex_);
     // Answered from `f`: with master.results.memory.max = 0 it is not remembered.
     answerOutcomeLocked(to, job_id, f, cancel_request, fx);
-    rememberLocked(job_id, f);
+    results_.put(job_id, f);
   }
   apply(fx);
 }
@@ -740,40 +743,9 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
           encodeJobReply(w.request_id, job_id, JobState::kFinished, std::nullopt, rj.get()));
   }
   jobs_.erase(it);
-  FinishedJob f{JobState::kFinished, rj, now};
-  for (const auto* stage : {&result.compile, &result.run})
-    if (*stage) f.bytes += (*stage)->stdout_data.size() + (*stage)->stderr_data.size();
-  f.bytes += result.message.size();
-  rememberLocked(job_id, f);
+  FinishedJob f = FinishedJob::ofResult(result, rj, now);
+  results_.put(job_id, f);
   fx.outcomes.emplace_back(job_id, std::move(f));
-}
-
-void Scheduler::rememberLocked(const std::string& job_id, FinishedJob f) {
-  const auto now = f.at;
-  if (auto it = finished_.find(job_id); it != finished_.end()) {
-    finished_bytes_ -= it->second.bytes;
-    finished_bytes_ += f.bytes;
-    it->second = std::move(f);
-  } else {
-    finished_bytes_ += f.bytes;
-    finished_.emplace(job_id, std::move(f));
-    finished_order_.push_back(job_id);
-  }
-  // Oldest first: past the retention time, or beyond the count or byte budget (with a journal
-  // those are still found there).
-  const auto oldest = now - std::chrono::milliseconds(config_.result_retention_ms);
-  while (!finished_order_.empty()) {
-    auto front = finished_.find(finished_order_.front());
-    const bool expired = front == finished_.end() || front->second.at < oldest;
-    if (!expired && finished_order_.size() <= config_.results_in_memory &&
-        finished_bytes_ <= config_.results_memory_bytes)
-      break;
-    if (front != finished_.end()) {
-      finished_bytes_ -= front->second.bytes;
-      finished_.erase(front);
-    }
-    finished_order_.pop_front();
-  }
 }
 
 void Scheduler::mergeAliasQueuesLocked() {

@@ -2,8 +2,9 @@
 // counters. Every decision happens under one mutex; messages produced by a decision are sent
 // after the mutex is released (grouped per peer), so a slow peer never stalls the cluster.
 // Connections only decode and call in. Routing is delegated to Router (router.h); durability to
-// an optional Journal (journal.h). docs/architecture.md ("Routing", "Faults and recovery")
-// describes the behaviour; tests/unit/scheduler_test.cc drives it with fake peers.
+// an optional Journal (journal.h); finished jobs are kept for lookups by a ResultStore
+// (result_store.h), which the mutex guards too. docs/architecture.md ("Routing", "Faults and
+// recovery") describes the behaviour; tests/unit/scheduler_test.cc drives it with fake peers.
 #pragma once
 
 #include <atomic>
@@ -28,6 +29,7 @@
 #include "peer.h"
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
+#include "result_store.h"
 #include "router.h"
 
 namespace polyrun::master {
@@ -171,12 +173,6 @@ class Scheduler {
     Clock::time_point accepted_at;
     Clock::time_point assigned_at;
   };
-  struct FinishedJob {
-    JobState state = JobState::kFinished;          // finished or cancelled
-    std::shared_ptr<const nlohmann::json> result;  // for finished; null for cancelled
-    Clock::time_point at;
-    size_t bytes = 256;  // roughly what it costs in memory (its outputs dominate)
-  };
   using Outbox = std::vector<std::pair<std::shared_ptr<Peer>, nlohmann::json>>;
   // What a decision produces, carried out by apply() once the mutex is released: messages to
   // send now, outcomes to journal, and messages that may only go out once those outcomes are
@@ -201,7 +197,6 @@ class Scheduler {
   void progressLocked(const JobRecord& record, std::optional<std::string_view> slave,
                       Effects& fx) const;
   void finishLocked(const std::string& job_id, JobResult result, Effects& fx);
-  void rememberLocked(const std::string& job_id, FinishedJob finished);
   bool answerFinishedLocked(const Recipient& to, const std::string& job_id, bool cancel_request,
                             Effects& fx) const;
   void answerOutcomeLocked(const Recipient& to, const std::string& job_id, const FinishedJob& f,
@@ -228,9 +223,7 @@ class Scheduler {
   std::map<int, SlaveState> slaves_;
   std::unordered_map<std::string, JobRecord> jobs_;  // queued or running
   std::map<std::string, std::deque<std::string>> queues_;  // language -> job ids, FIFO
-  std::unordered_map<std::string, FinishedJob> finished_;
-  std::deque<std::string> finished_order_;  // oldest first, for retention
-  size_t finished_bytes_ = 0;               // sum of finished_[*].bytes
+  ResultStore results_;                                    // finished jobs, for `job` and `cancel`
   std::unordered_map<const Peer*, std::weak_ptr<Peer>> clients_;
   uint64_t submitted_ = 0;
   uint64_t completed_ = 0;
