@@ -66,7 +66,8 @@ Scheduler::Scheduler(SchedulerConfig config, Journal* journal)
     : config_(std::move(config)),
       journal_(journal),
       results_(
-          {config_.result_retention_ms, config_.results_in_memory, config_.results_memory_bytes}) {}
+          {config_.result_retention_ms, config_.results_in_memory, config_.results_memory_bytes}),
+      report_(config_.other_jobs) {}
 
 // --- Effects -------------------------------------------------------------------------------
 
@@ -151,7 +152,7 @@ size_t Scheduler::recover() {
       jobs_.emplace(e.job_id, std::move(r));
       ++n;
     }
-    recovered_ = n;
+    report_.recovered(n);
   }
   apply(fx);
   if (n > 0) log().information("recovered %z unfinished jobs from the journal; they run again", n);
@@ -253,7 +254,7 @@ void Scheduler::requeueLocked(const std::string& job_id, const std::string& why,
     finishLocked(job_id, std::move(failed), fx);
     return;
   }
-  ++requeued_;
+  report_.requeued();
   r.state = JobState::kQueued;
   queues_[r.language].push_front(job_id);
   progressLocked(r, std::nullopt, fx);
@@ -418,7 +419,7 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto refuse = [&](std::string_view code, const std::string& message) {
-      ++refused_;
+      report_.refused();
       entry.reset();
       fx.now.emplace_back(client, encodeError(request_id, code, message));
     };
@@ -484,7 +485,7 @@ void Scheduler::acknowledgeLocked(const std::weak_ptr<Peer>& client, const json&
   if (!ok) {
     // Not durable, so not accepted: the job goes, wherever it got to.
     log().error("job %s could not be journaled and is refused: %s", job_id, error);
-    ++refused_;
+    report_.refused();
     if (it != jobs_.end()) {
       JobRecord& r = it->second;
       if (r.slave_id == 0) {
@@ -517,7 +518,7 @@ void Scheduler::acknowledgeLocked(const std::weak_ptr<Peer>& client, const json&
 }
 
 void Scheduler::acceptLocked(JobRecord r, Effects& fx) {
-  ++submitted_;
+  report_.submitted();
   r.seq = next_accept_seq_++;
   const std::string job_id = r.job.id;
   if (r.submitter && r.acknowledged) {
@@ -566,7 +567,7 @@ void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_
                                   encodeJobReply(w.request_id, job_id, JobState::kCancelled));
       }
       log().information("job %s cancelled while %s", job_id, was);
-      ++cancelled_;
+      report_.cancelled();
       jobs_.erase(it);
       FinishedJob f{JobState::kCancelled, nullptr, Clock::now()};
       results_.put(job_id, f);
@@ -706,22 +707,13 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
   result.queue_ms = r.assigned_at > r.accepted_at ? msBetween(r.accepted_at, r.assigned_at)
                                                   : msBetween(r.accepted_at, now);
   result.total_ms = msBetween(r.accepted_at, now);
-  ++completed_;
-  ++by_verdict_[std::string(verdictName(result.verdict))];
-  ++by_language_[r.language];
-  ++metrics_.jobs[{r.language, std::string(verdictName(result.verdict))}];
-  metrics_.queue.observe(result.queue_ms);
-  if (r.assigned_at > r.accepted_at) metrics_.run.observe(msBetween(r.assigned_at, now));
   {
     std::string client = "-";
     if (r.submitter)
       if (auto peer = r.submitter->peer.lock()) client = peer->address();
-    recent_jobs_.push_front({json{{"job_id", job_id}, {"client", client}, {"language", result.language},
-                                  {"version", result.version}, {"verdict", verdictName(result.verdict)},
-                                  {"slave", result.slave}, {"queue_ms", result.queue_ms},
-                                  {"total_ms", result.total_ms}},
-                             now, r.owner});
-    if (recent_jobs_.size() > kRecentJobs) recent_jobs_.pop_back();
+    std::optional<int64_t> run_ms;
+    if (r.assigned_at > r.accepted_at) run_ms = msBetween(r.assigned_at, now);
+    report_.finished(result, r.language, client, r.owner, run_ms, now);
   }
   if (jobLog().information()) {
     jobLog().information("job %s %s on %s: %s, queue %s ms, total %s ms", job_id, r.language,
@@ -822,78 +814,19 @@ json Scheduler::runtimes() const {
 
 json Scheduler::cluster(const ClientIdentity& viewer) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  const auto now = Clock::now();
-  json slaves = json::array();
-  size_t running = 0;
-  for (const auto& [id, s] : slaves_) {
-    const SlaveSnapshot* snapshot = router_.find(id);
-    if (!snapshot) continue;
-    json languages = json::array();
-    for (const auto& l : snapshot->languages) languages.push_back(toJson(l));
-    running += s.held.size();
-    slaves.push_back({{"id", id},
-                      {"name", s.name},
-                      {"address", s.peer->address()},
-                      {"state", snapshot->draining ? "draining" : "ready"},
-                      {"running", s.held.size()},
-                      {"capacity", snapshot->capacity},
-                      {"limits", s.limits},
-                      {"score", slaveScore(*snapshot)},
-                      {"load", {{"running", s.reported.running},
-                                {"assigned", s.reported.assigned},
-                                {"peak_assigned", s.reported.peak_assigned},
-                                {"capacity", s.reported.capacity},
-                                {"load_avg", s.reported.load_avg},
-                                {"cpu_busy", s.reported.cpu_busy},
-                                {"memory_free_bytes", s.reported.memory_free_bytes}}},
-                      {"languages", std::move(languages)},
-                      {"plugins", s.plugins},
-                      {"last_heartbeat_ms", msBetween(s.last_heartbeat, now)}});
-  }
-  json queues = json::object();
-  size_t queued = 0;
-  for (const auto& [language, q] : queues_) {
-    queues[language] = q.size();
-    queued += q.size();
-  }
-  json by_verdict = json::object();
-  for (const auto& [v, n] : by_verdict_) by_verdict[v] = n;
-  json by_language = json::object();
-  for (const auto& [l, n] : by_language_) by_language[l] = n;
-  json recent = json::array();
-  for (const auto& j : recent_jobs_) {
-    const bool own = viewer.sees_all || j.owner == viewer.owner;
-    if (!own && config_.other_jobs == OtherJobs::kNone) continue;
-    json entry = j.info;
-    if (!own && config_.other_jobs == OtherJobs::kSummary) {
-      entry.erase("job_id");
-      entry.erase("client");
-    }
-    entry["finished_ms_ago"] = msBetween(j.at, now);
-    recent.push_back(std::move(entry));
-  }
-  return {{"uptime_ms", msBetween(started_at_, now)},
-          {"recent_jobs", std::move(recent)},
-          {"state", shutting_down_ || shut_down_ ? "stopping" : "serving"},
-          {"journal", journal_ != nullptr},
-          {"clients", clients_.size()},
-          {"slaves", std::move(slaves)},
-          {"queues", std::move(queues)},
-          {"counters", {{"submitted", submitted_},
-                        {"completed", completed_},
-                        {"cancelled", cancelled_},
-                        {"requeued", requeued_},
-                        {"refused", refused_},
-                        {"recovered", recovered_},
-                        {"queued", queued},
-                        {"running", running},
-                        {"by_verdict", std::move(by_verdict)},
-                        {"by_language", std::move(by_language)}}}};
+  const ClusterReport::State state{slaves_,
+                                   router_,
+                                   queues_,
+                                   clients_.size(),
+                                   /*stopping=*/shutting_down_ || shut_down_,
+                                   /*journal=*/journal_ != nullptr,
+                                   started_at_};
+  return report_.snapshot(state, viewer, Clock::now());
 }
 
 Scheduler::Metrics Scheduler::metrics() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return metrics_;
+  return report_.metrics();
 }
 
 // --- Stopping ------------------------------------------------------------------------------
