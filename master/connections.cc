@@ -19,12 +19,6 @@ using namespace std::chrono_literals;
 // How long a closing connection may spend writing what is still queued (e.g. its last error).
 constexpr auto kFinishTimeout = 2s;
 
-json errorMessage(const json& id, std::string_view code, const std::string& message) {
-  json m = {{"type", msg::kError}, {"code", code}, {"message", message}};
-  if (!id.is_null()) m["id"] = id;
-  return m;
-}
-
 // Holds one of the port's connection slots for the lifetime of a connection.
 class ConnectionSlot {
  public:
@@ -44,9 +38,9 @@ class ConnectionSlot {
 void refuseConnection(SocketPeer& peer, const char* role, int max, const std::string& scope, const char* key) {
   Poco::Logger::get("master.net").warning("refused a %s connection from %s: %d connections%s open (%s)",
                                           std::string(role), peer.address(), max, scope, std::string(key));
-  peer.send(errorMessage(nullptr, errc::kTooManyConnections,
-                         "this master serves at most " + std::to_string(max) + " " + role + " connections" +
-                             scope + " at once (" + key + "); retry later"));
+  peer.send(encodeError(nullptr, errc::kTooManyConnections,
+                        "this master serves at most " + std::to_string(max) + " " + role +
+                            " connections" + scope + " at once (" + key + "); retry later"));
   peer.finish(kFinishTimeout);
 }
 
@@ -163,33 +157,35 @@ void ClientConnection::run() {
           std::chrono::steady_clock::now() >= leash) {
         log.information("closing client %s: no whole request within %s ms of connecting", peer->address(),
                         std::to_string(settings_.auth_timeout.count()));
-        peer->send(errorMessage(nullptr, errc::kTimeout,
-                                "no whole request within " + std::to_string(settings_.auth_timeout.count()) +
-                                    " ms of connecting (master.client.auth.timeout.ms); closing the connection"));
+        peer->send(encodeError(
+            nullptr, errc::kTimeout,
+            "no whole request within " + std::to_string(settings_.auth_timeout.count()) +
+                " ms of connecting (master.client.auth.timeout.ms); closing the connection"));
         break;
       }
       if (status == ReadStatus::kIdle) {
         if (scheduler_->clientBusy(peer.get())) continue;  // waiting for its jobs is not idle
         log.information("closing idle client %s: %s", peer->address(), error);
-        peer->send(errorMessage(nullptr, errc::kTimeout,
-                                error + " and no job in flight: closing the idle connection "
-                                        "(master.client.idle.ms)"));
+        peer->send(encodeError(nullptr, errc::kTimeout,
+                               error + " and no job in flight: closing the idle connection "
+                                       "(master.client.idle.ms)"));
         break;
       }
       if (status == ReadStatus::kSlowFrame) {
         log.warning("closing slow client %s: %s", peer->address(), error);
-        peer->send(errorMessage(nullptr, errc::kTimeout, error + "; closing the connection (master.frame.timeout.ms)"));
+        peer->send(encodeError(nullptr, errc::kTimeout,
+                               error + "; closing the connection (master.frame.timeout.ms)"));
         break;
       }
       if (status == ReadStatus::kBadFrame) {
         log.warning("client %s sent a bad frame: %s", peer->address(), error);
-        peer->send(errorMessage(nullptr, errc::kBadFrame, error + "; closing the connection"));
+        peer->send(encodeError(nullptr, errc::kBadFrame, error + "; closing the connection"));
         break;
       }
       ClientRequest request;
       DecodeError bad;
       if (!decodeClientRequest(m, &request, &bad)) {
-        peer->send(errorMessage(request.id, bad.code, bad.message));
+        peer->send(encodeError(request.id, bad.code, bad.message));
         if (bad.code == errc::kUnknownType) {
           log.warning("client %s sent an unknown message: %s", peer->address(), bad.message);
           break;
@@ -198,9 +194,10 @@ void ClientConnection::run() {
       }
       if (!authenticated && request.kind != ClientRequest::Kind::kAuth) {
         log.warning("client %s sent a request before authenticating", peer->address());
-        peer->send(errorMessage(request.id, errc::kUnauthorized,
-                                "this master needs a client token: send {\"type\": \"auth\", \"token\": ...} "
-                                "first (master.client.tokens); closing the connection"));
+        peer->send(encodeError(
+            request.id, errc::kUnauthorized,
+            "this master needs a client token: send {\"type\": \"auth\", \"token\": ...} "
+            "first (master.client.tokens); closing the connection"));
         break;
       }
       if (!identified) {
@@ -212,16 +209,17 @@ void ClientConnection::run() {
           const auto who = identityOf(request.token, settings_.client_tokens, settings_.operator_tokens);
           if (!who && !settings_.client_tokens.empty()) {
             log.warning("refused client %s: wrong token", peer->address());
-            peer->send(errorMessage(request.id, errc::kUnauthorized,
-                                    "wrong client token: use one of the master's master.client.tokens; "
-                                    "closing the connection"));
+            peer->send(
+                encodeError(request.id, errc::kUnauthorized,
+                            "wrong client token: use one of the master's master.client.tokens; "
+                            "closing the connection"));
             peer->finish(kFinishTimeout);
             scheduler_->clientGone(peer.get());
             return;
           }
           if (who) peer->setIdentity(*who);  // else anonymous, as without `auth`
           authenticated = true;
-          peer->send({{"type", msg::kAuthenticated}, {"id", request.id}});
+          peer->send(encodeAuthenticated(request.id));
           break;
         }
         case ClientRequest::Kind::kSubmit:
@@ -234,15 +232,11 @@ void ClientConnection::run() {
           scheduler_->lookup(peer, request.id, request.job_id, request.wait);
           break;
         case ClientRequest::Kind::kRuntimes:
-          peer->send({{"type", msg::kRuntimes}, {"id", request.id}, {"runtimes", scheduler_->runtimes()}});
+          peer->send(encodeRuntimes(request.id, scheduler_->runtimes()));
           break;
-        case ClientRequest::Kind::kCluster: {
-          json reply = scheduler_->cluster(peer->identity());
-          reply["type"] = msg::kCluster;
-          reply["id"] = request.id;
-          peer->send(reply);
+        case ClientRequest::Kind::kCluster:
+          peer->send(encodeCluster(request.id, scheduler_->cluster(peer->identity())));
           break;
-        }
       }
     }
   } catch (const std::exception& e) {
@@ -268,7 +262,7 @@ void SlaveConnection::run() {
   if (refuseIfCrowded(here, *peer, settings_, "slave")) return;
   auto refuse = [&](std::string_view code, const std::string& message, const std::string& why) {
     log.warning("slave connection from %s refused: %s", peer->address(), why);
-    peer->send(errorMessage(nullptr, code, message));
+    peer->send(encodeError(nullptr, code, message));
     peer->finish(kFinishTimeout);
   };
   int slave_id = 0;
@@ -300,13 +294,13 @@ void SlaveConnection::run() {
     uint64_t generation = credentials.generation();
     if (!credentials.accepts(reg.name, reg.token)) {
       log.warning("refused slave \"%s\" from %s: wrong token", reg.name.substr(0, 64), peer->address());
-      peer->send(errorMessage(nullptr, errc::kUnauthorized,
-                              credentials.perSlave()
-                                  ? "wrong slave token for slave \"" + reg.name.substr(0, 64) +
-                                        "\": set slave.token.file to the token the master's "
-                                        "master.slave.tokens.file lists for this slave.name"
-                                  : "wrong slave token: set slave.token.file to a file holding the "
-                                    "master's master.slave.token"));
+      peer->send(encodeError(nullptr, errc::kUnauthorized,
+                             credentials.perSlave()
+                                 ? "wrong slave token for slave \"" + reg.name.substr(0, 64) +
+                                       "\": set slave.token.file to the token the master's "
+                                       "master.slave.tokens.file lists for this slave.name"
+                                 : "wrong slave token: set slave.token.file to a file holding the "
+                                   "master's master.slave.token"));
       peer->finish(kFinishTimeout);
       return;
     }
@@ -348,28 +342,30 @@ void SlaveConnection::run() {
         if (!credentials.accepts(reg.name, reg.token)) {
           reason = "its token was revoked (master.slave.tokens.file)";
           log.warning("dropping slave %s: %s", name, reason);
-          peer->send(errorMessage(nullptr, errc::kUnauthorized,
-                                  "this slave's token was revoked in the master's master.slave.tokens.file; "
-                                  "closing the connection"));
+          peer->send(encodeError(
+              nullptr, errc::kUnauthorized,
+              "this slave's token was revoked in the master's master.slave.tokens.file; "
+              "closing the connection"));
           break;
         }
       }
       if (status == ReadStatus::kSkipped) {
-        peer->send(errorMessage(nullptr, errc::kBadFrame, error + "; the frame was skipped"));
+        peer->send(encodeError(nullptr, errc::kBadFrame, error + "; the frame was skipped"));
         const std::string job_id = failJobOfBadFrame(*scheduler_, slave_id, name, peer->skipped());
         // Stops the job should it still run (a bad progress frame); answered at once otherwise.
-        if (!job_id.empty()) peer->send({{"type", msg::kCancel}, {"job_id", job_id}});
+        if (!job_id.empty()) peer->send(encodeCancel(job_id));
         continue;
       }
       if (status != ReadStatus::kMessage) {
         reason = status == ReadStatus::kIdle ? error + " (master.heartbeat.timeout.ms)" : error;
-        peer->send(errorMessage(nullptr, status == ReadStatus::kBadFrame ? errc::kBadFrame : errc::kTimeout,
-                                reason + "; closing the connection"));
+        peer->send(encodeError(nullptr,
+                               status == ReadStatus::kBadFrame ? errc::kBadFrame : errc::kTimeout,
+                               reason + "; closing the connection"));
         break;
       }
       SlaveMessage sm;
       if (!decodeSlaveMessage(m, &sm, &bad)) {
-        peer->send(errorMessage(nullptr, bad.code, bad.message));
+        peer->send(encodeError(nullptr, bad.code, bad.message));
         if (bad.code == errc::kUnknownType) {
           reason = bad.message;
           break;
@@ -404,8 +400,9 @@ void SlaveConnection::run() {
           scheduler_->slaveDrain(slave_id);
           break;
         case SlaveMessage::Kind::kRegister:
-          peer->send(errorMessage(nullptr, errc::kBadMessage, "this slave is already registered (id " +
-                                                                  std::to_string(slave_id) + ")"));
+          peer->send(encodeError(
+              nullptr, errc::kBadMessage,
+              "this slave is already registered (id " + std::to_string(slave_id) + ")"));
           break;
       }
     }

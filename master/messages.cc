@@ -208,12 +208,15 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
   }
   if (type == msg::kProgress) {
     s->kind = SlaveMessage::Kind::kProgress;
+    std::string name;
     if (!requiredString(m, "progress", "job_id", &s->job_id, error) ||
-        !requiredString(m, "progress", "state", &s->state, error))
+        !requiredString(m, "progress", "state", &name, error))
       return false;
-    if (s->state != state::kCompiling && s->state != state::kRunning)
+    const std::optional<JobState> st = parseJobState(name);
+    if (st != JobState::kCompiling && st != JobState::kRunning)
       return badMessage(error, "progress: \"state\" must be \"compiling\" or \"running\", not \"" +
-                                   s->state.substr(0, 32) + "\"");
+                                   name.substr(0, 32) + "\"");
+    s->state = *st;
     return true;
   }
   if (type == msg::kResult) {
@@ -244,5 +247,71 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
   return fail(error, errc::kUnknownType,
               "unknown message type \"" + type.substr(0, 64) + "\" on the slave port (docs/protocol.md)");
 }
+
+// --- Encoding ------------------------------------------------------------------------------
+
+json encodeError(const json& id, std::string_view code, const std::string& message) {
+  json m = {{"type", msg::kError}, {"code", code}, {"message", message}};
+  if (!id.is_null()) m["id"] = id;
+  return m;
+}
+
+json encodeAuthenticated(const json& id) { return {{"type", msg::kAuthenticated}, {"id", id}}; }
+
+json encodeRuntimes(const json& id, json runtimes) {
+  return {{"type", msg::kRuntimes}, {"id", id}, {"runtimes", std::move(runtimes)}};
+}
+
+json encodeCluster(const json& id, json snapshot) {
+  snapshot["type"] = msg::kCluster;
+  snapshot["id"] = id;
+  return snapshot;
+}
+
+json encodeAccepted(const json& id, const std::string& job_id) {
+  return {{"type", msg::kAccepted}, {"id", id}, {"job_id", job_id}};
+}
+
+json encodeProgress(const json& id, const std::string& job_id, JobState state,
+                    std::optional<std::string_view> slave) {
+  json m = {
+      {"type", msg::kProgress}, {"id", id}, {"job_id", job_id}, {"state", jobStateName(state)}};
+  if (slave) m["slave"] = *slave;
+  return m;
+}
+
+json encodeResult(const json& id, const std::string& job_id, const json& result) {
+  return {{"type", msg::kResult}, {"id", id}, {"job_id", job_id}, {"result", result}};
+}
+
+json encodeJobReply(const json& id, const std::string& job_id, JobState state,
+                    std::optional<std::string_view> slave, const json* result) {
+  json m = {{"type", msg::kJob}, {"id", id}, {"job_id", job_id}, {"state", jobStateName(state)}};
+  if (slave) m["slave"] = *slave;
+  if (result) m["result"] = *result;
+  return m;
+}
+
+json encodeCancelled(const json& id, const std::string& job_id, JobState state) {
+  return {
+      {"type", msg::kCancelled}, {"id", id}, {"job_id", job_id}, {"state", jobStateName(state)}};
+}
+
+json encodeRegistered(int slave_id, int heartbeat_ms, size_t max_frame_bytes) {
+  return {{"type", msg::kRegistered},
+          {"slave_id", slave_id},
+          {"heartbeat_ms", heartbeat_ms},
+          {"max_frame_bytes", max_frame_bytes}};
+}
+
+json encodeAssign(const std::string& job_id, json job) {
+  return {{"type", msg::kAssign}, {"job_id", job_id}, {"job", std::move(job)}};
+}
+
+json encodeCancel(const std::string& job_id) {
+  return {{"type", msg::kCancel}, {"job_id", job_id}};
+}
+
+json encodeDraining() { return {{"type", msg::kDraining}}; }
 
 }  // namespace polyrun::master

@@ -1,15 +1,18 @@
-// Decoding of what peers send the master, apart from any socket: every field is checked for
-// presence and type, and a failure is a value naming the field (never an exception). The
-// connections call these; tests/fuzz/frame_fuzz.cc feeds them arbitrary bytes.
+// The master's side of the wire, apart from any socket. Decoding of what peers send: every field
+// is checked for presence and type, and a failure is a value naming the field (never an
+// exception); tests/fuzz/frame_fuzz.cc feeds the decoders arbitrary bytes. Encoding of what the
+// master sends: one function per message, each returning the whole message.
 // The wire format is docs/protocol.md; the names are polyrun/protocol.h.
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "job_state.h"
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
 
@@ -64,7 +67,7 @@ struct SlaveMessage {
   SlaveLoad load;
   // kProgress, kResult, kCancelled
   std::string job_id;
-  std::string state;  // kProgress: "compiling" or "running"
+  JobState state = JobState::kRunning;  // kProgress: kCompiling or kRunning
   // kResult. When the result itself is malformed but job_id is known, decoding succeeds with
   // result_error set: the job fails with INTERNAL_ERROR rather than waiting forever.
   JobResult result;
@@ -73,6 +76,41 @@ struct SlaveMessage {
 
 /// Decodes one message from the slave port.
 bool decodeSlaveMessage(const nlohmann::json& message, SlaveMessage* out, DecodeError* error);
+
+// --- Encoding: master -> client (client port) ---
+// `id` is the request id the message answers. It is left out of `error` when null (an error
+// that answers no request); every other message carries it as given, null included.
+
+nlohmann::json encodeError(const nlohmann::json& id, std::string_view code,
+                           const std::string& message);
+nlohmann::json encodeAuthenticated(const nlohmann::json& id);
+/// `runtimes` is Scheduler::runtimes().
+nlohmann::json encodeRuntimes(const nlohmann::json& id, nlohmann::json runtimes);
+/// `snapshot` is Scheduler::cluster(): the reply is that object with type and id added.
+nlohmann::json encodeCluster(const nlohmann::json& id, nlohmann::json snapshot);
+nlohmann::json encodeAccepted(const nlohmann::json& id, const std::string& job_id);
+/// `slave` names the slave holding the job; left out when nullopt.
+nlohmann::json encodeProgress(const nlohmann::json& id, const std::string& job_id, JobState state,
+                              std::optional<std::string_view> slave = std::nullopt);
+/// `result` is toJson(JobResult).
+nlohmann::json encodeResult(const nlohmann::json& id, const std::string& job_id,
+                            const nlohmann::json& result);
+/// The answer to `job`: the state, the slave while one holds the job, the result once finished
+/// (each left out when nullopt / null).
+nlohmann::json encodeJobReply(const nlohmann::json& id, const std::string& job_id, JobState state,
+                              std::optional<std::string_view> slave = std::nullopt,
+                              const nlohmann::json* result = nullptr);
+/// A job was cancelled; `state` is where it was (for a `job` watcher, JobState::kCancelled goes
+/// in encodeJobReply instead).
+nlohmann::json encodeCancelled(const nlohmann::json& id, const std::string& job_id, JobState state);
+
+// --- Encoding: master -> slave (slave port) ---
+
+nlohmann::json encodeRegistered(int slave_id, int heartbeat_ms, size_t max_frame_bytes);
+/// `job` is toJson(Job) with the canonical language and the chosen version.
+nlohmann::json encodeAssign(const std::string& job_id, nlohmann::json job);
+nlohmann::json encodeCancel(const std::string& job_id);
+nlohmann::json encodeDraining();
 
 /// Largest capacity a slave may announce (slave.jobs.max has the same bound).
 inline constexpr int kMaxSlaveCapacity = 4096;

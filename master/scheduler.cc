@@ -21,12 +21,6 @@ constexpr size_t kMaxWatchers = 256;
 // One line per finished job; a logger of its own so that busy masters can quiet it.
 Poco::Logger& jobLog() { return Poco::Logger::get("master.jobs"); }
 
-json errorMessage(const json& id, std::string_view code, const std::string& message) {
-  json m = {{"type", msg::kError}, {"code", code}, {"message", message}};
-  if (!id.is_null()) m["id"] = id;
-  return m;
-}
-
 int64_t msBetween(Scheduler::Clock::time_point a, Scheduler::Clock::time_point b) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count();
 }
@@ -69,7 +63,11 @@ std::string dumpForStorage(const json& j) {
 }  // namespace
 
 Scheduler::Scheduler(SchedulerConfig config, Journal* journal)
-    : config_(std::move(config)), journal_(journal) {}
+    : config_(std::move(config)),
+      journal_(journal),
+      results_(
+          {config_.result_retention_ms, config_.results_in_memory, config_.results_memory_bytes}),
+      report_(config_.other_jobs) {}
 
 // --- Effects -------------------------------------------------------------------------------
 
@@ -102,7 +100,9 @@ void Scheduler::apply(Effects& fx) {
   const size_t n = fx.outcomes.size();
   for (size_t i = 0; i < n; ++i) {
     auto& [job_id, f] = fx.outcomes[i];
-    Journal::Outcome outcome{f.state, f.result ? dumpForStorage(*f.result) : std::string(), Journal::nowMs()};
+    Journal::Outcome outcome{std::string(jobStateName(f.state)),
+                             f.result ? dumpForStorage(*f.result) : std::string(),
+                             Journal::nowMs()};
     Journal::Done done;
     if (i + 1 == n) {
       done = [out = std::make_shared<Outbox>(std::move(fx.durable))](bool, const std::string&) {
@@ -136,22 +136,23 @@ size_t Scheduler::recover() {
         failed.job_id = e.job_id;
         failed.verdict = Verdict::kInternalError;
         failed.message = "the master restarted and could not read this job back from its journal";
-        fx.outcomes.emplace_back(e.job_id, FinishedJob{std::string(state::kFinished),
-                                                       std::make_shared<const json>(toJson(failed)), now});
-        rememberLocked(e.job_id, fx.outcomes.back().second);
+        fx.outcomes.emplace_back(
+            e.job_id,
+            FinishedJob{JobState::kFinished, std::make_shared<const json>(toJson(failed)), now});
+        results_.put(e.job_id, fx.outcomes.back().second);
         continue;
       }
       r.job.id = e.job_id;
       r.language = e.language;
       if (auto owner = body.find("owner"); owner != body.end() && owner->is_string()) r.owner = *owner;
       r.seq = next_accept_seq_++;
-      r.state = state::kQueued;
+      r.state = JobState::kQueued;
       r.accepted_at = now - std::chrono::milliseconds(std::max<int64_t>(0, now_ms - e.accepted_ms));
       queues_[r.language].push_back(e.job_id);  // accepted before: never refused for queue_max
       jobs_.emplace(e.job_id, std::move(r));
       ++n;
     }
-    recovered_ = n;
+    report_.recovered(n);
   }
   apply(fx);
   if (n > 0) log().information("recovered %z unfinished jobs from the journal; they run again", n);
@@ -174,9 +175,8 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
     s.limits = reg.limits;
     s.last_heartbeat = Clock::now();
     // `registered` goes out before anything else this slave is sent.
-    fx.now.emplace_back(s.peer, json{{"type", msg::kRegistered}, {"slave_id", id},
-                                     {"heartbeat_ms", config_.heartbeat_ms},
-                                     {"max_frame_bytes", config_.max_frame_bytes}});
+    fx.now.emplace_back(s.peer,
+                        encodeRegistered(id, config_.heartbeat_ms, config_.max_frame_bytes));
     for (const auto& job_id : reg.held_jobs) {
       if (!s.held.insert(job_id).second) continue;
       auto it = jobs_.find(job_id);
@@ -187,13 +187,13 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
         auto& q = queues_[r.language];
         q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
         r.slave_id = id;
-        r.state = state::kAssigned;
+        r.state = JobState::kAssigned;
         r.assigned_at = Clock::now();
         r.attempts = std::max(r.attempts, 1);
         log().information("slave %s still holds job %s: it keeps it", s.name, job_id);
       } else {
         // Over, or running elsewhere: the slave stops it; the slot frees when it confirms.
-        fx.now.emplace_back(s.peer, json{{"type", msg::kCancel}, {"job_id", job_id}});
+        fx.now.emplace_back(s.peer, encodeCancel(job_id));
       }
     }
     SlaveSnapshot snapshot;
@@ -205,7 +205,7 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
     snapshot.load_avg = reg.load.load_avg;
     snapshot.cpu_busy = reg.load.cpu_busy;
     router_.update(snapshot);
-    if (reg.draining) fx.now.emplace_back(s.peer, json{{"type", msg::kDraining}});
+    if (reg.draining) fx.now.emplace_back(s.peer, encodeDraining());
     mergeAliasQueuesLocked();
     pumpLocked(fx);
   }
@@ -254,10 +254,10 @@ void Scheduler::requeueLocked(const std::string& job_id, const std::string& why,
     finishLocked(job_id, std::move(failed), fx);
     return;
   }
-  ++requeued_;
-  r.state = state::kQueued;
+  report_.requeued();
+  r.state = JobState::kQueued;
   queues_[r.language].push_front(job_id);
-  progressLocked(r, {{"type", msg::kProgress}, {"job_id", job_id}, {"state", state::kQueued}}, fx);
+  progressLocked(r, std::nullopt, fx);
 }
 
 void Scheduler::releaseSlotLocked(int slave_id, const std::string& job_id) {
@@ -305,20 +305,19 @@ void Scheduler::slaveDrain(int slave_id) {
     router_.setDraining(slave_id, true);
     log().information("slave %s is draining: it finishes its %z jobs and gets no new one",
                       it->second.name, it->second.held.size());
-    fx.now.emplace_back(it->second.peer, json{{"type", msg::kDraining}});
+    fx.now.emplace_back(it->second.peer, encodeDraining());
   }
   apply(fx);
 }
 
-void Scheduler::slaveProgress(int slave_id, const std::string& job_id, const std::string& st) {
+void Scheduler::slaveProgress(int slave_id, const std::string& job_id, JobState st) {
   Effects fx;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = jobs_.find(job_id);
     if (it == jobs_.end() || it->second.slave_id != slave_id) return;
     it->second.state = st;
-    progressLocked(it->second, {{"type", msg::kProgress}, {"job_id", job_id}, {"state", st},
-                                {"slave", slaves_[slave_id].name}}, fx);
+    progressLocked(it->second, slaves_[slave_id].name, fx);
   }
   apply(fx);
 }
@@ -420,9 +419,9 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto refuse = [&](std::string_view code, const std::string& message) {
-      ++refused_;
+      report_.refused();
       entry.reset();
-      fx.now.emplace_back(client, errorMessage(request_id, code, message));
+      fx.now.emplace_back(client, encodeError(request_id, code, message));
     };
     const auto language = router_.resolveLanguage(job.language);
     if (shutting_down_ || shut_down_) {
@@ -452,7 +451,7 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
         r.submitter = Recipient{client, client.get(), request_id};
         r.owner = owner;
         r.accepted_at = Clock::now();
-        r.state = state::kQueued;
+        r.state = JobState::kQueued;
         // With a journal the job is routed at once, but the client hears of it (`accepted`, then
         // progress, then the result) only once it is committed.
         r.acknowledged = !journal_;
@@ -486,31 +485,32 @@ void Scheduler::acknowledgeLocked(const std::weak_ptr<Peer>& client, const json&
   if (!ok) {
     // Not durable, so not accepted: the job goes, wherever it got to.
     log().error("job %s could not be journaled and is refused: %s", job_id, error);
-    ++refused_;
+    report_.refused();
     if (it != jobs_.end()) {
       JobRecord& r = it->second;
       if (r.slave_id == 0) {
         auto& q = queues_[r.language];
         q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
       } else {
-        fx.now.emplace_back(slaves_.at(r.slave_id).peer, json{{"type", msg::kCancel}, {"job_id", job_id}});
+        fx.now.emplace_back(slaves_.at(r.slave_id).peer, encodeCancel(job_id));
       }
       jobs_.erase(it);
     }
     if (peer)
-      fx.now.emplace_back(peer, errorMessage(request_id, errc::kInternal,
-                                             "the master could not journal the job, so it was not accepted (" +
-                                                 error + "); retry later"));
+      fx.now.emplace_back(
+          peer, encodeError(request_id, errc::kInternal,
+                            "the master could not journal the job, so it was not accepted (" +
+                                error + "); retry later"));
     return;
   }
   if (!peer) return;
-  std::vector<json> ack = {{{"type", msg::kAccepted}, {"id", request_id}, {"job_id", job_id}}};
+  std::vector<json> ack = {encodeAccepted(request_id, job_id)};
   if (it != jobs_.end()) {  // otherwise already over: its result or `cancelled` follows
     JobRecord& r = it->second;
     r.acknowledged = true;
-    json progress = {{"type", msg::kProgress}, {"id", request_id}, {"job_id", job_id}, {"state", r.state}};
-    if (r.slave_id != 0) progress["slave"] = slaves_.at(r.slave_id).name;
-    ack.push_back(std::move(progress));
+    std::optional<std::string_view> slave;
+    if (r.slave_id != 0) slave = slaves_.at(r.slave_id).name;
+    ack.push_back(encodeProgress(request_id, job_id, r.state, slave));
   }
   // Handed to the peer under the mutex, an exception to the rule: progress that other threads
   // produce from now on must come after `accepted`. Peer::send never blocks.
@@ -518,15 +518,14 @@ void Scheduler::acknowledgeLocked(const std::weak_ptr<Peer>& client, const json&
 }
 
 void Scheduler::acceptLocked(JobRecord r, Effects& fx) {
-  ++submitted_;
+  report_.submitted();
   r.seq = next_accept_seq_++;
   const std::string job_id = r.job.id;
   if (r.submitter && r.acknowledged) {
     if (auto client = r.submitter->peer.lock()) {
       const json& rid = r.submitter->request_id;
-      fx.now.emplace_back(client, json{{"type", msg::kAccepted}, {"id", rid}, {"job_id", job_id}});
-      fx.now.emplace_back(client, json{{"type", msg::kProgress}, {"id", rid}, {"job_id", job_id},
-                                       {"state", state::kQueued}});
+      fx.now.emplace_back(client, encodeAccepted(rid, job_id));
+      fx.now.emplace_back(client, encodeProgress(rid, job_id, JobState::kQueued));
     }
   }
   queues_[r.language].push_back(job_id);
@@ -547,36 +546,31 @@ void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_
       ask_journal = !answerFinishedLocked(requester, job_id, true, fx);
     } else {
       JobRecord& r = it->second;
-      const std::string was = r.state;
+      const JobState was = r.state;
       if (r.slave_id == 0) {
         auto& q = queues_[r.language];
         q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
       } else {
         // The slot stays taken until the slave confirms the job stopped.
-        fx.now.emplace_back(slaves_.at(r.slave_id).peer, json{{"type", msg::kCancel}, {"job_id", job_id}});
+        fx.now.emplace_back(slaves_.at(r.slave_id).peer, encodeCancel(job_id));
       }
-      const json reply = {{"type", msg::kCancelled}, {"job_id", job_id}, {"state", was}};
-      json to_requester = reply;
-      to_requester["id"] = request_id;
-      fx.durable.emplace_back(client, std::move(to_requester));
+      fx.durable.emplace_back(client, encodeCancelled(request_id, job_id, was));
       // The submitter's own request ends here too, unless it is this very request.
       if (r.submitter && !(r.submitter->key == client.get() && r.submitter->request_id == request_id)) {
-        if (auto submitter = r.submitter->peer.lock()) {
-          json m = reply;
-          m["id"] = r.submitter->request_id;
-          fx.durable.emplace_back(std::move(submitter), std::move(m));
-        }
+        if (auto submitter = r.submitter->peer.lock())
+          fx.durable.emplace_back(std::move(submitter),
+                                  encodeCancelled(r.submitter->request_id, job_id, was));
       }
       for (const auto& w : r.watchers) {
         if (auto peer = w.peer.lock())
-          fx.durable.emplace_back(std::move(peer), json{{"type", msg::kJob}, {"id", w.request_id},
-                                                        {"job_id", job_id}, {"state", state::kCancelled}});
+          fx.durable.emplace_back(std::move(peer),
+                                  encodeJobReply(w.request_id, job_id, JobState::kCancelled));
       }
       log().information("job %s cancelled while %s", job_id, was);
-      ++cancelled_;
+      report_.cancelled();
       jobs_.erase(it);
-      FinishedJob f{std::string(state::kCancelled), nullptr, Clock::now()};
-      rememberLocked(job_id, f);
+      FinishedJob f{JobState::kCancelled, nullptr, Clock::now()};
+      results_.put(job_id, f);
       fx.outcomes.emplace_back(job_id, std::move(f));
     }
   }
@@ -599,9 +593,9 @@ void Scheduler::lookup(const std::shared_ptr<Peer>& client, const json& request_
       it->second.watchers.push_back(requester);
     } else {  // or too many waiting already: the state now, the client may ask again
       const JobRecord& r = it->second;
-      json reply = {{"type", msg::kJob}, {"id", request_id}, {"job_id", job_id}, {"state", r.state}};
-      if (r.slave_id != 0) reply["slave"] = slaves_.at(r.slave_id).name;
-      fx.now.emplace_back(client, std::move(reply));
+      std::optional<std::string_view> slave;
+      if (r.slave_id != 0) slave = slaves_.at(r.slave_id).name;
+      fx.now.emplace_back(client, encodeJobReply(request_id, job_id, r.state, slave));
     }
   }
   apply(fx);
@@ -610,9 +604,9 @@ void Scheduler::lookup(const std::shared_ptr<Peer>& client, const json& request_
 
 bool Scheduler::answerFinishedLocked(const Recipient& to, const std::string& job_id,
                                      bool cancel_request, Effects& fx) const {
-  auto it = finished_.find(job_id);
-  if (it == finished_.end()) return false;
-  answerOutcomeLocked(to, job_id, it->second, cancel_request, fx);
+  const FinishedJob* f = results_.find(job_id);
+  if (!f) return false;
+  answerOutcomeLocked(to, job_id, *f, cancel_request, fx);
   return true;
 }
 
@@ -621,18 +615,18 @@ void Scheduler::answerOutcomeLocked(const Recipient& to, const std::string& job_
   auto peer = to.peer.lock();
   if (!peer) return;
   if (!cancel_request) {
-    json reply = {{"type", msg::kJob}, {"id", to.request_id}, {"job_id", job_id}, {"state", f.state}};
-    if (f.result) reply["result"] = *f.result;
-    fx.now.emplace_back(std::move(peer), std::move(reply));
-  } else if (f.state == state::kCancelled) {
-    fx.now.emplace_back(std::move(peer), json{{"type", msg::kCancelled}, {"id", to.request_id},
-                                              {"job_id", job_id}, {"state", state::kCancelled}});
-  } else {
+    fx.now.emplace_back(std::move(peer), encodeJobReply(to.request_id, job_id, f.state,
+                                                        std::nullopt, f.result.get()));
+  } else if (f.state == JobState::kCancelled) {
     fx.now.emplace_back(std::move(peer),
-                        errorMessage(to.request_id, errc::kAlreadyFinished,
-                                     "job " + job_id + " already finished (" +
-                                         (f.result ? f.result->value("verdict", std::string("?")) : "?") +
-                                         "); look its result up with a \"job\" request"));
+                        encodeCancelled(to.request_id, job_id, JobState::kCancelled));
+  } else {
+    fx.now.emplace_back(
+        std::move(peer),
+        encodeError(to.request_id, errc::kAlreadyFinished,
+                    "job " + job_id + " already finished (" +
+                        (f.result ? f.result->value("verdict", std::string("?")) : "?") +
+                        "); look its result up with a \"job\" request"));
   }
 }
 
@@ -643,7 +637,9 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
   if (!stored) return answerUnknownJob(to, job_id);
   // Cached with its real age, so the retention time still counts from when it finished.
   const auto age = std::chrono::milliseconds(std::max<int64_t>(0, Journal::nowMs() - stored->finished_ms));
-  FinishedJob f{stored->state, nullptr, Clock::now() - age};
+  // The journal stores what apply() wrote: "finished" or "cancelled".
+  const JobState state = parseJobState(stored->state).value_or(JobState::kFinished);
+  FinishedJob f{state, nullptr, Clock::now() - age};
   f.bytes += stored->result_json.size();
   if (!stored->result_json.empty()) {
     json result;
@@ -655,7 +651,7 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
     std::lock_guard<std::mutex> lock(mutex_);
     // Answered from `f`: with master.results.memory.max = 0 it is not remembered.
     answerOutcomeLocked(to, job_id, f, cancel_request, fx);
-    rememberLocked(job_id, f);
+    results_.put(job_id, f);
   }
   apply(fx);
 }
@@ -663,12 +659,14 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
 // The same answer for an id that never existed and for one the client may not see.
 void Scheduler::answerUnknownJob(const Recipient& to, const std::string& job_id) const {
   if (auto peer = to.peer.lock())
-    peer->send(errorMessage(to.request_id, errc::kUnknownJob,
-                            "no job " + shownValue(job_id) + " of yours on this master: it never existed, it was "
-                            "submitted with another client token, or it ended more than " +
-                                std::to_string(config_.result_retention_ms / 1000) +
-                                " s ago (master.results.retention.s), or the journal purged it early to stay within "
-                                "master.journal.max.bytes / master.journal.client.max.bytes"));
+    peer->send(encodeError(
+        to.request_id, errc::kUnknownJob,
+        "no job " + shownValue(job_id) +
+            " of yours on this master: it never existed, it was "
+            "submitted with another client token, or it ended more than " +
+            std::to_string(config_.result_retention_ms / 1000) +
+            " s ago (master.results.retention.s), or the journal purged it early to stay within "
+            "master.journal.max.bytes / master.journal.client.max.bytes"));
 }
 
 bool Scheduler::clientBusy(const Peer* client) const {
@@ -690,12 +688,13 @@ void Scheduler::clientGone(const Peer* client) {
   clients_.erase(client);
 }
 
-void Scheduler::progressLocked(const JobRecord& r, json message, Effects& fx) const {
+void Scheduler::progressLocked(const JobRecord& r, std::optional<std::string_view> slave,
+                               Effects& fx) const {
   if (!r.submitter || !r.acknowledged) return;  // acknowledgeLocked() sends the state then
   auto client = r.submitter->peer.lock();
   if (!client) return;
-  message["id"] = r.submitter->request_id;
-  fx.now.emplace_back(std::move(client), std::move(message));
+  fx.now.emplace_back(std::move(client),
+                      encodeProgress(r.submitter->request_id, r.job.id, r.state, slave));
 }
 
 void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effects& fx) {
@@ -708,22 +707,13 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
   result.queue_ms = r.assigned_at > r.accepted_at ? msBetween(r.accepted_at, r.assigned_at)
                                                   : msBetween(r.accepted_at, now);
   result.total_ms = msBetween(r.accepted_at, now);
-  ++completed_;
-  ++by_verdict_[std::string(verdictName(result.verdict))];
-  ++by_language_[r.language];
-  ++metrics_.jobs[{r.language, std::string(verdictName(result.verdict))}];
-  metrics_.queue.observe(result.queue_ms);
-  if (r.assigned_at > r.accepted_at) metrics_.run.observe(msBetween(r.assigned_at, now));
   {
     std::string client = "-";
     if (r.submitter)
       if (auto peer = r.submitter->peer.lock()) client = peer->address();
-    recent_jobs_.push_front({json{{"job_id", job_id}, {"client", client}, {"language", result.language},
-                                  {"version", result.version}, {"verdict", verdictName(result.verdict)},
-                                  {"slave", result.slave}, {"queue_ms", result.queue_ms},
-                                  {"total_ms", result.total_ms}},
-                             now, r.owner});
-    if (recent_jobs_.size() > kRecentJobs) recent_jobs_.pop_back();
+    std::optional<int64_t> run_ms;
+    if (r.assigned_at > r.accepted_at) run_ms = msBetween(r.assigned_at, now);
+    report_.finished(result, r.language, client, r.owner, run_ms, now);
   }
   if (jobLog().information()) {
     jobLog().information("job %s %s on %s: %s, queue %s ms, total %s ms", job_id, r.language,
@@ -735,49 +725,19 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
   const auto rj = std::make_shared<const json>(toJson(result));
   if (r.submitter) {
     if (auto client = r.submitter->peer.lock())
-      fx.durable.emplace_back(std::move(client), json{{"type", msg::kResult}, {"id", r.submitter->request_id},
-                                                      {"job_id", job_id}, {"result", *rj}});
+      fx.durable.emplace_back(std::move(client),
+                              encodeResult(r.submitter->request_id, job_id, *rj));
   }
   for (const auto& w : r.watchers) {
     if (auto peer = w.peer.lock())
-      fx.durable.emplace_back(std::move(peer), json{{"type", msg::kJob}, {"id", w.request_id}, {"job_id", job_id},
-                                                    {"state", state::kFinished}, {"result", *rj}});
+      fx.durable.emplace_back(
+          std::move(peer),
+          encodeJobReply(w.request_id, job_id, JobState::kFinished, std::nullopt, rj.get()));
   }
   jobs_.erase(it);
-  FinishedJob f{std::string(state::kFinished), rj, now};
-  for (const auto* stage : {&result.compile, &result.run})
-    if (*stage) f.bytes += (*stage)->stdout_data.size() + (*stage)->stderr_data.size();
-  f.bytes += result.message.size();
-  rememberLocked(job_id, f);
+  FinishedJob f = FinishedJob::ofResult(result, rj, now);
+  results_.put(job_id, f);
   fx.outcomes.emplace_back(job_id, std::move(f));
-}
-
-void Scheduler::rememberLocked(const std::string& job_id, FinishedJob f) {
-  const auto now = f.at;
-  if (auto it = finished_.find(job_id); it != finished_.end()) {
-    finished_bytes_ -= it->second.bytes;
-    finished_bytes_ += f.bytes;
-    it->second = std::move(f);
-  } else {
-    finished_bytes_ += f.bytes;
-    finished_.emplace(job_id, std::move(f));
-    finished_order_.push_back(job_id);
-  }
-  // Oldest first: past the retention time, or beyond the count or byte budget (with a journal
-  // those are still found there).
-  const auto oldest = now - std::chrono::milliseconds(config_.result_retention_ms);
-  while (!finished_order_.empty()) {
-    auto front = finished_.find(finished_order_.front());
-    const bool expired = front == finished_.end() || front->second.at < oldest;
-    if (!expired && finished_order_.size() <= config_.results_in_memory &&
-        finished_bytes_ <= config_.results_memory_bytes)
-      break;
-    if (front != finished_.end()) {
-      finished_bytes_ -= front->second.bytes;
-      finished_.erase(front);
-    }
-    finished_order_.pop_front();
-  }
 }
 
 void Scheduler::mergeAliasQueuesLocked() {
@@ -818,13 +778,12 @@ void Scheduler::pumpLocked(Effects& fx) {
       r.slave_id = *slave_id;
       r.attempts++;
       r.assigned_at = Clock::now();
-      r.state = state::kAssigned;
+      r.state = JobState::kAssigned;
       json job = toJson(r.job);
       job["language"] = language;
       job["version"] = *version;
-      fx.now.emplace_back(slave.peer, json{{"type", msg::kAssign}, {"job_id", r.job.id}, {"job", std::move(job)}});
-      progressLocked(r, {{"type", msg::kProgress}, {"job_id", r.job.id}, {"state", state::kAssigned},
-                         {"slave", slave.name}}, fx);
+      fx.now.emplace_back(slave.peer, encodeAssign(r.job.id, std::move(job)));
+      progressLocked(r, slave.name, fx);
       queue.pop_front();
     }
   }
@@ -855,78 +814,19 @@ json Scheduler::runtimes() const {
 
 json Scheduler::cluster(const ClientIdentity& viewer) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  const auto now = Clock::now();
-  json slaves = json::array();
-  size_t running = 0;
-  for (const auto& [id, s] : slaves_) {
-    const SlaveSnapshot* snapshot = router_.find(id);
-    if (!snapshot) continue;
-    json languages = json::array();
-    for (const auto& l : snapshot->languages) languages.push_back(toJson(l));
-    running += s.held.size();
-    slaves.push_back({{"id", id},
-                      {"name", s.name},
-                      {"address", s.peer->address()},
-                      {"state", snapshot->draining ? "draining" : "ready"},
-                      {"running", s.held.size()},
-                      {"capacity", snapshot->capacity},
-                      {"limits", s.limits},
-                      {"score", slaveScore(*snapshot)},
-                      {"load", {{"running", s.reported.running},
-                                {"assigned", s.reported.assigned},
-                                {"peak_assigned", s.reported.peak_assigned},
-                                {"capacity", s.reported.capacity},
-                                {"load_avg", s.reported.load_avg},
-                                {"cpu_busy", s.reported.cpu_busy},
-                                {"memory_free_bytes", s.reported.memory_free_bytes}}},
-                      {"languages", std::move(languages)},
-                      {"plugins", s.plugins},
-                      {"last_heartbeat_ms", msBetween(s.last_heartbeat, now)}});
-  }
-  json queues = json::object();
-  size_t queued = 0;
-  for (const auto& [language, q] : queues_) {
-    queues[language] = q.size();
-    queued += q.size();
-  }
-  json by_verdict = json::object();
-  for (const auto& [v, n] : by_verdict_) by_verdict[v] = n;
-  json by_language = json::object();
-  for (const auto& [l, n] : by_language_) by_language[l] = n;
-  json recent = json::array();
-  for (const auto& j : recent_jobs_) {
-    const bool own = viewer.sees_all || j.owner == viewer.owner;
-    if (!own && config_.other_jobs == OtherJobs::kNone) continue;
-    json entry = j.info;
-    if (!own && config_.other_jobs == OtherJobs::kSummary) {
-      entry.erase("job_id");
-      entry.erase("client");
-    }
-    entry["finished_ms_ago"] = msBetween(j.at, now);
-    recent.push_back(std::move(entry));
-  }
-  return {{"uptime_ms", msBetween(started_at_, now)},
-          {"recent_jobs", std::move(recent)},
-          {"state", shutting_down_ || shut_down_ ? "stopping" : "serving"},
-          {"journal", journal_ != nullptr},
-          {"clients", clients_.size()},
-          {"slaves", std::move(slaves)},
-          {"queues", std::move(queues)},
-          {"counters", {{"submitted", submitted_},
-                        {"completed", completed_},
-                        {"cancelled", cancelled_},
-                        {"requeued", requeued_},
-                        {"refused", refused_},
-                        {"recovered", recovered_},
-                        {"queued", queued},
-                        {"running", running},
-                        {"by_verdict", std::move(by_verdict)},
-                        {"by_language", std::move(by_language)}}}};
+  const ClusterReport::State state{slaves_,
+                                   router_,
+                                   queues_,
+                                   clients_.size(),
+                                   /*stopping=*/shutting_down_ || shut_down_,
+                                   /*journal=*/journal_ != nullptr,
+                                   started_at_};
+  return report_.snapshot(state, viewer, Clock::now());
 }
 
 Scheduler::Metrics Scheduler::metrics() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return metrics_;
+  return report_.metrics();
 }
 
 // --- Stopping ------------------------------------------------------------------------------
@@ -955,10 +855,13 @@ void Scheduler::shutdown() {
       for (const auto& [job_id, r] : jobs_) {
         if (!r.submitter) continue;
         if (auto client = r.submitter->peer.lock())
-          fx.now.emplace_back(std::move(client),
-                              errorMessage(r.submitter->request_id, errc::kShuttingDown,
-                                           "the master stopped before job " + job_id + " finished and keeps "
-                                           "no journal (master.journal.path): the job is lost; submit it again"));
+          fx.now.emplace_back(
+              std::move(client),
+              encodeError(
+                  r.submitter->request_id, errc::kShuttingDown,
+                  "the master stopped before job " + job_id +
+                      " finished and keeps "
+                      "no journal (master.journal.path): the job is lost; submit it again"));
       }
     }
     for (auto& [id, s] : slaves_) peers.push_back(s.peer);

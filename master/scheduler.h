@@ -1,9 +1,12 @@
-// The master's state: connected slaves, per-language queues, jobs in flight, finished results,
-// counters. Every decision happens under one mutex; messages produced by a decision are sent
-// after the mutex is released (grouped per peer), so a slow peer never stalls the cluster.
+// The master's state: connected slaves, per-language queues and assignment, jobs in flight;
+// it owns the finished results and the counters too. Every decision happens under one mutex;
+// messages produced by a decision are sent after the mutex is released (grouped per peer), so a
+// slow peer never stalls the cluster.
 // Connections only decode and call in. Routing is delegated to Router (router.h); durability to
-// an optional Journal (journal.h). docs/architecture.md ("Routing", "Faults and recovery")
-// describes the behaviour; tests/unit/scheduler_test.cc drives it with fake peers.
+// an optional Journal (journal.h); finished jobs are kept for lookups by a ResultStore
+// (result_store.h), and what the master reports about itself by a ClusterReport
+// (cluster_report.h); the mutex guards both. docs/architecture.md ("Routing", "Faults and
+// recovery") describes the behaviour; tests/unit/scheduler_test.cc drives it with fake peers.
 #pragma once
 
 #include <atomic>
@@ -18,25 +21,20 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
+#include "cluster_report.h"
+#include "job_state.h"
 #include "journal.h"
-#include "latency_histogram.h"
 #include "messages.h"
 #include "peer.h"
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
+#include "result_store.h"
 #include "router.h"
+#include "slave_state.h"
 
 namespace polyrun::master {
-
-/// What `cluster` shows a client of the recent jobs of other clients (master.monitor.other_jobs).
-enum class OtherJobs {
-  kNone,     // nothing: a client sees only its own jobs
-  kSummary,  // language, version, verdict, slave and times, without job id or client
-  kAll,      // everything, job ids included (ids still answer only to their owner)
-};
 
 struct SchedulerConfig {
   Limits defaults;  // for every limit a job leaves at 0
@@ -92,7 +90,7 @@ class Scheduler {
   void slavePlugins(int slave_id, nlohmann::json plugins);
   /// The slave takes no new job from now on; answers `draining`.
   void slaveDrain(int slave_id);
-  void slaveProgress(int slave_id, const std::string& job_id, const std::string& state);
+  void slaveProgress(int slave_id, const std::string& job_id, JobState state);
   void slaveResult(int slave_id, JobResult result);
   /// The slave stopped a job the master cancelled (or that it held for nobody): its slot frees.
   void slaveCancelled(int slave_id, const std::string& job_id);
@@ -121,13 +119,8 @@ class Scheduler {
   nlohmann::json runtimes() const;
   nlohmann::json cluster(const ClientIdentity& viewer = ClientIdentity{}) const;
 
-  /// What /metrics exposes beyond cluster(): finished jobs per (language, verdict) and the
-  /// latency histograms, since the master started.
-  struct Metrics {
-    std::map<std::pair<std::string, std::string>, uint64_t> jobs;  // (language, verdict) -> count
-    LatencyHistogram queue;  // acceptance to assignment (to the end for jobs never assigned)
-    LatencyHistogram run;    // assignment to result, for jobs a slave ran
-  };
+  /// What /metrics exposes beyond cluster() (cluster_report.h).
+  using Metrics = JobMetrics;
   Metrics metrics() const;
 
   // --- Stopping (SIGTERM) ---
@@ -140,17 +133,6 @@ class Scheduler {
   void shutdown();
 
  private:
-  struct SlaveState {
-    std::shared_ptr<Peer> peer;
-    std::string name;
-    SlaveLoad reported;
-    nlohmann::json plugins = nlohmann::json::array();
-    std::string limits;
-    Clock::time_point last_heartbeat;
-    // Jobs occupying its slots as far as the master knows: assigned or adopted and not ended,
-    // and cancelled ones until the slave confirms they stopped.
-    std::unordered_set<std::string> held;
-  };
   struct Recipient {  // who hears about a job: its submitter, or a `job` request with wait
     std::weak_ptr<Peer> peer;
     const Peer* key = nullptr;
@@ -164,17 +146,11 @@ class Scheduler {
     bool acknowledged = true;  // false until the journal committed it: no message to the submitter
     std::vector<Recipient> watchers;
     int slave_id = 0;  // 0 while queued
-    std::string state;  // queued, assigned, compiling, running
+    JobState state = JobState::kQueued;  // queued, assigned, compiling or running
     std::string owner;  // who submitted it (ClientIdentity::owner)
     int attempts = 0;
     Clock::time_point accepted_at;
     Clock::time_point assigned_at;
-  };
-  struct FinishedJob {
-    std::string state;  // finished, cancelled
-    std::shared_ptr<const nlohmann::json> result;  // for finished; null for cancelled
-    Clock::time_point at;
-    size_t bytes = 256;  // roughly what it costs in memory (its outputs dominate)
   };
   using Outbox = std::vector<std::pair<std::shared_ptr<Peer>, nlohmann::json>>;
   // What a decision produces, carried out by apply() once the mutex is released: messages to
@@ -196,9 +172,10 @@ class Scheduler {
   void mergeAliasQueuesLocked();
   void requeueLocked(const std::string& job_id, const std::string& why, Effects& fx);
   void releaseSlotLocked(int slave_id, const std::string& job_id);
-  void progressLocked(const JobRecord& record, nlohmann::json message, Effects& fx) const;
+  // Tells the submitter the job's state (`progress`), naming `slave` when given.
+  void progressLocked(const JobRecord& record, std::optional<std::string_view> slave,
+                      Effects& fx) const;
   void finishLocked(const std::string& job_id, JobResult result, Effects& fx);
-  void rememberLocked(const std::string& job_id, FinishedJob finished);
   bool answerFinishedLocked(const Recipient& to, const std::string& job_id, bool cancel_request,
                             Effects& fx) const;
   void answerOutcomeLocked(const Recipient& to, const std::string& job_id, const FinishedJob& f,
@@ -225,26 +202,9 @@ class Scheduler {
   std::map<int, SlaveState> slaves_;
   std::unordered_map<std::string, JobRecord> jobs_;  // queued or running
   std::map<std::string, std::deque<std::string>> queues_;  // language -> job ids, FIFO
-  std::unordered_map<std::string, FinishedJob> finished_;
-  std::deque<std::string> finished_order_;  // oldest first, for retention
-  size_t finished_bytes_ = 0;               // sum of finished_[*].bytes
+  ResultStore results_;                                    // finished jobs, for `job` and `cancel`
   std::unordered_map<const Peer*, std::weak_ptr<Peer>> clients_;
-  uint64_t submitted_ = 0;
-  uint64_t completed_ = 0;
-  uint64_t cancelled_ = 0;
-  uint64_t requeued_ = 0;
-  uint64_t refused_ = 0;
-  uint64_t recovered_ = 0;
-  struct RecentJob {
-    nlohmann::json info;  // job_id, client, language, version, verdict, slave, queue_ms, total_ms
-    Clock::time_point at;
-    std::string owner;
-  };
-  static constexpr size_t kRecentJobs = 50;
-  std::deque<RecentJob> recent_jobs_;  // newest first, at most kRecentJobs
-  std::map<std::string, uint64_t> by_verdict_;
-  std::map<std::string, uint64_t> by_language_;
-  Metrics metrics_;
+  ClusterReport report_;  // counters, recent jobs, latencies; the `cluster` snapshot
 };
 
 }  // namespace polyrun::master

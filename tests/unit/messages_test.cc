@@ -1,9 +1,11 @@
 // Decoding what clients and slaves send: every malformed message is a value naming the field,
 // never an exception (tests/fuzz/frame_fuzz.cc throws arbitrary bytes at the same code).
+// Encoding what the master sends: the messages of docs/protocol.md, byte for byte.
 #include "messages.h"
 
 #include <gtest/gtest.h>
 
+#include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
 
 namespace polyrun::master {
@@ -123,6 +125,117 @@ TEST(MessagesTest, MalformedSlaveMessagesNameTheProblem) {
   EXPECT_NE(slaveError(json{{"type", "cancelled"}}).message.find("job_id"), std::string::npos);
   EXPECT_NE(slaveError(json{{"type", "languages"}, {"languages", json::array()}, {"plugins", 1}}).message.find("plugins"),
             std::string::npos);
+}
+
+// --- Encoders ---
+
+TEST(MessagesTest, EncodesTheClientMessagesOfTheProtocol) {
+  // The examples of docs/protocol.md, compact (objects print their keys sorted).
+  EXPECT_EQ(encodeAccepted("1", "j-000001").dump(),
+            R"({"id":"1","job_id":"j-000001","type":"accepted"})");
+  EXPECT_EQ(
+      encodeProgress("1", "j-000001", JobState::kAssigned, "slave-a").dump(),
+      R"({"id":"1","job_id":"j-000001","slave":"slave-a","state":"assigned","type":"progress"})");
+  EXPECT_EQ(encodeProgress("1", "j-000001", JobState::kQueued).dump(),
+            R"({"id":"1","job_id":"j-000001","state":"queued","type":"progress"})");
+  EXPECT_EQ(encodeResult("1", "j-000001", json{{"verdict", "OK"}}).dump(),
+            R"({"id":"1","job_id":"j-000001","result":{"verdict":"OK"},"type":"result"})");
+  EXPECT_EQ(encodeJobReply("4", "j-5", JobState::kRunning, "slave-a").dump(),
+            R"({"id":"4","job_id":"j-5","slave":"slave-a","state":"running","type":"job"})");
+  const json result = {{"verdict", "OK"}};
+  EXPECT_EQ(
+      encodeJobReply("4", "j-5", JobState::kFinished, std::nullopt, &result).dump(),
+      R"({"id":"4","job_id":"j-5","result":{"verdict":"OK"},"state":"finished","type":"job"})");
+  EXPECT_EQ(encodeJobReply("4", "j-5", JobState::kCancelled).dump(),
+            R"({"id":"4","job_id":"j-5","state":"cancelled","type":"job"})");
+  EXPECT_EQ(encodeCancelled("5", "j-6", JobState::kRunning).dump(),
+            R"({"id":"5","job_id":"j-6","state":"running","type":"cancelled"})");
+  EXPECT_EQ(encodeAuthenticated("0").dump(), R"({"id":"0","type":"authenticated"})");
+  EXPECT_EQ(encodeRuntimes("2", json::array()).dump(),
+            R"({"id":"2","runtimes":[],"type":"runtimes"})");
+  EXPECT_EQ(encodeCluster(3, {{"uptime_ms", 81234}, {"state", "serving"}}).dump(),
+            R"({"id":3,"state":"serving","type":"cluster","uptime_ms":81234})");
+  EXPECT_EQ(
+      encodeError("7", errc::kUnknownLanguage, "no slave offers language cobol").dump(),
+      R"({"code":"unknown_language","id":"7","message":"no slave offers language cobol","type":"error"})");
+}
+
+TEST(MessagesTest, EncodedErrorsLeaveOutANullIdOtherMessagesKeepIt) {
+  EXPECT_FALSE(encodeError(nullptr, errc::kBadFrame, "x").contains("id"))
+      << "an error answering no request";
+  const json progress = encodeProgress(nullptr, "j-1", JobState::kQueued);
+  ASSERT_TRUE(progress.contains("id"));
+  EXPECT_TRUE(progress["id"].is_null());
+  EXPECT_TRUE(encodeAccepted(nullptr, "j-1")["id"].is_null());
+  EXPECT_EQ(encodeAccepted(17, "j-1")["id"], 17) << "a numeric id comes back as a number";
+}
+
+TEST(MessagesTest, EncodesTheSlaveMessagesOfTheProtocol) {
+  EXPECT_EQ(encodeRegistered(1, 1000, 16777216).dump(),
+            R"({"heartbeat_ms":1000,"max_frame_bytes":16777216,"slave_id":1,"type":"registered"})");
+  EXPECT_EQ(encodeCancel("j-000001").dump(), R"({"job_id":"j-000001","type":"cancel"})");
+  EXPECT_EQ(encodeDraining().dump(), R"({"type":"draining"})");
+  EXPECT_EQ(encodeAssign("j-000001", json{{"language", "c"}}).dump(),
+            R"({"job":{"language":"c"},"job_id":"j-000001","type":"assign"})");
+}
+
+// Where the master decodes a message of the same shape as one it sends, the two agree.
+TEST(MessagesTest, EncodedMessagesDecodeBackToWhatWasEncoded) {
+  ClientRequest r;
+  SlaveMessage s;
+  DecodeError e;
+  ASSERT_TRUE(decodeClientRequest(encodeCancel("j-1"), &r, &e)) << e.message;
+  EXPECT_EQ(r.kind, ClientRequest::Kind::kCancel);
+  EXPECT_EQ(r.job_id, "j-1");
+
+  ASSERT_TRUE(decodeClientRequest(encodeJobReply("9", "j-2", JobState::kQueued), &r, &e))
+      << e.message;
+  EXPECT_EQ(r.kind, ClientRequest::Kind::kJob);
+  EXPECT_EQ(r.id, "9");
+  EXPECT_EQ(r.job_id, "j-2");
+
+  for (JobState st : {JobState::kCompiling, JobState::kRunning}) {
+    ASSERT_TRUE(decodeSlaveMessage(encodeProgress("1", "j-3", st, "a"), &s, &e)) << e.message;
+    EXPECT_EQ(s.kind, SlaveMessage::Kind::kProgress);
+    EXPECT_EQ(s.job_id, "j-3");
+    EXPECT_EQ(s.state, st);
+  }
+
+  ASSERT_TRUE(decodeSlaveMessage(encodeCancelled("1", "j-4", JobState::kRunning), &s, &e))
+      << e.message;
+  EXPECT_EQ(s.kind, SlaveMessage::Kind::kCancelled);
+  EXPECT_EQ(s.job_id, "j-4");
+
+  JobResult result;
+  result.job_id = "j-5";
+  result.verdict = Verdict::kTimeLimit;
+  result.run = StageResult{};
+  result.run->stdout_data = "partial";
+  result.queue_ms = 12;
+  ASSERT_TRUE(decodeSlaveMessage(encodeResult("1", "j-5", toJson(result)), &s, &e)) << e.message;
+  EXPECT_EQ(s.kind, SlaveMessage::Kind::kResult);
+  EXPECT_TRUE(s.result_error.empty()) << s.result_error;
+  EXPECT_EQ(s.result.job_id, "j-5");
+  EXPECT_EQ(s.result.verdict, Verdict::kTimeLimit);
+  ASSERT_TRUE(s.result.run);
+  EXPECT_EQ(s.result.run->stdout_data, "partial");
+  EXPECT_EQ(s.result.queue_ms, 12);
+
+  Job job;
+  job.language = "c";
+  job.version = "12.2.0";
+  job.files.push_back({"main.c", "int main(){}", Encoding::kUtf8});
+  job.limits.run.wall_ms = 5000;
+  const json assign = encodeAssign("j-6", toJson(job));
+  EXPECT_EQ(assign["job_id"], "j-6");
+  Job back;
+  std::string why;
+  ASSERT_TRUE(fromJson(assign["job"], &back, &why)) << why;
+  EXPECT_EQ(back.language, "c");
+  EXPECT_EQ(back.version, "12.2.0");
+  ASSERT_EQ(back.files.size(), 1u);
+  EXPECT_EQ(back.files[0].content, "int main(){}");
+  EXPECT_EQ(back.limits.run.wall_ms, 5000);
 }
 
 }  // namespace

@@ -122,7 +122,7 @@ TEST(SchedulerTest, AssignsFillsDefaultLimitsAndReportsProgress) {
   const std::string job_id = assigns[0]["job_id"];
   EXPECT_EQ(client->ofType(msg::kAccepted)[0]["job_id"], job_id);
 
-  s.slaveProgress(id, job_id, "running");
+  s.slaveProgress(id, job_id, JobState::kRunning);
   s.slaveResult(id, okResult(job_id));
   auto results = client->ofType(msg::kResult);
   ASSERT_EQ(results.size(), 1u);
