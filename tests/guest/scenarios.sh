@@ -72,15 +72,15 @@ mkdir -p "$top"
 declare -a summary=()
 failed_checks=()
 scenario=""
-begin() { scenario=$1; failed_checks=(); echo; echo "==> $1: $2"; }
+begin() { scenario=$1; failed_checks=(); scenario_start=$SECONDS; echo; echo "==> $1: $2"; }
 ok() { echo "  ok: $*"; }
 bad() { echo "  FAIL: $*"; failed_checks+=("$1"); }
 indent() { sed 's/^/      | /'; }
 finish() {
   if [[ ${#failed_checks[@]} -eq 0 ]]; then
-    summary+=("PASS $scenario")
+    summary+=("PASS $scenario ($((SECONDS - scenario_start)) s)")
   else
-    summary+=("FAIL $scenario: $(IFS=';'; echo "${failed_checks[*]}")")
+    summary+=("FAIL $scenario ($((SECONDS - scenario_start)) s): $(IFS=';'; echo "${failed_checks[*]}")")
   fi
 }
 elapsed() { echo "$(( $(date +%s%N) / 1000000 - $1 )) ms"; }
