@@ -19,6 +19,10 @@ PACKAGES=(
   nodejs  # the example JavaScript plugin (examples/plugins/javascript) and its test
   iproute2 util-linux procps
   dpkg-dev  # dpkg-shlibdeps: the dependencies of the Debian packages (cpack -G DEB)
+  # The cgroup-v2 guest (scripts/guest, tests/guest): qemu with 9p (virtfs is built into
+  # qemu-system-x86 and needs no recommends) and a static busybox for its initramfs. The kernel
+  # is fetched by scripts/guest/prepare.sh, not installed.
+  qemu-system-x86 busybox-static
 )
 
 missing=()
