@@ -326,6 +326,22 @@ class V2Group final : public StageCgroup {
   bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) override {
     if (memory && memory_bytes != memory_set_) {
       memory_set_ = -1;
+      // A lower limit than the group holds (the last stage's /tmp, still being released) is
+      // taken by v2 and leaves the next stage no room to start, where v1 refuses it (EBUSY):
+      // reclaim what can be, and refuse as v1 does when that is not enough.
+      if (memory_bytes > 0) {
+        int64_t held = std::atoll(readText(dir / "memory.current").c_str());
+        if (held > memory_bytes) {
+          writeText(dir / "memory.reclaim", std::to_string(held - memory_bytes), nullptr);
+          held = std::atoll(readText(dir / "memory.current").c_str());
+        }
+        if (held > memory_bytes) {
+          *error = "cannot lower the memory limit of " + dir.string() + " to " +
+                   std::to_string(memory_bytes) + " bytes: it still holds " +
+                   std::to_string(held);
+          return false;
+        }
+      }
       if (!writeText(dir / "memory.max", memory_bytes > 0 ? std::to_string(memory_bytes) : "max",
                      error))
         return false;
@@ -335,6 +351,7 @@ class V2Group final : public StageCgroup {
     if (memory) {
       oom_before = oomCount();
       resetPeak();
+      noted_peak_ = -1;
     }
     if (pids && processes != processes_set_) {
       processes_set_ = -1;
@@ -353,8 +370,13 @@ class V2Group final : public StageCgroup {
   int64_t cpuUsageUs() override {
     return cpu_file_.value(dir / "cpu.stat", "usage_usec") - cpu_before_us_;
   }
+  void notePeak() override {
+    if (!memory || peak_fd_ >= 0) return;
+    const std::string held = readText(dir / "memory.current");
+    if (!held.empty()) noted_peak_ = std::max<int64_t>(noted_peak_, std::atoll(held.c_str()));
+  }
   int64_t peakMemoryBytes() override {
-    if (peak_fd_ < 0) return -1;
+    if (peak_fd_ < 0) return noted_peak_;
     char buf[32];
     const ssize_t n = ::pread(peak_fd_, buf, sizeof buf - 1, 0);
     if (n <= 0) return -1;
@@ -377,6 +399,7 @@ class V2Group final : public StageCgroup {
   int64_t cpu_before_us_ = 0;
   int peak_fd_ = -1;
   bool peak_unsupported_ = false;
+  int64_t noted_peak_ = -1;  // without a resettable memory.peak: what notePeak() saw
   mutable GroupFile events_file_;
   GroupFile cpu_file_;
   int64_t oomCount() const {

@@ -34,8 +34,11 @@ class StageCgroup {
   /// microseconds, whether or not they were waited for; -1 when the group does not account CPU.
   virtual int64_t cpuUsageUs() = 0;
   /// The group's peak memory (what its memory limit counts) since the last prepare(); -1 when
-  /// the kernel cannot tell (cgroup v2 before Linux 6.12 cannot reset a group's peak).
+  /// the kernel cannot tell. cgroup v2 before Linux 6.12 cannot reset a group's peak: there it
+  /// is the most the group held when notePeak() looked.
   virtual int64_t peakMemoryBytes() = 0;
+  /// Called before the stage is killed at a limit, while its processes still hold their memory.
+  virtual void notePeak() {}
 };
 
 class CgroupManager {

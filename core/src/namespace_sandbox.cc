@@ -604,6 +604,7 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
   result.cpu_timeout = end == StageEnd::kCpuLimit;
   result.cancelled = end == StageEnd::kCancelled || (spec.cancel && spec.cancel->cancelled());
   if (end != StageEnd::kExited) {
+    if (zygote->cgroup) zygote->cgroup->notePeak();  // what it holds at the limit, before the kill
     ::syscall(SYS_pidfd_send_signal, zygote->last_init.fd, SIGKILL, nullptr, 0);
     waitReadable(zygote->last_init.fd, -1);
   }

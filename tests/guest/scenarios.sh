@@ -437,17 +437,21 @@ scenario_login_session() {
   start_master || { finish; return; }
   write_programs
   start_in_session_scope fake-session
-  check_background_slave ""
+  # It starts itself again, same pid, in a transient scope of its own with Delegate=yes.
+  check_background_slave "/system.slice/polyrun-slave-$slave_pid.scope"
   systemctl stop fake-session.scope 2>/dev/null || true
   stop_master
   finish
 }
 
 scenario_rlimits() {
-  begin rlimits "the same scope with slave.sandbox.limits=rlimits, the weaker mode chosen explicitly"
+  # Without its own scope (slave.sandbox.systemd_scope=false) the slave has no cgroup to delegate
+  # there: it runs only because the operator chose the weaker mode.
+  begin rlimits "the same scope with slave.sandbox.limits=rlimits and slave.sandbox.systemd_scope=false, the weaker mode chosen explicitly"
   start_master || { finish; return; }
   write_programs
-  start_in_session_scope fake-session-rlimits --define=slave.sandbox.limits=rlimits
+  start_in_session_scope fake-session-rlimits --define=slave.sandbox.limits=rlimits \
+    --define=slave.sandbox.systemd_scope=false
   if wait_slave pid_alive; then
     check_limits_mode rlimits
     run_job hello.py --time-limit 30000
