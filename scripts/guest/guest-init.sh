@@ -22,8 +22,21 @@ power_off() {
 }
 
 # A /tmp of its own (the host's may be large: systemd-tmpfiles would empty it at boot, slowly,
-# file by file over 9p). run.sh refuses to run from a folder under /tmp.
+# file by file over 9p), with the host's folders the run needs (a clone under /tmp, say: run.sh
+# lists them) bound back at their paths. systemd-tmpfiles does not cross those mount points.
+keep=/run/polyrun-guest-keep
+IFS=: read -ra keep_tmp <<< "${POLYRUN_GUEST_KEEP_TMP:-}"
+n=0
+for dir in "${keep_tmp[@]}"; do
+  mkdir -p "$keep/$n" && mount --bind "$dir" "$keep/$n"
+  n=$((n + 1))
+done
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
+n=0
+for dir in "${keep_tmp[@]}"; do
+  mkdir -p "$dir" && mount --move "$keep/$n" "$dir"
+  n=$((n + 1))
+done
 
 case "$1" in
   systemd)

@@ -52,9 +52,16 @@ fi
 [[ $timeout_s =~ ^[0-9]+$ ]] || { echo "guest: --timeout wants whole seconds, not \"$timeout_s\"" >&2; exit 64; }
 mode=$1
 shift
-case "$(pwd -P)/" in
-  /tmp/*) echo "guest: run from a folder outside /tmp: the guest has a /tmp of its own" >&2; exit 64 ;;
-esac
+# The guest has a /tmp of its own: the folders under the host's /tmp that this run needs (the
+# working folder, these scripts, SCRIPT) are shown there again, at the same paths.
+keep_tmp=()
+for path in "$(pwd -P)" "$here" "$(cd "$(dirname "${1:-.}")" 2>/dev/null && pwd -P || true)"; do
+  if [[ $path == /tmp/?* ]]; then
+    top=${path#/tmp/}
+    top=/tmp/${top%%/*}
+    [[ " ${keep_tmp[*]} " == *" $top "* ]] || keep_tmp+=("$top")
+  fi
+done
 
 qemu=$(command -v qemu-system-x86_64 || true)
 if [[ -z $qemu ]]; then
@@ -85,6 +92,8 @@ interactive=0
   printf 'POLYRUN_GUEST_MODE=%q\n' "$mode"
   printf 'POLYRUN_GUEST_SCRIPTS=%q\n' "$here"
   printf 'POLYRUN_GUEST_INTERACTIVE=%q\n' "$interactive"
+  # ':'-separated (the initramfs's busybox sh reads this file too: no arrays).
+  printf 'POLYRUN_GUEST_KEEP_TMP=%q\n' "$(IFS=:; echo "${keep_tmp[*]}")"
 } > "$run/share/guest.env"
 {
   printf 'cwd=%q\n' "$(pwd -P)"
