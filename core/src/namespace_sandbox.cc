@@ -29,15 +29,13 @@
 #include <mutex>
 
 #include "cgroup.h"
+#include "fd_passing.h"
 #include "polyrun/cancel_token.h"
 #include "polyrun/sandbox.h"
 #include "seccomp_filter.h"
 #include "stage_io.h"
 #include "zygote.h"
 
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
 #endif
@@ -47,7 +45,6 @@ namespace {
 using namespace detail;
 namespace fs = std::filesystem;
 
-constexpr unsigned kInsideId = 1000;  // the program's uid and gid inside its namespace
 // The shared area a stage's argv, environment and work directory travel in (only the pages
 // used are ever allocated).
 constexpr size_t kAreaBytes = 4u << 20;
@@ -181,20 +178,13 @@ struct Zygote {
 bool receiveReply(const Zygote& z, ZygoteMessage* m, int* fd) {
   *fd = -1;
   if (!waitReadable(z.control.fd, kZygoteReplyMs)) return false;
-  iovec iov{m, sizeof *m};
-  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = buf;
-  msg.msg_controllen = sizeof buf;
-  ssize_t n;
-  do {
-    n = ::recvmsg(z.control.fd, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(sizeof *m)) return false;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(fd, CMSG_DATA(c), sizeof(int));
+  size_t count = 0;
+  const ssize_t n = receiveWithFds(z.control.fd, m, sizeof *m, fd, 1, &count);
+  if (n != static_cast<ssize_t>(sizeof *m)) {
+    if (count > 0) ::close(*fd);
+    *fd = -1;
+    return false;
+  }
   return true;
 }
 
@@ -514,25 +504,9 @@ NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessS
     }
   }
   const int fds[kStageFds + 1] = {in_r.fd, out_w.fd, err_w.fd, status_w.fd, tree.fd};
-  const size_t fds_bytes = sizeof(int) * (tree.fd >= 0 ? kStageFds + 1 : kStageFds);
-  char byte = 1;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof fds)] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = buf;
-  msg.msg_controllen = CMSG_SPACE(fds_bytes);
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(fds_bytes);
-  std::memcpy(CMSG_DATA(c), fds, fds_bytes);
-  ssize_t sent;
-  do {
-    sent = ::sendmsg(zygote.control.fd, &msg, MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
-  if (sent != 1) {
+  const char byte = 1;
+  if (sendWithFds(zygote.control.fd, &byte, 1, fds, tree.fd >= 0 ? kStageFds + 1 : kStageFds) !=
+      1) {
     *error = errnoText("handing the stage to its zygote");
     return Launch::kZygoteGone;
   }

@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "fd_passing.h"
 #include "seccomp_filter.h"
 
 // The new mount API (Linux 5.2); glibc 2.36 has no wrappers that coexist with <sys/mount.h>.
@@ -30,14 +31,10 @@
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
 
 namespace polyrun::detail {
 namespace {
 
-constexpr unsigned kInsideId = 1000;  // the program's uid and gid inside its namespace
 constexpr size_t kMaxPath = 4096;
 
 // Stacks of the stages' inits and of the program until its execve: they share the zygote's
@@ -314,23 +311,8 @@ int programEntry(void* plan) { programMain(*static_cast<const StagePlan*>(plan))
 int initEntry(void* plan) { stageInitMain(*static_cast<const StagePlan*>(plan)); }
 
 void reply(int control, ZygoteMessage::Kind kind, int step, int error, int fd) {
-  ZygoteMessage m{kind, step, error};
-  iovec iov{&m, sizeof m};
-  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (fd >= 0) {
-    msg.msg_control = buf;
-    msg.msg_controllen = sizeof buf;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  }
-  while (::sendmsg(control, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
-  }
+  const ZygoteMessage m{kind, step, error};
+  sendWithFds(control, &m, sizeof m, &fd, fd >= 0 ? 1 : 0);
 }
 
 [[noreturn]] void setupFailed(int control, int step) {
@@ -341,30 +323,12 @@ void reply(int control, ZygoteMessage::Kind kind, int step, int error, int fd) {
 // The descriptors of one request; the number received, or -1 when the slave is gone.
 int receiveRequest(int control, int* fds) {
   char byte = 0;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int) * (kStageFds + 1))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = buf;
-  msg.msg_controllen = sizeof buf;
-  ssize_t n;
-  do {
-    n = ::recvmsg(control, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n <= 0) return -1;
-  int count = 0;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    const int k = static_cast<int>((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-    for (int i = 0; i < k; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      if (count < kStageFds + 1) fds[count++] = fd;
-      else ::close(fd);
-    }
+  size_t count = 0;
+  if (receiveWithFds(control, &byte, 1, fds, kStageFds + 1, &count) <= 0) {
+    for (size_t i = 0; i < count; ++i) ::close(fds[i]);
+    return -1;
   }
-  return count;
+  return static_cast<int>(count);
 }
 
 // A stage's init, from its start until the zygote reaped it.

@@ -20,7 +20,13 @@
 
 #include "polyrun/sandbox.h"
 
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000  // Linux 5.2; glibc 2.36's <sched.h> may lack it
+#endif
+
 namespace polyrun::detail {
+
+constexpr unsigned kInsideId = 1000;  // a stage program's uid and gid inside its namespace
 
 /// One step of building the zygote's private root, executed in order.
 struct MountStep {
