@@ -28,7 +28,8 @@ int64_t msBetween(Scheduler::Clock::time_point a, Scheduler::Clock::time_point b
 constexpr int64_t kMinMemoryBytes = 8ll << 20;
 
 // Fills a limit left at 0 with its default; refuses a negative one or one over its maximum.
-bool fillLimit(int64_t* value, int64_t def, int64_t max, const std::string& field, std::string* error) {
+bool fillLimit(int64_t* value, int64_t def, int64_t max, const std::string& field,
+               std::string* error) {
   if (*value < 0) {
     *error = field + " = " + std::to_string(*value) + " is negative; use 0 for the default";
     return false;
@@ -50,7 +51,8 @@ bool mayAccess(const ClientIdentity& who, const std::string& job_id) {
 // "10.0.0.7:51234" -> "10.0.0.7", "http [::1]:5000" -> "[::1]": a client's connections (native
 // or HTTP) share its host, whose share of the journal they count on.
 std::string hostOf(std::string address) {
-  if (const size_t space = address.rfind(' '); space != std::string::npos) address.erase(0, space + 1);
+  if (const size_t space = address.rfind(' '); space != std::string::npos)
+    address.erase(0, space + 1);
   const size_t colon = address.rfind(':');
   if (colon == std::string::npos || address.find(']', colon) != std::string::npos) return address;
   return address.substr(0, colon);
@@ -89,10 +91,17 @@ void Scheduler::flush(Outbox& out) {
   for (auto& [peer, messages] : grouped) peer->sendAll(messages);
 }
 
+void Scheduler::InDelivery::done(const std::vector<const Peer*>& peers) {
+  std::lock_guard<std::mutex> lock(mutex);
+  for (const Peer* p : peers)
+    if (auto it = count.find(p); it != count.end() && --it->second <= 0) count.erase(it);
+}
+
 void Scheduler::apply(Effects& fx) {
   flush(fx.now);
   if (fx.outcomes.empty() || !journal_) {
     flush(fx.durable);
+    delivering_->done(fx.delivering);
     return;
   }
   // Results and `cancelled` go out once their outcome is committed: writes commit in order,
@@ -105,9 +114,11 @@ void Scheduler::apply(Effects& fx) {
                              Journal::nowMs()};
     Journal::Done done;
     if (i + 1 == n) {
-      done = [out = std::make_shared<Outbox>(std::move(fx.durable))](bool, const std::string&) {
+      done = [out = std::make_shared<Outbox>(std::move(fx.durable)), delivering = delivering_,
+              peers = std::move(fx.delivering)](bool, const std::string&) {
         // Sent even when the write failed (it is logged): the job is over either way.
         flush(*out);
+        delivering->done(peers);
       };
     }
     journal_->finished(job_id, std::move(outcome), std::move(done));
@@ -144,7 +155,8 @@ size_t Scheduler::recover() {
       }
       r.job.id = e.job_id;
       r.language = e.language;
-      if (auto owner = body.find("owner"); owner != body.end() && owner->is_string()) r.owner = *owner;
+      if (auto owner = body.find("owner"); owner != body.end() && owner->is_string())
+        r.owner = *owner;
       r.seq = next_accept_seq_++;
       r.state = JobState::kQueued;
       r.accepted_at = now - std::chrono::milliseconds(std::max<int64_t>(0, now_ms - e.accepted_ms));
@@ -227,11 +239,12 @@ void Scheduler::removeSlave(int slave_id, const std::string& reason) {
     }
     router_.remove(slave_id);
     slaves_.erase(it);
-    log().warning("slave %s (id %d) is gone: %s; %z of its jobs go back to the queue", name, slave_id,
-                  reason, orphans.size());
+    log().warning("slave %s (id %d) is gone: %s; %z of its jobs go back to the queue", name,
+                  slave_id, reason, orphans.size());
     // Back to the front of their queues, in their original order.
-    std::sort(orphans.begin(), orphans.end(),
-              [&](const std::string& a, const std::string& b) { return jobs_[a].seq > jobs_[b].seq; });
+    std::sort(orphans.begin(), orphans.end(), [&](const std::string& a, const std::string& b) {
+      return jobs_[a].seq > jobs_[b].seq;
+    });
     for (const auto& job_id : orphans) requeueLocked(job_id, name + ": " + reason, fx);
     pumpLocked(fx);
   }
@@ -247,9 +260,9 @@ void Scheduler::requeueLocked(const std::string& job_id, const std::string& why,
   if (r.attempts >= config_.max_attempts && !shutting_down_) {
     JobResult failed;
     failed.verdict = Verdict::kInternalError;
-    failed.message = "the job was lost with its slave " + std::to_string(r.attempts) +
-                     " times (last: " + why + "); giving up after master.job.attempts = " +
-                     std::to_string(config_.max_attempts);
+    failed.message =
+        "the job was lost with its slave " + std::to_string(r.attempts) + " times (last: " + why +
+        "); giving up after master.job.attempts = " + std::to_string(config_.max_attempts);
     failed.language = r.language;
     finishLocked(job_id, std::move(failed), fx);
     return;
@@ -332,8 +345,9 @@ void Scheduler::slaveResult(int slave_id, JobResult result) {
     // A result for a job this slave no longer holds (reassigned after it was given up, or
     // cancelled) is dropped: the client gets exactly one result per job.
     if (it == jobs_.end() || it->second.slave_id != slave_id) {
-      log().information("dropping a result for job %s from slave id %d: the job is no longer its own",
-                        job_id, slave_id);
+      log().information(
+          "dropping a result for job %s from slave id %d: the job is no longer its own", job_id,
+          slave_id);
     } else {
       result.slave = slaves_[slave_id].name;
       finishLocked(job_id, std::move(result), fx);
@@ -375,9 +389,12 @@ bool Scheduler::applyLimits(Job& job, std::string* error) const {
   Limits& l = job.limits;
   if (!fillLimit(&l.run.wall_ms, d.run.wall_ms, m.run.wall_ms, "limits.run.wall_ms", error) ||
       !fillLimit(&l.run.cpu_ms, d.run.cpu_ms, m.run.cpu_ms, "limits.run.cpu_ms", error) ||
-      !fillLimit(&l.run.memory_bytes, d.run.memory_bytes, m.run.memory_bytes, "limits.run.memory_bytes", error) ||
-      !fillLimit(&l.compile.wall_ms, d.compile.wall_ms, m.compile.wall_ms, "limits.compile.wall_ms", error) ||
-      !fillLimit(&l.compile.cpu_ms, d.compile.cpu_ms, m.compile.cpu_ms, "limits.compile.cpu_ms", error) ||
+      !fillLimit(&l.run.memory_bytes, d.run.memory_bytes, m.run.memory_bytes,
+                 "limits.run.memory_bytes", error) ||
+      !fillLimit(&l.compile.wall_ms, d.compile.wall_ms, m.compile.wall_ms, "limits.compile.wall_ms",
+                 error) ||
+      !fillLimit(&l.compile.cpu_ms, d.compile.cpu_ms, m.compile.cpu_ms, "limits.compile.cpu_ms",
+                 error) ||
       !fillLimit(&l.compile.memory_bytes, d.compile.memory_bytes, m.compile.memory_bytes,
                  "limits.compile.memory_bytes", error) ||
       !fillLimit(&l.output_bytes, d.output_bytes, m.output_bytes, "limits.output_bytes", error) ||
@@ -385,16 +402,17 @@ bool Scheduler::applyLimits(Job& job, std::string* error) const {
     return false;
   // A stage needs some memory before its program starts (its helpers are charged to it too):
   // below that a limit is a client's mistake, refused here rather than failing on the slave.
-  for (const auto& [value, field] : {std::pair{l.run.memory_bytes, "limits.run.memory_bytes"},
-                                     std::pair{l.compile.memory_bytes, "limits.compile.memory_bytes"}})
+  for (const auto& [value, field] :
+       {std::pair{l.run.memory_bytes, "limits.run.memory_bytes"},
+        std::pair{l.compile.memory_bytes, "limits.compile.memory_bytes"}})
     if (value < kMinMemoryBytes) {
       *error = std::string(field) + " = " + std::to_string(value) + " is under the minimum of " +
                std::to_string(kMinMemoryBytes) + " bytes (8 MiB) a stage needs";
       return false;
     }
   if (static_cast<int64_t>(job.stdin_data.size()) > config_.max_stdin_bytes) {
-    *error = "stdin of " + std::to_string(job.stdin_data.size()) + " bytes is over the maximum of " +
-             std::to_string(config_.max_stdin_bytes) + " bytes";
+    *error = "stdin of " + std::to_string(job.stdin_data.size()) +
+             " bytes is over the maximum of " + std::to_string(config_.max_stdin_bytes) + " bytes";
     return false;
   }
   return true;
@@ -433,7 +451,8 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
       refuse(errc::kUnknownLanguage, "no slave offers language " + shownValue(job.language) +
                                          "; available: " + (list.empty() ? "none" : list));
     } else if (language && !router_.offersVersion(*language, job.version)) {
-      refuse(errc::kUnknownLanguage, "no slave offers " + *language + " version " + shownValue(job.version) +
+      refuse(errc::kUnknownLanguage, "no slave offers " + *language + " version " +
+                                         shownValue(job.version) +
                                          "; see `polyrun runtimes` for the versions offered");
     } else if (!limits_ok) {
       refuse(errc::kBadLimits, error);
@@ -461,15 +480,16 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
           // after it, and `accepted` goes out before the result.
           entry->language = lang;
           const std::string job_id = entry->job_id;
-          journal_->accepted(std::move(*entry), [this, peer = std::weak_ptr<Peer>(client), request_id,
-                                                 job_id](bool ok, const std::string& why) {
-            Effects fx;
-            {
-              std::lock_guard<std::mutex> lock(mutex_);
-              acknowledgeLocked(peer, request_id, job_id, ok, why, fx);
-            }
-            apply(fx);
-          });
+          journal_->accepted(std::move(*entry),
+                             [this, peer = std::weak_ptr<Peer>(client), request_id, job_id](
+                                 bool ok, const std::string& why) {
+                               Effects fx;
+                               {
+                                 std::lock_guard<std::mutex> lock(mutex_);
+                                 acknowledgeLocked(peer, request_id, job_id, ok, why, fx);
+                               }
+                               apply(fx);
+                             });
         }
       }
     }
@@ -556,7 +576,8 @@ void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_
       }
       fx.durable.emplace_back(client, encodeCancelled(request_id, job_id, was));
       // The submitter's own request ends here too, unless it is this very request.
-      if (r.submitter && !(r.submitter->key == client.get() && r.submitter->request_id == request_id)) {
+      if (r.submitter &&
+          !(r.submitter->key == client.get() && r.submitter->request_id == request_id)) {
         if (auto submitter = r.submitter->peer.lock())
           fx.durable.emplace_back(std::move(submitter),
                                   encodeCancelled(r.submitter->request_id, job_id, was));
@@ -610,8 +631,8 @@ bool Scheduler::answerFinishedLocked(const Recipient& to, const std::string& job
   return true;
 }
 
-void Scheduler::answerOutcomeLocked(const Recipient& to, const std::string& job_id, const FinishedJob& f,
-                                    bool cancel_request, Effects& fx) const {
+void Scheduler::answerOutcomeLocked(const Recipient& to, const std::string& job_id,
+                                    const FinishedJob& f, bool cancel_request, Effects& fx) const {
   auto peer = to.peer.lock();
   if (!peer) return;
   if (!cancel_request) {
@@ -630,13 +651,15 @@ void Scheduler::answerOutcomeLocked(const Recipient& to, const std::string& job_
   }
 }
 
-void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id, bool cancel_request) {
+void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id,
+                                  bool cancel_request) {
   auto peer = to.peer.lock();
   if (!peer) return;
   std::optional<Journal::Outcome> stored = journal_ ? journal_->lookup(job_id) : std::nullopt;
   if (!stored) return answerUnknownJob(to, job_id);
   // Cached with its real age, so the retention time still counts from when it finished.
-  const auto age = std::chrono::milliseconds(std::max<int64_t>(0, Journal::nowMs() - stored->finished_ms));
+  const auto age =
+      std::chrono::milliseconds(std::max<int64_t>(0, Journal::nowMs() - stored->finished_ms));
   // The journal stores what apply() wrote: "finished" or "cancelled".
   const JobState state = parseJobState(stored->state).value_or(JobState::kFinished);
   FinishedJob f{state, nullptr, Clock::now() - age};
@@ -644,7 +667,8 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
   if (!stored->result_json.empty()) {
     json result;
     std::string error;
-    if (parseJson(stored->result_json, &result, &error)) f.result = std::make_shared<const json>(std::move(result));
+    if (parseJson(stored->result_json, &result, &error))
+      f.result = std::make_shared<const json>(std::move(result));
   }
   Effects fx;
   {
@@ -676,7 +700,8 @@ bool Scheduler::clientBusy(const Peer* client) const {
     if (r.submitter && is(*r.submitter)) return true;
     if (std::any_of(r.watchers.begin(), r.watchers.end(), is)) return true;
   }
-  return false;
+  std::lock_guard<std::mutex> delivering(delivering_->mutex);
+  return delivering_->count.count(client) > 0;
 }
 
 void Scheduler::clientGone(const Peer* client) {
@@ -724,9 +749,15 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
   // One copy of the result, shared by the memory store and the journal; messages embed it.
   const auto rj = std::make_shared<const json>(toJson(result));
   if (r.submitter) {
-    if (auto client = r.submitter->peer.lock())
+    if (auto client = r.submitter->peer.lock()) {
+      {
+        std::lock_guard<std::mutex> delivering(delivering_->mutex);
+        ++delivering_->count[client.get()];
+      }
+      fx.delivering.push_back(client.get());
       fx.durable.emplace_back(std::move(client),
                               encodeResult(r.submitter->request_id, job_id, *rj));
+    }
   }
   for (const auto& w : r.watchers) {
     if (auto peer = w.peer.lock())
@@ -839,8 +870,9 @@ void Scheduler::beginShutdown() {
 bool Scheduler::waitUntilIdle(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
   return idle_cv_.wait_for(lock, timeout, [this] {
-    return applying_results_ == 0 &&
-           std::all_of(slaves_.begin(), slaves_.end(), [](const auto& s) { return s.second.held.empty(); });
+    return applying_results_ == 0 && std::all_of(slaves_.begin(), slaves_.end(), [](const auto& s) {
+             return s.second.held.empty();
+           });
   });
 }
 

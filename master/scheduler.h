@@ -43,8 +43,8 @@ struct SchedulerConfig {
   size_t queue_max = 1000;  // jobs waiting per language
   int max_attempts = 3;     // assignments of one job before it fails with INTERNAL_ERROR
   int heartbeat_ms = 1000;
-  int64_t result_retention_ms = 3600'000;  // finished jobs answer `job` lookups this long
-  size_t results_in_memory = 10000;        // most finished jobs kept in memory (older: journal)
+  int64_t result_retention_ms = 3600'000;    // finished jobs answer `job` lookups this long
+  size_t results_in_memory = 10000;          // most finished jobs kept in memory (older: journal)
   size_t results_memory_bytes = 256u << 20;  // and at most about this many bytes of them
   // master.frame.max.bytes, told to slaves in `registered`: they fit their results into it.
   size_t max_frame_bytes = 16u << 20;
@@ -59,8 +59,8 @@ struct SlaveRegistration {
   SlaveLoad load;
   std::vector<std::string> held_jobs;  // job ids the slave still holds from an earlier session
   bool draining = false;
-  nlohmann::json plugins;              // null when absent
-  std::string limits = "unknown";      // cgroup, rlimits or none (docs/protocol.md, register)
+  nlohmann::json plugins;          // null when absent
+  std::string limits = "unknown";  // cgroup, rlimits or none (docs/protocol.md, register)
 };
 
 class Scheduler {
@@ -145,9 +145,9 @@ class Scheduler {
     std::optional<Recipient> submitter;
     bool acknowledged = true;  // false until the journal committed it: no message to the submitter
     std::vector<Recipient> watchers;
-    int slave_id = 0;  // 0 while queued
+    int slave_id = 0;                    // 0 while queued
     JobState state = JobState::kQueued;  // queued, assigned, compiling or running
-    std::string owner;  // who submitted it (ClientIdentity::owner)
+    std::string owner;                   // who submitted it (ClientIdentity::owner)
     int attempts = 0;
     Clock::time_point accepted_at;
     Clock::time_point assigned_at;
@@ -160,6 +160,16 @@ class Scheduler {
     Outbox now;
     Outbox durable;
     std::vector<std::pair<std::string, FinishedJob>> outcomes;
+    std::vector<const Peer*> delivering;  // clients counted in InDelivery for `durable`
+  };
+  // Clients with a result on its way (between the job leaving jobs_ and the durable message
+  // being sent, a journal commit later): waiting for it is not idle (clientBusy). Shared with
+  // the journal's callbacks, which may run after the scheduler is gone. Lock order: mutex_,
+  // then this mutex.
+  struct InDelivery {
+    std::mutex mutex;
+    std::unordered_map<const Peer*, int> count;
+    void done(const std::vector<const Peer*>& peers);
   };
 
   static void flush(Outbox& out);
@@ -187,7 +197,10 @@ class Scheduler {
   Journal* const journal_;
   const Clock::time_point started_at_ = Clock::now();
 
+  const std::shared_ptr<InDelivery> delivering_ = std::make_shared<InDelivery>();  // own mutex
+
   mutable std::mutex mutex_;  // guards everything below
+
   std::condition_variable idle_cv_;  // signalled when a slot frees (waitUntilIdle)
   // Results whose slot is free but whose effects (journal, messages) are still being applied:
   // waitUntilIdle waits for them too, or a stopping master could close a client's connection
@@ -200,7 +213,7 @@ class Scheduler {
   uint64_t assign_seq_ = 0;
   Router router_;
   std::map<int, SlaveState> slaves_;
-  std::unordered_map<std::string, JobRecord> jobs_;  // queued or running
+  std::unordered_map<std::string, JobRecord> jobs_;        // queued or running
   std::map<std::string, std::deque<std::string>> queues_;  // language -> job ids, FIFO
   ResultStore results_;                                    // finished jobs, for `job` and `cancel`
   std::unordered_map<const Peer*, std::weak_ptr<Peer>> clients_;
