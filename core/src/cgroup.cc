@@ -337,8 +337,7 @@ class V2Group final : public StageCgroup {
         }
         if (held > memory_bytes) {
           *error = "cannot lower the memory limit of " + dir.string() + " to " +
-                   std::to_string(memory_bytes) + " bytes: it still holds " +
-                   std::to_string(held);
+                   std::to_string(memory_bytes) + " bytes: it still holds " + std::to_string(held);
           return false;
         }
       }

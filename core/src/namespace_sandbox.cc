@@ -129,8 +129,10 @@ NamespaceBudgets budgetsFor(unsigned stages) {
   auto sysctl = [&](const char* name, int64_t value) {
     b.sysctls.push_back({std::string("/proc/sys/user/") + name, std::to_string(value)});
   };
-  sysctl("max_inotify_instances", shareOf(readNumber("/proc/sys/user/max_inotify_instances", 128), stages));
-  sysctl("max_inotify_watches", shareOf(readNumber("/proc/sys/user/max_inotify_watches", 8192), stages));
+  sysctl("max_inotify_instances",
+         shareOf(readNumber("/proc/sys/user/max_inotify_instances", 128), stages));
+  sysctl("max_inotify_watches",
+         shareOf(readNumber("/proc/sys/user/max_inotify_watches", 8192), stages));
   // Programs make no namespace (the seccomp filter forbids it); the zygote and its inits make
   // only mount, IPC, cgroup and PID namespaces.
   for (const char* none : {"max_user_namespaces", "max_net_namespaces", "max_uts_namespaces",
@@ -152,7 +154,7 @@ struct Zygote {
   void* area = nullptr;
   CgroupManager* cgroups = nullptr;
   std::unique_ptr<StageCgroup> cgroup;  // the zygote lives in it; each stage sets its limits
-  Fd last_init;  // pidfd of the last stage's init, which may still be exiting
+  Fd last_init;               // pidfd of the last stage's init, which may still be exiting
   unsigned uid = 0, gid = 0;  // the host ids its programs run as (when the slave is root)
   IdPool* ids = nullptr;      // set when the ids are this zygote's alone
   unsigned id_index = 0;
@@ -238,8 +240,8 @@ class NamespaceSandbox final : public Sandbox {
   std::unique_ptr<Zygote> createZygote(std::string* error);
   std::unique_ptr<Zygote> acquireZygote(std::string* error);
   void releaseZygote(std::unique_ptr<Zygote> zygote);
-  Launch launch(Zygote& zygote, const ProcessSpec& spec, StagePipes* pipes, Fd* status_r, Fd* init_pidfd,
-                std::string* error);
+  Launch launch(Zygote& zygote, const ProcessSpec& spec, StagePipes* pipes, Fd* status_r,
+                Fd* init_pidfd, std::string* error);
 
   SandboxOptions options_;
   std::string root_;
@@ -252,8 +254,9 @@ class NamespaceSandbox final : public Sandbox {
   bool privileged_ = false;
   std::string description_;
   std::string limits_problem_;  // why memory and processes are not both limited by cgroups
-  std::mutex zygotes_mutex_;  // guards idle_zygotes_
-  std::vector<std::unique_ptr<Zygote>> idle_zygotes_;  // after cgroups_: they give their groups back
+  std::mutex zygotes_mutex_;    // guards idle_zygotes_
+  std::vector<std::unique_ptr<Zygote>>
+      idle_zygotes_;  // after cgroups_: they give their groups back
 };
 
 void NamespaceSandbox::addReadOnly(const std::string& host_path) {
@@ -262,8 +265,8 @@ void NamespaceSandbox::addReadOnly(const std::string& host_path) {
   if (ec) return;
   const std::string target = root_ + host_path;
   if (fs::is_symlink(status)) {
-    steps_.push_back({MountStep::kSymlink, target, fs::read_symlink(host_path, ec).string(), 0, false,
-                      "link " + host_path});
+    steps_.push_back({MountStep::kSymlink, target, fs::read_symlink(host_path, ec).string(), 0,
+                      false, "link " + host_path});
   } else if (fs::is_directory(status)) {
     steps_.push_back({MountStep::kBind, target, host_path, lockedFlags(host_path), true,
                       "bind " + host_path + " read-only"});
@@ -276,7 +279,8 @@ void NamespaceSandbox::addReadOnly(const std::string& host_path) {
 bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   options_ = options;
   privileged_ = ::geteuid() == 0;
-  if (options_.state_dir.empty()) options_.state_dir = "/tmp/polyrun-sandbox-" + std::to_string(::getpid());
+  if (options_.state_dir.empty())
+    options_.state_dir = "/tmp/polyrun-sandbox-" + std::to_string(::getpid());
   root_ = (fs::path(options_.state_dir) / "root").string();
   std::error_code ec;
   fs::create_directories(root_, ec);
@@ -293,8 +297,10 @@ bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   limits_problem_ = cgroupLimitsProblem(cgroups_.get(), cgroup_why);
 
   tmp_options_ = "size=" + std::to_string(options_.tmp_bytes) + ",mode=1777";
-  steps_.push_back({MountStep::kTmpfs, root_, "size=4m,mode=0755", 0, false, "mount the root tmpfs"});
-  for (const char* p : {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) addReadOnly(p);
+  steps_.push_back(
+      {MountStep::kTmpfs, root_, "size=4m,mode=0755", 0, false, "mount the root tmpfs"});
+  for (const char* p : {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"})
+    addReadOnly(p);
   steps_.push_back({MountStep::kMkdir, root_ + "/etc", "", 0, false, "create /etc"});
   // Of the host's /etc only what the tools read: the loader's cache, the alternatives links and
   // the JDK's and Python's own configuration.
@@ -308,10 +314,11 @@ bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
                     "sandbox:x:1000:1000:polyrun job:/tmp:/bin/sh\n"
                     "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
                     0, false, "write /etc/passwd"});
-  steps_.push_back({MountStep::kWriteFile, root_ + "/etc/group", "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n",
-                    0, false, "write /etc/group"});
-  steps_.push_back({MountStep::kWriteFile, root_ + "/etc/hosts", "127.0.0.1 localhost polyrun\n", 0, false,
-                    "write /etc/hosts"});
+  steps_.push_back({MountStep::kWriteFile, root_ + "/etc/group",
+                    "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n", 0, false,
+                    "write /etc/group"});
+  steps_.push_back({MountStep::kWriteFile, root_ + "/etc/hosts", "127.0.0.1 localhost polyrun\n", 0,
+                    false, "write /etc/hosts"});
   for (const auto& p : options_.readonly_paths) {
     if (p.empty() || p[0] != '/') {
       *error = "read-only path \"" + p + "\" must be absolute";
@@ -322,26 +329,32 @@ bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   // The zygote's /proc: each stage mounts its own over it (the kernel lets a user namespace
   // mount a proc only where one is already fully visible).
   steps_.push_back({MountStep::kProc, root_ + "/proc", "", 0, false, "mount /proc"});
-  steps_.push_back({MountStep::kTmpfs, root_ + "/dev", "size=64k,mode=0755", 0, false, "mount /dev"});
+  steps_.push_back(
+      {MountStep::kTmpfs, root_ + "/dev", "size=64k,mode=0755", 0, false, "mount /dev"});
   for (const char* d : {"null", "zero", "random", "urandom"})
     steps_.push_back({MountStep::kBindFile, root_ + "/dev/" + d, std::string("/dev/") + d, 0, false,
                       std::string("bind /dev/") + d});
-  steps_.push_back({MountStep::kSymlink, root_ + "/dev/fd", "/proc/self/fd", 0, false, "link /dev/fd"});
-  steps_.push_back({MountStep::kSymlink, root_ + "/dev/stdin", "/proc/self/fd/0", 0, false, "link /dev/stdin"});
-  steps_.push_back({MountStep::kSymlink, root_ + "/dev/stdout", "/proc/self/fd/1", 0, false, "link /dev/stdout"});
-  steps_.push_back({MountStep::kSymlink, root_ + "/dev/stderr", "/proc/self/fd/2", 0, false, "link /dev/stderr"});
+  steps_.push_back(
+      {MountStep::kSymlink, root_ + "/dev/fd", "/proc/self/fd", 0, false, "link /dev/fd"});
+  steps_.push_back(
+      {MountStep::kSymlink, root_ + "/dev/stdin", "/proc/self/fd/0", 0, false, "link /dev/stdin"});
+  steps_.push_back({MountStep::kSymlink, root_ + "/dev/stdout", "/proc/self/fd/1", 0, false,
+                    "link /dev/stdout"});
+  steps_.push_back({MountStep::kSymlink, root_ + "/dev/stderr", "/proc/self/fd/2", 0, false,
+                    "link /dev/stderr"});
   // Mount points of each stage's own /dev/shm and /tmp.
   steps_.push_back({MountStep::kMkdir, root_ + "/dev/shm", "", 0, false, "create /dev/shm"});
   steps_.push_back({MountStep::kMkdir, root_ + "/tmp", "", 0, false, "create /tmp"});
-  steps_.push_back({MountStep::kReadOnly, root_ + "/dev", "", MS_NOSUID | MS_NODEV, false, "make /dev read-only"});
+  steps_.push_back({MountStep::kReadOnly, root_ + "/dev", "", MS_NOSUID | MS_NODEV, false,
+                    "make /dev read-only"});
 
-  description_ = std::string("namespaces (user, pid, mount, network, ipc, uts, cgroup), seccomp, ") +
-                 (privileged_ ? "uids " + std::to_string(options_.uid) + "-" +
-                                    std::to_string(options_.uid + std::max(options_.stages, 1u) - 1)
-                              : "the slave's own uid") +
-                 ", " +
-                 (cgroups_ ? cgroups_->describe() : "rlimits only (" + cgroup_why + ")") +
-                 ", stages forked from per-slot zygotes";
+  description_ =
+      std::string("namespaces (user, pid, mount, network, ipc, uts, cgroup), seccomp, ") +
+      (privileged_ ? "uids " + std::to_string(options_.uid) + "-" +
+                         std::to_string(options_.uid + std::max(options_.stages, 1u) - 1)
+                   : "the slave's own uid") +
+      ", " + (cgroups_ ? cgroups_->describe() : "rlimits only (" + cgroup_why + ")") +
+      ", stages forked from per-slot zygotes";
 
   // Prove it here and now rather than on the first job.
   ProcessSpec probe;
@@ -353,8 +366,10 @@ bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   const ProcessResult r = run(probe);
   fs::remove_all(probe_dir, ec);
   if (!r.started || r.exit_code != 0) {
-    *error = "the namespace sandbox does not work on this machine: " +
-             (r.started ? "/bin/true exited with " + std::to_string(r.exit_code) + " " + r.stderr_data : r.error);
+    *error =
+        "the namespace sandbox does not work on this machine: " +
+        (r.started ? "/bin/true exited with " + std::to_string(r.exit_code) + " " + r.stderr_data
+                   : r.error);
     return false;
   }
   return true;
@@ -367,7 +382,8 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
     z->cgroup = cgroups_->acquire(0, 0, error);
     if (!z->cgroup) return nullptr;
   }
-  void* area = ::mmap(nullptr, kAreaBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* area =
+      ::mmap(nullptr, kAreaBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (area == MAP_FAILED) {
     *error = errnoText("mapping the zygote's request area");
     return nullptr;
@@ -380,9 +396,16 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
   }
   z->control.fd = sv[0];
   Fd zygote_end(sv[1]);
-  const ZygotePlan plan{&steps_,  root_.c_str(), zygote_end.fd, static_cast<const StageRequest*>(area),
-                        &seccomp_, tmp_options_.c_str(), !(cgroups_ && cgroups_->limitsProcesses()),
-                        !privileged_, privileged_, &budgets_};
+  const ZygotePlan plan{&steps_,
+                        root_.c_str(),
+                        zygote_end.fd,
+                        static_cast<const StageRequest*>(area),
+                        &seccomp_,
+                        tmp_options_.c_str(),
+                        !(cgroups_ && cgroups_->limitsProcesses()),
+                        !privileged_,
+                        privileged_,
+                        &budgets_};
   // The host ids of this zygote's programs: its own from the range while it lives.
   const auto [index, owned] = ids_->acquire();
   z->uid = options_.uid + index;
@@ -390,9 +413,10 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
   z->id_index = index;
   if (owned) z->ids = ids_.get();
   int pidfd = -1;
-  const unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC |
-                              CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
-  const pid_t pid = static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, &pidfd, nullptr, nullptr));
+  const unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
+                              CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
+  const pid_t pid =
+      static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, &pidfd, nullptr, nullptr));
   if (pid < 0) {
     *error = errnoText("clone with new namespaces");
     return nullptr;
@@ -407,12 +431,15 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
   // 1000 = the unprivileged host uid), else the slave's own uid, the only one it may map.
   const unsigned uid = privileged_ ? z->uid : ::getuid();
   const unsigned gid = privileged_ ? z->gid : ::getgid();
-  const std::string uid_map = privileged_ ? "0 0 1\n" + std::to_string(kInsideId) + " " + std::to_string(uid) + " 1\n"
-                                          : "0 " + std::to_string(uid) + " 1\n";
-  const std::string gid_map = privileged_ ? "0 0 1\n" + std::to_string(kInsideId) + " " + std::to_string(gid) + " 1\n"
-                                          : "0 " + std::to_string(gid) + " 1\n";
+  const std::string uid_map =
+      privileged_ ? "0 0 1\n" + std::to_string(kInsideId) + " " + std::to_string(uid) + " 1\n"
+                  : "0 " + std::to_string(uid) + " 1\n";
+  const std::string gid_map =
+      privileged_ ? "0 0 1\n" + std::to_string(kInsideId) + " " + std::to_string(gid) + " 1\n"
+                  : "0 " + std::to_string(gid) + " 1\n";
   if (!privileged_ && !writeProcFile(pid, "setgroups", "deny", error)) return nullptr;
-  if (!writeProcFile(pid, "uid_map", uid_map, error) || !writeProcFile(pid, "gid_map", gid_map, error))
+  if (!writeProcFile(pid, "uid_map", uid_map, error) ||
+      !writeProcFile(pid, "gid_map", gid_map, error))
     return nullptr;
   // The one move into a cgroup this zygote ever makes; every stage is born in it.
   if (z->cgroup && !z->cgroup->addProcess(pid, error)) return nullptr;
@@ -435,10 +462,11 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
   }
   if (fd >= 0) ::close(fd);
   if (m.kind != ZygoteMessage::kReady) {
-    const std::string what = m.step == kSetupStepBudgets                  ? "limiting its user namespace (/proc/sys/user)"
-                             : m.step < 0                                   ? "preparing its mount namespaces"
-                             : m.step < static_cast<int>(steps_.size()) ? steps_[m.step].what
-                                                                          : "pivoting into the new root";
+    const std::string what =
+        m.step == kSetupStepBudgets                ? "limiting its user namespace (/proc/sys/user)"
+        : m.step < 0                               ? "preparing its mount namespaces"
+        : m.step < static_cast<int>(steps_.size()) ? steps_[m.step].what
+                                                   : "pivoting into the new root";
     *error = "sandbox setup failed (" + what + "): " + std::strerror(m.error);
     return nullptr;
   }
@@ -466,8 +494,9 @@ void NamespaceSandbox::releaseZygote(std::unique_ptr<Zygote> zygote) {
   idle_zygotes_.push_back(std::move(zygote));
 }
 
-NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessSpec& spec, StagePipes* pipes,
-                                                  Fd* status_r, Fd* init_pidfd, std::string* error) {
+NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessSpec& spec,
+                                                  StagePipes* pipes, Fd* status_r, Fd* init_pidfd,
+                                                  std::string* error) {
   // The zygote counts as one process of its group.
   const int64_t processes = spec.limits.processes > 0 ? spec.limits.processes + 1 : 0;
   if (zygote.cgroup && !zygote.cgroup->prepare(spec.limits.memory_bytes, processes, error)) {
@@ -488,8 +517,8 @@ NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessS
   pipes->out_r.reset();
   pipes->err_r.reset();
   status_r->reset();
-  if (!makePipe(&in_r, &pipes->in_w) || !makePipe(&pipes->out_r, &out_w) || !makePipe(&pipes->err_r, &err_w) ||
-      !makePipe(status_r, &status_w)) {
+  if (!makePipe(&in_r, &pipes->in_w) || !makePipe(&pipes->out_r, &out_w) ||
+      !makePipe(&pipes->err_r, &err_w) || !makePipe(status_r, &status_w)) {
     *error = errnoText("pipe");
     return Launch::kFailed;
   }
@@ -497,7 +526,8 @@ NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessS
   // tmpfs, slave.work.quota_bytes), which the zygote's older copy of the host's mounts lacks.
   Fd tree;
   if (privileged_) {
-    tree.fd = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, spec.cwd.c_str(), OPEN_TREE_CLONE | O_CLOEXEC));
+    tree.fd = static_cast<int>(
+        ::syscall(SYS_open_tree, AT_FDCWD, spec.cwd.c_str(), OPEN_TREE_CLONE | O_CLOEXEC));
     if (tree.fd < 0) {
       *error = errnoText("opening the work directory");
       return Launch::kFailed;
@@ -528,7 +558,8 @@ NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessS
     std::swap(init_pidfd->fd, received.fd);
     return Launch::kStarted;
   }
-  *error = std::string("sandbox setup failed (") + zygoteStepName(m.step) + "): " + std::strerror(m.error);
+  *error = std::string("sandbox setup failed (") + zygoteStepName(m.step) +
+           "): " + std::strerror(m.error);
   return Launch::kFailed;
 }
 
@@ -589,21 +620,25 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
   // report init already saw to that, and the rest of its exit goes on without us.
   if (!reported) waitReadable(zygote->last_init.fd, -1);
   drainStage(pipes, spec, &result);
-  result.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  result.wall_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   if (reported && m.kind == StatusMessage::kSetupFailed) {
-    result.error = std::string("sandbox setup failed (") + stageStepName(m.step) + "): " + std::strerror(m.error);
+    result.error = std::string("sandbox setup failed (") + stageStepName(m.step) +
+                   "): " + std::strerror(m.error);
     releaseZygote(std::move(zygote));
     return result;
   }
   if (reported && m.kind == StatusMessage::kExecFailed) {
-    result.error = std::string("failed ") + programStepName(m.step) + " (" + spec.argv[0] + "): " + std::strerror(m.error);
+    result.error = std::string("failed ") + programStepName(m.step) + " (" + spec.argv[0] +
+                   "): " + std::strerror(m.error);
     releaseZygote(std::move(zygote));
     return result;
   }
   if (zygote->cgroup) result.memory_exceeded = zygote->cgroup->oomKilled();
   // Init ends without a report only when killed: by us at a limit, by the OOM killer, or with
   // its zygote (whose own end may lag a little behind the stage's).
-  if (!reported && end == StageEnd::kExited && !result.memory_exceeded && waitReadable(zygote->pidfd.fd, 100)) {
+  if (!reported && end == StageEnd::kExited && !result.memory_exceeded &&
+      waitReadable(zygote->pidfd.fd, 100)) {
     result.error = "the sandbox's zygote died during the stage";
     return result;
   }
@@ -616,14 +651,19 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
   releaseZygote(std::move(zygote));
   result.started = true;
   if (reported) {
-    if (WIFEXITED(m.wait_status)) result.exit_code = WEXITSTATUS(m.wait_status);
-    else if (WIFSIGNALED(m.wait_status)) result.signal = WTERMSIG(m.wait_status);
+    if (WIFEXITED(m.wait_status))
+      result.exit_code = WEXITSTATUS(m.wait_status);
+    else if (WIFSIGNALED(m.wait_status))
+      result.signal = WTERMSIG(m.wait_status);
   } else {
-    result.signal = SIGKILL;  // killed by us at a limit, or by the OOM killer, before it could report
+    result.signal =
+        SIGKILL;  // killed by us at a limit, or by the OOM killer, before it could report
   }
-  if (spec.limits.memory_bytes > 0 && result.memory_bytes > spec.limits.memory_bytes) result.memory_exceeded = true;
+  if (spec.limits.memory_bytes > 0 && result.memory_bytes > spec.limits.memory_bytes)
+    result.memory_exceeded = true;
   const int64_t cpu_limit = spec.limits.cpu_ms;
-  if (cpu_limit > 0 && (result.signal == SIGXCPU || result.cpu_ms > cpu_limit)) result.cpu_timeout = true;
+  if (cpu_limit > 0 && (result.signal == SIGXCPU || result.cpu_ms > cpu_limit))
+    result.cpu_timeout = true;
   result.forbidden_syscall = result.signal == SIGSYS;
   return result;
 }

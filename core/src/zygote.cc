@@ -64,7 +64,18 @@ void setPreviousGone(int gone) {
   if (gone) ::syscall(SYS_futex, &g_previous_gone, FUTEX_WAKE, 1, nullptr, nullptr, 0);
 }
 
-enum ProgramStep { kStdio = 0, kCwd, kLimits, kGroups, kIds, kCaps, kNoNewPrivs, kSeccomp, kExec, kOomScore };
+enum ProgramStep {
+  kStdio = 0,
+  kCwd,
+  kLimits,
+  kGroups,
+  kIds,
+  kCaps,
+  kNoNewPrivs,
+  kSeccomp,
+  kExec,
+  kOomScore
+};
 
 void writeAll(int fd, const void* data, size_t size) {
   const char* p = static_cast<const char*>(data);
@@ -161,7 +172,8 @@ int runStep(const MountStep& s) {
       }
       if (::mount(s.source.c_str(), target, nullptr, MS_BIND | MS_REC, nullptr) != 0) return -1;
       if (!s.read_only) return 0;  // device nodes keep their flags
-      return ::mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | s.flags, nullptr);
+      return ::mount(nullptr, target, nullptr,
+                     MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | s.flags, nullptr);
     }
   }
   return -1;
@@ -187,7 +199,8 @@ struct StagePlan {
   if (z.reset_oom_score) {
     // The zygote and init are shielded from the OOM killer; the program must not be.
     const int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ::write(fd, "0", 1) != 1) report(status_fd, StatusMessage::kExecFailed, kOomScore);
+    if (fd < 0 || ::write(fd, "0", 1) != 1)
+      report(status_fd, StatusMessage::kExecFailed, kOomScore);
     ::close(fd);
   }
   if (::chdir(s.cwd) != 0) report(status_fd, StatusMessage::kExecFailed, kCwd);
@@ -200,7 +213,8 @@ struct StagePlan {
     const rlim_t seconds = static_cast<rlim_t>((l.cpu_ms + 999) / 1000);
     limit(RLIMIT_CPU, seconds, seconds + 1);
   }
-  if (l.file_size_bytes > 0) limit(RLIMIT_FSIZE, rlim_t(l.file_size_bytes), rlim_t(l.file_size_bytes));
+  if (l.file_size_bytes > 0)
+    limit(RLIMIT_FSIZE, rlim_t(l.file_size_bytes), rlim_t(l.file_size_bytes));
   if (z.budgets->sigpending > 0)
     limit(RLIMIT_SIGPENDING, rlim_t(z.budgets->sigpending), rlim_t(z.budgets->sigpending));
   if (z.budgets->msgqueue_bytes > 0)
@@ -224,20 +238,25 @@ struct StagePlan {
     // The namespace maps only the slave's own uid, as 0: stay on it, but make sure execve gives
     // nothing back: an empty bounding set, and root is not special.
     for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-    if (::prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
-                                       SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED,
+    if (::prctl(PR_SET_SECUREBITS,
+                SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                    SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED,
                 0, 0, 0) != 0)
       report(status_fd, StatusMessage::kExecFailed, kCaps);
   } else if (::syscall(SYS_setresgid, kInsideId, kInsideId, kInsideId) != 0 ||
-             ::syscall(SYS_setresuid, kInsideId, kInsideId, kInsideId) != 0) {  // clears all capabilities
+             ::syscall(SYS_setresuid, kInsideId, kInsideId, kInsideId) !=
+                 0) {  // clears all capabilities
     report(status_fd, StatusMessage::kExecFailed, kIds);
   }
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-  if (::syscall(SYS_capset, &header, data) != 0) report(status_fd, StatusMessage::kExecFailed, kCaps);
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) report(status_fd, StatusMessage::kExecFailed, kNoNewPrivs);
-  if (installSeccompFilter(*z.seccomp) != 0) report(status_fd, StatusMessage::kExecFailed, kSeccomp);
+  if (::syscall(SYS_capset, &header, data) != 0)
+    report(status_fd, StatusMessage::kExecFailed, kCaps);
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    report(status_fd, StatusMessage::kExecFailed, kNoNewPrivs);
+  if (installSeccompFilter(*z.seccomp) != 0)
+    report(status_fd, StatusMessage::kExecFailed, kSeccomp);
   ::execve(s.request->argv[0], s.request->argv, s.request->envp);
   report(status_fd, StatusMessage::kExecFailed, kExec);
 }
@@ -260,19 +279,21 @@ int programEntry(void* plan) { programMain(*static_cast<const StagePlan*>(plan))
     report(s.status, StatusMessage::kSetupFailed, kStageTmp);
   if (::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, z.tmp_options) != 0)
     report(s.status, StatusMessage::kSetupFailed, kStageShm);
-  if (makeDirs(s.cwd, nullptr) != 0) report(s.status, StatusMessage::kSetupFailed, kStageMountPoint);
+  if (makeDirs(s.cwd, nullptr) != 0)
+    report(s.status, StatusMessage::kSetupFailed, kStageMountPoint);
   if (::syscall(SYS_move_mount, s.tree, "", AT_FDCWD, s.cwd, MOVE_MOUNT_F_EMPTY_PATH) != 0)
     report(s.status, StatusMessage::kSetupFailed, kStageWorkDir);
   ::close(s.tree);
   // The root tmpfs is shared by every stage of this zygote: read-only here, whoever the
   // program runs as.
-  if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) != 0)
+  if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+              nullptr) != 0)
     report(s.status, StatusMessage::kSetupFailed, kStageReadOnlyRoot);
 
   // Like posix_spawn: the program borrows init's memory until its execve, so nothing is copied.
   waitPreviousGone();
-  const pid_t program = ::clone(programEntry, stackTop(g_program_stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
-                                const_cast<StagePlan*>(&s));
+  const pid_t program = ::clone(programEntry, stackTop(g_program_stack),
+                                CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<StagePlan*>(&s));
   if (program < 0) report(s.status, StatusMessage::kSetupFailed, kStageStartProgram);
   ::close(s.in);
   ::close(s.out);
@@ -411,8 +432,8 @@ void serveStage(const ZygotePlan& z, int host_mounts, int sandbox_mounts, InitPr
   InitProcess init;
   init.stack = lingering->pid >= 0 ? 1 - lingering->stack : 0;
   setPreviousGone(lingering->pid < 0);
-  init.pid = ::clone(initEntry, stackTop(g_init_stacks[init.stack]), CLONE_VM | CLONE_NEWPID | CLONE_PIDFD | SIGCHLD,
-                     &plan, &init.pidfd);
+  init.pid = ::clone(initEntry, stackTop(g_init_stacks[init.stack]),
+                     CLONE_VM | CLONE_NEWPID | CLONE_PIDFD | SIGCHLD, &plan, &init.pidfd);
   const int clone_error = errno;
   ::close(tree);
   if (init.pid < 0) {
@@ -494,41 +515,66 @@ bool writeStageRequest(void* area, size_t size, const ProcessSpec& spec) {
 
 const char* stageStepName(int step) {
   switch (step) {
-    case kStageNamespaces: return "making the stage's mount, IPC and cgroup namespaces";
-    case kStageProc: return "mounting the stage's /proc";
-    case kStageOomScore: return "resetting the OOM score";
-    case kStageTmp: return "mounting the stage's /tmp";
-    case kStageShm: return "mounting the stage's /dev/shm";
-    case kStageMountPoint: return "creating the work directory's mount point";
-    case kStageWorkDir: return "mounting the work directory";
-    case kStageReadOnlyRoot: return "making the root read-only";
-    default: return "starting the program";
+    case kStageNamespaces:
+      return "making the stage's mount, IPC and cgroup namespaces";
+    case kStageProc:
+      return "mounting the stage's /proc";
+    case kStageOomScore:
+      return "resetting the OOM score";
+    case kStageTmp:
+      return "mounting the stage's /tmp";
+    case kStageShm:
+      return "mounting the stage's /dev/shm";
+    case kStageMountPoint:
+      return "creating the work directory's mount point";
+    case kStageWorkDir:
+      return "mounting the work directory";
+    case kStageReadOnlyRoot:
+      return "making the root read-only";
+    default:
+      return "starting the program";
   }
 }
 
 const char* programStepName(int step) {
   switch (step) {
-    case kStdio: return "redirecting stdio";
-    case kCwd: return "entering the work directory";
-    case kLimits: return "setting resource limits";
-    case kGroups: return "dropping supplementary groups";
-    case kIds: return "switching to the sandbox user";
-    case kCaps: return "dropping capabilities";
-    case kNoNewPrivs: return "setting no_new_privs";
-    case kSeccomp: return "installing the seccomp filter";
-    case kOomScore: return "resetting the OOM score";
-    default: return "executing the program";
+    case kStdio:
+      return "redirecting stdio";
+    case kCwd:
+      return "entering the work directory";
+    case kLimits:
+      return "setting resource limits";
+    case kGroups:
+      return "dropping supplementary groups";
+    case kIds:
+      return "switching to the sandbox user";
+    case kCaps:
+      return "dropping capabilities";
+    case kNoNewPrivs:
+      return "setting no_new_privs";
+    case kSeccomp:
+      return "installing the seccomp filter";
+    case kOomScore:
+      return "resetting the OOM score";
+    default:
+      return "executing the program";
   }
 }
 
 const char* zygoteStepName(int step) {
   switch (step) {
-    case kZygoteFds: return "receiving the stage's pipes";
-    case kZygoteHostMounts: return "entering the host's mounts";
-    case kZygoteOpenWorkDir: return "opening the work directory";
-    case kZygoteSandboxMounts: return "returning to the sandbox's mounts";
-    case kZygoteMountPoint: return "creating the work directory's mount point";
-    default: return "starting the stage's init";
+    case kZygoteFds:
+      return "receiving the stage's pipes";
+    case kZygoteHostMounts:
+      return "entering the host's mounts";
+    case kZygoteOpenWorkDir:
+      return "opening the work directory";
+    case kZygoteSandboxMounts:
+      return "returning to the sandbox's mounts";
+    case kZygoteMountPoint:
+      return "creating the work directory's mount point";
+    default:
+      return "starting the stage's init";
   }
 }
 
@@ -591,8 +637,8 @@ int limitNamespaceCounters(const NamespaceBudgets& budgets) {
   for (size_t i = 0; i < steps.size(); ++i)
     if (runStep(steps[i]) != 0) setupFailed(z.control, static_cast<int>(i));
   const int pivot_step = static_cast<int>(steps.size());
-  if (::chdir(z.root) != 0 || ::syscall(SYS_pivot_root, ".", ".") != 0 || ::umount2(".", MNT_DETACH) != 0 ||
-      ::chdir("/") != 0)
+  if (::chdir(z.root) != 0 || ::syscall(SYS_pivot_root, ".", ".") != 0 ||
+      ::umount2(".", MNT_DETACH) != 0 || ::chdir("/") != 0)
     setupFailed(z.control, pivot_step);
   ::sethostname("polyrun", 7);
   reply(z.control, ZygoteMessage::kReady, 0, 0, -1);

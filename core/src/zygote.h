@@ -31,8 +31,8 @@ constexpr unsigned kInsideId = 1000;  // a stage program's uid and gid inside it
 /// One step of building the zygote's private root, executed in order.
 struct MountStep {
   enum Kind { kMkdir, kTmpfs, kBind, kBindFile, kSymlink, kProc, kWriteFile, kReadOnly } kind;
-  std::string target;  // absolute path under the new root
-  std::string source;  // bind source, symlink target, tmpfs options, or file content
+  std::string target;       // absolute path under the new root
+  std::string source;       // bind source, symlink target, tmpfs options, or file content
   unsigned long flags = 0;  // extra mount flags (read-only binds and remounts: the locked flags)
   bool read_only = false;
   std::string what;  // for the error message: "bind /usr read-only"
@@ -64,8 +64,17 @@ struct StatusMessage {
   int64_t max_rss_kb;
 };
 
-enum StageStep { kStageNamespaces = 0, kStageProc, kStageOomScore, kStageTmp, kStageShm, kStageMountPoint,
-                 kStageWorkDir, kStageReadOnlyRoot, kStageStartProgram };
+enum StageStep {
+  kStageNamespaces = 0,
+  kStageProc,
+  kStageOomScore,
+  kStageTmp,
+  kStageShm,
+  kStageMountPoint,
+  kStageWorkDir,
+  kStageReadOnlyRoot,
+  kStageStartProgram
+};
 const char* stageStepName(int step);
 const char* programStepName(int step);
 
@@ -81,8 +90,14 @@ struct ZygoteMessage {
 /// kSetupFailed's step while the zygote sets its user namespace's limits (NamespaceBudgets).
 constexpr int kSetupStepBudgets = -2;
 
-enum ZygoteStageStep { kZygoteFds = 0, kZygoteHostMounts, kZygoteOpenWorkDir, kZygoteSandboxMounts,
-                       kZygoteMountPoint, kZygoteStartInit };
+enum ZygoteStageStep {
+  kZygoteFds = 0,
+  kZygoteHostMounts,
+  kZygoteOpenWorkDir,
+  kZygoteSandboxMounts,
+  kZygoteMountPoint,
+  kZygoteStartInit
+};
 const char* zygoteStepName(int step);
 
 /// Requests on the control socket: one byte, with the stage's stdin (read end), stdout and
@@ -104,20 +119,20 @@ struct NamespaceBudgets {
     std::string value;
   };
   std::vector<Sysctl> sysctls;
-  int64_t sigpending = 0;     // RLIMIT_SIGPENDING of programs (queued signals); 0 = unchanged
+  int64_t sigpending = 0;      // RLIMIT_SIGPENDING of programs (queued signals); 0 = unchanged
   int64_t msgqueue_bytes = 0;  // RLIMIT_MSGQUEUE of programs (POSIX message queues); 0 = unchanged
 };
 
 struct ZygotePlan {
   const std::vector<MountStep>* steps;
-  const char* root;     // where the steps build the root, on the host's paths
-  int control;          // the zygote's end of the control socket
+  const char* root;             // where the steps build the root, on the host's paths
+  int control;                  // the zygote's end of the control socket
   const StageRequest* request;  // the shared area
   const std::vector<sock_filter>* seccomp;
-  const char* tmp_options;      // tmpfs options of each stage's /tmp and /dev/shm
+  const char* tmp_options;  // tmpfs options of each stage's /tmp and /dev/shm
   bool limit_processes_by_rlimit;
-  bool own_uid;           // unprivileged slave: the program keeps the slave's uid (0 inside)
-  bool reset_oom_score;   // the slave shielded the zygote from the OOM killer; stages are not
+  bool own_uid;          // unprivileged slave: the program keeps the slave's uid (0 inside)
+  bool reset_oom_score;  // the slave shielded the zygote from the OOM killer; stages are not
   const NamespaceBudgets* budgets;
 };
 
