@@ -1,7 +1,7 @@
 # The installed layout beyond the targets' own install() rules, and the Debian packages.
 #
 #   bin/                        polyrun-master, polyrun-slave, polyrun, polyrun-gui
-#   lib/ (CMAKE_INSTALL_LIBDIR) libpolyrun_core.so.*; the SDK's static libraries and CMake package
+#   lib/ (CMAKE_INSTALL_LIBDIR) libpolyrun_{protocol,runtime,service}.so.*; the SDK's static libraries and CMake package
 #   lib/polyrun/plugins/        the runner plugins (under CMAKE_INSTALL_LIBDIR)
 #   etc/polyrun/                master.properties, slave.properties (/etc/polyrun for prefix /usr)
 #   lib/systemd/system/         polyrun-master.service, polyrun-slave.service
@@ -49,7 +49,7 @@ set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# libpolyrun_core comes from polyrun-common (an explicit dependency below), not from a package
+# The libpolyrun_* libraries come from polyrun-common (an explicit dependency below), not from a package
 # dpkg-shlibdeps knows.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_LIBRARY_OUTPUT_DIRECTORY})
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

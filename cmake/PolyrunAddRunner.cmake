@@ -4,8 +4,8 @@
 # never linked against) compiled with the polyrun SDK. The target is named polyrun_<name>; add
 # sources, definitions or libraries to it as to any target.
 #
-# - Compiles against core's public headers with BOOST_DLL_USE_STD_FS, as the slave does, and
-#   links the runner helpers (polyrun/runner_support.h) statically; not libpolyrun_core, which the
+# - Compiles against the plugin SDK's headers (core/sdk) with BOOST_DLL_USE_STD_FS, as the slave does, and
+#   links the runner helpers (polyrun/runner_support.h) statically; no polyrun library, which the
 #   slave has loaded already.
 # - Hidden visibility: the plugin exports only what POLYRUN_DECLARE_PLUGIN declares.
 # - An undefined symbol fails the link, not the slave's dlopen (except in sanitizer builds,

@@ -1,16 +1,17 @@
-# The plugin SDK that `cmake --install` lays out: core's public headers and library, the runner
-# helpers, and a CMake package so that an out-of-tree plugin builds with find_package(polyrun)
+# The plugin SDK that `cmake --install` lays out: the SDK, protocol and runtime headers and
+# libraries, the runner helpers, and a CMake package so that an out-of-tree plugin builds with find_package(polyrun)
 # and polyrun_add_runner() (docs/plugins.md). Included once, after every target is defined.
 include(CMakePackageConfigHelpers)
 
 set(POLYRUN_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/polyrun)
 
-# polyrun_core is installed (into the same export set) by core/CMakeLists.txt.
-set_target_properties(polyrun_core PROPERTIES EXPORT_NAME core)
+# libpolyrun_protocol and libpolyrun_runtime are installed (into the same export set) by their
+# folders' CMakeLists.txt; the service library is not part of the SDK (it is Poco's world).
 install(TARGETS polyrun_plugin_sdk polyrun_runner_support EXPORT polyrunTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/polyrun
-                  ${PROJECT_SOURCE_DIR}/plugins/sdk/include/polyrun
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/sdk/include/polyrun
+                  ${PROJECT_SOURCE_DIR}/core/protocol/include/polyrun
+                  ${PROJECT_SOURCE_DIR}/core/runtime/include/polyrun
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
 install(EXPORT polyrunTargets NAMESPACE polyrun:: DESTINATION ${POLYRUN_CMAKE_INSTALL_DIR})

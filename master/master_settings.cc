@@ -1,6 +1,6 @@
 #include "master_settings.h"
 
-#include "polyrun/job_executor.h"
+#include "polyrun/job.h"
 #include "polyrun/job_json.h"
 
 namespace polyrun::master {

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config
-  libpoco-dev  # includes NetSSL_OpenSSL (TLS, core/src/tls.cc)
+  libpoco-dev  # includes NetSSL_OpenSSL (TLS, core/service/src/tls.cc)
   libsqlite3-dev  # the master journal's prepared statements (master/journal.cc)
   libssl-dev openssl  # OpenSSL 3 for the master's TLS; the openssl command for tests/integration/tls_test
   libboost-dev

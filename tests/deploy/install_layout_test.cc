@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "deploy/deploy_support.h"
@@ -39,7 +40,7 @@ class InstallLayout : public ::testing::Test {
   // CMAKE_INSTALL_LIBDIR: "lib", or "lib/<multiarch>" when the build was configured for /usr.
   static std::string libDir() {
     for (const auto& entry : fs::recursive_directory_iterator(path("lib")))
-      if (entry.path().filename() == "libpolyrun_core.so.0") return entry.path().parent_path().string();
+      if (entry.path().filename() == "libpolyrun_protocol.so.0") return entry.path().parent_path().string();
     return path("lib");
   }
 
@@ -48,6 +49,22 @@ class InstallLayout : public ::testing::Test {
 };
 TempDir* InstallLayout::prefix_ = nullptr;
 std::string InstallLayout::install_error_;
+
+// The SDK's headers (all a plugin author can include) pull in no Poco, OpenSSL or libseccomp,
+// and the service library's Poco headers are not installed at all.
+TEST_F(InstallLayout, InstalledHeadersNeedNoPocoOpenSslOrSeccomp) {
+  int headers = 0;
+  for (const auto& entry : fs::directory_iterator(path("include/polyrun"))) {
+    ++headers;
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) {
+      for (const std::string banned : {"<Poco/", "<openssl/", "<seccomp.h>"})
+        EXPECT_EQ(line.find("#include " + banned), std::string::npos) << entry.path() << ": " << line;
+    }
+  }
+  EXPECT_GT(headers, 10);
+  EXPECT_FALSE(fs::exists(path("include/polyrun/service_app.h")));
+}
 
 TEST_F(InstallLayout, FilesAreWhereTheDocsSay) {
   for (const std::string f : {"bin/polyrun-master", "bin/polyrun-slave", "bin/polyrun",
@@ -58,7 +75,8 @@ TEST_F(InstallLayout, FilesAreWhereTheDocsSay) {
                               "share/doc/polyrun/examples/master.properties", "include/polyrun/runner.h"})
     EXPECT_TRUE(fs::exists(path(f))) << f;
   const std::string lib = libDir();
-  EXPECT_TRUE(fs::exists(lib + "/libpolyrun_core.so.0"));
+  for (const std::string library : {"protocol", "runtime", "service"})
+    EXPECT_TRUE(fs::exists(lib + "/libpolyrun_" + library + ".so.0")) << library;
   EXPECT_TRUE(fs::exists(lib + "/cmake/polyrun/polyrunConfig.cmake"));
   for (const std::string plugin : {"python", "c", "cpp", "java"})
     EXPECT_TRUE(fs::exists(lib + "/polyrun/plugins/polyrun_" + plugin + ".so")) << plugin;

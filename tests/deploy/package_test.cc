@@ -85,7 +85,7 @@ TEST_F(Packages, EachPackageIsBuiltWithItsFiles) {
     EXPECT_EQ(runCommand({"/usr/bin/dpkg-deb", "-f", deb(p), "Version"}).output, version + "\n") << p;
   }
   const std::map<std::string, std::vector<std::string>> files = {
-      {"polyrun-common", {"./usr/bin/polyrun", "libpolyrun_core.so.0", "./usr/share/doc/polyrun/install.md"}},
+      {"polyrun-common", {"./usr/bin/polyrun", "libpolyrun_protocol.so.0", "libpolyrun_runtime.so.0", "libpolyrun_service.so.0", "./usr/share/doc/polyrun/install.md"}},
       {"polyrun-master", {"./usr/bin/polyrun-master", "./etc/polyrun/master.properties",
                           "./usr/lib/systemd/system/polyrun-master.service"}},
       {"polyrun-slave", {"./usr/bin/polyrun-slave", "./etc/polyrun/slave.properties",
@@ -93,13 +93,13 @@ TEST_F(Packages, EachPackageIsBuiltWithItsFiles) {
       {"polyrun-plugins", {"/polyrun/plugins/polyrun_python.so", "/polyrun/plugins/polyrun_c.so",
                            "/polyrun/plugins/polyrun_cpp.so", "/polyrun/plugins/polyrun_java.so"}},
       {"polyrun-dev", {"./usr/include/polyrun/runner.h", "/cmake/polyrun/polyrunConfig.cmake",
-                       "libpolyrun_core.so -> libpolyrun_core.so.0"}}};
+                       "libpolyrun_protocol.so -> libpolyrun_protocol.so.0", "libpolyrun_runtime.so -> libpolyrun_runtime.so.0"}}};
   std::set<std::string> seen;
   for (const auto& [package, expected] : files) {
     const std::string listing = dpkgDeb("-c", package);
     for (const auto& f : expected) EXPECT_TRUE(contains(listing, f)) << package;
     if (package != "polyrun-dev") {
-      EXPECT_EQ(listing.find("libpolyrun_core.so ->"), std::string::npos) << package;
+      EXPECT_EQ(listing.find("libpolyrun_protocol.so ->"), std::string::npos) << package;
     }
     // No regular file in two packages: dpkg would refuse to install the second.
     std::istringstream lines(listing);

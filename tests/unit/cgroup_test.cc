@@ -1,4 +1,4 @@
-// The cgroup v2 delegation (core/src/cgroup.cc) on a directory shaped like a delegated cgroup:
+// The cgroup v2 delegation (core/runtime/sandbox/cgroup.cc) on a directory shaped like a delegated cgroup:
 // what it creates and where, which does not need a cgroup v2 host.
 #include "cgroup.h"
 

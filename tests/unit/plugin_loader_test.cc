@@ -91,7 +91,7 @@ TEST(PluginLoaderTest, RefusesAMissingFile) {
 }
 
 TEST(PluginLoaderTest, RefusesASharedLibraryThatIsNotAPlugin) {
-  const std::string path = std::string(POLYRUN_BIN_DIR) + "/../lib/libpolyrun_core.so";
+  const std::string path = std::string(POLYRUN_BIN_DIR) + "/../lib/libpolyrun_protocol.so";
   ASSERT_TRUE(std::filesystem::exists(path)) << path;
   PluginLoadResult loaded = loadPlugin(path, {});
   EXPECT_TRUE(loaded.runners.empty());

@@ -29,4 +29,13 @@ std::optional<Verdict> parseVerdict(std::string_view name) {
   return std::nullopt;
 }
 
+Limits defaultLimits() {
+  Limits l;
+  l.compile = {15000, 15000, 512ll << 20};
+  l.run = {5000, 5000, 512ll << 20};
+  l.output_bytes = 1 << 20;
+  l.processes = 64;
+  return l;
+}
+
 }  // namespace polyrun

@@ -243,15 +243,6 @@ std::vector<std::string> removeLeftoverWorkDirs(const std::string& work_root) {
   return failures;
 }
 
-Limits defaultLimits() {
-  Limits l;
-  l.compile = {15000, 15000, 512ll << 20};
-  l.run = {5000, 5000, 512ll << 20};
-  l.output_bytes = 1 << 20;
-  l.processes = 64;
-  return l;
-}
-
 std::vector<std::string> cleanEnvironment(const std::string& home) {
   return {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
           "TMPDIR=" + home};

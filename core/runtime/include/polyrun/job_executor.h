@@ -78,9 +78,6 @@ POLYRUN_API std::string prepareToolchain(const Runner& runner, const std::string
 /// work file's path, mode and content. executeJob() uses the job's exact version when it has one.
 POLYRUN_API std::string compileCacheKey(const RunnerInfo& info, const Prepared& prepared);
 
-/// Limits a job gets when neither it nor the configuration says otherwise (DESIGN.md defaults).
-POLYRUN_API Limits defaultLimits();
-
 /// The environment every stage starts from: fixed PATH, HOME, LANG; nothing of the slave's.
 POLYRUN_API std::vector<std::string> cleanEnvironment(const std::string& home);
 

@@ -36,6 +36,10 @@ struct Limits {
   int64_t processes = 0;     // processes and threads a stage may have at once
 };
 
+/// Limits a job gets when neither it nor the configuration says otherwise: compile 15 s CPU and
+/// wall, run 5 s, 512 MiB each, 1 MiB per output stream, 64 processes (docs/configuration.md).
+POLYRUN_API Limits defaultLimits();
+
 struct Job {
   std::string id;        // assigned by the master; empty in a client's submit
   std::string language;  // name or alias, as the client sent it
