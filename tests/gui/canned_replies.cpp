@@ -130,4 +130,40 @@ void replyToSubmit(FakeMaster& master, const json& request, const std::string& j
   master.send(okResult(request, jobId, request.at("job").at("stdin").get<std::string>()));
 }
 
+void acceptAndRun(FakeMaster& master, const json& request, const std::string& jobId) {
+  master.send({{"type", "accepted"}, {"id", request.at("id")}, {"job_id", jobId}});
+  master.send({{"type", "progress"},
+               {"id", request.at("id")},
+               {"job_id", jobId},
+               {"state", "running"},
+               {"slave", "slave-b"}});
+}
+
+json unknownLanguageError(const json& request) {
+  return {{"type", "error"},
+          {"id", request.at("id")},
+          {"code", "unknown_language"},
+          {"message", "no slave offers language \"cobol\"; available: c, python"}};
+}
+
+void answerSubmit(FakeMaster& master, const json& request, SubmitReply reply) {
+  switch (reply) {
+    case SubmitReply::kRunOk:
+      replyToSubmit(master, request);
+      break;
+    case SubmitReply::kUnknownLanguage:
+      master.send(unknownLanguageError(request));
+      break;
+    case SubmitReply::kAcceptOnly:
+      acceptAndRun(master, request);
+      break;
+    case SubmitReply::kNothing:
+      break;
+  }
+}
+
+json cancelledReply(const json& cancel) {
+  return {{"type", "cancelled"}, {"id", cancel.at("id")}, {"job_id", cancel.at("job_id")}};
+}
+
 }  // namespace polyrun::gui::test

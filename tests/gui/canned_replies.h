@@ -22,4 +22,26 @@ nlohmann::json okResult(const nlohmann::json& request, const std::string& jobId,
 void replyToSubmit(class FakeMaster& master, const nlohmann::json& request,
                    const std::string& jobId = "j-000042");
 
+/// How a fake master answers a submit, for the suites that drive runs.
+enum class SubmitReply {
+  kRunOk,            // replyToSubmit(): accepted, progress, an OK result
+  kUnknownLanguage,  // unknownLanguageError()
+  kAcceptOnly,       // acceptAndRun(): a job that runs until the test says otherwise
+  kNothing,          // silence: the submit is never accepted
+};
+
+/// Answers `request` (a submit) as `reply` says.
+void answerSubmit(class FakeMaster& master, const nlohmann::json& request, SubmitReply reply);
+
+/// accepted and progress running on slave-b for job `jobId`, and nothing more: a job that runs
+/// until the test says otherwise.
+void acceptAndRun(class FakeMaster& master, const nlohmann::json& request,
+                  const std::string& jobId = "j-000077");
+
+/// The `error` a master answers a submit of a language no slave offers (unknown_language).
+nlohmann::json unknownLanguageError(const nlohmann::json& request);
+
+/// `cancelled` answering a `cancel` request.
+nlohmann::json cancelledReply(const nlohmann::json& cancel);
+
 }  // namespace polyrun::gui::test

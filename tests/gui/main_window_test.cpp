@@ -40,14 +40,13 @@ using nlohmann::json;
 using namespace polyrun::gui;
 using polyrun::gui::test::FakeMaster;
 using polyrun::gui::test::StallMeter;
+using polyrun::gui::test::SubmitReply;
 
 namespace {
 
 constexpr int kTimeoutMs = 5000;
 constexpr int kRefreshMs = 200;  // the window's polling, faster than in real use
 
-// What the fake does with a submit.
-enum class SubmitReply { kRunOk, kUnknownLanguage, kAcceptOnly, kNothing, kHugeOutput };
 // What it does with a cancel.
 enum class CancelReply { kCancelled, kUnknownType };
 
@@ -116,6 +115,7 @@ class MainWindowTest : public QObject {
   CancelReply cancelReply_ = CancelReply::kCancelled;
   bool withJava_ = false;
   bool withRecentJobs_ = false;
+  bool hugeOutput_ = false;  // the submit is answered with hugeResult_
   QByteArray hugeResult_;  // a whole `result` frame
 };
 
@@ -124,6 +124,7 @@ void MainWindowTest::init() {
   cancelReply_ = CancelReply::kCancelled;
   withJava_ = false;
   withRecentJobs_ = false;
+  hugeOutput_ = false;
   dir_ = std::make_unique<QTemporaryDir>();
   QVERIFY(dir_->isValid());
   settings_ = std::make_unique<ClientSettings>(dir_->filePath("settings.ini"));
@@ -135,7 +136,7 @@ void MainWindowTest::init() {
     if (type == "cluster") master.send(test::clusterReply(m, withRecentJobs_));
     if (type == "cancel") {
       if (cancelReply_ == CancelReply::kCancelled) {
-        master.send({{"type", "cancelled"}, {"id", m.at("id")}, {"job_id", m.at("job_id")}});
+        master.send(test::cancelledReply(m));
       } else {
         master.send({{"type", "error"},
                      {"id", m.at("id")},
@@ -144,31 +145,12 @@ void MainWindowTest::init() {
       }
     }
     if (type != "submit") return;
-    switch (submitReply_) {
-      case SubmitReply::kRunOk:
-        test::replyToSubmit(master, m);
-        break;
-      case SubmitReply::kUnknownLanguage:
-        master.send({{"type", "error"},
-                     {"id", m.at("id")},
-                     {"code", "unknown_language"},
-                     {"message", "no slave offers language \"cobol\"; available: c, python"}});
-        break;
-      case SubmitReply::kAcceptOnly:
-        master.send({{"type", "accepted"}, {"id", m.at("id")}, {"job_id", "j-000077"}});
-        master.send({{"type", "progress"},
-                     {"id", m.at("id")},
-                     {"job_id", "j-000077"},
-                     {"state", "running"},
-                     {"slave", "slave-b"}});
-        break;
-      case SubmitReply::kNothing:
-        break;
-      case SubmitReply::kHugeOutput:
-        master.send({{"type", "accepted"}, {"id", m.at("id")}, {"job_id", "j-000099"}});
-        master.sendBytes(hugeResult_);  // encoded beforehand: the fake's work is not measured
-        break;
+    if (hugeOutput_) {
+      master.send({{"type", "accepted"}, {"id", m.at("id")}, {"job_id", "j-000099"}});
+      master.sendBytes(hugeResult_);  // encoded beforehand: the fake's work is not measured
+      return;
     }
+    test::answerSubmit(master, m, submitReply_);
   });
   connection_ = std::make_unique<MasterConnection>();
   connection_->setReconnectBackoff(20, 200);
@@ -629,7 +611,7 @@ void MainWindowTest::connectionSettingsAreSavedAndUsed() {
 }
 
 void MainWindowTest::hugeOutputKeepsTheWindowResponsive() {
-  submitReply_ = SubmitReply::kHugeOutput;
+  hugeOutput_ = true;
   std::string out;
   out.reserve(16u << 20);
   // As large as a result frame may be (the master's default 16 MiB frame limit), counted as
