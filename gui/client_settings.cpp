@@ -86,16 +86,16 @@ void ClientSettings::setTabWidth(int columns) {
 
 RunLimits ClientSettings::limits() const {
   RunLimits l;
-  l.wallMs = std::max<qint64>(0, settings_->value(kWallKey, 0).toLongLong());
-  l.cpuMs = std::max<qint64>(0, settings_->value(kCpuKey, 0).toLongLong());
-  l.memoryBytes = std::max<qint64>(0, settings_->value(kMemoryKey, 0).toLongLong());
+  l.wall_ms = std::max<qint64>(0, settings_->value(kWallKey, 0).toLongLong());
+  l.cpu_ms = std::max<qint64>(0, settings_->value(kCpuKey, 0).toLongLong());
+  l.memory_bytes = std::max<qint64>(0, settings_->value(kMemoryKey, 0).toLongLong());
   return l;
 }
 
 void ClientSettings::setLimits(const RunLimits& limits) {
-  settings_->setValue(kWallKey, limits.wallMs);
-  settings_->setValue(kCpuKey, limits.cpuMs);
-  settings_->setValue(kMemoryKey, limits.memoryBytes);
+  settings_->setValue(kWallKey, limits.wall_ms);
+  settings_->setValue(kCpuKey, limits.cpu_ms);
+  settings_->setValue(kMemoryKey, limits.memory_bytes);
 }
 
 QString ClientSettings::lastLanguage() const { return settings_->value(kLanguageKey).toString(); }

@@ -70,15 +70,15 @@ StageOutcome toStageOutcome(const StageResult& s) {
   StageOutcome out;
   out.verdict = QString::fromUtf8(verdictName(s.verdict).data(),
                                   static_cast<qsizetype>(verdictName(s.verdict).size()));
-  out.stdoutText = QString::fromStdString(s.stdout_data);
-  out.stderrText = QString::fromStdString(s.stderr_data);
-  out.stdoutTruncated = s.stdout_truncated;
-  out.stderrTruncated = s.stderr_truncated;
-  out.exitCode = s.exit_code;
+  out.stdout_text = QString::fromStdString(s.stdout_data);
+  out.stderr_text = QString::fromStdString(s.stderr_data);
+  out.stdout_truncated = s.stdout_truncated;
+  out.stderr_truncated = s.stderr_truncated;
+  out.exit_code = s.exit_code;
   out.signal = s.signal;
-  out.cpuMs = s.cpu_ms;
-  out.wallMs = s.wall_ms;
-  out.memoryBytes = s.memory_bytes;
+  out.cpu_ms = s.cpu_ms;
+  out.wall_ms = s.wall_ms;
+  out.memory_bytes = s.memory_bytes;
   out.message = QString::fromStdString(s.message);
   return out;
 }
@@ -116,8 +116,8 @@ QList<Runtime> runtimesFromJson(const json& reply) {
 
 ClusterSnapshot clusterSnapshotFromJson(const json& reply) {
   ClusterSnapshot out;
-  out.uptimeMs = intField(reply, "uptime_ms");
-  out.masterState = stringField(reply, "state");
+  out.uptime_ms = intField(reply, "uptime_ms");
+  out.master_state = stringField(reply, "state");
   if (reply.is_object() && reply.contains("clients") && reply["clients"].is_number())
     out.clients = intField(reply, "clients");
   if (const json* slaves = arrayField(reply, "slaves")) {
@@ -132,10 +132,10 @@ ClusterSnapshot clusterSnapshotFromJson(const json& reply) {
       info.running = static_cast<int>(intField(s, "running"));
       info.capacity = static_cast<int>(intField(s, "capacity"));
       if (const json* load = objectField(s, "load")) {
-        info.loadAvg = numberField(*load, "load_avg");
+        info.load_avg = numberField(*load, "load_avg");
         if (load->contains("cpu_busy") && (*load)["cpu_busy"].is_number())
-          info.cpuBusy = numberField(*load, "cpu_busy");
-        info.memoryFreeBytes = numberField(*load, "memory_free_bytes");
+          info.cpu_busy = numberField(*load, "cpu_busy");
+        info.memory_free_bytes = numberField(*load, "memory_free_bytes");
       }
       if (const json* languages = arrayField(s, "languages")) {
         for (const json& l : *languages) {
@@ -149,7 +149,7 @@ ClusterSnapshot clusterSnapshotFromJson(const json& reply) {
           info.languages << (version.isEmpty() ? name : name + ' ' + version);
         }
       }
-      info.lastHeartbeatMs = intField(s, "last_heartbeat_ms");
+      info.last_heartbeat_ms = intField(s, "last_heartbeat_ms");
       out.slaves << info;
     }
   }
@@ -159,25 +159,25 @@ ClusterSnapshot clusterSnapshotFromJson(const json& reply) {
     out.completed = intField(*counters, "completed");
     out.running = intField(*counters, "running");
     out.cancelled = intField(*counters, "cancelled");
-    out.byVerdict = countsField(*counters, "by_verdict");
-    out.byLanguage = countsField(*counters, "by_language");
+    out.by_verdict = countsField(*counters, "by_verdict");
+    out.by_language = countsField(*counters, "by_language");
   }
   if (const json* recent = arrayField(reply, "recent_jobs")) {
-    out.hasRecentJobs = true;
+    out.has_recent_jobs = true;
     for (const json& j : *recent) {
       JobSummary job;
-      job.jobId = stringField(j, "job_id");
-      if (job.jobId.isEmpty()) continue;
+      job.job_id = stringField(j, "job_id");
+      if (job.job_id.isEmpty()) continue;
       job.client = stringField(j, "client");
       job.language = stringField(j, "language");
       job.version = stringField(j, "version");
       job.verdict = stringField(j, "verdict");
       job.slave = stringField(j, "slave");
-      job.queueMs = intField(j, "queue_ms");
-      job.totalMs = intField(j, "total_ms");
-      job.finishedAgoMs =
+      job.queue_ms = intField(j, "queue_ms");
+      job.total_ms = intField(j, "total_ms");
+      job.finished_ago_ms =
           j.is_object() && j.contains("finished_ms_ago") ? intField(j, "finished_ms_ago") : -1;
-      out.recentJobs << job;
+      out.recent_jobs << job;
     }
   }
   return out;
@@ -196,7 +196,7 @@ bool runOutcomeFromJson(const json& result, RunOutcome* out, QString* error) {
     *error = QString::fromStdString(why);
     return false;
   }
-  out->jobId = QString::fromStdString(r.job_id);
+  out->job_id = QString::fromStdString(r.job_id);
   out->slave = QString::fromStdString(r.slave);
   out->language = QString::fromStdString(r.language);
   out->version = QString::fromStdString(r.version);
@@ -207,8 +207,8 @@ bool runOutcomeFromJson(const json& result, RunOutcome* out, QString* error) {
   out->run.reset();
   if (r.compile) out->compile = toStageOutcome(*r.compile);
   if (r.run) out->run = toStageOutcome(*r.run);
-  out->queueMs = r.queue_ms;
-  out->totalMs = r.total_ms;
+  out->queue_ms = r.queue_ms;
+  out->total_ms = r.total_ms;
   return true;
 }
 
@@ -229,11 +229,11 @@ json jobRequestToJson(const JobRequest& request) {
     }
     job.files.push_back(std::move(file));
   }
-  job.stdin_data = request.stdinText.toStdString();
+  job.stdin_data = request.stdin_text.toStdString();
   for (const QString& a : request.args) job.args.push_back(a.toStdString());
-  job.limits.run.wall_ms = request.limits.wallMs;
-  job.limits.run.cpu_ms = request.limits.cpuMs;
-  job.limits.run.memory_bytes = request.limits.memoryBytes;
+  job.limits.run.wall_ms = request.limits.wall_ms;
+  job.limits.run.cpu_ms = request.limits.cpu_ms;
+  job.limits.run.memory_bytes = request.limits.memory_bytes;
   json out = polyrun::toJson(job);
   // 0 already means "the master's default" on the wire; leaving the zeros out keeps the frame
   // to what the user chose.

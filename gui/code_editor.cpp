@@ -25,11 +25,11 @@ class LineNumberArea : public QWidget {
 
 CodeEditor::CodeEditor(QWidget* parent)
     : QPlainTextEdit(parent),
-      lineNumberArea_(new LineNumberArea(this)),
+      line_number_area_(new LineNumberArea(this)),
       highlighter_(new SyntaxHighlighter(SyntaxFamily::kPlain, document())) {
   setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
   setLineWrapMode(QPlainTextEdit::NoWrap);
-  lineNumberArea_->setObjectName("lineNumberArea");
+  line_number_area_->setObjectName("lineNumberArea");
   connect(this, &QPlainTextEdit::blockCountChanged, this, &CodeEditor::updateLineNumberAreaWidth);
   connect(this, &QPlainTextEdit::updateRequest, this, &CodeEditor::updateLineNumberArea);
   connect(this, &QPlainTextEdit::cursorPositionChanged, this, &CodeEditor::highlightCurrentLine);
@@ -39,7 +39,7 @@ CodeEditor::CodeEditor(QWidget* parent)
 }
 
 void CodeEditor::setTabWidth(int columns) {
-  tabWidth_ = std::clamp(columns, 1, 16);
+  tab_width_ = std::clamp(columns, 1, 16);
   applyTabWidth();
 }
 
@@ -57,7 +57,7 @@ int CodeEditor::lineNumberAreaWidth() const {
 void CodeEditor::resizeEvent(QResizeEvent* event) {
   QPlainTextEdit::resizeEvent(event);
   const QRect cr = contentsRect();
-  lineNumberArea_->setGeometry(QRect(cr.left(), cr.top(), lineNumberAreaWidth(), cr.height()));
+  line_number_area_->setGeometry(QRect(cr.left(), cr.top(), lineNumberAreaWidth(), cr.height()));
 }
 
 void CodeEditor::changeEvent(QEvent* event) {
@@ -75,9 +75,9 @@ void CodeEditor::updateLineNumberAreaWidth() {
 
 void CodeEditor::updateLineNumberArea(const QRect& rect, int dy) {
   if (dy != 0) {
-    lineNumberArea_->scroll(0, dy);
+    line_number_area_->scroll(0, dy);
   } else {
-    lineNumberArea_->update(0, rect.y(), lineNumberArea_->width(), rect.height());
+    line_number_area_->update(0, rect.y(), line_number_area_->width(), rect.height());
   }
   if (rect.contains(viewport()->rect())) updateLineNumberAreaWidth();
 }
@@ -96,11 +96,11 @@ void CodeEditor::highlightCurrentLine() {
 }
 
 void CodeEditor::applyTabWidth() {
-  setTabStopDistance(QFontMetricsF(font()).horizontalAdvance(QLatin1Char(' ')) * tabWidth_);
+  setTabStopDistance(QFontMetricsF(font()).horizontalAdvance(QLatin1Char(' ')) * tab_width_);
 }
 
 void CodeEditor::paintLineNumbers(QPaintEvent* event) {
-  QPainter painter(lineNumberArea_);
+  QPainter painter(line_number_area_);
   painter.fillRect(event->rect(), QColor(0xf5, 0xf5, 0xf5));
   painter.setFont(font());
   const int current = textCursor().blockNumber();
@@ -111,7 +111,7 @@ void CodeEditor::paintLineNumbers(QPaintEvent* event) {
   while (block.isValid() && top <= event->rect().bottom()) {
     if (block.isVisible() && bottom >= event->rect().top()) {
       painter.setPen(number == current ? QColor(0x42, 0x42, 0x42) : QColor(0x9e, 0x9e, 0x9e));
-      painter.drawText(0, top, lineNumberArea_->width() - 5, fontMetrics().height(),
+      painter.drawText(0, top, line_number_area_->width() - 5, fontMetrics().height(),
                        Qt::AlignRight, QString::number(number + 1));
     }
     block = block.next();

@@ -20,21 +20,21 @@ namespace polyrun::gui {
 using Severity = MessageLog::Severity;
 
 FileActions::FileActions(CodeEditor* editor, RuntimesModel* runtimes, ClientSettings* settings,
-                         MessageLog* messages, QWidget* dialogParent)
-    : QObject(dialogParent),
+                         MessageLog* messages, QWidget* dialog_parent)
+    : QObject(dialog_parent),
       editor_(editor),
       runtimes_(runtimes),
       settings_(settings),
       messages_(messages),
-      dialogParent_(dialogParent) {}
+      dialog_parent_(dialog_parent) {}
 
 void FileActions::setCurrentPath(const QString& path) {
-  currentPath_ = path.isEmpty() ? QString() : QFileInfo(path).absoluteFilePath();
+  current_path_ = path.isEmpty() ? QString() : QFileInfo(path).absoluteFilePath();
   emit pathChanged();
 }
 
 bool FileActions::isPristine() const {
-  return currentPath_.isEmpty() && !editor_->document()->isModified();
+  return current_path_.isEmpty() && !editor_->document()->isModified();
 }
 
 bool FileActions::openFile(const QString& path) {
@@ -57,14 +57,14 @@ bool FileActions::openFile(const QString& path) {
   const Runtime* known = runtimes_->runtimeAt(runtimes_->rowForExtension(suffix));
   const SyntaxFamily family =
       known ? syntaxFamily(known->language) : syntaxFamilyForExtension(suffix);
-  currentPath_ = QFileInfo(path).absoluteFilePath();
+  current_path_ = QFileInfo(path).absoluteFilePath();
   editor_->setSyntax(family);
   editor_->setPlainText(QString::fromUtf8(file.readAll()));
   editor_->document()->setModified(false);
   emit pathChanged();
-  settings_->addRecentFile(currentPath_);
-  emit statusMessage(tr("Opened %1").arg(QDir::toNativeSeparators(currentPath_)));
-  emit fileChanged(currentPath_);
+  settings_->addRecentFile(current_path_);
+  emit statusMessage(tr("Opened %1").arg(QDir::toNativeSeparators(current_path_)));
+  emit fileChanged(current_path_);
   return true;
 }
 
@@ -78,32 +78,32 @@ bool FileActions::saveToFile(const QString& path) {
         tr("Cannot save %1: %2").arg(QDir::toNativeSeparators(path), file.errorString()));
     return false;
   }
-  currentPath_ = QFileInfo(path).absoluteFilePath();
+  current_path_ = QFileInfo(path).absoluteFilePath();
   editor_->document()->setModified(false);
   emit pathChanged();
-  settings_->addRecentFile(currentPath_);
-  emit fileChanged(currentPath_);
-  emit statusMessage(tr("Saved %1").arg(QDir::toNativeSeparators(currentPath_)));
+  settings_->addRecentFile(current_path_);
+  emit fileChanged(current_path_);
+  emit statusMessage(tr("Saved %1").arg(QDir::toNativeSeparators(current_path_)));
   return true;
 }
 
 bool FileActions::maybeSave() {
   if (!editor_->document()->isModified()) return true;
   const auto answer = QMessageBox::question(
-      dialogParent_, tr("Unsaved changes"), tr("The program has unsaved changes. Save them?"),
+      dialog_parent_, tr("Unsaved changes"), tr("The program has unsaved changes. Save them?"),
       QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
   if (answer == QMessageBox::Save) return save();
   return answer == QMessageBox::Discard;
 }
 
-bool FileActions::save() { return currentPath_.isEmpty() ? saveAs() : saveToFile(currentPath_); }
+bool FileActions::save() { return current_path_.isEmpty() ? saveAs() : saveToFile(current_path_); }
 
 bool FileActions::saveAs() {
-  QString suggestion = currentPath_;
+  QString suggestion = current_path_;
   if (suggestion.isEmpty())
-    suggestion = QDir::current().filePath(suggestedFileName(editor_->syntax(), defaultExtension_));
+    suggestion = QDir::current().filePath(suggestedFileName(editor_->syntax(), default_extension_));
   const QString path =
-      QFileDialog::getSaveFileName(dialogParent_, tr("Save source file"), suggestion);
+      QFileDialog::getSaveFileName(dialog_parent_, tr("Save source file"), suggestion);
   return !path.isEmpty() && saveToFile(path);
 }
 
@@ -116,9 +116,10 @@ void FileActions::openWithDialog() {
   patterns.removeDuplicates();
   QString filter = tr("All files (*)");
   if (!patterns.isEmpty()) filter.prepend(tr("Sources (%1);;").arg(patterns.join(' ')));
-  const QString dir = currentPath_.isEmpty() ? QDir::currentPath() : QFileInfo(currentPath_).path();
+  const QString dir =
+      current_path_.isEmpty() ? QDir::currentPath() : QFileInfo(current_path_).path();
   const QString path =
-      QFileDialog::getOpenFileName(dialogParent_, tr("Open source file"), dir, filter);
+      QFileDialog::getOpenFileName(dialog_parent_, tr("Open source file"), dir, filter);
   if (!path.isEmpty()) openFile(path);
 }
 

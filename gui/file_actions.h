@@ -24,20 +24,20 @@ class FileActions : public QObject {
   /// Sources larger than a frame could never be submitted (the master's default frame limit).
   static constexpr qint64 kMaxSourceBytes = 16 << 20;
 
-  /// Nothing is owned; all must outlive this object. `dialogParent` parents the file dialogs
+  /// Nothing is owned; all must outlive this object. `dialog_parent` parents the file dialogs
   /// and the unsaved-changes question.
   FileActions(CodeEditor* editor, RuntimesModel* runtimes, ClientSettings* settings,
-              MessageLog* messages, QWidget* dialogParent);
+              MessageLog* messages, QWidget* dialog_parent);
 
   /// Absolute path of the file in the editor; empty for an unsaved buffer.
-  QString currentPath() const { return currentPath_; }
+  QString currentPath() const { return current_path_; }
   /// Makes `path` the editor's file without reading or writing it (empty: an unsaved buffer,
   /// e.g. a new one or a run loaded from the history). Emits pathChanged().
   void setCurrentPath(const QString& path);
   /// True when the editor holds nothing of the user's: no file and no unsaved change.
   bool isPristine() const;
   /// The extension (".py") Save As suggests for an unsaved buffer: the selected language's.
-  void setDefaultExtension(const QString& extension) { defaultExtension_ = extension; }
+  void setDefaultExtension(const QString& extension) { default_extension_ = extension; }
 
   /// Loads `path` into the editor, highlighted by its extension, and remembers it among the
   /// recent files. False, with the reason in the message log, when unreadable or too large.
@@ -68,9 +68,9 @@ class FileActions : public QObject {
   RuntimesModel* runtimes_;
   ClientSettings* settings_;
   MessageLog* messages_;
-  QWidget* dialogParent_;
-  QString currentPath_;
-  QString defaultExtension_;
+  QWidget* dialog_parent_;
+  QString current_path_;
+  QString default_extension_;
 };
 
 }  // namespace polyrun::gui

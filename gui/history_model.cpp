@@ -35,26 +35,26 @@ QString RunRecord::statusText() const {
     case Status::kStopped:
       return QStringLiteral("stopped");
     case Status::kFailed:
-      return errorCode;
+      return error_code;
   }
   return {};
 }
 
 JobSummary RunRecord::summary() const {
   JobSummary s;
-  s.jobId = jobId.isEmpty() ? QStringLiteral("(request %1)").arg(requestId) : jobId;
+  s.job_id = job_id.isEmpty() ? QStringLiteral("(request %1)").arg(request_id) : job_id;
   s.language = outcome && !outcome->language.isEmpty() ? outcome->language : request.language;
   s.version = outcome && !outcome->version.isEmpty() ? outcome->version : request.version;
   s.verdict = statusText();
   s.slave = outcome ? outcome->slave : slave;
   if (outcome) {
-    s.queueMs = outcome->queueMs;
-    s.totalMs = outcome->totalMs;
-  } else if (elapsedMs >= 0) {
-    s.totalMs = elapsedMs;
+    s.queue_ms = outcome->queue_ms;
+    s.total_ms = outcome->total_ms;
+  } else if (elapsed_ms >= 0) {
+    s.total_ms = elapsed_ms;
   }
-  if (isOver() && elapsedMs >= 0)
-    s.finishedAgoMs = startedAt.addMSecs(elapsedMs).msecsTo(QDateTime::currentDateTime());
+  if (isOver() && elapsed_ms >= 0)
+    s.finished_ago_ms = started_at.addMSecs(elapsed_ms).msecsTo(QDateTime::currentDateTime());
   return s;
 }
 
@@ -77,29 +77,29 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
       case kNumber:
         return r->number;
       case kStarted:
-        return QLocale().toString(r->startedAt.time(), QStringLiteral("HH:mm:ss"));
+        return QLocale().toString(r->started_at.time(), QStringLiteral("HH:mm:ss"));
       case kLanguage:
         return r->outcome && !r->outcome->version.isEmpty()
                    ? r->outcome->language + ' ' + r->outcome->version
                    : r->request.language;
       case kJob:
-        return r->jobId;
+        return r->job_id;
       case kStatus:
         return r->statusText();
       case kExit:
         if (!stage) return {};
         return stage->signal != 0 ? QStringLiteral("signal %1").arg(stage->signal)
-                                  : QString::number(stage->exitCode);
+                                  : QString::number(stage->exit_code);
       case kCpu:
-        return stage ? formatDuration(stage->cpuMs) : QVariant();
+        return stage ? formatDuration(stage->cpu_ms) : QVariant();
       case kWall:
-        return stage ? formatDuration(stage->wallMs) : QVariant();
+        return stage ? formatDuration(stage->wall_ms) : QVariant();
       case kMemory:
-        return stage ? formatBytes(double(stage->memoryBytes)) : QVariant();
+        return stage ? formatBytes(double(stage->memory_bytes)) : QVariant();
       case kSlave:
         return r->outcome ? r->outcome->slave : r->slave;
       case kQueue:
-        return r->outcome ? formatDuration(r->outcome->queueMs) : QVariant();
+        return r->outcome ? formatDuration(r->outcome->queue_ms) : QVariant();
       default:
         return {};
     }
@@ -109,15 +109,15 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
       case kNumber:
         return r->number;
       case kStarted:
-        return r->startedAt;
+        return r->started_at;
       case kCpu:
-        return stage ? stage->cpuMs : -1;
+        return stage ? stage->cpu_ms : -1;
       case kWall:
-        return stage ? stage->wallMs : -1;
+        return stage ? stage->wall_ms : -1;
       case kMemory:
-        return stage ? stage->memoryBytes : -1;
+        return stage ? stage->memory_bytes : -1;
       case kQueue:
-        return r->outcome ? r->outcome->queueMs : -1;
+        return r->outcome ? r->outcome->queue_ms : -1;
       default:
         return data(index, Qt::DisplayRole);
     }
@@ -125,7 +125,7 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::ForegroundRole && column == kStatus && r->isOver())
     return QBrush(verdictColor(r->statusText()));
   if (role == Qt::ToolTipRole && column == kStatus) {
-    if (r->status == RunRecord::Status::kFailed) return r->errorMessage;
+    if (r->status == RunRecord::Status::kFailed) return r->error_message;
     if (r->outcome && !r->outcome->message.isEmpty()) return r->outcome->message;
     if (r->status == RunRecord::Status::kStopped)
       return tr("Stopped by you; a result that arrives later is ignored.");
@@ -169,18 +169,18 @@ QVariant HistoryModel::headerData(int section, Qt::Orientation orientation, int 
   }
 }
 
-int HistoryModel::addRun(const QString& requestId, const JobRequest& request,
-                         const QDateTime& startedAt) {
+int HistoryModel::addRun(const QString& request_id, const JobRequest& request,
+                         const QDateTime& started_at) {
   if (runs_.size() >= kMaxRuns) {
     beginRemoveRows({}, 0, 0);
     runs_.removeFirst();
     endRemoveRows();
   }
   RunRecord r;
-  r.number = nextNumber_++;
-  r.requestId = requestId;
+  r.number = next_number_++;
+  r.request_id = request_id;
   r.request = request;
-  r.startedAt = startedAt;
+  r.started_at = started_at;
   const int row = static_cast<int>(runs_.size());
   beginInsertRows({}, row, row);
   runs_.append(std::move(r));
@@ -188,18 +188,18 @@ int HistoryModel::addRun(const QString& requestId, const JobRequest& request,
   return row;
 }
 
-void HistoryModel::setJobId(const QString& requestId, const QString& jobId) {
-  const int row = rowOfRequest(requestId);
+void HistoryModel::setJobId(const QString& request_id, const QString& job_id) {
+  const int row = rowOfRequest(request_id);
   RunRecord* r = mutableRecord(row);
-  if (!r || jobId.isEmpty()) return;
+  if (!r || job_id.isEmpty()) return;
   // Even a stopped run learns its job id: it is what a cancel names.
-  r->jobId = jobId;
+  r->job_id = job_id;
   if (r->status == RunRecord::Status::kSubmitted) r->status = RunRecord::Status::kQueued;
   rowChanged(row);
 }
 
-void HistoryModel::setProgress(const QString& jobId, const QString& state, const QString& slave) {
-  const int row = rowOfJob(jobId);
+void HistoryModel::setProgress(const QString& job_id, const QString& state, const QString& slave) {
+  const int row = rowOfJob(job_id);
   RunRecord* r = mutableRecord(row);
   if (!r || r->isOver()) return;
   if (state == QLatin1String("queued")) {
@@ -215,35 +215,35 @@ void HistoryModel::setProgress(const QString& jobId, const QString& state, const
   rowChanged(row);
 }
 
-void HistoryModel::setOutcome(const QString& jobId, const RunOutcome& outcome, qint64 elapsedMs) {
-  const int row = rowOfJob(jobId);
+void HistoryModel::setOutcome(const QString& job_id, const RunOutcome& outcome, qint64 elapsed_ms) {
+  const int row = rowOfJob(job_id);
   RunRecord* r = mutableRecord(row);
   if (!r || r->isOver()) return;
   r->status = RunRecord::Status::kFinished;
   r->outcome = outcome;
   if (!outcome.slave.isEmpty()) r->slave = outcome.slave;
-  r->elapsedMs = elapsedMs;
+  r->elapsed_ms = elapsed_ms;
   rowChanged(row);
 }
 
-void HistoryModel::setFailed(const QString& requestId, const QString& code,
-                             const QString& message, qint64 elapsedMs) {
-  const int row = rowOfRequest(requestId);
+void HistoryModel::setFailed(const QString& request_id, const QString& code, const QString& message,
+                             qint64 elapsed_ms) {
+  const int row = rowOfRequest(request_id);
   RunRecord* r = mutableRecord(row);
   if (!r || r->isOver()) return;
   r->status = RunRecord::Status::kFailed;
-  r->errorCode = code;
-  r->errorMessage = message;
-  r->elapsedMs = elapsedMs;
+  r->error_code = code;
+  r->error_message = message;
+  r->elapsed_ms = elapsed_ms;
   rowChanged(row);
 }
 
-void HistoryModel::setStopped(const QString& requestId, qint64 elapsedMs) {
-  const int row = rowOfRequest(requestId);
+void HistoryModel::setStopped(const QString& request_id, qint64 elapsed_ms) {
+  const int row = rowOfRequest(request_id);
   RunRecord* r = mutableRecord(row);
   if (!r || r->isOver()) return;
   r->status = RunRecord::Status::kStopped;
-  r->elapsedMs = elapsedMs;
+  r->elapsed_ms = elapsed_ms;
   rowChanged(row);
 }
 
@@ -257,19 +257,19 @@ RunRecord* HistoryModel::mutableRecord(int row) {
   return &runs_[row];
 }
 
-int HistoryModel::rowOfRequest(const QString& requestId) const {
-  if (requestId.isEmpty()) return -1;
+int HistoryModel::rowOfRequest(const QString& request_id) const {
+  if (request_id.isEmpty()) return -1;
   // Newest first: the run being followed is almost always the last one.
   for (int row = static_cast<int>(runs_.size()) - 1; row >= 0; --row) {
-    if (runs_[row].requestId == requestId) return row;
+    if (runs_[row].request_id == request_id) return row;
   }
   return -1;
 }
 
-int HistoryModel::rowOfJob(const QString& jobId) const {
-  if (jobId.isEmpty()) return -1;
+int HistoryModel::rowOfJob(const QString& job_id) const {
+  if (job_id.isEmpty()) return -1;
   for (int row = static_cast<int>(runs_.size()) - 1; row >= 0; --row) {
-    if (runs_[row].jobId == jobId) return row;
+    if (runs_[row].job_id == job_id) return row;
   }
   return -1;
 }

@@ -80,7 +80,7 @@ QString starterTemplate(SyntaxFamily family) {
   return {};
 }
 
-QString suggestedFileName(SyntaxFamily family, const QString& fallbackExtension) {
+QString suggestedFileName(SyntaxFamily family, const QString& fallback_extension) {
   switch (family) {
     case SyntaxFamily::kPython:
       return QStringLiteral("main.py");
@@ -93,7 +93,7 @@ QString suggestedFileName(SyntaxFamily family, const QString& fallbackExtension)
     case SyntaxFamily::kPlain:
       break;
   }
-  return QStringLiteral("main") + fallbackExtension;
+  return QStringLiteral("main") + fallback_extension;
 }
 
 }  // namespace polyrun::gui

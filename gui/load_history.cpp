@@ -4,17 +4,17 @@
 
 namespace polyrun::gui {
 
-void LoadHistory::addSnapshot(const ClusterSnapshot& snapshot, qint64 atMs) {
-  atMs = std::max(atMs, latestMs_);
-  latestMs_ = atMs;
-  const double x = double(atMs);
-  for (const SlaveInfo& s : snapshot.slaves) load_[s.name].append(QPointF(x, s.loadAvg));
+void LoadHistory::addSnapshot(const ClusterSnapshot& snapshot, qint64 at_ms) {
+  at_ms = std::max(at_ms, latest_ms_);
+  latest_ms_ = at_ms;
+  const double x = double(at_ms);
+  for (const SlaveInfo& s : snapshot.slaves) load_[s.name].append(QPointF(x, s.load_avg));
   queue_.append(QPointF(x, double(snapshot.queuedTotal())));
-  dropOlderThan(atMs - windowMs_);
+  dropOlderThan(at_ms - window_ms_);
 }
 
 void LoadHistory::clear() {
-  latestMs_ = 0;
+  latest_ms_ = 0;
   load_.clear();
   queue_.clear();
 }

@@ -47,7 +47,7 @@ int main(int argc, char* argv[]) {
   polyrun::gui::MainWindow window(&connection, &settings);
   if (!options.files.isEmpty()) window.openFile(options.files.first());
   window.show();
-  if (options.connectOnStart) {
+  if (options.connect_on_start) {
     connection.connectToMaster(options.connection.host, options.connection.port);
   } else {
     connection.setAddress(options.connection.host, options.connection.port);

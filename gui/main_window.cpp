@@ -46,8 +46,8 @@ MainWindow::MainWindow(MasterConnection* connection, ClientSettings* settings, Q
   connect(session_, &RunSession::progressChanged, this, &MainWindow::updateProgressLabel);
   connect(session_, &RunSession::started, &ticker_, qOverload<>(&QTimer::start));
 
-  clusterTimer_.setInterval(kClusterRefreshMs);
-  connect(&clusterTimer_, &QTimer::timeout, this, &MainWindow::poll);
+  cluster_timer_.setInterval(kClusterRefreshMs);
+  connect(&cluster_timer_, &QTimer::timeout, this, &MainWindow::poll);
   ticker_.setInterval(200);
   connect(&ticker_, &QTimer::timeout, this, &MainWindow::tick);
 
@@ -67,11 +67,11 @@ MainWindow::MainWindow(MasterConnection* connection, ClientSettings* settings, Q
 MainWindow::~MainWindow() = default;
 
 void MainWindow::buildUi() {
-  runPage_ = new RunPage(session_, settings_, messages_, this);
-  CodeEditor* editor = runPage_->editor();
+  run_page_ = new RunPage(session_, settings_, messages_, this);
+  CodeEditor* editor = run_page_->editor();
   connect(editor->document(), &QTextDocument::modificationChanged, this,
           &QWidget::setWindowModified);
-  FileActions* files = runPage_->files();
+  FileActions* files = run_page_->files();
   connect(files, &FileActions::pathChanged, this, &MainWindow::updateTitle);
   connect(files, &FileActions::statusMessage, this,
           [this](const QString& text) { statusBar()->showMessage(text, 4000); });
@@ -79,131 +79,131 @@ void MainWindow::buildUi() {
   pages_ = new QTabWidget;
   pages_->setObjectName("pages");
   pages_->setDocumentMode(true);
-  pages_->insertTab(kRunPage, runPage_, tr("Run"));
+  pages_->insertTab(kRunPage, run_page_, tr("Run"));
   pages_->insertTab(kHistoryPage, buildHistoryPage(), tr("History"));
-  clusterView_ = new ClusterView;
-  clusterView_->setObjectName("clusterView");
-  pages_->insertTab(kClusterPage, clusterView_, tr("Cluster"));
+  cluster_view_ = new ClusterView;
+  cluster_view_->setObjectName("clusterView");
+  pages_->insertTab(kClusterPage, cluster_view_, tr("Cluster"));
 
-  notificationBar_ = new NotificationBar(messages_);
+  notification_bar_ = new NotificationBar(messages_);
   auto* central = new QWidget;
   auto* layout = new QVBoxLayout(central);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(0);
   layout->addWidget(pages_, 1);
-  layout->addWidget(notificationBar_);
+  layout->addWidget(notification_bar_);
   setCentralWidget(central);
 
-  progressLabel_ = new QLabel;
-  progressLabel_->setObjectName("progressLabel");
-  connectionLabel_ = new QLabel;
-  connectionLabel_->setObjectName("connectionLabel");
-  statusBar()->addWidget(progressLabel_, 1);
-  statusBar()->addPermanentWidget(connectionLabel_);
+  progress_label_ = new QLabel;
+  progress_label_->setObjectName("progressLabel");
+  connection_label_ = new QLabel;
+  connection_label_->setObjectName("connectionLabel");
+  statusBar()->addWidget(progress_label_, 1);
+  statusBar()->addPermanentWidget(connection_label_);
 }
 
 QWidget* MainWindow::buildHistoryPage() {
-  historyProxy_ = new QSortFilterProxyModel(this);
-  historyProxy_->setSourceModel(history_);
-  historyProxy_->setSortRole(HistoryModel::kSortRole);
-  historyView_ = new QTableView;
-  historyView_->setObjectName("historyView");
-  historyView_->setModel(historyProxy_);
-  historyView_->setSortingEnabled(true);
-  historyView_->sortByColumn(HistoryModel::kNumber, Qt::DescendingOrder);  // newest on top
-  historyView_->setSelectionBehavior(QAbstractItemView::SelectRows);
-  historyView_->setSelectionMode(QAbstractItemView::SingleSelection);
-  historyView_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  historyView_->setAlternatingRowColors(true);
-  historyView_->verticalHeader()->hide();
-  historyView_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  history_proxy_ = new QSortFilterProxyModel(this);
+  history_proxy_->setSourceModel(history_);
+  history_proxy_->setSortRole(HistoryModel::kSortRole);
+  history_view_ = new QTableView;
+  history_view_->setObjectName("historyView");
+  history_view_->setModel(history_proxy_);
+  history_view_->setSortingEnabled(true);
+  history_view_->sortByColumn(HistoryModel::kNumber, Qt::DescendingOrder);  // newest on top
+  history_view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  history_view_->setSelectionMode(QAbstractItemView::SingleSelection);
+  history_view_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  history_view_->setAlternatingRowColors(true);
+  history_view_->verticalHeader()->hide();
+  history_view_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   // activated: a double click, or Return on the current row.
-  connect(historyView_, &QTableView::activated, this,
+  connect(history_view_, &QTableView::activated, this,
           [this](const QModelIndex& index) { showRun(historyRowAt(index)); });
 
-  auto* showButton = new QPushButton(tr("Show result"));
-  showButton->setObjectName("showRunButton");
-  connect(showButton, &QPushButton::clicked, this, [this] { showRun(selectedHistoryRow()); });
-  auto* loadButton = new QPushButton(tr("Load program into editor"));
-  loadButton->setObjectName("loadRunButton");
-  connect(loadButton, &QPushButton::clicked, this,
+  auto* show_button = new QPushButton(tr("Show result"));
+  show_button->setObjectName("showRunButton");
+  connect(show_button, &QPushButton::clicked, this, [this] { showRun(selectedHistoryRow()); });
+  auto* load_button = new QPushButton(tr("Load program into editor"));
+  load_button->setObjectName("loadRunButton");
+  connect(load_button, &QPushButton::clicked, this,
           [this] { loadRunIntoEditor(selectedHistoryRow()); });
   auto* buttons = new QHBoxLayout;
   auto* hint =
       new QLabel(tr("This session's runs. Double-click one (or press Return) to see its result."));
   buttons->addWidget(hint, 1);
-  buttons->addWidget(showButton);
-  buttons->addWidget(loadButton);
+  buttons->addWidget(show_button);
+  buttons->addWidget(load_button);
 
   auto* page = new QWidget;
   auto* layout = new QVBoxLayout(page);
   layout->addLayout(buttons);
-  layout->addWidget(historyView_, 1);
+  layout->addWidget(history_view_, 1);
   return page;
 }
 
 void MainWindow::buildMenus() {
-  FileActions* files = runPage_->files();
+  FileActions* files = run_page_->files();
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  QAction* newAction = file->addAction(tr("&New from template"), this, &MainWindow::newFile);
-  newAction->setShortcut(QKeySequence::New);
+  QAction* new_action = file->addAction(tr("&New from template"), this, &MainWindow::newFile);
+  new_action->setShortcut(QKeySequence::New);
   QAction* open = file->addAction(tr("&Open…"), files, &FileActions::openWithDialog);
   open->setShortcut(QKeySequence::Open);
-  recentMenu_ = file->addMenu(tr("Open &Recent"));
-  recentMenu_->setObjectName("recentMenu");
-  connect(recentMenu_, &QMenu::aboutToShow, this,
-          [this, files] { files->fillRecentMenu(recentMenu_); });
-  files->fillRecentMenu(recentMenu_);
-  QAction* saveAction = file->addAction(tr("&Save"), files, &FileActions::save);
-  saveAction->setShortcut(QKeySequence::Save);
-  QAction* saveAs = file->addAction(tr("Save &As…"), files, &FileActions::saveAs);
-  saveAs->setShortcut(QKeySequence::SaveAs);
+  recent_menu_ = file->addMenu(tr("Open &Recent"));
+  recent_menu_->setObjectName("recentMenu");
+  connect(recent_menu_, &QMenu::aboutToShow, this,
+          [this, files] { files->fillRecentMenu(recent_menu_); });
+  files->fillRecentMenu(recent_menu_);
+  QAction* save_action = file->addAction(tr("&Save"), files, &FileActions::save);
+  save_action->setShortcut(QKeySequence::Save);
+  QAction* save_as = file->addAction(tr("Save &As…"), files, &FileActions::saveAs);
+  save_as->setShortcut(QKeySequence::SaveAs);
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   QMenu* tabs = view->addMenu(tr("&Tab width"));
-  tabWidthGroup_ = new QActionGroup(this);
+  tab_width_group_ = new QActionGroup(this);
   for (int columns : {2, 4, 8}) {
     QAction* a = tabs->addAction(tr("%n column(s)", nullptr, columns));
     a->setCheckable(true);
     a->setData(columns);
-    tabWidthGroup_->addAction(a);
+    tab_width_group_->addAction(a);
     connect(a, &QAction::triggered, this, [this, columns] { setTabWidth(columns); });
   }
-  QAction* messagesAction = view->addAction(tr("&Messages"));
-  connect(messagesAction, &QAction::triggered, this, [this] {
-    notificationBar_->show();
-    notificationBar_->setLogShown(true);
+  QAction* messages_action = view->addAction(tr("&Messages"));
+  connect(messages_action, &QAction::triggered, this, [this] {
+    notification_bar_->show();
+    notification_bar_->setLogShown(true);
   });
 
-  QMenu* runMenu = menuBar()->addMenu(tr("&Run"));
-  runMenu->addAction(runPage_->runAction());
-  runMenu->addAction(runPage_->stopAction());
+  QMenu* run_menu = menuBar()->addMenu(tr("&Run"));
+  run_menu->addAction(run_page_->runAction());
+  run_menu->addAction(run_page_->stopAction());
 
-  QMenu* connectionMenu = menuBar()->addMenu(tr("&Connection"));
-  connectionMenu->addAction(tr("&Settings…"), this, &MainWindow::openConnectionDialog);
-  connectionMenu->addAction(tr("&Reconnect now"), connection_, &MasterConnection::reconnectNow);
-  connectionMenu->addAction(tr("&Disconnect"), connection_,
-                            &MasterConnection::disconnectFromMaster);
+  QMenu* connection_menu = menuBar()->addMenu(tr("&Connection"));
+  connection_menu->addAction(tr("&Settings…"), this, &MainWindow::openConnectionDialog);
+  connection_menu->addAction(tr("&Reconnect now"), connection_, &MasterConnection::reconnectNow);
+  connection_menu->addAction(tr("&Disconnect"), connection_,
+                             &MasterConnection::disconnectFromMaster);
 }
 
-bool MainWindow::openFile(const QString& path) { return runPage_->files()->openFile(path); }
+bool MainWindow::openFile(const QString& path) { return run_page_->files()->openFile(path); }
 
-bool MainWindow::saveToFile(const QString& path) { return runPage_->files()->saveToFile(path); }
+bool MainWindow::saveToFile(const QString& path) { return run_page_->files()->saveToFile(path); }
 
-QString MainWindow::selectedLanguage() const { return runPage_->selectedLanguage(); }
+QString MainWindow::selectedLanguage() const { return run_page_->selectedLanguage(); }
 
-QString MainWindow::selectedVersion() const { return runPage_->selectedVersion(); }
+QString MainWindow::selectedVersion() const { return run_page_->selectedVersion(); }
 
 bool MainWindow::isRunning() const { return session_->isRunning(); }
 
-void MainWindow::run() { runPage_->run(); }
+void MainWindow::run() { run_page_->run(); }
 
-void MainWindow::stop() { runPage_->stop(); }
+void MainWindow::stop() { run_page_->stop(); }
 
-void MainWindow::newFile() { runPage_->newFile(); }
+void MainWindow::newFile() { run_page_->newFile(); }
 
 void MainWindow::onStateChanged() {
   updateConnectionLabel();
@@ -211,20 +211,20 @@ void MainWindow::onStateChanged() {
 }
 
 void MainWindow::onConnected() {
-  everConnected_ = true;
-  if (connectionTrouble_) {
-    connectionTrouble_ = false;
+  ever_connected_ = true;
+  if (connection_trouble_) {
+    connection_trouble_ = false;
     messages_->add(
         Severity::kInfo,
         tr("Connected to %1:%2 again.").arg(connection_->host()).arg(connection_->port()));
   }
   poll();
-  clusterTimer_.start();
+  cluster_timer_.start();
 }
 
 void MainWindow::onDisconnected(const QString& reason) {
-  clusterTimer_.stop();
-  clusterView_->setStale(true);
+  cluster_timer_.stop();
+  cluster_view_->setStale(true);
   const QString where = QStringLiteral("%1:%2").arg(connection_->host()).arg(connection_->port());
   if (connection_->state() == MasterConnection::State::kDisconnected) {
     messages_->add(Severity::kInfo, tr("Disconnected from %1.").arg(where));
@@ -232,8 +232,8 @@ void MainWindow::onDisconnected(const QString& reason) {
   }
   // The first failure after being connected is a loss; the retries that follow are attempts,
   // and those of a master that stays away fold into one line "(×N)".
-  const bool lost = everConnected_ && !connectionTrouble_;
-  connectionTrouble_ = true;
+  const bool lost = ever_connected_ && !connection_trouble_;
+  connection_trouble_ = true;
   messages_->add(Severity::kWarning,
                  lost ? tr("Connection to %1 lost (%2); reconnecting…").arg(where, reason)
                       : tr("Cannot reach the master at %1 (%2); retrying…").arg(where, reason));
@@ -247,13 +247,13 @@ void MainWindow::poll() {
 }
 
 void MainWindow::onClusterSnapshot(const ClusterSnapshot& snapshot) {
-  clusterView_->setSnapshot(snapshot);
+  cluster_view_->setSnapshot(snapshot);
   pages_->setTabText(kClusterPage, tr("Cluster (%1)").arg(snapshot.slaves.size()));
 }
 
-void MainWindow::updateLocalJobs() { clusterView_->setLocalJobs(history_->summaries()); }
+void MainWindow::updateLocalJobs() { cluster_view_->setLocalJobs(history_->summaries()); }
 
-void MainWindow::updateProgressLabel() { progressLabel_->setText(session_->progressText()); }
+void MainWindow::updateProgressLabel() { progress_label_->setText(session_->progressText()); }
 
 void MainWindow::updateConnectionLabel() {
   QColor color(0x9e, 0x9e, 0x9e);
@@ -268,15 +268,15 @@ void MainWindow::updateConnectionLabel() {
     case MasterConnection::State::kDisconnected:
       break;
   }
-  connectionLabel_->setText(QStringLiteral("<span style=\"color:%1\">●</span> %2")
-                                .arg(color.name(), connection_->stateText().toHtmlEscaped()));
+  connection_label_->setText(QStringLiteral("<span style=\"color:%1\">●</span> %2")
+                                 .arg(color.name(), connection_->stateText().toHtmlEscaped()));
 }
 
 void MainWindow::updateTitle() {
-  const QString path = runPage_->files()->currentPath();
+  const QString path = run_page_->files()->currentPath();
   const QString name = path.isEmpty() ? tr("untitled") : QFileInfo(path).fileName();
   setWindowTitle(tr("%1[*] — polyrun").arg(name));
-  setWindowModified(runPage_->editor()->document()->isModified());
+  setWindowModified(run_page_->editor()->document()->isModified());
 }
 
 void MainWindow::tick() {
@@ -286,16 +286,16 @@ void MainWindow::tick() {
   if (!waiting && !isRunning()) ticker_.stop();
 }
 
-int MainWindow::historyRowAt(const QModelIndex& proxyIndex) const {
-  return proxyIndex.isValid() ? historyProxy_->mapToSource(proxyIndex).row() : -1;
+int MainWindow::historyRowAt(const QModelIndex& proxy_index) const {
+  return proxy_index.isValid() ? history_proxy_->mapToSource(proxy_index).row() : -1;
 }
 
-int MainWindow::selectedHistoryRow() const { return historyRowAt(historyView_->currentIndex()); }
+int MainWindow::selectedHistoryRow() const { return historyRowAt(history_view_->currentIndex()); }
 
 void MainWindow::showRun(int row) {
   const RunRecord* r = history_->record(row);
   if (!r) return;
-  runPage_->showRecord(*r);
+  run_page_->showRecord(*r);
   pages_->setCurrentIndex(kRunPage);
 }
 
@@ -304,14 +304,14 @@ void MainWindow::loadRunIntoEditor(int row) {
   if (!record) return;
   // A copy: the record may go while the user is asked about unsaved changes.
   const JobRequest request = record->request;
-  if (runPage_->loadRequest(request)) pages_->setCurrentIndex(kRunPage);
+  if (run_page_->loadRequest(request)) pages_->setCurrentIndex(kRunPage);
 }
 
 void MainWindow::applyConnectionSettings(const ConnectionSettings& settings) {
   settings_->setConnection(settings);
   settings_->sync();
   connection_->setToken(settings.token);
-  everConnected_ = false;
+  ever_connected_ = false;
   connection_->connectToMaster(settings.host, settings.port);
 }
 
@@ -327,14 +327,14 @@ void MainWindow::openConnectionDialog() {
 }
 
 void MainWindow::setTabWidth(int columns) {
-  CodeEditor* editor = runPage_->editor();
+  CodeEditor* editor = run_page_->editor();
   editor->setTabWidth(columns);
   settings_->setTabWidth(editor->tabWidth());
-  for (QAction* a : tabWidthGroup_->actions()) a->setChecked(a->data().toInt() == columns);
+  for (QAction* a : tab_width_group_->actions()) a->setChecked(a->data().toInt() == columns);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (!runPage_->files()->maybeSave()) {
+  if (!run_page_->files()->maybeSave()) {
     event->ignore();
     return;
   }

@@ -55,7 +55,7 @@ class MainWindow : public QMainWindow {
   bool isRunning() const;
   HistoryModel* history() const { return history_; }
   /// How often to poll while connected (kClusterRefreshMs unless changed; tests go faster).
-  void setRefreshInterval(int ms) { clusterTimer_.setInterval(ms); }
+  void setRefreshInterval(int ms) { cluster_timer_.setInterval(ms); }
   MessageLog* messages() const { return messages_; }
 
  public slots:
@@ -95,7 +95,7 @@ class MainWindow : public QMainWindow {
   void updateTitle();
   void updateLocalJobs();
   void tick();
-  int historyRowAt(const QModelIndex& proxyIndex) const;
+  int historyRowAt(const QModelIndex& proxy_index) const;
   int selectedHistoryRow() const;
 
   MasterConnection* connection_;
@@ -105,21 +105,21 @@ class MainWindow : public QMainWindow {
   RunSession* session_;
 
   QTabWidget* pages_ = nullptr;
-  RunPage* runPage_ = nullptr;
-  QTableView* historyView_ = nullptr;
-  QSortFilterProxyModel* historyProxy_ = nullptr;
-  ClusterView* clusterView_ = nullptr;
-  NotificationBar* notificationBar_ = nullptr;
-  QLabel* connectionLabel_ = nullptr;
-  QLabel* progressLabel_ = nullptr;
-  QMenu* recentMenu_ = nullptr;
-  QActionGroup* tabWidthGroup_ = nullptr;
+  RunPage* run_page_ = nullptr;
+  QTableView* history_view_ = nullptr;
+  QSortFilterProxyModel* history_proxy_ = nullptr;
+  ClusterView* cluster_view_ = nullptr;
+  NotificationBar* notification_bar_ = nullptr;
+  QLabel* connection_label_ = nullptr;
+  QLabel* progress_label_ = nullptr;
+  QMenu* recent_menu_ = nullptr;
+  QActionGroup* tab_width_group_ = nullptr;
 
-  QTimer clusterTimer_;
+  QTimer cluster_timer_;
   QTimer ticker_;  // refreshes the elapsed time and the reconnect countdown
 
-  bool everConnected_ = false;
-  bool connectionTrouble_ = false;  // a loss was reported; say so when it is back
+  bool ever_connected_ = false;
+  bool connection_trouble_ = false;  // a loss was reported; say so when it is back
 };
 
 }  // namespace polyrun::gui

@@ -32,10 +32,10 @@ QString idOf(const json& j) {
 
 }  // namespace
 
-DecodedFrame decodeFrame(const QByteArray& frame, size_t maxFrameBytes) {
+DecodedFrame decodeFrame(const QByteArray& frame, size_t max_frame_bytes) {
   DecodedFrame out;
   // A fresh reader per frame: core's FrameReader stays the one definition of a valid frame.
-  FrameReader reader(maxFrameBytes);
+  FrameReader reader(max_frame_bytes);
   if (!reader.feed(frame.constData(), static_cast<size_t>(frame.size()))) {
     out.error = QString::fromStdString(reader.error());
     return out;
@@ -50,14 +50,14 @@ DecodedFrame decodeFrame(const QByteArray& frame, size_t maxFrameBytes) {
     if (type == msg::kResult || (type == msg::kJob && out.message.contains("result"))) {
       auto result = out.message.find("result");
       if (result == out.message.end()) {
-        out.outcomeError = QStringLiteral("the result message has no \"result\" object");
-      } else if (runOutcomeFromJson(*result, &out.outcome, &out.outcomeError)) {
-        out.hasOutcome = true;
+        out.outcome_error = QStringLiteral("the result message has no \"result\" object");
+      } else if (runOutcomeFromJson(*result, &out.outcome, &out.outcome_error)) {
+        out.has_outcome = true;
         out.message.erase(result);  // converted: do not keep the output twice
       }
     }
   } catch (const std::exception& e) {
-    out.outcomeError = QString::fromUtf8(e.what());
+    out.outcome_error = QString::fromUtf8(e.what());
   }
   return out;
 }
@@ -76,13 +76,13 @@ MasterConnection::MasterConnection(QObject* parent)
   connect(socket_, &QTcpSocket::errorOccurred, this, &MasterConnection::onSocketError);
   connect(socket_, &QTcpSocket::disconnected, this, &MasterConnection::onSocketDisconnected);
 
-  reconnectTimer_.setSingleShot(true);
-  connect(&reconnectTimer_, &QTimer::timeout, this, &MasterConnection::startAttempt);
-  connectTimeoutTimer_.setSingleShot(true);
-  connect(&connectTimeoutTimer_, &QTimer::timeout, this, &MasterConnection::onConnectTimeout);
+  reconnect_timer_.setSingleShot(true);
+  connect(&reconnect_timer_, &QTimer::timeout, this, &MasterConnection::startAttempt);
+  connect_timeout_timer_.setSingleShot(true);
+  connect(&connect_timeout_timer_, &QTimer::timeout, this, &MasterConnection::onConnectTimeout);
 
-  decodePool_.setMaxThreadCount(1);
-  connect(&decodeWatcher_, &QFutureWatcherBase::finished, this,
+  decode_pool_.setMaxThreadCount(1);
+  connect(&decode_watcher_, &QFutureWatcherBase::finished, this,
           &MasterConnection::onThreadedDecodeFinished);
 }
 
@@ -97,45 +97,45 @@ QString MasterConnection::stateText() const {
   const QString where = QStringLiteral("%1:%2").arg(host_).arg(port_);
   switch (state_) {
     case State::kDisconnected:
-      return lastError_.isEmpty() ? tr("not connected") : tr("disconnected: %1").arg(lastError_);
+      return last_error_.isEmpty() ? tr("not connected") : tr("disconnected: %1").arg(last_error_);
     case State::kConnecting:
       return tr("connecting to %1…").arg(where);
     case State::kConnected:
       return tr("connected to %1").arg(where);
     case State::kWaitingToReconnect: {
       const int seconds = std::max(1, (reconnectDelayMs() + 999) / 1000);
-      return tr("cannot reach %1 (%2); retrying in %3 s").arg(where, lastError_).arg(seconds);
+      return tr("cannot reach %1 (%2); retrying in %3 s").arg(where, last_error_).arg(seconds);
     }
   }
   return {};
 }
 
-void MasterConnection::setReconnectBackoff(int initialMs, int maxMs) {
-  initialBackoffMs_ = std::max(1, initialMs);
-  maxBackoffMs_ = std::max(initialBackoffMs_, maxMs);
-  nextBackoffMs_ = initialBackoffMs_;
+void MasterConnection::setReconnectBackoff(int initial_ms, int max_ms) {
+  initial_backoff_ms_ = std::max(1, initial_ms);
+  max_backoff_ms_ = std::max(initial_backoff_ms_, max_ms);
+  next_backoff_ms_ = initial_backoff_ms_;
 }
 
 int MasterConnection::reconnectDelayMs() const {
-  if (state_ != State::kWaitingToReconnect || !reconnectTimer_.isActive()) return 0;
-  return std::max(0, reconnectTimer_.remainingTime());
+  if (state_ != State::kWaitingToReconnect || !reconnect_timer_.isActive()) return 0;
+  return std::max(0, reconnect_timer_.remainingTime());
 }
 
 void MasterConnection::connectToMaster(const QString& host, quint16 port) {
-  const bool sameMaster = host == host_ && port == port_;
+  const bool same_master = host == host_ && port == port_;
   const QString why = tr("switching to %1:%2").arg(host).arg(port);
   if (state_ == State::kConnecting || state_ == State::kConnected) {
     // Another master: end this one without scheduling a retry of the old address. The same one
     // (say, with a new token): its jobs in flight detach and carry over to the new connection.
-    if (!sameMaster) wantConnected_ = false;
+    if (!same_master) want_connected_ = false;
     connectionEnded(why);
   }
-  if (!sameMaster) abandonDetachedJobs(why);  // another master does not know this one's jobs
+  if (!same_master) abandonDetachedJobs(why);  // another master does not know this one's jobs
   host_ = host;
   port_ = port;
-  wantConnected_ = true;
-  nextBackoffMs_ = initialBackoffMs_;
-  reconnectTimer_.stop();
+  want_connected_ = true;
+  next_backoff_ms_ = initial_backoff_ms_;
+  reconnect_timer_.stop();
   startAttempt();
 }
 
@@ -146,8 +146,8 @@ void MasterConnection::setAddress(const QString& host, quint16 port) {
 }
 
 void MasterConnection::disconnectFromMaster() {
-  wantConnected_ = false;
-  reconnectTimer_.stop();
+  want_connected_ = false;
+  reconnect_timer_.stop();
   if (state_ == State::kConnecting || state_ == State::kConnected) {
     connectionEnded(tr("disconnected by the user"));
     return;
@@ -164,7 +164,7 @@ void MasterConnection::reconnectNow() {
   if (state_ == State::kConnecting || state_ == State::kConnected)
     connectionEnded(tr("reconnect requested"));
   if (state_ == State::kWaitingToReconnect) {
-    reconnectTimer_.stop();
+    reconnect_timer_.stop();
     startAttempt();
   } else if (state_ == State::kDisconnected) {
     connectToMaster(host_, port_);
@@ -176,24 +176,25 @@ void MasterConnection::startAttempt() {
   frames_.clear();
   socket_->abort();
   setState(State::kConnecting);
-  connectTimeoutTimer_.start(connectTimeoutMs_);
+  connect_timeout_timer_.start(connect_timeout_ms_);
   socket_->connectToHost(host_, port_);
 }
 
 void MasterConnection::onSocketConnected() {
   if (state_ != State::kConnecting) return;
-  connectTimeoutTimer_.stop();
-  nextBackoffMs_ = initialBackoffMs_;
-  lastError_.clear();
+  connect_timeout_timer_.stop();
+  next_backoff_ms_ = initial_backoff_ms_;
+  last_error_.clear();
   // The token goes first; requests sent after it are read by the master only once it has
   // accepted the token, so nobody waits for `authenticated`.
   if (!token_.isEmpty()) {
-    pendingAuth_ = sendRequest(RequestKind::kAuth,
-                               {{"type", msg::kAuth}, {"token", token_.toStdString()}});
+    pending_auth_ =
+        sendRequest(RequestKind::kAuth, {{"type", msg::kAuth}, {"token", token_.toStdString()}});
   }
-  for (const auto& [id, jobId] : std::exchange(queuedCancels_, {})) {
+  for (const auto& [id, job_id] : std::exchange(queued_cancels_, {})) {
     pending_.insert(id, RequestKind::kCancel);
-    sendMessage({{"type", msg::kCancel}, {"id", id.toStdString()}, {"job_id", jobId.toStdString()}});
+    sendMessage(
+        {{"type", msg::kCancel}, {"id", id.toStdString()}, {"job_id", job_id.toStdString()}});
   }
   for (auto it = orphans_.begin(); it != orphans_.end(); ++it) {
     // wait: the master answers when the job ends (at once when it already has).
@@ -207,7 +208,7 @@ void MasterConnection::onSocketConnected() {
 }
 
 void MasterConnection::onConnectTimeout() {
-  connectionEnded(tr("no answer within %1 ms").arg(connectTimeoutMs_));
+  connectionEnded(tr("no answer within %1 ms").arg(connect_timeout_ms_));
 }
 
 void MasterConnection::onSocketError() {
@@ -225,43 +226,43 @@ void MasterConnection::onSocketDisconnected() {
 void MasterConnection::connectionEnded(const QString& reason) {
   if (state_ != State::kConnecting && state_ != State::kConnected) return;  // already handled
   ++generation_;
-  connectTimeoutTimer_.stop();
-  lastError_ = reason;
+  connect_timeout_timer_.stop();
+  last_error_ = reason;
   // The state changes before abort(): abort() may emit disconnected() synchronously, which
   // must find this connection already ended.
-  state_ = wantConnected_ ? State::kWaitingToReconnect : State::kDisconnected;
+  state_ = want_connected_ ? State::kWaitingToReconnect : State::kDisconnected;
   socket_->abort();
   inbox_.clear();
   frames_.clear();  // a decode still on the worker is dropped when it finishes (generation)
-  if (wantConnected_) {
-    reconnectTimer_.start(nextBackoffMs_);
-    nextBackoffMs_ = std::min(nextBackoffMs_ * 2, maxBackoffMs_);
+  if (want_connected_) {
+    reconnect_timer_.start(next_backoff_ms_);
+    next_backoff_ms_ = std::min(next_backoff_ms_ * 2, max_backoff_ms_);
   }
 
   // Take the pending requests before signalling: a slot may already submit again.
   const QHash<QString, RequestKind> pending = std::exchange(pending_, {});
-  const QHash<QString, QString> accepted = std::exchange(requestOfJob_, {});
+  const QHash<QString, QString> accepted = std::exchange(request_of_job_, {});
   lookups_.clear();  // asked again on the next connection
-  pendingAuth_.clear();
-  pendingRuntimes_.clear();
-  pendingCluster_.clear();
+  pending_auth_.clear();
+  pending_runtimes_.clear();
+  pending_cluster_.clear();
   // An accepted job belongs to the cluster, not to this connection (docs/protocol.md): its
   // result is looked up with `job` once reconnected. Only a submit the master had not yet
   // answered is lost (it may or may not have been accepted).
   for (auto it = accepted.begin(); it != accepted.end(); ++it) {
     if (pending.value(it.value()) == RequestKind::kSubmit) orphans_.insert(it.key(), it.value());
   }
-  const QList<QString> acceptedRequests = accepted.values();
-  const QSet<QString> detached(acceptedRequests.begin(), acceptedRequests.end());
+  const QList<QString> accepted_requests = accepted.values();
+  const QSet<QString> detached(accepted_requests.begin(), accepted_requests.end());
   QList<QString> lost;
   for (auto it = pending.begin(); it != pending.end(); ++it) {
     // Polls are simply asked again later; lookups too, on the next connection.
     if (it.value() == RequestKind::kSubmit && !detached.contains(it.key())) lost << it.key();
   }
   // Collected before signalling: a slot may cancel() and so change orphans_.
-  QList<std::pair<QString, QString>> newlyDetached;
+  QList<std::pair<QString, QString>> newly_detached;
   for (auto it = orphans_.begin(); it != orphans_.end(); ++it) {
-    if (accepted.contains(it.key())) newlyDetached.append({it.value(), it.key()});
+    if (accepted.contains(it.key())) newly_detached.append({it.value(), it.key()});
   }
 
   emit stateChanged(state_);
@@ -274,15 +275,15 @@ void MasterConnection::connectionEnded(const QString& reason) {
   }
   // Without a next connection (disconnectFromMaster, another master, a refused token) nobody
   // will ask: the detached jobs are lost to this client as well.
-  if (!wantConnected_) {
+  if (!want_connected_) {
     abandonDetachedJobs(reason);
     return;
   }
-  for (const auto& [requestId, jobId] : newlyDetached) emit jobDetached(requestId, jobId);
+  for (const auto& [request_id, job_id] : newly_detached) emit jobDetached(request_id, job_id);
 }
 
 void MasterConnection::abandonDetachedJobs(const QString& reason) {
-  queuedCancels_.clear();
+  queued_cancels_.clear();
   const QHash<QString, QString> abandoned = std::exchange(orphans_, {});
   for (auto it = abandoned.begin(); it != abandoned.end(); ++it) {
     emit errorReceived(it.value(), QString::fromLatin1(kErrorConnectionLost),
@@ -300,7 +301,7 @@ void MasterConnection::setState(State state) {
 
 QString MasterConnection::nextRequestId() {
   // Never reused for the lifetime of this object, so a late reply can never match a new request.
-  return QString::number(++requestCounter_);
+  return QString::number(++request_counter_);
 }
 
 QString MasterConnection::submit(const JobRequest& job) {
@@ -317,30 +318,30 @@ QString MasterConnection::submit(const JobRequest& job) {
 
 QString MasterConnection::requestRuntimes() {
   if (!isConnected()) return {};
-  if (pendingRuntimes_.isEmpty())
-    pendingRuntimes_ = sendRequest(RequestKind::kRuntimes, {{"type", msg::kRuntimes}});
-  return pendingRuntimes_;
+  if (pending_runtimes_.isEmpty())
+    pending_runtimes_ = sendRequest(RequestKind::kRuntimes, {{"type", msg::kRuntimes}});
+  return pending_runtimes_;
 }
 
 QString MasterConnection::requestCluster() {
   if (!isConnected()) return {};
-  if (pendingCluster_.isEmpty())
-    pendingCluster_ = sendRequest(RequestKind::kCluster, {{"type", msg::kCluster}});
-  return pendingCluster_;
+  if (pending_cluster_.isEmpty())
+    pending_cluster_ = sendRequest(RequestKind::kCluster, {{"type", msg::kCluster}});
+  return pending_cluster_;
 }
 
-QString MasterConnection::cancel(const QString& jobId) {
-  if (jobId.isEmpty()) return {};
+QString MasterConnection::cancel(const QString& job_id) {
+  if (job_id.isEmpty()) return {};
   if (!isConnected()) {
-    if (!orphans_.contains(jobId) || !wantConnected_) return {};
+    if (!orphans_.contains(job_id) || !want_connected_) return {};
     // In flight on the master, which this connection will reach again: cancel it then.
-    orphans_.remove(jobId);
+    orphans_.remove(job_id);
     const QString id = nextRequestId();
-    queuedCancels_.append({id, jobId});
+    queued_cancels_.append({id, job_id});
     return id;
   }
   return sendRequest(RequestKind::kCancel,
-                     {{"type", msg::kCancel}, {"job_id", jobId.toStdString()}});
+                     {{"type", msg::kCancel}, {"job_id", job_id.toStdString()}});
 }
 
 QString MasterConnection::sendRequest(RequestKind kind, json message) {
@@ -367,13 +368,13 @@ void MasterConnection::onReadyRead() {
   qsizetype offset = 0;
   while (inbox_.size() - offset >= qsizetype(kFrameHeaderBytes)) {
     const quint32 length = qFromBigEndian<quint32>(inbox_.constData() + offset);
-    if (length == 0 || length > maxFrameBytes_) {
+    if (length == 0 || length > max_frame_bytes_) {
       // Said at once, without waiting for (up to 4 GiB of) a payload that will not be read.
       connectionEnded(tr("the master sent a malformed frame: %1")
                           .arg(length == 0 ? tr("frame length is 0")
                                            : tr("frame of %1 bytes is over the limit of %2 bytes")
                                                  .arg(length)
-                                                 .arg(maxFrameBytes_)));
+                                                 .arg(max_frame_bytes_)));
       return;
     }
     const qsizetype whole = qsizetype(kFrameHeaderBytes) + qsizetype(length);
@@ -393,12 +394,12 @@ void MasterConnection::processFrames() {
     const QByteArray frame = frames_.takeFirst();
     if (frame.size() >= kThreadedDecodeBytes) {
       decoding_ = true;
-      decodeGeneration_ = generation_;
-      decodeWatcher_.setFuture(
-          QtConcurrent::run(&decodePool_, decodeFrame, frame, maxFrameBytes_));
+      decode_generation_ = generation_;
+      decode_watcher_.setFuture(
+          QtConcurrent::run(&decode_pool_, decodeFrame, frame, max_frame_bytes_));
       return;  // onThreadedDecodeFinished() delivers it and carries on
     }
-    DecodedFrame decoded = decodeFrame(frame, maxFrameBytes_);
+    DecodedFrame decoded = decodeFrame(frame, max_frame_bytes_);
     if (!deliver(decoded)) return;
   }
 }
@@ -407,9 +408,9 @@ void MasterConnection::onThreadedDecodeFinished() {
   if (!decoding_) return;
   decoding_ = false;
   // Taken, not copied: the future would otherwise hold a 16 MiB result until the next decode.
-  DecodedFrame decoded = decodeWatcher_.future().takeResult();
+  DecodedFrame decoded = decode_watcher_.future().takeResult();
   // A frame of a connection that has ended since is dropped with it.
-  if (decodeGeneration_ == generation_ && state_ == State::kConnected && !deliver(decoded)) return;
+  if (decode_generation_ == generation_ && state_ == State::kConnected && !deliver(decoded)) return;
   processFrames();
 }
 
@@ -436,10 +437,10 @@ void MasterConnection::dispatch(DecodedFrame& decoded) {
   const QString id = idOf(message);
 
   if (type == msg::kAccepted) {
-    const QString jobId = stringOf(message, "job_id");
-    if (!jobId.isEmpty() && pending_.contains(id) && pending_.value(id) == RequestKind::kSubmit)
-      requestOfJob_.insert(jobId, id);
-    emit jobAccepted(id, jobId);
+    const QString job_id = stringOf(message, "job_id");
+    if (!job_id.isEmpty() && pending_.contains(id) && pending_.value(id) == RequestKind::kSubmit)
+      request_of_job_.insert(job_id, id);
+    emit jobAccepted(id, job_id);
   } else if (type == msg::kProgress) {
     emit jobProgress(stringOf(message, "job_id"), stringOf(message, "state"),
                      stringOf(message, "slave"));
@@ -454,10 +455,10 @@ void MasterConnection::dispatch(DecodedFrame& decoded) {
   } else if (type == msg::kCancelled) {
     // Sent to the cancel request and, with the submit's id, to the job's submitter (who may be
     // someone else than the canceller): either way no result will come for the job.
-    const QString jobId = stringOf(message, "job_id");
+    const QString job_id = stringOf(message, "job_id");
     forgetRequest(id);
-    forgetRequest(requestOfJob_.take(jobId));
-    emit jobCancelled(id, jobId);
+    forgetRequest(request_of_job_.take(job_id));
+    emit jobCancelled(id, job_id);
   } else if (type == msg::kJob) {
     handleJob(id, decoded);
   } else if (type == msg::kAuthenticated) {
@@ -470,23 +471,23 @@ void MasterConnection::dispatch(DecodedFrame& decoded) {
 
 void MasterConnection::handleJob(const QString& id, DecodedFrame& decoded) {
   const json& message = decoded.message;
-  QString jobId = lookups_.take(id);
-  if (jobId.isEmpty()) jobId = stringOf(message, "job_id");
+  QString job_id = lookups_.take(id);
+  if (job_id.isEmpty()) job_id = stringOf(message, "job_id");
   forgetRequest(id);
   const QString state = stringOf(message, "state");
   if (state == QLatin1String(state::kFinished.data(), qsizetype(state::kFinished.size()))) {
-    const QString submitId = orphans_.take(jobId);
-    if (!decoded.hasOutcome) {
-      emit errorReceived(submitId, QString::fromLatin1(kErrorBadReply),
-                         tr("unreadable result for job %1: %2").arg(jobId, decoded.outcomeError));
+    const QString submit_id = orphans_.take(job_id);
+    if (!decoded.has_outcome) {
+      emit errorReceived(submit_id, QString::fromLatin1(kErrorBadReply),
+                         tr("unreadable result for job %1: %2").arg(job_id, decoded.outcome_error));
       return;
     }
-    if (decoded.outcome.jobId.isEmpty()) decoded.outcome.jobId = jobId;
-    emit jobFinished(jobId, decoded.outcome);
+    if (decoded.outcome.job_id.isEmpty()) decoded.outcome.job_id = job_id;
+    emit jobFinished(job_id, decoded.outcome);
   } else if (state == QLatin1String(state::kCancelled.data(), qsizetype(state::kCancelled.size()))) {
-    emit jobCancelled(orphans_.take(jobId), jobId);
+    emit jobCancelled(orphans_.take(job_id), job_id);
   } else {
-    emit jobProgress(jobId, state, stringOf(message, "slave"));  // still in flight
+    emit jobProgress(job_id, state, stringOf(message, "slave"));  // still in flight
   }
 }
 
@@ -496,8 +497,8 @@ void MasterConnection::handleError(const QString& id, const QString& code,
     // The master cannot say what became of a job this client lost track of (unknown_job: a
     // master restarted without a journal, or the result expired): that ends the job here.
     forgetRequest(id);
-    const QString jobId = lookups_.take(id);
-    emit errorReceived(orphans_.take(jobId), code, message);
+    const QString job_id = lookups_.take(id);
+    emit errorReceived(orphans_.take(job_id), code, message);
     return;
   }
   forgetRequest(id);
@@ -505,8 +506,8 @@ void MasterConnection::handleError(const QString& id, const QString& code,
     // A missing or wrong token: the master closes the connection, and trying again with the
     // same token cannot help. Stay down until connectToMaster() (with a new token, say).
     emit errorReceived(id, code, message);
-    wantConnected_ = false;
-    reconnectTimer_.stop();
+    want_connected_ = false;
+    reconnect_timer_.stop();
     connectionEnded(tr("the master refused the client token: %1").arg(message));
     return;
   }
@@ -514,28 +515,28 @@ void MasterConnection::handleError(const QString& id, const QString& code,
 }
 
 void MasterConnection::handleResult(const QString& id, DecodedFrame& decoded) {
-  const QString jobId = stringOf(decoded.message, "job_id");
-  const QString requestId = id.isEmpty() ? requestOfJob_.value(jobId) : id;
-  forgetRequest(requestId);
-  requestOfJob_.remove(jobId);
+  const QString job_id = stringOf(decoded.message, "job_id");
+  const QString request_id = id.isEmpty() ? request_of_job_.value(job_id) : id;
+  forgetRequest(request_id);
+  request_of_job_.remove(job_id);
 
-  if (!decoded.hasOutcome) {
+  if (!decoded.has_outcome) {
     // The job is over either way; report it against its request so the caller stops waiting.
-    emit errorReceived(requestId, QString::fromLatin1(kErrorBadReply),
-                       tr("unreadable result for job %1: %2").arg(jobId, decoded.outcomeError));
+    emit errorReceived(request_id, QString::fromLatin1(kErrorBadReply),
+                       tr("unreadable result for job %1: %2").arg(job_id, decoded.outcome_error));
     return;
   }
   RunOutcome& outcome = decoded.outcome;
-  if (outcome.jobId.isEmpty()) outcome.jobId = jobId;
-  emit jobFinished(jobId.isEmpty() ? outcome.jobId : jobId, outcome);
+  if (outcome.job_id.isEmpty()) outcome.job_id = job_id;
+  emit jobFinished(job_id.isEmpty() ? outcome.job_id : job_id, outcome);
 }
 
-void MasterConnection::forgetRequest(const QString& requestId) {
-  if (requestId.isEmpty()) return;
-  pending_.remove(requestId);
-  if (requestId == pendingRuntimes_) pendingRuntimes_.clear();
-  if (requestId == pendingAuth_) pendingAuth_.clear();
-  if (requestId == pendingCluster_) pendingCluster_.clear();
+void MasterConnection::forgetRequest(const QString& request_id) {
+  if (request_id.isEmpty()) return;
+  pending_.remove(request_id);
+  if (request_id == pending_runtimes_) pending_runtimes_.clear();
+  if (request_id == pending_auth_) pending_auth_.clear();
+  if (request_id == pending_cluster_) pending_cluster_.clear();
 }
 
 }  // namespace polyrun::gui

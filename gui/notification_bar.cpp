@@ -16,48 +16,48 @@ NotificationBar::NotificationBar(MessageLog* log, QWidget* parent)
   label_->setObjectName("notificationText");
   label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   label_->setWordWrap(true);
-  logButton_ = new QToolButton;
-  logButton_->setObjectName("notificationLogButton");
-  logButton_->setText(tr("All messages"));
-  logButton_->setCheckable(true);
-  closeButton_ = new QToolButton;
-  closeButton_->setObjectName("notificationClose");
-  closeButton_->setText(QStringLiteral("✕"));
-  closeButton_->setToolTip(tr("Dismiss"));
-  closeButton_->setAutoRaise(true);
-  logView_ = new QListView;
-  logView_->setObjectName("notificationLog");
-  logView_->setModel(log_);
-  logView_->setMaximumHeight(140);
-  logView_->setWordWrap(true);
-  logView_->hide();
+  log_button_ = new QToolButton;
+  log_button_->setObjectName("notificationLogButton");
+  log_button_->setText(tr("All messages"));
+  log_button_->setCheckable(true);
+  close_button_ = new QToolButton;
+  close_button_->setObjectName("notificationClose");
+  close_button_->setText(QStringLiteral("✕"));
+  close_button_->setToolTip(tr("Dismiss"));
+  close_button_->setAutoRaise(true);
+  log_view_ = new QListView;
+  log_view_->setObjectName("notificationLog");
+  log_view_->setModel(log_);
+  log_view_->setMaximumHeight(140);
+  log_view_->setWordWrap(true);
+  log_view_->hide();
 
   auto* line = new QHBoxLayout;
   line->setContentsMargins(8, 3, 4, 3);
   line->addWidget(label_, 1);
-  line->addWidget(logButton_);
-  line->addWidget(closeButton_);
+  line->addWidget(log_button_);
+  line->addWidget(close_button_);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(0);
   layout->addLayout(line);
-  layout->addWidget(logView_);
+  layout->addWidget(log_view_);
 
   setObjectName("notificationBar");
   setAutoFillBackground(true);
-  connect(logButton_, &QToolButton::toggled, this, &NotificationBar::setLogShown);
-  connect(closeButton_, &QToolButton::clicked, this, &NotificationBar::dismiss);
+  connect(log_button_, &QToolButton::toggled, this, &NotificationBar::setLogShown);
+  connect(close_button_, &QToolButton::clicked, this, &NotificationBar::dismiss);
   connect(log_, &MessageLog::latestChanged, this, &NotificationBar::onLatestChanged);
   onLatestChanged();
 }
 
 QString NotificationBar::text() const { return label_->text(); }
 
-bool NotificationBar::isLogShown() const { return !logView_->isHidden(); }
+bool NotificationBar::isLogShown() const { return !log_view_->isHidden(); }
 
 void NotificationBar::setLogShown(bool shown) {
-  logView_->setVisible(shown);
-  if (logButton_->isChecked() != shown) logButton_->setChecked(shown);
+  log_view_->setVisible(shown);
+  if (log_button_->isChecked() != shown) log_button_->setChecked(shown);
 }
 
 void NotificationBar::dismiss() {
@@ -80,7 +80,7 @@ void NotificationBar::onLatestChanged() {
   p.setColor(QPalette::Window, color.lighter(185));
   p.setColor(QPalette::WindowText, color.darker(140));
   setPalette(p);
-  logButton_->setText(tr("All messages (%1)").arg(log_->rowCount()));
+  log_button_->setText(tr("All messages (%1)").arg(log_->rowCount()));
   show();
 }
 

@@ -15,33 +15,33 @@
 
 namespace polyrun::gui {
 
-OutputView::OutputView(const QString& viewName, QWidget* parent) : QWidget(parent) {
+OutputView::OutputView(const QString& view_name, QWidget* parent) : QWidget(parent) {
   view_ = new QPlainTextEdit;
-  view_->setObjectName(viewName);
+  view_->setObjectName(view_name);
   view_->setReadOnly(true);
   view_->setUndoRedoEnabled(false);  // an undo stack of 16 MiB of output helps nobody
   view_->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
   view_->setLineWrapMode(QPlainTextEdit::NoWrap);
   view_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
 
-  barLabel_ = new QLabel;
-  barLabel_->setObjectName(viewName + QStringLiteral("Bar"));
-  barLabel_->setWordWrap(true);
-  showAllButton_ = new QPushButton(tr("Show all"));
-  showAllButton_->setObjectName(viewName + QStringLiteral("ShowAll"));
-  saveButton_ = new QPushButton(tr("Save…"));
-  saveButton_->setObjectName(viewName + QStringLiteral("Save"));
-  connect(showAllButton_, &QPushButton::clicked, this, &OutputView::showAll);
-  connect(saveButton_, &QPushButton::clicked, this, &OutputView::saveWithDialog);
+  bar_label_ = new QLabel;
+  bar_label_->setObjectName(view_name + QStringLiteral("Bar"));
+  bar_label_->setWordWrap(true);
+  show_all_button_ = new QPushButton(tr("Show all"));
+  show_all_button_->setObjectName(view_name + QStringLiteral("ShowAll"));
+  save_button_ = new QPushButton(tr("Save…"));
+  save_button_->setObjectName(view_name + QStringLiteral("Save"));
+  connect(show_all_button_, &QPushButton::clicked, this, &OutputView::showAll);
+  connect(save_button_, &QPushButton::clicked, this, &OutputView::saveWithDialog);
 
   bar_ = new QWidget;
   bar_->setObjectName(QStringLiteral("outputBar"));
   bar_->setStyleSheet(QStringLiteral("#outputBar { background: #fff8e1; }"));
-  auto* barLayout = new QHBoxLayout(bar_);
-  barLayout->setContentsMargins(6, 2, 6, 2);
-  barLayout->addWidget(barLabel_, 1);
-  barLayout->addWidget(showAllButton_);
-  barLayout->addWidget(saveButton_);
+  auto* bar_layout = new QHBoxLayout(bar_);
+  bar_layout->setContentsMargins(6, 2, 6, 2);
+  bar_layout->addWidget(bar_label_, 1);
+  bar_layout->addWidget(show_all_button_);
+  bar_layout->addWidget(save_button_);
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -49,16 +49,16 @@ OutputView::OutputView(const QString& viewName, QWidget* parent) : QWidget(paren
   layout->addWidget(bar_);
   layout->addWidget(view_, 1);
 
-  chunkTimer_.setInterval(0);  // one chunk per event-loop turn: input and paints go between
-  connect(&chunkTimer_, &QTimer::timeout, this, &OutputView::appendNextChunk);
+  chunk_timer_.setInterval(0);  // one chunk per event-loop turn: input and paints go between
+  connect(&chunk_timer_, &QTimer::timeout, this, &OutputView::appendNextChunk);
   updateBar();
 }
 
 void OutputView::setText(const QString& text) {
-  chunkTimer_.stop();
+  chunk_timer_.stop();
   text_ = text;
-  openLineChars_ = 0;
-  brokeLines_ = false;
+  open_line_chars_ = 0;
+  broke_lines_ = false;
   shown_ = safeEnd(std::min(text_.size(), kPreviewChars));
   view_->setPlainText(displayable(0, shown_));
   updateBar();
@@ -66,7 +66,7 @@ void OutputView::setText(const QString& text) {
 
 void OutputView::showAll() {
   if (isComplete() || isLoading()) return;
-  chunkTimer_.start();
+  chunk_timer_.start();
   updateBar();
 }
 
@@ -78,7 +78,7 @@ void OutputView::appendNextChunk() {
   cursor.insertText(displayable(shown_, end));
   shown_ = end;
   if (isComplete()) {
-    chunkTimer_.stop();
+    chunk_timer_.stop();
     updateBar();
     emit loadingFinished();
     return;
@@ -97,7 +97,7 @@ void OutputView::saveWithDialog() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Save output"),
                                                     view_->objectName() + QStringLiteral(".txt"));
   if (path.isEmpty()) return;
-  if (!saveTo(path)) barLabel_->setText(tr("Could not save %1.").arg(path));
+  if (!saveTo(path)) bar_label_->setText(tr("Could not save %1.").arg(path));
 }
 
 QString OutputView::displayable(qsizetype from, qsizetype to) {
@@ -106,27 +106,27 @@ QString OutputView::displayable(qsizetype from, qsizetype to) {
   qsizetype i = from;
   while (i < to) {
     const qsizetype newline = text_.indexOf(QLatin1Char('\n'), i);
-    const qsizetype lineEnd = newline < 0 || newline >= to ? to : newline;
+    const qsizetype line_end = newline < 0 || newline >= to ? to : newline;
     // Copy the line piece by piece, breaking it wherever the view's line would get too long.
-    while (i < lineEnd) {
-      qsizetype take = std::min(lineEnd - i, kMaxLineChars - openLineChars_);
+    while (i < line_end) {
+      qsizetype take = std::min(line_end - i, kMaxLineChars - open_line_chars_);
       if (take <= 0) {
         out += QLatin1Char('\n');
-        openLineChars_ = 0;
-        brokeLines_ = true;
+        open_line_chars_ = 0;
+        broke_lines_ = true;
         continue;
       }
       // Never between the halves of a surrogate pair.
-      if (i + take < lineEnd && text_[i + take - 1].isHighSurrogate()) --take;
+      if (i + take < line_end && text_[i + take - 1].isHighSurrogate()) --take;
       if (take <= 0) take = 2;
       out += QStringView(text_).mid(i, take);
       i += take;
-      openLineChars_ += take;
+      open_line_chars_ += take;
     }
-    if (lineEnd < to) {
+    if (line_end < to) {
       out += QLatin1Char('\n');
-      openLineChars_ = 0;
-      i = lineEnd + 1;
+      open_line_chars_ = 0;
+      i = line_end + 1;
     }
   }
   return out;
@@ -148,12 +148,12 @@ void OutputView::updateBar() {
                           : tr("Showing the first %1 of %2 characters.")
                                 .arg(locale.toString(shown_), locale.toString(text_.size())));
   }
-  if (brokeLines_)
+  if (broke_lines_)
     notes << tr("Lines over %1 characters are broken in this view; Save keeps them whole.")
                  .arg(locale.toString(kMaxLineChars));
-  showAllButton_->setVisible(!isComplete());
-  showAllButton_->setEnabled(!isLoading());
-  barLabel_->setText(notes.join(QLatin1Char(' ')));
+  show_all_button_->setVisible(!isComplete());
+  show_all_button_->setEnabled(!isLoading());
+  bar_label_->setText(notes.join(QLatin1Char(' ')));
   bar_->setVisible(!notes.isEmpty());
 }
 

@@ -22,7 +22,7 @@ QVariant RecentJobsModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::DisplayRole) {
     switch (column) {
       case kJob:
-        return j.jobId;
+        return j.job_id;
       case kClient:
         return j.client.isEmpty() ? tr("this client") : j.client;
       case kLanguage:
@@ -32,11 +32,12 @@ QVariant RecentJobsModel::data(const QModelIndex& index, int role) const {
       case kSlave:
         return j.slave;
       case kQueue:
-        return formatDuration(j.queueMs);
+        return formatDuration(j.queue_ms);
       case kTotal:
-        return formatDuration(j.totalMs);
+        return formatDuration(j.total_ms);
       case kFinished:
-        return j.finishedAgoMs < 0 ? QString() : tr("%1 ago").arg(formatDuration(j.finishedAgoMs));
+        return j.finished_ago_ms < 0 ? QString()
+                                     : tr("%1 ago").arg(formatDuration(j.finished_ago_ms));
       default:
         return {};
     }
@@ -44,11 +45,11 @@ QVariant RecentJobsModel::data(const QModelIndex& index, int role) const {
   if (role == kSortRole) {
     switch (column) {
       case kQueue:
-        return j.queueMs;
+        return j.queue_ms;
       case kTotal:
-        return j.totalMs;
+        return j.total_ms;
       case kFinished:
-        return j.finishedAgoMs;
+        return j.finished_ago_ms;
       default:
         return data(index, Qt::DisplayRole);
     }
@@ -91,9 +92,9 @@ void RecentJobsModel::setJobs(const QList<JobSummary>& jobs) {
   // Remove the jobs no longer listed, then walk the new list: a job already at its place is
   // updated, one found further down is moved up, a new one is inserted. Lists are short (tens).
   QSet<QString> incoming;
-  for (const JobSummary& j : jobs) incoming.insert(j.jobId);
+  for (const JobSummary& j : jobs) incoming.insert(j.job_id);
   for (int row = static_cast<int>(jobs_.size()) - 1; row >= 0; --row) {
-    if (incoming.contains(jobs_[row].jobId)) continue;
+    if (incoming.contains(jobs_[row].job_id)) continue;
     beginRemoveRows({}, row, row);
     jobs_.removeAt(row);
     endRemoveRows();
@@ -102,7 +103,7 @@ void RecentJobsModel::setJobs(const QList<JobSummary>& jobs) {
     const JobSummary& j = jobs[row];
     int at = -1;
     for (int r = row; r < jobs_.size(); ++r) {
-      if (jobs_[r].jobId == j.jobId) {
+      if (jobs_[r].job_id == j.job_id) {
         at = r;
         break;
       }

@@ -53,7 +53,7 @@ QDoubleSpinBox* makeSecondsSpin(const QString& name, const QString& tip) {
 }  // namespace
 
 RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* messages,
-                 QWidget* dialogParent, QWidget* parent)
+                 QWidget* dialog_parent, QWidget* parent)
     : QWidget(parent),
       session_(session),
       settings_(settings),
@@ -62,95 +62,95 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
   editor_ = new CodeEditor;
   editor_->setObjectName("editor");
   editor_->setPlaceholderText(tr("Write or open a program, then Run (Ctrl+Return)."));
-  files_ = new FileActions(editor_, runtimes_, settings_, messages_, dialogParent);
+  files_ = new FileActions(editor_, runtimes_, settings_, messages_, dialog_parent);
   connect(files_, &FileActions::fileChanged, this,
           [this](const QString& path) { selectLanguageForSuffix(QFileInfo(path).suffix()); });
 
-  languageCombo_ = new QComboBox;
-  languageCombo_->setObjectName("languageCombo");
-  languageCombo_->setModel(runtimes_);
-  languageCombo_->setPlaceholderText(tr("no languages yet"));
-  languageCombo_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-  languageCombo_->setMinimumContentsLength(14);
-  connect(languageCombo_, &QComboBox::currentIndexChanged, this, &RunPage::onLanguageChanged);
+  language_combo_ = new QComboBox;
+  language_combo_->setObjectName("languageCombo");
+  language_combo_->setModel(runtimes_);
+  language_combo_->setPlaceholderText(tr("no languages yet"));
+  language_combo_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  language_combo_->setMinimumContentsLength(14);
+  connect(language_combo_, &QComboBox::currentIndexChanged, this, &RunPage::onLanguageChanged);
 
-  argsEdit_ = new QLineEdit;
-  argsEdit_->setObjectName("argsEdit");
-  argsEdit_->setPlaceholderText(tr("program arguments, quoted like a shell: -n 3 \"two words\""));
+  args_edit_ = new QLineEdit;
+  args_edit_->setObjectName("argsEdit");
+  args_edit_->setPlaceholderText(tr("program arguments, quoted like a shell: -n 3 \"two words\""));
 
-  runButton_ = new QPushButton(tr("Run"));
-  runButton_->setObjectName("runButton");
-  runButton_->setToolTip(tr("Run the program on the cluster (Ctrl+Return)"));
-  connect(runButton_, &QPushButton::clicked, this, &RunPage::run);
-  stopButton_ = new QPushButton(tr("Stop"));
-  stopButton_->setObjectName("stopButton");
-  stopButton_->setToolTip(tr("Cancel the job (Ctrl+.)"));
-  connect(stopButton_, &QPushButton::clicked, this, &RunPage::stop);
+  run_button_ = new QPushButton(tr("Run"));
+  run_button_->setObjectName("runButton");
+  run_button_->setToolTip(tr("Run the program on the cluster (Ctrl+Return)"));
+  connect(run_button_, &QPushButton::clicked, this, &RunPage::run);
+  stop_button_ = new QPushButton(tr("Stop"));
+  stop_button_->setObjectName("stopButton");
+  stop_button_->setToolTip(tr("Cancel the job (Ctrl+.)"));
+  connect(stop_button_, &QPushButton::clicked, this, &RunPage::stop);
 
-  runAction_ = new QAction(tr("&Run"), this);
-  runAction_->setObjectName("runAction");
+  run_action_ = new QAction(tr("&Run"), this);
+  run_action_->setObjectName("runAction");
   // Ctrl+Return is not an editing key of QPlainTextEdit, so the shortcut works while typing.
-  runAction_->setShortcuts(
+  run_action_->setShortcuts(
       {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
-  connect(runAction_, &QAction::triggered, this, &RunPage::run);
-  stopAction_ = new QAction(tr("&Stop"), this);
-  stopAction_->setObjectName("stopAction");
-  stopAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
-  connect(stopAction_, &QAction::triggered, this, &RunPage::stop);
+  connect(run_action_, &QAction::triggered, this, &RunPage::run);
+  stop_action_ = new QAction(tr("&Stop"), this);
+  stop_action_->setObjectName("stopAction");
+  stop_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+  connect(stop_action_, &QAction::triggered, this, &RunPage::stop);
 
   auto* controls = new QHBoxLayout;
-  auto* languageLabel = new QLabel(tr("&Language"));
-  languageLabel->setBuddy(languageCombo_);
-  auto* argsLabel = new QLabel(tr("&Args"));
-  argsLabel->setBuddy(argsEdit_);
-  controls->addWidget(languageLabel);
-  controls->addWidget(languageCombo_);
+  auto* language_label = new QLabel(tr("&Language"));
+  language_label->setBuddy(language_combo_);
+  auto* args_label = new QLabel(tr("&Args"));
+  args_label->setBuddy(args_edit_);
+  controls->addWidget(language_label);
+  controls->addWidget(language_combo_);
   controls->addSpacing(12);
-  controls->addWidget(argsLabel);
-  controls->addWidget(argsEdit_, 1);
-  controls->addWidget(runButton_);
-  controls->addWidget(stopButton_);
+  controls->addWidget(args_label);
+  controls->addWidget(args_edit_, 1);
+  controls->addWidget(run_button_);
+  controls->addWidget(stop_button_);
 
-  const QString defaultTip =
+  const QString default_tip =
       tr("\"default\" leaves it to the master (master.limits.run.*); a "
          "value over the master's maximum is refused.");
-  wallSpin_ = makeSecondsSpin("wallSpin", tr("Wall-clock time limit of the run.\n") + defaultTip);
-  cpuSpin_ = makeSecondsSpin("cpuSpin", tr("CPU time limit of the run.\n") + defaultTip);
-  memorySpin_ = new QSpinBox;
-  memorySpin_->setObjectName("memorySpin");
-  memorySpin_->setRange(0, kMaxMemoryMiB);
-  memorySpin_->setSingleStep(64);
-  memorySpin_->setSuffix(QStringLiteral(" MiB"));
-  memorySpin_->setSpecialValueText(tr("default"));
-  memorySpin_->setToolTip(tr("Peak memory limit of the run.\n") + defaultTip);
+  wall_spin_ = makeSecondsSpin("wallSpin", tr("Wall-clock time limit of the run.\n") + default_tip);
+  cpu_spin_ = makeSecondsSpin("cpuSpin", tr("CPU time limit of the run.\n") + default_tip);
+  memory_spin_ = new QSpinBox;
+  memory_spin_->setObjectName("memorySpin");
+  memory_spin_->setRange(0, kMaxMemoryMiB);
+  memory_spin_->setSingleStep(64);
+  memory_spin_->setSuffix(QStringLiteral(" MiB"));
+  memory_spin_->setSpecialValueText(tr("default"));
+  memory_spin_->setToolTip(tr("Peak memory limit of the run.\n") + default_tip);
   auto* limits = new QHBoxLayout;
   limits->addWidget(new QLabel(tr("Limits:")));
   limits->addWidget(new QLabel(tr("time")));
-  limits->addWidget(wallSpin_);
+  limits->addWidget(wall_spin_);
   limits->addWidget(new QLabel(tr("CPU")));
-  limits->addWidget(cpuSpin_);
+  limits->addWidget(cpu_spin_);
   limits->addWidget(new QLabel(tr("memory")));
-  limits->addWidget(memorySpin_);
+  limits->addWidget(memory_spin_);
   limits->addStretch(1);
 
-  stdinEdit_ = new QPlainTextEdit;
-  stdinEdit_->setObjectName("stdinEdit");
-  stdinEdit_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-  stdinEdit_->setPlaceholderText(tr("Input for the program (its stdin)"));
-  auto* stdinBox = new QWidget;
-  auto* stdinLayout = new QVBoxLayout(stdinBox);
-  stdinLayout->setContentsMargins(0, 0, 0, 0);
-  auto* stdinLabel = new QLabel(tr("&stdin"));
-  stdinLabel->setBuddy(stdinEdit_);
-  stdinLayout->addWidget(stdinLabel);
-  stdinLayout->addWidget(stdinEdit_);
+  stdin_edit_ = new QPlainTextEdit;
+  stdin_edit_->setObjectName("stdinEdit");
+  stdin_edit_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+  stdin_edit_->setPlaceholderText(tr("Input for the program (its stdin)"));
+  auto* stdin_box = new QWidget;
+  auto* stdin_layout = new QVBoxLayout(stdin_box);
+  stdin_layout->setContentsMargins(0, 0, 0, 0);
+  auto* stdin_label = new QLabel(tr("&stdin"));
+  stdin_label->setBuddy(stdin_edit_);
+  stdin_layout->addWidget(stdin_label);
+  stdin_layout->addWidget(stdin_edit_);
 
-  resultView_ = new ResultView;
-  resultView_->setObjectName("resultView");
+  result_view_ = new ResultView;
+  result_view_->setObjectName("resultView");
 
   auto* side = new QSplitter(Qt::Vertical);
-  side->addWidget(stdinBox);
-  side->addWidget(resultView_);
+  side->addWidget(stdin_box);
+  side->addWidget(result_view_);
   side->setStretchFactor(0, 1);
   side->setStretchFactor(1, 3);
   auto* split = new QSplitter(Qt::Horizontal);
@@ -164,10 +164,10 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
   layout->addLayout(limits);
   layout->addWidget(split, 1);
 
-  connect(session_, &RunSession::started, resultView_, &ResultView::showRunning);
-  connect(session_, &RunSession::finished, resultView_, &ResultView::showOutcome);
-  connect(session_, &RunSession::failed, resultView_, &ResultView::showError);
-  connect(session_, &RunSession::stopped, resultView_, &ResultView::showStopped);
+  connect(session_, &RunSession::started, result_view_, &ResultView::showRunning);
+  connect(session_, &RunSession::finished, result_view_, &ResultView::showOutcome);
+  connect(session_, &RunSession::failed, result_view_, &ResultView::showError);
+  connect(session_, &RunSession::stopped, result_view_, &ResultView::showStopped);
   connect(session_, &RunSession::runningChanged, this, &RunPage::updateActions);
   MasterConnection* connection = session_->connection();
   connect(connection, &MasterConnection::stateChanged, this, &RunPage::updateActions);
@@ -180,32 +180,32 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
 RunPage::~RunPage() = default;
 
 QString RunPage::selectedLanguage() const {
-  const Runtime* r = runtimes_->runtimeAt(languageCombo_->currentIndex());
+  const Runtime* r = runtimes_->runtimeAt(language_combo_->currentIndex());
   return r ? r->language : QString();
 }
 
 QString RunPage::selectedVersion() const {
-  const Runtime* r = runtimes_->runtimeAt(languageCombo_->currentIndex());
+  const Runtime* r = runtimes_->runtimeAt(language_combo_->currentIndex());
   return r ? r->version : QString();
 }
 
 RunLimits RunPage::limitsFromUi() const {
   RunLimits l;
-  l.wallMs = std::llround(wallSpin_->value() * 1000);
-  l.cpuMs = std::llround(cpuSpin_->value() * 1000);
-  l.memoryBytes = qint64(memorySpin_->value()) << 20;
+  l.wall_ms = std::llround(wall_spin_->value() * 1000);
+  l.cpu_ms = std::llround(cpu_spin_->value() * 1000);
+  l.memory_bytes = qint64(memory_spin_->value()) << 20;
   return l;
 }
 
 void RunPage::setLimitsInUi(const RunLimits& limits) {
-  wallSpin_->setValue(double(limits.wallMs) / 1000);
-  cpuSpin_->setValue(double(limits.cpuMs) / 1000);
-  memorySpin_->setValue(int(std::min<qint64>(limits.memoryBytes >> 20, kMaxMemoryMiB)));
+  wall_spin_->setValue(double(limits.wall_ms) / 1000);
+  cpu_spin_->setValue(double(limits.cpu_ms) / 1000);
+  memory_spin_->setValue(int(std::min<qint64>(limits.memory_bytes >> 20, kMaxMemoryMiB)));
 }
 
 void RunPage::run() {
   if (!session_->canStart()) return;
-  const Runtime* runtime = runtimes_->runtimeAt(languageCombo_->currentIndex());
+  const Runtime* runtime = runtimes_->runtimeAt(language_combo_->currentIndex());
   if (!runtime) {
     messages_->add(Severity::kWarning, tr("Pick a language first: no slave offers one yet."));
     return;
@@ -221,8 +221,8 @@ void RunPage::run() {
       !runtime->extensions.contains('.' + QFileInfo(name).suffix(), Qt::CaseInsensitive))
     name.clear();
   job.files << JobFile{name, editor_->toPlainText().toUtf8()};
-  job.stdinText = stdinEdit_->toPlainText();
-  job.args = QProcess::splitCommand(argsEdit_->text());
+  job.stdin_text = stdin_edit_->toPlainText();
+  job.args = QProcess::splitCommand(args_edit_->text());
   job.limits = limitsFromUi();
   settings_->setLimits(job.limits);
   session_->start(job);
@@ -236,13 +236,13 @@ void RunPage::onRuntimesChanged(const QList<Runtime>& runtimes) {
   runtimes_->setRuntimes(runtimes);  // no reset (and no index change) when nothing changed
 
   int row = -1;
-  if (!pendingSuffix_.isEmpty()) {
-    row = runtimes_->rowForExtension(pendingSuffix_);
+  if (!pending_suffix_.isEmpty()) {
+    row = runtimes_->rowForExtension(pending_suffix_);
     if (row < 0) {
       messages_->add(Severity::kWarning,
-                     tr("No slave runs .%1 files; pick a language.").arg(pendingSuffix_));
+                     tr("No slave runs .%1 files; pick a language.").arg(pending_suffix_));
     }
-    pendingSuffix_.clear();
+    pending_suffix_.clear();
   }
   if (row < 0 && !language.isEmpty()) row = runtimes_->rowOf(language, version);
   if (row < 0 && language.isEmpty()) {
@@ -251,13 +251,13 @@ void RunPage::onRuntimesChanged(const QList<Runtime>& runtimes) {
     if (!last.value(0).isEmpty()) row = runtimes_->rowOf(last.value(0), last.value(1));
   }
   if (row < 0 && runtimes_->rowCount() > 0) row = 0;
-  if (languageCombo_->currentIndex() != row) languageCombo_->setCurrentIndex(row);
+  if (language_combo_->currentIndex() != row) language_combo_->setCurrentIndex(row);
   updateActions();
 }
 
 void RunPage::onLanguageChanged() {
   updateActions();
-  const Runtime* runtime = runtimes_->runtimeAt(languageCombo_->currentIndex());
+  const Runtime* runtime = runtimes_->runtimeAt(language_combo_->currentIndex());
   files_->setDefaultExtension(
       runtime && !runtime->extensions.isEmpty() ? runtime->extensions.first() : QString());
   if (!runtime) return;  // the list is being replaced; the editor keeps what it has
@@ -277,7 +277,7 @@ void RunPage::onLanguageChanged() {
 void RunPage::selectLanguageForSuffix(const QString& suffix) {
   if (suffix.isEmpty()) return;
   if (runtimes_->rowCount() == 0) {
-    pendingSuffix_ = suffix;  // decided when the runtimes arrive
+    pending_suffix_ = suffix;  // decided when the runtimes arrive
     return;
   }
   const int row = runtimes_->rowForExtension(suffix);
@@ -285,7 +285,7 @@ void RunPage::selectLanguageForSuffix(const QString& suffix) {
     messages_->add(Severity::kWarning, tr("No slave runs .%1 files; pick a language.").arg(suffix));
     return;
   }
-  languageCombo_->setCurrentIndex(row);
+  language_combo_->setCurrentIndex(row);
 }
 
 void RunPage::putTemplate() {
@@ -300,7 +300,7 @@ void RunPage::newFile() {
   editor_->clear();
   editor_->document()->setModified(false);
   files_->setCurrentPath(QString());
-  const Runtime* runtime = runtimes_->runtimeAt(languageCombo_->currentIndex());
+  const Runtime* runtime = runtimes_->runtimeAt(language_combo_->currentIndex());
   if (runtime) editor_->setSyntax(syntaxFamily(runtime->language));
   putTemplate();
 }
@@ -308,49 +308,49 @@ void RunPage::newFile() {
 void RunPage::showRecord(const RunRecord& record) {
   switch (record.status) {
     case RunRecord::Status::kFinished:
-      resultView_->showOutcome(*record.outcome);
+      result_view_->showOutcome(*record.outcome);
       break;
     case RunRecord::Status::kFailed:
-      resultView_->showError(record.errorCode, record.errorMessage);
+      result_view_->showError(record.error_code, record.error_message);
       break;
     case RunRecord::Status::kStopped:
-      resultView_->showStopped(record.jobId);
+      result_view_->showStopped(record.job_id);
       break;
     default:
-      resultView_->showRunning();
+      result_view_->showRunning();
       break;
   }
 }
 
 bool RunPage::loadRequest(const JobRequest& request) {
   if (!files_->maybeSave()) return false;
-  const int languageRow = runtimes_->rowOf(request.language, request.version);
-  if (languageRow >= 0) languageCombo_->setCurrentIndex(languageRow);
+  const int language_row = runtimes_->rowOf(request.language, request.version);
+  if (language_row >= 0) language_combo_->setCurrentIndex(language_row);
   editor_->setSyntax(syntaxFamily(request.language));
   editor_->setPlainText(request.files.isEmpty() ? QString()
                                                 : QString::fromUtf8(request.files.first().content));
   editor_->document()->setModified(true);  // an unsaved buffer: asked about before it is lost
   files_->setCurrentPath(QString());
-  stdinEdit_->setPlainText(request.stdinText);
+  stdin_edit_->setPlainText(request.stdin_text);
   QStringList quoted;
   for (const QString& a : request.args) {
     quoted << (a.isEmpty() || a.contains(QRegularExpression(QStringLiteral("[\\s\"']")))
                    ? '"' + QString(a).replace('"', QStringLiteral("\"\"\"")) + '"'
                    : a);
   }
-  argsEdit_->setText(quoted.join(' '));
+  args_edit_->setText(quoted.join(' '));
   setLimitsInUi(request.limits);
   return true;
 }
 
 void RunPage::updateActions() {
-  const bool canRun = session_->canStart() && languageCombo_->currentIndex() >= 0;
+  const bool can_run = session_->canStart() && language_combo_->currentIndex() >= 0;
   const bool running = session_->isRunning();
-  runAction_->setEnabled(canRun);
-  runButton_->setEnabled(canRun);
-  runButton_->setText(running ? tr("Running…") : tr("Run"));
-  stopAction_->setEnabled(running);
-  stopButton_->setEnabled(running);
+  run_action_->setEnabled(can_run);
+  run_button_->setEnabled(can_run);
+  run_button_->setText(running ? tr("Running…") : tr("Run"));
+  stop_action_->setEnabled(running);
+  stop_button_->setEnabled(running);
 }
 
 }  // namespace polyrun::gui

@@ -31,17 +31,17 @@ class RunPage : public QWidget {
   Q_OBJECT
 
  public:
-  /// Nothing is owned; all must outlive the page. `dialogParent` parents the file dialogs.
+  /// Nothing is owned; all must outlive the page. `dialog_parent` parents the file dialogs.
   RunPage(RunSession* session, ClientSettings* settings, MessageLog* messages,
-          QWidget* dialogParent, QWidget* parent = nullptr);
+          QWidget* dialog_parent, QWidget* parent = nullptr);
   ~RunPage() override;
 
   CodeEditor* editor() const { return editor_; }
   FileActions* files() const { return files_; }
   RuntimesModel* runtimes() const { return runtimes_; }
   /// Run and Stop, with their shortcuts (Ctrl+Return, Ctrl+.), for the window's menu.
-  QAction* runAction() const { return runAction_; }
-  QAction* stopAction() const { return stopAction_; }
+  QAction* runAction() const { return run_action_; }
+  QAction* stopAction() const { return stop_action_; }
   /// The language + version the next run will use; empty when no runtime is selected.
   QString selectedLanguage() const;
   QString selectedVersion() const;
@@ -77,19 +77,19 @@ class RunPage : public QWidget {
   FileActions* files_ = nullptr;
 
   CodeEditor* editor_ = nullptr;
-  QComboBox* languageCombo_ = nullptr;
-  QLineEdit* argsEdit_ = nullptr;
-  QPlainTextEdit* stdinEdit_ = nullptr;
-  QDoubleSpinBox* wallSpin_ = nullptr;
-  QDoubleSpinBox* cpuSpin_ = nullptr;
-  QSpinBox* memorySpin_ = nullptr;
-  QPushButton* runButton_ = nullptr;
-  QPushButton* stopButton_ = nullptr;
-  ResultView* resultView_ = nullptr;
-  QAction* runAction_ = nullptr;
-  QAction* stopAction_ = nullptr;
+  QComboBox* language_combo_ = nullptr;
+  QLineEdit* args_edit_ = nullptr;
+  QPlainTextEdit* stdin_edit_ = nullptr;
+  QDoubleSpinBox* wall_spin_ = nullptr;
+  QDoubleSpinBox* cpu_spin_ = nullptr;
+  QSpinBox* memory_spin_ = nullptr;
+  QPushButton* run_button_ = nullptr;
+  QPushButton* stop_button_ = nullptr;
+  ResultView* result_view_ = nullptr;
+  QAction* run_action_ = nullptr;
+  QAction* stop_action_ = nullptr;
 
-  QString pendingSuffix_;  // extension of an opened file whose language is not known yet
+  QString pending_suffix_;  // extension of an opened file whose language is not known yet
 };
 
 }  // namespace polyrun::gui

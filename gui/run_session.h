@@ -34,13 +34,13 @@ class RunSession : public QObject {
   /// master has named it) and ignores whatever it still sends about it.
   void stop();
   /// True from start() until the result, an error or stop().
-  bool isRunning() const { return !currentRequest_.isEmpty(); }
+  bool isRunning() const { return !current_request_.isEmpty(); }
   /// The master's id of the run under way, or of the last run until the next starts; empty
   /// until the master has accepted it.
-  QString jobId() const { return currentJob_; }
+  QString jobId() const { return current_job_; }
   /// What the run went through: "submitted", "queued", "on slave-a", "running", then how it
   /// ended (a verdict, an error code, "stopped").
-  QStringList steps() const { return progressSteps_; }
+  QStringList steps() const { return progress_steps_; }
   /// Milliseconds the run under way has taken so far, or the last run took; -1 before the first.
   qint64 elapsedMs() const;
   /// One line for a status bar: "j-000042: submitted → queued → OK  ·  14 ms"; empty before the
@@ -58,32 +58,32 @@ class RunSession : public QObject {
   /// (`code` as on the wire, e.g. "unknown_language", "connection_lost"), or "cancelled" by
   /// another client.
   void failed(const QString& code, const QString& message);
-  /// stop() ended the run under way; `jobId` is empty when the master had not named it yet.
-  void stopped(const QString& jobId);
+  /// stop() ended the run under way; `job_id` is empty when the master had not named it yet.
+  void stopped(const QString& job_id);
   /// isRunning() changed.
   void runningChanged(bool running);
 
  private:
-  void onJobAccepted(const QString& requestId, const QString& jobId);
-  void onJobProgress(const QString& jobId, const QString& state, const QString& slave);
-  void onJobFinished(const QString& jobId, const RunOutcome& outcome);
-  void onJobCancelled(const QString& requestId, const QString& jobId);
-  void onJobDetached(const QString& requestId, const QString& jobId);
-  void onErrorReceived(const QString& requestId, const QString& code, const QString& message);
-  void sendCancel(const QString& jobId);
-  void finishRun(const QString& lastStep);
+  void onJobAccepted(const QString& request_id, const QString& job_id);
+  void onJobProgress(const QString& job_id, const QString& state, const QString& slave);
+  void onJobFinished(const QString& job_id, const RunOutcome& outcome);
+  void onJobCancelled(const QString& request_id, const QString& job_id);
+  void onJobDetached(const QString& request_id, const QString& job_id);
+  void onErrorReceived(const QString& request_id, const QString& code, const QString& message);
+  void sendCancel(const QString& job_id);
+  void finishRun(const QString& last_step);
   void addProgressStep(const QString& step);
 
   MasterConnection* connection_;
   HistoryModel* history_;
   MessageLog* messages_;
 
-  QElapsedTimer runClock_;
-  QString currentRequest_;  // request id of the run under way; empty when idle
-  QString currentJob_;      // its job id, once accepted
-  QStringList progressSteps_;
-  qint64 lastRunMs_ = -1;                   // elapsed time of the finished run, -1 before the first
-  QHash<QString, QString> cancelRequests_;  // cancel request id -> job id, until answered
+  QElapsedTimer run_clock_;
+  QString current_request_;  // request id of the run under way; empty when idle
+  QString current_job_;      // its job id, once accepted
+  QStringList progress_steps_;
+  qint64 last_run_ms_ = -1;  // elapsed time of the finished run, -1 before the first
+  QHash<QString, QString> cancel_requests_;  // cancel request id -> job id, until answered
 };
 
 }  // namespace polyrun::gui

@@ -74,14 +74,14 @@ int RuntimesModel::rowForExtension(QString suffix) const {
 }
 
 int RuntimesModel::rowOf(const QString& language, const QString& version) const {
-  int firstOfLanguage = -1;
+  int first_of_language = -1;
   for (int row = 0; row < runtimes_.size(); ++row) {
     const Runtime& r = runtimes_[row];
     if (r.language != language && !r.aliases.contains(language)) continue;
     if (r.version == version) return row;
-    if (firstOfLanguage < 0) firstOfLanguage = row;
+    if (first_of_language < 0) first_of_language = row;
   }
-  return firstOfLanguage;
+  return first_of_language;
 }
 
 }  // namespace polyrun::gui

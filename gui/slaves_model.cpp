@@ -42,16 +42,16 @@ QVariant SlavesModel::data(const QModelIndex& index, int role) const {
         return QStringLiteral("%1/%2").arg(s.running).arg(s.capacity);
       case kLoad:
         // The load average, and how busy the CPU was since the last heartbeat when known.
-        return s.cpuBusy < 0 ? QString::number(s.loadAvg, 'f', 2)
-                             : QStringLiteral("%1 · %2 %")
-                                   .arg(QString::number(s.loadAvg, 'f', 2))
-                                   .arg(qRound(s.cpuBusy * 100));
+        return s.cpu_busy < 0 ? QString::number(s.load_avg, 'f', 2)
+                              : QStringLiteral("%1 · %2 %")
+                                    .arg(QString::number(s.load_avg, 'f', 2))
+                                    .arg(qRound(s.cpu_busy * 100));
       case kLanguages:
         return s.languages.join(QStringLiteral(", "));
       case kMemory:
-        return formatBytes(s.memoryFreeBytes);
+        return formatBytes(s.memory_free_bytes);
       case kHeartbeat:
-        return tr("%1 ago").arg(formatDuration(s.lastHeartbeatMs));
+        return tr("%1 ago").arg(formatDuration(s.last_heartbeat_ms));
       default:
         return {};
     }
@@ -70,13 +70,13 @@ QVariant SlavesModel::data(const QModelIndex& index, int role) const {
       case kJobs:
         return s.capacity > 0 ? double(s.running) / s.capacity : double(s.running);
       case kLoad:
-        return s.loadAvg;
+        return s.load_avg;
       case kLanguages:
         return s.languages.join(QStringLiteral(", "));
       case kMemory:
-        return s.memoryFreeBytes;
+        return s.memory_free_bytes;
       case kHeartbeat:
-        return s.lastHeartbeatMs;
+        return s.last_heartbeat_ms;
       default:
         return {};
     }
@@ -89,10 +89,10 @@ QVariant SlavesModel::data(const QModelIndex& index, int role) const {
   }
   if (role == Qt::ToolTipRole) {
     if (column == kLoad) {
-      QString tip = tr("load average %1").arg(s.loadAvg, 0, 'f', 2);
-      if (s.cpuBusy >= 0)
-        tip += tr(", CPU %1 % busy since the previous heartbeat").arg(qRound(s.cpuBusy * 100));
-      return tip + tr(", %1 memory free").arg(formatBytes(s.memoryFreeBytes));
+      QString tip = tr("load average %1").arg(s.load_avg, 0, 'f', 2);
+      if (s.cpu_busy >= 0)
+        tip += tr(", CPU %1 % busy since the previous heartbeat").arg(qRound(s.cpu_busy * 100));
+      return tip + tr(", %1 memory free").arg(formatBytes(s.memory_free_bytes));
     }
     if (column == kLanguages) return s.languages.join('\n');
     if (column == kLimits) {
@@ -107,7 +107,7 @@ QVariant SlavesModel::data(const QModelIndex& index, int role) const {
     return {};
   }
   if (role == Qt::ForegroundRole) {
-    if (column == kHeartbeat && s.lastHeartbeatMs > kStaleHeartbeatMs)
+    if (column == kHeartbeat && s.last_heartbeat_ms > kStaleHeartbeatMs)
       return QBrush(QColor(0xc0, 0x39, 0x2b));
     if (column == kState && s.state != QLatin1String("ready"))
       return QBrush(QColor(0xd3, 0x54, 0x00));

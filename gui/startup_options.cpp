@@ -23,9 +23,8 @@ void addStartupOptions(QCommandLineParser* parser) {
                                 QStringLiteral("[file]"));
 }
 
-bool resolveStartupOptions(const QCommandLineParser& parser, const QString& envMaster,
-                           const ConnectionSettings& saved, StartupOptions* out,
-                           QString* error) {
+bool resolveStartupOptions(const QCommandLineParser& parser, const QString& env_master,
+                           const ConnectionSettings& saved, StartupOptions* out, QString* error) {
   StartupOptions result;
   result.connection = saved;
 
@@ -42,7 +41,8 @@ bool resolveStartupOptions(const QCommandLineParser& parser, const QString& envM
     result.connection.port = address.port;
     return true;
   };
-  if (!envMaster.trimmed().isEmpty() && !applyAddress(envMaster, QStringLiteral("POLYRUN_MASTER")))
+  if (!env_master.trimmed().isEmpty() &&
+      !applyAddress(env_master, QStringLiteral("POLYRUN_MASTER")))
     return false;
   if (parser.isSet(QStringLiteral("master")) &&
       !applyAddress(parser.value(QStringLiteral("master")), QStringLiteral("--master")))
@@ -62,7 +62,7 @@ bool resolveStartupOptions(const QCommandLineParser& parser, const QString& envM
   }
   if (parser.isSet(QStringLiteral("token")))
     result.connection.token = parser.value(QStringLiteral("token"));
-  result.connectOnStart = !parser.isSet(QStringLiteral("no-connect"));
+  result.connect_on_start = !parser.isSet(QStringLiteral("no-connect"));
   result.files = parser.positionalArguments();
   *out = result;
   return true;

@@ -6,7 +6,7 @@ using nlohmann::json;
 
 namespace polyrun::gui::test {
 
-json runtimesReply(const json& request, bool withJava) {
+json runtimesReply(const json& request, bool with_java) {
   json list = {{{"language", "python"},
                 {"version", "3.11.2"},
                 {"aliases", {"py", "python3"}},
@@ -19,7 +19,7 @@ json runtimesReply(const json& request, bool withJava) {
                 {"extensions", {".c", ".h"}},
                 {"compiled", true},
                 {"slaves", 1}}};
-  if (withJava) {
+  if (with_java) {
     list.push_back({{"language", "java"},
                     {"version", "17.0.15"},
                     {"aliases", json::array()},
@@ -30,7 +30,7 @@ json runtimesReply(const json& request, bool withJava) {
   return {{"type", "runtimes"}, {"id", request.at("id")}, {"runtimes", list}};
 }
 
-json clusterReply(const json& request, bool withRecentJobs) {
+json clusterReply(const json& request, bool with_recent_jobs) {
   json reply = {
       {"type", "cluster"},
       {"id", request.at("id")},
@@ -65,7 +65,7 @@ json clusterReply(const json& request, bool withRecentJobs) {
         {"running", 1},
         {"by_verdict", {{"OK", 10}, {"COMPILE_ERROR", 1}}},
         {"by_language", {{"python", 9}, {"c", 2}}}}}};
-  if (withRecentJobs) {
+  if (with_recent_jobs) {
     reply["recent_jobs"] = {{{"job_id", "j-000011"},
                              {"client", "10.0.0.5:41000"},
                              {"language", "c"},
@@ -88,13 +88,13 @@ json clusterReply(const json& request, bool withRecentJobs) {
   return reply;
 }
 
-json okResult(const json& request, const std::string& jobId, const std::string& stdoutText) {
+json okResult(const json& request, const std::string& job_id, const std::string& stdout_text) {
   const json& job = request.at("job");
   return {{"type", "result"},
           {"id", request.at("id")},
-          {"job_id", jobId},
+          {"job_id", job_id},
           {"result",
-           {{"job_id", jobId},
+           {{"job_id", job_id},
             {"slave", "slave-a"},
             {"language", job.at("language")},
             {"version", "3.11.2"},
@@ -104,7 +104,7 @@ json okResult(const json& request, const std::string& jobId, const std::string& 
             {"total_ms", 31},
             {"run",
              {{"verdict", "OK"},
-              {"stdout", stdoutText},
+              {"stdout", stdout_text},
               {"stderr", ""},
               {"exit_code", 0},
               {"signal", 0},
@@ -113,28 +113,28 @@ json okResult(const json& request, const std::string& jobId, const std::string& 
               {"memory_bytes", 9175040}}}}}};
 }
 
-void replyToSubmit(FakeMaster& master, const json& request, const std::string& jobId) {
+void replyToSubmit(FakeMaster& master, const json& request, const std::string& job_id) {
   const json id = request.at("id");
-  master.send({{"type", "accepted"}, {"id", id}, {"job_id", jobId}});
-  master.send({{"type", "progress"}, {"id", id}, {"job_id", jobId}, {"state", "queued"}});
+  master.send({{"type", "accepted"}, {"id", id}, {"job_id", job_id}});
+  master.send({{"type", "progress"}, {"id", id}, {"job_id", job_id}, {"state", "queued"}});
   master.send({{"type", "progress"},
                {"id", id},
-               {"job_id", jobId},
+               {"job_id", job_id},
                {"state", "assigned"},
                {"slave", "slave-a"}});
   master.send({{"type", "progress"},
                {"id", id},
-               {"job_id", jobId},
+               {"job_id", job_id},
                {"state", "running"},
                {"slave", "slave-a"}});
-  master.send(okResult(request, jobId, request.at("job").at("stdin").get<std::string>()));
+  master.send(okResult(request, job_id, request.at("job").at("stdin").get<std::string>()));
 }
 
-void acceptAndRun(FakeMaster& master, const json& request, const std::string& jobId) {
-  master.send({{"type", "accepted"}, {"id", request.at("id")}, {"job_id", jobId}});
+void acceptAndRun(FakeMaster& master, const json& request, const std::string& job_id) {
+  master.send({{"type", "accepted"}, {"id", request.at("id")}, {"job_id", job_id}});
   master.send({{"type", "progress"},
                {"id", request.at("id")},
-               {"job_id", jobId},
+               {"job_id", job_id},
                {"state", "running"},
                {"slave", "slave-b"}});
 }

@@ -86,7 +86,7 @@ void ClientSettingsTest::badValuesFallBackToDefaults() {
   QCOMPARE(s.connection().host, QString("127.0.0.1"));
   QCOMPARE(s.connection().port, quint16(7400));
   QCOMPARE(s.tabWidth(), 16);
-  QCOMPARE(s.limits().wallMs, 0);
+  QCOMPARE(s.limits().wall_ms, 0);
 }
 
 QTEST_GUILESS_MAIN(ClientSettingsTest)

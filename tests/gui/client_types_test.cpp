@@ -29,7 +29,7 @@ void ClientTypesTest::jobRequestToJsonSendsUtf8AsIs() {
   JobRequest r;
   r.language = "c++";
   r.files << JobFile{"main.cpp", QString("// héllo ✓\n").toUtf8()} << JobFile{{}, "x"};
-  r.stdinText = QString("ünï\n");
+  r.stdin_text = QString("ünï\n");
   r.args = {"-v"};
   const json j = jobRequestToJson(r);
   QCOMPARE(j.at("language").get<std::string>(), std::string("c++"));
@@ -62,8 +62,8 @@ void ClientTypesTest::jobRequestToJsonSendsOnlyTheLimitsSet() {
   r.files << JobFile{"main.py", "print(1)"};
   QVERIFY(!jobRequestToJson(r).contains("limits"));  // all default: left to the master
 
-  r.limits.wallMs = 2500;
-  r.limits.memoryBytes = 64 << 20;
+  r.limits.wall_ms = 2500;
+  r.limits.memory_bytes = 64 << 20;
   QCOMPARE(jobRequestToJson(r).at("limits"),
            json({{"run", {{"wall_ms", 2500}, {"memory_bytes", 64 << 20}}}}));
   r.limits = RunLimits{0, 700, 0};
@@ -84,25 +84,25 @@ void ClientTypesTest::clusterSnapshotReadsCountersAndRecentJobs() {
         {"job_id": "j-1", "language": "python"},
         {"language": "no job id: skipped"}]})"));
   QCOMPARE(s.running, 1);
-  QCOMPARE(s.masterState, QString("stopping"));
+  QCOMPARE(s.master_state, QString("stopping"));
   QCOMPARE(s.clients, 3);
-  QCOMPARE(s.byLanguage.value("python"), 3);
-  QCOMPARE(s.byLanguage.value("c"), 1);
+  QCOMPARE(s.by_language.value("python"), 3);
+  QCOMPARE(s.by_language.value("c"), 1);
   QCOMPARE(s.queuedTotal(), 5);
-  QVERIFY(s.hasRecentJobs);
-  QCOMPARE(s.recentJobs.size(), 2);
-  QCOMPARE(s.recentJobs[0].jobId, QString("j-2"));
-  QCOMPARE(s.recentJobs[0].client, QString("10.0.0.5:41000"));
-  QCOMPARE(s.recentJobs[0].verdict, QString("COMPILE_ERROR"));
-  QCOMPARE(s.recentJobs[0].totalMs, 180);
-  QCOMPARE(s.recentJobs[0].finishedAgoMs, 4000);
-  QCOMPARE(s.recentJobs[1].finishedAgoMs, -1);  // not said: unknown
+  QVERIFY(s.has_recent_jobs);
+  QCOMPARE(s.recent_jobs.size(), 2);
+  QCOMPARE(s.recent_jobs[0].job_id, QString("j-2"));
+  QCOMPARE(s.recent_jobs[0].client, QString("10.0.0.5:41000"));
+  QCOMPARE(s.recent_jobs[0].verdict, QString("COMPILE_ERROR"));
+  QCOMPARE(s.recent_jobs[0].total_ms, 180);
+  QCOMPARE(s.recent_jobs[0].finished_ago_ms, 4000);
+  QCOMPARE(s.recent_jobs[1].finished_ago_ms, -1);  // not said: unknown
 
   // A master without the list: the GUI knows it has only its own jobs to show.
   const auto old = clusterSnapshotFromJson(json::parse(R"({"type": "cluster"})"));
-  QVERIFY(!old.hasRecentJobs);
+  QVERIFY(!old.has_recent_jobs);
   QCOMPARE(old.clients, -1);
-  QVERIFY(old.recentJobs.isEmpty());
+  QVERIFY(old.recent_jobs.isEmpty());
 }
 
 void ClientTypesTest::runtimesSkipInvalidEntries() {
@@ -127,8 +127,8 @@ void ClientTypesTest::runOutcomeWithCompileErrorHasNoRun() {
                          &o, &error));
   QCOMPARE(o.verdict, QString("COMPILE_ERROR"));
   QVERIFY(o.compile.has_value());
-  QCOMPARE(o.compile->stderrText, QString("main.c:1: error"));
-  QCOMPARE(o.compile->exitCode, 1);
+  QCOMPARE(o.compile->stderr_text, QString("main.c:1: error"));
+  QCOMPARE(o.compile->exit_code, 1);
   QVERIFY(!o.run.has_value());
 }
 

@@ -16,34 +16,34 @@ using namespace polyrun::gui;
 
 namespace {
 
-ClusterSnapshot snapshot(bool withRecentJobs) {
+ClusterSnapshot snapshot(bool with_recent_jobs) {
   ClusterSnapshot s;
-  s.uptimeMs = 81234;
+  s.uptime_ms = 81234;
   s.clients = 3;
   SlaveInfo a;
   a.id = 1;
   a.name = "slave-a";
-  a.loadAvg = 0.4;
+  a.load_avg = 0.4;
   a.capacity = 2;
   SlaveInfo b;
   b.id = 2;
   b.name = "slave-b";
-  b.loadAvg = 1.2;
+  b.load_avg = 1.2;
   b.capacity = 4;
   s.slaves = {a, b};
   s.queues = {{"python", 3}};
   s.submitted = 12;
   s.completed = 11;
   s.cancelled = 2;
-  s.byVerdict = {{"OK", 10}, {"COMPILE_ERROR", 1}};
-  s.byLanguage = {{"python", 9}, {"c", 2}};
-  if (withRecentJobs) {
-    s.hasRecentJobs = true;
+  s.by_verdict = {{"OK", 10}, {"COMPILE_ERROR", 1}};
+  s.by_language = {{"python", 9}, {"c", 2}};
+  if (with_recent_jobs) {
+    s.has_recent_jobs = true;
     JobSummary j;
-    j.jobId = "j-77";
+    j.job_id = "j-77";
     j.client = "10.0.0.5:41000";
     j.verdict = "OK";
-    s.recentJobs = {j};
+    s.recent_jobs = {j};
   }
   return s;
 }
@@ -83,9 +83,9 @@ void ClusterViewTest::snapshotFillsEveryPart() {
   QCOMPARE(view.chart()->pointCount({}), 2);  // the queue
   // A slave gone for a whole window leaves the chart.
   view.loadHistory().clear();
-  ClusterSnapshot onlyA = snapshot(false);
-  onlyA.slaves.removeLast();
-  view.setSnapshot(onlyA);
+  ClusterSnapshot only_a = snapshot(false);
+  only_a.slaves.removeLast();
+  view.setSnapshot(only_a);
   QCOMPARE(view.chart()->slaveSeriesNames(), QStringList({"slave-a"}));
 #endif
 }
@@ -93,18 +93,18 @@ void ClusterViewTest::snapshotFillsEveryPart() {
 void ClusterViewTest::recentJobsAreTheMastersWhenListed() {
   ClusterView view;
   JobSummary mine;
-  mine.jobId = "j-1";
+  mine.job_id = "j-1";
   mine.verdict = "OK";
   view.setLocalJobs({mine});
   QCOMPARE(view.recentJobsModel()->rowCount(), 1);  // before any snapshot: this client's
   view.setSnapshot(snapshot(false));
   QVERIFY(!view.showsMasterJobs());
-  QCOMPARE(view.recentJobsModel()->jobs().first().jobId, QString("j-1"));
+  QCOMPARE(view.recentJobsModel()->jobs().first().job_id, QString("j-1"));
   QVERIFY(view.findChild<QLabel*>("recentJobsTitle")->text().contains("this client"));
 
   view.setSnapshot(snapshot(true));
   QVERIFY(view.showsMasterJobs());
-  QCOMPARE(view.recentJobsModel()->jobs().first().jobId, QString("j-77"));
+  QCOMPARE(view.recentJobsModel()->jobs().first().job_id, QString("j-77"));
   QVERIFY(view.findChild<QLabel*>("recentJobsTitle")->text().contains("every client"));
   // This client's runs no longer replace the master's list.
   view.setLocalJobs({mine, mine});

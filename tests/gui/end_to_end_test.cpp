@@ -24,14 +24,14 @@ constexpr char kClientToken[] = "gui-e2e-client-token";
 
 // What one submitted job produced, gathered from the connection's signals.
 struct JobWatch {
-  QString requestId;
-  QString jobId;
+  QString request_id;
+  QString job_id;
   QStringList states;
   std::optional<RunOutcome> outcome;
-  QString errorCode;
-  QString errorMessage;
+  QString error_code;
+  QString error_message;
   bool cancelled = false;
-  bool over() const { return outcome.has_value() || !errorCode.isEmpty() || cancelled; }
+  bool over() const { return outcome.has_value() || !error_code.isEmpty() || cancelled; }
 };
 
 }  // namespace
@@ -61,7 +61,7 @@ class EndToEndTest : public QObject {
   QTemporaryDir dir_;
   QProcess* master_ = nullptr;
   QProcess* slave_ = nullptr;
-  quint16 clientPort_ = 0;
+  quint16 client_port_ = 0;
   std::unique_ptr<MasterConnection> connection_;
   std::vector<std::unique_ptr<JobWatch>> jobs_;
 };
@@ -109,11 +109,11 @@ void EndToEndTest::initTestCase() {
                   "master.log");
   QVERIFY2(master_->waitForStarted(), qPrintable(master_->errorString()));
   QTRY_VERIFY2_WITH_TIMEOUT(QFile::exists(ready), qPrintable(logs()), kStartMs);
-  QFile readyFile(ready);
-  QVERIFY(readyFile.open(QIODevice::ReadOnly));
-  const auto ports = nlohmann::json::parse(readyFile.readAll().toStdString(), nullptr, false);
+  QFile ready_file(ready);
+  QVERIFY(ready_file.open(QIODevice::ReadOnly));
+  const auto ports = nlohmann::json::parse(ready_file.readAll().toStdString(), nullptr, false);
   QVERIFY(ports.is_object() && ports.contains("client_port") && ports.contains("slave_port"));
-  clientPort_ = ports["client_port"].get<quint16>();
+  client_port_ = ports["client_port"].get<quint16>();
 
   slave_ = start("polyrun-slave",
                  {"--define=slave.token=" + QString(kSlaveToken),
@@ -143,38 +143,38 @@ void EndToEndTest::init() {
   MasterConnection* c = connection_.get();
   connect(c, &MasterConnection::jobAccepted, this, [this](const QString& id, const QString& job) {
     for (auto& w : jobs_) {
-      if (w->requestId == id) w->jobId = job;
+      if (w->request_id == id) w->job_id = job;
     }
   });
   connect(c, &MasterConnection::jobProgress, this,
           [this](const QString& job, const QString& state, const QString&) {
             for (auto& w : jobs_) {
-              if (w->jobId == job) w->states << state;
+              if (w->job_id == job) w->states << state;
             }
           });
   connect(c, &MasterConnection::jobFinished, this,
           [this](const QString& job, const RunOutcome& outcome) {
             for (auto& w : jobs_) {
-              if (w->jobId == job) w->outcome = outcome;
+              if (w->job_id == job) w->outcome = outcome;
             }
           });
   connect(c, &MasterConnection::jobCancelled, this,
           [this](const QString& id, const QString& job) {
             for (auto& w : jobs_) {
-              if (w->jobId == job || w->requestId == id) w->cancelled = true;
+              if (w->job_id == job || w->request_id == id) w->cancelled = true;
             }
           });
   connect(c, &MasterConnection::errorReceived, this,
           [this](const QString& id, const QString& code, const QString& message) {
             for (auto& w : jobs_) {
-              if (w->requestId == id) {
-                w->errorCode = code;
-                w->errorMessage = message;
+              if (w->request_id == id) {
+                w->error_code = code;
+                w->error_message = message;
               }
             }
           });
   QSignalSpy connected(c, &MasterConnection::connected);
-  c->connectToMaster("127.0.0.1", clientPort_);
+  c->connectToMaster("127.0.0.1", client_port_);
   QVERIFY(connected.wait(kStartMs));
 
   // Ready once the slave offers both languages (it registers after its plugins' self-tests).
@@ -201,7 +201,7 @@ void EndToEndTest::cleanup() {
 JobWatch* EndToEndTest::submit(const JobRequest& job) {
   jobs_.push_back(std::make_unique<JobWatch>());
   JobWatch* w = jobs_.back().get();
-  w->requestId = connection_->submit(job);
+  w->request_id = connection_->submit(job);
   return w;
 }
 
@@ -226,7 +226,7 @@ void EndToEndTest::runtimesAndClusterComeFromTheSlave() {
   QCOMPARE(snapshot.slaves[0].capacity, 2);
   QCOMPARE(snapshot.slaves[0].state, QString("ready"));
   QVERIFY(snapshot.slaves[0].languages.join(' ').contains("python"));
-  QVERIFY(snapshot.uptimeMs > 0);
+  QVERIFY(snapshot.uptime_ms > 0);
 }
 
 void EndToEndTest::pythonProgramRunsWithStdinAndArgs() {
@@ -237,23 +237,23 @@ void EndToEndTest::pythonProgramRunsWithStdinAndArgs() {
                        "name = input()\n"
                        "print(name[::-1], *sys.argv[1:])\n"
                        "print('to stderr', file=sys.stderr)\n"};
-  job.stdinText = "polyrun\n";
+  job.stdin_text = "polyrun\n";
   job.args = {"a", "two words"};
-  job.limits.wallMs = 5000;
+  job.limits.wall_ms = 5000;
   JobWatch* w = submit(job);
   QTRY_VERIFY_WITH_TIMEOUT(w->over(), kJobMs);
-  QVERIFY2(w->errorCode.isEmpty(), qPrintable(w->errorCode + ": " + w->errorMessage));
+  QVERIFY2(w->error_code.isEmpty(), qPrintable(w->error_code + ": " + w->error_message));
   QVERIFY(w->outcome.has_value());
   const RunOutcome& o = *w->outcome;
   QCOMPARE(o.verdict, QString("OK"));
-  QCOMPARE(o.jobId, w->jobId);
+  QCOMPARE(o.job_id, w->job_id);
   QCOMPARE(o.slave, QString("gui-e2e"));
   QCOMPARE(o.language, QString("python"));
   QVERIFY(o.run.has_value());
-  QCOMPARE(o.run->stdoutText, QString("nurylop a two words\n"));
-  QCOMPARE(o.run->stderrText, QString("to stderr\n"));
-  QCOMPARE(o.run->exitCode, 0);
-  QVERIFY(o.run->wallMs > 0);
+  QCOMPARE(o.run->stdout_text, QString("nurylop a two words\n"));
+  QCOMPARE(o.run->stderr_text, QString("to stderr\n"));
+  QCOMPARE(o.run->exit_code, 0);
+  QVERIFY(o.run->wall_ms > 0);
   QVERIFY(!o.compile.has_value());
   // The progress came live, in the order of the job's way through the cluster.
   QVERIFY2(w->states.contains("running"), qPrintable(w->states.join(',')));
@@ -271,14 +271,14 @@ void EndToEndTest::cProgramCompilesAndRuns() {
                        "  printf(\"%d %s\\n\", a * b, argc > 1 ? argv[1] : \"-\");\n"
                        "  return 0;\n"
                        "}\n"};
-  job.stdinText = "6 7\n";
+  job.stdin_text = "6 7\n";
   job.args = {"product"};
   JobWatch* w = submit(job);
   QTRY_VERIFY_WITH_TIMEOUT(w->over(), kJobMs);
-  QVERIFY2(w->outcome.has_value(), qPrintable(w->errorCode + ": " + w->errorMessage));
+  QVERIFY2(w->outcome.has_value(), qPrintable(w->error_code + ": " + w->error_message));
   const RunOutcome& o = *w->outcome;
   QVERIFY2(o.verdict == "OK", qPrintable(o.verdict + ": " + o.message));
-  QCOMPARE(o.run->stdoutText, QString("42 product\n"));
+  QCOMPARE(o.run->stdout_text, QString("42 product\n"));
   QVERIFY(o.compile.has_value());
   QCOMPARE(o.compile->verdict, QString("OK"));
   QVERIFY(w->states.contains("compiling"));
@@ -298,10 +298,10 @@ void EndToEndTest::compileErrorAndRuntimeErrorAreVerdicts() {
   QVERIFY(c->outcome && p->outcome);
   QCOMPARE(c->outcome->verdict, QString("COMPILE_ERROR"));
   QVERIFY(!c->outcome->run.has_value());
-  QVERIFY(c->outcome->compile->stderrText.contains("undefined_name"));
+  QVERIFY(c->outcome->compile->stderr_text.contains("undefined_name"));
   QCOMPARE(p->outcome->verdict, QString("RUNTIME_ERROR"));
-  QCOMPARE(p->outcome->run->exitCode, 3);
-  QCOMPARE(p->outcome->run->stdoutText, QString("bye\n"));
+  QCOMPARE(p->outcome->run->exit_code, 3);
+  QCOMPARE(p->outcome->run->stdout_text, QString("bye\n"));
 }
 
 void EndToEndTest::cancelStopsARunningJob() {
@@ -311,8 +311,8 @@ void EndToEndTest::cancelStopsARunningJob() {
   JobWatch* w = submit(job);
   QTRY_VERIFY_WITH_TIMEOUT(w->states.contains("running"), kJobMs);
   QSignalSpy cancelled(connection_.get(), &MasterConnection::jobCancelled);
-  const QString cancelId = connection_->cancel(w->jobId);
-  QVERIFY(!cancelId.isEmpty());
+  const QString cancel_id = connection_->cancel(w->job_id);
+  QVERIFY(!cancel_id.isEmpty());
   QTRY_VERIFY_WITH_TIMEOUT(w->cancelled, kJobMs);
   // Both the cancel request and the job's own submit are answered with `cancelled`.
   const auto answered = [&cancelled](const QString& id) {
@@ -321,7 +321,7 @@ void EndToEndTest::cancelStopsARunningJob() {
     }
     return false;
   };
-  QTRY_VERIFY_WITH_TIMEOUT(answered(cancelId) && answered(w->requestId), kJobMs);
+  QTRY_VERIFY_WITH_TIMEOUT(answered(cancel_id) && answered(w->request_id), kJobMs);
   QVERIFY(!w->outcome.has_value());  // no result for a cancelled job
   QVERIFY(connection_->isConnected());
 
@@ -332,7 +332,7 @@ void EndToEndTest::cancelStopsARunningJob() {
   JobWatch* after = submit(next);
   QTRY_VERIFY_WITH_TIMEOUT(after->over(), kJobMs);
   QVERIFY(after->outcome.has_value());
-  QCOMPARE(after->outcome->run->stdoutText, QString("after\n"));
+  QCOMPARE(after->outcome->run->stdout_text, QString("after\n"));
 }
 
 void EndToEndTest::jobInFlightSurvivesAReconnection() {
@@ -344,12 +344,12 @@ void EndToEndTest::jobInFlightSurvivesAReconnection() {
   QSignalSpy detached(connection_.get(), &MasterConnection::jobDetached);
   connection_->reconnectNow();  // a new connection, as after a network hiccup
   QCOMPARE(detached.count(), 1);
-  QCOMPARE(detached.at(0).at(1).toString(), w->jobId);
+  QCOMPARE(detached.at(0).at(1).toString(), w->job_id);
   // The master kept the job; the new connection asks for it and gets its result.
   QTRY_VERIFY_WITH_TIMEOUT(w->over(), kJobMs);
-  QVERIFY2(w->outcome.has_value(), qPrintable(w->errorCode + ": " + w->errorMessage));
+  QVERIFY2(w->outcome.has_value(), qPrintable(w->error_code + ": " + w->error_message));
   QCOMPARE(w->outcome->verdict, QString("OK"));
-  QCOMPARE(w->outcome->run->stdoutText, QString("still here\n"));
+  QCOMPARE(w->outcome->run->stdout_text, QString("still here\n"));
 }
 
 void EndToEndTest::clientWithoutTheTokenIsRefused() {
@@ -358,7 +358,7 @@ void EndToEndTest::clientWithoutTheTokenIsRefused() {
   QSignalSpy errors(&stranger, &MasterConnection::errorReceived);
   QSignalSpy connected(&stranger, &MasterConnection::connected);
   stranger.setToken("not-the-token");
-  stranger.connectToMaster("127.0.0.1", clientPort_);
+  stranger.connectToMaster("127.0.0.1", client_port_);
   QVERIFY(connected.wait(kJobMs));
   QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), kJobMs);
   QCOMPARE(errors.at(0).at(1).toString(), QString("unauthorized"));

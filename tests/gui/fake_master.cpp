@@ -45,7 +45,7 @@ void FakeMaster::onNewConnection() {
     if (client_) client_->deleteLater();
     client_ = socket;
     reader_ = FrameReader();
-    ++connectionCount_;
+    ++connection_count_;
     connect(socket, &QTcpSocket::readyRead, this, &FakeMaster::onReadyRead);
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     emit clientConnected();

@@ -15,26 +15,26 @@ JobRequest pythonJob() {
   r.language = "python";
   r.version = "3.11.2";
   r.files << JobFile{{}, "print(input())"};
-  r.stdinText = "hi\n";
+  r.stdin_text = "hi\n";
   return r;
 }
 
-RunOutcome okOutcome(const QString& jobId) {
+RunOutcome okOutcome(const QString& job_id) {
   RunOutcome o;
-  o.jobId = jobId;
+  o.job_id = job_id;
   o.slave = "slave-a";
   o.language = "python";
   o.version = "3.11.2";
   o.verdict = "OK";
-  o.queueMs = 3;
-  o.totalMs = 40;
+  o.queue_ms = 3;
+  o.total_ms = 40;
   StageOutcome run;
   run.verdict = "OK";
-  run.stdoutText = "hi\n";
-  run.exitCode = 0;
-  run.cpuMs = 12;
-  run.wallMs = 14;
-  run.memoryBytes = 9175040;
+  run.stdout_text = "hi\n";
+  run.exit_code = 0;
+  run.cpu_ms = 12;
+  run.wall_ms = 14;
+  run.memory_bytes = 9175040;
   o.run = run;
   return o;
 }
@@ -81,7 +81,7 @@ void HistoryModelTest::runGoesFromSubmittedToFinished() {
   m.setOutcome("j-1", okOutcome("j-1"), 55);
   const RunRecord* r = m.record(0);
   QCOMPARE(r->status, RunRecord::Status::kFinished);
-  QCOMPARE(r->elapsedMs, 55);
+  QCOMPARE(r->elapsed_ms, 55);
   QCOMPARE(cell(m, 0, HistoryModel::kStatus), QString("OK"));
   QCOMPARE(cell(m, 0, HistoryModel::kLanguage), QString("python 3.11.2"));
   QCOMPARE(cell(m, 0, HistoryModel::kExit), QString("0"));
@@ -103,13 +103,13 @@ void HistoryModelTest::stoppedRunIgnoresLaterMessages() {
   QCOMPARE(cell(m, 0, HistoryModel::kStatus), QString("stopped"));
   // The job id still arrives (a cancel needs it), but nothing else changes the run.
   m.setJobId("1", "j-9");
-  QCOMPARE(m.record(0)->jobId, QString("j-9"));
+  QCOMPARE(m.record(0)->job_id, QString("j-9"));
   m.setProgress("j-9", "running", "slave-b");
   m.setOutcome("j-9", okOutcome("j-9"), 99);
   m.setFailed("1", "connection_lost", "gone", 120);
   QCOMPARE(m.record(0)->status, RunRecord::Status::kStopped);
   QVERIFY(!m.record(0)->outcome.has_value());
-  QCOMPARE(m.record(0)->elapsedMs, 20);
+  QCOMPARE(m.record(0)->elapsed_ms, 20);
   QVERIFY(m.data(m.index(0, HistoryModel::kStatus), Qt::ToolTipRole).toString().contains("ignored"));
 }
 
@@ -137,14 +137,14 @@ void HistoryModelTest::summariesAreNewestFirst() {
   m.addRun("2", pythonJob(), QDateTime::currentDateTime());
   const QList<JobSummary> s = m.summaries();
   QCOMPARE(s.size(), 2);
-  QCOMPARE(s[0].jobId, QString("(request 2)"));  // not accepted yet
+  QCOMPARE(s[0].job_id, QString("(request 2)"));  // not accepted yet
   QCOMPARE(s[0].verdict, QString("submitted"));
-  QCOMPARE(s[0].finishedAgoMs, -1);
-  QCOMPARE(s[1].jobId, QString("j-1"));
+  QCOMPARE(s[0].finished_ago_ms, -1);
+  QCOMPARE(s[1].job_id, QString("j-1"));
   QCOMPARE(s[1].verdict, QString("OK"));
   QCOMPARE(s[1].slave, QString("slave-a"));
-  QCOMPARE(s[1].totalMs, 40);
-  QVERIFY(s[1].finishedAgoMs >= 9000);
+  QCOMPARE(s[1].total_ms, 40);
+  QVERIFY(s[1].finished_ago_ms >= 9000);
 }
 
 void HistoryModelTest::oldestRunsAreDroppedBeyondTheCap() {

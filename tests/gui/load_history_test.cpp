@@ -8,18 +8,18 @@ using namespace polyrun::gui;
 
 namespace {
 
-ClusterSnapshot snapshot(QList<QPair<QString, double>> loads, qint64 queuedPython,
-                         qint64 queuedC = 0) {
+ClusterSnapshot snapshot(QList<QPair<QString, double>> loads, qint64 queued_python,
+                         qint64 queued_c = 0) {
   ClusterSnapshot s;
   qint64 id = 0;
   for (const auto& [name, load] : loads) {
     SlaveInfo info;
     info.id = ++id;
     info.name = name;
-    info.loadAvg = load;
+    info.load_avg = load;
     s.slaves << info;
   }
-  s.queues = {{"python", queuedPython}, {"c", queuedC}};
+  s.queues = {{"python", queued_python}, {"c", queued_c}};
   return s;
 }
 

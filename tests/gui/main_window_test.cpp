@@ -111,20 +111,20 @@ class MainWindowTest : public QObject {
   std::unique_ptr<FakeMaster> fake_;
   std::unique_ptr<MasterConnection> connection_;
   std::unique_ptr<MainWindow> window_;
-  SubmitReply submitReply_ = SubmitReply::kRunOk;
-  CancelReply cancelReply_ = CancelReply::kCancelled;
-  bool withJava_ = false;
-  bool withRecentJobs_ = false;
-  bool hugeOutput_ = false;  // the submit is answered with hugeResult_
-  QByteArray hugeResult_;  // a whole `result` frame
+  SubmitReply submit_reply_ = SubmitReply::kRunOk;
+  CancelReply cancel_reply_ = CancelReply::kCancelled;
+  bool with_java_ = false;
+  bool with_recent_jobs_ = false;
+  bool huge_output_ = false;  // the submit is answered with huge_result_
+  QByteArray huge_result_;    // a whole `result` frame
 };
 
 void MainWindowTest::init() {
-  submitReply_ = SubmitReply::kRunOk;
-  cancelReply_ = CancelReply::kCancelled;
-  withJava_ = false;
-  withRecentJobs_ = false;
-  hugeOutput_ = false;
+  submit_reply_ = SubmitReply::kRunOk;
+  cancel_reply_ = CancelReply::kCancelled;
+  with_java_ = false;
+  with_recent_jobs_ = false;
+  huge_output_ = false;
   dir_ = std::make_unique<QTemporaryDir>();
   QVERIFY(dir_->isValid());
   settings_ = std::make_unique<ClientSettings>(dir_->filePath("settings.ini"));
@@ -132,10 +132,10 @@ void MainWindowTest::init() {
   QVERIFY(fake_->listen());
   fake_->setResponder([this](FakeMaster& master, const json& m) {
     const std::string type = m.at("type");
-    if (type == "runtimes") master.send(test::runtimesReply(m, withJava_));
-    if (type == "cluster") master.send(test::clusterReply(m, withRecentJobs_));
+    if (type == "runtimes") master.send(test::runtimesReply(m, with_java_));
+    if (type == "cluster") master.send(test::clusterReply(m, with_recent_jobs_));
     if (type == "cancel") {
-      if (cancelReply_ == CancelReply::kCancelled) {
+      if (cancel_reply_ == CancelReply::kCancelled) {
         master.send(test::cancelledReply(m));
       } else {
         master.send({{"type", "error"},
@@ -145,12 +145,12 @@ void MainWindowTest::init() {
       }
     }
     if (type != "submit") return;
-    if (hugeOutput_) {
+    if (huge_output_) {
       master.send({{"type", "accepted"}, {"id", m.at("id")}, {"job_id", "j-000099"}});
-      master.sendBytes(hugeResult_);  // encoded beforehand: the fake's work is not measured
+      master.sendBytes(huge_result_);  // encoded beforehand: the fake's work is not measured
       return;
     }
-    test::answerSubmit(master, m, submitReply_);
+    test::answerSubmit(master, m, submit_reply_);
   });
   connection_ = std::make_unique<MasterConnection>();
   connection_->setReconnectBackoff(20, 200);
@@ -251,7 +251,7 @@ void MainWindowTest::runButtonShowsProgressAndResult() {
   HistoryModel* history = window_->history();
   QCOMPARE(history->rowCount(), 1);
   QCOMPARE(history->record(0)->status, RunRecord::Status::kFinished);
-  QCOMPARE(history->record(0)->jobId, QString("j-000042"));
+  QCOMPARE(history->record(0)->job_id, QString("j-000042"));
   QCOMPARE(history->index(0, HistoryModel::kStatus).data().toString(), QString("OK"));
 }
 
@@ -278,13 +278,13 @@ void MainWindowTest::limitsAreSentAndRemembered() {
   QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{1}, kTimeoutMs);
   const json limits = fake_->receivedOfType("submit")[0].at("job").at("limits");
   QCOMPARE(limits, json({{"run", {{"wall_ms", 2500}, {"memory_bytes", 128 << 20}}}}));
-  QCOMPARE(settings_->limits().wallMs, 2500);
-  QCOMPARE(settings_->limits().cpuMs, 0);
-  QCOMPARE(settings_->limits().memoryBytes, qint64(128) << 20);
+  QCOMPARE(settings_->limits().wall_ms, 2500);
+  QCOMPARE(settings_->limits().cpu_ms, 0);
+  QCOMPARE(settings_->limits().memory_bytes, qint64(128) << 20);
 }
 
 void MainWindowTest::stopCancelsTheJobAndIgnoresItsResult() {
-  submitReply_ = SubmitReply::kAcceptOnly;
+  submit_reply_ = SubmitReply::kAcceptOnly;
   CONNECT_AND_WAIT();
   QSignalSpy cancelled(connection_.get(), &MasterConnection::jobCancelled);
   window_->run();
@@ -322,7 +322,7 @@ void MainWindowTest::stopCancelsTheJobAndIgnoresItsResult() {
 }
 
 void MainWindowTest::stopBeforeAcceptanceCancelsOnceAccepted() {
-  submitReply_ = SubmitReply::kNothing;
+  submit_reply_ = SubmitReply::kNothing;
   CONNECT_AND_WAIT();
   window_->run();
   QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{1}, kTimeoutMs);
@@ -335,13 +335,13 @@ void MainWindowTest::stopBeforeAcceptanceCancelsOnceAccepted() {
   QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("cancel").size(), size_t{1}, kTimeoutMs);
   QCOMPARE(fake_->receivedOfType("cancel")[0].at("job_id").get<std::string>(),
            std::string("j-000123"));
-  QCOMPARE(window_->history()->record(0)->jobId, QString("j-000123"));
+  QCOMPARE(window_->history()->record(0)->job_id, QString("j-000123"));
   QCOMPARE(window_->history()->record(0)->status, RunRecord::Status::kStopped);
 }
 
 void MainWindowTest::masterWithoutCancelIsExplained() {
-  submitReply_ = SubmitReply::kAcceptOnly;
-  cancelReply_ = CancelReply::kUnknownType;
+  submit_reply_ = SubmitReply::kAcceptOnly;
+  cancel_reply_ = CancelReply::kUnknownType;
   CONNECT_AND_WAIT();
   window_->run();
   QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(*window_, "progressLabel")->text().contains("j-000077"),
@@ -356,7 +356,7 @@ void MainWindowTest::masterWithoutCancelIsExplained() {
 }
 
 void MainWindowTest::jobCancelledByAnotherClientEndsTheRun() {
-  submitReply_ = SubmitReply::kAcceptOnly;
+  submit_reply_ = SubmitReply::kAcceptOnly;
   CONNECT_AND_WAIT();
   window_->run();
   QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(*window_, "progressLabel")->text().contains("running"),
@@ -374,7 +374,7 @@ void MainWindowTest::jobCancelledByAnotherClientEndsTheRun() {
 }
 
 void MainWindowTest::errorFromTheMasterEndsTheRun() {
-  submitReply_ = SubmitReply::kUnknownLanguage;
+  submit_reply_ = SubmitReply::kUnknownLanguage;
   CONNECT_AND_WAIT();
   window_->run();
   QVERIFY(window_->isRunning());
@@ -411,7 +411,7 @@ void MainWindowTest::repeatedErrorsFoldIntoOneNotification() {
 }
 
 void MainWindowTest::connectionLossEndsTheRunAndIsShown() {
-  submitReply_ = SubmitReply::kNothing;
+  submit_reply_ = SubmitReply::kNothing;
   CONNECT_AND_WAIT();
   window_->run();
   QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{1}, kTimeoutMs);
@@ -425,17 +425,17 @@ void MainWindowTest::connectionLossEndsTheRunAndIsShown() {
   // It comes back by itself, and says so.
   QTRY_VERIFY_WITH_TIMEOUT(connection_->isConnected(), kTimeoutMs);
   QTRY_VERIFY_WITH_TIMEOUT(bar->text().contains("again"), kTimeoutMs);
-  bool lossReported = false;
+  bool loss_reported = false;
   for (int row = 0; row < window_->messages()->rowCount(); ++row) {
-    lossReported |= window_->messages()->index(row).data().toString().contains("lost");
+    loss_reported |= window_->messages()->index(row).data().toString().contains("lost");
   }
-  QVERIFY(lossReported);
+  QVERIFY(loss_reported);
   waitUntilRunnable();
   QVERIFY(!anyDialogOpen());
 }
 
 void MainWindowTest::acceptedRunSurvivesAConnectionLoss() {
-  submitReply_ = SubmitReply::kAcceptOnly;
+  submit_reply_ = SubmitReply::kAcceptOnly;
   CONNECT_AND_WAIT();
   connection_->setReconnectBackoff(200, 200);  // time to see the run wait between connections
   window_->run();
@@ -466,12 +466,12 @@ void MainWindowTest::historyReopensAndReloadsRuns() {
   child<QComboBox>(*window_, "languageCombo")->setCurrentIndex(1);
   auto* editor = child<QPlainTextEdit>(*window_, "editor");
   editor->setPlainText("print(input())\n");
-  auto* stdinEdit = child<QPlainTextEdit>(*window_, "stdinEdit");
-  stdinEdit->setPlainText("first\n");
+  auto* stdin_edit = child<QPlainTextEdit>(*window_, "stdinEdit");
+  stdin_edit->setPlainText("first\n");
   child<QLineEdit>(*window_, "argsEdit")->setText("-n \"two words\"");
   window_->run();
   QTRY_VERIFY_WITH_TIMEOUT(!window_->isRunning(), kTimeoutMs);
-  stdinEdit->setPlainText("second\n");
+  stdin_edit->setPlainText("second\n");
   window_->run();
   QTRY_VERIFY_WITH_TIMEOUT(!window_->isRunning(), kTimeoutMs);
   QCOMPARE(child<QPlainTextEdit>(*window_, "stdoutView")->toPlainText(), QString("second\n"));
@@ -495,7 +495,7 @@ void MainWindowTest::historyReopensAndReloadsRuns() {
   editor->document()->setModified(false);
   window_->loadRunIntoEditor(0);
   QCOMPARE(editor->toPlainText(), QString("print(input())\n"));
-  QCOMPARE(stdinEdit->toPlainText(), QString("first\n"));
+  QCOMPARE(stdin_edit->toPlainText(), QString("first\n"));
   QCOMPARE(QProcess::splitCommand(child<QLineEdit>(*window_, "argsEdit")->text()),
            QStringList({"-n", "two words"}));
   QCOMPARE(window_->selectedLanguage(), QString("python"));
@@ -512,7 +512,7 @@ void MainWindowTest::runtimesAreRefreshedWithoutLosingTheChoice() {
   auto* combo = child<QComboBox>(*window_, "languageCombo");
   combo->setCurrentIndex(1);  // python
   const size_t asked = fake_->receivedOfType("runtimes").size();
-  withJava_ = true;  // a slave with Java joined
+  with_java_ = true;  // a slave with Java joined
   // The window asks again by itself, with the cluster refresh.
   QTRY_COMPARE_WITH_TIMEOUT(combo->count(), 3, kTimeoutMs);
   QVERIFY(fake_->receivedOfType("runtimes").size() > asked);
@@ -611,7 +611,7 @@ void MainWindowTest::connectionSettingsAreSavedAndUsed() {
 }
 
 void MainWindowTest::hugeOutputKeepsTheWindowResponsive() {
-  hugeOutput_ = true;
+  huge_output_ = true;
   std::string out;
   out.reserve(16u << 20);
   // As large as a result frame may be (the master's default 16 MiB frame limit), counted as
@@ -622,8 +622,8 @@ void MainWindowTest::hugeOutputKeepsTheWindowResponsive() {
   json result = test::okResult({{"id", "unused"}, {"job", {{"language", "python"}}}}, "j-000099",
                                out);
   result.erase("id");
-  hugeResult_ = test::frameBytes(result);
-  QVERIFY(hugeResult_.size() > 15 << 20 && hugeResult_.size() <= (16 << 20) + 4);
+  huge_result_ = test::frameBytes(result);
+  QVERIFY(huge_result_.size() > 15 << 20 && huge_result_.size() <= (16 << 20) + 4);
   CONNECT_AND_WAIT();
   StallMeter meter;
   window_->run();
@@ -632,20 +632,20 @@ void MainWindowTest::hugeOutputKeepsTheWindowResponsive() {
   // A 16 MiB frame takes a few hundred ms to decode; done on a worker, the window's thread never
   // went more than a fraction of that without serving its events.
   QVERIFY2(meter.longestStallMs() < 150, qPrintable(QString::number(meter.longestStallMs())));
-  OutputView* stdoutView =
+  OutputView* stdout_view =
       child<ResultView>(*window_, "resultView")->outputView(ResultView::kStdoutTab);
-  QVERIFY(stdoutView->text().size() > 16'000'000);
-  QCOMPARE(stdoutView->shownChars(), OutputView::kPreviewChars);
+  QVERIFY(stdout_view->text().size() > 16'000'000);
+  QCOMPARE(stdout_view->shownChars(), OutputView::kPreviewChars);
   QVERIFY(child<QLabel>(*window_, "stdoutViewBar")->text().contains("Showing the first"));
 }
 
 void MainWindowTest::clusterPageShowsCountersChartAndJobs() {
-  withRecentJobs_ = true;
+  with_recent_jobs_ = true;
   CONNECT_AND_WAIT();
   auto* cluster = child<ClusterView>(*window_, "clusterView");
   QTRY_VERIFY_WITH_TIMEOUT(cluster->showsMasterJobs(), kTimeoutMs);
   QCOMPARE(cluster->recentJobsModel()->rowCount(), 2);
-  QCOMPARE(cluster->recentJobsModel()->jobs().first().jobId, QString("j-000011"));
+  QCOMPARE(cluster->recentJobsModel()->jobs().first().job_id, QString("j-000011"));
   const QString summary = child<QLabel>(*window_, "clusterSummary")->text();
   QVERIFY2(summary.contains("python 9") && summary.contains("COMPILE_ERROR 1") &&
                summary.contains("1 running"),
@@ -657,7 +657,7 @@ void MainWindowTest::clusterPageShowsCountersChartAndJobs() {
 }
 
 void MainWindowTest::screenshots() {
-  withRecentJobs_ = true;
+  with_recent_jobs_ = true;
   // Replies that make a realistic picture: C fails to compile, Python greets its input.
   fake_->setResponder([](FakeMaster& master, const json& m) {
     const std::string type = m.at("type");
@@ -666,24 +666,24 @@ void MainWindowTest::screenshots() {
     if (type != "submit") return;
     const json id = m.at("id");
     const bool c = m.at("job").at("language") == "c";
-    const std::string jobId = c ? "j-000041" : "j-000042";
-    master.send({{"type", "accepted"}, {"id", id}, {"job_id", jobId}});
-    master.send({{"type", "progress"}, {"id", id}, {"job_id", jobId}, {"state", "queued"}});
+    const std::string job_id = c ? "j-000041" : "j-000042";
+    master.send({{"type", "accepted"}, {"id", id}, {"job_id", job_id}});
+    master.send({{"type", "progress"}, {"id", id}, {"job_id", job_id}, {"state", "queued"}});
     master.send({{"type", "progress"},
                  {"id", id},
-                 {"job_id", jobId},
+                 {"job_id", job_id},
                  {"state", "assigned"},
                  {"slave", "slave-a"}});
     if (!c) {
       const std::string name = m.at("job").at("stdin").get<std::string>();
-      master.send(test::okResult(m, jobId, "Hello, " + name.substr(0, name.size() - 1) + "!\n"));
+      master.send(test::okResult(m, job_id, "Hello, " + name.substr(0, name.size() - 1) + "!\n"));
       return;
     }
     master.send({{"type", "result"},
                  {"id", id},
-                 {"job_id", jobId},
+                 {"job_id", job_id},
                  {"result",
-                  {{"job_id", jobId},
+                  {{"job_id", job_id},
                    {"slave", "slave-a"},
                    {"language", "c"},
                    {"version", "12.2.0"},
@@ -719,12 +719,12 @@ void MainWindowTest::screenshots() {
   QCOMPARE(child<QPlainTextEdit>(*window_, "stdoutView")->toPlainText(),
            QString("Hello, polyrun!\n"));
 
-  const QString outDir = QStringLiteral(POLYRUN_GUI_TEST_OUTPUT_DIR);
-  QVERIFY(QDir().mkpath(outDir));
+  const QString out_dir = QStringLiteral(POLYRUN_GUI_TEST_OUTPUT_DIR);
+  QVERIFY(QDir().mkpath(out_dir));
   const QPixmap run = window_->grab();
   QVERIFY(!run.isNull());
   QVERIFY(run.width() > 400 && run.height() > 300);
-  QVERIFY(run.save(QDir(outDir).filePath("main_window_run.png")));
+  QVERIFY(run.save(QDir(out_dir).filePath("main_window_run.png")));
 
   // Five minutes of made-up history (a burst of jobs two minutes ago), so the chart has lines.
   auto* cluster = child<ClusterView>(*window_, "clusterView");
@@ -736,11 +736,11 @@ void MainWindowTest::screenshots() {
     SlaveInfo a;
     a.id = 1;
     a.name = "slave-a";
-    a.loadAvg = 0.3 + 1.6 * burst + 0.05 * std::sin(i / 3.0);
+    a.load_avg = 0.3 + 1.6 * burst + 0.05 * std::sin(i / 3.0);
     SlaveInfo b;
     b.id = 2;
     b.name = "slave-b";
-    b.loadAvg = 0.15 + 1.1 * std::exp(-std::pow((i - 52) / 14.0, 2));
+    b.load_avg = 0.15 + 1.1 * std::exp(-std::pow((i - 52) / 14.0, 2));
     s.slaves = {a, b};
     s.queues = {{"python", std::llround(6 * std::exp(-std::pow((i - 64) / 6.0, 2)))}};
     cluster->loadHistory().addSnapshot(s, now - i * 2000);
@@ -750,12 +750,12 @@ void MainWindowTest::screenshots() {
                            kTimeoutMs);
   QTRY_VERIFY_WITH_TIMEOUT(cluster->loadHistory().queueSeries().size() > 150, kTimeoutMs);
   child<QTabWidget>(*window_, "pages")->setCurrentIndex(MainWindow::kClusterPage);
-  const QPixmap clusterShot = window_->grab();
-  QVERIFY(!clusterShot.isNull());
-  QVERIFY(clusterShot.save(QDir(outDir).filePath("main_window_cluster.png")));
+  const QPixmap cluster_shot = window_->grab();
+  QVERIFY(!cluster_shot.isNull());
+  QVERIFY(cluster_shot.save(QDir(out_dir).filePath("main_window_cluster.png")));
 
   child<QTabWidget>(*window_, "pages")->setCurrentIndex(MainWindow::kHistoryPage);
-  QVERIFY(window_->grab().save(QDir(outDir).filePath("main_window_history.png")));
+  QVERIFY(window_->grab().save(QDir(out_dir).filePath("main_window_history.png")));
 }
 
 QTEST_MAIN(MainWindowTest)

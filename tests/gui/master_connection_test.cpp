@@ -38,13 +38,13 @@ JobRequest helloJob() {
   job.language = "python";
   job.version = "3";
   job.files << JobFile{"main.py", QByteArray("print(input())\n")};
-  job.stdinText = "hi\n";
+  job.stdin_text = "hi\n";
   job.args = QStringList{"a", "two words"};
   return job;
 }
 
 // A result whose stdout is `bytes` long (many short lines), for the large-frame tests.
-json bigResult(const std::string& id, const std::string& jobId, size_t bytes) {
+json bigResult(const std::string& id, const std::string& job_id, size_t bytes) {
   std::string out;
   out.reserve(bytes);
   // Counted as encoded in JSON, where each "\n" takes two bytes.
@@ -54,9 +54,9 @@ json bigResult(const std::string& id, const std::string& jobId, size_t bytes) {
     encoded = out.size() + size_t(i) + 1;
   }
   json m = {{"type", "result"},
-            {"job_id", jobId},
+            {"job_id", job_id},
             {"result",
-             {{"job_id", jobId},
+             {{"job_id", job_id},
               {"slave", "slave-a"},
               {"language", "python"},
               {"version", "3.11.2"},
@@ -66,12 +66,12 @@ json bigResult(const std::string& id, const std::string& jobId, size_t bytes) {
   return m;
 }
 
-json resultMessage(const std::string& id, const std::string& jobId) {
+json resultMessage(const std::string& id, const std::string& job_id) {
   return {{"type", "result"},
           {"id", id},
-          {"job_id", jobId},
+          {"job_id", job_id},
           {"result",
-           {{"job_id", jobId},
+           {{"job_id", job_id},
             {"slave", "slave-a"},
             {"language", "c"},
             {"version", "12.2.0"},
@@ -306,27 +306,27 @@ void MasterConnectionTest::repliesSplitAtOddPlacesGiveTheRightSignals() {
   QCOMPARE(finished.count(), 1);
   QCOMPARE(finished.at(0).at(0).toString(), QString("j-7"));
   const auto outcome = finished.at(0).at(1).value<RunOutcome>();
-  QCOMPARE(outcome.jobId, QString("j-7"));
+  QCOMPARE(outcome.job_id, QString("j-7"));
   QCOMPARE(outcome.verdict, QString("RUNTIME_ERROR"));
   QCOMPARE(outcome.slave, QString("slave-a"));
   QCOMPARE(outcome.language, QString("c"));
   QCOMPARE(outcome.version, QString("12.2.0"));
   QCOMPARE(outcome.message, QString("exited with code 3"));
-  QCOMPARE(outcome.queueMs, 7);
-  QCOMPARE(outcome.totalMs, 140);
+  QCOMPARE(outcome.queue_ms, 7);
+  QCOMPARE(outcome.total_ms, 140);
   QVERIFY(outcome.compile.has_value());
   QCOMPARE(outcome.compile->verdict, QString("OK"));
-  QCOMPARE(outcome.compile->stderrText, QString("warning: unused"));
-  QCOMPARE(outcome.compile->cpuMs, 90);
+  QCOMPARE(outcome.compile->stderr_text, QString("warning: unused"));
+  QCOMPARE(outcome.compile->cpu_ms, 90);
   QVERIFY(outcome.run.has_value());
-  QCOMPARE(outcome.run->stdoutText, QString("hi\n"));
-  QCOMPARE(outcome.run->stderrText, QString("oops\n"));
-  QVERIFY(!outcome.run->stdoutTruncated);
-  QVERIFY(outcome.run->stderrTruncated);
-  QCOMPARE(outcome.run->exitCode, 3);
-  QCOMPARE(outcome.run->cpuMs, 12);
-  QCOMPARE(outcome.run->wallMs, 14);
-  QCOMPARE(outcome.run->memoryBytes, 9175040);
+  QCOMPARE(outcome.run->stdout_text, QString("hi\n"));
+  QCOMPARE(outcome.run->stderr_text, QString("oops\n"));
+  QVERIFY(!outcome.run->stdout_truncated);
+  QVERIFY(outcome.run->stderr_truncated);
+  QCOMPARE(outcome.run->exit_code, 3);
+  QCOMPARE(outcome.run->cpu_ms, 12);
+  QCOMPARE(outcome.run->wall_ms, 14);
+  QCOMPARE(outcome.run->memory_bytes, 9175040);
   QVERIFY(connection_->isConnected());
 }
 
@@ -409,16 +409,16 @@ void MasterConnectionTest::clusterReplyGivesSnapshot() {
                {"counters", {{"submitted", 12}, {"completed", 11}, {"by_verdict", {{"OK", 10}}}}}});
   QVERIFY(snapshots.wait(kTimeoutMs));
   const auto snapshot = snapshots.at(0).at(0).value<ClusterSnapshot>();
-  QCOMPARE(snapshot.uptimeMs, 81234);
+  QCOMPARE(snapshot.uptime_ms, 81234);
   QCOMPARE(snapshot.slaves.size(), 1);
   QCOMPARE(snapshot.slaves[0].name, QString("slave-a"));
   QCOMPARE(snapshot.slaves[0].running, 1);
   QCOMPARE(snapshot.slaves[0].capacity, 2);
-  QCOMPARE(snapshot.slaves[0].loadAvg, 0.4);
+  QCOMPARE(snapshot.slaves[0].load_avg, 0.4);
   QCOMPARE(snapshot.slaves[0].languages, QStringList({"python 3.11.2"}));
   QCOMPARE(snapshot.queues.value("python"), 3);
   QCOMPARE(snapshot.submitted, 12);
-  QCOMPARE(snapshot.byVerdict.value("OK"), 10);
+  QCOMPARE(snapshot.by_verdict.value("OK"), 10);
 }
 
 void MasterConnectionTest::pollsAreCoalescedWhileUnanswered() {
@@ -577,7 +577,7 @@ void MasterConnectionTest::acceptedJobIsLookedUpAfterReconnecting() {
   QCOMPARE(finished.at(0).at(0).toString(), QString("j-4"));
   const auto outcome = finished.at(0).at(1).value<RunOutcome>();
   QCOMPARE(outcome.verdict, QString("RUNTIME_ERROR"));
-  QCOMPARE(outcome.run->stdoutText, QString("hi\n"));
+  QCOMPARE(outcome.run->stdout_text, QString("hi\n"));
   QCOMPARE(errors.count(), 0);
 
   // Once delivered, a further reconnection asks nothing more.
@@ -639,12 +639,12 @@ void MasterConnectionTest::cancelWhileReconnectingIsSentOnceConnected() {
   fake_->closeClient();
   QVERIFY(detached.wait(kTimeoutMs));
   QVERIFY(!connection_->isConnected());
-  const QString cancelId = connection_->cancel("j-10");
-  QVERIFY(!cancelId.isEmpty());
+  const QString cancel_id = connection_->cancel("j-10");
+  QVERIFY(!cancel_id.isEmpty());
   QVERIFY(connection_->cancel("j-unknown").isEmpty());  // nothing to send it for
   QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("cancel").size(), size_t{1}, kTimeoutMs);
   const json cancel = fake_->receivedOfType("cancel").front();
-  QCOMPARE(qs(cancel.at("id")), cancelId);
+  QCOMPARE(qs(cancel.at("id")), cancel_id);
   QCOMPARE(qs(cancel.at("job_id")), QString("j-10"));
   // The cancelled job is not looked up as well.
   QCOMPARE(fake_->receivedOfType("job").size(), size_t{0});
@@ -732,13 +732,13 @@ void MasterConnectionTest::cancelSendsCancelAndReportsCancelled() {
   QSignalSpy cancelled(connection_.get(), &MasterConnection::jobCancelled);
   QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
   QSignalSpy accepted(connection_.get(), &MasterConnection::jobAccepted);
-  const QString submitId = connection_->submit(helloJob());
-  fake_->send({{"type", "accepted"}, {"id", submitId.toStdString()}, {"job_id", "j-5"}});
+  const QString submit_id = connection_->submit(helloJob());
+  fake_->send({{"type", "accepted"}, {"id", submit_id.toStdString()}, {"job_id", "j-5"}});
   QVERIFY(accepted.wait(kTimeoutMs));
 
   const QString id = connection_->cancel("j-5");
   QVERIFY(!id.isEmpty());
-  QVERIFY(id != submitId);
+  QVERIFY(id != submit_id);
   QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("cancel").size(), size_t{1}, kTimeoutMs);
   const json m = fake_->receivedOfType("cancel").front();
   QCOMPARE(qs(m.at("id")), id);
@@ -789,14 +789,15 @@ void MasterConnectionTest::largeResultIsDecodedOffTheGuiThreadInOrder() {
   connect(connection_.get(), &MasterConnection::clusterSnapshot, this,
           [&] { order << QStringLiteral("cluster"); });
   const QString id = connection_->submit(helloJob());
-  const QString clusterId = connection_->requestCluster();
+  const QString cluster_id = connection_->requestCluster();
   const std::string sid = id.toStdString();
   // Encoded before measuring: the fake runs on this thread too.
   const QByteArray bytes =
       frameBytes({{"type", "accepted"}, {"id", sid}, {"job_id", "j-big"}}) +
       frameBytes({{"type", "progress"}, {"id", sid}, {"job_id", "j-big"}, {"state", "running"}}) +
       frameBytes(bigResult(sid, "j-big", kBigOutputBytes)) +
-      frameBytes({{"type", "cluster"}, {"id", clusterId.toStdString()}, {"slaves", json::array()}});
+      frameBytes(
+          {{"type", "cluster"}, {"id", cluster_id.toStdString()}, {"slaves", json::array()}});
   QVERIFY(bytes.size() > 15 << 20);
 
   StallMeter meter;
@@ -806,8 +807,8 @@ void MasterConnectionTest::largeResultIsDecodedOffTheGuiThreadInOrder() {
   QVERIFY2(meter.longestStallMs() < 100, qPrintable(QString::number(meter.longestStallMs())));
   QCOMPARE(order, QList<QString>({"progress", "result", "cluster"}));
   const auto outcome = finished.at(0).at(1).value<RunOutcome>();
-  QVERIFY(outcome.run->stdoutText.size() > 16'000'000);
-  QVERIFY(outcome.run->stdoutText.startsWith("line 0 of output\n"));
+  QVERIFY(outcome.run->stdout_text.size() > 16'000'000);
+  QVERIFY(outcome.run->stdout_text.startsWith("line 0 of output\n"));
   QVERIFY(!connection_->isDecodingInBackground());
 }
 

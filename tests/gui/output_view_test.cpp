@@ -60,8 +60,8 @@ void OutputViewTest::largeTextShowsAPreviewAtOnce() {
   const qint64 before = threadCpuNs();
   v.setText(text);
   QCoreApplication::processEvents();  // the first layout and paint count too
-  const qint64 costMs = (threadCpuNs() - before) / 1'000'000;
-  QVERIFY2(costMs < 300, qPrintable(QString::number(costMs)));
+  const qint64 cost_ms = (threadCpuNs() - before) / 1'000'000;
+  QVERIFY2(cost_ms < 300, qPrintable(QString::number(cost_ms)));
   QCOMPARE(v.shownChars(), OutputView::kPreviewChars);
   QVERIFY(!v.isComplete());
   QCOMPARE(v.text().size(), text.size());

@@ -9,14 +9,14 @@ using namespace polyrun::gui;
 
 namespace {
 
-JobSummary job(const QString& id, const QString& verdict, qint64 totalMs = 30) {
+JobSummary job(const QString& id, const QString& verdict, qint64 total_ms = 30) {
   JobSummary j;
-  j.jobId = id;
+  j.job_id = id;
   j.language = "python";
   j.version = "3.11.2";
   j.verdict = verdict;
   j.slave = "slave-a";
-  j.totalMs = totalMs;
+  j.total_ms = total_ms;
   return j;
 }
 
@@ -42,7 +42,7 @@ void RecentJobsModelTest::showsTheJobs() {
   QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
   JobSummary a = job("j-2", "COMPILE_ERROR", 180);
   a.client = "10.0.0.5:41000";
-  a.finishedAgoMs = 4000;
+  a.finished_ago_ms = 4000;
   m.setJobs({a, job("j-1", "OK")});
   QCOMPARE(m.rowCount(), 2);
   QCOMPARE(m.columnCount(), int(RecentJobsModel::kColumnCount));

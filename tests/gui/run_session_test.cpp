@@ -22,12 +22,12 @@ namespace {
 
 constexpr int kTimeoutMs = 5000;
 
-JobRequest pythonJob(const QString& stdinText) {
+JobRequest pythonJob(const QString& stdin_text) {
   JobRequest job;
   job.language = "python";
   job.version = "3.11.2";
   job.files << JobFile{"main.py", QByteArray("print(input())\n")};
-  job.stdinText = stdinText;
+  job.stdin_text = stdin_text;
   return job;
 }
 
@@ -56,17 +56,17 @@ class RunSessionTest : public QObject {
   std::unique_ptr<HistoryModel> history_;
   std::unique_ptr<MessageLog> messages_;
   std::unique_ptr<RunSession> session_;
-  SubmitReply submitReply_ = SubmitReply::kRunOk;
+  SubmitReply submit_reply_ = SubmitReply::kRunOk;
 };
 
 void RunSessionTest::init() {
-  submitReply_ = SubmitReply::kRunOk;
+  submit_reply_ = SubmitReply::kRunOk;
   fake_ = std::make_unique<FakeMaster>();
   QVERIFY(fake_->listen());
   fake_->setResponder([this](FakeMaster& master, const json& m) {
     const std::string type = m.at("type");
     if (type == "cancel") master.send(test::cancelledReply(m));
-    if (type == "submit") test::answerSubmit(master, m, submitReply_);
+    if (type == "submit") test::answerSubmit(master, m, submit_reply_);
   });
   connection_ = std::make_unique<MasterConnection>();
   connection_->setReconnectBackoff(20, 200);
@@ -114,7 +114,7 @@ void RunSessionTest::runReportsProgressAndResult() {
   QVERIFY(finished.wait(kTimeoutMs));
   const auto outcome = finished.at(0).at(0).value<RunOutcome>();
   QCOMPARE(outcome.verdict, QString("OK"));
-  QCOMPARE(outcome.run->stdoutText, QString("hi\n"));  // the fake echoes stdin
+  QCOMPARE(outcome.run->stdout_text, QString("hi\n"));  // the fake echoes stdin
   QVERIFY(!session_->isRunning());
   QVERIFY(session_->canStart());
   QCOMPARE(failed.count(), 0);
@@ -128,8 +128,8 @@ void RunSessionTest::runReportsProgressAndResult() {
   QVERIFY2(text.startsWith("j-000042: submitted → queued → on slave-a → running → OK  ·  "),
            qPrintable(text));
   QCOMPARE(history_->record(0)->status, RunRecord::Status::kFinished);
-  QCOMPARE(history_->record(0)->jobId, QString("j-000042"));
-  QCOMPARE(history_->record(0)->request.stdinText, QString("hi\n"));
+  QCOMPARE(history_->record(0)->job_id, QString("j-000042"));
+  QCOMPARE(history_->record(0)->request.stdin_text, QString("hi\n"));
 }
 
 void RunSessionTest::startIsRefusedWhenNotConnectedOrBusy() {
@@ -138,7 +138,7 @@ void RunSessionTest::startIsRefusedWhenNotConnectedOrBusy() {
   QCOMPARE(history_->rowCount(), 0);
   QVERIFY(!session_->isRunning());
 
-  submitReply_ = SubmitReply::kNothing;
+  submit_reply_ = SubmitReply::kNothing;
   CONNECT();
   QVERIFY(session_->start(pythonJob("first\n")));
   QVERIFY(!session_->start(pythonJob("second\n")));  // one run at a time
@@ -149,7 +149,7 @@ void RunSessionTest::startIsRefusedWhenNotConnectedOrBusy() {
 }
 
 void RunSessionTest::stopCancelsTheJobAndIgnoresItsResult() {
-  submitReply_ = SubmitReply::kAcceptOnly;
+  submit_reply_ = SubmitReply::kAcceptOnly;
   CONNECT();
   QSignalSpy stopped(session_.get(), &RunSession::stopped);
   QSignalSpy finished(session_.get(), &RunSession::finished);
@@ -171,16 +171,16 @@ void RunSessionTest::stopCancelsTheJobAndIgnoresItsResult() {
       kTimeoutMs);
 
   // A result still on its way changes nothing.
-  QSignalSpy connectionFinished(connection_.get(), &MasterConnection::jobFinished);
+  QSignalSpy connection_finished(connection_.get(), &MasterConnection::jobFinished);
   fake_->send(test::okResult(fake_->receivedOfType("submit")[0], "j-000077", "late\n"));
-  QVERIFY(connectionFinished.wait(kTimeoutMs));
+  QVERIFY(connection_finished.wait(kTimeoutMs));
   QCOMPARE(finished.count(), 0);
   QCOMPARE(history_->record(0)->status, RunRecord::Status::kStopped);
   QVERIFY(!history_->record(0)->outcome.has_value());
 }
 
 void RunSessionTest::stopBeforeAcceptanceCancelsOnceAccepted() {
-  submitReply_ = SubmitReply::kNothing;
+  submit_reply_ = SubmitReply::kNothing;
   CONNECT();
   QSignalSpy stopped(session_.get(), &RunSession::stopped);
   QVERIFY(session_->start(pythonJob("")));
@@ -195,12 +195,12 @@ void RunSessionTest::stopBeforeAcceptanceCancelsOnceAccepted() {
   QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("cancel").size(), size_t{1}, kTimeoutMs);
   QCOMPARE(fake_->receivedOfType("cancel")[0].at("job_id").get<std::string>(),
            std::string("j-000123"));
-  QCOMPARE(history_->record(0)->jobId, QString("j-000123"));
+  QCOMPARE(history_->record(0)->job_id, QString("j-000123"));
   QCOMPARE(history_->record(0)->status, RunRecord::Status::kStopped);
 }
 
 void RunSessionTest::errorFromTheMasterFailsTheRun() {
-  submitReply_ = SubmitReply::kUnknownLanguage;
+  submit_reply_ = SubmitReply::kUnknownLanguage;
   CONNECT();
   QSignalSpy failed(session_.get(), &RunSession::failed);
   QVERIFY(session_->start(pythonJob("")));
@@ -210,7 +210,7 @@ void RunSessionTest::errorFromTheMasterFailsTheRun() {
   QVERIFY(!session_->isRunning());
   QCOMPARE(session_->steps().last(), QString("unknown_language"));
   QCOMPARE(history_->record(0)->status, RunRecord::Status::kFailed);
-  QCOMPARE(history_->record(0)->errorCode, QString("unknown_language"));
+  QCOMPARE(history_->record(0)->error_code, QString("unknown_language"));
   QVERIFY(messages_->latest());
   QCOMPARE(messages_->latest()->severity, MessageLog::Severity::kError);
   QVERIFY2(messages_->latest()->text.startsWith("Unknown language: no slave offers"),
@@ -223,7 +223,7 @@ void RunSessionTest::errorFromTheMasterFailsTheRun() {
 }
 
 void RunSessionTest::cancelByAnotherClientFailsTheRun() {
-  submitReply_ = SubmitReply::kAcceptOnly;
+  submit_reply_ = SubmitReply::kAcceptOnly;
   CONNECT();
   QSignalSpy failed(session_.get(), &RunSession::failed);
   QVERIFY(session_->start(pythonJob("")));
@@ -241,7 +241,7 @@ void RunSessionTest::cancelByAnotherClientFailsTheRun() {
 }
 
 void RunSessionTest::connectionLossBeforeAcceptanceFailsTheRun() {
-  submitReply_ = SubmitReply::kNothing;
+  submit_reply_ = SubmitReply::kNothing;
   CONNECT();
   QSignalSpy failed(session_.get(), &RunSession::failed);
   QVERIFY(session_->start(pythonJob("")));

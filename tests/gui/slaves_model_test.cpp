@@ -52,16 +52,16 @@ class SlavesModelTest : public QObject {
 
 void SlavesModelTest::parsesTheClusterReply() {
   const auto snapshot = clusterSnapshotFromJson(nlohmann::json::parse(kCluster));
-  QCOMPARE(snapshot.uptimeMs, 81234);
+  QCOMPARE(snapshot.uptime_ms, 81234);
   QCOMPARE(snapshot.slaves.size(), 2);
   QCOMPARE(snapshot.slaves[0].languages, QStringList({"python 3.11.2", "c 12.2.0"}));
-  QCOMPARE(snapshot.slaves[1].memoryFreeBytes, 1073741824.0);
-  QCOMPARE(snapshot.slaves[1].cpuBusy, 0.35);
-  QCOMPARE(snapshot.slaves[0].cpuBusy, -1.0);  // not reported
+  QCOMPARE(snapshot.slaves[1].memory_free_bytes, 1073741824.0);
+  QCOMPARE(snapshot.slaves[1].cpu_busy, 0.35);
+  QCOMPARE(snapshot.slaves[0].cpu_busy, -1.0);  // not reported
   QCOMPARE(snapshot.queues.value("java"), 2);
   QCOMPARE(snapshot.submitted, 12);
   QCOMPARE(snapshot.completed, 11);
-  QCOMPARE(snapshot.byVerdict.value("COMPILE_ERROR"), 1);
+  QCOMPARE(snapshot.by_verdict.value("COMPILE_ERROR"), 1);
 }
 
 void SlavesModelTest::rowsAndColumnsFromSnapshot() {
@@ -152,14 +152,14 @@ void SlavesModelTest::toleratesFieldsOfTheWrongType() {
                {"running": 1},
                "not an object"],
     "queues": [1, 2], "counters": {"submitted": 1.0, "by_verdict": {"OK": "many"}}})"));
-  QCOMPARE(snapshot.uptimeMs, 0);
+  QCOMPARE(snapshot.uptime_ms, 0);
   QCOMPARE(snapshot.slaves.size(), 1);
   QCOMPARE(snapshot.slaves[0].name, QString("ok"));
   QCOMPARE(snapshot.slaves[0].running, 0);
   QCOMPARE(snapshot.slaves[0].languages, QStringList({"python"}));
   QVERIFY(snapshot.queues.isEmpty());
   QCOMPARE(snapshot.submitted, 1);
-  QVERIFY(snapshot.byVerdict.isEmpty());
+  QVERIFY(snapshot.by_verdict.isEmpty());
 
   QVERIFY(clusterSnapshotFromJson(nlohmann::json::parse(R"({"slaves": "none"})")).slaves.isEmpty());
   QVERIFY(clusterSnapshotFromJson(nlohmann::json::parse("[]")).slaves.isEmpty());

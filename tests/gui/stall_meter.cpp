@@ -15,14 +15,14 @@ qint64 threadCpuNs() {
 StallMeter::StallMeter(QObject* parent) : QObject(parent) {
   timer_.setInterval(5);
   connect(&timer_, &QTimer::timeout, this, &StallMeter::onTick);
-  lastNs_ = threadCpuNs();
+  last_ns_ = threadCpuNs();
   timer_.start();
 }
 
 void StallMeter::onTick() {
   const qint64 now = threadCpuNs();
-  longestNs_ = std::max(longestNs_, now - lastNs_);
-  lastNs_ = now;
+  longest_ns_ = std::max(longest_ns_, now - last_ns_);
+  last_ns_ = now;
   ++ticks_;
 }
 

@@ -62,7 +62,7 @@ void StartupOptionsTest::precedence() {
   QCOMPARE(out.connection.host, host);
   QCOMPARE(int(out.connection.port), port);
   QCOMPARE(out.connection.token, QString("saved-token"));
-  QVERIFY(out.connectOnStart);
+  QVERIFY(out.connect_on_start);
 }
 
 void StartupOptionsTest::tokenFileAndNoConnect() {
@@ -70,7 +70,7 @@ void StartupOptionsTest::tokenFileAndNoConnect() {
   QString error;
   QVERIFY(resolve({"--token", "cli-token", "--no-connect", "prog.py"}, {}, {}, &out, &error));
   QCOMPARE(out.connection.token, QString("cli-token"));
-  QVERIFY(!out.connectOnStart);
+  QVERIFY(!out.connect_on_start);
   QCOMPARE(out.files, QStringList{"prog.py"});
   QCOMPARE(out.connection.host, QString("127.0.0.1"));
   QCOMPARE(int(out.connection.port), 7400);
