@@ -1,5 +1,5 @@
 // The data the GUI passes between the connection, the models and the widgets, in Qt types.
-// Conversion from the wire's JSON (nlohmann) happens only here and in master_connection.cpp:
+// Conversion from the wire's JSON (nlohmann) happens only here and in master_connection.cc:
 // everything above the connection sees these structs, never JSON.
 #pragma once
 

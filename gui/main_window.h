@@ -38,7 +38,7 @@ class MainWindow : public QMainWindow {
   enum Page { kRunPage, kHistoryPage, kClusterPage };
 
   /// Neither argument is owned; both must outlive the window. The window does not connect:
-  /// the caller decides where to (main.cpp, or a test's fake master).
+  /// the caller decides where to (main.cc, or a test's fake master).
   MainWindow(MasterConnection* connection, ClientSettings* settings, QWidget* parent = nullptr);
   ~MainWindow() override;
 
