@@ -1,5 +1,5 @@
 // The data the GUI passes between the connection, the models and the widgets, in Qt types.
-// Conversion from the wire's JSON (nlohmann) happens only here and in master_connection.cpp:
+// Conversion from the wire's JSON (nlohmann) happens only here and in master_connection.cc:
 // everything above the connection sees these structs, never JSON.
 #pragma once
 
@@ -36,11 +36,11 @@ struct SlaveInfo {
   QString limits;
   int running = 0;
   int capacity = 0;
-  double loadAvg = 0;
-  double cpuBusy = -1;  // share of CPU time busy since the previous heartbeat, 0..1; -1 unknown
-  double memoryFreeBytes = 0;
+  double load_avg = 0;
+  double cpu_busy = -1;  // share of CPU time busy since the previous heartbeat, 0..1; -1 unknown
+  double memory_free_bytes = 0;
   QStringList languages;       // "python 3.11.2"
-  qint64 lastHeartbeatMs = 0;  // how long ago the last heartbeat arrived
+  qint64 last_heartbeat_ms = 0;  // how long ago the last heartbeat arrived
 
   bool operator==(const SlaveInfo&) const = default;
 };
@@ -48,23 +48,23 @@ struct SlaveInfo {
 /// One finished job in a list of recent jobs: an entry of the master's `recent_jobs` (when it
 /// sends one) or a run of this client.
 struct JobSummary {
-  QString jobId;
+  QString job_id;
   QString client;  // who submitted it ("127.0.0.1:50210"); empty when unknown or this client
   QString language;
   QString version;
   QString verdict;  // wire name, or a client-side state ("stopped", an error code)
   QString slave;
-  qint64 queueMs = 0;
-  qint64 totalMs = 0;
-  qint64 finishedAgoMs = -1;  // how long ago it finished; -1 when unknown
+  qint64 queue_ms = 0;
+  qint64 total_ms = 0;
+  qint64 finished_ago_ms = -1;  // how long ago it finished; -1 when unknown
 
   bool operator==(const JobSummary&) const = default;
 };
 
 /// A whole `cluster` reply.
 struct ClusterSnapshot {
-  qint64 uptimeMs = 0;
-  QString masterState;  // "serving", "stopping"; empty when not said
+  qint64 uptime_ms = 0;
+  QString master_state;  // "serving", "stopping"; empty when not said
   qint64 clients = -1;  // client connections; -1 when not said
   QList<SlaveInfo> slaves;
   QMap<QString, qint64> queues;  // language -> jobs waiting
@@ -72,12 +72,12 @@ struct ClusterSnapshot {
   qint64 completed = 0;
   qint64 running = 0;    // jobs on a slave right now
   qint64 cancelled = 0;  // jobs cancelled since the master started
-  QMap<QString, qint64> byVerdict;
-  QMap<QString, qint64> byLanguage;
+  QMap<QString, qint64> by_verdict;
+  QMap<QString, qint64> by_language;
   /// True when the reply carried a `recent_jobs` array (jobs of every client); otherwise the
   /// GUI can only show its own jobs.
-  bool hasRecentJobs = false;
-  QList<JobSummary> recentJobs;  // newest first
+  bool has_recent_jobs = false;
+  QList<JobSummary> recent_jobs;  // newest first
 
   /// Jobs waiting in all queues together.
   qint64 queuedTotal() const;
@@ -86,21 +86,21 @@ struct ClusterSnapshot {
 /// One stage (compile or run) of a finished job.
 struct StageOutcome {
   QString verdict;  // wire name: "OK", "RUNTIME_ERROR", ...
-  QString stdoutText;
-  QString stderrText;
-  bool stdoutTruncated = false;
-  bool stderrTruncated = false;
-  int exitCode = -1;  // -1 when the process did not exit normally
+  QString stdout_text;
+  QString stderr_text;
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  int exit_code = -1;  // -1 when the process did not exit normally
   int signal = 0;
-  qint64 cpuMs = 0;
-  qint64 wallMs = 0;
-  qint64 memoryBytes = 0;  // peak resident set size
+  qint64 cpu_ms = 0;
+  qint64 wall_ms = 0;
+  qint64 memory_bytes = 0;  // peak resident set size
   QString message;
 };
 
 /// A finished job (a `result` message).
 struct RunOutcome {
-  QString jobId;
+  QString job_id;
   QString slave;
   QString language;
   QString version;
@@ -108,8 +108,8 @@ struct RunOutcome {
   QString message;                      // why, for anything but OK
   std::optional<StageOutcome> compile;  // only for compiled languages
   std::optional<StageOutcome> run;      // absent when compilation failed
-  qint64 queueMs = 0;
-  qint64 totalMs = 0;
+  qint64 queue_ms = 0;
+  qint64 total_ms = 0;
 };
 
 /// A file of a job. Content is raw bytes: sent as utf8 when it is valid UTF-8, else base64.
@@ -121,11 +121,11 @@ struct JobFile {
 /// Limits of the run stage a user may set. 0 means "the master's default" (master.limits.*);
 /// a value over the master's maximum is answered with a bad_limits error.
 struct RunLimits {
-  qint64 wallMs = 0;
-  qint64 cpuMs = 0;
-  qint64 memoryBytes = 0;
+  qint64 wall_ms = 0;
+  qint64 cpu_ms = 0;
+  qint64 memory_bytes = 0;
 
-  bool isDefault() const { return wallMs == 0 && cpuMs == 0 && memoryBytes == 0; }
+  bool isDefault() const { return wall_ms == 0 && cpu_ms == 0 && memory_bytes == 0; }
   bool operator==(const RunLimits&) const = default;
 };
 
@@ -134,7 +134,7 @@ struct JobRequest {
   QString language;      // canonical name or alias
   QString version;       // empty or "*" = any
   QList<JobFile> files;  // files[0] is the main file
-  QString stdinText;
+  QString stdin_text;
   QStringList args;
   RunLimits limits;  // the compile stage always gets the master's defaults
 };

@@ -33,14 +33,14 @@ class ClusterView : public QWidget {
   void setStale(bool stale);
 
   SlavesModel* model() const { return model_; }
-  RecentJobsModel* recentJobsModel() const { return recentJobs_; }
+  RecentJobsModel* recentJobsModel() const { return recent_jobs_; }
 #ifdef POLYRUN_GUI_HAVE_CHARTS
   LoadChart* chart() const { return chart_; }
 #endif
   /// The chart's data; tests and screenshots may add samples of the past.
   LoadHistory& loadHistory() { return history_; }
   /// True when the recent jobs shown are the master's (every client's).
-  bool showsMasterJobs() const { return masterJobs_; }
+  bool showsMasterJobs() const { return master_jobs_; }
 
  private:
   void updateSummary();
@@ -49,19 +49,19 @@ class ClusterView : public QWidget {
   SlavesModel* model_;
   QSortFilterProxyModel* proxy_;
   QTableView* table_;
-  RecentJobsModel* recentJobs_;
-  QTableView* recentJobsTable_;
-  QLabel* recentJobsTitle_;
+  RecentJobsModel* recent_jobs_;
+  QTableView* recent_jobs_table_;
+  QLabel* recent_jobs_title_;
 #ifdef POLYRUN_GUI_HAVE_CHARTS
   LoadChart* chart_;
 #endif
-  QLabel* summaryLabel_;
+  QLabel* summary_label_;
   LoadHistory history_;
   ClusterSnapshot snapshot_;
-  QList<JobSummary> localJobs_;
-  bool haveSnapshot_ = false;
+  QList<JobSummary> local_jobs_;
+  bool have_snapshot_ = false;
   bool stale_ = false;
-  bool masterJobs_ = false;
+  bool master_jobs_ = false;
 };
 
 }  // namespace polyrun::gui

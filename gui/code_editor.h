@@ -19,14 +19,14 @@ class CodeEditor : public QPlainTextEdit {
 
   /// Columns per tab stop (1..16).
   void setTabWidth(int columns);
-  int tabWidth() const { return tabWidth_; }
+  int tabWidth() const { return tab_width_; }
   /// Picks the highlighting rules.
   void setSyntax(SyntaxFamily family);
   SyntaxFamily syntax() const;
 
   /// Width the gutter needs for the current number of lines.
   int lineNumberAreaWidth() const;
-  QWidget* lineNumberArea() const { return lineNumberArea_; }
+  QWidget* lineNumberArea() const { return line_number_area_; }
 
  protected:
   void resizeEvent(QResizeEvent* event) override;
@@ -40,9 +40,9 @@ class CodeEditor : public QPlainTextEdit {
   void highlightCurrentLine();
   void applyTabWidth();
 
-  QWidget* lineNumberArea_;
+  QWidget* line_number_area_;
   SyntaxHighlighter* highlighter_;
-  int tabWidth_ = 4;
+  int tab_width_ = 4;
 };
 
 }  // namespace polyrun::gui

@@ -27,10 +27,10 @@ class ConnectionDialog : public QDialog {
  private:
   void validate();
 
-  QLineEdit* hostEdit_;
-  QSpinBox* portSpin_;
-  QLineEdit* tokenEdit_;
-  QLabel* problemLabel_;
+  QLineEdit* host_edit_;
+  QSpinBox* port_spin_;
+  QLineEdit* token_edit_;
+  QLabel* problem_label_;
   QDialogButtonBox* buttons_;
 };
 

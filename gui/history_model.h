@@ -22,20 +22,20 @@ struct RunRecord {
     kRunning,
     kFinished,  // a result arrived: `outcome` is set
     kStopped,   // the user stopped it; a later result is ignored
-    kFailed,    // an error ended it: `errorCode`, `errorMessage`
+    kFailed,    // an error ended it: `error_code`, `error_message`
   };
 
   int number = 0;     // 1, 2, ... in the order of Run
-  QString requestId;  // MasterConnection's id of the submit
-  QString jobId;      // the master's, once accepted
-  QDateTime startedAt;
-  qint64 elapsedMs = -1;  // from Run to the end; -1 while under way
+  QString request_id;  // MasterConnection's id of the submit
+  QString job_id;      // the master's, once accepted
+  QDateTime started_at;
+  qint64 elapsed_ms = -1;  // from Run to the end; -1 while under way
   JobRequest request;     // to load the program back into the editor
   Status status = Status::kSubmitted;
   QString slave;
   std::optional<RunOutcome> outcome;
-  QString errorCode;
-  QString errorMessage;
+  QString error_code;
+  QString error_message;
 
   bool isOver() const {
     return status == Status::kFinished || status == Status::kStopped || status == Status::kFailed;
@@ -78,20 +78,20 @@ class HistoryModel : public QAbstractTableModel {
                       int role = Qt::DisplayRole) const override;
 
   /// A run was submitted. Returns its row.
-  int addRun(const QString& requestId, const JobRequest& request, const QDateTime& startedAt);
+  int addRun(const QString& request_id, const JobRequest& request, const QDateTime& started_at);
   /// The calls below find the run by its request or job id and do nothing when there is none
   /// or it is over (a late message for a stopped run changes nothing).
-  void setJobId(const QString& requestId, const QString& jobId);
+  void setJobId(const QString& request_id, const QString& job_id);
   /// `state` as in a progress message: queued, assigned, compiling, running.
-  void setProgress(const QString& jobId, const QString& state, const QString& slave);
-  void setOutcome(const QString& jobId, const RunOutcome& outcome, qint64 elapsedMs);
-  void setFailed(const QString& requestId, const QString& code, const QString& message,
-                 qint64 elapsedMs);
-  void setStopped(const QString& requestId, qint64 elapsedMs);
+  void setProgress(const QString& job_id, const QString& state, const QString& slave);
+  void setOutcome(const QString& job_id, const RunOutcome& outcome, qint64 elapsed_ms);
+  void setFailed(const QString& request_id, const QString& code, const QString& message,
+                 qint64 elapsed_ms);
+  void setStopped(const QString& request_id, qint64 elapsed_ms);
 
   const RunRecord* record(int row) const;
-  int rowOfRequest(const QString& requestId) const;
-  int rowOfJob(const QString& jobId) const;
+  int rowOfRequest(const QString& request_id) const;
+  int rowOfJob(const QString& job_id) const;
   /// Newest first, as a recent-jobs list shows them.
   QList<JobSummary> summaries() const;
 
@@ -100,7 +100,7 @@ class HistoryModel : public QAbstractTableModel {
   void rowChanged(int row);
 
   QList<RunRecord> runs_;
-  int nextNumber_ = 1;
+  int next_number_ = 1;
 };
 
 }  // namespace polyrun::gui

@@ -22,7 +22,7 @@ SyntaxFamily syntaxFamilyForExtension(QString suffix);
 QString starterTemplate(SyntaxFamily family);
 
 /// "main.py", "main.c", "main.cpp", "Main.java" (the runner names a Java file after its public
-/// class; the template's class is Main); `fallbackExtension` (".rb") for other languages.
-QString suggestedFileName(SyntaxFamily family, const QString& fallbackExtension);
+/// class; the template's class is Main); `fallback_extension` (".rb") for other languages.
+QString suggestedFileName(SyntaxFamily family, const QString& fallback_extension);
 
 }  // namespace polyrun::gui

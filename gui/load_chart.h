@@ -30,11 +30,11 @@ class LoadChart : public QChartView {
  private:
   QLineSeries* seriesFor(const QString& slave);
 
-  QDateTimeAxis* timeAxis_;
-  QValueAxis* loadAxis_;
-  QValueAxis* queueAxis_;
-  QLineSeries* queueSeries_;
-  QHash<QString, QLineSeries*> slaveSeries_;  // owned by the chart
+  QDateTimeAxis* time_axis_;
+  QValueAxis* load_axis_;
+  QValueAxis* queue_axis_;
+  QLineSeries* queue_series_;
+  QHash<QString, QLineSeries*> slave_series_;  // owned by the chart
 };
 
 }  // namespace polyrun::gui

@@ -15,16 +15,16 @@ namespace polyrun::gui {
 
 class LoadHistory {
  public:
-  /// Samples older than `windowMs` before the newest one are dropped.
-  explicit LoadHistory(qint64 windowMs = 5 * 60 * 1000) : windowMs_(windowMs) {}
+  /// Samples older than `window_ms` before the newest one are dropped.
+  explicit LoadHistory(qint64 window_ms = 5 * 60 * 1000) : window_ms_(window_ms) {}
 
-  /// Records a snapshot taken at `atMs` (any monotonic clock in ms; times must not go back).
-  void addSnapshot(const ClusterSnapshot& snapshot, qint64 atMs);
+  /// Records a snapshot taken at `at_ms` (any monotonic clock in ms; times must not go back).
+  void addSnapshot(const ClusterSnapshot& snapshot, qint64 at_ms);
   void clear();
 
-  qint64 windowMs() const { return windowMs_; }
+  qint64 windowMs() const { return window_ms_; }
   /// Time of the newest sample; 0 when there is none.
-  qint64 latestMs() const { return latestMs_; }
+  qint64 latestMs() const { return latest_ms_; }
   bool isEmpty() const { return queue_.isEmpty(); }
 
   /// Slaves with at least one sample in the window, by name.
@@ -40,8 +40,8 @@ class LoadHistory {
  private:
   void dropOlderThan(qint64 ms);
 
-  qint64 windowMs_;
-  qint64 latestMs_ = 0;
+  qint64 window_ms_;
+  qint64 latest_ms_ = 0;
   QMap<QString, QList<QPointF>> load_;
   QList<QPointF> queue_;
 };

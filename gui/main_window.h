@@ -1,42 +1,32 @@
-// The main window: the Run page (editor, language, arguments, limits, stdin, the result of the
-// run), the History page (this session's runs, reopened with a double click) and the Cluster
-// page. It talks to the master only through MasterConnection's signals and calls, keeps its
-// state in models (runtimes, history, messages) and only wires them to widgets.
+// The main window assembles the pages and talks to nobody itself: the Run page (run_page.h,
+// with its RunSession and FileActions), the History page (this session's runs, reopened with a
+// double click) and the Cluster page, the notification bar, the status bar (connection state,
+// progress of the run) and the menus. It keeps the connection polled for runtimes and cluster
+// snapshots while connected and reports the connection's coming and going.
 #pragma once
 
-#include <QElapsedTimer>
-#include <QHash>
 #include <QMainWindow>
-#include <QStringList>
 #include <QTimer>
 
 #include "client_settings.h"
 #include "client_types.h"
 #include "master_connection.h"
 
-class QAction;
 class QActionGroup;
-class QComboBox;
-class QDoubleSpinBox;
 class QLabel;
-class QLineEdit;
 class QMenu;
-class QPlainTextEdit;
-class QPushButton;
 class QSortFilterProxyModel;
-class QSpinBox;
 class QTabWidget;
 class QTableView;
 
 namespace polyrun::gui {
 
 class ClusterView;
-class CodeEditor;
 class HistoryModel;
 class MessageLog;
 class NotificationBar;
-class ResultView;
-class RuntimesModel;
+class RunPage;
+class RunSession;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -45,12 +35,10 @@ class MainWindow : public QMainWindow {
   /// Cluster snapshots (and the runtimes list, so a language a slave adds shows up) are asked
   /// for this often while connected.
   static constexpr int kClusterRefreshMs = 2000;
-  /// Sources larger than a frame could never be submitted (the master's default frame limit).
-  static constexpr qint64 kMaxSourceBytes = 16 << 20;
   enum Page { kRunPage, kHistoryPage, kClusterPage };
 
   /// Neither argument is owned; both must outlive the window. The window does not connect:
-  /// the caller decides where to (main.cpp, or a test's fake master).
+  /// the caller decides where to (main.cc, or a test's fake master).
   MainWindow(MasterConnection* connection, ClientSettings* settings, QWidget* parent = nullptr);
   ~MainWindow() override;
 
@@ -64,17 +52,16 @@ class MainWindow : public QMainWindow {
   QString selectedLanguage() const;
   QString selectedVersion() const;
   /// True from Run until the result, an error or Stop.
-  bool isRunning() const { return !currentRequest_.isEmpty(); }
+  bool isRunning() const;
   HistoryModel* history() const { return history_; }
   /// How often to poll while connected (kClusterRefreshMs unless changed; tests go faster).
-  void setRefreshInterval(int ms) { clusterTimer_.setInterval(ms); }
+  void setRefreshInterval(int ms) { cluster_timer_.setInterval(ms); }
   MessageLog* messages() const { return messages_; }
 
  public slots:
   /// Submits the editor's content. Does nothing while a run is under way or when not connected.
   void run();
-  /// Stops the run under way: asks the master to cancel the job (at once, or as soon as the
-  /// master has named it) and ignores whatever it still sends about it.
+  /// Stops the run under way (RunSession::stop()).
   void stop();
   /// Shows the result of the run in row `row` of history() on the Run page.
   void showRun(int row);
@@ -91,98 +78,48 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildUi();
-  QWidget* buildRunPage();
   QWidget* buildHistoryPage();
   void buildMenus();
-  void wireConnection();
 
   // Connection events.
   void onStateChanged();
   void onConnected();
   void onDisconnected(const QString& reason);
-  void onRuntimesChanged(const QList<Runtime>& runtimes);
   void onClusterSnapshot(const ClusterSnapshot& snapshot);
-  void onJobAccepted(const QString& requestId, const QString& jobId);
-  void onJobProgress(const QString& jobId, const QString& state, const QString& slave);
-  void onJobFinished(const QString& jobId, const RunOutcome& outcome);
-  void onJobCancelled(const QString& requestId, const QString& jobId);
-  void onJobDetached(const QString& requestId, const QString& jobId);
-  void onErrorReceived(const QString& requestId, const QString& code, const QString& message);
   void poll();
 
-  void onLanguageChanged();
-  void sendCancel(const QString& jobId);
-  RunLimits limitsFromUi() const;
-  void setLimitsInUi(const RunLimits& limits);
-
-  // Files. The dialog variants are for the menu; they may ask the user questions.
-  void openWithDialog();
-  void openRecent(const QString& path);
-  void fillRecentMenu();
-  bool save();
-  bool saveAs();
-  /// Asks whether to save unsaved changes; false when the user cancels.
-  bool maybeSave();
-  bool selectLanguageForSuffix(const QString& suffix);
-  /// True when the editor holds nothing of the user's: empty or an untouched starter program.
-  bool editorIsPristine() const;
-  void putTemplate();
   void setTabWidth(int columns);
   void openConnectionDialog();
-
-  void finishRun(const QString& lastStep);
-  void addProgressStep(const QString& step);
   void updateProgressLabel();
   void updateConnectionLabel();
-  void updateActions();
   void updateTitle();
   void updateLocalJobs();
   void tick();
-  int historyRowAt(const QModelIndex& proxyIndex) const;
+  int historyRowAt(const QModelIndex& proxy_index) const;
   int selectedHistoryRow() const;
 
   MasterConnection* connection_;
   ClientSettings* settings_;
-  RuntimesModel* runtimes_;
   HistoryModel* history_;
   MessageLog* messages_;
+  RunSession* session_;
 
   QTabWidget* pages_ = nullptr;
-  CodeEditor* editor_ = nullptr;
-  QComboBox* languageCombo_ = nullptr;
-  QLineEdit* argsEdit_ = nullptr;
-  QPlainTextEdit* stdinEdit_ = nullptr;
-  QDoubleSpinBox* wallSpin_ = nullptr;
-  QDoubleSpinBox* cpuSpin_ = nullptr;
-  QSpinBox* memorySpin_ = nullptr;
-  QPushButton* runButton_ = nullptr;
-  QPushButton* stopButton_ = nullptr;
-  ResultView* resultView_ = nullptr;
-  QTableView* historyView_ = nullptr;
-  QSortFilterProxyModel* historyProxy_ = nullptr;
-  ClusterView* clusterView_ = nullptr;
-  NotificationBar* notificationBar_ = nullptr;
-  QLabel* connectionLabel_ = nullptr;
-  QLabel* progressLabel_ = nullptr;
-  QAction* runAction_ = nullptr;
-  QAction* stopAction_ = nullptr;
-  QMenu* recentMenu_ = nullptr;
-  QActionGroup* tabWidthGroup_ = nullptr;
+  RunPage* run_page_ = nullptr;
+  QTableView* history_view_ = nullptr;
+  QSortFilterProxyModel* history_proxy_ = nullptr;
+  ClusterView* cluster_view_ = nullptr;
+  NotificationBar* notification_bar_ = nullptr;
+  QLabel* connection_label_ = nullptr;
+  QLabel* progress_label_ = nullptr;
+  QMenu* recent_menu_ = nullptr;
+  QActionGroup* tab_width_group_ = nullptr;
 
-  QTimer clusterTimer_;
+  QTimer cluster_timer_;
   QTimer ticker_;  // refreshes the elapsed time and the reconnect countdown
-  QElapsedTimer runClock_;
 
-  QString currentRequest_;  // request id of the run under way; empty when idle
-  QString currentJob_;      // its job id, once accepted
-  QStringList progressSteps_;
-  qint64 lastRunMs_ = -1;  // elapsed time of the finished run, -1 before the first
-  QHash<QString, QString> cancelRequests_;  // cancel request id -> job id, until answered
-
-  QString currentPath_;    // file in the editor; empty for an unsaved buffer
-  QString pendingSuffix_;  // extension of an opened file whose language is not known yet
-  bool everConnected_ = false;
-  bool connectionTrouble_ = false;  // a loss was reported; say so when it is back
+  bool ever_connected_ = false;
+  bool connection_trouble_ = false;  // a loss was reported; say so when it is back
 };
 
 }  // namespace polyrun::gui

@@ -33,14 +33,14 @@ inline constexpr char kErrorBadReply[] = "bad_reply";
 struct DecodedFrame {
   QString error;  // non-empty: the frame is malformed (the connection must be dropped)
   nlohmann::json message;
-  bool hasOutcome = false;  // a `result` whose "result" object was converted (and removed)
+  bool has_outcome = false;  // a `result` whose "result" object was converted (and removed)
   RunOutcome outcome;
-  QString outcomeError;  // a `result` whose "result" did not parse
+  QString outcome_error;  // a `result` whose "result" did not parse
 };
 
 /// Decodes one whole frame (header + payload) with core's rules. Thread-safe: touches nothing but
 /// its arguments.
-DecodedFrame decodeFrame(const QByteArray& frame, size_t maxFrameBytes);
+DecodedFrame decodeFrame(const QByteArray& frame, size_t max_frame_bytes);
 
 /// Asynchronous client of the master. Lives in the GUI thread and never blocks it: every call
 /// returns at once and answers come as signals. Frames of kThreadedDecodeBytes or more are
@@ -80,19 +80,19 @@ class MasterConnection : public QObject {
   /// One line for a status bar: "connected to 127.0.0.1:7400", "reconnecting in 2 s: ...".
   QString stateText() const;
   /// The reason the last connection ended or the last attempt failed; empty when none did.
-  QString lastError() const { return lastError_; }
+  QString lastError() const { return last_error_; }
 
-  /// Backoff between attempts: starts at `initialMs`, doubles after each failure up to `maxMs`,
-  /// back to `initialMs` once connected. Defaults: 500 ms, 10 s.
-  void setReconnectBackoff(int initialMs, int maxMs);
+  /// Backoff between attempts: starts at `initial_ms`, doubles after each failure up to `max_ms`,
+  /// back to `initial_ms` once connected. Defaults: 500 ms, 10 s.
+  void setReconnectBackoff(int initial_ms, int max_ms);
   /// True while a large frame is being decoded on the worker thread.
   bool isDecodingInBackground() const { return decoding_; }
   /// Milliseconds until the next attempt while kWaitingToReconnect; 0 otherwise.
   int reconnectDelayMs() const;
   /// A connect attempt that has not succeeded after this long is abandoned and retried.
-  void setConnectTimeout(int ms) { connectTimeoutMs_ = ms; }
+  void setConnectTimeout(int ms) { connect_timeout_ms_ = ms; }
   /// Largest frame accepted from the master (the master's own limit is 16 MiB by default).
-  void setMaxFrameBytes(size_t bytes) { maxFrameBytes_ = bytes; }
+  void setMaxFrameBytes(size_t bytes) { max_frame_bytes_ = bytes; }
   /// The client API token (one of the master's master.client.tokens), sent as the first message
   /// of every connection ({"type": "auth", "token": ...}); empty sends none. Takes effect on the
   /// next connection. A master that refuses it (error `unauthorized`) closes the connection;
@@ -114,7 +114,7 @@ class MasterConnection : public QObject {
   /// jobCancelled() or errorReceived(id, ...) (already_finished, unknown_job). While reconnecting,
   /// a detached job's cancel is sent once connected. Empty, and nothing sent, when there is no
   /// connection to send it on.
-  QString cancel(const QString& jobId);
+  QString cancel(const QString& job_id);
 
  public slots:
   /// Connects (or reconnects to a new address) and keeps the connection up from then on.
@@ -135,18 +135,18 @@ class MasterConnection : public QObject {
   void disconnected(const QString& reason);
   void runtimesChanged(const QList<polyrun::gui::Runtime>& runtimes);
   void clusterSnapshot(const polyrun::gui::ClusterSnapshot& snapshot);
-  void jobAccepted(const QString& requestId, const QString& jobId);
+  void jobAccepted(const QString& request_id, const QString& job_id);
   /// `state` is queued, assigned, compiling or running; `slave` is empty before assignment.
-  void jobProgress(const QString& jobId, const QString& state, const QString& slave);
-  void jobFinished(const QString& jobId, const polyrun::gui::RunOutcome& outcome);
-  /// The job was cancelled and no result will come. `requestId` is the cancel() it answers, or
+  void jobProgress(const QString& job_id, const QString& state, const QString& slave);
+  void jobFinished(const QString& job_id, const polyrun::gui::RunOutcome& outcome);
+  /// The job was cancelled and no result will come. `request_id` is the cancel() it answers, or
   /// the job's submit when the job was cancelled by someone else.
-  void jobCancelled(const QString& requestId, const QString& jobId);
-  /// The connection ended while the job (submitted as `requestId`) was in flight; it runs on,
+  void jobCancelled(const QString& request_id, const QString& job_id);
+  /// The connection ended while the job (submitted as `request_id`) was in flight; it runs on,
   /// and its end is delivered after reconnecting.
-  void jobDetached(const QString& requestId, const QString& jobId);
-  /// `requestId` is empty for errors that answer no request (e.g. bad_frame before a close).
-  void errorReceived(const QString& requestId, const QString& code, const QString& message);
+  void jobDetached(const QString& request_id, const QString& job_id);
+  /// `request_id` is empty for errors that answer no request (e.g. bad_frame before a close).
+  void errorReceived(const QString& request_id, const QString& code, const QString& message);
 
  private:
   enum class RequestKind { kSubmit, kRuntimes, kCluster, kCancel, kAuth, kLookup };
@@ -172,14 +172,14 @@ class MasterConnection : public QObject {
   /// False when the frame was malformed and the connection has been dropped.
   bool deliver(DecodedFrame& decoded);
   void dispatch(DecodedFrame& decoded);
-  void handleResult(const QString& requestId, DecodedFrame& decoded);
-  void handleError(const QString& requestId, const QString& code, const QString& message);
-  void handleJob(const QString& requestId, DecodedFrame& decoded);
-  void forgetRequest(const QString& requestId);
+  void handleResult(const QString& request_id, DecodedFrame& decoded);
+  void handleError(const QString& request_id, const QString& code, const QString& message);
+  void handleJob(const QString& request_id, DecodedFrame& decoded);
+  void forgetRequest(const QString& request_id);
 
   QTcpSocket* socket_;  // owned (child)
-  QTimer reconnectTimer_;
-  QTimer connectTimeoutTimer_;
+  QTimer reconnect_timer_;
+  QTimer connect_timeout_timer_;
   // Bytes of the current connection not yet cut into frames, and whole frames waiting to be
   // decoded and delivered, in arrival order.
   QByteArray inbox_;
@@ -187,35 +187,35 @@ class MasterConnection : public QObject {
   // One decode at a time on the worker keeps messages in order. The pool is declared before the
   // watcher so that on destruction the watcher goes first and the pool then waits for the task
   // (which touches only its own copies).
-  QThreadPool decodePool_;
-  QFutureWatcher<DecodedFrame> decodeWatcher_;
+  QThreadPool decode_pool_;
+  QFutureWatcher<DecodedFrame> decode_watcher_;
   bool decoding_ = false;
-  quint64 decodeGeneration_ = 0;  // generation_ when the threaded decode started
+  quint64 decode_generation_ = 0;  // generation_ when the threaded decode started
   State state_ = State::kDisconnected;
-  bool wantConnected_ = false;  // between connectToMaster() and disconnectFromMaster()
+  bool want_connected_ = false;  // between connectToMaster() and disconnectFromMaster()
   // Bumped whenever a connection ends, so a dispatch loop notices that a slot it signalled
   // dropped the connection and stops reading the old connection's frames.
   quint64 generation_ = 0;
   QString host_;
   quint16 port_ = 0;
-  QString lastError_;
+  QString last_error_;
   QString token_;
-  int initialBackoffMs_ = 500;
-  int maxBackoffMs_ = 10000;
-  int nextBackoffMs_ = 500;
-  int connectTimeoutMs_ = 5000;
-  size_t maxFrameBytes_ = kDefaultMaxFrameBytes;
-  quint64 requestCounter_ = 0;
+  int initial_backoff_ms_ = 500;
+  int max_backoff_ms_ = 10000;
+  int next_backoff_ms_ = 500;
+  int connect_timeout_ms_ = 5000;
+  size_t max_frame_bytes_ = kDefaultMaxFrameBytes;
+  quint64 request_counter_ = 0;
   QHash<QString, RequestKind> pending_;   // request id -> what it asked, until answered
-  QHash<QString, QString> requestOfJob_;  // job id -> request id, from accepted to result
+  QHash<QString, QString> request_of_job_;  // job id -> request id, from accepted to result
   // Accepted jobs whose connection ended (job id -> submit request id): looked up with `job`
   // (wait) on the next connection, whose answer ends them as their `result` would have.
   QHash<QString, QString> orphans_;
   QHash<QString, QString> lookups_;  // lookup request id -> job id, until answered
-  QList<std::pair<QString, QString>> queuedCancels_;  // (request id, job id) for reconnecting
-  QString pendingAuth_;                   // id of the unanswered auth request, if any
-  QString pendingRuntimes_;               // id of the unanswered runtimes request, if any
-  QString pendingCluster_;
+  QList<std::pair<QString, QString>> queued_cancels_;  // (request id, job id) for reconnecting
+  QString pending_auth_;                               // id of the unanswered auth request, if any
+  QString pending_runtimes_;  // id of the unanswered runtimes request, if any
+  QString pending_cluster_;
 };
 
 }  // namespace polyrun::gui

@@ -34,9 +34,9 @@ class NotificationBar : public QWidget {
 
   MessageLog* log_;
   QLabel* label_;
-  QToolButton* logButton_;
-  QToolButton* closeButton_;
-  QListView* logView_;
+  QToolButton* log_button_;
+  QToolButton* close_button_;
+  QListView* log_view_;
 };
 
 }  // namespace polyrun::gui

@@ -25,8 +25,8 @@ class OutputView : public QWidget {
   static constexpr qsizetype kChunkChars = 256 * 1024;
   static constexpr qsizetype kMaxLineChars = 5000;
 
-  /// `viewName` becomes the object name of the text view ("stdoutView").
-  explicit OutputView(const QString& viewName, QWidget* parent = nullptr);
+  /// `view_name` becomes the object name of the text view ("stdoutView").
+  explicit OutputView(const QString& view_name, QWidget* parent = nullptr);
 
   /// Shows `text` (a preview when large). Stops loading a previous text.
   void setText(const QString& text);
@@ -37,7 +37,7 @@ class OutputView : public QWidget {
   qsizetype shownChars() const { return shown_; }
   bool isComplete() const { return shown_ == text_.size(); }
   /// True while showAll() is appending chunks.
-  bool isLoading() const { return chunkTimer_.isActive(); }
+  bool isLoading() const { return chunk_timer_.isActive(); }
   QPlainTextEdit* textView() const { return view_; }
 
  public slots:
@@ -60,14 +60,14 @@ class OutputView : public QWidget {
 
   QPlainTextEdit* view_;
   QWidget* bar_;
-  QLabel* barLabel_;
-  QPushButton* showAllButton_;
-  QPushButton* saveButton_;
-  QTimer chunkTimer_;
+  QLabel* bar_label_;
+  QPushButton* show_all_button_;
+  QPushButton* save_button_;
+  QTimer chunk_timer_;
   QString text_;
   qsizetype shown_ = 0;
-  qsizetype openLineChars_ = 0;  // characters of the view's last line so far
-  bool brokeLines_ = false;
+  qsizetype open_line_chars_ = 0;  // characters of the view's last line so far
+  bool broke_lines_ = false;
 };
 
 }  // namespace polyrun::gui

@@ -28,7 +28,7 @@ class ResultView : public QWidget {
   /// The run ended without a result: an error from the master or from the connection.
   void showError(const QString& code, const QString& message);
   /// The user stopped the run.
-  void showStopped(const QString& jobId);
+  void showStopped(const QString& job_id);
 
   OutputView* outputView(int tab) const;
   enum Tab { kStdoutTab, kStderrTab, kCompileTab };
@@ -37,12 +37,12 @@ class ResultView : public QWidget {
   void setBadge(const QString& text, const QColor& color);
   void setTab(Tab tab, const QString& text, bool truncated);
 
-  QLabel* verdictLabel_;
-  QLabel* detailsLabel_;
+  QLabel* verdict_label_;
+  QLabel* details_label_;
   QTabWidget* tabs_;
-  OutputView* stdoutView_;
-  OutputView* stderrView_;
-  OutputView* compileView_;
+  OutputView* stdout_view_;
+  OutputView* stderr_view_;
+  OutputView* compile_view_;
 };
 
 }  // namespace polyrun::gui

@@ -14,7 +14,7 @@ namespace polyrun::gui {
 
 struct StartupOptions {
   ConnectionSettings connection;
-  bool connectOnStart = true;  // false with --no-connect
+  bool connect_on_start = true;  // false with --no-connect
   QStringList files;           // to open; only the first is used today
 };
 
@@ -23,7 +23,7 @@ void addStartupOptions(QCommandLineParser* parser);
 
 /// Reads a parser on which addStartupOptions() and parse()/process() were called. False, with
 /// *error for people, when an address or port is malformed (the program exits with 64).
-bool resolveStartupOptions(const QCommandLineParser& parser, const QString& envMaster,
+bool resolveStartupOptions(const QCommandLineParser& parser, const QString& env_master,
                            const ConnectionSettings& saved, StartupOptions* out, QString* error);
 
 }  // namespace polyrun::gui

@@ -6,20 +6,42 @@
 
 namespace polyrun::gui::test {
 
-/// `runtimes` reply with python 3.11.2 and c 12.2.0 (and java 17 when `withJava`).
-nlohmann::json runtimesReply(const nlohmann::json& request, bool withJava = false);
+/// `runtimes` reply with python 3.11.2 and c 12.2.0 (and java 17 when `with_java`).
+nlohmann::json runtimesReply(const nlohmann::json& request, bool with_java = false);
 
 /// `cluster` reply with slave-a (python, c; 1 of 2 busy) and slave-b (python; idle), 12 jobs
-/// submitted; `recent_jobs` only when `withRecentJobs`.
-nlohmann::json clusterReply(const nlohmann::json& request, bool withRecentJobs = false);
+/// submitted; `recent_jobs` only when `with_recent_jobs`.
+nlohmann::json clusterReply(const nlohmann::json& request, bool with_recent_jobs = false);
 
-/// A `result` for `jobId` answering `request` (a submit): verdict OK, stdout = `stdoutText`.
-nlohmann::json okResult(const nlohmann::json& request, const std::string& jobId,
-                        const std::string& stdoutText);
+/// A `result` for `job_id` answering `request` (a submit): verdict OK, stdout = `stdout_text`.
+nlohmann::json okResult(const nlohmann::json& request, const std::string& job_id,
+                        const std::string& stdout_text);
 
 /// accepted, progress queued, assigned (slave-a), running, then okResult() echoing the job's
-/// stdin, all for job `jobId`.
+/// stdin, all for job `job_id`.
 void replyToSubmit(class FakeMaster& master, const nlohmann::json& request,
-                   const std::string& jobId = "j-000042");
+                   const std::string& job_id = "j-000042");
+
+/// How a fake master answers a submit, for the suites that drive runs.
+enum class SubmitReply {
+  kRunOk,            // replyToSubmit(): accepted, progress, an OK result
+  kUnknownLanguage,  // unknownLanguageError()
+  kAcceptOnly,       // acceptAndRun(): a job that runs until the test says otherwise
+  kNothing,          // silence: the submit is never accepted
+};
+
+/// Answers `request` (a submit) as `reply` says.
+void answerSubmit(class FakeMaster& master, const nlohmann::json& request, SubmitReply reply);
+
+/// accepted and progress running on slave-b for job `job_id`, and nothing more: a job that runs
+/// until the test says otherwise.
+void acceptAndRun(class FakeMaster& master, const nlohmann::json& request,
+                  const std::string& job_id = "j-000077");
+
+/// The `error` a master answers a submit of a language no slave offers (unknown_language).
+nlohmann::json unknownLanguageError(const nlohmann::json& request);
+
+/// `cancelled` answering a `cancel` request.
+nlohmann::json cancelledReply(const nlohmann::json& cancel);
 
 }  // namespace polyrun::gui::test

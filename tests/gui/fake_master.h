@@ -36,7 +36,7 @@ class FakeMaster : public QObject {
   quint16 port() const { return server_.serverPort(); }
 
   /// Connections accepted so far (a reconnect makes it grow).
-  int connectionCount() const { return connectionCount_; }
+  int connectionCount() const { return connection_count_; }
   /// True while the latest accepted client is connected.
   bool hasClient() const;
   /// Every message received, from every connection, in order.
@@ -61,7 +61,7 @@ class FakeMaster : public QObject {
   QTcpServer server_;
   QPointer<QTcpSocket> client_;
   FrameReader reader_;
-  int connectionCount_ = 0;
+  int connection_count_ = 0;
   std::vector<nlohmann::json> received_;
   Responder responder_;
 };

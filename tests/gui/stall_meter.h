@@ -16,15 +16,15 @@ class StallMeter : public QObject {
   /// Starts measuring at once.
   explicit StallMeter(QObject* parent = nullptr);
   /// The longest stretch so far, in ms of this thread's CPU time.
-  qint64 longestStallMs() const { return longestNs_ / 1'000'000; }
+  qint64 longestStallMs() const { return longest_ns_ / 1'000'000; }
   int ticks() const { return ticks_; }
 
  private:
   void onTick();
 
   QTimer timer_;
-  qint64 lastNs_ = 0;
-  qint64 longestNs_ = 0;
+  qint64 last_ns_ = 0;
+  qint64 longest_ns_ = 0;
   int ticks_ = 0;
 };
 

@@ -1,0 +1,95 @@
+// The Run page: the editor, the language, the arguments, the limits, stdin, Run and Stop, and
+// the result of the run. It builds the job from its widgets and hands it to a RunSession, shows
+// what the session signals, follows the master's runtimes in its language list, and keeps the
+// editor's file through its FileActions.
+#pragma once
+
+#include <QWidget>
+
+#include "client_types.h"
+
+class QAction;
+class QComboBox;
+class QDoubleSpinBox;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace polyrun::gui {
+
+class ClientSettings;
+class CodeEditor;
+class FileActions;
+class MessageLog;
+struct RunRecord;
+class ResultView;
+class RunSession;
+class RuntimesModel;
+
+class RunPage : public QWidget {
+  Q_OBJECT
+
+ public:
+  /// Nothing is owned; all must outlive the page. `dialog_parent` parents the file dialogs.
+  RunPage(RunSession* session, ClientSettings* settings, MessageLog* messages,
+          QWidget* dialog_parent, QWidget* parent = nullptr);
+  ~RunPage() override;
+
+  CodeEditor* editor() const { return editor_; }
+  FileActions* files() const { return files_; }
+  RuntimesModel* runtimes() const { return runtimes_; }
+  /// Run and Stop, with their shortcuts (Ctrl+Return, Ctrl+.), for the window's menu.
+  QAction* runAction() const { return run_action_; }
+  QAction* stopAction() const { return stop_action_; }
+  /// The language + version the next run will use; empty when no runtime is selected.
+  QString selectedLanguage() const;
+  QString selectedVersion() const;
+
+  /// Shows the result (or the end) of a run of the history.
+  void showRecord(const RunRecord& record);
+  /// Puts the program, stdin, arguments, language and limits of `request` in the page, as an
+  /// unsaved buffer. False when the user keeps unsaved changes instead.
+  bool loadRequest(const JobRequest& request);
+
+ public slots:
+  /// Submits the editor's content. Does nothing while a run is under way or when not connected.
+  void run();
+  void stop();
+  /// A new buffer with the current language's starter program (asks about unsaved changes).
+  void newFile();
+
+ private:
+  void onRuntimesChanged(const QList<Runtime>& runtimes);
+  void onLanguageChanged();
+  /// Selects the language of files ending in `suffix`; when no runtimes are known yet, as soon
+  /// as they are.
+  void selectLanguageForSuffix(const QString& suffix);
+  void putTemplate();
+  RunLimits limitsFromUi() const;
+  void setLimitsInUi(const RunLimits& limits);
+  void updateActions();
+
+  RunSession* session_;
+  ClientSettings* settings_;
+  MessageLog* messages_;
+  RuntimesModel* runtimes_;
+  FileActions* files_ = nullptr;
+
+  CodeEditor* editor_ = nullptr;
+  QComboBox* language_combo_ = nullptr;
+  QLineEdit* args_edit_ = nullptr;
+  QPlainTextEdit* stdin_edit_ = nullptr;
+  QDoubleSpinBox* wall_spin_ = nullptr;
+  QDoubleSpinBox* cpu_spin_ = nullptr;
+  QSpinBox* memory_spin_ = nullptr;
+  QPushButton* run_button_ = nullptr;
+  QPushButton* stop_button_ = nullptr;
+  ResultView* result_view_ = nullptr;
+  QAction* run_action_ = nullptr;
+  QAction* stop_action_ = nullptr;
+
+  QString pending_suffix_;  // extension of an opened file whose language is not known yet
+};
+
+}  // namespace polyrun::gui

@@ -1,0 +1,165 @@
+#include "run_session.h"
+
+#include <QDateTime>
+
+#include "format.h"
+#include "history_model.h"
+#include "master_connection.h"
+#include "message_log.h"
+
+namespace polyrun::gui {
+
+using Severity = MessageLog::Severity;
+
+RunSession::RunSession(MasterConnection* connection, HistoryModel* history, MessageLog* messages,
+                       QObject* parent)
+    : QObject(parent), connection_(connection), history_(history), messages_(messages) {
+  connect(connection_, &MasterConnection::jobAccepted, this, &RunSession::onJobAccepted);
+  connect(connection_, &MasterConnection::jobProgress, this, &RunSession::onJobProgress);
+  connect(connection_, &MasterConnection::jobFinished, this, &RunSession::onJobFinished);
+  connect(connection_, &MasterConnection::jobCancelled, this, &RunSession::onJobCancelled);
+  connect(connection_, &MasterConnection::jobDetached, this, &RunSession::onJobDetached);
+  connect(connection_, &MasterConnection::errorReceived, this, &RunSession::onErrorReceived);
+}
+
+bool RunSession::canStart() const { return !isRunning() && connection_->isConnected(); }
+
+bool RunSession::start(const JobRequest& job) {
+  if (!canStart()) return false;
+  current_request_ = connection_->submit(job);
+  current_job_.clear();
+  history_->addRun(current_request_, job, QDateTime::currentDateTime());
+  progress_steps_ = {tr("submitted")};
+  last_run_ms_ = -1;
+  run_clock_.start();
+  emit started();
+  emit runningChanged(true);
+  emit progressChanged();
+  return true;
+}
+
+void RunSession::stop() {
+  if (!isRunning()) return;
+  history_->setStopped(current_request_, run_clock_.elapsed());
+  // Without a job id yet, onJobAccepted() sends the cancel once the master names the job.
+  if (!current_job_.isEmpty()) sendCancel(current_job_);
+  emit stopped(current_job_);
+  finishRun(tr("stopped"));
+}
+
+qint64 RunSession::elapsedMs() const { return isRunning() ? run_clock_.elapsed() : last_run_ms_; }
+
+QString RunSession::progressText() const {
+  if (progress_steps_.isEmpty()) return {};
+  const qint64 ms = elapsedMs();
+  QString text = progress_steps_.join(QStringLiteral(" → "));
+  if (!current_job_.isEmpty()) text.prepend(current_job_ + QStringLiteral(": "));
+  if (ms >= 0) text += QStringLiteral("  ·  ") + formatDuration(ms);
+  return text;
+}
+
+void RunSession::sendCancel(const QString& job_id) {
+  const QString id = connection_->cancel(job_id);
+  if (!id.isEmpty()) cancel_requests_.insert(id, job_id);
+}
+
+void RunSession::onJobAccepted(const QString& request_id, const QString& job_id) {
+  if (request_id.isEmpty()) return;
+  history_->setJobId(request_id, job_id);
+  if (request_id == current_request_) {
+    current_job_ = job_id;
+    emit progressChanged();
+    return;
+  }
+  // Stopped before the master named the job: cancel it now.
+  const RunRecord* r = history_->record(history_->rowOfRequest(request_id));
+  if (r && r->status == RunRecord::Status::kStopped) sendCancel(job_id);
+}
+
+void RunSession::onJobProgress(const QString& job_id, const QString& state, const QString& slave) {
+  if (job_id.isEmpty()) return;
+  history_->setProgress(job_id, state, slave);
+  if (!isRunning() || job_id != current_job_) return;
+  if (state == QLatin1String("assigned")) {
+    addProgressStep(slave.isEmpty() ? state : tr("on %1").arg(slave));
+  } else {
+    addProgressStep(state);
+  }
+}
+
+void RunSession::onJobFinished(const QString& job_id, const RunOutcome& outcome) {
+  if (job_id.isEmpty()) return;
+  const bool current = isRunning() && job_id == current_job_;
+  history_->setOutcome(job_id, outcome, current ? run_clock_.elapsed() : -1);  // stopped: ignored
+  if (!current) return;
+  emit finished(outcome);
+  finishRun(outcome.verdict);
+}
+
+void RunSession::onJobCancelled(const QString& request_id, const QString& job_id) {
+  if (cancel_requests_.remove(request_id) > 0) {
+    messages_->add(Severity::kInfo, tr("Job %1 cancelled.").arg(job_id));
+    return;
+  }
+  // The answer to the job's own submit: cancelled by this session (the run is already stopped)
+  // or by someone else, which ends the run here.
+  const RunRecord* r = history_->record(history_->rowOfRequest(request_id));
+  if (!r || r->isOver()) return;
+  const QString why = tr("Job %1 was cancelled by another client.").arg(job_id);
+  history_->setFailed(request_id, QStringLiteral("cancelled"), why, run_clock_.elapsed());
+  messages_->add(Severity::kWarning, why);
+  if (request_id == current_request_) {
+    emit failed(QStringLiteral("cancelled"), why);
+    finishRun(tr("cancelled"));
+  }
+}
+
+void RunSession::onJobDetached(const QString& request_id, const QString& job_id) {
+  // The job runs on in the cluster; the connection fetches its end once reconnected.
+  if (request_id == current_request_ && job_id == current_job_)
+    addProgressStep(tr("connection lost, result awaited"));
+}
+
+void RunSession::onErrorReceived(const QString& request_id, const QString& code,
+                                 const QString& message) {
+  if (cancel_requests_.contains(request_id)) {
+    const QString job_id = cancel_requests_.take(request_id);
+    if (code == QLatin1String("already_finished")) {
+      messages_->add(Severity::kInfo,
+                     tr("Job %1 had already finished; its result is ignored.").arg(job_id));
+    } else if (code == QLatin1String("unknown_type")) {
+      messages_->add(Severity::kWarning,
+                     tr("This master cannot cancel jobs: job %1 runs to its end on the cluster; "
+                        "its result will be ignored.")
+                         .arg(job_id));
+    } else {
+      messages_->add(Severity::kWarning,
+                     tr("Could not cancel job %1: %2").arg(job_id, describeError(code, message)));
+    }
+    return;
+  }
+  // Errors that answer no run of this session (an empty id: e.g. queue_full, bad_frame) are
+  // reported here too: the session is where the master's errors reach the user.
+  const RunRecord* r = history_->record(history_->rowOfRequest(request_id));
+  if (r && r->isOver()) return;  // e.g. the lost connection of a run already stopped
+  if (r) history_->setFailed(request_id, code, message, run_clock_.elapsed());
+  messages_->add(Severity::kError, describeError(code, message));
+  if (!request_id.isEmpty() && request_id == current_request_) {
+    emit failed(code, message);
+    finishRun(code);
+  }
+}
+
+void RunSession::finishRun(const QString& last_step) {
+  last_run_ms_ = run_clock_.elapsed();
+  current_request_.clear();
+  addProgressStep(last_step);  // current_job_ stays for the progress line until the next run
+  emit runningChanged(false);
+}
+
+void RunSession::addProgressStep(const QString& step) {
+  if (progress_steps_.isEmpty() || progress_steps_.last() != step) progress_steps_ << step;
+  emit progressChanged();
+}
+
+}  // namespace polyrun::gui

@@ -1,0 +1,169 @@
+#include "canned_replies.h"
+
+#include "fake_master.h"
+
+using nlohmann::json;
+
+namespace polyrun::gui::test {
+
+json runtimesReply(const json& request, bool with_java) {
+  json list = {{{"language", "python"},
+                {"version", "3.11.2"},
+                {"aliases", {"py", "python3"}},
+                {"extensions", {".py"}},
+                {"compiled", false},
+                {"slaves", 2}},
+               {{"language", "c"},
+                {"version", "12.2.0"},
+                {"aliases", {"gcc"}},
+                {"extensions", {".c", ".h"}},
+                {"compiled", true},
+                {"slaves", 1}}};
+  if (with_java) {
+    list.push_back({{"language", "java"},
+                    {"version", "17.0.15"},
+                    {"aliases", json::array()},
+                    {"extensions", {".java"}},
+                    {"compiled", true},
+                    {"slaves", 1}});
+  }
+  return {{"type", "runtimes"}, {"id", request.at("id")}, {"runtimes", list}};
+}
+
+json clusterReply(const json& request, bool with_recent_jobs) {
+  json reply = {
+      {"type", "cluster"},
+      {"id", request.at("id")},
+      {"uptime_ms", 81234},
+      {"state", "serving"},
+      {"clients", 3},
+      {"slaves",
+       {{{"id", 1},
+         {"name", "slave-a"},
+         {"address", "127.0.0.1:50122"},
+         {"state", "ready"},
+         {"running", 1},
+         {"capacity", 2},
+         {"load", {{"load_avg", 0.4}, {"memory_free_bytes", 2.1e10}}},
+         {"languages",
+          {{{"language", "python"}, {"version", "3.11.2"}},
+           {{"language", "c"}, {"version", "12.2.0"}}}},
+         {"last_heartbeat_ms", 120}},
+        {{"id", 2},
+         {"name", "slave-b"},
+         {"address", "127.0.0.1:50123"},
+         {"state", "ready"},
+         {"running", 0},
+         {"capacity", 4},
+         {"load", {{"load_avg", 0.1}, {"memory_free_bytes", 8.0e9}}},
+         {"languages", {{{"language", "python"}, {"version", "3.11.2"}}}},
+         {"last_heartbeat_ms", 800}}}},
+      {"queues", {{"python", 0}, {"c", 0}}},
+      {"counters",
+       {{"submitted", 12},
+        {"completed", 11},
+        {"running", 1},
+        {"by_verdict", {{"OK", 10}, {"COMPILE_ERROR", 1}}},
+        {"by_language", {{"python", 9}, {"c", 2}}}}}};
+  if (with_recent_jobs) {
+    reply["recent_jobs"] = {{{"job_id", "j-000011"},
+                             {"client", "10.0.0.5:41000"},
+                             {"language", "c"},
+                             {"version", "12.2.0"},
+                             {"verdict", "COMPILE_ERROR"},
+                             {"slave", "slave-a"},
+                             {"queue_ms", 2},
+                             {"total_ms", 180},
+                             {"finished_ms_ago", 4000}},
+                            {{"job_id", "j-000010"},
+                             {"client", "127.0.0.1:39000"},
+                             {"language", "python"},
+                             {"version", "3.11.2"},
+                             {"verdict", "OK"},
+                             {"slave", "slave-b"},
+                             {"queue_ms", 0},
+                             {"total_ms", 35},
+                             {"finished_ms_ago", 9000}}};
+  }
+  return reply;
+}
+
+json okResult(const json& request, const std::string& job_id, const std::string& stdout_text) {
+  const json& job = request.at("job");
+  return {{"type", "result"},
+          {"id", request.at("id")},
+          {"job_id", job_id},
+          {"result",
+           {{"job_id", job_id},
+            {"slave", "slave-a"},
+            {"language", job.at("language")},
+            {"version", "3.11.2"},
+            {"verdict", "OK"},
+            {"message", ""},
+            {"queue_ms", 3},
+            {"total_ms", 31},
+            {"run",
+             {{"verdict", "OK"},
+              {"stdout", stdout_text},
+              {"stderr", ""},
+              {"exit_code", 0},
+              {"signal", 0},
+              {"cpu_ms", 12},
+              {"wall_ms", 14},
+              {"memory_bytes", 9175040}}}}}};
+}
+
+void replyToSubmit(FakeMaster& master, const json& request, const std::string& job_id) {
+  const json id = request.at("id");
+  master.send({{"type", "accepted"}, {"id", id}, {"job_id", job_id}});
+  master.send({{"type", "progress"}, {"id", id}, {"job_id", job_id}, {"state", "queued"}});
+  master.send({{"type", "progress"},
+               {"id", id},
+               {"job_id", job_id},
+               {"state", "assigned"},
+               {"slave", "slave-a"}});
+  master.send({{"type", "progress"},
+               {"id", id},
+               {"job_id", job_id},
+               {"state", "running"},
+               {"slave", "slave-a"}});
+  master.send(okResult(request, job_id, request.at("job").at("stdin").get<std::string>()));
+}
+
+void acceptAndRun(FakeMaster& master, const json& request, const std::string& job_id) {
+  master.send({{"type", "accepted"}, {"id", request.at("id")}, {"job_id", job_id}});
+  master.send({{"type", "progress"},
+               {"id", request.at("id")},
+               {"job_id", job_id},
+               {"state", "running"},
+               {"slave", "slave-b"}});
+}
+
+json unknownLanguageError(const json& request) {
+  return {{"type", "error"},
+          {"id", request.at("id")},
+          {"code", "unknown_language"},
+          {"message", "no slave offers language \"cobol\"; available: c, python"}};
+}
+
+void answerSubmit(FakeMaster& master, const json& request, SubmitReply reply) {
+  switch (reply) {
+    case SubmitReply::kRunOk:
+      replyToSubmit(master, request);
+      break;
+    case SubmitReply::kUnknownLanguage:
+      master.send(unknownLanguageError(request));
+      break;
+    case SubmitReply::kAcceptOnly:
+      acceptAndRun(master, request);
+      break;
+    case SubmitReply::kNothing:
+      break;
+  }
+}
+
+json cancelledReply(const json& cancel) {
+  return {{"type", "cancelled"}, {"id", cancel.at("id")}, {"job_id", cancel.at("job_id")}};
+}
+
+}  // namespace polyrun::gui::test
