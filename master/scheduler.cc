@@ -502,20 +502,24 @@ void Scheduler::acknowledgeLocked(const std::weak_ptr<Peer>& client, const json&
                                   Effects& fx) {
   auto peer = client.lock();
   auto it = jobs_.find(job_id);
-  if (!ok) {
+  if (!ok && it == jobs_.end()) {
+    // Over already (routed at once, it may finish before its commit): nothing is left to
+    // recover after a restart, and its result or `cancelled` follows. Refusing it now would
+    // contradict that outcome, and the client would run it again: it is acknowledged.
+    log().error("job %s could not be journaled (%s) but is over already: its outcome is sent",
+                job_id, error);
+  } else if (!ok) {
     // Not durable, so not accepted: the job goes, wherever it got to.
     log().error("job %s could not be journaled and is refused: %s", job_id, error);
     report_.refused();
-    if (it != jobs_.end()) {
-      JobRecord& r = it->second;
-      if (r.slave_id == 0) {
-        auto& q = queues_[r.language];
-        q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
-      } else {
-        fx.now.emplace_back(slaves_.at(r.slave_id).peer, encodeCancel(job_id));
-      }
-      jobs_.erase(it);
+    JobRecord& r = it->second;
+    if (r.slave_id == 0) {
+      auto& q = queues_[r.language];
+      q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
+    } else {
+      fx.now.emplace_back(slaves_.at(r.slave_id).peer, encodeCancel(job_id));
     }
+    jobs_.erase(it);
     if (peer)
       fx.now.emplace_back(
           peer, encodeError(request_id, errc::kInternal,

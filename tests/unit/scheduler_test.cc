@@ -913,6 +913,27 @@ TEST_F(FailingJournalTest, AQueuedJobTheJournalCannotKeepNeverRuns) {
   EXPECT_TRUE(journal.unfinished().empty());
 }
 
+// A job may finish before the journal answers (it is routed at once). If the journal then
+// fails to keep its acceptance, the job is over all the same: the client gets `accepted` and
+// its result, exactly one final message, rather than a refusal followed by a result.
+TEST_F(FailingJournalTest, AJobThatFinishedBeforeTheJournalFailedKeepsItsResult) {
+  journal.failAccepted("disk I/O error");
+  journal.failFinished("disk I/O error");  // one failed transaction, as in SQLite's group commit
+  journal.hold();
+  s.submit(client, "r1", pythonJob());
+  const std::string job_id = lastAssigned(*slave);
+  s.slaveResult(id, okResult(job_id));
+  EXPECT_TRUE(client->all().empty()) << "nothing before the journal answers";
+  journal.release();
+  journal.flush();
+  std::vector<std::string> types;
+  for (const auto& m : client->all()) types.push_back(m["type"]);
+  EXPECT_EQ(types, (std::vector<std::string>{"accepted", "result"}));
+  EXPECT_EQ(client->ofType(msg::kResult).at(0)["result"]["job_id"], job_id);
+  EXPECT_TRUE(slave->ofType(msg::kCancel).empty());
+  EXPECT_FALSE(s.clientBusy(client.get()));
+}
+
 // An outcome the journal cannot keep still reaches the client (the job is over either way) and
 // is answered from memory; only a restart would forget it.
 TEST_F(FailingJournalTest, AnOutcomeTheJournalCannotKeepIsStillDelivered) {
