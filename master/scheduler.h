@@ -162,7 +162,7 @@ class Scheduler {
     std::vector<std::pair<std::string, FinishedJob>> outcomes;
     std::vector<const Peer*> delivering;  // clients counted in InDelivery for `durable`
   };
-  // Clients with a result on its way (between the job leaving jobs_ and the durable message
+  // Clients with a message on its way (between the job leaving jobs_ and the durable message
   // being sent, a journal commit later): waiting for it is not idle (clientBusy). Shared with
   // the journal's callbacks, which may run after the scheduler is gone. Lock order: mutex_,
   // then this mutex.
@@ -173,6 +173,10 @@ class Scheduler {
   };
 
   static void flush(Outbox& out);
+  // Queues a message for fx.durable and counts its recipient in delivering_ until it is sent:
+  // under mutex_, so that no moment lies between a job leaving jobs_ and its recipient (its
+  // submitter, a watcher, a canceller) counting as busy.
+  void sendWhenDurableLocked(std::shared_ptr<Peer> peer, nlohmann::json message, Effects& fx);
   void apply(Effects& fx);
   bool applyLimits(Job& job, std::string* error) const;  // reads only config_: no mutex
   void acceptLocked(JobRecord record, Effects& fx);

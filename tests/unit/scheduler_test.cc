@@ -1001,5 +1001,42 @@ TEST_F(HeldJournalTest, AClientWhoseResultAwaitsItsCommitIsNotIdle) {
   EXPECT_FALSE(s.clientBusy(client.get())) << "delivered: idle again";
 }
 
+// The same window for every message that waits for a commit: a `job` request with wait, and the
+// `cancelled` a submitter gets when someone else (an operator) cancels its job.
+TEST_F(HeldJournalTest, WatchersAndSubmittersOfCancelledJobsAreNotIdleBeforeTheCommit) {
+  auto watcher = std::make_shared<FakePeer>();
+  auto ops = std::make_shared<FakePeer>();
+  ops->setIdentity({"operator-ops", true});
+  for (const auto& p : {client, watcher, ops}) s.addClient(p);
+  s.submit(client, "r1", pythonJob());
+  s.submit(client, "r2", pythonJob());
+  journal.flush();
+  const auto accepted = client->ofType(msg::kAccepted);
+  ASSERT_EQ(accepted.size(), 2u);
+  const std::string running = lastAssigned(*slave);
+  const std::string queued =
+      accepted[0]["job_id"] == running ? accepted[1]["job_id"] : accepted[0]["job_id"];
+  s.lookup(watcher, "w", running, true);  // same owner (anonymous): it may wait for it
+  EXPECT_TRUE(s.clientBusy(watcher.get()));
+
+  journal.hold();
+  s.slaveResult(id, okResult(running));
+  EXPECT_TRUE(watcher->ofType(msg::kJob).empty());
+  EXPECT_TRUE(s.clientBusy(watcher.get())) << "its `job` reply is on its way: not idle";
+  journal.release();
+  journal.flush();
+  EXPECT_EQ(watcher->ofType(msg::kJob).size(), 1u);
+  EXPECT_FALSE(s.clientBusy(watcher.get()));
+
+  journal.hold();
+  s.cancel(ops, "c", queued);
+  EXPECT_TRUE(client->ofType(msg::kCancelled).empty());
+  EXPECT_TRUE(s.clientBusy(client.get())) << "its `cancelled` is on its way: not idle";
+  journal.release();
+  journal.flush();
+  EXPECT_EQ(client->ofType(msg::kCancelled).size(), 1u);
+  EXPECT_FALSE(s.clientBusy(client.get()));
+}
+
 }  // namespace
 }  // namespace polyrun::master
