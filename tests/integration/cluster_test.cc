@@ -13,21 +13,8 @@ namespace polyrun::test {
 namespace {
 using nlohmann::json;
 
-class ClusterTest : public ::testing::Test {
+class ClusterTest : public ClusterSuite<ClusterTest> {
  protected:
-  static void SetUpTestSuite() {
-    cluster_ = startSuiteCluster(Cluster::Options{});
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(cluster_, nullptr) << "the cluster did not start";
-    client_ = connectTo(*cluster_);
-    ASSERT_NE(client_, nullptr);
-  }
-
   // Submits and returns the final message ("result" or "error").
   json submit(const Job& job) {
     std::string error;
@@ -35,12 +22,7 @@ class ClusterTest : public ::testing::Test {
     EXPECT_TRUE(reply.has_value()) << error << "\n" << cluster_->logs();
     return reply ? *reply : json();
   }
-  JobResult run(const Job& job) { return runJob(*client_, job, *cluster_); }
-
-  static Cluster* cluster_;
-  std::unique_ptr<MasterClient> client_;
 };
-Cluster* ClusterTest::cluster_ = nullptr;
 
 struct LanguageCase {
   std::string language;

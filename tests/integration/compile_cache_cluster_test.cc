@@ -17,30 +17,14 @@ namespace polyrun::test {
 namespace {
 using nlohmann::json;
 
-class CompileCacheClusterTest : public ::testing::Test {
- protected:
+class CompileCacheClusterTest : public ClusterSuite<CompileCacheClusterTest> {
+ public:
   static Cluster::Options options() {
     Cluster::Options o;
     o.slaves = 1;  // every job meets the same cache
     return o;
   }
-  static void SetUpTestSuite() { cluster_ = startSuiteCluster(options()); }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(cluster_, nullptr) << "the cluster did not start";
-    client_ = connectTo(*cluster_);
-    ASSERT_NE(client_, nullptr);
-  }
-
-  JobResult run(const Job& job) { return runJob(*client_, job, *cluster_); }
-
-  static Cluster* cluster_;
-  std::unique_ptr<MasterClient> client_;
 };
-Cluster* CompileCacheClusterTest::cluster_ = nullptr;
 
 struct Case {
   std::string language;

@@ -37,6 +37,29 @@ std::unique_ptr<MasterClient> connectTo(const Cluster& cluster);
 /// error, no answer) is a test failure naming it, with `cluster`'s logs, and an empty result.
 JobResult runJob(MasterClient& client, const Job& job, const Cluster& cluster);
 
+/// A suite's fixture on a cluster of its own, started once for the suite with
+/// `Suite::options()` (to hide, or the default options), and a client connected for each test.
+template <typename Suite>
+class ClusterSuite : public ::testing::Test {
+ protected:
+  static Cluster::Options options() { return {}; }
+  static void SetUpTestSuite() { cluster_ = startSuiteCluster(Suite::options()); }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(cluster_, nullptr) << "the cluster did not start";
+    client_ = connectTo(*cluster_);
+    ASSERT_NE(client_, nullptr);
+  }
+  /// The job's result (runJob).
+  JobResult run(const Job& job) { return runJob(*client_, job, *cluster_); }
+
+  static inline Cluster* cluster_ = nullptr;
+  std::unique_ptr<MasterClient> client_;
+};
+
 /// A client with many jobs in flight: submit() sends and returns the request id; the messages
 /// that arrive are sorted by request id; final() is the one message that ends a request
 /// (result, error, cancelled, or a `job` reply).
