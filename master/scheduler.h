@@ -6,7 +6,8 @@
 // an optional Journal (journal.h); finished jobs are kept for lookups by a ResultStore
 // (result_store.h), and what the master reports about itself by a ClusterReport
 // (cluster_report.h); the mutex guards both. docs/architecture.md ("Routing", "Faults and
-// recovery") describes the behaviour; tests/unit/scheduler_test.cc drives it with fake peers.
+// recovery") describes the behaviour; tests/unit/scheduler_test.cc drives it with fake peers
+// and journals (tests/support/).
 #pragma once
 
 #include <atomic>
