@@ -836,13 +836,17 @@ TEST_F(JournaledSchedulerTest, TheJournalBoundsEachClientByItsHost) {
 
 using test::FakeJournal;
 
-// A scheduler on a fake journal, a client and a slave with one slot. The journal goes first:
-// its callbacks call into the scheduler, so every test flushes it before it ends.
+// A scheduler on a fake journal, a client and a slave with one slot. The journal's callbacks
+// call into the scheduler: every write is done before the scheduler goes.
 class FakeJournalTest : public ::testing::Test {
  protected:
   FakeJournalTest() {
     s.addClient(client);
     id = s.addSlave(slave, slaveOf("a", 1));
+  }
+  void TearDown() override {
+    journal.release();
+    journal.flush();
   }
   FakeJournal journal;
   Scheduler s{config(), &journal};
