@@ -67,7 +67,7 @@ int MasterApp::runService(const std::vector<std::string>&) {
   std::unique_ptr<Journal> journal;
   if (!jc.path.empty()) {
     std::string error;
-    journal = Journal::open(jc, &error);
+    journal = SqliteJournal::open(jc, &error);
     if (!journal) throw ConfigError(error);
   } else {
     logger().warning("master.journal.path is not set: accepted jobs live in memory only and a restart "

@@ -11,9 +11,9 @@
 #include "connections.h"
 #include "http_api.h"
 #include "http_server.h"
-#include "journal.h"
 #include "polyrun/config_table.h"
 #include "scheduler.h"
+#include "sqlite_journal.h"
 
 namespace polyrun::master {
 

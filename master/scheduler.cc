@@ -97,6 +97,15 @@ void Scheduler::InDelivery::done(const std::vector<const Peer*>& peers) {
     if (auto it = count.find(p); it != count.end() && --it->second <= 0) count.erase(it);
 }
 
+void Scheduler::sendWhenDurableLocked(std::shared_ptr<Peer> peer, json message, Effects& fx) {
+  {
+    std::lock_guard<std::mutex> delivering(delivering_->mutex);
+    ++delivering_->count[peer.get()];
+  }
+  fx.delivering.push_back(peer.get());
+  fx.durable.emplace_back(std::move(peer), std::move(message));
+}
+
 void Scheduler::apply(Effects& fx) {
   flush(fx.now);
   if (fx.outcomes.empty() || !journal_) {
@@ -502,20 +511,24 @@ void Scheduler::acknowledgeLocked(const std::weak_ptr<Peer>& client, const json&
                                   Effects& fx) {
   auto peer = client.lock();
   auto it = jobs_.find(job_id);
-  if (!ok) {
+  if (!ok && it == jobs_.end()) {
+    // Over already (routed at once, it may finish before its commit): nothing is left to
+    // recover after a restart, and its result or `cancelled` follows. Refusing it now would
+    // contradict that outcome, and the client would run it again: it is acknowledged.
+    log().error("job %s could not be journaled (%s) but is over already: its outcome is sent",
+                job_id, error);
+  } else if (!ok) {
     // Not durable, so not accepted: the job goes, wherever it got to.
     log().error("job %s could not be journaled and is refused: %s", job_id, error);
     report_.refused();
-    if (it != jobs_.end()) {
-      JobRecord& r = it->second;
-      if (r.slave_id == 0) {
-        auto& q = queues_[r.language];
-        q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
-      } else {
-        fx.now.emplace_back(slaves_.at(r.slave_id).peer, encodeCancel(job_id));
-      }
-      jobs_.erase(it);
+    JobRecord& r = it->second;
+    if (r.slave_id == 0) {
+      auto& q = queues_[r.language];
+      q.erase(std::remove(q.begin(), q.end(), job_id), q.end());
+    } else {
+      fx.now.emplace_back(slaves_.at(r.slave_id).peer, encodeCancel(job_id));
     }
+    jobs_.erase(it);
     if (peer)
       fx.now.emplace_back(
           peer, encodeError(request_id, errc::kInternal,
@@ -574,18 +587,18 @@ void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_
         // The slot stays taken until the slave confirms the job stopped.
         fx.now.emplace_back(slaves_.at(r.slave_id).peer, encodeCancel(job_id));
       }
-      fx.durable.emplace_back(client, encodeCancelled(request_id, job_id, was));
+      sendWhenDurableLocked(client, encodeCancelled(request_id, job_id, was), fx);
       // The submitter's own request ends here too, unless it is this very request.
       if (r.submitter &&
           !(r.submitter->key == client.get() && r.submitter->request_id == request_id)) {
         if (auto submitter = r.submitter->peer.lock())
-          fx.durable.emplace_back(std::move(submitter),
-                                  encodeCancelled(r.submitter->request_id, job_id, was));
+          sendWhenDurableLocked(std::move(submitter),
+                                encodeCancelled(r.submitter->request_id, job_id, was), fx);
       }
       for (const auto& w : r.watchers) {
         if (auto peer = w.peer.lock())
-          fx.durable.emplace_back(std::move(peer),
-                                  encodeJobReply(w.request_id, job_id, JobState::kCancelled));
+          sendWhenDurableLocked(std::move(peer),
+                                encodeJobReply(w.request_id, job_id, JobState::kCancelled), fx);
       }
       log().information("job %s cancelled while %s", job_id, was);
       report_.cancelled();
@@ -749,21 +762,15 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
   // One copy of the result, shared by the memory store and the journal; messages embed it.
   const auto rj = std::make_shared<const json>(toJson(result));
   if (r.submitter) {
-    if (auto client = r.submitter->peer.lock()) {
-      {
-        std::lock_guard<std::mutex> delivering(delivering_->mutex);
-        ++delivering_->count[client.get()];
-      }
-      fx.delivering.push_back(client.get());
-      fx.durable.emplace_back(std::move(client),
-                              encodeResult(r.submitter->request_id, job_id, *rj));
-    }
+    if (auto client = r.submitter->peer.lock())
+      sendWhenDurableLocked(std::move(client), encodeResult(r.submitter->request_id, job_id, *rj),
+                            fx);
   }
   for (const auto& w : r.watchers) {
     if (auto peer = w.peer.lock())
-      fx.durable.emplace_back(
+      sendWhenDurableLocked(
           std::move(peer),
-          encodeJobReply(w.request_id, job_id, JobState::kFinished, std::nullopt, rj.get()));
+          encodeJobReply(w.request_id, job_id, JobState::kFinished, std::nullopt, rj.get()), fx);
   }
   jobs_.erase(it);
   FinishedJob f = FinishedJob::ofResult(result, rj, now);

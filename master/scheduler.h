@@ -6,7 +6,8 @@
 // an optional Journal (journal.h); finished jobs are kept for lookups by a ResultStore
 // (result_store.h), and what the master reports about itself by a ClusterReport
 // (cluster_report.h); the mutex guards both. docs/architecture.md ("Routing", "Faults and
-// recovery") describes the behaviour; tests/unit/scheduler_test.cc drives it with fake peers.
+// recovery") describes the behaviour; tests/unit/scheduler_test.cc drives it with fake peers
+// and journals (tests/support/).
 #pragma once
 
 #include <atomic>
@@ -162,7 +163,7 @@ class Scheduler {
     std::vector<std::pair<std::string, FinishedJob>> outcomes;
     std::vector<const Peer*> delivering;  // clients counted in InDelivery for `durable`
   };
-  // Clients with a result on its way (between the job leaving jobs_ and the durable message
+  // Clients with a message on its way (between the job leaving jobs_ and the durable message
   // being sent, a journal commit later): waiting for it is not idle (clientBusy). Shared with
   // the journal's callbacks, which may run after the scheduler is gone. Lock order: mutex_,
   // then this mutex.
@@ -173,6 +174,10 @@ class Scheduler {
   };
 
   static void flush(Outbox& out);
+  // Queues a message for fx.durable and counts its recipient in delivering_ until it is sent:
+  // under mutex_, so that no moment lies between a job leaving jobs_ and its recipient (its
+  // submitter, a watcher, a canceller) counting as busy.
+  void sendWhenDurableLocked(std::shared_ptr<Peer> peer, nlohmann::json message, Effects& fx);
   void apply(Effects& fx);
   bool applyLimits(Job& job, std::string* error) const;  // reads only config_: no mutex
   void acceptLocked(JobRecord record, Effects& fx);

@@ -26,7 +26,7 @@
 #include <thread>
 #include <tuple>
 
-#include "integration/cluster_helpers.h"
+#include "support/cluster_client.h"
 #include "polyrun/framed_socket.h"
 
 namespace polyrun::test {

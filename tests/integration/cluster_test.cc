@@ -7,38 +7,14 @@
 #include "master_client.h"
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
-#include "support/cluster.h"
+#include "support/cluster_client.h"
 
 namespace polyrun::test {
 namespace {
 using nlohmann::json;
 
-class ClusterTest : public ::testing::Test {
+class ClusterTest : public ClusterSuite<ClusterTest> {
  protected:
-  static void SetUpTestSuite() {
-    cluster_ = startSuiteCluster(Cluster::Options{});
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(cluster_, nullptr) << "the cluster did not start";
-    client_ = std::make_unique<MasterClient>("127.0.0.1", static_cast<uint16_t>(cluster_->clientPort()));
-    std::string error;
-    ASSERT_TRUE(client_->connect(&error)) << error;
-  }
-
-  static Job makeJob(const std::string& language, const std::string& name, const std::string& source,
-                     const std::string& stdin_data = "", const std::vector<std::string>& args = {}) {
-    Job job;
-    job.language = language;
-    job.files.push_back({name, source, Encoding::kUtf8});
-    job.stdin_data = stdin_data;
-    job.args = args;
-    return job;
-  }
-
   // Submits and returns the final message ("result" or "error").
   json submit(const Job& job) {
     std::string error;
@@ -46,22 +22,7 @@ class ClusterTest : public ::testing::Test {
     EXPECT_TRUE(reply.has_value()) << error << "\n" << cluster_->logs();
     return reply ? *reply : json();
   }
-
-  JobResult run(const Job& job) {
-    const json reply = submit(job);
-    JobResult result;
-    std::string error;
-    EXPECT_EQ(reply.value("type", ""), "result") << reply.dump();
-    if (reply.contains("result")) {
-      EXPECT_TRUE(fromJson(reply["result"], &result, &error)) << error;
-    }
-    return result;
-  }
-
-  static Cluster* cluster_;
-  std::unique_ptr<MasterClient> client_;
 };
-Cluster* ClusterTest::cluster_ = nullptr;
 
 struct LanguageCase {
   std::string language;
@@ -103,7 +64,7 @@ const std::vector<LanguageCase>& languageCases() {
 TEST_F(ClusterTest, EveryLanguageRunsHelloStdinArgsAndExitCodes) {
   for (const auto& c : languageCases()) {
     SCOPED_TRACE(c.language);
-    JobResult hello = run(makeJob(c.language, c.file, c.hello));
+    JobResult hello = run(sourceJob(c.language, c.file, c.hello));
     EXPECT_EQ(hello.verdict, Verdict::kOk) << hello.message;
     ASSERT_TRUE(hello.run.has_value());
     EXPECT_EQ(hello.run->stdout_data, "hello, polyrun\n");
@@ -114,17 +75,17 @@ TEST_F(ClusterTest, EveryLanguageRunsHelloStdinArgsAndExitCodes) {
     EXPECT_EQ(hello.compile.has_value(), !c.broken.empty()) << "compile stage only for compiled languages";
 
     const std::string input = "line one\nline two\n\xce\xbb unicode\n";
-    JobResult echo = run(makeJob(c.language, c.file, c.echo, input));
+    JobResult echo = run(sourceJob(c.language, c.file, c.echo, input));
     EXPECT_EQ(echo.verdict, Verdict::kOk) << echo.message;
     ASSERT_TRUE(echo.run.has_value());
     EXPECT_EQ(echo.run->stdout_data, input);
 
-    JobResult args = run(makeJob(c.language, c.file, c.args, "", {"first", "two words", "--flag"}));
+    JobResult args = run(sourceJob(c.language, c.file, c.args, "", {"first", "two words", "--flag"}));
     EXPECT_EQ(args.verdict, Verdict::kOk) << args.message;
     ASSERT_TRUE(args.run.has_value());
     EXPECT_EQ(args.run->stdout_data, "first\ntwo words\n--flag\n");
 
-    JobResult exit3 = run(makeJob(c.language, c.file, c.exit_code));
+    JobResult exit3 = run(sourceJob(c.language, c.file, c.exit_code));
     EXPECT_EQ(exit3.verdict, Verdict::kRuntimeError);
     ASSERT_TRUE(exit3.run.has_value());
     EXPECT_EQ(exit3.run->exit_code, 3);
@@ -137,7 +98,7 @@ TEST_F(ClusterTest, CompileErrorStopsBeforeTheRunStage) {
   for (const auto& c : languageCases()) {
     if (c.broken.empty()) continue;
     SCOPED_TRACE(c.language);
-    JobResult r = run(makeJob(c.language, c.file, c.broken));
+    JobResult r = run(sourceJob(c.language, c.file, c.broken));
     EXPECT_EQ(r.verdict, Verdict::kCompileError);
     ASSERT_TRUE(r.compile.has_value());
     EXPECT_EQ(r.compile->verdict, Verdict::kCompileError);
@@ -149,7 +110,7 @@ TEST_F(ClusterTest, CompileErrorStopsBeforeTheRunStage) {
 }
 
 TEST_F(ClusterTest, AliasesResolveToTheCanonicalLanguage) {
-  JobResult r = run(makeJob("py", "x.py", "print(6 * 7)\n"));
+  JobResult r = run(sourceJob("py", "x.py", "print(6 * 7)\n"));
   EXPECT_EQ(r.verdict, Verdict::kOk);
   EXPECT_EQ(r.language, "python");
   ASSERT_TRUE(r.run.has_value());
@@ -157,7 +118,7 @@ TEST_F(ClusterTest, AliasesResolveToTheCanonicalLanguage) {
 }
 
 TEST_F(ClusterTest, UnknownLanguageGetsAClearError) {
-  const json reply = submit(makeJob("cobol", "x.cob", "DISPLAY 'HI'."));
+  const json reply = submit(sourceJob("cobol", "x.cob", "DISPLAY 'HI'."));
   EXPECT_EQ(reply.value("type", ""), msg::kError);
   EXPECT_EQ(reply.value("code", ""), errc::kUnknownLanguage);
   const std::string message = reply.value("message", "");
@@ -166,7 +127,7 @@ TEST_F(ClusterTest, UnknownLanguageGetsAClearError) {
 }
 
 TEST_F(ClusterTest, LimitOverTheMaximumIsRefused) {
-  Job job = makeJob("python", "x.py", "print(1)\n");
+  Job job = sourceJob("python", "x.py", "print(1)\n");
   job.limits.run.wall_ms = 10'000'000;
   const json reply = submit(job);
   EXPECT_EQ(reply.value("code", ""), errc::kBadLimits) << reply.dump();
@@ -180,7 +141,7 @@ TEST_F(ClusterTest, MalformedJobNamesTheField) {
   EXPECT_EQ(reply->value("code", ""), errc::kBadMessage);
   EXPECT_NE(reply->value("message", "").find("files"), std::string::npos) << reply->dump();
   // The connection stays usable after a bad message.
-  JobResult r = run(makeJob("python", "x.py", "print('still here')\n"));
+  JobResult r = run(sourceJob("python", "x.py", "print('still here')\n"));
   EXPECT_EQ(r.verdict, Verdict::kOk);
 }
 
@@ -200,9 +161,9 @@ TEST_F(ClusterTest, RuntimesListsAllFourLanguages) {
 TEST_F(ClusterTest, TwentyJobsAtOnceAllComeBackRightOnBothSlaves) {
   std::map<std::string, int> expected;  // request id -> number the job prints
   for (int i = 0; i < 20; ++i) {
-    Job job = i % 4 == 0 ? makeJob("c", "main.c", "#include <stdio.h>\nint main(void){int n;scanf(\"%d\",&n);printf(\"%d\\n\",n*2);}\n",
+    Job job = i % 4 == 0 ? sourceJob("c", "main.c", "#include <stdio.h>\nint main(void){int n;scanf(\"%d\",&n);printf(\"%d\\n\",n*2);}\n",
                                    std::to_string(i))
-                         : makeJob("python", "main.py", "print(int(input()) * 2)\n", std::to_string(i));
+                         : sourceJob("python", "main.py", "print(int(input()) * 2)\n", std::to_string(i));
     const std::string id = client_->nextId();
     std::string error;
     ASSERT_TRUE(client_->send({{"type", "submit"}, {"id", id}, {"job", toJson(job)}}, &error)) << error;
@@ -267,7 +228,7 @@ TEST_F(ClusterTest, BadFrameGetsAnErrorAndOthersAreStillServed) {
   const json error = json::parse(received.substr(4));
   EXPECT_EQ(error["type"], "error");
   EXPECT_EQ(error["code"], "bad_frame");
-  JobResult r = run(makeJob("python", "x.py", "print('fine')\n"));
+  JobResult r = run(sourceJob("python", "x.py", "print('fine')\n"));
   EXPECT_EQ(r.verdict, Verdict::kOk);
 }
 

@@ -11,55 +11,20 @@
 
 #include "master_client.h"
 #include "polyrun/job_json.h"
-#include "support/cluster.h"
+#include "support/cluster_client.h"
 
 namespace polyrun::test {
 namespace {
 using nlohmann::json;
 
-Job makeJob(const std::string& language, const std::string& name, const std::string& source) {
-  Job job;
-  job.language = language;
-  job.files.push_back({name, source, Encoding::kUtf8});
-  return job;
-}
-
-class CompileCacheClusterTest : public ::testing::Test {
- protected:
+class CompileCacheClusterTest : public ClusterSuite<CompileCacheClusterTest> {
+ public:
   static Cluster::Options options() {
     Cluster::Options o;
     o.slaves = 1;  // every job meets the same cache
     return o;
   }
-  static void SetUpTestSuite() { cluster_ = startSuiteCluster(options()); }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(cluster_, nullptr) << "the cluster did not start";
-    client_ = std::make_unique<MasterClient>("127.0.0.1", static_cast<uint16_t>(cluster_->clientPort()));
-    std::string error;
-    ASSERT_TRUE(client_->connect(&error)) << error;
-  }
-
-  JobResult run(const Job& job) {
-    std::string error;
-    auto reply = client_->submit(job, 60000, &error);
-    EXPECT_TRUE(reply.has_value()) << error << "\n" << cluster_->logs();
-    JobResult result;
-    if (!reply) return result;
-    EXPECT_EQ(reply->value("type", ""), "result") << reply->dump();
-    if (reply->contains("result")) {
-      EXPECT_TRUE(fromJson((*reply)["result"], &result, &error)) << error;
-    }
-    return result;
-  }
-
-  static Cluster* cluster_;
-  std::unique_ptr<MasterClient> client_;
 };
-Cluster* CompileCacheClusterTest::cluster_ = nullptr;
 
 struct Case {
   std::string language;
@@ -81,11 +46,11 @@ std::vector<Case> cases(const std::string& tag) {
 TEST_F(CompileCacheClusterTest, SecondIdenticalJobIsACacheHitWithTheSameOutput) {
   for (const auto& c : cases("same")) {
     SCOPED_TRACE(c.language);
-    const JobResult first = run(makeJob(c.language, c.file, c.source));
+    const JobResult first = run(sourceJob(c.language, c.file, c.source));
     ASSERT_EQ(first.verdict, Verdict::kOk) << first.message;
     ASSERT_TRUE(first.compile && first.run);
     EXPECT_FALSE(first.compile->cached);
-    const JobResult second = run(makeJob(c.language, c.file, c.source));
+    const JobResult second = run(sourceJob(c.language, c.file, c.source));
     ASSERT_EQ(second.verdict, Verdict::kOk) << second.message;
     ASSERT_TRUE(second.compile && second.run);
     EXPECT_TRUE(second.compile->cached) << "the slave compiled the same source again";
@@ -97,10 +62,10 @@ TEST_F(CompileCacheClusterTest, SecondIdenticalJobIsACacheHitWithTheSameOutput) 
 }
 
 TEST_F(CompileCacheClusterTest, AnotherSourceIsAMiss) {
-  for (const auto& c : cases("one")) run(makeJob(c.language, c.file, c.source));
+  for (const auto& c : cases("one")) run(sourceJob(c.language, c.file, c.source));
   for (const auto& c : cases("two")) {
     SCOPED_TRACE(c.language);
-    const JobResult r = run(makeJob(c.language, c.file, c.source));
+    const JobResult r = run(sourceJob(c.language, c.file, c.source));
     ASSERT_EQ(r.verdict, Verdict::kOk) << r.message;
     EXPECT_FALSE(r.compile->cached);
     EXPECT_EQ(r.run->stdout_data, "cached two\n");
@@ -111,10 +76,10 @@ TEST_F(CompileCacheClusterTest, AnotherSourceIsAMiss) {
 // character constant is an int in C and a char in C++.
 TEST_F(CompileCacheClusterTest, AnArtifactOfOneLanguageNeverServesAnother) {
   const std::string source = "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", (int)sizeof('a')); return 0; }\n";
-  ASSERT_EQ(run(makeJob("c", "prog.c", source)).run->stdout_data, "4\n");
-  const JobResult c_again = run(makeJob("c", "prog.c", source));
+  ASSERT_EQ(run(sourceJob("c", "prog.c", source)).run->stdout_data, "4\n");
+  const JobResult c_again = run(sourceJob("c", "prog.c", source));
   EXPECT_TRUE(c_again.compile->cached);
-  const JobResult cpp = run(makeJob("c++", "prog.c", source));
+  const JobResult cpp = run(sourceJob("c++", "prog.c", source));
   ASSERT_EQ(cpp.verdict, Verdict::kOk) << cpp.message;
   EXPECT_FALSE(cpp.compile->cached);
   EXPECT_EQ(cpp.run->stdout_data, "1\n");
@@ -122,7 +87,7 @@ TEST_F(CompileCacheClusterTest, AnArtifactOfOneLanguageNeverServesAnother) {
 
 TEST_F(CompileCacheClusterTest, ACompileErrorIsNeverCached) {
   for (int i = 0; i < 2; ++i) {
-    const JobResult r = run(makeJob("c", "main.c", "int main(void) { return }\n"));
+    const JobResult r = run(sourceJob("c", "main.c", "int main(void) { return }\n"));
     EXPECT_EQ(r.verdict, Verdict::kCompileError);
     ASSERT_TRUE(r.compile.has_value());
     EXPECT_FALSE(r.compile->cached);
@@ -142,7 +107,7 @@ TEST(CacheRoutingClusterTest, TheSameSourceMeetsItsCacheAcrossTwoSlaves) {
   ASSERT_TRUE(client.connect(&error)) << error;
   auto run = [&](const std::string& source) {
     JobResult r;
-    auto reply = client.submit(makeJob("c", "main.c", source), 60000, &error);
+    auto reply = client.submit(sourceJob("c", "main.c", source), 60000, &error);
     EXPECT_TRUE(reply.has_value()) << error;
     if (reply) {
       EXPECT_TRUE(fromJson((*reply)["result"], &r, &error)) << reply->dump();
@@ -209,7 +174,7 @@ TEST(ToolchainClusterTest, JobsUseThePreparedToolchains) {
   ASSERT_TRUE(client.connect(&error)) << error;
   // Jobs see the precompiled headers, and cannot change them.
   const std::string dir = readyDir("c++");
-  auto probe = client.submit(makeJob("python", "probe.py",
+  auto probe = client.submit(sourceJob("python", "probe.py",
                                      "import os\nd = '" + dir + "'\n"
                                      "print(os.path.exists(d + '/iostream.gch'))\n"
                                      "try:\n    open(d + '/iostream.gch', 'ab')\n    print('writable')\n"
@@ -220,7 +185,7 @@ TEST(ToolchainClusterTest, JobsUseThePreparedToolchains) {
 
   for (const auto& c : cases("toolchain")) {
     SCOPED_TRACE(c.language);
-    auto reply = client.submit(makeJob(c.language, c.file, c.source), 60000, &error);
+    auto reply = client.submit(sourceJob(c.language, c.file, c.source), 60000, &error);
     ASSERT_TRUE(reply.has_value()) << error;
     JobResult r;
     ASSERT_TRUE(fromJson((*reply)["result"], &r, &error)) << reply->dump();

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "integration/cluster_helpers.h"
+#include "support/cluster_client.h"
 
 namespace polyrun::test {
 namespace {

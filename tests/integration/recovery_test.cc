@@ -7,7 +7,7 @@
 
 #include <memory>
 
-#include "integration/cluster_helpers.h"
+#include "support/cluster_client.h"
 
 namespace polyrun::test {
 namespace {

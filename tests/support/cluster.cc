@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <cstdio>
+#include <filesystem>
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
@@ -41,6 +42,24 @@ void stopProcess(pid_t pid) {
 }  // namespace
 
 std::string binaryPath(const std::string& name) { return std::string(POLYRUN_BIN_DIR) + "/" + name; }
+
+std::string pluginDir(const std::string& parent, const std::vector<std::string>& plugins) {
+  namespace fs = std::filesystem;
+  std::string name = "plugins";
+  for (const auto& p : plugins) name += "-" + fs::path(p).stem().string();
+  const fs::path dir = fs::path(parent) / name;
+  fs::create_directories(dir);
+  for (const auto& p : plugins)
+    fs::copy_file(fs::path(POLYRUN_PLUGIN_DIR) / p, dir / p, fs::copy_options::overwrite_existing);
+  return dir.string();
+}
+
+nlohmann::json slaveEntry(const nlohmann::json& snapshot, const std::string& name) {
+  if (!snapshot.is_object() || !snapshot.contains("slaves")) return nullptr;
+  for (const auto& s : snapshot["slaves"])
+    if (s["name"] == name) return s;
+  return nullptr;
+}
 
 pid_t spawnLogged(const std::vector<std::string>& argv, const std::string& log_path) {
   std::vector<char*> args;

@@ -21,6 +21,13 @@ pid_t spawnLogged(const std::vector<std::string>& argv, const std::string& log_p
 /// Path of a built binary ("polyrun-master") in the build tree.
 std::string binaryPath(const std::string& name);
 
+/// A folder under `parent` holding copies of the named plugins only (e.g. {"polyrun_python.so"}):
+/// slaves that offer a chosen set of languages, and start fast.
+std::string pluginDir(const std::string& parent, const std::vector<std::string>& plugins);
+
+/// The `slaves` entry named `name` in a cluster snapshot, or null.
+nlohmann::json slaveEntry(const nlohmann::json& snapshot, const std::string& name);
+
 class Cluster {
  public:
   struct Options {

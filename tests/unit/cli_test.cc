@@ -1,5 +1,5 @@
 // The CLI's pure helpers (cli/cli_util.h, cli_options.h, cli_format.h) and the blocking
-// MasterClient against a scripted fake master on a loopback port.
+// MasterClient against a scripted fake master on a loopback port (tests/support/fake_master.h).
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
@@ -7,7 +7,6 @@
 #include <fstream>
 #include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli_format.h"
@@ -15,6 +14,7 @@
 #include "cli_util.h"
 #include "master_client.h"
 #include "polyrun/frame.h"
+#include "support/fake_master.h"
 #include "support/test_support.h"
 
 namespace polyrun {
@@ -428,46 +428,7 @@ TEST(FormatTest, ClusterStatusNamesPluginsThatAreNotOffered) {
 // ---------------------------------------------------------------------------------------------
 // MasterClient against a scripted fake master on a loopback port chosen by the OS.
 
-class FakeMaster {
- public:
-  using Script = std::function<void(Poco::Net::StreamSocket&)>;
-  explicit FakeMaster(Script script)
-      : server_(Poco::Net::SocketAddress("127.0.0.1", 0)), thread_([this, script] {
-          Poco::Net::StreamSocket peer = server_.acceptConnection();
-          try {
-            script(peer);
-          } catch (const std::exception&) {
-            // The client hung up first: the test's own assertions tell the story.
-          }
-        }) {}
-  ~FakeMaster() { thread_.join(); }
-  uint16_t port() const { return server_.address().port(); }
-
-  // Reads one whole frame the client sent.
-  static json readFrame(Poco::Net::StreamSocket& peer) {
-    FrameReader reader(kClientMaxFrameBytes);
-    json message;
-    char c;
-    while (!reader.next(&message)) {
-      if (peer.receiveBytes(&c, 1) != 1) throw std::runtime_error("client closed");
-      reader.feed(&c, 1);
-    }
-    return message;
-  }
-  static void sendAll(Poco::Net::StreamSocket& peer, const std::string& bytes) {
-    sendInPieces(peer, bytes, bytes.size());
-  }
-  // Sends `bytes` in pieces of `piece` bytes, so the client sees partial frames.
-  static void sendInPieces(Poco::Net::StreamSocket& peer, const std::string& bytes, size_t piece) {
-    for (size_t i = 0; i < bytes.size(); i += piece) {
-      peer.sendBytes(bytes.data() + i, static_cast<int>(std::min(piece, bytes.size() - i)));
-    }
-  }
-
- private:
-  Poco::Net::ServerSocket server_;
-  std::thread thread_;
-};
+using test::FakeMaster;
 
 TEST(MasterClientTest, ConnectErrorNamesTheAddressAndTheFix) {
   uint16_t port;

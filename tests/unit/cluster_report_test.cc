@@ -3,22 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include "support/fake_peer.h"
+
 namespace polyrun::master {
 namespace {
 using nlohmann::json;
 using Clock = ClusterReport::Clock;
 using std::chrono::milliseconds;
 
-class AddressPeer final : public Peer {
- public:
-  explicit AddressPeer(std::string address) : address_(std::move(address)) {}
-  void send(const json&) override {}
-  void close() override {}
-  std::string address() const override { return address_; }
-
- private:
-  const std::string address_;
-};
+using test::FakePeer;
 
 struct Cluster {
   std::map<int, SlaveState> slaves;
@@ -50,7 +43,7 @@ TEST(ClusterReportTest, ShowsEachSlaveWithItsLoadLanguagesAndSlots) {
   Cluster c;
   const auto now = Clock::now();
   SlaveState& a = c.slaves[7];
-  a.peer = std::make_shared<AddressPeer>("10.0.0.7:51234");
+  a.peer = std::make_shared<FakePeer>("10.0.0.7:51234");
   a.name = "slave-a";
   a.limits = "cgroup";
   a.reported.running = 1;
@@ -106,7 +99,7 @@ TEST(ClusterReportTest, ShowsEachSlaveWithItsLoadLanguagesAndSlots) {
 
 TEST(ClusterReportTest, ASlaveTheRouterDoesNotKnowIsLeftOut) {
   Cluster c;
-  c.slaves[1].peer = std::make_shared<AddressPeer>("x:1");
+  c.slaves[1].peer = std::make_shared<FakePeer>("x:1");
   ClusterReport report(OtherJobs::kAll);
   EXPECT_TRUE(report.snapshot(c.state(), who("alice"), Clock::now())["slaves"].empty());
 }

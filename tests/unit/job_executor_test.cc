@@ -1,4 +1,4 @@
-// The job executor with a fake runner and a fake sandbox: what it asks the sandbox to run, with
+// The job executor with a fake runner and a fake sandbox (tests/support/): what it asks the sandbox to run, with
 // which limits and environment, and how it turns process outcomes into verdicts.
 #include "polyrun/job_executor.h"
 
@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "support/fake_runner.h"
+#include "support/fake_sandbox.h"
 #include "support/test_support.h"
 
 namespace polyrun {
@@ -31,73 +33,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class FakeRunner : public Runner {
- public:
-  RunnerInfo info_;
-  Prepared prepared_;
-  SelfTest self_test_;
-  Command version_command_;
-  ToolchainPlan toolchain_;
-  mutable std::vector<PrepareInput> inputs;  // every prepare() call
-  mutable std::string version_output;        // what parseVersion() was given
-
-  FakeRunner() {
-    info_.language = "fake";
-    info_.version = "0.0-fallback";
-    info_.extensions = {".fk"};
-    prepared_.files = {{"main.fk", "source", false}};
-    prepared_.run.argv = {"/usr/bin/fake-run", "main.fk"};
-    version_command_.argv = {"/usr/bin/fake-run", "--version"};
-  }
-  void makeCompiled() {
-    info_.compiled = true;
-    prepared_.compile = Command{{"/usr/bin/fake-cc", "main.fk", "-o", "prog"}, {}};
-    prepared_.run.argv = {"./prog"};
-  }
-
-  RunnerInfo info() const noexcept override { return info_; }
-  Prepared prepare(const PrepareInput& input) const noexcept override {
-    inputs.push_back(input);
-    return prepared_;
-  }
-  SelfTest selfTest() const noexcept override { return self_test_; }
-  Command versionCommand() const noexcept override { return version_command_; }
-  ToolchainPlan toolchain() const noexcept override { return toolchain_; }
-  std::string parseVersion(const std::string& output) const noexcept override {
-    version_output = output;
-    const auto at = output.find("version ");
-    if (at == std::string::npos) return {};
-    const auto end = output.find_first_of(" \n", at + 8);
-    return output.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
-  }
-};
-
-ProcessResult exited(int code, std::string out = {}, std::string err = {}) {
-  ProcessResult p;
-  p.started = true;
-  p.exit_code = code;
-  p.stdout_data = std::move(out);
-  p.stderr_data = std::move(err);
-  p.cpu_ms = 11;
-  p.wall_ms = 22;
-  p.memory_bytes = 3333;
-  return p;
-}
-
-// Records every spec; answers with the next canned result (exit 0 once they run out).
-class FakeSandbox : public Sandbox {
- public:
-  std::vector<ProcessSpec> specs;
-  std::vector<ProcessResult> results;
-  std::function<void(const ProcessSpec&)> on_run;  // runs while the "process" runs
-
-  ProcessResult run(const ProcessSpec& spec) override {
-    specs.push_back(spec);
-    if (on_run) on_run(spec);
-    if (specs.size() <= results.size()) return results[specs.size() - 1];
-    return exited(0);
-  }
-};
+using test::exited;
+using test::FakeRunner;
+using test::FakeSandbox;
 
 std::string readFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

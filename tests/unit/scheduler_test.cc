@@ -1,4 +1,5 @@
-// The master's scheduler driven directly, with fake peers recording what they are sent.
+// The master's scheduler driven directly, with fake peers recording what they are sent, and a
+// journal that is real (SQLite) or fake (one that fails or holds its writes).
 #include "scheduler.h"
 
 #include <gtest/gtest.h>
@@ -11,41 +12,18 @@
 #include <set>
 
 #include "job_ids.h"
+#include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
+#include "sqlite_journal.h"
+#include "support/fake_journal.h"
+#include "support/fake_peer.h"
 #include "support/test_support.h"
 
 namespace polyrun::master {
 namespace {
 using nlohmann::json;
 
-class FakePeer final : public Peer {
- public:
-  explicit FakePeer(std::string address = "fake:1") : address_(std::move(address)) {}
-  void send(const json& message) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    sent_.push_back(message);
-  }
-  void close() override { closed_ = true; }
-  std::string address() const override { return address_; }
-
-  std::vector<json> ofType(std::string_view type) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<json> out;
-    for (const auto& m : sent_)
-      if (m.value("type", "") == type) out.push_back(m);
-    return out;
-  }
-  std::vector<json> all() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return sent_;
-  }
-  bool closed_ = false;
-
- private:
-  const std::string address_;
-  mutable std::mutex mutex_;
-  std::vector<json> sent_;
-};
+using test::FakePeer;
 
 RunnerInfo python() {
   RunnerInfo info;
@@ -613,8 +591,8 @@ TEST(SchedulerTest, ShutdownRefusesNewJobsAndClosesEveryPeer) {
   EXPECT_EQ(slave->ofType(msg::kAssign).size(), 1u) << "queued ones are not started";
   EXPECT_TRUE(s.waitUntilIdle(std::chrono::milliseconds(1)));
   s.shutdown();
-  EXPECT_TRUE(slave->closed_);
-  EXPECT_TRUE(client->closed_);
+  EXPECT_TRUE(slave->closed());
+  EXPECT_TRUE(client->closed());
   // Without a journal the queued job is lost: its client is told, never left waiting.
   auto errors = client->ofType(msg::kError);
   ASSERT_EQ(errors.size(), 2u);
@@ -626,12 +604,12 @@ TEST(SchedulerTest, ShutdownRefusesNewJobsAndClosesEveryPeer) {
 
 class JournaledSchedulerTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Journal> openJournal(int64_t retention_ms = 3600'000) {
+  std::unique_ptr<SqliteJournal> openJournal(int64_t retention_ms = 3600'000) {
     JournalConfig jc;
     jc.path = dir_.path() + "/master.journal";
     jc.retention_ms = retention_ms;
     std::string error;
-    auto journal = Journal::open(jc, &error);
+    auto journal = SqliteJournal::open(jc, &error);
     EXPECT_NE(journal, nullptr) << error;
     return journal;
   }
@@ -820,7 +798,7 @@ TEST_F(JournaledSchedulerTest, TheJournalBoundsEachClientByItsHost) {
   jc.path = dir_.path() + "/master.journal";
   jc.client_max_bytes = 3 * 20000;
   std::string error;
-  auto journal = Journal::open(jc, &error);
+  auto journal = SqliteJournal::open(jc, &error);
   ASSERT_NE(journal, nullptr) << error;
   SchedulerConfig cfg = config();
   cfg.results_in_memory = 0;  // only the journal answers
@@ -852,6 +830,216 @@ TEST_F(JournaledSchedulerTest, TheJournalBoundsEachClientByItsHost) {
   EXPECT_EQ(state(other), "finished") << "another client's result stays";
   for (int i = 0; i < 4; ++i) EXPECT_EQ(state(greedy[i]), errc::kUnknownJob) << i;
   for (int i = 4; i < 6; ++i) EXPECT_EQ(state(greedy[i]), "finished") << i;
+}
+
+// --- With a journal that fails or holds its writes (tests/support/fake_journal.h) ----------
+
+using test::FakeJournal;
+
+// A scheduler on a fake journal, a client and a slave with one slot. The journal's callbacks
+// call into the scheduler: every write is done before the scheduler goes.
+class FakeJournalTest : public ::testing::Test {
+ protected:
+  FakeJournalTest() {
+    s.addClient(client);
+    id = s.addSlave(slave, slaveOf("a", 1));
+  }
+  void TearDown() override {
+    journal.release();
+    journal.flush();
+  }
+  FakeJournal journal;
+  Scheduler s{config(), &journal};
+  std::shared_ptr<FakePeer> client = std::make_shared<FakePeer>();
+  std::shared_ptr<FakePeer> slave = std::make_shared<FakePeer>();
+  int id = 0;
+};
+using FailingJournalTest = FakeJournalTest;  // "could not journal"
+using HeldJournalTest = FakeJournalTest;     // the window between a decision and its commit
+
+bool contains(const json& message, const std::string& part) {
+  return message.value("message", "").find(part) != std::string::npos;
+}
+
+// Not durable, so not accepted: the client is told why and to retry, never `accepted`; the job
+// was routed at once, so its slave is told to stop it, and its slot frees when the slave says so.
+TEST_F(FailingJournalTest, AJobTheJournalCannotKeepIsRefusedAndStoppedOnItsSlave) {
+  journal.failAccepted("disk I/O error");
+  s.submit(client, "r1", pythonJob());
+  journal.flush();
+  ASSERT_EQ(slave->ofType(msg::kAssign).size(), 1u) << "routed before the journal answered";
+  const std::string refused = lastAssigned(*slave);
+  const auto sent = client->all();
+  ASSERT_EQ(sent.size(), 1u) << "only the refusal, no `accepted` or progress: "
+                             << json(sent).dump();
+  EXPECT_EQ(sent[0]["type"], msg::kError);
+  EXPECT_EQ(sent[0]["id"], "r1");
+  EXPECT_EQ(sent[0]["code"], errc::kInternal);
+  EXPECT_TRUE(contains(sent[0], "could not journal")) << sent[0].dump();
+  EXPECT_TRUE(contains(sent[0], "disk I/O error")) << "the cause: " << sent[0].dump();
+  EXPECT_TRUE(contains(sent[0], "retry later")) << "what to do: " << sent[0].dump();
+  ASSERT_EQ(slave->ofType(msg::kCancel).size(), 1u);
+  EXPECT_EQ(slave->ofType(msg::kCancel)[0]["job_id"], refused);
+  EXPECT_EQ(s.cluster()["counters"]["refused"], 1);
+  EXPECT_FALSE(s.clientBusy(client.get())) << "nothing of it is in flight";
+  EXPECT_FALSE(journal.lookup(refused).has_value());
+
+  journal.failAccepted("");
+  s.submit(client, "r2", pythonJob());
+  journal.flush();
+  EXPECT_EQ(slave->ofType(msg::kAssign).size(), 1u)
+      << "the slot is the refused job's until the slave confirms";
+  s.slaveCancelled(id, refused);
+  ASSERT_EQ(slave->ofType(msg::kAssign).size(), 2u);
+  s.slaveResult(id, okResult(lastAssigned(*slave)));
+  journal.flush();
+  ASSERT_EQ(client->ofType(msg::kResult).size(), 1u);
+  EXPECT_EQ(client->ofType(msg::kResult)[0]["id"], "r2");
+  s.lookup(client, "q", refused, false);
+  journal.flush();
+  EXPECT_EQ(client->all().back()["code"], errc::kUnknownJob) << "the refused job is gone";
+}
+
+TEST_F(FailingJournalTest, AQueuedJobTheJournalCannotKeepNeverRuns) {
+  s.submit(client, "r0", pythonJob());  // takes the only slot
+  journal.flush();
+  journal.failAccepted("database or disk is full");
+  s.submit(client, "r1", pythonJob());
+  journal.flush();
+  const auto errors = client->ofType(msg::kError);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0]["id"], "r1");
+  EXPECT_EQ(errors[0]["code"], errc::kInternal);
+  s.slaveResult(id, okResult(lastAssigned(*slave)));
+  journal.flush();
+  EXPECT_EQ(slave->ofType(msg::kAssign).size(), 1u) << "it left its queue";
+  EXPECT_TRUE(slave->ofType(msg::kCancel).empty()) << "no slave ever had it";
+  EXPECT_TRUE(journal.unfinished().empty());
+}
+
+// A job may finish before the journal answers (it is routed at once). If the journal then
+// fails to keep its acceptance, the job is over all the same: the client gets `accepted` and
+// its result, exactly one final message, rather than a refusal followed by a result.
+TEST_F(FailingJournalTest, AJobThatFinishedBeforeTheJournalFailedKeepsItsResult) {
+  journal.failAccepted("disk I/O error");
+  journal.failFinished("disk I/O error");  // one failed transaction, as in SQLite's group commit
+  journal.hold();
+  s.submit(client, "r1", pythonJob());
+  const std::string job_id = lastAssigned(*slave);
+  s.slaveResult(id, okResult(job_id));
+  EXPECT_TRUE(client->all().empty()) << "nothing before the journal answers";
+  journal.release();
+  journal.flush();
+  std::vector<std::string> types;
+  for (const auto& m : client->all()) types.push_back(m["type"]);
+  EXPECT_EQ(types, (std::vector<std::string>{"accepted", "result"}));
+  EXPECT_EQ(client->ofType(msg::kResult).at(0)["result"]["job_id"], job_id);
+  EXPECT_TRUE(slave->ofType(msg::kCancel).empty());
+  EXPECT_FALSE(s.clientBusy(client.get()));
+}
+
+// An outcome the journal cannot keep still reaches the client (the job is over either way) and
+// is answered from memory; only a restart would forget it.
+TEST_F(FailingJournalTest, AnOutcomeTheJournalCannotKeepIsStillDelivered) {
+  s.submit(client, "r1", pythonJob());
+  s.submit(client, "r2", pythonJob());
+  journal.flush();
+  const auto accepted = client->ofType(msg::kAccepted);
+  ASSERT_EQ(accepted.size(), 2u);
+  journal.failFinished("disk I/O error");
+  const std::string finished = lastAssigned(*slave);
+  s.slaveResult(id, okResult(finished));
+  const std::string cancelled = accepted[1]["job_id"];
+  ASSERT_NE(cancelled, finished);
+  s.cancel(client, "c2", cancelled);
+  journal.flush();
+  ASSERT_EQ(client->ofType(msg::kResult).size(), 1u);
+  EXPECT_EQ(client->ofType(msg::kResult)[0]["id"], "r1");
+  EXPECT_EQ(client->ofType(msg::kCancelled).size(), 2u) << "to the canceller and the submitter";
+  EXPECT_FALSE(s.clientBusy(client.get()));
+  EXPECT_FALSE(journal.lookup(finished).has_value()) << "the fake kept a failed write";
+  s.lookup(client, "q", finished, false);
+  ASSERT_EQ(client->ofType(msg::kJob).size(), 1u);
+  EXPECT_EQ(client->ofType(msg::kJob)[0]["state"], "finished");
+}
+
+// A job the journal holds but the master cannot read back fails with INTERNAL_ERROR, answered to
+// a lookup, instead of stopping the recovery of the others.
+TEST_F(FailingJournalTest, AJournaledJobThatCannotBeReadBackFailsAndTheOthersRun) {
+  journal.seedUnfinished({"j-bad", "python", "{not json", Journal::nowMs(), "10.0.0.1"});
+  journal.seedUnfinished(
+      {"j-good", "python", toJson(pythonJob()).dump(), Journal::nowMs(), "10.0.0.1"});
+  EXPECT_EQ(s.recover(), 1u);
+  journal.flush();
+  s.slaveLanguages(id, {python()});  // anything a slave says makes the scheduler assign
+  ASSERT_EQ(slave->ofType(msg::kAssign).size(), 1u);
+  EXPECT_EQ(lastAssigned(*slave), "j-good");
+  auto ops = std::make_shared<FakePeer>();
+  ops->setIdentity({"operator-ops", true});
+  s.lookup(ops, "q", "j-bad", false);
+  ASSERT_EQ(ops->ofType(msg::kJob).size(), 1u);
+  const json reply = ops->ofType(msg::kJob)[0];
+  EXPECT_EQ(reply["state"], "finished");
+  EXPECT_EQ(reply["result"]["verdict"], "INTERNAL_ERROR");
+  EXPECT_NE(reply["result"]["message"].get<std::string>().find("could not read this job back"),
+            std::string::npos);
+  EXPECT_TRUE(journal.lookup("j-bad").has_value()) << "its failure is journaled";
+}
+
+// Between a job leaving the scheduler and its result being sent lies a journal commit. A client
+// waiting there is not idle: the idle timeout (connections.cc asks clientBusy) must not close
+// it, or the result is lost (commit 632c47c). Holding the commit makes the window last.
+TEST_F(HeldJournalTest, AClientWhoseResultAwaitsItsCommitIsNotIdle) {
+  s.submit(client, "r1", pythonJob());
+  journal.flush();
+  ASSERT_EQ(client->ofType(msg::kAccepted).size(), 1u);
+  EXPECT_TRUE(s.clientBusy(client.get())) << "its job runs";
+  journal.hold();
+  s.slaveResult(id, okResult(lastAssigned(*slave)));
+  ASSERT_EQ(journal.pending(), 1u) << "the outcome waits for its commit";
+  EXPECT_TRUE(client->ofType(msg::kResult).empty()) << "a result goes out only once committed";
+  EXPECT_TRUE(s.clientBusy(client.get())) << "its result is on its way: not idle";
+  journal.release();
+  journal.flush();
+  EXPECT_EQ(client->ofType(msg::kResult).size(), 1u);
+  EXPECT_FALSE(s.clientBusy(client.get())) << "delivered: idle again";
+}
+
+// The same window for every message that waits for a commit: a `job` request with wait, and the
+// `cancelled` a submitter gets when someone else (an operator) cancels its job.
+TEST_F(HeldJournalTest, WatchersAndSubmittersOfCancelledJobsAreNotIdleBeforeTheCommit) {
+  auto watcher = std::make_shared<FakePeer>();
+  auto ops = std::make_shared<FakePeer>();
+  ops->setIdentity({"operator-ops", true});
+  for (const auto& p : {client, watcher, ops}) s.addClient(p);
+  s.submit(client, "r1", pythonJob());
+  s.submit(client, "r2", pythonJob());
+  journal.flush();
+  const auto accepted = client->ofType(msg::kAccepted);
+  ASSERT_EQ(accepted.size(), 2u);
+  const std::string running = lastAssigned(*slave);
+  const std::string queued =
+      accepted[0]["job_id"] == running ? accepted[1]["job_id"] : accepted[0]["job_id"];
+  s.lookup(watcher, "w", running, true);  // same owner (anonymous): it may wait for it
+  EXPECT_TRUE(s.clientBusy(watcher.get()));
+
+  journal.hold();
+  s.slaveResult(id, okResult(running));
+  EXPECT_TRUE(watcher->ofType(msg::kJob).empty());
+  EXPECT_TRUE(s.clientBusy(watcher.get())) << "its `job` reply is on its way: not idle";
+  journal.release();
+  journal.flush();
+  EXPECT_EQ(watcher->ofType(msg::kJob).size(), 1u);
+  EXPECT_FALSE(s.clientBusy(watcher.get()));
+
+  journal.hold();
+  s.cancel(ops, "c", queued);
+  EXPECT_TRUE(client->ofType(msg::kCancelled).empty());
+  EXPECT_TRUE(s.clientBusy(client.get())) << "its `cancelled` is on its way: not idle";
+  journal.release();
+  journal.flush();
+  EXPECT_EQ(client->ofType(msg::kCancelled).size(), 1u);
+  EXPECT_FALSE(s.clientBusy(client.get()));
 }
 
 }  // namespace

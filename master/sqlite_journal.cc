@@ -1,4 +1,4 @@
-#include "journal.h"
+#include "sqlite_journal.h"
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/Utility.h>
@@ -51,7 +51,7 @@ std::unique_ptr<Poco::Data::Session> connect(const JournalConfig& config) {
 // The writer's statements, prepared once on its connection: a commit then costs binding and
 // stepping, not parsing SQL again (most of the master's work per job at a few hundred jobs a
 // second, where every result is a transaction of its own; docs/performance.md).
-struct Journal::WriterStatements {
+struct SqliteJournal::WriterStatements {
   sqlite3* db = nullptr;
   sqlite3_stmt* begin = nullptr;
   sqlite3_stmt* commit = nullptr;
@@ -111,15 +111,9 @@ struct Journal::WriterStatements {
   }
 };
 
-int64_t Journal::nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+SqliteJournal::SqliteJournal(JournalConfig config) : config_(std::move(config)) {}
 
-Journal::Journal(JournalConfig config) : config_(std::move(config)) {}
-
-std::unique_ptr<Journal> Journal::open(const JournalConfig& config, std::string* error) {
+std::unique_ptr<SqliteJournal> SqliteJournal::open(const JournalConfig& config, std::string* error) {
   registerConnector();
   const std::filesystem::path folder = std::filesystem::path(config.path).parent_path();
   std::error_code ec;
@@ -128,7 +122,7 @@ std::unique_ptr<Journal> Journal::open(const JournalConfig& config, std::string*
              " does not exist; create it (writable by the master) or choose another path";
     return nullptr;
   }
-  std::unique_ptr<Journal> journal(new Journal(config));
+  std::unique_ptr<SqliteJournal> journal(new SqliteJournal(config));
   try {
     journal->writer_session_ = connect(config);
     Poco::Data::Session& s = *journal->writer_session_;
@@ -182,7 +176,7 @@ std::unique_ptr<Journal> Journal::open(const JournalConfig& config, std::string*
   return journal;
 }
 
-Journal::~Journal() {
+SqliteJournal::~SqliteJournal() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
@@ -191,7 +185,7 @@ Journal::~Journal() {
   if (writer_.joinable()) writer_.join();
 }
 
-std::vector<Journal::Accepted> Journal::unfinished() {
+std::vector<Journal::Accepted> SqliteJournal::unfinished() {
   std::vector<Accepted> jobs;
   std::lock_guard<std::mutex> lock(read_mutex_);
   try {
@@ -208,7 +202,7 @@ std::vector<Journal::Accepted> Journal::unfinished() {
   return jobs;
 }
 
-void Journal::accepted(Accepted job, Done done) {
+void SqliteJournal::accepted(Accepted job, Done done) {
   Op op;
   op.accepted = true;
   op.job = std::move(job);
@@ -221,7 +215,7 @@ void Journal::accepted(Accepted job, Done done) {
   work_ready_.notify_one();
 }
 
-void Journal::finished(std::string job_id, Outcome outcome, Done done) {
+void SqliteJournal::finished(std::string job_id, Outcome outcome, Done done) {
   Op op;
   op.job_id = std::move(job_id);
   op.outcome = std::move(outcome);
@@ -234,7 +228,7 @@ void Journal::finished(std::string job_id, Outcome outcome, Done done) {
   work_ready_.notify_one();
 }
 
-std::optional<Journal::Outcome> Journal::lookup(const std::string& job_id) {
+std::optional<Journal::Outcome> SqliteJournal::lookup(const std::string& job_id) {
   std::lock_guard<std::mutex> lock(read_mutex_);
   try {
     std::string id = job_id;
@@ -252,13 +246,13 @@ std::optional<Journal::Outcome> Journal::lookup(const std::string& job_id) {
   }
 }
 
-void Journal::flush() {
+void SqliteJournal::flush() {
   std::unique_lock<std::mutex> lock(mutex_);
   const uint64_t target = queued_;
   committed_cv_.wait(lock, [&] { return committed_ >= target; });
 }
 
-void Journal::purgeExpired() {
+void SqliteJournal::purgeExpired() {
   try {
     Poco::Int64 cutoff = nowMs() - config_.retention_ms;
     *writer_session_ << "DELETE FROM jobs WHERE state <> 'pending' AND finished_ms < ?", use(cutoff), now;
@@ -268,7 +262,7 @@ void Journal::purgeExpired() {
   loadKeptBytes();
 }
 
-void Journal::loadKeptBytes() {
+void SqliteJournal::loadKeptBytes() {
   try {
     std::vector<std::string> clients;
     std::vector<Poco::Int64> bytes;
@@ -286,7 +280,7 @@ void Journal::loadKeptBytes() {
   }
 }
 
-int Journal::purgeOverBounds(const std::set<std::string>& clients, int64_t* kept,
+int SqliteJournal::purgeOverBounds(const std::set<std::string>& clients, int64_t* kept,
                              std::map<std::string, int64_t>* per_client) {
   WriterStatements& st = *statements_;
   size_t purged = 0;
@@ -323,7 +317,7 @@ int Journal::purgeOverBounds(const std::set<std::string>& clients, int64_t* kept
   return rc;
 }
 
-void Journal::commit(const std::vector<Op>& batch, std::string* error) {
+void SqliteJournal::commit(const std::vector<Op>& batch, std::string* error) {
   // Inserts go first: a job's outcome is always queued after its acceptance, so it finds its
   // row, in this batch or an earlier one.
   WriterStatements& st = *statements_;
@@ -371,7 +365,7 @@ void Journal::commit(const std::vector<Op>& batch, std::string* error) {
   client_kept_bytes_ = std::move(per_client);
 }
 
-void Journal::writerLoop() {
+void SqliteJournal::writerLoop() {
   auto next_purge = std::chrono::steady_clock::now() + kPurgeEvery;
   for (;;) {
     std::vector<Op> batch;

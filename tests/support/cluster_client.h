@@ -1,51 +1,64 @@
-// Helpers shared by the fault, journal and adversarial suites: small Python jobs, slaves with a
-// chosen set of plugins, and a pipelining client that follows many jobs at once.
+// Clients of a test cluster (support/cluster.h), and the jobs they send: one job at a time
+// (runJob), or many in flight (PipelineClient).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "master_client.h"
+#include "polyrun/job.h"
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
 #include "support/cluster.h"
 
 namespace polyrun::test {
 
+/// A job of one source file `name` in `language`.
+Job sourceJob(const std::string& language, const std::string& name, const std::string& source,
+              const std::string& stdin_data = "", const std::vector<std::string>& args = {});
 /// A Python job; `wall_ms` 0 leaves the master's default.
-inline Job pythonJob(const std::string& source, const std::string& stdin_data = "", int64_t wall_ms = 0) {
-  Job job;
-  job.language = "python";
-  job.files.push_back({"main.py", source, Encoding::kUtf8});
-  job.stdin_data = stdin_data;
-  job.limits.run.wall_ms = wall_ms;
-  return job;
-}
-
+Job pythonJob(const std::string& source, const std::string& stdin_data = "", int64_t wall_ms = 0);
 /// A job that runs until cancelled (or its 20 s wall limit).
-inline Job foreverJob() { return pythonJob("import time\nwhile True:\n    time.sleep(0.05)\n", "", 20000); }
+Job foreverJob();
 
-/// A folder under `parent` holding copies of the named plugins only (e.g. {"polyrun_python.so"}):
-/// slaves that offer a chosen set of languages, and start fast.
-inline std::string pluginDir(const std::string& parent, const std::vector<std::string>& plugins) {
-  namespace fs = std::filesystem;
-  std::string name = "plugins";
-  for (const auto& p : plugins) name += "-" + fs::path(p).stem().string();
-  const fs::path dir = fs::path(parent) / name;
-  fs::create_directories(dir);
-  for (const auto& p : plugins)
-    fs::copy_file(fs::path(POLYRUN_PLUGIN_DIR) / p, dir / p, fs::copy_options::overwrite_existing);
-  return dir.string();
-}
+/// A client connected to `cluster`'s client port; null, with a test failure naming why, when it
+/// cannot connect.
+std::unique_ptr<MasterClient> connectTo(const Cluster& cluster);
+
+/// Submits `job` and waits up to 60 s for its final message: its result. Anything else (an
+/// error, no answer) is a test failure naming it, with `cluster`'s logs, and an empty result.
+JobResult runJob(MasterClient& client, const Job& job, const Cluster& cluster);
+
+/// A suite's fixture on a cluster of its own, started once for the suite with
+/// `Suite::options()` (to hide, or the default options), and a client connected for each test.
+template <typename Suite>
+class ClusterSuite : public ::testing::Test {
+ protected:
+  static Cluster::Options options() { return {}; }
+  static void SetUpTestSuite() { cluster_ = startSuiteCluster(Suite::options()); }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(cluster_, nullptr) << "the cluster did not start";
+    client_ = connectTo(*cluster_);
+    ASSERT_NE(client_, nullptr);
+  }
+  /// The job's result (runJob).
+  JobResult run(const Job& job) { return runJob(*client_, job, *cluster_); }
+
+  static inline Cluster* cluster_ = nullptr;
+  std::unique_ptr<MasterClient> client_;
+};
 
 /// A client with many jobs in flight: submit() sends and returns the request id; the messages
 /// that arrive are sorted by request id; final() is the one message that ends a request
@@ -71,7 +84,8 @@ class PipelineClient {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!done()) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            deadline - std::chrono::steady_clock::now()).count();
+                            deadline - std::chrono::steady_clock::now())
+                            .count();
       if (left <= 0) return false;
       std::string error;
       auto m = client_.receive(static_cast<int>(left), &error);
@@ -85,9 +99,12 @@ class PipelineClient {
   }
   /// Waits for the final message of every id in `ids`.
   bool waitFinal(const std::vector<std::string>& ids, std::chrono::milliseconds timeout) {
-    return pumpUntil([&] {
-      return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return finals_.count(id) > 0; });
-    }, timeout);
+    return pumpUntil(
+        [&] {
+          return std::all_of(ids.begin(), ids.end(),
+                             [&](const std::string& id) { return finals_.count(id) > 0; });
+        },
+        timeout);
   }
   /// Waits for the `accepted` of request `id`; its job id, or empty.
   std::string waitAccepted(const std::string& id, std::chrono::milliseconds timeout) {
@@ -97,15 +114,20 @@ class PipelineClient {
   /// Waits until request `id` reached progress `state` or a later one (queued, assigned,
   /// compiling, running: a journaling master reports only the state a job is in when it is
   /// acknowledged); that progress message, or null.
-  nlohmann::json waitProgress(const std::string& id, const std::string& state, std::chrono::milliseconds timeout) {
+  nlohmann::json waitProgress(const std::string& id, const std::string& state,
+                              std::chrono::milliseconds timeout) {
     static const std::vector<std::string> order = {"queued", "assigned", "compiling", "running"};
-    auto rank = [&](const std::string& st) { return std::find(order.begin(), order.end(), st) - order.begin(); };
+    auto rank = [&](const std::string& st) {
+      return std::find(order.begin(), order.end(), st) - order.begin();
+    };
     nlohmann::json found;
-    pumpUntil([&] {
-      for (const auto& p : progress_[id])
-        if (found.is_null() && rank(p.value("state", "")) >= rank(state)) found = p;
-      return !found.is_null() || finals_.count(id) > 0;
-    }, timeout);
+    pumpUntil(
+        [&] {
+          for (const auto& p : progress_[id])
+            if (found.is_null() && rank(p.value("state", "")) >= rank(state)) found = p;
+          return !found.is_null() || finals_.count(id) > 0;
+        },
+        timeout);
     return found;
   }
 
@@ -142,13 +164,5 @@ class PipelineClient {
   std::vector<nlohmann::json> unsolicited_;
   std::string last_error_;
 };
-
-/// The `slaves` entry named `name` in a cluster snapshot, or null.
-inline nlohmann::json slaveEntry(const nlohmann::json& snapshot, const std::string& name) {
-  if (!snapshot.is_object() || !snapshot.contains("slaves")) return nullptr;
-  for (const auto& s : snapshot["slaves"])
-    if (s["name"] == name) return s;
-  return nullptr;
-}
 
 }  // namespace polyrun::test
