@@ -1,22 +1,24 @@
 #include "polyrun/client_tls.h"
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <filesystem>
 
+#include "openssl_api.h"
+
 namespace polyrun {
 namespace {
 
+using transport::ossl;
+
 // The reason of the last OpenSSL error queued on this thread, or `fallback`.
 std::string lastSslError(const std::string& fallback) {
-  const unsigned long code = ERR_peek_last_error();
-  ERR_clear_error();
+  const unsigned long code = ossl().ERR_peek_last_error();
+  ossl().ERR_clear_error();
   if (code == 0) return fallback;
   char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  const char* reason = ERR_reason_error_string(code);
+  ossl().ERR_error_string_n(code, text, sizeof text);
+  const char* reason = ossl().ERR_reason_error_string(code);
   return reason != nullptr ? reason : text;
 }
 
@@ -36,34 +38,36 @@ Status ClientTls::create(const std::string& ca_file, bool verify, const std::str
   if (verify) {
     if (Status s = requireFile(ca_file, ca_key); !s.isOk()) return s;
   }
-  ERR_clear_error();
-  SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+  if (Status s = transport::loadOpenSsl(); !s.isOk()) return s;
+  ossl().ERR_clear_error();
+  SSL_CTX* context = ossl().SSL_CTX_new(ossl().TLS_client_method());
   if (context == nullptr)
     return Status::internal("cannot make a TLS context: " + lastSslError("out of memory"));
-  SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+  ossl().SSL_CTX_ctrl(context, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, nullptr);
   // Partial writes let a sender give up on a peer that stopped reading; the buffer of a
   // retried write may move (the caller's std::string is the same, its address need not be).
-  SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  // Readers poll() the socket and then ask SSL_pending(): with read-ahead a whole record could
-  // wait inside OpenSSL, seen by neither.
-  SSL_CTX_set_read_ahead(context, 0);
+  ossl().SSL_CTX_ctrl(context, SSL_CTRL_MODE,
+                      SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, nullptr);
+  // No read-ahead: what OpenSSL holds beyond the record it returns would be invisible to poll().
+  // (Readers also call SSL_read before they poll.)
+  ossl().SSL_CTX_ctrl(context, SSL_CTRL_SET_READ_AHEAD, 0, nullptr);
   if (verify) {
     // Only the given CAs: not the system's, which would accept any public certificate.
-    if (SSL_CTX_load_verify_locations(context, ca_file.c_str(), nullptr) != 1) {
+    if (ossl().SSL_CTX_load_verify_locations(context, ca_file.c_str(), nullptr) != 1) {
       const std::string why = lastSslError("no certificate in it");
-      SSL_CTX_free(context);
+      ossl().SSL_CTX_free(context);
       return Status::invalidArgument(
           "cannot load " + ca_key + " = \"" + ca_file + "\": " + why +
           "; give a PEM file holding the CA certificate that signed the master's");
     }
-    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+    ossl().SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
   } else {
-    SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nullptr);
+    ossl().SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nullptr);
   }
   out->reset(new ClientTls(context, verify, ca_key));
   return Status::ok();
 }
 
-ClientTls::~ClientTls() { SSL_CTX_free(context_); }
+ClientTls::~ClientTls() { ossl().SSL_CTX_free(context_); }
 
 }  // namespace polyrun

@@ -4,9 +4,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,8 +14,12 @@
 #include <cstring>
 #include <mutex>
 
+#include "openssl_api.h"
+
 namespace polyrun {
 namespace {
+
+using transport::ossl;
 
 using Clock = FramedConnection::Clock;
 
@@ -45,50 +46,54 @@ int pollUntil(int fd, short events, Clock::time_point deadline) {
 
 // The reason of the last OpenSSL error queued on this thread, or `fallback`.
 std::string sslReason(const std::string& fallback) {
-  const unsigned long code = ERR_peek_last_error();
-  ERR_clear_error();
+  const unsigned long code = ossl().ERR_peek_last_error();
+  ossl().ERR_clear_error();
   if (code == 0) return fallback;
-  const char* reason = ERR_reason_error_string(code);
+  const char* reason = ossl().ERR_reason_error_string(code);
   if (reason != nullptr) return reason;
   char text[256];
-  ERR_error_string_n(code, text, sizeof text);
+  ossl().ERR_error_string_n(code, text, sizeof text);
   return text;
 }
 
 // OpenSSL's socket BIO writes with write(), which raises SIGPIPE on a connection the peer has
 // closed and kills the process; this one sends with MSG_NOSIGNAL. The descriptor is the BIO's
 // data; the BIO does not own it.
-int bioFd(BIO* bio) { return static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio))); }
+int bioFd(BIO* bio) {
+  return static_cast<int>(reinterpret_cast<intptr_t>(ossl().BIO_get_data(bio)));
+}
 
 int bioWrite(BIO* bio, const char* data, int size) {
-  BIO_clear_retry_flags(bio);
+  ossl().BIO_clear_flags(bio, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
   const ssize_t n = ::send(bioFd(bio), data, static_cast<size_t>(size), MSG_NOSIGNAL);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    BIO_set_retry_write(bio);
+    ossl().BIO_set_flags(bio, BIO_FLAGS_WRITE | BIO_FLAGS_SHOULD_RETRY);
   return static_cast<int>(n);
 }
 
 int bioRead(BIO* bio, char* data, int size) {
-  BIO_clear_retry_flags(bio);
+  ossl().BIO_clear_flags(bio, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
   const ssize_t n = ::recv(bioFd(bio), data, static_cast<size_t>(size), 0);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(bio);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    ossl().BIO_set_flags(bio, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
   return static_cast<int>(n);
 }
 
 long bioCtrl(BIO*, int command, long, void*) { return command == BIO_CTRL_FLUSH ? 1 : 0; }
 
 int bioCreate(BIO* bio) {
-  BIO_set_init(bio, 1);
+  ossl().BIO_set_init(bio, 1);
   return 1;
 }
 
 const BIO_METHOD* socketMethod() {
   static BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "polyrun socket");
-    BIO_meth_set_write(m, bioWrite);
-    BIO_meth_set_read(m, bioRead);
-    BIO_meth_set_ctrl(m, bioCtrl);
-    BIO_meth_set_create(m, bioCreate);
+    BIO_METHOD* m =
+        ossl().BIO_meth_new(ossl().BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "polyrun socket");
+    ossl().BIO_meth_set_write(m, bioWrite);
+    ossl().BIO_meth_set_read(m, bioRead);
+    ossl().BIO_meth_set_ctrl(m, bioCtrl);
+    ossl().BIO_meth_set_create(m, bioCreate);
     return m;
   }();
   return method;
@@ -158,23 +163,26 @@ Status connectTcp(const std::string& host, uint16_t port, Clock::time_point dead
 // The TLS handshake on a connected socket, verifying the certificate as `tls` says.
 Status handshake(int fd, const std::string& host, const ClientTls& tls, Clock::time_point deadline,
                  int timeout_ms, const std::string& prefix, SSL** ssl_out) {
-  ERR_clear_error();
-  SSL* ssl = SSL_new(tls.context());
-  BIO* bio = ssl != nullptr ? BIO_new(socketMethod()) : nullptr;
+  ossl().ERR_clear_error();
+  SSL* ssl = ossl().SSL_new(tls.context());
+  BIO* bio = ssl != nullptr ? ossl().BIO_new(socketMethod()) : nullptr;
   if (bio == nullptr) {
-    SSL_free(ssl);
+    ossl().SSL_free(ssl);
     return Status::internal(prefix + "cannot start TLS: " + sslReason("out of memory"));
   }
-  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
-  SSL_set_bio(ssl, bio, bio);  // the SSL owns the BIO now
+  ossl().BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
+  ossl().SSL_set_bio(ssl, bio, bio);  // the SSL owns the BIO now
   const bool ip = isIpAddress(host);
-  if (!ip) SSL_set_tlsext_host_name(ssl, host.c_str());
+  if (!ip)
+    ossl().SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                    const_cast<char*>(host.c_str()));
   if (tls.verifies()) {
     // The certificate must be issued for the name (or address) we connect to.
-    const int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str())
-                      : SSL_set1_host(ssl, host.c_str());
+    const int ok =
+        ip ? ossl().X509_VERIFY_PARAM_set1_ip_asc(ossl().SSL_get0_param(ssl), host.c_str())
+           : ossl().SSL_set1_host(ssl, host.c_str());
     if (ok != 1) {
-      SSL_free(ssl);
+      ossl().SSL_free(ssl);
       return Status::internal(prefix + "cannot set the host name to verify: " + sslReason("?"));
     }
   }
@@ -182,32 +190,33 @@ Status handshake(int fd, const std::string& host, const ClientTls& tls, Clock::t
       "; check that the master has TLS on (master.tls.enabled) and that " + tls.caKey() +
       " holds the CA that signed its certificate, issued for \"" + host + "\"";
   for (;;) {
-    ERR_clear_error();
-    const int r = SSL_connect(ssl);
+    ossl().ERR_clear_error();
+    const int r = ossl().SSL_connect(ssl);
     if (r == 1) break;
-    const int error = SSL_get_error(ssl, r);
+    const int error = ossl().SSL_get_error(ssl, r);
     const int saved_errno = errno;
     if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
       if (pollUntil(fd, error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline) == 0) {
-        SSL_free(ssl);
+        ossl().SSL_free(ssl);
         return Status::timedOut(prefix + "no TLS handshake within " + std::to_string(timeout_ms) +
                                 " ms" + advice);
       }
       continue;
     }
     std::string reason;
-    const long verify = SSL_get_verify_result(ssl);
+    const long verify = ossl().SSL_get_verify_result(ssl);
     if (verify != X509_V_OK) {
-      reason = std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
-      ERR_clear_error();
+      reason =
+          std::string("certificate verify failed: ") + ossl().X509_verify_cert_error_string(verify);
+      ossl().ERR_clear_error();
     } else if (error == SSL_ERROR_SYSCALL) {
       reason = saved_errno != 0 ? std::strerror(saved_errno)
                                 : "the peer closed the connection during the handshake";
-      ERR_clear_error();
+      ossl().ERR_clear_error();
     } else {
       reason = sslReason("unknown TLS error");
     }
-    SSL_free(ssl);
+    ossl().SSL_free(ssl);
     return Status::protocolError(prefix + "TLS handshake failed (" + reason + ")" + advice);
   }
   *ssl_out = ssl;
@@ -258,8 +267,8 @@ FramedConnection::~FramedConnection() {
   if (ssl_ != nullptr) {
     // A close_notify, so that the master sees an orderly end rather than a truncated stream.
     // One try: the descriptor is non-blocking and nobody waits for the answer.
-    if (!shut_down_ && !send_failed_ && read_error_.isOk()) SSL_shutdown(ssl_);
-    SSL_free(ssl_);
+    if (!shut_down_ && !send_failed_ && read_error_.isOk()) ossl().SSL_shutdown(ssl_);
+    ossl().SSL_free(ssl_);
   }
   ::close(fd_);
 }
@@ -296,13 +305,13 @@ Status FramedConnection::sendBytes(std::string_view bytes) {
       }
     } else {
       std::lock_guard<std::mutex> io(io_mutex_);
-      ERR_clear_error();
-      const int r =
-          SSL_write(ssl_, bytes.data() + sent, static_cast<int>(std::min<size_t>(left, INT_MAX)));
+      ossl().ERR_clear_error();
+      const int r = ossl().SSL_write(ssl_, bytes.data() + sent,
+                                     static_cast<int>(std::min<size_t>(left, INT_MAX)));
       if (r > 0) {
         n = r;
       } else {
-        const int e = SSL_get_error(ssl_, r);
+        const int e = ossl().SSL_get_error(ssl_, r);
         err = errno;
         again = e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ;
         want_read = e == SSL_ERROR_WANT_READ;
@@ -389,11 +398,11 @@ Status FramedConnection::receiveSome(bool* again, bool* want_write) {
     }
   } else {
     std::unique_lock<std::mutex> io(io_mutex_);
-    ERR_clear_error();
-    const int r = SSL_read(ssl_, buffer, static_cast<int>(sizeof buffer));
+    ossl().ERR_clear_error();
+    const int r = ossl().SSL_read(ssl_, buffer, static_cast<int>(sizeof buffer));
     n = r;
     if (r <= 0) {
-      const int e = SSL_get_error(ssl_, r);
+      const int e = ossl().SSL_get_error(ssl_, r);
       const int err = errno;
       if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
         *again = true;
@@ -403,12 +412,12 @@ Status FramedConnection::receiveSome(bool* again, bool* want_write) {
       if (e == SSL_ERROR_SYSCALL && err != 0 && err != EPIPE)
         return Status::fromErrno("lost the connection to " + peer_, err);
       if (e == SSL_ERROR_SSL) {
-        const unsigned long code = ERR_peek_last_error();
+        const unsigned long code = ossl().ERR_peek_last_error();
         // A peer that closes without TLS's close_notify has closed all the same.
         if (ERR_GET_REASON(code) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
           return Status::ioError("lost the connection to " + peer_ +
                                  ": TLS error: " + sslReason("unknown"));
-        ERR_clear_error();
+        ossl().ERR_clear_error();
       }
       n = 0;  // closed: close_notify, or the TCP connection ended
     }
