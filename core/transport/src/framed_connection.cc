@@ -161,8 +161,9 @@ Status connectTcp(const std::string& host, uint16_t port, Clock::time_point dead
 }
 
 // The TLS handshake on a connected socket, verifying the certificate as `tls` says.
-Status handshake(int fd, const std::string& host, const ClientTls& tls, Clock::time_point deadline,
-                 int timeout_ms, const std::string& prefix, SSL** ssl_out) {
+Status handshake(int fd, const std::string& host, const std::string& address, const ClientTls& tls,
+                 Clock::time_point deadline, int timeout_ms, const std::string& prefix,
+                 SSL** ssl_out) {
   ossl().ERR_clear_error();
   SSL* ssl = ossl().SSL_new(tls.context());
   BIO* bio = ssl != nullptr ? ossl().BIO_new(socketMethod()) : nullptr;
@@ -217,7 +218,8 @@ Status handshake(int fd, const std::string& host, const ClientTls& tls, Clock::t
       reason = sslReason("unknown TLS error");
     }
     ossl().SSL_free(ssl);
-    return Status::protocolError(prefix + "TLS handshake failed (" + reason + ")" + advice);
+    return Status::protocolError(prefix + "TLS handshake with " + address + " failed (" + reason +
+                                 ")" + advice);
   }
   *ssl_out = ssl;
   return Status::ok();
@@ -244,8 +246,8 @@ Status FramedConnection::connect(const std::string& host, uint16_t port,
     return s;
   SSL* ssl = nullptr;
   if (options.tls) {
-    if (Status s =
-            handshake(fd, host, *options.tls, deadline, options.connect_timeout_ms, prefix, &ssl);
+    if (Status s = handshake(fd, host, address, *options.tls, deadline, options.connect_timeout_ms,
+                             prefix, &ssl);
         !s.isOk()) {
       ::close(fd);
       return s;
