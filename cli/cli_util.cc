@@ -124,6 +124,32 @@ bool languageForFile(const json& runtimes, std::string_view file_name, std::stri
   return false;
 }
 
+std::string languageGuess(std::string_view file_name) {
+  const size_t slash = file_name.find_last_of('/');
+  const std::string_view base = slash == std::string_view::npos ? file_name : file_name.substr(slash + 1);
+  const size_t dot = base.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == base.size()) return {};
+  return lower(base.substr(dot + 1));
+}
+
+bool namesLanguage(const json& runtimes, const std::string& name, const std::string& language) {
+  if (!runtimes.is_array()) return false;
+  bool named = false;  // `language` has it as name or alias
+  bool other = false;  // another language does
+  for (const auto& runtime : runtimes) {
+    if (!runtime.is_object()) continue;
+    const std::string each = stringField(runtime, "language");
+    bool match = each == name;
+    if (match && each == language) return true;  // a name comes before every alias
+    if (match) return false;
+    const auto aliases = runtime.find("aliases");
+    if (aliases != runtime.end() && aliases->is_array())
+      for (const auto& a : *aliases) match = match || (a.is_string() && a.get<std::string>() == name);
+    if (match) (each == language ? named : other) = true;
+  }
+  return named && !other;
+}
+
 int exitCodeForResult(const json& result) {
   const std::optional<Verdict> verdict = parseVerdict(stringField(result, "verdict"));
   if (!verdict) return kExitInternal;

@@ -54,6 +54,16 @@ std::vector<std::string> knownExtensions(const nlohmann::json& runtimes);
 bool languageForFile(const nlohmann::json& runtimes, std::string_view file_name,
                      std::string* language, std::string* error);
 
+/// The language `file_name` most likely is before the master was asked: its extension without
+/// the dot, lower-cased ("hello.PY" -> "py"), which names or aliases each shipped language.
+/// "" when the name has no extension. Only a guess: languageForFile() decides.
+std::string languageGuess(std::string_view file_name);
+
+/// Whether the master, offering `runtimes`, resolves the language `name` to `language`: it is
+/// that language's name, or an alias of it and of no other language, and no language's name.
+bool namesLanguage(const nlohmann::json& runtimes, const std::string& name,
+                   const std::string& language);
+
 /// The process exit code for a result object (the "result" field of a `result` message):
 /// OK 0, RUNTIME_ERROR the program's exit code, SIGNALED 128+signal, TIME_LIMIT 124,
 /// COMPILE_ERROR / MEMORY_LIMIT / OUTPUT_LIMIT 1, INTERNAL_ERROR (or anything unknown) 70.

@@ -223,6 +223,17 @@ int printResult(const json& result) {
   return exitCodeForResult(result);
 }
 
+// Takes back a submit sent on a guess the master's runtimes did not confirm: once the master
+// has answered it, cancels the job it accepted (a refusal needs nothing). Best effort: the
+// caller goes on either way, and the answers that follow are kept, unread.
+void withdrawSubmit(MasterClient* client, const std::string& submit_id) {
+  std::string error;
+  const std::optional<json> reply = client->awaitReply(submit_id, kQueryTimeoutMs, &error);
+  if (!reply || !hasType(*reply, "accepted")) return;
+  const std::string job_id = reply->value("job_id", std::string());
+  if (!job_id.empty()) client->send({{"type", "cancel"}, {"id", client->nextId()}, {"job_id", job_id}}, &error);
+}
+
 }  // namespace
 
 int runCommand(const Options& options) {
@@ -284,10 +295,23 @@ int runCommand(const Options& options) {
   if (!client) return exit_code;
 
   job.language = options.language;
+  // Without --lang the master's runtimes say which language the file is. The likely one's
+  // submit goes right behind that question, so that the usual case waits for one round trip,
+  // not two; when the answer does not confirm it, that submit is withdrawn.
+  std::string guessed_id;
   if (job.language.empty()) {
     progress.show("asking " + client->address() + " which languages it offers");
     std::string error;
-    std::optional<json> reply = client->request({{"type", "runtimes"}}, kQueryTimeoutMs, &error);
+    const std::string runtimes_id = client->sendRequest({{"type", "runtimes"}}, &error);
+    const std::string guess = languageGuess(job.files.front().name);
+    if (!runtimes_id.empty() && !guess.empty()) {
+      Job guessed = job;
+      guessed.language = guess;
+      guessed_id = client->sendSubmit(guessed, &error);
+    }
+    std::optional<json> reply;
+    if (!runtimes_id.empty() && (guess.empty() || !guessed_id.empty()))
+      reply = client->awaitReply(runtimes_id, kQueryTimeoutMs, &error);
     if (!reply || hasType(*reply, "error")) {
       progress.clear();
       return reportFailure(*client, reply, error, "the runtimes request");
@@ -297,7 +321,12 @@ int runCommand(const Options& options) {
       progress.clear();
       return unexpectedReply(*reply, "runtimes");
     }
-    if (!languageForFile(*runtimes, job.files.front().name, &job.language, &error)) {
+    const bool known = languageForFile(*runtimes, job.files.front().name, &job.language, &error);
+    if (!guessed_id.empty() && !(known && namesLanguage(*runtimes, guess, job.language))) {
+      withdrawSubmit(client.get(), guessed_id);
+      guessed_id.clear();
+    }
+    if (!known) {
       progress.clear();
       printError(error);
       return runtimes->empty() ? kExitUnavailable : kExitUsage;
@@ -309,8 +338,10 @@ int runCommand(const Options& options) {
   std::string error;
   const int wait_ms =
       options.wait_ms <= 0 ? -1 : static_cast<int>(std::min<int64_t>(options.wait_ms, INT_MAX));
-  std::optional<json> reply = client->submit(
-      job, wait_ms, &error, [&](const json& event) { progress.show(progressText(event, &slave)); });
+  const auto on_event = [&](const json& event) { progress.show(progressText(event, &slave)); };
+  std::optional<json> reply = guessed_id.empty()
+                                  ? client->submit(job, wait_ms, &error, on_event)
+                                  : client->awaitJob(guessed_id, wait_ms, &error, on_event);
   progress.clear();
   if (!reply || hasType(*reply, "error"))
     return reportFailure(*client, reply, error, "the job",

@@ -1,44 +1,21 @@
 #include "master_client.h"
 
-#include <Poco/Exception.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/SSLException.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Timespan.h>
-#include <sys/socket.h>
-
-#include <algorithm>
-#include <array>
-#include <climits>
-
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
-#include "polyrun/tls.h"
 
 namespace polyrun {
 namespace {
 
 using nlohmann::json;
 
-// Without it a write to a connection the master has closed raises SIGPIPE and kills the caller
-// instead of returning an error.
-#ifdef MSG_NOSIGNAL
-constexpr int kSendFlags = MSG_NOSIGNAL;
-#else
-constexpr int kSendFlags = 0;
-#endif
-
-// How long one blocked write may wait for the master to read before we give up on it.
-constexpr int kSendTimeoutSeconds = 60;
-// poll() with no deadline still wakes up now and then; the loop simply polls again.
-constexpr int64_t kIdlePollMicros = 60LL * 1000 * 1000;
-constexpr size_t kReadChunkBytes = 64 * 1024;
+// How long one blocked send may wait for the master to read before we give up on it.
+constexpr int kSendTimeoutMs = 60 * 1000;
+// After a failed send, how long to look for the master's reason (a refused frame, say).
+constexpr auto kRefusalWait = std::chrono::milliseconds(200);
 
 void setError(std::string* error, const std::string& message) {
   if (error) *error = message;
 }
-
-std::string describe(const Poco::Exception& e) { return e.displayText(); }
 
 bool idMatches(const json& message, const std::string& id) {
   auto it = message.find("id");
@@ -60,189 +37,99 @@ MasterClient::MasterClient(std::string host, uint16_t port) : host_(std::move(ho
 
 MasterClient::~MasterClient() { close(); }
 
-std::string MasterClient::address() const {
-  const bool ipv6 = host_.find(':') != std::string::npos;
-  return (ipv6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
-}
+std::string MasterClient::address() const { return formatHostPort(host_, port_); }
 
 bool MasterClient::enableTls(const std::string& ca_file, std::string* error, const std::string& source) {
-  try {
-    tls_ = makeTlsClientContext(ca_file, true, source);
-  } catch (const std::exception& e) {
-    setError(error, e.what());
-    return false;
-  }
-  tls_source_ = source;
+  std::shared_ptr<const ClientTls> tls;
+  if (!ClientTls::create(ca_file, true, source, &tls).report(error)) return false;
+  tls_ = std::move(tls);
   return true;
 }
 
 bool MasterClient::connect(std::string* error, int timeout_ms) {
   close();
-  const std::string hint =
-      ": is the master running? start it (polyrun-master) or pass --master HOST:PORT";
-  try {
-    const Poco::Timespan timeout(static_cast<int64_t>(timeout_ms) * 1000);
-    socket_ = Poco::Net::StreamSocket();
-    if (tls_) {
-      socket_ = connectTls(host_, port_, tls_, timeout, tls_source_);
-    } else {
-      socket_.connect(Poco::Net::SocketAddress(host_, port_), timeout);
-    }
-    socket_.setNoDelay(true);
-    socket_.setSendTimeout(Poco::Timespan(kSendTimeoutSeconds, 0));
-  } catch (const Poco::Net::SSLException& e) {
-    setError(error, "cannot connect to the master at " + address() + ": " + e.message());
-    socket_ = Poco::Net::StreamSocket();
-    return false;
-  } catch (const Poco::TimeoutException&) {
-    setError(error, "cannot connect to the master at " + address() + ": no answer within " +
-                        std::to_string(timeout_ms) + " ms" + hint);
-    socket_ = Poco::Net::StreamSocket();
-    return false;
-  } catch (const Poco::Exception& e) {
-    setError(error, "cannot connect to the master at " + address() + ": " + describe(e) + hint);
-    socket_ = Poco::Net::StreamSocket();
-    return false;
-  }
-  connected_ = true;
-  return true;
+  ConnectOptions options;
+  options.connect_timeout_ms = timeout_ms;
+  options.send_timeout_ms = kSendTimeoutMs;
+  options.max_frame_bytes = kClientMaxFrameBytes;
+  options.tls = tls_;
+  options.peer_name = "the master";
+  const Status s = FramedConnection::connect(host_, port_, options, &connection_);
+  if (s.isOk()) return true;
+  // A TLS failure says what to check itself; the others mean nobody answers there.
+  setError(error, s.message() + (s.code() == Status::Code::kProtocolError
+                                     ? std::string()
+                                     : ": is the master running? start it (polyrun-master) or "
+                                       "pass --master HOST:PORT"));
+  return false;
 }
 
 void MasterClient::close() {
-  closeSocket();
-  reader_ = FrameReader(kClientMaxFrameBytes);
+  connection_.reset();
   kept_.clear();
   broken_.clear();
 }
 
-void MasterClient::closeSocket() {
-  if (connected_) {
-    try {
-      socket_.close();
-    } catch (const Poco::Exception&) {
-      // Closing a socket the peer already reset: nothing left to release.
-    }
-  }
-  connected_ = false;
-}
-
 void MasterClient::fail(std::string* error, const std::string& message) {
-  // Messages that arrived complete before the failure stay readable; the reason is reported
-  // once they are used up.
   setError(error, message);
   broken_ = message;
-  closeSocket();
+  connection_.reset();
 }
 
 bool MasterClient::send(const json& message, std::string* error) {
-  if (!connected_) {
+  if (!connection_) {
     setError(error, "not connected to the master at " + address() + ": call connect() first");
     return false;
   }
-  std::string frame;
-  try {
-    frame = encodeFrame(message);
-  } catch (const std::exception& e) {
-    setError(error, std::string("cannot encode the message: ") + e.what());
+  const Status s = connection_->send(message);
+  if (s.isOk()) return true;
+  if (s.code() == Status::Code::kInvalidArgument) {  // could not encode: the connection is fine
+    setError(error, s.message());
     return false;
   }
-  size_t sent = 0;
-  std::string why;
-  try {
-    while (sent < frame.size()) {
-      const int chunk = static_cast<int>(std::min<size_t>(frame.size() - sent, INT_MAX));
-      const int n = socket_.sendBytes(frame.data() + sent, chunk, kSendFlags);
-      if (n <= 0) {
-        why = "the connection was closed";
-        break;
-      }
-      sent += static_cast<size_t>(n);
-    }
-  } catch (const Poco::TimeoutException&) {
-    why = "the master did not read for " + std::to_string(kSendTimeoutSeconds) + " s";
-  } catch (const Poco::Exception& e) {
-    why = describe(e);
-  }
-  if (sent == frame.size()) return true;
-
   // The master may have refused the frame (too large, say) and said why before closing: that
   // answer is more useful than "connection reset", so look for it briefly.
   std::string detail;
-  try {
-    std::array<char, kReadChunkBytes> buffer;
-    while (socket_.poll(Poco::Timespan(200 * 1000), Poco::Net::Socket::SELECT_READ)) {
-      const int n = socket_.receiveBytes(buffer.data(), static_cast<int>(buffer.size()));
-      if (n <= 0 || !reader_.feed(buffer.data(), static_cast<size_t>(n))) break;
-    }
-    json reply;
-    while (reader_.next(&reply)) {
-      if (hasType(reply, msg::kError) && reply.contains("message") && reply["message"].is_string())
-        detail = "; the master said: " + reply["message"].get<std::string>();
-      else
-        kept_.push_back(std::move(reply));  // answers to earlier requests stay receivable
-    }
-  } catch (const Poco::Exception&) {
-    // Best effort only: the send error below stands on its own.
+  const auto deadline = FramedConnection::Clock::now() + kRefusalWait;
+  for (json reply; connection_->read(&reply, deadline).isOk();) {
+    if (hasType(reply, msg::kError) && reply.contains("message") && reply["message"].is_string())
+      detail = "; the master said: " + reply["message"].get<std::string>();
+    else
+      kept_.push_back(std::move(reply));  // answers to earlier requests stay receivable
   }
-  fail(error, "lost the connection to the master at " + address() + " while sending (" + why + ")" +
-                  detail + (detail.empty() ? "; check that the master is still running" : ""));
+  fail(error, s.message() + detail +
+                  (detail.empty() ? "; check that the master is still running" : ""));
   return false;
 }
 
 std::optional<json> MasterClient::readMessage(std::optional<Clock::time_point> deadline,
                                               int timeout_ms, std::string* error) {
-  std::array<char, kReadChunkBytes> buffer;
-  for (;;) {
-    json message;
-    if (reader_.next(&message)) return message;
-    if (!broken_.empty()) {
-      setError(error, broken_);
-      return std::nullopt;
-    }
-    if (!connected_) {
-      setError(error, "not connected to the master at " + address() + ": call connect() first");
-      return std::nullopt;
-    }
-    int64_t wait_us = kIdlePollMicros;
-    if (deadline) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::microseconds>(*deadline - Clock::now());
-      wait_us = std::clamp<int64_t>(left.count(), 0, wait_us);
-    }
-    int n = 0;
-    try {
-      // Poll even when no time is left, so that a zero timeout still picks up what has arrived.
-      // Bytes TLS already decrypted are not visible to poll().
-      const bool buffered = tls_ && socket_.available() > 0;
-      if (!buffered && !socket_.poll(Poco::Timespan(wait_us),
-                                     Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
-        if (deadline && Clock::now() >= *deadline) {
-          setError(error, "timed out after " + std::to_string(timeout_ms) +
-                              " ms waiting for the master at " + address());
-          return std::nullopt;
-        }
-        continue;
-      }
-      n = socket_.receiveBytes(buffer.data(), static_cast<int>(buffer.size()));
-    } catch (const Poco::Exception& e) {
-      fail(error, "lost the connection to the master at " + address() + ": " + describe(e) +
-                      "; check that the master is still running");
-      continue;  // the loop's top hands out what arrived before, then reports the failure
-    }
-    if (n == 0) {
-      fail(error, "the master at " + address() + " closed the connection" +
-                      (reader_.pendingBytes() > 0 ? " in the middle of a message" : "") +
-                      "; check the master's log" +
-                      (tls_ ? "" : " (a master with master.tls.enabled needs --tls --ca-file FILE)"));
-      continue;
-    }
-    if (n < 0) continue;  // spurious wake-up (EAGAIN): poll again
-    if (!reader_.feed(buffer.data(), static_cast<size_t>(n))) {
-      fail(error, "bad frame from " + address() + ": " + reader_.error() +
-                      "; is that address the master's client port (master.client.port)?");
-      continue;  // messages completed before the bad frame are still handed out first
-    }
+  if (!connection_) {
+    setError(error, !broken_.empty() ? broken_
+                                     : "not connected to the master at " + address() +
+                                           ": call connect() first");
+    return std::nullopt;
   }
+  json message;
+  const Status s = connection_->read(&message, deadline.value_or(Clock::time_point::max()));
+  if (s.isOk()) return message;
+  switch (s.code()) {
+    case Status::Code::kTimedOut:  // the connection stays up
+      setError(error, "timed out after " + std::to_string(timeout_ms) +
+                          " ms waiting for the master at " + address());
+      break;
+    case Status::Code::kUnavailable:
+      fail(error, s.message() + "; check the master's log" +
+                      (tls_ ? "" : " (a master with master.tls.enabled needs --tls --ca-file FILE)"));
+      break;
+    case Status::Code::kProtocolError:
+      fail(error, s.message() + "; is that address the master's client port (master.client.port)?");
+      break;
+    default:
+      fail(error, s.message() + "; check that the master is still running");
+      break;
+  }
+  return std::nullopt;
 }
 
 std::optional<json> MasterClient::receive(int timeout_ms, std::string* error) {
@@ -258,6 +145,16 @@ std::optional<json> MasterClient::receive(int timeout_ms, std::string* error) {
 
 std::optional<json> MasterClient::awaitId(const std::string& id, int timeout_ms, std::string* error,
                                           const std::function<bool(const json&)>& is_final) {
+  // Messages for this id that came while the caller awaited another, in their order.
+  for (auto it = kept_.begin(); it != kept_.end();) {
+    if (!idMatches(*it, id)) {
+      ++it;
+      continue;
+    }
+    json message = std::move(*it);
+    it = kept_.erase(it);
+    if (is_final(message)) return message;
+  }
   std::optional<Clock::time_point> deadline;
   if (timeout_ms >= 0) deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
@@ -274,28 +171,50 @@ std::optional<json> MasterClient::awaitId(const std::string& id, int timeout_ms,
   }
 }
 
-std::optional<json> MasterClient::request(json message, int timeout_ms, std::string* error) {
+std::string MasterClient::sendRequest(json message, std::string* error) {
   if (!message.is_object()) {
     setError(error, "a request must be a JSON object with a \"type\"");
-    return std::nullopt;
+    return {};
   }
-  const std::string id = nextId();
+  std::string id = nextId();
   message["id"] = id;
-  if (!send(message, error)) return std::nullopt;
+  if (!send(message, error)) return {};
+  return id;
+}
+
+std::optional<json> MasterClient::awaitReply(const std::string& id, int timeout_ms,
+                                             std::string* error) {
   return awaitId(id, timeout_ms, error, [](const json&) { return true; });
 }
 
-std::optional<json> MasterClient::submit(const Job& job, int timeout_ms, std::string* error,
-                                         const std::function<void(const json&)>& on_event) {
-  const std::string id = nextId();
-  json message = {{"type", msg::kSubmit}, {"id", id}, {"job", toJson(job)}};
-  if (!send(message, error)) return std::nullopt;
+std::optional<json> MasterClient::request(json message, int timeout_ms, std::string* error) {
+  const std::string id = sendRequest(std::move(message), error);
+  if (id.empty()) return std::nullopt;
+  return awaitReply(id, timeout_ms, error);
+}
+
+std::string MasterClient::sendSubmit(const Job& job, std::string* error) {
+  std::string id = nextId();
+  if (!send({{"type", msg::kSubmit}, {"id", id}, {"job", toJson(job)}}, error)) return {};
+  return id;
+}
+
+std::optional<json> MasterClient::awaitJob(const std::string& id, int timeout_ms,
+                                           std::string* error,
+                                           const std::function<void(const json&)>& on_event) {
   return awaitId(id, timeout_ms, error, [&on_event](const json& m) {
     // The job ends with its result, a refusal, or a cancellation by anyone who knew its id.
     if (hasType(m, msg::kResult) || hasType(m, msg::kError) || hasType(m, msg::kCancelled)) return true;
     if (on_event) on_event(m);
     return false;
   });
+}
+
+std::optional<json> MasterClient::submit(const Job& job, int timeout_ms, std::string* error,
+                                         const std::function<void(const json&)>& on_event) {
+  const std::string id = sendSubmit(job, error);
+  if (id.empty()) return std::nullopt;
+  return awaitJob(id, timeout_ms, error, on_event);
 }
 
 std::string MasterClient::nextId() { return std::to_string(next_id_++); }

@@ -1,25 +1,25 @@
-// A blocking client for the master's client port (docs/protocol.md): connect, send and receive
-// frames, request/response by id, submit a job and follow it to its result. Used by the
-// `polyrun` command, the tests and the benchmarks.
+// A blocking client for the master's client port (docs/protocol.md): request/response by id,
+// submitting a job and following it to its result, over a FramedConnection (core/transport).
+// Used by the `polyrun` command, the tests and the benchmarks.
 //
 // Errors are values: no member throws; a failure returns false / nullopt and stores a message
 // that names what went wrong and what to do in *error (which may be nullptr).
 // Not thread-safe: one thread drives a MasterClient at a time.
 #pragma once
 
-#include <Poco/Net/Context.h>
-#include <Poco/Net/StreamSocket.h>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "polyrun/client_tls.h"
 #include "polyrun/frame.h"
+#include "polyrun/framed_connection.h"
 #include "polyrun/job.h"
 
 namespace polyrun {
@@ -48,7 +48,7 @@ class MasterClient {
   /// Opens the TCP connection (closing any previous one). The error names host:port and says
   /// what to do ("is the master running? start it or pass --master HOST:PORT").
   bool connect(std::string* error, int timeout_ms = 5000);
-  bool connected() const { return connected_; }
+  bool connected() const { return connection_ != nullptr; }
   /// Closes the connection and forgets messages not yet received. Safe to call twice.
   void close();
 
@@ -70,11 +70,22 @@ class MasterClient {
   /// may be "error"). An "error" without an id (the master's answer to a broken connection) is
   /// returned as the reply too. Other messages arriving meanwhile are kept for receive().
   std::optional<nlohmann::json> request(nlohmann::json message, int timeout_ms, std::string* error);
+  /// request() in two halves, so that more can be sent before the answer is awaited:
+  /// sendRequest() returns the id it gave the message ("" + error when it could not send);
+  /// awaitReply() waits for the first message with that id, kept ones first.
+  std::string sendRequest(nlohmann::json message, std::string* error);
+  std::optional<nlohmann::json> awaitReply(const std::string& id, int timeout_ms, std::string* error);
 
   /// Submits `job` and waits at most timeout_ms in total for its "result" or "error", which is
   /// returned. `on_event` sees the job's "accepted" and "progress" messages as they arrive.
   std::optional<nlohmann::json> submit(
       const Job& job, int timeout_ms, std::string* error,
+      const std::function<void(const nlohmann::json&)>& on_event = {});
+  /// submit() in two halves: sendSubmit() returns the submit's id ("" + error when it could not
+  /// send); awaitJob() follows that id to its end, messages kept meanwhile first.
+  std::string sendSubmit(const Job& job, std::string* error);
+  std::optional<nlohmann::json> awaitJob(
+      const std::string& id, int timeout_ms, std::string* error,
       const std::function<void(const nlohmann::json&)>& on_event = {});
 
   /// A request id unique for this client ("1", "2", ...).
@@ -83,25 +94,21 @@ class MasterClient {
  private:
   using Clock = std::chrono::steady_clock;
 
-  // Reads from the socket until one message is complete or `deadline` passes; does not look at
-  // kept messages. Closes the client on disconnect or bad frame.
+  // Reads from the connection until one message is complete or `deadline` passes; does not look
+  // at kept messages. Closes the client on disconnect or bad frame.
   std::optional<nlohmann::json> readMessage(std::optional<Clock::time_point> deadline,
                                             int timeout_ms, std::string* error);
   // Waits for the first message carrying `id` for which is_final() holds (or an id-less
-  // "error"); messages for other ids are kept for receive().
+  // "error"), looking first at the messages kept; messages for other ids are kept for receive().
   std::optional<nlohmann::json> awaitId(const std::string& id, int timeout_ms, std::string* error,
                                         const std::function<bool(const nlohmann::json&)>& is_final);
-  // Ends the connection after a transport failure, keeping messages already received.
+  // Ends the connection after a transport failure; the messages kept stay receivable.
   void fail(std::string* error, const std::string& message);
-  void closeSocket();
 
   std::string host_;
   uint16_t port_;
-  Poco::Net::StreamSocket socket_;
-  Poco::Net::Context::Ptr tls_;  // set: connect with TLS
-  std::string tls_source_;
-  bool connected_ = false;
-  FrameReader reader_{kClientMaxFrameBytes};
+  std::unique_ptr<FramedConnection> connection_;  // null while not connected
+  std::shared_ptr<const ClientTls> tls_;           // set: connect with TLS
   std::deque<nlohmann::json> kept_;  // messages for other ids, returned by later receive()
   std::string broken_;               // why the connection ended, until close() or connect()
   uint64_t next_id_ = 1;

@@ -1,4 +1,8 @@
-// A Peer over a TCP connection carrying frames (polyrun/frame.h), as the master needs it:
+// The server side of a TCP connection carrying frames (polyrun/frame.h): a Peer as the master
+// needs it. The client side is FramedConnection (polyrun/framed_connection.h), used by the CLI,
+// the slave, the tests and the benchmarks; the two share the frame codec and nothing else,
+// because the master must never block on one peer while it serves thousands: where a client
+// waits for the master, the master buffers, times out and disconnects.
 // - sends never block: any thread appends to an output buffer and writes what the socket takes
 //   now; the connection's own thread writes the rest when the socket becomes writable. A peer
 //   that lets more than `max_output_bytes` pile up is too slow and is disconnected.

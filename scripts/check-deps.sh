@@ -21,7 +21,7 @@ declare -A allowed=(
   [plugins]="sdk"
   [examples/plugins]="sdk"
   [gui]="sdk protocol"
-  [cli]="sdk protocol transport service"
+  [cli]="sdk protocol transport"
   [master]="sdk protocol service"
   [slave]="sdk protocol runtime service transport"
 )
@@ -36,6 +36,7 @@ declare -A forbidden=(
   [plugins]="Poco/ openssl/ seccomp.h"
   [examples/plugins]="Poco/ openssl/ seccomp.h"
   [gui]="Poco/ seccomp.h"
+  [cli]="Poco/ openssl/ seccomp.h"
 )
 
 declare -A library_of=()

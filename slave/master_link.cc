@@ -1,8 +1,6 @@
 #include "master_link.h"
 
 #include <Poco/Logger.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/SocketAddress.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,12 +8,14 @@
 #include "polyrun/frame.h"
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
-#include "polyrun/tls.h"
 
 namespace polyrun::slave {
 namespace {
 using nlohmann::json;
-using ReadStatus = FramedSocket::ReadStatus;
+// How long registration and a blocked send may take before the link gives up on the master.
+constexpr int kConnectTimeoutMs = 5000;
+constexpr int kSendTimeoutMs = 30000;
+constexpr auto kRegisterTimeout = std::chrono::seconds(10);
 Poco::Logger& log() { return Poco::Logger::get("slave.link"); }
 
 // The `result` message of a finished job, cut to fit a frame of `max_frame_bytes` with room for
@@ -63,7 +63,7 @@ MasterLink::~MasterLink() {
 }
 
 void MasterLink::stop() {
-  std::shared_ptr<FramedSocket> socket;
+  std::shared_ptr<FramedConnection> socket;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
@@ -84,7 +84,7 @@ bool MasterLink::drainedLocked() const {
 }
 
 void MasterLink::drain() {
-  std::shared_ptr<FramedSocket> socket;
+  std::shared_ptr<FramedConnection> socket;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;
@@ -139,7 +139,7 @@ std::vector<std::string> MasterLink::heldJobIdsLocked() const {
 }
 
 void MasterLink::send(const json& message) {
-  std::shared_ptr<FramedSocket> socket;
+  std::shared_ptr<FramedConnection> socket;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     socket = socket_;
@@ -152,13 +152,13 @@ void MasterLink::send(const json& message) {
 // lists the job, which tells the master the same).
 void MasterLink::finishJob(const std::string& job_id, const json& message) {
   const bool is_result = message.value("type", "") == msg::kResult;
-  std::shared_ptr<FramedSocket> socket;
+  std::shared_ptr<FramedConnection> socket;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     socket = socket_;
     if (!socket && is_result) pending_results_.emplace_back(job_id, message);
   }
-  if (socket && !socket->send(message) && is_result) {
+  if (socket && !socket->send(message).isOk() && is_result) {
     std::lock_guard<std::mutex> lock(mutex_);
     pending_results_.emplace_back(job_id, message);
   }
@@ -245,21 +245,19 @@ void MasterLink::run() {
 }
 
 bool MasterLink::session(std::string* why) {
-  std::shared_ptr<FramedSocket> socket;
-  try {
-    Poco::Net::StreamSocket raw;
-    if (config_.tls_context) {
-      raw = connectTls(config_.master_host, static_cast<uint16_t>(config_.master_port), config_.tls_context,
-                       Poco::Timespan(5, 0), "slave.tls.ca_file");
-    } else {
-      raw.connect(Poco::Net::SocketAddress(config_.master_host, static_cast<Poco::UInt16>(config_.master_port)),
-                  Poco::Timespan(5, 0));
-    }
-    socket = std::make_shared<FramedSocket>(raw, config_.max_frame_bytes, config_.tls_context != nullptr);
-  } catch (const Poco::Exception& e) {
-    *why = e.displayText();
+  ConnectOptions options;
+  options.connect_timeout_ms = kConnectTimeoutMs;
+  options.send_timeout_ms = kSendTimeoutMs;
+  options.max_frame_bytes = config_.max_frame_bytes;
+  options.tls = config_.tls;
+  std::unique_ptr<FramedConnection> connection;
+  const Status connected = FramedConnection::connect(
+      config_.master_host, static_cast<uint16_t>(config_.master_port), options, &connection);
+  if (!connected.isOk()) {
+    *why = connected.message();
     return false;
   }
+  std::shared_ptr<FramedConnection> socket = std::move(connection);
   json languages = json::array();
   for (const auto& l : registry_.advertised()) languages.push_back(toJson(l));
   json held = json::array();
@@ -281,14 +279,16 @@ bool MasterLink::session(std::string* why) {
                 {"load", loadJson()}});
   json m;
   std::string error;
-  ReadStatus status = socket->read(&m, Poco::Timespan(10, 0), &error);
-  if (status != ReadStatus::kMessage || m.value("type", "") != msg::kRegistered) {
-    if (status == ReadStatus::kMessage && m.value("type", "") == msg::kError)
+  Status status = socket->read(&m, kRegisterTimeout);
+  if (!status.isOk() || m.value("type", "") != msg::kRegistered) {
+    if (status.isOk() && m.value("type", "") == msg::kError)
       *why = "master refused registration: " + m.value("message", std::string());
+    else if (status.isOk())
+      *why = "registration failed: the master answered with \"" + m.value("type", std::string()) + "\"";
     else
-      *why = status == ReadStatus::kTimeout ? "no answer to register" : "registration failed: " + error;
-    if (status == ReadStatus::kMessage && m.value("code", "") == errc::kUnauthorized)
-      log().error("%s", *why);
+      *why = status.code() == Status::Code::kTimedOut ? "no answer to register"
+                                                      : "registration failed: " + status.message();
+    if (status.isOk() && m.value("code", "") == errc::kUnauthorized) log().error("%s", *why);
     return false;
   }
   const int heartbeat_ms = std::max(10, m.value("heartbeat_ms", 1000));
@@ -314,11 +314,10 @@ bool MasterLink::session(std::string* why) {
       socket->send({{"type", msg::kHeartbeat}, {"load", loadJson()}});
       next_heartbeat = now + std::chrono::milliseconds(heartbeat_ms);
     }
-    const auto wait_us = std::chrono::duration_cast<std::chrono::microseconds>(next_heartbeat - now).count();
-    status = socket->read(&m, Poco::Timespan(std::max<int64_t>(wait_us, 1000)), &error);
-    if (status == ReadStatus::kTimeout) continue;
-    if (status != ReadStatus::kMessage) {
-      *why = error;
+    status = socket->read(&m, std::max(next_heartbeat, now + std::chrono::milliseconds(1)));
+    if (status.code() == Status::Code::kTimedOut) continue;
+    if (!status.isOk()) {
+      *why = status.message();
       return true;
     }
     const std::string type = m.value("type", "");

@@ -17,11 +17,10 @@
 #include <vector>
 
 #include "host_load.h"
-#include <Poco/Net/Context.h>
-
 #include "polyrun/cancel_token.h"
+#include "polyrun/client_tls.h"
 #include "polyrun/frame.h"
-#include "polyrun/framed_socket.h"
+#include "polyrun/framed_connection.h"
 #include "polyrun/job.h"
 #include "runner_registry.h"
 
@@ -37,8 +36,8 @@ struct LinkConfig {
   int reconnect_min_ms = 100;
   int reconnect_max_ms = 5000;
   size_t max_frame_bytes = 64u << 20;
-  // Set: connect with TLS and verify the master's certificate (slave.tls.*, polyrun/tls.h).
-  Poco::Net::Context::Ptr tls_context;
+  // Set: connect with TLS, verifying the master's certificate as slave.tls.* say.
+  std::shared_ptr<const ClientTls> tls;
 };
 
 class MasterLink {
@@ -92,7 +91,7 @@ class MasterLink {
   std::condition_variable work_ready_;
   std::condition_variable stop_requested_;
   std::condition_variable state_changed_;  // for drain(): a job ended, a result went, acks
-  std::shared_ptr<FramedSocket> socket_;     // null while disconnected
+  std::shared_ptr<FramedConnection> socket_;  // null while disconnected
   std::vector<std::pair<std::string, nlohmann::json>> pending_results_;  // finished while disconnected
   std::deque<std::pair<std::string, Job>> queue_;  // assigned, waiting for a worker
   std::map<std::string, std::shared_ptr<CancelToken>> running_;  // on a worker now

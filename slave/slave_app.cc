@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "master_link.h"
-#include "polyrun/tls.h"
 #include "plugin_watcher.h"
+#include "polyrun/client_tls.h"
 #include "polyrun/job_executor.h"
 #include "polyrun/service_app.h"
 #include "runner_registry.h"
@@ -256,11 +256,8 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   enterSystemdScopeIfNeeded(cfg);
   LinkConfig link = cfg.link;
   if (cfg.tls_enabled) {
-    try {
-      link.tls_context = makeTlsClientContext(cfg.tls_ca_file, cfg.tls_verify, "slave.tls.ca_file");
-    } catch (const std::runtime_error& e) {
-      throw ConfigError(std::string(e.what()) + " (slave.tls.enabled is true)");
-    }
+    const Status s = ClientTls::create(cfg.tls_ca_file, cfg.tls_verify, "slave.tls.ca_file", &link.tls);
+    if (!s.isOk()) throw ConfigError(s.message() + " (slave.tls.enabled is true)");
   }
   const std::string& plugins_dir = cfg.plugins_dir;
   ExecutorOptions options;

@@ -26,8 +26,8 @@
 #include <thread>
 #include <tuple>
 
+#include "polyrun/framed_connection.h"
 #include "support/cluster_client.h"
-#include "polyrun/framed_socket.h"
 
 namespace polyrun::test {
 namespace {
@@ -286,14 +286,19 @@ TEST_F(AdversarialTest, ResultLargerThanAFrameArrivesCutAndMarkedWithItsExactByt
 // requeued.
 TEST_F(AdversarialTest, BadFramesFromASlaveFailOnlyTheirJobs) {
   const json before = cluster_->snapshot();
-  Poco::Net::StreamSocket raw;
-  raw.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(cluster_->slavePort())));
-  FramedSocket forger(raw, 64u << 20, false);
-  ASSERT_TRUE(forger.send({{"type", "register"}, {"token", "test-token"}, {"name", "forger"}, {"capacity", 3},
-                           {"languages", json::array({{{"language", "fakelang"}, {"version", "1.0"}}})}}));
+  ConnectOptions options;
+  options.max_frame_bytes = 64u << 20;
+  std::unique_ptr<FramedConnection> forger;
+  const Status connected = FramedConnection::connect(
+      "127.0.0.1", static_cast<uint16_t>(cluster_->slavePort()), options, &forger);
+  ASSERT_TRUE(connected.isOk()) << connected.message();
+  ASSERT_TRUE(forger->send({{"type", "register"}, {"token", "test-token"}, {"name", "forger"}, {"capacity", 3},
+                            {"languages", json::array({{{"language", "fakelang"}, {"version", "1.0"}}})}})
+                  .isOk());
   json m;
   std::string error;
-  ASSERT_EQ(forger.read(&m, Poco::Timespan(10, 0), &error), FramedSocket::ReadStatus::kMessage) << error;
+  Status read = forger->read(&m, 10s);
+  ASSERT_TRUE(read.isOk()) << read.message();
   ASSERT_EQ(m["type"], "registered") << m.dump();
   EXPECT_EQ(m["max_frame_bytes"], 65536) << "the master says its frame limit";
 
@@ -304,7 +309,8 @@ TEST_F(AdversarialTest, BadFramesFromASlaveFailOnlyTheirJobs) {
   std::vector<std::string> requests, job_ids;
   for (int i = 0; i < 3; ++i) requests.push_back(client.submit(job));
   while (job_ids.size() < 3) {
-    ASSERT_EQ(forger.read(&m, Poco::Timespan(10, 0), &error), FramedSocket::ReadStatus::kMessage) << error;
+    read = forger->read(&m, 10s);
+    ASSERT_TRUE(read.isOk()) << read.message();
     if (m["type"] == "assign") job_ids.push_back(m["job_id"]);
   }
   JobResult r;
@@ -315,12 +321,12 @@ TEST_F(AdversarialTest, BadFramesFromASlaveFailOnlyTheirJobs) {
   r.job_id = job_ids[0];
   const std::string oversized =
       frameOf(json{{"type", "result"}, {"job_id", job_ids[0]}, {"result", toJson(r)}}.dump());
-  raw.sendBytes(oversized.data(), static_cast<int>(oversized.size()));
+  ASSERT_TRUE(forger->sendBytes(oversized).isOk());
   const std::string broken = frameOf("{\"job_id\":\"" + job_ids[1] + "\",\"result\": {oops");
-  raw.sendBytes(broken.data(), static_cast<int>(broken.size()));
+  ASSERT_TRUE(forger->sendBytes(broken).isOk());
   r.run->stdout_data = "fine\n";
   r.job_id = job_ids[2];
-  ASSERT_TRUE(forger.send({{"type", "result"}, {"job_id", job_ids[2]}, {"result", toJson(r)}}));
+  ASSERT_TRUE(forger->send({{"type", "result"}, {"job_id", job_ids[2]}, {"result", toJson(r)}}).isOk());
 
   ASSERT_TRUE(client.waitFinal(requests, 30s)) << cluster_->masterLog();
   std::map<std::string, JobResult> results;
@@ -342,10 +348,10 @@ TEST_F(AdversarialTest, BadFramesFromASlaveFailOnlyTheirJobs) {
   EXPECT_TRUE(slaveEntry(after, "forger").is_object()) << "the slave is still connected";
   // The forger was told, and stays usable.
   int bad_frame_errors = 0;
-  while (forger.read(&m, Poco::Timespan(0, 300000), &error) == FramedSocket::ReadStatus::kMessage)
+  while (forger->read(&m, 300ms).isOk())
     bad_frame_errors += m.value("code", "") == errc::kBadFrame;
   EXPECT_EQ(bad_frame_errors, 2);
-  EXPECT_TRUE(forger.send({{"type", "heartbeat"}, {"load", json::object()}}));
+  EXPECT_TRUE(forger->send({{"type", "heartbeat"}, {"load", json::object()}}).isOk());
   EXPECT_TRUE(slaveEntry(cluster_->snapshot(), "forger").is_object());
 }
 

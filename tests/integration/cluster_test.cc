@@ -5,6 +5,7 @@
 #include <set>
 
 #include "master_client.h"
+#include "polyrun/framed_connection.h"
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
 #include "support/cluster_client.h"
@@ -216,18 +217,18 @@ TEST_F(ClusterTest, SlaveWithAWrongTokenIsRefused) {
 }
 
 TEST_F(ClusterTest, BadFrameGetsAnErrorAndOthersAreStillServed) {
-  Poco::Net::StreamSocket raw;
-  raw.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(cluster_->clientPort())));
-  const char garbage[] = "\x00\x00\x00\x05notjs";
-  raw.sendBytes(garbage, 9);
-  std::string received;
-  char buf[4096];
-  raw.setReceiveTimeout(Poco::Timespan(10, 0));
-  for (int n; (n = raw.receiveBytes(buf, sizeof buf)) > 0;) received.append(buf, static_cast<size_t>(n));
-  ASSERT_GT(received.size(), 4u) << "an error frame, then the connection closes";
-  const json error = json::parse(received.substr(4));
+  std::unique_ptr<FramedConnection> raw;
+  const Status connected = FramedConnection::connect(
+      "127.0.0.1", static_cast<uint16_t>(cluster_->clientPort()), ConnectOptions(), &raw);
+  ASSERT_TRUE(connected.isOk()) << connected.message();
+  ASSERT_TRUE(raw->sendBytes(std::string("\x00\x00\x00\x05notjs", 9)).isOk());
+  json error;
+  const Status answered = raw->read(&error, std::chrono::seconds(10));
+  ASSERT_TRUE(answered.isOk()) << "an error frame, then the connection closes: " << answered.message();
   EXPECT_EQ(error["type"], "error");
   EXPECT_EQ(error["code"], "bad_frame");
+  const Status closed = raw->read(&error, std::chrono::seconds(10));
+  EXPECT_EQ(closed.code(), Status::Code::kUnavailable) << closed.message();
   JobResult r = run(sourceJob("python", "x.py", "print('fine')\n"));
   EXPECT_EQ(r.verdict, Verdict::kOk);
 }

@@ -2,47 +2,25 @@
 // made by the openssl command for this run: the slave and the CLI verify the master's
 // certificate, HTTPS serves the API, and whoever does not speak TLS, or trusts another CA, is
 // refused without harm to the master.
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "master_client.h"
 #include "polyrun/sandbox.h"
-#include "polyrun/tls.h"
+#include "support/certificates.h"
 #include "support/cluster.h"
 
 namespace polyrun::test {
 namespace {
 
 using nlohmann::json;
-
-// A CA, a certificate it signed for 127.0.0.1, and an unrelated CA, in `dir`. EC keys: quick.
-bool makeCertificates(const std::string& dir, std::string* error) {
-  const std::string key = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-  std::ofstream(dir + "/san.cnf") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
-  const std::string script =
-      "cd '" + dir + "' && "
-      "openssl req -x509 -days 2" + key + " -keyout ca.key -out ca.pem -subj /CN=polyrun-test-ca && "
-      "openssl req -x509 -days 2" + key + " -keyout other-ca.key -out other-ca.pem -subj /CN=other-ca && "
-      "openssl req" + key + " -keyout server.key -out server.csr -subj /CN=127.0.0.1 && "
-      "openssl x509 -req -days 2 -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-      "-extfile san.cnf -out server.pem";
-  const std::string command = "(" + script + ") > '" + dir + "/openssl.log' 2>&1";
-  if (std::system(command.c_str()) != 0) {
-    std::ifstream in(dir + "/openssl.log");
-    std::stringstream log;
-    log << in.rdbuf();
-    *error = "the openssl command failed (is it installed? scripts/setup-deps.sh): " + log.str();
-    return false;
-  }
-  return true;
-}
 
 class TlsTest : public ::testing::Test {
  protected:
@@ -87,8 +65,14 @@ class TlsTest : public ::testing::Test {
   static int https(const std::string& method, const std::string& path, const std::string& request_body,
                    std::string* body) {
     try {
-      Poco::Net::HTTPSClientSession session("127.0.0.1", static_cast<Poco::UInt16>(cluster_->httpPort()),
-                                            makeTlsClientContext(file("ca.pem"), true, "test CA"));
+      // Poco's HTTPS client, as a Piston client would use any HTTPS library: the test CA only.
+      Poco::Net::Context::Params params;
+      params.caLocation = file("ca.pem");
+      params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
+      params.loadDefaultCAs = false;
+      Poco::Net::HTTPSClientSession session(
+          "127.0.0.1", static_cast<Poco::UInt16>(cluster_->httpPort()),
+          new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
       session.setTimeout(Poco::Timespan(60, 0));
       Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
       if (method == "POST") {

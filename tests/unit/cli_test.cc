@@ -162,6 +162,30 @@ TEST(LanguageForFileTest, NoRuntimesSaysNoSlaveOffersAny) {
   EXPECT_FALSE(cli::languageForFile(json::object(), "x.py", &language, &error));
 }
 
+TEST(LanguageGuessTest, IsTheLowerCasedExtension) {
+  EXPECT_EQ(cli::languageGuess("hello.py"), "py");
+  EXPECT_EQ(cli::languageGuess("dir.d/Main.JAVA"), "java");
+  EXPECT_EQ(cli::languageGuess("x.tar.gz"), "gz");
+  EXPECT_EQ(cli::languageGuess("Makefile"), "");
+  EXPECT_EQ(cli::languageGuess(".bashrc"), "");
+  EXPECT_EQ(cli::languageGuess("trailing."), "");
+}
+
+// The guess stands only where the master would resolve it to what languageForFile() picks.
+TEST(NamesLanguageTest, NameOrUnambiguousAliasOnly) {
+  const json runtimes = sampleRuntimes();
+  EXPECT_TRUE(cli::namesLanguage(runtimes, "py", "python"));  // an alias
+  EXPECT_TRUE(cli::namesLanguage(runtimes, "c", "c"));        // a name
+  EXPECT_FALSE(cli::namesLanguage(runtimes, "cc", "c++"));    // an extension, not an alias
+  EXPECT_FALSE(cli::namesLanguage(runtimes, "java", "c"));    // another language's name
+  EXPECT_FALSE(cli::namesLanguage(json::array(), "py", "python"));  // nothing offered
+  const json shared = json::parse(R"([
+    {"language": "python", "aliases": ["x"]}, {"language": "pypy", "aliases": ["x", "python"]}
+  ])");
+  EXPECT_FALSE(cli::namesLanguage(shared, "x", "python")) << "an alias of two languages";
+  EXPECT_TRUE(cli::namesLanguage(shared, "python", "python")) << "a name wins over an alias";
+}
+
 TEST(KnownExtensionsTest, SortedAndUnique) {
   EXPECT_EQ(
       cli::knownExtensions(sampleRuntimes()),

@@ -4,9 +4,7 @@
 #include <Poco/Net/InvalidCertificateHandler.h>
 #include <Poco/Net/NetSSL.h>
 #include <Poco/Net/RejectCertificateHandler.h>
-#include <Poco/Net/SSLException.h>
 #include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureStreamSocket.h>
 #include <openssl/ssl.h>
 
 #include <mutex>
@@ -23,7 +21,6 @@ void initOnce() {
     Poco::Net::initializeSSL();
     Poco::Net::SSLManager::InvalidCertificateHandlerPtr reject(
         new Poco::Net::RejectCertificateHandler(false));
-    Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, nullptr);
     Poco::Net::SSLManager::instance().initializeServer(nullptr, reject, nullptr);
   });
 }
@@ -66,53 +63,6 @@ Poco::Net::Context::Ptr makeTlsServerContext(const std::string& certificate, con
     throw std::runtime_error(key_key + " = \"" + key + "\" is not the private key of " + cert_key +
                              " = \"" + certificate + "\"; give the matching pair");
   return ctx;
-}
-
-Poco::Net::Context::Ptr makeTlsClientContext(const std::string& ca_file, bool verify,
-                                             const std::string& ca_key) {
-  initOnce();
-  if (verify) requireFile(ca_file, ca_key);
-  Poco::Net::Context::Ptr ctx;
-  try {
-    Poco::Net::Context::Params p;
-    p.caLocation = verify ? ca_file : "";
-    p.verificationMode = verify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE;
-    p.loadDefaultCAs = false;
-    ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, p);
-  } catch (const Poco::Exception& e) {
-    throw std::runtime_error("cannot load " + ca_key + " = \"" + ca_file + "\": " + e.displayText() +
-                             "; give a PEM file holding the CA certificate that signed the master's");
-  }
-  ctx->enableExtendedCertificateVerification(verify);
-  SSL_CTX_set_min_proto_version(ctx->sslContext(), TLS1_2_VERSION);
-  // Readers poll() the socket and then ask available() (decrypted bytes): with read-ahead a whole
-  // record could wait inside OpenSSL, seen by neither.
-  SSL_CTX_set_read_ahead(ctx->sslContext(), 0);
-  return ctx;
-}
-
-Poco::Net::StreamSocket connectTls(const std::string& host, uint16_t port,
-                                   const Poco::Net::Context::Ptr& context, Poco::Timespan timeout,
-                                   const std::string& ca_key) {
-  Poco::Net::SecureStreamSocket socket(context);
-  socket.setPeerHostName(host);
-  // Plain TCP first, so that "connection refused" reads as such.
-  socket.setLazyHandshake(true);
-  socket.connect(Poco::Net::SocketAddress(host, port), timeout);
-  try {
-    socket.setReceiveTimeout(timeout);
-    socket.setSendTimeout(timeout);
-    socket.completeHandshake();
-    socket.verifyPeerCertificate();
-    socket.setReceiveTimeout(Poco::Timespan(0));
-  } catch (const Poco::Exception& e) {
-    throw Poco::Net::SSLException(
-        "TLS handshake with " + host + ":" + std::to_string(port) + " failed (" +
-        (e.message().empty() ? e.displayText() : e.message()) +
-        "); check that the master has TLS on (master.tls.enabled) and that " + ca_key +
-        " holds the CA that signed its certificate, issued for \"" + host + "\"");
-  }
-  return socket;
 }
 
 }  // namespace polyrun
