@@ -7,16 +7,15 @@
 // request, all released at once; then the same jobs through the native client port, so that the
 // two paths are compared side by side in one run. Prints latency percentiles and jobs/s per
 // round and path; exits non-zero if any answer is wrong or refused.
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 
 #include <algorithm>
 #include <atomic>
@@ -73,7 +72,8 @@ struct Http {
   json body;
 };
 
-Http httpRequest(int port, const std::string& method, const std::string& path, const std::string& body = "") {
+Http httpRequest(int port, const std::string& method, const std::string& path,
+                 const std::string& body = "") {
   Http out;
   try {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
@@ -101,7 +101,8 @@ struct Round {
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+  return v[std::min(v.size() - 1,
+                    static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
 }
 
 // Runs `one` on `n` threads released together; each returns whether its answer was right.
@@ -121,8 +122,10 @@ Round concurrently(int n, const std::function<bool()>& one) {
       const bool ok = one();
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       std::lock_guard<std::mutex> lock(mutex);
-      if (ok) round.latencies_ms.push_back(ms);
-      else ++round.wrong;
+      if (ok)
+        round.latencies_ms.push_back(ms);
+      else
+        ++round.wrong;
     });
   }
   const auto t0 = Clock::now();
@@ -137,18 +140,20 @@ Round concurrently(int n, const std::function<bool()>& one) {
 }
 
 void report(const char* path, int round_no, int requests, const Round& r) {
-  std::printf("%-7s round %d: %d requests, %zu correct, %d wrong/refused, p50 %.0f ms, p90 %.0f ms, "
-              "max %.0f ms, %.1f jobs/s\n",
-              path, round_no, requests, r.latencies_ms.size(), r.wrong, percentile(r.latencies_ms, 0.5),
-              percentile(r.latencies_ms, 0.9), percentile(r.latencies_ms, 1.0),
-              static_cast<double>(r.latencies_ms.size()) / r.seconds);
+  std::printf(
+      "%-7s round %d: %d requests, %zu correct, %d wrong/refused, p50 %.0f ms, p90 %.0f ms, "
+      "max %.0f ms, %.1f jobs/s\n",
+      path, round_no, requests, r.latencies_ms.size(), r.wrong, percentile(r.latencies_ms, 0.5),
+      percentile(r.latencies_ms, 0.9), percentile(r.latencies_ms, 1.0),
+      static_cast<double>(r.latencies_ms.size()) / r.seconds);
   std::fflush(stdout);
 }
 
 int intFlag(int argc, char** argv, const std::string& name, int def) {
   const std::string prefix = "--" + name + "=";
   for (int i = 1; i < argc; ++i)
-    if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) return std::atoi(argv[i] + prefix.size());
+    if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0)
+      return std::atoi(argv[i] + prefix.size());
   return def;
 }
 
@@ -159,7 +164,8 @@ int main(int argc, char** argv) {
   const int slaves = intFlag(argc, argv, "slaves", 2);
   const int capacity = intFlag(argc, argv, "capacity", 2);
   const int rounds = intFlag(argc, argv, "rounds", 3);
-  const fs::path dir = fs::temp_directory_path() / ("polyrun-http-bench-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("polyrun-http-bench-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string bin = POLYRUN_BIN_DIR;
   const std::string ready = (dir / "master.ready").string();
@@ -170,16 +176,19 @@ int main(int argc, char** argv) {
     for (pid_t p : pids) ::waitpid(p, nullptr, 0);
     fs::remove_all(dir);
   };
-  pids.push_back(spawn({bin + "/polyrun-master", "--define=master.slave.token=bench", "--define=master.client.port=0",
-                        "--define=master.slave.port=0", "--define=master.http.port=0",
-                        "--define=master.ready.file=" + ready, "--define=logging.loggers.root.level=warning"},
+  pids.push_back(spawn({bin + "/polyrun-master", "--define=master.slave.token=bench",
+                        "--define=master.client.port=0", "--define=master.slave.port=0",
+                        "--define=master.http.port=0", "--define=master.ready.file=" + ready,
+                        "--define=logging.loggers.root.level=warning"},
                        (dir / "master.log").string()));
   json ports;
-  if (!waitUntil([&] {
-        std::ifstream in(ready);
-        ports = json::parse(in, nullptr, false);
-        return ports.is_object() && ports.contains("http_port");
-      }, std::chrono::seconds(20))) {
+  if (!waitUntil(
+          [&] {
+            std::ifstream in(ready);
+            ports = json::parse(in, nullptr, false);
+            return ports.is_object() && ports.contains("http_port");
+          },
+          std::chrono::seconds(20))) {
     std::fprintf(stderr, "the master did not start; see %s\n", (dir / "master.log").c_str());
     stopAll();
     return 1;
@@ -188,31 +197,35 @@ int main(int argc, char** argv) {
   const int client_port = ports["client_port"];
   for (int i = 0; i < slaves; ++i) {
     const std::string name = "bench-" + std::to_string(i + 1);
-    pids.push_back(spawn({bin + "/polyrun-slave", "--define=slave.token=bench",
-                          "--define=slave.master.port=" + std::to_string(ports["slave_port"].get<int>()),
-                          "--define=slave.name=" + name, "--define=slave.plugins.dir=" POLYRUN_PLUGIN_DIR,
-                          "--define=slave.jobs.max=" + std::to_string(capacity),
-                          "--define=slave.work.dir=" + (dir / ("work-" + name)).string(),
-                          "--define=logging.loggers.root.level=warning"},
-                         (dir / (name + ".log")).string()));
+    pids.push_back(
+        spawn({bin + "/polyrun-slave", "--define=slave.token=bench",
+               "--define=slave.master.port=" + std::to_string(ports["slave_port"].get<int>()),
+               "--define=slave.name=" + name, "--define=slave.plugins.dir=" POLYRUN_PLUGIN_DIR,
+               "--define=slave.jobs.max=" + std::to_string(capacity),
+               "--define=slave.work.dir=" + (dir / ("work-" + name)).string(),
+               "--define=logging.loggers.root.level=warning"},
+              (dir / (name + ".log")).string()));
   }
-  const bool up = waitUntil([&] {
-    const Http c = httpRequest(http_port, "GET", "/api/v1/cluster");
-    if (c.status != 200) return false;
-    int ready_slaves = 0;
-    for (const auto& s : c.body["slaves"])
-      for (const auto& l : s["languages"]) ready_slaves += l["language"] == "python";
-    return ready_slaves == slaves;
-  }, std::chrono::seconds(60));
+  const bool up = waitUntil(
+      [&] {
+        const Http c = httpRequest(http_port, "GET", "/api/v1/cluster");
+        if (c.status != 200) return false;
+        int ready_slaves = 0;
+        for (const auto& s : c.body["slaves"])
+          for (const auto& l : s["languages"]) ready_slaves += l["language"] == "python";
+        return ready_slaves == slaves;
+      },
+      std::chrono::seconds(60));
   if (!up) {
     std::fprintf(stderr, "%d slaves did not offer python within 60 s\n", slaves);
     stopAll();
     return 1;
   }
-  std::printf("master + %d slaves x %d slots, %d concurrent Python hello jobs per round\n", slaves, capacity,
-              requests);
+  std::printf("master + %d slaves x %d slots, %d concurrent Python hello jobs per round\n", slaves,
+              capacity, requests);
 
-  const std::string body = json{{"language", "python"}, {"version", "*"}, {"files", {{{"content", kHello}}}}}.dump();
+  const std::string body =
+      json{{"language", "python"}, {"version", "*"}, {"files", {{{"content", kHello}}}}}.dump();
   auto http_one = [&] {
     const Http r = httpRequest(http_port, "POST", "/api/v2/execute", body);
     return r.status == 200 && r.body["run"]["stdout"] == "Hello, world!\n";

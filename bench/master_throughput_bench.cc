@@ -7,6 +7,8 @@
 // at once with a canned result; clients pipeline `submit`s, keeping `window` jobs in flight.
 // The fakes only split frames and look for the few fields they need, so that nearly all the CPU
 // measured goes to the master. Arguments: journal on/off, client connections.
+#include <Poco/Net/SocketImpl.h>
+#include <Poco/Net/StreamSocket.h>
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,17 +18,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <Poco/Net/SocketImpl.h>
-#include <Poco/Net/StreamSocket.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -89,15 +88,14 @@ class Master {
     dir_ = fs::temp_directory_path() / ("polyrun-bench-" + std::to_string(::getpid()));
     fs::create_directories(dir_);
     const std::string ready = (dir_ / "ready.json").string();
-    std::vector<std::string> argv = {std::string(POLYRUN_BIN_DIR) + "/polyrun-master",
-                                     "--define=master.slave.token=bench",
-                                     "--define=master.client.port=0",
-                                     "--define=master.slave.port=0",
-                                     "--define=master.queue.max=1000000",
-                                     "--define=master.ready.file=" + ready,
-                                     // One log line per job would measure the console instead.
-                                     "--define=logging.loggers.root.level=warning"};
-    if (journal) argv.push_back("--define=master.journal.path=" + (dir_ / "master.journal").string());
+    std::vector<std::string> argv = {
+        std::string(POLYRUN_BIN_DIR) + "/polyrun-master", "--define=master.slave.token=bench",
+        "--define=master.client.port=0", "--define=master.slave.port=0",
+        "--define=master.queue.max=1000000", "--define=master.ready.file=" + ready,
+        // One log line per job would measure the console instead.
+        "--define=logging.loggers.root.level=warning"};
+    if (journal)
+      argv.push_back("--define=master.journal.path=" + (dir_ / "master.journal").string());
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
@@ -107,7 +105,8 @@ class Master {
     posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; i < 2000 && !fs::exists(ready); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (int i = 0; i < 2000 && !fs::exists(ready); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     std::ifstream in(ready);
     const json ports = json::parse(in, nullptr, false);
     if (ports.is_object()) {
@@ -156,9 +155,12 @@ Poco::Net::StreamSocket connectTo(int port) {
 class FakeSlave {
  public:
   FakeSlave(int port, int index) : socket_(connectTo(port)) {
-    const json reg = {{"type", "register"}, {"token", "bench"}, {"name", "fake-" + std::to_string(index)},
-                      {"capacity", kSlaveCapacity},
-                      {"languages", {{{"language", "python"}, {"version", "3.11.2"}, {"aliases", {"py"}}}}}};
+    const json reg = {
+        {"type", "register"},
+        {"token", "bench"},
+        {"name", "fake-" + std::to_string(index)},
+        {"capacity", kSlaveCapacity},
+        {"languages", {{{"language", "python"}, {"version", "3.11.2"}, {"aliases", {"py"}}}}}};
     sendAll(fd(), polyrun::encodeFrame(reg));
     thread_ = std::thread([this] { loop(); });
   }
@@ -180,9 +182,12 @@ class FakeSlave {
       splitter.feed(buf, static_cast<size_t>(n), [&](std::string_view payload) {
         if (field(payload, "type") != "assign") return;
         const std::string job_id(field(payload, "job_id"));
-        const json result = {{"type", "result"}, {"job_id", job_id},
-                             {"result", {{"job_id", job_id}, {"verdict", "OK"},
-                                         {"run", {{"verdict", "OK"}, {"stdout", "1\n"}, {"exit_code", 0}}}}}};
+        const json result = {{"type", "result"},
+                             {"job_id", job_id},
+                             {"result",
+                              {{"job_id", job_id},
+                               {"verdict", "OK"},
+                               {"run", {{"verdict", "OK"}, {"stdout", "1\n"}, {"exit_code", 0}}}}}};
         out += polyrun::encodeFrame(result);
       });
       if (!out.empty() && !sendAll(fd(), out)) return;
@@ -198,8 +203,10 @@ int64_t runClient(int port, int64_t total) {
   Poco::Net::StreamSocket socket = connectTo(port);
   const int fd = static_cast<int>(socket.impl()->sockfd());
   const std::string submit = polyrun::encodeFrame(
-      {{"type", "submit"}, {"id", 1},
-       {"job", {{"language", "python"}, {"files", {{{"name", "main.py"}, {"content", "print(1)"}}}}}}});
+      {{"type", "submit"},
+       {"id", 1},
+       {"job",
+        {{"language", "python"}, {"files", {{{"name", "main.py"}, {"content", "print(1)"}}}}}}});
   int64_t sent = 0, done = 0;
   auto top_up = [&] {
     std::string out;
@@ -233,7 +240,8 @@ void BM_MasterThroughput(benchmark::State& state) {
     return;
   }
   std::vector<std::unique_ptr<FakeSlave>> slaves;
-  for (int i = 0; i < kSlaves; ++i) slaves.push_back(std::make_unique<FakeSlave>(master.slavePort(), i));
+  for (int i = 0; i < kSlaves; ++i)
+    slaves.push_back(std::make_unique<FakeSlave>(master.slavePort(), i));
   runClient(master.clientPort(), 2000);  // warm up, and proves the slaves are registered
   // Jobs per iteration (POLYRUN_BENCH_JOBS overrides, e.g. for a profiler's longer look).
   const char* jobs_env = std::getenv("POLYRUN_BENCH_JOBS");
@@ -250,9 +258,11 @@ void BM_MasterThroughput(benchmark::State& state) {
     if (done != per_client * clients) state.SkipWithError("results went missing");
   }
   state.SetItemsProcessed(total);
-  state.counters["jobs_per_s"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate);
+  state.counters["jobs_per_s"] =
+      benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate);
   // What a job costs the master in CPU, whatever else the machine was doing meanwhile.
-  if (total > 0) state.counters["master_cpu_us_per_job"] = (cpuMicros(master.pid()) - cpu_before) / total;
+  if (total > 0)
+    state.counters["master_cpu_us_per_job"] = (cpuMicros(master.pid()) - cpu_before) / total;
 }
 BENCHMARK(BM_MasterThroughput)
     ->ArgNames({"journal", "clients"})

@@ -130,7 +130,8 @@ class AssignPeer final : public Peer {
 
 void BM_SchedulerSubmitToAssign(benchmark::State& state) {
   SchedulerConfig config;
-  config.defaults = config.maxima = {{60000, 60000, 1ll << 30}, {60000, 60000, 1ll << 30}, 1 << 20, 64};
+  config.defaults =
+      config.maxima = {{60000, 60000, 1ll << 30}, {60000, 60000, 1ll << 30}, 1 << 20, 64};
   config.queue_max = 1u << 30;
   config.results_in_memory = 1000;
   Scheduler scheduler(config);
@@ -143,7 +144,8 @@ void BM_SchedulerSubmitToAssign(benchmark::State& state) {
     r.languages = s.languages;
     r.load.load_avg = s.load_avg;
     r.load.cpu_busy = s.cpu_busy;
-    ids.push_back(scheduler.addSlave(std::make_shared<AssignPeer>(ids.size(), &last), std::move(r)));
+    ids.push_back(
+        scheduler.addSlave(std::make_shared<AssignPeer>(ids.size(), &last), std::move(r)));
   }
   auto client = std::make_shared<NullPeer>();
   scheduler.addClient(client);

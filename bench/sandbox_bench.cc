@@ -2,8 +2,8 @@
 // namespace sandbox, side by side in one run. Each benchmark times every run on its own and
 // reports the median and the 10th/90th percentiles (counters median_ms, p10_ms, p90_ms): the
 // mean hides what a typical stage costs behind the odd slow one. Real time decides how long
-// each runs: the work is in child processes, not in this thread's CPU time. docs/performance.md has the
-// figures and the command:
+// each runs: the work is in child processes, not in this thread's CPU time. docs/performance.md has
+// the figures and the command:
 //   build/bin/sandbox_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 //       --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
@@ -44,7 +44,9 @@ class RunTimes {
   ~RunTimes() {
     if (ms_.empty()) return;
     std::sort(ms_.begin(), ms_.end());
-    auto at = [&](double q) { return ms_[static_cast<size_t>(q * static_cast<double>(ms_.size() - 1))]; };
+    auto at = [&](double q) {
+      return ms_[static_cast<size_t>(q * static_cast<double>(ms_.size() - 1))];
+    };
     state_.counters["median_ms"] = at(0.5);
     state_.counters["p10_ms"] = at(0.1);
     state_.counters["p90_ms"] = at(0.9);
@@ -75,14 +77,16 @@ void spawnDirect(benchmark::State& state, const std::vector<std::string>& argv) 
   for (auto _ : state) {
     const auto start = Clock::now();
     pid_t pid;
-    if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data()) != 0) state.SkipWithError("spawn");
+    if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data()) != 0)
+      state.SkipWithError("spawn");
     ::waitpid(pid, nullptr, 0);
     times.add(start);
   }
   posix_spawn_file_actions_destroy(&actions);
 }
 
-void throughSandbox(benchmark::State& state, polyrun::Sandbox* sandbox, const std::vector<std::string>& argv) {
+void throughSandbox(benchmark::State& state, polyrun::Sandbox* sandbox,
+                    const std::vector<std::string>& argv) {
   if (!sandbox) {
     state.SkipWithError("sandbox unavailable");
     return;
@@ -128,7 +132,9 @@ void BM_True_ProcessSandbox(benchmark::State& s) { throughSandbox(s, processSand
 void BM_True_NamespaceSandbox(benchmark::State& s) { throughSandbox(s, namespaceSandbox(), kTrue); }
 void BM_Python_Direct(benchmark::State& s) { spawnDirect(s, kPython); }
 void BM_Python_ProcessSandbox(benchmark::State& s) { throughSandbox(s, processSandbox(), kPython); }
-void BM_Python_NamespaceSandbox(benchmark::State& s) { throughSandbox(s, namespaceSandbox(), kPython); }
+void BM_Python_NamespaceSandbox(benchmark::State& s) {
+  throughSandbox(s, namespaceSandbox(), kPython);
+}
 
 // The one-time cost a slave pays at start (and per extra concurrent slot, for its zygote):
 // detecting cgroups, building the seccomp filter, the first zygote with its root, and the

@@ -27,7 +27,8 @@ double installInChild(const std::vector<sock_filter>& program) {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
       const auto start = std::chrono::steady_clock::now();
       if (polyrun::detail::installSeccompFilter(program) == 0)
-        us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+        us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+                 .count();
     }
     (void)!::write(fds[1], &us, sizeof us);
     ::_exit(0);
@@ -56,9 +57,15 @@ void BM_SeccompInstall(benchmark::State& state) {
     }
     state.SetIterationTime(us / 1e6);
   }
-  state.SetLabel(std::string(tree ? "tree" : "list") + ", " + std::to_string(program.size()) + " instructions");
+  state.SetLabel(std::string(tree ? "tree" : "list") + ", " + std::to_string(program.size()) +
+                 " instructions");
 }
-BENCHMARK(BM_SeccompInstall)->ArgName("tree")->Arg(0)->Arg(1)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SeccompInstall)
+    ->ArgName("tree")
+    ->Arg(0)
+    ->Arg(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

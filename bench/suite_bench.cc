@@ -569,7 +569,8 @@ struct OwnCpu {
   double children_ms = 0, self_ms = 0;
   static OwnCpu now() {
     auto ms = [](const rusage& u) {
-      return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000.0 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000.0;
+      return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000.0 +
+             (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000.0;
     };
     rusage children{}, self{};
     ::getrusage(RUSAGE_CHILDREN, &children);
@@ -778,11 +779,13 @@ void printThroughput(const ThroughputResult& t, const SuiteOptions& o) {
       "\nCPU time per job, over all rounds (user + system; the kernel's own threads are not "
       "counted):\n\n| path | the programs (polyrun: in their stages) | slaves | master | suite "
       "(by hand: spawning; polyrun: the client) | total |\n|---|---|---|---|---|---|\n");
-  std::printf("| by hand | %s ms | | | %s ms | %s ms |\n", fixed(t.raw_python_ms / raw_jobs, 2).c_str(),
+  std::printf("| by hand | %s ms | | | %s ms | %s ms |\n",
+              fixed(t.raw_python_ms / raw_jobs, 2).c_str(),
               fixed(t.raw_self_ms / raw_jobs, 2).c_str(), fixed(raw_total, 2).c_str());
-  std::printf("| polyrun | %s ms | %s ms | %s ms | %s ms | %s ms |\n", fixed(t.stages_ms / jobs, 2).c_str(),
-              fixed(t.slaves_ms / jobs, 2).c_str(), fixed(t.master_ms / jobs, 2).c_str(),
-              fixed(t.client_ms / jobs, 2).c_str(), fixed(total, 2).c_str());
+  std::printf("| polyrun | %s ms | %s ms | %s ms | %s ms | %s ms |\n",
+              fixed(t.stages_ms / jobs, 2).c_str(), fixed(t.slaves_ms / jobs, 2).c_str(),
+              fixed(t.master_ms / jobs, 2).c_str(), fixed(t.client_ms / jobs, 2).c_str(),
+              fixed(total, 2).c_str());
 }
 
 struct Target {

@@ -3,7 +3,8 @@
 // through the real plugins, executor and sandbox (the namespace sandbox when root, as a slave).
 // Rounds interleave the variants, so that the machine's noise falls on all of them alike.
 //
-//   build/bin/toolchain_bench [--rounds=N]      (docs/performance.md, "Compile cache and toolchains")
+//   build/bin/toolchain_bench [--rounds=N]      (docs/performance.md, "Compile cache and
+//   toolchains")
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,12 +39,12 @@ double median(std::vector<double> v) {
 }
 
 struct Variant {
-  std::string row;        // what is measured
+  std::string row;  // what is measured
   std::string language;
   std::string file;
-  std::string source;     // %d is replaced by a per-round number (a new source: a cache miss)
+  std::string source;  // %d is replaced by a per-round number (a new source: a cache miss)
   bool toolchain;
-  bool cache;             // the same source every round, stored beforehand: a hit
+  bool cache;  // the same source every round, stored beforehand: a hit
 };
 
 }  // namespace
@@ -51,10 +52,12 @@ struct Variant {
 int main(int argc, char** argv) {
   int rounds = 7;
   for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]).rfind("--rounds=", 0) == 0) rounds = std::max(1, std::atoi(argv[i] + 9));
+    if (std::string(argv[i]).rfind("--rounds=", 0) == 0)
+      rounds = std::max(1, std::atoi(argv[i] + 9));
 
   // Under /var/tmp: a stage's private /tmp would hide the toolchains from it.
-  const fs::path root = fs::path("/var/tmp") / ("polyrun-toolchain-bench-" + std::to_string(::getpid()));
+  const fs::path root =
+      fs::path("/var/tmp") / ("polyrun-toolchain-bench-" + std::to_string(::getpid()));
   const std::string toolchains = (root / "toolchains").string();
   fs::create_directories(toolchains);
   std::unique_ptr<Sandbox> sandbox;
@@ -79,7 +82,8 @@ int main(int argc, char** argv) {
     ExecutorOptions prep = base;
     prep.fallback.compile = {300000, 300000, 2ll << 30};
     const auto t0 = std::chrono::steady_clock::now();
-    toolchain_dirs[lang] = prepareToolchain(*runners[lang], "bench", *sandbox, prep, toolchains, &error);
+    toolchain_dirs[lang] =
+        prepareToolchain(*runners[lang], "bench", *sandbox, prep, toolchains, &error);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (toolchain_dirs[lang].empty()) {
       std::fprintf(stderr, "%s toolchain failed: %s\n", lang, error.c_str());
@@ -110,24 +114,35 @@ int main(int argc, char** argv) {
     const ProcessResult r = sandbox->run(spec);
     const std::string out = r.stderr_data + r.stdout_data;
     std::printf("%s toolchain check: %s\n", lang.c_str(),
-                out.find(mark) != std::string::npos ? "used" : ("NOT used:\n" + out.substr(0, 1500)).c_str());
+                out.find(mark) != std::string::npos
+                    ? "used"
+                    : ("NOT used:\n" + out.substr(0, 1500)).c_str());
     fs::remove_all(dir);
   };
-  check("c++", "main.cpp", "#include <iostream>\nint main() {}\n", "-H", "! " + toolchain_dirs["c++"]);
+  check("c++", "main.cpp", "#include <iostream>\nint main() {}\n", "-H",
+        "! " + toolchain_dirs["c++"]);
   check("java", "Main.java", "public class Main { public static void main(String[] a) {} }\n",
         "-J-Xlog:class+load=info", "shared objects file (top)");
-  const std::string iostream = "#include <iostream>\nint main() { std::cout << \"hello %d\" << std::endl; }\n";
+  const std::string iostream =
+      "#include <iostream>\nint main() { std::cout << \"hello %d\" << std::endl; }\n";
   const std::string stdcpp =
-      "#include <bits/stdc++.h>\nint main() { std::vector<int> v{%d, 1}; std::sort(v.begin(), v.end()); "
+      "#include <bits/stdc++.h>\nint main() { std::vector<int> v{%d, 1}; std::sort(v.begin(), "
+      "v.end()); "
       "std::cout << v[0] << std::endl; }\n";
   const std::string java =
-      "public class Main { public static void main(String[] a) { System.out.println(\"hello %d\"); } }\n";
-  const std::string c = "#include <stdio.h>\nint main(void) { printf(\"hello %d\\n\"); return 0; }\n";
+      "public class Main { public static void main(String[] a) { System.out.println(\"hello %d\"); "
+      "} }\n";
+  const std::string c =
+      "#include <stdio.h>\nint main(void) { printf(\"hello %d\\n\"); return 0; }\n";
   const std::vector<Variant> variants = {
-      {"C++ <iostream> hello, compile without toolchain", "c++", "main.cpp", iostream, false, false},
-      {"C++ <iostream> hello, compile with precompiled header", "c++", "main.cpp", iostream, true, false},
-      {"C++ <bits/stdc++.h> hello, compile without toolchain", "c++", "main.cpp", stdcpp, false, false},
-      {"C++ <bits/stdc++.h> hello, compile with precompiled header", "c++", "main.cpp", stdcpp, true, false},
+      {"C++ <iostream> hello, compile without toolchain", "c++", "main.cpp", iostream, false,
+       false},
+      {"C++ <iostream> hello, compile with precompiled header", "c++", "main.cpp", iostream, true,
+       false},
+      {"C++ <bits/stdc++.h> hello, compile without toolchain", "c++", "main.cpp", stdcpp, false,
+       false},
+      {"C++ <bits/stdc++.h> hello, compile with precompiled header", "c++", "main.cpp", stdcpp,
+       true, false},
       {"Java hello, javac without toolchain", "java", "Main.java", java, false, false},
       {"Java hello, javac with class-data archive", "java", "Main.java", java, true, false},
       {"C hello, cache miss (compile)", "c", "main.c", c, false, false},
@@ -152,11 +167,13 @@ int main(int argc, char** argv) {
       if (v.cache || v.row.find("cache miss") != std::string::npos) o.cache = cache.get();
       const auto t0 = std::chrono::steady_clock::now();
       const JobResult r = executeJob(*runners[v.language], *sandbox, job, o);
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       // The warm-up round is a miss by design for the cache rows: it fills the cache.
       if (r.verdict != Verdict::kOk || !r.compile || (round >= 0 && r.compile->cached != v.cache)) {
-        std::fprintf(stderr, "%s: %s %s (cached %d)\n", v.row.c_str(), std::string(verdictName(r.verdict)).c_str(),
-                     r.message.c_str(), r.compile ? int(r.compile->cached) : -1);
+        std::fprintf(stderr, "%s: %s %s (cached %d)\n", v.row.c_str(),
+                     std::string(verdictName(r.verdict)).c_str(), r.message.c_str(),
+                     r.compile ? int(r.compile->cached) : -1);
         if (round >= 0) return 1;
       }
       if (round < 0) continue;
@@ -167,7 +184,8 @@ int main(int argc, char** argv) {
   std::printf("\n%-62s %12s %12s\n", ("median of " + std::to_string(rounds) + " rounds").c_str(),
               "compile ms", "job ms");
   for (const auto& v : variants)
-    std::printf("%-62s %12.0f %12.0f\n", v.row.c_str(), median(compile_ms[v.row]), median(job_ms[v.row]));
+    std::printf("%-62s %12.0f %12.0f\n", v.row.c_str(), median(compile_ms[v.row]),
+                median(job_ms[v.row]));
   sandbox.reset();
   fs::remove_all(root);
   return 0;

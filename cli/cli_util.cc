@@ -126,7 +126,8 @@ bool languageForFile(const json& runtimes, std::string_view file_name, std::stri
 
 std::string languageGuess(std::string_view file_name) {
   const size_t slash = file_name.find_last_of('/');
-  const std::string_view base = slash == std::string_view::npos ? file_name : file_name.substr(slash + 1);
+  const std::string_view base =
+      slash == std::string_view::npos ? file_name : file_name.substr(slash + 1);
   const size_t dot = base.rfind('.');
   if (dot == std::string_view::npos || dot == 0 || dot + 1 == base.size()) return {};
   return lower(base.substr(dot + 1));
@@ -144,7 +145,8 @@ bool namesLanguage(const json& runtimes, const std::string& name, const std::str
     if (match) return false;
     const auto aliases = runtime.find("aliases");
     if (aliases != runtime.end() && aliases->is_array())
-      for (const auto& a : *aliases) match = match || (a.is_string() && a.get<std::string>() == name);
+      for (const auto& a : *aliases)
+        match = match || (a.is_string() && a.get<std::string>() == name);
     if (match) (each == language ? named : other) = true;
   }
   return named && !other;

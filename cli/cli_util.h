@@ -22,7 +22,8 @@ inline constexpr int kExitNoInput = 66;      // EX_NOINPUT: a file or stdin unre
 inline constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE: master unreachable, lost, silent
 inline constexpr int kExitInternal = 70;     // EX_SOFTWARE: INTERNAL_ERROR, master `internal`
 inline constexpr int kExitTimeLimit = 124;   // as timeout(1)
-inline constexpr int kExitCancelled = 130;   // the job was cancelled (as a shell reports an interrupt)
+inline constexpr int kExitCancelled =
+    130;  // the job was cancelled (as a shell reports an interrupt)
 inline constexpr int kExitSignalBase = 128;  // SIGNALED: 128 + signal number, as a shell does
 
 inline constexpr const char* kMasterEnvVar = "POLYRUN_MASTER";

@@ -111,7 +111,8 @@ std::unique_ptr<MasterClient> connectToMaster(const Options& options, ProgressLi
   if (options.tls) {
     if (options.ca_file.empty()) {
       progress->clear();
-      printError("--tls needs --ca-file FILE: the PEM certificate of the CA that signed the master's");
+      printError(
+          "--tls needs --ca-file FILE: the PEM certificate of the CA that signed the master's");
       *exit_code = kExitUsage;
       return nullptr;
     }
@@ -132,7 +133,8 @@ std::unique_ptr<MasterClient> connectToMaster(const Options& options, ProgressLi
   const char* env_token = std::getenv(kTokenEnvVar);
   const std::string token = !options.token.empty() ? options.token : env_token ? env_token : "";
   if (!token.empty()) {
-    const auto reply = client->request({{"type", "auth"}, {"token", token}}, kConnectTimeoutMs, &error);
+    const auto reply =
+        client->request({{"type", "auth"}, {"token", token}}, kConnectTimeoutMs, &error);
     if (!reply || reply->value("type", "") != "authenticated") {
       progress->clear();
       printError(reply ? "the master refused the client token (" +
@@ -211,9 +213,10 @@ int printResult(const json& result) {
     for (const char* stream : {"stdout", "stderr"}) {
       const auto it = run.find(std::string(stream) + "_truncated");
       if (it != run.end() && it->is_boolean() && it->get<bool>())
-        printError(std::string("note: the program's ") + stream +
-                   " was cut at the output limit (or to fit the master's frame limit); the rest was "
-                   "dropped");
+        printError(
+            std::string("note: the program's ") + stream +
+            " was cut at the output limit (or to fit the master's frame limit); the rest was "
+            "dropped");
     }
   }
   const std::string line = verdictLine(result);
@@ -231,7 +234,8 @@ void withdrawSubmit(MasterClient* client, const std::string& submit_id) {
   const std::optional<json> reply = client->awaitReply(submit_id, kQueryTimeoutMs, &error);
   if (!reply || !hasType(*reply, "accepted")) return;
   const std::string job_id = reply->value("job_id", std::string());
-  if (!job_id.empty()) client->send({{"type", "cancel"}, {"id", client->nextId()}, {"job_id", job_id}}, &error);
+  if (!job_id.empty())
+    client->send({{"type", "cancel"}, {"id", client->nextId()}, {"job_id", job_id}}, &error);
 }
 
 }  // namespace

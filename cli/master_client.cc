@@ -39,7 +39,8 @@ MasterClient::~MasterClient() { close(); }
 
 std::string MasterClient::address() const { return formatHostPort(host_, port_); }
 
-bool MasterClient::enableTls(const std::string& ca_file, std::string* error, const std::string& source) {
+bool MasterClient::enableTls(const std::string& ca_file, std::string* error,
+                             const std::string& source) {
   std::shared_ptr<const ClientTls> tls;
   if (!ClientTls::create(ca_file, true, source, &tls).report(error)) return false;
   tls_ = std::move(tls);
@@ -97,17 +98,17 @@ bool MasterClient::send(const json& message, std::string* error) {
     else
       kept_.push_back(std::move(reply));  // answers to earlier requests stay receivable
   }
-  fail(error, s.message() + detail +
-                  (detail.empty() ? "; check that the master is still running" : ""));
+  fail(error,
+       s.message() + detail + (detail.empty() ? "; check that the master is still running" : ""));
   return false;
 }
 
 std::optional<json> MasterClient::readMessage(std::optional<Clock::time_point> deadline,
                                               int timeout_ms, std::string* error) {
   if (!connection_) {
-    setError(error, !broken_.empty() ? broken_
-                                     : "not connected to the master at " + address() +
-                                           ": call connect() first");
+    setError(error, !broken_.empty()
+                        ? broken_
+                        : "not connected to the master at " + address() + ": call connect() first");
     return std::nullopt;
   }
   json message;
@@ -119,8 +120,9 @@ std::optional<json> MasterClient::readMessage(std::optional<Clock::time_point> d
                           " ms waiting for the master at " + address());
       break;
     case Status::Code::kUnavailable:
-      fail(error, s.message() + "; check the master's log" +
-                      (tls_ ? "" : " (a master with master.tls.enabled needs --tls --ca-file FILE)"));
+      fail(error,
+           s.message() + "; check the master's log" +
+               (tls_ ? "" : " (a master with master.tls.enabled needs --tls --ca-file FILE)"));
       break;
     case Status::Code::kProtocolError:
       fail(error, s.message() + "; is that address the master's client port (master.client.port)?");
@@ -204,7 +206,8 @@ std::optional<json> MasterClient::awaitJob(const std::string& id, int timeout_ms
                                            const std::function<void(const json&)>& on_event) {
   return awaitId(id, timeout_ms, error, [&on_event](const json& m) {
     // The job ends with its result, a refusal, or a cancellation by anyone who knew its id.
-    if (hasType(m, msg::kResult) || hasType(m, msg::kError) || hasType(m, msg::kCancelled)) return true;
+    if (hasType(m, msg::kResult) || hasType(m, msg::kError) || hasType(m, msg::kCancelled))
+      return true;
     if (on_event) on_event(m);
     return false;
   });

@@ -42,7 +42,8 @@ class MasterClient {
   /// Speaks TLS from the next connect() on, verifying the master's certificate against the CA
   /// certificate(s) in `ca_file` (PEM; `source` names where it came from, e.g. "--ca-file", for
   /// messages). False + error when the file cannot be used.
-  bool enableTls(const std::string& ca_file, std::string* error, const std::string& source = "--ca-file");
+  bool enableTls(const std::string& ca_file, std::string* error,
+                 const std::string& source = "--ca-file");
   bool tlsEnabled() const { return tls_ != nullptr; }
 
   /// Opens the TCP connection (closing any previous one). The error names host:port and says
@@ -74,7 +75,8 @@ class MasterClient {
   /// sendRequest() returns the id it gave the message ("" + error when it could not send);
   /// awaitReply() waits for the first message with that id, kept ones first.
   std::string sendRequest(nlohmann::json message, std::string* error);
-  std::optional<nlohmann::json> awaitReply(const std::string& id, int timeout_ms, std::string* error);
+  std::optional<nlohmann::json> awaitReply(const std::string& id, int timeout_ms,
+                                           std::string* error);
 
   /// Submits `job` and waits at most timeout_ms in total for its "result" or "error", which is
   /// returned. `on_event` sees the job's "accepted" and "progress" messages as they arrive.
@@ -108,7 +110,7 @@ class MasterClient {
   std::string host_;
   uint16_t port_;
   std::unique_ptr<FramedConnection> connection_;  // null while not connected
-  std::shared_ptr<const ClientTls> tls_;           // set: connect with TLS
+  std::shared_ptr<const ClientTls> tls_;          // set: connect with TLS
   std::deque<nlohmann::json> kept_;  // messages for other ids, returned by later receive()
   std::string broken_;               // why the connection ended, until close() or connect()
   uint64_t next_id_ = 1;

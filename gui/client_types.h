@@ -39,7 +39,7 @@ struct SlaveInfo {
   double load_avg = 0;
   double cpu_busy = -1;  // share of CPU time busy since the previous heartbeat, 0..1; -1 unknown
   double memory_free_bytes = 0;
-  QStringList languages;       // "python 3.11.2"
+  QStringList languages;         // "python 3.11.2"
   qint64 last_heartbeat_ms = 0;  // how long ago the last heartbeat arrived
 
   bool operator==(const SlaveInfo&) const = default;
@@ -65,7 +65,7 @@ struct JobSummary {
 struct ClusterSnapshot {
   qint64 uptime_ms = 0;
   QString master_state;  // "serving", "stopping"; empty when not said
-  qint64 clients = -1;  // client connections; -1 when not said
+  qint64 clients = -1;   // client connections; -1 when not said
   QList<SlaveInfo> slaves;
   QMap<QString, qint64> queues;  // language -> jobs waiting
   qint64 submitted = 0;

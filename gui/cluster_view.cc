@@ -155,8 +155,7 @@ void ClusterView::updateSummary() {
   lines << jobs;
   if (!s.by_language.isEmpty())
     lines << tr("<b>By language</b>: %1").arg(joinCounts(s.by_language));
-  lines << tr("<b>Waiting</b>: %1")
-               .arg(s.queuedTotal() == 0 ? tr("none") : joinCounts(s.queues));
+  lines << tr("<b>Waiting</b>: %1").arg(s.queuedTotal() == 0 ? tr("none") : joinCounts(s.queues));
   QString text = lines.join(QStringLiteral("<br>"));
   if (stale_)
     text.prepend(QStringLiteral("<span style=\"color:#c62828\">%1</span><br>")

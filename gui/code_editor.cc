@@ -69,9 +69,7 @@ void CodeEditor::changeEvent(QEvent* event) {
   }
 }
 
-void CodeEditor::updateLineNumberAreaWidth() {
-  setViewportMargins(lineNumberAreaWidth(), 0, 0, 0);
-}
+void CodeEditor::updateLineNumberAreaWidth() { setViewportMargins(lineNumberAreaWidth(), 0, 0, 0); }
 
 void CodeEditor::updateLineNumberArea(const QRect& rect, int dy) {
   if (dy != 0) {

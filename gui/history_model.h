@@ -25,12 +25,12 @@ struct RunRecord {
     kFailed,    // an error ended it: `error_code`, `error_message`
   };
 
-  int number = 0;     // 1, 2, ... in the order of Run
+  int number = 0;      // 1, 2, ... in the order of Run
   QString request_id;  // MasterConnection's id of the submit
   QString job_id;      // the master's, once accepted
   QDateTime started_at;
   qint64 elapsed_ms = -1;  // from Run to the end; -1 while under way
-  JobRequest request;     // to load the program back into the editor
+  JobRequest request;      // to load the program back into the editor
   Status status = Status::kSubmitted;
   QString slave;
   std::optional<RunOutcome> outcome;

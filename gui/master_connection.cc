@@ -198,9 +198,9 @@ void MasterConnection::onSocketConnected() {
   }
   for (auto it = orphans_.begin(); it != orphans_.end(); ++it) {
     // wait: the master answers when the job ends (at once when it already has).
-    const QString id = sendRequest(
-        RequestKind::kLookup,
-        {{"type", msg::kJob}, {"job_id", it.key().toStdString()}, {"wait", true}});
+    const QString id =
+        sendRequest(RequestKind::kLookup,
+                    {{"type", msg::kJob}, {"job_id", it.key().toStdString()}, {"wait", true}});
     lookups_.insert(id, it.key());
   }
   setState(State::kConnected);
@@ -484,15 +484,15 @@ void MasterConnection::handleJob(const QString& id, DecodedFrame& decoded) {
     }
     if (decoded.outcome.job_id.isEmpty()) decoded.outcome.job_id = job_id;
     emit jobFinished(job_id, decoded.outcome);
-  } else if (state == QLatin1String(state::kCancelled.data(), qsizetype(state::kCancelled.size()))) {
+  } else if (state ==
+             QLatin1String(state::kCancelled.data(), qsizetype(state::kCancelled.size()))) {
     emit jobCancelled(orphans_.take(job_id), job_id);
   } else {
     emit jobProgress(job_id, state, stringOf(message, "slave"));  // still in flight
   }
 }
 
-void MasterConnection::handleError(const QString& id, const QString& code,
-                                   const QString& message) {
+void MasterConnection::handleError(const QString& id, const QString& code, const QString& message) {
   if (lookups_.contains(id)) {
     // The master cannot say what became of a job this client lost track of (unknown_job: a
     // master restarted without a journal, or the result expired): that ends the job here.

@@ -206,7 +206,7 @@ class MasterConnection : public QObject {
   int connect_timeout_ms_ = 5000;
   size_t max_frame_bytes_ = kDefaultMaxFrameBytes;
   quint64 request_counter_ = 0;
-  QHash<QString, RequestKind> pending_;   // request id -> what it asked, until answered
+  QHash<QString, RequestKind> pending_;     // request id -> what it asked, until answered
   QHash<QString, QString> request_of_job_;  // job id -> request id, from accepted to result
   // Accepted jobs whose connection ended (job id -> submit request id): looked up with `job`
   // (wait) on the next connection, whose answer ends them as their `result` would have.

@@ -10,8 +10,7 @@
 
 namespace polyrun::gui {
 
-NotificationBar::NotificationBar(MessageLog* log, QWidget* parent)
-    : QWidget(parent), log_(log) {
+NotificationBar::NotificationBar(MessageLog* log, QWidget* parent) : QWidget(parent), log_(log) {
   label_ = new QLabel;
   label_->setObjectName("notificationText");
   label_->setTextInteractionFlags(Qt::TextSelectableByMouse);

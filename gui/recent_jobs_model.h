@@ -13,7 +13,17 @@ class RecentJobsModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { kJob, kClient, kLanguage, kVerdict, kSlave, kQueue, kTotal, kFinished, kColumnCount };
+  enum Column {
+    kJob,
+    kClient,
+    kLanguage,
+    kVerdict,
+    kSlave,
+    kQueue,
+    kTotal,
+    kFinished,
+    kColumnCount
+  };
   /// Raw values (numbers as numbers) for sorting.
   static constexpr int kSortRole = Qt::UserRole;
 

@@ -10,10 +10,10 @@ void addStartupOptions(QCommandLineParser* parser) {
   parser->addOption({QStringLiteral("master"),
                      QStringLiteral("Master client port as HOST:PORT (also $POLYRUN_MASTER)."),
                      QStringLiteral("host:port")});
-  parser->addOption({QStringLiteral("host"), QStringLiteral("Master host."),
-                     QStringLiteral("host")});
-  parser->addOption({QStringLiteral("port"), QStringLiteral("Master client port."),
-                     QStringLiteral("port")});
+  parser->addOption(
+      {QStringLiteral("host"), QStringLiteral("Master host."), QStringLiteral("host")});
+  parser->addOption(
+      {QStringLiteral("port"), QStringLiteral("Master client port."), QStringLiteral("port")});
   parser->addOption({QStringLiteral("token"),
                      QStringLiteral("Client API token (master.client.tokens)."),
                      QStringLiteral("token")});

@@ -15,7 +15,7 @@ namespace polyrun::gui {
 struct StartupOptions {
   ConnectionSettings connection;
   bool connect_on_start = true;  // false with --no-connect
-  QStringList files;           // to open; only the first is used today
+  QStringList files;             // to open; only the first is used today
 };
 
 /// Declares --host, --port, --master, --token, --no-connect and the FILE argument.

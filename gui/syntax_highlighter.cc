@@ -12,19 +12,18 @@ QString wordsPattern(const QStringList& words) {
 
 const QStringList& cKeywords() {
   static const QStringList k = {
-      "auto",   "break",  "case",     "const",   "continue", "default", "do",     "else",
-      "enum",   "extern", "for",      "goto",    "if",       "inline",  "register", "restrict",
-      "return", "sizeof", "static",   "struct",  "switch",   "typedef", "union",  "volatile",
+      "auto",   "break",  "case",          "const",  "continue", "default", "do",       "else",
+      "enum",   "extern", "for",           "goto",   "if",       "inline",  "register", "restrict",
+      "return", "sizeof", "static",        "struct", "switch",   "typedef", "union",    "volatile",
       "while",  "NULL",   "_Static_assert"};
   return k;
 }
 
 const QStringList& cTypes() {
-  static const QStringList t = {"void",     "char",     "short",    "int",     "long",
-                                "float",    "double",   "signed",   "unsigned", "_Bool",
-                                "bool",     "size_t",   "ssize_t",  "int8_t",  "int16_t",
-                                "int32_t",  "int64_t",  "uint8_t",  "uint16_t", "uint32_t",
-                                "uint64_t", "FILE",     "ptrdiff_t"};
+  static const QStringList t = {
+      "void",     "char",    "short",    "int",      "long",     "float",  "double",   "signed",
+      "unsigned", "_Bool",   "bool",     "size_t",   "ssize_t",  "int8_t", "int16_t",  "int32_t",
+      "int64_t",  "uint8_t", "uint16_t", "uint32_t", "uint64_t", "FILE",   "ptrdiff_t"};
   return t;
 }
 
@@ -77,22 +76,24 @@ void SyntaxHighlighter::buildRules() {
   const auto add = [this](const QString& pattern, Category category) {
     rules_.append({QRegularExpression(pattern), category});
   };
-  const QString number =
-      QStringLiteral("\\b(?:0[xX][0-9a-fA-F']+|0[bB][01']+|\\d[\\d']*(?:\\.\\d*)?(?:[eE][+-]?\\d+)?)"
-                     "[uUlLfFjJ]*\\b");
+  const QString number = QStringLiteral(
+      "\\b(?:0[xX][0-9a-fA-F']+|0[bB][01']+|\\d[\\d']*(?:\\.\\d*)?(?:[eE][+-]?\\d+)?)"
+      "[uUlLfFjJ]*\\b");
   switch (family_) {
     case SyntaxFamily::kPlain:
       return;
     case SyntaxFamily::kPython:
-      add(wordsPattern({"False", "None", "True", "and", "as", "assert", "async", "await", "break",
-                        "class", "continue", "def", "del", "elif", "else", "except", "finally",
-                        "for", "from", "global", "if", "import", "in", "is", "lambda", "match",
-                        "case", "nonlocal", "not", "or", "pass", "raise", "return", "try",
-                        "while", "with", "yield"}),
+      add(wordsPattern({"False",  "None",   "True",    "and",      "as",     "assert", "async",
+                        "await",  "break",  "class",   "continue", "def",    "del",    "elif",
+                        "else",   "except", "finally", "for",      "from",   "global", "if",
+                        "import", "in",     "is",      "lambda",   "match",  "case",   "nonlocal",
+                        "not",    "or",     "pass",    "raise",    "return", "try",    "while",
+                        "with",   "yield"}),
           Category::kKeyword);
-      add(wordsPattern({"int", "float", "str", "bytes", "bool", "list", "dict", "set", "tuple",
-                        "object", "type", "range", "print", "input", "len", "open", "self",
-                        "super", "Exception", "ValueError", "KeyError", "IndexError"}),
+      add(wordsPattern({"int",       "float",      "str",      "bytes",     "bool", "list",
+                        "dict",      "set",        "tuple",    "object",    "type", "range",
+                        "print",     "input",      "len",      "open",      "self", "super",
+                        "Exception", "ValueError", "KeyError", "IndexError"}),
           Category::kType);
       add(number, Category::kNumber);
       add(QStringLiteral("^\\s*@[\\w.]+"), Category::kDecorator);
@@ -102,16 +103,60 @@ void SyntaxHighlighter::buildRules() {
       QStringList keywords = cKeywords();
       QStringList types = cTypes();
       if (family_ == SyntaxFamily::kCpp) {
-        keywords << "alignas" << "alignof" << "catch" << "class" << "concept" << "consteval"
-                 << "constexpr" << "constinit" << "co_await" << "co_return" << "co_yield"
-                 << "decltype" << "delete" << "explicit" << "export" << "false" << "friend"
-                 << "mutable" << "namespace" << "new" << "noexcept" << "nullptr" << "operator"
-                 << "override" << "final" << "private" << "protected" << "public" << "requires"
-                 << "static_assert" << "template" << "this" << "throw" << "true" << "try"
-                 << "typename" << "using" << "virtual";
-        types << "auto" << "wchar_t" << "char8_t" << "char16_t" << "char32_t" << "std"
-              << "string" << "vector" << "map" << "unordered_map" << "set" << "pair"
-              << "optional" << "unique_ptr" << "shared_ptr" << "string_view";
+        keywords << "alignas"
+                 << "alignof"
+                 << "catch"
+                 << "class"
+                 << "concept"
+                 << "consteval"
+                 << "constexpr"
+                 << "constinit"
+                 << "co_await"
+                 << "co_return"
+                 << "co_yield"
+                 << "decltype"
+                 << "delete"
+                 << "explicit"
+                 << "export"
+                 << "false"
+                 << "friend"
+                 << "mutable"
+                 << "namespace"
+                 << "new"
+                 << "noexcept"
+                 << "nullptr"
+                 << "operator"
+                 << "override"
+                 << "final"
+                 << "private"
+                 << "protected"
+                 << "public"
+                 << "requires"
+                 << "static_assert"
+                 << "template"
+                 << "this"
+                 << "throw"
+                 << "true"
+                 << "try"
+                 << "typename"
+                 << "using"
+                 << "virtual";
+        types << "auto"
+              << "wchar_t"
+              << "char8_t"
+              << "char16_t"
+              << "char32_t"
+              << "std"
+              << "string"
+              << "vector"
+              << "map"
+              << "unordered_map"
+              << "set"
+              << "pair"
+              << "optional"
+              << "unique_ptr"
+              << "shared_ptr"
+              << "string_view";
       }
       add(wordsPattern(keywords), Category::kKeyword);
       add(wordsPattern(types), Category::kType);
@@ -120,17 +165,20 @@ void SyntaxHighlighter::buildRules() {
       break;
     }
     case SyntaxFamily::kJava:
-      add(wordsPattern({"abstract", "assert", "break", "case", "catch", "class", "const",
-                        "continue", "default", "do", "else", "enum", "extends", "final",
-                        "finally", "for", "goto", "if", "implements", "import", "instanceof",
-                        "interface", "native", "new", "package", "private", "protected",
-                        "public", "record", "return", "static", "strictfp", "super", "switch",
-                        "synchronized", "this", "throw", "throws", "transient", "try", "var",
-                        "void", "volatile", "while", "yield", "true", "false", "null"}),
+      add(wordsPattern(
+              {"abstract",   "assert",   "break",      "case",      "catch",        "class",
+               "const",      "continue", "default",    "do",        "else",         "enum",
+               "extends",    "final",    "finally",    "for",       "goto",         "if",
+               "implements", "import",   "instanceof", "interface", "native",       "new",
+               "package",    "private",  "protected",  "public",    "record",       "return",
+               "static",     "strictfp", "super",      "switch",    "synchronized", "this",
+               "throw",      "throws",   "transient",  "try",       "var",          "void",
+               "volatile",   "while",    "yield",      "true",      "false",        "null"}),
           Category::kKeyword);
-      add(wordsPattern({"boolean", "byte", "char", "short", "int", "long", "float", "double",
-                        "String", "Object", "Integer", "Long", "Double", "Scanner", "System",
-                        "List", "ArrayList", "Map", "HashMap", "StringBuilder"}),
+      add(wordsPattern({"boolean", "byte",      "char",   "short",   "int",
+                        "long",    "float",     "double", "String",  "Object",
+                        "Integer", "Long",      "Double", "Scanner", "System",
+                        "List",    "ArrayList", "Map",    "HashMap", "StringBuilder"}),
           Category::kType);
       add(number, Category::kNumber);
       add(QStringLiteral("@\\w+"), Category::kDecorator);

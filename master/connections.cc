@@ -35,9 +35,11 @@ class ConnectionSlot {
 
 // Answers a connection over one of the port's limits (`key`, `max` connections `scope`) with
 // too_many_connections and closes it.
-void refuseConnection(SocketPeer& peer, const char* role, int max, const std::string& scope, const char* key) {
-  Poco::Logger::get("master.net").warning("refused a %s connection from %s: %d connections%s open (%s)",
-                                          std::string(role), peer.address(), max, scope, std::string(key));
+void refuseConnection(SocketPeer& peer, const char* role, int max, const std::string& scope,
+                      const char* key) {
+  Poco::Logger::get("master.net")
+      .warning("refused a %s connection from %s: %d connections%s open (%s)", std::string(role),
+               peer.address(), max, scope, std::string(key));
   peer.send(encodeError(nullptr, errc::kTooManyConnections,
                         "this master serves at most " + std::to_string(max) + " " + role +
                             " connections" + scope + " at once (" + key + "); retry later"));
@@ -53,10 +55,11 @@ bool refuseIfFull(const ConnectionSlot& slot, SocketPeer& peer, const Connection
 }
 
 // The same for an address that already holds master.connections.per.address of them.
-bool refuseIfCrowded(const AddressSlots::Slot& slot, SocketPeer& peer, const ConnectionSettings& settings,
-                     const char* role) {
+bool refuseIfCrowded(const AddressSlots::Slot& slot, SocketPeer& peer,
+                     const ConnectionSettings& settings, const char* role) {
   if (slot.granted()) return false;
-  refuseConnection(peer, role, settings.per_address, " from one address", "master.connections.per.address");
+  refuseConnection(peer, role, settings.per_address, " from one address",
+                   "master.connections.per.address");
   return true;
 }
 
@@ -83,14 +86,15 @@ std::string jobIdOfFrame(const std::string& head) {
 std::string failJobOfBadFrame(Scheduler& scheduler, int slave_id, const std::string& name,
                               const FrameReader::Skipped& frame) {
   const std::string job_id = jobIdOfFrame(frame.head);
-  Poco::Logger::get("master.slave").warning("slave %s sent a bad frame of %z bytes (%s)%s; skipped it", name,
-                                            frame.length, frame.error,
-                                            job_id.empty() ? std::string() : " for job " + job_id);
+  Poco::Logger::get("master.slave")
+      .warning("slave %s sent a bad frame of %z bytes (%s)%s; skipped it", name, frame.length,
+               frame.error, job_id.empty() ? std::string() : " for job " + job_id);
   if (job_id.empty()) return job_id;
   JobResult failed;
   failed.job_id = job_id;
   failed.verdict = Verdict::kInternalError;
-  failed.message = "slave " + name + " sent a bad frame for this job (" + frame.error + "); see its log";
+  failed.message =
+      "slave " + name + " sent a bad frame for this job (" + frame.error + "); see its log";
   scheduler.slaveResult(slave_id, std::move(failed));
   return job_id;
 }
@@ -110,7 +114,8 @@ bool tokenAccepted(const std::string& token, const std::vector<std::string>& tok
   return accepted;
 }
 
-std::optional<ClientIdentity> identityOf(const std::string& token, const std::vector<std::string>& client_tokens,
+std::optional<ClientIdentity> identityOf(const std::string& token,
+                                         const std::vector<std::string>& client_tokens,
                                          const std::vector<std::string>& operator_tokens) {
   const bool op = tokenAccepted(token, operator_tokens);
   if (!op && !tokenAccepted(token, client_tokens)) return std::nullopt;
@@ -124,19 +129,22 @@ std::optional<ClientIdentity> identityOf(const std::string& token, const std::ve
 ClientConnection::ClientConnection(const Poco::Net::StreamSocket& socket,
                                    std::shared_ptr<Scheduler> scheduler,
                                    const ConnectionSettings& settings, ConnectionCount count)
-    : TCPServerConnection(socket), scheduler_(std::move(scheduler)), settings_(settings),
+    : TCPServerConnection(socket),
+      scheduler_(std::move(scheduler)),
+      settings_(settings),
       count_(std::move(count)) {}
 
 void ClientConnection::run() {
   Poco::Logger& log = Poco::Logger::get("master.client");
-  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes, settings_.max_output_bytes,
-                                           settings_.tls);
+  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes,
+                                           settings_.max_output_bytes, settings_.tls);
   const ConnectionSlot slot(count_);
   if (refuseIfFull(slot, *peer, settings_, "client")) return;
   const AddressSlots::Slot here = settings_.address_slots->take(peer->host(), peer->isLoopback());
   if (refuseIfCrowded(here, *peer, settings_, "client")) return;
   // Tokens are off when none is configured, and by default for clients on loopback.
-  bool authenticated = settings_.client_tokens.empty() || (peer->isLoopback() && !settings_.client_auth_loopback);
+  bool authenticated =
+      settings_.client_tokens.empty() || (peer->isLoopback() && !settings_.client_auth_loopback);
   // Until its first request is served (its auth where tokens are needed), a connection is a
   // stranger: it must send that request whole within master.client.auth.timeout.ms.
   bool identified = false;
@@ -150,13 +158,14 @@ void ClientConnection::run() {
       if (batch && !peer->hasMessage()) batch.reset();  // written before waiting for more
       json m;
       std::string error;
-      const ReadStatus status = peer->read(&m, settings_.client_idle, settings_.frame_timeout, &error);
+      const ReadStatus status =
+          peer->read(&m, settings_.client_idle, settings_.frame_timeout, &error);
       if (!batch) batch.emplace();
       if (status == ReadStatus::kClosed) break;
       if (!identified && (status == ReadStatus::kIdle || status == ReadStatus::kSlowFrame) &&
           std::chrono::steady_clock::now() >= leash) {
-        log.information("closing client %s: no whole request within %s ms of connecting", peer->address(),
-                        std::to_string(settings_.auth_timeout.count()));
+        log.information("closing client %s: no whole request within %s ms of connecting",
+                        peer->address(), std::to_string(settings_.auth_timeout.count()));
         peer->send(encodeError(
             nullptr, errc::kTimeout,
             "no whole request within " + std::to_string(settings_.auth_timeout.count()) +
@@ -206,7 +215,8 @@ void ClientConnection::run() {
       }
       switch (request.kind) {
         case ClientRequest::Kind::kAuth: {
-          const auto who = identityOf(request.token, settings_.client_tokens, settings_.operator_tokens);
+          const auto who =
+              identityOf(request.token, settings_.client_tokens, settings_.operator_tokens);
           if (!who && !settings_.client_tokens.empty()) {
             log.warning("refused client %s: wrong token", peer->address());
             peer->send(
@@ -249,13 +259,15 @@ void ClientConnection::run() {
 SlaveConnection::SlaveConnection(const Poco::Net::StreamSocket& socket,
                                  std::shared_ptr<Scheduler> scheduler,
                                  const ConnectionSettings& settings, ConnectionCount count)
-    : TCPServerConnection(socket), scheduler_(std::move(scheduler)), settings_(settings),
+    : TCPServerConnection(socket),
+      scheduler_(std::move(scheduler)),
+      settings_(settings),
       count_(std::move(count)) {}
 
 void SlaveConnection::run() {
   Poco::Logger& log = Poco::Logger::get("master.slave");
-  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes, settings_.max_output_bytes,
-                                           settings_.tls);
+  auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes,
+                                           settings_.max_output_bytes, settings_.tls);
   const ConnectionSlot slot(count_);
   if (refuseIfFull(slot, *peer, settings_, "slave")) return;
   const AddressSlots::Slot here = settings_.address_slots->take(peer->host(), peer->isLoopback());
@@ -275,7 +287,8 @@ void SlaveConnection::run() {
     ReadStatus status = peer->read(&m, settings_.register_timeout, settings_.frame_timeout, &error);
     peer->setDeadline(std::nullopt);
     if (status == ReadStatus::kClosed) {
-      log.information("slave connection from %s closed before registering: %s", peer->address(), error);
+      log.information("slave connection from %s closed before registering: %s", peer->address(),
+                      error);
       peer->finish(kFinishTimeout);
       return;
     }
@@ -285,7 +298,8 @@ void SlaveConnection::run() {
     }
     SlaveMessage reg;
     DecodeError bad;
-    if (!decodeSlaveMessage(m, &reg, &bad)) return refuse(bad.code, "register: " + bad.message, bad.message);
+    if (!decodeSlaveMessage(m, &reg, &bad))
+      return refuse(bad.code, "register: " + bad.message, bad.message);
     if (reg.kind != SlaveMessage::Kind::kRegister)
       return refuse(errc::kBadMessage, "the first message on the slave port must be \"register\"",
                     "first message was not register");
@@ -293,7 +307,8 @@ void SlaveConnection::run() {
     credentials.reloadIfChanged();
     uint64_t generation = credentials.generation();
     if (!credentials.accepts(reg.name, reg.token)) {
-      log.warning("refused slave \"%s\" from %s: wrong token", reg.name.substr(0, 64), peer->address());
+      log.warning("refused slave \"%s\" from %s: wrong token", reg.name.substr(0, 64),
+                  peer->address());
       peer->send(encodeError(nullptr, errc::kUnauthorized,
                              credentials.perSlave()
                                  ? "wrong slave token for slave \"" + reg.name.substr(0, 64) +
@@ -305,9 +320,10 @@ void SlaveConnection::run() {
       return;
     }
     if (reg.capacity < 1)
-      return refuse(errc::kBadMessage,
-                    "register: \"capacity\" must be between 1 and " + std::to_string(kMaxSlaveCapacity),
-                    "capacity " + std::to_string(reg.capacity));
+      return refuse(
+          errc::kBadMessage,
+          "register: \"capacity\" must be between 1 and " + std::to_string(kMaxSlaveCapacity),
+          "capacity " + std::to_string(reg.capacity));
     SlaveRegistration registration;
     registration.name = reg.name.empty() ? peer->address() : reg.name;
     registration.capacity = reg.capacity;
@@ -320,8 +336,9 @@ void SlaveConnection::run() {
     const std::string name = registration.name;
     const size_t held = registration.held_jobs.size();
     slave_id = scheduler_->addSlave(peer, std::move(registration));
-    log.information("slave %s (id %d) registered from %s with %d slots%s", name, slave_id, peer->address(),
-                    reg.capacity, held ? ", holding " + std::to_string(held) + " jobs" : std::string());
+    log.information("slave %s (id %d) registered from %s with %d slots%s", name, slave_id,
+                    peer->address(), reg.capacity,
+                    held ? ", holding " + std::to_string(held) + " jobs" : std::string());
 
     // A registered slave's bad frame fails at most the job it was about, not the connection
     // (and with it every job on the slave).
@@ -382,10 +399,11 @@ void SlaveConnection::run() {
           break;
         case SlaveMessage::Kind::kResult:
           if (!sm.result_error.empty()) {
-            log.warning("slave %s sent a result for job %s the master cannot read: %s", name, sm.job_id,
-                        sm.result_error);
+            log.warning("slave %s sent a result for job %s the master cannot read: %s", name,
+                        sm.job_id, sm.result_error);
             sm.result.verdict = Verdict::kInternalError;
-            sm.result.message = "slave " + name + " sent a result the master could not read: " + sm.result_error;
+            sm.result.message =
+                "slave " + name + " sent a result the master could not read: " + sm.result_error;
           }
           scheduler_->slaveResult(slave_id, std::move(sm.result));
           break;

@@ -26,9 +26,9 @@ struct ConnectionSettings {
   size_t max_frame_bytes = 16u << 20;
   size_t max_output_bytes = 64u << 20;  // queued for a peer that does not read: then it is dropped
   std::shared_ptr<SlaveCredentials> slave_credentials;  // who may register as which slave
-  std::vector<std::string> client_tokens;  // empty: clients need no token
+  std::vector<std::string> client_tokens;               // empty: clients need no token
   std::vector<std::string> operator_tokens;  // clients that see every job (master.operator.tokens)
-  bool client_auth_loopback = false;       // tokens also for clients on 127.0.0.1 / ::1
+  bool client_auth_loopback = false;         // tokens also for clients on 127.0.0.1 / ::1
   std::chrono::milliseconds heartbeat_timeout{5000};  // slave silent this long is lost
   std::chrono::milliseconds register_timeout{10000};  // slave must register within this
   std::chrono::milliseconds client_idle{300000};      // client with nothing in flight
@@ -77,9 +77,11 @@ template <typename Connection>
 class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
  public:
   ConnectionFactory(std::shared_ptr<Scheduler> scheduler, ConnectionSettings settings)
-      : scheduler_(std::move(scheduler)), settings_(std::move(settings)),
+      : scheduler_(std::move(scheduler)),
+        settings_(std::move(settings)),
         count_(std::make_shared<std::atomic<int>>(0)) {
-    settings_.address_slots = std::make_shared<AddressSlots>(settings_.per_address, settings_.per_address_loopback);
+    settings_.address_slots =
+        std::make_shared<AddressSlots>(settings_.per_address, settings_.per_address_loopback);
   }
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
     return new Connection(socket, scheduler_, settings_, count_);
@@ -102,7 +104,8 @@ bool tokenAccepted(const std::string& token, const std::vector<std::string>& tok
 /// `operator_tokens`, a client when it is one of `client_tokens`, nullopt when neither. The owner
 /// name is "client-" (or "operator-") + the first 16 hex digits of the token's SHA-256: the same
 /// across restarts and for every connection with that token, and it tells nothing of the token.
-std::optional<ClientIdentity> identityOf(const std::string& token, const std::vector<std::string>& client_tokens,
+std::optional<ClientIdentity> identityOf(const std::string& token,
+                                         const std::vector<std::string>& client_tokens,
                                          const std::vector<std::string>& operator_tokens);
 
 }  // namespace polyrun::master

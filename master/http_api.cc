@@ -98,8 +98,8 @@ void HttpApi::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
     ++responses_[reply.status];
   }
   if (log().debug())
-    log().debug("%s %s %s -> %d", request.clientAddress().toString(), request.getMethod(), request.getURI(),
-                reply.status);
+    log().debug("%s %s %s -> %d", request.clientAddress().toString(), request.getMethod(),
+                request.getURI(), reply.status);
   try {
     response.setStatus(static_cast<HTTPServerResponse::HTTPStatus>(reply.status));
     response.setContentType(reply.content_type);
@@ -108,7 +108,8 @@ void HttpApi::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
     response.setContentLength64(static_cast<Poco::Int64>(reply.body.size()));
     response.sendBuffer(reply.body.data(), reply.body.size());
   } catch (const std::exception& e) {  // the client went away: nothing to answer
-    log().debug("could not answer %s: %s", request.clientAddress().toString(), std::string(e.what()));
+    log().debug("could not answer %s: %s", request.clientAddress().toString(),
+                std::string(e.what()));
   }
   HttpServer::responseSent();  // the next request on this connection has its own deadline
 }
@@ -144,7 +145,8 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
     }
   }
   if (path == "/api/v2/runtimes" || path == "/api/v2/piston/runtimes")
-    return only(HTTPRequest::HTTP_GET, [&] { return jsonReply(200, pistonRuntimes(scheduler_->runtimes())); });
+    return only(HTTPRequest::HTTP_GET,
+                [&] { return jsonReply(200, pistonRuntimes(scheduler_->runtimes())); });
   if (path == "/api/v2/execute" || path == "/api/v2/piston/execute")
     return only(HTTPRequest::HTTP_POST, [&] { return execute(request, who); });
   if (path == "/api/v1/cluster")
@@ -169,24 +171,27 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
   return r;
 }
 
-bool HttpApi::authorized(const HTTPServerRequest& request, Reply* refusal, ClientIdentity* who) const {
+bool HttpApi::authorized(const HTTPServerRequest& request, Reply* refusal,
+                         ClientIdentity* who) const {
   std::string token = request.get("Authorization", "");
   const std::string bearer = "Bearer ";
   if (token.size() >= bearer.size() && Poco::icompare(token.substr(0, bearer.size()), bearer) == 0)
     token = token.substr(bearer.size());
   token = Poco::trim(token);
-  const auto identity = token.empty() ? std::nullopt
-                                      : identityOf(token, settings_.client_tokens, settings_.operator_tokens);
+  const auto identity = token.empty()
+                            ? std::nullopt
+                            : identityOf(token, settings_.client_tokens, settings_.operator_tokens);
   if (identity) *who = *identity;
   // Without client tokens, or on loopback by default, a request without a (known) token is
   // served as the anonymous client.
   if (identity || settings_.client_tokens.empty()) return true;
   if (request.clientAddress().host().isLoopback() && !settings_.auth_loopback) return true;
-  *refusal = message(401, token.empty()
-                              ? "this master needs a client token: send the header \"Authorization: Bearer "
-                                "<token>\" with one of its master.client.tokens"
-                              : "wrong client token in the Authorization header: use one of the master's "
-                                "master.client.tokens");
+  *refusal = message(
+      401, token.empty()
+               ? "this master needs a client token: send the header \"Authorization: Bearer "
+                 "<token>\" with one of its master.client.tokens"
+               : "wrong client token in the Authorization header: use one of the master's "
+                 "master.client.tokens");
   refusal->headers.emplace_back("WWW-Authenticate", "Bearer");
   return false;
 }
@@ -200,9 +205,9 @@ HttpApi::Reply HttpApi::healthz() const {
     stopped = stopped_;
   }
   return jsonReply(serving && !stopped ? 200 : 503,
-              {{"status", serving && !stopped ? "ok" : "stopping"},
-               {"slaves", c.value("slaves", nlohmann::json::array()).size()},
-               {"uptime_ms", c.value("uptime_ms", 0)}});
+                   {{"status", serving && !stopped ? "ok" : "stopping"},
+                    {"slaves", c.value("slaves", nlohmann::json::array()).size()},
+                    {"uptime_ms", c.value("uptime_ms", 0)}});
 }
 
 bool HttpApi::readBody(HTTPServerRequest& request, std::string* body, Reply* refusal) const {
@@ -210,14 +215,16 @@ bool HttpApi::readBody(HTTPServerRequest& request, std::string* body, Reply* ref
   const std::string limit = std::to_string(max) + " bytes (master.http.body.max.bytes)";
   const Poco::Int64 declared = request.hasContentLength() ? request.getContentLength64() : -1;
   if (declared > static_cast<Poco::Int64>(max)) {
-    *refusal = message(413, "the request body of " + std::to_string(declared) + " bytes is over the limit of " + limit);
+    *refusal = message(413, "the request body of " + std::to_string(declared) +
+                                " bytes is over the limit of " + limit);
     refusal->close = true;
     return false;
   }
   std::istream& in = request.stream();
   std::vector<char> buffer(64 << 10);
   while (body->size() <= max) {
-    in.read(buffer.data(), static_cast<std::streamsize>(std::min(buffer.size(), max + 1 - body->size())));
+    in.read(buffer.data(),
+            static_cast<std::streamsize>(std::min(buffer.size(), max + 1 - body->size())));
     const std::streamsize n = in.gcount();
     if (n <= 0) break;
     body->append(buffer.data(), static_cast<size_t>(n));
@@ -228,15 +235,18 @@ bool HttpApi::readBody(HTTPServerRequest& request, std::string* body, Reply* ref
     return false;
   }
   if (HttpServer::requestLate()) {
-    *refusal = message(408, "the request did not arrive whole in time (" + std::to_string(body->size()) +
-                                " bytes of its body did): send it faster, or raise master.http.request.timeout.ms");
+    *refusal = message(
+        408,
+        "the request did not arrive whole in time (" + std::to_string(body->size()) +
+            " bytes of its body did): send it faster, or raise master.http.request.timeout.ms");
     refusal->close = true;
     return false;
   }
   // Fewer bytes than announced: the client closed or stalled (master.http.timeout.ms) midway.
   if (declared >= 0 && static_cast<Poco::Int64>(body->size()) < declared) {
-    *refusal = message(400, "the request body is truncated: " + std::to_string(body->size()) + " of the " +
-                                std::to_string(declared) + " bytes of its Content-Length arrived");
+    *refusal =
+        message(400, "the request body is truncated: " + std::to_string(body->size()) + " of the " +
+                         std::to_string(declared) + " bytes of its Content-Length arrived");
     refusal->close = true;
     return false;
   }
@@ -258,7 +268,8 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity
   PistonExecute piston;
   std::string error;
   const SchedulerConfig& config = scheduler_->config();
-  if (!decodePistonBody(text, scheduler_->runtimes(), config.maxima, &piston, &error)) return message(400, error);
+  if (!decodePistonBody(text, scheduler_->runtimes(), config.maxima, &piston, &error))
+    return message(400, error);
 
   const Limits& l = piston.job.limits;
   const Limits& d = config.defaults;
@@ -274,10 +285,11 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity
       std::lock_guard<std::mutex> lock(mutex_);
       stopping = stopped_;
     }
-    return unavailable(stopping ? "the master is stopping and accepts no new job; retry once it is back"
-                                : "all " + std::to_string(settings_.threads - settings_.reserved_threads) +
-                                      " HTTP workers for execute requests are waiting for jobs "
-                                      "(master.http.threads); retry later");
+    return unavailable(
+        stopping ? "the master is stopping and accepts no new job; retry once it is back"
+                 : "all " + std::to_string(settings_.threads - settings_.reserved_threads) +
+                       " HTTP workers for execute requests are waiting for jobs "
+                       "(master.http.threads); retry later");
   }
   struct Done {  // whatever happens below, the request stops waiting
     HttpApi* api;
@@ -294,9 +306,10 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity
       return fromFinal(waiter->final(), piston.compiled);
     case HttpJobWaiter::Outcome::kClosed:
       return unavailable("the master is stopping" +
-                         (job_id.empty() ? std::string()
-                                         : "; job " + job_id + " stays journaled: GET /api/v1/jobs/" + job_id +
-                                               " once the master is back"));
+                         (job_id.empty()
+                              ? std::string()
+                              : "; job " + job_id + " stays journaled: GET /api/v1/jobs/" + job_id +
+                                    " once the master is back"));
     case HttpJobWaiter::Outcome::kQueueWait: {
       // Nobody will wait for it any more: out of the queue, unless it just finished after all.
       if (!job_id.empty()) {
@@ -310,22 +323,27 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity
             if (found.status == 200) {
               nlohmann::json j;
               std::string why;
-              if (parseJson(found.body, &j, &why) && j.contains("piston")) return jsonReply(200, j["piston"]);
+              if (parseJson(found.body, &j, &why) && j.contains("piston"))
+                return jsonReply(200, j["piston"]);
             }
           }
         }
       }
-      return unavailable("no slave took the " + piston.language + " job within " +
-                         std::to_string(settings_.queue_wait.count()) +
-                         " ms (master.http.queue.wait.ms): the cluster is busy or has no slave for it; "
-                         "the job was cancelled, retry later");
+      return unavailable(
+          "no slave took the " + piston.language + " job within " +
+          std::to_string(settings_.queue_wait.count()) +
+          " ms (master.http.queue.wait.ms): the cluster is busy or has no slave for it; "
+          "the job was cancelled, retry later");
     }
     case HttpJobWaiter::Outcome::kRunTimeout:
-      return jsonReply(504, {{"message", "job " + job_id + " is still " + waiter->state() + " on its slave after " +
-                                        std::to_string(run_budget.count()) +
-                                        " ms (its wall limits and master.http slack); its result will be at "
-                                        "GET /api/v1/jobs/" + job_id},
-                        {"job_id", job_id}});
+      return jsonReply(
+          504,
+          {{"message", "job " + job_id + " is still " + waiter->state() + " on its slave after " +
+                           std::to_string(run_budget.count()) +
+                           " ms (its wall limits and master.http slack); its result will be at "
+                           "GET /api/v1/jobs/" +
+                           job_id},
+           {"job_id", job_id}});
   }
   return message(500, "unreachable");
 }
@@ -340,11 +358,13 @@ HttpApi::Reply HttpApi::fromFinal(const nlohmann::json& final, bool compiled) co
     return jsonReply(200, pistonResponse(result, compiled));
   }
   if (type == msg::kCancelled)
-    return jsonReply(409, {{"message", "job " + final.value("job_id", "") + " was cancelled before it finished"},
-                      {"job_id", final.value("job_id", "")}});
+    return jsonReply(
+        409, {{"message", "job " + final.value("job_id", "") + " was cancelled before it finished"},
+              {"job_id", final.value("job_id", "")}});
   const std::string code = final.value("code", "");
   const std::string text = final.value("message", "the master refused the job");
-  if (code == errc::kQueueFull || code == errc::kShuttingDown || code == errc::kInternal) return unavailable(text);
+  if (code == errc::kQueueFull || code == errc::kShuttingDown || code == errc::kInternal)
+    return unavailable(text);
   if (code == errc::kUnknownLanguage || code == errc::kBadLimits || code == errc::kBadMessage)
     return message(400, text);
   return message(500, text + " (" + code + ")");
@@ -368,14 +388,16 @@ HttpApi::Reply HttpApi::jobLookup(const std::string& job_id, const std::string& 
     out["result"] = final["result"];
     JobResult result;
     std::string error;
-    if (fromJson(final["result"], &result, &error)) out["piston"] = pistonResponse(result, result.compile.has_value());
+    if (fromJson(final["result"], &result, &error))
+      out["piston"] = pistonResponse(result, result.compile.has_value());
   }
   return jsonReply(200, out);
 }
 
 std::shared_ptr<HttpJobWaiter> HttpApi::startWaiting(const std::string& client) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (stopped_ || static_cast<int>(waiting_.size()) >= settings_.threads - settings_.reserved_threads)
+  if (stopped_ ||
+      static_cast<int>(waiting_.size()) >= settings_.threads - settings_.reserved_threads)
     return nullptr;
   auto waiter = std::make_shared<HttpJobWaiter>(client);
   waiting_.insert(waiter);

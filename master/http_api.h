@@ -83,7 +83,8 @@ class HttpApi {
   Reply route(Poco::Net::HTTPServerRequest& request);
   /// False (with the 401 to send) when tokens are configured and the request has none of them;
   /// else true with the client the request's token stands for in *who (anonymous without one).
-  bool authorized(const Poco::Net::HTTPServerRequest& request, Reply* refusal, ClientIdentity* who) const;
+  bool authorized(const Poco::Net::HTTPServerRequest& request, Reply* refusal,
+                  ClientIdentity* who) const;
   Reply execute(Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
   Reply jobLookup(const std::string& job_id, const std::string& client, const ClientIdentity& who);
   Reply healthz() const;

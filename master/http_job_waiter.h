@@ -48,7 +48,7 @@ class HttpJobWaiter final : public Peer {
   std::string job_id_;
   std::string state_ = "queued";
   Clock::time_point phase_start_ = Clock::now();  // when the job entered its current phase
-  nlohmann::json final_;  // null until the final message arrives
+  nlohmann::json final_;                          // null until the final message arrives
   bool closed_ = false;
 };
 

@@ -54,10 +54,14 @@ std::string label(const char* name, const std::string& value) {
 std::string escapeLabel(const std::string& value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -71,7 +75,8 @@ std::string renderMetrics(const json& cluster, const Scheduler::Metrics& metrics
 
   w.family("polyrun_jobs_finished_total", "counter", "Jobs finished, by language and verdict.");
   for (const auto& [key, n] : metrics.jobs)
-    w.sample("polyrun_jobs_finished_total", label("language", key.first) + "," + label("verdict", key.second),
+    w.sample("polyrun_jobs_finished_total",
+             label("language", key.first) + "," + label("verdict", key.second),
              static_cast<double>(n));
   const std::pair<const char*, const char*> totals[] = {
       {"submitted", "Jobs accepted."},
@@ -89,7 +94,8 @@ std::string renderMetrics(const json& cluster, const Scheduler::Metrics& metrics
   w.family("polyrun_queue_length", "gauge", "Jobs waiting for a slave, by language.");
   const json queues = cluster.value("queues", json::object());
   for (const auto& [language, n] : queues.items())
-    w.sample("polyrun_queue_length", label("language", language), n.is_number() ? n.get<double>() : 0);
+    w.sample("polyrun_queue_length", label("language", language),
+             n.is_number() ? n.get<double>() : 0);
 
   const json slaves = cluster.value("slaves", json::array());
   w.family("polyrun_slaves", "gauge", "Slaves connected.");
@@ -101,7 +107,8 @@ std::string renderMetrics(const json& cluster, const Scheduler::Metrics& metrics
     double (*value)(const json&);
   };
   const PerSlave per_slave[] = {
-      {"polyrun_slave_running", "gauge", "Jobs the master has assigned to the slave and not seen end.",
+      {"polyrun_slave_running", "gauge",
+       "Jobs the master has assigned to the slave and not seen end.",
        [](const json& s) { return number(s, "running"); }},
       {"polyrun_slave_capacity", "gauge", "Jobs the slave runs at once (slave.jobs.max).",
        [](const json& s) { return number(s, "capacity"); }},
@@ -117,7 +124,8 @@ std::string renderMetrics(const json& cluster, const Scheduler::Metrics& metrics
        [](const json& s) { return number(s, "last_heartbeat_ms") / 1000; }},
   };
   auto slaveLabels = [&](const json& s) {
-    return label("slave", s.value("name", "")) + "," + label("id", std::to_string(s.value("id", 0)));
+    return label("slave", s.value("name", "")) + "," +
+           label("id", std::to_string(s.value("id", 0)));
   };
   for (const auto& metric : per_slave) {
     w.family(metric.name, metric.type, metric.help);
@@ -127,15 +135,18 @@ std::string renderMetrics(const json& cluster, const Scheduler::Metrics& metrics
            "1, labelled with how the slave holds stages to their memory and process limits "
            "(cgroup; rlimits: weaker, chosen by its operator; none: no sandbox).");
   for (const auto& s : slaves)
-    w.sample("polyrun_slave_limits", slaveLabels(s) + "," + label("mode", s.value("limits", "unknown")),
-             1);
+    w.sample("polyrun_slave_limits",
+             slaveLabels(s) + "," + label("mode", s.value("limits", "unknown")), 1);
 
-  w.histogram("polyrun_job_queue_seconds", "Time from acceptance to assignment to a slave.", metrics.queue);
-  w.histogram("polyrun_job_run_seconds", "Time from assignment to the result (compile and run).", metrics.run);
+  w.histogram("polyrun_job_queue_seconds", "Time from acceptance to assignment to a slave.",
+              metrics.queue);
+  w.histogram("polyrun_job_run_seconds", "Time from assignment to the result (compile and run).",
+              metrics.run);
 
   w.family("polyrun_http_responses_total", "counter", "HTTP API responses, by status code.");
   for (const auto& [code, n] : http_responses)
-    w.sample("polyrun_http_responses_total", label("code", std::to_string(code)), static_cast<double>(n));
+    w.sample("polyrun_http_responses_total", label("code", std::to_string(code)),
+             static_cast<double>(n));
   return w.str();
 }
 

@@ -60,7 +60,8 @@ bool readFiles(const json& body, Job* job, std::string* error) {
     const json& f = (*it)[i];
     const std::string at = "files[" + std::to_string(i) + "]";
     if (!f.is_object()) {
-      *error = at + " must be an object {\"name\"?, \"content\", \"encoding\"?}; got " + shownValue(f);
+      *error =
+          at + " must be an object {\"name\"?, \"content\", \"encoding\"?}; got " + shownValue(f);
       return false;
     }
     SourceFile file;
@@ -113,7 +114,8 @@ bool readFiles(const json& body, Job* job, std::string* error) {
       file.content = base64Encode(bytes);  // the wire knows utf8 and base64 only
       file.encoding = Encoding::kBase64;
     } else if (encoding != "utf8") {
-      *error = at + ".encoding " + shownValue(encoding) + " is unknown; use \"utf8\", \"base64\" or \"hex\"";
+      *error = at + ".encoding " + shownValue(encoding) +
+               " is unknown; use \"utf8\", \"base64\" or \"hex\"";
       return false;
     }
     job->files.push_back(std::move(file));
@@ -121,7 +123,8 @@ bool readFiles(const json& body, Job* job, std::string* error) {
   return true;
 }
 
-bool readStrings(const json& body, const char* field, std::vector<std::string>* out, std::string* error) {
+bool readStrings(const json& body, const char* field, std::vector<std::string>* out,
+                 std::string* error) {
   auto it = body.find(field);
   if (it == body.end() || it->is_null()) return true;
   if (!it->is_array()) {
@@ -130,7 +133,8 @@ bool readStrings(const json& body, const char* field, std::vector<std::string>* 
   }
   for (size_t i = 0; i < it->size(); ++i) {
     if (!(*it)[i].is_string()) {
-      *error = std::string(field) + "[" + std::to_string(i) + "] must be a string; got " + shownValue((*it)[i]);
+      *error = std::string(field) + "[" + std::to_string(i) + "] must be a string; got " +
+               shownValue((*it)[i]);
       return false;
     }
     out->push_back((*it)[i].get<std::string>());
@@ -138,16 +142,20 @@ bool readStrings(const json& body, const char* field, std::vector<std::string>* 
   return true;
 }
 
-bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out, std::string* error) {
+bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out,
+                    std::string* error) {
   auto lang = body.find("language");
   if (lang == body.end() || !lang->is_string() || lang->get<std::string>().empty()) {
-    *error = "language is required as a string, e.g. \"python\" (GET /api/v2/runtimes lists those offered)";
+    *error =
+        "language is required as a string, e.g. \"python\" (GET /api/v2/runtimes lists those "
+        "offered)";
     return false;
   }
   std::string pattern = "*";
   if (auto v = body.find("version"); v != body.end() && !v->is_null()) {
     if (!v->is_string()) {
-      *error = "version must be a string: \"*\", a version, or its prefix such as \"3\"; got " + shownValue(*v);
+      *error = "version must be a string: \"*\", a version, or its prefix such as \"3\"; got " +
+               shownValue(*v);
       return false;
     }
     if (!v->get<std::string>().empty()) pattern = v->get<std::string>();
@@ -164,7 +172,8 @@ bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out, 
     const std::string l = r.value("language", "");
     offered.insert(l);
     const auto aliases = r.value("aliases", json::array());
-    if (l == name || std::find(aliases.begin(), aliases.end(), name) != aliases.end()) canonical = l;
+    if (l == name || std::find(aliases.begin(), aliases.end(), name) != aliases.end())
+      canonical = l;
   }
   if (canonical.empty()) {
     std::string list;
@@ -187,8 +196,8 @@ bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out, 
   if (newest.empty()) {
     // Piston's own words too ("runtime python-9 is unknown"), with the pattern cut short.
     const std::string cut = pattern.size() > 32 ? pattern.substr(0, 32) + "..." : pattern;
-    *error = "version " + shownValue(pattern) + " of " + canonical + " is not offered (runtime " + canonical + "-" +
-             cut + " is unknown); versions offered: " + versions;
+    *error = "version " + shownValue(pattern) + " of " + canonical + " is not offered (runtime " +
+             canonical + "-" + cut + " is unknown); versions offered: " + versions;
     return false;
   }
   out->language = canonical;
@@ -196,24 +205,24 @@ bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out, 
 }
 
 json pistonStage(const StageResult& s) {
-  json stage = {
-          {"stdout", s.stdout_data},
-          {"stderr", s.stderr_data},
-          {"output", s.stdout_data + s.stderr_data},
-          {"stdout_truncated", s.stdout_truncated},
-          {"stderr_truncated", s.stderr_truncated},
-          {"code", s.exit_code >= 0 && s.signal == 0 ? json(s.exit_code) : json(nullptr)},
-          {"signal", signalName(s.signal)},
-          {"message", s.message.empty() ? json(nullptr) : json(s.message)},
-          {"status", pistonStatus(s)},
-          {"cpu_time", s.cpu_ms},
-          {"wall_time", s.wall_ms},
-          {"memory", s.memory_bytes},
-          {"verdict", verdictName(s.verdict)}};
+  json stage = {{"stdout", s.stdout_data},
+                {"stderr", s.stderr_data},
+                {"output", s.stdout_data + s.stderr_data},
+                {"stdout_truncated", s.stdout_truncated},
+                {"stderr_truncated", s.stderr_truncated},
+                {"code", s.exit_code >= 0 && s.signal == 0 ? json(s.exit_code) : json(nullptr)},
+                {"signal", signalName(s.signal)},
+                {"message", s.message.empty() ? json(nullptr) : json(s.message)},
+                {"status", pistonStatus(s)},
+                {"cpu_time", s.cpu_ms},
+                {"wall_time", s.wall_ms},
+                {"memory", s.memory_bytes},
+                {"verdict", verdictName(s.verdict)}};
   // Piston's fields are text (bytes that are not UTF-8 become U+FFFD when sent); the exact
   // bytes of such an output come along in base64 (docs/http-api.md).
-  for (const auto& [key, bytes] : {std::pair<const char*, const std::string&>{"stdout", s.stdout_data},
-                                   {"stderr", s.stderr_data}}) {
+  for (const auto& [key, bytes] :
+       {std::pair<const char*, const std::string&>{"stdout", s.stdout_data},
+        {"stderr", s.stderr_data}}) {
     if (!isUtf8(bytes)) stage[std::string(key) + "_base64"] = base64Encode(bytes);
   }
   if (stage.contains("stdout_base64") || stage.contains("stderr_base64"))
@@ -241,13 +250,20 @@ json signalName(int signal) {
 
 json pistonStatus(const StageResult& s) {
   switch (s.verdict) {
-    case Verdict::kOk: return nullptr;
-    case Verdict::kRuntimeError: return "RE";
-    case Verdict::kSignaled: return "SG";
-    case Verdict::kTimeLimit: return "TO";
-    case Verdict::kMemoryLimit: return s.signal != 0 ? "SG" : "RE";
-    case Verdict::kOutputLimit: return s.stdout_truncated || !s.stderr_truncated ? "OL" : "EL";
-    case Verdict::kInternalError: return "XX";
+    case Verdict::kOk:
+      return nullptr;
+    case Verdict::kRuntimeError:
+      return "RE";
+    case Verdict::kSignaled:
+      return "SG";
+    case Verdict::kTimeLimit:
+      return "TO";
+    case Verdict::kMemoryLimit:
+      return s.signal != 0 ? "SG" : "RE";
+    case Verdict::kOutputLimit:
+      return s.stdout_truncated || !s.stderr_truncated ? "OL" : "EL";
+    case Verdict::kInternalError:
+      return "XX";
     case Verdict::kCompileError:
       // The executor folds every compile failure into COMPILE_ERROR; its message keeps the cause.
       if (s.message.find("time limit") != std::string::npos) return "TO";
@@ -259,8 +275,8 @@ json pistonStatus(const StageResult& s) {
   return "XX";
 }
 
-bool decodePistonBody(std::string_view text, const json& runtimes, const Limits& maxima, PistonExecute* out,
-                      std::string* error) {
+bool decodePistonBody(std::string_view text, const json& runtimes, const Limits& maxima,
+                      PistonExecute* out, std::string* error) {
   json body;
   std::string why;
   if (!parseJson(text, &body, &why)) {
@@ -275,10 +291,12 @@ bool decodePistonBody(std::string_view text, const json& runtimes, const Limits&
 bool parsePistonExecute(const json& body, const json& runtimes, const Limits& maxima,
                         PistonExecute* out, std::string* error) {
   if (!body.is_object()) {
-    *error = "the request body must be a JSON object with language, version and files; got " + shownValue(body);
+    *error = "the request body must be a JSON object with language, version and files; got " +
+             shownValue(body);
     return false;
   }
-  if (!resolveRuntime(body, runtimes, out, error) || !readFiles(body, &out->job, error)) return false;
+  if (!resolveRuntime(body, runtimes, out, error) || !readFiles(body, &out->job, error))
+    return false;
   if (auto in = body.find("stdin"); in != body.end() && !in->is_null()) {
     if (!in->is_string()) {
       *error = "stdin must be a string; got " + shownValue(*in);
@@ -288,13 +306,17 @@ bool parsePistonExecute(const json& body, const json& runtimes, const Limits& ma
   }
   if (!readStrings(body, "args", &out->job.args, error)) return false;
   Limits& l = out->job.limits;
-  return readLimit(body, "compile_timeout", maxima.compile.wall_ms, "milliseconds", &l.compile.wall_ms, error) &&
-         readLimit(body, "run_timeout", maxima.run.wall_ms, "milliseconds", &l.run.wall_ms, error) &&
-         readLimit(body, "compile_cpu_time", maxima.compile.cpu_ms, "milliseconds", &l.compile.cpu_ms, error) &&
+  return readLimit(body, "compile_timeout", maxima.compile.wall_ms, "milliseconds",
+                   &l.compile.wall_ms, error) &&
+         readLimit(body, "run_timeout", maxima.run.wall_ms, "milliseconds", &l.run.wall_ms,
+                   error) &&
+         readLimit(body, "compile_cpu_time", maxima.compile.cpu_ms, "milliseconds",
+                   &l.compile.cpu_ms, error) &&
          readLimit(body, "run_cpu_time", maxima.run.cpu_ms, "milliseconds", &l.run.cpu_ms, error) &&
          readLimit(body, "compile_memory_limit", maxima.compile.memory_bytes, "bytes",
                    &l.compile.memory_bytes, error) &&
-         readLimit(body, "run_memory_limit", maxima.run.memory_bytes, "bytes", &l.run.memory_bytes, error);
+         readLimit(body, "run_memory_limit", maxima.run.memory_bytes, "bytes", &l.run.memory_bytes,
+                   error);
 }
 
 json pistonResponse(const JobResult& r, bool compiled) {

@@ -13,9 +13,9 @@ namespace polyrun::master {
 
 /// A decoded `POST /api/v2/execute` body.
 struct PistonExecute {
-  Job job;                  // limits left at 0 take the master's defaults
-  std::string language;     // canonical name when a slave offers it, else as sent
-  bool compiled = false;    // the language has a compile stage (the response then has `compile`)
+  Job job;                // limits left at 0 take the master's defaults
+  std::string language;   // canonical name when a slave offers it, else as sent
+  bool compiled = false;  // the language has a compile stage (the response then has `compile`)
 };
 
 /// Decodes a Piston execute body against the runtimes offered now (Scheduler::runtimes()) and

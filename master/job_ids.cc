@@ -49,7 +49,8 @@ bool jobIdOwnedBy(const std::string& job_id, const std::string& owner) {
   if (job_id.size() != tag_at + 2 * kTagBytes || job_id.compare(0, nonce_at, "j-") != 0 ||
       job_id[tag_at - 1] != '-')
     return false;
-  return job_id.compare(tag_at, std::string::npos, ownerTag(owner, job_id.substr(nonce_at, 2 * kNonceBytes))) == 0;
+  return job_id.compare(tag_at, std::string::npos,
+                        ownerTag(owner, job_id.substr(nonce_at, 2 * kNonceBytes))) == 0;
 }
 
 }  // namespace polyrun::master

@@ -9,8 +9,8 @@
 namespace polyrun::master {
 
 /// Upper bounds of the buckets, in milliseconds: from a trivial job to the largest wall limits.
-inline constexpr std::array<int64_t, 14> kLatencyBucketsMs = {5,    10,   25,    50,    100,   250,   500,
-                                                              1000, 2500, 5000, 10000, 30000, 60000, 120000};
+inline constexpr std::array<int64_t, 14> kLatencyBucketsMs = {
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000};
 
 struct LatencyHistogram {
   std::array<uint64_t, kLatencyBucketsMs.size()> buckets{};  // cumulative

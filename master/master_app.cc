@@ -32,7 +32,8 @@ class MasterApp final : public ServiceApp {
 // `key` names the port's configuration key in the error.
 Poco::Net::ServerSocket listen(const std::string& bind, const std::string& key, int port,
                                const Poco::Net::Context::Ptr& tls = nullptr) {
-  Poco::Net::ServerSocket socket = tls ? Poco::Net::SecureServerSocket(tls) : Poco::Net::ServerSocket();
+  Poco::Net::ServerSocket socket =
+      tls ? Poco::Net::SecureServerSocket(tls) : Poco::Net::ServerSocket();
   try {
     // Address reuse, so that a master restarted after a crash gets its ports back at once; never
     // port reuse (Poco's bind(address, true) sets both), which would let a second master share
@@ -57,7 +58,8 @@ int MasterApp::runService(const std::vector<std::string>&) {
   Poco::Net::Context::Ptr tls;
   if (cfg.tls_enabled) {
     try {
-      tls = makeTlsServerContext(cfg.tls_certificate, cfg.tls_key, "master.tls.certificate", "master.tls.key");
+      tls = makeTlsServerContext(cfg.tls_certificate, cfg.tls_key, "master.tls.certificate",
+                                 "master.tls.key");
     } catch (const std::runtime_error& e) {
       throw ConfigError(std::string(e.what()) + " (master.tls.enabled is true)");
     }
@@ -70,12 +72,14 @@ int MasterApp::runService(const std::vector<std::string>&) {
     journal = SqliteJournal::open(jc, &error);
     if (!journal) throw ConfigError(error);
   } else {
-    logger().warning("master.journal.path is not set: accepted jobs live in memory only and a restart "
-                     "of the master loses those not finished");
+    logger().warning(
+        "master.journal.path is not set: accepted jobs live in memory only and a restart "
+        "of the master loses those not finished");
   }
   if (!connections.client_tokens.empty())
-    logger().information("clients must authenticate with one of %z tokens%s", connections.client_tokens.size(),
-                         connections.client_auth_loopback ? std::string() : std::string(" (not on loopback)"));
+    logger().information(
+        "clients must authenticate with one of %z tokens%s", connections.client_tokens.size(),
+        connections.client_auth_loopback ? std::string() : std::string(" (not on loopback)"));
 
   const std::string& bind = cfg.bind;
   const bool http_enabled = cfg.http_enabled;
@@ -101,9 +105,10 @@ int MasterApp::runService(const std::vector<std::string>&) {
   Poco::ThreadPool client_pool(2, pool_threads);
   Poco::ThreadPool slave_pool(2, pool_threads);
   Poco::Net::TCPServer client_server(
-      new ConnectionFactory<ClientConnection>(scheduler, connections), client_pool, client_socket, params());
-  Poco::Net::TCPServer slave_server(
-      new ConnectionFactory<SlaveConnection>(scheduler, connections), slave_pool, slave_socket, params());
+      new ConnectionFactory<ClientConnection>(scheduler, connections), client_pool, client_socket,
+      params());
+  Poco::Net::TCPServer slave_server(new ConnectionFactory<SlaveConnection>(scheduler, connections),
+                                    slave_pool, slave_socket, params());
   client_server.start();
   slave_server.start();
   // HTTP requests hold a pool thread while their job runs; those over the pool wait in the
@@ -112,18 +117,19 @@ int MasterApp::runService(const std::vector<std::string>&) {
   Poco::ThreadPool http_pool(2, hs.threads);
   std::unique_ptr<HttpServer> http_server;
   if (http_enabled) {
-    http_server = std::make_unique<HttpServer>(http_api.factory(), http_pool, http_socket, cfg.http_server);
+    http_server =
+        std::make_unique<HttpServer>(http_api.factory(), http_pool, http_socket, cfg.http_server);
     http_server->start();
   }
   const int client_port = client_socket.address().port();
   const int slave_port = slave_socket.address().port();
   const int http_port = http_enabled ? http_socket.address().port() : 0;
-  logger().information("polyrun-master listening on %s: clients on port %d, slaves on port %d, %s%s%s", bind,
-                       client_port, slave_port,
-                       http_enabled ? (tls ? "HTTPS on port " : "HTTP on port ") + std::to_string(http_port)
-                                    : std::string("no HTTP"),
-                       std::string(tls ? ", TLS only" : ""),
-                       journal ? ", journal " + jc.path : std::string());
+  logger().information(
+      "polyrun-master listening on %s: clients on port %d, slaves on port %d, %s%s%s", bind,
+      client_port, slave_port,
+      http_enabled ? (tls ? "HTTPS on port " : "HTTP on port ") + std::to_string(http_port)
+                   : std::string("no HTTP"),
+      std::string(tls ? ", TLS only" : ""), journal ? ", journal " + jc.path : std::string());
 
   // Scripts and tests that start the master on port 0 learn its ports here, and know it is up.
   const std::string& ready_file = cfg.ready_file;
@@ -132,16 +138,17 @@ int MasterApp::runService(const std::vector<std::string>&) {
     {
       std::ofstream out(tmp);
       out << "{\"client_port\": " << client_port << ", \"slave_port\": " << slave_port
-          << ", \"http_port\": " << http_port
-          << ", \"pid\": " << ::getpid() << "}\n";
+          << ", \"http_port\": " << http_port << ", \"pid\": " << ::getpid() << "}\n";
     }
     Poco::File(tmp).renameTo(ready_file);
   }
 
   waitForTerminationRequest();
   // Stop accepting, let running jobs finish for a while; what is left stays journaled.
-  logger().information("polyrun-master stopping: no new connection or job; waiting up to %s ms for "
-                       "running jobs", std::to_string(shutdown_timeout.count()));
+  logger().information(
+      "polyrun-master stopping: no new connection or job; waiting up to %s ms for "
+      "running jobs",
+      std::to_string(shutdown_timeout.count()));
   client_server.stop();
   slave_server.stop();
   if (http_server) http_server->stop();
@@ -151,8 +158,9 @@ int MasterApp::runService(const std::vector<std::string>&) {
   scheduler->beginShutdown();
   if (!scheduler->waitUntilIdle(shutdown_timeout)) {
     logger().warning("jobs still running after master.shutdown.timeout.ms; %s",
-                     journal ? std::string("they stay in the journal and run again at the next start")
-                             : std::string("without a journal they are lost"));
+                     journal
+                         ? std::string("they stay in the journal and run again at the next start")
+                         : std::string("without a journal they are lost"));
   }
   if (journal) journal->flush();  // results committed, and their messages handed to the peers
   // HTTP requests still waiting for a job are answered 503 now; then their connections close.

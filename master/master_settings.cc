@@ -13,10 +13,14 @@ constexpr int64_t kDayMs = int64_t{24} * 3600 * 1000;
 void addStageLimitKeys(std::vector<KeySpec>& keys, const std::string& stage, const StageLimits& def,
                        const StageLimits& max) {
   const std::string p = "master.limits." + stage + ".";
-  keys.push_back(intKey(p + "wall_ms", def.wall_ms, 1, kDayMs, stage + " stage wall-clock limit (default)"));
-  keys.push_back(intKey(p + "wall_ms.max", max.wall_ms, 1, kDayMs, stage + " stage wall-clock limit (maximum)"));
-  keys.push_back(intKey(p + "cpu_ms", def.cpu_ms, 1, kDayMs, stage + " stage CPU time limit (default)"));
-  keys.push_back(intKey(p + "cpu_ms.max", max.cpu_ms, 1, kDayMs, stage + " stage CPU time limit (maximum)"));
+  keys.push_back(
+      intKey(p + "wall_ms", def.wall_ms, 1, kDayMs, stage + " stage wall-clock limit (default)"));
+  keys.push_back(intKey(p + "wall_ms.max", max.wall_ms, 1, kDayMs,
+                        stage + " stage wall-clock limit (maximum)"));
+  keys.push_back(
+      intKey(p + "cpu_ms", def.cpu_ms, 1, kDayMs, stage + " stage CPU time limit (default)"));
+  keys.push_back(
+      intKey(p + "cpu_ms.max", max.cpu_ms, 1, kDayMs, stage + " stage CPU time limit (maximum)"));
   keys.push_back(intKey(p + "memory_bytes", def.memory_bytes, kMiB, int64_t{1} << 40,
                         stage + " stage memory limit (default)"));
   keys.push_back(intKey(p + "memory_bytes.max", max.memory_bytes, kMiB, int64_t{1} << 40,
@@ -29,7 +33,8 @@ ConfigTable makeTable() {
       stringKey("master.bind", "127.0.0.1", "address every port listens on"),
       intKey("master.client.port", 7400, 0, 65535, "port for clients; 0: the kernel chooses"),
       intKey("master.slave.port", 7401, 0, 65535, "port for slaves; 0: the kernel chooses"),
-      intKey("master.http.port", 7480, 0, 65535, "port of the HTTP API; 0 when master.client.port is 0"),
+      intKey("master.http.port", 7480, 0, 65535,
+             "port of the HTTP API; 0 when master.client.port is 0"),
       pathKey("master.slave.tokens.file", "", "a token per slave: slave-name = token lines"),
       secretKey("master.slave.token", "required without master.slave.tokens.file (or the next key)",
                 "the one token every slave presents"),
@@ -47,35 +52,46 @@ ConfigTable makeTable() {
       intKey("master.journal.client.max.bytes", int64_t{256} << 20, 1024, int64_t{1} << 50,
              "most bytes of results the journal keeps per client"),
       enumKey("master.journal.sync", "normal", {"normal", "full"}, "full: fsync every commit"),
-      intKey("master.results.retention.s", 3600, 1, int64_t{366} * 86400, "how long results answer lookups"),
+      intKey("master.results.retention.s", 3600, 1, int64_t{366} * 86400,
+             "how long results answer lookups"),
       intKey("master.results.memory.max", 10000, 0, 100000000, "most finished jobs kept in memory"),
-      intKey("master.results.memory.bytes", 256 * kMiB, 0, int64_t{1} << 40, "and most bytes of them"),
+      intKey("master.results.memory.bytes", 256 * kMiB, 0, int64_t{1} << 40,
+             "and most bytes of them"),
       pathKey("master.ready.file", "", "file the master writes its ports to once it listens"),
       intKey("master.heartbeat.ms", 1000, 10, 600000, "how often slaves send a heartbeat"),
       computedIntKey("master.heartbeat.timeout.ms", "5 × heartbeat", 20, 3600000,
                      "a slave silent this long is dropped (at least 2 × heartbeat)"),
-      intKey("master.register.timeout.ms", 10000, 100, 3600000, "a slave must register within this"),
+      intKey("master.register.timeout.ms", 10000, 100, 3600000,
+             "a slave must register within this"),
       intKey("master.queue.max", 1000, 1, 10000000, "jobs waiting per language"),
       intKey("master.job.attempts", 3, 1, 100, "assignments of one job before it fails"),
       intKey("master.frame.max.bytes", 16 * kMiB, 1024, int64_t{1} << 30, "largest frame accepted"),
-      intKey("master.frame.timeout.ms", 30000, 100, 3600000, "a frame must arrive whole within this"),
+      intKey("master.frame.timeout.ms", 30000, 100, 3600000,
+             "a frame must arrive whole within this"),
       intKey("master.client.idle.ms", 300000, 100, 86400000, "an idle client connection is closed"),
       intKey("master.client.auth.timeout.ms", 10000, 100, 3600000,
              "a client's first request must arrive within this"),
       intKey("master.connections.max", 256, 2, 100000, "connections served at once, per port"),
-      intKey("master.connections.per.address", 32, 0, 100000, "connections per client address and port"),
+      intKey("master.connections.per.address", 32, 0, 100000,
+             "connections per client address and port"),
       boolKey("master.connections.per.address.loopback", false, "the cap above also for loopback"),
-      intKey("master.shutdown.timeout.ms", 30000, 0, 3600000, "on SIGTERM, wait this long for jobs"),
+      intKey("master.shutdown.timeout.ms", 30000, 0, 3600000,
+             "on SIGTERM, wait this long for jobs"),
       boolKey("master.tls.enabled", false, "every port speaks only TLS"),
       pathKey("master.tls.certificate", "", "PEM file of the master's certificate"),
       pathKey("master.tls.key", "", "PEM file of the certificate's private key"),
       boolKey("master.http.enabled", true, "false: no HTTP port"),
-      intKey("master.http.threads", 256, HttpSettings{}.reserved_threads + 1, 100000, "HTTP requests served at once"),
+      intKey("master.http.threads", 256, HttpSettings{}.reserved_threads + 1, 100000,
+             "HTTP requests served at once"),
       intKey("master.http.backlog", 1024, 1, 1000000, "HTTP connections waiting for a thread"),
-      intKey("master.http.body.max.bytes", 16 * kMiB, 1024, int64_t{1} << 30, "largest HTTP request body"),
-      intKey("master.http.timeout.ms", 30000, 100, 3600000, "an HTTP connection silent this long is closed"),
-      intKey("master.http.request.timeout.ms", 60000, 100, 3600000, "an HTTP request must arrive within this"),
-      intKey("master.http.queue.wait.ms", 60000, 100, 86400000, "an execute request waits this long for a slave"),
+      intKey("master.http.body.max.bytes", 16 * kMiB, 1024, int64_t{1} << 30,
+             "largest HTTP request body"),
+      intKey("master.http.timeout.ms", 30000, 100, 3600000,
+             "an HTTP connection silent this long is closed"),
+      intKey("master.http.request.timeout.ms", 60000, 100, 3600000,
+             "an HTTP request must arrive within this"),
+      intKey("master.http.queue.wait.ms", 60000, 100, 86400000,
+             "an execute request waits this long for a slave"),
   };
   addStageLimitKeys(k, "run", def.run, {30000, 30000, int64_t{2} << 30});
   addStageLimitKeys(k, "compile", def.compile, {60000, 60000, int64_t{2} << 30});
@@ -83,9 +99,12 @@ ConfigTable makeTable() {
                      "output kept per stream per stage (default)"));
   k.push_back(intKey("master.limits.output_bytes.max", 16 * kMiB, 1, int64_t{1} << 30,
                      "output kept per stream per stage (maximum)"));
-  k.push_back(intKey("master.limits.processes", def.processes, 1, 100000, "processes per stage (default)"));
-  k.push_back(intKey("master.limits.processes.max", 256, 1, 100000, "processes per stage (maximum)"));
-  k.push_back(intKey("master.limits.stdin_bytes.max", 16 * kMiB, 0, int64_t{1} << 30, "largest stdin of a job"));
+  k.push_back(
+      intKey("master.limits.processes", def.processes, 1, 100000, "processes per stage (default)"));
+  k.push_back(
+      intKey("master.limits.processes.max", 256, 1, 100000, "processes per stage (maximum)"));
+  k.push_back(intKey("master.limits.stdin_bytes.max", 16 * kMiB, 0, int64_t{1} << 30,
+                     "largest stdin of a job"));
   return ConfigTable{"master.", std::move(k)};
 }
 
@@ -107,21 +126,25 @@ void checkResultsFit(const SchedulerConfig& sc, Poco::Logger& log) {
     return worstCaseResultBytes(output_bytes) + kResultFrameReserveBytes <= frame;
   };
   if (!fits(0))
-    throw ConfigError("master.frame.max.bytes = " + std::to_string(frame) + " leaves no room for a result; "
-                      "set at least " + std::to_string(worstCaseResultBytes(0) + kResultFrameReserveBytes));
+    throw ConfigError("master.frame.max.bytes = " + std::to_string(frame) +
+                      " leaves no room for a result; "
+                      "set at least " +
+                      std::to_string(worstCaseResultBytes(0) + kResultFrameReserveBytes));
   int64_t whole = 0;  // the largest output per stream that always arrives whole
   for (int64_t step = int64_t{1} << 40; step > 0; step /= 2)
     if (fits(whole + step)) whole += step;
   if (!fits(sc.defaults.output_bytes)) {
-    log.warning("master.frame.max.bytes = %z: a job within the default output limit "
-                "(master.limits.output_bytes = %s) may have its output cut to fit a frame; outputs "
-                "of up to %s bytes per stream always arrive whole", frame,
-                std::to_string(sc.defaults.output_bytes), std::to_string(whole));
+    log.warning(
+        "master.frame.max.bytes = %z: a job within the default output limit "
+        "(master.limits.output_bytes = %s) may have its output cut to fit a frame; outputs "
+        "of up to %s bytes per stream always arrive whole",
+        frame, std::to_string(sc.defaults.output_bytes), std::to_string(whole));
   } else if (!fits(sc.maxima.output_bytes)) {
-    log.information("a job asking for more than %s bytes of output per stream (up to "
-                    "master.limits.output_bytes.max = %s) may have it cut to fit a frame "
-                    "(master.frame.max.bytes = %z)", std::to_string(whole),
-                    std::to_string(sc.maxima.output_bytes), frame);
+    log.information(
+        "a job asking for more than %s bytes of output per stream (up to "
+        "master.limits.output_bytes.max = %s) may have it cut to fit a frame "
+        "(master.frame.max.bytes = %z)",
+        std::to_string(whole), std::to_string(sc.maxima.output_bytes), frame);
   }
 }
 
@@ -145,7 +168,8 @@ ConnectionSettings readConnections(const ConfigReader& config) {
   c.client_idle = milliseconds(config.integer("master.client.idle.ms"));
   c.frame_timeout = milliseconds(config.integer("master.frame.timeout.ms"));
   c.max_connections = static_cast<int>(config.integer("master.connections.max"));
-  // One address may not take a port's every slot; loopback peers (a proxy, the CLI) only when asked.
+  // One address may not take a port's every slot; loopback peers (a proxy, the CLI) only when
+  // asked.
   c.per_address = static_cast<int>(config.integer("master.connections.per.address"));
   c.per_address_loopback = config.boolean("master.connections.per.address.loopback");
   c.auth_timeout = milliseconds(config.integer("master.client.auth.timeout.ms"));
@@ -183,11 +207,14 @@ JournalConfig readJournal(const ConfigReader& config, const SchedulerConfig& sc)
   jc.full_sync = config.choice("master.journal.sync") == "full";
   // A result is at most a frame: a bound below that could not keep even the newest one.
   const auto frame = static_cast<int64_t>(sc.max_frame_bytes);
-  jc.max_bytes = config.integer("master.journal.max.bytes",
-                                {.def = std::max(int64_t{1} << 30, frame), .min = frame, .max = {}});
-  jc.client_max_bytes = config.integer(
-      "master.journal.client.max.bytes",
-      {.def = std::max(std::min(int64_t{256} << 20, jc.max_bytes), frame), .min = frame, .max = jc.max_bytes});
+  jc.max_bytes =
+      config.integer("master.journal.max.bytes",
+                     {.def = std::max(int64_t{1} << 30, frame), .min = frame, .max = {}});
+  jc.client_max_bytes =
+      config.integer("master.journal.client.max.bytes",
+                     {.def = std::max(std::min(int64_t{256} << 20, jc.max_bytes), frame),
+                      .min = frame,
+                      .max = jc.max_bytes});
   return jc;
 }
 }  // namespace
@@ -206,8 +233,9 @@ MasterSettings readMasterSettings(const ConfigReader& config, Poco::Logger& log)
   s.tls_key = config.string("master.tls.key");
   s.scheduler = readScheduler(config);
   const int heartbeat_ms = s.scheduler.heartbeat_ms;
-  s.connections.heartbeat_timeout = milliseconds(config.integer(
-      "master.heartbeat.timeout.ms", {.def = 5 * heartbeat_ms, .min = 2 * heartbeat_ms, .max = {}}));
+  s.connections.heartbeat_timeout =
+      milliseconds(config.integer("master.heartbeat.timeout.ms",
+                                  {.def = 5 * heartbeat_ms, .min = 2 * heartbeat_ms, .max = {}}));
   s.scheduler.max_frame_bytes = s.connections.max_frame_bytes;
   checkResultsFit(s.scheduler, log);
   s.shutdown_timeout = milliseconds(config.integer("master.shutdown.timeout.ms"));

@@ -30,7 +30,7 @@ struct MasterSettings {
   std::string tls_certificate, tls_key;  // PEM files, read when TLS is enabled
   ConnectionSettings connections;        // `tls` is left for the app, which owns the context
   SchedulerConfig scheduler;
-  JournalConfig journal;                 // no path: no journal
+  JournalConfig journal;  // no path: no journal
   HttpSettings http;
   HttpServerSettings http_server;
   std::chrono::milliseconds shutdown_timeout{30000};

@@ -49,12 +49,15 @@ bool optionalBool(const json& m, const char* type, const char* key, bool* out, D
   return true;
 }
 
-bool optionalNumber(const json& m, const char* where, const char* key, double* out, DecodeError* error) {
+bool optionalNumber(const json& m, const char* where, const char* key, double* out,
+                    DecodeError* error) {
   auto it = m.find(key);
   if (it == m.end() || it->is_null()) return true;
-  if (!it->is_number()) return badMessage(error, std::string(where) + "." + key + " must be a number");
+  if (!it->is_number())
+    return badMessage(error, std::string(where) + "." + key + " must be a number");
   const double v = it->get<double>();
-  if (!std::isfinite(v)) return badMessage(error, std::string(where) + "." + key + " must be finite");
+  if (!std::isfinite(v))
+    return badMessage(error, std::string(where) + "." + key + " must be finite");
   *out = v;
   return true;
 }
@@ -93,7 +96,8 @@ bool decodeLoad(const json& m, SlaveLoad* load, DecodeError* error) {
   return true;
 }
 
-bool decodeLanguages(const json& m, const char* type, std::vector<RunnerInfo>* out, DecodeError* error) {
+bool decodeLanguages(const json& m, const char* type, std::vector<RunnerInfo>* out,
+                     DecodeError* error) {
   auto it = m.find("languages");
   if (it == m.end() || !it->is_array())
     return badMessage(error, std::string(type) + ": \"languages\" must be an array");
@@ -101,7 +105,8 @@ bool decodeLanguages(const json& m, const char* type, std::vector<RunnerInfo>* o
     RunnerInfo info;
     std::string why;
     if (!fromJson((*it)[i], &info, &why))
-      return badMessage(error, std::string(type) + ": languages[" + std::to_string(i) + "]: " + why);
+      return badMessage(error,
+                        std::string(type) + ": languages[" + std::to_string(i) + "]: " + why);
     out->push_back(std::move(info));
   }
   return true;
@@ -183,16 +188,19 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
         !optionalInt(m, "register", "capacity", 0, kMaxSlaveCapacity, &capacity, error) ||
         !optionalBool(m, "register", "draining", &s->draining, error) ||
         !optionalString(m, "register", "limits", &s->limits, error) ||
-        !decodeLanguages(m, "register", &s->languages, error) || !decodePlugins(m, &s->plugins, error) ||
-        !decodeLoad(m, &s->load, error))
+        !decodeLanguages(m, "register", &s->languages, error) ||
+        !decodePlugins(m, &s->plugins, error) || !decodeLoad(m, &s->load, error))
       return false;
     s->capacity = static_cast<int>(capacity);
     if (s->limits.empty() || s->limits.size() > 32)
-      return badMessage(error, "register: \"limits\" must be a mode name such as cgroup or rlimits");
+      return badMessage(error,
+                        "register: \"limits\" must be a mode name such as cgroup or rlimits");
     if (auto jobs = m.find("jobs"); jobs != m.end() && !jobs->is_null()) {
-      if (!jobs->is_array()) return badMessage(error, "register: \"jobs\" must be an array of job ids");
+      if (!jobs->is_array())
+        return badMessage(error, "register: \"jobs\" must be an array of job ids");
       for (const auto& j : *jobs) {
-        if (!j.is_string()) return badMessage(error, "register: \"jobs\" must be an array of job ids");
+        if (!j.is_string())
+          return badMessage(error, "register: \"jobs\" must be an array of job ids");
         s->jobs.push_back(j.get<std::string>());
       }
     }
@@ -204,7 +212,8 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
   }
   if (type == msg::kLanguages) {
     s->kind = SlaveMessage::Kind::kLanguages;
-    return decodeLanguages(m, "languages", &s->languages, error) && decodePlugins(m, &s->plugins, error);
+    return decodeLanguages(m, "languages", &s->languages, error) &&
+           decodePlugins(m, &s->plugins, error);
   }
   if (type == msg::kProgress) {
     s->kind = SlaveMessage::Kind::kProgress;
@@ -227,7 +236,8 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
     std::string why;
     if (it == m.end() || !fromJson(*it, &s->result, &why)) {
       if (outer_id.empty())
-        return badMessage(error, "result: " + (why.empty() ? std::string("needs a \"result\" object") : why));
+        return badMessage(
+            error, "result: " + (why.empty() ? std::string("needs a \"result\" object") : why));
       s->result = JobResult{};
       s->result_error = why.empty() ? "no \"result\" object" : why;
     }
@@ -244,8 +254,9 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
     s->kind = SlaveMessage::Kind::kDrain;
     return true;
   }
-  return fail(error, errc::kUnknownType,
-              "unknown message type \"" + type.substr(0, 64) + "\" on the slave port (docs/protocol.md)");
+  return fail(
+      error, errc::kUnknownType,
+      "unknown message type \"" + type.substr(0, 64) + "\" on the slave port (docs/protocol.md)");
 }
 
 // --- Encoding ------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ struct SlaveLoad {
   int assigned = 0;       // jobs it holds now, running or waiting for a worker
   int peak_assigned = 0;  // most jobs it held at once since it started: never over capacity
   int capacity = 0;
-  double load_avg = 0;    // 1-minute load average per core
-  double cpu_busy = 0;    // fraction of CPU time busy since its previous heartbeat, 0..1
+  double load_avg = 0;  // 1-minute load average per core
+  double cpu_busy = 0;  // fraction of CPU time busy since its previous heartbeat, 0..1
   int64_t memory_free_bytes = 0;
 };
 
@@ -39,11 +39,11 @@ struct DecodeError {
 struct ClientRequest {
   enum class Kind { kSubmit, kRuntimes, kCluster, kJob, kCancel, kAuth };
   Kind kind = Kind::kRuntimes;
-  nlohmann::json id;     // the client's request id; null when absent
-  Job job;               // kSubmit
-  std::string job_id;    // kJob, kCancel
-  bool wait = false;     // kJob: answer when the job ends rather than now
-  std::string token;     // kAuth
+  nlohmann::json id;   // the client's request id; null when absent
+  Job job;             // kSubmit
+  std::string job_id;  // kJob, kCancel
+  bool wait = false;   // kJob: answer when the job ends rather than now
+  std::string token;   // kAuth
 };
 
 /// Decodes one message from the client port. On failure returns false, fills *error and, when

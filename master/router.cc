@@ -121,7 +121,8 @@ uint64_t jobAffinity(const Job& job) {
 
 uint64_t affinityWeight(int slave_id, uint64_t affinity) {
   // splitmix64 of the pair: a well-mixed weight per (slave, affinity).
-  uint64_t x = affinity ^ (static_cast<uint64_t>(static_cast<uint32_t>(slave_id)) * 0x9e3779b97f4a7c15ull);
+  uint64_t x =
+      affinity ^ (static_cast<uint64_t>(static_cast<uint32_t>(slave_id)) * 0x9e3779b97f4a7c15ull);
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
   return x ^ (x >> 31);
@@ -140,7 +141,8 @@ std::optional<int> pickSlave(const std::vector<SlaveSnapshot>& slaves, const std
   const SlaveSnapshot* best = eligible.front().second;
   if (affinity == 0 || !compiledLanguage(*best, language)) return best->id;
   const double limit = eligible.front().first + kAffinityMargin + 1e-9;
-  for (size_t i = 1; i < eligible.size() && i < kAffinityCandidates && eligible[i].first <= limit; ++i) {
+  for (size_t i = 1; i < eligible.size() && i < kAffinityCandidates && eligible[i].first <= limit;
+       ++i) {
     const SlaveSnapshot* s = eligible[i].second;
     if (affinityWeight(s->id, affinity) > affinityWeight(best->id, affinity)) best = s;
   }
@@ -265,7 +267,8 @@ std::optional<int> Router::pick(const std::string& language, const std::string& 
   const double limit = it->score + kAffinityMargin + 1e-9;
   uint64_t best_weight = affinityWeight(best, affinity);
   size_t seen = 1;
-  for (++it; it != ver->second.end() && seen < kAffinityCandidates && it->score <= limit; ++it, ++seen) {
+  for (++it; it != ver->second.end() && seen < kAffinityCandidates && it->score <= limit;
+       ++it, ++seen) {
     const uint64_t w = affinityWeight(it->id, affinity);
     if (w > best_weight) {
       best = it->id;

@@ -28,10 +28,10 @@ struct SlaveSnapshot {
   int id = 0;
   bool draining = false;  // leaving (SIGTERM): takes no new job
   std::vector<RunnerInfo> languages;
-  int running = 0;        // jobs the master assigned and has not yet seen end
-  int capacity = 0;       // jobs it runs at once (slave.jobs.max)
-  double load_avg = 0;    // reported 1-minute load average per core
-  double cpu_busy = 0;    // reported fraction of CPU time busy since its previous heartbeat, 0..1
+  int running = 0;      // jobs the master assigned and has not yet seen end
+  int capacity = 0;     // jobs it runs at once (slave.jobs.max)
+  double load_avg = 0;  // reported 1-minute load average per core
+  double cpu_busy = 0;  // reported fraction of CPU time busy since its previous heartbeat, 0..1
   uint64_t last_assigned = 0;  // sequence number of its latest assignment; 0 = never
 };
 
@@ -110,7 +110,8 @@ class Router {
   std::optional<int> pick(const std::string& language, const std::string& version,
                           uint64_t affinity = 0) const;
   /// Same as pickVersion() over every slave known here.
-  std::optional<std::string> pickVersion(const std::string& language, const std::string& pattern) const;
+  std::optional<std::string> pickVersion(const std::string& language,
+                                         const std::string& pattern) const;
   /// True when any slave known here, draining ones included, offers `language` at a version
   /// matching `pattern` (a job for it may wait rather than be refused).
   bool offersVersion(const std::string& language, const std::string& pattern) const;

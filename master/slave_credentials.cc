@@ -45,15 +45,17 @@ bool SlaveCredentials::readFile(const std::string& path, Entries* entries, FileS
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0) {
-    *error = where + " cannot be read (" + std::strerror(errno) + "); the master's user needs read access to it";
+    *error = where + " cannot be read (" + std::strerror(errno) +
+             "); the master's user needs read access to it";
     if (fd >= 0) ::close(fd);
     return false;
   }
   if ((st.st_mode & 077) != 0) {
     ::close(fd);
-    *error = where + " has mode " + octal(st.st_mode) +
-             ": other users could read the slaves' tokens; make it readable by the master's user only "
-             "(chmod 600)";
+    *error =
+        where + " has mode " + octal(st.st_mode) +
+        ": other users could read the slaves' tokens; make it readable by the master's user only "
+        "(chmod 600)";
     return false;
   }
   std::string text;
@@ -105,13 +107,15 @@ void SlaveCredentials::reloadIfChanged(std::chrono::milliseconds min_interval) {
   if (now - checked_at_ < min_interval) return;
   checked_at_ = now;
   struct stat st {};
-  if (::stat(path_.c_str(), &st) == 0 && FileStamp{st.st_ino, st.st_size, st.st_mtim} == stamp_) return;
+  if (::stat(path_.c_str(), &st) == 0 && FileStamp{st.st_ino, st.st_size, st.st_mtim} == stamp_)
+    return;
   Entries entries;
   FileStamp stamp;
   std::string error;
   Poco::Logger& log = Poco::Logger::get("master.slave");
   if (!readFile(path_, &entries, &stamp, &error)) {
-    if (!(stamp_ == FileStamp{})) log.error("%s; the slave tokens read before stay in force", error);
+    if (!(stamp_ == FileStamp{}))
+      log.error("%s; the slave tokens read before stay in force", error);
     stamp_ = FileStamp{};  // logged once; read again at every check until it is good
     return;
   }

@@ -54,7 +54,8 @@ class SlaveCredentials {
              mtime.tv_nsec == o.mtime.tv_nsec;
     }
   };
-  static bool readFile(const std::string& path, Entries* entries, FileStamp* stamp, std::string* error);
+  static bool readFile(const std::string& path, Entries* entries, FileStamp* stamp,
+                       std::string* error);
 
   std::string path_;          // empty: shared mode
   std::string shared_token_;  // shared mode

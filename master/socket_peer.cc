@@ -31,7 +31,8 @@ std::string tlsError() {
 }
 
 int msUntil(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return static_cast<int>(std::clamp<int64_t>(left, 0, 1 << 30));
 }
 
@@ -142,7 +143,8 @@ bool SocketPeer::writeLocked() {
       }
       const int err = SSL_get_error(ssl_, n);
       tls_write_wants_read_ = err == SSL_ERROR_WANT_READ;  // mid-handshake: wait for the peer
-      if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) break;  // the reader resumes it
+      if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ)
+        break;  // the reader resumes it
       broken_ = true;
       out_.clear();
       out_offset_ = 0;
@@ -180,7 +182,8 @@ void SocketPeer::close() {
 }
 
 SocketPeer::ReadStatus SocketPeer::read(nlohmann::json* out, std::chrono::milliseconds idle,
-                                        std::chrono::milliseconds frame_timeout, std::string* error) {
+                                        std::chrono::milliseconds frame_timeout,
+                                        std::string* error) {
   const auto start = Clock::now();
   // A frame already begun when this call starts gets a fresh `frame_timeout`: the peer made
   // progress, since the previous call returned a message.
@@ -219,8 +222,9 @@ SocketPeer::ReadStatus SocketPeer::read(nlohmann::json* out, std::chrono::millis
     if (deadline_) deadline = std::min(deadline, *deadline_);
     if (Clock::now() >= deadline) {
       if (frame_began) {
-        *error = "a frame began but did not complete within " + std::to_string(frame_timeout.count()) +
-                 " ms (" + std::to_string(reader_.pendingBytes()) + " bytes of it received)";
+        *error = "a frame began but did not complete within " +
+                 std::to_string(frame_timeout.count()) + " ms (" +
+                 std::to_string(reader_.pendingBytes()) + " bytes of it received)";
         return ReadStatus::kSlowFrame;
       }
       *error = "no message for " + std::to_string(idle.count()) + " ms";
@@ -294,7 +298,8 @@ ssize_t SocketPeer::readTls(char* buf, size_t size, ReadStatus* status, std::str
     if (!broken_ && out_offset_ < out_.size() && SSL_is_init_finished(ssl_)) writeLocked();
     return got > 0 ? got : 0;
   }
-  if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)) {
+  if (err == SSL_ERROR_ZERO_RETURN ||
+      (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)) {
     if (reader_.pendingBytes() > 0) {
       *error = "the peer closed the connection in the middle of a frame (" +
                std::to_string(reader_.pendingBytes()) + " bytes of it received)";
@@ -313,12 +318,13 @@ ssize_t SocketPeer::readTls(char* buf, size_t size, ReadStatus* status, std::str
   if (handshaking) {
     // An alert is the peer's TLS refusing the master's certificate; anything else is a peer
     // that does not speak TLS at all.
-    *error = "TLS handshake failed (" + why + "); " +
-             (why.find("alert") != std::string::npos
-                  ? "the peer does not trust the master's certificate (master.tls.certificate): give it "
-                    "the CA that signed it (slave.tls.ca_file, polyrun --ca-file)"
-                  : "this port accepts only TLS (master.tls.enabled): the peer must connect with TLS "
-                    "(slave.tls.enabled, polyrun --tls)");
+    *error =
+        "TLS handshake failed (" + why + "); " +
+        (why.find("alert") != std::string::npos
+             ? "the peer does not trust the master's certificate (master.tls.certificate): give it "
+               "the CA that signed it (slave.tls.ca_file, polyrun --ca-file)"
+             : "this port accepts only TLS (master.tls.enabled): the peer must connect with TLS "
+               "(slave.tls.enabled, polyrun --tls)");
     *status = ReadStatus::kBadFrame;
   } else {
     *error = "TLS: " + why;

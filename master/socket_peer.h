@@ -17,8 +17,8 @@
 
 #include <chrono>
 #include <mutex>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,7 +50,9 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
   /// From now on read() returns by `deadline` at the latest (kIdle, or kSlowFrame within a
   /// frame), whatever its own timeouts: a stranger's whole first message must arrive by then.
   /// nullopt lifts it. Only the reading thread calls this.
-  void setDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) { deadline_ = deadline; }
+  void setDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
+    deadline_ = deadline;
+  }
 
   enum class ReadStatus {
     kMessage,    // *out holds the next message
@@ -89,7 +91,7 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
 
   Poco::Net::StreamSocket socket_;
   const int fd_;
-  ssl_st* ssl_ = nullptr;           // TLS, or null
+  ssl_st* ssl_ = nullptr;              // TLS, or null
   bool tls_read_wants_write_ = false;  // SSL_read needs the socket writable (under out_mutex_)
   bool tls_write_wants_read_ = false;  // SSL_write waits for the handshake (under out_mutex_)
   int wake_fd_ = -1;  // eventfd: readable when the reader must look again (output, close)

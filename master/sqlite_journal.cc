@@ -5,7 +5,6 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Logger.h>
-
 #include <sqlite3.h>
 
 #include <chrono>
@@ -67,7 +66,8 @@ struct SqliteJournal::WriterStatements {
   WriterStatements(const WriterStatements&) = delete;
   WriterStatements& operator=(const WriterStatements&) = delete;
   ~WriterStatements() {
-    for (sqlite3_stmt* s : {begin, commit, rollback, insert, update, outcome_of, oldest_of_client, oldest, remove})
+    for (sqlite3_stmt* s :
+         {begin, commit, rollback, insert, update, outcome_of, oldest_of_client, oldest, remove})
       sqlite3_finalize(s);
   }
 
@@ -81,7 +81,8 @@ struct SqliteJournal::WriterStatements {
         {&insert,
          "INSERT OR REPLACE INTO jobs (job_id, language, job, accepted_ms, state, client) "
          "VALUES (?1, ?2, ?3, ?4, 'pending', ?5)"},
-        {&update, "UPDATE jobs SET state = ?1, result = ?2, finished_ms = ?3, job = '' WHERE job_id = ?4"},
+        {&update,
+         "UPDATE jobs SET state = ?1, result = ?2, finished_ms = ?3, job = '' WHERE job_id = ?4"},
         {&outcome_of, "SELECT client, state, " POLYRUN_RESULT_BYTES " FROM jobs WHERE job_id = ?1"},
         {&oldest_of_client, "SELECT seq, " POLYRUN_RESULT_BYTES " FROM jobs WHERE client = ?1 AND "
                             "state <> 'pending' ORDER BY finished_ms, seq LIMIT 1"},
@@ -90,7 +91,8 @@ struct SqliteJournal::WriterStatements {
         {&remove, "DELETE FROM jobs WHERE seq = ?1"},
     };
     for (const auto& [statement, sql] : all) {
-      if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, statement, nullptr) != SQLITE_OK) {
+      if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, statement, nullptr) !=
+          SQLITE_OK) {
         *error = std::string("cannot prepare \"") + sql + "\": " + sqlite3_errmsg(db);
         return false;
       }
@@ -113,7 +115,8 @@ struct SqliteJournal::WriterStatements {
 
 SqliteJournal::SqliteJournal(JournalConfig config) : config_(std::move(config)) {}
 
-std::unique_ptr<SqliteJournal> SqliteJournal::open(const JournalConfig& config, std::string* error) {
+std::unique_ptr<SqliteJournal> SqliteJournal::open(const JournalConfig& config,
+                                                   std::string* error) {
   registerConnector();
   const std::filesystem::path folder = std::filesystem::path(config.path).parent_path();
   std::error_code ec;
@@ -139,12 +142,14 @@ std::unique_ptr<SqliteJournal> SqliteJournal::open(const JournalConfig& config, 
     int version = 0;
     s << "PRAGMA user_version", into(version), now;
     if (version > kSchemaVersion) {
-      *error = "master.journal.path = " + config.path + " was written by a newer polyrun-master "
-               "(schema " + std::to_string(version) + "); use that version or another file";
+      *error = "master.journal.path = " + config.path +
+               " was written by a newer polyrun-master "
+               "(schema " +
+               std::to_string(version) + "); use that version or another file";
       return nullptr;
     }
     s << "CREATE TABLE IF NOT EXISTS jobs ("
-         " seq INTEGER PRIMARY KEY,"       // acceptance order
+         " seq INTEGER PRIMARY KEY,"  // acceptance order
          " job_id TEXT NOT NULL UNIQUE,"
          " language TEXT NOT NULL,"
          " job TEXT NOT NULL,"             // the job as JSON; emptied once it finished
@@ -167,8 +172,9 @@ std::unique_ptr<SqliteJournal> SqliteJournal::open(const JournalConfig& config, 
     }
     journal->reader_session_ = connect(config);
   } catch (const Poco::Exception& e) {
-    *error = "master.journal.path = " + config.path + " cannot be opened as a journal: " +
-             e.displayText() + "; check that its folder exists and is writable";
+    *error = "master.journal.path = " + config.path +
+             " cannot be opened as a journal: " + e.displayText() +
+             "; check that its folder exists and is writable";
     return nullptr;
   }
   journal->purgeExpired();
@@ -191,11 +197,13 @@ std::vector<Journal::Accepted> SqliteJournal::unfinished() {
   try {
     std::vector<std::string> ids, languages, bodies, clients;
     std::vector<Poco::Int64> accepted;
-    *reader_session_ << "SELECT job_id, language, job, accepted_ms, client FROM jobs WHERE state = 'pending' "
-                        "ORDER BY seq",
+    *reader_session_
+        << "SELECT job_id, language, job, accepted_ms, client FROM jobs WHERE state = 'pending' "
+           "ORDER BY seq",
         into(ids), into(languages), into(bodies), into(accepted), into(clients), now;
     for (size_t i = 0; i < ids.size(); ++i)
-      jobs.push_back({ids[i], languages[i], bodies[i], static_cast<int64_t>(accepted[i]), clients[i]});
+      jobs.push_back(
+          {ids[i], languages[i], bodies[i], static_cast<int64_t>(accepted[i]), clients[i]});
   } catch (const Poco::Exception& e) {
     log().error("cannot read unfinished jobs from %s: %s", config_.path, e.displayText());
   }
@@ -255,7 +263,8 @@ void SqliteJournal::flush() {
 void SqliteJournal::purgeExpired() {
   try {
     Poco::Int64 cutoff = nowMs() - config_.retention_ms;
-    *writer_session_ << "DELETE FROM jobs WHERE state <> 'pending' AND finished_ms < ?", use(cutoff), now;
+    *writer_session_ << "DELETE FROM jobs WHERE state <> 'pending' AND finished_ms < ?",
+        use(cutoff), now;
   } catch (const Poco::Exception& e) {
     log().error("cannot purge expired jobs from %s: %s", config_.path, e.displayText());
   }
@@ -266,7 +275,8 @@ void SqliteJournal::loadKeptBytes() {
   try {
     std::vector<std::string> clients;
     std::vector<Poco::Int64> bytes;
-    *writer_session_ << "SELECT client, SUM(" POLYRUN_RESULT_BYTES ") FROM jobs WHERE state <> 'pending' "
+    *writer_session_ << "SELECT client, SUM(" POLYRUN_RESULT_BYTES
+                        ") FROM jobs WHERE state <> 'pending' "
                         "GROUP BY client",
         into(clients), into(bytes), now;
     kept_bytes_ = 0;
@@ -281,7 +291,7 @@ void SqliteJournal::loadKeptBytes() {
 }
 
 int SqliteJournal::purgeOverBounds(const std::set<std::string>& clients, int64_t* kept,
-                             std::map<std::string, int64_t>* per_client) {
+                                   std::map<std::string, int64_t>* per_client) {
   WriterStatements& st = *statements_;
   size_t purged = 0;
   // Deletes the oldest outcome `select` finds (of `client` when given); false when none is
@@ -293,7 +303,8 @@ int SqliteJournal::purgeOverBounds(const std::set<std::string>& clients, int64_t
       return false;
     }
     const int64_t seq = sqlite3_column_int64(select, 0);
-    const std::string owner = client ? *client : reinterpret_cast<const char*>(sqlite3_column_text(select, 1));
+    const std::string owner =
+        client ? *client : reinterpret_cast<const char*>(sqlite3_column_text(select, 1));
     const int64_t bytes = sqlite3_column_int64(select, client ? 1 : 2);
     sqlite3_reset(select);
     sqlite3_bind_int64(st.remove, 1, seq);
@@ -312,8 +323,10 @@ int SqliteJournal::purgeOverBounds(const std::set<std::string>& clients, int64_t
   while (rc == SQLITE_DONE && *kept > config_.max_bytes && purgeOldest(st.oldest, nullptr, &rc)) {
   }
   if (purged > 0)
-    log().information("purged the %z oldest outcomes before their time to stay within "
-                      "master.journal.max.bytes / master.journal.client.max.bytes", purged);
+    log().information(
+        "purged the %z oldest outcomes before their time to stay within "
+        "master.journal.max.bytes / master.journal.client.max.bytes",
+        purged);
   return rc;
 }
 
@@ -322,7 +335,8 @@ void SqliteJournal::commit(const std::vector<Op>& batch, std::string* error) {
   // row, in this batch or an earlier one.
   WriterStatements& st = *statements_;
   auto failed = [&](int rc) {
-    *error = "journal " + config_.path + ": " + sqlite3_errstr(rc) + " (" + sqlite3_errmsg(st.db) + ")";
+    *error =
+        "journal " + config_.path + ": " + sqlite3_errstr(rc) + " (" + sqlite3_errmsg(st.db) + ")";
     if (!sqlite3_get_autocommit(st.db)) st.run(st.rollback);
   };
   int rc = st.run(st.begin);
@@ -343,8 +357,11 @@ void SqliteJournal::commit(const std::vector<Op>& batch, std::string* error) {
     if (op.accepted) continue;
     st.bindText(st.outcome_of, 1, op.job_id);
     if ((rc = sqlite3_step(st.outcome_of)) == SQLITE_ROW) {
-      const std::string client = reinterpret_cast<const char*>(sqlite3_column_text(st.outcome_of, 0));
-      const bool had_outcome = std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st.outcome_of, 1))) != "pending";
+      const std::string client =
+          reinterpret_cast<const char*>(sqlite3_column_text(st.outcome_of, 0));
+      const bool had_outcome =
+          std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st.outcome_of, 1))) !=
+          "pending";
       const int64_t delta = static_cast<int64_t>(op.outcome.result_json.size()) -
                             (had_outcome ? sqlite3_column_int64(st.outcome_of, 2) : 0);
       kept += delta;

@@ -21,19 +21,24 @@ Poco::Logger& log() { return Poco::Logger::get("slave.link"); }
 // The `result` message of a finished job, cut to fit a frame of `max_frame_bytes` with room for
 // what the master adds (polyrun/job_json.h): a result always reaches the master whole.
 json resultMessage(const std::string& job_id, JobResult result, size_t max_frame_bytes) {
-  const size_t budget = max_frame_bytes > kResultFrameReserveBytes ? max_frame_bytes - kResultFrameReserveBytes : 0;
+  const size_t budget =
+      max_frame_bytes > kResultFrameReserveBytes ? max_frame_bytes - kResultFrameReserveBytes : 0;
   if (!fitResult(&result, budget)) {
-    log().error("the result of job %s does not fit the master's frame limit of %z bytes even without "
-                "its output; it is sent as an INTERNAL_ERROR", job_id, max_frame_bytes);
+    log().error(
+        "the result of job %s does not fit the master's frame limit of %z bytes even without "
+        "its output; it is sent as an INTERNAL_ERROR",
+        job_id, max_frame_bytes);
     JobResult bare;
     bare.slave = result.slave;
     bare.verdict = Verdict::kInternalError;
     bare.message = "the result did not fit the master's frame limit (master.frame.max.bytes = " +
                    std::to_string(max_frame_bytes) + "); raise it";
     result = std::move(bare);
-  } else if ((result.compile && (result.compile->stdout_truncated || result.compile->stderr_truncated)) ||
+  } else if ((result.compile &&
+              (result.compile->stdout_truncated || result.compile->stderr_truncated)) ||
              (result.run && (result.run->stdout_truncated || result.run->stderr_truncated))) {
-    log().debug("job %s: output cut to fit the master's frame limit of %z bytes", job_id, max_frame_bytes);
+    log().debug("job %s: output cut to fit the master's frame limit of %z bytes", job_id,
+                max_frame_bytes);
   }
   result.job_id = job_id;
   return {{"type", msg::kResult}, {"job_id", job_id}, {"result", toJson(std::move(result))}};
@@ -90,7 +95,8 @@ void MasterLink::drain() {
     if (stopping_) return;
     draining_ = true;
     socket = socket_;
-    log().information("draining: %z jobs to finish; taking no new one", queue_.size() + running_.size());
+    log().information("draining: %z jobs to finish; taking no new one",
+                      queue_.size() + running_.size());
   }
   if (socket) socket->send({{"type", msg::kDrain}});
   std::unique_lock<std::mutex> lock(mutex_);
@@ -197,9 +203,13 @@ void MasterLink::workerLoop() {
       running_[work.first] = token;
     }
     const std::string& job_id = work.first;
-    JobResult result = execute_(work.second, [&](const std::string& stage) {
-      if (!token->cancelled()) send({{"type", msg::kProgress}, {"job_id", job_id}, {"state", stage}});
-    }, *token);
+    JobResult result = execute_(
+        work.second,
+        [&](const std::string& stage) {
+          if (!token->cancelled())
+            send({{"type", msg::kProgress}, {"job_id", job_id}, {"state", stage}});
+        },
+        *token);
     result.job_id = job_id;
     bool cancelled;
     {
@@ -209,8 +219,9 @@ void MasterLink::workerLoop() {
       cancelled = token->cancelled();
     }
     // The result's outputs are moved into the message, not copied.
-    finishJob(job_id, cancelled ? json{{"type", msg::kCancelled}, {"job_id", job_id}}
-                                : resultMessage(job_id, std::move(result), master_max_frame_bytes_.load()));
+    finishJob(job_id,
+              cancelled ? json{{"type", msg::kCancelled}, {"job_id", job_id}}
+                        : resultMessage(job_id, std::move(result), master_max_frame_bytes_.load()));
   }
 }
 
@@ -239,7 +250,8 @@ void MasterLink::run() {
     log().warning("connection to the master %s:%d lost or refused: %s; retrying in %d ms",
                   config_.master_host, config_.master_port, why, backoff_ms);
     std::unique_lock<std::mutex> lock(mutex_);
-    stop_requested_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [this] { return stopping_; });
+    stop_requested_.wait_for(lock, std::chrono::milliseconds(backoff_ms),
+                             [this] { return stopping_; });
     backoff_ms = std::min(backoff_ms * 2, config_.reconnect_max_ms);
   }
 }
@@ -284,7 +296,8 @@ bool MasterLink::session(std::string* why) {
     if (status.isOk() && m.value("type", "") == msg::kError)
       *why = "master refused registration: " + m.value("message", std::string());
     else if (status.isOk())
-      *why = "registration failed: the master answered with \"" + m.value("type", std::string()) + "\"";
+      *why = "registration failed: the master answered with \"" + m.value("type", std::string()) +
+             "\"";
     else
       *why = status.code() == Status::Code::kTimedOut ? "no answer to register"
                                                       : "registration failed: " + status.message();
@@ -293,10 +306,12 @@ bool MasterLink::session(std::string* why) {
   }
   const int heartbeat_ms = std::max(10, m.value("heartbeat_ms", 1000));
   // A master that does not say its frame limit has the default one.
-  master_max_frame_bytes_ = std::max<size_t>(m.value("max_frame_bytes", kDefaultMaxFrameBytes), 1024);
-  log().information("registered with the master %s:%d as %s (id %d) offering %z languages%s",
-                    config_.master_host, config_.master_port, config_.name, m.value("slave_id", 0),
-                    languages.size(), held.empty() ? std::string() : ", holding " + std::to_string(held.size()) + " jobs");
+  master_max_frame_bytes_ =
+      std::max<size_t>(m.value("max_frame_bytes", kDefaultMaxFrameBytes), 1024);
+  log().information(
+      "registered with the master %s:%d as %s (id %d) offering %z languages%s", config_.master_host,
+      config_.master_port, config_.name, m.value("slave_id", 0), languages.size(),
+      held.empty() ? std::string() : ", holding " + std::to_string(held.size()) + " jobs");
   std::vector<std::pair<std::string, json>> pending;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -339,9 +354,11 @@ bool MasterLink::session(std::string* why) {
       {
         std::lock_guard<std::mutex> lock(mutex_);
         const auto held_now = heldJobIdsLocked();
-        if (std::find(held_now.begin(), held_now.end(), job_id) != held_now.end()) continue;  // a duplicate
+        if (std::find(held_now.begin(), held_now.end(), job_id) != held_now.end())
+          continue;  // a duplicate
         queue_.emplace_back(job_id, std::move(job));
-        peak_assigned_ = std::max(peak_assigned_, static_cast<int>(queue_.size() + running_.size()));
+        peak_assigned_ =
+            std::max(peak_assigned_, static_cast<int>(queue_.size() + running_.size()));
       }
       work_ready_.notify_one();
     } else if (type == msg::kCancel) {

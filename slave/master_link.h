@@ -32,7 +32,8 @@ struct LinkConfig {
   std::string token;
   std::string name;
   int capacity = 1;
-  std::string limits = "none";  // how stages are held to their limits (limitsModeName()), in register
+  std::string limits =
+      "none";  // how stages are held to their limits (limitsModeName()), in register
   int reconnect_min_ms = 100;
   int reconnect_max_ms = 5000;
   size_t max_frame_bytes = 64u << 20;
@@ -90,12 +91,13 @@ class MasterLink {
   std::mutex mutex_;  // guards everything below
   std::condition_variable work_ready_;
   std::condition_variable stop_requested_;
-  std::condition_variable state_changed_;  // for drain(): a job ended, a result went, acks
+  std::condition_variable state_changed_;     // for drain(): a job ended, a result went, acks
   std::shared_ptr<FramedConnection> socket_;  // null while disconnected
-  std::vector<std::pair<std::string, nlohmann::json>> pending_results_;  // finished while disconnected
-  std::deque<std::pair<std::string, Job>> queue_;  // assigned, waiting for a worker
+  std::vector<std::pair<std::string, nlohmann::json>>
+      pending_results_;                                          // finished while disconnected
+  std::deque<std::pair<std::string, Job>> queue_;                // assigned, waiting for a worker
   std::map<std::string, std::shared_ptr<CancelToken>> running_;  // on a worker now
-  int peak_assigned_ = 0;     // most jobs held at once (queued + running): never over capacity
+  int peak_assigned_ = 0;  // most jobs held at once (queued + running): never over capacity
   bool stopping_ = false;
   bool draining_ = false;
   bool drain_acknowledged_ = false;  // the master confirmed: no assignment follows

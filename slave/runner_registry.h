@@ -87,7 +87,9 @@ class RunnerRegistry {
   /// Called (on the toolchain thread) whenever a runner's toolchain status changed, e.g. to
   /// advertise the new plugin report. Set it before the first install(); stopToolchains() before
   /// whatever it uses goes away.
-  void setOnToolchainChange(std::function<void()> callback) { on_toolchain_change_ = std::move(callback); }
+  void setOnToolchainChange(std::function<void()> callback) {
+    on_toolchain_change_ = std::move(callback);
+  }
   /// Cancels the preparation under way, forgets the waiting ones and joins the toolchain thread;
   /// no callback follows. Idempotent.
   void stopToolchains();
@@ -116,8 +118,8 @@ class RunnerRegistry {
  private:
   struct Entry {
     LoadedRunner loaded;
-    RunnerInfo info;    // with the detected version
-    uint64_t sequence;  // install order: the greatest wins
+    RunnerInfo info;            // with the detected version
+    uint64_t sequence;          // install order: the greatest wins
     std::string toolchain_dir;  // set once its toolchain is prepared and passed the self-test
   };
   // A toolchain to prepare, in the background: the runner is offered without it meanwhile.

@@ -3,7 +3,6 @@
 #include <Poco/Environment.h>
 #include <Poco/Path.h>
 #include <Poco/Util/AbstractConfiguration.h>
-
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -60,7 +59,8 @@ bool canMountTmpfs(const std::string& work_root) {
   const std::string probe = (fs::path(work_root) / ".quota-probe").string();
   std::error_code ec;
   fs::create_directories(probe, ec);
-  const bool mounted = ::mount("tmpfs", probe.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=4096") == 0;
+  const bool mounted =
+      ::mount("tmpfs", probe.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=4096") == 0;
   if (mounted) ::umount2(probe.c_str(), MNT_DETACH);
   fs::remove(probe, ec);
   return mounted;
@@ -145,7 +145,8 @@ void checkLimitsMode(const Sandbox& sandbox, const SlaveSettings& settings) {
   const std::string problem = sandbox.limitsProblem();
   if (wanted == "cgroup" && settings.sandbox.use_cgroups)
     throw ConfigError(
-        "memory and process limits need a cgroup the slave can write, and there is none (" + problem +
+        "memory and process limits need a cgroup the slave can write, and there is none (" +
+        problem +
         "). Start the slave with a delegated cgroup: the packaged systemd unit (Delegate=yes), "
         "systemd-run --scope -p Delegate=yes polyrun-slave ..., a cgroup made for it "
         "(slave.sandbox.cgroup_root), or as root on a cgroup v1 host (docs/install.md, "
@@ -153,9 +154,10 @@ void checkLimitsMode(const Sandbox& sandbox, const SlaveSettings& settings) {
         "per-process rlimits only: a job's processes together can then use more memory and "
         "processes than its limits");
   Poco::Logger::get("slave.sandbox")
-      .warning("limits: rlimits only (%s): a job's processes together can use more memory and processes "
-               "than its limits (slave.sandbox.limits = %s)",
-               problem, wanted);
+      .warning(
+          "limits: rlimits only (%s): a job's processes together can use more memory and processes "
+          "than its limits (slave.sandbox.limits = %s)",
+          problem, wanted);
 }
 
 // slave.sandbox = namespaces (the default) isolates every stage; without the kernel's support
@@ -164,9 +166,10 @@ void checkLimitsMode(const Sandbox& sandbox, const SlaveSettings& settings) {
 std::unique_ptr<Sandbox> makeSandbox(const SlaveSettings& settings, std::string& toolchain_root) {
   Poco::Logger& log = Poco::Logger::get("slave.sandbox");
   if (settings.sandbox_mode == SandboxMode::kProcess) {
-    log.warning("slave.sandbox = process: jobs run WITHOUT isolation (no namespaces, no seccomp, "
-                "no cgroups). Anyone who can submit a job can read and change this machine as "
-                "the slave's user. Use this only for trusted code.");
+    log.warning(
+        "slave.sandbox = process: jobs run WITHOUT isolation (no namespaces, no seccomp, "
+        "no cgroups). Anyone who can submit a job can read and change this machine as "
+        "the slave's user. Use this only for trusted code.");
     return makeProcessSandbox();
   }
   SandboxOptions so = settings.sandbox;
@@ -180,8 +183,9 @@ std::unique_ptr<Sandbox> makeSandbox(const SlaveSettings& settings, std::string&
                                   " cannot be read by the stages' users (uid " +
                                   std::to_string(so.uid) + " and up): " + blocked;
       if (settings.toolchain_dir_given)
-        throw ConfigError(problem + "; make it readable to them (chmod o+rx), choose another "
-                                    "directory or set slave.toolchains=false");
+        throw ConfigError(problem +
+                          "; make it readable to them (chmod o+rx), choose another "
+                          "directory or set slave.toolchains=false");
       log.warning("%s; running without toolchains (chmod o+rx it, or set slave.toolchains.dir)",
                   problem);
       toolchain_root.clear();
@@ -192,7 +196,8 @@ std::unique_ptr<Sandbox> makeSandbox(const SlaveSettings& settings, std::string&
   std::string error;
   auto sandbox = makeNamespaceSandbox(so, &error);
   if (!sandbox)
-    throw ConfigError(error + ". The slave will not run untrusted code without isolation: fix the "
+    throw ConfigError(error +
+                      ". The slave will not run untrusted code without isolation: fix the "
                       "kernel or container settings (user namespaces must be allowed), or set "
                       "slave.sandbox=process to run without isolation, at your own risk");
   log.information("sandbox: %s", sandbox->describe());
@@ -228,8 +233,12 @@ void SlaveApp::enterSystemdScopeIfNeeded(const SlaveSettings& settings) const {
     return;
   }
   const std::string unit = "polyrun-slave-" + std::to_string(::getpid()) + ".scope";
-  std::vector<std::string> args{systemd_run,        "--scope",         "--quiet",
-                                "--collect",        "--unit=" + unit,  "--property=Delegate=yes",
+  std::vector<std::string> args{systemd_run,
+                                "--scope",
+                                "--quiet",
+                                "--collect",
+                                "--unit=" + unit,
+                                "--property=Delegate=yes",
                                 "--description=polyrun slave (a delegated cgroup for its stages)"};
   if (::geteuid() != 0) args.push_back("--user");
   args.push_back("--");
@@ -256,7 +265,8 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   enterSystemdScopeIfNeeded(cfg);
   LinkConfig link = cfg.link;
   if (cfg.tls_enabled) {
-    const Status s = ClientTls::create(cfg.tls_ca_file, cfg.tls_verify, "slave.tls.ca_file", &link.tls);
+    const Status s =
+        ClientTls::create(cfg.tls_ca_file, cfg.tls_verify, "slave.tls.ca_file", &link.tls);
     if (!s.isOk()) throw ConfigError(s.message() + " (slave.tls.enabled is true)");
   }
   const std::string& plugins_dir = cfg.plugins_dir;
@@ -266,41 +276,49 @@ int SlaveApp::runService(const std::vector<std::string>&) {
 
   std::error_code ec;
   fs::create_directories(options.work_root, ec);
-  if (ec) throw ConfigError("slave.work.dir = " + options.work_root + " cannot be created: " + ec.message());
+  if (ec)
+    throw ConfigError("slave.work.dir = " + options.work_root +
+                      " cannot be created: " + ec.message());
   // What a slave killed earlier left behind (docs/sandbox.md, "Disk").
   for (const auto& why : removeLeftoverWorkDirs(options.work_root))
     log.warning("cannot remove a leftover work directory: %s", why);
   // Each job's files in a tmpfs of this size; mounting one needs root.
   options.work_quota_bytes = cfg.work_quota_bytes;
   if (options.work_quota_bytes > 0 && ::geteuid() == 0 && !privateMounts())
-    log.warning("the slave shares the host's mount namespace: if it is killed, its running jobs' "
-                "tmpfs stay mounted until it starts again");
+    log.warning(
+        "the slave shares the host's mount namespace: if it is killed, its running jobs' "
+        "tmpfs stay mounted until it starts again");
   if (options.work_quota_bytes > 0 && !canMountTmpfs(options.work_root)) {
-    log.warning("slave.work.quota_bytes needs a slave that may mount (root, with CAP_SYS_ADMIN): "
-                "the total size of a job's files is not limited (each file is, to 256 MiB)");
+    log.warning(
+        "slave.work.quota_bytes needs a slave that may mount (root, with CAP_SYS_ADMIN): "
+        "the total size of a job's files is not limited (each file is, to 256 MiB)");
     options.work_quota_bytes = 0;
   }
   if (!fs::is_directory(plugins_dir, ec))
-    throw ConfigError("slave.plugins.dir = " + plugins_dir + " is not a directory; point it at the folder of runner plugins");
+    throw ConfigError("slave.plugins.dir = " + plugins_dir +
+                      " is not a directory; point it at the folder of runner plugins");
 
   // The compile cache and the toolchains (docs/architecture.md, "Compile cache and toolchains").
   const int64_t cache_bytes = cfg.cache_max_bytes;
   std::unique_ptr<CompileCache> cache;
   if (cache_bytes > 0) {
     std::string error;
-    cache = CompileCache::open({(fs::path(cfg.cache_dir) / "compile").string(), cache_bytes}, &error);
+    cache =
+        CompileCache::open({(fs::path(cfg.cache_dir) / "compile").string(), cache_bytes}, &error);
     if (!cache) throw ConfigError(error);
     const CompileCacheStats st = cache->stats();
     log.information("compile cache in %s: %s entries, %s of %s bytes", cache->dir(),
-                    std::to_string(st.entries), std::to_string(st.bytes), std::to_string(cache_bytes));
+                    std::to_string(st.entries), std::to_string(st.bytes),
+                    std::to_string(cache_bytes));
   }
   std::string toolchain_root;
   if (cfg.toolchains) {
     toolchain_root = cfg.toolchain_dir;
     fs::create_directories(toolchain_root, ec);
     if (ec)
-      throw ConfigError("slave.toolchains.dir = " + toolchain_root + " cannot be created: " +
-                        ec.message() + "; point it at a writable directory or set slave.toolchains=false");
+      throw ConfigError("slave.toolchains.dir = " + toolchain_root +
+                        " cannot be created: " + ec.message() +
+                        "; point it at a writable directory or set slave.toolchains=false");
   }
   options.cache = cache.get();
   // Jobs' work directories are removed after their results are sent (docs/performance.md,
@@ -322,25 +340,28 @@ int SlaveApp::runService(const std::vector<std::string>&) {
                           [this](const std::string& n) { return pluginSettings(n); });
 
   const std::string name = link.name;
-  MasterLink master(link, registry, [&](const Job& job, const std::function<void(const std::string&)>& on_stage,
-                                       const CancelToken& cancel) {
-    const auto [runner, toolchain_dir] = registry.findForJob(job.language, job.version);
-    JobResult result;
-    if (!runner) {
-      result.verdict = Verdict::kInternalError;
-      result.message = "slave " + name + " has no ready runner for " + job.language + " " + job.version;
-    } else {
-      ExecutorOptions job_options = options;
-      job_options.cancel = &cancel;  // the master's `cancel` kills the running stage
-      job_options.toolchain_dir = toolchain_dir;
-      result = executeJob(*runner, *sandbox, job, job_options, [&](StageEvent e) {
-        on_stage(e == StageEvent::kCompiling ? "compiling" : "running");
+  MasterLink master(
+      link, registry,
+      [&](const Job& job, const std::function<void(const std::string&)>& on_stage,
+          const CancelToken& cancel) {
+        const auto [runner, toolchain_dir] = registry.findForJob(job.language, job.version);
+        JobResult result;
+        if (!runner) {
+          result.verdict = Verdict::kInternalError;
+          result.message =
+              "slave " + name + " has no ready runner for " + job.language + " " + job.version;
+        } else {
+          ExecutorOptions job_options = options;
+          job_options.cancel = &cancel;  // the master's `cancel` kills the running stage
+          job_options.toolchain_dir = toolchain_dir;
+          result = executeJob(*runner, *sandbox, job, job_options, [&](StageEvent e) {
+            on_stage(e == StageEvent::kCompiling ? "compiling" : "running");
+          });
+          result.version = job.version;
+        }
+        result.slave = name;
+        return result;
       });
-      result.version = job.version;
-    }
-    result.slave = name;
-    return result;
-  });
   // A toolchain made ready changes the plugin report ("toolchain": "ready"): advertised too.
   // The guard stops the toolchain thread before `master` goes away, also on an exception.
   registry.setOnToolchainChange([&master] { master.advertise(); });
@@ -354,8 +375,10 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   std::string watch_error;
   if (!watcher.start(&watch_error)) log.error("%s", watch_error);
   if (registry.advertised().empty())
-    log.warning("no runner is ready (plugins in %s): this slave offers no language until one is "
-                "added there", plugins_dir);
+    log.warning(
+        "no runner is ready (plugins in %s): this slave offers no language until one is "
+        "added there",
+        plugins_dir);
   std::thread link_thread([&master] { master.run(); });
   waitForTerminationRequest();
   log.information("polyrun-slave %s stopping", name);

@@ -13,29 +13,38 @@ ConfigTable makeTable() {
       {
           stringKey("slave.master.host", "127.0.0.1", "the master's address"),
           intKey("slave.master.port", 7401, 1, 65535, "the master's slave port"),
-          secretKey("slave.token", "required (or the next key)", "the token the slave registers with"),
+          secretKey("slave.token", "required (or the next key)",
+                    "the token the slave registers with"),
           pathKey("slave.token.file", "", "file whose first line is slave.token"),
-          computedKey("slave.name", KeyType::kString, "host name", "how the slave appears in status and results"),
+          computedKey("slave.name", KeyType::kString, "host name",
+                      "how the slave appears in status and results"),
           computedKey("slave.plugins.dir", KeyType::kPath, "<binary dir>/../lib/polyrun/plugins",
                       "folder of runner plugins, followed while the slave runs"),
           computedIntKey("slave.jobs.max", "number of cores", 1, 4096, "jobs run at once"),
           computedKey("slave.work.dir", KeyType::kPath, "/tmp/polyrun-slave-<name>",
                       "parent of each job's work directory"),
-          intKey("slave.work.quota_bytes", 256 * kMiB, 0, int64_t{1} << 40, "total size of a job's files"),
-          intKey("slave.reconnect.max_ms", 5000, 10, 600000, "longest wait between reconnection attempts"),
-          intKey("slave.selftest.wall_ms", 15000, 100, 600000, "time limit of each self-test stage"),
+          intKey("slave.work.quota_bytes", 256 * kMiB, 0, int64_t{1} << 40,
+                 "total size of a job's files"),
+          intKey("slave.reconnect.max_ms", 5000, 10, 600000,
+                 "longest wait between reconnection attempts"),
+          intKey("slave.selftest.wall_ms", 15000, 100, 600000,
+                 "time limit of each self-test stage"),
           enumKey("slave.sandbox", "namespaces", {"namespaces", "process"},
                   "namespaces: every stage isolated; process: no isolation"),
           intKey("slave.sandbox.uid", 65534, 1, kLastId, "first host user of the stages"),
           intKey("slave.sandbox.gid", 65534, 1, kLastId, "first host group of the stages"),
-          intKey("slave.sandbox.tmp_bytes", 64 * kMiB, kMiB, int64_t{1} << 40, "size of each stage's /tmp"),
+          intKey("slave.sandbox.tmp_bytes", 64 * kMiB, kMiB, int64_t{1} << 40,
+                 "size of each stage's /tmp"),
           listKey("slave.sandbox.readonly_paths", "host paths shown read-only inside"),
           boolKey("slave.sandbox.cgroups", true, "use a writable cgroup hierarchy for limits"),
-          pathKey("slave.sandbox.cgroup_root", "", "a cgroup v2 directory made for the stage groups"),
-          boolKey("slave.sandbox.systemd_scope", true, "ask systemd for a delegated scope when needed"),
+          pathKey("slave.sandbox.cgroup_root", "",
+                  "a cgroup v2 directory made for the stage groups"),
+          boolKey("slave.sandbox.systemd_scope", true,
+                  "ask systemd for a delegated scope when needed"),
           enumKey("slave.sandbox.limits", "cgroup", {"cgroup", "rlimits"},
                   "rlimits: accept per-process limits where no cgroup is usable"),
-          computedKey("slave.cache.dir", KeyType::kPath, "<slave.work.dir>/cache", "where the compile cache lives"),
+          computedKey("slave.cache.dir", KeyType::kPath, "<slave.work.dir>/cache",
+                      "where the compile cache lives"),
           intKey("slave.cache.max_bytes", int64_t{1} << 30, 0, int64_t{1} << 50,
                  "size bound of the compile cache; 0: none"),
           boolKey("slave.toolchains", true, "prepare each runner's toolchain in the background"),
@@ -43,7 +52,8 @@ ConfigTable makeTable() {
                       "/var/cache/polyrun/toolchains (root), else ~/.cache/polyrun/toolchains",
                       "where toolchains are kept"),
           boolKey("slave.tls.enabled", false, "connect to the master with TLS"),
-          pathKey("slave.tls.ca_file", "", "PEM file of the CA the master's certificate is signed by"),
+          pathKey("slave.tls.ca_file", "",
+                  "PEM file of the CA the master's certificate is signed by"),
           boolKey("slave.tls.verify", true, "false: do not check the master's certificate"),
           prefixKey("slave.plugin.", "settings passed to one plugin: slave.plugin.<plugin>.<key>"),
       }};
@@ -63,7 +73,8 @@ SlaveSettings readSlaveSettings(const ConfigReader& config, const SlaveEnvironme
   link.master_host = config.string("slave.master.host");
   link.master_port = static_cast<int>(config.integer("slave.master.port"));
   link.name = config.string("slave.name", env.host_name);
-  link.capacity = static_cast<int>(config.integer("slave.jobs.max", {.def = env.cores, .min = {}, .max = {}}));
+  link.capacity =
+      static_cast<int>(config.integer("slave.jobs.max", {.def = env.cores, .min = {}, .max = {}}));
   link.reconnect_max_ms = static_cast<int>(config.integer("slave.reconnect.max_ms"));
   link.reconnect_min_ms = std::min(link.reconnect_min_ms, link.reconnect_max_ms);
   s.tls_enabled = config.boolean("slave.tls.enabled");
@@ -80,7 +91,8 @@ SlaveSettings readSlaveSettings(const ConfigReader& config, const SlaveEnvironme
   s.toolchain_dir_given = config.isSet("slave.toolchains.dir");
   s.selftest_wall_ms = config.integer("slave.selftest.wall_ms");
 
-  s.sandbox_mode = config.choice("slave.sandbox") == "process" ? SandboxMode::kProcess : SandboxMode::kNamespaces;
+  s.sandbox_mode = config.choice("slave.sandbox") == "process" ? SandboxMode::kProcess
+                                                               : SandboxMode::kNamespaces;
   SandboxOptions& so = s.sandbox;
   // Jobs, and beside them the registry's self-tests, version probes and toolchain builds; each
   // concurrent stage runs as a host uid and gid of its own: uid .. uid + stages - 1.

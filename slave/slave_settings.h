@@ -17,7 +17,7 @@ const ConfigTable& slaveKeyTable();
 
 /// The defaults that depend on the machine the slave runs on.
 struct SlaveEnvironment {
-  std::string plugins_dir;    // beside the binary
+  std::string plugins_dir;  // beside the binary
   std::string host_name;
   unsigned cores = 1;
   std::string toolchain_dir;  // shared by the slaves of a machine
@@ -40,8 +40,8 @@ struct SlaveSettings {
   bool toolchain_dir_given = false;  // named by the operator, not the default
   int64_t selftest_wall_ms = 15000;
   SandboxMode sandbox_mode = SandboxMode::kNamespaces;
-  SandboxOptions sandbox;   // all but `state_dir`; `stages` is the job slots plus the slave's probes
-  std::string limits_mode;  // slave.sandbox.limits: "cgroup" or "rlimits"
+  SandboxOptions sandbox;  // all but `state_dir`; `stages` is the job slots plus the slave's probes
+  std::string limits_mode;    // slave.sandbox.limits: "cgroup" or "rlimits"
   bool systemd_scope = true;  // slave.sandbox.systemd_scope (slave_app.cc)
 };
 

@@ -153,7 +153,8 @@ LocalCluster::CpuTicks LocalCluster::cpuTicks() const {
   for (bool grew = true; grew;) {
     grew = false;
     for (const auto& [pid, stat] : all)
-      if ((slaves.count(stat.ppid) || below.count(stat.ppid)) && below.insert(pid).second) grew = true;
+      if ((slaves.count(stat.ppid) || below.count(stat.ppid)) && below.insert(pid).second)
+        grew = true;
   }
   for (pid_t pid : below) t.stages += all[pid].self + all[pid].children;
   return t;

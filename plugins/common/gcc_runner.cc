@@ -137,8 +137,8 @@ class GccRunner final : public Runner {
       if (!language_.precompiled_headers) return plan;
       // Made from wrappers rather than from the headers themselves, so that they keep their
       // system-header status (no warnings from inside them, as without the precompiled header).
-      const std::pair<const char*, const char*> headers[] = {{"iostream", "iostream.gch"},
-                                                             {"bits/stdc++.h", "bits/stdc++.h.gch"}};
+      const std::pair<const char*, const char*> headers[] = {
+          {"iostream", "iostream.gch"}, {"bits/stdc++.h", "bits/stdc++.h.gch"}};
       plan.files.push_back({"bits/.keep", "", false});  // g++ -o does not create directories
       int n = 0;
       for (const auto& [header, gch] : headers) {

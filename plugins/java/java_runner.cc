@@ -23,14 +23,15 @@ constexpr const char* kRemedy =
 // its class-data archive when there is one, and a 64 MB starting heap (its launcher's 8 MB makes
 // a hello world's compilation collect five times); no perf data file is left in the shared /tmp.
 // docs/performance.md, "Compile cache and toolchains".
-constexpr const char* kJavacJvmFlags[] = {"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                                          "-XX:-UsePerfData", "-Xms64m"};
+constexpr const char* kJavacJvmFlags[] = {"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                                          "-Xshare:auto", "-XX:-UsePerfData", "-Xms64m"};
 
 // Programs keep the default G1 collector and both JIT compilers (C1 only made CPU-bound programs
 // 1.4x slower), with a fixed number of GC and compiler threads: a JVM on a many-core host stays
 // far under the stage's process limit, and starts faster than with the defaults.
 constexpr const char* kRunJvmFlags[] = {"-XX:ParallelGCThreads=1", "-XX:ConcGCThreads=1",
-                                        "-XX:CICompilerCount=2", "-Xshare:auto", "-XX:-UsePerfData"};
+                                        "-XX:CICompilerCount=2", "-Xshare:auto",
+                                        "-XX:-UsePerfData"};
 
 // javac runs on a JVM too: each flag passed through with -J.
 std::vector<std::string> javacCommand(const std::string& javac) {
@@ -78,7 +79,8 @@ class JavaRunner final : public Runner {
       // javac's own classes from the archive the toolchain dumped: a JVM that cannot map it
       // (another JDK build, other flags) silently loads them from the runtime image instead.
       if (!input.toolchain_dir.empty())
-        compile.argv.push_back("-J-XX:SharedArchiveFile=" + input.toolchain_dir + "/" + kJavacArchive);
+        compile.argv.push_back("-J-XX:SharedArchiveFile=" + input.toolchain_dir + "/" +
+                               kJavacArchive);
       // -proc:none: no annotation processor runs, not even one the job ships on the class
       // path (META-INF/services): compiling must not run the job's code.
       compile.argv.insert(compile.argv.end(), {"-proc:none", "-encoding", "UTF-8", "-d", "."});
@@ -88,7 +90,8 @@ class JavaRunner final : public Runner {
       prepared.compile = std::move(compile);
       prepared.artifacts = {"*.class"};  // nested, anonymous and packaged classes too
       prepared.run.argv = {java_};
-      prepared.run.argv.insert(prepared.run.argv.end(), std::begin(kRunJvmFlags), std::end(kRunJvmFlags));
+      prepared.run.argv.insert(prepared.run.argv.end(), std::begin(kRunJvmFlags),
+                               std::end(kRunJvmFlags));
       prepared.run.argv.insert(prepared.run.argv.end(), {"-cp", ".", entry.run_class});
       prepared.run.argv.insert(prepared.run.argv.end(), input.args.begin(), input.args.end());
       return prepared;
@@ -108,7 +111,8 @@ class JavaRunner final : public Runner {
       plan.files.push_back({"Reverse.java", kSelfTestSource, false});
       Command dump{javacCommand(javac_), {}};
       dump.argv.push_back(std::string("-J-XX:ArchiveClassesAtExit=") + kJavacArchive);
-      dump.argv.insert(dump.argv.end(), {"-proc:none", "-encoding", "UTF-8", "-d", ".", "Reverse.java"});
+      dump.argv.insert(dump.argv.end(),
+                       {"-proc:none", "-encoding", "UTF-8", "-d", ".", "Reverse.java"});
       plan.commands.push_back(std::move(dump));
       plan.outputs.push_back(kJavacArchive);
       return plan;

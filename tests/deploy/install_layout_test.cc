@@ -23,7 +23,8 @@ class InstallLayout : public ::testing::Test {
     prefix_ = new TempDir;
     for (const std::string component : {"common", "master", "slave", "plugins", "dev"}) {
       const auto r = runCommand({POLYRUN_CMAKE_COMMAND, "--install", POLYRUN_BUILD_DIR, "--prefix",
-                                 prefix_->path(), "--component", component}, 120s);
+                                 prefix_->path(), "--component", component},
+                                120s);
       if (r.exit_code != 0) {
         install_error_ = "cmake --install --component " + component + " failed:\n" + r.output;
         return;
@@ -40,7 +41,8 @@ class InstallLayout : public ::testing::Test {
   // CMAKE_INSTALL_LIBDIR: "lib", or "lib/<multiarch>" when the build was configured for /usr.
   static std::string libDir() {
     for (const auto& entry : fs::recursive_directory_iterator(path("lib")))
-      if (entry.path().filename() == "libpolyrun_protocol.so.0") return entry.path().parent_path().string();
+      if (entry.path().filename() == "libpolyrun_protocol.so.0")
+        return entry.path().parent_path().string();
     return path("lib");
   }
 
@@ -59,7 +61,8 @@ TEST_F(InstallLayout, InstalledHeadersNeedNoPocoOpenSslOrSeccomp) {
     std::ifstream in(entry.path());
     for (std::string line; std::getline(in, line);) {
       for (const std::string banned : {"<Poco/", "<openssl/", "<seccomp.h>"})
-        EXPECT_EQ(line.find("#include " + banned), std::string::npos) << entry.path() << ": " << line;
+        EXPECT_EQ(line.find("#include " + banned), std::string::npos)
+            << entry.path() << ": " << line;
     }
   }
   EXPECT_GT(headers, 10);
@@ -67,12 +70,12 @@ TEST_F(InstallLayout, InstalledHeadersNeedNoPocoOpenSslOrSeccomp) {
 }
 
 TEST_F(InstallLayout, FilesAreWhereTheDocsSay) {
-  for (const std::string f : {"bin/polyrun-master", "bin/polyrun-slave", "bin/polyrun",
-                              "etc/polyrun/master.properties", "etc/polyrun/slave.properties",
-                              "lib/systemd/system/polyrun-master.service",
-                              "lib/systemd/system/polyrun-slave.service", "share/doc/polyrun/install.md",
-                              "share/doc/polyrun/configuration.md", "share/doc/polyrun/README.md",
-                              "share/doc/polyrun/examples/master.properties", "include/polyrun/runner.h"})
+  for (const std::string f :
+       {"bin/polyrun-master", "bin/polyrun-slave", "bin/polyrun", "etc/polyrun/master.properties",
+        "etc/polyrun/slave.properties", "lib/systemd/system/polyrun-master.service",
+        "lib/systemd/system/polyrun-slave.service", "share/doc/polyrun/install.md",
+        "share/doc/polyrun/configuration.md", "share/doc/polyrun/README.md",
+        "share/doc/polyrun/examples/master.properties", "include/polyrun/runner.h"})
     EXPECT_TRUE(fs::exists(path(f))) << f;
   const std::string lib = libDir();
   for (const std::string library : {"protocol", "runtime", "service"})
@@ -106,19 +109,21 @@ TEST_F(InstallLayout, SystemdUnitsStartTheInstalledBinariesAsPolyrun) {
   EXPECT_TRUE(contains(master, "User=polyrun\n"));
   EXPECT_TRUE(contains(master, "RestartPreventExitStatus=78\n"));
   const std::string slave = readFile(path("lib/systemd/system/polyrun-slave.service"));
-  EXPECT_TRUE(contains(slave, "ExecStart=" + path("bin/polyrun-slave") + " --config-file=" +
-                                  path("etc/polyrun/slave.properties") + "\n"));
+  EXPECT_TRUE(contains(slave, "ExecStart=" + path("bin/polyrun-slave") +
+                                  " --config-file=" + path("etc/polyrun/slave.properties") + "\n"));
   EXPECT_TRUE(contains(slave, "User=polyrun\n"));
   EXPECT_TRUE(contains(slave, "Delegate=yes\n"));
   EXPECT_TRUE(contains(slave, "KillMode=mixed\n"));
   // Options that would keep the sandbox from creating namespaces or mounting /proc.
-  for (const std::string forbidden : {"\nRestrictNamespaces", "\nPrivateUsers", "\nProtectProc", "\nProtectKernelTunables",
-                                      "\nPrivateDevices", "\nSystemCallFilter", "\nProtectControlGroups"})
+  for (const std::string forbidden :
+       {"\nRestrictNamespaces", "\nPrivateUsers", "\nProtectProc", "\nProtectKernelTunables",
+        "\nPrivateDevices", "\nSystemCallFilter", "\nProtectControlGroups"})
     EXPECT_EQ(slave.find(forbidden + "="), std::string::npos) << forbidden;
   if (fs::exists("/usr/bin/systemd-analyze")) {
     for (const std::string unit : {"polyrun-master.service", "polyrun-slave.service"}) {
-      const auto r = runCommand({"/usr/bin/systemd-analyze", "verify", "--man=no",
-                                 path("lib/systemd/system/" + unit)}, 30s);
+      const auto r = runCommand(
+          {"/usr/bin/systemd-analyze", "verify", "--man=no", path("lib/systemd/system/" + unit)},
+          30s);
       EXPECT_EQ(r.exit_code, 0) << unit << ": " << r.output;
       EXPECT_EQ(r.output, "") << unit << ": systemd warns (an unknown or misspelt key?)";
     }
@@ -138,8 +143,8 @@ TEST_F(InstallLayout, InstalledServicesRunAJob) {
   const pid_t master = spawnLogged(
       {path("bin/polyrun-master"), "--config-file=" + path("etc/polyrun/master.properties"),
        "--define=master.client.port=0", "--define=master.slave.port=0",
-       "--define=master.journal.path=" + var.path() + "/master.journal", "--define=master.ready.file=" + ready,
-       "--define=logging.channels.file.path=" + master_log},
+       "--define=master.journal.path=" + var.path() + "/master.journal",
+       "--define=master.ready.file=" + ready, "--define=logging.channels.file.path=" + master_log},
       var.path() + "/master.stderr");
   int client_port = 0, slave_port = 0;
   ASSERT_TRUE(waitFor([&] { return readReadyFile(ready, &client_port, &slave_port); }, 20s))
@@ -147,15 +152,18 @@ TEST_F(InstallLayout, InstalledServicesRunAJob) {
   const pid_t slave = spawnLogged(
       {path("bin/polyrun-slave"), "--config-file=" + path("etc/polyrun/slave.properties"),
        "--define=slave.master.port=" + std::to_string(slave_port), "--define=slave.jobs.max=1",
-       "--define=slave.work.dir=" + var.path() + "/work", "--define=slave.toolchains.dir=" + var.path() + "/toolchains",
+       "--define=slave.work.dir=" + var.path() + "/work",
+       "--define=slave.toolchains.dir=" + var.path() + "/toolchains",
        "--define=logging.channels.file.path=" + slave_log},
       var.path() + "/slave.stderr");
-  const bool registered = waitFor([&] { return readySlaves(clusterSnapshot(client_port)) == 1; }, 60s);
+  const bool registered =
+      waitFor([&] { return readySlaves(clusterSnapshot(client_port)) == 1; }, 60s);
   CommandResult run;
   if (registered) {
     writeFile(var.path() + "/hello.py", "print('hello from the installed tree')\n");
     run = runCommand({path("bin/polyrun"), "run", var.path() + "/hello.py", "--master",
-                      "127.0.0.1:" + std::to_string(client_port)}, 60s);
+                      "127.0.0.1:" + std::to_string(client_port)},
+                     60s);
   }
   ::kill(slave, SIGTERM);
   ::kill(master, SIGTERM);
@@ -169,7 +177,8 @@ TEST_F(InstallLayout, InstalledServicesRunAJob) {
   // The slave found the installed plugins without being told where.
   EXPECT_TRUE(contains(slog, libDir() + "/polyrun/plugins"));
   // The log files: one line per event with time, level, component; nothing on stderr.
-  const std::regex line(R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [A-Z][a-z]+ [A-Za-z0-9_.-]+: .+)");
+  const std::regex line(
+      R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [A-Z][a-z]+ [A-Za-z0-9_.-]+: .+)");
   for (const std::string* log : {&mlog, &slog}) {
     std::istringstream lines(*log);
     int n = 0;
@@ -186,8 +195,9 @@ TEST_F(InstallLayout, ReinstallKeepsAChangedConfiguration) {
   const std::string conf = path("etc/polyrun/master.properties");
   const std::string original = readFile(conf);
   writeFile(conf, original + "master.queue.max = 7\n");
-  const auto r = runCommand({POLYRUN_CMAKE_COMMAND, "--install", POLYRUN_BUILD_DIR, "--prefix", prefix_->path(),
-                             "--component", "master"}, 120s);
+  const auto r = runCommand({POLYRUN_CMAKE_COMMAND, "--install", POLYRUN_BUILD_DIR, "--prefix",
+                             prefix_->path(), "--component", "master"},
+                            120s);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(readFile(conf), "master.queue.max = 7"));
   EXPECT_EQ(readFile(conf + ".dist"), original);

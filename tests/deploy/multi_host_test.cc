@@ -41,7 +41,8 @@ class NetnsLab {
     // A /24 no interface of this machine uses yet.
     const std::string addresses = runShell("ip -o -4 addr show").output;
     for (int attempt = 0; attempt < 50 && subnet_.empty(); ++attempt) {
-      const std::string candidate = "10." + std::to_string(200 + rd() % 50) + "." + std::to_string(rd() % 256) + ".";
+      const std::string candidate =
+          "10." + std::to_string(200 + rd() % 50) + "." + std::to_string(rd() % 256) + ".";
       if (addresses.find(" " + candidate) == std::string::npos) subnet_ = candidate;
     }
     bridge_ = prefix_ + "br";
@@ -49,11 +50,13 @@ class NetnsLab {
                          "1/24 dev " + bridge_ + "\nip link set " + bridge_ + " up\n";
     const char* roles[] = {"m", "s1", "s2"};
     for (int i = 0; i < 3; ++i) {
-      Host h{"polyrun-" + std::string(tag) + "-" + roles[i], prefix_ + roles[i], subnet_ + std::to_string(i + 2)};
-      script += "ip netns add " + h.netns + "\n" + "ip link add " + h.link + " type veth peer name eth0 netns " +
-                h.netns + "\n" + "ip link set " + h.link + " master " + bridge_ + " up\n" + "ip -n " + h.netns +
-                " addr add " + h.address + "/24 dev eth0\n" + "ip -n " + h.netns + " link set eth0 up\n" +
-                "ip -n " + h.netns + " link set lo up\n";
+      Host h{"polyrun-" + std::string(tag) + "-" + roles[i], prefix_ + roles[i],
+             subnet_ + std::to_string(i + 2)};
+      script += "ip netns add " + h.netns + "\n" + "ip link add " + h.link +
+                " type veth peer name eth0 netns " + h.netns + "\n" + "ip link set " + h.link +
+                " master " + bridge_ + " up\n" + "ip -n " + h.netns + " addr add " + h.address +
+                "/24 dev eth0\n" + "ip -n " + h.netns + " link set eth0 up\n" + "ip -n " + h.netns +
+                " link set lo up\n";
       hosts_.push_back(h);
     }
     const auto r = runShell(script, 30s);
@@ -70,7 +73,9 @@ class NetnsLab {
       ::waitpid(pid, nullptr, 0);
     }
     std::string script;
-    for (const auto& h : hosts_) script += "ip link del " + h.link + " 2>/dev/null; ip netns del " + h.netns + " 2>/dev/null; ";
+    for (const auto& h : hosts_)
+      script +=
+          "ip link del " + h.link + " 2>/dev/null; ip netns del " + h.netns + " 2>/dev/null; ";
     if (!bridge_.empty()) script += "ip link del " + bridge_ + " 2>/dev/null; ";
     runShell(script + "true", 30s);
   }
@@ -105,7 +110,8 @@ Job sleepyJob(const std::string& tag, int ms) {
   Job job;
   job.language = "python";
   job.files.push_back({"main.py",
-                       "import socket, time\ntime.sleep(" + std::to_string(ms / 1000.0) + ")\nprint('" + tag + "')\n",
+                       "import socket, time\ntime.sleep(" + std::to_string(ms / 1000.0) +
+                           ")\nprint('" + tag + "')\n",
                        Encoding::kUtf8});
   job.limits.run.wall_ms = 20000;
   return job;
@@ -126,11 +132,13 @@ json submitTo(const std::string& host, int port, const Job& job,
 }
 
 TEST(MultiHost, JobsCrossNamespacesAndMoveWhenALinkIsCut) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to create network namespaces (ip netns, veth, bridge)";
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "needs root to create network namespaces (ip netns, veth, bridge)";
   if (!std::filesystem::exists("/usr/sbin/ip") && !std::filesystem::exists("/sbin/ip") &&
       !std::filesystem::exists("/usr/bin/ip"))
     GTEST_SKIP() << "needs the ip command (Debian package iproute2)";
-  if (!std::filesystem::exists("/usr/bin/nsenter")) GTEST_SKIP() << "needs nsenter (Debian package util-linux)";
+  if (!std::filesystem::exists("/usr/bin/nsenter"))
+    GTEST_SKIP() << "needs nsenter (Debian package util-linux)";
 
   NetnsLab lab;
   std::string error;
@@ -138,29 +146,36 @@ TEST(MultiHost, JobsCrossNamespacesAndMoveWhenALinkIsCut) {
   TempDir dir;
   const std::string ready = dir.path() + "/ready.json";
   const auto& m = lab.host(0);
-  lab.spawn(0, {binaryPath("polyrun-master"), "--define=master.bind=" + m.address,
-                "--define=master.slave.token=netns-token", "--define=master.client.port=0",
-                "--define=master.slave.port=0", "--define=master.heartbeat.ms=200",
-                "--define=master.heartbeat.timeout.ms=1000", "--define=master.ready.file=" + ready},
+  lab.spawn(0,
+            {binaryPath("polyrun-master"), "--define=master.bind=" + m.address,
+             "--define=master.slave.token=netns-token", "--define=master.client.port=0",
+             "--define=master.slave.port=0", "--define=master.heartbeat.ms=200",
+             "--define=master.heartbeat.timeout.ms=1000", "--define=master.ready.file=" + ready},
             dir.path() + "/master.log");
   int client_port = 0, slave_port = 0;
   auto logs = [&] {
     std::string all = lab.names() + "\n";
-    for (const std::string f : {"master", "host-1", "host-2"}) all += "--- " + f + "\n" + readFile(dir.path() + "/" + f + ".log");
+    for (const std::string f : {"master", "host-1", "host-2"})
+      all += "--- " + f + "\n" + readFile(dir.path() + "/" + f + ".log");
     return all;
   };
-  ASSERT_TRUE(waitFor([&] { return readReadyFile(ready, &client_port, &slave_port); }, 20s)) << logs();
+  ASSERT_TRUE(waitFor([&] { return readReadyFile(ready, &client_port, &slave_port); }, 20s))
+      << logs();
   for (size_t i = 1; i <= 2; ++i) {
     const std::string name = "host-" + std::to_string(i);
-    lab.spawn(i, {binaryPath("polyrun-slave"), "--define=slave.master.host=" + m.address,
-                  "--define=slave.master.port=" + std::to_string(slave_port), "--define=slave.token=netns-token",
-                  "--define=slave.name=" + name, "--define=slave.jobs.max=1",
-                  "--define=slave.plugins.dir=" + std::string(POLYRUN_PLUGIN_DIR) ,
-                  "--define=slave.work.dir=" + dir.path() + "/work-" + name},
+    lab.spawn(i,
+              {binaryPath("polyrun-slave"), "--define=slave.master.host=" + m.address,
+               "--define=slave.master.port=" + std::to_string(slave_port),
+               "--define=slave.token=netns-token", "--define=slave.name=" + name,
+               "--define=slave.jobs.max=1",
+               "--define=slave.plugins.dir=" + std::string(POLYRUN_PLUGIN_DIR),
+               "--define=slave.work.dir=" + dir.path() + "/work-" + name},
               dir.path() + "/" + name + ".log");
   }
   // The host reaches the master only through the bridge: its address is not on loopback.
-  ASSERT_TRUE(waitFor([&] { return readySlaves(clusterSnapshot(client_port, m.address)) == 2; }, 60s)) << logs();
+  ASSERT_TRUE(
+      waitFor([&] { return readySlaves(clusterSnapshot(client_port, m.address)) == 2; }, 60s))
+      << logs();
   const json snapshot = clusterSnapshot(client_port, m.address);
   // Each slave reached the master from its own namespace's address.
   std::set<std::string> from;
@@ -168,7 +183,8 @@ TEST(MultiHost, JobsCrossNamespacesAndMoveWhenALinkIsCut) {
     const std::string address = s.value("address", std::string());
     from.insert(address.substr(0, address.rfind(':')));
   }
-  EXPECT_EQ(from, (std::set<std::string>{lab.host(1).address, lab.host(2).address})) << snapshot.dump();
+  EXPECT_EQ(from, (std::set<std::string>{lab.host(1).address, lab.host(2).address}))
+      << snapshot.dump();
 
   // Two jobs at once, one place each: one runs on each host.
   json first, second;
@@ -189,15 +205,18 @@ TEST(MultiHost, JobsCrossNamespacesAndMoveWhenALinkIsCut) {
   std::string assigned_to;
   json moved;
   std::thread runner([&] {
-    moved = submitTo(m.address, client_port, sleepyJob("moved", 1500), [&](const std::string& slave) {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (assigned_to.empty()) assigned_to = slave;
-    });
+    moved =
+        submitTo(m.address, client_port, sleepyJob("moved", 1500), [&](const std::string& slave) {
+          std::lock_guard<std::mutex> lock(mutex);
+          if (assigned_to.empty()) assigned_to = slave;
+        });
   });
-  const bool was_assigned = waitFor([&] {
-    std::lock_guard<std::mutex> lock(mutex);
-    return !assigned_to.empty();
-  }, 30s);
+  const bool was_assigned = waitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(mutex);
+        return !assigned_to.empty();
+      },
+      30s);
   const size_t cut = assigned_to == "host-1" ? 1 : 2;
   if (was_assigned) {
     EXPECT_TRUE(lab.setLink(cut, false));
@@ -209,7 +228,9 @@ TEST(MultiHost, JobsCrossNamespacesAndMoveWhenALinkIsCut) {
   EXPECT_EQ(moved["result"]["run"]["stdout"], "moved\n");
   EXPECT_EQ(moved["result"]["slave"], survivor) << logs();
   // The master dropped the unreachable host; new jobs go to the other one.
-  EXPECT_TRUE(waitFor([&] { return clusterSnapshot(client_port, m.address)["slaves"].size() == 1; }, 10s)) << logs();
+  EXPECT_TRUE(
+      waitFor([&] { return clusterSnapshot(client_port, m.address)["slaves"].size() == 1; }, 10s))
+      << logs();
   for (int i = 0; i < 3; ++i) {
     const json r = submitTo(m.address, client_port, sleepyJob("after", 0));
     ASSERT_EQ(r["type"], "result") << r.dump();
@@ -217,7 +238,9 @@ TEST(MultiHost, JobsCrossNamespacesAndMoveWhenALinkIsCut) {
   }
   // The link back up: the host registers again.
   EXPECT_TRUE(lab.setLink(cut, true));
-  EXPECT_TRUE(waitFor([&] { return readySlaves(clusterSnapshot(client_port, m.address)) == 2; }, 30s)) << logs();
+  EXPECT_TRUE(
+      waitFor([&] { return readySlaves(clusterSnapshot(client_port, m.address)) == 2; }, 30s))
+      << logs();
 }
 
 }  // namespace

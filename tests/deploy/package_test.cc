@@ -23,7 +23,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-const char* kPackages[] = {"polyrun-common", "polyrun-master", "polyrun-slave", "polyrun-plugins", "polyrun-dev"};
+const char* kPackages[] = {"polyrun-common", "polyrun-master", "polyrun-slave", "polyrun-plugins",
+                           "polyrun-dev"};
 
 class Packages : public ::testing::Test {
  protected:
@@ -36,19 +37,23 @@ class Packages : public ::testing::Test {
     // POLYRUN_TEST_DEBS=DIR tests the packages already in DIR instead of building them.
     if (const char* debs = std::getenv("POLYRUN_TEST_DEBS")) {
       for (const auto& e : fs::directory_iterator(debs))
-        if (e.path().extension() == ".deb") fs::copy_file(e.path(), out_->path() + "/" + e.path().filename().string());
+        if (e.path().extension() == ".deb")
+          fs::copy_file(e.path(), out_->path() + "/" + e.path().filename().string());
       return;
     }
-    const auto r = runShell(std::string("cd '") + POLYRUN_BUILD_DIR + "' && '" + POLYRUN_CPACK_COMMAND +
-                                "' -G DEB -B '" + out_->path() + "' -D CPACK_DEBIAN_COMPRESSION_TYPE=gzip",
-                            600s);
+    const auto r =
+        runShell(std::string("cd '") + POLYRUN_BUILD_DIR + "' && '" + POLYRUN_CPACK_COMMAND +
+                     "' -G DEB -B '" + out_->path() + "' -D CPACK_DEBIAN_COMPRESSION_TYPE=gzip",
+                 600s);
     if (r.exit_code != 0) {
       // CPack first builds every target of the build tree ("preinstall"): say which failed.
       std::string build_errors;
-      std::istringstream log(readFile(out_->path() + "/_CPack_Packages/Linux/DEB/PreinstallOutput.log"));
+      std::istringstream log(
+          readFile(out_->path() + "/_CPack_Packages/Linux/DEB/PreinstallOutput.log"));
       for (std::string line; std::getline(log, line);)
         if (line.find("error") != std::string::npos) build_errors += line + "\n";
-      error_ = "cpack failed:\n" + r.output + (build_errors.empty() ? "" : "the build tree does not build:\n" + build_errors);
+      error_ = "cpack failed:\n" + r.output +
+               (build_errors.empty() ? "" : "the build tree does not build:\n" + build_errors);
     }
   }
   static void TearDownTestSuite() {
@@ -62,11 +67,13 @@ class Packages : public ::testing::Test {
 
   static std::string deb(const std::string& package) {
     for (const auto& e : fs::directory_iterator(out_->path()))
-      if (e.path().filename().string().rfind(package + "_", 0) == 0 && e.path().extension() == ".deb")
+      if (e.path().filename().string().rfind(package + "_", 0) == 0 &&
+          e.path().extension() == ".deb")
         return e.path().string();
     return "";
   }
-  static std::string dpkgDeb(const std::string& option, const std::string& package, const std::string& field = "") {
+  static std::string dpkgDeb(const std::string& option, const std::string& package,
+                             const std::string& field = "") {
     std::vector<std::string> argv = {"/usr/bin/dpkg-deb", option, deb(package)};
     if (!field.empty()) argv.push_back(field);
     return runCommand(argv, 30s).output;
@@ -82,18 +89,26 @@ TEST_F(Packages, EachPackageIsBuiltWithItsFiles) {
   const std::string version = POLYRUN_VERSION_STRING;
   for (const char* p : kPackages) {
     ASSERT_FALSE(deb(p).empty()) << p << " was not built";
-    EXPECT_EQ(runCommand({"/usr/bin/dpkg-deb", "-f", deb(p), "Version"}).output, version + "\n") << p;
+    EXPECT_EQ(runCommand({"/usr/bin/dpkg-deb", "-f", deb(p), "Version"}).output, version + "\n")
+        << p;
   }
   const std::map<std::string, std::vector<std::string>> files = {
-      {"polyrun-common", {"./usr/bin/polyrun", "libpolyrun_protocol.so.0", "libpolyrun_runtime.so.0", "libpolyrun_service.so.0", "./usr/share/doc/polyrun/install.md"}},
-      {"polyrun-master", {"./usr/bin/polyrun-master", "./etc/polyrun/master.properties",
-                          "./usr/lib/systemd/system/polyrun-master.service"}},
-      {"polyrun-slave", {"./usr/bin/polyrun-slave", "./etc/polyrun/slave.properties",
-                         "./usr/lib/systemd/system/polyrun-slave.service"}},
-      {"polyrun-plugins", {"/polyrun/plugins/polyrun_python.so", "/polyrun/plugins/polyrun_c.so",
-                           "/polyrun/plugins/polyrun_cpp.so", "/polyrun/plugins/polyrun_java.so"}},
-      {"polyrun-dev", {"./usr/include/polyrun/runner.h", "/cmake/polyrun/polyrunConfig.cmake",
-                       "libpolyrun_protocol.so -> libpolyrun_protocol.so.0", "libpolyrun_runtime.so -> libpolyrun_runtime.so.0"}}};
+      {"polyrun-common",
+       {"./usr/bin/polyrun", "libpolyrun_protocol.so.0", "libpolyrun_runtime.so.0",
+        "libpolyrun_service.so.0", "./usr/share/doc/polyrun/install.md"}},
+      {"polyrun-master",
+       {"./usr/bin/polyrun-master", "./etc/polyrun/master.properties",
+        "./usr/lib/systemd/system/polyrun-master.service"}},
+      {"polyrun-slave",
+       {"./usr/bin/polyrun-slave", "./etc/polyrun/slave.properties",
+        "./usr/lib/systemd/system/polyrun-slave.service"}},
+      {"polyrun-plugins",
+       {"/polyrun/plugins/polyrun_python.so", "/polyrun/plugins/polyrun_c.so",
+        "/polyrun/plugins/polyrun_cpp.so", "/polyrun/plugins/polyrun_java.so"}},
+      {"polyrun-dev",
+       {"./usr/include/polyrun/runner.h", "/cmake/polyrun/polyrunConfig.cmake",
+        "libpolyrun_protocol.so -> libpolyrun_protocol.so.0",
+        "libpolyrun_runtime.so -> libpolyrun_runtime.so.0"}}};
   std::set<std::string> seen;
   for (const auto& [package, expected] : files) {
     const std::string listing = dpkgDeb("-c", package);
@@ -117,7 +132,8 @@ TEST_F(Packages, TheGuiPackageHasTheClientAndItsQtDependencies) {
   ASSERT_FALSE(deb("polyrun-gui").empty()) << "polyrun-gui was not built";
   EXPECT_TRUE(contains(dpkgDeb("-c", "polyrun-gui"), "./usr/bin/polyrun-gui"));
   const std::string depends = dpkgDeb("-f", "polyrun-gui", "Depends");
-  EXPECT_TRUE(contains(depends, "polyrun-common (= " + std::string(POLYRUN_VERSION_STRING) + ")")) << depends;
+  EXPECT_TRUE(contains(depends, "polyrun-common (= " + std::string(POLYRUN_VERSION_STRING) + ")"))
+      << depends;
   EXPECT_TRUE(contains(depends, "libqt6widgets6")) << depends;
 }
 #endif
@@ -134,13 +150,17 @@ TEST_F(Packages, DependenciesAndMaintainerScripts) {
   EXPECT_TRUE(contains(dpkgDeb("-f", "polyrun-dev", "Depends"), "libpoco-dev"));
   for (const std::string role : {"master", "slave"}) {
     TempDir control;
-    ASSERT_EQ(runCommand({"/usr/bin/dpkg-deb", "-e", deb("polyrun-" + role), control.path()}).exit_code, 0);
+    ASSERT_EQ(
+        runCommand({"/usr/bin/dpkg-deb", "-e", deb("polyrun-" + role), control.path()}).exit_code,
+        0);
     EXPECT_EQ(readFile(control.path() + "/conffiles"), "/etc/polyrun/" + role + ".properties\n");
     const std::string postinst = readFile(control.path() + "/postinst");
     EXPECT_TRUE(contains(postinst, "useradd --system"));
     EXPECT_TRUE(contains(postinst, "deb-systemd-helper enable polyrun-" + role + ".service"));
     for (const std::string script : {"postinst", "prerm", "postrm"}) {
-      EXPECT_TRUE(fs::status(control.path() + "/" + script).permissions() == static_cast<fs::perms>(0755)) << script;
+      EXPECT_TRUE(fs::status(control.path() + "/" + script).permissions() ==
+                  static_cast<fs::perms>(0755))
+          << script;
       const auto r = runCommand({"/bin/sh", "-n", control.path() + "/" + script});
       EXPECT_EQ(r.exit_code, 0) << role << " " << script << ": " << r.output;
     }
@@ -248,12 +268,14 @@ TEST_F(Packages, InstallAndStartOnAThrowawayRoot) {
   writeFile(t.path() + "/inside.sh", kInside);
   writeFile(t.path() + "/outside.sh", kOutside);
   // --kill-child: if the test dies, everything in the namespaces dies with it.
-  const auto r = runCommand({"/usr/bin/unshare", "--mount", "--net", "--pid", "--fork", "--kill-child",
-                             "--propagation", "private", "/bin/sh", t.path() + "/outside.sh", t.path(),
-                             out_->path()}, 240s);
+  const auto r = runCommand(
+      {"/usr/bin/unshare", "--mount", "--net", "--pid", "--fork", "--kill-child", "--propagation",
+       "private", "/bin/sh", t.path() + "/outside.sh", t.path(), out_->path()},
+      240s);
   const std::string& o = r.output;
   if (o.find("overlay") != std::string::npos && o.find("== dpkg -i") == std::string::npos &&
-      (o.find("permission denied") != std::string::npos || o.find("unknown filesystem") != std::string::npos))
+      (o.find("permission denied") != std::string::npos ||
+       o.find("unknown filesystem") != std::string::npos))
     GTEST_SKIP() << "cannot build an overlay root here: " << o;
   ASSERT_EQ(r.exit_code, 0) << o;
   EXPECT_TRUE(contains(o, "installed: install ok installed install ok installed"));
@@ -265,7 +287,8 @@ TEST_F(Packages, InstallAndStartOnAThrowawayRoot) {
   EXPECT_TRUE(contains(o, "processes: polyrun \n")) << "both services run as polyrun";
   EXPECT_TRUE(contains(o, "registered with the master 127.0.0.1:7401"));
   EXPECT_TRUE(contains(o, "polyrun-master stopped"));
-  EXPECT_TRUE(contains(o, "== stderr\n== purge"));  // nothing on stderr: everything in the log files
+  EXPECT_TRUE(
+      contains(o, "== stderr\n== purge"));  // nothing on stderr: everything in the log files
   EXPECT_TRUE(contains(o, "purged: journal"));
   EXPECT_TRUE(contains(o, "purged: work"));
   EXPECT_TRUE(contains(o, "purged: logs"));

@@ -23,7 +23,8 @@ TEST(ServiceConfig, HelpListsTheOptions) {
   for (const std::string binary : {"polyrun-master", "polyrun-slave"}) {
     const auto r = runCommand({binaryPath(binary), "--help"});
     EXPECT_EQ(r.exit_code, 0) << r.output;
-    for (const std::string option : {"--config-file", "--define", "--daemon", "--pidfile", "--help"})
+    for (const std::string option :
+         {"--config-file", "--define", "--daemon", "--pidfile", "--help"})
       EXPECT_TRUE(contains(r.output, option)) << binary;
   }
 }
@@ -46,13 +47,15 @@ TEST(ServiceConfig, InvalidValueStopsWithExitCode78NamingTheKey) {
 }
 
 TEST(ServiceConfig, MissingConfigFileStopsWithExitCode78) {
-  const auto r = runCommand({binaryPath("polyrun-master"), "--config-file=/nonexistent/master.properties"});
+  const auto r =
+      runCommand({binaryPath("polyrun-master"), "--config-file=/nonexistent/master.properties"});
   EXPECT_EQ(r.exit_code, 78) << r.output;
   EXPECT_TRUE(contains(r.output, "/nonexistent/master.properties"));
 }
 
 TEST(ServiceConfig, UnreadableTokenFileStopsWithExitCode78) {
-  const auto r = runCommand({binaryPath("polyrun-master"), "--define=master.slave.token.file=/nonexistent/token"});
+  const auto r = runCommand(
+      {binaryPath("polyrun-master"), "--define=master.slave.token.file=/nonexistent/token"});
   EXPECT_EQ(r.exit_code, 78) << r.output;
   EXPECT_TRUE(contains(r.output, "master.slave.token.file = /nonexistent/token cannot be read"));
 }
@@ -69,8 +72,8 @@ TEST(ServiceConfig, ShippedFilesWorkAndUnknownKeysAreWarnedAbout) {
       {binaryPath("polyrun-master"), "--config-file=" + kSource + "/config/master.properties",
        "--define=master.slave.token=", "--define=master.slave.token.file=" + token_file,
        "--define=master.client.port=0", "--define=master.slave.port=0",
-       "--define=master.journal.path=" + dir.path() + "/journal", "--define=master.ready.file=" + ready,
-       "--define=master.clinet.idle.ms=5"},
+       "--define=master.journal.path=" + dir.path() + "/journal",
+       "--define=master.ready.file=" + ready, "--define=master.clinet.idle.ms=5"},
       dir.path() + "/master.log");
   int client_port = 0, slave_port = 0;
   ASSERT_TRUE(waitFor([&] { return readReadyFile(ready, &client_port, &slave_port); }, 20s))
@@ -82,7 +85,8 @@ TEST(ServiceConfig, ShippedFilesWorkAndUnknownKeysAreWarnedAbout) {
        "--define=slave.plugins.dir=" + std::string(POLYRUN_PLUGIN_DIR), "--define=slave.jobs.max=1",
        "--define=slave.work.dir=" + dir.path() + "/work"},
       dir.path() + "/slave.log");
-  const bool registered = waitFor([&] { return readySlaves(clusterSnapshot(client_port)) == 1; }, 60s);
+  const bool registered =
+      waitFor([&] { return readySlaves(clusterSnapshot(client_port)) == 1; }, 60s);
   ::kill(slave, SIGTERM);
   ::kill(master, SIGTERM);
   int status = 0;
@@ -96,10 +100,12 @@ TEST(ServiceConfig, ShippedFilesWorkAndUnknownKeysAreWarnedAbout) {
                        "unknown configuration key master.clinet.idle.ms is ignored (did you mean "
                        "master.client.idle.ms?)"));
   // Exactly one warning: every key of the shipped files is known.
-  EXPECT_EQ(master_log.find("unknown configuration key"), master_log.rfind("unknown configuration key"));
+  EXPECT_EQ(master_log.find("unknown configuration key"),
+            master_log.rfind("unknown configuration key"));
   EXPECT_EQ(slave_log.find("unknown configuration key"), std::string::npos) << slave_log;
 
-  const std::regex line(R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (Fatal|Critical|Error|Warning|Notice|Information|Debug|Trace) [A-Za-z0-9_.-]+: .+)");
+  const std::regex line(
+      R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (Fatal|Critical|Error|Warning|Notice|Information|Debug|Trace) [A-Za-z0-9_.-]+: .+)");
   for (const std::string* log : {&master_log, &slave_log}) {
     std::istringstream lines(*log);
     int n = 0;
@@ -149,7 +155,8 @@ std::vector<DocumentedKey> documentedKeys(const std::string& docs) {
     }
     std::string def_cell = cells[1];
     for (const std::string mark : {"`", "**"})
-      for (size_t at; (at = def_cell.find(mark)) != std::string::npos;) def_cell.erase(at, mark.size());
+      for (size_t at; (at = def_cell.find(mark)) != std::string::npos;)
+        def_cell.erase(at, mark.size());
     auto defs = names.size() > 1 ? splitOn(def_cell, " / ") : std::vector<std::string>{def_cell};
     if (defs.size() != names.size()) {
       ADD_FAILURE() << "one default per key: " << line;
@@ -186,7 +193,8 @@ TEST(ServiceConfig, EveryKeyOfTheTablesIsDocumentedWithItsDefault) {
     for (const KeySpec& spec : table->keys) {
       bool found = false;
       for (const auto& d : documented) {
-        if (spec.type == KeyType::kPrefix ? d.key.rfind(spec.key, 0) != 0 : d.key != spec.key) continue;
+        if (spec.type == KeyType::kPrefix ? d.key.rfind(spec.key, 0) != 0 : d.key != spec.key)
+          continue;
         found = true;
         if (spec.type == KeyType::kPrefix) continue;
         const auto forms = documentedForms(spec);
@@ -197,7 +205,8 @@ TEST(ServiceConfig, EveryKeyOfTheTablesIsDocumentedWithItsDefault) {
     }
   }
   for (const auto& d : documented) {
-    const ConfigTable& table = d.key.rfind("master.", 0) == 0 ? master::masterKeyTable() : slave::slaveKeyTable();
+    const ConfigTable& table =
+        d.key.rfind("master.", 0) == 0 ? master::masterKeyTable() : slave::slaveKeyTable();
     EXPECT_NE(table.find(d.key), nullptr) << d.key << " is documented but no service reads it";
   }
 }
@@ -205,17 +214,25 @@ TEST(ServiceConfig, EveryKeyOfTheTablesIsDocumentedWithItsDefault) {
 // The messages of a bad value, as an operator sees them: exit code 78, the key, the value and
 // what is allowed (a bad boolean for the slave used to exit 70 naming no key).
 TEST(ServiceConfig, BadValuesOfEachTypeStopWithExitCode78NamingKeyValueAndWhatIsAllowed) {
-  auto r = runCommand({binaryPath("polyrun-slave"), "--define=slave.token=t", "--define=slave.sandbox.cgroups=maybe"});
+  auto r = runCommand({binaryPath("polyrun-slave"), "--define=slave.token=t",
+                       "--define=slave.sandbox.cgroups=maybe"});
   EXPECT_EQ(r.exit_code, 78) << r.output;
-  EXPECT_TRUE(contains(r.output, "slave.sandbox.cgroups = \"maybe\" is not a boolean; allowed: true or false"))
+  EXPECT_TRUE(contains(
+      r.output, "slave.sandbox.cgroups = \"maybe\" is not a boolean; allowed: true or false"))
       << r.output;
-  r = runCommand({binaryPath("polyrun-slave"), "--define=slave.token=t", "--define=slave.sandbox.limits=loose"});
+  r = runCommand({binaryPath("polyrun-slave"), "--define=slave.token=t",
+                  "--define=slave.sandbox.limits=loose"});
   EXPECT_EQ(r.exit_code, 78) << r.output;
-  EXPECT_TRUE(contains(r.output, "slave.sandbox.limits = \"loose\" is not one of the choices; allowed: cgroup or rlimits"))
+  EXPECT_TRUE(contains(
+      r.output,
+      "slave.sandbox.limits = \"loose\" is not one of the choices; allowed: cgroup or rlimits"))
       << r.output;
-  r = runCommand({binaryPath("polyrun-master"), "--define=master.slave.token=t", "--define=master.slave.port=70000"});
+  r = runCommand({binaryPath("polyrun-master"), "--define=master.slave.token=t",
+                  "--define=master.slave.port=70000"});
   EXPECT_EQ(r.exit_code, 78) << r.output;
-  EXPECT_TRUE(contains(r.output, "master.slave.port = \"70000\" is out of range; allowed: an integer from 0 to 65535"))
+  EXPECT_TRUE(contains(
+      r.output,
+      "master.slave.port = \"70000\" is out of range; allowed: an integer from 0 to 65535"))
       << r.output;
 }
 
@@ -235,24 +252,32 @@ TEST(ServiceDaemon, DaemonWritesPidFileAndStopsCleanlyOnSigterm) {
                                     "--define=logging.loggers.root.channel=file"};
   };
   std::vector<std::string> master_argv = {
-      binaryPath("polyrun-master"), "--daemon", "--pidfile=" + master_pidfile,
-      "--define=master.slave.token=t", "--define=master.client.port=0", "--define=master.slave.port=0",
+      binaryPath("polyrun-master"),         "--daemon",
+      "--pidfile=" + master_pidfile,        "--define=master.slave.token=t",
+      "--define=master.client.port=0",      "--define=master.slave.port=0",
       "--define=master.ready.file=" + ready};
   for (const auto& d : file_logging(master_log)) master_argv.push_back(d);
   // The command returns once the daemon is detached.
   auto r = runCommand(master_argv, 20s);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   int client_port = 0, slave_port = 0;
-  ASSERT_TRUE(waitFor([&] { return readReadyFile(ready, &client_port, &slave_port); }, 20s)) << readFile(master_log);
+  ASSERT_TRUE(waitFor([&] { return readReadyFile(ready, &client_port, &slave_port); }, 20s))
+      << readFile(master_log);
   ASSERT_TRUE(waitFor([&] { return !readFile(master_pidfile).empty(); }, 5s));
   const pid_t master = std::stoi(readFile(master_pidfile));
   EXPECT_TRUE(processAlive(master));
-  EXPECT_EQ(nlohmann::json::parse(readFile(ready))["pid"].get<int>(), master) << "the pid file names the daemon";
+  EXPECT_EQ(nlohmann::json::parse(readFile(ready))["pid"].get<int>(), master)
+      << "the pid file names the daemon";
 
   std::vector<std::string> slave_argv = {
-      binaryPath("polyrun-slave"), "--daemon", "--pidfile=" + slave_pidfile, "--define=slave.token=t",
-      "--define=slave.master.port=" + std::to_string(slave_port), "--define=slave.name=daemon-slave",
-      "--define=slave.plugins.dir=" + std::string(POLYRUN_PLUGIN_DIR), "--define=slave.jobs.max=1",
+      binaryPath("polyrun-slave"),
+      "--daemon",
+      "--pidfile=" + slave_pidfile,
+      "--define=slave.token=t",
+      "--define=slave.master.port=" + std::to_string(slave_port),
+      "--define=slave.name=daemon-slave",
+      "--define=slave.plugins.dir=" + std::string(POLYRUN_PLUGIN_DIR),
+      "--define=slave.jobs.max=1",
       "--define=slave.work.dir=" + dir.path() + "/work"};
   for (const auto& d : file_logging(slave_log)) slave_argv.push_back(d);
   r = runCommand(slave_argv, 20s);
@@ -278,14 +303,17 @@ TEST(ServiceDaemon, DaemonWritesPidFileAndStopsCleanlyOnSigterm) {
 TEST(ServiceDaemon, RelativeConfigFileWithDaemonIsExplained) {
   TempDir dir;
   const std::string log = dir.path() + "/master.log";
-  const auto r = runCommand({binaryPath("polyrun-master"), "--daemon", "--config-file=relative/master.properties",
+  const auto r = runCommand({binaryPath("polyrun-master"), "--daemon",
+                             "--config-file=relative/master.properties",
                              "--define=logging.channels.file.class=FileChannel",
                              "--define=logging.channels.file.path=" + log,
                              "--define=logging.channels.file.formatter=polyrun",
                              "--define=logging.loggers.root.channel=file"});
   EXPECT_EQ(r.exit_code, 0) << r.output;  // the parent returns once the daemon is detached
-  EXPECT_TRUE(waitFor([&] { return readFile(log).find("configuration error") != std::string::npos; }, 10s));
-  EXPECT_TRUE(contains(readFile(log), "(--daemon changes the working folder to /: give an absolute path)"));
+  EXPECT_TRUE(
+      waitFor([&] { return readFile(log).find("configuration error") != std::string::npos; }, 10s));
+  EXPECT_TRUE(
+      contains(readFile(log), "(--daemon changes the working folder to /: give an absolute path)"));
 }
 
 }  // namespace

@@ -7,9 +7,9 @@
 // - a job the decoder accepted converts to JSON and back (job_json.h) without an error;
 // - a reader that skips bad frames (a registered slave's) never fails and yields every message
 //   the strict reader yields before its first error.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -33,7 +33,8 @@ void decode(const nlohmann::json& m) {
     if (request.kind == polyrun::master::ClientRequest::Kind::kSubmit) {
       polyrun::Job again;
       std::string why;
-      check(polyrun::fromJson(polyrun::toJson(request.job), &again, &why), "a decoded job round-trips");
+      check(polyrun::fromJson(polyrun::toJson(request.job), &again, &why),
+            "a decoded job round-trips");
     }
   } else {
     check(!error.code.empty() && !error.message.empty(), "a refusal says why");
@@ -57,10 +58,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t at = 0; at < n; at += chunk) {
     check(skipping.feed(bytes + at, std::min(chunk, n - at)), "a skipping reader never fails");
     for (nlohmann::json m; skipping.next(&m);) skipped_messages.push_back(std::move(m));
-    for (polyrun::FrameReader::Skipped s; skipping.nextSkipped(&s);) check(!s.error.empty(), "a skip says why");
+    for (polyrun::FrameReader::Skipped s; skipping.nextSkipped(&s);)
+      check(!s.error.empty(), "a skip says why");
   }
   for (size_t at = 0; at < n && !reader.failed(); at += chunk) {
-    if (!reader.feed(bytes + at, std::min(chunk, n - at))) check(!reader.error().empty(), "a bad frame says why");
+    if (!reader.feed(bytes + at, std::min(chunk, n - at)))
+      check(!reader.error().empty(), "a bad frame says why");
     for (nlohmann::json m; reader.next(&m);) {
       strict_messages.push_back(m);
       polyrun::FrameReader again(1u << 24);

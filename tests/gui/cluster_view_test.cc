@@ -64,7 +64,8 @@ void ClusterViewTest::snapshotFillsEveryPart() {
   view.resize(1000, 700);
   view.show();
   QVERIFY(QTest::qWaitForWindowExposed(&view));
-  QCOMPARE(view.findChild<QLabel*>("clusterSummary")->text(), QString("No cluster information yet."));
+  QCOMPARE(view.findChild<QLabel*>("clusterSummary")->text(),
+           QString("No cluster information yet."));
   view.setSnapshot(snapshot(false));
   view.setSnapshot(snapshot(false));
   const QString summary = view.findChild<QLabel*>("clusterSummary")->text();

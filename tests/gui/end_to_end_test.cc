@@ -66,8 +66,7 @@ class EndToEndTest : public QObject {
   std::vector<std::unique_ptr<JobWatch>> jobs_;
 };
 
-QProcess* EndToEndTest::start(const QString& program, const QStringList& args,
-                              const QString& log) {
+QProcess* EndToEndTest::start(const QString& program, const QStringList& args, const QString& log) {
   auto* p = new QProcess(this);
   p->setProcessChannelMode(QProcess::MergedChannels);
   p->setStandardOutputFile(dir_.filePath(log));
@@ -98,15 +97,14 @@ void EndToEndTest::initTestCase() {
   }
 
   const QString ready = dir_.filePath("master.ready.json");
-  master_ = start("polyrun-master",
-                  {"--define=master.slave.token=" + QString(kSlaveToken),
-                   "--define=master.client.port=0", "--define=master.slave.port=0",
-                   "--define=master.heartbeat.ms=200",
-                   // Loopback clients need the token too, so the token path is exercised.
-                   "--define=master.client.tokens=" + QString(kClientToken),
-                   "--define=master.client.auth.loopback=true",
-                   "--define=master.ready.file=" + ready},
-                  "master.log");
+  master_ =
+      start("polyrun-master",
+            {"--define=master.slave.token=" + QString(kSlaveToken), "--define=master.client.port=0",
+             "--define=master.slave.port=0", "--define=master.heartbeat.ms=200",
+             // Loopback clients need the token too, so the token path is exercised.
+             "--define=master.client.tokens=" + QString(kClientToken),
+             "--define=master.client.auth.loopback=true", "--define=master.ready.file=" + ready},
+            "master.log");
   QVERIFY2(master_->waitForStarted(), qPrintable(master_->errorString()));
   QTRY_VERIFY2_WITH_TIMEOUT(QFile::exists(ready), qPrintable(logs()), kStartMs);
   QFile ready_file(ready);
@@ -158,12 +156,11 @@ void EndToEndTest::init() {
               if (w->job_id == job) w->outcome = outcome;
             }
           });
-  connect(c, &MasterConnection::jobCancelled, this,
-          [this](const QString& id, const QString& job) {
-            for (auto& w : jobs_) {
-              if (w->job_id == job || w->request_id == id) w->cancelled = true;
-            }
-          });
+  connect(c, &MasterConnection::jobCancelled, this, [this](const QString& id, const QString& job) {
+    for (auto& w : jobs_) {
+      if (w->job_id == job || w->request_id == id) w->cancelled = true;
+    }
+  });
   connect(c, &MasterConnection::errorReceived, this,
           [this](const QString& id, const QString& code, const QString& message) {
             for (auto& w : jobs_) {

@@ -110,7 +110,8 @@ void HistoryModelTest::stoppedRunIgnoresLaterMessages() {
   QCOMPARE(m.record(0)->status, RunRecord::Status::kStopped);
   QVERIFY(!m.record(0)->outcome.has_value());
   QCOMPARE(m.record(0)->elapsed_ms, 20);
-  QVERIFY(m.data(m.index(0, HistoryModel::kStatus), Qt::ToolTipRole).toString().contains("ignored"));
+  QVERIFY(
+      m.data(m.index(0, HistoryModel::kStatus), Qt::ToolTipRole).toString().contains("ignored"));
 }
 
 void HistoryModelTest::failedRunKeepsTheError() {

@@ -619,8 +619,8 @@ void MainWindowTest::hugeOutputKeepsTheWindowResponsive() {
   for (int i = 0; out.size() + size_t(i) < (16u << 20) - 4096; ++i)
     out += "line " + std::to_string(i) + " of a very chatty program\n";
   // No "id": the connection finds the request through the job id of `accepted`.
-  json result = test::okResult({{"id", "unused"}, {"job", {{"language", "python"}}}}, "j-000099",
-                               out);
+  json result =
+      test::okResult({{"id", "unused"}, {"job", {{"language", "python"}}}}, "j-000099", out);
   result.erase("id");
   huge_result_ = test::frameBytes(result);
   QVERIFY(huge_result_.size() > 15 << 20 && huge_result_.size() <= (16 << 20) + 4);
@@ -651,8 +651,7 @@ void MainWindowTest::clusterPageShowsCountersChartAndJobs() {
                summary.contains("1 running"),
            qPrintable(summary));
   // Every snapshot is a point of the chart's history.
-  QTRY_VERIFY_WITH_TIMEOUT(cluster->loadHistory().queueSeries().size() >= 2,
-                           kTimeoutMs);
+  QTRY_VERIFY_WITH_TIMEOUT(cluster->loadHistory().queueSeries().size() >= 2, kTimeoutMs);
   QCOMPARE(cluster->loadHistory().slaveNames(), QStringList({"slave-a", "slave-b"}));
 }
 
@@ -746,8 +745,7 @@ void MainWindowTest::screenshots() {
     cluster->loadHistory().addSnapshot(s, now - i * 2000);
   }
   const size_t snapshots = fake_->receivedOfType("cluster").size();
-  QTRY_VERIFY_WITH_TIMEOUT(fake_->receivedOfType("cluster").size() > snapshots,
-                           kTimeoutMs);
+  QTRY_VERIFY_WITH_TIMEOUT(fake_->receivedOfType("cluster").size() > snapshots, kTimeoutMs);
   QTRY_VERIFY_WITH_TIMEOUT(cluster->loadHistory().queueSeries().size() > 150, kTimeoutMs);
   child<QTabWidget>(*window_, "pages")->setCurrentIndex(MainWindow::kClusterPage);
   const QPixmap cluster_shot = window_->grab();

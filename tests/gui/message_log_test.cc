@@ -57,18 +57,29 @@ void MessageLogTest::errorsReadAsSentences_data() {
   QTest::addColumn<QString>("code");
   QTest::addColumn<QString>("message");
   QTest::addColumn<QString>("expected");
-  QTest::newRow("unknown_language")
-      << "unknown_language" << "no slave offers cobol" << "Unknown language: no slave offers cobol";
-  QTest::newRow("bad_limits") << "bad_limits" << "limits.run.wall_ms is over 30000"
+  QTest::newRow("unknown_language") << "unknown_language"
+                                    << "no slave offers cobol"
+                                    << "Unknown language: no slave offers cobol";
+  QTest::newRow("bad_limits") << "bad_limits"
+                              << "limits.run.wall_ms is over 30000"
                               << "Limits not accepted: limits.run.wall_ms is over 30000";
-  QTest::newRow("queue_full") << "queue_full" << "busy" << "The cluster is busy: busy";
-  QTest::newRow("unauthorized") << "unauthorized" << ""
+  QTest::newRow("queue_full") << "queue_full"
+                              << "busy"
+                              << "The cluster is busy: busy";
+  QTest::newRow("unauthorized") << "unauthorized"
+                                << ""
                                 << "Not authorized (check the token in Connection settings)";
   QTest::newRow("client-side") << QString(kErrorConnectionLost) << "gone"
                                << "Connection lost: gone";
-  QTest::newRow("unknown code") << "new_code" << "something" << "new_code: something";
-  QTest::newRow("nothing at all") << "" << "" << "Unknown error";
-  QTest::newRow("message only") << "" << "just this" << "just this";
+  QTest::newRow("unknown code") << "new_code"
+                                << "something"
+                                << "new_code: something";
+  QTest::newRow("nothing at all") << ""
+                                  << ""
+                                  << "Unknown error";
+  QTest::newRow("message only") << ""
+                                << "just this"
+                                << "just this";
 }
 
 void MessageLogTest::errorsReadAsSentences() {

@@ -38,16 +38,21 @@ void StartupOptionsTest::precedence_data() {
   QTest::addColumn<QString>("env");
   QTest::addColumn<QString>("host");
   QTest::addColumn<int>("port");
-  QTest::newRow("saved settings") << QStringList{} << "" << "saved.lan" << 7600;
-  QTest::newRow("environment over saved") << QStringList{} << "env.lan:7700" << "env.lan" << 7700;
-  QTest::newRow("environment host only") << QStringList{} << "env.lan" << "env.lan" << 7400;
+  QTest::newRow("saved settings") << QStringList{} << ""
+                                  << "saved.lan" << 7600;
+  QTest::newRow("environment over saved") << QStringList{} << "env.lan:7700"
+                                          << "env.lan" << 7700;
+  QTest::newRow("environment host only") << QStringList{} << "env.lan"
+                                         << "env.lan" << 7400;
   QTest::newRow("--master over environment")
-      << QStringList{"--master", "cli.lan:7800"} << "env.lan:7700" << "cli.lan" << 7800;
+      << QStringList{"--master", "cli.lan:7800"} << "env.lan:7700"
+      << "cli.lan" << 7800;
   QTest::newRow("--host and --port over everything")
       << QStringList{"--master", "cli.lan:7800", "--host", "h.lan", "--port", "7900"}
-      << "env.lan:7700" << "h.lan" << 7900;
-  QTest::newRow("--port alone keeps the saved host")
-      << QStringList{"--port", "7901"} << "" << "saved.lan" << 7901;
+      << "env.lan:7700"
+      << "h.lan" << 7900;
+  QTest::newRow("--port alone keeps the saved host") << QStringList{"--port", "7901"} << ""
+                                                     << "saved.lan" << 7901;
 }
 
 void StartupOptionsTest::precedence() {
@@ -57,8 +62,7 @@ void StartupOptionsTest::precedence() {
   QFETCH(int, port);
   StartupOptions out;
   QString error;
-  QVERIFY2(resolve(args, env, {"saved.lan", 7600, "saved-token"}, &out, &error),
-           qPrintable(error));
+  QVERIFY2(resolve(args, env, {"saved.lan", 7600, "saved-token"}, &out, &error), qPrintable(error));
   QCOMPARE(out.connection.host, host);
   QCOMPARE(int(out.connection.port), port);
   QCOMPARE(out.connection.token, QString("saved-token"));
@@ -80,10 +84,14 @@ void StartupOptionsTest::malformedValuesAreRefused_data() {
   QTest::addColumn<QStringList>("args");
   QTest::addColumn<QString>("env");
   QTest::addColumn<QString>("mentions");
-  QTest::newRow("bad environment") << QStringList{} << "h:http" << "POLYRUN_MASTER";
-  QTest::newRow("bad --master") << QStringList{"--master", "h:0"} << "" << "--master";
-  QTest::newRow("bad --port") << QStringList{"--port", "70000"} << "" << "--port";
-  QTest::newRow("empty --host") << QStringList{"--host", " "} << "" << "--host";
+  QTest::newRow("bad environment") << QStringList{} << "h:http"
+                                   << "POLYRUN_MASTER";
+  QTest::newRow("bad --master") << QStringList{"--master", "h:0"} << ""
+                                << "--master";
+  QTest::newRow("bad --port") << QStringList{"--port", "70000"} << ""
+                              << "--port";
+  QTest::newRow("empty --host") << QStringList{"--host", " "} << ""
+                                << "--host";
 }
 
 void StartupOptionsTest::malformedValuesAreRefused() {

@@ -3,17 +3,15 @@
 // per-port connection limit and client tokens hold; and the master serves everyone else
 // throughout. At the end: no stage can read the slave's token, a job answers only to its owner,
 // and per-slave tokens are bound to their name and revocable.
-#include <gtest/gtest.h>
-
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -41,14 +39,17 @@ class RawConnection {
     socket_.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
     socket_.setReceiveTimeout(Poco::Timespan(15, 0));
   }
-  void sendBytes(const std::string& bytes) { socket_.sendBytes(bytes.data(), static_cast<int>(bytes.size())); }
+  void sendBytes(const std::string& bytes) {
+    socket_.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  }
   void shutdownSend() { socket_.shutdownSend(); }
   // Every message the master sends until it closes the connection (or 15 s pass).
   std::vector<json> readUntilClosed() {
     std::string received;
     char buf[4096];
     try {
-      for (int n; (n = socket_.receiveBytes(buf, sizeof buf)) > 0;) received.append(buf, static_cast<size_t>(n));
+      for (int n; (n = socket_.receiveBytes(buf, sizeof buf)) > 0;)
+        received.append(buf, static_cast<size_t>(n));
     } catch (const Poco::Exception&) {
       closed_ = false;  // timed out: still open
       return decode(received);
@@ -72,7 +73,8 @@ class RawConnection {
 
 std::string frameOf(const std::string& payload) {
   const uint32_t n = static_cast<uint32_t>(payload.size());
-  std::string header = {char(n >> 24), char((n >> 16) & 0xff), char((n >> 8) & 0xff), char(n & 0xff)};
+  std::string header = {char(n >> 24), char((n >> 16) & 0xff), char((n >> 8) & 0xff),
+                        char(n & 0xff)};
   return header + payload;
 }
 
@@ -140,7 +142,8 @@ TEST_F(AdversarialTest, TruncatedFrameGetsAnError) {
   const auto replies = raw.readUntilClosed();
   ASSERT_FALSE(replies.empty());
   EXPECT_EQ(replies.back()["code"], errc::kBadFrame);
-  EXPECT_NE(replies.back()["message"].get<std::string>().find("middle of a frame"), std::string::npos);
+  EXPECT_NE(replies.back()["message"].get<std::string>().find("middle of a frame"),
+            std::string::npos);
 }
 
 TEST_F(AdversarialTest, NonJsonNonObjectAndUntypedFramesGetAnError) {
@@ -151,7 +154,8 @@ TEST_F(AdversarialTest, NonJsonNonObjectAndUntypedFramesGetAnError) {
 }
 
 TEST_F(AdversarialTest, UnknownMessageTypeGetsAnErrorAndTheConnectionCloses) {
-  const json e = expectErrorAndClose(cluster_->clientPort(), frameOf("{\"type\": \"launch_missiles\", \"id\": 9}"),
+  const json e = expectErrorAndClose(cluster_->clientPort(),
+                                     frameOf("{\"type\": \"launch_missiles\", \"id\": 9}"),
                                      errc::kUnknownType);
   EXPECT_EQ(e["id"], 9);
   EXPECT_NE(e["message"].get<std::string>().find("launch_missiles"), std::string::npos);
@@ -159,7 +163,8 @@ TEST_F(AdversarialTest, UnknownMessageTypeGetsAnErrorAndTheConnectionCloses) {
 
 TEST_F(AdversarialTest, BadFieldIsRefusedButTheConnectionStaysUsable) {
   RawConnection raw(cluster_->clientPort());
-  raw.sendBytes(frameOf("{\"type\": \"job\", \"id\": 1}") + frameOf("{\"type\": \"runtimes\", \"id\": 2}"));
+  raw.sendBytes(frameOf("{\"type\": \"job\", \"id\": 1}") +
+                frameOf("{\"type\": \"runtimes\", \"id\": 2}"));
   // Then nothing: the connection idles out after master.client.idle.ms.
   const auto replies = raw.readUntilClosed();
   ASSERT_GE(replies.size(), 2u);
@@ -170,12 +175,14 @@ TEST_F(AdversarialTest, BadFieldIsRefusedButTheConnectionStaysUsable) {
 
 TEST_F(AdversarialTest, SlowFrameTimesOut) {
   RawConnection raw(cluster_->clientPort());
-  raw.sendBytes(std::string{char(0), char(0), char(0), char(50)} + "{\"type\"");  // and then nothing
+  raw.sendBytes(std::string{char(0), char(0), char(0), char(50)} +
+                "{\"type\"");  // and then nothing
   const auto replies = raw.readUntilClosed();
   EXPECT_TRUE(raw.closed());
   ASSERT_FALSE(replies.empty());
   EXPECT_EQ(replies.back()["code"], errc::kTimeout);
-  EXPECT_NE(replies.back()["message"].get<std::string>().find("master.frame.timeout.ms"), std::string::npos);
+  EXPECT_NE(replies.back()["message"].get<std::string>().find("master.frame.timeout.ms"),
+            std::string::npos);
 }
 
 TEST_F(AdversarialTest, IdleConnectionTimesOutButOneWaitingForItsJobDoesNot) {
@@ -184,12 +191,14 @@ TEST_F(AdversarialTest, IdleConnectionTimesOutButOneWaitingForItsJobDoesNot) {
   EXPECT_TRUE(idle.closed());
   ASSERT_FALSE(replies.empty());
   EXPECT_EQ(replies.back()["code"], errc::kTimeout);
-  EXPECT_NE(replies.back()["message"].get<std::string>().find("master.client.idle.ms"), std::string::npos);
+  EXPECT_NE(replies.back()["message"].get<std::string>().find("master.client.idle.ms"),
+            std::string::npos);
 
   PipelineClient waiting(cluster_->clientPort());
   std::string error;
   ASSERT_TRUE(waiting.connect(&error)) << error;
-  const std::string id = waiting.submit(pythonJob("import time\ntime.sleep(2)\nprint('patience')\n"));
+  const std::string id =
+      waiting.submit(pythonJob("import time\ntime.sleep(2)\nprint('patience')\n"));
   ASSERT_TRUE(waiting.waitFinal({id}, 30s)) << waiting.lastError();
   EXPECT_EQ(waiting.finals().at(id)["result"]["run"]["stdout"], "patience\n");
 }
@@ -211,7 +220,8 @@ TEST_F(AdversarialTest, SlavePortRefusesGarbageAndStrangers) {
   }
   {  // a wrong token
     RawConnection raw(cluster_->slavePort());
-    raw.sendBytes(frameOf(R"({"type": "register", "token": "guess", "name": "mallory", "languages": []})"));
+    raw.sendBytes(
+        frameOf(R"({"type": "register", "token": "guess", "name": "mallory", "languages": []})"));
     const auto replies = raw.readUntilClosed();
     ASSERT_FALSE(replies.empty());
     EXPECT_EQ(replies.back()["code"], errc::kUnauthorized);
@@ -245,10 +255,13 @@ std::vector<std::unique_ptr<MasterClient>> servedClients(int port, int n) {
 
 // True once a new client on `port` is served (within 10 s): a freed slot is usable again.
 bool servedAgain(int port) {
-  return waitFor([&] {
-    MasterClient again("127.0.0.1", static_cast<uint16_t>(port));
-    return again.connect(nullptr) && again.request({{"type", "runtimes"}}, 2000, nullptr).has_value();
-  }, 10s);
+  return waitFor(
+      [&] {
+        MasterClient again("127.0.0.1", static_cast<uint16_t>(port));
+        return again.connect(nullptr) &&
+               again.request({{"type", "runtimes"}}, 2000, nullptr).has_value();
+      },
+      10s);
 }
 
 // A result larger than a frame: output of control bytes (six bytes each as "\u0001") and bytes
@@ -259,10 +272,10 @@ TEST_F(AdversarialTest, ResultLargerThanAFrameArrivesCutAndMarkedWithItsExactByt
   PipelineClient client(cluster_->clientPort());
   std::string error;
   ASSERT_TRUE(client.connect(&error)) << error;
-  const std::string id = client.submit(pythonJob(
-      "import sys\n"
-      "sys.stdout.buffer.write(b'\\xff\\xfe' + b'\\x01' * 300000)\n"
-      "sys.stderr.buffer.write(b'\\x80' + b'\\x01' * 300000)\n"));
+  const std::string id =
+      client.submit(pythonJob("import sys\n"
+                              "sys.stdout.buffer.write(b'\\xff\\xfe' + b'\\x01' * 300000)\n"
+                              "sys.stderr.buffer.write(b'\\x80' + b'\\x01' * 300000)\n"));
   ASSERT_TRUE(client.waitFinal({id}, 60s)) << cluster_->logs();
   const json& final = client.finals().at(id);
   ASSERT_EQ(final["type"], "result") << final.dump().substr(0, 2000);
@@ -276,9 +289,11 @@ TEST_F(AdversarialTest, ResultLargerThanAFrameArrivesCutAndMarkedWithItsExactByt
   EXPECT_EQ(r.run->stdout_data, "\xff\xfe" + std::string(r.run->stdout_data.size() - 2, '\x01'));
   EXPECT_EQ(r.run->stderr_data, "\x80" + std::string(r.run->stderr_data.size() - 1, '\x01'));
   const json after = cluster_->snapshot();
-  EXPECT_EQ(after["counters"]["requeued"], before["counters"]["requeued"]) << "the slave was never dropped";
+  EXPECT_EQ(after["counters"]["requeued"], before["counters"]["requeued"])
+      << "the slave was never dropped";
   ASSERT_EQ(after["slaves"].size(), 1u);
-  EXPECT_EQ(after["slaves"][0]["id"], before["slaves"][0]["id"]) << "the slave did not register again";
+  EXPECT_EQ(after["slaves"][0]["id"], before["slaves"][0]["id"])
+      << "the slave did not register again";
 }
 
 // A registered slave that sends bad frames (one over the frame limit, one not JSON) fails only
@@ -292,9 +307,14 @@ TEST_F(AdversarialTest, BadFramesFromASlaveFailOnlyTheirJobs) {
   const Status connected = FramedConnection::connect(
       "127.0.0.1", static_cast<uint16_t>(cluster_->slavePort()), options, &forger);
   ASSERT_TRUE(connected.isOk()) << connected.message();
-  ASSERT_TRUE(forger->send({{"type", "register"}, {"token", "test-token"}, {"name", "forger"}, {"capacity", 3},
-                            {"languages", json::array({{{"language", "fakelang"}, {"version", "1.0"}}})}})
-                  .isOk());
+  ASSERT_TRUE(
+      forger
+          ->send({{"type", "register"},
+                  {"token", "test-token"},
+                  {"name", "forger"},
+                  {"capacity", 3},
+                  {"languages", json::array({{{"language", "fakelang"}, {"version", "1.0"}}})}})
+          .isOk());
   json m;
   std::string error;
   Status read = forger->read(&m, 10s);
@@ -326,7 +346,8 @@ TEST_F(AdversarialTest, BadFramesFromASlaveFailOnlyTheirJobs) {
   ASSERT_TRUE(forger->sendBytes(broken).isOk());
   r.run->stdout_data = "fine\n";
   r.job_id = job_ids[2];
-  ASSERT_TRUE(forger->send({{"type", "result"}, {"job_id", job_ids[2]}, {"result", toJson(r)}}).isOk());
+  ASSERT_TRUE(
+      forger->send({{"type", "result"}, {"job_id", job_ids[2]}, {"result", toJson(r)}}).isOk());
 
   ASSERT_TRUE(client.waitFinal(requests, 30s)) << cluster_->masterLog();
   std::map<std::string, JobResult> results;
@@ -336,20 +357,22 @@ TEST_F(AdversarialTest, BadFramesFromASlaveFailOnlyTheirJobs) {
     ASSERT_TRUE(fromJson(final["result"], &results[final["job_id"]], &error)) << error;
   }
   EXPECT_EQ(results[job_ids[0]].verdict, Verdict::kInternalError);
-  EXPECT_NE(results[job_ids[0]].message.find("over the limit"), std::string::npos) << results[job_ids[0]].message;
+  EXPECT_NE(results[job_ids[0]].message.find("over the limit"), std::string::npos)
+      << results[job_ids[0]].message;
   EXPECT_EQ(results[job_ids[1]].verdict, Verdict::kInternalError);
-  EXPECT_NE(results[job_ids[1]].message.find("not valid JSON"), std::string::npos) << results[job_ids[1]].message;
+  EXPECT_NE(results[job_ids[1]].message.find("not valid JSON"), std::string::npos)
+      << results[job_ids[1]].message;
   EXPECT_EQ(results[job_ids[2]].verdict, Verdict::kOk) << results[job_ids[2]].message;
   ASSERT_TRUE(results[job_ids[2]].run);
   EXPECT_EQ(results[job_ids[2]].run->stdout_data, "fine\n");
 
   const json after = cluster_->snapshot();
-  EXPECT_EQ(after["counters"]["requeued"], before["counters"]["requeued"]) << "nothing was requeued";
+  EXPECT_EQ(after["counters"]["requeued"], before["counters"]["requeued"])
+      << "nothing was requeued";
   EXPECT_TRUE(slaveEntry(after, "forger").is_object()) << "the slave is still connected";
   // The forger was told, and stays usable.
   int bad_frame_errors = 0;
-  while (forger->read(&m, 300ms).isOk())
-    bad_frame_errors += m.value("code", "") == errc::kBadFrame;
+  while (forger->read(&m, 300ms).isOk()) bad_frame_errors += m.value("code", "") == errc::kBadFrame;
   EXPECT_EQ(bad_frame_errors, 2);
   EXPECT_TRUE(forger->send({{"type", "heartbeat"}, {"load", json::object()}}).isOk());
   EXPECT_TRUE(slaveEntry(cluster_->snapshot(), "forger").is_object());
@@ -366,17 +389,22 @@ TEST(ConnectionLimitTest, ConnectionsOverThePerPortLimitAreRefusedWithAnError) {
   EXPECT_TRUE(extra.closed());
   ASSERT_FALSE(replies.empty());
   EXPECT_EQ(replies.back()["code"], errc::kTooManyConnections);
-  EXPECT_NE(replies.back()["message"].get<std::string>().find("master.connections.max"), std::string::npos);
-  for (auto& c : held) ASSERT_TRUE(c->request({{"type", "runtimes"}}, 5000, &error)) << "the others are served";
+  EXPECT_NE(replies.back()["message"].get<std::string>().find("master.connections.max"),
+            std::string::npos);
+  for (auto& c : held)
+    ASSERT_TRUE(c->request({{"type", "runtimes"}}, 5000, &error)) << "the others are served";
   held.pop_back();
   EXPECT_TRUE(servedAgain(cluster.clientPort())) << "a freed slot is usable again";
 }
 
 TEST(ClientTokenTest, ClientsMustAuthenticateWhenTokensAreConfigured) {
-  Cluster cluster(Cluster::Options{0, 1, "test-token",
-                                   {"master.client.tokens=first-secret, second-secret",
-                                    "master.client.auth.loopback=true"},
-                                   {}, false});
+  Cluster cluster(Cluster::Options{
+      0,
+      1,
+      "test-token",
+      {"master.client.tokens=first-secret, second-secret", "master.client.auth.loopback=true"},
+      {},
+      false});
   std::string error;
   ASSERT_TRUE(cluster.startMaster(&error)) << error;  // no slave: start() would ask unauthenticated
   {
@@ -422,8 +450,10 @@ TEST_F(AdversarialTest, DeeplyNestedFrameIsABadFrame) {
   for (const std::string& payload :
        {R"({"type": "submit", "id": "1", "job": {"language": "python", "stdin": )" + deep + "}}",
         R"({"type": "cancel", "id": )" + deep + "}"}) {
-    const json error = expectErrorAndClose(cluster_->clientPort(), frameOf(payload), errc::kBadFrame);
-    EXPECT_NE(error.value("message", "").find("nested deeper than 64 levels"), std::string::npos) << error.dump();
+    const json error =
+        expectErrorAndClose(cluster_->clientPort(), frameOf(payload), errc::kBadFrame);
+    EXPECT_NE(error.value("message", "").find("nested deeper than 64 levels"), std::string::npos)
+        << error.dump();
   }
 }
 
@@ -435,13 +465,15 @@ TEST(PortInUseTest, ASecondMasterOnAPortInUseStopsNamingTheKeyAndPort) {
   std::string error;
   ASSERT_TRUE(first.startMaster(&error)) << error;
   TempDir dir;
-  const std::vector<std::pair<std::string, int>> taken = {{"master.client.port", first.clientPort()},
-                                                          {"master.slave.port", first.slavePort()},
-                                                          {"master.http.port", first.httpPort()}};
+  const std::vector<std::pair<std::string, int>> taken = {
+      {"master.client.port", first.clientPort()},
+      {"master.slave.port", first.slavePort()},
+      {"master.http.port", first.httpPort()}};
   for (const auto& [key, port] : taken) {
-    std::vector<std::string> argv = {binaryPath("polyrun-master"), "--define=master.slave.token=other-token",
-                                      "--define=master.client.port=0", "--define=master.slave.port=0",
-                                      "--define=master.http.port=0"};
+    std::vector<std::string> argv = {binaryPath("polyrun-master"),
+                                     "--define=master.slave.token=other-token",
+                                     "--define=master.client.port=0",
+                                     "--define=master.slave.port=0", "--define=master.http.port=0"};
     argv.push_back("--define=" + key + "=" + std::to_string(port));  // the last definition wins
     const std::string log = dir.path() + "/" + key + ".log";
     const pid_t second = spawnLogged(argv, log);
@@ -452,7 +484,8 @@ TEST(PortInUseTest, ASecondMasterOnAPortInUseStopsNamingTheKeyAndPort) {
       ::kill(second, SIGKILL);
       ::waitpid(second, &status, 0);
     }
-    ASSERT_TRUE(exited) << "a second master started on the " << key << " " << port << " of a running one:\n"
+    ASSERT_TRUE(exited) << "a second master started on the " << key << " " << port
+                        << " of a running one:\n"
                         << fileText(log);
     ASSERT_TRUE(WIFEXITED(status)) << status;
     EXPECT_EQ(WEXITSTATUS(status), 78) << fileText(log);
@@ -462,21 +495,26 @@ TEST(PortInUseTest, ASecondMasterOnAPortInUseStopsNamingTheKeyAndPort) {
   }
   MasterClient client("127.0.0.1", static_cast<uint16_t>(first.clientPort()));
   ASSERT_TRUE(client.connect(&error)) << error;
-  EXPECT_TRUE(client.request({{"type", "runtimes"}}, 5000, &error)) << "the first master serves on: " << error;
+  EXPECT_TRUE(client.request({{"type", "runtimes"}}, 5000, &error))
+      << "the first master serves on: " << error;
 }
 
 // Item 9: a native connection that has not made its first request (its auth, where tokens are
 // needed) is a stranger: silent or trickling, it is closed after master.client.auth.timeout.ms,
 // not after master.client.idle.ms (5 minutes by default) or a frame timeout per frame.
 TEST(StrangerTest, UnauthenticatedConnectionsAreClosedAfterTheAuthTimeout) {
-  Cluster cluster(Cluster::Options{0, 1, "test-token",
-                                   {"master.client.tokens=secret", "master.client.auth.loopback=true",
-                                    "master.client.auth.timeout.ms=700", "master.frame.timeout.ms=60000"},
-                                   {}, false});
+  Cluster cluster(
+      Cluster::Options{0,
+                       1,
+                       "test-token",
+                       {"master.client.tokens=secret", "master.client.auth.loopback=true",
+                        "master.client.auth.timeout.ms=700", "master.frame.timeout.ms=60000"},
+                       {},
+                       false});
   std::string error;
   ASSERT_TRUE(cluster.startMaster(&error)) << error;
   const std::vector<std::string> openings = {
-      "",                                                    // silence
+      "",                                                     // silence
       std::string{char(0), char(0), char(0), char(60)} + "{"  // a frame begun, never finished
   };
   for (const auto& bytes : openings) {
@@ -488,7 +526,8 @@ TEST(StrangerTest, UnauthenticatedConnectionsAreClosedAfterTheAuthTimeout) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
     ASSERT_FALSE(replies.empty());
     EXPECT_EQ(replies.back()["code"], errc::kTimeout) << replies.back().dump();
-    EXPECT_NE(replies.back().value("message", "").find("master.client.auth.timeout.ms"), std::string::npos)
+    EXPECT_NE(replies.back().value("message", "").find("master.client.auth.timeout.ms"),
+              std::string::npos)
         << replies.back().dump();
   }
   // Once authenticated, the client idle limit applies again: it outlives the stranger's leash.
@@ -504,10 +543,14 @@ TEST(StrangerTest, UnauthenticatedConnectionsAreClosedAfterTheAuthTimeout) {
 // Item 9: one address may hold only master.connections.per.address connections per port; the
 // next gets too_many_connections naming the key, on the client port and on the slave port.
 TEST(StrangerTest, ConnectionsPerAddressAreCapped) {
-  Cluster cluster(Cluster::Options{0, 1, "test-token",
-                                   {"master.connections.per.address=2", "master.connections.per.address.loopback=true",
-                                    "master.register.timeout.ms=2000"},
-                                   {}, false});
+  Cluster cluster(Cluster::Options{
+      0,
+      1,
+      "test-token",
+      {"master.connections.per.address=2", "master.connections.per.address.loopback=true",
+       "master.register.timeout.ms=2000"},
+      {},
+      false});
   std::string error;
   ASSERT_TRUE(cluster.startMaster(&error)) << error;
   {  // client port: two served clients hold their slots; a third connection is refused
@@ -518,9 +561,11 @@ TEST(StrangerTest, ConnectionsPerAddressAreCapped) {
     EXPECT_TRUE(extra.closed());
     ASSERT_FALSE(replies.empty());
     EXPECT_EQ(replies.back()["code"], errc::kTooManyConnections) << replies.back().dump();
-    EXPECT_NE(replies.back().value("message", "").find("master.connections.per.address"), std::string::npos)
+    EXPECT_NE(replies.back().value("message", "").find("master.connections.per.address"),
+              std::string::npos)
         << replies.back().dump();
-    for (auto& c : held) EXPECT_TRUE(c->request({{"type", "runtimes"}}, 5000, &error)) << "the others are served";
+    for (auto& c : held)
+      EXPECT_TRUE(c->request({{"type", "runtimes"}}, 5000, &error)) << "the others are served";
     held.pop_back();
     EXPECT_TRUE(servedAgain(cluster.clientPort())) << "a freed slot is usable again";
   }
@@ -533,8 +578,9 @@ TEST(StrangerTest, ConnectionsPerAddressAreCapped) {
       EXPECT_TRUE(r->closed());
       if (!replies.empty()) codes.insert(replies.back().value("code", ""));
     }
-    EXPECT_EQ(codes, (std::multiset<std::string>{std::string(errc::kTimeout), std::string(errc::kTimeout),
-                                                 std::string(errc::kTooManyConnections)}));
+    EXPECT_EQ(codes,
+              (std::multiset<std::string>{std::string(errc::kTimeout), std::string(errc::kTimeout),
+                                          std::string(errc::kTooManyConnections)}));
   }
 }
 
@@ -565,7 +611,8 @@ std::string secretProbe(const std::string& secret) {
     masked += b;
   }
   return R"(import os, stat
-secret = bytes(b ^ 0x5a for b in bytes.fromhex(")" + masked + R"("))
+secret = bytes(b ^ 0x5a for b in bytes.fromhex(")" +
+         masked + R"("))
 me = os.getpid()
 found, read = [], set()
 def look(path, data):
@@ -662,11 +709,16 @@ void expectNoLeak(int client_port, const std::string& secret, const std::string&
   const std::string id = client.submit(probe);
   ASSERT_TRUE(client.waitFinal({id}, 60s)) << who << ": " << client.lastError();
   const json& result = client.finals().at(id)["result"];
-  const std::string out = result["run"]["stdout"].get<std::string>() + result["run"]["stderr"].get<std::string>();
+  const std::string out =
+      result["run"]["stdout"].get<std::string>() + result["run"]["stderr"].get<std::string>();
   EXPECT_EQ(result["verdict"], "OK") << who << ": " << result.dump();
   EXPECT_NE(out.find("READ "), std::string::npos) << who << ": the probe did not finish:\n" << out;
-  EXPECT_NE(out.find(" cmdline"), std::string::npos) << who << ": the probe could not see /proc/1:\n" << out;
-  EXPECT_EQ(out.find("LEAK"), std::string::npos) << who << ": the slave's token is readable from a stage:\n" << out;
+  EXPECT_NE(out.find(" cmdline"), std::string::npos)
+      << who << ": the probe could not see /proc/1:\n"
+      << out;
+  EXPECT_EQ(out.find("LEAK"), std::string::npos)
+      << who << ": the slave's token is readable from a stage:\n"
+      << out;
   EXPECT_EQ(out.find(secret), std::string::npos) << who << ": the token is in the job's output";
 }
 
@@ -697,13 +749,14 @@ TEST(SlaveSecretTest, NoStageCanReadTheSlavesTokenThroughProc) {
   TempDir work;
   ASSERT_EQ(::chmod(work.path().c_str(), 0777), 0);
   ASSERT_EQ(::chmod(plugins.path().c_str(), 0755), 0);
-  const pid_t user_slave = spawnLogged(
-      {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binaryPath("polyrun-slave"),
-       "--define=slave.token=" + token, "--define=slave.master.port=" + std::to_string(cluster.slavePort()),
-       "--define=slave.name=user-slave", "--define=slave.plugins.dir=" + plugin_dir,
-       "--define=slave.jobs.max=1", "--define=slave.work.dir=" + work.path() + "/work",
-       "--define=slave.toolchains=false", "--define=slave.sandbox.cgroups=false"},
-      work.path() + "/slave.log");
+  const pid_t user_slave =
+      spawnLogged({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                   binaryPath("polyrun-slave"), "--define=slave.token=" + token,
+                   "--define=slave.master.port=" + std::to_string(cluster.slavePort()),
+                   "--define=slave.name=user-slave", "--define=slave.plugins.dir=" + plugin_dir,
+                   "--define=slave.jobs.max=1", "--define=slave.work.dir=" + work.path() + "/work",
+                   "--define=slave.toolchains=false", "--define=slave.sandbox.cgroups=false"},
+                  work.path() + "/slave.log");
   ::unsetenv("POLYRUN_PROBE_SECRET");
   ASSERT_GT(user_slave, 0);
   struct Reap {
@@ -715,11 +768,13 @@ TEST(SlaveSecretTest, NoStageCanReadTheSlavesTokenThroughProc) {
   } reap{user_slave};
   ASSERT_TRUE(waitFor([&] { return !slaveEntry(cluster.snapshot(), "user-slave").is_null(); }, 60s))
       << fileText(work.path() + "/slave.log") << cluster.masterLog();
-  ASSERT_TRUE(waitFor([&] { return !slaveEntry(cluster.snapshot(), "user-slave")["languages"].empty(); }, 60s))
+  ASSERT_TRUE(waitFor(
+      [&] { return !slaveEntry(cluster.snapshot(), "user-slave")["languages"].empty(); }, 60s))
       << fileText(work.path() + "/slave.log");
   expectNoLeak(cluster.clientPort(), token, "slave running as an ordinary user");
   // And the command line other local users see holds no secret either.
-  EXPECT_EQ(fileText("/proc/" + std::to_string(user_slave) + "/cmdline").find(token), std::string::npos);
+  EXPECT_EQ(fileText("/proc/" + std::to_string(user_slave) + "/cmdline").find(token),
+            std::string::npos);
   // Init's capabilities refuse the probe /proc/1/{mem,environ} today; the zygote's memory, which
   // every init shares, is also non-dumpable, so that holds without them. The kernel shows it as
   // the zygote's /proc files belonging to root rather than to the slave's user.
@@ -729,7 +784,8 @@ TEST(SlaveSecretTest, NoStageCanReadTheSlavesTokenThroughProc) {
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
     const std::string stat = fileText(entry.path().string() + "/stat");
     const auto comm_end = stat.rfind(')');
-    if (stat.find("(polyrun-zygote)") == std::string::npos || comm_end == std::string::npos) continue;
+    if (stat.find("(polyrun-zygote)") == std::string::npos || comm_end == std::string::npos)
+      continue;
     std::istringstream fields(stat.substr(comm_end + 1));
     std::string state;
     pid_t parent = 0;
@@ -757,7 +813,8 @@ std::unique_ptr<MasterClient> clientWith(int port, const std::string& token) {
 std::pair<int, json> httpGet(int port, const std::string& path, const std::string& token) {
   Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
   session.setTimeout(Poco::Timespan(30, 0));
-  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
   request.set("Authorization", "Bearer " + token);
   session.sendRequest(request);
   Poco::Net::HTTPResponse response;
@@ -777,8 +834,8 @@ bool listsJob(const json& cluster, const std::string& job_id) {
 TEST(JobOwnershipTest, OnlyTheSubmitterAndOperatorsSeeOrCancelAJob) {
   Cluster::Options o;
   o.slaves = 1;
-  o.master_defines = {"master.client.tokens=alice-token, bob-token", "master.operator.tokens=ops-token",
-                      "master.client.auth.loopback=true"};
+  o.master_defines = {"master.client.tokens=alice-token, bob-token",
+                      "master.operator.tokens=ops-token", "master.client.auth.loopback=true"};
   o.journal = false;
   o.client_token = "alice-token";
   Cluster cluster(o);
@@ -867,17 +924,21 @@ TEST(SlaveCredentialTest, PerSlaveTokensAreBoundToTheirNameAndRevocable) {
   // A's token under B's name is refused: a leaked token speaks for its own slave only.
   cluster.startSlave("slave-b", {"slave.token=token-of-a"});
   ASSERT_TRUE(cluster.waitForSlaves(1, &error)) << error;
-  EXPECT_TRUE(waitFor([&] { return cluster.slaveLog("slave-b").find("wrong slave token") != std::string::npos; }, 20s))
+  EXPECT_TRUE(waitFor(
+      [&] { return cluster.slaveLog("slave-b").find("wrong slave token") != std::string::npos; },
+      20s))
       << cluster.logs();
   EXPECT_TRUE(slaveEntry(cluster.snapshot(), "slave-b").is_null());
 
   // Revoked while connected and running a job: dropped, and the job waits for another slave.
   PipelineClient client(cluster.clientPort());
   ASSERT_TRUE(client.connect(&error)) << error;
-  const std::string id = client.submit(pythonJob("import time\ntime.sleep(3)\nprint('done')\n", "", 20000));
+  const std::string id =
+      client.submit(pythonJob("import time\ntime.sleep(3)\nprint('done')\n", "", 20000));
   ASSERT_FALSE(client.waitProgress(id, "running", 30s).is_null()) << cluster.logs();
   writeTokens("slave-b = token-of-b\n");
-  EXPECT_TRUE(waitFor([&] { return slaveEntry(cluster.snapshot(), "slave-a").is_null(); }, 10s)) << cluster.logs();
+  EXPECT_TRUE(waitFor([&] { return slaveEntry(cluster.snapshot(), "slave-a").is_null(); }, 10s))
+      << cluster.logs();
   EXPECT_NE(cluster.masterLog().find("revoked"), std::string::npos) << cluster.masterLog();
   cluster.startSlave("slave-b2", {"slave.token=token-of-b", "slave.name=slave-b"});
   ASSERT_TRUE(client.waitFinal({id}, 60s)) << cluster.logs();
@@ -942,27 +1003,32 @@ TEST_F(AdversarialTest, AMemoryLimitOfAFewBytesIsABadRequest) {
   const json& reply = client.finals().at(id);
   EXPECT_EQ(reply["type"], "error") << reply.dump();
   EXPECT_EQ(reply["code"], errc::kBadLimits) << reply.dump();
-  EXPECT_NE(reply.value("message", "").find("limits.run.memory_bytes"), std::string::npos) << reply.dump();
+  EXPECT_NE(reply.value("message", "").find("limits.run.memory_bytes"), std::string::npos)
+      << reply.dump();
   EXPECT_NE(reply.value("message", "").find("minimum"), std::string::npos) << reply.dump();
 
-  const auto [status, body] = postExecute(
-      cluster_->httpPort(),
-      {{"language", "python"}, {"version", "*"}, {"files", {{{"content", "print(1)"}}}}, {"compile_memory_limit", 64}});
+  const auto [status, body] =
+      postExecute(cluster_->httpPort(), {{"language", "python"},
+                                         {"version", "*"},
+                                         {"files", {{{"content", "print(1)"}}}},
+                                         {"compile_memory_limit", 64}});
   EXPECT_EQ(status, 400) << body;
   EXPECT_NE(body.find("minimum"), std::string::npos) << body;
 }
 
 TEST_F(AdversarialTest, AnArgumentTooLongForTheKernelIsRefusedWithoutAHostPath) {
   // Over the kernel's 128 KiB per argument: through HTTP, whose body limit allows it.
-  const auto [status, body] = postExecute(cluster_->httpPort(), {{"language", "python"},
-                                                                  {"version", "*"},
-                                                                  {"files", {{{"content", "print(1)"}}}},
-                                                                  {"args", {std::string(200 << 10, 'a')}}});
+  const auto [status, body] =
+      postExecute(cluster_->httpPort(), {{"language", "python"},
+                                         {"version", "*"},
+                                         {"files", {{{"content", "print(1)"}}}},
+                                         {"args", {std::string(200 << 10, 'a')}}});
   ASSERT_EQ(status, 200) << body.substr(0, 500);
   EXPECT_EQ(body.find("INTERNAL_ERROR"), std::string::npos) << body.substr(0, 500);
   EXPECT_NE(body.find("per argument"), std::string::npos) << body.substr(0, 500);
   EXPECT_EQ(body.find("/tmp/"), std::string::npos) << body.substr(0, 500);
-  EXPECT_EQ(body.find("job-"), std::string::npos) << "the work directory shows: " << body.substr(0, 500);
+  EXPECT_EQ(body.find("job-"), std::string::npos)
+      << "the work directory shows: " << body.substr(0, 500);
 }
 
 // Client and operator tokens may come from files, which only the master's user may read: a file
@@ -973,15 +1039,18 @@ TEST(ClientTokenFileTest, TokensComeFromATightFileAndALooseOneStopsTheMaster) {
   std::ofstream(tokens) << "from-file-1\nfrom-file-2, from-file-3\n";
   ASSERT_EQ(::chmod(tokens.c_str(), 0644), 0);
   const std::string log = files.path() + "/loose.log";
-  const pid_t loose = spawnLogged({binaryPath("polyrun-master"), "--define=master.slave.token.file=" + tokens,
-                                   "--define=master.client.port=0", "--define=master.slave.port=0",
-                                   "--define=master.client.tokens.file=" + tokens},
-                                  log);
+  const pid_t loose =
+      spawnLogged({binaryPath("polyrun-master"), "--define=master.slave.token.file=" + tokens,
+                   "--define=master.client.port=0", "--define=master.slave.port=0",
+                   "--define=master.client.tokens.file=" + tokens},
+                  log);
   ASSERT_GT(loose, 0);
   int status = 0;
-  ASSERT_TRUE(waitFor([&] { return ::waitpid(loose, &status, WNOHANG) == loose; }, 20s)) << fileText(log);
+  ASSERT_TRUE(waitFor([&] { return ::waitpid(loose, &status, WNOHANG) == loose; }, 20s))
+      << fileText(log);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 78) << status << fileText(log);
-  EXPECT_NE(fileText(log).find("master.client.tokens.file = " + tokens), std::string::npos) << fileText(log);
+  EXPECT_NE(fileText(log).find("master.client.tokens.file = " + tokens), std::string::npos)
+      << fileText(log);
   EXPECT_NE(fileText(log).find("chmod 600"), std::string::npos) << fileText(log);
 
   ASSERT_EQ(::chmod(tokens.c_str(), 0600), 0);

@@ -43,7 +43,8 @@ TEST(CancelTokenTest, ProcessSandboxKillsACancelledStage) {
   spec.cancel = &token;
   std::thread canceller([&] {
     // Once the stage is under way (its children too), cancel it.
-    EXPECT_TRUE(test::waitFor([&] { return std::filesystem::exists(dir.path() + "/started"); }, 10s));
+    EXPECT_TRUE(
+        test::waitFor([&] { return std::filesystem::exists(dir.path() + "/started"); }, 10s));
     token.cancel();
   });
   const auto start = std::chrono::steady_clock::now();

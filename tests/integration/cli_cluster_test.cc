@@ -57,12 +57,15 @@ class CliTest : public ::testing::Test {
 Cluster* CliTest::cluster_ = nullptr;
 
 TEST_F(CliTest, ProgramOutputAndExitCodePassThrough) {
-  const auto path = file("split.py", "import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\nsys.exit(7)\n");
+  const auto path =
+      file("split.py",
+           "import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\nsys.exit(7)\n");
   ProcessResult r = cli({"run", path});
   ASSERT_TRUE(r.started) << r.error;
   EXPECT_EQ(r.exit_code, 7);
   EXPECT_EQ(r.stdout_data, "to stdout\n");
-  EXPECT_EQ(r.stderr_data.rfind("to stderr\n", 0), 0u) << "the program's stderr comes first: " << r.stderr_data;
+  EXPECT_EQ(r.stderr_data.rfind("to stderr\n", 0), 0u)
+      << "the program's stderr comes first: " << r.stderr_data;
   EXPECT_NE(r.stderr_data.find("RUNTIME_ERROR"), std::string::npos) << r.stderr_data;
 }
 
@@ -71,7 +74,9 @@ TEST_F(CliTest, RunsEachLanguageFromItsExtension) {
       {"hello.py", "print('hi')\n"},
       {"hello.c", "#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n"},
       {"hello.cpp", "#include <iostream>\nint main(){std::cout<<\"hi\\n\";}\n"},
-      {"Hello.java", "public class Hello { public static void main(String[] a) { System.out.println(\"hi\"); } }\n"},
+      {"Hello.java",
+       "public class Hello { public static void main(String[] a) { System.out.println(\"hi\"); } "
+       "}\n"},
   };
   for (const auto& [name, source] : programs) {
     ProcessResult r = cli({"run", file(name, source)});
@@ -93,7 +98,9 @@ TEST_F(CliTest, StdinFromAFileAndFromItsOwnStdin) {
 }
 
 TEST_F(CliTest, ArgumentsAfterDoubleDash) {
-  const auto prog = file("args.c", "#include <stdio.h>\nint main(int c,char**v){for(int i=1;i<c;i++)printf(\"[%s]\",v[i]);puts(\"\");return 0;}\n");
+  const auto prog = file("args.c",
+                         "#include <stdio.h>\nint main(int c,char**v){for(int "
+                         "i=1;i<c;i++)printf(\"[%s]\",v[i]);puts(\"\");return 0;}\n");
   ProcessResult r = cli({"run", prog, "--", "a b", "--json", "-x"});
   EXPECT_EQ(r.exit_code, 0) << r.stderr_data;
   EXPECT_EQ(r.stdout_data, "[a b][--json][-x]\n");
@@ -129,7 +136,8 @@ TEST_F(CliTest, CompileErrorIsReportedAndFails) {
   ProcessResult r = cli({"run", file("bad.c", "int main(void) { return nope; }\n")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.stdout_data, "");
-  EXPECT_NE(r.stderr_data.find("nope"), std::string::npos) << "the compiler's message: " << r.stderr_data;
+  EXPECT_NE(r.stderr_data.find("nope"), std::string::npos)
+      << "the compiler's message: " << r.stderr_data;
   EXPECT_NE(r.stderr_data.find("compilation failed"), std::string::npos) << r.stderr_data;
 }
 
@@ -147,7 +155,8 @@ TEST_F(CliTest, UnknownExtensionIsAUsageError) {
   ProcessResult r = cli({"run", file("prog.xyz", "hello")});
   EXPECT_EQ(r.exit_code, 64);
   EXPECT_NE(r.stderr_data.find(".xyz"), std::string::npos) << r.stderr_data;
-  EXPECT_NE(r.stderr_data.find("--lang"), std::string::npos) << "tells what to do: " << r.stderr_data;
+  EXPECT_NE(r.stderr_data.find("--lang"), std::string::npos)
+      << "tells what to do: " << r.stderr_data;
 }
 
 TEST_F(CliTest, UnreachableMasterSaysSo) {

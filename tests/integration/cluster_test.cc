@@ -41,23 +41,32 @@ const std::vector<LanguageCase>& languageCases() {
        "import sys\nsys.stdout.write(sys.stdin.read())\n",
        "import sys\nfor a in sys.argv[1:]:\n    print(a)\n", "",
        "import sys\nprint('before')\nsys.exit(3)\n"},
-      {"c", "main.c", "#include <stdio.h>\nint main(void) { puts(\"hello, polyrun\"); return 0; }\n",
-       "#include <stdio.h>\nint main(void) { int c; while ((c = getchar()) != EOF) putchar(c); return 0; }\n",
-       "#include <stdio.h>\nint main(int argc, char** argv) { for (int i = 1; i < argc; ++i) puts(argv[i]); return 0; }\n",
+      {"c", "main.c",
+       "#include <stdio.h>\nint main(void) { puts(\"hello, polyrun\"); return 0; }\n",
+       "#include <stdio.h>\nint main(void) { int c; while ((c = getchar()) != EOF) putchar(c); "
+       "return 0; }\n",
+       "#include <stdio.h>\nint main(int argc, char** argv) { for (int i = 1; i < argc; ++i) "
+       "puts(argv[i]); return 0; }\n",
        "int main(void) { return undefined_symbol; }\n",
        "#include <stdio.h>\nint main(void) { puts(\"before\"); return 3; }\n"},
       {"c++", "main.cpp",
        "#include <iostream>\nint main() { std::cout << \"hello, polyrun\\n\"; }\n",
        "#include <iostream>\nint main() { std::cout << std::cin.rdbuf(); }\n",
-       "#include <iostream>\nint main(int argc, char** argv) { for (int i = 1; i < argc; ++i) std::cout << argv[i] << '\\n'; }\n",
+       "#include <iostream>\nint main(int argc, char** argv) { for (int i = 1; i < argc; ++i) "
+       "std::cout << argv[i] << '\\n'; }\n",
        "int main() { this is not cpp; }\n",
-       "#include <iostream>\n#include <cstdlib>\nint main() { std::cout << \"before\" << std::endl; std::exit(3); }\n"},
+       "#include <iostream>\n#include <cstdlib>\nint main() { std::cout << \"before\" << "
+       "std::endl; std::exit(3); }\n"},
       {"java", "Main.java",
-       "public class Main { public static void main(String[] a) { System.out.println(\"hello, polyrun\"); } }\n",
-       "public class Echo { public static void main(String[] a) throws Exception { System.in.transferTo(System.out); } }\n",
-       "public class Solution { public static void main(String[] a) { for (String s : a) System.out.println(s); } }\n",
+       "public class Main { public static void main(String[] a) { System.out.println(\"hello, "
+       "polyrun\"); } }\n",
+       "public class Echo { public static void main(String[] a) throws Exception { "
+       "System.in.transferTo(System.out); } }\n",
+       "public class Solution { public static void main(String[] a) { for (String s : a) "
+       "System.out.println(s); } }\n",
        "public class Main { public static void main(String[] a) { int x = \"string\"; } }\n",
-       "public class Main { public static void main(String[] a) { System.out.println(\"before\"); System.exit(3); } }\n"},
+       "public class Main { public static void main(String[] a) { System.out.println(\"before\"); "
+       "System.exit(3); } }\n"},
   };
   return cases;
 }
@@ -73,7 +82,8 @@ TEST_F(ClusterTest, EveryLanguageRunsHelloStdinArgsAndExitCodes) {
     EXPECT_EQ(hello.language, c.language);
     EXPECT_FALSE(hello.slave.empty());
     EXPECT_FALSE(hello.job_id.empty());
-    EXPECT_EQ(hello.compile.has_value(), !c.broken.empty()) << "compile stage only for compiled languages";
+    EXPECT_EQ(hello.compile.has_value(), !c.broken.empty())
+        << "compile stage only for compiled languages";
 
     const std::string input = "line one\nline two\n\xce\xbb unicode\n";
     JobResult echo = run(sourceJob(c.language, c.file, c.echo, input));
@@ -81,7 +91,8 @@ TEST_F(ClusterTest, EveryLanguageRunsHelloStdinArgsAndExitCodes) {
     ASSERT_TRUE(echo.run.has_value());
     EXPECT_EQ(echo.run->stdout_data, input);
 
-    JobResult args = run(sourceJob(c.language, c.file, c.args, "", {"first", "two words", "--flag"}));
+    JobResult args =
+        run(sourceJob(c.language, c.file, c.args, "", {"first", "two words", "--flag"}));
     EXPECT_EQ(args.verdict, Verdict::kOk) << args.message;
     ASSERT_TRUE(args.run.has_value());
     EXPECT_EQ(args.run->stdout_data, "first\ntwo words\n--flag\n");
@@ -124,7 +135,8 @@ TEST_F(ClusterTest, UnknownLanguageGetsAClearError) {
   EXPECT_EQ(reply.value("code", ""), errc::kUnknownLanguage);
   const std::string message = reply.value("message", "");
   EXPECT_NE(message.find("cobol"), std::string::npos) << message;
-  EXPECT_NE(message.find("python"), std::string::npos) << "the message lists what is available: " << message;
+  EXPECT_NE(message.find("python"), std::string::npos)
+      << "the message lists what is available: " << message;
 }
 
 TEST_F(ClusterTest, LimitOverTheMaximumIsRefused) {
@@ -132,12 +144,14 @@ TEST_F(ClusterTest, LimitOverTheMaximumIsRefused) {
   job.limits.run.wall_ms = 10'000'000;
   const json reply = submit(job);
   EXPECT_EQ(reply.value("code", ""), errc::kBadLimits) << reply.dump();
-  EXPECT_NE(reply.value("message", "").find("limits.run.wall_ms"), std::string::npos) << reply.dump();
+  EXPECT_NE(reply.value("message", "").find("limits.run.wall_ms"), std::string::npos)
+      << reply.dump();
 }
 
 TEST_F(ClusterTest, MalformedJobNamesTheField) {
   std::string error;
-  auto reply = client_->request({{"type", "submit"}, {"job", {{"language", "python"}, {"files", "nope"}}}}, 10000, &error);
+  auto reply = client_->request(
+      {{"type", "submit"}, {"job", {{"language", "python"}, {"files", "nope"}}}}, 10000, &error);
   ASSERT_TRUE(reply) << error;
   EXPECT_EQ(reply->value("code", ""), errc::kBadMessage);
   EXPECT_NE(reply->value("message", "").find("files"), std::string::npos) << reply->dump();
@@ -162,12 +176,16 @@ TEST_F(ClusterTest, RuntimesListsAllFourLanguages) {
 TEST_F(ClusterTest, TwentyJobsAtOnceAllComeBackRightOnBothSlaves) {
   std::map<std::string, int> expected;  // request id -> number the job prints
   for (int i = 0; i < 20; ++i) {
-    Job job = i % 4 == 0 ? sourceJob("c", "main.c", "#include <stdio.h>\nint main(void){int n;scanf(\"%d\",&n);printf(\"%d\\n\",n*2);}\n",
-                                   std::to_string(i))
-                         : sourceJob("python", "main.py", "print(int(input()) * 2)\n", std::to_string(i));
+    Job job = i % 4 == 0
+                  ? sourceJob("c", "main.c",
+                              "#include <stdio.h>\nint main(void){int "
+                              "n;scanf(\"%d\",&n);printf(\"%d\\n\",n*2);}\n",
+                              std::to_string(i))
+                  : sourceJob("python", "main.py", "print(int(input()) * 2)\n", std::to_string(i));
     const std::string id = client_->nextId();
     std::string error;
-    ASSERT_TRUE(client_->send({{"type", "submit"}, {"id", id}, {"job", toJson(job)}}, &error)) << error;
+    ASSERT_TRUE(client_->send({{"type", "submit"}, {"id", id}, {"job", toJson(job)}}, &error))
+        << error;
     expected[id] = i * 2;
   }
   std::set<std::string> slaves;
@@ -209,8 +227,9 @@ TEST_F(ClusterTest, ClusterSnapshotShowsBothSlaves) {
 
 TEST_F(ClusterTest, SlaveWithAWrongTokenIsRefused) {
   cluster_->startSlave("intruder", {"slave.token=wrong"});
-  EXPECT_TRUE(waitFor([&] { return cluster_->masterLog().find("refused slave \"intruder\"") != std::string::npos; },
-                      std::chrono::seconds(30)))
+  EXPECT_TRUE(waitFor(
+      [&] { return cluster_->masterLog().find("refused slave \"intruder\"") != std::string::npos; },
+      std::chrono::seconds(30)))
       << cluster_->logs();
   const json c = cluster_->snapshot();
   for (const auto& s : c["slaves"]) EXPECT_NE(s["name"], "intruder");
@@ -224,7 +243,8 @@ TEST_F(ClusterTest, BadFrameGetsAnErrorAndOthersAreStillServed) {
   ASSERT_TRUE(raw->sendBytes(std::string("\x00\x00\x00\x05notjs", 9)).isOk());
   json error;
   const Status answered = raw->read(&error, std::chrono::seconds(10));
-  ASSERT_TRUE(answered.isOk()) << "an error frame, then the connection closes: " << answered.message();
+  ASSERT_TRUE(answered.isOk()) << "an error frame, then the connection closes: "
+                               << answered.message();
   EXPECT_EQ(error["type"], "error");
   EXPECT_EQ(error["code"], "bad_frame");
   const Status closed = raw->read(&error, std::chrono::seconds(10));

@@ -34,12 +34,13 @@ struct Case {
 
 std::vector<Case> cases(const std::string& tag) {
   return {
-      {"c", "main.c", "#include <stdio.h>\nint main(void) { puts(\"cached " + tag + "\"); return 0; }\n"},
+      {"c", "main.c",
+       "#include <stdio.h>\nint main(void) { puts(\"cached " + tag + "\"); return 0; }\n"},
       {"c++", "main.cpp",
        "#include <iostream>\nint main() { std::cout << \"cached " + tag + "\" << std::endl; }\n"},
       {"java", "Main.java",
-       "public class Main { public static void main(String[] a) { System.out.println(\"cached " + tag +
-           "\"); } }\n"},
+       "public class Main { public static void main(String[] a) { System.out.println(\"cached " +
+           tag + "\"); } }\n"},
   };
 }
 
@@ -75,7 +76,8 @@ TEST_F(CompileCacheClusterTest, AnotherSourceIsAMiss) {
 // The same file, byte for byte, is valid C and C++ but means something else in each: a
 // character constant is an int in C and a char in C++.
 TEST_F(CompileCacheClusterTest, AnArtifactOfOneLanguageNeverServesAnother) {
-  const std::string source = "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", (int)sizeof('a')); return 0; }\n";
+  const std::string source =
+      "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", (int)sizeof('a')); return 0; }\n";
   ASSERT_EQ(run(sourceJob("c", "prog.c", source)).run->stdout_data, "4\n");
   const JobResult c_again = run(sourceJob("c", "prog.c", source));
   EXPECT_TRUE(c_again.compile->cached);
@@ -116,7 +118,8 @@ TEST(CacheRoutingClusterTest, TheSameSourceMeetsItsCacheAcrossTwoSlaves) {
   };
   std::set<std::string> slaves_used;
   for (int n = 0; n < 6; ++n) {
-    const std::string source = "#include <stdio.h>\nint main(void) { puts(\"" + std::to_string(n) + "\"); return 0; }\n";
+    const std::string source =
+        "#include <stdio.h>\nint main(void) { puts(\"" + std::to_string(n) + "\"); return 0; }\n";
     const JobResult first = run(source);
     ASSERT_EQ(first.verdict, Verdict::kOk) << first.message;
     slaves_used.insert(first.slave);
@@ -139,7 +142,9 @@ TEST(ToolchainClusterTest, JobsUseThePreparedToolchains) {
   // Kept between runs, so made once: in the build tree, unless that is under /tmp, which stages
   // do not see (each has a private one; the slave refuses such a toolchain dir, saying so).
   std::string toolchains =
-      (std::filesystem::path(binaryPath("polyrun-slave")).parent_path().parent_path() / "test-toolchains").string();
+      (std::filesystem::path(binaryPath("polyrun-slave")).parent_path().parent_path() /
+       "test-toolchains")
+          .string();
   if (toolchains.rfind("/tmp/", 0) == 0 || toolchains.rfind("/dev/shm/", 0) == 0)
     toolchains = "/var/tmp/polyrun-test-toolchains-" + std::to_string(::getuid());
   o.slave_defines = {"slave.toolchains=true", "slave.toolchains.dir=" + toolchains};
@@ -152,7 +157,8 @@ TEST(ToolchainClusterTest, JobsUseThePreparedToolchains) {
     const std::string marker = "toolchain ready in ";
     for (std::string line; std::getline(log, line);) {
       const size_t at = line.find(marker);
-      if (line.find("runner " + language + " ") == std::string::npos || at == std::string::npos) continue;
+      if (line.find("runner " + language + " ") == std::string::npos || at == std::string::npos)
+        continue;
       const size_t from = at + marker.size();
       return line.substr(from, line.find(" (", from) - from);
     }
@@ -167,19 +173,23 @@ TEST(ToolchainClusterTest, JobsUseThePreparedToolchains) {
         if (p.value("language", "") == language && p.value("toolchain", "") == "ready") return true;
     return false;
   };
-  ASSERT_TRUE(waitFor([&] { return reportedReady("c++") && reportedReady("java"); }, std::chrono::seconds(180)))
-      << cluster.snapshot().dump() << "\n" << cluster.slaveLog("slave-a");
+  ASSERT_TRUE(waitFor([&] { return reportedReady("c++") && reportedReady("java"); },
+                      std::chrono::seconds(180)))
+      << cluster.snapshot().dump() << "\n"
+      << cluster.slaveLog("slave-a");
   ASSERT_FALSE(readyDir("c++").empty()) << cluster.slaveLog("slave-a");
   MasterClient client("127.0.0.1", static_cast<uint16_t>(cluster.clientPort()));
   ASSERT_TRUE(client.connect(&error)) << error;
   // Jobs see the precompiled headers, and cannot change them.
   const std::string dir = readyDir("c++");
-  auto probe = client.submit(sourceJob("python", "probe.py",
-                                     "import os\nd = '" + dir + "'\n"
-                                     "print(os.path.exists(d + '/iostream.gch'))\n"
-                                     "try:\n    open(d + '/iostream.gch', 'ab')\n    print('writable')\n"
-                                     "except OSError:\n    print('read-only')\n"),
-                             60000, &error);
+  auto probe = client.submit(
+      sourceJob("python", "probe.py",
+                "import os\nd = '" + dir +
+                    "'\n"
+                    "print(os.path.exists(d + '/iostream.gch'))\n"
+                    "try:\n    open(d + '/iostream.gch', 'ab')\n    print('writable')\n"
+                    "except OSError:\n    print('read-only')\n"),
+      60000, &error);
   ASSERT_TRUE(probe.has_value()) << error;
   EXPECT_EQ((*probe)["result"]["run"].value("stdout", ""), "True\nread-only\n") << probe->dump();
 

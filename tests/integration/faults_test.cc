@@ -2,7 +2,6 @@
 // waiting for a slave, draining, cancel, clients that vanish, and where jobs are routed.
 // Slaves load only the Python plugin (or a chosen one) so that they start in a moment.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -19,7 +18,8 @@ using namespace std::chrono_literals;
 class FaultsTest : public ::testing::Test {
  protected:
   // A cluster of `slaves` Python-only slaves.
-  std::unique_ptr<Cluster> startCluster(int slaves, int capacity, std::vector<std::string> master_defines = {}) {
+  std::unique_ptr<Cluster> startCluster(int slaves, int capacity,
+                                        std::vector<std::string> master_defines = {}) {
     Cluster::Options o;
     o.slaves = slaves;
     o.slave_capacity = capacity;
@@ -45,16 +45,18 @@ TEST_F(FaultsTest, KillNineASlaveWhileAHundredJobsRunEveryResultComesBackOnce) {
   auto client = connect(*cluster);
   std::map<std::string, int> expected;  // request id -> value the job prints
   for (int i = 0; i < 100; ++i) {
-    const std::string id = client->submit(pythonJob("import time\ntime.sleep(0.05)\nprint(int(input()) * 3)\n",
-                                                    std::to_string(i)));
+    const std::string id = client->submit(
+        pythonJob("import time\ntime.sleep(0.05)\nprint(int(input()) * 3)\n", std::to_string(i)));
     expected[id] = i * 3;
   }
   std::vector<std::string> ids;
   for (const auto& [id, v] : expected) ids.push_back(id);
   // Some results first, so that slave-a is surely in the middle of jobs when it dies.
-  ASSERT_TRUE(client->pumpUntil([&] { return client->finals().size() >= 10; }, 60s)) << cluster->logs();
+  ASSERT_TRUE(client->pumpUntil([&] { return client->finals().size() >= 10; }, 60s))
+      << cluster->logs();
   cluster->killSlave("slave-a");
-  ASSERT_TRUE(client->waitFinal(ids, 120s)) << client->finals().size() << " of 100\n" << cluster->logs();
+  ASSERT_TRUE(client->waitFinal(ids, 120s)) << client->finals().size() << " of 100\n"
+                                            << cluster->logs();
   std::set<std::string> slaves_after;
   for (const auto& [id, value] : expected) {
     const json& m = client->finals().at(id);
@@ -67,7 +69,8 @@ TEST_F(FaultsTest, KillNineASlaveWhileAHundredJobsRunEveryResultComesBackOnce) {
     EXPECT_EQ(client->finalCounts().at(id), 1) << "exactly one result for " << id;
   }
   const json snapshot = cluster->snapshot();
-  EXPECT_GE(snapshot["counters"]["requeued"].get<int>(), 1) << "slave-a's jobs in flight went back to the queue";
+  EXPECT_GE(snapshot["counters"]["requeued"].get<int>(), 1)
+      << "slave-a's jobs in flight went back to the queue";
   EXPECT_EQ(snapshot["counters"]["completed"], 100);
   EXPECT_EQ(snapshot["slaves"].size(), 1u);
 }
@@ -86,17 +89,22 @@ TEST_F(FaultsTest, FrozenSlaveIsLostAfterTheHeartbeatTimeoutItsLateResultIgnored
   ASSERT_EQ(result["type"], "result") << result.dump();
   EXPECT_NE(result["result"]["slave"], frozen);
   EXPECT_EQ(result["result"]["run"]["stdout"], "once\n");
-  EXPECT_NE(cluster->masterLog().find("no message for 600 ms"), std::string::npos) << cluster->masterLog();
+  EXPECT_NE(cluster->masterLog().find("no message for 600 ms"), std::string::npos)
+      << cluster->masterLog();
   // Thawed, it reconnects and registers again; whatever it does with the job it still had (its
   // result sent on the dead connection, or held, reported and cancelled by the master), it ends
   // up holding nothing, as its own counters say.
   ASSERT_EQ(::kill(cluster->slavePid(frozen), SIGCONT), 0);
   std::string error;
   ASSERT_TRUE(cluster->waitForSlaves(2, &error)) << error;
-  ASSERT_TRUE(waitFor([&] {
-    const json s = slaveEntry(cluster->snapshot(), frozen);
-    return !s.is_null() && s["running"] == 0 && s["load"]["assigned"] == 0 && s["last_heartbeat_ms"] < 300;
-  }, 20s)) << cluster->snapshot().dump() << cluster->logs();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const json s = slaveEntry(cluster->snapshot(), frozen);
+        return !s.is_null() && s["running"] == 0 && s["load"]["assigned"] == 0 &&
+               s["last_heartbeat_ms"] < 300;
+      },
+      20s))
+      << cluster->snapshot().dump() << cluster->logs();
   // Its late result never reaches the client: a job submitted now is answered after anything
   // the master sent about the first one.
   const std::string marker = client->submit(pythonJob("print('marker')\n"));
@@ -122,18 +130,23 @@ TEST_F(FaultsTest, JobSubmittedWithNoSlaveRunsWhenASlaveStarts) {
 TEST_F(FaultsTest, DrainingSlaveFinishesItsJobGetsNoNewOneAndExits) {
   auto cluster = startCluster(1, 2);
   auto client = connect(*cluster);
-  const std::string slow = client->submit(pythonJob("import time\ntime.sleep(1.5)\nprint('finished')\n"));
+  const std::string slow =
+      client->submit(pythonJob("import time\ntime.sleep(1.5)\nprint('finished')\n"));
   ASSERT_FALSE(client->waitProgress(slow, "assigned", 30s).is_null()) << cluster->logs();
   cluster->startSlave("slave-b");
   std::string error;
   ASSERT_TRUE(cluster->waitForSlaves(2, &error)) << error;
   cluster->terminateSlave("slave-a");
-  ASSERT_TRUE(waitFor([&] {
-    const json s = slaveEntry(cluster->snapshot(), "slave-a");
-    return !s.is_null() && s["state"] == "draining";
-  }, 10s)) << cluster->logs();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const json s = slaveEntry(cluster->snapshot(), "slave-a");
+        return !s.is_null() && s["state"] == "draining";
+      },
+      10s))
+      << cluster->logs();
   std::vector<std::string> later;
-  for (int i = 0; i < 6; ++i) later.push_back(client->submit(pythonJob("print(" + std::to_string(i) + ")\n")));
+  for (int i = 0; i < 6; ++i)
+    later.push_back(client->submit(pythonJob("print(" + std::to_string(i) + ")\n")));
   ASSERT_TRUE(client->waitFinal(later, 60s)) << cluster->logs();
   for (const auto& id : later) {
     const json& m = client->finals().at(id);
@@ -141,7 +154,8 @@ TEST_F(FaultsTest, DrainingSlaveFinishesItsJobGetsNoNewOneAndExits) {
     EXPECT_EQ(m["result"]["slave"], "slave-b") << "a draining slave gets no new job";
   }
   ASSERT_TRUE(client->waitFinal({slow}, 30s)) << cluster->logs();
-  EXPECT_EQ(client->finals().at(slow)["result"]["run"]["stdout"], "finished\n") << "its running job finished";
+  EXPECT_EQ(client->finals().at(slow)["result"]["run"]["stdout"], "finished\n")
+      << "its running job finished";
   EXPECT_EQ(client->finals().at(slow)["result"]["slave"], "slave-a");
   int status = 0;
   ASSERT_TRUE(cluster->waitForSlaveExit("slave-a", 20s, &status)) << cluster->slaveLog("slave-a");
@@ -165,15 +179,19 @@ TEST_F(FaultsTest, CancelQueuedAndRunningJobs) {
   EXPECT_EQ(client->finals().at(queued)["type"], "cancelled") << "the submit request ends too";
 
   const auto start = std::chrono::steady_clock::now();
-  const std::string cancel_running = client->send({{"type", "cancel"}, {"job_id", client->jobIds()[running]}});
+  const std::string cancel_running =
+      client->send({{"type", "cancel"}, {"job_id", client->jobIds()[running]}});
   ASSERT_TRUE(client->waitFinal({cancel_running, running}, 10s));
   EXPECT_EQ(client->finals().at(cancel_running)["type"], "cancelled");
   EXPECT_EQ(client->finals().at(cancel_running)["state"], "running");
   // Killed on the slave: its own counter drops long before the 20 s wall limit...
-  ASSERT_TRUE(waitFor([&] {
-    const json s = slaveEntry(cluster->snapshot(), "slave-a");
-    return !s.is_null() && s["running"] == 0 && s["load"]["assigned"] == 0;
-  }, 8s)) << cluster->snapshot().dump() << cluster->logs();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const json s = slaveEntry(cluster->snapshot(), "slave-a");
+        return !s.is_null() && s["running"] == 0 && s["load"]["assigned"] == 0;
+      },
+      8s))
+      << cluster->snapshot().dump() << cluster->logs();
   // ...and its only slot takes the next job at once.
   const std::string next = client->submit(pythonJob("print('next')\n"));
   ASSERT_TRUE(client->waitFinal({next}, 30s));
@@ -190,7 +208,8 @@ TEST_F(FaultsTest, ClientThatDisconnectsMidJobLeaksNothingAndTheResultStaysRetri
   std::string job_id;
   {
     auto client = connect(*cluster);
-    const std::string id = client->submit(pythonJob("import time\ntime.sleep(0.5)\nprint('done')\n"));
+    const std::string id =
+        client->submit(pythonJob("import time\ntime.sleep(0.5)\nprint('done')\n"));
     ASSERT_FALSE(client->waitProgress(id, "assigned", 30s).is_null());
     job_id = client->jobIds()[id];
   }  // disconnects mid-job
@@ -201,16 +220,23 @@ TEST_F(FaultsTest, ClientThatDisconnectsMidJobLeaksNothingAndTheResultStaysRetri
   ASSERT_EQ(m["state"], "finished") << m.dump();
   EXPECT_EQ(m["result"]["run"]["stdout"], "done\n");
   // Nothing left behind: no job, no slot, no stale client, no work directory on the slave.
-  ASSERT_TRUE(waitFor([&] {
-    const json c = cluster->snapshot();
-    return c.is_object() && c["clients"] == 2 && c["counters"]["running"] == 0 && c["counters"]["queued"] == 0;
-  }, 10s)) << cluster->snapshot().dump();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const json c = cluster->snapshot();
+        return c.is_object() && c["clients"] == 2 && c["counters"]["running"] == 0 &&
+               c["counters"]["queued"] == 0;
+      },
+      10s))
+      << cluster->snapshot().dump();
   const std::string work = cluster->dir() + "/work-slave-a";
-  ASSERT_TRUE(waitFor([&] {
-    for (const auto& e : std::filesystem::directory_iterator(work))
-      if (e.path().filename().string().rfind("job-", 0) == 0) return false;
-    return true;
-  }, 10s)) << "a job's work directory was left in " << work;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        for (const auto& e : std::filesystem::directory_iterator(work))
+          if (e.path().filename().string().rfind("job-", 0) == 0) return false;
+        return true;
+      },
+      10s))
+      << "a job's work directory was left in " << work;
 }
 
 TEST_F(FaultsTest, IdleSlaveGetsTheJobOverABusyOne) {
@@ -223,7 +249,8 @@ TEST_F(FaultsTest, IdleSlaveGetsTheJobOverABusyOne) {
   for (int i = 0; i < 3; ++i) {
     const std::string quick = client->submit(pythonJob("print(1)\n"));
     ASSERT_TRUE(client->waitFinal({quick}, 30s));
-    EXPECT_NE(client->finals().at(quick)["result"]["slave"], busy_slave) << "the idle slave gets it";
+    EXPECT_NE(client->finals().at(quick)["result"]["slave"], busy_slave)
+        << "the idle slave gets it";
   }
   client->send({{"type", "cancel"}, {"job_id", client->jobIds()[busy]}});
   ASSERT_TRUE(client->waitFinal({busy}, 10s));
@@ -235,15 +262,18 @@ TEST_F(FaultsTest, ALanguageOnlyOneSlaveHasAlwaysGoesThere) {
   Cluster cluster(o);
   std::string error;
   ASSERT_TRUE(cluster.start(&error)) << error;
-  cluster.startSlave("py", {"slave.plugins.dir=" + pluginDir(plugins_.path(), {"polyrun_python.so"})});
-  cluster.startSlave("both", {"slave.plugins.dir=" + pluginDir(plugins_.path(), {"polyrun_python.so", "polyrun_c.so"})});
+  cluster.startSlave("py",
+                     {"slave.plugins.dir=" + pluginDir(plugins_.path(), {"polyrun_python.so"})});
+  cluster.startSlave("both", {"slave.plugins.dir=" +
+                              pluginDir(plugins_.path(), {"polyrun_python.so", "polyrun_c.so"})});
   ASSERT_TRUE(cluster.waitForSlaves(2, &error)) << error;
   auto client = connect(cluster);
   std::vector<std::string> c_jobs;
   for (int i = 0; i < 4; ++i) {
     Job job;
     job.language = "c";
-    job.files.push_back({"main.c", "#include <stdio.h>\nint main(void){puts(\"c\");return 0;}\n", Encoding::kUtf8});
+    job.files.push_back(
+        {"main.c", "#include <stdio.h>\nint main(void){puts(\"c\");return 0;}\n", Encoding::kUtf8});
     c_jobs.push_back(client->submit(job));
   }
   ASSERT_TRUE(client->waitFinal(c_jobs, 60s)) << cluster.logs();
@@ -257,18 +287,22 @@ TEST_F(FaultsTest, CapacityIsNeverExceededAsCountedByTheSlaves) {
   auto cluster = startCluster(2, 2);
   auto client = connect(*cluster);
   std::vector<std::string> ids;
-  for (int i = 0; i < 30; ++i) ids.push_back(client->submit(pythonJob("import time\ntime.sleep(0.02)\nprint(1)\n")));
+  for (int i = 0; i < 30; ++i)
+    ids.push_back(client->submit(pythonJob("import time\ntime.sleep(0.02)\nprint(1)\n")));
   ASSERT_TRUE(client->waitFinal(ids, 90s)) << cluster->logs();
   for (const auto& id : ids) ASSERT_EQ(client->finals().at(id)["type"], "result");
   // The slaves' own counters, from a heartbeat sent after the burst.
   json snapshot;
-  ASSERT_TRUE(waitFor([&] {
-    snapshot = cluster->snapshot();
-    if (!snapshot.is_object()) return false;
-    int peaks = 0;
-    for (const auto& s : snapshot["slaves"]) peaks += s["load"]["peak_assigned"].get<int>() > 0;
-    return peaks == 2;
-  }, 10s)) << snapshot.dump();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        snapshot = cluster->snapshot();
+        if (!snapshot.is_object()) return false;
+        int peaks = 0;
+        for (const auto& s : snapshot["slaves"]) peaks += s["load"]["peak_assigned"].get<int>() > 0;
+        return peaks == 2;
+      },
+      10s))
+      << snapshot.dump();
   int fullest = 0;
   for (const auto& s : snapshot["slaves"]) {
     EXPECT_LE(s["load"]["peak_assigned"].get<int>(), 2) << s.dump();

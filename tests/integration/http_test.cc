@@ -2,21 +2,20 @@
 // v2 requests and responses, every kind of bad request, monitoring routes, and a master with a
 // full queue. Requests go through Poco's HTTP client, or raw bytes where the point is a broken
 // request.
-#include <gtest/gtest.h>
-
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
-#include <atomic>
 
 #include "polyrun/base64.h"
 #include "support/cluster.h"
@@ -35,9 +34,9 @@ struct HttpReply {
 };
 
 // One request on its own connection. `content_type` empty sends none, as piston-client does.
-HttpReply request(int port, const std::string& method, const std::string& path, const std::string& body = "",
-                  const std::string& content_type = "", bool chunked = false,
-                  const std::string& authorization = "") {
+HttpReply request(int port, const std::string& method, const std::string& path,
+                  const std::string& body = "", const std::string& content_type = "",
+                  bool chunked = false, const std::string& authorization = "") {
   HttpReply reply;
   try {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
@@ -72,7 +71,8 @@ HttpReply execute(int port, const json& body, const std::string& path = "/api/v2
 
 // Raw bytes to the HTTP port; what comes back until the server closes (or 30 s).
 std::string rawExchange(int port, const std::string& bytes, bool close_write) {
-  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+  Poco::Net::StreamSocket socket(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
   socket.setReceiveTimeout(Poco::Timespan(30, 0));
   socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
   if (close_write) socket.shutdownSend();
@@ -131,14 +131,17 @@ TEST_F(HttpTest, RuntimesListEveryLanguageWithAliases) {
       ASSERT_TRUE(rt["version"].is_string() && rt["aliases"].is_array()) << rt.dump();
       by_language[rt["language"]] = rt;
     }
-    for (const std::string l : {"python", "c", "c++", "java"}) EXPECT_TRUE(by_language.count(l)) << l << ": " << r.body;
+    for (const std::string l : {"python", "c", "c++", "java"})
+      EXPECT_TRUE(by_language.count(l)) << l << ": " << r.body;
     const json py_aliases = by_language["python"]["aliases"];
-    EXPECT_NE(std::find(py_aliases.begin(), py_aliases.end(), "py"), py_aliases.end()) << py_aliases.dump();
+    EXPECT_NE(std::find(py_aliases.begin(), py_aliases.end(), "py"), py_aliases.end())
+        << py_aliases.dump();
   }
 }
 
 TEST_F(HttpTest, PythonHelloWithoutContentTypeHasRunOnly) {
-  const HttpReply r = execute(port_, pythonBody("import sys\nprint(42)\nprint(sys.argv[1:], file=sys.stderr)"));
+  const HttpReply r =
+      execute(port_, pythonBody("import sys\nprint(42)\nprint(sys.argv[1:], file=sys.stderr)"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.j["language"], "python");
   EXPECT_TRUE(r.j["version"].is_string() && !r.j["version"].get<std::string>().empty());
@@ -151,7 +154,8 @@ TEST_F(HttpTest, PythonHelloWithoutContentTypeHasRunOnly) {
   EXPECT_TRUE(run["signal"].is_null());
   EXPECT_TRUE(run["status"].is_null());
   EXPECT_TRUE(run["message"].is_null());
-  EXPECT_TRUE(run["cpu_time"].is_number() && run["wall_time"].is_number() && run["memory"].is_number());
+  EXPECT_TRUE(run["cpu_time"].is_number() && run["wall_time"].is_number() &&
+              run["memory"].is_number());
   EXPECT_GT(run["memory"].get<int64_t>(), 0);
   EXPECT_EQ(r.j["verdict"], "OK");
   EXPECT_TRUE(r.j["job_id"].is_string() && r.j["slave"].is_string()) << r.body;
@@ -159,11 +163,12 @@ TEST_F(HttpTest, PythonHelloWithoutContentTypeHasRunOnly) {
 }
 
 TEST_F(HttpTest, PistonPrefixAndTextPlainBodyAndChunkedBody) {
-  HttpReply r = request(port_, "POST", "/api/v2/piston/execute", pythonBody("print('plain')").dump(),
-                        "text/plain;charset=UTF-8");
+  HttpReply r = request(port_, "POST", "/api/v2/piston/execute",
+                        pythonBody("print('plain')").dump(), "text/plain;charset=UTF-8");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.j["run"]["stdout"], "plain\n");
-  r = request(port_, "POST", "/api/v2/execute", pythonBody("print('chunked')").dump(), "application/json", true);
+  r = request(port_, "POST", "/api/v2/execute", pythonBody("print('chunked')").dump(),
+              "application/json", true);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.j["run"]["stdout"], "chunked\n");
 }
@@ -171,10 +176,12 @@ TEST_F(HttpTest, PistonPrefixAndTextPlainBodyAndChunkedBody) {
 TEST_F(HttpTest, CppWithStdinArgsAndLimitsOfMinusOne) {
   const json body = {{"language", "cpp"},
                      {"version", "*"},
-                     {"files", {{{"name", "main.cpp"},
-                                 {"content", "#include <iostream>\nint main(int c, char** v) { std::string s; "
-                                             "std::cin >> s; std::cout << s << ' ' << c - 1 << ' ' << v[3] << "
-                                             "std::endl; }\n"}}}},
+                     {"files",
+                      {{{"name", "main.cpp"},
+                        {"content",
+                         "#include <iostream>\nint main(int c, char** v) { std::string s; "
+                         "std::cin >> s; std::cout << s << ' ' << c - 1 << ' ' << v[3] << "
+                         "std::endl; }\n"}}}},
                      {"stdin", "hello\n"},
                      {"args", {"1", "2", "3"}},
                      {"compile_timeout", 10000},
@@ -192,7 +199,8 @@ TEST_F(HttpTest, CppWithStdinArgsAndLimitsOfMinusOne) {
 }
 
 TEST_F(HttpTest, CompileFailureIsRepeatedInRunAsPistonDoes) {
-  const json body = {{"language", "c"}, {"version", "*"}, {"files", {{{"content", "int main( { return 0; }"}}}}};
+  const json body = {
+      {"language", "c"}, {"version", "*"}, {"files", {{{"content", "int main( { return 0; }"}}}}};
   const HttpReply r = execute(port_, body);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.j["verdict"], "COMPILE_ERROR");
@@ -220,21 +228,25 @@ TEST_F(HttpTest, StatusCodesForFailures) {
   for (const auto& c : cases) {
     json body = pythonBody(c.code);
     body.update(c.limits);
-    replies.push_back(std::async(std::launch::async, [this, body] { return execute(port_, body); }));
+    replies.push_back(
+        std::async(std::launch::async, [this, body] { return execute(port_, body); }));
   }
   for (size_t i = 0; i < cases.size(); ++i) {
     const HttpReply r = replies[i].get();
     ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(r.j["run"]["status"], cases[i].status) << cases[i].code << ": " << r.j["run"].dump().substr(0, 400);
+    EXPECT_EQ(r.j["run"]["status"], cases[i].status)
+        << cases[i].code << ": " << r.j["run"].dump().substr(0, 400);
     EXPECT_TRUE(r.j["run"]["message"].is_string()) << cases[i].code;
   }
-  const HttpReply segv = execute(port_, pythonBody("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)"));
+  const HttpReply segv =
+      execute(port_, pythonBody("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)"));
   EXPECT_EQ(segv.j["run"]["signal"], "SIGSEGV") << segv.body;
   EXPECT_TRUE(segv.j["run"]["code"].is_null()) << segv.body;
 }
 
 TEST_F(HttpTest, Base64AndHexFilesAndABodyOverPistonsCap) {
-  json body = {{"language", "py"}, {"files", {{{"content", base64Encode("print('b64')")}, {"encoding", "base64"}}}}};
+  json body = {{"language", "py"},
+               {"files", {{{"content", base64Encode("print('b64')")}, {"encoding", "base64"}}}}};
   HttpReply r = execute(port_, body);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.j["run"]["stdout"], "b64\n");
@@ -274,7 +286,8 @@ TEST_F(HttpTest, EveryBadRequestIs400NamingTheField) {
   expectBadRequest(with("files", {{{"content", 5}}}), "files[0].content");
   expectBadRequest(with("files", {{{"content", "x"}, {"name", 7}}}), "files[0].name");
   expectBadRequest(with("files", {{{"content", "x"}, {"encoding", "rot13"}}}), "files[0].encoding");
-  expectBadRequest(with("files", {{{"content", "!!not base64!!"}, {"encoding", "base64"}}}), "files[0].content");
+  expectBadRequest(with("files", {{{"content", "!!not base64!!"}, {"encoding", "base64"}}}),
+                   "files[0].content");
   expectBadRequest(with("files", {{{"content", "abc"}, {"encoding", "hex"}}}), "files[0].content");
   expectBadRequest(with("stdin", 5), "stdin");
   expectBadRequest(with("args", "1 2"), "args");
@@ -296,13 +309,15 @@ TEST_F(HttpTest, InvalidJsonTruncatedAndHugeBodies) {
     EXPECT_NE(r.j.value("message", "").find("JSON"), std::string::npos) << r.body;
   }
   // Announces 1000 bytes, sends 10 and stops writing.
-  std::string got = rawExchange(port_,
-                                "POST /api/v2/execute HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"language\"",
-                                true);
+  std::string got = rawExchange(
+      port_,
+      "POST /api/v2/execute HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"language\"",
+      true);
   EXPECT_EQ(got.rfind("HTTP/1.1 400", 0), 0u) << got;
   EXPECT_NE(got.find("truncated"), std::string::npos) << got;
   // Announces more than master.http.body.max.bytes: refused before reading it.
-  got = rawExchange(port_, "POST /api/v2/execute HTTP/1.1\r\nHost: x\r\nContent-Length: 17000000\r\n\r\n", false);
+  got = rawExchange(
+      port_, "POST /api/v2/execute HTTP/1.1\r\nHost: x\r\nContent-Length: 17000000\r\n\r\n", false);
   EXPECT_EQ(got.rfind("HTTP/1.1 413", 0), 0u) << got;
   EXPECT_NE(got.find("master.http.body.max.bytes"), std::string::npos) << got;
   // Not HTTP at all: Poco answers 400 and the master goes on.
@@ -317,15 +332,15 @@ TEST_F(HttpTest, DeeplyNestedBodiesAre400AndTheMasterLives) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   const std::string file = R"js([{"content": "print(1)"}])js";
   const std::vector<std::string> bodies = {
-      deep,
-      R"({"language": "python", "files": )" + file + R"(, "stdin": )" + deep + "}",
+      deep, R"({"language": "python", "files": )" + file + R"(, "stdin": )" + deep + "}",
       R"({"language": "python", "files": [{"content": "x", "name": )" + deep + "}]}",
       R"({"language": "python", "files": )" + file + R"(, "args": )" + deep + "}",
       R"({"language": "python", "files": )" + file + R"(, "run_memory_limit": )" + deep + "}"};
   for (const auto& text : bodies) {
     const HttpReply r = request(port_, "POST", "/api/v2/execute", text);
     ASSERT_EQ(r.status, 400) << text.substr(0, 60) << ": " << r.body.substr(0, 300);
-    EXPECT_NE(r.j.value("message", "").find("nested deeper than 64 levels"), std::string::npos) << r.body;
+    EXPECT_NE(r.j.value("message", "").find("nested deeper than 64 levels"), std::string::npos)
+        << r.body;
     EXPECT_LT(r.body.size(), 1000u);
   }
   EXPECT_EQ(request(port_, "GET", "/healthz").status, 200);
@@ -363,7 +378,8 @@ TEST_F(HttpTest, JobLookupClusterMetricsHealthAndTheJobLog) {
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(r.j["slaves"].size(), 2u) << r.body;
   for (const auto& s : r.j["slaves"]) {
-    EXPECT_TRUE(s["name"].is_string() && s["address"].is_string() && s["state"] == "ready") << s.dump();
+    EXPECT_TRUE(s["name"].is_string() && s["address"].is_string() && s["state"] == "ready")
+        << s.dump();
     EXPECT_EQ(s["capacity"], 2);
     EXPECT_FALSE(s["languages"].empty());
     EXPECT_TRUE(s["load"].contains("cpu_busy") && s["load"].contains("memory_free_bytes"));
@@ -378,11 +394,14 @@ TEST_F(HttpTest, JobLookupClusterMetricsHealthAndTheJobLog) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type.rfind("text/plain", 0), 0u) << r.content_type;
   for (const std::string needle :
-       {"# TYPE polyrun_jobs_finished_total counter", "polyrun_jobs_finished_total{language=\"python\",verdict=\"OK\"} ",
-        "polyrun_queue_length{language=\"python\"} 0", "polyrun_slave_running{slave=\"slave-a\",id=",
+       {"# TYPE polyrun_jobs_finished_total counter",
+        "polyrun_jobs_finished_total{language=\"python\",verdict=\"OK\"} ",
+        "polyrun_queue_length{language=\"python\"} 0",
+        "polyrun_slave_running{slave=\"slave-a\",id=",
         "polyrun_slave_capacity{slave=\"slave-b\",id=", "polyrun_slave_load_average{",
-        "# TYPE polyrun_job_queue_seconds histogram", "polyrun_job_queue_seconds_bucket{le=\"+Inf\"} ",
-        "polyrun_job_run_seconds_count ", "polyrun_http_responses_total{code=\"200\"} "})
+        "# TYPE polyrun_job_queue_seconds histogram",
+        "polyrun_job_queue_seconds_bucket{le=\"+Inf\"} ", "polyrun_job_run_seconds_count ",
+        "polyrun_http_responses_total{code=\"200\"} "})
     EXPECT_NE(r.body.find(needle), std::string::npos) << needle << " missing from\n" << r.body;
   // Every sample line is "name{labels} number" or "name number".
   const std::regex sample(R"(^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$)");
@@ -398,8 +417,12 @@ TEST_F(HttpTest, JobLookupClusterMetricsHealthAndTheJobLog) {
   EXPECT_EQ(r.j["status"], "ok");
 
   // One line per finished job in the master's log.
-  EXPECT_TRUE(waitFor([&] { return cluster_->masterLog().find("job " + job_id + " python on slave-") != std::string::npos; },
-                      5s))
+  EXPECT_TRUE(waitFor(
+      [&] {
+        return cluster_->masterLog().find("job " + job_id + " python on slave-") !=
+               std::string::npos;
+      },
+      5s))
       << cluster_->masterLog();
 }
 
@@ -408,10 +431,12 @@ TEST_F(HttpTest, ASlowJobDoesNotHoldUpOtherRequests) {
     return execute(port_, pythonBody("import time\ntime.sleep(3)\nprint('slow')"));
   });
   // While it sleeps, other requests are answered.
-  ASSERT_TRUE(waitFor([&] { return request(port_, "GET", "/api/v1/cluster").j["counters"]["running"] >= 1; }, 20s));
+  ASSERT_TRUE(waitFor(
+      [&] { return request(port_, "GET", "/api/v1/cluster").j["counters"]["running"] >= 1; }, 20s));
   const HttpReply fast = execute(port_, pythonBody("print('fast')"));
   EXPECT_EQ(fast.j["run"]["stdout"], "fast\n");
-  EXPECT_EQ(slow.wait_for(0s), std::future_status::timeout) << "the fast job waited for the slow one";
+  EXPECT_EQ(slow.wait_for(0s), std::future_status::timeout)
+      << "the fast job waited for the slow one";
   EXPECT_EQ(slow.get().j["run"]["stdout"], "slow\n");
 }
 
@@ -424,8 +449,10 @@ TEST(HttpQueueTest, QueueFullIs503WithRetryAfterAndWaitsEnd) {
   ASSERT_NE(cluster, nullptr);
   const int port = cluster->httpPort();
 
-  auto first = std::async(std::launch::async, [port] { return execute(port, pythonBody("print(1)")); });
-  ASSERT_TRUE(waitFor([&] { return request(port, "GET", "/api/v1/cluster").j["queues"]["python"] == 1; }, 10s));
+  auto first =
+      std::async(std::launch::async, [port] { return execute(port, pythonBody("print(1)")); });
+  ASSERT_TRUE(waitFor(
+      [&] { return request(port, "GET", "/api/v1/cluster").j["queues"]["python"] == 1; }, 10s));
   const HttpReply full = execute(port, pythonBody("print(2)"));
   EXPECT_EQ(full.status, 503) << full.body;
   EXPECT_FALSE(full.retry_after.empty());
@@ -436,13 +463,17 @@ TEST(HttpQueueTest, QueueFullIs503WithRetryAfterAndWaitsEnd) {
   const HttpReply gave_up = first.get();
   EXPECT_EQ(gave_up.status, 503) << gave_up.body;
   EXPECT_FALSE(gave_up.retry_after.empty());
-  EXPECT_NE(gave_up.j.value("message", "").find("master.http.queue.wait.ms"), std::string::npos) << gave_up.body;
+  EXPECT_NE(gave_up.j.value("message", "").find("master.http.queue.wait.ms"), std::string::npos)
+      << gave_up.body;
   // The job it waited for left the queue.
-  EXPECT_TRUE(waitFor([&] { return request(port, "GET", "/api/v1/cluster").j["queues"]["python"] == 0; }, 5s));
+  EXPECT_TRUE(waitFor(
+      [&] { return request(port, "GET", "/api/v1/cluster").j["queues"]["python"] == 0; }, 5s));
 
   // A request waiting when the master stops is answered, not dropped.
-  auto waiting = std::async(std::launch::async, [port] { return execute(port, pythonBody("print(3)")); });
-  ASSERT_TRUE(waitFor([&] { return request(port, "GET", "/api/v1/cluster").j["queues"]["python"] == 1; }, 10s));
+  auto waiting =
+      std::async(std::launch::async, [port] { return execute(port, pythonBody("print(3)")); });
+  ASSERT_TRUE(waitFor(
+      [&] { return request(port, "GET", "/api/v1/cluster").j["queues"]["python"] == 1; }, 10s));
   EXPECT_EQ(cluster->stopMaster(30s), 0);
   const HttpReply stopped = waiting.get();
   EXPECT_EQ(stopped.status, 503) << stopped.body;
@@ -462,10 +493,12 @@ TEST(HttpAuthTest, ClientTokensAreRequiredExceptForHealthz) {
 
   const HttpReply none = request(port, "POST", "/api/v2/execute", body);
   EXPECT_EQ(none.status, 401) << none.body;
-  EXPECT_NE(none.j.value("message", "").find("Authorization: Bearer"), std::string::npos) << none.body;
+  EXPECT_NE(none.j.value("message", "").find("Authorization: Bearer"), std::string::npos)
+      << none.body;
   const HttpReply wrong = request(port, "GET", "/api/v1/cluster", "", "", false, "Bearer gamma");
   EXPECT_EQ(wrong.status, 401) << wrong.body;
-  EXPECT_NE(wrong.j.value("message", "").find("wrong client token"), std::string::npos) << wrong.body;
+  EXPECT_NE(wrong.j.value("message", "").find("wrong client token"), std::string::npos)
+      << wrong.body;
   EXPECT_EQ(request(port, "GET", "/metrics").status, 401);
   EXPECT_EQ(request(port, "GET", "/healthz").status, 200);
 
@@ -483,7 +516,8 @@ TEST(HttpSlowClientTest, TricklingRequestsAreCutAtTheRequestDeadline) {
   Cluster::Options o;
   o.slaves = 0;
   o.journal = false;
-  o.master_defines = {"master.http.threads=6", "master.http.request.timeout.ms=1500", "master.http.timeout.ms=20000"};
+  o.master_defines = {"master.http.threads=6", "master.http.request.timeout.ms=1500",
+                      "master.http.timeout.ms=20000"};
   Cluster cluster(o);
   std::string error;
   ASSERT_TRUE(cluster.startMaster(&error)) << error;
@@ -497,7 +531,8 @@ TEST(HttpSlowClientTest, TricklingRequestsAreCutAtTheRequestDeadline) {
   std::vector<std::thread> tricklers;
   for (auto& socket : slow) {
     tricklers.emplace_back([&done, s = socket.get()] {
-      const std::string text = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(300, 'a');
+      const std::string text =
+          "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(300, 'a');
       try {
         for (size_t i = 0; i < text.size() && !done; ++i) {
           s->sendBytes(text.data() + i, 1);
@@ -509,21 +544,26 @@ TEST(HttpSlowClientTest, TricklingRequestsAreCutAtTheRequestDeadline) {
   }
   const auto start = std::chrono::steady_clock::now();
   const HttpReply r = request(port, "GET", "/healthz");
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
   done = true;
   for (auto& t : tricklers) t.join();
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_LT(took.count(), 6000) << "/healthz waited behind clients sending a byte every 200 ms";
-  EXPECT_NE(cluster.masterLog().find("master.http.request.timeout.ms"), std::string::npos) << cluster.masterLog();
+  EXPECT_NE(cluster.masterLog().find("master.http.request.timeout.ms"), std::string::npos)
+      << cluster.masterLog();
   // A body that trickles in past the deadline gets 408 naming the key.
-  Poco::Net::StreamSocket body(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
-  const std::string head = "POST /api/v2/execute HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{";
+  Poco::Net::StreamSocket body(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+  const std::string head =
+      "POST /api/v2/execute HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{";
   body.sendBytes(head.data(), static_cast<int>(head.size()));
   body.setReceiveTimeout(Poco::Timespan(10, 0));
   std::string got;
   char buf[4096];
   try {
-    for (int n; (n = body.receiveBytes(buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+    for (int n; (n = body.receiveBytes(buf, sizeof buf)) > 0;)
+      got.append(buf, static_cast<size_t>(n));
   } catch (const Poco::Exception&) {
   }
   EXPECT_EQ(got.rfind("HTTP/1.1 408", 0), 0u) << got;
@@ -536,7 +576,8 @@ TEST(HttpSlowClientTest, ConnectionsPerAddressAreCapped) {
   Cluster::Options o;
   o.slaves = 0;
   o.journal = false;
-  o.master_defines = {"master.connections.per.address=3", "master.connections.per.address.loopback=true"};
+  o.master_defines = {"master.connections.per.address=3",
+                      "master.connections.per.address.loopback=true"};
   Cluster cluster(o);
   std::string error;
   ASSERT_TRUE(cluster.startMaster(&error)) << error;
@@ -545,9 +586,11 @@ TEST(HttpSlowClientTest, ConnectionsPerAddressAreCapped) {
   // 5 s of keep-alive). The next connection is refused.
   std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> held;
   for (int i = 0; i < 3; ++i) {
-    held.push_back(std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", static_cast<Poco::UInt16>(port)));
+    held.push_back(std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1",
+                                                                  static_cast<Poco::UInt16>(port)));
     held.back()->setKeepAlive(true);
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/healthz",
+                               Poco::Net::HTTPMessage::HTTP_1_1);
     held.back()->sendRequest(req);
     Poco::Net::HTTPResponse res;
     std::ostringstream ignored;
@@ -556,7 +599,8 @@ TEST(HttpSlowClientTest, ConnectionsPerAddressAreCapped) {
   }
   const HttpReply r = request(port, "GET", "/healthz");
   EXPECT_EQ(r.status, 503) << r.body;
-  EXPECT_NE(r.j.value("message", "").find("master.connections.per.address"), std::string::npos) << r.body;
+  EXPECT_NE(r.j.value("message", "").find("master.connections.per.address"), std::string::npos)
+      << r.body;
   EXPECT_FALSE(r.retry_after.empty());
   held.clear();
   EXPECT_TRUE(waitFor([&] { return request(port, "GET", "/healthz").status == 200; }, 10s))

@@ -1,13 +1,12 @@
 // The real process sandbox, with real processes (/bin/sh, /bin/cat, ...). Every test stays fast:
 // limits are short and nothing waits with a fixed sleep.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cerrno>
 #include <chrono>

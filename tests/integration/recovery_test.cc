@@ -2,7 +2,6 @@
 // stopped with SIGTERM, loses no accepted job; after a restart every job finishes and is
 // retrievable by id.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <memory>
@@ -40,8 +39,9 @@ class RecoveryTest : public ::testing::Test {
       lookups[client.send({{"type", "job"}, {"job_id", job_id}, {"wait", true}})] = job_id;
     std::vector<std::string> ids;
     for (const auto& [id, job_id] : lookups) ids.push_back(id);
-    ASSERT_TRUE(client.waitFinal(ids, 120s)) << client.finals().size() << " of " << ids.size() << "\n"
-                                             << cluster.logs();
+    ASSERT_TRUE(client.waitFinal(ids, 120s))
+        << client.finals().size() << " of " << ids.size() << "\n"
+        << cluster.logs();
     for (const auto& [id, job_id] : lookups) {
       const json& m = client.finals().at(id);
       ASSERT_EQ(m["type"], "job") << m.dump();
@@ -71,7 +71,8 @@ TEST_F(RecoveryTest, KillNineTheMasterWithFiftyJobsInFlightAllFinishAfterARestar
       ASSERT_FALSE(job_id.empty()) << "request " << id << " not accepted\n" << cluster->logs();
       jobs[job_id] = n;
     }
-    ASSERT_TRUE(client.pumpUntil([&] { return !client.finals().empty(); }, 30s)) << "some are running";
+    ASSERT_TRUE(client.pumpUntil([&] { return !client.finals().empty(); }, 30s))
+        << "some are running";
     EXPECT_LT(client.finals().size(), 50u) << "the kill must catch jobs in flight";
     cluster->killMaster();
   }
@@ -98,13 +99,17 @@ TEST_F(RecoveryTest, SigtermFinishesRunningJobsAndKeepsQueuedOnesForTheNextStart
     ASSERT_FALSE(job_id.empty()) << cluster->logs();
     jobs[job_id] = n;
   }
-  ASSERT_TRUE(client.pumpUntil([&] {
-    size_t assigned = 0;
-    for (const auto& [id, n] : requests) assigned += !client.waitProgress(id, "assigned", 0ms).is_null();
-    return assigned >= 4;
-  }, 30s));
+  ASSERT_TRUE(client.pumpUntil(
+      [&] {
+        size_t assigned = 0;
+        for (const auto& [id, n] : requests)
+          assigned += !client.waitProgress(id, "assigned", 0ms).is_null();
+        return assigned >= 4;
+      },
+      30s));
   const int status = cluster->stopMaster(30s);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << cluster->masterLog();
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n"
+                                                             << cluster->masterLog();
   // Jobs that were running when SIGTERM came finished and were delivered before the exit.
   client.pumpUntil([] { return false; }, 2s);  // what is still in flight on the socket
   size_t delivered = 0;

@@ -293,9 +293,8 @@ RunnerRegistry::Options toolchainOptions(const std::string& root) {
 TEST(RunnerRegistryToolchainTest, RunnerIsOfferedAtOnceAndGetsItsToolchainWhenReady) {
   test::TempDir dir;
   auto sandbox = makeProcessSandbox();
-  RunnerRegistry registry(*sandbox, toolchainOptions(dir.path()), [](const std::string&) {
-    return PluginSettings{};
-  });
+  RunnerRegistry registry(*sandbox, toolchainOptions(dir.path()),
+                          [](const std::string&) { return PluginSettings{}; });
   std::atomic<int> changes{0};
   registry.setOnToolchainChange([&] { ++changes; });
   registry.install(registry.load(std::string(POLYRUN_PLUGIN_DIR) + "/polyrun_java.so"));
@@ -329,8 +328,8 @@ TEST(RunnerRegistryToolchainTest, WithoutAToolchainRootNothingIsPrepared) {
 TEST(RunnerRegistryToolchainTest, DestructionCancelsAPreparationUnderWay) {
   test::TempDir dir;
   auto sandbox = makeProcessSandbox();
-  auto registry = std::make_unique<RunnerRegistry>(*sandbox, toolchainOptions(dir.path()),
-                                                   [](const std::string&) { return PluginSettings{}; });
+  auto registry = std::make_unique<RunnerRegistry>(
+      *sandbox, toolchainOptions(dir.path()), [](const std::string&) { return PluginSettings{}; });
   registry->install(registry->load(std::string(POLYRUN_PLUGIN_DIR) + "/polyrun_cpp.so"));
   // Under way once its scratch directory exists (the probes' ones are gone after load()).
   ASSERT_TRUE(test::waitFor(

@@ -254,14 +254,13 @@ TEST_P(LanguageTest, PrepareKeepsEverythingInsideTheWorkDirectory) {
 
 TEST_P(LanguageTest, PrepareRefusesBadFileNames) {
   const std::string ext = runner().info().extensions.front();
-  for (const std::string& bad :
-       std::vector<std::string>{"../evil" + ext, "/etc/passwd", "dir/../../evil" + ext, "a//b",
-                                "./x" + ext, "-rf", std::string("nul\0byte", 8), "x/",
-                                "@opts", "@main" + ext, [] {
-                                  std::string deep;  // 1,200 bytes: over any path a job needs
-                                  for (int i = 0; i < 120; ++i) deep += "directory/";
-                                  return deep + "x";
-                                }() + ext}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "../evil" + ext, "/etc/passwd", "dir/../../evil" + ext, "a//b", "./x" + ext, "-rf",
+           std::string("nul\0byte", 8), "x/", "@opts", "@main" + ext, [] {
+             std::string deep;  // 1,200 bytes: over any path a job needs
+             for (int i = 0; i < 120; ++i) deep += "directory/";
+             return deep + "x";
+           }() + ext}) {
     SCOPED_TRACE(bad);
     std::vector<SourceFile> extra = oneFile("", GetParam().hello);
     extra.push_back({bad, "data", Encoding::kUtf8});
@@ -453,7 +452,8 @@ TEST_F(RunnerTest, CompiledRunnersNameTheirArtifacts) {
   EXPECT_EQ(runnerFrom("cpp").prepare(inputOf(oneFile("a.cpp", "int main(){}"))).artifacts,
             std::vector<std::string>{"main"});
   EXPECT_EQ(runnerFrom("java")
-                .prepare(inputOf(oneFile("A.java", "public class A { public static void main(String[] a) {} }")))
+                .prepare(inputOf(
+                    oneFile("A.java", "public class A { public static void main(String[] a) {} }")))
                 .artifacts,
             std::vector<std::string>{"*.class"});
   EXPECT_TRUE(runnerFrom("python").prepare(inputOf(oneFile("a.py", "pass"))).artifacts.empty());
@@ -464,7 +464,8 @@ TEST_F(RunnerTest, CompiledRunnersNameTheirArtifacts) {
 // Runs the compile command of `source` by hand with extra flags; the compiler's stderr, then its
 // stdout.
 std::string compileWith(const Runner& runner, Sandbox& sandbox, const std::string& work_root,
-                        const PrepareInput& input, const std::vector<std::string>& extra, int* exit_code) {
+                        const PrepareInput& input, const std::vector<std::string>& extra,
+                        int* exit_code) {
   const Prepared p = runner.prepare(input);
   const std::string dir = work_root + "/by-hand";
   std::filesystem::create_directories(dir);
@@ -492,15 +493,20 @@ TEST_F(RunnerTest, CppToolchainPrecompilesHeadersThatJobsUse) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/iostream.gch"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/bits/stdc++.h.gch"));
 
-  for (const auto& [header, gch] : {std::pair<std::string, std::string>{"iostream", "/iostream.gch"},
-                                    {"bits/stdc++.h", "/bits/stdc++.h.gch"}}) {
-    PrepareInput input = inputOf(oneFile("main.cpp", "#include <" + header + ">\n"
-                                         "int main() { std::cout << \"Hello, world!\\n\"; }\n"));
+  for (const auto& [header, gch] :
+       {std::pair<std::string, std::string>{"iostream", "/iostream.gch"},
+        {"bits/stdc++.h", "/bits/stdc++.h.gch"}}) {
+    PrepareInput input =
+        inputOf(oneFile("main.cpp", "#include <" + header +
+                                        ">\n"
+                                        "int main() { std::cout << \"Hello, world!\\n\"; }\n"));
     input.toolchain_dir = dir;
     int code = -1;
-    const std::string err = compileWith(cpp, *sandbox_, work_.path(), input, {"-H", "-Winvalid-pch"}, &code);
+    const std::string err =
+        compileWith(cpp, *sandbox_, work_.path(), input, {"-H", "-Winvalid-pch"}, &code);
     EXPECT_EQ(code, 0) << err;
-    EXPECT_TRUE(contains(err, "! " + dir + gch)) << header << " precompiled header unused:\n" << err.substr(0, 2000);
+    EXPECT_TRUE(contains(err, "! " + dir + gch)) << header << " precompiled header unused:\n"
+                                                 << err.substr(0, 2000);
 
     Job job;
     job.id = "pch";
@@ -521,13 +527,16 @@ TEST_F(RunnerTest, CppToolchainPrecompilesHeadersThatJobsUse) {
 TEST_F(RunnerTest, JavaToolchainArchiveIsUsedByJavac) {
   const Runner& java = runnerFrom("java");
   std::string error;
-  const std::string dir = prepareToolchain(java, "17", *sandbox_, toolchainOptions(), work_.path() + "/tc", &error);
+  const std::string dir =
+      prepareToolchain(java, "17", *sandbox_, toolchainOptions(), work_.path() + "/tc", &error);
   ASSERT_FALSE(dir.empty()) << error;
-  PrepareInput input = inputOf(oneFile("", "public class Hi { public static void main(String[] a) {} }"));
+  PrepareInput input =
+      inputOf(oneFile("", "public class Hi { public static void main(String[] a) {} }"));
   input.toolchain_dir = dir;
   int code = -1;
   const std::string kFromArchive = "shared objects file (top)";
-  std::string out = compileWith(java, *sandbox_, work_.path(), input, {"-J-Xlog:class+load=info"}, &code);
+  std::string out =
+      compileWith(java, *sandbox_, work_.path(), input, {"-J-Xlog:class+load=info"}, &code);
   EXPECT_EQ(code, 0) << out.substr(0, 2000);
   EXPECT_TRUE(contains(out, kFromArchive)) << "javac did not use " << dir << "/javac.jsa";
   input.toolchain_dir.clear();

@@ -33,7 +33,8 @@ class TlsTest : public ::testing::Test {
     }
     Cluster::Options options;
     options.slaves = 1;
-    options.master_defines = {"master.tls.enabled=true", "master.tls.certificate=" + file("server.pem"),
+    options.master_defines = {"master.tls.enabled=true",
+                              "master.tls.certificate=" + file("server.pem"),
                               "master.tls.key=" + file("server.key")};
     options.slave_defines = {"slave.tls.enabled=true", "slave.tls.ca_file=" + file("ca.pem")};
     options.tls_ca_file = file("ca.pem");
@@ -62,8 +63,8 @@ class TlsTest : public ::testing::Test {
   }
 
   // One HTTPS request; the status, or -1 with the exception's text in *body.
-  static int https(const std::string& method, const std::string& path, const std::string& request_body,
-                   std::string* body) {
+  static int https(const std::string& method, const std::string& path,
+                   const std::string& request_body, std::string* body) {
     try {
       // Poco's HTTPS client, as a Piston client would use any HTTPS library: the test CA only.
       Poco::Net::Context::Params params;
@@ -112,9 +113,10 @@ TEST_F(TlsTest, CliRunsAJobOverTls) {
 // Frames far larger than a TLS record (16 KiB) cross both links: the slave's result and the
 // master's answer arrive in many records and partial writes.
 TEST_F(TlsTest, LargeOutputCrossesBothLinksIntact) {
-  std::ofstream(dir_.path() + "/big.py") << "import sys\nfor i in range(15000): print(f'line {i:06d} ' + 'x' * 40)\n";
-  const ProcessResult r = cli({"run", "big.py", "--master=" + cluster_->masterAddress(), "--ca-file",
-                               file("ca.pem")});
+  std::ofstream(dir_.path() + "/big.py")
+      << "import sys\nfor i in range(15000): print(f'line {i:06d} ' + 'x' * 40)\n";
+  const ProcessResult r =
+      cli({"run", "big.py", "--master=" + cluster_->masterAddress(), "--ca-file", file("ca.pem")});
   ASSERT_TRUE(r.started) << r.error;
   EXPECT_EQ(r.exit_code, 0) << r.stderr_data;
   std::string expected;
@@ -128,8 +130,8 @@ TEST_F(TlsTest, LargeOutputCrossesBothLinksIntact) {
 }
 
 TEST_F(TlsTest, CliWithAnotherCaIsToldWhatToCheck) {
-  const ProcessResult r = cli({"status", "--master=" + cluster_->masterAddress(), "--ca-file",
-                               file("other-ca.pem")});
+  const ProcessResult r =
+      cli({"status", "--master=" + cluster_->masterAddress(), "--ca-file", file("other-ca.pem")});
   ASSERT_TRUE(r.started) << r.error;
   EXPECT_EQ(r.exit_code, 69) << r.stdout_data << r.stderr_data;
   EXPECT_NE(r.stderr_data.find("TLS handshake"), std::string::npos) << r.stderr_data;
@@ -143,8 +145,8 @@ TEST_F(TlsTest, CliWithAnotherCaIsToldWhatToCheck) {
 TEST_F(TlsTest, HttpsServesHealthAndExecute) {
   std::string body;
   EXPECT_EQ(https("GET", "/healthz", "", &body), 200) << body;
-  const json request = {{"language", "python"}, {"version", "*"},
-                        {"files", {{{"content", "print(6 * 7)"}}}}};
+  const json request = {
+      {"language", "python"}, {"version", "*"}, {"files", {{{"content", "print(6 * 7)"}}}}};
   ASSERT_EQ(https("POST", "/api/v2/execute", request.dump(), &body), 200) << body;
   const json reply = json::parse(body, nullptr, false);
   ASSERT_TRUE(reply.is_object()) << body;
@@ -155,9 +157,11 @@ TEST_F(TlsTest, PlaintextClientIsRefusedAndTheMasterKeepsServing) {
   MasterClient plain("127.0.0.1", static_cast<uint16_t>(cluster_->clientPort()));
   std::string error;
   ASSERT_TRUE(plain.connect(&error, 2000)) << error;  // TCP is accepted; the bytes are not TLS
-  EXPECT_FALSE(plain.request({{"type", "cluster"}}, 5000, &error)) << "a plaintext request was answered";
-  EXPECT_TRUE(waitFor([&] { return cluster_->masterLog().find("TLS handshake failed") != std::string::npos; },
-                      std::chrono::seconds(10)))
+  EXPECT_FALSE(plain.request({{"type", "cluster"}}, 5000, &error))
+      << "a plaintext request was answered";
+  EXPECT_TRUE(waitFor(
+      [&] { return cluster_->masterLog().find("TLS handshake failed") != std::string::npos; },
+      std::chrono::seconds(10)))
       << cluster_->masterLog();
 
   // Plain HTTP to the HTTPS port gets no HTTP answer either.
@@ -178,7 +182,8 @@ TEST_F(TlsTest, SlaveTrustingAnotherCaDoesNotRegister) {
   EXPECT_TRUE(waitFor(
       [&] {
         const std::string log = cluster_->slaveLog("impostor");
-        return log.find("TLS handshake") != std::string::npos && log.find("slave.tls.ca_file") != std::string::npos;
+        return log.find("TLS handshake") != std::string::npos &&
+               log.find("slave.tls.ca_file") != std::string::npos;
       },
       std::chrono::seconds(20)))
       << cluster_->slaveLog("impostor");

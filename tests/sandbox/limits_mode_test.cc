@@ -31,7 +31,8 @@ const std::vector<std::string> kAsNobody = {"/usr/bin/setpriv", "--reuid=65534",
 
 std::string httpGet(int port, const std::string& path) {
   Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
   session.sendRequest(request);
   Poco::Net::HTTPResponse response;
   std::istream& body = session.receiveResponse(response);
@@ -60,7 +61,9 @@ class LimitsModeTest : public ::testing::Test {
   }
   // Whether this host gives an unprivileged process a cgroup it may write (then it has no
   // weaker mode to refuse).
-  static bool nobodyHasACgroup(const std::string& log) { return log.find("rlimits only") == std::string::npos; }
+  static bool nobodyHasACgroup(const std::string& log) {
+    return log.find("rlimits only") == std::string::npos;
+  }
 
   TempDir work_;
   Cluster cluster_{Cluster::Options{0, 1, "test-token", {}, {}, false}};
@@ -75,8 +78,8 @@ TEST_F(LimitsModeTest, WithoutACgroupTheSlaveRefusesToStartAndSaysWhatToDo) {
   const std::string log = cluster_.slaveLog("nobody");
   ASSERT_TRUE(WIFEXITED(status)) << log;
   EXPECT_EQ(WEXITSTATUS(status), 78) << log;  // EX_CONFIG
-  for (const char* what : {"memory and process limits need a cgroup", "Delegate=yes", "slave.sandbox.limits=rlimits",
-                           "docs/install.md"})
+  for (const char* what : {"memory and process limits need a cgroup", "Delegate=yes",
+                           "slave.sandbox.limits=rlimits", "docs/install.md"})
     EXPECT_NE(log.find(what), std::string::npos) << "the message must say " << what << "\n" << log;
 }
 
@@ -98,12 +101,14 @@ TEST_F(LimitsModeTest, TheWeakerModeRunsOnlyWhenChosenAndShowsEverywhere) {
   const std::string cluster_json = httpGet(cluster_.httpPort(), "/api/v1/cluster");
   EXPECT_NE(cluster_json.find("\"limits\":\"rlimits\""), std::string::npos) << cluster_json;
   const std::string metrics = httpGet(cluster_.httpPort(), "/metrics");
-  EXPECT_NE(metrics.find("polyrun_slave_limits{slave=\"nobody\",id="), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("polyrun_slave_limits{slave=\"nobody\",id="), std::string::npos)
+      << metrics;
   EXPECT_NE(metrics.find(",mode=\"rlimits\"} 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find(",mode=\"cgroup\"} 1"), std::string::npos) << metrics;
 
   const std::string out = work_.path() + "/status.txt";
-  const pid_t cli = spawnLogged({binaryPath("polyrun"), "status", "--master", cluster_.masterAddress()}, out);
+  const pid_t cli =
+      spawnLogged({binaryPath("polyrun"), "status", "--master", cluster_.masterAddress()}, out);
   ASSERT_TRUE(waitFor([&] { return ::waitpid(cli, nullptr, WNOHANG) == cli; }, 30s));
   std::ifstream in(out);
   const std::string status((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -119,8 +124,8 @@ TEST_F(LimitsModeTest, AToolchainFolderTheStagesCannotReachIsNamedWithTheFix) {
   fs::create_directories(closed / "toolchains");
   ASSERT_EQ(::chown(closed.c_str(), 12345, 12345), 0);
   ASSERT_EQ(::chmod(closed.c_str(), 0750), 0);
-  cluster_.startSlave(
-      "root", {"slave.toolchains=true", "slave.toolchains.dir=" + (closed / "toolchains").string()});
+  cluster_.startSlave("root", {"slave.toolchains=true",
+                               "slave.toolchains.dir=" + (closed / "toolchains").string()});
   int status = 0;
   ASSERT_TRUE(cluster_.waitForSlaveExit("root", 60s, &status)) << cluster_.slaveLog("root");
   const std::string log = cluster_.slaveLog("root");

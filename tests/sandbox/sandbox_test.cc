@@ -1,4 +1,6 @@
 // The adversarial suite through the real namespace sandbox and the real runner plugins.
+#include "polyrun/sandbox.h"
+
 #include <Poco/Net/ServerSocket.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -10,9 +12,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <csignal>
 #include <future>
 #include <iterator>
 #include <map>
@@ -20,7 +22,6 @@
 
 #include "polyrun/job_executor.h"
 #include "polyrun/plugin_loader.h"
-#include "polyrun/sandbox.h"
 #include "sandbox/adversarial_cases.h"
 #include "support/test_support.h"
 
@@ -38,7 +39,8 @@ std::vector<std::string> processesWith(const std::string& mark) {
     const int fd = ::open((e.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;
     char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) cmdline.append(buf, static_cast<size_t>(n));
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+      cmdline.append(buf, static_cast<size_t>(n));
     ::close(fd);
     if (cmdline.find(mark) != std::string::npos && cmdline.find("gtest") == std::string::npos)
       found.push_back(e.path().filename().string());
@@ -53,9 +55,12 @@ std::vector<pid_t> zygotes() {
   const std::string parent = "PPid:\t" + std::to_string(::getpid()) + "\n";
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
     std::ifstream in(e.path() / "status");
-    const std::string status((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (status.rfind("Name:\tpolyrun-zygote\n", 0) == 0 && status.find(parent) != std::string::npos &&
-        status.find("State:\tZ") == std::string::npos)  // a killed one stays a zombie until replaced
+    const std::string status((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+    if (status.rfind("Name:\tpolyrun-zygote\n", 0) == 0 &&
+        status.find(parent) != std::string::npos &&
+        status.find("State:\tZ") ==
+            std::string::npos)  // a killed one stays a zombie until replaced
       found.push_back(static_cast<pid_t>(std::stol(e.path().filename().string())));
   }
   return found;
@@ -73,7 +78,8 @@ class SandboxTest : public ::testing::Test {
     ASSERT_NE(sandbox_, nullptr) << error;
     runners_ = new std::map<std::string, std::shared_ptr<const Runner>>();
     for (const char* plugin : {"polyrun_python", "polyrun_c", "polyrun_java"}) {
-      PluginLoadResult loaded = loadPlugin(std::string(POLYRUN_PLUGIN_DIR) + "/" + plugin + ".so", {});
+      PluginLoadResult loaded =
+          loadPlugin(std::string(POLYRUN_PLUGIN_DIR) + "/" + plugin + ".so", {});
       ASSERT_FALSE(loaded.runners.empty()) << loaded.error;
       (*runners_)[loaded.runners[0].info.language] = loaded.runners[0].runner;
     }
@@ -105,7 +111,8 @@ class SandboxTest : public ::testing::Test {
   }
 
   // One stage in the test's work directory, 20 s of wall and CPU time.
-  ProcessSpec stageSpec(std::vector<std::string> argv, int64_t memory_bytes, int64_t processes) const {
+  ProcessSpec stageSpec(std::vector<std::string> argv, int64_t memory_bytes,
+                        int64_t processes) const {
     ProcessSpec s;
     s.argv = std::move(argv);
     s.cwd = work_.path();
@@ -143,15 +150,21 @@ TEST_F(SandboxTest, EveryAdversarialCaseGetsItsVerdictAndTheNextJobRunsNormally)
     SCOPED_TRACE(c.name);
     const auto start = std::chrono::steady_clock::now();
     JobResult r = run(c.language, c.file, c.source, c.limits);
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
     EXPECT_EQ(verdictName(r.verdict), verdictName(c.expected))
         << r.message << "\nstdout: " << (r.run ? r.run->stdout_data.substr(0, 500) : "")
-        << "\nstderr: " << (r.run ? r.run->stderr_data.substr(0, 500) : r.compile ? r.compile->stderr_data.substr(0, 500) : "");
+        << "\nstderr: "
+        << (r.run       ? r.run->stderr_data.substr(0, 500)
+            : r.compile ? r.compile->stderr_data.substr(0, 500)
+                        : "");
     EXPECT_LE(took, c.max_wall_ms) << "the stage must end within its limit plus a margin";
     if (c.check) {
       EXPECT_EQ(c.check(r), "");
     }
-    for (const std::string& mark : daemonMarks()) EXPECT_EQ(processesWith(mark).size(), 0u) << "left running: " << mark;
+    for (const std::string& mark : daemonMarks())
+      EXPECT_EQ(processesWith(mark).size(), 0u) << "left running: " << mark;
     std::error_code ec;
     EXPECT_TRUE(fs::is_empty(work_.path(), ec)) << "the job left files on the slave's disk";
     JobResult next = run("python", "ok.py", "print('next job fine')\n");
@@ -159,7 +172,8 @@ TEST_F(SandboxTest, EveryAdversarialCaseGetsItsVerdictAndTheNextJobRunsNormally)
     EXPECT_EQ(next.run->stdout_data, "next job fine\n");
   }
   // Nothing a job did reached the host.
-  for (const char* p : {"/usr/polyrun-was-here", "/etc/polyrun-was-here", "/polyrun-was-here", "/tmp/private"})
+  for (const char* p :
+       {"/usr/polyrun-was-here", "/etc/polyrun-was-here", "/polyrun-was-here", "/tmp/private"})
     EXPECT_FALSE(fs::exists(p)) << p;
 }
 
@@ -175,9 +189,12 @@ TEST_F(SandboxTest, ConcurrentJobsCannotSeeEachOthersFiles) {
       "seen = []\n"
       "for root, dirs, files in os.walk(parent):\n"
       "    seen += [f for f in files if f == other]\n"
-      "print('saw other' if seen else 'alone', os.listdir(parent) == [os.path.basename(os.getcwd())])\n";
-  auto a = std::async(std::launch::async, [&] { return run("python", "a.py", program, {}, "job-a job-b"); });
-  auto b = std::async(std::launch::async, [&] { return run("python", "b.py", program, {}, "job-b job-a"); });
+      "print('saw other' if seen else 'alone', os.listdir(parent) == "
+      "[os.path.basename(os.getcwd())])\n";
+  auto a = std::async(std::launch::async,
+                      [&] { return run("python", "a.py", program, {}, "job-a job-b"); });
+  auto b = std::async(std::launch::async,
+                      [&] { return run("python", "b.py", program, {}, "job-b job-a"); });
   for (JobResult r : {a.get(), b.get()}) {
     ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.run ? r.run->stderr_data : "");
     EXPECT_EQ(r.run->stdout_data, "alone True\n");
@@ -200,7 +217,8 @@ TEST_F(SandboxTest, AStageLeavesNothingBehindForTheNextStage) {
       "subprocess.Popen(['/bin/sleep', '987656'], start_new_session=True, pass_fds=[s.fileno()])\n"
       "print(os.getcwd())\n";
   JobResult first = run("python", "leave.py", leave);
-  ASSERT_EQ(first.verdict, Verdict::kOk) << first.message << (first.run ? first.run->stderr_data : "");
+  ASSERT_EQ(first.verdict, Verdict::kOk)
+      << first.message << (first.run ? first.run->stderr_data : "");
   const std::string first_dir = first.run->stdout_data.substr(0, first.run->stdout_data.size() - 1);
   EXPECT_FALSE(fs::exists(first_dir)) << "the work directory outlived its job";
   EXPECT_EQ(processesWith("987656").size(), 0u) << "a process of the stage outlived it";
@@ -216,7 +234,8 @@ TEST_F(SandboxTest, AStageLeavesNothingBehindForTheNextStage) {
       "if libc.mq_open(b'/polyrun-leak', os.O_RDONLY) >= 0: found.append('mqueue')\n"
       "s = socket.socket(socket.AF_UNIX)\n"
       "try:\n    s.bind('\\0polyrun-leak')\nexcept OSError:\n    found.append('abstract socket')\n"
-      "others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]\n"
+      "others = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, "
+      "os.getpid())]\n"
       "if others: found.append('processes %s' % others)\n"
       "print(found or 'clean')\n";
   Job job;
@@ -225,7 +244,8 @@ TEST_F(SandboxTest, AStageLeavesNothingBehindForTheNextStage) {
   job.files.push_back({"look.py", look, Encoding::kUtf8});
   job.args = {first_dir};
   JobResult second = executeJob(*runners_->at("python"), *sandbox_, job, options());
-  ASSERT_EQ(second.verdict, Verdict::kOk) << second.message << (second.run ? second.run->stderr_data : "");
+  ASSERT_EQ(second.verdict, Verdict::kOk)
+      << second.message << (second.run ? second.run->stderr_data : "");
   EXPECT_EQ(second.run->stdout_data, "clean\n");
 
   // The mount points the zygotes made for the work directories are gone from their roots.
@@ -284,7 +304,9 @@ TEST_F(SandboxTest, EveryStageHasItsWholeLimitsRightAfterTheStageBefore) {
       "            f.write(block)\n"
       "print('filled')\n";
   buildTake(work_.path());
-  auto spec = [&](std::vector<std::string> argv) { return stageSpec(std::move(argv), 180ll << 20, 8); };
+  auto spec = [&](std::vector<std::string> argv) {
+    return stageSpec(std::move(argv), 180ll << 20, 8);
+  };
   const ProcessSpec filler = spec({"/usr/bin/python3", "-c", fill}), taker = spec({"./take"});
   for (int round = 0; round < 8; ++round) {
     const ProcessResult a = sandbox_->run(filler);
@@ -303,7 +325,9 @@ TEST_F(SandboxTest, EveryStageHasItsWholeLimitsRightAfterTheStageBefore) {
 // that zygote with a lower memory limit than that must still start (not INTERNAL_ERROR from the
 // cgroup refusing a limit under its usage).
 TEST_F(SandboxTest, ALowerMemoryLimitRightAfterAStageThatFilledItsTmpStillStarts) {
-  auto spec = [&](std::vector<std::string> argv, int64_t memory) { return stageSpec(std::move(argv), memory, 0); };
+  auto spec = [&](std::vector<std::string> argv, int64_t memory) {
+    return stageSpec(std::move(argv), memory, 0);
+  };
   const ProcessSpec filler = spec({"/usr/bin/python3", "-c",
                                    "block = b'x' * (1 << 20)\n"
                                    "for path in ('/tmp/fill', '/dev/shm/fill'):\n"
@@ -363,9 +387,11 @@ TEST_F(SandboxTest, AZygoteKilledDuringAStageEndsItAsAnInternalError) {
   auto job = std::async(std::launch::async, [&] {
     return run("python", "zygote_victim.py", "import time\ntime.sleep(1000)\n", limits);
   });
-  ASSERT_TRUE(waitFor([] { return !processesWith("zygote_victim").empty(); }, std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      waitFor([] { return !processesWith("zygote_victim").empty(); }, std::chrono::seconds(10)));
   for (pid_t z : zygotes()) ::kill(z, SIGKILL);
-  ASSERT_EQ(job.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "the stage outlived its zygote";
+  ASSERT_EQ(job.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "the stage outlived its zygote";
   JobResult r = job.get();
   EXPECT_EQ(verdictName(r.verdict), verdictName(Verdict::kInternalError)) << r.message;
   EXPECT_NE(r.message.find("zygote"), std::string::npos) << r.message;
@@ -377,10 +403,11 @@ TEST_F(SandboxTest, AZygoteKilledDuringAStageEndsItAsAnInternalError) {
 // The zygote and each stage's init are out of the OOM killer's reach (when the slave is root);
 // the program must not be, and must be scheduled like any process.
 TEST_F(SandboxTest, TheProgramGetsNoneOfItsHelpersPrivileges) {
-  JobResult r = run("python", "sched.py",
-                    "import os\n"
-                    "print(os.sched_getscheduler(0) == os.SCHED_OTHER, os.getpriority(os.PRIO_PROCESS, 0),\n"
-                    "      open('/proc/self/oom_score_adj').read().strip())\n");
+  JobResult r =
+      run("python", "sched.py",
+          "import os\n"
+          "print(os.sched_getscheduler(0) == os.SCHED_OTHER, os.getpriority(os.PRIO_PROCESS, 0),\n"
+          "      open('/proc/self/oom_score_adj').read().strip())\n");
   ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.run ? r.run->stderr_data : "");
   EXPECT_EQ(r.run->stdout_data, "True 0 0\n");
 }
@@ -388,12 +415,13 @@ TEST_F(SandboxTest, TheProgramGetsNoneOfItsHelpersPrivileges) {
 // Runs `program` (Python) as `count` concurrent jobs, each of which writes `ready` in its work
 // directory once set and then waits for `go` there; `while_ready` runs on the host once all are
 // ready (with their work directories), then each is let go. The jobs' results, in no order.
-std::vector<JobResult> runTogether(const std::function<JobResult(const std::string&)>& run,
-                                   const std::string& work_root, size_t count,
-                                   const std::function<void(const std::vector<fs::path>&)>& while_ready) {
+std::vector<JobResult> runTogether(
+    const std::function<JobResult(const std::string&)>& run, const std::string& work_root,
+    size_t count, const std::function<void(const std::vector<fs::path>&)>& while_ready) {
   std::vector<std::future<JobResult>> jobs;
   for (size_t i = 0; i < count; ++i)
-    jobs.push_back(std::async(std::launch::async, [&run, i] { return run("job" + std::to_string(i) + ".py"); }));
+    jobs.push_back(std::async(std::launch::async,
+                              [&run, i] { return run("job" + std::to_string(i) + ".py"); }));
   std::vector<fs::path> ready;
   const bool all_ready = waitFor(
       [&] {
@@ -425,9 +453,9 @@ TEST_F(SandboxTest, ConcurrentStagesRunAsDifferentHostUsers) {
       "print(host[0])\n";
   Limits limits;
   limits.run = {30000, 30000, 0};
-  const auto results = runTogether(
-      [&](const std::string& file) { return run("python", file, program, limits); }, work_.path(), 2,
-      [](const std::vector<fs::path>&) {});
+  const auto results =
+      runTogether([&](const std::string& file) { return run("python", file, program, limits); },
+                  work_.path(), 2, [](const std::vector<fs::path>&) {});
   std::set<std::string> uids;
   for (const JobResult& r : results) {
     ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.run ? r.run->stderr_data : "");
@@ -448,10 +476,12 @@ TEST_F(SandboxTest, AJobCannotExhaustHostRootsKernelBudgets) {
       "while inotify < 1000 and libc.inotify_init1(0) >= 0:\n    inotify += 1\n"
       "signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN])\n"
       "queued = 0\n"
-      "while queued < 200000 and libc.sigqueue(os.getpid(), signal.SIGRTMIN, ctypes.c_void_p(0)) == 0:\n"
+      "while queued < 200000 and libc.sigqueue(os.getpid(), signal.SIGRTMIN, ctypes.c_void_p(0)) "
+      "== 0:\n"
       "    queued += 1\n"
       "queues = 0\n"
-      "while queues < 100 and libc.mq_open(b'/hog%d' % queues, os.O_CREAT | os.O_RDWR, 0o600, None) >= 0:\n"
+      "while queues < 100 and libc.mq_open(b'/hog%d' % queues, os.O_CREAT | os.O_RDWR, 0o600, "
+      "None) >= 0:\n"
       "    queues += 1\n"
       "open('ready', 'w').write('%d %d %d' % (inotify, queued, queues))\n"
       "while not os.path.exists('go'):\n    time.sleep(0.01)\n"
@@ -482,7 +512,8 @@ TEST_F(SandboxTest, AJobCannotExhaustHostRootsKernelBudgets) {
         const timespec zero{};
         ::sigtimedwait(&set, nullptr, &zero);
         ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-        const mqd_t q = ::mq_open("/polyrun-root-probe", O_CREAT | O_RDWR | O_CLOEXEC, 0600, nullptr);
+        const mqd_t q =
+            ::mq_open("/polyrun-root-probe", O_CREAT | O_RDWR | O_CLOEXEC, 0600, nullptr);
         EXPECT_NE(q, mqd_t(-1)) << "host root's mq_open: " << std::strerror(errno);
         if (q != mqd_t(-1)) {
           ::mq_close(q);
@@ -490,8 +521,10 @@ TEST_F(SandboxTest, AJobCannotExhaustHostRootsKernelBudgets) {
         }
       });
   ASSERT_EQ(results.size(), 1u);
-  ASSERT_EQ(results[0].verdict, Verdict::kOk) << results[0].message << (results[0].run ? results[0].run->stderr_data : "");
-  EXPECT_EQ(results[0].run->stdout_data, "True True True\n") << "the job could use none of them: " << held;
+  ASSERT_EQ(results[0].verdict, Verdict::kOk)
+      << results[0].message << (results[0].run ? results[0].run->stderr_data : "");
+  EXPECT_EQ(results[0].run->stdout_data, "True True True\n")
+      << "the job could use none of them: " << held;
 }
 
 TEST_F(SandboxTest, JavaHelloWorldRunsUnder256MegabytesOfMemory) {
@@ -499,7 +532,8 @@ TEST_F(SandboxTest, JavaHelloWorldRunsUnder256MegabytesOfMemory) {
   limits.run = {10000, 10000, 256ll << 20};
   limits.compile = {20000, 20000, 512ll << 20};
   JobResult r = run("java", "Main.java",
-                    "public class Main { public static void main(String[] a) { System.out.println(\"hi from java\"); } }\n",
+                    "public class Main { public static void main(String[] a) { "
+                    "System.out.println(\"hi from java\"); } }\n",
                     limits);
   ASSERT_EQ(r.verdict, Verdict::kOk) << r.message << (r.run ? r.run->stderr_data : "");
   EXPECT_EQ(r.run->stdout_data, "hi from java\n");
@@ -508,12 +542,14 @@ TEST_F(SandboxTest, JavaHelloWorldRunsUnder256MegabytesOfMemory) {
 }
 
 TEST_F(SandboxTest, MeasuresCpuWallAndMemory) {
-  JobResult r = run("c", "spin.c",
-                    "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\nint main(int argc, char** argv) {\n"
-                    "  char* volatile p = malloc(64 << 20); memset(p, argc, 64 << 20);\n"
-                    "  volatile unsigned long x = 0; for (unsigned long i = 0; i < 300000000UL; ++i) x += i;\n"
-                    "  long sum = 0; for (long i = 0; i < (64 << 20); i += 4096) sum += p[i];\n"
-                    "  printf(\"%ld\\n\", sum);\n  return 0;\n}\n");
+  JobResult r = run(
+      "c", "spin.c",
+      "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\nint main(int argc, char** "
+      "argv) {\n"
+      "  char* volatile p = malloc(64 << 20); memset(p, argc, 64 << 20);\n"
+      "  volatile unsigned long x = 0; for (unsigned long i = 0; i < 300000000UL; ++i) x += i;\n"
+      "  long sum = 0; for (long i = 0; i < (64 << 20); i += 4096) sum += p[i];\n"
+      "  printf(\"%ld\\n\", sum);\n  return 0;\n}\n");
   ASSERT_EQ(r.verdict, Verdict::kOk) << r.message;
   EXPECT_GT(r.run->cpu_ms, 20);
   EXPECT_GE(r.run->wall_ms, r.run->cpu_ms / 2);

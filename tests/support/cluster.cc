@@ -1,17 +1,16 @@
 #include "support/cluster.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
-#include <memory>
 #include <cstdio>
 #include <filesystem>
-#include <fcntl.h>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "master_client.h"
@@ -41,7 +40,9 @@ void stopProcess(pid_t pid) {
 
 }  // namespace
 
-std::string binaryPath(const std::string& name) { return std::string(POLYRUN_BIN_DIR) + "/" + name; }
+std::string binaryPath(const std::string& name) {
+  return std::string(POLYRUN_BIN_DIR) + "/" + name;
+}
 
 std::string pluginDir(const std::string& parent, const std::vector<std::string>& plugins) {
   namespace fs = std::filesystem;
@@ -67,7 +68,8 @@ pid_t spawnLogged(const std::vector<std::string>& argv, const std::string& log_p
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   pid_t pid = -1;
@@ -107,12 +109,14 @@ bool Cluster::startMaster(std::string* error) {
     return false;
   }
   nlohmann::json ports;
-  const bool up = waitFor([&] {
-    std::ifstream in(ready);
-    if (!in) return false;
-    ports = nlohmann::json::parse(in, nullptr, false);
-    return ports.is_object() && ports.contains("client_port");
-  }, 20s);
+  const bool up = waitFor(
+      [&] {
+        std::ifstream in(ready);
+        if (!in) return false;
+        ports = nlohmann::json::parse(in, nullptr, false);
+        return ports.is_object() && ports.contains("client_port");
+      },
+      20s);
   if (!up) {
     *error = "the master did not start within 20 s:\n" + logs();
     return false;
@@ -153,7 +157,8 @@ void Cluster::terminateSlave(const std::string& name) {
   if (it != slaves_.end() && it->second > 0) ::kill(it->second, SIGTERM);
 }
 
-bool Cluster::waitForSlaveExit(const std::string& name, std::chrono::milliseconds timeout, int* status) {
+bool Cluster::waitForSlaveExit(const std::string& name, std::chrono::milliseconds timeout,
+                               int* status) {
   auto it = slaves_.find(name);
   if (it == slaves_.end() || it->second <= 0) return false;
   const pid_t pid = it->second;
@@ -167,21 +172,22 @@ pid_t Cluster::slavePid(const std::string& name) const {
   return it == slaves_.end() ? -1 : it->second;
 }
 
-std::string Cluster::slaveLog(const std::string& name) const { return readFile(dir() + "/" + name + ".log"); }
+std::string Cluster::slaveLog(const std::string& name) const {
+  return readFile(dir() + "/" + name + ".log");
+}
 
 pid_t Cluster::startSlave(const std::string& name, const std::vector<std::string>& defines,
                           const std::vector<std::string>& wrapper) {
   std::vector<std::string> argv = wrapper;
-  argv.insert(argv.end(), {binaryPath("polyrun-slave"),
-                                   "--define=slave.token=" + options_.token,
-                                   "--define=slave.master.port=" + std::to_string(slave_port_),
-                                   "--define=slave.name=" + name,
-                                   "--define=slave.plugins.dir=" + std::string(POLYRUN_PLUGIN_DIR),
-                                   "--define=slave.jobs.max=" + std::to_string(options_.slave_capacity),
-                                   "--define=slave.work.dir=" + dir() + "/work-" + name,
-                                   // Precompiling headers costs each new slave seconds of CPU:
-                                   // only the tests of toolchains turn it on.
-                                   "--define=slave.toolchains=false"});
+  argv.insert(argv.end(), {binaryPath("polyrun-slave"), "--define=slave.token=" + options_.token,
+                           "--define=slave.master.port=" + std::to_string(slave_port_),
+                           "--define=slave.name=" + name,
+                           "--define=slave.plugins.dir=" + std::string(POLYRUN_PLUGIN_DIR),
+                           "--define=slave.jobs.max=" + std::to_string(options_.slave_capacity),
+                           "--define=slave.work.dir=" + dir() + "/work-" + name,
+                           // Precompiling headers costs each new slave seconds of CPU:
+                           // only the tests of toolchains turn it on.
+                           "--define=slave.toolchains=false"});
   for (const auto& d : options_.slave_defines) argv.push_back("--define=" + d);
   for (const auto& d : defines) argv.push_back("--define=" + d);
   const pid_t pid = spawnLogged(argv, dir() + "/" + name + ".log");
@@ -192,7 +198,8 @@ pid_t Cluster::startSlave(const std::string& name, const std::vector<std::string
 nlohmann::json Cluster::snapshot() const {
   MasterClient client("127.0.0.1", static_cast<uint16_t>(client_port_));
   std::string error;
-  if (!options_.tls_ca_file.empty() && !client.enableTls(options_.tls_ca_file, &error)) return nullptr;
+  if (!options_.tls_ca_file.empty() && !client.enableTls(options_.tls_ca_file, &error))
+    return nullptr;
   if (!client.connect(&error, 2000)) return nullptr;
   if (!options_.client_token.empty() &&
       !client.request({{"type", "auth"}, {"token", options_.client_token}}, 5000, &error))
@@ -202,14 +209,16 @@ nlohmann::json Cluster::snapshot() const {
 }
 
 bool Cluster::waitForSlaves(size_t count, std::string* error) const {
-  const bool ok = waitFor([&] {
-    const auto c = snapshot();
-    if (!c.is_object() || !c.contains("slaves")) return false;
-    size_t ready = 0;
-    for (const auto& s : c["slaves"])
-      if (!s["languages"].empty()) ++ready;
-    return ready >= count;
-  }, 60s);
+  const bool ok = waitFor(
+      [&] {
+        const auto c = snapshot();
+        if (!c.is_object() || !c.contains("slaves")) return false;
+        size_t ready = 0;
+        for (const auto& s : c["slaves"])
+          if (!s["languages"].empty()) ++ready;
+        return ready >= count;
+      },
+      60s);
   if (!ok) *error = std::to_string(count) + " slaves did not register within 60 s:\n" + logs();
   return ok;
 }
@@ -218,7 +227,8 @@ std::string Cluster::masterLog() const { return readFile(dir() + "/master.log");
 
 std::string Cluster::logs() const {
   std::string all = "--- master.log\n" + masterLog();
-  for (const auto& [name, pid] : slaves_) all += "--- " + name + ".log\n" + readFile(dir() + "/" + name + ".log");
+  for (const auto& [name, pid] : slaves_)
+    all += "--- " + name + ".log\n" + readFile(dir() + "/" + name + ".log");
   return all;
 }
 

@@ -1,5 +1,5 @@
-// The cgroup v2 delegation (core/runtime/sandbox/cgroup.cc) on a directory shaped like a delegated cgroup:
-// what it creates and where, which does not need a cgroup v2 host.
+// The cgroup v2 delegation (core/runtime/sandbox/cgroup.cc) on a directory shaped like a delegated
+// cgroup: what it creates and where, which does not need a cgroup v2 host.
 #include "cgroup.h"
 
 #include <gtest/gtest.h>

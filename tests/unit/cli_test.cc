@@ -174,10 +174,10 @@ TEST(LanguageGuessTest, IsTheLowerCasedExtension) {
 // The guess stands only where the master would resolve it to what languageForFile() picks.
 TEST(NamesLanguageTest, NameOrUnambiguousAliasOnly) {
   const json runtimes = sampleRuntimes();
-  EXPECT_TRUE(cli::namesLanguage(runtimes, "py", "python"));  // an alias
-  EXPECT_TRUE(cli::namesLanguage(runtimes, "c", "c"));        // a name
-  EXPECT_FALSE(cli::namesLanguage(runtimes, "cc", "c++"));    // an extension, not an alias
-  EXPECT_FALSE(cli::namesLanguage(runtimes, "java", "c"));    // another language's name
+  EXPECT_TRUE(cli::namesLanguage(runtimes, "py", "python"));        // an alias
+  EXPECT_TRUE(cli::namesLanguage(runtimes, "c", "c"));              // a name
+  EXPECT_FALSE(cli::namesLanguage(runtimes, "cc", "c++"));          // an extension, not an alias
+  EXPECT_FALSE(cli::namesLanguage(runtimes, "java", "c"));          // another language's name
   EXPECT_FALSE(cli::namesLanguage(json::array(), "py", "python"));  // nothing offered
   const json shared = json::parse(R"([
     {"language": "python", "aliases": ["x"]}, {"language": "pypy", "aliases": ["x", "python"]}
@@ -418,13 +418,15 @@ TEST(FormatTest, ClusterStatus) {
                 "last_heartbeat_ms": 120}],
     "queues": {"python": 0},
     "counters": {"submitted": 12, "completed": 11, "by_verdict": {"OK": 10}}})"));
-  EXPECT_NE(text.find("NAME     ADDRESS          STATE  LIMITS   RUNNING/CAPACITY  LOAD  LANGUAGES  "
-                      "LAST-HEARTBEAT\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("NAME     ADDRESS          STATE  LIMITS   RUNNING/CAPACITY  LOAD  LANGUAGES  "
+                "LAST-HEARTBEAT\n"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find("slave-a  127.0.0.1:50122  ready  rlimits  1/2               0.40  c,python   "
-                      "120ms ago\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("slave-a  127.0.0.1:50122  ready  rlimits  1/2               0.40  c,python   "
+                "120ms ago\n"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("Queued jobs: python 0"), std::string::npos) << text;
   EXPECT_NE(text.find("submitted 12"), std::string::npos) << text;
@@ -443,8 +445,10 @@ TEST(FormatTest, ClusterStatusNamesPluginsThatAreNotOffered) {
                             {"library": "/x/broken.so", "language": "", "version": "",
                              "ready": false, "problem": "not a polyrun plugin"}]}]})"));
   EXPECT_NE(text.find("Plugins: 1 of 3 ready; not offered:\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("  slave-a: polyrun_java.so [java 17.0.15]: self-test failed: expected \"olleh\"\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          "  slave-a: polyrun_java.so [java 17.0.15]: self-test failed: expected \"olleh\"\n"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("  slave-a: broken.so: not a polyrun plugin\n"), std::string::npos) << text;
 }

@@ -2,9 +2,8 @@
 // bound, atomic entries, damaged entries as misses, languages kept apart, concurrent stores.
 #include "polyrun/compile_cache.h"
 
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -105,7 +104,8 @@ TEST_F(CompileCacheTest, StoreThenRestoreGivesTheSameFilesAndCompilerOutput) {
   CachedCompile hit;
   ASSERT_TRUE(cache->restore("c", keyOf("1"), fresh, &hit));
   EXPECT_EQ(readFile(fs::path(fresh) / "main"), "BINARY");
-  EXPECT_EQ(::access((fs::path(fresh) / "main").c_str(), X_OK), 0) << "the program stays executable";
+  EXPECT_EQ(::access((fs::path(fresh) / "main").c_str(), X_OK), 0)
+      << "the program stays executable";
   EXPECT_EQ(hit.stdout_data, "out");
   EXPECT_EQ(hit.stderr_data, "warning: x\n");
   EXPECT_EQ(hit.bytes, 6);
@@ -123,8 +123,8 @@ TEST_F(CompileCacheTest, UnknownKeyIsAMiss) {
 
 TEST_F(CompileCacheTest, PatternsTakeNestedFilesAndLeaveSourcesAndLinks) {
   auto cache = open();
-  const std::string built =
-      work({{"Main.java", "src"}, {"Main.class", "A"}, {"Main$1.class", "B"}, {"pkg/Util.class", "C"}});
+  const std::string built = work(
+      {{"Main.java", "src"}, {"Main.class", "A"}, {"Main$1.class", "B"}, {"pkg/Util.class", "C"}});
   fs::create_symlink("/etc/hostname", fs::path(built) / "Evil.class");
   std::string why;
   ASSERT_TRUE(cache->store("java", keyOf("j"), built, {"*.class"}, "", "", &why)) << why;
@@ -135,7 +135,8 @@ TEST_F(CompileCacheTest, PatternsTakeNestedFilesAndLeaveSourcesAndLinks) {
   EXPECT_EQ(readFile(fs::path(fresh) / "Main$1.class"), "B");
   EXPECT_EQ(readFile(fs::path(fresh) / "pkg/Util.class"), "C");
   EXPECT_FALSE(fs::exists(fs::path(fresh) / "Main.java"));
-  EXPECT_FALSE(fs::exists(fs::symlink_status(fs::path(fresh) / "Evil.class"))) << "a link is never followed";
+  EXPECT_FALSE(fs::exists(fs::symlink_status(fs::path(fresh) / "Evil.class")))
+      << "a link is never followed";
 }
 
 TEST_F(CompileCacheTest, MissingExactArtifactOrNoMatchStoresNothing) {
@@ -143,14 +144,16 @@ TEST_F(CompileCacheTest, MissingExactArtifactOrNoMatchStoresNothing) {
   std::string why;
   EXPECT_FALSE(cache->store("c", keyOf("1"), work({{"main.c", "src"}}), {"main"}, "", "", &why));
   EXPECT_NE(why.find("main"), std::string::npos) << why;
-  EXPECT_FALSE(cache->store("java", keyOf("2"), work({{"A.java", "src"}}), {"*.class"}, "", "", &why));
+  EXPECT_FALSE(
+      cache->store("java", keyOf("2"), work({{"A.java", "src"}}), {"*.class"}, "", "", &why));
   EXPECT_EQ(cache->stats().entries, 0);
 }
 
 TEST_F(CompileCacheTest, LanguagesNeverShareAnEntry) {
   auto cache = open();
   std::string why;
-  ASSERT_TRUE(cache->store("c", keyOf("same"), work({{"main", "C-BINARY"}}), {"main"}, "", "", &why));
+  ASSERT_TRUE(
+      cache->store("c", keyOf("same"), work({{"main", "C-BINARY"}}), {"main"}, "", "", &why));
   CachedCompile hit;
   EXPECT_FALSE(cache->restore("c++", keyOf("same"), work({}), &hit));
   EXPECT_TRUE(cache->restore("c", keyOf("same"), work({}), &hit));
@@ -177,7 +180,8 @@ TEST_F(CompileCacheTest, EvictsTheLeastRecentlyUsedToStayUnderTheBound) {
 TEST_F(CompileCacheTest, AnEntryLargerThanTheBoundIsNotStored) {
   auto cache = open(/*max_bytes=*/10);
   std::string why;
-  EXPECT_FALSE(cache->store("c", keyOf("big"), work({{"main", std::string(11, 'x')}}), {"main"}, "", "", &why));
+  EXPECT_FALSE(cache->store("c", keyOf("big"), work({{"main", std::string(11, 'x')}}), {"main"}, "",
+                            "", &why));
   EXPECT_NE(why.find("max_bytes"), std::string::npos) << why;
 }
 
@@ -211,7 +215,8 @@ TEST_F(CompileCacheTest, DamagedEntriesAreMissesAndAreDropped) {
     EXPECT_FALSE(fs::exists(fs::path(fresh) / "main")) << key << ": half a restore is undone";
     EXPECT_FALSE(fs::exists(entry_dir / keyOf(key))) << key << ": a damaged entry is dropped";
     // The next compile stores it again.
-    EXPECT_TRUE(cache->store("c", keyOf(key), work({{"main", "BINARY"}}), {"main"}, "", "", &why)) << why;
+    EXPECT_TRUE(cache->store("c", keyOf(key), work({{"main", "BINARY"}}), {"main"}, "", "", &why))
+        << why;
     EXPECT_TRUE(cache->restore("c", keyOf(key), work({}), &hit)) << key;
   }
 }
@@ -241,7 +246,8 @@ TEST_F(CompileCacheTest, TwoIdenticalStoresAtOnceLeaveOneCompleteEntry) {
       CachedCompile hit;
       const std::string fresh = dirs[i] + "-restored";
       fs::create_directories(fresh);
-      if (cache->restore("c", key, fresh, &hit) && readFile(fs::path(fresh) / "main").size() != 4096)
+      if (cache->restore("c", key, fresh, &hit) &&
+          readFile(fs::path(fresh) / "main").size() != 4096)
         ok[i] = 0;
     });
   }
@@ -255,7 +261,8 @@ TEST_F(CompileCacheTest, TwoIdenticalStoresAtOnceLeaveOneCompleteEntry) {
 TEST_F(CompileCacheTest, UnwritableDirectoryIsAClearError) {
   writeFile(fs::path(tmp_.path()) / "file", "x");
   std::string error;
-  EXPECT_FALSE(CompileCache::open({(fs::path(tmp_.path()) / "file" / "cache").string(), 1}, &error));
+  EXPECT_FALSE(
+      CompileCache::open({(fs::path(tmp_.path()) / "file" / "cache").string(), 1}, &error));
   EXPECT_NE(error.find("slave.cache.dir"), std::string::npos) << error;
 }
 

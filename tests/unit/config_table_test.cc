@@ -15,19 +15,16 @@
 namespace polyrun {
 namespace {
 
-const ConfigTable kTable{"svc.",
-                         {intKey("svc.port", 7400, 0, 65535, "a port"),
-                          computedIntKey("svc.timeout.ms", "2 x port", 10, 1000, "a computed one"),
-                          boolKey("svc.on", true, "a switch"),
-                          stringKey("svc.name", "box", "a name"),
-                          pathKey("svc.dir", "", "a folder"),
-                          enumKey("svc.mode", "fast", {"fast", "safe"}, "a mode"),
-                          listKey("svc.paths", "some paths"),
-                          secretKey("svc.token", "required", "a secret"),
-                          pathKey("svc.token.file", "", "the secret's file"),
-                          secretListKey("svc.tokens", "secrets"),
-                          pathKey("svc.tokens.file", "", "more secrets"),
-                          prefixKey("svc.plugin.", "per-plugin settings")}};
+const ConfigTable kTable{
+    "svc.",
+    {intKey("svc.port", 7400, 0, 65535, "a port"),
+     computedIntKey("svc.timeout.ms", "2 x port", 10, 1000, "a computed one"),
+     boolKey("svc.on", true, "a switch"), stringKey("svc.name", "box", "a name"),
+     pathKey("svc.dir", "", "a folder"), enumKey("svc.mode", "fast", {"fast", "safe"}, "a mode"),
+     listKey("svc.paths", "some paths"), secretKey("svc.token", "required", "a secret"),
+     pathKey("svc.token.file", "", "the secret's file"), secretListKey("svc.tokens", "secrets"),
+     pathKey("svc.tokens.file", "", "more secrets"),
+     prefixKey("svc.plugin.", "per-plugin settings")}};
 
 class ConfigTableTest : public ::testing::Test {
  protected:
@@ -98,8 +95,9 @@ TEST_F(ConfigTableTest, BoundsFromOtherKeysNarrowTheRangeAndTheMessageSaysSo) {
 
 TEST_F(ConfigTableTest, ABadBooleanNamesTheKeyAndTheValuesAllowed) {
   set("svc.on", "maybe");
-  EXPECT_EQ(errorOf([&] { reader().boolean("svc.on"); }),
-            "svc.on = \"maybe\" is not a boolean; allowed: true or false (also yes/no, on/off, 1/0)");
+  EXPECT_EQ(
+      errorOf([&] { reader().boolean("svc.on"); }),
+      "svc.on = \"maybe\" is not a boolean; allowed: true or false (also yes/no, on/off, 1/0)");
 }
 
 TEST_F(ConfigTableTest, ABadChoiceNamesTheKeyAndTheChoices) {
@@ -111,7 +109,8 @@ TEST_F(ConfigTableTest, ABadChoiceNamesTheKeyAndTheChoices) {
 TEST_F(ConfigTableTest, ALongBadValueIsCutShortInTheMessage) {
   set("svc.port", std::string(5000, '9') + "x");
   const std::string error = errorOf([&] { reader().integer("svc.port"); });
-  EXPECT_EQ(error.rfind("svc.port = \"" + std::string(40, '9') + "...\" is not an integer", 0), 0u) << error;
+  EXPECT_EQ(error.rfind("svc.port = \"" + std::string(40, '9') + "...\" is not an integer", 0), 0u)
+      << error;
   EXPECT_LT(error.size(), 200u);
 }
 
@@ -126,12 +125,14 @@ TEST_F(ConfigTableTest, SecretsComeFromTheKeyOrItsFile) {
 
   config_->remove("svc.token");
   set("svc.token.file", dir.path() + "/missing");
-  EXPECT_EQ(errorOf([&] { reader().requiredSecret("svc.token"); }).rfind(
-                "svc.token.file = " + dir.path() + "/missing cannot be read", 0),
+  EXPECT_EQ(errorOf([&] {
+              reader().requiredSecret("svc.token");
+            }).rfind("svc.token.file = " + dir.path() + "/missing cannot be read", 0),
             0u);
   std::ofstream(dir.path() + "/empty") << "\n";
   set("svc.token.file", dir.path() + "/empty");
-  EXPECT_NE(errorOf([&] { reader().requiredSecret("svc.token"); }).find("is empty"), std::string::npos);
+  EXPECT_NE(errorOf([&] { reader().requiredSecret("svc.token"); }).find("is empty"),
+            std::string::npos);
   config_->remove("svc.token.file");
   EXPECT_EQ(errorOf([&] { reader().requiredSecret("svc.token"); }),
             "svc.token is required: set it, or svc.token.file to a file holding it, in the "
@@ -154,22 +155,23 @@ TEST_F(ConfigTableTest, ASecretListFileMustBeTheServicesAlone) {
 
 TEST_F(ConfigTableTest, ReadingAKeyTheTableDoesNotHoldIsAProgrammingError) {
   EXPECT_THROW(reader().integer("svc.nope"), std::logic_error);
-  EXPECT_THROW(reader().boolean("svc.port"), std::logic_error);  // held, as another type
+  EXPECT_THROW(reader().boolean("svc.port"), std::logic_error);        // held, as another type
   EXPECT_THROW(reader().integer("svc.timeout.ms"), std::logic_error);  // computed: no default given
 }
 
 TEST_F(ConfigTableTest, UnknownKeysUnderThePrefixAreWarnedAboutWithTheNearestKey) {
-  set("svc.prot", "1");                      // misspelt
-  set("svc.entirely.different", "1");        // nothing near
+  set("svc.prot", "1");                       // misspelt
+  set("svc.entirely.different", "1");         // nothing near
   set("svc.plugin.python.path", "/usr/bin");  // below a prefix: known
   set("svc.port", "1");
   set("other.key", "1");  // another namespace: not this service's
   const auto warnings = unknownKeyWarnings(*config_, kTable);
   ASSERT_EQ(warnings.size(), 2u) << ::testing::PrintToString(warnings);
   std::string all = warnings[0] + "\n" + warnings[1];
-  EXPECT_NE(all.find("unknown configuration key svc.prot is ignored (did you mean svc.port?); every key "
-                     "is listed in docs/configuration.md"),
-            std::string::npos)
+  EXPECT_NE(
+      all.find("unknown configuration key svc.prot is ignored (did you mean svc.port?); every key "
+               "is listed in docs/configuration.md"),
+      std::string::npos)
       << all;
   EXPECT_NE(all.find("unknown configuration key svc.entirely.different is ignored; every key"),
             std::string::npos)

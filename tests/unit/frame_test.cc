@@ -34,7 +34,9 @@ std::vector<json> drain(FrameReader& reader) {
 }
 
 json sample(int i) {
-  return {{"type", "submit"}, {"id", std::to_string(i)}, {"job", {{"language", "python"}}},
+  return {{"type", "submit"},
+          {"id", std::to_string(i)},
+          {"job", {{"language", "python"}}},
           {"text", std::string(static_cast<size_t>(i) * 7, 'x')}};
 }
 
@@ -90,7 +92,8 @@ TEST(FrameTest, RoundTripOneMessage) {
 }
 
 TEST(FrameTest, RoundTripUnicodeText) {
-  const json message = {{"type", "result"}, {"stdout", "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80"}};
+  const json message = {{"type", "result"},
+                        {"stdout", "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80"}};
   FrameReader reader;
   ASSERT_TRUE(reader.feed(encodeFrame(message))) << reader.error();
   json out;
@@ -208,7 +211,7 @@ TEST(FrameTest, TruncatedFrameIsPendingWithoutMessage) {
 
 TEST(FrameTest, NonJsonPayloadIsAnError) {
   expectBadFrame(rawFrame("hello, world"), "JSON");
-  expectBadFrame(rawFrame(R"({"type":"x")"), "JSON");  // cut short inside the frame
+  expectBadFrame(rawFrame(R"({"type":"x")"), "JSON");                // cut short inside the frame
   expectBadFrame(rawFrame(R"({"type":"x"} {"type":"y"})"), "JSON");  // two values in one frame
 }
 
@@ -241,7 +244,8 @@ TEST(FrameTest, InvalidUtf8InPayloadIsAnError) {
 // before, the reader handed it on and the first dump() of it overflowed the stack.
 TEST(FrameTest, DeeplyNestedPayloadIsAnError) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
-  expectBadFrame(rawFrame(R"({"type":"submit","id":"1","job":{"stdin":)" + deep + "}}"), "nested deeper than 64");
+  expectBadFrame(rawFrame(R"({"type":"submit","id":"1","job":{"stdin":)" + deep + "}}"),
+                 "nested deeper than 64");
   expectBadFrame(rawFrame(R"({"type":"heartbeat","load":)" + deep + "}"), "nested deeper than 64");
   // The limit counts the frame's own object: 63 more levels pass.
   FrameReader reader;
@@ -277,14 +281,17 @@ TEST(FrameTest, GoodFramesBeforeABadOneAreStillDelivered) {
 TEST(FrameTest, SkippingBadFramesKeepsTheStreamInStep) {
   FrameReader reader(1000);
   reader.skipBadFrames(true);
-  const std::string big = R"({"job_id":"j-7","result":{"run":{"stdout":")" + std::string(5000, 'x') + "\"}}}";
-  const std::string stream = encodeFrame(sample(1)) + rawFrame(big) + rawFrame("}{") + rawFrame("") +
-                             rawFrame(R"({"job_id":"j-8"})") + encodeFrame(sample(2));
+  const std::string big =
+      R"({"job_id":"j-7","result":{"run":{"stdout":")" + std::string(5000, 'x') + "\"}}}";
+  const std::string stream = encodeFrame(sample(1)) + rawFrame(big) + rawFrame("}{") +
+                             rawFrame("") + rawFrame(R"({"job_id":"j-8"})") +
+                             encodeFrame(sample(2));
   // Byte by byte and in large pieces alike.
   for (size_t piece : {size_t{1}, size_t{7}, size_t{4096}, stream.size()}) {
     FrameReader r(1000);
     r.skipBadFrames(true);
-    for (size_t i = 0; i < stream.size(); i += piece) ASSERT_TRUE(r.feed(stream.substr(i, piece))) << r.error();
+    for (size_t i = 0; i < stream.size(); i += piece)
+      ASSERT_TRUE(r.feed(stream.substr(i, piece))) << r.error();
     EXPECT_FALSE(r.failed());
     EXPECT_EQ(r.pendingBytes(), 0u);
     auto messages = drain(r);

@@ -1,9 +1,10 @@
 // Piston bodies to and from polyrun's job model (master/http_piston.h), and the /metrics text
 // (master/http_metrics.h), without a server.
+#include "http_piston.h"
+
 #include <gtest/gtest.h>
 
 #include "http_metrics.h"
-#include "http_piston.h"
 #include "polyrun/base64.h"
 
 namespace polyrun::master {
@@ -23,11 +24,17 @@ Limits maxima() {
 }
 
 TEST(HttpPistonTest, ParsesAFullRequest) {
-  const json body = {{"language", "cpp"},       {"version", "12"},
-                     {"files", {{{"name", "a.cpp"}, {"content", "int main(){}"}}, {{"content", "AA=="}, {"encoding", "base64"}}}},
-                     {"stdin", "in"},           {"args", {"1", "2"}},
-                     {"run_timeout", 3000},     {"compile_timeout", -1},
-                     {"run_memory_limit", -1},  {"run_cpu_time", 0.5},
+  const json body = {{"language", "cpp"},
+                     {"version", "12"},
+                     {"files",
+                      {{{"name", "a.cpp"}, {"content", "int main(){}"}},
+                       {{"content", "AA=="}, {"encoding", "base64"}}}},
+                     {"stdin", "in"},
+                     {"args", {"1", "2"}},
+                     {"run_timeout", 3000},
+                     {"compile_timeout", -1},
+                     {"run_memory_limit", -1},
+                     {"run_cpu_time", 0.5},
                      {"compile_cpu_time", nullptr}};
   PistonExecute out;
   std::string error;
@@ -44,28 +51,31 @@ TEST(HttpPistonTest, ParsesAFullRequest) {
   EXPECT_EQ(out.job.limits.run.wall_ms, 3000);
   EXPECT_EQ(out.job.limits.compile.wall_ms, 60000);  // -1: the maximum
   EXPECT_EQ(out.job.limits.run.memory_bytes, 2ll << 30);
-  EXPECT_EQ(out.job.limits.run.cpu_ms, 1);  // fractions round up, never to "default"
+  EXPECT_EQ(out.job.limits.run.cpu_ms, 1);      // fractions round up, never to "default"
   EXPECT_EQ(out.job.limits.compile.cpu_ms, 0);  // null: the default
 }
 
 TEST(HttpPistonTest, VersionIsOptionalAndMatchesByPrefix) {
   PistonExecute out;
   std::string error;
-  ASSERT_TRUE(parsePistonExecute({{"language", "py"}, {"files", {{{"content", "1"}}}}}, kRuntimes, maxima(), &out, &error));
+  ASSERT_TRUE(parsePistonExecute({{"language", "py"}, {"files", {{{"content", "1"}}}}}, kRuntimes,
+                                 maxima(), &out, &error));
   EXPECT_EQ(out.job.version, "*");
   EXPECT_FALSE(out.compiled);
-  ASSERT_TRUE(parsePistonExecute({{"language", "python"}, {"version", "3.9"}, {"files", {{{"content", "1"}}}}},
-                                 kRuntimes, maxima(), &out, &error));
-  EXPECT_FALSE(parsePistonExecute({{"language", "python"}, {"version", "3.1"}, {"files", {{{"content", "1"}}}}},
-                                  kRuntimes, maxima(), &out, &error));
+  ASSERT_TRUE(parsePistonExecute(
+      {{"language", "python"}, {"version", "3.9"}, {"files", {{{"content", "1"}}}}}, kRuntimes,
+      maxima(), &out, &error));
+  EXPECT_FALSE(parsePistonExecute(
+      {{"language", "python"}, {"version", "3.1"}, {"files", {{{"content", "1"}}}}}, kRuntimes,
+      maxima(), &out, &error));
   EXPECT_NE(error.find("3.11.2, 3.9.1"), std::string::npos) << error;
 }
 
 TEST(HttpPistonTest, WithoutRuntimesAnyLanguageWaits) {
   PistonExecute out;
   std::string error;
-  EXPECT_TRUE(parsePistonExecute({{"language", "cobol"}, {"files", {{{"content", "1"}}}}}, json::array(), maxima(),
-                                 &out, &error))
+  EXPECT_TRUE(parsePistonExecute({{"language", "cobol"}, {"files", {{{"content", "1"}}}}},
+                                 json::array(), maxima(), &out, &error))
       << error;
 }
 
@@ -76,8 +86,7 @@ TEST(HttpPistonTest, DeepBodiesAreRefusedWhileParsing) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   const std::string ok_file = R"js([{"content": "print(1)"}])js";
   const std::vector<std::string> bodies = {
-      deep,
-      R"({"language": "python", "files": )" + ok_file + R"(, "stdin": )" + deep + "}",
+      deep, R"({"language": "python", "files": )" + ok_file + R"(, "stdin": )" + deep + "}",
       R"({"language": "python", "files": [{"content": "x", "name": )" + deep + "}]}",
       R"({"language": "python", "files": )" + ok_file + R"(, "args": )" + deep + "}",
       R"({"language": "python", "files": )" + ok_file + R"(, "run_timeout": )" + deep + "}"};
@@ -85,12 +94,14 @@ TEST(HttpPistonTest, DeepBodiesAreRefusedWhileParsing) {
     PistonExecute out;
     std::string error;
     EXPECT_FALSE(decodePistonBody(text, kRuntimes, maxima(), &out, &error)) << text.substr(0, 80);
-    EXPECT_NE(error.find("nested deeper than 64 levels"), std::string::npos) << error.substr(0, 300);
+    EXPECT_NE(error.find("nested deeper than 64 levels"), std::string::npos)
+        << error.substr(0, 300);
     EXPECT_LT(error.size(), 400u) << error.substr(0, 300);
   }
   PistonExecute out;
   std::string error;
-  ASSERT_TRUE(decodePistonBody(R"({"language": "py", "files": )" + ok_file + "}", kRuntimes, maxima(), &out, &error))
+  ASSERT_TRUE(decodePistonBody(R"({"language": "py", "files": )" + ok_file + "}", kRuntimes,
+                               maxima(), &out, &error))
       << error;
   EXPECT_EQ(out.job.files.at(0).content, "print(1)");
 }
@@ -105,7 +116,8 @@ TEST(HttpPistonTest, ErrorsNeverQuoteAClientValueWhole) {
       {{"language", "python"}, {"files", file}, {"stdin", json::array({huge, huge})}},
       {{"language", "python"}, {"files", file}, {"args", json::array({1, huge})}},
       {{"language", "python"}, {"files", file}, {"run_timeout", huge}},
-      {{"language", "python"}, {"files", {{{"content", "1"}, {"name", json::object({{huge, huge}})}}}}},
+      {{"language", "python"},
+       {"files", {{{"content", "1"}, {"name", json::object({{huge, huge}})}}}}},
       json::array({huge})};
   for (const auto& body : bodies) {
     PistonExecute out;
@@ -116,8 +128,10 @@ TEST(HttpPistonTest, ErrorsNeverQuoteAClientValueWhole) {
   }
   PistonExecute out;
   std::string error;
-  EXPECT_FALSE(parsePistonExecute({{"language", "cobol"}, {"files", file}}, kRuntimes, maxima(), &out, &error));
-  EXPECT_NE(error.find("\"cobol\""), std::string::npos) << "a short value is still shown whole: " << error;
+  EXPECT_FALSE(parsePistonExecute({{"language", "cobol"}, {"files", file}}, kRuntimes, maxima(),
+                                  &out, &error));
+  EXPECT_NE(error.find("\"cobol\""), std::string::npos)
+      << "a short value is still shown whole: " << error;
 }
 
 TEST(HttpPistonTest, CompileFailureIsRepeatedInRun) {
@@ -161,7 +175,8 @@ TEST(HttpPistonTest, OutputThatIsNotUtf8AlsoComesAsExactBase64) {
             r.run->stdout_data + r.run->stderr_data);
   EXPECT_NO_THROW(out.dump(-1, ' ', false, json::error_handler_t::replace));
   r.run->stdout_data = "text";
-  EXPECT_FALSE(pistonResponse(r, false)["run"].contains("stdout_base64")) << "plain text needs none";
+  EXPECT_FALSE(pistonResponse(r, false)["run"].contains("stdout_base64"))
+      << "plain text needs none";
   EXPECT_FALSE(pistonResponse(r, false)["run"].contains("output_base64"));
 }
 
@@ -195,15 +210,21 @@ TEST(HttpMetricsTest, RendersCountersHistogramsAndEscapedLabels) {
   const json cluster = {{"uptime_ms", 1500},
                         {"queues", {{"python", 2}}},
                         {"counters", {{"submitted", 5}, {"running", 1}}},
-                        {"slaves", {{{"id", 1}, {"name", "a"}, {"running", 1}, {"capacity", 2},
-                                     {"load", {{"load_avg", 0.5}, {"memory_free_bytes", 21000000000}}}}}}};
+                        {"slaves",
+                         {{{"id", 1},
+                           {"name", "a"},
+                           {"running", 1},
+                           {"capacity", 2},
+                           {"load", {{"load_avg", 0.5}, {"memory_free_bytes", 21000000000}}}}}}};
   const std::string text = renderMetrics(cluster, m, {{200, 3}});
   for (const std::string needle :
        {"polyrun_jobs_finished_total{language=\"py\\\"th\\\\on\",verdict=\"OK\"} 1234567\n",
         "polyrun_uptime_seconds 1.5\n", "polyrun_queue_length{language=\"python\"} 2\n",
         "polyrun_slave_memory_free_bytes{slave=\"a\",id=\"1\"} 21000000000\n",
-        "polyrun_job_queue_seconds_bucket{le=\"0.005\"} 1\n", "polyrun_job_queue_seconds_bucket{le=\"0.5\"} 1\n",
-        "polyrun_job_queue_seconds_bucket{le=\"1\"} 2\n", "polyrun_job_queue_seconds_bucket{le=\"+Inf\"} 2\n",
+        "polyrun_job_queue_seconds_bucket{le=\"0.005\"} 1\n",
+        "polyrun_job_queue_seconds_bucket{le=\"0.5\"} 1\n",
+        "polyrun_job_queue_seconds_bucket{le=\"1\"} 2\n",
+        "polyrun_job_queue_seconds_bucket{le=\"+Inf\"} 2\n",
         "polyrun_job_queue_seconds_sum 0.703\n", "polyrun_http_responses_total{code=\"200\"} 3\n"})
     EXPECT_NE(text.find(needle), std::string::npos) << needle << " not in\n" << text;
 }

@@ -1,7 +1,8 @@
-// The job executor with a fake runner and a fake sandbox (tests/support/): what it asks the sandbox to run, with
-// which limits and environment, and how it turns process outcomes into verdicts.
+// The job executor with a fake runner and a fake sandbox (tests/support/): what it asks the sandbox
+// to run, with which limits and environment, and how it turns process outcomes into verdicts.
 #include "polyrun/job_executor.h"
 
+#include <gtest/gtest.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
@@ -11,8 +12,6 @@
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
@@ -283,7 +282,8 @@ TEST_F(JobExecutorTest, ProgramThatCannotStartIsInternalError) {
 // with what to do, never left to fail in execve as an internal error.
 TEST_F(JobExecutorTest, ACommandLineTooLongForTheKernelIsRefusedAsTheClientsMistake) {
   runner_.makeCompiled();
-  for (int i = 0; i < 60000; ++i) runner_.prepared_.compile->argv.push_back("source-" + std::to_string(i) + ".fk");
+  for (int i = 0; i < 60000; ++i)
+    runner_.prepared_.compile->argv.push_back("source-" + std::to_string(i) + ".fk");
   JobResult r = execute();
   EXPECT_EQ(verdictName(r.verdict), verdictName(Verdict::kCompileError)) << r.message;
   EXPECT_CONTAINS(r.message, "compile command");
@@ -303,8 +303,9 @@ TEST_F(JobExecutorTest, ACommandLineTooLongForTheKernelIsRefusedAsTheClientsMist
 // What a client reads names what failed, never where on the slave's disk.
 TEST_F(JobExecutorTest, MessagesShowNoHostPath) {
   ProcessResult p;
-  p.error = "cannot write \"10\" to /sys/fs/cgroup/memory/polyrun/z-3/memory.limit_in_bytes: Device or "
-            "resource busy";
+  p.error =
+      "cannot write \"10\" to /sys/fs/cgroup/memory/polyrun/z-3/memory.limit_in_bytes: Device or "
+      "resource busy";
   JobResult r = runWith(p);
   EXPECT_EQ(r.verdict, Verdict::kInternalError);
   EXPECT_CONTAINS(r.message, "memory.limit_in_bytes: Device or resource busy");
@@ -477,8 +478,10 @@ TEST_F(JobExecutorTest, WithAQuotaTheJobsFilesAreATmpfsOfThatSize) {
   DirReaper reaper;
   options_.reaper = &reaper;
   auto isMountPoint = [](const std::string& dir) {
-    struct stat a {}, b {};
-    return ::stat(dir.c_str(), &a) == 0 && ::stat((dir + "/..").c_str(), &b) == 0 && a.st_dev != b.st_dev;
+    struct stat a {
+    }, b{};
+    return ::stat(dir.c_str(), &a) == 0 && ::stat((dir + "/..").c_str(), &b) == 0 &&
+           a.st_dev != b.st_dev;
   };
 
   write_bytes = 100;  // small: the reaper unmounts it after the result
@@ -538,9 +541,8 @@ TEST_F(JobExecutorTest, StageCallbacksComeBeforeEachStage) {
   runner_.makeCompiled();
   std::vector<std::string> log;
   sandbox_.on_run = [&](const ProcessSpec& spec) { log.push_back("sandbox " + spec.argv[0]); };
-  execute([&](StageEvent e) {
-    log.push_back(e == StageEvent::kCompiling ? "compiling" : "running");
-  });
+  execute(
+      [&](StageEvent e) { log.push_back(e == StageEvent::kCompiling ? "compiling" : "running"); });
   EXPECT_EQ(log, (std::vector<std::string>{"compiling", "sandbox /usr/bin/fake-cc", "running",
                                            "sandbox ./prog"}));
 }
@@ -743,7 +745,8 @@ class JobExecutorCacheTest : public JobExecutorTest {
     // The fake compiler writes ./prog from the source; the fake program records what it found.
     sandbox_.on_run = [this](const ProcessSpec& spec) {
       if (spec.argv[0] == "/usr/bin/fake-cc") {
-        std::ofstream(fs::path(spec.cwd) / "prog") << "built from " << readFile(fs::path(spec.cwd) / "main.fk");
+        std::ofstream(fs::path(spec.cwd) / "prog")
+            << "built from " << readFile(fs::path(spec.cwd) / "main.fk");
       } else {
         programs_seen_.push_back(readFile(fs::path(spec.cwd) / "prog"));
       }
@@ -853,7 +856,8 @@ TEST_F(JobExecutorTest, PrepareToolchainRunsThePlanOnceAndKeepsItsOutputs) {
   runner_.toolchain_.outputs = {"out/made.bin"};
   sandbox_.on_run = [](const ProcessSpec& spec) {
     fs::create_directories(fs::path(spec.cwd) / "out");
-    std::ofstream(fs::path(spec.cwd) / "out/made.bin") << "made from " << readFile(fs::path(spec.cwd) / "in.txt");
+    std::ofstream(fs::path(spec.cwd) / "out/made.bin")
+        << "made from " << readFile(fs::path(spec.cwd) / "in.txt");
   };
   const std::string root = (fs::path(tmp_.path()) / "toolchains").string();
   std::string error;
@@ -867,7 +871,8 @@ TEST_F(JobExecutorTest, PrepareToolchainRunsThePlanOnceAndKeepsItsOutputs) {
   };
   EXPECT_EQ(toolRuns(), 1);
   ASSERT_EQ(sandbox_.specs.size(), 2u);
-  EXPECT_EQ(sandbox_.specs[1].argv, (std::vector<std::string>{"/usr/bin/test", "-r", dir + "/out/made.bin"}))
+  EXPECT_EQ(sandbox_.specs[1].argv,
+            (std::vector<std::string>{"/usr/bin/test", "-r", dir + "/out/made.bin"}))
       << "then a check that stages can read it";
   EXPECT_TRUE(workRootIsEmpty()) << "the scratch directory is removed";
 
@@ -898,7 +903,9 @@ TEST_F(JobExecutorTest, PrepareToolchainFailuresAreErrorsNotToolchains) {
 TEST_F(JobExecutorTest, PrepareToolchainRefusesOneTheStagesCannotSee) {
   runner_.toolchain_.commands = {Command{{"/usr/bin/fake-tool"}, {}}};
   runner_.toolchain_.outputs = {"made"};
-  sandbox_.on_run = [](const ProcessSpec& spec) { std::ofstream(fs::path(spec.cwd) / "made") << "x"; };
+  sandbox_.on_run = [](const ProcessSpec& spec) {
+    std::ofstream(fs::path(spec.cwd) / "made") << "x";
+  };
   sandbox_.results = {exited(0), exited(1)};  // the tool works; `test -r` inside fails
   std::string error;
   EXPECT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, tmp_.path() + "/tc", &error), "");

@@ -480,9 +480,13 @@ TEST(JobJsonTest, MovingAResultGivesTheSameJson) {
 // Program output is bytes: control bytes, bytes that are not UTF-8 and NULs reach the reader
 // unchanged, and strict serialization (no replacement) never fails.
 TEST(JobJsonTest, OutputBytesRoundTripExactly) {
-  const std::string samples[] = {std::string("\xff\xfe\x00 abc \xc3\x28", 10), std::string(1 << 20, '\x01'),
-                                 "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", std::string("\xed\xa0\x80", 3),
-                                 std::string("\xc0\xaf", 2), std::string(1000, '"'), ""};
+  const std::string samples[] = {std::string("\xff\xfe\x00 abc \xc3\x28", 10),
+                                 std::string(1 << 20, '\x01'),
+                                 "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                                 std::string("\xed\xa0\x80", 3),
+                                 std::string("\xc0\xaf", 2),
+                                 std::string(1000, '"'),
+                                 ""};
   for (const auto& bytes : samples) {
     StageResult s;
     s.stdout_data = bytes;
@@ -557,8 +561,8 @@ TEST(JobJsonTest, FittedResultAlwaysFits) {
     EXPECT_LE(toJson(r).dump().size(), limit) << "round " << round;
     const std::string* old[] = {&before.compile->stdout_data, &before.compile->stderr_data,
                                 &before.run->stdout_data, &before.run->stderr_data};
-    const bool flags[] = {r.compile->stdout_truncated, r.compile->stderr_truncated, r.run->stdout_truncated,
-                          r.run->stderr_truncated};
+    const bool flags[] = {r.compile->stdout_truncated, r.compile->stderr_truncated,
+                          r.run->stdout_truncated, r.run->stderr_truncated};
     for (int i = 0; i < 4; ++i) {
       EXPECT_EQ(old[i]->substr(0, outs[i]->size()), *outs[i]);
       EXPECT_EQ(flags[i], outs[i]->size() < old[i]->size()) << i;

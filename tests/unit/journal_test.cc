@@ -36,7 +36,8 @@ class JournalTest : public ::testing::Test {
     return Poco::Data::Session("SQLite", path());
   }
   static Journal::Accepted job(const std::string& id) {
-    return {id, "python", R"j({"language":"python","files":[{"content":"print(1)"}]})j", Journal::nowMs(), ""};
+    return {id, "python", R"j({"language":"python","files":[{"content":"print(1)"}]})j",
+            Journal::nowMs(), ""};
   }
   test::TempDir dir_;
 };
@@ -166,7 +167,9 @@ TEST_F(JournalTest, RefusesAJournalFromANewerMaster) {
 TEST_F(JournalTest, KeepsAtMostItsBoundsDroppingTheOldestOutcomesFirst) {
   constexpr int64_t kResult = 100'000;
   constexpr int64_t kClientMax = 10 * kResult, kMax = 25 * kResult;
-  const auto result = [](int i) { return std::string(kResult - 8, 'x') + std::to_string(10000000 + i); };
+  const auto result = [](int i) {
+    return std::string(kResult - 8, 'x') + std::to_string(10000000 + i);
+  };
   auto finish = [&](Journal& journal, const std::string& id, const std::string& client, int i) {
     Journal::Accepted a = job(id);
     a.client = client;
@@ -192,7 +195,8 @@ TEST_F(JournalTest, KeepsAtMostItsBoundsDroppingTheOldestOutcomesFirst) {
     journal->flush();
     for (int i = 0; i < 5; ++i) EXPECT_TRUE(journal->lookup("other-" + std::to_string(i))) << i;
     // Many clients together: the total bound drops the oldest outcomes of anyone.
-    for (int i = 0; i < 20; ++i) finish(*journal, "many-" + std::to_string(i), "10.1.0." + std::to_string(i), i);
+    for (int i = 0; i < 20; ++i)
+      finish(*journal, "many-" + std::to_string(i), "10.1.0." + std::to_string(i), i);
     journal->flush();
     for (int i = 0; i < 20; ++i) EXPECT_TRUE(journal->lookup("many-" + std::to_string(i))) << i;
     for (int i = 50; i < 60; ++i) EXPECT_FALSE(journal->lookup("greedy-" + std::to_string(i))) << i;
@@ -217,17 +221,21 @@ TEST_F(JournalTest, KeepsAtMostItsBoundsDroppingTheOldestOutcomesFirst) {
   EXPECT_EQ(journal->unfinished()[0].job_id, "pending-1");
   // The file holds about the bound, not the 120 results written to it (pages are reused).
   std::error_code ec;
-  EXPECT_LT(std::filesystem::file_size(path(), ec), static_cast<uintmax_t>(2 * kMax)) << ec.message();
+  EXPECT_LT(std::filesystem::file_size(path(), ec), static_cast<uintmax_t>(2 * kMax))
+      << ec.message();
 }
 
 TEST_F(JournalTest, AJournalOfTheFirstSchemaGetsClientsOnOpen) {
   {
     auto session = otherSession();
-    session << "CREATE TABLE jobs (seq INTEGER PRIMARY KEY, job_id TEXT NOT NULL UNIQUE, language TEXT NOT NULL,"
+    session << "CREATE TABLE jobs (seq INTEGER PRIMARY KEY, job_id TEXT NOT NULL UNIQUE, language "
+               "TEXT NOT NULL,"
                " job TEXT NOT NULL, accepted_ms INTEGER NOT NULL, state TEXT NOT NULL, result TEXT,"
-               " finished_ms INTEGER)", Poco::Data::Keywords::now;
+               " finished_ms INTEGER)",
+        Poco::Data::Keywords::now;
     session << "INSERT INTO jobs VALUES (1, 'old-1', 'python', '', 1, 'finished', '{}', "
-            << std::to_string(Journal::nowMs()) << ")", Poco::Data::Keywords::now;
+            << std::to_string(Journal::nowMs()) << ")",
+        Poco::Data::Keywords::now;
     session << "PRAGMA user_version = 1", Poco::Data::Keywords::now;
   }
   auto journal = open();

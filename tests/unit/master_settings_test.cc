@@ -99,13 +99,15 @@ TEST_F(MasterSettingsTest, BoundsThatFollowOtherKeys) {
   EXPECT_EQ(read().connections.heartbeat_timeout, milliseconds(2000));
   set("master.heartbeat.timeout.ms", "700");
   EXPECT_EQ(errorOf(),
-            "master.heartbeat.timeout.ms = \"700\" is out of range; allowed: an integer from 800 to 3600000");
+            "master.heartbeat.timeout.ms = \"700\" is out of range; allowed: an integer from 800 "
+            "to 3600000");
   config_->remove("master.heartbeat.timeout.ms");
 
   set("master.frame.max.bytes", std::to_string(2 << 20));
   set("master.journal.max.bytes", std::to_string(1 << 20));
-  EXPECT_EQ(errorOf(), "master.journal.max.bytes = \"1048576\" is out of range; allowed: an integer from "
-                       "2097152 to 1125899906842624");
+  EXPECT_EQ(errorOf(),
+            "master.journal.max.bytes = \"1048576\" is out of range; allowed: an integer from "
+            "2097152 to 1125899906842624");
   set("master.journal.max.bytes", std::to_string(64 << 20));
   EXPECT_EQ(read().journal.client_max_bytes, 64 << 20);  // at most the whole journal's bound
   set("master.journal.client.max.bytes", std::to_string(65 << 20));
@@ -114,15 +116,19 @@ TEST_F(MasterSettingsTest, BoundsThatFollowOtherKeys) {
 
 TEST_F(MasterSettingsTest, BadValuesNameTheirKey) {
   set("master.monitor.other_jobs", "everything");
-  EXPECT_EQ(errorOf(), "master.monitor.other_jobs = \"everything\" is not one of the choices; allowed: "
-                       "none, summary or all");
+  EXPECT_EQ(errorOf(),
+            "master.monitor.other_jobs = \"everything\" is not one of the choices; allowed: "
+            "none, summary or all");
   config_->remove("master.monitor.other_jobs");
   set("master.tls.enabled", "maybe");
-  EXPECT_EQ(errorOf().rfind("master.tls.enabled = \"maybe\" is not a boolean; allowed: true or false", 0), 0u)
+  EXPECT_EQ(
+      errorOf().rfind("master.tls.enabled = \"maybe\" is not a boolean; allowed: true or false", 0),
+      0u)
       << errorOf();
   config_->remove("master.tls.enabled");
   set("master.frame.max.bytes", "1024");
-  EXPECT_NE(errorOf().find("master.frame.max.bytes = 1024 leaves no room for a result"), std::string::npos)
+  EXPECT_NE(errorOf().find("master.frame.max.bytes = 1024 leaves no room for a result"),
+            std::string::npos)
       << errorOf();
   config_->remove("master.frame.max.bytes");
   config_->remove("master.slave.token");

@@ -29,12 +29,17 @@ DecodeError slaveError(const json& m) {
 TEST(MessagesTest, DecodesEveryClientRequest) {
   ClientRequest r;
   DecodeError e;
-  ASSERT_TRUE(decodeClientRequest(json{{"type", "submit"}, {"id", 7}, {"job", {{"language", "py"},
-                                       {"files", {{{"content", "print(1)"}}}}}}}, &r, &e)) << e.message;
+  ASSERT_TRUE(decodeClientRequest(
+      json{{"type", "submit"},
+           {"id", 7},
+           {"job", {{"language", "py"}, {"files", {{{"content", "print(1)"}}}}}}},
+      &r, &e))
+      << e.message;
   EXPECT_EQ(r.kind, ClientRequest::Kind::kSubmit);
   EXPECT_EQ(r.id, 7);
   EXPECT_EQ(r.job.language, "py");
-  ASSERT_TRUE(decodeClientRequest(json{{"type", "job"}, {"id", "a"}, {"job_id", "j-1"}, {"wait", true}}, &r, &e));
+  ASSERT_TRUE(decodeClientRequest(
+      json{{"type", "job"}, {"id", "a"}, {"job_id", "j-1"}, {"wait", true}}, &r, &e));
   EXPECT_EQ(r.kind, ClientRequest::Kind::kJob);
   EXPECT_EQ(r.job_id, "j-1");
   EXPECT_TRUE(r.wait);
@@ -50,15 +55,21 @@ TEST(MessagesTest, MalformedClientRequestsNameTheProblem) {
   EXPECT_EQ(clientError(json{{"type", "teleport"}}).code, errc::kUnknownType);
   EXPECT_NE(clientError(json{{"type", "teleport"}}).message.find("teleport"), std::string::npos);
   EXPECT_EQ(clientError(json{{"type", "submit"}}).code, errc::kBadMessage);
-  EXPECT_NE(clientError(json{{"type", "submit"}, {"job", {{"language", 3}}}}).message.find("language"),
-            std::string::npos);
+  EXPECT_NE(
+      clientError(json{{"type", "submit"}, {"job", {{"language", 3}}}}).message.find("language"),
+      std::string::npos);
   EXPECT_NE(clientError(json{{"type", "job"}}).message.find("job_id"), std::string::npos);
-  EXPECT_NE(clientError(json{{"type", "job"}, {"job_id", ""}}).message.find("job_id"), std::string::npos);
-  EXPECT_NE(clientError(json{{"type", "job"}, {"job_id", "j"}, {"wait", "yes"}}).message.find("wait"),
+  EXPECT_NE(clientError(json{{"type", "job"}, {"job_id", ""}}).message.find("job_id"),
             std::string::npos);
-  EXPECT_NE(clientError(json{{"type", "cancel"}, {"job_id", 5}}).message.find("job_id"), std::string::npos);
-  EXPECT_NE(clientError(json{{"type", "auth"}, {"token", false}}).message.find("token"), std::string::npos);
-  EXPECT_NE(clientError(json{{"type", "runtimes"}, {"id", json::array()}}).message.find("id"), std::string::npos);
+  EXPECT_NE(
+      clientError(json{{"type", "job"}, {"job_id", "j"}, {"wait", "yes"}}).message.find("wait"),
+      std::string::npos);
+  EXPECT_NE(clientError(json{{"type", "cancel"}, {"job_id", 5}}).message.find("job_id"),
+            std::string::npos);
+  EXPECT_NE(clientError(json{{"type", "auth"}, {"token", false}}).message.find("token"),
+            std::string::npos);
+  EXPECT_NE(clientError(json{{"type", "runtimes"}, {"id", json::array()}}).message.find("id"),
+            std::string::npos);
   EXPECT_EQ(clientError(json::array()).code, errc::kBadMessage);
   EXPECT_EQ(clientError(json{{"type", 1}}).code, errc::kBadMessage);
   // The id of a request with a bad field is kept, so that the error answers it.
@@ -71,11 +82,21 @@ TEST(MessagesTest, MalformedClientRequestsNameTheProblem) {
 TEST(MessagesTest, DecodesSlaveMessages) {
   SlaveMessage s;
   DecodeError e;
-  const json reg = {{"type", "register"}, {"token", "t"}, {"name", "a"}, {"capacity", 3},
+  const json reg = {{"type", "register"},
+                    {"token", "t"},
+                    {"name", "a"},
+                    {"capacity", 3},
                     {"languages", {{{"language", "python"}, {"version", "3.11"}}}},
-                    {"jobs", {"j-1", "j-2"}}, {"draining", true}, {"limits", "rlimits"},
-                    {"load", {{"running", 1}, {"assigned", 2}, {"peak_assigned", 3}, {"load_avg", 0.5},
-                              {"cpu_busy", 0.25}, {"memory_free_bytes", 1024}}}};
+                    {"jobs", {"j-1", "j-2"}},
+                    {"draining", true},
+                    {"limits", "rlimits"},
+                    {"load",
+                     {{"running", 1},
+                      {"assigned", 2},
+                      {"peak_assigned", 3},
+                      {"load_avg", 0.5},
+                      {"cpu_busy", 0.25},
+                      {"memory_free_bytes", 1024}}}};
   ASSERT_TRUE(decodeSlaveMessage(reg, &s, &e)) << e.message;
   EXPECT_EQ(s.kind, SlaveMessage::Kind::kRegister);
   EXPECT_EQ(s.capacity, 3);
@@ -85,20 +106,23 @@ TEST(MessagesTest, DecodesSlaveMessages) {
   EXPECT_EQ(s.languages.size(), 1u);
   EXPECT_EQ(s.load.peak_assigned, 3);
   EXPECT_DOUBLE_EQ(s.load.cpu_busy, 0.25);
-  ASSERT_TRUE(decodeSlaveMessage(json{{"type", "heartbeat"}, {"load", {{"cpu_busy", 7}, {"running", -3}}}}, &s, &e));
+  ASSERT_TRUE(decodeSlaveMessage(
+      json{{"type", "heartbeat"}, {"load", {{"cpu_busy", 7}, {"running", -3}}}}, &s, &e));
   EXPECT_DOUBLE_EQ(s.load.cpu_busy, 1.0) << "clamped";
   EXPECT_EQ(s.load.running, 0) << "clamped";
   ASSERT_TRUE(decodeSlaveMessage(json{{"type", "drain"}}, &s, &e));
   EXPECT_EQ(s.kind, SlaveMessage::Kind::kDrain);
   ASSERT_TRUE(decodeSlaveMessage(json{{"type", "cancelled"}, {"job_id", "j-3"}}, &s, &e));
   EXPECT_EQ(s.job_id, "j-3");
-  ASSERT_TRUE(decodeSlaveMessage(json{{"type", "progress"}, {"job_id", "j"}, {"state", "running"}}, &s, &e));
+  ASSERT_TRUE(decodeSlaveMessage(json{{"type", "progress"}, {"job_id", "j"}, {"state", "running"}},
+                                 &s, &e));
 }
 
 TEST(MessagesTest, MalformedResultWithAJobIdStillEndsTheJob) {
   SlaveMessage s;
   DecodeError e;
-  ASSERT_TRUE(decodeSlaveMessage(json{{"type", "result"}, {"job_id", "j-9"}, {"result", {{"verdict", "MAYBE"}}}}, &s, &e));
+  ASSERT_TRUE(decodeSlaveMessage(
+      json{{"type", "result"}, {"job_id", "j-9"}, {"result", {{"verdict", "MAYBE"}}}}, &s, &e));
   EXPECT_EQ(s.job_id, "j-9");
   EXPECT_NE(s.result_error.find("MAYBE"), std::string::npos) << s.result_error;
   EXPECT_EQ(slaveError(json{{"type", "result"}, {"result", 5}}).code, errc::kBadMessage);
@@ -106,24 +130,35 @@ TEST(MessagesTest, MalformedResultWithAJobIdStillEndsTheJob) {
 
 TEST(MessagesTest, MalformedSlaveMessagesNameTheProblem) {
   EXPECT_EQ(slaveError(json{{"type", "gossip"}}).code, errc::kUnknownType);
-  EXPECT_NE(slaveError(json{{"type", "register"}, {"languages", 3}}).message.find("languages"), std::string::npos);
-  EXPECT_NE(slaveError(json{{"type", "register"}, {"languages", json::array()}, {"capacity", "many"}}).message.find("capacity"),
+  EXPECT_NE(slaveError(json{{"type", "register"}, {"languages", 3}}).message.find("languages"),
             std::string::npos);
-  EXPECT_NE(slaveError(json{{"type", "register"}, {"languages", json::array()}, {"jobs", {1}}}).message.find("jobs"),
+  EXPECT_NE(
+      slaveError(json{{"type", "register"}, {"languages", json::array()}, {"capacity", "many"}})
+          .message.find("capacity"),
+      std::string::npos);
+  EXPECT_NE(slaveError(json{{"type", "register"}, {"languages", json::array()}, {"jobs", {1}}})
+                .message.find("jobs"),
             std::string::npos);
-  EXPECT_NE(slaveError(json{{"type", "register"}, {"languages", {{{"version", "1"}}}}}).message.find("languages[0]"),
+  EXPECT_NE(slaveError(json{{"type", "register"}, {"languages", {{{"version", "1"}}}}})
+                .message.find("languages[0]"),
             std::string::npos);
   for (const json& limits : {json(5), json(""), json(std::string(33, 'x'))})
-    EXPECT_NE(slaveError(json{{"type", "register"}, {"languages", json::array()}, {"limits", limits}}).message.find("limits"),
-              std::string::npos)
+    EXPECT_NE(
+        slaveError(json{{"type", "register"}, {"languages", json::array()}, {"limits", limits}})
+            .message.find("limits"),
+        std::string::npos)
         << limits.dump();
-  EXPECT_NE(slaveError(json{{"type", "heartbeat"}, {"load", "high"}}).message.find("load"), std::string::npos);
-  EXPECT_NE(slaveError(json{{"type", "heartbeat"}, {"load", {{"load_avg", "x"}}}}).message.find("load.load_avg"),
+  EXPECT_NE(slaveError(json{{"type", "heartbeat"}, {"load", "high"}}).message.find("load"),
             std::string::npos);
-  EXPECT_NE(slaveError(json{{"type", "progress"}, {"job_id", "j"}, {"state", "flying"}}).message.find("flying"),
+  EXPECT_NE(slaveError(json{{"type", "heartbeat"}, {"load", {{"load_avg", "x"}}}})
+                .message.find("load.load_avg"),
+            std::string::npos);
+  EXPECT_NE(slaveError(json{{"type", "progress"}, {"job_id", "j"}, {"state", "flying"}})
+                .message.find("flying"),
             std::string::npos);
   EXPECT_NE(slaveError(json{{"type", "cancelled"}}).message.find("job_id"), std::string::npos);
-  EXPECT_NE(slaveError(json{{"type", "languages"}, {"languages", json::array()}, {"plugins", 1}}).message.find("plugins"),
+  EXPECT_NE(slaveError(json{{"type", "languages"}, {"languages", json::array()}, {"plugins", 1}})
+                .message.find("plugins"),
             std::string::npos);
 }
 

@@ -10,7 +10,8 @@
 namespace polyrun::master {
 namespace {
 
-RunnerInfo lang(const std::string& name, const std::string& version, std::vector<std::string> aliases = {}) {
+RunnerInfo lang(const std::string& name, const std::string& version,
+                std::vector<std::string> aliases = {}) {
   RunnerInfo info;
   info.language = name;
   info.version = version;
@@ -78,7 +79,8 @@ TEST(RouterTest, CpuLoadBreaksTiesInSlotUse) {
 }
 
 TEST(RouterTest, EqualSlavesTakeTurns) {
-  std::vector<SlaveSnapshot> s = {slave(1, 0, 100, {kPy}), slave(2, 0, 100, {kPy}), slave(3, 0, 100, {kPy})};
+  std::vector<SlaveSnapshot> s = {slave(1, 0, 100, {kPy}), slave(2, 0, 100, {kPy}),
+                                  slave(3, 0, 100, {kPy})};
   std::map<int, int> counts;
   uint64_t seq = 0;
   for (int i = 0; i < 30; ++i) {
@@ -112,8 +114,9 @@ TEST(RouterTest, CompareVersionsIsNumericPerComponent) {
 }
 
 TEST(RouterTest, NewestMatchingVersionWins) {
-  std::vector<SlaveSnapshot> s = {slave(1, 0, 2, {lang("python", "3.9.18"), lang("python", "3.11.2")}),
-                                  slave(2, 0, 2, {lang("python", "3.10.4")})};
+  std::vector<SlaveSnapshot> s = {
+      slave(1, 0, 2, {lang("python", "3.9.18"), lang("python", "3.11.2")}),
+      slave(2, 0, 2, {lang("python", "3.10.4")})};
   EXPECT_EQ(pickVersion(s, "python", "*"), "3.11.2");
   EXPECT_EQ(pickVersion(s, "python", "3.10"), "3.10.4");
   EXPECT_EQ(pickVersion(s, "python", "2"), std::nullopt);
@@ -197,7 +200,8 @@ TEST(RouterTest, IndexedRouterAgreesWithTheReference) {
       }
     }
     std::vector<RunnerInfo> languages;
-    for (const auto& s : all) languages.insert(languages.end(), s.languages.begin(), s.languages.end());
+    for (const auto& s : all)
+      languages.insert(languages.end(), s.languages.begin(), s.languages.end());
     for (const std::string name : {"python", "py", "gcc", "cpp", "java", "cobol"})
       ASSERT_EQ(router.resolveLanguage(name), resolveLanguage(languages, name)) << name;
   };
@@ -208,10 +212,23 @@ TEST(RouterTest, IndexedRouterAgreesWithTheReference) {
     SlaveSnapshot& s = mirror[id];
     const bool known = router.find(id) != nullptr;
     switch (known ? rng() % 7 : 6) {
-      case 0: s.running = s.capacity ? int(rng() % (s.capacity + 1)) : 0; router.setRunning(id, s.running); break;
-      case 1: s.load_avg = (rng() % 50) / 10.0; s.cpu_busy = (rng() % 11) / 10.0; router.setLoad(id, s.load_avg, s.cpu_busy); break;
-      case 2: s.draining = !s.draining; router.setDraining(id, s.draining); break;
-      case 3: s.languages = randomSlave(id).languages; router.setLanguages(id, s.languages); break;
+      case 0:
+        s.running = s.capacity ? int(rng() % (s.capacity + 1)) : 0;
+        router.setRunning(id, s.running);
+        break;
+      case 1:
+        s.load_avg = (rng() % 50) / 10.0;
+        s.cpu_busy = (rng() % 11) / 10.0;
+        router.setLoad(id, s.load_avg, s.cpu_busy);
+        break;
+      case 2:
+        s.draining = !s.draining;
+        router.setDraining(id, s.draining);
+        break;
+      case 3:
+        s.languages = randomSlave(id).languages;
+        router.setLanguages(id, s.languages);
+        break;
       case 4:
         if (hasFreeSlot(s)) {
           ++s.running;
@@ -219,8 +236,14 @@ TEST(RouterTest, IndexedRouterAgreesWithTheReference) {
           router.assigned(id, seq);
         }
         break;
-      case 5: router.remove(id); mirror.erase(id); break;
-      default: s = randomSlave(id); router.update(s); break;
+      case 5:
+        router.remove(id);
+        mirror.erase(id);
+        break;
+      default:
+        s = randomSlave(id);
+        router.update(s);
+        break;
     }
     check(step);
     if (HasFatalFailure()) return;
@@ -280,7 +303,8 @@ std::vector<SlaveSnapshot> idleCppSlaves(int n, int capacity = 4) {
   return s;
 }
 
-Job jobOf(const std::string& language, const std::string& content, const std::string& name = "main") {
+Job jobOf(const std::string& language, const std::string& content,
+          const std::string& name = "main") {
   Job job;
   job.language = language;
   job.files = {{name, content, Encoding::kUtf8}};
@@ -312,7 +336,8 @@ TEST(RouterAffinityTest, SameSourceMeetsTheSameSlaveAndSourcesSpreadOverAll) {
     per_slave[*pick]++;
   }
   EXPECT_EQ(per_slave.size(), 8u) << "every slave gets its share of sources";
-  for (const auto& [id, n] : per_slave) EXPECT_GT(n, 20) << "slave " << id << " got " << n << " of 400";
+  for (const auto& [id, n] : per_slave)
+    EXPECT_GT(n, 20) << "slave " << id << " got " << n << " of 400";
 }
 
 TEST(RouterAffinityTest, PrefersTheAffineSlaveOnlyWithinTheMargin) {
@@ -339,7 +364,8 @@ TEST(RouterAffinityTest, InterpretedLanguagesIgnoreAffinity) {
 TEST(RouterAffinityTest, ALeavingSlaveMovesOnlyItsOwnSources) {
   auto slaves = idleCppSlaves(6);
   std::map<uint64_t, int> before_pick;
-  for (uint64_t a = 1; a <= 300; ++a) before_pick[a] = *pickSlave(slaves, "c++", "12.2.0", a * 7919);
+  for (uint64_t a = 1; a <= 300; ++a)
+    before_pick[a] = *pickSlave(slaves, "c++", "12.2.0", a * 7919);
   slaves.erase(slaves.begin() + 2);  // slave 3 leaves
   int moved = 0;
   for (const auto& [a, id] : before_pick) {

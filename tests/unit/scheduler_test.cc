@@ -62,7 +62,8 @@ SchedulerConfig config() {
   return c;
 }
 
-SlaveRegistration slaveOf(const std::string& name, int capacity, std::vector<RunnerInfo> languages = {python()},
+SlaveRegistration slaveOf(const std::string& name, int capacity,
+                          std::vector<RunnerInfo> languages = {python()},
                           std::vector<std::string> held = {}) {
   SlaveRegistration r;
   r.name = name;
@@ -80,7 +81,9 @@ JobResult okResult(const std::string& job_id) {
   return r;
 }
 
-std::string lastAssigned(const FakePeer& slave) { return slave.ofType(msg::kAssign).back()["job_id"]; }
+std::string lastAssigned(const FakePeer& slave) {
+  return slave.ofType(msg::kAssign).back()["job_id"];
+}
 
 TEST(SchedulerTest, AssignsFillsDefaultLimitsAndReportsProgress) {
   Scheduler s(config());
@@ -165,7 +168,8 @@ TEST(SchedulerTest, IdleSlaveGetsTheJobAndALanguageGoesWhereItIsOffered) {
   for (int i = 0; i < 3; ++i) s.submit(client, "c" + std::to_string(i), cjob);
   EXPECT_EQ(c_only->ofType(msg::kAssign).size(), 3u) << "only that slave offers c";
   EXPECT_TRUE(c_only->ofType(msg::kAssign).size() + busy->ofType(msg::kAssign).size() +
-                  idle->ofType(msg::kAssign).size() == 5u);
+                  idle->ofType(msg::kAssign).size() ==
+              5u);
 }
 
 TEST(SchedulerTest, QueueFullIsRefusedNotDropped) {
@@ -244,7 +248,8 @@ TEST(SchedulerTest, LimitsAreCheckedAgainstTheMaxima) {
   auto errors = client->ofType(msg::kError);
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0]["code"], errc::kBadLimits);
-  EXPECT_NE(errors[0]["message"].get<std::string>().find("limits.run.memory_bytes"), std::string::npos);
+  EXPECT_NE(errors[0]["message"].get<std::string>().find("limits.run.memory_bytes"),
+            std::string::npos);
   EXPECT_NE(errors[1]["message"].get<std::string>().find("negative"), std::string::npos);
 }
 
@@ -428,7 +433,8 @@ TEST(SchedulerTest, DrainingSlaveGetsNoNewJob) {
   EXPECT_EQ(s.cluster()["slaves"][0]["state"], "draining");
   s.submit(client, "r1", pythonJob());
   EXPECT_TRUE(a->ofType(msg::kAssign).empty());
-  EXPECT_TRUE(client->ofType(msg::kError).empty()) << "the job waits for a slave, it is not refused";
+  EXPECT_TRUE(client->ofType(msg::kError).empty())
+      << "the job waits for a slave, it is not refused";
   s.addSlave(b, slaveOf("b", 1));
   EXPECT_EQ(b->ofType(msg::kAssign).size(), 1u);
   EXPECT_TRUE(a->ofType(msg::kAssign).empty());
@@ -453,7 +459,8 @@ TEST(SchedulerTest, ReRegisteredSlaveKeepsTheJobsItHolds) {
   s.removeSlave(id1, "no heartbeat");  // back to the queue, no other slave
   auto again = std::make_shared<FakePeer>();
   const int id2 = s.addSlave(again, slaveOf("a", 1, {python()}, {job_id}));
-  EXPECT_TRUE(again->ofType(msg::kAssign).empty()) << "it still holds the job: not sent again, and its slot is taken";
+  EXPECT_TRUE(again->ofType(msg::kAssign).empty())
+      << "it still holds the job: not sent again, and its slot is taken";
   EXPECT_TRUE(again->ofType(msg::kCancel).empty());
   s.slaveResult(id2, okResult(job_id));
   ASSERT_EQ(client->ofType(msg::kResult).size(), 1u);
@@ -470,7 +477,8 @@ TEST(SchedulerTest, HeldJobThatIsOverIsCancelledOnTheSlave) {
   ASSERT_EQ(slave->ofType(msg::kCancel).size(), 1u);
   EXPECT_EQ(slave->ofType(msg::kCancel)[0]["job_id"], "j-from-before");
   s.submit(client, "r1", pythonJob());
-  EXPECT_TRUE(slave->ofType(msg::kAssign).empty()) << "the held job takes the only slot until confirmed";
+  EXPECT_TRUE(slave->ofType(msg::kAssign).empty())
+      << "the held job takes the only slot until confirmed";
   s.slaveCancelled(id, "j-from-before");
   EXPECT_EQ(slave->ofType(msg::kAssign).size(), 1u);
 }
@@ -519,8 +527,10 @@ TEST(SchedulerTest, CapacityIsNeverExceededUnderRandomEvents) {
       if (sl.holding.empty()) continue;
       const std::string job_id = *std::next(sl.holding.begin(), rng() % sl.holding.size());
       sl.holding.erase(job_id);
-      if (rng() % 2) s.slaveResult(sl.id, okResult(job_id));
-      else s.slaveCancelled(sl.id, job_id);
+      if (rng() % 2)
+        s.slaveResult(sl.id, okResult(job_id));
+      else
+        s.slaveCancelled(sl.id, job_id);
     } else if (action < 8) {
       const auto accepted = client->ofType(msg::kAccepted);
       if (!accepted.empty()) s.cancel(client, "c", accepted[rng() % accepted.size()]["job_id"]);
@@ -554,7 +564,8 @@ TEST(SchedulerTest, FinishedResultsInMemoryAreBoundedByCountAndBytes) {
   auto state = [&](const std::string& job_id) {
     s.lookup(client, "q", job_id, false);
     const json last = client->all().back();
-    return last["type"] == "job" ? last["state"].get<std::string>() : last["code"].get<std::string>();
+    return last["type"] == "job" ? last["state"].get<std::string>()
+                                 : last["code"].get<std::string>();
   };
   EXPECT_EQ(state(ids[0]), "unknown_job") << "beyond the count";
   EXPECT_EQ(state(ids[1]), "unknown_job");
@@ -725,10 +736,12 @@ TEST_F(JournaledSchedulerTest, ResultsExpireAfterTheRetentionTime) {
   const std::string job_id = client->ofType(msg::kAccepted)[0]["job_id"];
   s.slaveResult(id, okResult(job_id));
   journal->flush();
-  EXPECT_TRUE(test::waitFor([&] {
-    s.lookup(client, "q", job_id, false);
-    return !client->ofType(msg::kError).empty();
-  }, std::chrono::seconds(10)));
+  EXPECT_TRUE(test::waitFor(
+      [&] {
+        s.lookup(client, "q", job_id, false);
+        return !client->ofType(msg::kError).empty();
+      },
+      std::chrono::seconds(10)));
   EXPECT_EQ(client->ofType(msg::kError).back()["code"], errc::kUnknownJob);
 }
 
@@ -740,7 +753,8 @@ TEST(SchedulerTest, JobsAnswerOnlyToTheirOwnerAndOperators) {
   c.other_jobs = OtherJobs::kSummary;
   Scheduler s(c);
   auto slave = std::make_shared<FakePeer>();
-  auto alice = std::make_shared<FakePeer>(), bob = std::make_shared<FakePeer>(), ops = std::make_shared<FakePeer>();
+  auto alice = std::make_shared<FakePeer>(), bob = std::make_shared<FakePeer>(),
+       ops = std::make_shared<FakePeer>();
   alice->setIdentity({"client-alice", false});
   bob->setIdentity({"client-bob", false});
   ops->setIdentity({"operator-ops", true});
@@ -818,8 +832,9 @@ TEST_F(JournaledSchedulerTest, TheJournalBoundsEachClientByItsHost) {
   const std::string other = run(std::make_shared<FakePeer>("10.0.0.2:7000"));
   std::vector<std::string> greedy;
   for (int i = 0; i < 6; ++i)
-    greedy.push_back(run(std::make_shared<FakePeer>(i % 2 ? "http 10.0.0.1:" + std::to_string(6000 + i)
-                                                          : "10.0.0.1:" + std::to_string(5000 + i))));
+    greedy.push_back(
+        run(std::make_shared<FakePeer>(i % 2 ? "http 10.0.0.1:" + std::to_string(6000 + i)
+                                             : "10.0.0.1:" + std::to_string(5000 + i))));
   auto asker = std::make_shared<FakePeer>();
   auto state = [&](const std::string& job_id) {
     s.lookup(asker, job_id, job_id, false);

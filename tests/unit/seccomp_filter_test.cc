@@ -26,7 +26,8 @@ namespace {
 // Classic BPF as seccomp runs it: the accumulator, the index register, scratch memory, and loads
 // from struct seccomp_data only. Nullopt when the program does something seccomp would refuse
 // (a load outside the data, a jump past the end) or never returns.
-std::optional<uint32_t> runFilter(const std::vector<sock_filter>& program, const seccomp_data& data) {
+std::optional<uint32_t> runFilter(const std::vector<sock_filter>& program,
+                                  const seccomp_data& data) {
   uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {};
   auto word = [&](uint32_t offset) -> std::optional<uint32_t> {
     if (offset % 4 != 0 || offset + 4 > sizeof data) return std::nullopt;
@@ -52,9 +53,12 @@ std::optional<uint32_t> runFilter(const std::vector<sock_filter>& program, const
         }
         break;
       case BPF_LDX:
-        if (BPF_MODE(i.code) == BPF_IMM) x = i.k;
-        else if (BPF_MODE(i.code) == BPF_MEM && i.k < BPF_MEMWORDS) x = mem[i.k];
-        else return std::nullopt;
+        if (BPF_MODE(i.code) == BPF_IMM)
+          x = i.k;
+        else if (BPF_MODE(i.code) == BPF_MEM && i.k < BPF_MEMWORDS)
+          x = mem[i.k];
+        else
+          return std::nullopt;
         break;
       case BPF_ST:
         if (i.k >= BPF_MEMWORDS) return std::nullopt;
@@ -66,25 +70,51 @@ std::optional<uint32_t> runFilter(const std::vector<sock_filter>& program, const
         break;
       case BPF_ALU:
         switch (BPF_OP(i.code)) {
-          case BPF_ADD: a += src; break;
-          case BPF_SUB: a -= src; break;
-          case BPF_AND: a &= src; break;
-          case BPF_OR: a |= src; break;
-          case BPF_LSH: a <<= src; break;
-          case BPF_RSH: a >>= src; break;
-          case BPF_NEG: a = -a; break;
-          default: return std::nullopt;
+          case BPF_ADD:
+            a += src;
+            break;
+          case BPF_SUB:
+            a -= src;
+            break;
+          case BPF_AND:
+            a &= src;
+            break;
+          case BPF_OR:
+            a |= src;
+            break;
+          case BPF_LSH:
+            a <<= src;
+            break;
+          case BPF_RSH:
+            a >>= src;
+            break;
+          case BPF_NEG:
+            a = -a;
+            break;
+          default:
+            return std::nullopt;
         }
         break;
       case BPF_JMP: {
         bool taken;
         switch (BPF_OP(i.code)) {
-          case BPF_JA: pc += i.k; continue;
-          case BPF_JEQ: taken = a == src; break;
-          case BPF_JGT: taken = a > src; break;
-          case BPF_JGE: taken = a >= src; break;
-          case BPF_JSET: taken = (a & src) != 0; break;
-          default: return std::nullopt;
+          case BPF_JA:
+            pc += i.k;
+            continue;
+          case BPF_JEQ:
+            taken = a == src;
+            break;
+          case BPF_JGT:
+            taken = a > src;
+            break;
+          case BPF_JGE:
+            taken = a >= src;
+            break;
+          case BPF_JSET:
+            taken = (a & src) != 0;
+            break;
+          default:
+            return std::nullopt;
         }
         pc += taken ? i.jt : i.jf;
         break;
@@ -92,8 +122,10 @@ std::optional<uint32_t> runFilter(const std::vector<sock_filter>& program, const
       case BPF_RET:
         return BPF_RVAL(i.code) == BPF_A ? a : i.k;
       case BPF_MISC:
-        if (BPF_MISCOP(i.code) == BPF_TAX) x = a;
-        else a = x;
+        if (BPF_MISCOP(i.code) == BPF_TAX)
+          x = a;
+        else
+          a = x;
         break;
       default:
         return std::nullopt;
@@ -135,15 +167,18 @@ class SeccompFilterTest : public ::testing::Test {
 // The decisions per number, whatever shape libseccomp gives the program (list or tree).
 TEST_F(SeccompFilterTest, ForbidsExactlyTheListedSystemCalls) {
   ASSERT_GE(forbidden_.size(), 40u);
-  ASSERT_TRUE(forbidden_.count(SYS_ptrace) && forbidden_.count(SYS_mount) && forbidden_.count(SYS_unshare));
+  ASSERT_TRUE(forbidden_.count(SYS_ptrace) && forbidden_.count(SYS_mount) &&
+              forbidden_.count(SYS_unshare));
   // io_uring makes system calls from kernel workers the filter never sees.
   ASSERT_TRUE(unavailable_.count(SYS_clone3) && unavailable_.count(SYS_io_uring_setup) &&
               unavailable_.count(SYS_io_uring_enter) && unavailable_.count(SYS_io_uring_register));
   for (int nr = 0; nr < 512; ++nr) {
     if (unavailable_.count(nr)) {
-      EXPECT_EQ(decide(nr), SECCOMP_RET_ERRNO | ENOSYS) << "system call " << nr << " must fail with ENOSYS";
+      EXPECT_EQ(decide(nr), SECCOMP_RET_ERRNO | ENOSYS)
+          << "system call " << nr << " must fail with ENOSYS";
     } else if (forbidden_.count(nr)) {
-      EXPECT_EQ(decide(nr), SECCOMP_RET_KILL_PROCESS) << "system call " << nr << " must be forbidden";
+      EXPECT_EQ(decide(nr), SECCOMP_RET_KILL_PROCESS)
+          << "system call " << nr << " must be forbidden";
     } else {
       EXPECT_EQ(decide(nr), SECCOMP_RET_ALLOW) << "system call " << nr << " must be allowed";
     }
@@ -156,12 +191,14 @@ TEST_F(SeccompFilterTest, TreeAndListDecideAlike) {
   ASSERT_TRUE(buildSeccompFilter(&list, &error, /*tree=*/false)) << error;
   ASSERT_NE(list.size(), program_.size()) << "the tree and the list should be different programs";
   for (int nr = 0; nr < 512; ++nr) {
-    for (uint64_t arg0 : {uint64_t{0}, uint64_t{SIGCHLD}, uint64_t{CLONE_NEWNS}, uint64_t{CLONE_NEWUSER}}) {
+    for (uint64_t arg0 :
+         {uint64_t{0}, uint64_t{SIGCHLD}, uint64_t{CLONE_NEWNS}, uint64_t{CLONE_NEWUSER}}) {
       seccomp_data data{};
       data.nr = nr;
       data.arch = AUDIT_ARCH_X86_64;
       data.args[0] = arg0;
-      EXPECT_EQ(runFilter(list, data), runFilter(program_, data)) << "system call " << nr << ", arg " << arg0;
+      EXPECT_EQ(runFilter(list, data), runFilter(program_, data))
+          << "system call " << nr << ", arg " << arg0;
     }
   }
 }
@@ -169,11 +206,12 @@ TEST_F(SeccompFilterTest, TreeAndListDecideAlike) {
 TEST_F(SeccompFilterTest, CloneMayNotMakeNamespaces) {
   EXPECT_EQ(decide(SYS_clone, SIGCHLD), SECCOMP_RET_ALLOW);
   EXPECT_EQ(decide(SYS_clone, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-                                  CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID),
+                                  CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+                                  CLONE_CHILD_CLEARTID),
             SECCOMP_RET_ALLOW)
       << "a thread";
-  for (uint64_t flag : {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS,
-                        CLONE_NEWCGROUP}) {
+  for (uint64_t flag : {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC,
+                        CLONE_NEWUTS, CLONE_NEWCGROUP}) {
     EXPECT_EQ(decide(SYS_clone, flag | SIGCHLD), SECCOMP_RET_KILL_PROCESS) << std::hex << flag;
   }
 }
@@ -211,9 +249,11 @@ TEST_F(SeccompFilterTest, TheKernelEnforcesIt) {
   status = runInChild(SYS_ptrace, 0);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) << "ptrace: status " << status;
   status = runInChild(SYS_clone3, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << "clone3 reports ENOSYS: status " << status;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3)
+      << "clone3 reports ENOSYS: status " << status;
   status = runInChild(SYS_io_uring_setup, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << "io_uring_setup reports ENOSYS: status " << status;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3)
+      << "io_uring_setup reports ENOSYS: status " << status;
   status = runInChild(SYS_getpid, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "getpid: status " << status;
 }

@@ -19,7 +19,9 @@ class SlaveSettingsTest : public ::testing::Test {
     env_ = {"/opt/plugins", "box", 3, "/var/cache/tc"};
   }
   void set(const std::string& key, const std::string& value) { config_->setString(key, value); }
-  SlaveSettings read() const { return readSlaveSettings(ConfigReader(*config_, slaveKeyTable()), env_); }
+  SlaveSettings read() const {
+    return readSlaveSettings(ConfigReader(*config_, slaveKeyTable()), env_);
+  }
   std::string errorOf() const {
     return test::thrownMessage<ConfigError>([this] { read(); });
   }
@@ -76,20 +78,25 @@ TEST_F(SlaveSettingsTest, ValuesGivenWin) {
 
 TEST_F(SlaveSettingsTest, BadValuesNameTheirKeyAndWhatIsAllowed) {
   set("slave.sandbox.cgroups", "maybe");
-  EXPECT_EQ(errorOf(), "slave.sandbox.cgroups = \"maybe\" is not a boolean; allowed: true or false (also "
-                       "yes/no, on/off, 1/0)");
+  EXPECT_EQ(errorOf(),
+            "slave.sandbox.cgroups = \"maybe\" is not a boolean; allowed: true or false (also "
+            "yes/no, on/off, 1/0)");
   config_->remove("slave.sandbox.cgroups");
   set("slave.sandbox", "jail");
-  EXPECT_EQ(errorOf(), "slave.sandbox = \"jail\" is not one of the choices; allowed: namespaces or process");
+  EXPECT_EQ(errorOf(),
+            "slave.sandbox = \"jail\" is not one of the choices; allowed: namespaces or process");
   config_->remove("slave.sandbox");
   set("slave.sandbox.limits", "loose");
-  EXPECT_EQ(errorOf(), "slave.sandbox.limits = \"loose\" is not one of the choices; allowed: cgroup or rlimits");
+  EXPECT_EQ(
+      errorOf(),
+      "slave.sandbox.limits = \"loose\" is not one of the choices; allowed: cgroup or rlimits");
   config_->remove("slave.sandbox.limits");
   // The stages' ids run from uid to uid + stages - 1: the range must fit below (uid_t)-1.
   set("slave.jobs.max", "8");
   set("slave.sandbox.uid", "4294967290");
-  EXPECT_EQ(errorOf(), "slave.sandbox.uid = \"4294967290\" is out of range; allowed: an integer from 1 to "
-                       "4294967284");
+  EXPECT_EQ(errorOf(),
+            "slave.sandbox.uid = \"4294967290\" is out of range; allowed: an integer from 1 to "
+            "4294967284");
   config_->remove("slave.sandbox.uid");
   config_->remove("slave.token");
   EXPECT_EQ(errorOf().rfind("slave.token is required", 0), 0u) << errorOf();

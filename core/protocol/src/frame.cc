@@ -27,12 +27,14 @@ bool FrameReader::feed(const char* data, size_t size) {
   return parseBuffered();
 }
 
-bool FrameReader::badFrame(std::string error, size_t length, const char* payload, size_t available) {
+bool FrameReader::badFrame(std::string error, size_t length, const char* payload,
+                           size_t available) {
   if (!skip_bad_) {
     error_ = std::move(error);
     return false;
   }
-  skipped_.push_back({length, std::string(payload, std::min(available, kSkippedHeadBytes)), std::move(error)});
+  skipped_.push_back(
+      {length, std::string(payload, std::min(available, kSkippedHeadBytes)), std::move(error)});
   return true;
 }
 
@@ -48,7 +50,8 @@ bool FrameReader::parseBuffered() {
   for (;;) {
     if (skip_left_ > 0) {  // discarding an oversized frame; its head is kept for the report
       const size_t n = std::min(skip_left_, buffer_.size() - pos);
-      const size_t head = std::min(n, kSkippedHeadBytes - std::min(kSkippedHeadBytes, skipping_.head.size()));
+      const size_t head =
+          std::min(n, kSkippedHeadBytes - std::min(kSkippedHeadBytes, skipping_.head.size()));
       skipping_.head.append(buffer_, pos, head);
       pos += n;
       skip_left_ -= n;
@@ -91,7 +94,8 @@ bool FrameReader::parseBuffered() {
       continue;
     }
     auto type = message.find("type");
-    if (type == message.end() || !type->is_string() || type->get_ref<const std::string&>().empty()) {
+    if (type == message.end() || !type->is_string() ||
+        type->get_ref<const std::string&>().empty()) {
       if (!badFrame("message has no \"type\" string", length, begin, length)) break;
       continue;
     }

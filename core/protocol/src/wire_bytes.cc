@@ -41,8 +41,16 @@ size_t utf8SequenceAt(std::string_view bytes, size_t i) {
 // Bytes a single-byte character costs inside a JSON string as nlohmann-json writes it.
 size_t escapedBytes(uint8_t c) {
   switch (c) {
-    case '"': case '\\': case '\b': case '\f': case '\n': case '\r': case '\t': return 2;
-    default: return c < 0x20 ? 6 : 1;  // \u00XX
+    case '"':
+    case '\\':
+    case '\b':
+    case '\f':
+    case '\n':
+    case '\r':
+    case '\t':
+      return 2;
+    default:
+      return c < 0x20 ? 6 : 1;  // \u00XX
   }
 }
 

@@ -28,8 +28,8 @@ constexpr const char* kTemp = ".tmp";
 std::string runnerDir(const std::string& runner) {
   std::string out;
   for (char c : runner) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' ||
-                    c == '_' || c == '.';
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '_' || c == '.';
     out += ok ? c : '_';
   }
   if (out.empty() || out == "." || out == "..") out = "_" + out;
@@ -123,7 +123,8 @@ void CompileCache::indexExisting() {
                        m["bytes"].get<int64_t>(), used});
     }
   }
-  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.used > b.used; });
+  std::sort(found.begin(), found.end(),
+            [](const Found& a, const Found& b) { return a.used > b.used; });
   std::vector<std::string> evicted;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -163,10 +164,10 @@ std::vector<std::string> CompileCache::evictLocked() {
     ++stats_.evictions;
     // Renamed away at once, under the lock: a later store of the same key then finds the place
     // free, and a restore copying from it now fails and counts as a miss.
-    const std::string trash = (fs::path(options_.dir) / kTemp /
-                               ("evict-" + std::to_string(::getpid()) + "-" +
-                                std::to_string(++temp_counter_)))
-                                  .string();
+    const std::string trash =
+        (fs::path(options_.dir) / kTemp /
+         ("evict-" + std::to_string(::getpid()) + "-" + std::to_string(++temp_counter_)))
+            .string();
     std::error_code ec;
     fs::rename(fs::path(options_.dir) / id, trash, ec);
     out.push_back(ec ? (fs::path(options_.dir) / id).string() : trash);
@@ -211,7 +212,8 @@ bool CompileCache::restore(const std::string& runner, const std::string& key,
     return corrupt();
   int64_t bytes = 0;
   for (const auto& f : m["files"]) {
-    if (!f.is_object() || !f["path"].is_string() || !f["bytes"].is_number_integer()) return corrupt();
+    if (!f.is_object() || !f["path"].is_string() || !f["bytes"].is_number_integer())
+      return corrupt();
     const std::string rel = f["path"].get<std::string>();
     if (rel.empty() || rel[0] == '/' || rel.find("..") != std::string::npos) return corrupt();
     const fs::path from = entry / kFiles / rel;
@@ -303,9 +305,9 @@ bool CompileCache::store(const std::string& runner, const std::string& key,
     if (ec) return fail("cannot copy " + rel + " into the cache: " + ec.message());
     listed.push_back({{"path", rel}, {"bytes", size}});
   }
-  const json manifest = {{"runner", runner},          {"key", key},
-                         {"files", listed},           {"bytes", total},
-                         {"stdout", compile_stdout},  {"stderr", compile_stderr}};
+  const json manifest = {{"runner", runner},         {"key", key},
+                         {"files", listed},          {"bytes", total},
+                         {"stdout", compile_stdout}, {"stderr", compile_stderr}};
   {
     std::ofstream out(temp / kManifest, std::ios::binary | std::ios::trunc);
     out << manifest.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -136,10 +136,11 @@ bool removeTree(const std::string& path, std::string* error) {
       given_up.insert({st.st_dev, st.st_ino});
     }
   }
-  if (::rmdir(path.c_str()) != 0 && errno != ENOENT && failures.count == 0) failures.add(path.c_str(), errno);
+  if (::rmdir(path.c_str()) != 0 && errno != ENOENT && failures.count == 0)
+    failures.add(path.c_str(), errno);
   if (failures.count == 0) return true;
-  *error = path + ": " + std::to_string(failures.count) + " removal" + (failures.count == 1 ? "" : "s") +
-           " failed (first: " + failures.first + ")";
+  *error = path + ": " + std::to_string(failures.count) + " removal" +
+           (failures.count == 1 ? "" : "s") + " failed (first: " + failures.first + ")";
   return false;
 }
 

@@ -58,10 +58,14 @@ constexpr const char* kWorkDirPrefix = "job-";
 // at least 1,024): a job could otherwise fill the slave's memory with empty directories.
 bool mountQuota(const std::string& dir, int64_t bytes, std::string* error) {
   const std::string options = "size=" + std::to_string(bytes) +
-                              ",nr_inodes=" + std::to_string(std::max<int64_t>(1024, bytes >> 14)) + ",mode=0700";
-  if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) == 0) return true;
-  *error = std::string("cannot mount the job's work directory (slave.work.quota_bytes needs a root slave): ") +
-           std::strerror(errno);
+                              ",nr_inodes=" + std::to_string(std::max<int64_t>(1024, bytes >> 14)) +
+                              ",mode=0700";
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) == 0)
+    return true;
+  *error =
+      std::string(
+          "cannot mount the job's work directory (slave.work.quota_bytes needs a root slave): ") +
+      std::strerror(errno);
   return false;
 }
 
@@ -95,8 +99,8 @@ bool safeRelativePath(const std::string& p) {
 }
 
 // Writes `name` (relative) in `dir`; the message names only `name`.
-bool writeFile(const fs::path& dir, const std::string& name, const std::string& content, bool executable,
-               std::string* error) {
+bool writeFile(const fs::path& dir, const std::string& name, const std::string& content,
+               bool executable, std::string* error) {
   const fs::path path = dir / name;
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
@@ -120,7 +124,8 @@ constexpr size_t kMaxArgumentBytes = 128 << 10;
 
 // Empty when `cmd` with `env` can be executed; otherwise why not, for the client (`what` is
 // "compile command" or "run command").
-std::string checkCommandSize(const Command& cmd, const std::vector<std::string>& env, const std::string& what) {
+std::string checkCommandSize(const Command& cmd, const std::vector<std::string>& env,
+                             const std::string& what) {
   size_t total = 0;
   for (const auto* strings : {&cmd.argv, &env, &cmd.env}) {
     for (const auto& s : *strings) {
@@ -132,9 +137,11 @@ std::string checkCommandSize(const Command& cmd, const std::vector<std::string>&
     }
   }
   if (total <= kMaxCommandBytes) return {};
-  return "the " + what + " takes " + std::to_string(total) + " bytes (" + std::to_string(cmd.argv.size()) +
-         " arguments), over the limit of " + std::to_string(kMaxCommandBytes) +
-         " bytes: send fewer files, shorter file names or fewer arguments (long data goes in a file or on stdin)";
+  return "the " + what + " takes " + std::to_string(total) + " bytes (" +
+         std::to_string(cmd.argv.size()) + " arguments), over the limit of " +
+         std::to_string(kMaxCommandBytes) +
+         " bytes: send fewer files, shorter file names or fewer arguments (long data goes in a "
+         "file or on stdin)";
 }
 
 // `text` with every absolute path cut to its last component: a message for the client says
@@ -142,7 +149,8 @@ std::string checkCommandSize(const Command& cmd, const std::vector<std::string>&
 std::string withoutHostPaths(const std::string& text) {
   std::string out;
   for (size_t i = 0; i < text.size();) {
-    const bool starts = text[i] == '/' && (i == 0 || std::strchr(" \t\"'(=", text[i - 1]) != nullptr);
+    const bool starts =
+        text[i] == '/' && (i == 0 || std::strchr(" \t\"'(=", text[i - 1]) != nullptr);
     if (!starts) {
       out += text[i++];
       continue;
@@ -183,8 +191,8 @@ StageResult toStage(ProcessResult p, const StageLimits& limits, int64_t output_b
   s.memory_bytes = p.memory_bytes;
   if (!p.started) {
     s.verdict = Verdict::kInternalError;
-    s.message = "could not start the " + std::string(compile_stage ? "compiler" : "program") + ": " +
-                withoutHostPaths(p.error);
+    s.message = "could not start the " + std::string(compile_stage ? "compiler" : "program") +
+                ": " + withoutHostPaths(p.error);
   } else if (p.wall_timeout) {
     s.timed_out = true;
     s.verdict = Verdict::kTimeLimit;
@@ -202,10 +210,12 @@ StageResult toStage(ProcessResult p, const StageLimits& limits, int64_t output_b
   } else if (p.signal != 0) {
     s.verdict = Verdict::kSignaled;
     s.message = std::string("killed by signal ") + std::to_string(p.signal) + " (" +
-                (sigabbrev_np(p.signal) ? std::string("SIG") + sigabbrev_np(p.signal) : "unknown") + ")";
+                (sigabbrev_np(p.signal) ? std::string("SIG") + sigabbrev_np(p.signal) : "unknown") +
+                ")";
     if (p.forbidden_syscall)
-      s.message += ": the program made a system call the sandbox forbids (ptrace, mount, namespaces, "
-                   "kernel modules, ...; see docs/sandbox.md)";
+      s.message +=
+          ": the program made a system call the sandbox forbids (ptrace, mount, namespaces, "
+          "kernel modules, ...; see docs/sandbox.md)";
   } else if (p.exit_code != 0) {
     s.verdict = compile_stage ? Verdict::kCompileError : Verdict::kRuntimeError;
     s.message = std::string(compile_stage ? "compiler" : "program") + " exited with code " +
@@ -278,8 +288,8 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   };
   RunnerInfo info;
   std::string error;
-  if (!detail::callRunner("runner " + job.language + ": info()", [&] { info = runner.info(); },
-                          &error))
+  if (!detail::callRunner(
+          "runner " + job.language + ": info()", [&] { info = runner.info(); }, &error))
     return fail(Verdict::kInternalError, error);
   result.language = info.language;
   result.version = info.version;
@@ -291,7 +301,8 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
     PrepareInput::File f{job.files[i].name, job.files[i].content};
     if (job.files[i].encoding == Encoding::kBase64) {
       auto decoded = base64Decode(f.content);
-      if (!decoded) return fail(Verdict::kCompileError, "files[" + std::to_string(i) + "] is not valid base64");
+      if (!decoded)
+        return fail(Verdict::kCompileError, "files[" + std::to_string(i) + "] is not valid base64");
       f.content = std::move(*decoded);
     }
     input.files.push_back(std::move(f));
@@ -299,8 +310,9 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   if (input.files.empty()) return fail(Verdict::kCompileError, "the job has no files");
 
   Prepared prepared;
-  if (!detail::callRunner("runner " + info.language + ": prepare()",
-                          [&] { prepared = runner.prepare(input); }, &error))
+  if (!detail::callRunner(
+          "runner " + info.language + ": prepare()", [&] { prepared = runner.prepare(input); },
+          &error))
     return fail(Verdict::kInternalError, error);
   // The runner's refusal of the job (a bad file name...): the client's mistake, not ours.
   auto refuse = [&](const std::string& why) {
@@ -322,11 +334,13 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
     if (std::string why = checkCommandSize(*prepared.compile, env, "compile command"); !why.empty())
       return refuse(why);
   }
-  if (std::string why = checkCommandSize(prepared.run, env, "run command"); !why.empty()) return refuse(why);
+  if (std::string why = checkCommandSize(prepared.run, env, "run command"); !why.empty())
+    return refuse(why);
   for (const auto& f : prepared.files) {
     if (!safeRelativePath(f.path))
-      return fail(Verdict::kInternalError,
-                  "runner " + info.language + " wants a file outside the work directory: " + f.path);
+      return fail(
+          Verdict::kInternalError,
+          "runner " + info.language + " wants a file outside the work directory: " + f.path);
   }
 
   const std::string dir = makeWorkDir(options.work_root, &error);
@@ -340,8 +354,9 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   // Said in the stage's message when its job's files filled the quota (the program saw ENOSPC).
   auto noteQuota = [&](StageResult* stage) {
     if (quota <= 0 || !quotaReached(dir)) return;
-    const std::string note = "the job's files reached the disk quota of " + std::to_string(quota) +
-                             " bytes (slave.work.quota_bytes): write less, or less often to new files";
+    const std::string note =
+        "the job's files reached the disk quota of " + std::to_string(quota) +
+        " bytes (slave.work.quota_bytes): write less, or less often to new files";
     stage->message = stage->message.empty() ? note : stage->message + "; " + note;
   };
 
@@ -368,7 +383,8 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
     spec.limits.output_bytes = output_bytes;
     spec.limits.processes = pick(job.limits.processes, fb.processes);
     // Under a quota, half of it: a file that alone would fill it is stopped (SIGXFSZ) first.
-    spec.limits.file_size_bytes = quota > 0 ? std::min<int64_t>(256ll << 20, quota / 2) : 256ll << 20;
+    spec.limits.file_size_bytes =
+        quota > 0 ? std::min<int64_t>(256ll << 20, quota / 2) : 256ll << 20;
     spec.cancel = options.cancel;
     return spec;
   };
@@ -384,7 +400,8 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
     // A compiler output over this job's output limit would have failed it: such a hit is not
     // taken, the compiler runs and decides.
     if (cacheable && options.cache->restore(info.language, key, dir, &hit) &&
-        static_cast<int64_t>(std::max(hit.stdout_data.size(), hit.stderr_data.size())) <= output_bytes) {
+        static_cast<int64_t>(std::max(hit.stdout_data.size(), hit.stderr_data.size())) <=
+            output_bytes) {
       StageResult& compile = result.compile.emplace();
       compile.cached = true;
       compile.exit_code = 0;
@@ -428,7 +445,8 @@ namespace polyrun {
 std::string detectVersion(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
                           std::string* error, bool* timed_out) {
   Command cmd;
-  if (!detail::callRunner("versionCommand()", [&] { cmd = runner.versionCommand(); }, error))
+  if (!detail::callRunner(
+          "versionCommand()", [&] { cmd = runner.versionCommand(); }, error))
     return {};
   if (cmd.argv.empty() || cmd.argv[0].empty() || cmd.argv[0][0] != '/') {
     *error = "version command must start with an absolute path";
@@ -452,11 +470,13 @@ std::string detectVersion(const Runner& runner, Sandbox& sandbox, const Executor
   }
   std::string version;
   const std::string output = p.stdout_data + p.stderr_data;
-  if (!detail::callRunner("parseVersion()", [&] { version = runner.parseVersion(output); }, error))
+  if (!detail::callRunner(
+          "parseVersion()", [&] { version = runner.parseVersion(output); }, error))
     return {};
   if (version.empty())
     *error = cmd.argv[0] + " printed no version it understands (exit code " +
-             std::to_string(p.exit_code) + "): " + p.stdout_data.substr(0, 200) + p.stderr_data.substr(0, 200);
+             std::to_string(p.exit_code) + "): " + p.stdout_data.substr(0, 200) +
+             p.stderr_data.substr(0, 200);
   return version;
 }
 
@@ -465,8 +485,10 @@ bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& 
   SelfTest test;
   Job job;
   job.id = "self-test";
-  if (!detail::callRunner("selfTest()", [&] { test = runner.selfTest(); }, why) ||
-      !detail::callRunner("info()", [&] { job.language = runner.info().language; }, why))
+  if (!detail::callRunner(
+          "selfTest()", [&] { test = runner.selfTest(); }, why) ||
+      !detail::callRunner(
+          "info()", [&] { job.language = runner.info().language; }, why))
     return false;
   for (const auto& f : test.files) job.files.push_back({f.name, f.content, Encoding::kUtf8});
   job.stdin_data = test.stdin_data;
@@ -519,8 +541,10 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
   error->clear();
   ToolchainPlan plan;
   RunnerInfo info;
-  if (!detail::callRunner("toolchain()", [&] { plan = runner.toolchain(); }, error) ||
-      !detail::callRunner("info()", [&] { info = runner.info(); }, error))
+  if (!detail::callRunner(
+          "toolchain()", [&] { plan = runner.toolchain(); }, error) ||
+      !detail::callRunner(
+          "info()", [&] { info = runner.info(); }, error))
     return {};
   if (plan.commands.empty()) return {};
   if (plan.outputs.empty()) {
@@ -559,8 +583,10 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
     spec.limits.wall_ms = spec.limits.cpu_ms = 10000;
     spec.cancel = options.cancel;
     if (sandbox.run(spec).exit_code == 0) return target.string();
-    *error = "jobs cannot read " + root + " inside the sandbox (a path under /tmp or /dev/shm is "
-             "hidden by each stage's private one): set slave.toolchains.dir to a directory elsewhere";
+    *error =
+        "jobs cannot read " + root +
+        " inside the sandbox (a path under /tmp or /dev/shm is "
+        "hidden by each stage's private one): set slave.toolchains.dir to a directory elsewhere";
     return {};
   };
   if (fs::is_directory(target, ec)) return visible();  // made by an earlier run
@@ -593,14 +619,14 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
     const ProcessResult p = sandbox.run(spec);
     const StageResult s = toStage(p, options.fallback.compile, spec.limits.output_bytes, true);
     if (s.verdict != Verdict::kOk) {
-      *error = c.argv[0] + " failed: " + s.message + "; stderr: " +
-               jsonQuoted(p.stderr_data.substr(0, 300));
+      *error = c.argv[0] + " failed: " + s.message +
+               "; stderr: " + jsonQuoted(p.stderr_data.substr(0, 300));
       return {};
     }
   }
   // Copied into a private directory first, then renamed: a job never sees half a toolchain.
-  const fs::path temp = fs::path(root) / (".tmp-" + target.filename().string() + "-" +
-                                          std::to_string(::getpid()));
+  const fs::path temp =
+      fs::path(root) / (".tmp-" + target.filename().string() + "-" + std::to_string(::getpid()));
   fs::remove_all(temp, ec);
   for (const auto& o : plan.outputs) {
     const fs::path from = fs::path(dir) / o;
@@ -611,7 +637,9 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
     }
     fs::create_directories((temp / o).parent_path(), ec);
     fs::copy_file(from, temp / o, ec);
-    if (!ec) fs::permissions(temp / o, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read, ec);
+    if (!ec)
+      fs::permissions(temp / o,
+                      fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read, ec);
     if (ec) {
       fs::remove_all(temp, ec);
       *error = "cannot keep " + o + " in " + root + ": " + ec.message();
@@ -620,8 +648,8 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
   }
   // Readable by the stages' user whatever the slave's umask.
   fs::permissions(temp, fs::perms(0755), ec);
-  for (auto it = fs::recursive_directory_iterator(temp, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec))
+  for (auto it = fs::recursive_directory_iterator(temp, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
     if (it->is_directory()) fs::permissions(it->path(), fs::perms(0755), ec);
   fs::rename(temp, target, ec);
   if (ec) {

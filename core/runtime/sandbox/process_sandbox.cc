@@ -58,12 +58,18 @@ using namespace detail;
 
 const char* childStepName(int code) {
   switch (code) {
-    case 1: return "redirecting stdio";
-    case 2: return "entering the work directory";
-    case 3: return "setting the CPU limit";
-    case 4: return "setting the file size limit";
-    case 5: return "setting the open files limit";
-    default: return "executing the program";
+    case 1:
+      return "redirecting stdio";
+    case 2:
+      return "entering the work directory";
+    case 3:
+      return "setting the CPU limit";
+    case 4:
+      return "setting the file size limit";
+    case 5:
+      return "setting the open files limit";
+    default:
+      return "executing the program";
   }
 }
 
@@ -138,7 +144,8 @@ ProcessResult ProcessSandbox::run(const ProcessSpec& spec) {
   rusage usage{};
   while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
-  result.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  result.wall_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   result.cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
                   (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
   result.memory_bytes = static_cast<int64_t>(usage.ru_maxrss) * 1024;
@@ -148,7 +155,8 @@ ProcessResult ProcessSandbox::run(const ProcessSpec& spec) {
     result.signal = WTERMSIG(status);
   }
   const int64_t cpu_limit = spec.limits.cpu_ms;
-  if (cpu_limit > 0 && (result.signal == SIGXCPU || result.cpu_ms > cpu_limit)) result.cpu_timeout = true;
+  if (cpu_limit > 0 && (result.signal == SIGXCPU || result.cpu_ms > cpu_limit))
+    result.cpu_timeout = true;
   if (spec.limits.memory_bytes > 0 && result.memory_bytes > spec.limits.memory_bytes)
     result.memory_exceeded = true;
   return result;

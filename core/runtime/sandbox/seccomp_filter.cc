@@ -17,17 +17,53 @@ const std::vector<const char*>& forbiddenSyscalls() {
   // processes, changing mounts or namespaces, kernel modules and keys, BPF, perf, time and
   // machine state.
   static const std::vector<const char*> names = {
-      "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd",
-      "mount", "umount2", "pivot_root", "chroot", "mount_setattr", "move_mount", "open_tree",
-      "fsopen", "fsconfig", "fsmount", "fspick",
-      "unshare", "setns",
-      "kexec_load", "kexec_file_load", "reboot", "init_module", "finit_module", "delete_module",
-      "bpf", "perf_event_open", "userfaultfd", "fanotify_init", "lookup_dcookie",
-      "keyctl", "add_key", "request_key",
-      "swapon", "swapoff", "acct", "quotactl", "syslog", "vhangup",
-      "open_by_handle_at", "name_to_handle_at",
-      "iopl", "ioperm", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
-      "sethostname", "setdomainname",
+      "ptrace",
+      "process_vm_readv",
+      "process_vm_writev",
+      "pidfd_getfd",
+      "mount",
+      "umount2",
+      "pivot_root",
+      "chroot",
+      "mount_setattr",
+      "move_mount",
+      "open_tree",
+      "fsopen",
+      "fsconfig",
+      "fsmount",
+      "fspick",
+      "unshare",
+      "setns",
+      "kexec_load",
+      "kexec_file_load",
+      "reboot",
+      "init_module",
+      "finit_module",
+      "delete_module",
+      "bpf",
+      "perf_event_open",
+      "userfaultfd",
+      "fanotify_init",
+      "lookup_dcookie",
+      "keyctl",
+      "add_key",
+      "request_key",
+      "swapon",
+      "swapoff",
+      "acct",
+      "quotactl",
+      "syslog",
+      "vhangup",
+      "open_by_handle_at",
+      "name_to_handle_at",
+      "iopl",
+      "ioperm",
+      "settimeofday",
+      "clock_settime",
+      "clock_adjtime",
+      "adjtimex",
+      "sethostname",
+      "setdomainname",
   };
   return names;
 }
@@ -103,7 +139,8 @@ bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error, b
 }
 
 int installSeccompFilter(const std::vector<sock_filter>& program) {
-  sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
+  sock_fprog prog{static_cast<unsigned short>(program.size()),
+                  const_cast<sock_filter*>(program.data())};
   return ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 }
 

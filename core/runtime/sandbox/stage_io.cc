@@ -92,19 +92,22 @@ StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock
   size_t stdin_offset = 0;
   if (spec.stdin_data.empty()) pipes.in_w.reset();
   const int64_t cap = outputCap(spec);
-  const auto deadline = spec.limits.wall_ms > 0 ? start + std::chrono::milliseconds(spec.limits.wall_ms)
-                                                : Clock::time_point::max();
+  const auto deadline = spec.limits.wall_ms > 0
+                            ? start + std::chrono::milliseconds(spec.limits.wall_ms)
+                            : Clock::time_point::max();
   // A stage cannot use CPU faster than every CPU at once: the next look at its usage is when it
   // could first have reached its limit, so a stage well within it is not looked at.
   const bool watch_cpu = cpu && cpu->used_ms && cpu->limit_ms > 0;
   const int64_t cpus = std::max<long>(1, ::sysconf(_SC_NPROCESSORS_ONLN));
-  auto cpu_check = watch_cpu ? start + std::chrono::milliseconds(std::max<int64_t>(1, cpu->limit_ms / cpus))
-                             : Clock::time_point::max();
+  auto cpu_check =
+      watch_cpu ? start + std::chrono::milliseconds(std::max<int64_t>(1, cpu->limit_ms / cpus))
+                : Clock::time_point::max();
   for (;;) {
     if (watch_cpu && Clock::now() >= cpu_check) {
       const int64_t used = cpu->used_ms();
       if (used > cpu->limit_ms) return StageEnd::kCpuLimit;
-      cpu_check = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(1, (cpu->limit_ms - used) / cpus));
+      cpu_check = Clock::now() +
+                  std::chrono::milliseconds(std::max<int64_t>(1, (cpu->limit_ms - used) / cpus));
     }
     pollfd fds[5];
     int count = 0;
@@ -118,12 +121,14 @@ StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock
     add(cancel_fd, POLLIN);
     int timeout = -1;
     if (deadline != Clock::time_point::max()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0) return StageEnd::kWallTimeout;
       timeout = static_cast<int>(std::min<int64_t>(left + 1, INT32_MAX));
     }
     if (watch_cpu) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(cpu_check - Clock::now()).count();
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(cpu_check - Clock::now()).count();
       const int cpu_timeout = static_cast<int>(std::clamp<int64_t>(left + 1, 1, INT32_MAX));
       timeout = timeout < 0 ? cpu_timeout : std::min(timeout, cpu_timeout);
     }
@@ -138,9 +143,11 @@ StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock
       } else if (fd == cancel_fd) {
         return StageEnd::kCancelled;
       } else if (fd == pipes.out_r.fd) {
-        if (drain(pipes.out_r, cap, result->stdout_data, result->stdout_truncated)) return StageEnd::kOutputLimit;
+        if (drain(pipes.out_r, cap, result->stdout_data, result->stdout_truncated))
+          return StageEnd::kOutputLimit;
       } else if (fd == pipes.err_r.fd) {
-        if (drain(pipes.err_r, cap, result->stderr_data, result->stderr_truncated)) return StageEnd::kOutputLimit;
+        if (drain(pipes.err_r, cap, result->stderr_data, result->stderr_truncated))
+          return StageEnd::kOutputLimit;
       } else if (fd == pipes.in_w.fd) {
         if (fds[i].revents & (POLLERR | POLLHUP)) {
           pipes.in_w.reset();  // the program closed its stdin: the rest is not wanted

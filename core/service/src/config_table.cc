@@ -2,7 +2,6 @@
 
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
-
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -14,7 +13,8 @@
 namespace polyrun {
 
 namespace {
-KeySpec makeKey(std::string key, KeyType type, std::string def, std::string doc, bool computed = false) {
+KeySpec makeKey(std::string key, KeyType type, std::string def, std::string doc,
+                bool computed = false) {
   KeySpec s;
   s.key = std::move(key);
   s.type = type;
@@ -32,7 +32,8 @@ KeySpec intKey(std::string key, int64_t def, int64_t min, int64_t max, std::stri
   return s;
 }
 
-KeySpec computedIntKey(std::string key, std::string described, int64_t min, int64_t max, std::string doc) {
+KeySpec computedIntKey(std::string key, std::string described, int64_t min, int64_t max,
+                       std::string doc) {
   KeySpec s = makeKey(std::move(key), KeyType::kInt, std::move(described), std::move(doc), true);
   s.min = min;
   s.max = max;
@@ -55,7 +56,8 @@ KeySpec computedKey(std::string key, KeyType type, std::string described, std::s
   return makeKey(std::move(key), type, std::move(described), std::move(doc), true);
 }
 
-KeySpec enumKey(std::string key, std::string def, std::vector<std::string> values, std::string doc) {
+KeySpec enumKey(std::string key, std::string def, std::vector<std::string> values,
+                std::string doc) {
   KeySpec s = makeKey(std::move(key), KeyType::kEnum, std::move(def), std::move(doc));
   s.values = std::move(values);
   return s;
@@ -80,7 +82,8 @@ KeySpec prefixKey(std::string key, std::string doc) {
 const KeySpec* ConfigTable::find(const std::string& key) const {
   for (const auto& s : keys) {
     if (s.key == key) return &s;
-    if (s.type == KeyType::kPrefix && key.size() > s.key.size() && key.compare(0, s.key.size(), s.key) == 0)
+    if (s.type == KeyType::kPrefix && key.size() > s.key.size() &&
+        key.compare(0, s.key.size(), s.key) == 0)
       return &s;
   }
   return nullptr;
@@ -122,14 +125,16 @@ std::string cutShort(const std::string& value) {
 
 // The text of the file `path` named by `file_key`, which only the service's user may read when
 // `private_only`.
-std::string readSecretFile(const std::string& file_key, const std::string& path, bool private_only) {
+std::string readSecretFile(const std::string& file_key, const std::string& path,
+                           bool private_only) {
   std::ifstream in(path);
   struct stat st {};
   if (!in || ::stat(path.c_str(), &st) != 0)
     throw ConfigError(file_key + " = " + path + " cannot be read (" + std::strerror(errno) +
                       "); the service's user needs read access to it");
   if (private_only && (st.st_mode & 077) != 0)
-    throw ConfigError(file_key + " = " + path + " can be read or written by other users: make it the "
+    throw ConfigError(file_key + " = " + path +
+                      " can be read or written by other users: make it the "
                       "service's user's alone (chmod 600)");
   std::ostringstream content;
   content << in.rdbuf();
@@ -155,12 +160,18 @@ size_t editDistance(const std::string& a, const std::string& b) {
 
 std::string allowedValues(const KeySpec& spec) {
   switch (spec.type) {
-    case KeyType::kInt: return integerRange(spec.min, spec.max);
-    case KeyType::kBool: return "true or false (also yes/no, on/off, 1/0)";
-    case KeyType::kEnum: return alternatives(spec.values);
-    case KeyType::kList: return "comma-separated entries";
-    case KeyType::kPath: return "a path";
-    default: return "any text";
+    case KeyType::kInt:
+      return integerRange(spec.min, spec.max);
+    case KeyType::kBool:
+      return "true or false (also yes/no, on/off, 1/0)";
+    case KeyType::kEnum:
+      return alternatives(spec.values);
+    case KeyType::kList:
+      return "comma-separated entries";
+    case KeyType::kPath:
+      return "a path";
+    default:
+      return "any text";
   }
 }
 
@@ -191,19 +202,23 @@ std::vector<std::string> unknownKeyWarnings(const Poco::Util::AbstractConfigurat
   return warnings;
 }
 
-ConfigReader::ConfigReader(const Poco::Util::AbstractConfiguration& config, const ConfigTable& table)
+ConfigReader::ConfigReader(const Poco::Util::AbstractConfiguration& config,
+                           const ConfigTable& table)
     : config_(config), table_(table) {}
 
-const KeySpec& ConfigReader::spec(const std::string& key, std::initializer_list<KeyType> types) const {
+const KeySpec& ConfigReader::spec(const std::string& key,
+                                  std::initializer_list<KeyType> types) const {
   const KeySpec* s = table_.find(key);
   if (!s || std::find(types.begin(), types.end(), s->type) == types.end())
-    throw std::logic_error("configuration key " + key + " is read but not in the table with that type");
+    throw std::logic_error("configuration key " + key +
+                           " is read but not in the table with that type");
   return *s;
 }
 
 std::string ConfigReader::raw(const std::string& key) const { return config_.getString(key, ""); }
 
-void ConfigReader::bad(const KeySpec& s, const std::string& value, const std::string& problem) const {
+void ConfigReader::bad(const KeySpec& s, const std::string& value,
+                       const std::string& problem) const {
   throw ConfigError(s.key + " = \"" + cutShort(value) + "\" " + problem);
 }
 
@@ -274,7 +289,8 @@ std::string ConfigReader::secret(const std::string& key) const {
   std::string first;
   std::getline(content, first);
   first = Poco::trim(first);
-  if (first.empty()) throw ConfigError(file_key + " = " + path + " is empty: put the secret on its first line");
+  if (first.empty())
+    throw ConfigError(file_key + " = " + path + " is empty: put the secret on its first line");
   return first;
 }
 

@@ -54,17 +54,17 @@ bool isSecretKey(std::string_view key) {
 }
 }  // namespace
 
-ServiceApp::ServiceApp(std::string summary) : summary_(std::move(summary)) {
-  setUnixOptions(true);
-}
+ServiceApp::ServiceApp(std::string summary) : summary_(std::move(summary)) { setUnixOptions(true); }
 
 void ServiceApp::defineOptions(Poco::Util::OptionSet& options) {
   ServerApplication::defineOptions(options);  // --daemon, --pidfile, --umask
-  options.addOption(Option("help", "h", "print this help and exit").required(false).repeatable(false));
-  options.addOption(Option("config-file", "f", "load the configuration from FILE (a .properties file)")
-                        .required(false)
-                        .repeatable(false)
-                        .argument("FILE"));
+  options.addOption(
+      Option("help", "h", "print this help and exit").required(false).repeatable(false));
+  options.addOption(
+      Option("config-file", "f", "load the configuration from FILE (a .properties file)")
+          .required(false)
+          .repeatable(false)
+          .argument("FILE"));
   options.addOption(Option("define", "D", "set configuration KEY to VALUE; wins over the file")
                         .required(false)
                         .repeatable(true)
@@ -109,7 +109,8 @@ void ServiceApp::initialize(Poco::Util::Application& self) {
       loadConfiguration(config_file_);
     } catch (const Poco::Exception& e) {
       config_error_ = "cannot load the configuration file " + config_file_ + ": " + e.displayText();
-      if (!config_file_.empty() && config_file_[0] != '/' && config().getBool("application.runAsDaemon", false))
+      if (!config_file_.empty() && config_file_[0] != '/' &&
+          config().getBool("application.runAsDaemon", false))
         config_error_ += " (--daemon changes the working folder to /: give an absolute path)";
     }
   }
@@ -132,11 +133,14 @@ int ServiceApp::main(const std::vector<std::string>& args) {
   try {
     if (!config_error_.empty()) throw ConfigError(config_error_);
     for (const auto& key : secrets_on_command_line_)
-      logger().warning("%s was given on the command line, where other local users could read it "
-                       "until it was wiped: put it in a file only this service's user reads and "
-                       "set %s.file instead", key, key);
+      logger().warning(
+          "%s was given on the command line, where other local users could read it "
+          "until it was wiped: put it in a file only this service's user reads and "
+          "set %s.file instead",
+          key, key);
     if (table_)
-      for (const auto& warning : unknownKeyWarnings(config(), *table_)) logger().warning("%s", warning);
+      for (const auto& warning : unknownKeyWarnings(config(), *table_))
+        logger().warning("%s", warning);
     return runService(args);
   } catch (const ConfigError& e) {
     logger().fatal("configuration error: %s", std::string(e.what()));

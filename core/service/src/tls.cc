@@ -33,13 +33,16 @@ void requireFile(const std::string& path, const std::string& key) {
     ok = f.exists() && f.isFile() && f.canRead();
   } catch (const Poco::Exception&) {
   }
-  if (!ok) throw std::runtime_error(key + " = \"" + path + "\": no readable file there; give the path of a PEM file");
+  if (!ok)
+    throw std::runtime_error(key + " = \"" + path +
+                             "\": no readable file there; give the path of a PEM file");
 }
 
 }  // namespace
 
 Poco::Net::Context::Ptr makeTlsServerContext(const std::string& certificate, const std::string& key,
-                                             const std::string& cert_key, const std::string& key_key) {
+                                             const std::string& cert_key,
+                                             const std::string& key_key) {
   initOnce();
   requireFile(certificate, cert_key);
   requireFile(key, key_key);
@@ -52,8 +55,8 @@ Poco::Net::Context::Ptr makeTlsServerContext(const std::string& certificate, con
     p.loadDefaultCAs = false;
     ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, p);
   } catch (const Poco::Exception& e) {
-    throw std::runtime_error("cannot use " + cert_key + " = \"" + certificate + "\" with " + key_key +
-                             " = \"" + key + "\": " + e.displayText() +
+    throw std::runtime_error("cannot use " + cert_key + " = \"" + certificate + "\" with " +
+                             key_key + " = \"" + key + "\": " + e.displayText() +
                              "; both must be PEM, the key must belong to the certificate");
   }
   SSL_CTX* raw = ctx->sslContext();

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "polyrun/export.h"
 
 namespace polyrun {
 

@@ -2,14 +2,14 @@
 // holding one object with a string "type". See docs/protocol.md.
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+
+#include "polyrun/export.h"
 
 namespace polyrun {
 
@@ -51,7 +51,8 @@ class POLYRUN_API FrameReader {
   const std::string& error() const { return error_; }
   /// Bytes of an incomplete frame still waiting for the rest (a truncated frame at EOF).
   size_t pendingBytes() const {
-    return buffer_.size() + (skip_left_ > 0 ? kFrameHeaderBytes + skipping_.length - skip_left_ : 0);
+    return buffer_.size() +
+           (skip_left_ > 0 ? kFrameHeaderBytes + skipping_.length - skip_left_ : 0);
   }
 
  private:

@@ -2,13 +2,13 @@
 // Plain structs; every field says its unit. JSON conversion lives in job_json.h.
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "polyrun/export.h"
 
 namespace polyrun {
 

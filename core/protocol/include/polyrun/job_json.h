@@ -1,11 +1,10 @@
 // JSON form of the job model, as on the wire (docs/protocol.md).
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "polyrun/export.h"
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
 

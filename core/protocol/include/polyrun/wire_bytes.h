@@ -6,12 +6,12 @@
 // what lets a result be fitted into a frame (docs/protocol.md, "Byte strings").
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+
+#include "polyrun/export.h"
 
 namespace polyrun {
 

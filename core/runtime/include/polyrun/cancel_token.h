@@ -3,9 +3,9 @@
 // it polls, so a cancelled stage ends at once without any polling loop or sleep.
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <atomic>
+
+#include "polyrun/export.h"
 
 namespace polyrun {
 

@@ -12,8 +12,6 @@
 // Thread-safe. Never throws: every file-system failure is a miss, or an entry not stored.
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -22,6 +20,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "polyrun/export.h"
 
 namespace polyrun {
 
@@ -41,9 +41,9 @@ class POLYRUN_API CacheKey {
 };
 
 struct CompileCacheOptions {
-  std::string dir;                     // created when missing
-  int64_t max_bytes = 1ll << 30;       // total size of the artifacts kept; an entry larger than
-                                       // this is never stored
+  std::string dir;                // created when missing
+  int64_t max_bytes = 1ll << 30;  // total size of the artifacts kept; an entry larger than
+                                  // this is never stored
 };
 
 /// What a hit gives back besides the artifacts: the compiler's output when the entry was made,
@@ -102,7 +102,7 @@ class POLYRUN_API CompileCache {
   std::string tempPath();
 
   const CompileCacheOptions options_;
-  mutable std::mutex mutex_;  // guards everything below
+  mutable std::mutex mutex_;                        // guards everything below
   std::unordered_map<std::string, Entry> entries_;  // by "<runner>/<key>"
   std::list<std::string> lru_;
   int64_t bytes_ = 0;

@@ -3,8 +3,6 @@
 // (docs/performance.md, "Throughput"). The slave hands each job's directory to one DirReaper.
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -13,6 +11,8 @@
 #include <string>
 #include <thread>
 #include <utility>
+
+#include "polyrun/export.h"
 
 namespace polyrun {
 
@@ -52,7 +52,7 @@ class POLYRUN_API DirReaper {
   const size_t max_pending_;
   const std::function<void(const std::string&)> on_failure_;
   mutable std::mutex mutex_;
-  std::condition_variable queued_;   // the thread waits for work
+  std::condition_variable queued_;    // the thread waits for work
   std::condition_variable progress_;  // remove() waits for room, flush() for completion
   std::deque<std::pair<std::string, bool>> pending_;  // directory, unmount first
   size_t queued_total_ = 0;

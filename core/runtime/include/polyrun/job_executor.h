@@ -3,13 +3,12 @@
 // removes the directory (or has a DirReaper remove it). Thread-safe as long as the sandbox is.
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <functional>
 #include <string>
 
 #include "polyrun/compile_cache.h"
 #include "polyrun/dir_reaper.h"
+#include "polyrun/export.h"
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
 #include "polyrun/sandbox.h"
@@ -48,13 +47,15 @@ using StageCallback = std::function<void(StageEvent)>;
 /// Never throws; every failure of ours, and a runner that throws or returns nonsense (an empty
 /// command, a file outside the work directory), becomes INTERNAL_ERROR with a message.
 POLYRUN_API JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
-                     const ExecutorOptions& options, const StageCallback& on_stage = {});
+                                 const ExecutorOptions& options,
+                                 const StageCallback& on_stage = {});
 
 /// Runs the runner's version command through the sandbox, with the wall and CPU limits of
 /// `options.fallback.compile`; empty with *error set on failure (and *timed_out, when given, set
 /// when it did not finish in time). Never throws.
 POLYRUN_API std::string detectVersion(const Runner& runner, Sandbox& sandbox,
-                                      const ExecutorOptions& options, std::string* error, bool* timed_out = nullptr);
+                                      const ExecutorOptions& options, std::string* error,
+                                      bool* timed_out = nullptr);
 
 /// Runs the runner's self-test as a job with `options.fallback` limits (so a self-test that
 /// hangs ends at their wall limit); true when its stdout is the expected one, otherwise false

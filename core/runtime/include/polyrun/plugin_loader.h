@@ -2,12 +2,11 @@
 // long as the Runner lives, so a library is never unloaded while its code may still run.
 #pragma once
 
-#include "polyrun/export.h"
-
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "polyrun/export.h"
 #include "polyrun/runner.h"
 
 namespace polyrun {

@@ -8,9 +8,9 @@
 
 #include "polyrun/runner.h"
 
-#define POLYRUN_DECLARE_PLUGIN(factory)                                               \
-  namespace polyrun_plugin_exports {                                                  \
-  const int abi_version = ::polyrun::kPluginAbiVersion;                               \
-  }                                                                                   \
-  BOOST_DLL_ALIAS(polyrun_plugin_exports::abi_version, polyrun_abi_version)           \
+#define POLYRUN_DECLARE_PLUGIN(factory)                                     \
+  namespace polyrun_plugin_exports {                                        \
+  const int abi_version = ::polyrun::kPluginAbiVersion;                     \
+  }                                                                         \
+  BOOST_DLL_ALIAS(polyrun_plugin_exports::abi_version, polyrun_abi_version) \
   BOOST_DLL_ALIAS(factory, polyrun_create_runners)

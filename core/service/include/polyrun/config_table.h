@@ -57,7 +57,8 @@ KeySpec POLYRUN_API boolKey(std::string key, bool def, std::string doc);
 KeySpec POLYRUN_API stringKey(std::string key, std::string def, std::string doc);
 KeySpec POLYRUN_API pathKey(std::string key, std::string def, std::string doc);
 /// A string or path whose default is computed at start, described as `described`.
-KeySpec POLYRUN_API computedKey(std::string key, KeyType type, std::string described, std::string doc);
+KeySpec POLYRUN_API computedKey(std::string key, KeyType type, std::string described,
+                                std::string doc);
 KeySpec POLYRUN_API enumKey(std::string key, std::string def, std::vector<std::string> values,
                             std::string doc);
 KeySpec POLYRUN_API listKey(std::string key, std::string doc);
@@ -76,14 +77,15 @@ struct POLYRUN_API ConfigTable {
   const KeySpec* find(const std::string& key) const;
 };
 
-/// "allowed: ..." for a spec: "an integer from 1 to 65535", "true or false", "none, summary or all".
+/// "allowed: ..." for a spec: "an integer from 1 to 65535", "true or false", "none, summary or
+/// all".
 std::string POLYRUN_API allowedValues(const KeySpec& spec);
 
 /// One warning per key under the table's prefix that the table does not hold, with the closest
 /// known key: "unknown configuration key master.clinet.port is ignored (did you mean
 /// master.client.port?); ...".
-std::vector<std::string> POLYRUN_API unknownKeyWarnings(const Poco::Util::AbstractConfiguration& config,
-                                                        const ConfigTable& table);
+std::vector<std::string> POLYRUN_API
+unknownKeyWarnings(const Poco::Util::AbstractConfiguration& config, const ConfigTable& table);
 
 /// Overrides of a key's table default and range that depend on other keys (e.g. a timeout of at
 /// least twice the heartbeat).
@@ -122,7 +124,8 @@ class POLYRUN_API ConfigReader {
  private:
   const KeySpec& spec(const std::string& key, std::initializer_list<KeyType> types) const;
   std::string raw(const std::string& key) const;
-  [[noreturn]] void bad(const KeySpec& spec, const std::string& value, const std::string& problem) const;
+  [[noreturn]] void bad(const KeySpec& spec, const std::string& value,
+                        const std::string& problem) const;
 
   const Poco::Util::AbstractConfiguration& config_;
   const ConfigTable& table_;
