@@ -1,4 +1,4 @@
-// The master's HTTP API (DESIGN.md "HTTP API", docs/http-api.md): Piston v2 compatible
+// The master's HTTP API (docs/http-api.md): Piston v2 compatible
 // `runtimes` and `execute`, job lookup, and monitoring (`/api/v1/cluster`, `/metrics`,
 // `/healthz`), served by a Poco HTTPServer beside the native ports.
 //

@@ -6,12 +6,13 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libpoco-dev  # includes NetSSL_OpenSSL (TLS, core/service/src/tls.cc)
-  libsqlite3-dev  # the master journal's prepared statements (master/journal.cc)
+  libsqlite3-dev  # the master journal's prepared statements (master/sqlite_journal.cc)
   libssl-dev openssl  # OpenSSL 3 for the master's TLS; the openssl command for tests/integration/tls_test
   libboost-dev
   nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # libFuzzer for tests/fuzz (ctest runs it when clang can link it)
+  clang-format-14  # the format check (scripts/check-format.sh): one version, one layout
   libseccomp-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev
   python3

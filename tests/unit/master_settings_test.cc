@@ -51,7 +51,7 @@ TEST_F(MasterSettingsTest, DefaultsAreTheShippedOnes) {
   EXPECT_EQ(s.scheduler.queue_max, 1000u);
   EXPECT_EQ(s.scheduler.other_jobs, OtherJobs::kNone);
   EXPECT_EQ(s.scheduler.max_frame_bytes, 16u << 20);
-  // DESIGN.md's shipped defaults and maxima.
+  // The shipped defaults and maxima (docs/configuration.md).
   const Limits def = defaultLimits();
   EXPECT_EQ(s.scheduler.defaults.run.wall_ms, def.run.wall_ms);
   EXPECT_EQ(s.scheduler.defaults.compile.memory_bytes, def.compile.memory_bytes);
