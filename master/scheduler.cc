@@ -78,8 +78,9 @@ void Scheduler::flush(Outbox& out) {
   std::vector<std::pair<Peer*, std::vector<json>>> grouped;
   std::vector<std::shared_ptr<Peer>> keep;  // the peers stay alive until sent
   for (auto& [peer, message] : out) {
-    auto it = std::find_if(grouped.begin(), grouped.end(),
-                           [&](const auto& g) { return g.first == peer.get(); });
+    Peer* const to = peer.get();  // a lambda may not capture a structured binding before clang 16
+    auto it =
+        std::find_if(grouped.begin(), grouped.end(), [to](const auto& g) { return g.first == to; });
     if (it == grouped.end()) {
       keep.push_back(peer);
       grouped.emplace_back(peer.get(), std::vector<json>{});
@@ -92,14 +93,14 @@ void Scheduler::flush(Outbox& out) {
 }
 
 void Scheduler::InDelivery::done(const std::vector<const Peer*>& peers) {
-  std::lock_guard<std::mutex> lock(mutex);
+  MutexLock lock(mutex);
   for (const Peer* p : peers)
     if (auto it = count.find(p); it != count.end() && --it->second <= 0) count.erase(it);
 }
 
 void Scheduler::sendWhenDurableLocked(std::shared_ptr<Peer> peer, json message, Effects& fx) {
   {
-    std::lock_guard<std::mutex> delivering(delivering_->mutex);
+    MutexLock delivering(delivering_->mutex);
     ++delivering_->count[peer.get()];
   }
   fx.delivering.push_back(peer.get());
@@ -143,7 +144,7 @@ size_t Scheduler::recover() {
   Effects fx;
   size_t n = 0;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     const auto now = Clock::now();
     const int64_t now_ms = Journal::nowMs();
     for (auto& e : entries) {
@@ -186,7 +187,7 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
   Effects fx;
   int id;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     id = next_slave_id_++;
     SlaveState& s = slaves_[id];
     s.peer = std::move(peer);
@@ -237,7 +238,7 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
 void Scheduler::removeSlave(int slave_id, const std::string& reason) {
   Effects fx;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = slaves_.find(slave_id);
     if (it == slaves_.end()) return;
     const std::string name = it->second.name;
@@ -251,9 +252,11 @@ void Scheduler::removeSlave(int slave_id, const std::string& reason) {
     log().warning("slave %s (id %d) is gone: %s; %z of its jobs go back to the queue", name,
                   slave_id, reason, orphans.size());
     // Back to the front of their queues, in their original order.
-    std::sort(orphans.begin(), orphans.end(), [&](const std::string& a, const std::string& b) {
-      return jobs_[a].seq > jobs_[b].seq;
-    });
+    std::vector<std::pair<uint64_t, std::string>> by_seq;
+    for (const auto& job_id : orphans) by_seq.emplace_back(jobs_[job_id].seq, job_id);
+    std::sort(by_seq.begin(), by_seq.end(), std::greater<>());
+    orphans.clear();
+    for (auto& entry : by_seq) orphans.push_back(std::move(entry.second));
     for (const auto& job_id : orphans) requeueLocked(job_id, name + ": " + reason, fx);
     pumpLocked(fx);
   }
@@ -290,7 +293,7 @@ void Scheduler::releaseSlotLocked(int slave_id, const std::string& job_id) {
 }
 
 void Scheduler::slaveHeartbeat(int slave_id, const SlaveLoad& load) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = slaves_.find(slave_id);
   if (it == slaves_.end()) return;
   it->second.reported = load;
@@ -301,7 +304,7 @@ void Scheduler::slaveHeartbeat(int slave_id, const SlaveLoad& load) {
 void Scheduler::slaveLanguages(int slave_id, std::vector<RunnerInfo> languages) {
   Effects fx;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = slaves_.find(slave_id);
     if (it == slaves_.end()) return;
     log().information("slave %s now offers %z languages", it->second.name, languages.size());
@@ -313,7 +316,7 @@ void Scheduler::slaveLanguages(int slave_id, std::vector<RunnerInfo> languages) 
 }
 
 void Scheduler::slavePlugins(int slave_id, json plugins) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = slaves_.find(slave_id);
   if (it != slaves_.end() && plugins.is_array()) it->second.plugins = std::move(plugins);
 }
@@ -321,7 +324,7 @@ void Scheduler::slavePlugins(int slave_id, json plugins) {
 void Scheduler::slaveDrain(int slave_id) {
   Effects fx;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = slaves_.find(slave_id);
     if (it == slaves_.end()) return;
     router_.setDraining(slave_id, true);
@@ -335,7 +338,7 @@ void Scheduler::slaveDrain(int slave_id) {
 void Scheduler::slaveProgress(int slave_id, const std::string& job_id, JobState st) {
   Effects fx;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = jobs_.find(job_id);
     if (it == jobs_.end() || it->second.slave_id != slave_id) return;
     it->second.state = st;
@@ -347,7 +350,7 @@ void Scheduler::slaveProgress(int slave_id, const std::string& job_id, JobState 
 void Scheduler::slaveResult(int slave_id, JobResult result) {
   Effects fx;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     const std::string job_id = result.job_id;
     releaseSlotLocked(slave_id, job_id);
     auto it = jobs_.find(job_id);
@@ -365,7 +368,7 @@ void Scheduler::slaveResult(int slave_id, JobResult result) {
     ++applying_results_;
   }
   apply(fx);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   --applying_results_;
   idle_cv_.notify_all();
 }
@@ -373,7 +376,7 @@ void Scheduler::slaveResult(int slave_id, JobResult result) {
 void Scheduler::slaveCancelled(int slave_id, const std::string& job_id) {
   Effects fx;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     releaseSlotLocked(slave_id, job_id);
     auto it = jobs_.find(job_id);
     if (it != jobs_.end() && it->second.slave_id == slave_id) {
@@ -388,7 +391,7 @@ void Scheduler::slaveCancelled(int slave_id, const std::string& job_id) {
 // --- Clients -------------------------------------------------------------------------------
 
 void Scheduler::addClient(const std::shared_ptr<Peer>& client) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   clients_[client.get()] = client;
 }
 
@@ -444,9 +447,12 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
     }
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
+    // The analysis checks a lambda apart from the lock its caller holds: it gets the report
+    // through a pointer taken here, under the lock.
+    ClusterReport* const report = &report_;
     auto refuse = [&](std::string_view code, const std::string& message) {
-      report_.refused();
+      report->refused();
       entry.reset();
       fx.now.emplace_back(client, encodeError(request_id, code, message));
     };
@@ -494,7 +500,7 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
                                  bool ok, const std::string& why) {
                                Effects fx;
                                {
-                                 std::lock_guard<std::mutex> lock(mutex_);
+                                 MutexLock lock(mutex_);
                                  acknowledgeLocked(peer, request_id, job_id, ok, why, fx);
                                }
                                apply(fx);
@@ -573,7 +579,7 @@ void Scheduler::cancel(const std::shared_ptr<Peer>& client, const json& request_
   if (!mayAccess(client->identity(), job_id)) return answerUnknownJob(requester, job_id);
   bool ask_journal = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = jobs_.find(job_id);
     if (it == jobs_.end()) {
       ask_journal = !answerFinishedLocked(requester, job_id, true, fx);
@@ -619,7 +625,7 @@ void Scheduler::lookup(const std::shared_ptr<Peer>& client, const json& request_
   if (!mayAccess(client->identity(), job_id)) return answerUnknownJob(requester, job_id);
   bool ask_journal = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = jobs_.find(job_id);
     if (it == jobs_.end()) {
       ask_journal = !answerFinishedLocked(requester, job_id, false, fx);
@@ -685,7 +691,7 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
   }
   Effects fx;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     // Answered from `f`: with master.results.memory.max = 0 it is not remembered.
     answerOutcomeLocked(to, job_id, f, cancel_request, fx);
     results_.put(job_id, f);
@@ -707,18 +713,18 @@ void Scheduler::answerUnknownJob(const Recipient& to, const std::string& job_id)
 }
 
 bool Scheduler::clientBusy(const Peer* client) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto is = [client](const Recipient& to) { return to.key == client && !to.peer.expired(); };
   for (const auto& [id, r] : jobs_) {
     if (r.submitter && is(*r.submitter)) return true;
     if (std::any_of(r.watchers.begin(), r.watchers.end(), is)) return true;
   }
-  std::lock_guard<std::mutex> delivering(delivering_->mutex);
+  MutexLock delivering(delivering_->mutex);
   return delivering_->count.count(client) > 0;
 }
 
 void Scheduler::clientGone(const Peer* client) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto& [id, r] : jobs_) {
     if (r.submitter && r.submitter->key == client) r.submitter.reset();
     std::erase_if(r.watchers, [client](const Recipient& w) { return w.key == client; });
@@ -830,7 +836,7 @@ void Scheduler::pumpLocked(Effects& fx) {
 // --- Reports -------------------------------------------------------------------------------
 
 json Scheduler::runtimes() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   std::map<std::pair<std::string, std::string>, std::pair<RunnerInfo, int>> seen;
   for (const auto& [id, s] : slaves_) {
     const SlaveSnapshot* snapshot = router_.find(id);
@@ -851,7 +857,7 @@ json Scheduler::runtimes() const {
 }
 
 json Scheduler::cluster(const ClientIdentity& viewer) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const ClusterReport::State state{slaves_,
                                    router_,
                                    queues_,
@@ -863,31 +869,37 @@ json Scheduler::cluster(const ClientIdentity& viewer) const {
 }
 
 Scheduler::Metrics Scheduler::metrics() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return report_.metrics();
 }
 
 // --- Stopping ------------------------------------------------------------------------------
 
 void Scheduler::beginShutdown() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   shutting_down_ = true;
 }
 
+bool Scheduler::idleLocked() const {
+  return applying_results_ == 0 && std::all_of(slaves_.begin(), slaves_.end(),
+                                               [](const auto& s) { return s.second.held.empty(); });
+}
+
 bool Scheduler::waitUntilIdle(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return idle_cv_.wait_for(lock, timeout, [this] {
-    return applying_results_ == 0 && std::all_of(slaves_.begin(), slaves_.end(), [](const auto& s) {
-             return s.second.held.empty();
-           });
-  });
+  const auto deadline = Clock::now() + timeout;
+  MutexLock lock(mutex_);
+  while (!idleLocked()) {
+    if (idle_cv_.wait_until(lock.native(), deadline) == std::cv_status::timeout)
+      return idleLocked();
+  }
+  return true;
 }
 
 void Scheduler::shutdown() {
   std::vector<std::shared_ptr<Peer>> peers;
   Effects fx;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     shutting_down_ = shut_down_ = true;
     if (!journal_) {
       // Without a journal nothing survives the master: say so rather than leave clients waiting.

@@ -31,6 +31,7 @@
 #include "peer.h"
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
+#include "polyrun/thread_annotations.h"
 #include "result_store.h"
 #include "router.h"
 #include "slave_state.h"
@@ -168,8 +169,8 @@ class Scheduler {
   // the journal's callbacks, which may run after the scheduler is gone. Lock order: mutex_,
   // then this mutex.
   struct InDelivery {
-    std::mutex mutex;
-    std::unordered_map<const Peer*, int> count;
+    Mutex mutex;
+    std::unordered_map<const Peer*, int> count POLYRUN_GUARDED_BY(mutex);
     void done(const std::vector<const Peer*>& peers);
   };
 
@@ -177,24 +178,30 @@ class Scheduler {
   // Queues a message for fx.durable and counts its recipient in delivering_ until it is sent:
   // under mutex_, so that no moment lies between a job leaving jobs_ and its recipient (its
   // submitter, a watcher, a canceller) counting as busy.
-  void sendWhenDurableLocked(std::shared_ptr<Peer> peer, nlohmann::json message, Effects& fx);
+  void sendWhenDurableLocked(std::shared_ptr<Peer> peer, nlohmann::json message, Effects& fx)
+      POLYRUN_REQUIRES(mutex_);
+  // True when no slave holds a job and no result is still being applied.
+  bool idleLocked() const POLYRUN_REQUIRES(mutex_);
   void apply(Effects& fx);
   bool applyLimits(Job& job, std::string* error) const;  // reads only config_: no mutex
-  void acceptLocked(JobRecord record, Effects& fx);
+  void acceptLocked(JobRecord record, Effects& fx) POLYRUN_REQUIRES(mutex_);
   void acknowledgeLocked(const std::weak_ptr<Peer>& client, const nlohmann::json& request_id,
-                         const std::string& job_id, bool ok, const std::string& error, Effects& fx);
-  void pumpLocked(Effects& fx);
-  void mergeAliasQueuesLocked();
-  void requeueLocked(const std::string& job_id, const std::string& why, Effects& fx);
-  void releaseSlotLocked(int slave_id, const std::string& job_id);
+                         const std::string& job_id, bool ok, const std::string& error, Effects& fx)
+      POLYRUN_REQUIRES(mutex_);
+  void pumpLocked(Effects& fx) POLYRUN_REQUIRES(mutex_);
+  void mergeAliasQueuesLocked() POLYRUN_REQUIRES(mutex_);
+  void requeueLocked(const std::string& job_id, const std::string& why, Effects& fx)
+      POLYRUN_REQUIRES(mutex_);
+  void releaseSlotLocked(int slave_id, const std::string& job_id) POLYRUN_REQUIRES(mutex_);
   // Tells the submitter the job's state (`progress`), naming `slave` when given.
   void progressLocked(const JobRecord& record, std::optional<std::string_view> slave,
-                      Effects& fx) const;
-  void finishLocked(const std::string& job_id, JobResult result, Effects& fx);
+                      Effects& fx) const POLYRUN_REQUIRES(mutex_);
+  void finishLocked(const std::string& job_id, JobResult result, Effects& fx)
+      POLYRUN_REQUIRES(mutex_);
   bool answerFinishedLocked(const Recipient& to, const std::string& job_id, bool cancel_request,
-                            Effects& fx) const;
+                            Effects& fx) const POLYRUN_REQUIRES(mutex_);
   void answerOutcomeLocked(const Recipient& to, const std::string& job_id, const FinishedJob& f,
-                           bool cancel_request, Effects& fx) const;
+                           bool cancel_request, Effects& fx) const POLYRUN_REQUIRES(mutex_);
   void answerFromJournal(const Recipient& to, const std::string& job_id, bool cancel_request);
   void answerUnknownJob(const Recipient& to, const std::string& job_id) const;
 
@@ -204,25 +211,27 @@ class Scheduler {
 
   const std::shared_ptr<InDelivery> delivering_ = std::make_shared<InDelivery>();  // own mutex
 
-  mutable std::mutex mutex_;  // guards everything below
+  mutable Mutex mutex_;  // guards everything below
 
   std::condition_variable idle_cv_;  // signalled when a slot frees (waitUntilIdle)
   // Results whose slot is free but whose effects (journal, messages) are still being applied:
   // waitUntilIdle waits for them too, or a stopping master could close a client's connection
   // before its result was handed over.
-  int applying_results_ = 0;
-  bool shutting_down_ = false;
-  bool shut_down_ = false;
-  int next_slave_id_ = 1;
-  uint64_t next_accept_seq_ = 1;  // acceptance order
-  uint64_t assign_seq_ = 0;
-  Router router_;
-  std::map<int, SlaveState> slaves_;
-  std::unordered_map<std::string, JobRecord> jobs_;        // queued or running
-  std::map<std::string, std::deque<std::string>> queues_;  // language -> job ids, FIFO
-  ResultStore results_;                                    // finished jobs, for `job` and `cancel`
-  std::unordered_map<const Peer*, std::weak_ptr<Peer>> clients_;
-  ClusterReport report_;  // counters, recent jobs, latencies; the `cluster` snapshot
+  int applying_results_ POLYRUN_GUARDED_BY(mutex_) = 0;
+  bool shutting_down_ POLYRUN_GUARDED_BY(mutex_) = false;
+  bool shut_down_ POLYRUN_GUARDED_BY(mutex_) = false;
+  int next_slave_id_ POLYRUN_GUARDED_BY(mutex_) = 1;
+  uint64_t next_accept_seq_ POLYRUN_GUARDED_BY(mutex_) = 1;  // acceptance order
+  uint64_t assign_seq_ POLYRUN_GUARDED_BY(mutex_) = 0;
+  Router router_ POLYRUN_GUARDED_BY(mutex_);
+  std::map<int, SlaveState> slaves_ POLYRUN_GUARDED_BY(mutex_);
+  std::unordered_map<std::string, JobRecord> jobs_ POLYRUN_GUARDED_BY(mutex_);  // queued or running
+  std::map<std::string, std::deque<std::string>> queues_
+      POLYRUN_GUARDED_BY(mutex_);                   // language -> job ids, FIFO
+  ResultStore results_ POLYRUN_GUARDED_BY(mutex_);  // finished jobs, for `job` and `cancel`
+  std::unordered_map<const Peer*, std::weak_ptr<Peer>> clients_ POLYRUN_GUARDED_BY(mutex_);
+  ClusterReport report_
+      POLYRUN_GUARDED_BY(mutex_);  // counters, recent jobs, latencies; the `cluster` snapshot
 };
 
 }  // namespace polyrun::master
