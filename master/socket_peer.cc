@@ -95,7 +95,7 @@ void SocketPeer::sendAll(const std::vector<nlohmann::json>& messages) {
 }
 
 void SocketPeer::append(const std::string& frames) {
-  std::lock_guard<std::mutex> lock(out_mutex_);
+  MutexLock lock(out_mutex_);
   if (broken_) return;
   const bool was_empty = out_offset_ == out_.size();
   if (was_empty) {
@@ -117,7 +117,7 @@ void SocketPeer::append(const std::string& frames) {
 }
 
 void SocketPeer::flushQueued() {
-  std::lock_guard<std::mutex> lock(out_mutex_);
+  MutexLock lock(out_mutex_);
   if (broken_ || out_offset_ == out_.size()) return;
   if (writeLocked() && out_offset_ < out_.size()) wake();
 }
@@ -175,7 +175,7 @@ bool SocketPeer::writeLocked() {
 
 void SocketPeer::close() {
   {
-    std::lock_guard<std::mutex> lock(out_mutex_);
+    MutexLock lock(out_mutex_);
     closing_ = true;
   }
   wake();
@@ -204,7 +204,7 @@ SocketPeer::ReadStatus SocketPeer::read(nlohmann::json* out, std::chrono::millis
     bool want_out;
     bool tls_buffered = false;
     {
-      std::lock_guard<std::mutex> lock(out_mutex_);
+      MutexLock lock(out_mutex_);
       // Bytes OpenSSL already holds are not visible to poll().
       if (ssl_ && !closing_ && !broken_) tls_buffered = SSL_pending(ssl_) > 0;
       if (closing_) {
@@ -245,7 +245,7 @@ SocketPeer::ReadStatus SocketPeer::read(nlohmann::json* out, std::chrono::millis
       (void)!::read(wake_fd_, &ignored, sizeof ignored);
     }
     if (fds[0].revents & POLLOUT) {
-      std::lock_guard<std::mutex> lock(out_mutex_);
+      MutexLock lock(out_mutex_);
       writeLocked();
     }
     if (ssl_) {
@@ -287,7 +287,7 @@ SocketPeer::ReadStatus SocketPeer::read(nlohmann::json* out, std::chrono::millis
 }
 
 ssize_t SocketPeer::readTls(char* buf, size_t size, ReadStatus* status, std::string* error) {
-  std::lock_guard<std::mutex> lock(out_mutex_);
+  MutexLock lock(out_mutex_);
   ERR_clear_error();
   errno = 0;
   const int got = SSL_read(ssl_, buf, static_cast<int>(std::min<size_t>(size, 1u << 30)));
@@ -337,7 +337,7 @@ void SocketPeer::finish(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     {
-      std::lock_guard<std::mutex> lock(out_mutex_);
+      MutexLock lock(out_mutex_);
       if (broken_ || !writeLocked() || out_offset_ == out_.size()) break;
       // Before the handshake completed, nothing queued can be written.
       if (ssl_ && !SSL_is_init_finished(ssl_)) break;
@@ -346,7 +346,7 @@ void SocketPeer::finish(std::chrono::milliseconds timeout) {
     const int left = msUntil(deadline);
     if (left == 0 || ::poll(&fd, 1, left) <= 0 || (fd.revents & (POLLERR | POLLHUP))) break;
   }
-  std::lock_guard<std::mutex> lock(out_mutex_);
+  MutexLock lock(out_mutex_);
   if (ssl_ && !broken_ && SSL_is_init_finished(ssl_)) {
     ERR_clear_error();
     SSL_shutdown(ssl_);  // close_notify, best effort: the socket is non-blocking

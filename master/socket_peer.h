@@ -24,6 +24,7 @@
 
 #include "peer.h"
 #include "polyrun/frame.h"
+#include "polyrun/thread_annotations.h"
 
 struct ssl_ctx_st;
 struct ssl_st;
@@ -84,16 +85,19 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
 
  private:
   void append(const std::string& frames);
-  bool writeLocked();  // as much as the socket takes now; false when the connection broke
+  bool writeLocked() POLYRUN_REQUIRES(
+      out_mutex_);  // as much as the socket takes now; false when the connection broke
   // One SSL_read into buf: >0 bytes, 0 nothing yet (poll again), -1 ended (*error, *status).
   ssize_t readTls(char* buf, size_t size, ReadStatus* status, std::string* error);
   void wake();
 
   Poco::Net::StreamSocket socket_;
   const int fd_;
-  ssl_st* ssl_ = nullptr;              // TLS, or null
-  bool tls_read_wants_write_ = false;  // SSL_read needs the socket writable (under out_mutex_)
-  bool tls_write_wants_read_ = false;  // SSL_write waits for the handshake (under out_mutex_)
+  ssl_st* ssl_ = nullptr;  // TLS, or null
+  bool tls_read_wants_write_ POLYRUN_GUARDED_BY(out_mutex_) =
+      false;  // SSL_read needs the socket writable (under out_mutex_)
+  bool tls_write_wants_read_ POLYRUN_GUARDED_BY(out_mutex_) =
+      false;          // SSL_write waits for the handshake (under out_mutex_)
   int wake_fd_ = -1;  // eventfd: readable when the reader must look again (output, close)
   FrameReader reader_;
   std::optional<nlohmann::json> lookahead_;  // taken from reader_ by hasMessage()
@@ -104,11 +108,12 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   const size_t max_output_bytes_;
 
-  std::mutex out_mutex_;  // guards out_, out_offset_, closing_, broken_
-  std::string out_;
-  size_t out_offset_ = 0;  // bytes of out_ already written
-  bool closing_ = false;   // close() called: no more reading
-  bool broken_ = false;    // writing failed or the peer is too slow: nothing more is sent
+  Mutex out_mutex_;  // guards out_, out_offset_, closing_, broken_
+  std::string out_ POLYRUN_GUARDED_BY(out_mutex_);
+  size_t out_offset_ POLYRUN_GUARDED_BY(out_mutex_) = 0;  // bytes of out_ already written
+  bool closing_ POLYRUN_GUARDED_BY(out_mutex_) = false;   // close() called: no more reading
+  bool broken_ POLYRUN_GUARDED_BY(out_mutex_) =
+      false;  // writing failed or the peer is too slow: nothing more is sent
 };
 
 }  // namespace polyrun::master

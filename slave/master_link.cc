@@ -70,7 +70,7 @@ MasterLink::~MasterLink() {
 void MasterLink::stop() {
   std::shared_ptr<FramedConnection> socket;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
     socket = socket_;
     queue_.clear();
@@ -91,7 +91,7 @@ bool MasterLink::drainedLocked() const {
 void MasterLink::drain() {
   std::shared_ptr<FramedConnection> socket;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_) return;
     draining_ = true;
     socket = socket_;
@@ -99,8 +99,8 @@ void MasterLink::drain() {
                       queue_.size() + running_.size());
   }
   if (socket) socket->send({{"type", msg::kDrain}});
-  std::unique_lock<std::mutex> lock(mutex_);
-  state_changed_.wait(lock, [this] { return stopping_ || drainedLocked(); });
+  MutexLock lock(mutex_);
+  while (!stopping_ && !drainedLocked()) state_changed_.wait(lock.native());
   log().information("drained: every job finished and its result was handed over");
 }
 
@@ -126,7 +126,7 @@ json MasterLink::pluginsJson() const {
 json MasterLink::loadJson() {
   const HostLoad h = readHostLoad();
   const double cpu_busy = cpu_.sample();
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return {{"running", running_.size()},
           {"assigned", running_.size() + queue_.size()},
           {"peak_assigned", peak_assigned_},
@@ -147,7 +147,7 @@ std::vector<std::string> MasterLink::heldJobIdsLocked() const {
 void MasterLink::send(const json& message) {
   std::shared_ptr<FramedConnection> socket;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     socket = socket_;
   }
   if (socket) socket->send(message);
@@ -160,12 +160,12 @@ void MasterLink::finishJob(const std::string& job_id, const json& message) {
   const bool is_result = message.value("type", "") == msg::kResult;
   std::shared_ptr<FramedConnection> socket;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     socket = socket_;
     if (!socket && is_result) pending_results_.emplace_back(job_id, message);
   }
   if (socket && !socket->send(message).isOk() && is_result) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     pending_results_.emplace_back(job_id, message);
   }
   state_changed_.notify_all();
@@ -174,7 +174,7 @@ void MasterLink::finishJob(const std::string& job_id, const json& message) {
 void MasterLink::cancelJob(const std::string& job_id) {
   bool confirm_now = true;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (auto it = running_.find(job_id); it != running_.end()) {
       it->second->cancel();  // the worker confirms once the sandbox killed the stage
       confirm_now = false;
@@ -195,8 +195,8 @@ void MasterLink::workerLoop() {
     std::pair<std::string, Job> work;
     auto token = std::make_shared<CancelToken>();
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mutex_);
+      while (!stopping_ && queue_.empty()) work_ready_.wait(lock.native());
       if (stopping_) return;
       work = std::move(queue_.front());
       queue_.pop_front();
@@ -214,7 +214,7 @@ void MasterLink::workerLoop() {
     bool cancelled;
     {
       // Decided under the mutex: a cancel either finds the job here (and we see it) or not.
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       running_.erase(job_id);
       cancelled = token->cancelled();
     }
@@ -229,7 +229,7 @@ void MasterLink::run() {
   int backoff_ms = config_.reconnect_min_ms;
   for (;;) {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       if (stopping_) return;
     }
     std::string why;
@@ -240,7 +240,7 @@ void MasterLink::run() {
       why = std::string("protocol error: ") + e.what();
     }
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       socket_.reset();
       drain_acknowledged_ = false;
       if (stopping_) return;
@@ -249,9 +249,13 @@ void MasterLink::run() {
     if (registered) backoff_ms = config_.reconnect_min_ms;
     log().warning("connection to the master %s:%d lost or refused: %s; retrying in %d ms",
                   config_.master_host, config_.master_port, why, backoff_ms);
-    std::unique_lock<std::mutex> lock(mutex_);
-    stop_requested_.wait_for(lock, std::chrono::milliseconds(backoff_ms),
-                             [this] { return stopping_; });
+    {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff_ms);
+      MutexLock lock(mutex_);
+      while (!stopping_ &&
+             stop_requested_.wait_until(lock.native(), until) != std::cv_status::timeout) {
+      }
+    }
     backoff_ms = std::min(backoff_ms * 2, config_.reconnect_max_ms);
   }
 }
@@ -275,7 +279,7 @@ bool MasterLink::session(std::string* why) {
   json held = json::array();
   bool draining;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     for (const auto& id : heldJobIdsLocked()) held.push_back(id);
     draining = draining_;
   }
@@ -314,7 +318,7 @@ bool MasterLink::session(std::string* why) {
       held.empty() ? std::string() : ", holding " + std::to_string(held.size()) + " jobs");
   std::vector<std::pair<std::string, json>> pending;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_) return true;
     socket_ = socket;
     pending.swap(pending_results_);
@@ -352,7 +356,7 @@ bool MasterLink::session(std::string* why) {
         continue;
       }
       {
-        std::lock_guard<std::mutex> lock(mutex_);
+        MutexLock lock(mutex_);
         const auto held_now = heldJobIdsLocked();
         if (std::find(held_now.begin(), held_now.end(), job_id) != held_now.end())
           continue;  // a duplicate
@@ -366,7 +370,7 @@ bool MasterLink::session(std::string* why) {
       if (!job_id.empty()) cancelJob(job_id);
     } else if (type == msg::kDraining) {
       {
-        std::lock_guard<std::mutex> lock(mutex_);
+        MutexLock lock(mutex_);
         drain_acknowledged_ = true;
       }
       state_changed_.notify_all();

@@ -22,6 +22,7 @@
 #include "polyrun/frame.h"
 #include "polyrun/framed_connection.h"
 #include "polyrun/job.h"
+#include "polyrun/thread_annotations.h"
 #include "runner_registry.h"
 
 namespace polyrun::slave {
@@ -78,8 +79,8 @@ class MasterLink {
   void workerLoop();
   nlohmann::json loadJson();
   nlohmann::json pluginsJson() const;
-  std::vector<std::string> heldJobIdsLocked() const;
-  bool drainedLocked() const;
+  std::vector<std::string> heldJobIdsLocked() const POLYRUN_REQUIRES(mutex_);
+  bool drainedLocked() const POLYRUN_REQUIRES(mutex_);
 
   const LinkConfig config_;
   const RunnerRegistry& registry_;
@@ -88,19 +89,23 @@ class MasterLink {
   std::atomic<size_t> master_max_frame_bytes_{kDefaultMaxFrameBytes};
   CpuBusySampler cpu_;
 
-  std::mutex mutex_;  // guards everything below
+  Mutex mutex_;  // guards everything below
   std::condition_variable work_ready_;
   std::condition_variable stop_requested_;
-  std::condition_variable state_changed_;     // for drain(): a job ended, a result went, acks
-  std::shared_ptr<FramedConnection> socket_;  // null while disconnected
-  std::vector<std::pair<std::string, nlohmann::json>>
-      pending_results_;                                          // finished while disconnected
-  std::deque<std::pair<std::string, Job>> queue_;                // assigned, waiting for a worker
-  std::map<std::string, std::shared_ptr<CancelToken>> running_;  // on a worker now
-  int peak_assigned_ = 0;  // most jobs held at once (queued + running): never over capacity
-  bool stopping_ = false;
-  bool draining_ = false;
-  bool drain_acknowledged_ = false;  // the master confirmed: no assignment follows
+  std::condition_variable state_changed_;  // for drain(): a job ended, a result went, acks
+  std::shared_ptr<FramedConnection> socket_ POLYRUN_GUARDED_BY(mutex_);  // null while disconnected
+  std::vector<std::pair<std::string, nlohmann::json>> pending_results_
+      POLYRUN_GUARDED_BY(mutex_);  // finished while disconnected
+  std::deque<std::pair<std::string, Job>> queue_
+      POLYRUN_GUARDED_BY(mutex_);  // assigned, waiting for a worker
+  std::map<std::string, std::shared_ptr<CancelToken>> running_
+      POLYRUN_GUARDED_BY(mutex_);  // on a worker now
+  int peak_assigned_ POLYRUN_GUARDED_BY(mutex_) =
+      0;  // most jobs held at once (queued + running): never over capacity
+  bool stopping_ POLYRUN_GUARDED_BY(mutex_) = false;
+  bool draining_ POLYRUN_GUARDED_BY(mutex_) = false;
+  bool drain_acknowledged_ POLYRUN_GUARDED_BY(mutex_) =
+      false;  // the master confirmed: no assignment follows
   std::vector<std::thread> workers_;
 };
 

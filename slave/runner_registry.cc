@@ -45,7 +45,7 @@ RunnerRegistry::~RunnerRegistry() { stopToolchains(); }
 
 void RunnerRegistry::stopToolchains() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
     toolchain_tasks_.clear();
   }
@@ -56,7 +56,7 @@ void RunnerRegistry::stopToolchains() {
 
 void RunnerRegistry::setToolchainStatus(const ToolchainTask& task, const std::string& status) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_) return;
     auto it = statuses_.find(task.library);
     if (it == statuses_.end()) return;  // removed meanwhile
@@ -70,8 +70,8 @@ void RunnerRegistry::toolchainLoop() {
   for (;;) {
     ToolchainTask task;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      toolchain_ready_.wait(lock, [this] { return stopping_ || !toolchain_tasks_.empty(); });
+      MutexLock lock(mutex_);
+      while (!stopping_ && toolchain_tasks_.empty()) toolchain_ready_.wait(lock.native());
       if (stopping_) return;
       task = std::move(toolchain_tasks_.front());
       toolchain_tasks_.pop_front();
@@ -114,7 +114,7 @@ void RunnerRegistry::prepareOne(const ToolchainTask& task) {
                       std::chrono::steady_clock::now() - start)
                       .count();
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     for (auto& e : entries_)
       if (e.loaded.runner == task.runner) e.toolchain_dir = dir;
   }
@@ -193,7 +193,7 @@ void RunnerRegistry::install(LibraryLoad load) {
   // Runners (and so libraries) that are dropped are released after the lock: a destructor may
   // run plugin code.
   std::vector<Entry> dropped;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const uint64_t sequence = ++sequence_;
   dropped = takeEntriesLocked(load.path);
   if (!dropped.empty())
@@ -232,7 +232,7 @@ std::vector<RunnerRegistry::Entry> RunnerRegistry::takeEntriesLocked(const std::
 bool RunnerRegistry::remove(const std::string& path) {
   // Released after the lock, as in install().
   std::vector<Entry> dropped;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   dropped = takeEntriesLocked(path);
   const bool known = statuses_.erase(path) > 0;
   if (known) {
@@ -246,7 +246,7 @@ bool RunnerRegistry::remove(const std::string& path) {
 }
 
 std::vector<RunnerInfo> RunnerRegistry::advertised() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   std::map<std::pair<std::string, std::string>, const Entry*> newest;
   for (const auto& e : entries_) {
     const Entry*& slot = newest[{e.info.language, e.info.version}];
@@ -269,21 +269,21 @@ const RunnerRegistry::Entry* RunnerRegistry::newestLocked(const std::string& lan
 
 std::shared_ptr<const Runner> RunnerRegistry::find(const std::string& language,
                                                    const std::string& version) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const Entry* best = newestLocked(language, version);
   return best ? best->loaded.runner : nullptr;
 }
 
 RunnerRegistry::JobRunner RunnerRegistry::findForJob(const std::string& language,
                                                      const std::string& version) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const Entry* best = newestLocked(language, version);
   if (!best) return {};
   return {best->loaded.runner, best->toolchain_dir};
 }
 
 std::vector<RunnerStatus> RunnerRegistry::statuses() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<RunnerStatus> out;
   for (const auto& [path, list] : statuses_) out.insert(out.end(), list.begin(), list.end());
   return out;

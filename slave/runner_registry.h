@@ -21,6 +21,7 @@
 #include "polyrun/cancel_token.h"
 #include "polyrun/job_executor.h"
 #include "polyrun/plugin_loader.h"
+#include "polyrun/thread_annotations.h"
 
 namespace polyrun::slave {
 
@@ -135,25 +136,27 @@ class RunnerRegistry {
   // Sets the toolchain status of `task`'s runner in statuses_ and notifies; without mutex_.
   void setToolchainStatus(const ToolchainTask& task, const std::string& status);
   // Moves the entries of the library at `path` out of entries_; the caller holds mutex_.
-  std::vector<Entry> takeEntriesLocked(const std::string& path);
+  std::vector<Entry> takeEntriesLocked(const std::string& path) POLYRUN_REQUIRES(mutex_);
   // The newest ready entry for the language (and version, unless empty), or null; the caller
   // holds mutex_.
-  const Entry* newestLocked(const std::string& language, const std::string& version) const;
+  const Entry* newestLocked(const std::string& language, const std::string& version) const
+      POLYRUN_REQUIRES(mutex_);
 
   Sandbox& sandbox_;
   const Options options_;
   const ExecutorOptions probe_options_;  // options_.executor with the self-test limits
   const SettingsFn settings_for_;
 
-  mutable std::mutex mutex_;    // guards entries_, statuses_, sequence_
-  std::vector<Entry> entries_;  // ready runners only
-  std::map<std::string, std::vector<RunnerStatus>> statuses_;  // by library path
-  uint64_t sequence_ = 0;
+  mutable Mutex mutex_;  // guards entries_, statuses_, sequence_, toolchain_tasks_, stopping_
+  std::vector<Entry> entries_ POLYRUN_GUARDED_BY(mutex_);  // ready runners only
+  std::map<std::string, std::vector<RunnerStatus>> statuses_
+      POLYRUN_GUARDED_BY(mutex_);  // by library path
+  uint64_t sequence_ POLYRUN_GUARDED_BY(mutex_) = 0;
 
   // The toolchain worker: one thread, started with the first task, so that two heavy
   // preparations never compete for the CPU with each other.
-  std::deque<ToolchainTask> toolchain_tasks_;  // guarded by mutex_
-  bool stopping_ = false;                      // guarded by mutex_
+  std::deque<ToolchainTask> toolchain_tasks_ POLYRUN_GUARDED_BY(mutex_);
+  bool stopping_ POLYRUN_GUARDED_BY(mutex_) = false;
   std::condition_variable toolchain_ready_;
   CancelToken toolchain_cancel_;
   std::thread toolchain_thread_;

@@ -127,7 +127,7 @@ void CompileCache::indexExisting() {
             [](const Found& a, const Found& b) { return a.used > b.used; });
   std::vector<std::string> evicted;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     for (const auto& f : found) {
       lru_.push_back(f.id);
       entries_[f.id] = {f.bytes, std::prev(lru_.end())};
@@ -141,7 +141,7 @@ void CompileCache::indexExisting() {
 std::string CompileCache::tempPath() {
   uint64_t n;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     n = ++temp_counter_;
   }
   return (fs::path(options_.dir) / kTemp / (std::to_string(::getpid()) + "-" + std::to_string(n)))
@@ -180,7 +180,7 @@ void CompileCache::forget(const std::string& id) {
   std::error_code ec;
   fs::rename(fs::path(options_.dir) / id, trash, ec);
   if (!ec) removeQuietly(trash);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = entries_.find(id);
   if (it == entries_.end()) return;
   bytes_ -= it->second.bytes;
@@ -191,7 +191,7 @@ void CompileCache::forget(const std::string& id) {
 bool CompileCache::restore(const std::string& runner, const std::string& key,
                            const std::string& work_dir, CachedCompile* out) try {
   auto miss = [&] {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     ++stats_.misses;
     return false;
   };
@@ -232,12 +232,12 @@ bool CompileCache::restore(const std::string& runner, const std::string& key,
   out->bytes = bytes;
   // The modification time carries the LRU order over a restart.
   ::utimensat(AT_FDCWD, (entry / kManifest).c_str(), nullptr, 0);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   touchLocked(id);
   ++stats_.hits;
   return true;
 } catch (const std::exception&) {  // out of memory, a filesystem error of a kind not foreseen
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   ++stats_.misses;
   return false;
 }
@@ -327,7 +327,7 @@ bool CompileCache::store(const std::string& runner, const std::string& key,
   }
   std::vector<std::string> evicted;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (entries_.find(id) == entries_.end()) {
       lru_.push_front(id);
       entries_[id] = {total, lru_.begin()};
@@ -344,7 +344,7 @@ bool CompileCache::store(const std::string& runner, const std::string& key,
 }
 
 CompileCacheStats CompileCache::stats() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   CompileCacheStats s = stats_;
   s.entries = static_cast<int64_t>(entries_.size());
   s.bytes = bytes_;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "polyrun/export.h"
+#include "polyrun/thread_annotations.h"
 
 namespace polyrun {
 
@@ -94,20 +95,21 @@ class POLYRUN_API CompileCache {
     std::list<std::string>::iterator lru;  // position in lru_ (front = most recently used)
   };
   void indexExisting();
-  void touchLocked(const std::string& id);
+  void touchLocked(const std::string& id) POLYRUN_REQUIRES(mutex_);
   // Moves least recently used entries out of the index until the total fits; returns their
   // directories, already renamed into .tmp, for the caller to delete outside the lock.
-  std::vector<std::string> evictLocked();
+  std::vector<std::string> evictLocked() POLYRUN_REQUIRES(mutex_);
   void forget(const std::string& id);
   std::string tempPath();
 
   const CompileCacheOptions options_;
-  mutable std::mutex mutex_;                        // guards everything below
-  std::unordered_map<std::string, Entry> entries_;  // by "<runner>/<key>"
-  std::list<std::string> lru_;
-  int64_t bytes_ = 0;
-  CompileCacheStats stats_;
-  uint64_t temp_counter_ = 0;
+  mutable Mutex mutex_;  // guards everything below
+  std::unordered_map<std::string, Entry> entries_
+      POLYRUN_GUARDED_BY(mutex_);  // by "<runner>/<key>"
+  std::list<std::string> lru_ POLYRUN_GUARDED_BY(mutex_);
+  int64_t bytes_ POLYRUN_GUARDED_BY(mutex_) = 0;
+  CompileCacheStats stats_ POLYRUN_GUARDED_BY(mutex_);
+  uint64_t temp_counter_ POLYRUN_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace polyrun
