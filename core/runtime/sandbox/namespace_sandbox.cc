@@ -30,6 +30,7 @@
 
 #include "cgroup.h"
 #include "fd_passing.h"
+#include "mount_plan.h"
 #include "polyrun/cancel_token.h"
 #include "polyrun/sandbox.h"
 #include "seccomp_filter.h"
@@ -236,7 +237,6 @@ class NamespaceSandbox final : public Sandbox {
  private:
   enum class Launch { kStarted, kFailed, kZygoteGone };
 
-  void addReadOnly(const std::string& host_path);
   std::unique_ptr<Zygote> createZygote(std::string* error);
   std::unique_ptr<Zygote> acquireZygote(std::string* error);
   void releaseZygote(std::unique_ptr<Zygote> zygote);
@@ -259,23 +259,6 @@ class NamespaceSandbox final : public Sandbox {
       idle_zygotes_;  // after cgroups_: they give their groups back
 };
 
-void NamespaceSandbox::addReadOnly(const std::string& host_path) {
-  std::error_code ec;
-  const auto status = fs::symlink_status(host_path, ec);
-  if (ec) return;
-  const std::string target = root_ + host_path;
-  if (fs::is_symlink(status)) {
-    steps_.push_back({MountStep::kSymlink, target, fs::read_symlink(host_path, ec).string(), 0,
-                      false, "link " + host_path});
-  } else if (fs::is_directory(status)) {
-    steps_.push_back({MountStep::kBind, target, host_path, lockedFlags(host_path), true,
-                      "bind " + host_path + " read-only"});
-  } else {
-    steps_.push_back({MountStep::kBindFile, target, host_path, lockedFlags(host_path), true,
-                      "bind " + host_path + " read-only"});
-  }
-}
-
 bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   options_ = options;
   privileged_ = ::geteuid() == 0;
@@ -297,56 +280,8 @@ bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   limits_problem_ = cgroupLimitsProblem(cgroups_.get(), cgroup_why);
 
   tmp_options_ = "size=" + std::to_string(options_.tmp_bytes) + ",mode=1777";
-  steps_.push_back(
-      {MountStep::kTmpfs, root_, "size=4m,mode=0755", 0, false, "mount the root tmpfs"});
-  for (const char* p : {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"})
-    addReadOnly(p);
-  steps_.push_back({MountStep::kMkdir, root_ + "/etc", "", 0, false, "create /etc"});
-  // Of the host's /etc only what the tools read: the loader's cache, the alternatives links and
-  // the JDK's and Python's own configuration.
-  for (const char* p : {"/etc/ld.so.cache", "/etc/alternatives"}) addReadOnly(p);
-  for (const auto& e : fs::directory_iterator("/etc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("java", 0) == 0 || name.rfind("python3", 0) == 0) addReadOnly(e.path().string());
-  }
-  steps_.push_back({MountStep::kWriteFile, root_ + "/etc/passwd",
-                    "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-                    "sandbox:x:1000:1000:polyrun job:/tmp:/bin/sh\n"
-                    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-                    0, false, "write /etc/passwd"});
-  steps_.push_back({MountStep::kWriteFile, root_ + "/etc/group",
-                    "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n", 0, false,
-                    "write /etc/group"});
-  steps_.push_back({MountStep::kWriteFile, root_ + "/etc/hosts", "127.0.0.1 localhost polyrun\n", 0,
-                    false, "write /etc/hosts"});
-  for (const auto& p : options_.readonly_paths) {
-    if (p.empty() || p[0] != '/') {
-      *error = "read-only path \"" + p + "\" must be absolute";
-      return false;
-    }
-    addReadOnly(p);
-  }
-  // The zygote's /proc: each stage mounts its own over it (the kernel lets a user namespace
-  // mount a proc only where one is already fully visible).
-  steps_.push_back({MountStep::kProc, root_ + "/proc", "", 0, false, "mount /proc"});
-  steps_.push_back(
-      {MountStep::kTmpfs, root_ + "/dev", "size=64k,mode=0755", 0, false, "mount /dev"});
-  for (const char* d : {"null", "zero", "random", "urandom"})
-    steps_.push_back({MountStep::kBindFile, root_ + "/dev/" + d, std::string("/dev/") + d, 0, false,
-                      std::string("bind /dev/") + d});
-  steps_.push_back(
-      {MountStep::kSymlink, root_ + "/dev/fd", "/proc/self/fd", 0, false, "link /dev/fd"});
-  steps_.push_back(
-      {MountStep::kSymlink, root_ + "/dev/stdin", "/proc/self/fd/0", 0, false, "link /dev/stdin"});
-  steps_.push_back({MountStep::kSymlink, root_ + "/dev/stdout", "/proc/self/fd/1", 0, false,
-                    "link /dev/stdout"});
-  steps_.push_back({MountStep::kSymlink, root_ + "/dev/stderr", "/proc/self/fd/2", 0, false,
-                    "link /dev/stderr"});
-  // Mount points of each stage's own /dev/shm and /tmp.
-  steps_.push_back({MountStep::kMkdir, root_ + "/dev/shm", "", 0, false, "create /dev/shm"});
-  steps_.push_back({MountStep::kMkdir, root_ + "/tmp", "", 0, false, "create /tmp"});
-  steps_.push_back({MountStep::kReadOnly, root_ + "/dev", "", MS_NOSUID | MS_NODEV, false,
-                    "make /dev read-only"});
+  if (!buildMountPlan({root_, options_.readonly_paths}, hostFiles(), &steps_).report(error))
+    return false;
 
   description_ =
       std::string("namespaces (user, pid, mount, network, ipc, uts, cgroup), seccomp, ") +
