@@ -30,6 +30,7 @@
 
 #include "cgroup.h"
 #include "fd_passing.h"
+#include "id_map.h"
 #include "mount_plan.h"
 #include "polyrun/cancel_token.h"
 #include "polyrun/sandbox.h"
@@ -52,18 +53,6 @@ constexpr size_t kAreaBytes = 4u << 20;
 // How long a zygote may take to build its root or to start a stage before it counts as hung.
 constexpr int kZygoteReplyMs = 10000;
 
-bool writeProcFile(pid_t pid, const char* name, const std::string& value, std::string* error) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || ::write(fd, value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
-    *error = "cannot write " + path + ": " + std::strerror(errno);
-    if (fd >= 0) ::close(fd);
-    return false;
-  }
-  ::close(fd);
-  return true;
-}
-
 // Gives the stage's user the work directory the executor filled as root; never follows links.
 void chownTree(const std::string& dir, unsigned uid, unsigned gid) {
   std::error_code ec;
@@ -82,32 +71,6 @@ bool waitReadable(int fd, int timeout_ms) {
     return n > 0;
   }
 }
-
-// Host ids for zygotes: each live zygote takes the lowest index not in use, so concurrent
-// stages run as different host users; past `count` zygotes share (round robin).
-class IdPool {
- public:
-  explicit IdPool(unsigned count) : used_(std::max(count, 1u), false) {}
-  // The index, and whether it is this zygote's alone (to be released).
-  std::pair<unsigned, bool> acquire() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (unsigned i = 0; i < used_.size(); ++i)
-      if (!used_[i]) {
-        used_[i] = true;
-        return {i, true};
-      }
-    return {next_shared_++ % static_cast<unsigned>(used_.size()), false};
-  }
-  void release(unsigned index) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    used_[index] = false;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<bool> used_;
-  unsigned next_shared_ = 0;
-};
 
 // Half of what the slave's user may hold of a per-user kernel budget, split between `stages`.
 int64_t shareOf(int64_t budget, unsigned stages) {
@@ -366,23 +329,13 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
   // 1000 = the unprivileged host uid), else the slave's own uid, the only one it may map.
   const unsigned uid = privileged_ ? z->uid : ::getuid();
   const unsigned gid = privileged_ ? z->gid : ::getgid();
-  const std::string uid_map =
-      privileged_ ? "0 0 1\n" + std::to_string(kInsideId) + " " + std::to_string(uid) + " 1\n"
-                  : "0 " + std::to_string(uid) + " 1\n";
-  const std::string gid_map =
-      privileged_ ? "0 0 1\n" + std::to_string(kInsideId) + " " + std::to_string(gid) + " 1\n"
-                  : "0 " + std::to_string(gid) + " 1\n";
-  if (!privileged_ && !writeProcFile(pid, "setgroups", "deny", error)) return nullptr;
-  if (!writeProcFile(pid, "uid_map", uid_map, error) ||
-      !writeProcFile(pid, "gid_map", gid_map, error))
-    return nullptr;
+  if (!writeIdMaps(pid, privileged_, uid, gid).report(error)) return nullptr;
   // The one move into a cgroup this zygote ever makes; every stage is born in it.
   if (z->cgroup && !z->cgroup->addProcess(pid, error)) return nullptr;
   // The zygote and each stage's init are forks of the slave and look big to the OOM killer;
   // only the program may be its victim (it resets its own score).
   if (privileged_) {
-    std::string ignored;
-    writeProcFile(pid, "oom_score_adj", "-1000", &ignored);
+    writeProcFile(pid, "oom_score_adj", "-1000");  // best effort
   }
   const char go = 1;
   if (::send(z->control.fd, &go, 1, MSG_NOSIGNAL) != 1) {

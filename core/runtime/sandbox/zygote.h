@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "id_map.h"  // kInsideId
 #include "mount_plan.h"
 #include "polyrun/sandbox.h"
 
@@ -26,8 +27,6 @@
 #endif
 
 namespace polyrun::detail {
-
-constexpr unsigned kInsideId = 1000;  // a stage program's uid and gid inside its namespace
 
 /// One stage as the slave lays it out in the zygote's shared request area: the pointers point
 /// into the same area, which the zygote and the stage's init map at the same address.
