@@ -37,6 +37,7 @@
 #include "seccomp_filter.h"
 #include "stage_io.h"
 #include "zygote.h"
+#include "zygote_pool.h"
 
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
@@ -47,9 +48,6 @@ namespace {
 using namespace detail;
 namespace fs = std::filesystem;
 
-// The shared area a stage's argv, environment and work directory travel in (only the pages
-// used are ever allocated).
-constexpr size_t kAreaBytes = 4u << 20;
 // How long a zygote may take to build its root or to start a stage before it counts as hung.
 constexpr int kZygoteReplyMs = 10000;
 
@@ -61,15 +59,6 @@ void chownTree(const std::string& dir, unsigned uid, unsigned gid) {
   for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
     ::lchown(it->path().c_str(), uid, gid);
-}
-
-bool waitReadable(int fd, int timeout_ms) {
-  pollfd p{fd, POLLIN, 0};
-  for (;;) {
-    const int n = ::poll(&p, 1, timeout_ms);
-    if (n < 0 && errno == EINTR) continue;
-    return n > 0;
-  }
 }
 
 // Half of what the slave's user may hold of a per-user kernel budget, split between `stages`.
@@ -109,35 +98,6 @@ NamespaceBudgets budgetsFor(unsigned stages) {
     b.msgqueue_bytes = shareOf(static_cast<int64_t>(r.rlim_cur), stages);
   return b;
 }
-
-// The slave's handle on one zygote process. Used by one stage at a time.
-struct Zygote {
-  pid_t pid = -1;
-  Fd pidfd;
-  Fd control;  // closing it makes the zygote leave, and with it every process below it
-  void* area = nullptr;
-  CgroupManager* cgroups = nullptr;
-  std::unique_ptr<StageCgroup> cgroup;  // the zygote lives in it; each stage sets its limits
-  Fd last_init;               // pidfd of the last stage's init, which may still be exiting
-  unsigned uid = 0, gid = 0;  // the host ids its programs run as (when the slave is root)
-  IdPool* ids = nullptr;      // set when the ids are this zygote's alone
-  unsigned id_index = 0;
-
-  Zygote() = default;
-  Zygote(const Zygote&) = delete;
-  Zygote& operator=(const Zygote&) = delete;
-  ~Zygote() {
-    control.reset();
-    if (pidfd.fd >= 0) ::syscall(SYS_pidfd_send_signal, pidfd.fd, SIGKILL, nullptr, 0);
-    if (pid > 0)
-      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
-    if (area) ::munmap(area, kAreaBytes);
-    if (cgroup) cgroups->release(std::move(cgroup));
-    if (ids) ids->release(id_index);
-  }
-  bool alive() const { return pidfd.fd >= 0 && !waitReadable(pidfd.fd, 0); }
-};
 
 // A reply from the zygote, with the descriptor it carries (or -1). False when the zygote is
 // gone or hung.
@@ -213,13 +173,11 @@ class NamespaceSandbox final : public Sandbox {
   std::vector<sock_filter> seccomp_;
   std::unique_ptr<CgroupManager> cgroups_;
   NamespaceBudgets budgets_;
-  std::unique_ptr<IdPool> ids_;  // before idle_zygotes_: they give their ids back
+  std::unique_ptr<IdPool> ids_;
   bool privileged_ = false;
   std::string description_;
   std::string limits_problem_;  // why memory and processes are not both limited by cgroups
-  std::mutex zygotes_mutex_;    // guards idle_zygotes_
-  std::vector<std::unique_ptr<Zygote>>
-      idle_zygotes_;  // after cgroups_: they give their groups back
+  ZygotePool zygotes_;  // after cgroups_ and ids_: its zygotes give their groups and ids back
 };
 
 bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
@@ -362,24 +320,12 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
 }
 
 std::unique_ptr<Zygote> NamespaceSandbox::acquireZygote(std::string* error) {
-  for (;;) {
-    std::unique_ptr<Zygote> z;
-    {
-      std::lock_guard<std::mutex> lock(zygotes_mutex_);
-      if (idle_zygotes_.empty()) break;
-      z = std::move(idle_zygotes_.back());
-      idle_zygotes_.pop_back();
-    }
-    if (z->alive()) return z;
-    // Killed between stages (by an operator, the OOM killer...): replaced below.
-  }
+  if (auto zygote = zygotes_.take()) return zygote;
   return createZygote(error);
 }
 
 void NamespaceSandbox::releaseZygote(std::unique_ptr<Zygote> zygote) {
-  if (!zygote || !zygote->alive()) return;
-  std::lock_guard<std::mutex> lock(zygotes_mutex_);
-  idle_zygotes_.push_back(std::move(zygote));
+  zygotes_.put(std::move(zygote));
 }
 
 NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessSpec& spec,
