@@ -9,11 +9,9 @@
 // cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period (5 to 15 ms here)
 // unless another write happened just before. A process forked inside the cgroup pays nothing.
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,7 +24,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 
 #include "cgroup.h"
 #include "fd_passing.h"
