@@ -9,11 +9,9 @@
 // cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period (5 to 15 ms here)
 // unless another write happened just before. A process forked inside the cgroup pays nothing.
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,15 +24,17 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 
 #include "cgroup.h"
 #include "fd_passing.h"
+#include "id_map.h"
+#include "mount_plan.h"
 #include "polyrun/cancel_token.h"
 #include "polyrun/sandbox.h"
 #include "seccomp_filter.h"
 #include "stage_io.h"
 #include "zygote.h"
+#include "zygote_pool.h"
 
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
@@ -45,23 +45,8 @@ namespace {
 using namespace detail;
 namespace fs = std::filesystem;
 
-// The shared area a stage's argv, environment and work directory travel in (only the pages
-// used are ever allocated).
-constexpr size_t kAreaBytes = 4u << 20;
 // How long a zygote may take to build its root or to start a stage before it counts as hung.
 constexpr int kZygoteReplyMs = 10000;
-
-bool writeProcFile(pid_t pid, const char* name, const std::string& value, std::string* error) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || ::write(fd, value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
-    *error = "cannot write " + path + ": " + std::strerror(errno);
-    if (fd >= 0) ::close(fd);
-    return false;
-  }
-  ::close(fd);
-  return true;
-}
 
 // Gives the stage's user the work directory the executor filled as root; never follows links.
 void chownTree(const std::string& dir, unsigned uid, unsigned gid) {
@@ -72,41 +57,6 @@ void chownTree(const std::string& dir, unsigned uid, unsigned gid) {
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
     ::lchown(it->path().c_str(), uid, gid);
 }
-
-bool waitReadable(int fd, int timeout_ms) {
-  pollfd p{fd, POLLIN, 0};
-  for (;;) {
-    const int n = ::poll(&p, 1, timeout_ms);
-    if (n < 0 && errno == EINTR) continue;
-    return n > 0;
-  }
-}
-
-// Host ids for zygotes: each live zygote takes the lowest index not in use, so concurrent
-// stages run as different host users; past `count` zygotes share (round robin).
-class IdPool {
- public:
-  explicit IdPool(unsigned count) : used_(std::max(count, 1u), false) {}
-  // The index, and whether it is this zygote's alone (to be released).
-  std::pair<unsigned, bool> acquire() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (unsigned i = 0; i < used_.size(); ++i)
-      if (!used_[i]) {
-        used_[i] = true;
-        return {i, true};
-      }
-    return {next_shared_++ % static_cast<unsigned>(used_.size()), false};
-  }
-  void release(unsigned index) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    used_[index] = false;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<bool> used_;
-  unsigned next_shared_ = 0;
-};
 
 // Half of what the slave's user may hold of a per-user kernel budget, split between `stages`.
 int64_t shareOf(int64_t budget, unsigned stages) {
@@ -145,35 +95,6 @@ NamespaceBudgets budgetsFor(unsigned stages) {
     b.msgqueue_bytes = shareOf(static_cast<int64_t>(r.rlim_cur), stages);
   return b;
 }
-
-// The slave's handle on one zygote process. Used by one stage at a time.
-struct Zygote {
-  pid_t pid = -1;
-  Fd pidfd;
-  Fd control;  // closing it makes the zygote leave, and with it every process below it
-  void* area = nullptr;
-  CgroupManager* cgroups = nullptr;
-  std::unique_ptr<StageCgroup> cgroup;  // the zygote lives in it; each stage sets its limits
-  Fd last_init;               // pidfd of the last stage's init, which may still be exiting
-  unsigned uid = 0, gid = 0;  // the host ids its programs run as (when the slave is root)
-  IdPool* ids = nullptr;      // set when the ids are this zygote's alone
-  unsigned id_index = 0;
-
-  Zygote() = default;
-  Zygote(const Zygote&) = delete;
-  Zygote& operator=(const Zygote&) = delete;
-  ~Zygote() {
-    control.reset();
-    if (pidfd.fd >= 0) ::syscall(SYS_pidfd_send_signal, pidfd.fd, SIGKILL, nullptr, 0);
-    if (pid > 0)
-      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
-    if (area) ::munmap(area, kAreaBytes);
-    if (cgroup) cgroups->release(std::move(cgroup));
-    if (ids) ids->release(id_index);
-  }
-  bool alive() const { return pidfd.fd >= 0 && !waitReadable(pidfd.fd, 0); }
-};
 
 // A reply from the zygote, with the descriptor it carries (or -1). False when the zygote is
 // gone or hung.
@@ -236,7 +157,6 @@ class NamespaceSandbox final : public Sandbox {
  private:
   enum class Launch { kStarted, kFailed, kZygoteGone };
 
-  void addReadOnly(const std::string& host_path);
   std::unique_ptr<Zygote> createZygote(std::string* error);
   std::unique_ptr<Zygote> acquireZygote(std::string* error);
   void releaseZygote(std::unique_ptr<Zygote> zygote);
@@ -250,31 +170,12 @@ class NamespaceSandbox final : public Sandbox {
   std::vector<sock_filter> seccomp_;
   std::unique_ptr<CgroupManager> cgroups_;
   NamespaceBudgets budgets_;
-  std::unique_ptr<IdPool> ids_;  // before idle_zygotes_: they give their ids back
+  std::unique_ptr<IdPool> ids_;
   bool privileged_ = false;
   std::string description_;
   std::string limits_problem_;  // why memory and processes are not both limited by cgroups
-  std::mutex zygotes_mutex_;    // guards idle_zygotes_
-  std::vector<std::unique_ptr<Zygote>>
-      idle_zygotes_;  // after cgroups_: they give their groups back
+  ZygotePool zygotes_;  // after cgroups_ and ids_: its zygotes give their groups and ids back
 };
-
-void NamespaceSandbox::addReadOnly(const std::string& host_path) {
-  std::error_code ec;
-  const auto status = fs::symlink_status(host_path, ec);
-  if (ec) return;
-  const std::string target = root_ + host_path;
-  if (fs::is_symlink(status)) {
-    steps_.push_back({MountStep::kSymlink, target, fs::read_symlink(host_path, ec).string(), 0,
-                      false, "link " + host_path});
-  } else if (fs::is_directory(status)) {
-    steps_.push_back({MountStep::kBind, target, host_path, lockedFlags(host_path), true,
-                      "bind " + host_path + " read-only"});
-  } else {
-    steps_.push_back({MountStep::kBindFile, target, host_path, lockedFlags(host_path), true,
-                      "bind " + host_path + " read-only"});
-  }
-}
 
 bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   options_ = options;
@@ -297,56 +198,8 @@ bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
   limits_problem_ = cgroupLimitsProblem(cgroups_.get(), cgroup_why);
 
   tmp_options_ = "size=" + std::to_string(options_.tmp_bytes) + ",mode=1777";
-  steps_.push_back(
-      {MountStep::kTmpfs, root_, "size=4m,mode=0755", 0, false, "mount the root tmpfs"});
-  for (const char* p : {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"})
-    addReadOnly(p);
-  steps_.push_back({MountStep::kMkdir, root_ + "/etc", "", 0, false, "create /etc"});
-  // Of the host's /etc only what the tools read: the loader's cache, the alternatives links and
-  // the JDK's and Python's own configuration.
-  for (const char* p : {"/etc/ld.so.cache", "/etc/alternatives"}) addReadOnly(p);
-  for (const auto& e : fs::directory_iterator("/etc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("java", 0) == 0 || name.rfind("python3", 0) == 0) addReadOnly(e.path().string());
-  }
-  steps_.push_back({MountStep::kWriteFile, root_ + "/etc/passwd",
-                    "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-                    "sandbox:x:1000:1000:polyrun job:/tmp:/bin/sh\n"
-                    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-                    0, false, "write /etc/passwd"});
-  steps_.push_back({MountStep::kWriteFile, root_ + "/etc/group",
-                    "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n", 0, false,
-                    "write /etc/group"});
-  steps_.push_back({MountStep::kWriteFile, root_ + "/etc/hosts", "127.0.0.1 localhost polyrun\n", 0,
-                    false, "write /etc/hosts"});
-  for (const auto& p : options_.readonly_paths) {
-    if (p.empty() || p[0] != '/') {
-      *error = "read-only path \"" + p + "\" must be absolute";
-      return false;
-    }
-    addReadOnly(p);
-  }
-  // The zygote's /proc: each stage mounts its own over it (the kernel lets a user namespace
-  // mount a proc only where one is already fully visible).
-  steps_.push_back({MountStep::kProc, root_ + "/proc", "", 0, false, "mount /proc"});
-  steps_.push_back(
-      {MountStep::kTmpfs, root_ + "/dev", "size=64k,mode=0755", 0, false, "mount /dev"});
-  for (const char* d : {"null", "zero", "random", "urandom"})
-    steps_.push_back({MountStep::kBindFile, root_ + "/dev/" + d, std::string("/dev/") + d, 0, false,
-                      std::string("bind /dev/") + d});
-  steps_.push_back(
-      {MountStep::kSymlink, root_ + "/dev/fd", "/proc/self/fd", 0, false, "link /dev/fd"});
-  steps_.push_back(
-      {MountStep::kSymlink, root_ + "/dev/stdin", "/proc/self/fd/0", 0, false, "link /dev/stdin"});
-  steps_.push_back({MountStep::kSymlink, root_ + "/dev/stdout", "/proc/self/fd/1", 0, false,
-                    "link /dev/stdout"});
-  steps_.push_back({MountStep::kSymlink, root_ + "/dev/stderr", "/proc/self/fd/2", 0, false,
-                    "link /dev/stderr"});
-  // Mount points of each stage's own /dev/shm and /tmp.
-  steps_.push_back({MountStep::kMkdir, root_ + "/dev/shm", "", 0, false, "create /dev/shm"});
-  steps_.push_back({MountStep::kMkdir, root_ + "/tmp", "", 0, false, "create /tmp"});
-  steps_.push_back({MountStep::kReadOnly, root_ + "/dev", "", MS_NOSUID | MS_NODEV, false,
-                    "make /dev read-only"});
+  if (!buildMountPlan({root_, options_.readonly_paths}, hostFiles(), &steps_).report(error))
+    return false;
 
   description_ =
       std::string("namespaces (user, pid, mount, network, ipc, uts, cgroup), seccomp, ") +
@@ -431,23 +284,13 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
   // 1000 = the unprivileged host uid), else the slave's own uid, the only one it may map.
   const unsigned uid = privileged_ ? z->uid : ::getuid();
   const unsigned gid = privileged_ ? z->gid : ::getgid();
-  const std::string uid_map =
-      privileged_ ? "0 0 1\n" + std::to_string(kInsideId) + " " + std::to_string(uid) + " 1\n"
-                  : "0 " + std::to_string(uid) + " 1\n";
-  const std::string gid_map =
-      privileged_ ? "0 0 1\n" + std::to_string(kInsideId) + " " + std::to_string(gid) + " 1\n"
-                  : "0 " + std::to_string(gid) + " 1\n";
-  if (!privileged_ && !writeProcFile(pid, "setgroups", "deny", error)) return nullptr;
-  if (!writeProcFile(pid, "uid_map", uid_map, error) ||
-      !writeProcFile(pid, "gid_map", gid_map, error))
-    return nullptr;
+  if (!writeIdMaps(pid, privileged_, uid, gid).report(error)) return nullptr;
   // The one move into a cgroup this zygote ever makes; every stage is born in it.
   if (z->cgroup && !z->cgroup->addProcess(pid, error)) return nullptr;
   // The zygote and each stage's init are forks of the slave and look big to the OOM killer;
   // only the program may be its victim (it resets its own score).
   if (privileged_) {
-    std::string ignored;
-    writeProcFile(pid, "oom_score_adj", "-1000", &ignored);
+    writeProcFile(pid, "oom_score_adj", "-1000");  // best effort
   }
   const char go = 1;
   if (::send(z->control.fd, &go, 1, MSG_NOSIGNAL) != 1) {
@@ -474,24 +317,12 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
 }
 
 std::unique_ptr<Zygote> NamespaceSandbox::acquireZygote(std::string* error) {
-  for (;;) {
-    std::unique_ptr<Zygote> z;
-    {
-      std::lock_guard<std::mutex> lock(zygotes_mutex_);
-      if (idle_zygotes_.empty()) break;
-      z = std::move(idle_zygotes_.back());
-      idle_zygotes_.pop_back();
-    }
-    if (z->alive()) return z;
-    // Killed between stages (by an operator, the OOM killer...): replaced below.
-  }
+  if (auto zygote = zygotes_.take()) return zygote;
   return createZygote(error);
 }
 
 void NamespaceSandbox::releaseZygote(std::unique_ptr<Zygote> zygote) {
-  if (!zygote || !zygote->alive()) return;
-  std::lock_guard<std::mutex> lock(zygotes_mutex_);
-  idle_zygotes_.push_back(std::move(zygote));
+  zygotes_.put(std::move(zygote));
 }
 
 NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessSpec& spec,

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "id_map.h"  // kInsideId
+#include "mount_plan.h"
 #include "polyrun/sandbox.h"
 
 #ifndef CLONE_PIDFD
@@ -25,22 +27,6 @@
 #endif
 
 namespace polyrun::detail {
-
-constexpr unsigned kInsideId = 1000;  // a stage program's uid and gid inside its namespace
-
-/// One step of building the zygote's private root, executed in order.
-struct MountStep {
-  enum Kind { kMkdir, kTmpfs, kBind, kBindFile, kSymlink, kProc, kWriteFile, kReadOnly } kind;
-  std::string target;       // absolute path under the new root
-  std::string source;       // bind source, symlink target, tmpfs options, or file content
-  unsigned long flags = 0;  // extra mount flags (read-only binds and remounts: the locked flags)
-  bool read_only = false;
-  std::string what;  // for the error message: "bind /usr read-only"
-};
-
-/// Mount flags the kernel locks on a bind of `path` made in a user namespace: a read-only
-/// remount must repeat them or fail with EPERM.
-unsigned long lockedFlags(const std::string& path);
 
 /// One stage as the slave lays it out in the zygote's shared request area: the pointers point
 /// into the same area, which the zygote and the stage's init map at the same address.
