@@ -7,7 +7,8 @@
 #   ./scripts/quickstart.sh stop     stop the cluster
 #
 # Logs, pid files and the slaves' tokens (one per slave, in files: never on a command line) live
-# in the run folder (default .run/, or $POLYRUN_RUN_DIR). Ports: POLYRUN_CLIENT_PORT (7400) and POLYRUN_SLAVE_PORT (7401).
+# in the run folder (default .run/, or $POLYRUN_RUN_DIR). Ports: POLYRUN_CLIENT_PORT (7400),
+# POLYRUN_SLAVE_PORT (7401) and POLYRUN_HTTP_PORT (7480).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -15,6 +16,7 @@ run_dir=${POLYRUN_RUN_DIR:-$root/.run}
 build_dir=${POLYRUN_BUILD_DIR:-$root/build}
 client_port=${POLYRUN_CLIENT_PORT:-7400}
 slave_port=${POLYRUN_SLAVE_PORT:-7401}
+http_port=${POLYRUN_HTTP_PORT:-7480}
 bin=$build_dir/bin
 master_addr=127.0.0.1:$client_port
 slaves=(slave-1 slave-2)
@@ -82,6 +84,7 @@ else
     --define=master.slave.tokens.file="$run_dir/slave-tokens" \
     --define=master.client.port="$client_port" \
     --define=master.slave.port="$slave_port" \
+    --define=master.http.port="$http_port" \
     --define=master.ready.file="$run_dir/master.ready" \
     --define=master.journal.path="$run_dir/journal.sqlite" \
     >"$run_dir/master.log" 2>&1 < /dev/null &
