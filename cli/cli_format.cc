@@ -216,4 +216,66 @@ std::string formatClusterStatus(const json& cluster) {
   return out;
 }
 
+namespace {
+std::string mebibytes(int64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return buf;
+}
+
+std::string padded(std::string text, size_t width) {
+  if (text.size() < width) text.append(width - text.size(), ' ');
+  return text;
+}
+
+int64_t intOf(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+
+std::string textOf(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+}  // namespace
+
+std::string formatCaseRow(const json& test) {
+  std::string line;
+  if (test.is_null()) {
+    line = padded("CASE", 12) + "  " + padded("VERDICT", 14) + "  " + padded("TIME", 7) + "  " +
+           padded("MEMORY", 9) + "  DETAIL";
+  } else {
+    const std::string verdict = textOf(test, "verdict");
+    const bool ran = verdict != "SKIPPED";
+    line = padded(textOf(test, "name"), 12) + "  " + padded(verdict, 14) + "  " +
+           padded(ran ? formatDuration(intOf(test, "cpu_ms")) : "-", 7) + "  " +
+           padded(ran ? mebibytes(intOf(test, "memory_bytes")) : "-", 9) + "  " +
+           (verdict == "OK" ? std::string() : textOf(test, "message"));
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line + "\n";
+}
+
+std::string formatTestSummary(const json& result) {
+  const std::string verdict = textOf(result, "verdict");
+  const auto tests = result.find("tests");
+  if (tests == result.end() || !tests->is_array() || tests->empty()) {
+    if (verdict == "COMPILE_ERROR") return "compilation failed: no case ran\n";
+    return "no case ran: " + verdict + " " + textOf(result, "message") + "\n";
+  }
+  const json summary = result.value("summary", json::object());
+  const int64_t total = intOf(summary, "total");
+  const int64_t passed = intOf(summary, "passed");
+  std::string text = "passed " + std::to_string(passed) + " of " + std::to_string(total) +
+                     (total == 1 ? " case" : " cases");
+  if (const int64_t first = intOf(summary, "first_failure");
+      first > 0 && first <= static_cast<int64_t>(tests->size())) {
+    const json& failed = (*tests)[static_cast<size_t>(first - 1)];
+    text += "; first failure: " + textOf(failed, "name") + " (" + textOf(failed, "verdict") + ")";
+  }
+  text += "; max time " + formatDuration(intOf(summary, "max_cpu_ms")) + ", max memory " +
+          mebibytes(intOf(summary, "max_memory_bytes")) + "\n";
+  return text;
+}
+
 }  // namespace polyrun::cli

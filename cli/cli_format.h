@@ -24,4 +24,13 @@ std::string formatRuntimes(const nlohmann::json& runtimes);
 /// queue lengths, job counters and the master's uptime, from a `cluster` reply.
 std::string formatClusterStatus(const nlohmann::json& cluster);
 
+/// One line of `polyrun test`'s table for a test case of a result or progress message: CASE
+/// VERDICT TIME (CPU) MEMORY DETAIL (the message, for a case that did not pass); the header
+/// for a null `test`. Fixed widths, so that lines printed as cases end line up.
+std::string formatCaseRow(const nlohmann::json& test);
+
+/// The last line of `polyrun test`: "passed 9 of 10 cases; first failure: 3 (WRONG_ANSWER); max
+/// time 12ms, max memory 9.1 MiB", or why no case ran.
+std::string formatTestSummary(const nlohmann::json& result);
+
 }  // namespace polyrun::cli

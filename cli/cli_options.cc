@@ -14,6 +14,8 @@ const char* commandName(Command c) {
   switch (c) {
     case Command::kRun:
       return "run";
+    case Command::kTest:
+      return "test";
     case Command::kRuntimes:
       return "runtimes";
     case Command::kStatus:
@@ -63,12 +65,14 @@ bool readTokenFile(const std::string& path, std::string* token, std::string* err
 
 bool parseCommandLine(const std::vector<std::string>& argv, Options* options, std::string* error) {
   Options o;
-  std::string run_only;  // the first run-only option seen, checked once the command is known
+  std::string run_only;  // the first run/test-only option seen, checked once the command is known
+  std::string run_only_strict;  // the first option of run alone (--stdin, "--")
+  std::string test_only;        // the first option of test alone
   bool help_command = false;
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& arg = argv[i];
     if (arg == "--") {
-      if (o.command != Command::kRun) {
+      if (o.command != Command::kRun) {  // test cases have no arguments of their own yet
         *error =
             "\"--\" starts the program's arguments and only works with polyrun run "
             "(polyrun run FILE -- ARGS...)";
@@ -91,7 +95,7 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         value = name.substr(eq + 1);
         name.resize(eq);
       }
-      const bool is_run = o.command == Command::kRun;
+      const bool is_run = o.command == Command::kRun || o.command == Command::kTest;
       if (name == "version" && !is_run && !value) {
         o.command = Command::kVersion;
         *options = o;
@@ -105,6 +109,15 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         o.tls = true;
         continue;
       }
+      if (name == "stop-on-failure") {
+        if (value) {
+          *error = "--stop-on-failure takes no value";
+          return false;
+        }
+        o.stop_on_failure = true;
+        if (test_only.empty()) test_only = "--stop-on-failure";
+        continue;
+      }
       if (name == "json") {
         if (value) {
           *error = "--json takes no value";
@@ -116,7 +129,7 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
       const bool known = name == "master" || name == "ca-file" || name == "token" ||
                          name == "token-file" || name == "lang" || name == "version" ||
                          name == "stdin" || name == "time-limit" || name == "memory-limit" ||
-                         name == "wait";
+                         name == "wait" || name == "checker" || name == "tolerance";
       if (!known) {
         *error = "unknown option --" + name + "; see polyrun --help";
         return false;
@@ -153,7 +166,26 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         o.language = *value;
       } else if (name == "version") {
         o.version = *value;
+      } else if (name == "checker") {
+        if (*value != "exact" && *value != "lines" && *value != "tokens" && *value != "float") {
+          *error = "--checker must be exact, lines, tokens or float, not \"" + *value +
+                   "\" (see polyrun help test)";
+          return false;
+        }
+        o.checker = *value;
+        if (test_only.empty()) test_only = "--checker";
+      } else if (name == "tolerance") {
+        double t = 0;
+        const char* end = value->data() + value->size();
+        auto [ptr, ec] = std::from_chars(value->data(), end, t);
+        if (value->empty() || ec != std::errc() || ptr != end || !(t >= 0)) {
+          *error = "--tolerance needs a number >= 0, not \"" + *value + "\" (e.g. 1e-6)";
+          return false;
+        }
+        o.tolerance = t;
+        if (test_only.empty()) test_only = "--tolerance";
       } else if (name == "stdin") {
+        if (run_only_strict.empty()) run_only_strict = "--stdin";
         if (value->empty()) {
           *error = "--stdin needs a file name, or - to pass on this terminal's input";
           return false;
@@ -180,11 +212,11 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
     // A positional argument.
     if (help_command) {
       if (!o.help_topic.empty()) {
-        *error = "polyrun help takes one topic: run, runtimes or status";
+        *error = "polyrun help takes one topic: run, test, runtimes or status";
         return false;
       }
-      if (arg != "run" && arg != "runtimes" && arg != "status") {
-        *error = "no help on \"" + arg + "\": topics are run, runtimes and status";
+      if (arg != "run" && arg != "test" && arg != "runtimes" && arg != "status") {
+        *error = "no help on \"" + arg + "\": topics are run, test, runtimes and status";
         return false;
       }
       o.help_topic = arg;
@@ -194,6 +226,8 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
       case Command::kNone:
         if (arg == "run") {
           o.command = Command::kRun;
+        } else if (arg == "test") {
+          o.command = Command::kTest;
         } else if (arg == "runtimes") {
           o.command = Command::kRuntimes;
         } else if (arg == "status") {
@@ -205,11 +239,13 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
           o.command = Command::kVersion;
         } else {
           *error = "unknown command \"" + arg +
-                   "\": the commands are run, runtimes, status and help (see polyrun --help)";
+                   "\": the commands are run, test, runtimes, status and help (see polyrun "
+                   "--help)";
           return false;
         }
         break;
       case Command::kRun:
+      case Command::kTest:
         o.files.push_back(arg);
         break;
       default:
@@ -229,9 +265,29 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
     *error = "polyrun run needs a FILE to run, e.g. polyrun run hello.py";
     return false;
   }
-  if (o.command != Command::kRun && o.command != Command::kHelp && o.command != Command::kVersion &&
-      !run_only.empty()) {
-    *error = run_only + " is an option of polyrun run only; see polyrun help run";
+  if (o.command == Command::kTest) {
+    if (o.files.size() < 2) {
+      *error =
+          "polyrun test needs a SOLUTION file and a TESTDIR of NAME.in / NAME.out cases, "
+          "e.g. polyrun test sum.cpp tests/";
+      return false;
+    }
+    o.test_dir = o.files.back();
+    o.files.pop_back();
+    if (!run_only_strict.empty()) {
+      *error = run_only_strict +
+               " is an option of polyrun run only: a test's stdin is its "
+               "NAME.in file";
+      return false;
+    }
+  }
+  const bool runs = o.command == Command::kRun || o.command == Command::kTest;
+  if (!runs && o.command != Command::kHelp && o.command != Command::kVersion && !run_only.empty()) {
+    *error = run_only + " is an option of polyrun run and polyrun test only; see polyrun help run";
+    return false;
+  }
+  if (o.command != Command::kTest && o.command != Command::kHelp && !test_only.empty()) {
+    *error = test_only + " is an option of polyrun test only; see polyrun help test";
     return false;
   }
   *options = std::move(o);
@@ -298,6 +354,39 @@ std::string helpText(std::string_view topic) {
            "  polyrun run args.py -- one two three\n"
            "  polyrun run main.cpp util.h --time-limit 2000 --json\n";
   }
+  if (topic == "test") {
+    return std::string(
+               "Usage: polyrun test SOLUTION [FILE...] TESTDIR [options]\n"
+               "\n"
+               "Judges SOLUTION against the cases in TESTDIR: NAME.in is a case's stdin and\n"
+               "NAME.out the stdout it must print (a NAME.in alone is run, not checked; a\n"
+               "NAME.out alone gets empty stdin). The cluster compiles once and runs every\n"
+               "case in a sandbox of its own; a line per case is printed as it finishes:\n"
+               "CASE VERDICT TIME MEMORY DETAIL, then a summary. Cases run in NAME order\n"
+               "(numbers in names compare as numbers: 2 before 10).\n"
+               "\n"
+               "Options:\n"
+               "  --checker C          how output is compared (docs/judging.md):\n"
+               "                       lines   line by line, trailing whitespace and trailing\n"
+               "                               blank lines ignored (default)\n"
+               "                       exact   byte for byte\n"
+               "                       tokens  whitespace-separated tokens\n"
+               "                       float   tokens; numbers within --tolerance\n"
+               "  --tolerance X        float checker: absolute and relative tolerance\n"
+               "                       (default 1e-6)\n"
+               "  --stop-on-failure    skip the cases after the first that fails\n"
+               "  --lang L, --version V, --time-limit MS, --memory-limit MB, --wait MS\n"
+               "                       as for polyrun run; limits apply to each case\n") +
+           kMaster +
+           "                       (--json prints the whole result, every case included)\n"
+           "\n"
+           "Exit codes: 0 every case passed; 1 a case did not pass or compilation failed;\n"
+           "64, 65, 66, 69, 70 as for polyrun run.\n"
+           "\n"
+           "Examples:\n"
+           "  polyrun test sum.cpp tests/\n"
+           "  polyrun test area.py tests/ --checker float --tolerance 1e-4\n";
+  }
   if (topic == "runtimes") {
     return std::string(
                "Usage: polyrun runtimes [--master HOST:PORT] [--json]\n"
@@ -328,9 +417,10 @@ std::string helpText(std::string_view topic) {
              "  polyrun run FILE [FILE...] [--lang L] [--version V] [--stdin FILE|-]\n"
              "              [--time-limit MS] [--memory-limit MB] [--wait MS]\n"
              "              [--master HOST:PORT] [--json] [-- ARGS...]\n"
+             "  polyrun test SOLUTION TESTDIR [--checker C] [--stop-on-failure] [--json]\n"
              "  polyrun runtimes [--master HOST:PORT] [--json]\n"
              "  polyrun status   [--master HOST:PORT] [--json]\n"
-             "  polyrun help [run|runtimes|status]\n"
+             "  polyrun help [run|test|runtimes|status]\n"
              "  polyrun --version\n"
              "\n"
              "Every command also takes --tls and --ca-file FILE for a master with TLS, and\n"
@@ -338,6 +428,7 @@ std::string helpText(std::string_view topic) {
              "\n"
              "Commands:\n"
              "  run        run a program and pass on its output and exit code\n"
+             "  test       judge a solution against a folder of test cases\n"
              "  runtimes   list the languages and versions the cluster offers\n"
              "  status     show slaves, load, queues and counters\n"
              "\n"

@@ -14,16 +14,16 @@ namespace polyrun::cli {
 /// queue plus the maximum compile and run limits, short enough that a stuck master is noticed.
 inline constexpr int64_t kDefaultWaitMs = 10 * 60 * 1000;
 
-enum class Command { kNone, kHelp, kVersion, kRun, kRuntimes, kStatus };
+enum class Command { kNone, kHelp, kVersion, kRun, kTest, kRuntimes, kStatus };
 
 struct Options {
   Command command = Command::kNone;
-  std::string help_topic;  // kHelp: "" for the overview, else "run", "runtimes" or "status"
+  std::string help_topic;  // kHelp: "" for the overview, else "run", "test", "runtimes", "status"
 
   std::optional<std::string> master;  // --master HOST:PORT
   bool json = false;                  // --json
 
-  // `run` only.
+  // `run` and `test` (`--stdin` and ARGS: `run` only).
   std::vector<std::string> files;         // files[0] is the main file
   std::string language;                   // --lang; empty: from the main file's extension
   std::string version;                    // --version; empty: any
@@ -32,6 +32,12 @@ struct Options {
   int64_t memory_limit_mb = 0;            // --memory-limit; 0: the master's default
   int64_t wait_ms = kDefaultWaitMs;       // --wait; 0: no limit
   std::vector<std::string> args;          // after "--"
+
+  // `test` only: polyrun test SOLUTION [FILE...] TESTDIR.
+  std::string test_dir;             // NAME.in / NAME.out cases
+  std::string checker;              // --checker: exact, lines, tokens, float; empty: lines
+  std::optional<double> tolerance;  // --tolerance: float checker's absolute and relative
+  bool stop_on_failure = false;     // --stop-on-failure
 
   bool tls = false;     // --tls (or --ca-file): connect with TLS
   std::string ca_file;  // --ca-file FILE: the CA certificate the master's must be signed by

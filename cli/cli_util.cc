@@ -173,6 +173,8 @@ int exitCodeForResult(const json& result) {
     case Verdict::kCompileError:
     case Verdict::kMemoryLimit:
     case Verdict::kOutputLimit:
+    case Verdict::kWrongAnswer:
+    case Verdict::kSkipped:
       return kExitFailure;
     case Verdict::kInternalError:
       return kExitInternal;
@@ -291,6 +293,17 @@ std::string progressText(const json& event, std::string* slave) {
   if (state == "compiling") return "compiling" + on;
   if (state == "running") return "running" + on;
   return state.empty() ? type : state + on;
+}
+
+int testExitCode(const json& result) {
+  const std::string verdict = stringField(result, "verdict");
+  if (verdict == "OK") return kExitOk;
+  const auto tests = result.find("tests");
+  // A case that failed, or a compilation that did: 1. A job that ended before its cases for a
+  // reason of polyrun's: as polyrun run says it.
+  if ((tests != result.end() && tests->is_array() && !tests->empty()) || verdict == "COMPILE_ERROR")
+    return kExitFailure;
+  return exitCodeForResult(result);
 }
 
 }  // namespace polyrun::cli

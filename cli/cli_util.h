@@ -69,6 +69,9 @@ bool namesLanguage(const nlohmann::json& runtimes, const std::string& name,
 /// OK 0, RUNTIME_ERROR the program's exit code, SIGNALED 128+signal, TIME_LIMIT 124,
 /// COMPILE_ERROR / MEMORY_LIMIT / OUTPUT_LIMIT 1, INTERNAL_ERROR (or anything unknown) 70.
 int exitCodeForResult(const nlohmann::json& result);
+/// `polyrun test`'s exit code for a judged job's result: 0 when every case passed, 1 when one
+/// did not or compilation failed, otherwise as exitCodeForResult (70 for INTERNAL_ERROR).
+int testExitCode(const nlohmann::json& result);
 
 /// The one line for a verdict other than OK ("polyrun: RUNTIME_ERROR: program exited with
 /// code 3"), without a newline; empty for OK.

@@ -19,6 +19,7 @@
 #include "polyrun/job.h"
 #include "polyrun/wire_bytes.h"
 #include "progress_line.h"
+#include "test_dir.h"
 
 namespace polyrun::cli {
 namespace {
@@ -240,10 +241,13 @@ void withdrawSubmit(MasterClient* client, const std::string& submit_id) {
 
 }  // namespace
 
-int runCommand(const Options& options) {
-  Job job;
+namespace {
+
+// Reads the job's files (the first is the main file); kExitOk, or the exit code once the problem
+// was printed.
+int readJobFiles(const std::vector<std::string>& paths, Job* job) {
   std::map<std::string, std::string> paths_by_name;  // to refuse two files of the same name
-  for (const std::string& path : options.files) {
+  for (const std::string& path : paths) {
     std::string bytes;
     std::string error;
     if (!readFile(path, &bytes, &error)) {
@@ -264,36 +268,25 @@ int runCommand(const Options& options) {
       file.content = base64Encode(bytes);
       file.encoding = Encoding::kBase64;
     }
-    job.files.push_back(std::move(file));
+    job->files.push_back(std::move(file));
   }
+  return kExitOk;
+}
 
-  ProgressLine progress(true);
-  if (options.stdin_path) {
-    std::string error;
-    bool ok;
-    if (*options.stdin_path == "-") {
-      if (progress.enabled() && ::isatty(STDIN_FILENO) == 1)
-        std::fprintf(stderr,
-                     "polyrun: reading the program's input from the terminal; end it "
-                     "with Ctrl-D\n");
-      ok = readStdin(&job.stdin_data, &error);
-    } else {
-      ok = readFile(*options.stdin_path, &job.stdin_data, &error);
-    }
-    if (!ok) {
-      printError(error);
-      return kExitNoInput;
-    }
-  }
-  // Input and arguments that are not UTF-8 travel base64-encoded, byte for byte (job_json.h).
-  job.args = options.args;
-  job.version = options.version;
-  job.limits.run.wall_ms = options.time_limit_ms;
+void applyLimitOptions(const Options& options, Job* job) {
+  job->version = options.version;
+  job->limits.run.wall_ms = options.time_limit_ms;
   // The CPU limit follows the wall limit; otherwise a longer --time-limit would still stop at
   // the master's default CPU limit.
-  job.limits.run.cpu_ms = options.time_limit_ms;
-  job.limits.run.memory_bytes = options.memory_limit_mb * kBytesPerMb;
+  job->limits.run.cpu_ms = options.time_limit_ms;
+  job->limits.run.memory_bytes = options.memory_limit_mb * kBytesPerMb;
+}
 
+// Connects, names the language (from the main file's extension unless --lang), submits and
+// waits for the result, calling `on_event` with each progress message. kExitOk with *result
+// set, or the exit code once the problem was printed.
+int submitAndWait(const Options& options, Job& job, ProgressLine& progress,
+                  const std::function<void(const json&)>& on_event, json* result_out) {
   int exit_code = kExitOk;
   std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
   if (!client) return exit_code;
@@ -342,10 +335,13 @@ int runCommand(const Options& options) {
   std::string error;
   const int wait_ms =
       options.wait_ms <= 0 ? -1 : static_cast<int>(std::min<int64_t>(options.wait_ms, INT_MAX));
-  const auto on_event = [&](const json& event) { progress.show(progressText(event, &slave)); };
+  const auto shown = [&](const json& event) {
+    if (on_event) on_event(event);
+    progress.show(progressText(event, &slave));
+  };
   std::optional<json> reply = guessed_id.empty()
-                                  ? client->submit(job, wait_ms, &error, on_event)
-                                  : client->awaitJob(guessed_id, wait_ms, &error, on_event);
+                                  ? client->submit(job, wait_ms, &error, shown)
+                                  : client->awaitJob(guessed_id, wait_ms, &error, shown);
   progress.clear();
   if (!reply || hasType(*reply, "error"))
     return reportFailure(*client, reply, error, "the job",
@@ -359,12 +355,137 @@ int runCommand(const Options& options) {
   const auto result = reply->find("result");
   if (!hasType(*reply, "result") || result == reply->end() || !result->is_object())
     return unexpectedReply(*reply, "result");
+  *result_out = *result;
+  return kExitOk;
+}
+
+}  // namespace
+
+int runCommand(const Options& options) {
+  Job job;
+  if (int code = readJobFiles(options.files, &job); code != kExitOk) return code;
+  ProgressLine progress(true);
+  if (options.stdin_path) {
+    std::string error;
+    bool ok;
+    if (*options.stdin_path == "-") {
+      if (progress.enabled() && ::isatty(STDIN_FILENO) == 1)
+        std::fprintf(stderr,
+                     "polyrun: reading the program's input from the terminal; end it "
+                     "with Ctrl-D\n");
+      ok = readStdin(&job.stdin_data, &error);
+    } else {
+      ok = readFile(*options.stdin_path, &job.stdin_data, &error);
+    }
+    if (!ok) {
+      printError(error);
+      return kExitNoInput;
+    }
+  }
+  // Input and arguments that are not UTF-8 travel base64-encoded, byte for byte (job_json.h).
+  job.args = options.args;
+  applyLimitOptions(options, &job);
+  json result;
+  if (int code = submitAndWait(options, job, progress, {}, &result); code != kExitOk) return code;
 
   if (options.json) {
-    writeBytes(stdout, pretty(*result));
-    return exitCodeForResult(*result);
+    writeBytes(stdout, pretty(result));
+    return exitCodeForResult(result);
   }
-  return printResult(*result);
+  return printResult(result);
+}
+
+namespace {
+
+// The cases of `dir` into job->tests; kExitOk, or the exit code once the problem was printed.
+int readTestDir(const std::string& dir, Job* job) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file(ec)) names.push_back(entry.path().filename().string());
+  }
+  if (ec) {
+    printError("cannot read the test folder " + dir + ": " + ec.message() +
+               "; give a folder of NAME.in / NAME.out files");
+    return kExitNoInput;
+  }
+  const std::vector<CaseFiles> cases = pairCaseFiles(names);
+  if (cases.empty()) {
+    printError("the test folder " + dir +
+               " holds no NAME.in or NAME.out file; each case is NAME.in (its stdin) and "
+               "NAME.out (the output it must print)");
+    return kExitNoInput;
+  }
+  for (const CaseFiles& c : cases) {
+    TestCase& test = job->tests.emplace_back();
+    test.name = c.name;
+    std::string error;
+    if (c.input &&
+        !readFile((std::filesystem::path(dir) / *c.input).string(), &test.stdin_data, &error)) {
+      printError(error);
+      return kExitNoInput;
+    }
+    if (c.expected && !readFile((std::filesystem::path(dir) / *c.expected).string(),
+                                &test.expected_stdout.emplace(), &error)) {
+      printError(error);
+      return kExitNoInput;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int testCommand(const Options& options) {
+  Job job;
+  if (int code = readJobFiles(options.files, &job); code != kExitOk) return code;
+  if (int code = readTestDir(options.test_dir, &job); code != kExitOk) return code;
+  applyLimitOptions(options, &job);
+  if (!options.checker.empty()) job.checker.kind = *parseCheckerName(options.checker);
+  if (options.tolerance) job.checker.abs_tolerance = job.checker.rel_tolerance = *options.tolerance;
+  job.stop_on_failure = options.stop_on_failure;
+
+  // A row per case as it ends (progress), and at the end the rows progress did not bring.
+  ProgressLine progress(!options.json);
+  std::vector<bool> printed(job.tests.size(), false);
+  bool header = false;
+  const auto printRow = [&](const json& test) {
+    const auto index = test.find("index");
+    if (options.json || index == test.end() || !index->is_number_unsigned() ||
+        index->get<size_t>() >= printed.size() || printed[index->get<size_t>()])
+      return;
+    printed[index->get<size_t>()] = true;
+    progress.clear();
+    if (!header) {
+      std::fputs(formatCaseRow(json()).c_str(), stdout);
+      header = true;
+    }
+    std::fputs(formatCaseRow(test).c_str(), stdout);
+    std::fflush(stdout);
+  };
+  json result;
+  if (int code = submitAndWait(
+          options, job, progress,
+          [&](const json& event) {
+            if (auto t = event.find("test"); t != event.end() && t->is_object()) printRow(*t);
+          },
+          &result);
+      code != kExitOk)
+    return code;
+  if (options.json) {
+    writeBytes(stdout, pretty(result));
+    return testExitCode(result);
+  }
+  if (auto tests = result.find("tests"); tests != result.end() && tests->is_array()) {
+    for (size_t i = 0; i < tests->size(); ++i) {
+      json row = (*tests)[i];
+      row["index"] = i;
+      printRow(row);
+    }
+  }
+  if (stringField(result, "verdict") == "COMPILE_ERROR") printResult(result);
+  std::fputs(formatTestSummary(result).c_str(), stdout);
+  return testExitCode(result);
 }
 
 int runtimesCommand(const Options& options) {

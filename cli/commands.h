@@ -7,6 +7,7 @@
 namespace polyrun::cli {
 
 int runCommand(const Options& options);
+int testCommand(const Options& options);
 int runtimesCommand(const Options& options);
 int statusCommand(const Options& options);
 

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
         return kExitOk;
       case Command::kRun:
         return runCommand(options);
+      case Command::kTest:
+        return testCommand(options);
       case Command::kRuntimes:
         return runtimesCommand(options);
       case Command::kStatus:

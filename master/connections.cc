@@ -395,7 +395,8 @@ void SlaveConnection::run() {
           scheduler_->slaveHeartbeat(slave_id, sm.load);
           break;
         case SlaveMessage::Kind::kProgress:
-          scheduler_->slaveProgress(slave_id, sm.job_id, sm.state);
+          scheduler_->slaveProgress(slave_id, sm.job_id, sm.state, sm.test ? &*sm.test : nullptr,
+                                    sm.test_index);
           break;
         case SlaveMessage::Kind::kResult:
           if (!sm.result_error.empty()) {

@@ -104,7 +104,9 @@ ConfigTable makeTable() {
   k.push_back(
       intKey("master.limits.processes.max", 256, 1, 100000, "processes per stage (maximum)"));
   k.push_back(intKey("master.limits.stdin_bytes.max", 16 * kMiB, 0, int64_t{1} << 30,
-                     "largest stdin of a job"));
+                     "largest stdin of a job (and of each of its test cases)"));
+  k.push_back(intKey("master.limits.tests.max", 1000, 1, 1000000,
+                     "test cases of a judged job (docs/judging.md)"));
   return ConfigTable{"master.", std::move(k)};
 }
 
@@ -193,6 +195,7 @@ SchedulerConfig readScheduler(const ConfigReader& config) {
   sc.defaults.processes = config.integer("master.limits.processes");
   sc.maxima.processes = config.integer("master.limits.processes.max");
   sc.max_stdin_bytes = config.integer("master.limits.stdin_bytes.max");
+  sc.max_tests = config.integer("master.limits.tests.max");
   const std::string other_jobs = config.choice("master.monitor.other_jobs");
   sc.other_jobs = other_jobs == "all"       ? OtherJobs::kAll
                   : other_jobs == "summary" ? OtherJobs::kSummary

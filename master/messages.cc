@@ -226,6 +226,21 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
       return badMessage(error, "progress: \"state\" must be \"compiling\" or \"running\", not \"" +
                                    name.substr(0, 32) + "\"");
     s->state = *st;
+    auto test = m.find("test");
+    if (test == m.end() || test->is_null()) return true;
+    // A judged job's case, decoded like a result's (and encoded again for the client).
+    std::string why;
+    CaseResult& c = s->test.emplace();
+    int64_t index = -1;
+    if (!test->is_object() || !fromJson(*test, &c.run, &why))
+      return badMessage(error, "progress: \"test\" must be a test case's result: " + why);
+    if (auto i = test->find("index"); i != test->end() && i->is_number_unsigned())
+      index = i->get<int64_t>();
+    if (index < 0) return badMessage(error, "progress: \"test\" needs its \"index\"");
+    s->test_index = static_cast<size_t>(index);
+    if (auto n = test->find("name"); n != test->end() && n->is_string()) c.name = *n;
+    for (auto [key, out] : {std::pair{"line", &c.line}, std::pair{"column", &c.column}})
+      if (auto v = test->find(key); v != test->end() && v->is_number_integer()) *out = *v;
     return true;
   }
   if (type == msg::kResult) {
@@ -284,10 +299,11 @@ json encodeAccepted(const json& id, const std::string& job_id) {
 }
 
 json encodeProgress(const json& id, const std::string& job_id, JobState state,
-                    std::optional<std::string_view> slave) {
+                    std::optional<std::string_view> slave, const json* test) {
   json m = {
       {"type", msg::kProgress}, {"id", id}, {"job_id", job_id}, {"state", jobStateName(state)}};
   if (slave) m["slave"] = *slave;
+  if (test) m["test"] = *test;
   return m;
 }
 

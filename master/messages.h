@@ -68,6 +68,9 @@ struct SlaveMessage {
   // kProgress, kResult, kCancelled
   std::string job_id;
   JobState state = JobState::kRunning;  // kProgress: kCompiling or kRunning
+  // kProgress of a judged job: the test case that just ended (its outputs are not sent).
+  std::optional<CaseResult> test;
+  size_t test_index = 0;
   // kResult. When the result itself is malformed but job_id is known, decoding succeeds with
   // result_error set: the job fails with INTERNAL_ERROR rather than waiting forever.
   JobResult result;
@@ -91,7 +94,8 @@ nlohmann::json encodeCluster(const nlohmann::json& id, nlohmann::json snapshot);
 nlohmann::json encodeAccepted(const nlohmann::json& id, const std::string& job_id);
 /// `slave` names the slave holding the job; left out when nullopt.
 nlohmann::json encodeProgress(const nlohmann::json& id, const std::string& job_id, JobState state,
-                              std::optional<std::string_view> slave = std::nullopt);
+                              std::optional<std::string_view> slave = std::nullopt,
+                              const nlohmann::json* test = nullptr);
 /// `result` is toJson(JobResult).
 nlohmann::json encodeResult(const nlohmann::json& id, const std::string& job_id,
                             const nlohmann::json& result);

@@ -335,14 +335,17 @@ void Scheduler::slaveDrain(int slave_id) {
   apply(fx);
 }
 
-void Scheduler::slaveProgress(int slave_id, const std::string& job_id, JobState st) {
+void Scheduler::slaveProgress(int slave_id, const std::string& job_id, JobState st,
+                              const CaseResult* test, size_t test_index) {
   Effects fx;
   {
     MutexLock lock(mutex_);
     auto it = jobs_.find(job_id);
     if (it == jobs_.end() || it->second.slave_id != slave_id) return;
     it->second.state = st;
-    progressLocked(it->second, slaves_[slave_id].name, fx);
+    if (test && test_index >= it->second.job.tests.size()) return;
+    const json case_json = test ? caseProgressJson(test_index, *test) : json();
+    progressLocked(it->second, slaves_[slave_id].name, fx, test ? &case_json : nullptr);
   }
   apply(fx);
 }
@@ -426,6 +429,20 @@ bool Scheduler::applyLimits(Job& job, std::string* error) const {
     *error = "stdin of " + std::to_string(job.stdin_data.size()) +
              " bytes is over the maximum of " + std::to_string(config_.max_stdin_bytes) + " bytes";
     return false;
+  }
+  if (static_cast<int64_t>(job.tests.size()) > config_.max_tests) {
+    *error = std::to_string(job.tests.size()) + " test cases are over the maximum of " +
+             std::to_string(config_.max_tests) +
+             " (master.limits.tests.max): split them into several jobs";
+    return false;
+  }
+  for (size_t i = 0; i < job.tests.size(); ++i) {
+    if (static_cast<int64_t>(job.tests[i].stdin_data.size()) > config_.max_stdin_bytes) {
+      *error = "stdin of test case " + std::to_string(i + 1) + " (" +
+               std::to_string(job.tests[i].stdin_data.size()) + " bytes) is over the maximum of " +
+               std::to_string(config_.max_stdin_bytes) + " bytes (master.limits.stdin_bytes.max)";
+      return false;
+    }
   }
   return true;
 }
@@ -733,12 +750,12 @@ void Scheduler::clientGone(const Peer* client) {
 }
 
 void Scheduler::progressLocked(const JobRecord& r, std::optional<std::string_view> slave,
-                               Effects& fx) const {
+                               Effects& fx, const json* test) const {
   if (!r.submitter || !r.acknowledged) return;  // acknowledgeLocked() sends the state then
   auto client = r.submitter->peer.lock();
   if (!client) return;
   fx.now.emplace_back(std::move(client),
-                      encodeProgress(r.submitter->request_id, r.job.id, r.state, slave));
+                      encodeProgress(r.submitter->request_id, r.job.id, r.state, slave, test));
 }
 
 void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effects& fx) {

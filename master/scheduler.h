@@ -39,11 +39,12 @@
 namespace polyrun::master {
 
 struct SchedulerConfig {
-  Limits defaults;  // for every limit a job leaves at 0
-  Limits maxima;    // a job asking for more is refused with bad_limits
-  int64_t max_stdin_bytes = 16ll << 20;
-  size_t queue_max = 1000;  // jobs waiting per language
-  int max_attempts = 3;     // assignments of one job before it fails with INTERNAL_ERROR
+  Limits defaults;                       // for every limit a job leaves at 0
+  Limits maxima;                         // a job asking for more is refused with bad_limits
+  int64_t max_stdin_bytes = 16ll << 20;  // a job's stdin, and each test case's
+  int64_t max_tests = 1000;              // test cases of a judged job
+  size_t queue_max = 1000;               // jobs waiting per language
+  int max_attempts = 3;  // assignments of one job before it fails with INTERNAL_ERROR
   int heartbeat_ms = 1000;
   int64_t result_retention_ms = 3600'000;    // finished jobs answer `job` lookups this long
   size_t results_in_memory = 10000;          // most finished jobs kept in memory (older: journal)
@@ -92,7 +93,10 @@ class Scheduler {
   void slavePlugins(int slave_id, nlohmann::json plugins);
   /// The slave takes no new job from now on; answers `draining`.
   void slaveDrain(int slave_id);
-  void slaveProgress(int slave_id, const std::string& job_id, JobState state);
+  /// `test`: a judged job's case that just ended (index `test_index` in its tests), told to the
+  /// submitter with the progress; one with an index beyond the job's tests is dropped.
+  void slaveProgress(int slave_id, const std::string& job_id, JobState state,
+                     const CaseResult* test = nullptr, size_t test_index = 0);
   void slaveResult(int slave_id, JobResult result);
   /// The slave stopped a job the master cancelled (or that it held for nobody): its slot frees.
   void slaveCancelled(int slave_id, const std::string& job_id);
@@ -194,8 +198,8 @@ class Scheduler {
       POLYRUN_REQUIRES(mutex_);
   void releaseSlotLocked(int slave_id, const std::string& job_id) POLYRUN_REQUIRES(mutex_);
   // Tells the submitter the job's state (`progress`), naming `slave` when given.
-  void progressLocked(const JobRecord& record, std::optional<std::string_view> slave,
-                      Effects& fx) const POLYRUN_REQUIRES(mutex_);
+  void progressLocked(const JobRecord& record, std::optional<std::string_view> slave, Effects& fx,
+                      const nlohmann::json* test = nullptr) const POLYRUN_REQUIRES(mutex_);
   void finishLocked(const std::string& job_id, JobResult result, Effects& fx)
       POLYRUN_REQUIRES(mutex_);
   bool answerFinishedLocked(const Recipient& to, const std::string& job_id, bool cancel_request,

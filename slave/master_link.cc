@@ -205,9 +205,11 @@ void MasterLink::workerLoop() {
     const std::string& job_id = work.first;
     JobResult result = execute_(
         work.second,
-        [&](const std::string& stage) {
-          if (!token->cancelled())
-            send({{"type", msg::kProgress}, {"job_id", job_id}, {"state", stage}});
+        [&](json progress) {
+          if (token->cancelled()) return;
+          progress["type"] = msg::kProgress;
+          progress["job_id"] = job_id;
+          send(progress);
         },
         *token);
     result.job_id = job_id;

@@ -44,15 +44,20 @@ struct LinkConfig {
 
 class MasterLink {
  public:
-  /// `execute` runs one job to completion on a worker thread; `on_stage` reports its stages;
+  /// `execute` runs one job to completion on a worker thread; `on_progress` reports its stages
+  /// and test cases: the fields of a `progress` message besides its type and job id
+  /// ({"state": "compiling"}, {"state": "running", "test": {...}}; docs/protocol.md);
   /// `cancel` is cancelled when the master cancels the job (the run should then end quickly,
   /// e.g. ExecutorOptions::cancel).
   using ExecuteFn = std::function<JobResult(const Job& job,
-                                            const std::function<void(const std::string&)>& on_stage,
+                                            const std::function<void(nlohmann::json)>& on_progress,
                                             const CancelToken& cancel)>;
 
   MasterLink(LinkConfig config, const RunnerRegistry& registry, ExecuteFn execute);
   ~MasterLink();
+
+  /// The frame limit the master gave in `registered` (a default before the first registration).
+  size_t maxFrameBytes() const { return master_max_frame_bytes_.load(); }
 
   /// Connects and serves until stop(); call from one thread.
   void run();

@@ -20,6 +20,7 @@
 #include "plugin_watcher.h"
 #include "polyrun/client_tls.h"
 #include "polyrun/job_executor.h"
+#include "polyrun/job_json.h"
 #include "polyrun/service_app.h"
 #include "runner_registry.h"
 #include "slave_settings.h"
@@ -342,7 +343,7 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   const std::string name = link.name;
   MasterLink master(
       link, registry,
-      [&](const Job& job, const std::function<void(const std::string&)>& on_stage,
+      [&](const Job& job, const std::function<void(nlohmann::json)>& on_progress,
           const CancelToken& cancel) {
         const auto [runner, toolchain_dir] = registry.findForJob(job.language, job.version);
         JobResult result;
@@ -354,9 +355,16 @@ int SlaveApp::runService(const std::vector<std::string>&) {
           ExecutorOptions job_options = options;
           job_options.cancel = &cancel;  // the master's `cancel` kills the running stage
           job_options.toolchain_dir = toolchain_dir;
-          result = executeJob(*runner, *sandbox, job, job_options, [&](StageEvent e) {
-            on_stage(e == StageEvent::kCompiling ? "compiling" : "running");
-          });
+          // A judged job's outputs are bounded by what its result frame can carry.
+          job_options.result_output_bytes = static_cast<int64_t>(master.maxFrameBytes());
+          result = executeJob(
+              *runner, *sandbox, job, job_options,
+              [&](StageEvent e) {
+                on_progress({{"state", e == StageEvent::kCompiling ? "compiling" : "running"}});
+              },
+              [&](size_t index, const CaseResult& c) {
+                on_progress({{"state", "running"}, {"test", caseProgressJson(index, c)}});
+              });
           result.version = job.version;
         }
         result.slave = name;

@@ -1,11 +1,12 @@
 #include "polyrun/job.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
 namespace polyrun {
 namespace {
-constexpr std::array<std::pair<Verdict, std::string_view>, 8> kNames{{
+constexpr std::array<std::pair<Verdict, std::string_view>, 10> kNames{{
     {Verdict::kOk, "OK"},
     {Verdict::kCompileError, "COMPILE_ERROR"},
     {Verdict::kRuntimeError, "RUNTIME_ERROR"},
@@ -14,6 +15,8 @@ constexpr std::array<std::pair<Verdict, std::string_view>, 8> kNames{{
     {Verdict::kMemoryLimit, "MEMORY_LIMIT"},
     {Verdict::kOutputLimit, "OUTPUT_LIMIT"},
     {Verdict::kInternalError, "INTERNAL_ERROR"},
+    {Verdict::kWrongAnswer, "WRONG_ANSWER"},
+    {Verdict::kSkipped, "SKIPPED"},
 }};
 }  // namespace
 
@@ -27,6 +30,44 @@ std::optional<Verdict> parseVerdict(std::string_view name) {
   for (const auto& [verdict, n] : kNames)
     if (n == name) return verdict;
   return std::nullopt;
+}
+
+std::string_view checkerName(CheckerKind kind) {
+  switch (kind) {
+    case CheckerKind::kExact:
+      return "exact";
+    case CheckerKind::kLines:
+      return "lines";
+    case CheckerKind::kTokens:
+      return "tokens";
+    case CheckerKind::kFloat:
+      return "float";
+  }
+  return "lines";
+}
+
+std::optional<CheckerKind> parseCheckerName(std::string_view name) {
+  for (CheckerKind kind :
+       {CheckerKind::kExact, CheckerKind::kLines, CheckerKind::kTokens, CheckerKind::kFloat}) {
+    if (checkerName(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
+TestSummary summarizeTests(const std::vector<CaseResult>& cases) {
+  TestSummary s;
+  s.total = static_cast<int64_t>(cases.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const StageResult& run = cases[i].run;
+    if (run.verdict == Verdict::kOk)
+      ++s.passed;
+    else if (s.first_failure == 0)
+      s.first_failure = static_cast<int64_t>(i) + 1;
+    s.max_cpu_ms = std::max(s.max_cpu_ms, run.cpu_ms);
+    s.max_wall_ms = std::max(s.max_wall_ms, run.wall_ms);
+    s.max_memory_bytes = std::max(s.max_memory_bytes, run.memory_bytes);
+  }
+  return s;
 }
 
 Limits defaultLimits() {

@@ -88,6 +88,39 @@ bool readStageLimits(const json& j, const char* key, StageLimits* out, std::stri
          readInt(*it, "memory_bytes", &out->memory_bytes, error, where);
 }
 
+// A list of byte strings (`args`): strings, all in base64 when `<key>_encoding` is "base64".
+bool readByteStrings(const json& j, const char* key, std::vector<std::string>* out,
+                     std::string* error, const std::string& where) {
+  if (!readStrings(j, key, out, error, where)) return false;
+  auto e = j.find(std::string(key) + "_encoding");
+  if (e == j.end() || e->is_null() || *e == "utf8") return true;
+  if (*e != "base64") {
+    *error = where + key + "_encoding must be \"utf8\" or \"base64\"";
+    return false;
+  }
+  for (auto& a : *out) {
+    auto decoded = base64Decode(a);
+    if (!decoded) {
+      *error = where + key + " holds an element that is not valid base64 (" + key +
+               "_encoding is \"base64\")";
+      return false;
+    }
+    a = std::move(*decoded);
+  }
+  return true;
+}
+
+void putByteStrings(json& j, const char* key, const std::vector<std::string>& values) {
+  if (std::all_of(values.begin(), values.end(), [](const std::string& a) { return isUtf8(a); })) {
+    j[key] = values;
+    return;
+  }
+  json list = json::array();
+  for (const auto& a : values) list.push_back(base64Encode(a));
+  j[key] = std::move(list);
+  j[std::string(key) + "_encoding"] = "base64";
+}
+
 json stageLimitsJson(const StageLimits& l) {
   return {{"wall_ms", l.wall_ms}, {"cpu_ms", l.cpu_ms}, {"memory_bytes", l.memory_bytes}};
 }
@@ -114,18 +147,99 @@ json toJson(const Job& job) {
               {"output_bytes", job.limits.output_bytes},
               {"processes", job.limits.processes}}}};
   putBytes(j, "stdin", job.stdin_data);
-  if (std::all_of(job.args.begin(), job.args.end(),
-                  [](const std::string& a) { return isUtf8(a); })) {
-    j["args"] = job.args;
-  } else {
-    json args = json::array();
-    for (const auto& a : job.args) args.push_back(base64Encode(a));
-    j["args"] = std::move(args);
-    j["args_encoding"] = "base64";
-  }
+  putByteStrings(j, "args", job.args);
   if (!job.id.empty()) j["id"] = job.id;
+  if (!job.tests.empty()) {
+    json tests = json::array();
+    for (const TestCase& t : job.tests) {
+      json c = json::object();
+      if (!t.name.empty()) c["name"] = t.name;
+      putBytes(c, "stdin", t.stdin_data);
+      if (t.args) putByteStrings(c, "args", *t.args);
+      if (t.expected_stdout) putBytes(c, "expected_stdout", *t.expected_stdout);
+      tests.push_back(std::move(c));
+    }
+    j["tests"] = std::move(tests);
+    j["checker"] = {{"kind", checkerName(job.checker.kind)},
+                    {"abs_tolerance", job.checker.abs_tolerance},
+                    {"rel_tolerance", job.checker.rel_tolerance}};
+    j["stop_on_failure"] = job.stop_on_failure;
+  }
   return j;
 }
+
+namespace {
+bool readDouble(const json& j, const char* key, double* out, std::string* error,
+                const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return true;
+  if (!it->is_number()) {
+    *error = where + key + " must be a number";
+    return false;
+  }
+  *out = it->get<double>();
+  return true;
+}
+
+// `checker`: a kind's name, or {"kind", "abs_tolerance", "rel_tolerance"}.
+bool readChecker(const json& j, CheckerOptions* out, std::string* error) {
+  auto it = j.find("checker");
+  if (it == j.end() || it->is_null()) return true;
+  std::string kind;
+  if (it->is_string()) {
+    kind = it->get<std::string>();
+  } else if (it->is_object()) {
+    if (!readString(*it, "kind", &kind, error, "job.checker.") ||
+        !readDouble(*it, "abs_tolerance", &out->abs_tolerance, error, "job.checker.") ||
+        !readDouble(*it, "rel_tolerance", &out->rel_tolerance, error, "job.checker."))
+      return false;
+  } else {
+    *error =
+        "job.checker must be a checker's name or an object {kind, abs_tolerance, "
+        "rel_tolerance}";
+    return false;
+  }
+  if (kind.empty()) return true;
+  auto parsed = parseCheckerName(kind);
+  if (!parsed) {
+    *error = "job.checker " + shownValue(kind) +
+             " is not a checker: use \"exact\", \"lines\", \"tokens\" or \"float\"";
+    return false;
+  }
+  out->kind = *parsed;
+  return true;
+}
+
+bool readTests(const json& j, Job* job, std::string* error) {
+  auto tests = j.find("tests");
+  if (tests == j.end() || tests->is_null()) return true;
+  if (!tests->is_array()) {
+    *error = "job.tests must be an array of {name, stdin, args, expected_stdout}";
+    return false;
+  }
+  job->tests.clear();
+  job->tests.reserve(tests->size());
+  for (size_t i = 0; i < tests->size(); ++i) {
+    const json& c = (*tests)[i];
+    const std::string w = "job.tests[" + std::to_string(i) + "].";
+    if (!c.is_object()) {
+      *error = "job.tests[" + std::to_string(i) + "] must be an object";
+      return false;
+    }
+    TestCase& t = job->tests.emplace_back();
+    if (!readString(c, "name", &t.name, error, w) || !getBytes(c, "stdin", &t.stdin_data, error, w))
+      return false;
+    if (auto a = c.find("args"); a != c.end() && !a->is_null()) {
+      if (!readByteStrings(c, "args", &t.args.emplace(), error, w)) return false;
+    }
+    if (auto e = c.find("expected_stdout"); e != c.end() && !e->is_null()) {
+      if (!getBytes(c, "expected_stdout", &t.expected_stdout.emplace(), error, w)) return false;
+    }
+  }
+  return readChecker(j, &job->checker, error) &&
+         readBool(j, "stop_on_failure", &job->stop_on_failure, error, "job.");
+}
+}  // namespace
 
 bool fromJson(const json& j, Job* job, std::string* error) {
   if (!j.is_object()) {
@@ -137,23 +251,8 @@ bool fromJson(const json& j, Job* job, std::string* error) {
       !readString(j, "language", &job->language, error, w) ||
       !readString(j, "version", &job->version, error, w) ||
       !getBytes(j, "stdin", &job->stdin_data, error, w) ||
-      !readStrings(j, "args", &job->args, error, w))
+      !readByteStrings(j, "args", &job->args, error, w) || !readTests(j, job, error))
     return false;
-  if (auto e = j.find("args_encoding"); e != j.end() && !e->is_null() && *e != "utf8") {
-    if (*e != "base64") {
-      *error = "job.args_encoding must be \"utf8\" or \"base64\"";
-      return false;
-    }
-    for (auto& a : job->args) {
-      auto decoded = base64Decode(a);
-      if (!decoded) {
-        *error =
-            "job.args holds an argument that is not valid base64 (args_encoding is \"base64\")";
-        return false;
-      }
-      a = std::move(*decoded);
-    }
-  }
   if (job->language.empty()) {
     *error = "job.language is missing: name the language (see `polyrun runtimes`)";
     return false;
@@ -266,7 +365,34 @@ json resultHead(const JobResult& r) {
           {"queue_ms", r.queue_ms},
           {"total_ms", r.total_ms}};
 }
+
+json caseJson(const CaseResult& c, std::string out, std::string err) {
+  json j = stageJson(c.run, std::move(out), std::move(err));
+  j["name"] = c.name;
+  j["line"] = c.line;
+  j["column"] = c.column;
+  return j;
+}
+
+json summaryJson(const TestSummary& s) {
+  return {{"total", s.total},
+          {"passed", s.passed},
+          {"first_failure", s.first_failure},
+          {"max_cpu_ms", s.max_cpu_ms},
+          {"max_wall_ms", s.max_wall_ms},
+          {"max_memory_bytes", s.max_memory_bytes}};
+}
 }  // namespace
+
+json toJson(const CaseResult& c) { return caseJson(c, c.run.stdout_data, c.run.stderr_data); }
+
+json caseProgressJson(size_t index, const CaseResult& c) {
+  json j = caseJson(c, {}, {});
+  for (const char* key : {"stdout", "stderr", "stdout_truncated", "stderr_truncated", "cached"})
+    j.erase(key);
+  j["index"] = index;
+  return j;
+}
 
 json toJson(JobResult&& r) {
   // The outputs are the only large fields: moved into their stages, the rest is copied.
@@ -276,6 +402,13 @@ json toJson(JobResult&& r) {
         stageJson(*r.compile, std::move(r.compile->stdout_data), std::move(r.compile->stderr_data));
   if (r.run)
     j["run"] = stageJson(*r.run, std::move(r.run->stdout_data), std::move(r.run->stderr_data));
+  if (!r.tests.empty()) {
+    j["summary"] = summaryJson(summarizeTests(r.tests));
+    json tests = json::array();
+    for (CaseResult& c : r.tests)
+      tests.push_back(caseJson(c, std::move(c.run.stdout_data), std::move(c.run.stderr_data)));
+    j["tests"] = std::move(tests);
+  }
   return j;
 }
 
@@ -283,6 +416,12 @@ json toJson(const JobResult& r) {
   json j = resultHead(r);
   if (r.compile) j["compile"] = toJson(*r.compile);
   if (r.run) j["run"] = toJson(*r.run);
+  if (!r.tests.empty()) {
+    j["summary"] = summaryJson(summarizeTests(r.tests));
+    json tests = json::array();
+    for (const CaseResult& c : r.tests) tests.push_back(toJson(c));
+    j["tests"] = std::move(tests);
+  }
   return j;
 }
 
@@ -301,8 +440,11 @@ bool fitResult(JobResult* r, size_t max_json_bytes) {
     size_t cost;
   };
   std::vector<Stream> streams;
-  for (auto* stage : {r->compile ? &*r->compile : nullptr, r->run ? &*r->run : nullptr}) {
-    if (!stage) continue;
+  std::vector<StageResult*> stages;
+  if (r->compile) stages.push_back(&*r->compile);
+  if (r->run) stages.push_back(&*r->run);
+  for (CaseResult& c : r->tests) stages.push_back(&c.run);
+  for (StageResult* stage : stages) {
     streams.push_back({&stage->stdout_data, &stage->stdout_truncated, 0});
     streams.push_back({&stage->stderr_data, &stage->stderr_truncated, 0});
   }
@@ -372,6 +514,26 @@ bool fromJson(const json& j, JobResult* r, std::string* error) {
       return false;
     }
     (std::string_view(stage) == "compile" ? r->compile : r->run) = std::move(s);
+  }
+  auto tests = j.find("tests");
+  if (tests == j.end() || tests->is_null()) return true;
+  if (!tests->is_array()) {
+    *error = "result.tests must be an array";
+    return false;
+  }
+  r->tests.clear();
+  for (size_t i = 0; i < tests->size(); ++i) {
+    const json& c = (*tests)[i];
+    const std::string w = "result.tests[" + std::to_string(i) + "]";
+    CaseResult& t = r->tests.emplace_back();
+    if (!fromJson(c, &t.run, error)) {
+      *error = w + ": " + *error;
+      return false;
+    }
+    if (!readString(c, "name", &t.name, error, w + ".") ||
+        !readInt(c, "line", &t.line, error, w + ".") ||
+        !readInt(c, "column", &t.column, error, w + "."))
+      return false;
   }
   return true;
 }

@@ -354,26 +354,4 @@ CheckOutcome checkOutput(const CheckerOptions& options, std::string_view expecte
   return checkLines(expected, actual);
 }
 
-std::string_view checkerName(CheckerKind kind) {
-  switch (kind) {
-    case CheckerKind::kExact:
-      return "exact";
-    case CheckerKind::kLines:
-      return "lines";
-    case CheckerKind::kTokens:
-      return "tokens";
-    case CheckerKind::kFloat:
-      return "float";
-  }
-  return "lines";
-}
-
-std::optional<CheckerKind> parseCheckerName(std::string_view name) {
-  for (CheckerKind kind :
-       {CheckerKind::kExact, CheckerKind::kLines, CheckerKind::kTokens, CheckerKind::kFloat}) {
-    if (checkerName(kind) == name) return kind;
-  }
-  return std::nullopt;
-}
-
 }  // namespace polyrun

@@ -13,10 +13,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 
 #include "polyrun/base64.h"
+#include "polyrun/cancel_token.h"
+#include "polyrun/checker.h"
 #include "runner_call.h"
 
 namespace polyrun {
@@ -277,8 +280,39 @@ ProcessSpec helperSpec(const Command& cmd, const std::string& dir, const Executo
 
 }  // namespace
 
+namespace {
+// Runs one test case's stage into *stage: the run command of the job, or of the case's own
+// arguments (the runner lays the job out again with them). Returns why it could not run.
+template <typename SpecFor>
+std::string runCase(const Runner& runner, Sandbox& sandbox, const PrepareInput& input,
+                    const Command& job_run, const TestCase& test,
+                    const std::vector<std::string>& env, StageResult* stage, SpecFor specFor) {
+  Command command = job_run;
+  if (test.args) {
+    PrepareInput with_args = input;
+    with_args.args = *test.args;
+    Prepared prepared;
+    std::string error;
+    if (!detail::callRunner(
+            "runner: prepare() with a case's args", [&] { prepared = runner.prepare(with_args); },
+            &error))
+      return error;
+    if (!prepared.error.empty()) return "the runner refused the case's args: " + prepared.error;
+    if (std::string why = checkCommandSize(prepared.run, env, "run command"); !why.empty())
+      return why;
+    command = std::move(prepared.run);
+  }
+  StageLimits used;
+  ProcessSpec spec = specFor(command, &used);
+  spec.stdin_data = test.stdin_data;
+  *stage = toStage(sandbox.run(spec), used, spec.limits.output_bytes, false);
+  return {};
+}
+}  // namespace
+
 JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
-                     const ExecutorOptions& options, const StageCallback& on_stage) {
+                     const ExecutorOptions& options, const StageCallback& on_stage,
+                     const CaseCallback& on_case) {
   JobResult result;
   result.job_id = job.id;
   auto fail = [&](Verdict v, std::string message) {
@@ -428,6 +462,64 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   }
 
   if (on_stage) on_stage(StageEvent::kRunning);
+  if (!job.tests.empty()) {
+    // A judged job: one run stage per case, each with the job's run limits and its own stdin.
+    // What a case's output costs the slave is bounded by the result it can send: each stream
+    // keeps an equal share of options.result_output_bytes (the checker has seen it whole).
+    const size_t keep =
+        options.result_output_bytes > 0
+            ? std::max<size_t>(
+                  4096, static_cast<size_t>(options.result_output_bytes) / (2 * job.tests.size()))
+            : std::numeric_limits<size_t>::max();
+    int64_t failed = 0;
+    for (size_t i = 0; i < job.tests.size(); ++i) {
+      const TestCase& test = job.tests[i];
+      CaseResult& c = result.tests.emplace_back();
+      c.name = test.name.empty() ? std::to_string(i + 1) : test.name;
+      if (failed > 0 && job.stop_on_failure) {
+        c.run.verdict = Verdict::kSkipped;
+        c.run.message = "not run: case " + std::to_string(failed) +
+                        " did not pass and the job stops at the first failure";
+      } else if (std::string why = runCase(runner, sandbox, input, prepared.run, test, env, &c.run,
+                                           [&](const Command& command, StageLimits* used) {
+                                             return specFor(command, job.limits.run, fb.run, used);
+                                           });
+                 !why.empty()) {
+        c.run.verdict = Verdict::kInternalError;
+        c.run.message = why;
+      } else {
+        noteQuota(&c.run);
+        if (c.run.verdict == Verdict::kOk && test.expected_stdout) {
+          const CheckOutcome check =
+              checkOutput(job.checker, *test.expected_stdout, c.run.stdout_data);
+          if (!check.accepted) {
+            c.run.verdict = Verdict::kWrongAnswer;
+            c.run.message = check.message;
+            c.line = check.line;
+            c.column = check.column;
+          }
+        }
+      }
+      for (auto [bytes, truncated] : {std::pair{&c.run.stdout_data, &c.run.stdout_truncated},
+                                      std::pair{&c.run.stderr_data, &c.run.stderr_truncated}}) {
+        if (bytes->size() > keep) {
+          bytes->resize(keep);
+          *truncated = true;
+        }
+      }
+      if (c.run.verdict != Verdict::kOk && c.run.verdict != Verdict::kSkipped && failed == 0)
+        failed = static_cast<int64_t>(i) + 1;
+      if (on_case) on_case(i, c);
+      if (options.cancel && options.cancel->cancelled()) break;
+    }
+    const TestSummary summary = summarizeTests(result.tests);
+    if (summary.first_failure > 0) {
+      const CaseResult& first = result.tests[summary.first_failure - 1];
+      result.verdict = first.run.verdict;
+      result.message = "case " + first.name + ": " + first.run.message;
+    }
+    return result;
+  }
   StageLimits used;
   ProcessSpec spec = specFor(prepared.run, job.limits.run, fb.run, &used);
   spec.stdin_data = job.stdin_data;

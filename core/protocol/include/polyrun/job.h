@@ -40,6 +40,49 @@ struct Limits {
 /// wall, run 5 s, 512 MiB each, 1 MiB per output stream, 64 processes (docs/configuration.md).
 POLYRUN_API Limits defaultLimits();
 
+/// How an output is compared with the expected one.
+enum class CheckerKind {
+  /// Byte for byte.
+  kExact,
+  /// Line by line, ignoring trailing spaces, tabs and carriage returns on each line and blank
+  /// lines at the end (what most judges call "standard"). Leading whitespace, whitespace inside
+  /// a line and blank lines before other output count.
+  kLines,
+  /// The sequences of whitespace-separated tokens are equal (whitespace: space, \t, \n, \v, \f,
+  /// \r; any amount of it between tokens, at the start and at the end).
+  kTokens,
+  /// kTokens, where two tokens that both read as numbers match within a tolerance (see
+  /// CheckerOptions); any other token is compared exactly.
+  kFloat,
+};
+
+struct CheckerOptions {
+  CheckerKind kind = CheckerKind::kLines;
+  /// kFloat only: an actual number a matches the expected b when |a - b| <= abs_tolerance or
+  /// |a - b| <= rel_tolerance * |b|. A negative or NaN tolerance allows nothing beyond a == b.
+  /// A number is what std::from_chars reads in full (an optional leading '+' allowed): "1",
+  /// "-0.5", "1e-9", ".5", "inf", "nan". Infinite and NaN values never match a finite one; an
+  /// expected NaN matches any NaN ("nan", "-nan", "NaN"); an expected infinity matches an
+  /// infinity of the same sign. A token too large for a double ("1e999") is not a number.
+  double abs_tolerance = 1e-6;
+  double rel_tolerance = 1e-6;
+};
+
+/// "exact", "lines", "tokens", "float": the names on the wire and on command lines.
+POLYRUN_API std::string_view checkerName(CheckerKind kind);
+/// Parses a name of checkerName(); nullopt when unknown (case matters).
+POLYRUN_API std::optional<CheckerKind> parseCheckerName(std::string_view name);
+
+/// One test case of a judged job (docs/judging.md): the program is compiled once and run once
+/// per case, each run a stage of its own with the job's run limits.
+struct TestCase {
+  std::string name;  // shown in results; empty = its 1-based number
+  std::string stdin_data;
+  std::optional<std::vector<std::string>> args;  // absent = the job's args
+  /// What stdout must be, compared by the job's checker; absent = the case is run, not checked.
+  std::optional<std::string> expected_stdout;
+};
+
 struct Job {
   std::string id;        // assigned by the master; empty in a client's submit
   std::string language;  // name or alias, as the client sent it
@@ -48,6 +91,11 @@ struct Job {
   std::string stdin_data;
   std::vector<std::string> args;
   Limits limits;
+  /// Judged jobs only: the cases to run after one compile. When there are any, `stdin_data` is
+  /// not used and the result has `tests` instead of `run`.
+  std::vector<TestCase> tests;
+  CheckerOptions checker;        // how a case's stdout is compared with its expected_stdout
+  bool stop_on_failure = false;  // skip the cases after the first that does not pass
 };
 
 /// The outcome of a stage or a job. Ordered from best to worst only by convention.
@@ -60,6 +108,8 @@ enum class Verdict {
   kMemoryLimit,
   kOutputLimit,
   kInternalError,  // polyrun's fault, never the program's; `message` says why
+  kWrongAnswer,    // a test case's output is not the expected one (the checker's `message`)
+  kSkipped,        // a test case not run: an earlier case failed and the job stops on failure
 };
 
 /// "OK", "COMPILE_ERROR", ... as on the wire.
@@ -87,6 +137,27 @@ struct StageResult {
   bool cached = false;
 };
 
+/// One test case's outcome: its run stage, whose verdict is the case's (OK, WRONG_ANSWER, a
+/// limit, SKIPPED...). For WRONG_ANSWER, `run.message` is the checker's description and
+/// line/column say where the output first differs (1-based; 0 otherwise).
+struct CaseResult {
+  std::string name;
+  StageResult run;
+  int64_t line = 0;
+  int64_t column = 0;
+};
+
+/// What a judged job's cases came to, computed from them (summarizeTests()).
+struct TestSummary {
+  int64_t total = 0;
+  int64_t passed = 0;         // verdict OK
+  int64_t first_failure = 0;  // 1-based number of the first case that did not pass; 0 = none
+  int64_t max_cpu_ms = 0;
+  int64_t max_wall_ms = 0;
+  int64_t max_memory_bytes = 0;
+};
+POLYRUN_API TestSummary summarizeTests(const std::vector<CaseResult>& cases);
+
 struct JobResult {
   std::string job_id;
   std::string slave;     // name of the slave that ran it
@@ -96,8 +167,11 @@ struct JobResult {
   std::string message;
   std::optional<StageResult> compile;  // present only for compiled languages
   std::optional<StageResult> run;      // absent when compilation failed or nothing ran
-  int64_t queue_ms = 0;                // from acceptance by the master to assignment
-  int64_t total_ms = 0;                // from acceptance by the master to the result
+  /// A judged job's cases, in the job's order (empty for other jobs; absent ones were not run
+  /// because compilation failed).
+  std::vector<CaseResult> tests;
+  int64_t queue_ms = 0;  // from acceptance by the master to assignment
+  int64_t total_ms = 0;  // from acceptance by the master to the result
 };
 
 }  // namespace polyrun

@@ -13,6 +13,11 @@ namespace polyrun {
 POLYRUN_API nlohmann::json toJson(const Job& job);
 POLYRUN_API nlohmann::json toJson(const StageResult& stage);
 POLYRUN_API nlohmann::json toJson(const JobResult& result);
+/// One test case's result: a stage's fields with its `name`, `line` and `column` (progress).
+POLYRUN_API nlohmann::json toJson(const CaseResult& result);
+/// A test case as a `progress` message reports it when it ends: toJson() without the outputs,
+/// with its 0-based `index` in the job's tests.
+POLYRUN_API nlohmann::json caseProgressJson(size_t index, const CaseResult& result);
 /// The same, moving the stages' outputs (up to the output limit each) instead of copying them.
 POLYRUN_API nlohmann::json toJson(JobResult&& result);
 

@@ -34,6 +34,10 @@ struct ExecutorOptions {
   /// `work_root`, each file capped at 256 MiB, the total not. What a stage writes there is
   /// memory charged to the stage (docs/sandbox.md, "Limits").
   int64_t work_quota_bytes = 0;
+  /// A judged job's retained output: each case's stdout and stderr are cut to an equal share of
+  /// this (at least 4 KiB each) once the checker has seen them whole, so that 1,000 cases cost
+  /// the slave what one result frame can carry. 0 = no bound beyond the output limit.
+  int64_t result_output_bytes = 0;
 };
 
 /// Removes what earlier slaves left in `work_root` (killed before they could): the work
@@ -43,12 +47,14 @@ POLYRUN_API std::vector<std::string> removeLeftoverWorkDirs(const std::string& w
 
 enum class StageEvent { kCompiling, kRunning };
 using StageCallback = std::function<void(StageEvent)>;
+/// Called as each test case of a judged job ends (or is skipped), with its 0-based index.
+using CaseCallback = std::function<void(size_t index, const CaseResult& result)>;
 
 /// Never throws; every failure of ours, and a runner that throws or returns nonsense (an empty
 /// command, a file outside the work directory), becomes INTERNAL_ERROR with a message.
 POLYRUN_API JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
-                                 const ExecutorOptions& options,
-                                 const StageCallback& on_stage = {});
+                                 const ExecutorOptions& options, const StageCallback& on_stage = {},
+                                 const CaseCallback& on_case = {});
 
 /// Runs the runner's version command through the sandbox, with the wall and CPU limits of
 /// `options.fallback.compile`; empty with *error set on failure (and *timed_out, when given, set

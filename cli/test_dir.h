@@ -1,0 +1,27 @@
+// `polyrun test`'s folder of cases: which files make which case, in which order. Pure functions
+// over file names, so that the rules are tested without a disk.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace polyrun::cli {
+
+/// One case of a test folder: NAME.in is its stdin, NAME.out the stdout it must print.
+struct CaseFiles {
+  std::string name;
+  std::optional<std::string> input;     // file name of NAME.in; absent: empty stdin
+  std::optional<std::string> expected;  // file name of NAME.out; absent: run, not checked
+};
+
+/// Orders names as people number cases: runs of digits compare as numbers ("2" < "10",
+/// "case9" < "case10"), the rest byte by byte; equal numbers with more leading zeros first.
+bool naturalLess(std::string_view a, std::string_view b);
+
+/// The cases the files of a folder make, in naturalLess order of NAME: every NAME.in and every
+/// NAME.out (a pair is one case). Other files are ignored.
+std::vector<CaseFiles> pairCaseFiles(const std::vector<std::string>& file_names);
+
+}  // namespace polyrun::cli
