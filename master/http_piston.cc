@@ -263,6 +263,8 @@ json pistonStatus(const StageResult& s) {
     case Verdict::kOutputLimit:
       return s.stdout_truncated || !s.stderr_truncated ? "OL" : "EL";
     case Verdict::kInternalError:
+    case Verdict::kWrongAnswer:  // judged jobs' verdicts: a Piston request has no test cases
+    case Verdict::kSkipped:
       return "XX";
     case Verdict::kCompileError:
       // The executor folds every compile failure into COMPILE_ERROR; its message keeps the cause.

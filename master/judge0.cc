@@ -77,6 +77,9 @@ Judge0StatusId judge0StatusFor(Verdict verdict, int signal, bool wrong_answer) {
       // Judge0 bounds output with isolate's file size limit (RLIMIT_FSIZE): a program that
       // writes more gets SIGXFSZ.
       return Judge0StatusId::kRuntimeErrorSigxfsz;
+    case Verdict::kWrongAnswer:
+      return Judge0StatusId::kWrongAnswer;
+    case Verdict::kSkipped:  // a judged job's case; a Judge0 submission is one case, never skipped
     case Verdict::kInternalError:
       return Judge0StatusId::kInternalError;
   }

@@ -1,7 +1,9 @@
 // The `polyrun` command-line client as a user runs it, against a real cluster.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "polyrun/sandbox.h"
 #include "support/cluster.h"
@@ -204,6 +206,64 @@ TEST(CliTokenTest, TheTokenComesFromTheOptionOrTheEnvironment) {
   ProcessResult env = cli({}, {"POLYRUN_TOKEN=alpha"});
   EXPECT_EQ(env.exit_code, 0) << env.stderr_data;
   EXPECT_EQ(env.stdout_data, "token ok\n");
+}
+
+TEST_F(CliTest, TestCommandPrintsACaseAsItEndsAndFailsOnAWrongAnswer) {
+  const auto solution = file("sum.py", "a, b = map(int, input().split())\nprint(a + b)\n");
+  ASSERT_EQ(::mkdir((dir_.path() + "/cases").c_str(), 0755), 0);
+  for (const auto& [name, content] :
+       std::vector<std::pair<std::string, std::string>>{{"1.in", "1 2\n"},
+                                                        {"1.out", "3\n"},
+                                                        {"2.in", "2 2\n"},
+                                                        {"2.out", "5\n"},
+                                                        {"10.in", "10 20\n"},
+                                                        {"10.out", "30\n"}})
+    file("cases/" + name, content);
+  ProcessResult r = cli({"test", solution, dir_.path() + "/cases"});
+  ASSERT_TRUE(r.started) << r.error;
+  EXPECT_EQ(r.exit_code, 1) << r.stdout_data << r.stderr_data;
+  // Header, the cases in number order (10 after 2), then the summary.
+  const size_t one = r.stdout_data.find("\n1 ");
+  const size_t two = r.stdout_data.find("\n2 ");
+  const size_t ten = r.stdout_data.find("\n10 ");
+  ASSERT_EQ(r.stdout_data.rfind("CASE", 0), 0u) << r.stdout_data;
+  ASSERT_TRUE(one != std::string::npos && two != std::string::npos && ten != std::string::npos)
+      << r.stdout_data;
+  EXPECT_LT(one, two);
+  EXPECT_LT(two, ten);
+  EXPECT_NE(r.stdout_data.find("WRONG_ANSWER"), std::string::npos) << r.stdout_data;
+  EXPECT_NE(r.stdout_data.find("expected \"5\", got \"4\""), std::string::npos);
+  EXPECT_NE(r.stdout_data.find("passed 2 of 3 cases; first failure: 2 (WRONG_ANSWER)"),
+            std::string::npos)
+      << r.stdout_data;
+
+  file("cases/2.out", "4\n");
+  r = cli({"test", solution, dir_.path() + "/cases", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.stdout_data << r.stderr_data;
+  const auto result = nlohmann::json::parse(r.stdout_data, nullptr, false);
+  ASSERT_TRUE(result.is_object()) << r.stdout_data;
+  EXPECT_EQ(result.value("verdict", ""), "OK");
+  EXPECT_EQ(result["tests"].size(), 3u);
+  EXPECT_EQ(result["summary"].value("passed", 0), 3);
+}
+
+TEST_F(CliTest, TestCommandWithACompileErrorRunsNoCase) {
+  const auto solution = file("bad.c", "int main(void) { return x; }\n");
+  file("1.in", "1\n");
+  file("1.out", "1\n");
+  ProcessResult r = cli({"test", solution, dir_.path()});
+  EXPECT_EQ(r.exit_code, 1) << r.stdout_data << r.stderr_data;
+  EXPECT_NE(r.stdout_data.find("compilation failed: no case ran"), std::string::npos)
+      << r.stdout_data;
+  EXPECT_NE(r.stderr_data.find("error"), std::string::npos) << "the compiler's output is shown";
+}
+
+TEST_F(CliTest, TestCommandNamesAnEmptyFolder) {
+  const auto solution = file("sum.py", "print(1)\n");
+  ASSERT_EQ(::mkdir((dir_.path() + "/empty").c_str(), 0755), 0);
+  ProcessResult r = cli({"test", solution, dir_.path() + "/empty"});
+  EXPECT_EQ(r.exit_code, 66) << r.stderr_data;
+  EXPECT_NE(r.stderr_data.find("NAME.in"), std::string::npos) << r.stderr_data;
 }
 
 }  // namespace
