@@ -4,15 +4,11 @@
 #include <QActionGroup>
 #include <QCloseEvent>
 #include <QFileInfo>
-#include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
-#include <QPushButton>
-#include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTableView>
 #include <QVBoxLayout>
 
 #include "cluster_view.h"
@@ -20,6 +16,7 @@
 #include "connection_dialog.h"
 #include "file_actions.h"
 #include "history_model.h"
+#include "history_page.h"
 #include "message_log.h"
 #include "notification_bar.h"
 #include "run_page.h"
@@ -80,7 +77,11 @@ void MainWindow::buildUi() {
   pages_->setObjectName("pages");
   pages_->setDocumentMode(true);
   pages_->insertTab(kRunPage, run_page_, tr("Run"));
-  pages_->insertTab(kHistoryPage, buildHistoryPage(), tr("History"));
+  history_page_ = new HistoryPage(history_);
+  history_page_->setObjectName("historyPage");
+  connect(history_page_, &HistoryPage::showRunRequested, this, &MainWindow::showRun);
+  connect(history_page_, &HistoryPage::loadRunRequested, this, &MainWindow::loadRunIntoEditor);
+  pages_->insertTab(kHistoryPage, history_page_, tr("History"));
   cluster_view_ = new ClusterView;
   cluster_view_->setObjectName("clusterView");
   pages_->insertTab(kClusterPage, cluster_view_, tr("Cluster"));
@@ -100,46 +101,6 @@ void MainWindow::buildUi() {
   connection_label_->setObjectName("connectionLabel");
   statusBar()->addWidget(progress_label_, 1);
   statusBar()->addPermanentWidget(connection_label_);
-}
-
-QWidget* MainWindow::buildHistoryPage() {
-  history_proxy_ = new QSortFilterProxyModel(this);
-  history_proxy_->setSourceModel(history_);
-  history_proxy_->setSortRole(HistoryModel::kSortRole);
-  history_view_ = new QTableView;
-  history_view_->setObjectName("historyView");
-  history_view_->setModel(history_proxy_);
-  history_view_->setSortingEnabled(true);
-  history_view_->sortByColumn(HistoryModel::kNumber, Qt::DescendingOrder);  // newest on top
-  history_view_->setSelectionBehavior(QAbstractItemView::SelectRows);
-  history_view_->setSelectionMode(QAbstractItemView::SingleSelection);
-  history_view_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  history_view_->setAlternatingRowColors(true);
-  history_view_->verticalHeader()->hide();
-  history_view_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  // activated: a double click, or Return on the current row.
-  connect(history_view_, &QTableView::activated, this,
-          [this](const QModelIndex& index) { showRun(historyRowAt(index)); });
-
-  auto* show_button = new QPushButton(tr("Show result"));
-  show_button->setObjectName("showRunButton");
-  connect(show_button, &QPushButton::clicked, this, [this] { showRun(selectedHistoryRow()); });
-  auto* load_button = new QPushButton(tr("Load program into editor"));
-  load_button->setObjectName("loadRunButton");
-  connect(load_button, &QPushButton::clicked, this,
-          [this] { loadRunIntoEditor(selectedHistoryRow()); });
-  auto* buttons = new QHBoxLayout;
-  auto* hint =
-      new QLabel(tr("This session's runs. Double-click one (or press Return) to see its result."));
-  buttons->addWidget(hint, 1);
-  buttons->addWidget(show_button);
-  buttons->addWidget(load_button);
-
-  auto* page = new QWidget;
-  auto* layout = new QVBoxLayout(page);
-  layout->addLayout(buttons);
-  layout->addWidget(history_view_, 1);
-  return page;
 }
 
 void MainWindow::buildMenus() {
@@ -285,12 +246,6 @@ void MainWindow::tick() {
   if (isRunning()) updateProgressLabel();
   if (!waiting && !isRunning()) ticker_.stop();
 }
-
-int MainWindow::historyRowAt(const QModelIndex& proxy_index) const {
-  return proxy_index.isValid() ? history_proxy_->mapToSource(proxy_index).row() : -1;
-}
-
-int MainWindow::selectedHistoryRow() const { return historyRowAt(history_view_->currentIndex()); }
 
 void MainWindow::showRun(int row) {
   const RunRecord* r = history_->record(row);

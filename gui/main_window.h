@@ -1,8 +1,8 @@
 // The main window assembles the pages and talks to nobody itself: the Run page (run_page.h,
-// with its RunSession and FileActions), the History page (this session's runs, reopened with a
-// double click) and the Cluster page, the notification bar, the status bar (connection state,
-// progress of the run) and the menus. It keeps the connection polled for runtimes and cluster
-// snapshots while connected and reports the connection's coming and going.
+// with its RunSession and FileActions), the History page (history_page.h: a run it names is
+// shown or loaded on the Run page) and the Cluster page, the notification bar, the status bar
+// (connection state, progress of the run) and the menus. It keeps the connection polled for
+// runtimes and cluster snapshots while connected and reports the connection's coming and going.
 #pragma once
 
 #include <QMainWindow>
@@ -15,14 +15,13 @@
 class QActionGroup;
 class QLabel;
 class QMenu;
-class QSortFilterProxyModel;
 class QTabWidget;
-class QTableView;
 
 namespace polyrun::gui {
 
 class ClusterView;
 class HistoryModel;
+class HistoryPage;
 class MessageLog;
 class NotificationBar;
 class RunPage;
@@ -78,7 +77,6 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildUi();
-  QWidget* buildHistoryPage();
   void buildMenus();
 
   // Connection events.
@@ -95,8 +93,6 @@ class MainWindow : public QMainWindow {
   void updateTitle();
   void updateLocalJobs();
   void tick();
-  int historyRowAt(const QModelIndex& proxy_index) const;
-  int selectedHistoryRow() const;
 
   MasterConnection* connection_;
   ClientSettings* settings_;
@@ -106,8 +102,7 @@ class MainWindow : public QMainWindow {
 
   QTabWidget* pages_ = nullptr;
   RunPage* run_page_ = nullptr;
-  QTableView* history_view_ = nullptr;
-  QSortFilterProxyModel* history_proxy_ = nullptr;
+  HistoryPage* history_page_ = nullptr;
   ClusterView* cluster_view_ = nullptr;
   NotificationBar* notification_bar_ = nullptr;
   QLabel* connection_label_ = nullptr;
