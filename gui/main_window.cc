@@ -14,6 +14,7 @@
 #include "cluster_view.h"
 #include "code_editor.h"
 #include "connection_dialog.h"
+#include "connection_status.h"
 #include "file_actions.h"
 #include "history_model.h"
 #include "history_page.h"
@@ -23,8 +24,6 @@
 #include "run_session.h"
 
 namespace polyrun::gui {
-
-using Severity = MessageLog::Severity;
 
 MainWindow::MainWindow(MasterConnection* connection, ClientSettings* settings, QWidget* parent)
     : QMainWindow(parent),
@@ -172,13 +171,8 @@ void MainWindow::onStateChanged() {
 }
 
 void MainWindow::onConnected() {
-  ever_connected_ = true;
-  if (connection_trouble_) {
-    connection_trouble_ = false;
-    messages_->add(
-        Severity::kInfo,
-        tr("Connected to %1:%2 again.").arg(connection_->host()).arg(connection_->port()));
-  }
+  if (const auto notice = notices_.connected(masterAddress()))
+    messages_->add(notice->severity, notice->text);
   poll();
   cluster_timer_.start();
 }
@@ -186,18 +180,13 @@ void MainWindow::onConnected() {
 void MainWindow::onDisconnected(const QString& reason) {
   cluster_timer_.stop();
   cluster_view_->setStale(true);
-  const QString where = QStringLiteral("%1:%2").arg(connection_->host()).arg(connection_->port());
-  if (connection_->state() == MasterConnection::State::kDisconnected) {
-    messages_->add(Severity::kInfo, tr("Disconnected from %1.").arg(where));
-    return;
-  }
-  // The first failure after being connected is a loss; the retries that follow are attempts,
-  // and those of a master that stays away fold into one line "(×N)".
-  const bool lost = ever_connected_ && !connection_trouble_;
-  connection_trouble_ = true;
-  messages_->add(Severity::kWarning,
-                 lost ? tr("Connection to %1 lost (%2); reconnecting…").arg(where, reason)
-                      : tr("Cannot reach the master at %1 (%2); retrying…").arg(where, reason));
+  const bool retrying = connection_->state() != MasterConnection::State::kDisconnected;
+  const ConnectionNotice notice = notices_.disconnected(masterAddress(), reason, retrying);
+  messages_->add(notice.severity, notice.text);
+}
+
+QString MainWindow::masterAddress() const {
+  return masterAddressText(connection_->host(), connection_->port());
 }
 
 void MainWindow::poll() {
@@ -217,20 +206,7 @@ void MainWindow::updateLocalJobs() { cluster_view_->setLocalJobs(history_->summa
 void MainWindow::updateProgressLabel() { progress_label_->setText(session_->progressText()); }
 
 void MainWindow::updateConnectionLabel() {
-  QColor color(0x9e, 0x9e, 0x9e);
-  switch (connection_->state()) {
-    case MasterConnection::State::kConnected:
-      color = QColor(0x2e, 0x7d, 0x32);
-      break;
-    case MasterConnection::State::kConnecting:
-    case MasterConnection::State::kWaitingToReconnect:
-      color = QColor(0xef, 0x6c, 0x00);
-      break;
-    case MasterConnection::State::kDisconnected:
-      break;
-  }
-  connection_label_->setText(QStringLiteral("<span style=\"color:%1\">●</span> %2")
-                                 .arg(color.name(), connection_->stateText().toHtmlEscaped()));
+  connection_label_->setText(connectionLabelHtml(connection_->state(), connection_->stateText()));
 }
 
 void MainWindow::updateTitle() {
@@ -266,7 +242,7 @@ void MainWindow::applyConnectionSettings(const ConnectionSettings& settings) {
   settings_->setConnection(settings);
   settings_->sync();
   connection_->setToken(settings.token);
-  ever_connected_ = false;
+  notices_.forgetConnected();
   connection_->connectToMaster(settings.host, settings.port);
 }
 

@@ -2,7 +2,8 @@
 // with its RunSession and FileActions), the History page (history_page.h: a run it names is
 // shown or loaded on the Run page) and the Cluster page, the notification bar, the status bar
 // (connection state, progress of the run) and the menus. It keeps the connection polled for
-// runtimes and cluster snapshots while connected and reports the connection's coming and going.
+// runtimes and cluster snapshots while connected, and shows what connection_status.h says of the
+// connection: its state in the status bar, its coming and going in the notification bar.
 #pragma once
 
 #include <QMainWindow>
@@ -10,6 +11,7 @@
 
 #include "client_settings.h"
 #include "client_types.h"
+#include "connection_status.h"
 #include "master_connection.h"
 
 class QActionGroup;
@@ -85,6 +87,7 @@ class MainWindow : public QMainWindow {
   void onDisconnected(const QString& reason);
   void onClusterSnapshot(const ClusterSnapshot& snapshot);
   void poll();
+  QString masterAddress() const;  // "host:port" of the connection, for the notices
 
   void setTabWidth(int columns);
   void openConnectionDialog();
@@ -113,8 +116,7 @@ class MainWindow : public QMainWindow {
   QTimer cluster_timer_;
   QTimer ticker_;  // refreshes the elapsed time and the reconnect countdown
 
-  bool ever_connected_ = false;
-  bool connection_trouble_ = false;  // a loss was reported; say so when it is back
+  ConnectionNotices notices_;  // what the message log hears of the connection's coming and going
 };
 
 }  // namespace polyrun::gui
