@@ -1,3 +1,9 @@
+// MainWindow builds the pages (RunPage, HistoryPage, ClusterView), the notification bar, the
+// status bar and the menus, and connects them: to the MasterConnection (polled for runtimes and
+// cluster snapshots while connected), to the RunSession, to the HistoryModel and to one another.
+// What it shows of the connection is worded by connection_status.h; running a job is the
+// RunSession's and RunPage's, the editor's file FileActions'. Its own are the window's title,
+// tab width, geometry and the switch to the Run page when a run is shown or loaded.
 #include "main_window.h"
 
 #include <QAction>
