@@ -1,33 +1,35 @@
+// MainWindow builds the pages (RunPage, HistoryPage, ClusterView), the notification bar, the
+// status bar and the menus, and connects them: to the MasterConnection (polled for runtimes and
+// cluster snapshots while connected), to the RunSession, to the HistoryModel and to one another.
+// What it shows of the connection is worded by connection_status.h; running a job is the
+// RunSession's and RunPage's, the editor's file FileActions'. Its own are the window's title,
+// tab width, geometry and the switch to the Run page when a run is shown or loaded.
 #include "main_window.h"
 
 #include <QAction>
 #include <QActionGroup>
 #include <QCloseEvent>
 #include <QFileInfo>
-#include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
-#include <QPushButton>
-#include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTableView>
 #include <QVBoxLayout>
 
 #include "cluster_view.h"
 #include "code_editor.h"
 #include "connection_dialog.h"
+#include "connection_status.h"
 #include "file_actions.h"
 #include "history_model.h"
+#include "history_page.h"
 #include "message_log.h"
 #include "notification_bar.h"
 #include "run_page.h"
 #include "run_session.h"
 
 namespace polyrun::gui {
-
-using Severity = MessageLog::Severity;
 
 MainWindow::MainWindow(MasterConnection* connection, ClientSettings* settings, QWidget* parent)
     : QMainWindow(parent),
@@ -80,7 +82,11 @@ void MainWindow::buildUi() {
   pages_->setObjectName("pages");
   pages_->setDocumentMode(true);
   pages_->insertTab(kRunPage, run_page_, tr("Run"));
-  pages_->insertTab(kHistoryPage, buildHistoryPage(), tr("History"));
+  history_page_ = new HistoryPage(history_);
+  history_page_->setObjectName("historyPage");
+  connect(history_page_, &HistoryPage::showRunRequested, this, &MainWindow::showRun);
+  connect(history_page_, &HistoryPage::loadRunRequested, this, &MainWindow::loadRunIntoEditor);
+  pages_->insertTab(kHistoryPage, history_page_, tr("History"));
   cluster_view_ = new ClusterView;
   cluster_view_->setObjectName("clusterView");
   pages_->insertTab(kClusterPage, cluster_view_, tr("Cluster"));
@@ -100,46 +106,6 @@ void MainWindow::buildUi() {
   connection_label_->setObjectName("connectionLabel");
   statusBar()->addWidget(progress_label_, 1);
   statusBar()->addPermanentWidget(connection_label_);
-}
-
-QWidget* MainWindow::buildHistoryPage() {
-  history_proxy_ = new QSortFilterProxyModel(this);
-  history_proxy_->setSourceModel(history_);
-  history_proxy_->setSortRole(HistoryModel::kSortRole);
-  history_view_ = new QTableView;
-  history_view_->setObjectName("historyView");
-  history_view_->setModel(history_proxy_);
-  history_view_->setSortingEnabled(true);
-  history_view_->sortByColumn(HistoryModel::kNumber, Qt::DescendingOrder);  // newest on top
-  history_view_->setSelectionBehavior(QAbstractItemView::SelectRows);
-  history_view_->setSelectionMode(QAbstractItemView::SingleSelection);
-  history_view_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  history_view_->setAlternatingRowColors(true);
-  history_view_->verticalHeader()->hide();
-  history_view_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  // activated: a double click, or Return on the current row.
-  connect(history_view_, &QTableView::activated, this,
-          [this](const QModelIndex& index) { showRun(historyRowAt(index)); });
-
-  auto* show_button = new QPushButton(tr("Show result"));
-  show_button->setObjectName("showRunButton");
-  connect(show_button, &QPushButton::clicked, this, [this] { showRun(selectedHistoryRow()); });
-  auto* load_button = new QPushButton(tr("Load program into editor"));
-  load_button->setObjectName("loadRunButton");
-  connect(load_button, &QPushButton::clicked, this,
-          [this] { loadRunIntoEditor(selectedHistoryRow()); });
-  auto* buttons = new QHBoxLayout;
-  auto* hint =
-      new QLabel(tr("This session's runs. Double-click one (or press Return) to see its result."));
-  buttons->addWidget(hint, 1);
-  buttons->addWidget(show_button);
-  buttons->addWidget(load_button);
-
-  auto* page = new QWidget;
-  auto* layout = new QVBoxLayout(page);
-  layout->addLayout(buttons);
-  layout->addWidget(history_view_, 1);
-  return page;
 }
 
 void MainWindow::buildMenus() {
@@ -211,13 +177,8 @@ void MainWindow::onStateChanged() {
 }
 
 void MainWindow::onConnected() {
-  ever_connected_ = true;
-  if (connection_trouble_) {
-    connection_trouble_ = false;
-    messages_->add(
-        Severity::kInfo,
-        tr("Connected to %1:%2 again.").arg(connection_->host()).arg(connection_->port()));
-  }
+  if (const auto notice = notices_.connected(masterAddress()))
+    messages_->add(notice->severity, notice->text);
   poll();
   cluster_timer_.start();
 }
@@ -225,18 +186,13 @@ void MainWindow::onConnected() {
 void MainWindow::onDisconnected(const QString& reason) {
   cluster_timer_.stop();
   cluster_view_->setStale(true);
-  const QString where = QStringLiteral("%1:%2").arg(connection_->host()).arg(connection_->port());
-  if (connection_->state() == MasterConnection::State::kDisconnected) {
-    messages_->add(Severity::kInfo, tr("Disconnected from %1.").arg(where));
-    return;
-  }
-  // The first failure after being connected is a loss; the retries that follow are attempts,
-  // and those of a master that stays away fold into one line "(×N)".
-  const bool lost = ever_connected_ && !connection_trouble_;
-  connection_trouble_ = true;
-  messages_->add(Severity::kWarning,
-                 lost ? tr("Connection to %1 lost (%2); reconnecting…").arg(where, reason)
-                      : tr("Cannot reach the master at %1 (%2); retrying…").arg(where, reason));
+  const bool retrying = connection_->state() != MasterConnection::State::kDisconnected;
+  const ConnectionNotice notice = notices_.disconnected(masterAddress(), reason, retrying);
+  messages_->add(notice.severity, notice.text);
+}
+
+QString MainWindow::masterAddress() const {
+  return masterAddressText(connection_->host(), connection_->port());
 }
 
 void MainWindow::poll() {
@@ -256,20 +212,7 @@ void MainWindow::updateLocalJobs() { cluster_view_->setLocalJobs(history_->summa
 void MainWindow::updateProgressLabel() { progress_label_->setText(session_->progressText()); }
 
 void MainWindow::updateConnectionLabel() {
-  QColor color(0x9e, 0x9e, 0x9e);
-  switch (connection_->state()) {
-    case MasterConnection::State::kConnected:
-      color = QColor(0x2e, 0x7d, 0x32);
-      break;
-    case MasterConnection::State::kConnecting:
-    case MasterConnection::State::kWaitingToReconnect:
-      color = QColor(0xef, 0x6c, 0x00);
-      break;
-    case MasterConnection::State::kDisconnected:
-      break;
-  }
-  connection_label_->setText(QStringLiteral("<span style=\"color:%1\">●</span> %2")
-                                 .arg(color.name(), connection_->stateText().toHtmlEscaped()));
+  connection_label_->setText(connectionLabelHtml(connection_->state(), connection_->stateText()));
 }
 
 void MainWindow::updateTitle() {
@@ -285,12 +228,6 @@ void MainWindow::tick() {
   if (isRunning()) updateProgressLabel();
   if (!waiting && !isRunning()) ticker_.stop();
 }
-
-int MainWindow::historyRowAt(const QModelIndex& proxy_index) const {
-  return proxy_index.isValid() ? history_proxy_->mapToSource(proxy_index).row() : -1;
-}
-
-int MainWindow::selectedHistoryRow() const { return historyRowAt(history_view_->currentIndex()); }
 
 void MainWindow::showRun(int row) {
   const RunRecord* r = history_->record(row);
@@ -311,7 +248,7 @@ void MainWindow::applyConnectionSettings(const ConnectionSettings& settings) {
   settings_->setConnection(settings);
   settings_->sync();
   connection_->setToken(settings.token);
-  ever_connected_ = false;
+  notices_.forgetConnected();
   connection_->connectToMaster(settings.host, settings.port);
 }
 

@@ -1,8 +1,9 @@
 // The main window assembles the pages and talks to nobody itself: the Run page (run_page.h,
-// with its RunSession and FileActions), the History page (this session's runs, reopened with a
-// double click) and the Cluster page, the notification bar, the status bar (connection state,
-// progress of the run) and the menus. It keeps the connection polled for runtimes and cluster
-// snapshots while connected and reports the connection's coming and going.
+// with its RunSession and FileActions), the History page (history_page.h: a run it names is
+// shown or loaded on the Run page) and the Cluster page, the notification bar, the status bar
+// (connection state, progress of the run) and the menus. It keeps the connection polled for
+// runtimes and cluster snapshots while connected, and shows what connection_status.h says of the
+// connection: its state in the status bar, its coming and going in the notification bar.
 #pragma once
 
 #include <QMainWindow>
@@ -10,19 +11,19 @@
 
 #include "client_settings.h"
 #include "client_types.h"
+#include "connection_status.h"
 #include "master_connection.h"
 
 class QActionGroup;
 class QLabel;
 class QMenu;
-class QSortFilterProxyModel;
 class QTabWidget;
-class QTableView;
 
 namespace polyrun::gui {
 
 class ClusterView;
 class HistoryModel;
+class HistoryPage;
 class MessageLog;
 class NotificationBar;
 class RunPage;
@@ -78,7 +79,6 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildUi();
-  QWidget* buildHistoryPage();
   void buildMenus();
 
   // Connection events.
@@ -87,6 +87,7 @@ class MainWindow : public QMainWindow {
   void onDisconnected(const QString& reason);
   void onClusterSnapshot(const ClusterSnapshot& snapshot);
   void poll();
+  QString masterAddress() const;  // "host:port" of the connection, for the notices
 
   void setTabWidth(int columns);
   void openConnectionDialog();
@@ -95,8 +96,6 @@ class MainWindow : public QMainWindow {
   void updateTitle();
   void updateLocalJobs();
   void tick();
-  int historyRowAt(const QModelIndex& proxy_index) const;
-  int selectedHistoryRow() const;
 
   MasterConnection* connection_;
   ClientSettings* settings_;
@@ -106,8 +105,7 @@ class MainWindow : public QMainWindow {
 
   QTabWidget* pages_ = nullptr;
   RunPage* run_page_ = nullptr;
-  QTableView* history_view_ = nullptr;
-  QSortFilterProxyModel* history_proxy_ = nullptr;
+  HistoryPage* history_page_ = nullptr;
   ClusterView* cluster_view_ = nullptr;
   NotificationBar* notification_bar_ = nullptr;
   QLabel* connection_label_ = nullptr;
@@ -118,8 +116,7 @@ class MainWindow : public QMainWindow {
   QTimer cluster_timer_;
   QTimer ticker_;  // refreshes the elapsed time and the reconnect countdown
 
-  bool ever_connected_ = false;
-  bool connection_trouble_ = false;  // a loss was reported; say so when it is back
+  ConnectionNotices notices_;  // what the message log hears of the connection's coming and going
 };
 
 }  // namespace polyrun::gui

@@ -9,6 +9,7 @@
 #include <exception>
 #include <utility>
 
+#include "connection_status.h"
 #include "polyrun/protocol.h"
 
 namespace polyrun::gui {
@@ -94,20 +95,7 @@ MasterConnection::~MasterConnection() {
 }
 
 QString MasterConnection::stateText() const {
-  const QString where = QStringLiteral("%1:%2").arg(host_).arg(port_);
-  switch (state_) {
-    case State::kDisconnected:
-      return last_error_.isEmpty() ? tr("not connected") : tr("disconnected: %1").arg(last_error_);
-    case State::kConnecting:
-      return tr("connecting to %1…").arg(where);
-    case State::kConnected:
-      return tr("connected to %1").arg(where);
-    case State::kWaitingToReconnect: {
-      const int seconds = std::max(1, (reconnectDelayMs() + 999) / 1000);
-      return tr("cannot reach %1 (%2); retrying in %3 s").arg(where, last_error_).arg(seconds);
-    }
-  }
-  return {};
+  return connectionStateText({state_, host_, port_, last_error_, reconnectDelayMs()});
 }
 
 void MasterConnection::setReconnectBackoff(int initial_ms, int max_ms) {

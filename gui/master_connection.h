@@ -77,7 +77,8 @@ class MasterConnection : public QObject {
   bool isConnected() const { return state_ == State::kConnected; }
   QString host() const { return host_; }
   quint16 port() const { return port_; }
-  /// One line for a status bar: "connected to 127.0.0.1:7400", "reconnecting in 2 s: ...".
+  /// One line for a status bar: "connected to 127.0.0.1:7400", "cannot reach ...; retrying in
+  /// 2 s" (connectionStateText() in connection_status.h words each state).
   QString stateText() const;
   /// The reason the last connection ended or the last attempt failed; empty when none did.
   QString lastError() const { return last_error_; }

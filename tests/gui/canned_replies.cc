@@ -6,6 +6,15 @@ using nlohmann::json;
 
 namespace polyrun::gui::test {
 
+JobRequest pythonJob(const QString& stdin_text) {
+  JobRequest job;
+  job.language = "python";
+  job.version = "3.11.2";
+  job.files << JobFile{"main.py", QByteArray("print(input())\n")};
+  job.stdin_text = stdin_text;
+  return job;
+}
+
 json runtimesReply(const json& request, bool with_java) {
   json list = {{{"language", "python"},
                 {"version", "3.11.2"},

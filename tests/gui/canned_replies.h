@@ -1,10 +1,17 @@
-// Replies a fake master sends in the GUI tests, shaped as docs/protocol.md shows them.
+// Replies a fake master sends in the GUI tests, shaped as docs/protocol.md shows them, and the
+// job the suites submit.
 #pragma once
 
+#include <QString>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "client_types.h"
+
 namespace polyrun::gui::test {
+
+/// python 3.11.2, main.py `print(input())`, stdin `stdin_text`: its output is its stdin.
+JobRequest pythonJob(const QString& stdin_text);
 
 /// `runtimes` reply with python 3.11.2 and c 12.2.0 (and java 17 when `with_java`).
 nlohmann::json runtimesReply(const nlohmann::json& request, bool with_java = false);

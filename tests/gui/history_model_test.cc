@@ -6,18 +6,12 @@
 #include <QSignalSpy>
 #include <QtTest>
 
+#include "canned_replies.h"
+
 using namespace polyrun::gui;
+using polyrun::gui::test::pythonJob;
 
 namespace {
-
-JobRequest pythonJob() {
-  JobRequest r;
-  r.language = "python";
-  r.version = "3.11.2";
-  r.files << JobFile{{}, "print(input())"};
-  r.stdin_text = "hi\n";
-  return r;
-}
 
 RunOutcome okOutcome(const QString& job_id) {
   RunOutcome o;
@@ -61,7 +55,7 @@ void HistoryModelTest::runGoesFromSubmittedToFinished() {
   QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
   QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
   const QDateTime started = QDateTime::currentDateTime();
-  QCOMPARE(m.addRun("7", pythonJob(), started), 0);
+  QCOMPARE(m.addRun("7", pythonJob("hi\n"), started), 0);
   QCOMPARE(m.rowCount(), 1);
   QCOMPARE(m.columnCount(), int(HistoryModel::kColumnCount));
   QCOMPARE(cell(m, 0, HistoryModel::kNumber), QString("1"));
@@ -98,7 +92,7 @@ void HistoryModelTest::runGoesFromSubmittedToFinished() {
 void HistoryModelTest::stoppedRunIgnoresLaterMessages() {
   HistoryModel m;
   QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
-  m.addRun("1", pythonJob(), QDateTime::currentDateTime());
+  m.addRun("1", pythonJob("hi\n"), QDateTime::currentDateTime());
   m.setStopped("1", 20);
   QCOMPARE(cell(m, 0, HistoryModel::kStatus), QString("stopped"));
   // The job id still arrives (a cancel needs it), but nothing else changes the run.
@@ -116,7 +110,7 @@ void HistoryModelTest::stoppedRunIgnoresLaterMessages() {
 
 void HistoryModelTest::failedRunKeepsTheError() {
   HistoryModel m;
-  m.addRun("3", pythonJob(), QDateTime::currentDateTime());
+  m.addRun("3", pythonJob("hi\n"), QDateTime::currentDateTime());
   m.setFailed("3", "unknown_language", "no slave offers cobol", 5);
   QCOMPARE(cell(m, 0, HistoryModel::kStatus), QString("unknown_language"));
   QCOMPARE(m.data(m.index(0, HistoryModel::kStatus), Qt::ToolTipRole).toString(),
@@ -132,10 +126,10 @@ void HistoryModelTest::failedRunKeepsTheError() {
 
 void HistoryModelTest::summariesAreNewestFirst() {
   HistoryModel m;
-  m.addRun("1", pythonJob(), QDateTime::currentDateTime().addSecs(-10));
+  m.addRun("1", pythonJob("hi\n"), QDateTime::currentDateTime().addSecs(-10));
   m.setJobId("1", "j-1");
   m.setOutcome("j-1", okOutcome("j-1"), 40);
-  m.addRun("2", pythonJob(), QDateTime::currentDateTime());
+  m.addRun("2", pythonJob("hi\n"), QDateTime::currentDateTime());
   const QList<JobSummary> s = m.summaries();
   QCOMPARE(s.size(), 2);
   QCOMPARE(s[0].job_id, QString("(request 2)"));  // not accepted yet
@@ -152,7 +146,7 @@ void HistoryModelTest::oldestRunsAreDroppedBeyondTheCap() {
   HistoryModel m;
   QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
   for (int i = 0; i < HistoryModel::kMaxRuns + 5; ++i)
-    m.addRun(QString::number(i), pythonJob(), QDateTime::currentDateTime());
+    m.addRun(QString::number(i), pythonJob("hi\n"), QDateTime::currentDateTime());
   QCOMPARE(m.rowCount(), HistoryModel::kMaxRuns);
   QCOMPARE(m.record(0)->number, 6);  // numbers keep counting
   QCOMPARE(m.rowOfRequest("0"), -1);

@@ -7,6 +7,7 @@
 #include <QtTest>
 #include <memory>
 
+#include "canned_replies.h"
 #include "fake_master.h"
 #include "stall_meter.h"
 
@@ -19,6 +20,7 @@ using polyrun::gui::RunOutcome;
 using polyrun::gui::Runtime;
 using polyrun::gui::test::FakeMaster;
 using polyrun::gui::test::frameBytes;
+using polyrun::gui::test::runtimesReply;
 using polyrun::gui::test::StallMeter;
 
 namespace {
@@ -358,22 +360,10 @@ void MasterConnectionTest::runtimesReplyGivesRuntimes() {
   QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("runtimes").size(), size_t{1}, kTimeoutMs);
   QCOMPARE(qs(fake_->receivedOfType("runtimes").front().at("id")), id);
 
-  fake_->send({{"type", "runtimes"},
-               {"id", id.toStdString()},
-               {"runtimes",
-                {{{"language", "python"},
-                  {"version", "3.11.2"},
-                  {"aliases", {"py", "python3"}},
-                  {"extensions", {".py"}},
-                  {"compiled", false},
-                  {"slaves", 2}},
-                 {{"language", "c"},
-                  {"version", "12.2.0"},
-                  {"aliases", {"gcc"}},
-                  {"extensions", {".c", ".h"}},
-                  {"compiled", true},
-                  {"slaves", 1}},
-                 {{"version", "no language: skipped"}}}}});
+  // The canned python and c, and an entry without a language, which is skipped.
+  json reply = runtimesReply(fake_->receivedOfType("runtimes").front());
+  reply["runtimes"].push_back({{"version", "no language: skipped"}});
+  fake_->send(reply);
   QVERIFY(runtimes.wait(kTimeoutMs));
   const auto list = runtimes.at(0).at(0).value<QList<Runtime>>();
   QCOMPARE(list.size(), 2);

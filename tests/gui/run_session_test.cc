@@ -16,20 +16,12 @@
 using nlohmann::json;
 using namespace polyrun::gui;
 using polyrun::gui::test::FakeMaster;
+using polyrun::gui::test::pythonJob;
 using polyrun::gui::test::SubmitReply;
 
 namespace {
 
 constexpr int kTimeoutMs = 5000;
-
-JobRequest pythonJob(const QString& stdin_text) {
-  JobRequest job;
-  job.language = "python";
-  job.version = "3.11.2";
-  job.files << JobFile{"main.py", QByteArray("print(input())\n")};
-  job.stdin_text = stdin_text;
-  return job;
-}
 
 }  // namespace
 
