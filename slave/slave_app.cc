@@ -302,10 +302,10 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   const int64_t cache_bytes = cfg.cache_max_bytes;
   std::unique_ptr<CompileCache> cache;
   if (cache_bytes > 0) {
-    std::string error;
-    cache =
-        CompileCache::open({(fs::path(cfg.cache_dir) / "compile").string(), cache_bytes}, &error);
-    if (!cache) throw ConfigError(error);
+    if (Status opened = CompileCache::open(
+            {(fs::path(cfg.cache_dir) / "compile").string(), cache_bytes}, &cache);
+        !opened.isOk())
+      throw ConfigError(opened.message());
     const CompileCacheStats st = cache->stats();
     log.information("compile cache in %s: %s entries, %s of %s bytes", cache->dir(),
                     std::to_string(st.entries), std::to_string(st.bytes),
