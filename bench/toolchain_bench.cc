@@ -61,12 +61,12 @@ int main(int argc, char** argv) {
   const std::string toolchains = (root / "toolchains").string();
   fs::create_directories(toolchains);
   std::unique_ptr<Sandbox> sandbox;
-  std::string error;
+  std::string error = "not root";
   if (::geteuid() == 0) {
     SandboxOptions so;
     so.state_dir = (root / ".sandbox").string();
     so.readonly_paths = {toolchains};
-    sandbox = makeNamespaceSandbox(so, &error);
+    error = makeNamespaceSandbox(so, &sandbox).message();
   }
   if (!sandbox) {
     std::fprintf(stderr, "namespace sandbox unavailable (%s): plain processes\n", error.c_str());

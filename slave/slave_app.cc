@@ -193,10 +193,9 @@ std::unique_ptr<Sandbox> makeSandbox(const SlaveSettings& settings, std::string&
   }
   // Toolchains (precompiled headers, class-data archives) are read by jobs, never written.
   if (!toolchain_root.empty()) so.readonly_paths.push_back(toolchain_root);
-  std::string error;
-  auto sandbox = makeNamespaceSandbox(so, &error);
-  if (!sandbox)
-    throw ConfigError(error +
+  std::unique_ptr<Sandbox> sandbox;
+  if (Status made = makeNamespaceSandbox(so, &sandbox); !made.isOk())
+    throw ConfigError(made.message() +
                       ". The slave will not run untrusted code without isolation: fix the "
                       "kernel or container settings (user namespaces must be allowed), or set "
                       "slave.sandbox=process to run without isolation, at your own risk");
