@@ -119,9 +119,9 @@ polyrun::Sandbox* processSandbox() {
 
 polyrun::Sandbox* namespaceSandbox() {
   static auto s = [] {
-    std::string error;
-    auto sb = polyrun::makeNamespaceSandbox(namespaceOptions(), &error);
-    if (!sb) fprintf(stderr, "namespace sandbox: %s\n", error.c_str());
+    std::unique_ptr<polyrun::Sandbox> sb;
+    if (polyrun::Status s = polyrun::makeNamespaceSandbox(namespaceOptions(), &sb); !s.isOk())
+      fprintf(stderr, "namespace sandbox: %s\n", s.message().c_str());
     return sb;
   }();
   return s.get();
@@ -143,10 +143,10 @@ void BM_NamespaceSandbox_Create(benchmark::State& state) {
   RunTimes times(state);
   for (auto _ : state) {
     const auto start = Clock::now();
-    std::string error;
-    auto sb = polyrun::makeNamespaceSandbox(namespaceOptions(), &error);
+    std::unique_ptr<polyrun::Sandbox> sb;
+    const polyrun::Status made = polyrun::makeNamespaceSandbox(namespaceOptions(), &sb);
     times.add(start);
-    if (!sb) state.SkipWithError(("sandbox unavailable: " + error).c_str());
+    if (!made.isOk()) state.SkipWithError(("sandbox unavailable: " + made.message()).c_str());
   }
 }
 

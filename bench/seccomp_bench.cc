@@ -44,9 +44,8 @@ double installInChild(const std::vector<sock_filter>& program) {
 void BM_SeccompInstall(benchmark::State& state) {
   const bool tree = state.range(0) != 0;
   std::vector<sock_filter> program;
-  std::string error;
-  if (!polyrun::detail::buildSeccompFilter(&program, &error, tree)) {
-    state.SkipWithError(error.c_str());
+  if (polyrun::Status s = polyrun::detail::buildSeccompFilter(&program, tree); !s.isOk()) {
+    state.SkipWithError(s.message().c_str());
     return;
   }
   for (auto _ : state) {

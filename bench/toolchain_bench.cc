@@ -61,18 +61,23 @@ int main(int argc, char** argv) {
   const std::string toolchains = (root / "toolchains").string();
   fs::create_directories(toolchains);
   std::unique_ptr<Sandbox> sandbox;
-  std::string error;
+  std::string error = "not root";
   if (::geteuid() == 0) {
     SandboxOptions so;
     so.state_dir = (root / ".sandbox").string();
     so.readonly_paths = {toolchains};
-    sandbox = makeNamespaceSandbox(so, &error);
+    error = makeNamespaceSandbox(so, &sandbox).message();
   }
   if (!sandbox) {
     std::fprintf(stderr, "namespace sandbox unavailable (%s): plain processes\n", error.c_str());
     sandbox = makeProcessSandbox();
   }
-  auto cache = CompileCache::open({(root / "cache").string(), 1ll << 30}, &error);
+  std::unique_ptr<CompileCache> cache;
+  if (Status opened = CompileCache::open({(root / "cache").string(), 1ll << 30}, &cache);
+      !opened.isOk()) {
+    std::fprintf(stderr, "%s\n", opened.message().c_str());
+    return 1;
+  }
   std::map<std::string, std::shared_ptr<const Runner>> runners = {
       {"c", load("c")}, {"c++", load("cpp")}, {"java", load("java")}};
   ExecutorOptions base{(root / "work").string(), defaultLimits()};
@@ -82,11 +87,11 @@ int main(int argc, char** argv) {
     ExecutorOptions prep = base;
     prep.fallback.compile = {300000, 300000, 2ll << 30};
     const auto t0 = std::chrono::steady_clock::now();
-    toolchain_dirs[lang] =
-        prepareToolchain(*runners[lang], "bench", *sandbox, prep, toolchains, &error);
+    const Status prepared = prepareToolchain(*runners[lang], "bench", *sandbox, prep, toolchains,
+                                             &toolchain_dirs[lang]);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (toolchain_dirs[lang].empty()) {
-      std::fprintf(stderr, "%s toolchain failed: %s\n", lang, error.c_str());
+      std::fprintf(stderr, "%s toolchain failed: %s\n", lang, prepared.message().c_str());
       return 1;
     }
     std::printf("%s toolchain prepared in %.1f s (%s)\n", lang, s, toolchain_dirs[lang].c_str());

@@ -199,8 +199,9 @@ int printResult(const json& result) {
                                      !stringField(compile, "verdict").empty());
   // Outputs are byte strings, base64 when they are not UTF-8 (docs/protocol.md).
   const auto bytesOf = [](const json& stage, const char* key) {
-    std::string bytes, error;
-    if (!getBytes(stage, key, &bytes, &error, "result.")) printError("warning: " + error);
+    std::string bytes;
+    if (Status s = getBytes(stage, key, &bytes, "result."); !s.isOk())
+      printError("warning: " + s.message());
     return bytes;
   };
   if (compile_failed) {

@@ -100,8 +100,7 @@ QList<Runtime> runtimesFromJson(const json& reply) {
     // The entry has the shape of a slave's language description plus "slaves": reuse core's
     // parser so both sides agree on what a valid entry is.
     RunnerInfo info;
-    std::string error;
-    if (!polyrun::fromJson(entry, &info, &error)) continue;
+    if (!polyrun::fromJson(entry, &info).isOk()) continue;
     Runtime r;
     r.language = QString::fromStdString(info.language);
     r.version = QString::fromStdString(info.version);
@@ -191,9 +190,8 @@ qint64 ClusterSnapshot::queuedTotal() const {
 
 bool runOutcomeFromJson(const json& result, RunOutcome* out, QString* error) {
   JobResult r;
-  std::string why;
-  if (!polyrun::fromJson(result, &r, &why)) {
-    *error = QString::fromStdString(why);
+  if (polyrun::Status s = polyrun::fromJson(result, &r); !s.isOk()) {
+    *error = QString::fromStdString(s.message());
     return false;
   }
   out->job_id = QString::fromStdString(r.job_id);

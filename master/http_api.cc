@@ -322,8 +322,7 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity
             Reply found = jobLookup(job_id, client, who);
             if (found.status == 200) {
               nlohmann::json j;
-              std::string why;
-              if (parseJson(found.body, &j, &why) && j.contains("piston"))
+              if (parseJson(found.body, &j).isOk() && j.contains("piston"))
                 return jsonReply(200, j["piston"]);
             }
           }
@@ -352,9 +351,8 @@ HttpApi::Reply HttpApi::fromFinal(const nlohmann::json& final, bool compiled) co
   const std::string type = final.value("type", "");
   if (type == msg::kResult) {
     JobResult result;
-    std::string error;
-    if (!fromJson(final.value("result", nlohmann::json::object()), &result, &error))
-      return message(500, "the job's result cannot be read: " + error);
+    if (Status s = fromJson(final.value("result", nlohmann::json::object()), &result); !s.isOk())
+      return message(500, "the job's result cannot be read: " + s.message());
     return jsonReply(200, pistonResponse(result, compiled));
   }
   if (type == msg::kCancelled)
@@ -387,8 +385,7 @@ HttpApi::Reply HttpApi::jobLookup(const std::string& job_id, const std::string& 
   if (final.contains("result")) {
     out["result"] = final["result"];
     JobResult result;
-    std::string error;
-    if (fromJson(final["result"], &result, &error))
+    if (fromJson(final["result"], &result).isOk())
       out["piston"] = pistonResponse(result, result.compile.has_value());
   }
   return jsonReply(200, out);

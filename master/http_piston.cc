@@ -280,9 +280,8 @@ json pistonStatus(const StageResult& s) {
 bool decodePistonBody(std::string_view text, const json& runtimes, const Limits& maxima,
                       PistonExecute* out, std::string* error) {
   json body;
-  std::string why;
-  if (!parseJson(text, &body, &why)) {
-    *error = "the request body is not valid JSON (" + why +
+  if (Status parsed = parseJson(text, &body); !parsed.isOk()) {
+    *error = "the request body is not valid JSON (" + parsed.message() +
              "); send an object such as {\"language\": \"python\", \"version\": \"*\", "
              "\"files\": [{\"content\": \"print(1)\"}]}";
     return false;

@@ -103,10 +103,9 @@ bool decodeLanguages(const json& m, const char* type, std::vector<RunnerInfo>* o
     return badMessage(error, std::string(type) + ": \"languages\" must be an array");
   for (size_t i = 0; i < it->size(); ++i) {
     RunnerInfo info;
-    std::string why;
-    if (!fromJson((*it)[i], &info, &why))
-      return badMessage(error,
-                        std::string(type) + ": languages[" + std::to_string(i) + "]: " + why);
+    if (Status s = fromJson((*it)[i], &info); !s.isOk())
+      return badMessage(
+          error, std::string(type) + ": languages[" + std::to_string(i) + "]: " + s.message());
     out->push_back(std::move(info));
   }
   return true;
@@ -145,8 +144,7 @@ bool decodeClientRequest(const json& m, ClientRequest* r, DecodeError* error) {
     r->kind = ClientRequest::Kind::kSubmit;
     auto job = m.find("job");
     if (job == m.end()) return badMessage(error, "submit needs a \"job\" object");
-    std::string why;
-    if (!fromJson(*job, &r->job, &why)) return badMessage(error, why);
+    if (Status s = fromJson(*job, &r->job); !s.isOk()) return badMessage(error, s.message());
     return true;
   }
   if (type == msg::kRuntimes) {
@@ -229,11 +227,13 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
     auto test = m.find("test");
     if (test == m.end() || test->is_null()) return true;
     // A judged job's case, decoded like a result's (and encoded again for the client).
-    std::string why;
     CaseResult& c = s->test.emplace();
     int64_t index = -1;
-    if (!test->is_object() || !fromJson(*test, &c.run, &why))
-      return badMessage(error, "progress: \"test\" must be a test case's result: " + why);
+    if (!test->is_object())
+      return badMessage(error, "progress: \"test\" must be a test case's result object");
+    if (Status read = fromJson(*test, &c.run); !read.isOk())
+      return badMessage(error,
+                        "progress: \"test\" must be a test case's result: " + read.message());
     if (auto i = test->find("index"); i != test->end() && i->is_number_unsigned())
       index = i->get<int64_t>();
     if (index < 0) return badMessage(error, "progress: \"test\" needs its \"index\"");
@@ -249,7 +249,8 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
     std::string outer_id;
     if (!optionalString(m, "result", "job_id", &outer_id, error)) return false;
     std::string why;
-    if (it == m.end() || !fromJson(*it, &s->result, &why)) {
+    if (it != m.end()) why = fromJson(*it, &s->result).message();
+    if (it == m.end() || !why.empty()) {
       if (outer_id.empty())
         return badMessage(
             error, "result: " + (why.empty() ? std::string("needs a \"result\" object") : why));

@@ -149,10 +149,12 @@ size_t Scheduler::recover() {
     const int64_t now_ms = Journal::nowMs();
     for (auto& e : entries) {
       JobRecord r;
-      std::string error;
       json body;
-      if (!parseJson(e.job_json, &body, &error) || !fromJson(body, &r.job, &error)) {
-        log().error("journaled job %s cannot be read back (%s); it fails", e.job_id, error);
+      Status read = parseJson(e.job_json, &body);
+      if (read.isOk()) read = fromJson(body, &r.job);
+      if (!read.isOk()) {
+        log().error("journaled job %s cannot be read back (%s); it fails", e.job_id,
+                    read.message());
         JobResult failed;
         failed.job_id = e.job_id;
         failed.verdict = Verdict::kInternalError;
@@ -702,8 +704,7 @@ void Scheduler::answerFromJournal(const Recipient& to, const std::string& job_id
   f.bytes += stored->result_json.size();
   if (!stored->result_json.empty()) {
     json result;
-    std::string error;
-    if (parseJson(stored->result_json, &result, &error))
+    if (parseJson(stored->result_json, &result).isOk())
       f.result = std::make_shared<const json>(std::move(result));
   }
   Effects fx;

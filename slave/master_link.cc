@@ -50,9 +50,8 @@ json refitted(const json& message, size_t max_frame_bytes) {
   if (encodeFrame(message).size() - kFrameHeaderBytes + kResultFrameReserveBytes <= max_frame_bytes)
     return message;
   JobResult result;
-  std::string error;
   const std::string job_id = message.value("job_id", std::string());
-  if (!fromJson(message.value("result", json::object()), &result, &error)) return message;
+  if (!fromJson(message.value("result", json::object()), &result).isOk()) return message;
   return resultMessage(job_id, std::move(result), max_frame_bytes);
 }
 }  // namespace
@@ -346,7 +345,11 @@ bool MasterLink::session(std::string* why) {
       Job job;
       const std::string job_id = m.value("job_id", std::string());
       auto it = m.find("job");
-      if (job_id.empty() || it == m.end() || !fromJson(*it, &job, &error)) {
+      const Status decoded = it == m.end()
+                                 ? Status::protocolError("the assignment has no \"job\" object")
+                                 : fromJson(*it, &job);
+      if (job_id.empty() || !decoded.isOk()) {
+        const std::string& error = decoded.message();
         log().error("malformed assignment from the master: %s", error);
         if (!job_id.empty()) {
           JobResult bad;

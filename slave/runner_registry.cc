@@ -88,11 +88,12 @@ void RunnerRegistry::prepareOne(const ToolchainTask& task) {
   options.cancel = &toolchain_cancel_;
   options.fallback.compile.wall_ms = options.fallback.compile.cpu_ms = options_.toolchain_wall_ms;
   options.fallback.compile.memory_bytes = 2ll << 30;
-  std::string error;
-  const std::string dir = prepareToolchain(*task.runner, task.version, sandbox_, options,
-                                           options_.toolchain_root, &error);
+  std::string dir;
+  const Status prepared = prepareToolchain(*task.runner, task.version, sandbox_, options,
+                                           options_.toolchain_root, &dir);
   if (dir.empty()) {
     if (toolchain_cancel_.cancelled()) return;
+    const std::string& error = prepared.message();
     if (!error.empty())
       log().warning("runner %s %s: toolchain not prepared, jobs run without it: %s", task.language,
                     task.version, error);
@@ -102,8 +103,9 @@ void RunnerRegistry::prepareOne(const ToolchainTask& task) {
   ExecutorOptions test = probe_options_;
   test.cancel = &toolchain_cancel_;
   test.toolchain_dir = dir;
-  if (!runSelfTest(*task.runner, sandbox_, test, &error)) {
+  if (Status tested = runSelfTest(*task.runner, sandbox_, test); !tested.isOk()) {
     if (toolchain_cancel_.cancelled()) return;
+    const std::string& error = tested.message();
     log().warning(
         "runner %s %s: self-test with the toolchain in %s failed, jobs run without it: %s",
         task.language, task.version, dir, error);
@@ -130,29 +132,27 @@ ProbedRunner RunnerRegistry::probe(LoadedRunner loaded, RunnerStatus* status) co
   // A first compile on a slow machine (an emulated one, a cold page cache: gcc and javac took
   // over 15 s in a qemu guest) can outlast the limit: one more try with four times the time
   // before the language is disabled. A self-test that hangs ends then, delaying no other plugin.
-  const auto attempt = [&](const ExecutorOptions& options, bool* timed_out) {
-    std::string error;
-    const std::string version =
-        detectVersion(*out.loaded.runner, sandbox_, options, &error, timed_out);
-    if (version.empty()) {
-      status->problem = "version detection failed: " + error;
-      return false;
+  // A failed attempt's code says whether it ran out of time.
+  const auto attempt = [&](const ExecutorOptions& options) {
+    std::string version;
+    if (Status s = detectVersion(*out.loaded.runner, sandbox_, options, &version); !s.isOk()) {
+      status->problem = "version detection failed: " + s.message();
+      return s;
     }
     out.info.version = status->version = version;
-    if (!runSelfTest(*out.loaded.runner, sandbox_, options, &error, timed_out)) {
-      status->problem = "self-test failed: " + error;
-      return false;
+    if (Status s = runSelfTest(*out.loaded.runner, sandbox_, options); !s.isOk()) {
+      status->problem = "self-test failed: " + s.message();
+      return s;
     }
-    return true;
+    return Status::ok();
   };
-  bool timed_out = false;
-  if (!attempt(probe_options_, &timed_out)) {
-    if (!timed_out) return out;
+  if (Status first = attempt(probe_options_); !first.isOk()) {
+    if (first.code() != Status::Code::kTimedOut) return out;
     const int64_t longer = std::min<int64_t>(options_.selftest_wall_ms * 4, 600000);
     log().warning("%s from %s: %s; trying again with %s ms (slave.selftest.wall_ms is %s)",
                   out.info.language, out.loaded.library_path, status->problem,
                   std::to_string(longer), std::to_string(options_.selftest_wall_ms));
-    if (!attempt(probeOptions(options_, longer), nullptr)) {
+    if (!attempt(probeOptions(options_, longer)).isOk()) {
       status->problem += " (also with " + std::to_string(longer) + " ms)";
       return out;
     }

@@ -194,10 +194,9 @@ std::unique_ptr<Sandbox> makeSandbox(const SlaveSettings& settings, std::string&
   }
   // Toolchains (precompiled headers, class-data archives) are read by jobs, never written.
   if (!toolchain_root.empty()) so.readonly_paths.push_back(toolchain_root);
-  std::string error;
-  auto sandbox = makeNamespaceSandbox(so, &error);
-  if (!sandbox)
-    throw ConfigError(error +
+  std::unique_ptr<Sandbox> sandbox;
+  if (Status made = makeNamespaceSandbox(so, &sandbox); !made.isOk())
+    throw ConfigError(made.message() +
                       ". The slave will not run untrusted code without isolation: fix the "
                       "kernel or container settings (user namespaces must be allowed), or set "
                       "slave.sandbox=process to run without isolation, at your own risk");
@@ -303,10 +302,10 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   const int64_t cache_bytes = cfg.cache_max_bytes;
   std::unique_ptr<CompileCache> cache;
   if (cache_bytes > 0) {
-    std::string error;
-    cache =
-        CompileCache::open({(fs::path(cfg.cache_dir) / "compile").string(), cache_bytes}, &error);
-    if (!cache) throw ConfigError(error);
+    if (Status opened = CompileCache::open(
+            {(fs::path(cfg.cache_dir) / "compile").string(), cache_bytes}, &cache);
+        !opened.isOk())
+      throw ConfigError(opened.message());
     const CompileCacheStats st = cache->stats();
     log.information("compile cache in %s: %s entries, %s of %s bytes", cache->dir(),
                     std::to_string(st.entries), std::to_string(st.bytes),

@@ -32,8 +32,7 @@ void decode(const nlohmann::json& m) {
   if (polyrun::master::decodeClientRequest(m, &request, &error)) {
     if (request.kind == polyrun::master::ClientRequest::Kind::kSubmit) {
       polyrun::Job again;
-      std::string why;
-      check(polyrun::fromJson(polyrun::toJson(request.job), &again, &why),
+      check(polyrun::fromJson(polyrun::toJson(request.job), &again).isOk(),
             "a decoded job round-trips");
     }
   } else {

@@ -53,8 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (polyrun::master::decodePistonBody(body, offered ? *offered : none, maxima(), &out,
                                           &error)) {
       polyrun::Job again;
-      std::string why;
-      check(polyrun::fromJson(polyrun::toJson(out.job), &again, &why),
+      check(polyrun::fromJson(polyrun::toJson(out.job), &again).isOk(),
             "an accepted body's job round-trips");
       check(again.files.size() == out.job.files.size(), "and keeps its files");
     } else {

@@ -280,7 +280,7 @@ TEST_F(AdversarialTest, ResultLargerThanAFrameArrivesCutAndMarkedWithItsExactByt
   const json& final = client.finals().at(id);
   ASSERT_EQ(final["type"], "result") << final.dump().substr(0, 2000);
   JobResult r;
-  ASSERT_TRUE(fromJson(final["result"], &r, &error)) << error;
+  ASSERT_EQ(fromJson(final["result"], &r).message(), "");
   EXPECT_EQ(r.verdict, Verdict::kOk) << r.message;
   ASSERT_TRUE(r.run);
   EXPECT_TRUE(r.run->stdout_truncated);
@@ -354,7 +354,7 @@ TEST_F(AdversarialTest, BadFramesFromASlaveFailOnlyTheirJobs) {
   for (const auto& id : requests) {
     const json& final = client.finals().at(id);
     ASSERT_EQ(final["type"], "result") << final.dump();
-    ASSERT_TRUE(fromJson(final["result"], &results[final["job_id"]], &error)) << error;
+    ASSERT_EQ(fromJson(final["result"], &results[final["job_id"]]).message(), "");
   }
   EXPECT_EQ(results[job_ids[0]].verdict, Verdict::kInternalError);
   EXPECT_NE(results[job_ids[0]].message.find("over the limit"), std::string::npos)

@@ -201,7 +201,7 @@ TEST_F(ClusterTest, TwentyJobsAtOnceAllComeBackRightOnBothSlaves) {
     ASSERT_TRUE(expected.count(id)) << "a result for a request never made: " << m->dump();
     ASSERT_FALSE(results.count(id)) << "two results for one job: " << m->dump();
     JobResult r;
-    ASSERT_TRUE(fromJson((*m)["result"], &r, &error)) << error;
+    ASSERT_EQ(fromJson((*m)["result"], &r).message(), "");
     ASSERT_EQ(r.verdict, Verdict::kOk) << m->dump();
     results[id] = std::stoi(r.run->stdout_data);
     slaves.insert(r.slave);

@@ -62,8 +62,7 @@ TEST_F(FaultsTest, KillNineASlaveWhileAHundredJobsRunEveryResultComesBackOnce) {
     const json& m = client->finals().at(id);
     ASSERT_EQ(m["type"], "result") << m.dump();
     JobResult r;
-    std::string error;
-    ASSERT_TRUE(fromJson(m["result"], &r, &error)) << error;
+    ASSERT_EQ(fromJson(m["result"], &r).message(), "");
     ASSERT_EQ(r.verdict, Verdict::kOk) << m.dump();
     EXPECT_EQ(r.run->stdout_data, std::to_string(value) + "\n") << id;
     EXPECT_EQ(client->finalCounts().at(id), 1) << "exactly one result for " << id;

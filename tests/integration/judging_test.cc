@@ -34,8 +34,7 @@ int main(void) {
 }
 )";
 
-TestCase sumCase(const std::string& name, const std::string& input,
-                 const std::string& expected) {
+TestCase sumCase(const std::string& name, const std::string& input, const std::string& expected) {
   TestCase t;
   t.name = name;
   t.stdin_data = input;
@@ -53,10 +52,10 @@ Job sumJob(std::vector<TestCase> tests) {
 }
 
 TEST_F(JudgingTest, CompilesOnceAndGivesEachCaseItsOwnVerdict) {
-  const JobResult r = run(sumJob({sumCase("ok", "1 2\n", "3\n"), sumCase("wrong", "2 2\n", "5\n"),
-                                  sumCase("loops", "1 0\n", "1\n"),
-                                  sumCase("hog", "2 0\n", "2\n"), sumCase("crash", "3 0\n", "3\n"),
-                                  sumCase("after", "40 2\n", "42\n")}));
+  const JobResult r =
+      run(sumJob({sumCase("ok", "1 2\n", "3\n"), sumCase("wrong", "2 2\n", "5\n"),
+                  sumCase("loops", "1 0\n", "1\n"), sumCase("hog", "2 0\n", "2\n"),
+                  sumCase("crash", "3 0\n", "3\n"), sumCase("after", "40 2\n", "42\n")}));
   ASSERT_TRUE(r.compile.has_value()) << r.message;
   EXPECT_EQ(r.compile->verdict, Verdict::kOk);
   EXPECT_FALSE(r.run.has_value()) << "a judged job reports cases, not one run";
@@ -88,8 +87,8 @@ TEST_F(JudgingTest, ACompileErrorRunsNoCase) {
 }
 
 TEST_F(JudgingTest, StopOnFailureSkipsTheRest) {
-  Job job = sumJob({sumCase("1", "1 2\n", "3\n"), sumCase("2", "2 2\n", "5\n"),
-                    sumCase("3", "3 4\n", "7\n")});
+  Job job = sumJob(
+      {sumCase("1", "1 2\n", "3\n"), sumCase("2", "2 2\n", "5\n"), sumCase("3", "3 4\n", "7\n")});
   job.stop_on_failure = true;
   const JobResult r = run(job);
   ASSERT_EQ(r.tests.size(), 3u) << r.message;
@@ -123,8 +122,8 @@ TEST_F(JudgingTest, EachCaseIsToldAsItEnds) {
 TEST_F(JudgingTest, AThousandCasesFitOneJob) {
   Job job = sumJob({});
   for (int i = 0; i < 1000; ++i)
-    job.tests.push_back(sumCase(std::to_string(i + 1), std::to_string(i) + " " +
-                                                           std::to_string(i) + "\n",
+    job.tests.push_back(sumCase(std::to_string(i + 1),
+                                std::to_string(i) + " " + std::to_string(i) + "\n",
                                 std::to_string(2 * i) + "\n"));
   const JobResult r = run(job);
   ASSERT_EQ(r.tests.size(), 1000u) << r.message;

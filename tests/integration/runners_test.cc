@@ -204,14 +204,12 @@ TEST_P(LanguageTest, BrokenSourceFailsWithTheToolsMessage) {
 }
 
 TEST_P(LanguageTest, SelfTestPasses) {
-  std::string why;
-  EXPECT_TRUE(runSelfTest(runner(), *sandbox_, options(), &why)) << why;
+  EXPECT_EQ(runSelfTest(runner(), *sandbox_, options()).message(), "");
 }
 
 TEST_P(LanguageTest, DetectsTheInstalledVersion) {
-  std::string error;
-  const std::string version = detectVersion(runner(), *sandbox_, options(), &error);
-  EXPECT_EQ(error, "");
+  std::string version;
+  EXPECT_EQ(detectVersion(runner(), *sandbox_, options(), &version).message(), "");
   EXPECT_EQ(version.rfind(GetParam().version_prefix, 0), 0u) << version;
 }
 
@@ -486,10 +484,10 @@ std::string compileWith(const Runner& runner, Sandbox& sandbox, const std::strin
 // one with "!"), and the program is the same.
 TEST_F(RunnerTest, CppToolchainPrecompilesHeadersThatJobsUse) {
   const Runner& cpp = runnerFrom("cpp");
-  std::string error;
   const std::string root = work_.path() + "/toolchains";
-  const std::string dir = prepareToolchain(cpp, "12", *sandbox_, toolchainOptions(), root, &error);
-  ASSERT_FALSE(dir.empty()) << error;
+  std::string dir;
+  ASSERT_EQ(prepareToolchain(cpp, "12", *sandbox_, toolchainOptions(), root, &dir).message(), "");
+  ASSERT_FALSE(dir.empty());
   EXPECT_TRUE(std::filesystem::exists(dir + "/iostream.gch"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/bits/stdc++.h.gch"));
 
@@ -526,10 +524,11 @@ TEST_F(RunnerTest, CppToolchainPrecompilesHeadersThatJobsUse) {
 // log names the archive's top layer as their source), and from the runtime image without it.
 TEST_F(RunnerTest, JavaToolchainArchiveIsUsedByJavac) {
   const Runner& java = runnerFrom("java");
-  std::string error;
-  const std::string dir =
-      prepareToolchain(java, "17", *sandbox_, toolchainOptions(), work_.path() + "/tc", &error);
-  ASSERT_FALSE(dir.empty()) << error;
+  std::string dir;
+  ASSERT_EQ(prepareToolchain(java, "17", *sandbox_, toolchainOptions(), work_.path() + "/tc", &dir)
+                .message(),
+            "");
+  ASSERT_FALSE(dir.empty());
   PrepareInput input =
       inputOf(oneFile("", "public class Hi { public static void main(String[] a) {} }"));
   input.toolchain_dir = dir;

@@ -37,7 +37,7 @@ TEST(SandboxClusterTest, AdversarialJobsGetTheirVerdictsThroughTheCluster) {
     ASSERT_TRUE(reply) << error << "\n" << cluster.logs();
     ASSERT_EQ(reply->value("type", ""), "result") << reply->dump();
     JobResult r;
-    ASSERT_TRUE(fromJson((*reply)["result"], &r, &error)) << error;
+    ASSERT_EQ(fromJson((*reply)["result"], &r).message(), "");
     EXPECT_EQ(verdictName(r.verdict), verdictName(c.expected)) << r.message;
     if (c.check) {
       EXPECT_EQ(c.check(r), "");

@@ -70,12 +70,13 @@ class SandboxTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     state_ = new TempDir();
-    std::string error;
     SandboxOptions options;
     options.state_dir = state_->path() + "/sandbox";
     options.stages = 4;  // as a slave of two job slots
-    sandbox_ = makeNamespaceSandbox(options, &error).release();
-    ASSERT_NE(sandbox_, nullptr) << error;
+    std::unique_ptr<Sandbox> made;
+    ASSERT_EQ(makeNamespaceSandbox(options, &made).message(), "");
+    sandbox_ = made.release();
+    ASSERT_NE(sandbox_, nullptr);
     runners_ = new std::map<std::string, std::shared_ptr<const Runner>>();
     for (const char* plugin : {"polyrun_python", "polyrun_c", "polyrun_java"}) {
       PluginLoadResult loaded =
@@ -354,9 +355,9 @@ TEST(SandboxRlimitsTest, TheProcessLimitCountsTheSameAsTheCgroupOne) {
   SandboxOptions options;
   options.state_dir = state.path() + "/sandbox";
   options.use_cgroups = false;
-  std::string error;
-  auto sandbox = makeNamespaceSandbox(options, &error);
-  ASSERT_NE(sandbox, nullptr) << error;
+  std::unique_ptr<Sandbox> sandbox;
+  ASSERT_EQ(makeNamespaceSandbox(options, &sandbox).message(), "");
+  ASSERT_NE(sandbox, nullptr);
   EXPECT_EQ(sandbox->limitsMode(), LimitsMode::kRlimits);
   buildTake(work.path());
   ProcessSpec s;

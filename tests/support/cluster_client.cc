@@ -43,7 +43,7 @@ JobResult runJob(MasterClient& client, const Job& job, const Cluster& cluster) {
   if (!reply) return result;
   EXPECT_EQ(reply->value("type", ""), "result") << reply->dump();
   if (reply->contains("result")) {
-    EXPECT_TRUE(fromJson((*reply)["result"], &result, &error)) << error;
+    EXPECT_EQ(fromJson((*reply)["result"], &result).message(), "");
   }
   return result;
 }

@@ -101,8 +101,9 @@ TEST_F(CgroupV2Test, AConfiguredRootHoldsTheStageGroupsAndStaysTheOperators) {
   std::string last;
   subtree >> last;
   EXPECT_EQ(last, "+pids") << "controllers are enabled for its children";
-  auto group = cgroups->acquire(64 << 20, 10, &why);
-  ASSERT_NE(group, nullptr) << why;
+  std::unique_ptr<detail::StageCgroup> group;
+  ASSERT_EQ(cgroups->acquire(64 << 20, 10, &group).message(), "");
+  ASSERT_NE(group, nullptr);
   int stages = 0;
   for (const auto& e : fs::directory_iterator(root))
     if (e.path().filename().string().rfind("stage-", 0) == 0) ++stages;

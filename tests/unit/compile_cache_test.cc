@@ -36,9 +36,9 @@ std::string keyOf(const std::string& text) { return CacheKey().add(text).hex(); 
 class CompileCacheTest : public ::testing::Test {
  protected:
   std::unique_ptr<CompileCache> open(int64_t max_bytes = 1 << 20) {
-    std::string error;
-    auto cache = CompileCache::open({cache_dir(), max_bytes}, &error);
-    EXPECT_TRUE(cache) << error;
+    std::unique_ptr<CompileCache> cache;
+    EXPECT_EQ(CompileCache::open({cache_dir(), max_bytes}, &cache).message(), "");
+    EXPECT_TRUE(cache);
     return cache;
   }
   std::string cache_dir() const { return (fs::path(tmp_.path()) / "cache").string(); }
@@ -260,10 +260,12 @@ TEST_F(CompileCacheTest, TwoIdenticalStoresAtOnceLeaveOneCompleteEntry) {
 
 TEST_F(CompileCacheTest, UnwritableDirectoryIsAClearError) {
   writeFile(fs::path(tmp_.path()) / "file", "x");
-  std::string error;
-  EXPECT_FALSE(
-      CompileCache::open({(fs::path(tmp_.path()) / "file" / "cache").string(), 1}, &error));
-  EXPECT_NE(error.find("slave.cache.dir"), std::string::npos) << error;
+  std::unique_ptr<CompileCache> cache;
+  const Status status =
+      CompileCache::open({(fs::path(tmp_.path()) / "file" / "cache").string(), 1}, &cache);
+  EXPECT_FALSE(cache);
+  EXPECT_EQ(status.code(), Status::Code::kIoError);
+  EXPECT_NE(status.message().find("slave.cache.dir"), std::string::npos) << status.message();
 }
 
 }  // namespace

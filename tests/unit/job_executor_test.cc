@@ -614,9 +614,9 @@ TEST(DefaultLimitsTest, MatchTheDesignDefaults) {
 
 TEST_F(JobExecutorTest, DetectVersionParsesTheCommandsOutput) {
   sandbox_.results = {exited(0, "fake version 1.2.3 (build 7)\n")};
-  std::string error;
-  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "1.2.3");
-  EXPECT_EQ(error, "");
+  std::string version;
+  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &version).message(), "");
+  EXPECT_EQ(version, "1.2.3");
   ASSERT_EQ(sandbox_.specs.size(), 1u);
   EXPECT_EQ(sandbox_.specs[0].argv, runner_.version_command_.argv);
   EXPECT_TRUE(hasEntry(sandbox_.specs[0].env, "PATH="));
@@ -624,15 +624,19 @@ TEST_F(JobExecutorTest, DetectVersionParsesTheCommandsOutput) {
 
 TEST_F(JobExecutorTest, DetectVersionAlsoReadsStderr) {
   sandbox_.results = {exited(0, "", "openjdk version 17.0.2 2022-01-18\n")};
-  std::string error;
-  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "17.0.2");
+  std::string version;
+  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &version).message(), "");
+  EXPECT_EQ(version, "17.0.2");
   EXPECT_CONTAINS(runner_.version_output, "openjdk version 17.0.2");
 }
 
 TEST_F(JobExecutorTest, DetectVersionFailsOnUnparsableOutput) {
   sandbox_.results = {exited(2, "", "unknown option --version\n")};
-  std::string error;
-  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "");
+  std::string version;
+  const Status status = detectVersion(runner_, sandbox_, options_, &version);
+  EXPECT_EQ(status.code(), Status::Code::kUnavailable);
+  EXPECT_EQ(version, "");
+  const std::string& error = status.message();
   EXPECT_CONTAINS(error, "/usr/bin/fake-run");
   EXPECT_CONTAINS(error, "unknown option");
 }
@@ -641,23 +645,23 @@ TEST_F(JobExecutorTest, DetectVersionFailsWhenTheToolCannotStart) {
   ProcessResult p;
   p.error = "No such file or directory";
   sandbox_.results = {p};
-  std::string error;
-  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "");
+  std::string version;
+  const std::string error = detectVersion(runner_, sandbox_, options_, &version).message();
+  EXPECT_EQ(version, "");
   EXPECT_CONTAINS(error, "/usr/bin/fake-run");
   EXPECT_CONTAINS(error, "No such file or directory");
 }
 
 TEST_F(JobExecutorTest, DetectVersionRefusesARelativeCommand) {
   runner_.version_command_.argv = {"python3", "--version"};
-  std::string error;
-  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "");
-  EXPECT_FALSE(error.empty());
+  std::string version;
+  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &version).code(), Status::Code::kInternal);
+  EXPECT_EQ(version, "");
   EXPECT_TRUE(sandbox_.specs.empty());
 
   runner_.version_command_.argv = {};
-  error.clear();
-  EXPECT_EQ(detectVersion(runner_, sandbox_, options_, &error), "");
-  EXPECT_FALSE(error.empty());
+  EXPECT_NE(detectVersion(runner_, sandbox_, options_, &version).message(), "");
+  EXPECT_EQ(version, "");
 }
 
 // runSelfTest
@@ -667,8 +671,7 @@ TEST_F(JobExecutorTest, SelfTestPasses) {
   runner_.self_test_.stdin_data = "hello";
   runner_.self_test_.expected_stdout = "olleh\n";
   sandbox_.results = {exited(0, "olleh\n")};
-  std::string why;
-  EXPECT_TRUE(runSelfTest(runner_, sandbox_, options_, &why)) << why;
+  EXPECT_EQ(runSelfTest(runner_, sandbox_, options_).message(), "");
   ASSERT_EQ(sandbox_.specs.size(), 1u);
   EXPECT_EQ(sandbox_.specs[0].stdin_data, "hello");
   ASSERT_EQ(runner_.inputs.size(), 1u);
@@ -681,8 +684,9 @@ TEST_F(JobExecutorTest, SelfTestFailsOnWrongOutput) {
   runner_.self_test_.stdin_data = "hello";
   runner_.self_test_.expected_stdout = "olleh\n";
   sandbox_.results = {exited(0, "hello\n")};
-  std::string why;
-  EXPECT_FALSE(runSelfTest(runner_, sandbox_, options_, &why));
+  const Status status = runSelfTest(runner_, sandbox_, options_);
+  EXPECT_EQ(status.code(), Status::Code::kUnavailable);
+  const std::string& why = status.message();
   EXPECT_CONTAINS(why, "expected");
   EXPECT_CONTAINS(why, "olleh");
   EXPECT_CONTAINS(why, "got");
@@ -694,8 +698,8 @@ TEST_F(JobExecutorTest, SelfTestFailsOnCompileError) {
   runner_.self_test_.files = {{"main.fk", "reverse"}};
   runner_.self_test_.expected_stdout = "olleh\n";
   sandbox_.results = {exited(1, "", "main.fk:1: cannot compile\n")};
-  std::string why;
-  EXPECT_FALSE(runSelfTest(runner_, sandbox_, options_, &why));
+  const std::string why = runSelfTest(runner_, sandbox_, options_).message();
+  EXPECT_NE(why, "");
   EXPECT_CONTAINS(why, "olleh");
   EXPECT_CONTAINS(why, "COMPILE_ERROR");
   EXPECT_CONTAINS(why, "cannot compile");
@@ -712,23 +716,21 @@ TEST_F(JobExecutorTest, SelfTestSaysWhenACompileRanOutOfTime) {
   timeout.signal = 9;
   timeout.wall_timeout = true;
   sandbox_.results = {timeout};
-  std::string why;
-  bool timed_out = false;
-  EXPECT_FALSE(runSelfTest(runner_, sandbox_, options_, &why, &timed_out));
-  EXPECT_TRUE(timed_out) << why;
-  EXPECT_CONTAINS(why, "COMPILE_ERROR");
+  Status status = runSelfTest(runner_, sandbox_, options_);
+  EXPECT_EQ(status.code(), Status::Code::kTimedOut) << status.message();
+  EXPECT_CONTAINS(status.message(), "COMPILE_ERROR");
 
   sandbox_.results = {exited(1, "", "main.fk:1: cannot compile\n")};
-  EXPECT_FALSE(runSelfTest(runner_, sandbox_, options_, &why, &timed_out));
-  EXPECT_FALSE(timed_out) << "a compile error is not a slow machine";
+  status = runSelfTest(runner_, sandbox_, options_);
+  EXPECT_FALSE(status.isOk());
+  EXPECT_NE(status.code(), Status::Code::kTimedOut) << "a compile error is not a slow machine";
 }
 
 TEST_F(JobExecutorTest, SelfTestFailsOnRightOutputWithBadVerdict) {
   runner_.self_test_.files = {{"main.fk", "reverse"}};
   runner_.self_test_.expected_stdout = "olleh\n";
   sandbox_.results = {exited(1, "olleh\n")};
-  std::string why;
-  EXPECT_FALSE(runSelfTest(runner_, sandbox_, options_, &why));
+  const std::string why = runSelfTest(runner_, sandbox_, options_).message();
   EXPECT_CONTAINS(why, "RUNTIME_ERROR");
 }
 
@@ -737,8 +739,9 @@ TEST_F(JobExecutorTest, SelfTestFailsOnRightOutputWithBadVerdict) {
 class JobExecutorCacheTest : public JobExecutorTest {
  protected:
   JobExecutorCacheTest() {
-    std::string error;
-    cache_ = CompileCache::open({(fs::path(tmp_.path()) / "cache").string(), 1 << 20}, &error);
+    EXPECT_EQ(CompileCache::open({(fs::path(tmp_.path()) / "cache").string(), 1 << 20}, &cache_)
+                  .message(),
+              "");
     options_.cache = cache_.get();
     runner_.makeCompiled();
     runner_.prepared_.artifacts = {"prog"};
@@ -860,9 +863,9 @@ TEST_F(JobExecutorTest, PrepareToolchainRunsThePlanOnceAndKeepsItsOutputs) {
         << "made from " << readFile(fs::path(spec.cwd) / "in.txt");
   };
   const std::string root = (fs::path(tmp_.path()) / "toolchains").string();
-  std::string error;
-  const std::string dir = prepareToolchain(runner_, "1.0", sandbox_, options_, root, &error);
-  ASSERT_FALSE(dir.empty()) << error;
+  std::string dir;
+  ASSERT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, root, &dir).message(), "");
+  ASSERT_FALSE(dir.empty());
   EXPECT_EQ(fs::path(dir).parent_path(), fs::path(root));
   EXPECT_EQ(readFile(fs::path(dir) / "out/made.bin"), "made from input");
   auto toolRuns = [&] {
@@ -876,27 +879,32 @@ TEST_F(JobExecutorTest, PrepareToolchainRunsThePlanOnceAndKeepsItsOutputs) {
       << "then a check that stages can read it";
   EXPECT_TRUE(workRootIsEmpty()) << "the scratch directory is removed";
 
-  EXPECT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, root, &error), dir);
+  std::string again;
+  EXPECT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, root, &again).message(), "");
+  EXPECT_EQ(again, dir);
   EXPECT_EQ(toolRuns(), 1) << "a toolchain made once is reused";
-  EXPECT_NE(prepareToolchain(runner_, "2.0", sandbox_, options_, root, &error), dir)
-      << "another version gets its own";
+  EXPECT_EQ(prepareToolchain(runner_, "2.0", sandbox_, options_, root, &again).message(), "");
+  EXPECT_NE(again, dir) << "another version gets its own";
 }
 
 TEST_F(JobExecutorTest, PrepareToolchainFailuresAreErrorsNotToolchains) {
   const std::string root = (fs::path(tmp_.path()) / "toolchains").string();
-  std::string error = "stale";
-  EXPECT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, root, &error), "");
-  EXPECT_EQ(error, "") << "no plan is no error";
+  std::string dir = "stale";
+  EXPECT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, root, &dir).message(), "")
+      << "no plan is no error";
+  EXPECT_EQ(dir, "");
 
   runner_.toolchain_.commands = {Command{{"/usr/bin/fake-tool"}, {}}};
   runner_.toolchain_.outputs = {"never-made"};
-  EXPECT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, root, &error), "");
-  EXPECT_CONTAINS(error, "never-made");
+  Status status = prepareToolchain(runner_, "1.0", sandbox_, options_, root, &dir);
+  EXPECT_EQ(dir, "");
+  EXPECT_CONTAINS(status.message(), "never-made");
 
   sandbox_.specs.clear();
   sandbox_.results = {exited(1, "", "tool broke\n")};
-  EXPECT_EQ(prepareToolchain(runner_, "1.1", sandbox_, options_, root, &error), "");
-  EXPECT_CONTAINS(error, "tool broke");
+  status = prepareToolchain(runner_, "1.1", sandbox_, options_, root, &dir);
+  EXPECT_EQ(dir, "");
+  EXPECT_CONTAINS(status.message(), "tool broke");
   EXPECT_TRUE(!fs::exists(root) || fs::is_empty(root)) << "nothing half-made is kept";
 }
 
@@ -907,9 +915,11 @@ TEST_F(JobExecutorTest, PrepareToolchainRefusesOneTheStagesCannotSee) {
     std::ofstream(fs::path(spec.cwd) / "made") << "x";
   };
   sandbox_.results = {exited(0), exited(1)};  // the tool works; `test -r` inside fails
-  std::string error;
-  EXPECT_EQ(prepareToolchain(runner_, "1.0", sandbox_, options_, tmp_.path() + "/tc", &error), "");
-  EXPECT_CONTAINS(error, "slave.toolchains.dir");
+  std::string dir;
+  const Status status =
+      prepareToolchain(runner_, "1.0", sandbox_, options_, tmp_.path() + "/tc", &dir);
+  EXPECT_EQ(dir, "");
+  EXPECT_CONTAINS(status.message(), "slave.toolchains.dir");
 }
 
 }  // namespace

@@ -72,13 +72,13 @@ json minimalJob() {
   return json::parse(R"js({"language": "python", "files": [{"content": "print(1)"}]})js");
 }
 
-// Parses `j` as a job, expects failure, returns the error.
+// Parses `j` as a job, expects failure (the caller's input is wrong), returns the message.
 std::string jobError(const json& j) {
   Job job;
-  std::string error;
-  EXPECT_FALSE(fromJson(j, &job, &error)) << j.dump();
-  EXPECT_FALSE(error.empty());
-  return error;
+  const Status status = fromJson(j, &job);
+  EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << j.dump();
+  EXPECT_NE(status.message(), "");
+  return status.message();
 }
 
 #define EXPECT_CONTAINS(haystack, needle) \
@@ -88,12 +88,11 @@ TEST(JobJsonTest, JobRoundTripKeepsEveryField) {
   const Job job = fullJob();
   const json j = toJson(job);
   Job back;
-  std::string error;
-  ASSERT_TRUE(fromJson(j, &back, &error)) << error;
+  ASSERT_EQ(fromJson(j, &back).message(), "");
   expectSameJob(job, back);
   // The round trip also survives text: what actually goes over the wire.
   Job from_text;
-  ASSERT_TRUE(fromJson(json::parse(j.dump()), &from_text, &error)) << error;
+  ASSERT_EQ(fromJson(json::parse(j.dump()), &from_text).message(), "");
   expectSameJob(job, from_text);
 }
 
@@ -120,8 +119,7 @@ TEST(JobJsonTest, JobWithoutIdHasNoIdField) {
 
 TEST(JobJsonTest, MinimalJobGetsDefaults) {
   Job job;
-  std::string error;
-  ASSERT_TRUE(fromJson(minimalJob(), &job, &error)) << error;
+  ASSERT_EQ(fromJson(minimalJob(), &job).message(), "");
   EXPECT_EQ(job.language, "python");
   ASSERT_EQ(job.files.size(), 1u);
   EXPECT_EQ(job.files[0].name, "");
@@ -139,8 +137,7 @@ TEST(JobJsonTest, PartialLimitsLeaveTheRestAtZero) {
   json j = minimalJob();
   j["limits"] = {{"run", {{"cpu_ms", 700}}}};
   Job job;
-  std::string error;
-  ASSERT_TRUE(fromJson(j, &job, &error)) << error;
+  ASSERT_EQ(fromJson(j, &job).message(), "");
   EXPECT_EQ(job.limits.run.cpu_ms, 700);
   EXPECT_EQ(job.limits.run.wall_ms, 0);
   EXPECT_EQ(job.limits.compile.wall_ms, 0);
@@ -205,8 +202,7 @@ TEST(JobJsonTest, Base64EncodingIsRead) {
   j["files"][0]["encoding"] = "base64";
   j["files"][0]["content"] = "cHJpbnQoMSk=";
   Job job;
-  std::string error;
-  ASSERT_TRUE(fromJson(j, &job, &error)) << error;
+  ASSERT_EQ(fromJson(j, &job).message(), "");
   EXPECT_EQ(job.files[0].encoding, Encoding::kBase64);
   EXPECT_EQ(job.files[0].content, "cHJpbnQoMSk=");  // decoding is the executor's job
 }
@@ -269,8 +265,7 @@ TEST(JobJsonTest, StageResultRoundTrip) {
   for (Verdict v : {Verdict::kOk, Verdict::kSignaled, Verdict::kOutputLimit}) {
     const StageResult s = fullStage(v);
     StageResult back;
-    std::string error;
-    ASSERT_TRUE(fromJson(json::parse(toJson(s).dump()), &back, &error)) << error;
+    ASSERT_EQ(fromJson(json::parse(toJson(s).dump()), &back).message(), "");
     expectSameStage(s, back);
   }
 }
@@ -288,8 +283,7 @@ TEST(JobJsonTest, JobResultRoundTripWithBothStages) {
   r.queue_ms = 12;
   r.total_ms = 5100;
   JobResult back;
-  std::string error;
-  ASSERT_TRUE(fromJson(json::parse(toJson(r).dump()), &back, &error)) << error;
+  ASSERT_EQ(fromJson(json::parse(toJson(r).dump()), &back).message(), "");
   EXPECT_EQ(back.job_id, r.job_id);
   EXPECT_EQ(back.slave, r.slave);
   EXPECT_EQ(back.language, r.language);
@@ -313,8 +307,7 @@ TEST(JobJsonTest, JobResultWithoutOptionalStages) {
   EXPECT_TRUE(j.contains("compile"));
   EXPECT_FALSE(j.contains("run"));
   JobResult back;
-  std::string error;
-  ASSERT_TRUE(fromJson(j, &back, &error)) << error;
+  ASSERT_EQ(fromJson(j, &back).message(), "");
   ASSERT_TRUE(back.compile.has_value());
   EXPECT_FALSE(back.run.has_value());
 
@@ -323,13 +316,13 @@ TEST(JobJsonTest, JobResultWithoutOptionalStages) {
   j = toJson(r);
   EXPECT_FALSE(j.contains("compile"));
   JobResult back2;
-  ASSERT_TRUE(fromJson(j, &back2, &error)) << error;
+  ASSERT_EQ(fromJson(j, &back2).message(), "");
   EXPECT_FALSE(back2.compile.has_value());
   ASSERT_TRUE(back2.run.has_value());
 
   r.run.reset();
   JobResult back3;
-  ASSERT_TRUE(fromJson(toJson(r), &back3, &error)) << error;
+  ASSERT_EQ(fromJson(toJson(r), &back3).message(), "");
   EXPECT_FALSE(back3.compile.has_value());
   EXPECT_FALSE(back3.run.has_value());
 }
@@ -339,7 +332,8 @@ TEST(JobJsonTest, UnknownVerdictIsRejected) {
   StageResult s;
   json sj = toJson(fullStage(Verdict::kOk));
   sj["verdict"] = "ACCEPTED";
-  EXPECT_FALSE(fromJson(sj, &s, &error));
+  error = fromJson(sj, &s).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "verdict");
   EXPECT_CONTAINS(error, "ACCEPTED");
 
@@ -347,14 +341,16 @@ TEST(JobJsonTest, UnknownVerdictIsRejected) {
   json rj = toJson(JobResult{});
   rj["verdict"] = "ok";  // names are case-sensitive
   error.clear();
-  EXPECT_FALSE(fromJson(rj, &r, &error));
+  error = fromJson(rj, &r).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "verdict");
 
   rj = toJson(JobResult{});
   rj["run"] = toJson(fullStage(Verdict::kOk));
   rj["run"]["verdict"] = "WRONG_ANSWER";
   error.clear();
-  EXPECT_FALSE(fromJson(rj, &r, &error));
+  error = fromJson(rj, &r).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "run");
   EXPECT_CONTAINS(error, "WRONG_ANSWER");
 }
@@ -364,13 +360,16 @@ TEST(JobJsonTest, StageFieldOfWrongTypeIsNamed) {
   StageResult s;
   json sj = toJson(fullStage(Verdict::kOk));
   sj["exit_code"] = "3";
-  EXPECT_FALSE(fromJson(sj, &s, &error));
+  error = fromJson(sj, &s).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "exit_code");
   sj = toJson(fullStage(Verdict::kOk));
   sj["stdout_truncated"] = 1;
-  EXPECT_FALSE(fromJson(sj, &s, &error));
+  error = fromJson(sj, &s).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "stdout_truncated");
-  EXPECT_FALSE(fromJson(json::array(), &s, &error));
+  error = fromJson(json::array(), &s).message();
+  EXPECT_NE(error, "");
 }
 
 TEST(JobJsonTest, RunnerInfoRoundTrip) {
@@ -381,8 +380,7 @@ TEST(JobJsonTest, RunnerInfoRoundTrip) {
   info.extensions = {".py"};
   info.compiled = false;
   RunnerInfo back;
-  std::string error;
-  ASSERT_TRUE(fromJson(json::parse(toJson(info).dump()), &back, &error)) << error;
+  ASSERT_EQ(fromJson(json::parse(toJson(info).dump()), &back).message(), "");
   EXPECT_EQ(back.language, info.language);
   EXPECT_EQ(back.version, info.version);
   EXPECT_EQ(back.aliases, info.aliases);
@@ -393,7 +391,7 @@ TEST(JobJsonTest, RunnerInfoRoundTrip) {
   info.compiled = true;
   info.aliases = {};
   RunnerInfo back2;
-  ASSERT_TRUE(fromJson(toJson(info), &back2, &error)) << error;
+  ASSERT_EQ(fromJson(toJson(info), &back2).message(), "");
   EXPECT_TRUE(back2.compiled);
   EXPECT_TRUE(back2.aliases.empty());
   EXPECT_EQ(back2.language, "c++");
@@ -402,11 +400,14 @@ TEST(JobJsonTest, RunnerInfoRoundTrip) {
 TEST(JobJsonTest, RunnerInfoErrorsNameTheField) {
   RunnerInfo info;
   std::string error;
-  EXPECT_FALSE(fromJson(json::object({{"version", "1"}}), &info, &error));
+  error = fromJson(json::object({{"version", "1"}}), &info).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "language");
-  EXPECT_FALSE(fromJson(json{{"language", "c"}, {"aliases", {1, 2}}}, &info, &error));
+  error = fromJson(json{{"language", "c"}, {"aliases", {1, 2}}}, &info).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "aliases");
-  EXPECT_FALSE(fromJson(json{{"language", "c"}, {"compiled", "yes"}}, &info, &error));
+  error = fromJson(json{{"language", "c"}, {"compiled", "yes"}}, &info).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "compiled");
 }
 
@@ -430,8 +431,7 @@ TEST(JobJsonTest, VerdictNamesRoundTrip) {
     StageResult s;
     s.verdict = verdict;
     StageResult back;
-    std::string error;
-    ASSERT_TRUE(fromJson(toJson(s), &back, &error)) << error;
+    ASSERT_EQ(fromJson(toJson(s), &back).message(), "");
     EXPECT_EQ(back.verdict, verdict) << name;
     EXPECT_EQ(toJson(s)["verdict"], name);
   }
@@ -450,14 +450,15 @@ TEST(JobJsonTest, CachedCompileStageRoundTripsAndDefaultsToFalse) {
   EXPECT_EQ(j["run"]["cached"], false);
   JobResult back;
   std::string error;
-  ASSERT_TRUE(fromJson(j, &back, &error)) << error;
+  ASSERT_EQ(fromJson(j, &back).message(), "");
   EXPECT_TRUE(back.compile->cached);
   json old = j;
   old["compile"].erase("cached");  // from a slave that predates the cache
-  ASSERT_TRUE(fromJson(old, &back, &error)) << error;
+  ASSERT_EQ(fromJson(old, &back).message(), "");
   EXPECT_FALSE(back.compile->cached);
   old["compile"]["cached"] = "yes";
-  EXPECT_FALSE(fromJson(old, &back, &error));
+  error = fromJson(old, &back).message();
+  EXPECT_NE(error, "");
   EXPECT_NE(error.find("cached"), std::string::npos) << error;
 }
 
@@ -493,8 +494,7 @@ TEST(JobJsonTest, OutputBytesRoundTripExactly) {
     s.stderr_data = bytes + "x";
     const std::string wire = toJson(s).dump();  // strict: throws on bytes that are not UTF-8
     StageResult back;
-    std::string error;
-    ASSERT_TRUE(fromJson(json::parse(wire), &back, &error)) << error;
+    ASSERT_EQ(fromJson(json::parse(wire), &back).message(), "");
     EXPECT_EQ(back.stdout_data, bytes);
     EXPECT_EQ(back.stderr_data, bytes + "x");
     // Never more than base64's size: 1 MiB of \x01 is not 6 MiB of "\u0001".
@@ -513,9 +513,11 @@ TEST(JobJsonTest, PlainTextOutputStaysPlainText) {
 TEST(JobJsonTest, BadOutputEncodingIsNamed) {
   std::string error;
   StageResult s;
-  EXPECT_FALSE(fromJson(json{{"stdout", "!!"}, {"stdout_encoding", "base64"}}, &s, &error));
+  error = fromJson(json{{"stdout", "!!"}, {"stdout_encoding", "base64"}}, &s).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "stdout");
-  EXPECT_FALSE(fromJson(json{{"stderr", "x"}, {"stderr_encoding", "hex"}}, &s, &error));
+  error = fromJson(json{{"stderr", "x"}, {"stderr_encoding", "hex"}}, &s).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "stderr_encoding");
 }
 
@@ -526,8 +528,7 @@ TEST(JobJsonTest, JobInputBytesRoundTripExactly) {
   job.files[2].content = std::string("\x80 not utf-8", 11);
   const std::string wire = toJson(job).dump();
   Job back;
-  std::string error;
-  ASSERT_TRUE(fromJson(json::parse(wire), &back, &error)) << error;
+  ASSERT_EQ(fromJson(json::parse(wire), &back).message(), "");
   EXPECT_EQ(back.stdin_data, job.stdin_data);
   EXPECT_EQ(back.args, job.args);
   // The file that was not UTF-8 now travels as base64 of the same bytes.

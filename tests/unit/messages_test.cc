@@ -264,8 +264,7 @@ TEST(MessagesTest, EncodedMessagesDecodeBackToWhatWasEncoded) {
   const json assign = encodeAssign("j-6", toJson(job));
   EXPECT_EQ(assign["job_id"], "j-6");
   Job back;
-  std::string why;
-  ASSERT_TRUE(fromJson(assign["job"], &back, &why)) << why;
+  ASSERT_EQ(fromJson(assign["job"], &back).message(), "");
   EXPECT_EQ(back.language, "c");
   EXPECT_EQ(back.version, "12.2.0");
   ASSERT_EQ(back.files.size(), 1u);

@@ -137,8 +137,7 @@ std::optional<uint32_t> runFilter(const std::vector<sock_filter>& program,
 class SeccompFilterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    ASSERT_TRUE(buildSeccompFilter(&program_, &error)) << error;
+    ASSERT_EQ(buildSeccompFilter(&program_).message(), "");
     for (const char* name : forbiddenSyscalls()) {
       const int nr = seccomp_syscall_resolve_name(name);
       if (nr != __NR_SCMP_ERROR) forbidden_.insert(nr);
@@ -187,8 +186,7 @@ TEST_F(SeccompFilterTest, ForbidsExactlyTheListedSystemCalls) {
 
 TEST_F(SeccompFilterTest, TreeAndListDecideAlike) {
   std::vector<sock_filter> list;
-  std::string error;
-  ASSERT_TRUE(buildSeccompFilter(&list, &error, /*tree=*/false)) << error;
+  ASSERT_EQ(buildSeccompFilter(&list, /*tree=*/false).message(), "");
   ASSERT_NE(list.size(), program_.size()) << "the tree and the list should be different programs";
   for (int nr = 0; nr < 512; ++nr) {
     for (uint64_t arg0 :
@@ -227,9 +225,8 @@ TEST_F(SeccompFilterTest, OtherArchitecturesAreRefused) {
 int runInChild(long nr, long arg0) {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    std::string ignored;
     std::vector<sock_filter> program;
-    if (!buildSeccompFilter(&program, &ignored) || ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+    if (!buildSeccompFilter(&program).isOk() || ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         installSeccompFilter(program) != 0)
       ::_exit(90);
     const long rc = ::syscall(SYS_getppid);  // allowed

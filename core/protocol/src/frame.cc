@@ -82,11 +82,11 @@ bool FrameReader::parseBuffered() {
     if (buffer_.size() - pos - kFrameHeaderBytes < length) break;  // wait for the rest
     const char* begin = buffer_.data() + pos + kFrameHeaderBytes;
     nlohmann::json message;
-    std::string why;
-    const bool parsed = parseJson(std::string_view(begin, length), &message, &why);
+    const Status parsed = parseJson(std::string_view(begin, length), &message);
     pos += kFrameHeaderBytes + length;
-    if (!parsed) {
-      if (!badFrame("frame payload is not valid JSON: " + why, length, begin, length)) break;
+    if (!parsed.isOk()) {
+      if (!badFrame("frame payload is not valid JSON: " + parsed.message(), length, begin, length))
+        break;
       continue;
     }
     if (!message.is_object()) {

@@ -1,6 +1,7 @@
 #include "polyrun/job_json.h"
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "polyrun/base64.h"
 #include "polyrun/json_parse.h"
@@ -11,103 +12,88 @@ namespace {
 using nlohmann::json;
 
 // Field readers: absent fields keep the default; a field of the wrong type is an error naming it.
-bool readString(const json& j, const char* key, std::string* out, std::string* error,
-                const std::string& where) {
+// A decoder reads all its fields with them, then reports the first error (firstError()).
+Status readString(const json& j, const char* key, std::string* out, const std::string& where) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return true;
-  if (!it->is_string()) {
-    *error = where + key + " must be a string";
-    return false;
-  }
+  if (it == j.end() || it->is_null()) return Status::ok();
+  if (!it->is_string()) return Status::invalidArgument(where + key + " must be a string");
   *out = it->get<std::string>();
-  return true;
+  return Status::ok();
 }
 
-bool readInt(const json& j, const char* key, int64_t* out, std::string* error,
-             const std::string& where) {
+Status readInt(const json& j, const char* key, int64_t* out, const std::string& where) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return true;
+  if (it == j.end() || it->is_null()) return Status::ok();
   if (!it->is_number_integer() &&
-      !(it->is_number_float() && it->get<double>() == int64_t(it->get<double>()))) {
-    *error = where + key + " must be an integer";
-    return false;
-  }
+      !(it->is_number_float() && it->get<double>() == int64_t(it->get<double>())))
+    return Status::invalidArgument(where + key + " must be an integer");
   *out = it->get<int64_t>();
-  return true;
+  return Status::ok();
 }
 
-bool readInt(const json& j, const char* key, int* out, std::string* error,
-             const std::string& where) {
+Status readInt(const json& j, const char* key, int* out, const std::string& where) {
   int64_t v = *out;
-  if (!readInt(j, key, &v, error, where)) return false;
+  if (Status s = readInt(j, key, &v, where); !s.isOk()) return s;
   *out = static_cast<int>(v);
-  return true;
+  return Status::ok();
 }
 
-bool readBool(const json& j, const char* key, bool* out, std::string* error,
-              const std::string& where) {
+Status readBool(const json& j, const char* key, bool* out, const std::string& where) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return true;
-  if (!it->is_boolean()) {
-    *error = where + key + " must be true or false";
-    return false;
-  }
+  if (it == j.end() || it->is_null()) return Status::ok();
+  if (!it->is_boolean()) return Status::invalidArgument(where + key + " must be true or false");
   *out = it->get<bool>();
-  return true;
+  return Status::ok();
 }
 
-bool readStrings(const json& j, const char* key, std::vector<std::string>* out, std::string* error,
-                 const std::string& where) {
+Status readStrings(const json& j, const char* key, std::vector<std::string>* out,
+                   const std::string& where) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return true;
-  if (!it->is_array()) {
-    *error = where + key + " must be an array of strings";
-    return false;
-  }
+  if (it == j.end() || it->is_null()) return Status::ok();
+  if (!it->is_array()) return Status::invalidArgument(where + key + " must be an array of strings");
   out->clear();
   for (const auto& v : *it) {
-    if (!v.is_string()) {
-      *error = where + key + " must be an array of strings";
-      return false;
-    }
+    if (!v.is_string())
+      return Status::invalidArgument(where + key + " must be an array of strings");
     out->push_back(v.get<std::string>());
   }
-  return true;
+  return Status::ok();
 }
 
-bool readStageLimits(const json& j, const char* key, StageLimits* out, std::string* error) {
+// The first error of `reads` (all of them made, in order: each reads one field), or OK.
+Status firstError(std::initializer_list<Status> reads) {
+  for (const Status& s : reads)
+    if (!s.isOk()) return s;
+  return Status::ok();
+}
+
+Status readStageLimits(const json& j, const char* key, StageLimits* out) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return true;
+  if (it == j.end() || it->is_null()) return Status::ok();
   const std::string where = std::string("job.limits.") + key + ".";
-  if (!it->is_object()) {
-    *error = "job.limits." + std::string(key) + " must be an object";
-    return false;
-  }
-  return readInt(*it, "wall_ms", &out->wall_ms, error, where) &&
-         readInt(*it, "cpu_ms", &out->cpu_ms, error, where) &&
-         readInt(*it, "memory_bytes", &out->memory_bytes, error, where);
+  if (!it->is_object())
+    return Status::invalidArgument("job.limits." + std::string(key) + " must be an object");
+  return firstError({readInt(*it, "wall_ms", &out->wall_ms, where),
+                     readInt(*it, "cpu_ms", &out->cpu_ms, where),
+                     readInt(*it, "memory_bytes", &out->memory_bytes, where)});
 }
 
 // A list of byte strings (`args`): strings, all in base64 when `<key>_encoding` is "base64".
-bool readByteStrings(const json& j, const char* key, std::vector<std::string>* out,
-                     std::string* error, const std::string& where) {
-  if (!readStrings(j, key, out, error, where)) return false;
+Status readByteStrings(const json& j, const char* key, std::vector<std::string>* out,
+                       const std::string& where) {
+  if (Status s = readStrings(j, key, out, where); !s.isOk()) return s;
   auto e = j.find(std::string(key) + "_encoding");
-  if (e == j.end() || e->is_null() || *e == "utf8") return true;
-  if (*e != "base64") {
-    *error = where + key + "_encoding must be \"utf8\" or \"base64\"";
-    return false;
-  }
+  if (e == j.end() || e->is_null() || *e == "utf8") return Status::ok();
+  if (*e != "base64")
+    return Status::invalidArgument(where + key + "_encoding must be \"utf8\" or \"base64\"");
   for (auto& a : *out) {
     auto decoded = base64Decode(a);
-    if (!decoded) {
-      *error = where + key + " holds an element that is not valid base64 (" + key +
-               "_encoding is \"base64\")";
-      return false;
-    }
+    if (!decoded)
+      return Status::invalidArgument(where + key + " holds an element that is not valid base64 (" +
+                                     key + "_encoding is \"base64\")");
     a = std::move(*decoded);
   }
-  return true;
+  return Status::ok();
 }
 
 void putByteStrings(json& j, const char* key, const std::vector<std::string>& values) {
@@ -119,6 +105,72 @@ void putByteStrings(json& j, const char* key, const std::vector<std::string>& va
   for (const auto& a : values) list.push_back(base64Encode(a));
   j[key] = std::move(list);
   j[std::string(key) + "_encoding"] = "base64";
+}
+
+Status readDouble(const json& j, const char* key, double* out, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return Status::ok();
+  if (!it->is_number()) return Status::invalidArgument(where + key + " must be a number");
+  *out = it->get<double>();
+  return Status::ok();
+}
+
+// `checker`: a kind's name, or {"kind", "abs_tolerance", "rel_tolerance"}.
+Status readChecker(const json& j, CheckerOptions* out) {
+  auto it = j.find("checker");
+  if (it == j.end() || it->is_null()) return Status::ok();
+  std::string kind;
+  if (it->is_string()) {
+    kind = it->get<std::string>();
+  } else if (it->is_object()) {
+    const std::string w = "job.checker.";
+    if (Status s = firstError({readString(*it, "kind", &kind, w),
+                               readDouble(*it, "abs_tolerance", &out->abs_tolerance, w),
+                               readDouble(*it, "rel_tolerance", &out->rel_tolerance, w)});
+        !s.isOk())
+      return s;
+  } else {
+    return Status::invalidArgument(
+        "job.checker must be a checker's name or an object {kind, abs_tolerance, rel_tolerance}");
+  }
+  if (kind.empty()) return Status::ok();
+  auto parsed = parseCheckerName(kind);
+  if (!parsed)
+    return Status::invalidArgument("job.checker " + shownValue(kind) +
+                                   " is not a checker: use \"exact\", \"lines\", \"tokens\" "
+                                   "or \"float\"");
+  out->kind = *parsed;
+  return Status::ok();
+}
+
+Status readTests(const json& j, Job* job) {
+  auto tests = j.find("tests");
+  if (tests == j.end() || tests->is_null()) return Status::ok();
+  if (!tests->is_array())
+    return Status::invalidArgument(
+        "job.tests must be an array of {name, stdin, args, expected_stdout}");
+  job->tests.clear();
+  job->tests.reserve(tests->size());
+  for (size_t i = 0; i < tests->size(); ++i) {
+    const json& c = (*tests)[i];
+    const std::string w = "job.tests[" + std::to_string(i) + "].";
+    if (!c.is_object())
+      return Status::invalidArgument("job.tests[" + std::to_string(i) + "] must be an object");
+    TestCase& t = job->tests.emplace_back();
+    if (Status s =
+            firstError({readString(c, "name", &t.name, w), getBytes(c, "stdin", &t.stdin_data, w)});
+        !s.isOk())
+      return s;
+    if (auto a = c.find("args"); a != c.end() && !a->is_null()) {
+      if (Status s = readByteStrings(c, "args", &t.args.emplace(), w); !s.isOk()) return s;
+    }
+    if (auto e = c.find("expected_stdout"); e != c.end() && !e->is_null()) {
+      if (Status s = getBytes(c, "expected_stdout", &t.expected_stdout.emplace(), w); !s.isOk())
+        return s;
+    }
+  }
+  return firstError({readChecker(j, &job->checker),
+                     readBool(j, "stop_on_failure", &job->stop_on_failure, "job.")});
 }
 
 json stageLimitsJson(const StageLimits& l) {
@@ -168,141 +220,59 @@ json toJson(const Job& job) {
   return j;
 }
 
-namespace {
-bool readDouble(const json& j, const char* key, double* out, std::string* error,
-                const std::string& where) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return true;
-  if (!it->is_number()) {
-    *error = where + key + " must be a number";
-    return false;
-  }
-  *out = it->get<double>();
-  return true;
-}
-
-// `checker`: a kind's name, or {"kind", "abs_tolerance", "rel_tolerance"}.
-bool readChecker(const json& j, CheckerOptions* out, std::string* error) {
-  auto it = j.find("checker");
-  if (it == j.end() || it->is_null()) return true;
-  std::string kind;
-  if (it->is_string()) {
-    kind = it->get<std::string>();
-  } else if (it->is_object()) {
-    if (!readString(*it, "kind", &kind, error, "job.checker.") ||
-        !readDouble(*it, "abs_tolerance", &out->abs_tolerance, error, "job.checker.") ||
-        !readDouble(*it, "rel_tolerance", &out->rel_tolerance, error, "job.checker."))
-      return false;
-  } else {
-    *error =
-        "job.checker must be a checker's name or an object {kind, abs_tolerance, "
-        "rel_tolerance}";
-    return false;
-  }
-  if (kind.empty()) return true;
-  auto parsed = parseCheckerName(kind);
-  if (!parsed) {
-    *error = "job.checker " + shownValue(kind) +
-             " is not a checker: use \"exact\", \"lines\", \"tokens\" or \"float\"";
-    return false;
-  }
-  out->kind = *parsed;
-  return true;
-}
-
-bool readTests(const json& j, Job* job, std::string* error) {
-  auto tests = j.find("tests");
-  if (tests == j.end() || tests->is_null()) return true;
-  if (!tests->is_array()) {
-    *error = "job.tests must be an array of {name, stdin, args, expected_stdout}";
-    return false;
-  }
-  job->tests.clear();
-  job->tests.reserve(tests->size());
-  for (size_t i = 0; i < tests->size(); ++i) {
-    const json& c = (*tests)[i];
-    const std::string w = "job.tests[" + std::to_string(i) + "].";
-    if (!c.is_object()) {
-      *error = "job.tests[" + std::to_string(i) + "] must be an object";
-      return false;
-    }
-    TestCase& t = job->tests.emplace_back();
-    if (!readString(c, "name", &t.name, error, w) || !getBytes(c, "stdin", &t.stdin_data, error, w))
-      return false;
-    if (auto a = c.find("args"); a != c.end() && !a->is_null()) {
-      if (!readByteStrings(c, "args", &t.args.emplace(), error, w)) return false;
-    }
-    if (auto e = c.find("expected_stdout"); e != c.end() && !e->is_null()) {
-      if (!getBytes(c, "expected_stdout", &t.expected_stdout.emplace(), error, w)) return false;
-    }
-  }
-  return readChecker(j, &job->checker, error) &&
-         readBool(j, "stop_on_failure", &job->stop_on_failure, error, "job.");
-}
-}  // namespace
-
-bool fromJson(const json& j, Job* job, std::string* error) {
-  if (!j.is_object()) {
-    *error = "job must be an object";
-    return false;
-  }
+Status fromJson(const json& j, Job* job) {
+  if (!j.is_object()) return Status::invalidArgument("job must be an object");
   const std::string w = "job.";
-  if (!readString(j, "id", &job->id, error, w) ||
-      !readString(j, "language", &job->language, error, w) ||
-      !readString(j, "version", &job->version, error, w) ||
-      !getBytes(j, "stdin", &job->stdin_data, error, w) ||
-      !readByteStrings(j, "args", &job->args, error, w) || !readTests(j, job, error))
-    return false;
-  if (job->language.empty()) {
-    *error = "job.language is missing: name the language (see `polyrun runtimes`)";
-    return false;
-  }
+  if (Status s = firstError(
+          {readString(j, "id", &job->id, w), readString(j, "language", &job->language, w),
+           readString(j, "version", &job->version, w), getBytes(j, "stdin", &job->stdin_data, w),
+           readByteStrings(j, "args", &job->args, w)});
+      !s.isOk())
+    return s;
+  if (Status s = readTests(j, job); !s.isOk()) return s;
+  if (job->language.empty())
+    return Status::invalidArgument(
+        "job.language is missing: name the language (see `polyrun runtimes`)");
   auto files = j.find("files");
-  if (files == j.end() || !files->is_array() || files->empty()) {
-    *error = "job.files must be a non-empty array of {name, content, encoding}";
-    return false;
-  }
+  if (files == j.end() || !files->is_array() || files->empty())
+    return Status::invalidArgument(
+        "job.files must be a non-empty array of {name, content, encoding}");
   job->files.clear();
   for (size_t i = 0; i < files->size(); ++i) {
     const json& f = (*files)[i];
     const std::string fw = "job.files[" + std::to_string(i) + "].";
-    if (!f.is_object()) {
-      *error = "job.files[" + std::to_string(i) + "] must be an object";
-      return false;
-    }
+    if (!f.is_object())
+      return Status::invalidArgument("job.files[" + std::to_string(i) + "] must be an object");
     SourceFile file;
     std::string encoding = "utf8";
-    if (!readString(f, "name", &file.name, error, fw) ||
-        !readString(f, "content", &file.content, error, fw) ||
-        !readString(f, "encoding", &encoding, error, fw))
-      return false;
-    if (!f.contains("content")) {
-      *error = fw + "content is missing";
-      return false;
-    }
+    if (Status s = firstError({readString(f, "name", &file.name, fw),
+                               readString(f, "content", &file.content, fw),
+                               readString(f, "encoding", &encoding, fw)});
+        !s.isOk())
+      return s;
+    if (!f.contains("content")) return Status::invalidArgument(fw + "content is missing");
     if (encoding == "utf8" || encoding.empty()) {
       file.encoding = Encoding::kUtf8;
     } else if (encoding == "base64") {
       file.encoding = Encoding::kBase64;
     } else {
-      *error = fw + "encoding must be \"utf8\" or \"base64\", not " + shownValue(encoding);
-      return false;
+      return Status::invalidArgument(fw + "encoding must be \"utf8\" or \"base64\", not " +
+                                     shownValue(encoding));
     }
     job->files.push_back(std::move(file));
   }
   auto limits = j.find("limits");
   if (limits != j.end() && !limits->is_null()) {
-    if (!limits->is_object()) {
-      *error = "job.limits must be an object";
-      return false;
-    }
-    if (!readStageLimits(*limits, "compile", &job->limits.compile, error) ||
-        !readStageLimits(*limits, "run", &job->limits.run, error) ||
-        !readInt(*limits, "output_bytes", &job->limits.output_bytes, error, "job.limits.") ||
-        !readInt(*limits, "processes", &job->limits.processes, error, "job.limits."))
-      return false;
+    if (!limits->is_object()) return Status::invalidArgument("job.limits must be an object");
+    if (Status s =
+            firstError({readStageLimits(*limits, "compile", &job->limits.compile),
+                        readStageLimits(*limits, "run", &job->limits.run),
+                        readInt(*limits, "output_bytes", &job->limits.output_bytes, "job.limits."),
+                        readInt(*limits, "processes", &job->limits.processes, "job.limits.")});
+        !s.isOk())
+      return s;
   }
-  return true;
+  return Status::ok();
 }
 
 namespace {
@@ -326,32 +296,27 @@ json stageJson(const StageResult& s, std::string out, std::string err) {
 
 json toJson(const StageResult& s) { return stageJson(s, s.stdout_data, s.stderr_data); }
 
-bool fromJson(const json& j, StageResult* s, std::string* error) {
-  if (!j.is_object()) {
-    *error = "stage result must be an object";
-    return false;
-  }
+Status fromJson(const json& j, StageResult* s) {
+  if (!j.is_object()) return Status::invalidArgument("stage result must be an object");
   const std::string w = "stage.";
   std::string verdict = "OK";
-  if (!readString(j, "verdict", &verdict, error, w) ||
-      !getBytes(j, "stdout", &s->stdout_data, error, w) ||
-      !getBytes(j, "stderr", &s->stderr_data, error, w) ||
-      !readBool(j, "stdout_truncated", &s->stdout_truncated, error, w) ||
-      !readBool(j, "stderr_truncated", &s->stderr_truncated, error, w) ||
-      !readInt(j, "exit_code", &s->exit_code, error, w) ||
-      !readInt(j, "signal", &s->signal, error, w) || !readInt(j, "cpu_ms", &s->cpu_ms, error, w) ||
-      !readInt(j, "wall_ms", &s->wall_ms, error, w) ||
-      !readInt(j, "memory_bytes", &s->memory_bytes, error, w) ||
-      !readString(j, "message", &s->message, error, w) ||
-      !readBool(j, "cached", &s->cached, error, w))
-    return false;
+  if (Status read = firstError(
+          {readString(j, "verdict", &verdict, w), getBytes(j, "stdout", &s->stdout_data, w),
+           getBytes(j, "stderr", &s->stderr_data, w),
+           readBool(j, "stdout_truncated", &s->stdout_truncated, w),
+           readBool(j, "stderr_truncated", &s->stderr_truncated, w),
+           readInt(j, "exit_code", &s->exit_code, w), readInt(j, "signal", &s->signal, w),
+           readInt(j, "cpu_ms", &s->cpu_ms, w), readInt(j, "wall_ms", &s->wall_ms, w),
+           readInt(j, "memory_bytes", &s->memory_bytes, w),
+           readString(j, "message", &s->message, w), readBool(j, "cached", &s->cached, w)});
+      !read.isOk())
+    return read;
   auto v = parseVerdict(verdict);
-  if (!v) {
-    *error = "stage.verdict " + shownValue(verdict) + " is not a known verdict";
-    return false;
-  }
+  if (!v)
+    return Status::invalidArgument("stage.verdict " + shownValue(verdict) +
+                                   " is not a known verdict");
   s->verdict = *v;
-  return true;
+  return Status::ok();
 }
 
 namespace {
@@ -483,59 +448,47 @@ bool fitResult(JobResult* r, size_t max_json_bytes) {
   return fixed <= max_json_bytes;
 }
 
-bool fromJson(const json& j, JobResult* r, std::string* error) {
-  if (!j.is_object()) {
-    *error = "result must be an object";
-    return false;
-  }
+Status fromJson(const json& j, JobResult* r) {
+  if (!j.is_object()) return Status::invalidArgument("result must be an object");
   const std::string w = "result.";
   std::string verdict = "OK";
-  if (!readString(j, "job_id", &r->job_id, error, w) ||
-      !readString(j, "slave", &r->slave, error, w) ||
-      !readString(j, "language", &r->language, error, w) ||
-      !readString(j, "version", &r->version, error, w) ||
-      !readString(j, "verdict", &verdict, error, w) ||
-      !readString(j, "message", &r->message, error, w) ||
-      !readInt(j, "queue_ms", &r->queue_ms, error, w) ||
-      !readInt(j, "total_ms", &r->total_ms, error, w))
-    return false;
+  if (Status s = firstError(
+          {readString(j, "job_id", &r->job_id, w), readString(j, "slave", &r->slave, w),
+           readString(j, "language", &r->language, w), readString(j, "version", &r->version, w),
+           readString(j, "verdict", &verdict, w), readString(j, "message", &r->message, w),
+           readInt(j, "queue_ms", &r->queue_ms, w), readInt(j, "total_ms", &r->total_ms, w)});
+      !s.isOk())
+    return s;
   auto v = parseVerdict(verdict);
-  if (!v) {
-    *error = "result.verdict " + shownValue(verdict) + " is not a known verdict";
-    return false;
-  }
+  if (!v)
+    return Status::invalidArgument("result.verdict " + shownValue(verdict) +
+                                   " is not a known verdict");
   r->verdict = *v;
   for (const char* stage : {"compile", "run"}) {
     auto it = j.find(stage);
     if (it == j.end() || it->is_null()) continue;
     StageResult s;
-    if (!fromJson(*it, &s, error)) {
-      *error = std::string("result.") + stage + ": " + *error;
-      return false;
-    }
+    if (Status read = fromJson(*it, &s); !read.isOk())
+      return Status::invalidArgument(std::string("result.") + stage + ": " + read.message());
     (std::string_view(stage) == "compile" ? r->compile : r->run) = std::move(s);
   }
   auto tests = j.find("tests");
-  if (tests == j.end() || tests->is_null()) return true;
-  if (!tests->is_array()) {
-    *error = "result.tests must be an array";
-    return false;
-  }
+  if (tests == j.end() || tests->is_null()) return Status::ok();
+  if (!tests->is_array()) return Status::invalidArgument("result.tests must be an array");
   r->tests.clear();
   for (size_t i = 0; i < tests->size(); ++i) {
     const json& c = (*tests)[i];
     const std::string w = "result.tests[" + std::to_string(i) + "]";
     CaseResult& t = r->tests.emplace_back();
-    if (!fromJson(c, &t.run, error)) {
-      *error = w + ": " + *error;
-      return false;
-    }
-    if (!readString(c, "name", &t.name, error, w + ".") ||
-        !readInt(c, "line", &t.line, error, w + ".") ||
-        !readInt(c, "column", &t.column, error, w + "."))
-      return false;
+    if (Status read = fromJson(c, &t.run); !read.isOk())
+      return Status::invalidArgument(w + ": " + read.message());
+    if (Status s = firstError({readString(c, "name", &t.name, w + "."),
+                               readInt(c, "line", &t.line, w + "."),
+                               readInt(c, "column", &t.column, w + ".")});
+        !s.isOk())
+      return s;
   }
-  return true;
+  return Status::ok();
 }
 
 json toJson(const RunnerInfo& info) {
@@ -546,23 +499,18 @@ json toJson(const RunnerInfo& info) {
           {"compiled", info.compiled}};
 }
 
-bool fromJson(const json& j, RunnerInfo* info, std::string* error) {
-  if (!j.is_object()) {
-    *error = "language entry must be an object";
-    return false;
-  }
+Status fromJson(const json& j, RunnerInfo* info) {
+  if (!j.is_object()) return Status::invalidArgument("language entry must be an object");
   const std::string w = "language.";
-  if (!readString(j, "language", &info->language, error, w) ||
-      !readString(j, "version", &info->version, error, w) ||
-      !readStrings(j, "aliases", &info->aliases, error, w) ||
-      !readStrings(j, "extensions", &info->extensions, error, w) ||
-      !readBool(j, "compiled", &info->compiled, error, w))
-    return false;
-  if (info->language.empty()) {
-    *error = "language.language is missing";
-    return false;
-  }
-  return true;
+  if (Status s = firstError({readString(j, "language", &info->language, w),
+                             readString(j, "version", &info->version, w),
+                             readStrings(j, "aliases", &info->aliases, w),
+                             readStrings(j, "extensions", &info->extensions, w),
+                             readBool(j, "compiled", &info->compiled, w)});
+      !s.isOk())
+    return s;
+  if (info->language.empty()) return Status::invalidArgument("language.language is missing");
+  return Status::ok();
 }
 
 }  // namespace polyrun

@@ -23,7 +23,7 @@ std::string syntaxError(const nlohmann::json::exception& e) {
 
 }  // namespace
 
-bool parseJson(std::string_view text, nlohmann::json* out, std::string* error, size_t max_depth) {
+Status parseJson(std::string_view text, nlohmann::json* out, size_t max_depth) {
   size_t deepest_at = 0;  // bytes parsed when the depth was exceeded
   // `depth` counts the containers already open around the one starting.
   const nlohmann::json::parser_callback_t bounded =
@@ -37,7 +37,7 @@ bool parseJson(std::string_view text, nlohmann::json* out, std::string* error, s
   try {
     nlohmann::json parsed = nlohmann::json::parse(text.begin(), text.end(), bounded);
     *out = std::move(parsed);
-    return true;
+    return Status::ok();
   } catch (const TooDeep&) {
     // Where: the first byte past max_depth opening brackets (outside strings).
     size_t open = 0;
@@ -60,12 +60,11 @@ bool parseJson(std::string_view text, nlohmann::json* out, std::string* error, s
         --open;
       }
     }
-    *error = "JSON nested deeper than " + std::to_string(max_depth) + " levels (at byte " +
-             std::to_string(deepest_at) + ")";
+    return Status::invalidArgument("JSON nested deeper than " + std::to_string(max_depth) +
+                                   " levels (at byte " + std::to_string(deepest_at) + ")");
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
-    *error = syntaxError(e);
+    return Status::invalidArgument(syntaxError(e));
   }
-  return false;
 }
 
 std::string shownValue(const nlohmann::json& value) {

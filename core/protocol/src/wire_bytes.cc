@@ -111,33 +111,31 @@ void putBytes(nlohmann::json& obj, const std::string& key, std::string bytes) {
   obj[key + "_encoding"] = "base64";
 }
 
-bool getBytes(const nlohmann::json& obj, const std::string& key, std::string* out,
-              std::string* error, const std::string& where) {
+Status getBytes(const nlohmann::json& obj, const std::string& key, std::string* out,
+                const std::string& where) {
   auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return true;
+  if (it == obj.end() || it->is_null()) return Status::ok();
   if (!it->is_string()) {
-    *error = where + key + " must be a string";
-    return false;
+    return Status::invalidArgument(where + key + " must be a string");
   }
   std::string encoding = "utf8";
   if (auto e = obj.find(key + "_encoding"); e != obj.end() && !e->is_null()) {
     if (!e->is_string() || (*e != "utf8" && *e != "base64")) {
-      *error = where + key + "_encoding must be \"utf8\" or \"base64\"";
-      return false;
+      return Status::invalidArgument(where + key + "_encoding must be \"utf8\" or \"base64\"");
     }
     encoding = e->get<std::string>();
   }
   if (encoding == "utf8") {
     *out = it->get<std::string>();
-    return true;
+    return Status::ok();
   }
   auto decoded = base64Decode(it->get_ref<const std::string&>());
   if (!decoded) {
-    *error = where + key + " is not valid base64 (" + key + "_encoding is \"base64\")";
-    return false;
+    return Status::invalidArgument(where + key + " is not valid base64 (" + key +
+                                   "_encoding is \"base64\")");
   }
   *out = std::move(*decoded);
-  return true;
+  return Status::ok();
 }
 
 }  // namespace polyrun

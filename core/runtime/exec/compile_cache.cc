@@ -78,22 +78,22 @@ CacheKey& CacheKey::add(std::string_view field) {
 
 CompileCache::CompileCache(CompileCacheOptions options) : options_(std::move(options)) {}
 
-std::unique_ptr<CompileCache> CompileCache::open(const CompileCacheOptions& options,
-                                                 std::string* error) {
+Status CompileCache::open(const CompileCacheOptions& options, std::unique_ptr<CompileCache>* out) {
   std::error_code ec;
   const fs::path temp = fs::path(options.dir) / kTemp;
   // Leftovers of a slave that stopped half-way through a store or an eviction.
   fs::remove_all(temp, ec);
   fs::create_directories(temp, ec);
   if (ec || ::access(temp.c_str(), W_OK) != 0) {
-    *error = "compile cache directory " + options.dir + " cannot be created or written: " +
-             (ec ? ec.message() : std::string("permission denied")) +
-             "; set slave.cache.dir to a writable directory";
-    return nullptr;
+    return Status::ioError(
+        "compile cache directory " + options.dir +
+        " cannot be created or written: " + (ec ? ec.message() : std::string("permission denied")) +
+        "; set slave.cache.dir to a writable directory");
   }
   std::unique_ptr<CompileCache> cache(new CompileCache(options));
   cache->indexExisting();
-  return cache;
+  *out = std::move(cache);
+  return Status::ok();
 }
 
 // Rebuilds the size and LRU order from the directory: an entry's last use is its manifest's

@@ -41,7 +41,7 @@ DIR* openRelative(int dir_fd, const char* name) {
 
 }  // namespace
 
-bool removeTree(const std::string& path, std::string* error) {
+Status removeTree(const std::string& path) {
   // `levels[i]` lists the directory at depth i (nullptr once closed to bound the descriptors);
   // `names[i]` is the name of depth i + 1 inside it.
   std::vector<DIR*> levels;
@@ -51,14 +51,10 @@ bool removeTree(const std::string& path, std::string* error) {
   Failures failures;
   DIR* top = openRelative(AT_FDCWD, path.c_str());
   if (!top) {
-    if (errno == ENOENT) return true;
-    if (errno != ENOTDIR && errno != ELOOP) {
-      *error = path + ": " + std::strerror(errno);
-      return false;
-    }
-    if (::unlink(path.c_str()) == 0 || errno == ENOENT) return true;  // a file or a link
-    *error = path + ": " + std::strerror(errno);
-    return false;
+    if (errno == ENOENT) return Status::ok();
+    if (errno != ENOTDIR && errno != ELOOP) return Status::fromErrno(path, errno);
+    if (::unlink(path.c_str()) == 0 || errno == ENOENT) return Status::ok();  // a file or a link
+    return Status::fromErrno(path, errno);
   }
   levels.push_back(top);
   while (!levels.empty()) {
@@ -138,10 +134,10 @@ bool removeTree(const std::string& path, std::string* error) {
   }
   if (::rmdir(path.c_str()) != 0 && errno != ENOENT && failures.count == 0)
     failures.add(path.c_str(), errno);
-  if (failures.count == 0) return true;
-  *error = path + ": " + std::to_string(failures.count) + " removal" +
-           (failures.count == 1 ? "" : "s") + " failed (first: " + failures.first + ")";
-  return false;
+  if (failures.count == 0) return Status::ok();
+  return Status::ioError(path + ": " + std::to_string(failures.count) + " removal" +
+                         (failures.count == 1 ? "" : "s") + " failed (first: " + failures.first +
+                         ")");
 }
 
 DirReaper::DirReaper(size_t max_pending, std::function<void(const std::string&)> on_failure)
@@ -190,9 +186,9 @@ void DirReaper::loop() {
     const auto [dir, unmount] = pending_.front();
     lock.unlock();
     if (unmount) ::umount2(dir.c_str(), MNT_DETACH);
-    std::string why;
-    const bool ok = removeTree(dir, &why);
-    if (!ok && on_failure_) on_failure_(why);
+    const Status removed = removeTree(dir);
+    const bool ok = removed.isOk();
+    if (!ok && on_failure_) on_failure_(removed.message());
     lock.lock();
     pending_.pop_front();
     ++removed_;

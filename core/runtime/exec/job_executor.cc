@@ -50,8 +50,7 @@ struct RemoveOnExit {
       reaper->remove(dir, mounted);
       return;
     }
-    std::string ignored;  // the caller has no log; a DirReaper reports what it cannot remove
-    removeTree(dir, &ignored);
+    removeTree(dir);  // the caller has no log; a DirReaper reports what it cannot remove
   }
 };
 
@@ -78,17 +77,21 @@ bool quotaReached(const std::string& dir) {
   return ::statvfs(dir.c_str(), &st) == 0 && (st.f_bavail == 0 || st.f_favail == 0);
 }
 
-std::string makeWorkDir(const std::string& root, std::string* error) {
+// Makes a fresh work directory under `root` and stores its path in *dir.
+Status makeWorkDir(const std::string& root, std::string* dir) {
   static std::atomic<uint64_t> counter{0};
   std::error_code ec;
   fs::create_directories(root, ec);
   for (int attempt = 0; attempt < 100; ++attempt) {
-    fs::path dir = fs::path(root) / (kWorkDirPrefix + std::to_string(::getpid()) + "-" +
-                                     std::to_string(counter.fetch_add(1)));
-    if (fs::create_directory(dir, ec)) return dir.string();
+    fs::path made = fs::path(root) / (kWorkDirPrefix + std::to_string(::getpid()) + "-" +
+                                      std::to_string(counter.fetch_add(1)));
+    if (fs::create_directory(made, ec)) {
+      *dir = made.string();
+      return Status::ok();
+    }
   }
-  *error = "cannot create the job's work directory in slave.work.dir: " + ec.message();
-  return {};
+  return Status::ioError("cannot create the job's work directory in slave.work.dir: " +
+                         ec.message());
 }
 
 // A runner's path must stay inside the work directory: relative, no "..", no empty segment.
@@ -102,20 +105,19 @@ bool safeRelativePath(const std::string& p) {
 }
 
 // Writes `name` (relative) in `dir`; the message names only `name`.
-bool writeFile(const fs::path& dir, const std::string& name, const std::string& content,
-               bool executable, std::string* error) {
+Status writeFile(const fs::path& dir, const std::string& name, const std::string& content,
+                 bool executable) {
   const fs::path path = dir / name;
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
   out.close();
-  if (!out) {
-    *error = "cannot write " + name + " in the work directory" + (ec ? ": " + ec.message() : "");
-    return false;
-  }
+  if (!out)
+    return Status::ioError("cannot write " + name + " in the work directory" +
+                           (ec ? ": " + ec.message() : ""));
   if (executable) ::chmod(path.c_str(), 0755);
-  return true;
+  return Status::ok();
 }
 
 // What execve takes: every string of argv and the environment with its NUL and its pointer.
@@ -250,8 +252,7 @@ std::vector<std::string> removeLeftoverWorkDirs(const std::string& work_root) {
     if (!exe_ec && exe == own_exe && pid != std::to_string(::getpid())) continue;
     const std::string dir = entry.path().string();
     ::umount2(dir.c_str(), MNT_DETACH);  // a job's tmpfs, if it was one (else EINVAL)
-    std::string why;
-    if (!removeTree(dir, &why)) failures.push_back(why);
+    if (Status removed = removeTree(dir); !removed.isOk()) failures.push_back(removed.message());
   }
   return failures;
 }
@@ -292,11 +293,10 @@ std::string runCase(const Runner& runner, Sandbox& sandbox, const PrepareInput& 
     PrepareInput with_args = input;
     with_args.args = *test.args;
     Prepared prepared;
-    std::string error;
-    if (!detail::callRunner(
-            "runner: prepare() with a case's args", [&] { prepared = runner.prepare(with_args); },
-            &error))
-      return error;
+    if (Status s = detail::callRunner("runner: prepare() with a case's args",
+                                      [&] { prepared = runner.prepare(with_args); });
+        !s.isOk())
+      return s.message();
     if (!prepared.error.empty()) return "the runner refused the case's args: " + prepared.error;
     if (std::string why = checkCommandSize(prepared.run, env, "run command"); !why.empty())
       return why;
@@ -321,10 +321,10 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
     return result;
   };
   RunnerInfo info;
-  std::string error;
-  if (!detail::callRunner(
-          "runner " + job.language + ": info()", [&] { info = runner.info(); }, &error))
-    return fail(Verdict::kInternalError, error);
+  if (Status s =
+          detail::callRunner("runner " + job.language + ": info()", [&] { info = runner.info(); });
+      !s.isOk())
+    return fail(Verdict::kInternalError, s.message());
   result.language = info.language;
   result.version = info.version;
 
@@ -344,10 +344,10 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   if (input.files.empty()) return fail(Verdict::kCompileError, "the job has no files");
 
   Prepared prepared;
-  if (!detail::callRunner(
-          "runner " + info.language + ": prepare()", [&] { prepared = runner.prepare(input); },
-          &error))
-    return fail(Verdict::kInternalError, error);
+  if (Status s = detail::callRunner("runner " + info.language + ": prepare()",
+                                    [&] { prepared = runner.prepare(input); });
+      !s.isOk())
+    return fail(Verdict::kInternalError, s.message());
   // The runner's refusal of the job (a bad file name...): the client's mistake, not ours.
   auto refuse = [&](const std::string& why) {
     StageResult compile;
@@ -377,12 +377,14 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
           "runner " + info.language + " wants a file outside the work directory: " + f.path);
   }
 
-  const std::string dir = makeWorkDir(options.work_root, &error);
-  if (dir.empty()) return fail(Verdict::kInternalError, error);
+  std::string dir;
+  if (Status s = makeWorkDir(options.work_root, &dir); !s.isOk())
+    return fail(Verdict::kInternalError, s.message());
   RemoveOnExit cleanup{dir, options.reaper};
   const int64_t quota = options.work_quota_bytes;
   if (quota > 0) {
-    if (!mountQuota(dir, quota, &error)) return fail(Verdict::kInternalError, error);
+    if (std::string error; !mountQuota(dir, quota, &error))
+      return fail(Verdict::kInternalError, error);
     cleanup.mounted = true;
   }
   // Said in the stage's message when its job's files filled the quota (the program saw ENOSPC).
@@ -395,8 +397,8 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   };
 
   for (const auto& f : prepared.files) {
-    if (!writeFile(dir, f.path, f.content, f.executable, &error))
-      return fail(Verdict::kInternalError, error);
+    if (Status s = writeFile(dir, f.path, f.content, f.executable); !s.isOk())
+      return fail(Verdict::kInternalError, s.message());
   }
 
   const Limits& fb = options.fallback;
@@ -534,69 +536,62 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
 
 namespace polyrun {
 
-std::string detectVersion(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
-                          std::string* error, bool* timed_out) {
+Status detectVersion(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
+                     std::string* version) {
   Command cmd;
-  if (!detail::callRunner(
-          "versionCommand()", [&] { cmd = runner.versionCommand(); }, error))
-    return {};
-  if (cmd.argv.empty() || cmd.argv[0].empty() || cmd.argv[0][0] != '/') {
-    *error = "version command must start with an absolute path";
-    return {};
-  }
+  if (Status s = detail::callRunner("versionCommand()", [&] { cmd = runner.versionCommand(); });
+      !s.isOk())
+    return s;
+  if (cmd.argv.empty() || cmd.argv[0].empty() || cmd.argv[0][0] != '/')
+    return Status::internal("version command must start with an absolute path");
   // A directory of its own: a sandbox hands the stage's work directory to the stage's user.
-  const std::string dir = makeWorkDir(options.work_root, error);
-  if (dir.empty()) return {};
+  std::string dir;
+  if (Status s = makeWorkDir(options.work_root, &dir); !s.isOk()) return s;
   const RemoveOnExit cleanup{dir};
   ProcessSpec spec = helperSpec(cmd, dir, options, 10000);
   const ProcessResult p = sandbox.run(spec);
-  if (!p.started) {
-    *error = "cannot run " + cmd.argv[0] + ": " + p.error;
-    return {};
-  }
-  if (p.wall_timeout || p.cpu_timeout) {
-    if (timed_out) *timed_out = true;
-    *error = cmd.argv[0] + " did not print its version within " +
-             std::to_string(spec.limits.wall_ms) + " ms";
-    return {};
-  }
-  std::string version;
+  if (!p.started) return Status::unavailable("cannot run " + cmd.argv[0] + ": " + p.error);
+  if (p.wall_timeout || p.cpu_timeout)
+    return Status::timedOut(cmd.argv[0] + " did not print its version within " +
+                            std::to_string(spec.limits.wall_ms) + " ms");
+  std::string parsed;
   const std::string output = p.stdout_data + p.stderr_data;
-  if (!detail::callRunner(
-          "parseVersion()", [&] { version = runner.parseVersion(output); }, error))
-    return {};
-  if (version.empty())
-    *error = cmd.argv[0] + " printed no version it understands (exit code " +
-             std::to_string(p.exit_code) + "): " + p.stdout_data.substr(0, 200) +
-             p.stderr_data.substr(0, 200);
-  return version;
+  if (Status s =
+          detail::callRunner("parseVersion()", [&] { parsed = runner.parseVersion(output); });
+      !s.isOk())
+    return s;
+  if (parsed.empty())
+    return Status::unavailable(cmd.argv[0] + " printed no version it understands (exit code " +
+                               std::to_string(p.exit_code) + "): " + p.stdout_data.substr(0, 200) +
+                               p.stderr_data.substr(0, 200));
+  *version = std::move(parsed);
+  return Status::ok();
 }
 
-bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
-                 std::string* why, bool* timed_out) {
+Status runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options) {
   SelfTest test;
   Job job;
   job.id = "self-test";
-  if (!detail::callRunner(
-          "selfTest()", [&] { test = runner.selfTest(); }, why) ||
-      !detail::callRunner(
-          "info()", [&] { job.language = runner.info().language; }, why))
-    return false;
+  if (Status s = detail::callRunner("selfTest()", [&] { test = runner.selfTest(); }); !s.isOk())
+    return s;
+  if (Status s = detail::callRunner("info()", [&] { job.language = runner.info().language; });
+      !s.isOk())
+    return s;
   for (const auto& f : test.files) job.files.push_back({f.name, f.content, Encoding::kUtf8});
   job.stdin_data = test.stdin_data;
   const JobResult r = executeJob(runner, sandbox, job, options);
-  if (timed_out) *timed_out = (r.compile && r.compile->timed_out) || (r.run && r.run->timed_out);
   const std::string got = r.run ? r.run->stdout_data : std::string();
-  if (r.verdict == Verdict::kOk && got == test.expected_stdout) return true;
+  if (r.verdict == Verdict::kOk && got == test.expected_stdout) return Status::ok();
   std::string outcome = std::string(verdictName(r.verdict));
   if (!r.message.empty()) outcome += ": " + r.message;
   const StageResult* failed = r.run ? &*r.run : r.compile ? &*r.compile : nullptr;
   if (failed && !failed->stderr_data.empty())
     outcome += "; stderr: " + jsonQuoted(failed->stderr_data.substr(0, 300));
   // One line: the reason goes to the log and into `polyrun status`.
-  *why = "expected output " + jsonQuoted(test.expected_stdout) + ", got " +
-         jsonQuoted(got.substr(0, 200)) + " (" + outcome + ")";
-  return false;
+  std::string why = "expected output " + jsonQuoted(test.expected_stdout) + ", got " +
+                    jsonQuoted(got.substr(0, 200)) + " (" + outcome + ")";
+  const bool timed_out = (r.compile && r.compile->timed_out) || (r.run && r.run->timed_out);
+  return timed_out ? Status::timedOut(std::move(why)) : Status::unavailable(std::move(why));
 }
 
 }  // namespace polyrun
@@ -627,22 +622,18 @@ std::string compileCacheKey(const RunnerInfo& info, const Prepared& prepared) {
   return key.hex();
 }
 
-std::string prepareToolchain(const Runner& runner, const std::string& version, Sandbox& sandbox,
-                             const ExecutorOptions& options, const std::string& root,
-                             std::string* error) try {
-  error->clear();
+Status prepareToolchain(const Runner& runner, const std::string& version, Sandbox& sandbox,
+                        const ExecutorOptions& options, const std::string& root,
+                        std::string* out) try {
+  out->clear();
   ToolchainPlan plan;
   RunnerInfo info;
-  if (!detail::callRunner(
-          "toolchain()", [&] { plan = runner.toolchain(); }, error) ||
-      !detail::callRunner(
-          "info()", [&] { info = runner.info(); }, error))
-    return {};
-  if (plan.commands.empty()) return {};
-  if (plan.outputs.empty()) {
-    *error = "the toolchain plan of " + info.language + " names no outputs";
-    return {};
-  }
+  if (Status s = detail::callRunner("toolchain()", [&] { plan = runner.toolchain(); }); !s.isOk())
+    return s;
+  if (Status s = detail::callRunner("info()", [&] { info = runner.info(); }); !s.isOk()) return s;
+  if (plan.commands.empty()) return Status::ok();
+  if (plan.outputs.empty())
+    return Status::internal("the toolchain plan of " + info.language + " names no outputs");
   CacheKey key;
   key.add("polyrun-toolchain-1").add(info.language).add(version);
   for (const auto& f : plan.files) key.add(f.path).add(f.executable ? 1 : 0).add(f.content);
@@ -664,9 +655,9 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
   std::error_code ec;
   // Jobs must see the outputs where the runner will point them: a sandbox that hides `root`
   // (e.g. under the stage's private /tmp) would make the toolchain silently useless.
-  auto visible = [&]() -> std::string {
-    const std::string probe_dir = makeWorkDir(options.work_root, error);
-    if (probe_dir.empty()) return {};
+  auto visible = [&]() -> Status {
+    std::string probe_dir;
+    if (Status s = makeWorkDir(options.work_root, &probe_dir); !s.isOk()) return s;
     const RemoveOnExit cleanup{probe_dir};
     ProcessSpec spec;
     spec.argv = {"/usr/bin/test", "-r", (target / plan.outputs.front()).string()};
@@ -674,35 +665,31 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
     spec.env = cleanEnvironment(probe_dir);
     spec.limits.wall_ms = spec.limits.cpu_ms = 10000;
     spec.cancel = options.cancel;
-    if (sandbox.run(spec).exit_code == 0) return target.string();
-    *error =
+    if (sandbox.run(spec).exit_code == 0) {
+      *out = target.string();
+      return Status::ok();
+    }
+    return Status::invalidArgument(
         "jobs cannot read " + root +
         " inside the sandbox (a path under /tmp or /dev/shm is "
-        "hidden by each stage's private one): set slave.toolchains.dir to a directory elsewhere";
-    return {};
+        "hidden by each stage's private one): set slave.toolchains.dir to a directory elsewhere");
   };
   if (fs::is_directory(target, ec)) return visible();  // made by an earlier run
 
   for (const auto& f : plan.files)
-    if (!safeRelativePath(f.path)) {
-      *error = "toolchain file outside the work directory: " + f.path;
-      return {};
-    }
+    if (!safeRelativePath(f.path))
+      return Status::internal("toolchain file outside the work directory: " + f.path);
   for (const auto& o : plan.outputs)
-    if (!safeRelativePath(o)) {
-      *error = "toolchain output outside the work directory: " + o;
-      return {};
-    }
-  const std::string dir = makeWorkDir(options.work_root, error);
-  if (dir.empty()) return {};
+    if (!safeRelativePath(o))
+      return Status::internal("toolchain output outside the work directory: " + o);
+  std::string dir;
+  if (Status s = makeWorkDir(options.work_root, &dir); !s.isOk()) return s;
   const RemoveOnExit cleanup{dir};
   for (const auto& f : plan.files)
-    if (!writeFile(dir, f.path, f.content, f.executable, error)) return {};
+    if (Status s = writeFile(dir, f.path, f.content, f.executable); !s.isOk()) return s;
   for (const auto& c : plan.commands) {
-    if (c.argv.empty() || c.argv[0].empty() || c.argv[0][0] != '/') {
-      *error = "a toolchain command must start with an absolute path";
-      return {};
-    }
+    if (c.argv.empty() || c.argv[0].empty() || c.argv[0][0] != '/')
+      return Status::internal("a toolchain command must start with an absolute path");
     ProcessSpec spec = helperSpec(c, dir, options, 120000);
     spec.limits.memory_bytes = options.fallback.compile.memory_bytes;
     spec.limits.processes = pick(options.fallback.processes, 64);
@@ -710,11 +697,9 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
     spec.cancel = options.cancel;
     const ProcessResult p = sandbox.run(spec);
     const StageResult s = toStage(p, options.fallback.compile, spec.limits.output_bytes, true);
-    if (s.verdict != Verdict::kOk) {
-      *error = c.argv[0] + " failed: " + s.message +
-               "; stderr: " + jsonQuoted(p.stderr_data.substr(0, 300));
-      return {};
-    }
+    if (s.verdict != Verdict::kOk)
+      return Status::unavailable(c.argv[0] + " failed: " + s.message +
+                                 "; stderr: " + jsonQuoted(p.stderr_data.substr(0, 300)));
   }
   // Copied into a private directory first, then renamed: a job never sees half a toolchain.
   const fs::path temp =
@@ -724,8 +709,7 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
     const fs::path from = fs::path(dir) / o;
     if (!fs::is_regular_file(fs::symlink_status(from, ec))) {
       fs::remove_all(temp, ec);
-      *error = "the toolchain plan did not make " + o;
-      return {};
+      return Status::internal("the toolchain plan did not make " + o);
     }
     fs::create_directories((temp / o).parent_path(), ec);
     fs::copy_file(from, temp / o, ec);
@@ -733,9 +717,9 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
       fs::permissions(temp / o,
                       fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read, ec);
     if (ec) {
+      const std::string why = ec.message();  // before remove_all() reuses `ec`
       fs::remove_all(temp, ec);
-      *error = "cannot keep " + o + " in " + root + ": " + ec.message();
-      return {};
+      return Status::ioError("cannot keep " + o + " in " + root + ": " + why);
     }
   }
   // Readable by the stages' user whatever the slave's umask.
@@ -745,15 +729,14 @@ std::string prepareToolchain(const Runner& runner, const std::string& version, S
     if (it->is_directory()) fs::permissions(it->path(), fs::perms(0755), ec);
   fs::rename(temp, target, ec);
   if (ec) {
+    const std::string why = ec.message();  // before remove_all() reuses `ec`
     fs::remove_all(temp, ec);
     if (fs::is_directory(target)) return visible();  // made meanwhile by another load
-    *error = "cannot create " + target.string() + ": " + ec.message();
-    return {};
+    return Status::ioError("cannot create " + target.string() + ": " + why);
   }
   return visible();
 } catch (const std::exception& e) {
-  *error = std::string("toolchain preparation failed: ") + e.what();
-  return {};
+  return Status::internal(std::string("toolchain preparation failed: ") + e.what());
 }
 
 }  // namespace polyrun

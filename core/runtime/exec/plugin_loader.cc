@@ -175,17 +175,18 @@ void loadRunners(const std::string& file, const std::string& path, const PluginS
   CreateResult created;
   // An alias is a variable holding the address of what it names.
   CreateRunnersFn* factory = library->get<CreateRunnersFn*>(kFactoryAlias);
-  if (!detail::callRunner(
-          "its factory", [&] { created = factory(settings); }, &out->error))
+  if (Status s = detail::callRunner("its factory", [&] { created = factory(settings); });
+      !s.isOk()) {
+    out->error = s.message();
     return;
+  }
   std::vector<std::string> refused;
   for (auto& runner : created.runners) {
     if (!runner) continue;
     RunnerInfo info;
-    std::string why;
-    if (!detail::callRunner(
-            "a runner's info()", [&] { info = runner->info(); }, &why) ||
-        !(why = checkInfo(info)).empty()) {
+    std::string why =
+        detail::callRunner("a runner's info()", [&] { info = runner->info(); }).message();
+    if (!why.empty() || !(why = checkInfo(info)).empty()) {
       refused.push_back(why);
       continue;
     }

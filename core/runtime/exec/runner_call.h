@@ -7,20 +7,22 @@
 #include <string>
 #include <string_view>
 
+#include "polyrun/status.h"
+
 namespace polyrun::detail {
 
-/// Runs `call`; true when it returned. When it threw, false with *error = "<what> threw: ...".
+/// Runs `call`; OK when it returned. When it threw, kInternal (the plugin broke its contract)
+/// with the message "<what> threw: ...".
 template <typename Call>
-bool callRunner(std::string_view what, Call&& call, std::string* error) {
+Status callRunner(std::string_view what, Call&& call) {
   try {
     call();
-    return true;
+    return Status::ok();
   } catch (const std::exception& e) {
-    *error = std::string(what) + " threw: " + e.what();
+    return Status::internal(std::string(what) + " threw: " + e.what());
   } catch (...) {
-    *error = std::string(what) + " threw something that is not a std::exception";
+    return Status::internal(std::string(what) + " threw something that is not a std::exception");
   }
-  return false;
 }
 
 }  // namespace polyrun::detail

@@ -41,6 +41,13 @@ bool writeText(const fs::path& path, const std::string& value, std::string* erro
   return true;
 }
 
+// writeText() for a caller that needs the failure: kIoError naming the value and the file.
+Status writeChecked(const fs::path& path, const std::string& value) {
+  std::string error;
+  if (!writeText(path, value, &error)) return Status::ioError(std::move(error));
+  return Status::ok();
+}
+
 // The value after `key` in a "key value" per line file (memory.events, memory.oom_control).
 int64_t keyedValue(const std::string& text, const std::string& key) {
   std::istringstream in(text);
@@ -206,14 +213,15 @@ class V1Group final : public StageCgroup {
     removeGroup(cpuacct);
     removeGroup(memory);
   }
-  bool addProcess(pid_t pid, std::string* error) override {
-    for (const fs::path& dir : {memory, pids, cpuacct})
-      if (!dir.empty() && !writeText(dir / "cgroup.procs", std::to_string(pid), error))
-        return false;
-    return true;
+  Status addProcess(pid_t pid) override {
+    for (const fs::path& dir : {memory, pids, cpuacct}) {
+      if (dir.empty()) continue;
+      if (Status s = writeChecked(dir / "cgroup.procs", std::to_string(pid)); !s.isOk()) return s;
+    }
+    return Status::ok();
   }
   bool oomKilled() const override { return oomCount() > oom_before; }
-  bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) override {
+  Status prepare(int64_t memory_bytes, int64_t processes) override {
     // A zygote's stages mostly have the limits the last one had: the writes are skipped then.
     if (!memory.empty() && memory_bytes != memory_set_) {
       memory_set_ = -1;
@@ -221,7 +229,7 @@ class V1Group final : public StageCgroup {
       // With swap accounting, memsw must stay >= the memory limit: raise it first, set it last.
       const bool memsw = fs::exists(memory / "memory.memsw.limit_in_bytes");
       if (memsw) writeText(memory / "memory.memsw.limit_in_bytes", "-1", nullptr);
-      if (!writeText(memory / "memory.limit_in_bytes", limit, error)) return false;
+      if (Status s = writeChecked(memory / "memory.limit_in_bytes", limit); !s.isOk()) return s;
       if (memsw && memory_bytes > 0)
         writeText(memory / "memory.memsw.limit_in_bytes", limit, nullptr);
       memory_set_ = memory_bytes;
@@ -233,12 +241,14 @@ class V1Group final : public StageCgroup {
     }
     if (!pids.empty() && processes != processes_set_) {
       processes_set_ = -1;
-      if (!writeText(pids / "pids.max", processes > 0 ? std::to_string(processes) : "max", error))
-        return false;
+      if (Status s =
+              writeChecked(pids / "pids.max", processes > 0 ? std::to_string(processes) : "max");
+          !s.isOk())
+        return s;
       processes_set_ = processes;
     }
     if (!cpuacct.empty()) cpu_before_ns_ = cpu_file_.number(cpuacct / "cpuacct.usage");
-    return true;
+    return Status::ok();
   }
   bool waitEmpty() override {
     return waitGroupEmpty(memory) && waitGroupEmpty(pids) && waitGroupEmpty(cpuacct);
@@ -286,7 +296,7 @@ class V1Manager final : public CgroupManager {
   bool accountsCpu() const override { return !cpuacct_parent_.empty(); }
 
  protected:
-  std::unique_ptr<StageCgroup> create(std::string* error) override {
+  Status create(std::unique_ptr<StageCgroup>* out) override {
     auto group = std::make_unique<V1Group>();
     const std::string name = uniqueName();
     for (auto [parent, dir] :
@@ -295,12 +305,13 @@ class V1Manager final : public CgroupManager {
       if (parent->empty()) continue;
       *dir = *parent / name;
       if (::mkdir(dir->c_str(), 0755) != 0) {
-        *error = "cannot create " + dir->string() + ": " + std::strerror(errno);
+        const Status failed = Status::fromErrno("cannot create " + dir->string(), errno);
         dir->clear();
-        return nullptr;
+        return failed;
       }
     }
-    return group;
+    *out = std::move(group);
+    return Status::ok();
   }
 
  private:
@@ -319,11 +330,11 @@ class V2Group final : public StageCgroup {
     if (!dir.empty()) writeText(dir / "cgroup.kill", "1", nullptr);
     removeGroup(dir);
   }
-  bool addProcess(pid_t pid, std::string* error) override {
-    return writeText(dir / "cgroup.procs", std::to_string(pid), error);
+  Status addProcess(pid_t pid) override {
+    return writeChecked(dir / "cgroup.procs", std::to_string(pid));
   }
   bool oomKilled() const override { return oomCount() > oom_before; }
-  bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) override {
+  Status prepare(int64_t memory_bytes, int64_t processes) override {
     if (memory && memory_bytes != memory_set_) {
       memory_set_ = -1;
       // A lower limit than the group holds (the last stage's /tmp, still being released) is
@@ -335,15 +346,15 @@ class V2Group final : public StageCgroup {
           writeText(dir / "memory.reclaim", std::to_string(held - memory_bytes), nullptr);
           held = std::atoll(readText(dir / "memory.current").c_str());
         }
-        if (held > memory_bytes) {
-          *error = "cannot lower the memory limit of " + dir.string() + " to " +
-                   std::to_string(memory_bytes) + " bytes: it still holds " + std::to_string(held);
-          return false;
-        }
+        if (held > memory_bytes)
+          return Status::ioError("cannot lower the memory limit of " + dir.string() + " to " +
+                                 std::to_string(memory_bytes) + " bytes: it still holds " +
+                                 std::to_string(held));
       }
-      if (!writeText(dir / "memory.max", memory_bytes > 0 ? std::to_string(memory_bytes) : "max",
-                     error))
-        return false;
+      if (Status s = writeChecked(dir / "memory.max",
+                                  memory_bytes > 0 ? std::to_string(memory_bytes) : "max");
+          !s.isOk())
+        return s;
       writeText(dir / "memory.swap.max", "0", nullptr);
       memory_set_ = memory_bytes;
     }
@@ -354,13 +365,15 @@ class V2Group final : public StageCgroup {
     }
     if (pids && processes != processes_set_) {
       processes_set_ = -1;
-      if (!writeText(dir / "pids.max", processes > 0 ? std::to_string(processes) : "max", error))
-        return false;
+      if (Status s =
+              writeChecked(dir / "pids.max", processes > 0 ? std::to_string(processes) : "max");
+          !s.isOk())
+        return s;
       processes_set_ = processes;
     }
     // cpu.stat's usage is there whether or not the cpu controller is enabled.
     cpu_before_us_ = cpu_file_.value(dir / "cpu.stat", "usage_usec");
-    return true;
+    return Status::ok();
   }
   bool waitEmpty() override {
     writeText(dir / "cgroup.kill", "1", nullptr);
@@ -440,17 +453,18 @@ class V2Manager final : public CgroupManager {
   bool accountsCpu() const override { return true; }
 
  protected:
-  std::unique_ptr<StageCgroup> create(std::string* error) override {
+  Status create(std::unique_ptr<StageCgroup>* out) override {
     auto group = std::make_unique<V2Group>();
     group->memory = memory_;
     group->pids = pids_;
     group->dir = parent_ / uniqueName();
     if (::mkdir(group->dir.c_str(), 0755) != 0) {
-      *error = "cannot create " + group->dir.string() + ": " + std::strerror(errno);
+      const Status failed = Status::fromErrno("cannot create " + group->dir.string(), errno);
       group->dir.clear();
-      return nullptr;
+      return failed;
     }
-    return group;
+    *out = std::move(group);
+    return Status::ok();
   }
 
  private:
@@ -574,8 +588,8 @@ std::unique_ptr<CgroupManager> detectV1(std::string* why) {
 
 }  // namespace
 
-std::unique_ptr<StageCgroup> CgroupManager::acquire(int64_t memory_bytes, int64_t processes,
-                                                    std::string* error) {
+Status CgroupManager::acquire(int64_t memory_bytes, int64_t processes,
+                              std::unique_ptr<StageCgroup>* out) {
   std::unique_ptr<StageCgroup> group;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -584,9 +598,11 @@ std::unique_ptr<StageCgroup> CgroupManager::acquire(int64_t memory_bytes, int64_
       idle_.pop_back();
     }
   }
-  if (!group) group = create(error);
-  if (!group || !group->prepare(memory_bytes, processes, error)) return nullptr;
-  return group;
+  if (!group)
+    if (Status s = create(&group); !s.isOk()) return s;
+  if (Status s = group->prepare(memory_bytes, processes); !s.isOk()) return s;
+  *out = std::move(group);
+  return Status::ok();
 }
 
 void CgroupManager::clearPool() {

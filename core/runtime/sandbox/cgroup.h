@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "polyrun/status.h"
+
 namespace polyrun::detail {
 
 /// The cgroup(s) of one sandbox zygote and the stages it starts (namespace_sandbox.cc): the
@@ -21,13 +23,15 @@ namespace polyrun::detail {
 class StageCgroup {
  public:
   virtual ~StageCgroup() = default;
-  /// Moves `pid` (and so every process it forks later) into the group.
-  virtual bool addProcess(pid_t pid, std::string* error) = 0;
+  /// Moves `pid` (and so every process it forks later) into the group; kIoError when the kernel
+  /// refuses.
+  virtual Status addProcess(pid_t pid) = 0;
   /// True when the kernel's OOM killer killed a process of the group during this stage.
   virtual bool oomKilled() const = 0;
   /// Sets the limits for the next stage (0 = none; writes only what changed since the last
-  /// call) and starts its OOM count afresh.
-  virtual bool prepare(int64_t memory_bytes, int64_t processes, std::string* error) = 0;
+  /// call) and starts its OOM count afresh. kIoError when a limit cannot be written, or a lower
+  /// memory limit than the group still holds cannot be set.
+  virtual Status prepare(int64_t memory_bytes, int64_t processes) = 0;
   /// Waits (bounded) until every process of the stage is gone; false if some remain.
   virtual bool waitEmpty() = 0;
   /// CPU time (user + system) of every process of the group since the last prepare(), in
@@ -51,13 +55,14 @@ class CgroupManager {
   virtual bool limitsProcesses() const = 0;
   /// True when its groups account the CPU time of all their processes (cpuUsageUs() >= 0).
   virtual bool accountsCpu() const = 0;
-  /// A group for one stage with the limits (0 = none); nullptr and *error on failure. Give it
-  /// back with release() when the stage's processes are gone.
-  std::unique_ptr<StageCgroup> acquire(int64_t memory_bytes, int64_t processes, std::string* error);
+  /// A group for one stage with the limits (0 = none), stored in *out (untouched on failure).
+  /// Give it back with release() when the stage's processes are gone.
+  Status acquire(int64_t memory_bytes, int64_t processes, std::unique_ptr<StageCgroup>* out);
   void release(std::unique_ptr<StageCgroup> group);
 
  protected:
-  virtual std::unique_ptr<StageCgroup> create(std::string* error) = 0;
+  /// A new empty group in *out; kIoError when it cannot be made.
+  virtual Status create(std::unique_ptr<StageCgroup>* out) = 0;
   /// Removes the idle groups now (before a manager removes what holds them).
   void clearPool();
 

@@ -190,7 +190,7 @@ bool NamespaceSandbox::init(const SandboxOptions& options, std::string* error) {
     return false;
   }
   ::chmod(options_.state_dir.c_str(), 0711);
-  if (!buildSeccompFilter(&seccomp_, error)) return false;
+  if (!buildSeccompFilter(&seccomp_).report(error)) return false;
   budgets_ = budgetsFor(options_.stages);
   ids_ = std::make_unique<IdPool>(options_.stages);
   std::string cgroup_why = "disabled by configuration";
@@ -232,8 +232,7 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
   auto z = std::make_unique<Zygote>();
   if (cgroups_) {
     z->cgroups = cgroups_.get();
-    z->cgroup = cgroups_->acquire(0, 0, error);
-    if (!z->cgroup) return nullptr;
+    if (!cgroups_->acquire(0, 0, &z->cgroup).report(error)) return nullptr;
   }
   void* area =
       ::mmap(nullptr, kAreaBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -286,7 +285,7 @@ std::unique_ptr<Zygote> NamespaceSandbox::createZygote(std::string* error) {
   const unsigned gid = privileged_ ? z->gid : ::getgid();
   if (!writeIdMaps(pid, privileged_, uid, gid).report(error)) return nullptr;
   // The one move into a cgroup this zygote ever makes; every stage is born in it.
-  if (z->cgroup && !z->cgroup->addProcess(pid, error)) return nullptr;
+  if (z->cgroup && !z->cgroup->addProcess(pid).report(error)) return nullptr;
   // The zygote and each stage's init are forks of the slave and look big to the OOM killer;
   // only the program may be its victim (it resets its own score).
   if (privileged_) {
@@ -330,12 +329,12 @@ NamespaceSandbox::Launch NamespaceSandbox::launch(Zygote& zygote, const ProcessS
                                                   std::string* error) {
   // The zygote counts as one process of its group.
   const int64_t processes = spec.limits.processes > 0 ? spec.limits.processes + 1 : 0;
-  if (zygote.cgroup && !zygote.cgroup->prepare(spec.limits.memory_bytes, processes, error)) {
+  if (zygote.cgroup && !zygote.cgroup->prepare(spec.limits.memory_bytes, processes).report(error)) {
     // The last stage's init may still be exiting, with its /tmp and its clone of the job's
     // tmpfs, charged to this group: a lower memory limit fits once it is gone (its mounts are
     // released before its pidfd says so).
     if (zygote.last_init.fd < 0 || !waitReadable(zygote.last_init.fd, kZygoteReplyMs) ||
-        !zygote.cgroup->prepare(spec.limits.memory_bytes, processes, error))
+        !zygote.cgroup->prepare(spec.limits.memory_bytes, processes).report(error))
       return Launch::kFailed;
   }
   if (!writeStageRequest(zygote.area, kAreaBytes, spec)) {
@@ -501,10 +500,13 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
 
 }  // namespace
 
-std::unique_ptr<Sandbox> makeNamespaceSandbox(const SandboxOptions& options, std::string* error) {
+Status makeNamespaceSandbox(const SandboxOptions& options, std::unique_ptr<Sandbox>* out) {
   auto sandbox = std::make_unique<NamespaceSandbox>();
-  if (!sandbox->init(options, error)) return nullptr;
-  return sandbox;
+  // init() and what it calls keep bool + std::string*: they are private to this file.
+  std::string error;
+  if (!sandbox->init(options, &error)) return Status::unavailable(std::move(error));
+  *out = std::move(sandbox);
+  return Status::ok();
 }
 
 std::string cgroupScopeNeeded() { return detail::cgroupScopeNeeded(); }

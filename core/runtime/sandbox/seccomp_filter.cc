@@ -74,20 +74,14 @@ const std::vector<const char*>& unavailableSyscalls() {
   return names;
 }
 
-bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error, bool tree) {
+Status buildSeccompFilter(std::vector<sock_filter>* program, bool tree) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-  if (!ctx) {
-    *error = "seccomp_init failed";
-    return false;
-  }
+  if (!ctx) return Status::internal("seccomp_init failed");
   struct Release {
     scmp_filter_ctx ctx;
     ~Release() { seccomp_release(ctx); }
   } release{ctx};
-  auto fail = [&](const std::string& what, int rc) {
-    *error = what + ": " + std::strerror(-rc);
-    return false;
-  };
+  auto fail = [](const std::string& what, int rc) { return Status::fromErrno(what, -rc); };
   // A tree rather than a list: the kernel installs it in about a third of the time, since at
   // install it runs the filter for every system call number to find the always-allowed ones
   // (docs/performance.md, "System-call filter").
@@ -100,9 +94,9 @@ bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error, b
       if (int rc = seccomp_rule_add(ctx, action, nr, 0); rc < 0)
         return fail(std::string("seccomp rule for ") + name, rc);
     }
-    return true;
+    return Status::ok();
   };
-  if (!addAll(forbiddenSyscalls(), SCMP_ACT_KILL_PROCESS)) return false;
+  if (Status s = addAll(forbiddenSyscalls(), SCMP_ACT_KILL_PROCESS); !s.isOk()) return s;
   // clone() may not make namespaces. clone3() passes its flags in memory the filter cannot
   // read, so it reports ENOSYS (below) and the C library falls back to clone().
   for (unsigned long flag : {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC,
@@ -115,13 +109,10 @@ bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error, b
   // io_uring runs open, connect, send... from kernel workers that this filter never sees: a
   // ring would be a way around every rule above. ENOSYS, as on a kernel built without it, so
   // that runtimes which try it (libuv) fall back to plain system calls.
-  if (!addAll(unavailableSyscalls(), SCMP_ACT_ERRNO(ENOSYS))) return false;
+  if (Status s = addAll(unavailableSyscalls(), SCMP_ACT_ERRNO(ENOSYS)); !s.isOk()) return s;
 
   const int fd = ::memfd_create("polyrun-seccomp", MFD_CLOEXEC);
-  if (fd < 0) {
-    *error = std::string("memfd_create: ") + std::strerror(errno);
-    return false;
-  }
+  if (fd < 0) return Status::fromErrno("memfd_create", errno);
   const int rc = seccomp_export_bpf(ctx, fd);
   if (rc < 0) {
     ::close(fd);
@@ -131,11 +122,9 @@ bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error, b
   program->resize(static_cast<size_t>(size) / sizeof(sock_filter));
   const ssize_t n = ::pread(fd, program->data(), static_cast<size_t>(size), 0);
   ::close(fd);
-  if (n != size || program->empty()) {
-    *error = "cannot read the exported seccomp filter";
-    return false;
-  }
-  return true;
+  if (n != size || program->empty())
+    return Status::internal("cannot read the exported seccomp filter");
+  return Status::ok();
 }
 
 int installSeccompFilter(const std::vector<sock_filter>& program) {

@@ -7,12 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "polyrun/status.h"
+
 namespace polyrun::detail {
 
-/// The filter as classic BPF. False with *error if libseccomp cannot build it. `tree`: the
-/// system call numbers as a binary search tree (what the sandbox installs); false: the plain
-/// list libseccomp makes by default, with the same decisions (bench/seccomp_bench compares them).
-bool buildSeccompFilter(std::vector<sock_filter>* program, std::string* error, bool tree = true);
+/// The filter as classic BPF in *program. kIoError (libseccomp's errno) or kInternal when
+/// libseccomp cannot build it. `tree`: the system call numbers as a binary search tree (what
+/// the sandbox installs); false: the plain list libseccomp makes by default, with the same
+/// decisions (bench/seccomp_bench compares them).
+Status buildSeccompFilter(std::vector<sock_filter>* program, bool tree = true);
 
 /// Installs `program`; async-signal-safe. Requires PR_SET_NO_NEW_PRIVS first. 0 or -1/errno.
 int installSeccompFilter(const std::vector<sock_filter>& program);

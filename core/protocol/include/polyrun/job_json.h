@@ -7,6 +7,7 @@
 #include "polyrun/export.h"
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
+#include "polyrun/status.h"
 
 namespace polyrun {
 
@@ -35,10 +36,12 @@ POLYRUN_API bool fitResult(JobResult* result, size_t max_json_bytes);
 POLYRUN_API size_t worstCaseResultBytes(int64_t output_bytes);
 POLYRUN_API nlohmann::json toJson(const RunnerInfo& info);
 
-/// Each parser returns false and sets *error to a message naming the bad field.
-POLYRUN_API bool fromJson(const nlohmann::json& j, Job* job, std::string* error);
-POLYRUN_API bool fromJson(const nlohmann::json& j, StageResult* stage, std::string* error);
-POLYRUN_API bool fromJson(const nlohmann::json& j, JobResult* result, std::string* error);
-POLYRUN_API bool fromJson(const nlohmann::json& j, RunnerInfo* info, std::string* error);
+/// Each decoder fills the object from `j`; a value that does not fit is kInvalidArgument with a
+/// message naming the bad field ("job.files[0].name must be a string"), the object then partly
+/// filled. A caller decoding a peer's frame may report it as that peer's protocol error.
+POLYRUN_API Status fromJson(const nlohmann::json& j, Job* job);
+POLYRUN_API Status fromJson(const nlohmann::json& j, StageResult* stage);
+POLYRUN_API Status fromJson(const nlohmann::json& j, JobResult* result);
+POLYRUN_API Status fromJson(const nlohmann::json& j, RunnerInfo* info);
 
 }  // namespace polyrun

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "polyrun/export.h"
+#include "polyrun/status.h"
 
 namespace polyrun {
 
@@ -16,11 +17,11 @@ namespace polyrun {
 /// messages polyrun itself sends nest fewer than 10 levels.
 inline constexpr size_t kMaxJsonDepth = 64;
 
-/// Parses `text` into *out. On failure returns false and sets *error to a short reason that
-/// never quotes more than a few bytes of `text`: "nested deeper than 64 levels at byte 65",
-/// or the syntax error and where.
-POLYRUN_API bool parseJson(std::string_view text, nlohmann::json* out, std::string* error,
-                           size_t max_depth = kMaxJsonDepth);
+/// Parses `text` into *out (untouched on failure). A failure is kInvalidArgument with a short
+/// reason that never quotes more than a few bytes of `text`: "JSON nested deeper than 64 levels
+/// (at byte 65)", or the syntax error and where.
+POLYRUN_API Status parseJson(std::string_view text, nlohmann::json* out,
+                             size_t max_depth = kMaxJsonDepth);
 
 /// A stranger's value as an error message shows it: its kind (`an array of 3 elements`), and for
 /// a scalar its first 32 bytes, quoted and marked when cut. Never serialised whole: it may hold

@@ -1,7 +1,16 @@
 // The outcome of an operation at a module boundary: OK, or an error whose message names what was
-// wrong and what to do (leveldb's `Status`, reduced to what polyrun needs). New and moved code
-// returns a Status and writes results through out-parameters, `Status connect(Foo* out)`; the
-// older conventions (bool + std::string*, empty string for OK) go as their code is moved.
+// wrong and what to do (leveldb's `Status`, reduced to what polyrun needs). The public functions
+// of the protocol, runtime and transport libraries return a Status and write results through
+// out-parameters, `Status connect(Foo* out)`. Other conventions remain where they fit better:
+// - the plugin SDK (core/sdk: runner_support.h's findTool, Prepared::error): plugin authors
+//   include runner.h only and never need this header;
+// - the GUI's Qt side (QString errors, signals), which speaks Qt to Qt;
+// - outcomes that are data rather than errors: StageResult/JobResult messages and verdicts,
+//   PluginLoadResult::error (a partial load), ProcessResult::error;
+// - code private to one file (namespace_sandbox.cc's init, job_executor.cc's mountQuota) and the
+//   services' (master/, slave/) own classes, which bridge with report() or message() as they meet
+//   a Status; CompileCache::store's `why` (nothing stored is not a failure) and the cgroup
+//   detection's `why` (no cgroup is a mode, not an error) stay explanations.
 //
 // Errors are values: nothing here throws, and a Status is cheap to copy when OK.
 #pragma once

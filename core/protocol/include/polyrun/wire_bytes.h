@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "polyrun/export.h"
+#include "polyrun/status.h"
 
 namespace polyrun {
 
@@ -34,10 +35,10 @@ POLYRUN_API size_t prefixWithin(std::string_view bytes, size_t budget);
 /// when that form is base64).
 POLYRUN_API void putBytes(nlohmann::json& obj, const std::string& key, std::string bytes);
 
-/// Reads obj[key] as putBytes() wrote it into *out (absent or null: *out unchanged). False with
-/// *error naming `where` + key when it is not a string, the encoding is unknown or the base64
-/// is malformed.
-POLYRUN_API bool getBytes(const nlohmann::json& obj, const std::string& key, std::string* out,
-                          std::string* error, const std::string& where);
+/// Reads obj[key] as putBytes() wrote it into *out (absent or null: *out unchanged).
+/// kInvalidArgument naming `where` + key when it is not a string, the encoding is unknown or the
+/// base64 is malformed.
+POLYRUN_API Status getBytes(const nlohmann::json& obj, const std::string& key, std::string* out,
+                            const std::string& where);
 
 }  // namespace polyrun

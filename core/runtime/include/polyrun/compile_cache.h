@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "polyrun/export.h"
+#include "polyrun/status.h"
 #include "polyrun/thread_annotations.h"
 
 namespace polyrun {
@@ -66,9 +67,9 @@ struct CompileCacheStats {
 
 class POLYRUN_API CompileCache {
  public:
-  /// Opens (creates) the cache at options.dir and indexes the entries already there. Null with
-  /// *error set when the directory cannot be created or written.
-  static std::unique_ptr<CompileCache> open(const CompileCacheOptions& options, std::string* error);
+  /// Opens (creates) the cache at options.dir, indexes the entries already there and stores it
+  /// in *out. kIoError when the directory cannot be created or written (*out untouched).
+  static Status open(const CompileCacheOptions& options, std::unique_ptr<CompileCache>* out);
 
   /// Copies the artifacts of entry (`runner`, `key`) into `work_dir`. True on a hit. A missing,
   /// corrupt or vanished entry is a miss: whatever was copied is removed again, a corrupt entry

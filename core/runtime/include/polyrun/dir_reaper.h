@@ -13,15 +13,16 @@
 #include <utility>
 
 #include "polyrun/export.h"
+#include "polyrun/status.h"
 
 namespace polyrun {
 
 /// Removes `path` with everything in it, never following a symbolic link, with a bounded number
 /// of descriptors whatever the depth (a job can nest directories tens of thousands deep, past
-/// any descriptor limit and PATH_MAX). Keeps going past what it cannot remove; false with
-/// *error = how many removals failed and the first one's name and reason. A missing `path` is
+/// any descriptor limit and PATH_MAX). Keeps going past what it cannot remove; then kIoError
+/// saying how many removals failed and the first one's name and reason. A missing `path` is
 /// not an error. Must not race with anyone moving directories inside `path`.
-POLYRUN_API bool removeTree(const std::string& path, std::string* error);
+POLYRUN_API Status removeTree(const std::string& path);
 
 class POLYRUN_API DirReaper {
  public:

@@ -12,6 +12,7 @@
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
 #include "polyrun/sandbox.h"
+#include "polyrun/status.h"
 
 namespace polyrun {
 
@@ -56,29 +57,33 @@ POLYRUN_API JobResult executeJob(const Runner& runner, Sandbox& sandbox, const J
                                  const ExecutorOptions& options, const StageCallback& on_stage = {},
                                  const CaseCallback& on_case = {});
 
+// The three probes below fold "it ran out of time" into the Status code: kTimedOut is the one a
+// caller acts on (a slow machine may pass with more time); kInternal is a runner that broke its
+// contract (threw, a relative command); kIoError a work directory the slave could not make.
+
 /// Runs the runner's version command through the sandbox, with the wall and CPU limits of
-/// `options.fallback.compile`; empty with *error set on failure (and *timed_out, when given, set
-/// when it did not finish in time). Never throws.
-POLYRUN_API std::string detectVersion(const Runner& runner, Sandbox& sandbox,
-                                      const ExecutorOptions& options, std::string* error,
-                                      bool* timed_out = nullptr);
+/// `options.fallback.compile`, and stores the version it printed in *version. kTimedOut when it
+/// did not finish in time; kUnavailable when it cannot run or prints no version the runner
+/// understands. Never throws.
+POLYRUN_API Status detectVersion(const Runner& runner, Sandbox& sandbox,
+                                 const ExecutorOptions& options, std::string* version);
 
 /// Runs the runner's self-test as a job with `options.fallback` limits (so a self-test that
-/// hangs ends at their wall limit); true when its stdout is the expected one, otherwise false
-/// with *why set, on one line: `expected output "olleh\n", got "" (COMPILE_ERROR: ...)`.
-/// Never throws. `timed_out`, when given: whether a stage was stopped at its time limit.
-POLYRUN_API bool runSelfTest(const Runner& runner, Sandbox& sandbox, const ExecutorOptions& options,
-                             std::string* why, bool* timed_out = nullptr);
+/// hangs ends at their wall limit); OK when its stdout is the expected one. Otherwise the message
+/// says why on one line, `expected output "olleh\n", got "" (COMPILE_ERROR: ...)`, and the code
+/// is kTimedOut when a stage was stopped at its time limit, else kUnavailable. Never throws.
+POLYRUN_API Status runSelfTest(const Runner& runner, Sandbox& sandbox,
+                               const ExecutorOptions& options);
 
 /// Runs the runner's toolchain() plan, once: its commands in a scratch work directory through
 /// the sandbox, with the limits of `options.fallback.compile`, then its outputs moved (atomically)
-/// into `root`/<language>-<hash of version and plan>. Returns that directory: at once when an
-/// earlier run made it, empty when the plan is empty (with *error empty) or on failure (with
-/// *error saying why). Jobs see the directory read-only: `root` must be among the sandbox's
-/// read-only paths. Never throws.
-POLYRUN_API std::string prepareToolchain(const Runner& runner, const std::string& version,
-                                         Sandbox& sandbox, const ExecutorOptions& options,
-                                         const std::string& root, std::string* error);
+/// into `root`/<language>-<hash of version and plan>. Stores that directory in *dir: at once when
+/// an earlier run made it; "" (and OK) when the plan is empty, and "" on failure. Jobs see the
+/// directory read-only: `root` must be among the sandbox's read-only paths (kInvalidArgument
+/// when they cannot read it). Never throws.
+POLYRUN_API Status prepareToolchain(const Runner& runner, const std::string& version,
+                                    Sandbox& sandbox, const ExecutorOptions& options,
+                                    const std::string& root, std::string* dir);
 
 /// The cache key of a compilation: runner language and version, compile command (and the size
 /// and modification time of its program) and its environment, the artifacts wanted, and every

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "polyrun/export.h"
+#include "polyrun/status.h"
 
 namespace polyrun {
 
@@ -110,9 +111,10 @@ struct SandboxOptions {
 
 /// The isolating sandbox: user, PID, mount, network, IPC, UTS and cgroup namespaces, a private
 /// read-only root, an unprivileged uid without capabilities, a seccomp filter, cgroup limits.
-/// Checks at creation that it works here by running /bin/true; nullptr with *error otherwise.
-POLYRUN_API std::unique_ptr<Sandbox> makeNamespaceSandbox(const SandboxOptions& options,
-                                                          std::string* error);
+/// Checks at creation that it works here by running /bin/true, and stores it in *out; otherwise
+/// kUnavailable saying what the host does not allow (*out untouched).
+POLYRUN_API Status makeNamespaceSandbox(const SandboxOptions& options,
+                                        std::unique_ptr<Sandbox>* out);
 
 /// On a cgroup v2 host run by systemd: why the calling process's own cgroup cannot be delegated
 /// to a sandbox's stages (other processes share it, as in a login session's scope, or this user
