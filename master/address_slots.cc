@@ -8,7 +8,7 @@ AddressSlots::Slot::~Slot() {
 
 AddressSlots::Slot AddressSlots::take(const std::string& host, bool loopback) {
   if (max_ <= 0 || (loopback && !count_loopback_)) return Slot(nullptr, host, true);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   int& open = open_[host];
   if (open >= max_) {
     return Slot(nullptr, host, false);
@@ -18,7 +18,7 @@ AddressSlots::Slot AddressSlots::take(const std::string& host, bool loopback) {
 }
 
 void AddressSlots::giveBack(const std::string& host) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = open_.find(host);
   if (it != open_.end() && --it->second <= 0) open_.erase(it);
 }

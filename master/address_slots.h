@@ -4,8 +4,9 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
+
+#include "polyrun/thread_annotations.h"
 
 namespace polyrun::master {
 
@@ -46,12 +47,12 @@ class AddressSlots {
   int max() const { return max_; }
 
  private:
-  void giveBack(const std::string& host);
+  void giveBack(const std::string& host) POLYRUN_EXCLUDES(mutex_);
 
   const int max_;
   const bool count_loopback_;
-  std::mutex mutex_;
-  std::map<std::string, int> open_;  // guarded by mutex_
+  Mutex mutex_;
+  std::map<std::string, int> open_ POLYRUN_GUARDED_BY(mutex_);
 };
 
 }  // namespace polyrun::master

@@ -94,7 +94,7 @@ void HttpApi::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
     reply.close = true;
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     ++responses_[reply.status];
   }
   if (log().debug())
@@ -201,7 +201,7 @@ HttpApi::Reply HttpApi::healthz() const {
   const bool serving = c.value("state", "") == "serving";
   bool stopped;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopped = stopped_;
   }
   return jsonReply(serving && !stopped ? 200 : 503,
@@ -282,7 +282,7 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity
   if (!waiter) {
     bool stopping;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       stopping = stopped_;
     }
     return unavailable(
@@ -392,7 +392,7 @@ HttpApi::Reply HttpApi::jobLookup(const std::string& job_id, const std::string& 
 }
 
 std::shared_ptr<HttpJobWaiter> HttpApi::startWaiting(const std::string& client) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (stopped_ ||
       static_cast<int>(waiting_.size()) >= settings_.threads - settings_.reserved_threads)
     return nullptr;
@@ -402,14 +402,14 @@ std::shared_ptr<HttpJobWaiter> HttpApi::startWaiting(const std::string& client) 
 }
 
 void HttpApi::stopWaiting(const std::shared_ptr<HttpJobWaiter>& waiter) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   waiting_.erase(waiter);
 }
 
 void HttpApi::stop() {
   std::set<std::shared_ptr<HttpJobWaiter>> waiting;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopped_ = true;
     waiting = waiting_;
   }
@@ -417,7 +417,7 @@ void HttpApi::stop() {
 }
 
 std::map<int, uint64_t> HttpApi::responseCounts() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return responses_;
 }
 

@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -25,6 +24,7 @@
 
 #include "http_job_waiter.h"
 #include "http_server.h"
+#include "polyrun/thread_annotations.h"
 #include "scheduler.h"
 
 namespace polyrun::master {
@@ -98,10 +98,11 @@ class HttpApi {
   const std::shared_ptr<Scheduler> scheduler_;
   const HttpSettings settings_;
 
-  mutable std::mutex mutex_;  // guards everything below
-  bool stopped_ = false;
-  std::set<std::shared_ptr<HttpJobWaiter>> waiting_;  // execute requests waiting for their job
-  std::map<int, uint64_t> responses_;
+  mutable Mutex mutex_;  // guards everything below
+  bool stopped_ POLYRUN_GUARDED_BY(mutex_) = false;
+  // Execute requests waiting for their job.
+  std::set<std::shared_ptr<HttpJobWaiter>> waiting_ POLYRUN_GUARDED_BY(mutex_);
+  std::map<int, uint64_t> responses_ POLYRUN_GUARDED_BY(mutex_);
 };
 
 }  // namespace polyrun::master

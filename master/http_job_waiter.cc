@@ -6,7 +6,7 @@ namespace polyrun::master {
 
 void HttpJobWaiter::send(const nlohmann::json& message) {
   const std::string type = message.value("type", "");
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (!final_.is_null()) return;  // one answer per request: the first final message wins
   if (type == msg::kAccepted) {
     job_id_ = message.value("job_id", "");
@@ -28,14 +28,14 @@ void HttpJobWaiter::send(const nlohmann::json& message) {
 }
 
 void HttpJobWaiter::close() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   closed_ = true;
   cv_.notify_all();
 }
 
 HttpJobWaiter::Outcome HttpJobWaiter::wait(std::chrono::milliseconds queue_wait,
                                            std::chrono::milliseconds run_budget) {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (;;) {
     if (!final_.is_null()) return Outcome::kFinal;
     if (closed_) return Outcome::kClosed;
@@ -43,28 +43,31 @@ HttpJobWaiter::Outcome HttpJobWaiter::wait(std::chrono::milliseconds queue_wait,
     const bool queued = state_ == state::kQueued;
     const auto deadline = phase_start_ + (queued ? queue_wait : run_budget);
     if (Clock::now() >= deadline) return queued ? Outcome::kQueueWait : Outcome::kRunTimeout;
-    cv_.wait_until(lock, deadline);
+    cv_.wait_until(lock.native(), deadline);
   }
 }
 
 bool HttpJobWaiter::waitFinal(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return cv_.wait_for(lock, timeout, [this] { return !final_.is_null() || closed_; }) &&
-         !final_.is_null();
+  const auto deadline = Clock::now() + timeout;
+  MutexLock lock(mutex_);
+  while (final_.is_null() && !closed_ &&
+         cv_.wait_until(lock.native(), deadline) != std::cv_status::timeout) {
+  }
+  return !final_.is_null();
 }
 
 nlohmann::json HttpJobWaiter::final() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return final_;
 }
 
 std::string HttpJobWaiter::jobId() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return job_id_;
 }
 
 std::string HttpJobWaiter::state() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return state_;
 }
 

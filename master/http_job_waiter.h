@@ -6,11 +6,11 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "peer.h"
+#include "polyrun/thread_annotations.h"
 
 namespace polyrun::master {
 
@@ -42,14 +42,15 @@ class HttpJobWaiter final : public Peer {
   std::string state() const;  // last progress state: queued, assigned, compiling, running
 
  private:
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
   const std::string address_;
-  std::string job_id_;
-  std::string state_ = "queued";
-  Clock::time_point phase_start_ = Clock::now();  // when the job entered its current phase
-  nlohmann::json final_;                          // null until the final message arrives
-  bool closed_ = false;
+  mutable Mutex mutex_;  // guards everything below
+  std::condition_variable cv_;
+  std::string job_id_ POLYRUN_GUARDED_BY(mutex_);
+  std::string state_ POLYRUN_GUARDED_BY(mutex_) = "queued";
+  // When the job entered its current phase.
+  Clock::time_point phase_start_ POLYRUN_GUARDED_BY(mutex_) = Clock::now();
+  nlohmann::json final_ POLYRUN_GUARDED_BY(mutex_);  // null until the final message arrives
+  bool closed_ POLYRUN_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace polyrun::master

@@ -8,13 +8,13 @@
 
 #include <condition_variable>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "address_slots.h"
+#include "polyrun/thread_annotations.h"
 
 namespace polyrun::master {
 namespace {
@@ -31,7 +31,7 @@ class HttpServer::Impl {
       : settings(s), slots(s.per_address, s.per_address_loopback), watchdog_([this] { watch(); }) {}
   ~Impl() {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       stopping_ = true;
     }
     cv_.notify_all();
@@ -40,7 +40,7 @@ class HttpServer::Impl {
 
   // A connection whose first request is due within the request timeout from now.
   uint64_t add(int fd, const std::string& client) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     const uint64_t id = ++next_id_;
     connections_[id] = Connection{fd, client, Clock::now() + settings.request_timeout, false};
     cv_.notify_all();
@@ -48,19 +48,19 @@ class HttpServer::Impl {
   }
   // Before the connection's socket closes: the watchdog never touches its fd again.
   void remove(uint64_t id) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     connections_.erase(id);
   }
   // armed: a request is awaited and due within the request timeout; else none is being read.
   void arm(uint64_t id, bool armed) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = connections_.find(id);
     if (it == connections_.end() || it->second.late) return;
     it->second.due = armed ? std::optional(Clock::now() + settings.request_timeout) : std::nullopt;
     cv_.notify_all();
   }
   bool late(uint64_t id) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = connections_.find(id);
     return it != connections_.end() && it->second.late;
   }
@@ -77,7 +77,7 @@ class HttpServer::Impl {
   };
 
   void watch() {
-    std::unique_lock<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     while (!stopping_) {
       std::optional<Clock::time_point> next;
       const auto now = Clock::now();
@@ -98,18 +98,18 @@ class HttpServer::Impl {
             c.client, std::to_string(settings.request_timeout.count()));
       }
       if (next) {
-        cv_.wait_until(lock, *next);
+        cv_.wait_until(lock.native(), *next);
       } else {
-        cv_.wait(lock);
+        cv_.wait(lock.native());
       }
     }
   }
 
-  std::mutex mutex_;  // guards everything below
+  Mutex mutex_;  // guards everything below
   std::condition_variable cv_;
-  std::map<uint64_t, Connection> connections_;
-  uint64_t next_id_ = 0;
-  bool stopping_ = false;
+  std::map<uint64_t, Connection> connections_ POLYRUN_GUARDED_BY(mutex_);
+  uint64_t next_id_ POLYRUN_GUARDED_BY(mutex_) = 0;
+  bool stopping_ POLYRUN_GUARDED_BY(mutex_) = false;
   std::thread watchdog_;  // last: it starts in the constructor
 };
 

@@ -1,9 +1,10 @@
 #pragma once
 
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "polyrun/thread_annotations.h"
 
 namespace polyrun::master {
 
@@ -35,17 +36,17 @@ class Peer {
 
   /// Set by the connection once the client authenticated; anonymous until then.
   void setIdentity(ClientIdentity identity) {
-    std::lock_guard<std::mutex> lock(identity_mutex_);
+    MutexLock lock(identity_mutex_);
     identity_ = std::move(identity);
   }
   ClientIdentity identity() const {
-    std::lock_guard<std::mutex> lock(identity_mutex_);
+    MutexLock lock(identity_mutex_);
     return identity_;
   }
 
  private:
-  mutable std::mutex identity_mutex_;
-  ClientIdentity identity_;
+  mutable Mutex identity_mutex_;
+  ClientIdentity identity_ POLYRUN_GUARDED_BY(identity_mutex_);
 };
 
 }  // namespace polyrun::master

@@ -31,9 +31,14 @@ std::shared_ptr<SlaveCredentials> SlaveCredentials::shared(std::string token) {
 }
 
 std::shared_ptr<SlaveCredentials> SlaveCredentials::fromFile(std::string path, std::string* error) {
+  Entries entries;
+  FileStamp stamp;
+  if (!readFile(path, &entries, &stamp, error)) return nullptr;
   auto c = std::make_shared<SlaveCredentials>();
-  if (!readFile(path, &c->entries_, &c->stamp_, error)) return nullptr;
   c->path_ = std::move(path);
+  MutexLock lock(c->mutex_);
+  c->entries_ = std::move(entries);
+  c->stamp_ = stamp;
   c->checked_at_ = std::chrono::steady_clock::now();
   return c;
 }
@@ -93,7 +98,7 @@ bool SlaveCredentials::readFile(const std::string& path, Entries* entries, FileS
 
 bool SlaveCredentials::accepts(const std::string& name, const std::string& token) const {
   if (!perSlave()) return tokensEqual(token, shared_token_);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = entries_.find(name);
   // A name that is not listed costs the same comparison as a wrong token.
   const bool equal = tokensEqual(token, it == entries_.end() ? std::string() : it->second);
@@ -102,7 +107,7 @@ bool SlaveCredentials::accepts(const std::string& name, const std::string& token
 
 void SlaveCredentials::reloadIfChanged(std::chrono::milliseconds min_interval) {
   if (!perSlave()) return;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
   if (now - checked_at_ < min_interval) return;
   checked_at_ = now;
@@ -127,12 +132,12 @@ void SlaveCredentials::reloadIfChanged(std::chrono::milliseconds min_interval) {
 }
 
 uint64_t SlaveCredentials::generation() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return generation_;
 }
 
 size_t SlaveCredentials::size() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return perSlave() ? entries_.size() : 1;
 }
 

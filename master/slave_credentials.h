@@ -15,8 +15,9 @@
 #include <ctime>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
+
+#include "polyrun/thread_annotations.h"
 
 namespace polyrun::master {
 
@@ -59,11 +60,11 @@ class SlaveCredentials {
 
   std::string path_;          // empty: shared mode
   std::string shared_token_;  // shared mode
-  mutable std::mutex mutex_;  // guards everything below
-  Entries entries_;
-  FileStamp stamp_;
-  uint64_t generation_ = 0;
-  std::chrono::steady_clock::time_point checked_at_;
+  mutable Mutex mutex_;       // guards everything below
+  Entries entries_ POLYRUN_GUARDED_BY(mutex_);
+  FileStamp stamp_ POLYRUN_GUARDED_BY(mutex_);
+  uint64_t generation_ POLYRUN_GUARDED_BY(mutex_) = 0;
+  std::chrono::steady_clock::time_point checked_at_ POLYRUN_GUARDED_BY(mutex_);
 };
 
 }  // namespace polyrun::master

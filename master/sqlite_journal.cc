@@ -170,6 +170,7 @@ std::unique_ptr<SqliteJournal> SqliteJournal::open(const JournalConfig& config,
       *error = "master.journal.path = " + config.path + ": " + why;
       return nullptr;
     }
+    MutexLock lock(journal->read_mutex_);  // nobody else has the journal yet
     journal->reader_session_ = connect(config);
   } catch (const Poco::Exception& e) {
     *error = "master.journal.path = " + config.path +
@@ -184,7 +185,7 @@ std::unique_ptr<SqliteJournal> SqliteJournal::open(const JournalConfig& config,
 
 SqliteJournal::~SqliteJournal() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   work_ready_.notify_all();
@@ -193,7 +194,7 @@ SqliteJournal::~SqliteJournal() {
 
 std::vector<Journal::Accepted> SqliteJournal::unfinished() {
   std::vector<Accepted> jobs;
-  std::lock_guard<std::mutex> lock(read_mutex_);
+  MutexLock lock(read_mutex_);
   try {
     std::vector<std::string> ids, languages, bodies, clients;
     std::vector<Poco::Int64> accepted;
@@ -216,7 +217,7 @@ void SqliteJournal::accepted(Accepted job, Done done) {
   op.job = std::move(job);
   op.done = std::move(done);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     queue_.push_back(std::move(op));
     ++queued_;
   }
@@ -229,7 +230,7 @@ void SqliteJournal::finished(std::string job_id, Outcome outcome, Done done) {
   op.outcome = std::move(outcome);
   op.done = std::move(done);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     queue_.push_back(std::move(op));
     ++queued_;
   }
@@ -237,7 +238,7 @@ void SqliteJournal::finished(std::string job_id, Outcome outcome, Done done) {
 }
 
 std::optional<Journal::Outcome> SqliteJournal::lookup(const std::string& job_id) {
-  std::lock_guard<std::mutex> lock(read_mutex_);
+  MutexLock lock(read_mutex_);
   try {
     std::string id = job_id;
     std::vector<std::string> states, results;
@@ -255,9 +256,9 @@ std::optional<Journal::Outcome> SqliteJournal::lookup(const std::string& job_id)
 }
 
 void SqliteJournal::flush() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const uint64_t target = queued_;
-  committed_cv_.wait(lock, [&] { return committed_ >= target; });
+  while (committed_ < target) committed_cv_.wait(lock.native());
 }
 
 void SqliteJournal::purgeExpired() {
@@ -387,8 +388,10 @@ void SqliteJournal::writerLoop() {
   for (;;) {
     std::vector<Op> batch;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      work_ready_.wait_until(lock, next_purge, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mutex_);
+      while (!stopping_ && queue_.empty() &&
+             work_ready_.wait_until(lock.native(), next_purge) != std::cv_status::timeout) {
+      }
       if (queue_.empty() && stopping_) return;
       while (!queue_.empty() && batch.size() < kMaxBatch) {
         batch.push_back(std::move(queue_.front()));
@@ -411,7 +414,7 @@ void SqliteJournal::writerLoop() {
         }
       }
       {
-        std::lock_guard<std::mutex> lock(mutex_);
+        MutexLock lock(mutex_);
         committed_ += batch.size();
       }
       committed_cv_.notify_all();

@@ -15,13 +15,13 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "journal.h"
+#include "polyrun/thread_annotations.h"
 
 namespace Poco::Data {
 class Session;
@@ -81,21 +81,22 @@ class SqliteJournal final : public Journal {
   const JournalConfig config_;
   std::unique_ptr<Poco::Data::Session> writer_session_;  // only the writer thread uses it
   std::unique_ptr<WriterStatements> statements_;         // on writer_session_; goes first
-  std::mutex read_mutex_;                                // guards reader_session_
-  std::unique_ptr<Poco::Data::Session> reader_session_;
+  Mutex read_mutex_;
+  std::unique_ptr<Poco::Data::Session> reader_session_ POLYRUN_GUARDED_BY(read_mutex_);
 
   // Bytes of results kept, in total and per client (only the writer thread, and open()).
   int64_t kept_bytes_ = 0;
   std::map<std::string, int64_t> client_kept_bytes_;
 
-  std::mutex mutex_;  // guards everything below
+  std::thread writer_;  // started by open(), joined by the destructor
+
+  Mutex mutex_;  // guards everything below
   std::condition_variable work_ready_;
   std::condition_variable committed_cv_;
-  std::deque<Op> queue_;
-  uint64_t queued_ = 0;     // writes queued since start
-  uint64_t committed_ = 0;  // writes done (committed or failed) since start
-  bool stopping_ = false;
-  std::thread writer_;
+  std::deque<Op> queue_ POLYRUN_GUARDED_BY(mutex_);
+  uint64_t queued_ POLYRUN_GUARDED_BY(mutex_) = 0;     // writes queued since start
+  uint64_t committed_ POLYRUN_GUARDED_BY(mutex_) = 0;  // writes done (committed or failed)
+  bool stopping_ POLYRUN_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace polyrun::master

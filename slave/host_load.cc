@@ -43,7 +43,7 @@ double CpuBusySampler::sample() {
   uint64_t total = 0;
   for (auto x : v) total += x;
   const uint64_t busy = total - idle;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const uint64_t d_total = total - last_total_, d_busy = busy - last_busy_;
   last_total_ = total;
   last_busy_ = busy;

@@ -1,7 +1,8 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
+
+#include "polyrun/thread_annotations.h"
 
 namespace polyrun::slave {
 
@@ -21,9 +22,9 @@ class CpuBusySampler {
   double sample();
 
  private:
-  std::mutex mutex_;
-  uint64_t last_busy_ = 0;
-  uint64_t last_total_ = 0;
+  Mutex mutex_;
+  uint64_t last_busy_ POLYRUN_GUARDED_BY(mutex_) = 0;
+  uint64_t last_total_ POLYRUN_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace polyrun::slave

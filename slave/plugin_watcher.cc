@@ -90,7 +90,7 @@ void PluginWatcher::stop() {
   for (auto& [id, loader] : loaders_) loader.join();
   loaders_.clear();
   {
-    std::lock_guard<std::mutex> lock(finished_mutex_);
+    MutexLock lock(finished_mutex_);
     finished_.clear();
   }
   for (int* fd : {&inotify_fd_, &wake_fd_}) {
@@ -172,7 +172,7 @@ void PluginWatcher::startLoad(const std::string& path, Tracked& tracked) {
   loaders_.emplace(id, std::thread([this, path, id] {
                      LibraryLoad load = registry_.load(path);
                      {
-                       std::lock_guard<std::mutex> lock(finished_mutex_);
+                       MutexLock lock(finished_mutex_);
                        finished_.push_back({path, id, std::move(load)});
                      }
                      wake();
@@ -182,7 +182,7 @@ void PluginWatcher::startLoad(const std::string& path, Tracked& tracked) {
 bool PluginWatcher::collectFinished() {
   std::vector<Finished> done;
   {
-    std::lock_guard<std::mutex> lock(finished_mutex_);
+    MutexLock lock(finished_mutex_);
     done.swap(finished_);
   }
   bool changed = false;

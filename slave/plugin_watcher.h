@@ -17,12 +17,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "polyrun/thread_annotations.h"
 #include "runner_registry.h"
 
 namespace polyrun::slave {
@@ -97,8 +97,8 @@ class PluginWatcher {
   std::map<uint64_t, std::thread> loaders_;  // by load id
   uint64_t last_load_id_ = 0;
 
-  std::mutex finished_mutex_;  // guards finished_, filled by the loader threads
-  std::vector<Finished> finished_;
+  Mutex finished_mutex_;
+  std::vector<Finished> finished_ POLYRUN_GUARDED_BY(finished_mutex_);  // by the loader threads
 };
 
 }  // namespace polyrun::slave

@@ -38,7 +38,7 @@ Status writeIdMaps(pid_t pid, bool privileged, unsigned uid, unsigned gid) {
 IdPool::IdPool(unsigned count) : used_(std::max(count, 1u), false) {}
 
 std::pair<unsigned, bool> IdPool::acquire() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (unsigned i = 0; i < used_.size(); ++i)
     if (!used_[i]) {
       used_[i] = true;
@@ -48,7 +48,7 @@ std::pair<unsigned, bool> IdPool::acquire() {
 }
 
 void IdPool::release(unsigned index) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   used_[index] = false;
 }
 

@@ -4,12 +4,12 @@
 
 #include <sys/types.h>
 
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "polyrun/status.h"
+#include "polyrun/thread_annotations.h"
 
 namespace polyrun::detail {
 
@@ -39,9 +39,9 @@ class IdPool {
   void release(unsigned index);
 
  private:
-  std::mutex mutex_;
-  std::vector<bool> used_;    // guarded by mutex_
-  unsigned next_shared_ = 0;  // guarded by mutex_
+  Mutex mutex_;
+  std::vector<bool> used_ POLYRUN_GUARDED_BY(mutex_);
+  unsigned next_shared_ POLYRUN_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace polyrun::detail

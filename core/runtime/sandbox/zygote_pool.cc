@@ -37,7 +37,7 @@ std::unique_ptr<Zygote> ZygotePool::take() {
   for (;;) {
     std::unique_ptr<Zygote> z;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       if (idle_.empty()) return nullptr;
       z = std::move(idle_.back());
       idle_.pop_back();
@@ -49,7 +49,7 @@ std::unique_ptr<Zygote> ZygotePool::take() {
 
 void ZygotePool::put(std::unique_ptr<Zygote> zygote) {
   if (!zygote || !zygote->alive()) return;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   idle_.push_back(std::move(zygote));
 }
 

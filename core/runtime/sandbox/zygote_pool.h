@@ -8,11 +8,11 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "cgroup.h"
 #include "id_map.h"
+#include "polyrun/thread_annotations.h"
 #include "stage_io.h"
 
 namespace polyrun::detail {
@@ -57,8 +57,8 @@ class ZygotePool {
   void put(std::unique_ptr<Zygote> zygote);
 
  private:
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<Zygote>> idle_;  // guarded by mutex_
+  Mutex mutex_;
+  std::vector<std::unique_ptr<Zygote>> idle_ POLYRUN_GUARDED_BY(mutex_);
 };
 
 }  // namespace polyrun::detail

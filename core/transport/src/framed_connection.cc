@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <mutex>
 
 #include "openssl_api.h"
 
@@ -260,13 +259,14 @@ Status FramedConnection::connect(const std::string& host, uint16_t port,
 FramedConnection::FramedConnection(int fd, SSL* ssl, std::string peer,
                                    const ConnectOptions& options)
     : fd_(fd),
-      ssl_(ssl),
+      tls_(ssl != nullptr),
       peer_(std::move(peer)),
       send_timeout_ms_(options.send_timeout_ms),
+      ssl_(ssl),
       reader_(options.max_frame_bytes) {}
 
 FramedConnection::~FramedConnection() {
-  if (ssl_ != nullptr) {
+  if (tls_) {
     // A close_notify, so that the master sees an orderly end rather than a truncated stream.
     // One try: the descriptor is non-blocking and nobody waits for the answer.
     if (!shut_down_ && !send_failed_ && read_error_.isOk()) ossl().SSL_shutdown(ssl_);
@@ -286,7 +286,7 @@ Status FramedConnection::send(const nlohmann::json& message) {
 }
 
 Status FramedConnection::sendBytes(std::string_view bytes) {
-  std::lock_guard<std::mutex> lock(send_mutex_);
+  MutexLock lock(send_mutex_);
   if (shut_down_ || send_failed_)
     return Status::unavailable("the connection to " + peer_ + " is shut down");
   const auto timeout = std::chrono::milliseconds(send_timeout_ms_);
@@ -299,14 +299,14 @@ Status FramedConnection::sendBytes(std::string_view bytes) {
     int err = 0;
     bool again = false;
     bool want_read = false;
-    if (ssl_ == nullptr) {
+    if (!tls_) {
       n = ::send(fd_, bytes.data() + sent, left, MSG_NOSIGNAL);
       if (n < 0) {
         err = errno;
         again = err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
       }
     } else {
-      std::lock_guard<std::mutex> io(io_mutex_);
+      MutexLock io(io_mutex_);
       ossl().ERR_clear_error();
       const int r = ossl().SSL_write(ssl_, bytes.data() + sent,
                                      static_cast<int>(std::min<size_t>(left, INT_MAX)));
@@ -389,7 +389,7 @@ Status FramedConnection::receiveSome(bool* again, bool* want_write) {
   char buffer[kReadChunkBytes];
   ssize_t n;
   *want_write = false;
-  if (ssl_ == nullptr) {
+  if (!tls_) {
     n = ::recv(fd_, buffer, sizeof buffer, 0);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
@@ -399,7 +399,7 @@ Status FramedConnection::receiveSome(bool* again, bool* want_write) {
       return Status::fromErrno("lost the connection to " + peer_, errno);
     }
   } else {
-    std::unique_lock<std::mutex> io(io_mutex_);
+    MutexLock io(io_mutex_);
     ossl().ERR_clear_error();
     const int r = ossl().SSL_read(ssl_, buffer, static_cast<int>(sizeof buffer));
     n = r;

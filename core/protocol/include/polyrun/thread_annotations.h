@@ -1,7 +1,7 @@
 // Clang's thread-safety analysis (-Wthread-safety) for state guarded by a mutex: which mutex
 // guards a field (POLYRUN_GUARDED_BY), which a function needs held (POLYRUN_REQUIRES, the
 // `*Locked` methods) — checked by the compiler instead of trusted to a naming convention. The
-// macros are empty under g++, which builds polyrun; scripts/check-thread-safety.sh compiles the
+// macros are empty under g++, which builds polyrun; scripts/check-thread-safety.py compiles the
 // annotated files with clang++ -Wthread-safety -Werror (ctest `thread_safety`).
 //
 // std::mutex carries no annotation in libstdc++, so annotated state uses polyrun::Mutex and

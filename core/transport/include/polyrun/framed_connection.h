@@ -13,7 +13,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -21,6 +20,7 @@
 #include "polyrun/client_tls.h"
 #include "polyrun/frame.h"
 #include "polyrun/status.h"
+#include "polyrun/thread_annotations.h"
 
 struct ssl_st;  // OpenSSL's SSL
 
@@ -93,11 +93,16 @@ class FramedConnection {
   void shutdownSocket();
 
   const int fd_;
-  ssl_st* const ssl_;  // null: plain TCP
+  const bool tls_;  // ssl_ is set; else plain TCP
   const std::string peer_;
   const int send_timeout_ms_;
-  std::mutex io_mutex_;    // with TLS: held around each call into the one SSL object
-  std::mutex send_mutex_;  // one sender at a time, so frames never interleave
+  // One sender at a time, so frames never interleave: held for a whole sendBytes(), around
+  // io_mutex_ (which it precedes). It guards the socket's output stream, no field.
+  Mutex send_mutex_;
+  Mutex io_mutex_;
+  // Every call into the one SSL object (null: plain TCP) holds io_mutex_: the reader and a
+  // sender never meet in it. The destructor frees it once no thread uses the connection.
+  ssl_st* const ssl_ POLYRUN_GUARDED_BY(io_mutex_);
   std::atomic<bool> shut_down_{false};
   std::atomic<bool> send_failed_{false};
   // Reader thread only:
