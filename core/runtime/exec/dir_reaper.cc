@@ -147,7 +147,7 @@ DirReaper::DirReaper(size_t max_pending, std::function<void(const std::string&)>
 
 DirReaper::~DirReaper() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   queued_.notify_all();
@@ -155,41 +155,44 @@ DirReaper::~DirReaper() {
 }
 
 void DirReaper::remove(std::string dir, bool unmount) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  progress_.wait(lock, [this] { return pending_.size() < max_pending_ || stopping_; });
+  MutexLock lock(mutex_);
+  while (pending_.size() >= max_pending_ && !stopping_) progress_.wait(lock.native());
   pending_.emplace_back(std::move(dir), unmount);
   ++queued_total_;
   queued_.notify_one();
 }
 
 void DirReaper::flush() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const size_t target = queued_total_;
-  progress_.wait(lock, [&] { return removed_ >= target; });
+  while (removed_ < target) progress_.wait(lock.native());
 }
 
 size_t DirReaper::removed() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return removed_;
 }
 
 size_t DirReaper::failed() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return failed_;
 }
 
 void DirReaper::loop() {
-  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    queued_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-    if (pending_.empty()) return;  // stopping, and nothing left to remove
-    const auto [dir, unmount] = pending_.front();
-    lock.unlock();
+    std::pair<std::string, bool> next;  // directory, unmount first
+    {
+      MutexLock lock(mutex_);
+      while (!stopping_ && pending_.empty()) queued_.wait(lock.native());
+      if (pending_.empty()) return;  // stopping, and nothing left to remove
+      next = pending_.front();       // left queued until removed: flush() counts on it
+    }
+    const auto& [dir, unmount] = next;
     if (unmount) ::umount2(dir.c_str(), MNT_DETACH);
     const Status removed = removeTree(dir);
     const bool ok = removed.isOk();
     if (!ok && on_failure_) on_failure_(removed.message());
-    lock.lock();
+    MutexLock lock(mutex_);
     pending_.pop_front();
     ++removed_;
     if (!ok) ++failed_;

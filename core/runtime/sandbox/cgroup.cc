@@ -592,7 +592,7 @@ Status CgroupManager::acquire(int64_t memory_bytes, int64_t processes,
                               std::unique_ptr<StageCgroup>* out) {
   std::unique_ptr<StageCgroup> group;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (!idle_.empty()) {
       group = std::move(idle_.back());
       idle_.pop_back();
@@ -606,13 +606,13 @@ Status CgroupManager::acquire(int64_t memory_bytes, int64_t processes,
 }
 
 void CgroupManager::clearPool() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   idle_.clear();
 }
 
 void CgroupManager::release(std::unique_ptr<StageCgroup> group) {
   if (!group || !group->waitEmpty()) return;  // a group that will not empty is removed, not reused
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   idle_.push_back(std::move(group));
 }
 

@@ -8,11 +8,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "polyrun/status.h"
+#include "polyrun/thread_annotations.h"
 
 namespace polyrun::detail {
 
@@ -67,8 +67,8 @@ class CgroupManager {
   void clearPool();
 
  private:
-  std::mutex mutex_;  // guards idle_
-  std::vector<std::unique_ptr<StageCgroup>> idle_;
+  Mutex mutex_;
+  std::vector<std::unique_ptr<StageCgroup>> idle_ POLYRUN_GUARDED_BY(mutex_);
 };
 
 /// Where a sandbox's stage groups may come from (SandboxOptions, docs/install.md "Hosts").

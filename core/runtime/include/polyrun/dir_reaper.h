@@ -7,12 +7,12 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 
 #include "polyrun/export.h"
+#include "polyrun/thread_annotations.h"
 #include "polyrun/status.h"
 
 namespace polyrun {
@@ -52,14 +52,15 @@ class POLYRUN_API DirReaper {
 
   const size_t max_pending_;
   const std::function<void(const std::string&)> on_failure_;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable queued_;    // the thread waits for work
   std::condition_variable progress_;  // remove() waits for room, flush() for completion
-  std::deque<std::pair<std::string, bool>> pending_;  // directory, unmount first
-  size_t queued_total_ = 0;
-  size_t removed_ = 0;
-  size_t failed_ = 0;
-  bool stopping_ = false;
+  std::deque<std::pair<std::string, bool>> pending_
+      POLYRUN_GUARDED_BY(mutex_);  // directory, unmount first
+  size_t queued_total_ POLYRUN_GUARDED_BY(mutex_) = 0;
+  size_t removed_ POLYRUN_GUARDED_BY(mutex_) = 0;
+  size_t failed_ POLYRUN_GUARDED_BY(mutex_) = 0;
+  bool stopping_ POLYRUN_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 
