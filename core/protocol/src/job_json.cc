@@ -211,6 +211,10 @@ bool readChecker(const json& j, CheckerOptions* out, std::string* error) {
 }
 
 bool readTests(const json& j, Job* job, std::string* error) {
+  // Checked with or without cases: a wrong checker is the client's mistake either way.
+  if (!readChecker(j, &job->checker, error) ||
+      !readBool(j, "stop_on_failure", &job->stop_on_failure, error, "job."))
+    return false;
   auto tests = j.find("tests");
   if (tests == j.end() || tests->is_null()) return true;
   if (!tests->is_array()) {
@@ -236,8 +240,7 @@ bool readTests(const json& j, Job* job, std::string* error) {
       if (!getBytes(c, "expected_stdout", &t.expected_stdout.emplace(), error, w)) return false;
     }
   }
-  return readChecker(j, &job->checker, error) &&
-         readBool(j, "stop_on_failure", &job->stop_on_failure, error, "job.");
+  return true;
 }
 }  // namespace
 
