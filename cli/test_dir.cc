@@ -30,8 +30,7 @@ bool naturalLess(std::string_view a, std::string_view b) {
       j = j_end;
       continue;
     }
-    if (a[i] != b[j])
-      return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+    if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
     ++i;
     ++j;
   }
