@@ -229,7 +229,7 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
     auto test = m.find("test");
     if (test == m.end() || test->is_null()) return true;
     // A judged job's case, decoded like a result's (and encoded again for the client).
-    std::string why;
+    std::string why = "not an object";
     CaseResult& c = s->test.emplace();
     int64_t index = -1;
     if (!test->is_object() || !fromJson(*test, &c.run, &why))

@@ -218,6 +218,8 @@ TEST(MessagesTest, MalformedCaseProgressIsABadMessage) {
   }
   EXPECT_NE(slaveError(caseProgress(R"({"verdict": "OK"})")).message.find("index"),
             std::string::npos);
+  const std::string not_object = slaveError(caseProgress("[1]")).message;
+  EXPECT_NE(not_object.find("not an object"), std::string::npos) << not_object;
   EXPECT_NE(slaveError(caseProgress(R"({"index": 0, "verdict": "PASSED"})")).message.find("PASSED"),
             std::string::npos);
 }
