@@ -230,7 +230,7 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
     CaseResult& c = s->test.emplace();
     int64_t index = -1;
     if (!test->is_object())
-      return badMessage(error, "progress: \"test\" must be a test case's result object");
+      return badMessage(error, "progress: \"test\" must be a test case's result: not an object");
     if (Status read = fromJson(*test, &c.run); !read.isOk())
       return badMessage(error,
                         "progress: \"test\" must be a test case's result: " + read.message());

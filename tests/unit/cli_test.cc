@@ -4,6 +4,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "polyrun/frame.h"
 #include "support/fake_master.h"
 #include "support/test_support.h"
+#include "test_dir.h"
 
 namespace polyrun {
 namespace {
@@ -374,6 +376,153 @@ TEST(CommandLineTest, UsageErrorsSayWhatToDo) {
   }
 }
 
+TEST(CommandLineTest, TestTakesASolutionAndAFolder) {
+  cli::Options o;
+  std::string error;
+  ASSERT_TRUE(parse({"test", "sol.py", "dir"}, &o, &error)) << error;
+  EXPECT_EQ(o.command, cli::Command::kTest);
+  EXPECT_EQ(o.files, std::vector<std::string>{"sol.py"});
+  EXPECT_EQ(o.test_dir, "dir");
+  EXPECT_EQ(o.checker, "") << "the default, lines, is the master's";
+  EXPECT_FALSE(o.tolerance.has_value());
+  EXPECT_FALSE(o.stop_on_failure);
+
+  cli::Options more;
+  ASSERT_TRUE(
+      parse({"test", "main.cpp", "util.h", "cases/", "--lang", "c++", "--time-limit", "2000",
+             "--checker", "float", "--tolerance=1e-4", "--stop-on-failure", "--json"},
+            &more, &error))
+      << error;
+  EXPECT_EQ(more.files, (std::vector<std::string>{"main.cpp", "util.h"}));
+  EXPECT_EQ(more.test_dir, "cases/");
+  EXPECT_EQ(more.language, "c++");
+  EXPECT_EQ(more.time_limit_ms, 2000);
+  EXPECT_EQ(more.checker, "float");
+  ASSERT_TRUE(more.tolerance.has_value());
+  EXPECT_DOUBLE_EQ(*more.tolerance, 1e-4);
+  EXPECT_TRUE(more.stop_on_failure);
+  EXPECT_TRUE(more.json);
+
+  for (const char* checker : {"exact", "lines", "tokens", "float"}) {
+    cli::Options c;
+    ASSERT_TRUE(parse({"test", "a.py", "t", "--checker=" + std::string(checker)}, &c, &error))
+        << error;
+    EXPECT_EQ(c.checker, checker);
+  }
+  cli::Options zero;
+  ASSERT_TRUE(parse({"test", "a.py", "t", "--tolerance", "0"}, &zero, &error)) << error;
+  EXPECT_EQ(zero.tolerance, 0.0);
+  ASSERT_TRUE(parse({"help", "test"}, &o, &error)) << error;
+  EXPECT_EQ(o.help_topic, "test");
+  EXPECT_NE(cli::helpText("test").find("--checker"), std::string::npos);
+}
+
+TEST(CommandLineTest, TestUsageErrorsNameTheProblem) {
+  struct Bad {
+    std::vector<std::string> argv;
+    std::string says;  // what the error must name
+  };
+  const Bad bad[] = {
+      {{"test"}, "TESTDIR"},
+      {{"test", "sol.py"}, "TESTDIR"},
+      {{"test", "sol.py", "dir", "--checker", "diff"}, "\"diff\""},
+      {{"test", "sol.py", "dir", "--checker", "Lines"}, "exact, lines, tokens or float"},
+      {{"test", "sol.py", "dir", "--checker="}, "--checker"},
+      {{"test", "sol.py", "dir", "--tolerance", "-1"}, "\"-1\""},
+      {{"test", "sol.py", "dir", "--tolerance", "abc"}, "\"abc\""},
+      {{"test", "sol.py", "dir", "--tolerance", "1e-4x"}, "--tolerance"},
+      {{"test", "sol.py", "dir", "--tolerance", "nan"}, "--tolerance"},
+      {{"test", "sol.py", "dir", "--tolerance="}, "--tolerance"},
+      {{"test", "sol.py", "dir", "--stop-on-failure=yes"}, "no value"},
+      {{"test", "sol.py", "dir", "--stdin", "in.txt"}, "--stdin"},
+      {{"test", "sol.py", "dir", "--", "-v"}, "polyrun run"},
+      {{"run", "sol.py", "--checker", "exact"}, "polyrun test only"},
+      {{"run", "sol.py", "--tolerance", "1"}, "polyrun test only"},
+      {{"run", "sol.py", "--stop-on-failure"}, "polyrun test only"},
+      {{"status", "--checker", "exact"}, "--checker"},
+  };
+  for (const auto& [argv, says] : bad) {
+    cli::Options o;
+    std::string error;
+    std::string joined;
+    for (const auto& a : argv) joined += a + " ";
+    EXPECT_FALSE(parse(argv, &o, &error)) << joined;
+    EXPECT_NE(error.find(says), std::string::npos) << joined << "-> " << error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A folder of test cases (cli/test_dir.h)
+
+TEST(NaturalLessTest, NumbersCompareAsNumbers) {
+  EXPECT_TRUE(cli::naturalLess("2", "10"));
+  EXPECT_FALSE(cli::naturalLess("10", "2"));
+  EXPECT_TRUE(cli::naturalLess("a9", "a10"));
+  EXPECT_FALSE(cli::naturalLess("a10", "a9"));
+  EXPECT_TRUE(cli::naturalLess("case2b", "case10a"));
+  EXPECT_TRUE(cli::naturalLess("1-9", "1-10"));
+  EXPECT_TRUE(cli::naturalLess("99999999999999999999", "100000000000000000000"))
+      << "runs of any length";
+  EXPECT_TRUE(cli::naturalLess("007", "8"));
+  EXPECT_TRUE(cli::naturalLess("9", "010"));
+}
+
+TEST(NaturalLessTest, LeadingZerosBreakTiesOnly) {
+  EXPECT_TRUE(cli::naturalLess("01", "1")) << "more leading zeros first";
+  EXPECT_FALSE(cli::naturalLess("1", "01"));
+  EXPECT_TRUE(cli::naturalLess("001", "01"));
+  EXPECT_TRUE(cli::naturalLess("0", "00") != cli::naturalLess("00", "0")) << "a total order";
+  EXPECT_TRUE(cli::naturalLess("01", "2"));
+  EXPECT_FALSE(cli::naturalLess("1", "1"));
+  EXPECT_FALSE(cli::naturalLess("01", "01"));
+}
+
+TEST(NaturalLessTest, PlainStringsCompareByteByByte) {
+  EXPECT_TRUE(cli::naturalLess("a", "b"));
+  EXPECT_FALSE(cli::naturalLess("b", "a"));
+  EXPECT_TRUE(cli::naturalLess("", "a"));
+  EXPECT_FALSE(cli::naturalLess("", ""));
+  EXPECT_TRUE(cli::naturalLess("ab", "abc")) << "a prefix first";
+  EXPECT_FALSE(cli::naturalLess("abc", "ab"));
+  EXPECT_TRUE(cli::naturalLess("B", "a")) << "case matters, as bytes";
+  EXPECT_TRUE(cli::naturalLess("z", "\xc3\xa9")) << "bytes are unsigned";
+  EXPECT_FALSE(cli::naturalLess("same", "same"));
+  EXPECT_TRUE(cli::naturalLess("9", "a")) << "a digit is a byte before a letter";
+}
+
+TEST(NaturalLessTest, SortsAFolderAsPeopleNumberIt) {
+  std::vector<std::string> names = {"10", "a", "2", "1", "b2", "b10", "01", "big", "20", "b1"};
+  std::sort(names.begin(), names.end(), cli::naturalLess);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"01", "1", "2", "10", "20", "a", "b1", "b2", "b10", "big"}));
+}
+
+TEST(PairCaseFilesTest, PairsInAndOutByNameInNaturalOrder) {
+  const auto cases = cli::pairCaseFiles({"10.out", "2.in", "README.md", "10.in", "1.in", "only.in",
+                                         "2.out", "lone.out", "1.out", "sol.py", ".in", "x.in.bak",
+                                         "notes.output", "3.ans"});
+  ASSERT_EQ(cases.size(), 5u);
+  EXPECT_EQ(cases[0].name, "1");
+  EXPECT_EQ(cases[0].input, "1.in");
+  EXPECT_EQ(cases[0].expected, "1.out");
+  EXPECT_EQ(cases[1].name, "2");
+  EXPECT_EQ(cases[1].input, "2.in");
+  EXPECT_EQ(cases[1].expected, "2.out");
+  EXPECT_EQ(cases[2].name, "10");
+  EXPECT_EQ(cases[2].expected, "10.out");
+  EXPECT_EQ(cases[3].name, "lone");
+  EXPECT_FALSE(cases[3].input.has_value()) << "a lone .out gets an empty stdin";
+  EXPECT_EQ(cases[3].expected, "lone.out");
+  EXPECT_EQ(cases[4].name, "only");
+  EXPECT_EQ(cases[4].input, "only.in");
+  EXPECT_FALSE(cases[4].expected.has_value()) << "a lone .in is run, not checked";
+}
+
+TEST(PairCaseFilesTest, NoCaseFilesNoCases) {
+  EXPECT_TRUE(cli::pairCaseFiles({}).empty());
+  EXPECT_TRUE(cli::pairCaseFiles({"a.txt", "in", "out", ".out"}).empty());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
@@ -451,6 +600,94 @@ TEST(FormatTest, ClusterStatusNamesPluginsThatAreNotOffered) {
       std::string::npos)
       << text;
   EXPECT_NE(text.find("  slave-a: broken.so: not a polyrun plugin\n"), std::string::npos) << text;
+}
+
+// `polyrun test`'s table, summary and exit code.
+
+json caseJson(const std::string& name, const std::string& verdict, const std::string& message = "",
+              int64_t cpu_ms = 53, int64_t memory_bytes = 8 << 20) {
+  return {{"name", name},     {"verdict", verdict}, {"message", message},
+          {"cpu_ms", cpu_ms}, {"wall_ms", 60},      {"memory_bytes", memory_bytes},
+          {"exit_code", 0},   {"signal", 0},        {"line", 0},
+          {"column", 0}};
+}
+
+TEST(FormatTest, CaseRowsLineUpUnderTheHeader) {
+  const std::string header = cli::formatCaseRow(nullptr);
+  EXPECT_EQ(header, "CASE          VERDICT         TIME     MEMORY     DETAIL\n");
+  const std::string ok = cli::formatCaseRow(caseJson("1", "OK", "ignored", 53, 8 << 20));
+  EXPECT_EQ(ok, "1             OK              53ms     8.0 MiB\n")
+      << "no detail, no trailing blank";
+  const std::string wa = cli::formatCaseRow(
+      caseJson("2", "WRONG_ANSWER", "line 1, column 1: expected \"5\", got \"4\"", 52, 8493466));
+  EXPECT_EQ(wa,
+            "2             WRONG_ANSWER    52ms     8.1 MiB    line 1, column 1: expected \"5\", "
+            "got \"4\"\n");
+  EXPECT_EQ(wa.find("WRONG_ANSWER"), header.find("VERDICT"));
+  EXPECT_EQ(wa.find("52ms"), header.find("TIME"));
+  EXPECT_EQ(wa.find("8.1 MiB"), header.find("MEMORY"));
+  EXPECT_EQ(wa.find("line 1"), header.find("DETAIL"));
+  const std::string skipped =
+      cli::formatCaseRow(caseJson("3", "SKIPPED", "not run: case 2 did not pass", 0, 0));
+  EXPECT_EQ(skipped,
+            "3             SKIPPED         -        -          not run: case 2 did not pass\n");
+  const std::string tle = cli::formatCaseRow(caseJson("big", "TIME_LIMIT", "wall limit", 4200));
+  EXPECT_NE(tle.find("4.2s"), std::string::npos) << tle;
+  EXPECT_NE(tle.find("wall limit"), std::string::npos) << tle;
+}
+
+TEST(FormatTest, TestSummaryNamesTheFirstFailure) {
+  json all = {{"verdict", "OK"},
+              {"tests", {caseJson("1", "OK"), caseJson("2", "OK")}},
+              {"summary",
+               {{"total", 2},
+                {"passed", 2},
+                {"first_failure", 0},
+                {"max_cpu_ms", 53},
+                {"max_memory_bytes", 8 << 20}}}};
+  EXPECT_EQ(cli::formatTestSummary(all),
+            "passed 2 of 2 cases; max time 53ms, max memory 8.0 MiB\n");
+  json one = all;
+  one["tests"] = {caseJson("only", "OK")};
+  one["summary"]["total"] = 1;
+  one["summary"]["passed"] = 1;
+  EXPECT_EQ(cli::formatTestSummary(one).rfind("passed 1 of 1 case;", 0), 0u);
+
+  json failed = {
+      {"verdict", "WRONG_ANSWER"},
+      {"tests", {caseJson("1", "OK"), caseJson("2", "WRONG_ANSWER"), caseJson("10", "OK", "", 45)}},
+      {"summary",
+       {{"total", 3},
+        {"passed", 2},
+        {"first_failure", 2},
+        {"max_cpu_ms", 53},
+        {"max_memory_bytes", 8493466}}}};
+  EXPECT_EQ(cli::formatTestSummary(failed),
+            "passed 2 of 3 cases; first failure: 2 (WRONG_ANSWER); max time 53ms, max memory "
+            "8.1 MiB\n");
+
+  const json compile = {{"verdict", "COMPILE_ERROR"}, {"message", "compiler exited with code 1"}};
+  EXPECT_EQ(cli::formatTestSummary(compile), "compilation failed: no case ran\n");
+  const std::string internal =
+      cli::formatTestSummary({{"verdict", "INTERNAL_ERROR"}, {"message", "no sandbox"}});
+  EXPECT_NE(internal.find("no case ran"), std::string::npos) << internal;
+  EXPECT_NE(internal.find("INTERNAL_ERROR"), std::string::npos) << internal;
+  EXPECT_NE(internal.find("no sandbox"), std::string::npos) << internal;
+}
+
+TEST(ExitCodeTest, TestPassesOnlyWhenEveryCaseDid) {
+  const json ok = {{"verdict", "OK"}, {"tests", {caseJson("1", "OK")}}};
+  EXPECT_EQ(cli::testExitCode(ok), 0);
+  json wa = {{"verdict", "WRONG_ANSWER"},
+             {"tests", {caseJson("1", "OK"), caseJson("2", "WRONG_ANSWER")}}};
+  EXPECT_EQ(cli::testExitCode(wa), 1);
+  json tle = {{"verdict", "TIME_LIMIT"}, {"tests", {caseJson("1", "TIME_LIMIT")}}};
+  EXPECT_EQ(cli::testExitCode(tle), 1) << "not polyrun run's 124: a case failed";
+  json crashed = {{"verdict", "RUNTIME_ERROR"}, {"tests", {caseJson("1", "RUNTIME_ERROR")}}};
+  EXPECT_EQ(cli::testExitCode(crashed), 1);
+  EXPECT_EQ(cli::testExitCode({{"verdict", "COMPILE_ERROR"}}), 1);
+  EXPECT_EQ(cli::testExitCode({{"verdict", "INTERNAL_ERROR"}, {"message", "no sandbox"}}), 70);
+  EXPECT_EQ(cli::testExitCode(json::object()), 70);
 }
 
 // ---------------------------------------------------------------------------------------------

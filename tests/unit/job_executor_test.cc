@@ -18,11 +18,14 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "polyrun/cancel_token.h"
 #include "support/fake_runner.h"
 #include "support/fake_sandbox.h"
 #include "support/test_support.h"
@@ -920,6 +923,271 @@ TEST_F(JobExecutorTest, PrepareToolchainRefusesOneTheStagesCannotSee) {
       prepareToolchain(runner_, "1.0", sandbox_, options_, tmp_.path() + "/tc", &dir);
   EXPECT_EQ(dir, "");
   EXPECT_CONTAINS(status.message(), "slave.toolchains.dir");
+}
+
+// Judged jobs (docs/judging.md): one compile, one run stage per test case, each checked.
+class JudgedJobTest : public JobExecutorTest {
+ protected:
+  JudgedJobTest() {
+    runner_.makeCompiled();
+    job_.tests = {testCase("1", "1 2\n", "3\n"), testCase("2", "2 2\n", "4\n"),
+                  testCase("3", "5 5\n", "10\n")};
+  }
+
+  static TestCase testCase(std::string name, std::string in, std::optional<std::string> out) {
+    TestCase t;
+    t.name = std::move(name);
+    t.stdin_data = std::move(in);
+    t.expected_stdout = std::move(out);
+    return t;
+  }
+
+  // Runs the job, recording every on_case call.
+  JobResult judge() {
+    return executeJob(runner_, sandbox_, job_, options_, {},
+                      [&](size_t index, const CaseResult& c) { calls_.emplace_back(index, c); });
+  }
+
+  std::vector<std::pair<size_t, CaseResult>> calls_;
+};
+
+TEST_F(JudgedJobTest, CompilesOnceAndRunsEachCaseWithItsStdin) {
+  sandbox_.results = {exited(0), exited(0, "3\n"), exited(0, "4\n"), exited(0, "10\n")};
+  JobResult r = judge();
+  EXPECT_EQ(verdictName(r.verdict), "OK") << r.message;
+  EXPECT_EQ(r.message, "");
+  ASSERT_TRUE(r.compile.has_value());
+  EXPECT_FALSE(r.run.has_value()) << "a judged job reports its cases, not one run";
+  ASSERT_EQ(sandbox_.specs.size(), 4u);
+  EXPECT_EQ(sandbox_.specs[0].argv, runner_.prepared_.compile->argv);
+  EXPECT_EQ(sandbox_.specs[0].stdin_data, "");
+  const std::vector<std::string> stdins = {"1 2\n", "2 2\n", "5 5\n"};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(sandbox_.specs[i + 1].argv, std::vector<std::string>{"./prog"});
+    EXPECT_EQ(sandbox_.specs[i + 1].stdin_data, stdins[i]) << "case " << i;
+    EXPECT_EQ(sandbox_.specs[i + 1].cwd, sandbox_.specs[0].cwd) << "one work directory";
+  }
+  EXPECT_EQ(runner_.inputs.size(), 1u) << "no case has args of its own: prepared once";
+  ASSERT_EQ(r.tests.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(r.tests[i].name, job_.tests[i].name);
+    EXPECT_EQ(verdictName(r.tests[i].run.verdict), "OK") << r.tests[i].run.message;
+    EXPECT_EQ(r.tests[i].line, 0);
+    EXPECT_EQ(r.tests[i].run.cpu_ms, 11);
+  }
+  EXPECT_EQ(r.tests[2].run.stdout_data, "10\n");
+}
+
+TEST_F(JudgedJobTest, ACaseWithoutANameIsNamedByItsNumber) {
+  job_.tests[1].name.clear();
+  JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 3u);
+  EXPECT_EQ(r.tests[1].name, "2");
+}
+
+TEST_F(JudgedJobTest, AMismatchIsWrongAnswerWithWhereItDiffers) {
+  sandbox_.results = {exited(0), exited(0, "3\n"), exited(0, "5\n"), exited(0, "10\n")};
+  JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 3u);
+  const CaseResult& wa = r.tests[1];
+  EXPECT_EQ(verdictName(wa.run.verdict), "WRONG_ANSWER");
+  EXPECT_EQ(wa.line, 1);
+  EXPECT_EQ(wa.column, 1);
+  EXPECT_EQ(wa.run.message, "line 1, column 1: expected \"4\", got \"5\"");
+  EXPECT_EQ(wa.run.exit_code, 0);
+  EXPECT_EQ(wa.run.stdout_data, "5\n");
+  EXPECT_EQ(verdictName(r.tests[2].run.verdict), "OK") << "without stop_on_failure all run";
+  EXPECT_EQ(sandbox_.specs.size(), 4u);
+  EXPECT_EQ(verdictName(r.verdict), "WRONG_ANSWER");
+  EXPECT_EQ(r.message, "case 2: line 1, column 1: expected \"4\", got \"5\"");
+}
+
+TEST_F(JudgedJobTest, TheJobsCheckerDecides) {
+  job_.tests = {testCase("t", "", "1 2 3\n")};
+  sandbox_.results = {exited(0), exited(0, "1\n2   3")};
+  EXPECT_EQ(verdictName(judge().verdict), "WRONG_ANSWER") << "lines by default";
+  job_.checker.kind = CheckerKind::kTokens;
+  sandbox_.specs.clear();
+  EXPECT_EQ(verdictName(judge().verdict), "OK");
+}
+
+TEST_F(JudgedJobTest, ACaseWithoutExpectedOutputIsNotChecked) {
+  job_.tests[0].expected_stdout.reset();
+  sandbox_.results = {exited(0), exited(0, "anything at all"), exited(0, "4\n"), exited(0, "10\n")};
+  JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 3u);
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "OK") << r.tests[0].run.message;
+  EXPECT_EQ(r.tests[0].run.stdout_data, "anything at all");
+  EXPECT_EQ(verdictName(r.verdict), "OK") << r.message;
+}
+
+TEST_F(JudgedJobTest, ACaseWhoseRunFailsKeepsThatVerdictAndIsNotChecked) {
+  ProcessResult timeout = exited(-1, "3\n");  // the right answer, then out of time
+  timeout.signal = 9;
+  timeout.wall_timeout = true;
+  sandbox_.results = {exited(0), exited(3, "3\n"), timeout, exited(0, "10\n")};
+  JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 3u);
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "RUNTIME_ERROR");
+  EXPECT_EQ(r.tests[0].run.exit_code, 3);
+  EXPECT_EQ(r.tests[0].line, 0) << "no checker ran";
+  EXPECT_EQ(r.tests[0].run.message.find("expected"), std::string::npos) << r.tests[0].run.message;
+  EXPECT_EQ(verdictName(r.tests[1].run.verdict), "TIME_LIMIT");
+  EXPECT_EQ(r.tests[1].line, 0);
+  EXPECT_EQ(verdictName(r.tests[2].run.verdict), "OK");
+  EXPECT_EQ(verdictName(r.verdict), "RUNTIME_ERROR");
+  EXPECT_EQ(r.message, "case 1: " + r.tests[0].run.message);
+}
+
+TEST_F(JudgedJobTest, StopOnFailureSkipsTheRestWithoutRunningThem) {
+  job_.stop_on_failure = true;
+  job_.tests.push_back(testCase("4", "", "x\n"));
+  sandbox_.results = {exited(0), exited(0, "3\n"), exited(0, "wrong\n")};
+  JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 4u);
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "OK");
+  EXPECT_EQ(verdictName(r.tests[1].run.verdict), "WRONG_ANSWER");
+  for (size_t i : {2u, 3u}) {
+    EXPECT_EQ(verdictName(r.tests[i].run.verdict), "SKIPPED") << i;
+    EXPECT_CONTAINS(r.tests[i].run.message, "case 2");
+    EXPECT_EQ(r.tests[i].name, job_.tests[i].name);
+  }
+  EXPECT_EQ(sandbox_.specs.size(), 3u) << "compile and the first two cases; no run after";
+  EXPECT_EQ(verdictName(r.verdict), "WRONG_ANSWER");
+  EXPECT_CONTAINS(r.message, "case 2: ");
+  ASSERT_EQ(calls_.size(), 4u) << "skipped cases are reported too";
+}
+
+TEST_F(JudgedJobTest, OnCaseIsCalledOncePerCaseInOrder) {
+  sandbox_.on_run = [&](const ProcessSpec&) {
+    // Case i runs as the (i + 2)-th process: every earlier case has been reported by then.
+    if (sandbox_.specs.size() >= 2) EXPECT_EQ(calls_.size(), sandbox_.specs.size() - 2);
+  };
+  sandbox_.results = {exited(0), exited(0, "3\n"), exited(0, "0\n"), exited(0, "10\n")};
+  JobResult r = judge();
+  ASSERT_EQ(calls_.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(calls_[i].first, i);
+    EXPECT_EQ(calls_[i].second.name, job_.tests[i].name);
+    EXPECT_EQ(verdictName(calls_[i].second.run.verdict), verdictName(r.tests[i].run.verdict));
+  }
+  EXPECT_EQ(verdictName(calls_[1].second.run.verdict), "WRONG_ANSWER");
+  EXPECT_EQ(calls_[1].second.line, 1);
+}
+
+TEST_F(JudgedJobTest, TheJobsVerdictIsTheFirstFailingCases) {
+  ProcessResult memory = exited(-1);
+  memory.signal = 9;
+  memory.memory_exceeded = true;
+  sandbox_.results = {exited(0), exited(0, "3\n"), memory, exited(0, "11\n")};
+  JobResult r = judge();
+  EXPECT_EQ(verdictName(r.verdict), "MEMORY_LIMIT");
+  EXPECT_EQ(r.message, "case 2: " + r.tests[1].run.message);
+  EXPECT_EQ(verdictName(r.tests[2].run.verdict), "WRONG_ANSWER");
+}
+
+TEST_F(JudgedJobTest, ACompileErrorRunsNoCase) {
+  sandbox_.results = {exited(1, "", "main.fk:1: syntax error\n")};
+  JobResult r = judge();
+  EXPECT_EQ(verdictName(r.verdict), "COMPILE_ERROR");
+  EXPECT_TRUE(r.tests.empty());
+  EXPECT_FALSE(r.run.has_value());
+  EXPECT_EQ(sandbox_.specs.size(), 1u);
+  EXPECT_TRUE(calls_.empty());
+  EXPECT_TRUE(workRootIsEmpty());
+}
+
+TEST_F(JudgedJobTest, ACasesArgsReachPrepare) {
+  job_.args = {"--job"};
+  job_.tests[1].args = std::vector<std::string>{"-v", "two words"};
+  job_.tests[2].args = std::vector<std::string>{};  // no args at all, not the job's
+  sandbox_.results = {exited(0), exited(0, "3\n"), exited(0, "4\n"), exited(0, "10\n")};
+  JobResult r = judge();
+  EXPECT_EQ(verdictName(r.verdict), "OK") << r.message;
+  ASSERT_EQ(runner_.inputs.size(), 3u) << "the job once, then the two cases with args";
+  EXPECT_EQ(runner_.inputs[0].args, std::vector<std::string>{"--job"});
+  EXPECT_EQ(runner_.inputs[1].args, (std::vector<std::string>{"-v", "two words"}));
+  EXPECT_EQ(runner_.inputs[2].args, std::vector<std::string>{});
+  EXPECT_EQ(sandbox_.specs.size(), 4u) << "the program is compiled once all the same";
+}
+
+TEST_F(JudgedJobTest, ARunnerRefusingACasesArgsFailsThatCaseOnly) {
+  job_.tests[1].args = std::vector<std::string>{"-bad"};
+  struct Refusing : FakeRunner {
+    Prepared prepare(const PrepareInput& input) const noexcept override {
+      Prepared p = FakeRunner::prepare(input);
+      if (!input.args.empty()) p.error = "no flags allowed";
+      return p;
+    }
+  } refusing;
+  refusing.makeCompiled();
+  sandbox_.results = {exited(0), exited(0, "3\n"), exited(0, "10\n")};
+  JobResult r = executeJob(refusing, sandbox_, job_, options_);
+  ASSERT_EQ(r.tests.size(), 3u);
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "OK");
+  EXPECT_EQ(verdictName(r.tests[1].run.verdict), "INTERNAL_ERROR");
+  EXPECT_CONTAINS(r.tests[1].run.message, "no flags allowed");
+  EXPECT_EQ(verdictName(r.tests[2].run.verdict), "OK");
+  EXPECT_EQ(sandbox_.specs.size(), 3u) << "the refused case did not run";
+}
+
+TEST_F(JudgedJobTest, ResultOutputsAreCutToAShareAfterTheCheckerSawThemWhole) {
+  // 3 cases, 60000 bytes of result: 10000 per case and stream.
+  options_.result_output_bytes = 60000;
+  const std::string answer(25000, 'a');
+  const std::string noise(12000, 'e');
+  job_.tests = {testCase("long", "", answer + "\n"), testCase("short", "", "ok\n"),
+                testCase("wrong", "", answer + "\n")};
+  sandbox_.results = {exited(0), exited(0, answer + "\n", noise), exited(0, "ok\n"),
+                      exited(0, answer + "b\n")};
+  JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 3u);
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "OK") << r.tests[0].run.message;
+  EXPECT_EQ(r.tests[0].run.stdout_data, answer.substr(0, 10000));
+  EXPECT_TRUE(r.tests[0].run.stdout_truncated);
+  EXPECT_EQ(r.tests[0].run.stderr_data.size(), 10000u);
+  EXPECT_TRUE(r.tests[0].run.stderr_truncated);
+  EXPECT_EQ(r.tests[1].run.stdout_data, "ok\n");
+  EXPECT_FALSE(r.tests[1].run.stdout_truncated);
+  EXPECT_FALSE(r.tests[1].run.stderr_truncated);
+  EXPECT_EQ(verdictName(r.tests[2].run.verdict), "WRONG_ANSWER") << "checked before the cut";
+  EXPECT_EQ(r.tests[2].column, 25001);
+  EXPECT_EQ(r.tests[2].run.stdout_data.size(), 10000u);
+  EXPECT_EQ(calls_[0].second.run.stdout_data.size(), 10000u) << "progress sees the cut output";
+  EXPECT_EQ(verdictName(r.verdict), "WRONG_ANSWER") << "a cut output is not an output limit";
+}
+
+TEST_F(JudgedJobTest, ResultOutputsKeepAtLeast4KiB) {
+  options_.result_output_bytes = 1000;  // a share of 166 bytes: the floor wins
+  sandbox_.results = {exited(0), exited(0, std::string(5000, 'x'))};
+  JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 3u);
+  EXPECT_EQ(r.tests[0].run.stdout_data.size(), 4096u);
+  EXPECT_TRUE(r.tests[0].run.stdout_truncated);
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "WRONG_ANSWER");
+}
+
+TEST_F(JudgedJobTest, WithoutABudgetOutputsAreKeptWhole) {
+  sandbox_.results = {exited(0), exited(0, std::string(200000, 'x'))};
+  JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 3u);
+  EXPECT_EQ(r.tests[0].run.stdout_data.size(), 200000u);
+  EXPECT_FALSE(r.tests[0].run.stdout_truncated);
+}
+
+TEST_F(JudgedJobTest, CancelDuringACaseStopsBeforeTheRest) {
+  CancelToken cancel;
+  options_.cancel = &cancel;
+  job_.tests.push_back(testCase("4", "", "x\n"));
+  sandbox_.on_run = [&](const ProcessSpec& spec) {
+    EXPECT_EQ(spec.cancel, &cancel) << "each case's stage can be cancelled";
+    if (sandbox_.specs.size() == 3) cancel.cancel();  // during case 1 (0-based)
+  };
+  JobResult r = judge();
+  EXPECT_EQ(sandbox_.specs.size(), 3u) << "compile, case 0, case 1; nothing after";
+  EXPECT_LE(r.tests.size(), 2u);
+  EXPECT_LE(calls_.size(), 2u);
+  EXPECT_TRUE(workRootIsEmpty());
 }
 
 }  // namespace

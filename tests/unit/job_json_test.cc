@@ -5,6 +5,8 @@
 
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "polyrun/base64.h"
 #include "polyrun/wire_bytes.h"
@@ -347,12 +349,12 @@ TEST(JobJsonTest, UnknownVerdictIsRejected) {
 
   rj = toJson(JobResult{});
   rj["run"] = toJson(fullStage(Verdict::kOk));
-  rj["run"]["verdict"] = "WRONG_ANSWER";
+  rj["run"]["verdict"] = "PARTIAL";
   error.clear();
   error = fromJson(rj, &r).message();
   EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "run");
-  EXPECT_CONTAINS(error, "WRONG_ANSWER");
+  EXPECT_CONTAINS(error, "PARTIAL");
 }
 
 TEST(JobJsonTest, StageFieldOfWrongTypeIsNamed) {
@@ -421,6 +423,8 @@ TEST(JobJsonTest, VerdictNamesRoundTrip) {
       {Verdict::kMemoryLimit, "MEMORY_LIMIT"},
       {Verdict::kOutputLimit, "OUTPUT_LIMIT"},
       {Verdict::kInternalError, "INTERNAL_ERROR"},
+      {Verdict::kWrongAnswer, "WRONG_ANSWER"},
+      {Verdict::kSkipped, "SKIPPED"},
   };
   for (const auto& [verdict, name] : all) {
     EXPECT_EQ(verdictName(verdict), name);
@@ -603,6 +607,341 @@ TEST(JobJsonTest, WorstCaseResultBoundsFourFullOutputs) {
     for (auto* s : {&*r.compile, &*r.run}) s->stdout_data = s->stderr_data = std::string(n, '\x01');
     EXPECT_LE(toJson(r).dump().size(), worstCaseResultBytes(n)) << n;
   }
+}
+
+// Judged jobs (docs/judging.md): tests, checker, stop_on_failure; per-case results and summary.
+Job judgedJob() {
+  Job job = fullJob();
+  TestCase plain;
+  plain.name = "1";
+  plain.stdin_data = "1 2\n";
+  plain.expected_stdout = "3\n";
+  TestCase bytes;
+  bytes.name = "binary";
+  bytes.stdin_data = std::string("\xff\x00\x01 in", 6);
+  bytes.expected_stdout = std::string("\x80\x00out", 5);
+  bytes.args = std::vector<std::string>{"-v", std::string("\xfe\xff", 2)};
+  TestCase unchecked;  // no name, no expected output, no args of its own
+  unchecked.stdin_data = "";
+  TestCase no_args;
+  no_args.name = "none";
+  no_args.args = std::vector<std::string>{};
+  no_args.expected_stdout = "";
+  job.tests = {plain, bytes, unchecked, no_args};
+  job.checker.kind = CheckerKind::kFloat;
+  job.checker.abs_tolerance = 0.25;
+  job.checker.rel_tolerance = 1e-3;
+  job.stop_on_failure = true;
+  return job;
+}
+
+void expectSameTests(const Job& a, const Job& b) {
+  ASSERT_EQ(a.tests.size(), b.tests.size());
+  for (size_t i = 0; i < a.tests.size(); ++i) {
+    EXPECT_EQ(a.tests[i].name, b.tests[i].name) << i;
+    EXPECT_EQ(a.tests[i].stdin_data, b.tests[i].stdin_data) << i;
+    EXPECT_EQ(a.tests[i].args, b.tests[i].args) << i;
+    EXPECT_EQ(a.tests[i].expected_stdout, b.tests[i].expected_stdout) << i;
+  }
+  EXPECT_EQ(a.checker.kind, b.checker.kind);
+  EXPECT_EQ(a.checker.abs_tolerance, b.checker.abs_tolerance);
+  EXPECT_EQ(a.checker.rel_tolerance, b.checker.rel_tolerance);
+  EXPECT_EQ(a.stop_on_failure, b.stop_on_failure);
+}
+
+TEST(JobJsonTest, JudgedJobRoundTripsOverTheWire) {
+  const Job job = judgedJob();
+  const std::string wire = toJson(job).dump();  // strict: bytes that are not UTF-8 go as base64
+  Job back;
+  std::string error;
+  ASSERT_TRUE(fromJson(json::parse(wire), &back, &error)) << error;
+  expectSameJob(job, back);
+  expectSameTests(job, back);
+  EXPECT_FALSE(back.tests[2].expected_stdout.has_value()) << "absent stays absent, not empty";
+  EXPECT_FALSE(back.tests[2].args.has_value()) << "absent args: the job's";
+  ASSERT_TRUE(back.tests[3].args.has_value()) << "an empty list is not the job's args";
+  EXPECT_TRUE(back.tests[3].args->empty());
+  ASSERT_TRUE(back.tests[3].expected_stdout.has_value()) << "an empty expected output is one";
+
+  const json j = json::parse(wire);
+  EXPECT_EQ(j["tests"][1]["stdin_encoding"], "base64");
+  EXPECT_EQ(j["tests"][1]["expected_stdout_encoding"], "base64");
+  EXPECT_EQ(j["tests"][1]["args_encoding"], "base64");
+  EXPECT_EQ(j["tests"][0]["stdin"], "1 2\n") << "text stays text";
+  EXPECT_FALSE(j["tests"][2].contains("expected_stdout"));
+  EXPECT_FALSE(j["tests"][2].contains("name"));
+  EXPECT_EQ(j["checker"]["kind"], "float");
+  EXPECT_EQ(j["stop_on_failure"], true);
+}
+
+TEST(JobJsonTest, JobWithoutTestsHasNoJudgingFields) {
+  const json j = toJson(fullJob());
+  EXPECT_FALSE(j.contains("tests"));
+  EXPECT_FALSE(j.contains("checker"));
+  EXPECT_FALSE(j.contains("stop_on_failure"));
+  Job back;
+  std::string error;
+  ASSERT_TRUE(fromJson(j, &back, &error)) << error;
+  EXPECT_TRUE(back.tests.empty());
+  EXPECT_EQ(back.checker.kind, CheckerKind::kLines) << "the default checker";
+  EXPECT_FALSE(back.stop_on_failure);
+}
+
+TEST(JobJsonTest, CheckerIsANameOrAnObject) {
+  json j = minimalJob();
+  j["tests"] = json::parse(R"js([{"stdin": "1", "expected_stdout": "1"}])js");
+  const std::pair<const char*, CheckerKind> names[] = {{"exact", CheckerKind::kExact},
+                                                       {"lines", CheckerKind::kLines},
+                                                       {"tokens", CheckerKind::kTokens},
+                                                       {"float", CheckerKind::kFloat}};
+  for (const auto& [name, kind] : names) {
+    j["checker"] = name;
+    Job job;
+    std::string error;
+    ASSERT_TRUE(fromJson(j, &job, &error)) << error;
+    EXPECT_EQ(job.checker.kind, kind) << name;
+  }
+  j["checker"] = json::parse(R"js({"kind": "float", "abs_tolerance": 0.5, "rel_tolerance": 2})js");
+  Job job;
+  std::string error;
+  ASSERT_TRUE(fromJson(j, &job, &error)) << error;
+  EXPECT_EQ(job.checker.kind, CheckerKind::kFloat);
+  EXPECT_EQ(job.checker.abs_tolerance, 0.5);
+  EXPECT_EQ(job.checker.rel_tolerance, 2.0);
+  j["checker"] = json::parse(R"js({"kind": "float"})js");
+  Job defaults;
+  ASSERT_TRUE(fromJson(j, &defaults, &error)) << error;
+  EXPECT_EQ(defaults.checker.abs_tolerance, CheckerOptions{}.abs_tolerance);
+  EXPECT_EQ(defaults.checker.rel_tolerance, CheckerOptions{}.rel_tolerance);
+}
+
+TEST(JobJsonTest, BadTestsAreNamed) {
+  json j = minimalJob();
+  j["tests"] = "1.in";
+  std::string error = jobError(j);
+  EXPECT_CONTAINS(error, "job.tests");
+  EXPECT_CONTAINS(error, "array");
+
+  j["tests"] = json::parse(R"js([{"stdin": "ok"}, 7])js");
+  error = jobError(j);
+  EXPECT_CONTAINS(error, "job.tests[1]");
+  EXPECT_CONTAINS(error, "object");
+
+  j["tests"] = json::parse(R"js([{"stdin": 5}])js");
+  EXPECT_CONTAINS(jobError(j), "job.tests[0].stdin");
+  j["tests"] = json::parse(R"js([{"name": 5}])js");
+  EXPECT_CONTAINS(jobError(j), "job.tests[0].name");
+  j["tests"] = json::parse(R"js([{"args": "-v"}])js");
+  EXPECT_CONTAINS(jobError(j), "job.tests[0].args");
+  j["tests"] =
+      json::parse(R"js([{}, {"expected_stdout": "!!", "expected_stdout_encoding": "base64"}])js");
+  EXPECT_CONTAINS(jobError(j), "job.tests[1].expected_stdout");
+  j["tests"] = json::parse(R"js([{}])js");
+  j["stop_on_failure"] = "yes";
+  EXPECT_CONTAINS(jobError(j), "stop_on_failure");
+}
+
+TEST(JobJsonTest, BadCheckersAreNamed) {
+  json j = minimalJob();
+  j["tests"] = json::parse(R"js([{"stdin": "1"}])js");
+  j["checker"] = "diff";
+  std::string error = jobError(j);
+  EXPECT_CONTAINS(error, "job.checker");
+  EXPECT_CONTAINS(error, "diff");
+  for (const char* name : {"\"exact\"", "\"lines\"", "\"tokens\"", "\"float\""})
+    EXPECT_CONTAINS(error, name);
+
+  j["checker"] = "Lines";  // case matters
+  EXPECT_CONTAINS(jobError(j), "Lines");
+  j["checker"] = json::parse(R"js({"kind": "regex"})js");
+  EXPECT_CONTAINS(jobError(j), "regex");
+
+  j["checker"] = 3;
+  error = jobError(j);
+  EXPECT_CONTAINS(error, "job.checker");
+  EXPECT_CONTAINS(error, "name or an object");
+  j["checker"] = json::array({"lines"});
+  EXPECT_CONTAINS(jobError(j), "job.checker");
+
+  j["checker"] = json::parse(R"js({"kind": "float", "abs_tolerance": "0.1"})js");
+  error = jobError(j);
+  EXPECT_CONTAINS(error, "job.checker.abs_tolerance");
+  EXPECT_CONTAINS(error, "number");
+  j["checker"] = json::parse(R"js({"kind": "float", "rel_tolerance": true})js");
+  EXPECT_CONTAINS(jobError(j), "job.checker.rel_tolerance");
+  j["checker"] = json::parse(R"js({"kind": 1})js");
+  EXPECT_CONTAINS(jobError(j), "job.checker.kind");
+}
+
+// docs/judging.md: "An unknown name is a bad_message error" -- with or without cases.
+TEST(JobJsonTest, JudgingFieldsAreCheckedWithoutTestsToo) {
+  json j = minimalJob();
+  j["checker"] = "diff";
+  EXPECT_CONTAINS(jobError(j), "job.checker");
+  j = minimalJob();
+  j["checker"] = json::parse(R"js({"kind": "float", "abs_tolerance": "big"})js");
+  EXPECT_CONTAINS(jobError(j), "job.checker.abs_tolerance");
+  j = minimalJob();
+  j["stop_on_failure"] = 1;
+  EXPECT_CONTAINS(jobError(j), "stop_on_failure");
+  j = minimalJob();
+  j["tests"] = json::array();
+  j["checker"] = "exact";
+  Job job;
+  std::string error;
+  ASSERT_TRUE(fromJson(j, &job, &error)) << error;
+  EXPECT_TRUE(job.tests.empty());
+}
+
+CaseResult fullCase(std::string name, Verdict verdict) {
+  CaseResult c;
+  c.name = std::move(name);
+  c.run = fullStage(verdict);
+  return c;
+}
+
+JobResult judgedResult() {
+  JobResult r;
+  r.job_id = "j-9";
+  r.slave = "slave-a";
+  r.verdict = Verdict::kWrongAnswer;
+  r.message = "case 2: line 3, column 5: expected \"42\", got \"41\"";
+  r.compile = fullStage(Verdict::kOk);
+  r.tests = {fullCase("1", Verdict::kOk), fullCase("2", Verdict::kWrongAnswer),
+             fullCase("3", Verdict::kSkipped)};
+  r.tests[0].run.cpu_ms = 700;
+  r.tests[1].line = 3;
+  r.tests[1].column = 5;
+  r.tests[1].run.wall_ms = 900;
+  r.tests[1].run.stdout_data = std::string("\xff\x00 bytes", 8);
+  r.tests[2].run.memory_bytes = 6ll << 30;
+  return r;
+}
+
+TEST(JobJsonTest, JudgedResultRoundTripsWithEachCase) {
+  const JobResult r = judgedResult();
+  JobResult back;
+  std::string error;
+  ASSERT_TRUE(fromJson(json::parse(toJson(r).dump()), &back, &error)) << error;
+  EXPECT_EQ(back.verdict, Verdict::kWrongAnswer);
+  EXPECT_EQ(back.message, r.message);
+  EXPECT_FALSE(back.run.has_value());
+  ASSERT_EQ(back.tests.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(back.tests[i].name, r.tests[i].name) << i;
+    EXPECT_EQ(back.tests[i].line, r.tests[i].line) << i;
+    EXPECT_EQ(back.tests[i].column, r.tests[i].column) << i;
+    expectSameStage(r.tests[i].run, back.tests[i].run);
+  }
+  JobResult moved = r;
+  EXPECT_EQ(toJson(std::move(moved)), toJson(r));
+}
+
+TEST(JobJsonTest, JudgedResultCarriesASummaryComputedFromItsCases) {
+  const json j = toJson(judgedResult());
+  ASSERT_TRUE(j.contains("summary"));
+  const json& s = j["summary"];
+  EXPECT_EQ(s["total"], 3);
+  EXPECT_EQ(s["passed"], 1);
+  EXPECT_EQ(s["first_failure"], 2);
+  EXPECT_EQ(s["max_cpu_ms"], 700);
+  EXPECT_EQ(s["max_wall_ms"], 900);
+  EXPECT_EQ(s["max_memory_bytes"], 6ll << 30);
+  EXPECT_EQ(j["tests"][1]["line"], 3);
+  EXPECT_EQ(j["tests"][1]["column"], 5);
+  EXPECT_EQ(j["tests"][1]["name"], "2");
+
+  // A summary that lies is not believed: it is the cases' again once re-emitted.
+  json lying = j;
+  lying["summary"] = {{"total", 99}, {"passed", 99}, {"first_failure", 0}};
+  JobResult back;
+  std::string error;
+  ASSERT_TRUE(fromJson(lying, &back, &error)) << error;
+  EXPECT_EQ(toJson(back)["summary"], s);
+
+  JobResult plain;
+  plain.run = fullStage(Verdict::kOk);
+  EXPECT_FALSE(toJson(plain).contains("summary"));
+  EXPECT_FALSE(toJson(plain).contains("tests"));
+}
+
+TEST(JobJsonTest, BadCaseResultsAreNamed) {
+  const json good = toJson(judgedResult());
+  JobResult back;
+  std::string error;
+  json j = good;
+  j["tests"] = "none";
+  EXPECT_FALSE(fromJson(j, &back, &error));
+  EXPECT_CONTAINS(error, "result.tests");
+  j = good;
+  j["tests"][1]["verdict"] = "WRONG";
+  EXPECT_FALSE(fromJson(j, &back, &error));
+  EXPECT_CONTAINS(error, "result.tests[1]");
+  j = good;
+  j["tests"][2]["line"] = "three";
+  EXPECT_FALSE(fromJson(j, &back, &error));
+  EXPECT_CONTAINS(error, "result.tests[2].line");
+  j = good;
+  j["tests"][0] = 5;
+  EXPECT_FALSE(fromJson(j, &back, &error));
+  EXPECT_CONTAINS(error, "result.tests[0]");
+}
+
+TEST(JobJsonTest, CaseProgressHasTheIndexAndNoOutputs) {
+  CaseResult c = fullCase("big", Verdict::kWrongAnswer);
+  c.line = 4;
+  c.column = 2;
+  c.run.stdout_data = std::string(1 << 20, 'o');
+  const json j = caseProgressJson(41, c);
+  EXPECT_EQ(j["index"], 41);
+  EXPECT_EQ(j["name"], "big");
+  EXPECT_EQ(j["verdict"], "WRONG_ANSWER");
+  EXPECT_EQ(j["line"], 4);
+  EXPECT_EQ(j["column"], 2);
+  EXPECT_EQ(j["message"], "why");
+  EXPECT_EQ(j["cpu_ms"], 123);
+  EXPECT_EQ(j["memory_bytes"], 5ll << 30);
+  for (const char* key : {"stdout", "stderr", "stdout_encoding", "stderr_encoding",
+                          "stdout_truncated", "stderr_truncated"})
+    EXPECT_FALSE(j.contains(key)) << key;
+  EXPECT_LT(j.dump().size(), 400u);
+  // What the master reads back as a stage: the verdict and figures survive.
+  StageResult stage;
+  std::string error;
+  ASSERT_TRUE(fromJson(j, &stage, &error)) << error;
+  EXPECT_EQ(stage.verdict, Verdict::kWrongAnswer);
+  EXPECT_EQ(stage.wall_ms, 456);
+}
+
+TEST(JobJsonTest, FittingCutsCaseOutputsSoThatManyCasesFit) {
+  JobResult r;
+  r.job_id = "j-100";
+  r.compile = fullStage(Verdict::kOk);
+  for (int i = 0; i < 100; ++i) {
+    CaseResult& c = r.tests.emplace_back(fullCase(std::to_string(i + 1), Verdict::kOk));
+    c.run.stdout_data = std::string(100 << 10, 'a' + i % 26);
+    c.run.stderr_data = i % 2 ? "small\n" : std::string(100 << 10, '\x01');
+    c.run.stdout_truncated = false;
+  }
+  const JobResult before = r;
+  const size_t limit = 1 << 20;
+  ASSERT_GT(toJson(before).dump().size(), 10 * limit);
+  ASSERT_TRUE(fitResult(&r, limit));
+  EXPECT_LE(toJson(r).dump().size(), limit);
+  ASSERT_EQ(r.tests.size(), 100u) << "every case stays; only outputs are cut";
+  size_t kept = 0;
+  for (size_t i = 0; i < 100; ++i) {
+    const StageResult& now = r.tests[i].run;
+    const StageResult& was = before.tests[i].run;
+    EXPECT_EQ(r.tests[i].name, before.tests[i].name);
+    EXPECT_EQ(was.stdout_data.substr(0, now.stdout_data.size()), now.stdout_data) << i;
+    EXPECT_TRUE(now.stdout_truncated) << i;
+    EXPECT_LT(now.stdout_data.size(), was.stdout_data.size()) << i;
+    EXPECT_EQ(now.stderr_truncated, now.stderr_data.size() < was.stderr_data.size()) << i;
+    if (i % 2) EXPECT_EQ(now.stderr_data, "small\n") << "small outputs stay whole";
+    kept += now.stdout_data.size();
+  }
+  EXPECT_GT(kept, limit / 8) << "the limit is shared, not wasted";
 }
 
 }  // namespace

@@ -162,6 +162,68 @@ TEST(MessagesTest, MalformedSlaveMessagesNameTheProblem) {
             std::string::npos);
 }
 
+// A judged job's case as a slave reports it when it ends (docs/judging.md), parsed from text as
+// it arrives on the wire.
+json caseProgress(const std::string& test) {
+  return json::parse(R"({"type": "progress", "job_id": "j-4", "state": "running", "test": )" +
+                     test + "}");
+}
+
+TEST(MessagesTest, DecodesASlavesCaseProgress) {
+  SlaveMessage s;
+  DecodeError e;
+  ASSERT_TRUE(decodeSlaveMessage(
+      caseProgress(R"({"index": 2, "name": "big", "verdict": "WRONG_ANSWER", "exit_code": 0,
+                       "signal": 0, "cpu_ms": 12, "wall_ms": 14, "memory_bytes": 8470528,
+                       "line": 3, "column": 7, "message": "line 3, column 7: expected"})"),
+      &s, &e))
+      << e.message;
+  EXPECT_EQ(s.kind, SlaveMessage::Kind::kProgress);
+  EXPECT_EQ(s.job_id, "j-4");
+  ASSERT_TRUE(s.test.has_value());
+  EXPECT_EQ(s.test_index, 2u);
+  EXPECT_EQ(s.test->name, "big");
+  EXPECT_EQ(s.test->run.verdict, Verdict::kWrongAnswer);
+  EXPECT_EQ(s.test->run.cpu_ms, 12);
+  EXPECT_EQ(s.test->run.memory_bytes, 8470528);
+  EXPECT_EQ(s.test->line, 3);
+  EXPECT_EQ(s.test->column, 7);
+  EXPECT_EQ(s.test->run.message, "line 3, column 7: expected");
+
+  // What the slave's executor reports decodes to the same case.
+  CaseResult c;
+  c.name = "7";
+  c.run.verdict = Verdict::kSkipped;
+  c.run.message = "not run";
+  SlaveMessage back;
+  ASSERT_TRUE(decodeSlaveMessage(caseProgress(caseProgressJson(6, c).dump()), &back, &e))
+      << e.message;
+  EXPECT_EQ(back.test_index, 6u);
+  EXPECT_EQ(back.test->name, "7");
+  EXPECT_EQ(back.test->run.verdict, Verdict::kSkipped);
+
+  SlaveMessage plain;
+  ASSERT_TRUE(decodeSlaveMessage(caseProgress("null"), &plain, &e)) << "null is no test";
+  EXPECT_FALSE(plain.test.has_value());
+}
+
+TEST(MessagesTest, MalformedCaseProgressIsABadMessage) {
+  for (const char* bad : {R"("case 1")", "[]", "3", R"({"index": 0, "verdict": "PASSED"})",
+                          R"({"index": 0, "verdict": 1})", R"({"name": "1", "verdict": "OK"})",
+                          R"({"index": -1, "verdict": "OK"})", R"({"index": "0", "verdict": "OK"})",
+                          R"({"index": 0, "verdict": "OK", "cpu_ms": "fast"})"}) {
+    const DecodeError e = slaveError(caseProgress(bad));
+    EXPECT_EQ(e.code, errc::kBadMessage) << bad;
+    EXPECT_NE(e.message.find("\"test\""), std::string::npos) << bad << ": " << e.message;
+  }
+  EXPECT_NE(slaveError(caseProgress(R"({"verdict": "OK"})")).message.find("index"),
+            std::string::npos);
+  const std::string not_object = slaveError(caseProgress("[1]")).message;
+  EXPECT_NE(not_object.find("not an object"), std::string::npos) << not_object;
+  EXPECT_NE(slaveError(caseProgress(R"({"index": 0, "verdict": "PASSED"})")).message.find("PASSED"),
+            std::string::npos);
+}
+
 // --- Encoders ---
 
 TEST(MessagesTest, EncodesTheClientMessagesOfTheProtocol) {

@@ -253,6 +253,110 @@ TEST(SchedulerTest, LimitsAreCheckedAgainstTheMaxima) {
   EXPECT_NE(errors[1]["message"].get<std::string>().find("negative"), std::string::npos);
 }
 
+Job judgedJob(size_t cases) {
+  Job job = pythonJob();
+  for (size_t i = 0; i < cases; ++i) {
+    TestCase& t = job.tests.emplace_back();
+    t.name = "case-" + std::to_string(i + 1);
+    t.stdin_data = std::to_string(i);
+    t.expected_stdout = std::to_string(i) + "\n";
+  }
+  return job;
+}
+
+TEST(SchedulerTest, ASlavesCaseProgressReachesTheSubmitter) {
+  Scheduler s(config());
+  auto slave = std::make_shared<FakePeer>();
+  auto client = std::make_shared<FakePeer>();
+  const int id = s.addSlave(slave, slaveOf("a", 1));
+  s.addClient(client);
+  s.submit(client, "r1", judgedJob(3));
+  const json assigned = slave->ofType(msg::kAssign).at(0);
+  ASSERT_EQ(assigned["job"]["tests"].size(), 3u) << "the slave gets the cases";
+  const std::string job_id = assigned["job_id"];
+  s.slaveProgress(id, job_id, JobState::kRunning);
+  CaseResult c;
+  c.name = "case-2";
+  c.run.verdict = Verdict::kWrongAnswer;
+  c.run.message = "line 1, column 1: expected \"1\", got \"2\"";
+  c.run.stdout_data = "2\n";
+  c.run.wall_ms = 14;
+  c.line = 1;
+  c.column = 1;
+  s.slaveProgress(id, job_id, JobState::kRunning, &c, 1);
+  const auto progress = client->ofType(msg::kProgress);
+  ASSERT_FALSE(progress.empty());
+  const json& last = progress.back();
+  EXPECT_EQ(last["id"], "r1");
+  EXPECT_EQ(last["job_id"], job_id);
+  EXPECT_EQ(last["state"], "running");
+  EXPECT_EQ(last["slave"], "a");
+  ASSERT_TRUE(last.contains("test")) << last.dump();
+  EXPECT_EQ(last["test"], caseProgressJson(1, c));
+  EXPECT_EQ(last["test"]["index"], 1);
+  EXPECT_EQ(last["test"]["name"], "case-2");
+  EXPECT_EQ(last["test"]["verdict"], "WRONG_ANSWER");
+  EXPECT_EQ(last["test"]["line"], 1);
+  EXPECT_FALSE(last["test"].contains("stdout")) << "outputs wait for the result";
+  EXPECT_FALSE(progress[progress.size() - 2].contains("test")) << "a plain progress has none";
+}
+
+TEST(SchedulerTest, ACaseProgressBeyondTheJobsCasesIsDropped) {
+  Scheduler s(config());
+  auto slave = std::make_shared<FakePeer>();
+  auto client = std::make_shared<FakePeer>();
+  const int id = s.addSlave(slave, slaveOf("a", 2));
+  s.addClient(client);
+  s.submit(client, "r1", judgedJob(3));
+  const std::string judged = lastAssigned(*slave);
+  s.submit(client, "r2", pythonJob());
+  const std::string plain = lastAssigned(*slave);
+  const size_t before = client->ofType(msg::kProgress).size();
+  CaseResult c;
+  c.name = "x";
+  s.slaveProgress(id, judged, JobState::kRunning, &c, 3);
+  s.slaveProgress(id, judged, JobState::kRunning, &c, size_t(-1));
+  s.slaveProgress(id, plain, JobState::kRunning, &c, 0);
+  EXPECT_EQ(client->ofType(msg::kProgress).size(), before);
+  s.slaveProgress(id, judged, JobState::kRunning, &c, 2);
+  ASSERT_EQ(client->ofType(msg::kProgress).size(), before + 1);
+  EXPECT_EQ(client->ofType(msg::kProgress).back()["test"]["index"], 2);
+  EXPECT_TRUE(client->ofType(msg::kError).empty());
+}
+
+TEST(SchedulerTest, TooManyCasesOrATooLargeCaseIsRefused) {
+  SchedulerConfig cfg = config();
+  cfg.max_tests = 4;
+  cfg.max_stdin_bytes = 100;
+  Scheduler s(cfg);
+  auto slave = std::make_shared<FakePeer>();
+  auto client = std::make_shared<FakePeer>();
+  s.addSlave(slave, slaveOf("a", 4));
+  s.addClient(client);
+  s.submit(client, "many", judgedJob(5));
+  Job large = judgedJob(3);
+  large.tests[2].stdin_data = std::string(101, 'x');
+  s.submit(client, "large", large);
+  Job fits = judgedJob(4);
+  fits.tests[3].stdin_data = std::string(100, 'x');
+  s.submit(client, "fits", fits);
+
+  const auto errors = client->ofType(msg::kError);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0]["id"], "many");
+  EXPECT_EQ(errors[0]["code"], errc::kBadLimits);
+  const std::string many = errors[0]["message"];
+  EXPECT_NE(many.find("master.limits.tests.max"), std::string::npos) << many;
+  EXPECT_NE(many.find('5'), std::string::npos) << many;
+  EXPECT_EQ(errors[1]["id"], "large");
+  EXPECT_EQ(errors[1]["code"], errc::kBadLimits);
+  const std::string big = errors[1]["message"];
+  EXPECT_NE(big.find("test case 3"), std::string::npos) << big;
+  EXPECT_NE(big.find("master.limits.stdin_bytes.max"), std::string::npos) << big;
+  ASSERT_EQ(slave->ofType(msg::kAssign).size(), 1u) << "only the job within the limits runs";
+  EXPECT_EQ(slave->ofType(msg::kAssign)[0]["job"]["tests"].size(), 4u);
+}
+
 TEST(SchedulerTest, UnknownLanguageAndVersionAreRefused) {
   Scheduler s(config());
   auto client = std::make_shared<FakePeer>();

@@ -144,6 +144,11 @@ Status readChecker(const json& j, CheckerOptions* out) {
 }
 
 Status readTests(const json& j, Job* job) {
+  // Checked with or without cases: a wrong checker is the client's mistake either way.
+  if (Status s = firstError({readChecker(j, &job->checker),
+                             readBool(j, "stop_on_failure", &job->stop_on_failure, "job.")});
+      !s.isOk())
+    return s;
   auto tests = j.find("tests");
   if (tests == j.end() || tests->is_null()) return Status::ok();
   if (!tests->is_array())
@@ -169,8 +174,7 @@ Status readTests(const json& j, Job* job) {
         return s;
     }
   }
-  return firstError({readChecker(j, &job->checker),
-                     readBool(j, "stop_on_failure", &job->stop_on_failure, "job.")});
+  return Status::ok();
 }
 
 json stageLimitsJson(const StageLimits& l) {

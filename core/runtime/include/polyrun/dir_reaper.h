@@ -12,8 +12,8 @@
 #include <utility>
 
 #include "polyrun/export.h"
-#include "polyrun/thread_annotations.h"
 #include "polyrun/status.h"
+#include "polyrun/thread_annotations.h"
 
 namespace polyrun {
 
