@@ -654,7 +654,7 @@ TEST(JobJsonTest, JudgedJobRoundTripsOverTheWire) {
   const std::string wire = toJson(job).dump();  // strict: bytes that are not UTF-8 go as base64
   Job back;
   std::string error;
-  ASSERT_TRUE(fromJson(json::parse(wire), &back, &error)) << error;
+  ASSERT_EQ(fromJson(json::parse(wire), &back).message(), "");
   expectSameJob(job, back);
   expectSameTests(job, back);
   EXPECT_FALSE(back.tests[2].expected_stdout.has_value()) << "absent stays absent, not empty";
@@ -681,7 +681,7 @@ TEST(JobJsonTest, JobWithoutTestsHasNoJudgingFields) {
   EXPECT_FALSE(j.contains("stop_on_failure"));
   Job back;
   std::string error;
-  ASSERT_TRUE(fromJson(j, &back, &error)) << error;
+  ASSERT_EQ(fromJson(j, &back).message(), "");
   EXPECT_TRUE(back.tests.empty());
   EXPECT_EQ(back.checker.kind, CheckerKind::kLines) << "the default checker";
   EXPECT_FALSE(back.stop_on_failure);
@@ -698,19 +698,19 @@ TEST(JobJsonTest, CheckerIsANameOrAnObject) {
     j["checker"] = name;
     Job job;
     std::string error;
-    ASSERT_TRUE(fromJson(j, &job, &error)) << error;
+    ASSERT_EQ(fromJson(j, &job).message(), "");
     EXPECT_EQ(job.checker.kind, kind) << name;
   }
   j["checker"] = json::parse(R"js({"kind": "float", "abs_tolerance": 0.5, "rel_tolerance": 2})js");
   Job job;
   std::string error;
-  ASSERT_TRUE(fromJson(j, &job, &error)) << error;
+  ASSERT_EQ(fromJson(j, &job).message(), "");
   EXPECT_EQ(job.checker.kind, CheckerKind::kFloat);
   EXPECT_EQ(job.checker.abs_tolerance, 0.5);
   EXPECT_EQ(job.checker.rel_tolerance, 2.0);
   j["checker"] = json::parse(R"js({"kind": "float"})js");
   Job defaults;
-  ASSERT_TRUE(fromJson(j, &defaults, &error)) << error;
+  ASSERT_EQ(fromJson(j, &defaults).message(), "");
   EXPECT_EQ(defaults.checker.abs_tolerance, CheckerOptions{}.abs_tolerance);
   EXPECT_EQ(defaults.checker.rel_tolerance, CheckerOptions{}.rel_tolerance);
 }
@@ -789,7 +789,7 @@ TEST(JobJsonTest, JudgingFieldsAreCheckedWithoutTestsToo) {
   j["checker"] = "exact";
   Job job;
   std::string error;
-  ASSERT_TRUE(fromJson(j, &job, &error)) << error;
+  ASSERT_EQ(fromJson(j, &job).message(), "");
   EXPECT_TRUE(job.tests.empty());
 }
 
@@ -822,7 +822,7 @@ TEST(JobJsonTest, JudgedResultRoundTripsWithEachCase) {
   const JobResult r = judgedResult();
   JobResult back;
   std::string error;
-  ASSERT_TRUE(fromJson(json::parse(toJson(r).dump()), &back, &error)) << error;
+  ASSERT_EQ(fromJson(json::parse(toJson(r).dump()), &back).message(), "");
   EXPECT_EQ(back.verdict, Verdict::kWrongAnswer);
   EXPECT_EQ(back.message, r.message);
   EXPECT_FALSE(back.run.has_value());
@@ -856,7 +856,7 @@ TEST(JobJsonTest, JudgedResultCarriesASummaryComputedFromItsCases) {
   lying["summary"] = {{"total", 99}, {"passed", 99}, {"first_failure", 0}};
   JobResult back;
   std::string error;
-  ASSERT_TRUE(fromJson(lying, &back, &error)) << error;
+  ASSERT_EQ(fromJson(lying, &back).message(), "");
   EXPECT_EQ(toJson(back)["summary"], s);
 
   JobResult plain;
@@ -871,19 +871,23 @@ TEST(JobJsonTest, BadCaseResultsAreNamed) {
   std::string error;
   json j = good;
   j["tests"] = "none";
-  EXPECT_FALSE(fromJson(j, &back, &error));
+  error = fromJson(j, &back).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "result.tests");
   j = good;
   j["tests"][1]["verdict"] = "WRONG";
-  EXPECT_FALSE(fromJson(j, &back, &error));
+  error = fromJson(j, &back).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "result.tests[1]");
   j = good;
   j["tests"][2]["line"] = "three";
-  EXPECT_FALSE(fromJson(j, &back, &error));
+  error = fromJson(j, &back).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "result.tests[2].line");
   j = good;
   j["tests"][0] = 5;
-  EXPECT_FALSE(fromJson(j, &back, &error));
+  error = fromJson(j, &back).message();
+  EXPECT_NE(error, "");
   EXPECT_CONTAINS(error, "result.tests[0]");
 }
 
@@ -908,7 +912,7 @@ TEST(JobJsonTest, CaseProgressHasTheIndexAndNoOutputs) {
   // What the master reads back as a stage: the verdict and figures survive.
   StageResult stage;
   std::string error;
-  ASSERT_TRUE(fromJson(j, &stage, &error)) << error;
+  ASSERT_EQ(fromJson(j, &stage).message(), "");
   EXPECT_EQ(stage.verdict, Verdict::kWrongAnswer);
   EXPECT_EQ(stage.wall_ms, 456);
 }
