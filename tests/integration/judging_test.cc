@@ -11,7 +11,7 @@ namespace polyrun::test {
 namespace {
 
 class JudgingTest : public ClusterSuite<JudgingTest> {
- protected:
+ public:
   static Cluster::Options options() {
     Cluster::Options o;
     o.slaves = 1;
