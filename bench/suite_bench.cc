@@ -334,6 +334,29 @@ Sample measureClient(MasterClient* client, const Language& language, const std::
   return checkResult((*reply)["result"], elapsed);
 }
 
+// A new connection per job, as `polyrun run` makes one: the client's row plus connecting, the
+// master's accept and registration of the connection, and closing it; `polyrun run` less its
+// process (issue 16 item 10).
+Sample measureNewConnection(const std::string& master, const Language& language,
+                            const std::string& source) {
+  const uint16_t port = static_cast<uint16_t>(std::stoi(master.substr(master.rfind(':') + 1)));
+  Job job;
+  job.language = language.name;
+  job.files.push_back({language.file, source, Encoding::kUtf8});
+  std::string error;
+  std::optional<nlohmann::json> reply;
+  const double start = nowMs();
+  {
+    MasterClient client("127.0.0.1", port);
+    if (!client.connect(&error)) return failed(error);
+    reply = client.submit(job, kSubmitTimeoutMs, &error);
+  }
+  const double elapsed = nowMs() - start;
+  if (!reply) return failed(error);
+  if (reply->value("type", "") != "result") return failed("reply " + reply->dump());
+  return checkResult((*reply)["result"], elapsed);
+}
+
 // `polyrun run FILE --json`: the output is the program's, but as JSON, so that the verdict and
 // the cache flag can be read; printing it costs the CLI nothing measurable.
 Sample measureCli(const std::string& polyrun, const std::string& master, const Language& language,
@@ -431,7 +454,7 @@ void interleave(std::vector<Variant*> variants, int warmup, int iterations,
 
 struct LanguageResult {
   Language language;
-  Variant raw, raw_tuned, client_miss, client_hit, cli_miss, cli_hit;
+  Variant raw, raw_tuned, client_miss, client_hit, client_new, cli_miss, cli_hit;
 };
 
 struct Suite {
@@ -451,7 +474,7 @@ struct Suite {
 
 LanguageResult measureLanguage(Suite* suite, const Language& language, MasterClient* client,
                                const std::string& master, Workspace* space) {
-  LanguageResult r{language, {}, {}, {}, {}, {}, {}};
+  LanguageResult r{language, {}, {}, {}, {}, {}, {}, {}};
   const std::string polyrun = suite->bin_dir + "/polyrun";
   const bool compiled = !language.compile.empty();
   // Interpreted: no cache, so the same source throughout. Compiled: a new source each time makes
@@ -474,18 +497,22 @@ LanguageResult measureLanguage(Suite* suite, const Language& language, MasterCli
                    [&] { return measureClient(client, language, fresh()); },
                    {}};
   r.client_hit = {"client, same source", [&] { return measureClient(client, language, same); }, {}};
+  r.client_new = {"client, a new connection per job",
+                  [&] { return measureNewConnection(master, language, fresh()); },
+                  {}};
   r.cli_miss = {compiled ? "`polyrun run`, new source" : "`polyrun run`",
                 [&] { return measureCli(polyrun, master, language, fresh(), space); },
                 {}};
   r.cli_hit = {"`polyrun run`, same source",
                [&] { return measureCli(polyrun, master, language, same, space); },
                {}};
-  std::vector<Variant*> variants = {&r.raw, &r.client_miss, &r.cli_miss};
+  std::vector<Variant*> variants = {&r.raw, &r.client_miss, &r.client_new, &r.cli_miss};
   if (compiled) variants.insert(variants.end(), {&r.client_hit, &r.cli_hit});
   if (!language.tuned_run.empty()) variants.push_back(&r.raw_tuned);
   interleave(variants, 1, suite->options.iterations, language.name);
   // The closures point into this frame; what is returned carries the samples only.
-  for (Variant* v : {&r.raw, &r.raw_tuned, &r.client_miss, &r.client_hit, &r.cli_miss, &r.cli_hit})
+  for (Variant* v : {&r.raw, &r.raw_tuned, &r.client_miss, &r.client_hit, &r.client_new,
+                     &r.cli_miss, &r.cli_hit})
     v->measure = nullptr;
   return r;
 }
@@ -745,6 +772,9 @@ void printLatency(const std::vector<LanguageResult>& results, int iterations) {
     if (compiled)
       printRow(name, r.client_hit.label, r.client_hit.values(), r.client_hit.cacheSummary(),
                versus(r.client_hit, raw_run, "of run only"), r.client_hit.failures());
+    printRow(name, r.client_new.label, r.client_new.values(),
+             compiled ? r.client_new.cacheSummary() : "", versus(r.client_new, raw, base),
+             r.client_new.failures());
     printRow(name, r.cli_miss.label, r.cli_miss.values(), compiled ? r.cli_miss.cacheSummary() : "",
              versus(r.cli_miss, raw, base), r.cli_miss.failures());
     if (compiled)
