@@ -26,7 +26,27 @@ Poco::Logger& log() { return Poco::Logger::get("master.http"); }
 
 constexpr const char* kRoutes =
     "GET /api/v2/runtimes, POST /api/v2/execute (both also under /api/v2/piston/), "
-    "GET /api/v1/jobs/{id}, GET /api/v1/cluster, GET /metrics, GET /healthz";
+    "POST /api/v1/jobs, POST|GET /api/v1/jobs/batch, GET|DELETE /api/v1/jobs/{id}, "
+    "GET /api/v1/cluster, GET /metrics, GET /healthz";
+
+// How long a submission waits for the master to journal it before the request gives up.
+constexpr std::chrono::seconds kAcceptWait{10};
+
+// POST routes that read their body (any other POST is answered without reading it).
+bool readsBody(const std::string& path) {
+  return path == "/api/v2/execute" || path == "/api/v2/piston/execute" || path == "/api/v1/jobs" ||
+         path == "/api/v1/jobs/batch";
+}
+
+// The query parameter `name` of the request's URI; "" when absent.
+std::string queryValue(const HTTPServerRequest& request, const std::string& name) {
+  try {
+    for (const auto& [key, value] : Poco::URI(request.getURI()).getQueryParameters())
+      if (key == name) return value;
+  } catch (const std::exception&) {  // a malformed query: as if absent
+  }
+  return "";
+}
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -62,8 +82,9 @@ int64_t effective(int64_t asked, int64_t def) { return asked > 0 ? asked : def; 
 
 }  // namespace
 
-HttpApi::HttpApi(std::shared_ptr<Scheduler> scheduler, HttpSettings settings)
-    : scheduler_(std::move(scheduler)), settings_(settings) {}
+HttpApi::HttpApi(std::shared_ptr<Scheduler> scheduler, HttpSettings settings,
+                 CallbackSender* callbacks)
+    : scheduler_(std::move(scheduler)), settings_(settings), callbacks_(callbacks) {}
 
 StoppableHandlerFactory::Ptr HttpApi::factory() { return new Factory(*this); }
 
@@ -120,8 +141,7 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   const std::string& method = request.getMethod();
   const std::string client = request.clientAddress().toString();
-  const bool reads_body = method == HTTPRequest::HTTP_POST &&
-                          (path == "/api/v2/execute" || path == "/api/v2/piston/execute");
+  const bool reads_body = method == HTTPRequest::HTTP_POST && readsBody(path);
   if (!reads_body) HttpServer::requestRead();  // no body will be read: the request is whole
 
   auto only = [&](const std::string& allowed, auto&& answer) -> Reply {
@@ -156,14 +176,43 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
     return only(HTTPRequest::HTTP_GET, [&] {
       Reply r;
       r.body = renderMetrics(scheduler_->cluster(), scheduler_->metrics(), responseCounts());
+      if (callbacks_) {
+        const CallbackSender::Counters c = callbacks_->counters();
+        r.body +=
+            "# HELP polyrun_callbacks_total Callback delivery attempts by outcome: delivered "
+            "(2xx), retried (failed, tried again), failed (given up).\n"
+            "# TYPE polyrun_callbacks_total counter\n"
+            "polyrun_callbacks_total{outcome=\"delivered\"} " +
+            std::to_string(c.delivered) + "\npolyrun_callbacks_total{outcome=\"retried\"} " +
+            std::to_string(c.retried) + "\npolyrun_callbacks_total{outcome=\"failed\"} " +
+            std::to_string(c.failed) +
+            "\n# HELP polyrun_callbacks_pending Callbacks waiting for their job or a retry.\n"
+            "# TYPE polyrun_callbacks_pending gauge\npolyrun_callbacks_pending " +
+            std::to_string(callbacks_->pending()) + "\n";
+      }
       r.content_type = "text/plain; version=0.0.4; charset=utf-8";
       return r;
     });
+  }
+  if (path == "/api/v1/jobs")
+    return only(HTTPRequest::HTTP_POST, [&] { return submitJob(request, who); });
+  if (path == "/api/v1/jobs/batch") {
+    if (method == HTTPRequest::HTTP_GET) {
+      Reply r = lookupBatch(request, who);
+      r.close = hasBody(request);
+      return r;
+    }
+    return only(HTTPRequest::HTTP_POST, [&] { return submitBatch(request, who); });
   }
   const std::string jobs = "/api/v1/jobs/";
   if (path.rfind(jobs, 0) == 0 && path.size() > jobs.size()) {
     std::string job_id;
     Poco::URI::decode(path.substr(jobs.size()), job_id);
+    if (method == HTTPRequest::HTTP_DELETE) {
+      Reply r = cancelJob(job_id, client, who);
+      r.close = hasBody(request);
+      return r;
+    }
     return only(HTTPRequest::HTTP_GET, [&] { return jobLookup(job_id, client, who); });
   }
   Reply r = message(404, "no route " + method + " " + path + "; the routes are " + kRoutes);
@@ -380,15 +429,220 @@ HttpApi::Reply HttpApi::jobLookup(const std::string& job_id, const std::string& 
     const bool unknown = final.value("code", "") == errc::kUnknownJob;
     return message(unknown ? 404 : 500, final.value("message", "lookup failed"));
   }
-  nlohmann::json out = {{"job_id", job_id}, {"state", final.value("state", "")}};
-  if (final.contains("slave")) out["slave"] = final["slave"];
-  if (final.contains("result")) {
-    out["result"] = final["result"];
+  return jsonReply(200, lookupBody(job_id, final));
+}
+
+nlohmann::json HttpApi::lookupBody(const std::string& job_id, const nlohmann::json& answer) {
+  nlohmann::json out = {{"job_id", job_id}, {"state", answer.value("state", "")}};
+  if (answer.contains("slave")) out["slave"] = answer["slave"];
+  if (answer.contains("result")) {
+    out["result"] = answer["result"];
     JobResult result;
-    if (fromJson(final["result"], &result).isOk())
+    if (fromJson(answer["result"], &result).isOk())
       out["piston"] = pistonResponse(result, result.compile.has_value());
   }
-  return jsonReply(200, out);
+  return out;
+}
+
+bool HttpApi::readJsonBody(HTTPServerRequest& request, nlohmann::json* body, Reply* refusal) {
+  std::string text;
+  const bool read = readBody(request, &text, refusal);
+  HttpServer::requestRead();  // what follows waits with deadlines of its own
+  if (!read) return false;
+  if (Status s = parseJson(text, body); !s.isOk()) {
+    *refusal = message(400, "the request body is not JSON: " + s.message());
+    return false;
+  }
+  if (!body->is_object()) {
+    *refusal = message(400, "the request body must be a JSON object, not " + shownValue(*body));
+    return false;
+  }
+  return true;
+}
+
+std::vector<HttpApi::AsyncOutcome> HttpApi::submitAsync(std::vector<AsyncJob> jobs,
+                                                        const std::string& client,
+                                                        const ClientIdentity& who) {
+  const size_t n = jobs.size();
+  std::vector<AsyncOutcome> out(n);
+  std::vector<std::shared_ptr<HttpJobWaiter>> waiters(n);
+  std::vector<std::shared_ptr<Peer>> watchers(n);
+  {
+    MutexLock lock(mutex_);
+    if (stopped_) {
+      for (auto& o : out)
+        o.refusal = unavailable(
+            "the master is stopping and accepts no new job; retry once it "
+            "is back");
+      return out;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    AsyncJob& a = jobs[i];
+    if (!a.callback_url.empty()) {
+      static const std::vector<std::string> kNone;
+      if (Status s =
+              checkCallbackUrl(a.callback_url, callbacks_ ? callbacks_->settings().allow : kNone);
+          !s.isOk()) {
+        out[i].refusal = message(400, s.message());
+        continue;
+      }
+      watchers[i] = callbacks_->watch(a.callback_url, a.callback_method, a.callback_body);
+      if (!watchers[i]) {
+        out[i].refusal = unavailable(
+            std::to_string(callbacks_->settings().max_pending) +
+            " callbacks wait for their jobs already (master.callback.pending.max); retry later, "
+            "or submit without callback_url and fetch the result by id");
+        continue;
+      }
+      watchers[i]->setIdentity(who);
+    }
+    waiters[i] = std::make_shared<HttpJobWaiter>("http " + client);
+    waiters[i]->setIdentity(who);  // the job is the requester's
+    scheduler_->submit(waiters[i], "http", std::move(a.job));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!waiters[i]) continue;
+    const bool answered = waiters[i]->waitAccepted(kAcceptWait);
+    out[i].job_id = waiters[i]->jobId();
+    if (out[i].job_id.empty()) {
+      if (watchers[i]) callbacks_->forget(watchers[i]);
+      out[i].refusal = answered ? fromFinal(waiters[i]->final(), false)
+                                : unavailable("the master did not accept the job within " +
+                                              std::to_string(kAcceptWait.count()) +
+                                              " s (its journal is slow); look for it with "
+                                              "GET /api/v1/cluster before you submit it again");
+      continue;
+    }
+    if (watchers[i]) scheduler_->lookup(watchers[i], "callback", out[i].job_id, true);
+  }
+  return out;
+}
+
+HttpApi::Reply HttpApi::submitJob(HTTPServerRequest& request, const ClientIdentity& who) {
+  nlohmann::json body;
+  Reply refusal;
+  if (!readJsonBody(request, &body, &refusal)) return refusal;
+  AsyncJob a;
+  if (Status s = fromJson(body, &a.job); !s.isOk()) return message(400, s.message());
+  if (body.contains("callback_url")) {
+    if (!body["callback_url"].is_string())
+      return message(400, "callback_url must be a string: the URL to POST the result to");
+    a.callback_url = body["callback_url"].get<std::string>();
+  }
+  a.callback_body = [](const nlohmann::json& answer) {
+    return dump(lookupBody(answer.value("job_id", ""), answer));
+  };
+  const std::string callback = a.callback_url;
+  std::vector<AsyncJob> one;
+  one.push_back(std::move(a));
+  AsyncOutcome o =
+      std::move(submitAsync(std::move(one), request.clientAddress().toString(), who)[0]);
+  if (o.job_id.empty()) return o.refusal;
+  nlohmann::json reply = {
+      {"job_id", o.job_id}, {"state", "queued"}, {"url", "/api/v1/jobs/" + o.job_id}};
+  if (!callback.empty()) reply["callback_url"] = callback;
+  Reply r = jsonReply(202, reply);
+  r.headers.emplace_back("Location", "/api/v1/jobs/" + o.job_id);
+  return r;
+}
+
+HttpApi::Reply HttpApi::submitBatch(HTTPServerRequest& request, const ClientIdentity& who) {
+  nlohmann::json body;
+  Reply refusal;
+  if (!readJsonBody(request, &body, &refusal)) return refusal;
+  auto items = body.find("jobs");
+  if (items == body.end() || !items->is_array() || items->empty())
+    return message(400,
+                   "a batch is {\"jobs\": [job, ...]} with at least one job (each as for "
+                   "POST /api/v1/jobs)");
+  if (items->size() > settings_.batch_max)
+    return message(413, "a batch of " + std::to_string(items->size()) +
+                            " jobs is over the limit of " + std::to_string(settings_.batch_max) +
+                            " (master.http.batch.max): split it");
+  std::vector<nlohmann::json> answers(items->size());
+  std::vector<AsyncJob> jobs;
+  std::vector<size_t> where;  // jobs[k] is item where[k]
+  for (size_t i = 0; i < items->size(); ++i) {
+    const nlohmann::json& item = (*items)[i];
+    const std::string at = "jobs[" + std::to_string(i) + "]: ";
+    AsyncJob a;
+    Status s = fromJson(item, &a.job);
+    if (s.isOk() && item.contains("callback_url")) {
+      if (item["callback_url"].is_string())
+        a.callback_url = item["callback_url"].get<std::string>();
+      else
+        s = Status::invalidArgument("callback_url must be a string");
+    }
+    if (!s.isOk()) {
+      answers[i] = {{"status", 400}, {"message", at + s.message()}};
+      continue;
+    }
+    a.callback_body = [](const nlohmann::json& answer) {
+      return dump(lookupBody(answer.value("job_id", ""), answer));
+    };
+    jobs.push_back(std::move(a));
+    where.push_back(i);
+  }
+  auto outcomes = submitAsync(std::move(jobs), request.clientAddress().toString(), who);
+  for (size_t k = 0; k < outcomes.size(); ++k) {
+    nlohmann::json& answer = answers[where[k]];
+    if (!outcomes[k].job_id.empty()) {
+      answer = {{"job_id", outcomes[k].job_id},
+                {"state", "queued"},
+                {"url", "/api/v1/jobs/" + outcomes[k].job_id}};
+      continue;
+    }
+    nlohmann::json why = nlohmann::json::parse(outcomes[k].refusal.body, nullptr, false);
+    answer = {{"status", outcomes[k].refusal.status},
+              {"message", "jobs[" + std::to_string(where[k]) +
+                              "]: " + (why.is_object() ? why.value("message", "") : "refused")}};
+  }
+  return jsonReply(202, {{"jobs", answers}});
+}
+
+HttpApi::Reply HttpApi::lookupBatch(const HTTPServerRequest& request, const ClientIdentity& who) {
+  const std::string ids = queryValue(request, "ids");
+  std::vector<std::string> list;
+  for (size_t start = 0; start <= ids.size();) {
+    const size_t comma = std::min(ids.find(',', start), ids.size());
+    if (comma > start) list.push_back(ids.substr(start, comma - start));
+    start = comma + 1;
+  }
+  if (list.empty()) return message(400, "name the jobs: GET /api/v1/jobs/batch?ids=ID,ID,...");
+  if (list.size() > settings_.batch_max)
+    return message(400, std::to_string(list.size()) + " ids are over the limit of " +
+                            std::to_string(settings_.batch_max) + " (master.http.batch.max)");
+  const std::string client = request.clientAddress().toString();
+  nlohmann::json jobs = nlohmann::json::array();
+  for (const std::string& id : list) {
+    const Reply r = jobLookup(id, client, who);
+    nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+    if (r.status != 200 || !j.is_object())
+      j = {{"job_id", id},
+           {"status", r.status},
+           {"message", j.is_object() ? j.value("message", "") : "lookup failed"}};
+    jobs.push_back(std::move(j));
+  }
+  return jsonReply(200, {{"jobs", jobs}});
+}
+
+HttpApi::Reply HttpApi::cancelJob(const std::string& job_id, const std::string& client,
+                                  const ClientIdentity& who) {
+  auto waiter = std::make_shared<HttpJobWaiter>("http " + client);
+  waiter->setIdentity(who);
+  scheduler_->cancel(waiter, "http-cancel", job_id);
+  if (!waiter->waitFinal(std::chrono::seconds(10)))
+    return unavailable("the master did not answer the cancel of job " + job_id + " in time; retry");
+  const nlohmann::json final = waiter->final();
+  if (final.value("type", "") == msg::kCancelled)
+    return jsonReply(
+        200, {{"job_id", job_id}, {"state", "cancelled"}, {"was", final.value("state", "")}});
+  const std::string code = final.value("code", "");
+  if (code == errc::kUnknownJob) return message(404, final.value("message", "no such job"));
+  if (code == errc::kAlreadyFinished)
+    return message(409, final.value("message", "the job already finished"));
+  return message(500, final.value("message", "the cancel failed") + " (" + code + ")");
 }
 
 std::shared_ptr<HttpJobWaiter> HttpApi::startWaiting(const std::string& client) {

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "callbacks.h"
 #include "http_job_waiter.h"
 #include "http_server.h"
 #include "polyrun/thread_annotations.h"
@@ -40,7 +41,8 @@ struct HttpSettings {
   std::chrono::milliseconds queue_wait{60000};
   /// Beyond the job's own wall limits (compile + run), for sandbox setup and the trip back.
   std::chrono::milliseconds run_slack{10000};
-  int retry_after_s = 5;  // the Retry-After of every 503
+  int retry_after_s = 5;   // the Retry-After of every 503
+  size_t batch_max = 100;  // jobs of one batch request (master.http.batch.max)
   /// master.client.tokens: when set, every route but /healthz needs `Authorization: Bearer T`
   /// with one of them, as the native client port needs `auth` (loopback exempt unless
   /// master.client.auth.loopback).
@@ -52,7 +54,10 @@ struct HttpSettings {
 
 class HttpApi {
  public:
-  HttpApi(std::shared_ptr<Scheduler> scheduler, HttpSettings settings);
+  /// `callbacks` may be null: then no request may carry a callback_url. Not owned; must outlive
+  /// this.
+  HttpApi(std::shared_ptr<Scheduler> scheduler, HttpSettings settings,
+          CallbackSender* callbacks = nullptr);
 
   /// A factory for the HttpServer whose handlers call this object, which must outlive the
   /// server and its thread pool.
@@ -87,6 +92,30 @@ class HttpApi {
                   ClientIdentity* who) const;
   Reply execute(Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
   Reply jobLookup(const std::string& job_id, const std::string& client, const ClientIdentity& who);
+  /// The body of GET /api/v1/jobs/{id} from the scheduler's `job` answer.
+  static nlohmann::json lookupBody(const std::string& job_id, const nlohmann::json& answer);
+
+  // Asynchronous submission (POST /api/v1/jobs and .../batch; Judge0's routes too).
+  struct AsyncJob {
+    Job job;
+    std::string callback_url;  // "" for none
+    std::string callback_method = "POST";
+    CallbackSender::BodyFn callback_body;  // the delivery's body, from the `job` answer
+  };
+  struct AsyncOutcome {
+    std::string job_id;  // set when accepted
+    Reply refusal;       // otherwise why not
+  };
+  /// Submits every job, then waits for each to be accepted (journaled) or refused; none waits
+  /// for its end. A job with a callback is watched from its acceptance on.
+  std::vector<AsyncOutcome> submitAsync(std::vector<AsyncJob> jobs, const std::string& client,
+                                        const ClientIdentity& who);
+  Reply submitJob(Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
+  Reply submitBatch(Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
+  Reply lookupBatch(const Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
+  Reply cancelJob(const std::string& job_id, const std::string& client, const ClientIdentity& who);
+  /// Reads and parses a JSON object body; otherwise false with the reply to send.
+  bool readJsonBody(Poco::Net::HTTPServerRequest& request, nlohmann::json* body, Reply* refusal);
   Reply healthz() const;
   /// Reads at most max_body_bytes; otherwise returns false with the reply to send.
   bool readBody(Poco::Net::HTTPServerRequest& request, std::string* body, Reply* refusal) const;
@@ -97,6 +126,7 @@ class HttpApi {
 
   const std::shared_ptr<Scheduler> scheduler_;
   const HttpSettings settings_;
+  CallbackSender* const callbacks_;
 
   mutable Mutex mutex_;  // guards everything below
   bool stopped_ POLYRUN_GUARDED_BY(mutex_) = false;

@@ -10,6 +10,7 @@ void HttpJobWaiter::send(const nlohmann::json& message) {
   if (!final_.is_null()) return;  // one answer per request: the first final message wins
   if (type == msg::kAccepted) {
     job_id_ = message.value("job_id", "");
+    cv_.notify_all();  // waitAccepted()
     return;
   }
   if (type == msg::kProgress) {
@@ -54,6 +55,15 @@ bool HttpJobWaiter::waitFinal(std::chrono::milliseconds timeout) {
          cv_.wait_until(lock.native(), deadline) != std::cv_status::timeout) {
   }
   return !final_.is_null();
+}
+
+bool HttpJobWaiter::waitAccepted(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  MutexLock lock(mutex_);
+  while (job_id_.empty() && final_.is_null() && !closed_ &&
+         cv_.wait_until(lock.native(), deadline) != std::cv_status::timeout) {
+  }
+  return !job_id_.empty() || !final_.is_null();
 }
 
 nlohmann::json HttpJobWaiter::final() const {

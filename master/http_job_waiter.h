@@ -34,6 +34,9 @@ class HttpJobWaiter final : public Peer {
   /// the submission (or from its return to the queue); once a slave has it, `run_budget` from
   /// the assignment: each phase gets the job's own time, however long the other took.
   Outcome wait(std::chrono::milliseconds queue_wait, std::chrono::milliseconds run_budget);
+  /// Waits up to `timeout` for `accepted` (then jobId() is set) or a final message (the job was
+  /// refused: final() says why); false when neither came in time or close() was called.
+  bool waitAccepted(std::chrono::milliseconds timeout);
   /// Waits up to `timeout` for the final message only (a lookup, a cancel's aftermath).
   bool waitFinal(std::chrono::milliseconds timeout);
 

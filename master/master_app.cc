@@ -113,7 +113,10 @@ int MasterApp::runService(const std::vector<std::string>&) {
   slave_server.start();
   // HTTP requests hold a pool thread while their job runs; those over the pool wait in the
   // server's queue (master.http.backlog), beyond it they are closed.
-  HttpApi http_api(scheduler, hs);
+  // Callbacks (docs/http-api.md) only where the operator allows some destination.
+  std::unique_ptr<CallbackSender> callbacks;
+  if (!cfg.callbacks.allow.empty()) callbacks = std::make_unique<CallbackSender>(cfg.callbacks);
+  HttpApi http_api(scheduler, hs, callbacks.get());
   Poco::ThreadPool http_pool(2, hs.threads);
   std::unique_ptr<HttpServer> http_server;
   if (http_enabled) {
@@ -166,6 +169,7 @@ int MasterApp::runService(const std::vector<std::string>&) {
   // HTTP requests still waiting for a job are answered 503 now; then their connections close.
   http_api.stop();
   if (http_server) http_server->stopAll(false);
+  if (callbacks) callbacks->stop();  // those not delivered yet are logged; results stay fetchable
   scheduler->shutdown();
   client_pool.joinAll();
   slave_pool.joinAll();

@@ -92,6 +92,20 @@ ConfigTable makeTable() {
              "an HTTP request must arrive within this"),
       intKey("master.http.queue.wait.ms", 60000, 100, 86400000,
              "an execute request waits this long for a slave"),
+      intKey("master.http.batch.max", 100, 1, 100000, "jobs in one batch request"),
+      listKey("master.callback.allow",
+              "URL prefixes a callback_url may start with; none: callbacks refused"),
+      secretKey("master.callback.secret", "required with master.callback.allow",
+                "the HMAC-SHA256 key callbacks are signed with"),
+      pathKey("master.callback.secret.file", "", "file whose first line is master.callback.secret"),
+      intKey("master.callback.attempts", 6, 1, 100, "deliveries of a callback tried"),
+      intKey("master.callback.retry.ms", 1000, 10, 3600000,
+             "delay before the second try, doubled each try after"),
+      intKey("master.callback.retry.max.ms", 60000, 10, 86400000, "longest delay between tries"),
+      intKey("master.callback.timeout.ms", 5000, 100, 600000, "one delivery's deadline"),
+      intKey("master.callback.pending.max", 10000, 1, 10000000,
+             "callbacks waiting for their job or a retry"),
+      intKey("master.callback.threads", 2, 1, 256, "deliveries made at once"),
   };
   addStageLimitKeys(k, "run", def.run, {30000, 30000, int64_t{2} << 30});
   addStageLimitKeys(k, "compile", def.compile, {60000, 60000, int64_t{2} << 30});
@@ -203,6 +217,29 @@ SchedulerConfig readScheduler(const ConfigReader& config) {
   return sc;
 }
 
+CallbackSettings readCallbacks(const ConfigReader& config) {
+  CallbackSettings c;
+  c.allow = config.list("master.callback.allow");
+  for (const std::string& prefix : c.allow)
+    if (!checkCallbackUrl(prefix, {prefix}).isOk())
+      throw ConfigError("master.callback.allow: \"" + prefix +
+                        "\" is not an absolute http:// or https:// URL prefix "
+                        "(e.g. https://hooks.example.org/polyrun/)");
+  c.secret = config.secret("master.callback.secret");
+  if (!c.allow.empty() && c.secret.empty())
+    throw ConfigError(
+        "master.callback.allow is set but master.callback.secret(.file) is not: callbacks are "
+        "signed with it; put a long random secret in a file readable by the master only and name "
+        "it in master.callback.secret.file");
+  c.attempts = static_cast<int>(config.integer("master.callback.attempts"));
+  c.first_retry = milliseconds(config.integer("master.callback.retry.ms"));
+  c.max_retry = milliseconds(config.integer("master.callback.retry.max.ms"));
+  c.timeout = milliseconds(config.integer("master.callback.timeout.ms"));
+  c.max_pending = static_cast<size_t>(config.integer("master.callback.pending.max"));
+  c.threads = static_cast<int>(config.integer("master.callback.threads"));
+  return c;
+}
+
 JournalConfig readJournal(const ConfigReader& config, const SchedulerConfig& sc) {
   JournalConfig jc;
   jc.path = config.string("master.journal.path");
@@ -251,6 +288,8 @@ MasterSettings readMasterSettings(const ConfigReader& config, Poco::Logger& log)
   s.http.operator_tokens = s.connections.operator_tokens;
   s.http.auth_loopback = s.connections.client_auth_loopback;
   s.http.queue_wait = milliseconds(config.integer("master.http.queue.wait.ms"));
+  s.http.batch_max = static_cast<size_t>(config.integer("master.http.batch.max"));
+  s.callbacks = readCallbacks(config);
   s.http_server.threads = s.http.threads;
   s.http_server.backlog = static_cast<int>(config.integer("master.http.backlog"));
   s.http_server.read_timeout = milliseconds(config.integer("master.http.timeout.ms"));

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <string>
 
+#include "callbacks.h"
 #include "connections.h"
 #include "http_api.h"
 #include "http_server.h"
@@ -32,6 +33,7 @@ struct MasterSettings {
   SchedulerConfig scheduler;
   JournalConfig journal;  // no path: no journal
   HttpSettings http;
+  CallbackSettings callbacks;  // no allow list: callbacks refused
   HttpServerSettings http_server;
   std::chrono::milliseconds shutdown_timeout{30000};
   std::string ready_file;  // "" for none

@@ -19,50 +19,17 @@
 
 #include "polyrun/base64.h"
 #include "support/cluster.h"
+#include "support/http_request.h"
 
 namespace polyrun::test {
 namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-struct HttpReply {
-  int status = -1;  // -1: no answer (the message is in body)
-  std::string body;
-  std::string content_type;
-  std::string retry_after;
-  json j;  // body parsed, or discarded
-};
-
-// One request on its own connection. `content_type` empty sends none, as piston-client does.
 HttpReply request(int port, const std::string& method, const std::string& path,
                   const std::string& body = "", const std::string& content_type = "",
                   bool chunked = false, const std::string& authorization = "") {
-  HttpReply reply;
-  try {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-    session.setTimeout(Poco::Timespan(90, 0));
-    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!content_type.empty()) req.setContentType(content_type);
-    if (!authorization.empty()) req.set("Authorization", authorization);
-    if (chunked) {
-      req.setChunkedTransferEncoding(true);
-    } else if (method == "POST" || !body.empty()) {
-      req.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    }
-    session.sendRequest(req) << body;
-    Poco::Net::HTTPResponse res;
-    std::istream& in = session.receiveResponse(res);
-    reply.status = res.getStatus();
-    reply.content_type = res.getContentType();
-    reply.retry_after = res.get("Retry-After", "");
-    std::ostringstream out;
-    Poco::StreamCopier::copyStream(in, out);
-    reply.body = out.str();
-  } catch (const std::exception& e) {
-    reply.body = e.what();
-  }
-  reply.j = json::parse(reply.body, nullptr, false);
-  return reply;
+  return httpRequest(port, method, path, body, content_type, chunked, authorization);
 }
 
 HttpReply execute(int port, const json& body, const std::string& path = "/api/v2/execute") {
