@@ -16,6 +16,12 @@ const char* commandName(Command c) {
       return "run";
     case Command::kTest:
       return "test";
+    case Command::kSubmit:
+      return "submit";
+    case Command::kJob:
+      return "job";
+    case Command::kCancel:
+      return "cancel";
     case Command::kRuntimes:
       return "runtimes";
     case Command::kStatus:
@@ -61,6 +67,17 @@ bool readTokenFile(const std::string& path, std::string* token, std::string* err
   return true;
 }
 
+// The commands that send a program (their options: --lang, limits, ...).
+bool sendsProgram(Command c) {
+  return c == Command::kRun || c == Command::kTest || c == Command::kSubmit;
+}
+
+bool isTopic(const std::string& name) {
+  for (const char* t : {"run", "test", "submit", "job", "cancel", "runtimes", "status"})
+    if (name == t) return true;
+  return false;
+}
+
 }  // namespace
 
 bool parseCommandLine(const std::vector<std::string>& argv, Options* options, std::string* error) {
@@ -72,10 +89,10 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& arg = argv[i];
     if (arg == "--") {
-      if (o.command != Command::kRun) {  // test cases have no arguments of their own yet
+      if (o.command != Command::kRun && o.command != Command::kSubmit) {
         *error =
-            "\"--\" starts the program's arguments and only works with polyrun run "
-            "(polyrun run FILE -- ARGS...)";
+            "\"--\" starts the program's arguments and only works with polyrun run and "
+            "polyrun submit (polyrun run FILE -- ARGS...)";
         return false;
       }
       o.args.assign(argv.begin() + static_cast<std::ptrdiff_t>(i) + 1, argv.end());
@@ -95,7 +112,7 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         value = name.substr(eq + 1);
         name.resize(eq);
       }
-      const bool is_run = o.command == Command::kRun || o.command == Command::kTest;
+      const bool is_run = sendsProgram(o.command);
       if (name == "version" && !is_run && !value) {
         o.command = Command::kVersion;
         *options = o;
@@ -126,6 +143,10 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         o.json = true;
         continue;
       }
+      if (name == "wait" && o.command == Command::kJob) {
+        o.wait_for_end = true;  // `job ID --wait`: a flag; --wait=MS also bounds the wait
+        if (!value) continue;
+      }
       const bool known = name == "master" || name == "ca-file" || name == "token" ||
                          name == "token-file" || name == "lang" || name == "version" ||
                          name == "stdin" || name == "time-limit" || name == "memory-limit" ||
@@ -142,7 +163,7 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         value = argv[++i];
       }
       if (name != "master" && name != "ca-file" && name != "token" && name != "token-file" &&
-          run_only.empty())
+          !(name == "wait" && o.command == Command::kJob) && run_only.empty())
         run_only = "--" + name;
       if (name == "master") {
         o.master = *value;
@@ -212,11 +233,12 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
     // A positional argument.
     if (help_command) {
       if (!o.help_topic.empty()) {
-        *error = "polyrun help takes one topic: run, test, runtimes or status";
+        *error = "polyrun help takes one topic: run, test, submit, job, cancel, runtimes or status";
         return false;
       }
-      if (arg != "run" && arg != "test" && arg != "runtimes" && arg != "status") {
-        *error = "no help on \"" + arg + "\": topics are run, test, runtimes and status";
+      if (!isTopic(arg)) {
+        *error = "no help on \"" + arg +
+                 "\": topics are run, test, submit, job, cancel, runtimes and status";
         return false;
       }
       o.help_topic = arg;
@@ -228,6 +250,12 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
           o.command = Command::kRun;
         } else if (arg == "test") {
           o.command = Command::kTest;
+        } else if (arg == "submit") {
+          o.command = Command::kSubmit;
+        } else if (arg == "job") {
+          o.command = Command::kJob;
+        } else if (arg == "cancel") {
+          o.command = Command::kCancel;
         } else if (arg == "runtimes") {
           o.command = Command::kRuntimes;
         } else if (arg == "status") {
@@ -239,14 +267,24 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
           o.command = Command::kVersion;
         } else {
           *error = "unknown command \"" + arg +
-                   "\": the commands are run, test, runtimes, status and help (see polyrun "
-                   "--help)";
+                   "\": the commands are run, test, submit, job, cancel, runtimes, status and "
+                   "help (see polyrun --help)";
           return false;
         }
         break;
       case Command::kRun:
       case Command::kTest:
+      case Command::kSubmit:
         o.files.push_back(arg);
+        break;
+      case Command::kJob:
+      case Command::kCancel:
+        if (!o.job_id.empty()) {
+          *error = std::string("polyrun ") + commandName(o.command) + " takes one job id, got \"" +
+                   o.job_id + "\" and \"" + arg + "\"";
+          return false;
+        }
+        o.job_id = arg;
         break;
       default:
         *error = std::string("polyrun ") + commandName(o.command) + " takes no arguments, got \"" +
@@ -261,8 +299,14 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         "(polyrun --help lists everything)";
     return false;
   }
-  if (o.command == Command::kRun && o.files.empty()) {
-    *error = "polyrun run needs a FILE to run, e.g. polyrun run hello.py";
+  if ((o.command == Command::kRun || o.command == Command::kSubmit) && o.files.empty()) {
+    *error = std::string("polyrun ") + commandName(o.command) +
+             " needs a FILE to run, e.g. polyrun " + commandName(o.command) + " hello.py";
+    return false;
+  }
+  if ((o.command == Command::kJob || o.command == Command::kCancel) && o.job_id.empty()) {
+    *error = std::string("polyrun ") + commandName(o.command) +
+             " needs a job id, as polyrun submit printed it (j-...)";
     return false;
   }
   if (o.command == Command::kTest) {
@@ -281,9 +325,9 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
       return false;
     }
   }
-  const bool runs = o.command == Command::kRun || o.command == Command::kTest;
+  const bool runs = sendsProgram(o.command);
   if (!runs && o.command != Command::kHelp && o.command != Command::kVersion && !run_only.empty()) {
-    *error = run_only + " is an option of polyrun run and polyrun test only; see polyrun help run";
+    *error = run_only + " is an option of polyrun run, test and submit only; see polyrun help run";
     return false;
   }
   if (o.command != Command::kTest && o.command != Command::kHelp && !test_only.empty()) {
@@ -387,6 +431,60 @@ std::string helpText(std::string_view topic) {
            "  polyrun test sum.cpp tests/\n"
            "  polyrun test area.py tests/ --checker float --tolerance 1e-4\n";
   }
+  if (topic == "submit") {
+    return std::string(
+               "Usage: polyrun submit FILE [FILE...] [options] [-- ARGS...]\n"
+               "\n"
+               "Submits FILE as polyrun run does, but does not wait: prints the job's id as soon\n"
+               "as the master has accepted it (journaled it), and exits 0. The job runs on;\n"
+               "polyrun job ID [--wait] gets its result, polyrun cancel ID stops it. The id\n"
+               "works from any connection made with the same client token.\n"
+               "\n"
+               "Options: as for polyrun run (--lang, --version, --stdin, --time-limit,\n"
+               "--memory-limit); --json prints {\"job_id\": ...}.\n") +
+           kMaster +
+           "\n"
+           "Exit codes: 0 accepted; 64, 65, 66, 69 as for polyrun run.\n"
+           "\n"
+           "Examples:\n"
+           "  id=$(polyrun submit long.py --time-limit 20000)\n"
+           "  polyrun job \"$id\" --wait\n";
+  }
+  if (topic == "job") {
+    return std::string(
+               "Usage: polyrun job ID [--wait[=MS]] [options]\n"
+               "\n"
+               "Shows a job by id (from polyrun submit, or a result's job_id). While it is in\n"
+               "flight: one line \"ID STATE [on SLAVE]\" (queued, assigned, compiling, running)\n"
+               "and exit 0. Once it finished: its output and exit code exactly as polyrun run\n"
+               "gives them (a judged job: its cases and summary, as polyrun test). A cancelled\n"
+               "job: a line on stderr and exit 130.\n"
+               "\n"
+               "Options:\n"
+               "  --wait               wait until the job ends (at most 600000 ms, or MS with\n"
+               "                       --wait=MS; 0 waits forever)\n") +
+           kMaster +
+           "                       (--json prints the master's answer: state, result)\n"
+           "\n"
+           "Exit codes: as for polyrun run once finished; 0 in flight; 130 cancelled;\n"
+           "65 no such job of yours (unknown, another token's, or past\n"
+           "master.results.retention.s); 69 no answer.\n";
+  }
+  if (topic == "cancel") {
+    return std::string(
+               "Usage: polyrun cancel ID [options]\n"
+               "\n"
+               "Cancels a queued or running job (a running one is killed on its slave) and\n"
+               "prints \"cancelled ID (was STATE)\". A job's own polyrun run or polyrun job "
+               "--wait\n"
+               "then ends with exit code 130.\n"
+               "\n"
+               "Options:\n") +
+           kMaster +
+           "\n"
+           "Exit codes: 0 cancelled (also when it already was); 65 no such job of yours, or it\n"
+           "already finished; 69 no answer.\n";
+  }
   if (topic == "runtimes") {
     return std::string(
                "Usage: polyrun runtimes [--master HOST:PORT] [--json]\n"
@@ -418,9 +516,12 @@ std::string helpText(std::string_view topic) {
              "              [--time-limit MS] [--memory-limit MB] [--wait MS]\n"
              "              [--master HOST:PORT] [--json] [-- ARGS...]\n"
              "  polyrun test SOLUTION TESTDIR [--checker C] [--stop-on-failure] [--json]\n"
+             "  polyrun submit FILE [FILE...] [run options]   (prints the job id)\n"
+             "  polyrun job ID [--wait]\n"
+             "  polyrun cancel ID\n"
              "  polyrun runtimes [--master HOST:PORT] [--json]\n"
              "  polyrun status   [--master HOST:PORT] [--json]\n"
-             "  polyrun help [run|test|runtimes|status]\n"
+             "  polyrun help [run|test|submit|job|cancel|runtimes|status]\n"
              "  polyrun --version\n"
              "\n"
              "Every command also takes --tls and --ca-file FILE for a master with TLS, and\n"
@@ -429,6 +530,9 @@ std::string helpText(std::string_view topic) {
              "Commands:\n"
              "  run        run a program and pass on its output and exit code\n"
              "  test       judge a solution against a folder of test cases\n"
+             "  submit     submit a program without waiting; prints its job id\n"
+             "  job        show a job by id, or wait for its result (--wait)\n"
+             "  cancel     cancel a queued or running job\n"
              "  runtimes   list the languages and versions the cluster offers\n"
              "  status     show slaves, load, queues and counters\n"
              "\n"

@@ -14,16 +14,27 @@ namespace polyrun::cli {
 /// queue plus the maximum compile and run limits, short enough that a stuck master is noticed.
 inline constexpr int64_t kDefaultWaitMs = 10 * 60 * 1000;
 
-enum class Command { kNone, kHelp, kVersion, kRun, kTest, kRuntimes, kStatus };
+enum class Command {
+  kNone,
+  kHelp,
+  kVersion,
+  kRun,
+  kTest,
+  kSubmit,
+  kJob,
+  kCancel,
+  kRuntimes,
+  kStatus
+};
 
 struct Options {
   Command command = Command::kNone;
-  std::string help_topic;  // kHelp: "" for the overview, else "run", "test", "runtimes", "status"
+  std::string help_topic;  // kHelp: "" for the overview, else a command's name
 
   std::optional<std::string> master;  // --master HOST:PORT
   bool json = false;                  // --json
 
-  // `run` and `test` (`--stdin` and ARGS: `run` only).
+  // `run`, `submit` and `test` (`--stdin` and ARGS: not `test`).
   std::vector<std::string> files;         // files[0] is the main file
   std::string language;                   // --lang; empty: from the main file's extension
   std::string version;                    // --version; empty: any
@@ -39,6 +50,10 @@ struct Options {
   std::optional<double> tolerance;  // --tolerance: float checker's absolute and relative
   bool stop_on_failure = false;     // --stop-on-failure
 
+  // `job ID [--wait]` and `cancel ID`.
+  std::string job_id;
+  bool wait_for_end = false;  // job --wait: answer once the job ended (within wait_ms)
+
   bool tls = false;     // --tls (or --ca-file): connect with TLS
   std::string ca_file;  // --ca-file FILE: the CA certificate the master's must be signed by
   std::string token;    // --token TOKEN (else $POLYRUN_TOKEN): sent in `auth` when not empty
@@ -49,7 +64,7 @@ struct Options {
 /// given so far. On a usage error returns false and stores a message that says what to do.
 bool parseCommandLine(const std::vector<std::string>& argv, Options* options, std::string* error);
 
-/// The help text for a topic: "" (overview), "run", "runtimes" or "status".
+/// The help text for a topic: "" (overview) or a command's name.
 std::string helpText(std::string_view topic);
 
 }  // namespace polyrun::cli

@@ -274,6 +274,31 @@ int readJobFiles(const std::vector<std::string>& paths, Job* job) {
   return kExitOk;
 }
 
+// The program's stdin (--stdin) and arguments; kExitOk, or the exit code once the problem was
+// printed.
+int readJobInput(const Options& options, const ProgressLine& progress, Job* job) {
+  if (options.stdin_path) {
+    std::string error;
+    bool ok;
+    if (*options.stdin_path == "-") {
+      if (progress.enabled() && ::isatty(STDIN_FILENO) == 1)
+        std::fprintf(stderr,
+                     "polyrun: reading the program's input from the terminal; end it "
+                     "with Ctrl-D\n");
+      ok = readStdin(&job->stdin_data, &error);
+    } else {
+      ok = readFile(*options.stdin_path, &job->stdin_data, &error);
+    }
+    if (!ok) {
+      printError(error);
+      return kExitNoInput;
+    }
+  }
+  // Input and arguments that are not UTF-8 travel base64-encoded, byte for byte (job_json.h).
+  job->args = options.args;
+  return kExitOk;
+}
+
 void applyLimitOptions(const Options& options, Job* job) {
   job->version = options.version;
   job->limits.run.wall_ms = options.time_limit_ms;
@@ -286,8 +311,11 @@ void applyLimitOptions(const Options& options, Job* job) {
 // Connects, names the language (from the main file's extension unless --lang), submits and
 // waits for the result, calling `on_event` with each progress message. kExitOk with *result
 // set, or the exit code once the problem was printed.
+// With `accepted_only`, *result_out is the master's `accepted` instead, and nothing is awaited
+// beyond it.
 int submitAndWait(const Options& options, Job& job, ProgressLine& progress,
-                  const std::function<void(const json&)>& on_event, json* result_out) {
+                  const std::function<void(const json&)>& on_event, json* result_out,
+                  bool accepted_only = false) {
   int exit_code = kExitOk;
   std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
   if (!client) return exit_code;
@@ -334,6 +362,17 @@ int submitAndWait(const Options& options, Job& job, ProgressLine& progress,
   progress.show("submitting " + job.files.front().name + " (" + job.language + ")");
   std::string slave;
   std::string error;
+  if (accepted_only) {
+    const std::string id = guessed_id.empty() ? client->sendSubmit(job, &error) : guessed_id;
+    std::optional<json> reply;
+    if (!id.empty()) reply = client->awaitReply(id, kQueryTimeoutMs, &error);
+    progress.clear();
+    if (!reply || hasType(*reply, "error")) return reportFailure(*client, reply, error, "the job");
+    if (!hasType(*reply, "accepted") || stringField(*reply, "job_id").empty())
+      return unexpectedReply(*reply, "accepted");
+    *result_out = *reply;
+    return kExitOk;
+  }
   const int wait_ms =
       options.wait_ms <= 0 ? -1 : static_cast<int>(std::min<int64_t>(options.wait_ms, INT_MAX));
   const auto shown = [&](const json& event) {
@@ -366,25 +405,7 @@ int runCommand(const Options& options) {
   Job job;
   if (int code = readJobFiles(options.files, &job); code != kExitOk) return code;
   ProgressLine progress(true);
-  if (options.stdin_path) {
-    std::string error;
-    bool ok;
-    if (*options.stdin_path == "-") {
-      if (progress.enabled() && ::isatty(STDIN_FILENO) == 1)
-        std::fprintf(stderr,
-                     "polyrun: reading the program's input from the terminal; end it "
-                     "with Ctrl-D\n");
-      ok = readStdin(&job.stdin_data, &error);
-    } else {
-      ok = readFile(*options.stdin_path, &job.stdin_data, &error);
-    }
-    if (!ok) {
-      printError(error);
-      return kExitNoInput;
-    }
-  }
-  // Input and arguments that are not UTF-8 travel base64-encoded, byte for byte (job_json.h).
-  job.args = options.args;
+  if (int code = readJobInput(options, progress, &job); code != kExitOk) return code;
   applyLimitOptions(options, &job);
   json result;
   if (int code = submitAndWait(options, job, progress, {}, &result); code != kExitOk) return code;
@@ -437,6 +458,25 @@ int readTestDir(const std::string& dir, Job* job) {
 
 }  // namespace
 
+namespace {
+
+// A judged job's cases (those `print_row` has not printed yet, as it decides), the compiler's
+// output when compilation failed, and the summary; the exit code of polyrun test.
+int printJudgedResult(const json& result, const std::function<void(const json&)>& print_row) {
+  if (auto tests = result.find("tests"); tests != result.end() && tests->is_array()) {
+    for (size_t i = 0; i < tests->size(); ++i) {
+      json row = (*tests)[i];
+      row["index"] = i;
+      print_row(row);
+    }
+  }
+  if (stringField(result, "verdict") == "COMPILE_ERROR") printResult(result);
+  std::fputs(formatTestSummary(result).c_str(), stdout);
+  return testExitCode(result);
+}
+
+}  // namespace
+
 int testCommand(const Options& options) {
   Job job;
   if (int code = readJobFiles(options.files, &job); code != kExitOk) return code;
@@ -477,16 +517,101 @@ int testCommand(const Options& options) {
     writeBytes(stdout, pretty(result));
     return testExitCode(result);
   }
-  if (auto tests = result.find("tests"); tests != result.end() && tests->is_array()) {
-    for (size_t i = 0; i < tests->size(); ++i) {
-      json row = (*tests)[i];
-      row["index"] = i;
-      printRow(row);
-    }
+  return printJudgedResult(result, printRow);
+}
+
+int submitCommand(const Options& options) {
+  Job job;
+  if (int code = readJobFiles(options.files, &job); code != kExitOk) return code;
+  ProgressLine progress(true);
+  if (int code = readJobInput(options, progress, &job); code != kExitOk) return code;
+  applyLimitOptions(options, &job);
+  json accepted;
+  if (int code = submitAndWait(options, job, progress, {}, &accepted, true); code != kExitOk)
+    return code;
+  const std::string job_id = stringField(accepted, "job_id");
+  if (options.json)
+    writeBytes(stdout, pretty(json{{"job_id", job_id}}));
+  else
+    std::printf("%s\n", job_id.c_str());
+  return kExitOk;
+}
+
+int jobCommand(const Options& options) {
+  ProgressLine progress(true);
+  int exit_code = kExitOk;
+  std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
+  if (!client) return exit_code;
+  if (options.wait_for_end) progress.show("waiting for job " + options.job_id + " to end");
+  const int wait_ms = !options.wait_for_end ? kQueryTimeoutMs
+                      : options.wait_ms <= 0
+                          ? -1
+                          : static_cast<int>(std::min<int64_t>(options.wait_ms, INT_MAX));
+  std::string error;
+  std::optional<json> reply =
+      client->request({{"type", "job"}, {"job_id", options.job_id}, {"wait", options.wait_for_end}},
+                      wait_ms, &error);
+  progress.clear();
+  if (!reply || hasType(*reply, "error"))
+    return reportFailure(
+        *client, reply, error, "the job request",
+        options.wait_for_end ? "; the job may still be queued or running: raise --wait=MS" : "");
+  if (!hasType(*reply, "job")) return unexpectedReply(*reply, "job");
+  const std::string state = stringField(*reply, "state");
+  if (options.json) {
+    json answer = *reply;
+    answer.erase("type");
+    answer.erase("id");
+    writeBytes(stdout, pretty(answer));
   }
-  if (stringField(result, "verdict") == "COMPILE_ERROR") printResult(result);
-  std::fputs(formatTestSummary(result).c_str(), stdout);
-  return testExitCode(result);
+  if (state == "cancelled") {
+    if (!options.json)
+      std::fprintf(stderr, "polyrun: the job %s was cancelled before it finished\n",
+                   options.job_id.c_str());
+    return kExitCancelled;
+  }
+  const auto result = reply->find("result");
+  if (state != "finished" || result == reply->end() || !result->is_object()) {
+    if (!options.json) {
+      const std::string slave = stringField(*reply, "slave");
+      std::printf("%s %s%s\n", options.job_id.c_str(), state.c_str(),
+                  slave.empty() ? "" : (" on " + slave).c_str());
+    }
+    return kExitOk;
+  }
+  const bool judged = result->contains("tests");
+  if (options.json) return judged ? testExitCode(*result) : exitCodeForResult(*result);
+  if (!judged) return printResult(*result);
+  bool header = false;
+  return printJudgedResult(*result, [&](const json& row) {
+    if (!header) std::fputs(formatCaseRow(json()).c_str(), stdout);
+    header = true;
+    std::fputs(formatCaseRow(row).c_str(), stdout);
+  });
+}
+
+int cancelCommand(const Options& options) {
+  ProgressLine progress(true);
+  int exit_code = kExitOk;
+  std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
+  if (!client) return exit_code;
+  std::string error;
+  std::optional<json> reply =
+      client->request({{"type", "cancel"}, {"job_id", options.job_id}}, kQueryTimeoutMs, &error);
+  progress.clear();
+  if (!reply || hasType(*reply, "error"))
+    return reportFailure(*client, reply, error, "the cancel request");
+  if (!hasType(*reply, "cancelled")) return unexpectedReply(*reply, "cancelled");
+  if (options.json) {
+    json answer = *reply;
+    answer.erase("type");
+    answer.erase("id");
+    writeBytes(stdout, pretty(answer));
+  } else {
+    std::printf("cancelled %s (was %s)\n", options.job_id.c_str(),
+                stringField(*reply, "state").c_str());
+  }
+  return kExitOk;
 }
 
 int runtimesCommand(const Options& options) {

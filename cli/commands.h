@@ -8,6 +8,9 @@ namespace polyrun::cli {
 
 int runCommand(const Options& options);
 int testCommand(const Options& options);
+int submitCommand(const Options& options);
+int jobCommand(const Options& options);
+int cancelCommand(const Options& options);
 int runtimesCommand(const Options& options);
 int statusCommand(const Options& options);
 

@@ -33,6 +33,12 @@ int main(int argc, char** argv) {
         return runCommand(options);
       case Command::kTest:
         return testCommand(options);
+      case Command::kSubmit:
+        return submitCommand(options);
+      case Command::kJob:
+        return jobCommand(options);
+      case Command::kCancel:
+        return cancelCommand(options);
       case Command::kRuntimes:
         return runtimesCommand(options);
       case Command::kStatus:

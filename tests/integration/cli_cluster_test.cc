@@ -247,6 +247,61 @@ TEST_F(CliTest, TestCommandPrintsACaseAsItEndsAndFailsOnAWrongAnswer) {
   EXPECT_EQ(result["summary"].value("passed", 0), 3);
 }
 
+TEST_F(CliTest, SubmitPrintsTheIdAtOnceThenJobWaitsForTheResult) {
+  const auto path = file("late.py", "import sys\nprint(input().upper())\nsys.exit(4)\n");
+  ProcessResult s = cli({"submit", path, "--stdin", file("in.txt", "later\n")});
+  ASSERT_EQ(s.exit_code, 0) << s.stderr_data;
+  const std::string id = s.stdout_data.substr(0, s.stdout_data.find('\n'));
+  ASSERT_EQ(id.rfind("j-", 0), 0u) << s.stdout_data;
+  EXPECT_EQ(s.stdout_data, id + "\n") << "only the id, for $(polyrun submit ...)";
+
+  ProcessResult j = cli({"job", id, "--wait"});
+  EXPECT_EQ(j.exit_code, 4) << "the program's exit code, as polyrun run gives it: "
+                            << j.stderr_data;
+  EXPECT_EQ(j.stdout_data, "LATER\n");
+  EXPECT_NE(j.stderr_data.find("RUNTIME_ERROR"), std::string::npos) << j.stderr_data;
+
+  ProcessResult again = cli({"job", id, "--json"});
+  EXPECT_EQ(again.exit_code, 4);
+  const auto answer = nlohmann::json::parse(again.stdout_data, nullptr, false);
+  ASSERT_TRUE(answer.is_object()) << again.stdout_data;
+  EXPECT_EQ(answer.value("state", ""), "finished");
+  EXPECT_EQ(answer["result"]["run"]["stdout"], "LATER\n");
+
+  ProcessResult unknown = cli({"job", "j-00000000000000000000000000000000-0000000000000000"});
+  EXPECT_EQ(unknown.exit_code, 65) << unknown.stderr_data;
+  EXPECT_NE(unknown.stderr_data.find("no job"), std::string::npos) << unknown.stderr_data;
+}
+
+TEST_F(CliTest, CancelStopsARunningJobAndJobSaysSo) {
+  const auto path = file("forever.py", "import time\nwhile True:\n    time.sleep(1)\n");
+  ProcessResult s = cli({"submit", path, "--time-limit", "30000"});
+  ASSERT_EQ(s.exit_code, 0) << s.stderr_data;
+  const std::string id = s.stdout_data.substr(0, s.stdout_data.find('\n'));
+  ProcessResult before = cli({"job", id});
+  EXPECT_EQ(before.exit_code, 0) << before.stderr_data;
+  EXPECT_EQ(before.stdout_data.rfind(id + " ", 0), 0u) << before.stdout_data;
+  ProcessResult c = cli({"cancel", id});
+  EXPECT_EQ(c.exit_code, 0) << c.stderr_data;
+  EXPECT_EQ(c.stdout_data.rfind("cancelled " + id + " (was ", 0), 0u) << c.stdout_data;
+  ProcessResult after = cli({"job", id, "--wait"});
+  EXPECT_EQ(after.exit_code, 130) << after.stderr_data;
+  EXPECT_NE(after.stderr_data.find("cancelled"), std::string::npos) << after.stderr_data;
+}
+
+TEST_F(CliTest, JobShowsAJudgedJobAsTestDoes) {
+  const auto solution = file("double.py", "print(int(input()) * 2)\n");
+  ASSERT_EQ(::mkdir((dir_.path() + "/dcases").c_str(), 0755), 0);
+  file("dcases/a.in", "2\n");
+  file("dcases/a.out", "4\n");
+  ProcessResult t = cli({"test", solution, dir_.path() + "/dcases", "--json"});
+  ASSERT_EQ(t.exit_code, 0) << t.stderr_data;
+  const auto result = nlohmann::json::parse(t.stdout_data, nullptr, false);
+  ProcessResult j = cli({"job", result.value("job_id", "")});
+  EXPECT_EQ(j.exit_code, 0) << j.stderr_data;
+  EXPECT_NE(j.stdout_data.find("passed 1 of 1"), std::string::npos) << j.stdout_data;
+}
+
 TEST_F(CliTest, TestCommandWithACompileErrorRunsNoCase) {
   const auto solution = file("bad.c", "int main(void) { return x; }\n");
   file("1.in", "1\n");

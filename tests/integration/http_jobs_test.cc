@@ -74,7 +74,8 @@ class ReceiverHandler final : public Poco::Net::HTTPRequestHandler {
 class ReceiverFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit ReceiverFactory(Receiver& r) : r_(r) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new ReceiverHandler(r_);
   }
 
@@ -95,10 +96,10 @@ class HttpJobsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     receiver_ = new Receiver;
-    server_ = new Poco::Net::HTTPServer(new ReceiverFactory(*receiver_),
-                                        Poco::Net::ServerSocket(Poco::Net::SocketAddress(
-                                            "127.0.0.1", 0)),
-                                        new Poco::Net::HTTPServerParams);
+    server_ =
+        new Poco::Net::HTTPServer(new ReceiverFactory(*receiver_),
+                                  Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
+                                  new Poco::Net::HTTPServerParams);
     server_->start();
     down_port_ = closedPort();
     secret_dir_ = new TempDir;
@@ -109,8 +110,10 @@ class HttpJobsTest : public ::testing::Test {
     o.master_defines = {
         "master.callback.allow=http://127.0.0.1:" + std::to_string(server_->port()) +
             "/hooks/, http://127.0.0.1:" + std::to_string(down_port_) + "/",
-        "master.callback.secret.file=" + secret_file, "master.callback.attempts=3",
-        "master.callback.retry.ms=50", "master.callback.timeout.ms=2000",
+        "master.callback.secret.file=" + secret_file,
+        "master.callback.attempts=3",
+        "master.callback.retry.ms=50",
+        "master.callback.timeout.ms=2000",
         "master.http.batch.max=5"};
     cluster_ = startSuiteCluster(o);
   }
@@ -151,7 +154,8 @@ class HttpJobsTest : public ::testing::Test {
   }
 
   static json pythonJob(const std::string& code, const std::string& stdin_data = "") {
-    return {{"language", "python"}, {"files", {{{"name", "main.py"}, {"content", code}}}},
+    return {{"language", "python"},
+            {"files", {{{"name", "main.py"}, {"content", code}}}},
             {"stdin", stdin_data}};
   }
 
@@ -196,8 +200,7 @@ TEST_F(HttpJobsTest, BadSubmissionsAre400NamingTheField) {
       {R"({"files": [{"content": "x"}]})", "language"},
       {R"({"language": "python"})", "files"},
       {R"({"language": "cobol-77", "files": [{"content": "x"}]})", "cobol-77"},
-      {R"({"language": "python", "files": [{"content": "x"}], "callback_url": 7})",
-       "callback_url"},
+      {R"({"language": "python", "files": [{"content": "x"}], "callback_url": 7})", "callback_url"},
       {R"({"language": "python", "files": [{"content": "x"}],
            "callback_url": "http://169.254.169.254/latest/meta-data/"})",
        "master.callback.allow"},
@@ -205,15 +208,14 @@ TEST_F(HttpJobsTest, BadSubmissionsAre400NamingTheField) {
   for (const auto& [body, named] : cases) {
     const HttpReply r = httpRequest(port_, "POST", "/api/v1/jobs", body);
     EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
-    EXPECT_NE(r.j.value("message", "").find(named), std::string::npos)
-        << body << " -> " << r.body;
+    EXPECT_NE(r.j.value("message", "").find(named), std::string::npos) << body << " -> " << r.body;
   }
   EXPECT_EQ(receiver_->count(), 0u) << "nothing was called back for a refused job";
 }
 
 TEST_F(HttpJobsTest, CancelAQueuedOrRunningJobThenItIsCancelled) {
-  const HttpReply r = httpRequest(port_, "POST", "/api/v1/jobs",
-                                  pythonJob("import time\ntime.sleep(30)").dump());
+  const HttpReply r =
+      httpRequest(port_, "POST", "/api/v1/jobs", pythonJob("import time\ntime.sleep(30)").dump());
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string id = r.j.value("job_id", "");
   const HttpReply c = httpRequest(port_, "DELETE", "/api/v1/jobs/" + id);
@@ -253,7 +255,8 @@ TEST_F(HttpJobsTest, ABatchIsAcceptedItemByItemAndLookedUpTogether) {
 
   json six = json::array();
   for (int i = 0; i < 6; ++i) six.push_back(pythonJob("print(1)"));
-  const HttpReply big = httpRequest(port_, "POST", "/api/v1/jobs/batch", json{{"jobs", six}}.dump());
+  const HttpReply big =
+      httpRequest(port_, "POST", "/api/v1/jobs/batch", json{{"jobs", six}}.dump());
   EXPECT_EQ(big.status, 413) << big.body;
   EXPECT_NE(big.j.value("message", "").find("master.http.batch.max"), std::string::npos);
 }

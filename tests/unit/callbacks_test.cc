@@ -145,9 +145,8 @@ TEST(CallbackSender, RetriesWithGrowingDelaysThenGivesUp) {
   FakeTransport t;
   t.failures = 100;
   CallbackSender sender(fastSettings(), t.fn());
-  sender.watch("http://127.0.0.1:1/h", "POST", [](const json&) {
-          return std::string("{}");
-        })->send(finishedAnswer("j-2"));
+  sender.watch("http://127.0.0.1:1/h", "POST", [](const json&) { return std::string("{}"); })
+      ->send(finishedAnswer("j-2"));
   ASSERT_TRUE(test::waitFor([&] { return sender.counters().failed == 1; }, 5s));
   ASSERT_EQ(t.count(), 3u) << "master.callback.attempts";
   EXPECT_EQ(sender.counters().retried, 2u);
@@ -160,9 +159,8 @@ TEST(CallbackSender, AReceiverThatRecoversGetsItOnce) {
   FakeTransport t;
   t.failures = 2;
   CallbackSender sender(fastSettings(), t.fn());
-  sender.watch("http://127.0.0.1:1/h", "POST", [](const json&) {
-          return std::string("{}");
-        })->send(finishedAnswer("j-3"));
+  sender.watch("http://127.0.0.1:1/h", "POST", [](const json&) { return std::string("{}"); })
+      ->send(finishedAnswer("j-3"));
   ASSERT_TRUE(test::waitFor([&] { return sender.counters().delivered == 1; }, 5s));
   EXPECT_EQ(t.count(), 3u);
   EXPECT_EQ(sender.counters().failed, 0u);

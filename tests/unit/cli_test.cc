@@ -298,6 +298,55 @@ TEST(CommandLineTest, RunWithEveryOption) {
   EXPECT_EQ(o.args, (std::vector<std::string>{"--lang", "x", "--"}));
 }
 
+TEST(CommandLineTest, SubmitJobAndCancel) {
+  cli::Options o;
+  std::string error;
+  ASSERT_TRUE(
+      parse({"submit", "a.py", "--stdin", "in.txt", "--time-limit", "900", "--", "x"}, &o, &error))
+      << error;
+  EXPECT_EQ(o.command, cli::Command::kSubmit);
+  EXPECT_EQ(o.files, (std::vector<std::string>{"a.py"}));
+  EXPECT_EQ(o.stdin_path, "in.txt");
+  EXPECT_EQ(o.time_limit_ms, 900);
+  EXPECT_EQ(o.args, (std::vector<std::string>{"x"}));
+
+  ASSERT_TRUE(parse({"job", "j-1"}, &o, &error)) << error;
+  EXPECT_EQ(o.command, cli::Command::kJob);
+  EXPECT_EQ(o.job_id, "j-1");
+  EXPECT_FALSE(o.wait_for_end);
+  // `job ID --wait` is a flag; --wait=MS bounds the wait too.
+  ASSERT_TRUE(parse({"job", "j-1", "--wait", "--json"}, &o, &error)) << error;
+  EXPECT_TRUE(o.wait_for_end);
+  EXPECT_TRUE(o.json);
+  EXPECT_EQ(o.wait_ms, cli::kDefaultWaitMs);
+  ASSERT_TRUE(parse({"job", "--wait=5000", "j-2"}, &o, &error)) << error;
+  EXPECT_TRUE(o.wait_for_end);
+  EXPECT_EQ(o.wait_ms, 5000);
+  EXPECT_EQ(o.job_id, "j-2");
+
+  ASSERT_TRUE(parse({"cancel", "j-3"}, &o, &error)) << error;
+  EXPECT_EQ(o.command, cli::Command::kCancel);
+  EXPECT_EQ(o.job_id, "j-3");
+
+  for (const std::vector<std::string>& bad :
+       std::vector<std::vector<std::string>>{{"submit"},
+                                             {"job"},
+                                             {"cancel"},
+                                             {"job", "a", "b"},
+                                             {"cancel", "j-1", "--lang", "c"},
+                                             {"job", "j-1", "--stdin", "x"},
+                                             {"submit", "a.py", "--checker", "exact"}}) {
+    EXPECT_FALSE(parse(bad, &o, &error)) << bad[0];
+    EXPECT_FALSE(error.empty());
+  }
+  EXPECT_FALSE(parse({"job"}, &o, &error));
+  EXPECT_NE(error.find("job id"), std::string::npos) << error;
+  ASSERT_TRUE(parse({"help", "submit"}, &o, &error)) << error;
+  EXPECT_EQ(o.help_topic, "submit");
+  for (const char* topic : {"submit", "job", "cancel"})
+    EXPECT_NE(cli::helpText(topic).find(std::string("polyrun ") + topic), std::string::npos);
+}
+
 TEST(CommandLineTest, GlobalOptionsBeforeTheCommand) {
   cli::Options o;
   std::string error;
