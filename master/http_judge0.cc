@@ -370,6 +370,7 @@ json decodeJudge0Submission(const json& body, bool base64_encoded, const json& r
                             const Limits& maxima, const Limits& defaults, Judge0Submission* out) {
   static const json kNoFields = json::object();
   const json& b = body.is_object() ? body : kNoFields;
+  *out = Judge0Submission{};
   Errors errors;
 
   std::optional<std::string> source =

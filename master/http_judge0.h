@@ -69,9 +69,10 @@ struct Judge0Submission {
 /// Scheduler::runtimes(): a language_id must map to a language offered there (judge0.h); with
 /// no runtime at all any mapped id passes and the job waits for a slave, as parsePistonExecute
 /// does. `maxima` bound the limits a client may ask for; `defaults` are the master's, shown for
-/// limits the client left out. Returns null on success, else Judge0's 422 body listing every
-/// refused field (then *out is partly filled). A body that is not an object has no fields: it
-/// gets "can't be blank" for source_code and language_id, as in Judge0.
+/// limits the client left out (and the least wall limit a CPU limit sent alone gets). Returns null
+/// on success, else Judge0's 422 body listing every refused field (then *out is partly filled).
+/// *out is reset first. A body that is not an object has no fields: it gets "can't be blank" for
+/// source_code and language_id, as in Judge0.
 nlohmann::json decodeJudge0Submission(const nlohmann::json& body, bool base64_encoded,
                                       const nlohmann::json& runtimes, const Limits& maxima,
                                       const Limits& defaults, Judge0Submission* out);

@@ -224,6 +224,9 @@ TEST(HttpJudge0Test, LimitsLeftOutShowTheMastersDefaults) {
                     {"cpu_time_limit", ""}},
                    &out),
             nullptr);
+  EXPECT_EQ(out.job.limits.run.cpu_ms, 0);  // nothing left of the decode before
+  EXPECT_EQ(out.job.limits.run.wall_ms, 0);
+  EXPECT_EQ(out.job.limits.run.memory_bytes, 0);
 }
 
 TEST(HttpJudge0Test, DecodesJudge0sBase64Example) {
