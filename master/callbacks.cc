@@ -81,14 +81,14 @@ std::string callbackSignature(std::string_view secret, int64_t unix_seconds,
 Status checkCallbackUrl(std::string_view url, const std::vector<std::string>& allow) {
   if (allow.empty())
     return Status::invalidArgument(
-                  "this master accepts no callback_url: its operator allows callbacks with "
-                  "master.callback.allow (docs/http-api.md, \"Callbacks\"); fetch the result by "
-                  "id instead");
+        "this master accepts no callback_url: its operator allows callbacks with "
+        "master.callback.allow (docs/http-api.md, \"Callbacks\"); fetch the result by "
+        "id instead");
   Origin got;
   if (!parseOrigin(url, &got))
     return Status::invalidArgument(
-                  "callback_url \"" + shortUrl(url) +
-                      "\" is not an absolute http:// or https:// URL without user info");
+        "callback_url \"" + shortUrl(url) +
+        "\" is not an absolute http:// or https:// URL without user info");
   for (const std::string& prefix : allow) {
     Origin want;
     if (!parseOrigin(prefix, &want)) continue;  // master_settings refuses these at start
@@ -96,10 +96,9 @@ Status checkCallbackUrl(std::string_view url, const std::vector<std::string>& al
         got.path.compare(0, want.path.size(), want.path) == 0)
       return Status();
   }
-  return Status::invalidArgument(
-                "callback_url \"" + shortUrl(url) +
-                    "\" is not under any URL this master's operator allows "
-                    "(master.callback.allow)");
+  return Status::invalidArgument("callback_url \"" + shortUrl(url) +
+                                 "\" is not under any URL this master's operator allows "
+                                 "(master.callback.allow)");
 }
 
 std::chrono::milliseconds callbackRetryDelay(const CallbackSettings& settings, int attempt) {
@@ -159,12 +158,11 @@ CallbackSender::CallbackSender(CallbackSettings settings, Transport transport)
 
 CallbackSender::~CallbackSender() { stop(); }
 
-std::shared_ptr<Peer> CallbackSender::watch(std::string url, std::string method,
-                                            BodyFn make_body) {
+std::shared_ptr<Peer> CallbackSender::watch(std::string url, std::string method, BodyFn make_body) {
   MutexLock lock(mutex_);
   if (stopped_ || watching_.size() + due_.size() >= settings_.max_pending) return nullptr;
-  auto w = std::make_shared<Watcher>(*this, std::move(url), std::move(method),
-                                     std::move(make_body));
+  auto w =
+      std::make_shared<Watcher>(*this, std::move(url), std::move(method), std::move(make_body));
   watching_.push_back(w);
   return w;
 }
@@ -180,7 +178,8 @@ void CallbackSender::arrived(const Watcher* watcher, std::string url, std::strin
     watching_.erase(it);
   }
   if (stopped_ || body.empty()) return;
-  due_.push_back({std::chrono::steady_clock::now(), 1,
+  due_.push_back({std::chrono::steady_clock::now(),
+                  1,
                   {std::move(url), std::move(method), std::move(job_id), std::move(body)}});
   cv_.notify_one();
 }
@@ -227,8 +226,8 @@ void CallbackSender::run() {
       ++counters_.retried;
       ++d.attempt;
       d.at = std::chrono::steady_clock::now() + callbackRetryDelay(settings_, d.attempt);
-      log().information("callback of job %s to %s failed (%s); attempt %d follows", d.delivery.job_id,
-                        d.delivery.url, why, d.attempt);
+      log().information("callback of job %s to %s failed (%s); attempt %d follows",
+                        d.delivery.job_id, d.delivery.url, why, d.attempt);
       due_.push_back(std::move(d));
     }
   }
@@ -241,14 +240,13 @@ bool CallbackSender::send(const CallbackDelivery& d, const std::string& signatur
   if (uri.getScheme() == "https") {
     static const Poco::Net::Context::Ptr context = new Poco::Net::Context(
         Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_RELAXED, 9, true);
-    session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(),
-                                                              context);
+    session =
+        std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
   }
   session->setTimeout(Poco::Timespan(std::chrono::microseconds(timeout).count()));
-  Poco::Net::HTTPRequest request(d.method, uri.getPathAndQuery(),
-                                 Poco::Net::HTTPMessage::HTTP_1_1);
+  Poco::Net::HTTPRequest request(d.method, uri.getPathAndQuery(), Poco::Net::HTTPMessage::HTTP_1_1);
   request.setContentType("application/json");
   request.setContentLength64(static_cast<Poco::Int64>(d.body.size()));
   request.set("User-Agent", "polyrun-master");
@@ -275,9 +273,10 @@ void CallbackSender::stop() {
     MutexLock lock(mutex_);
     stopped_ = true;
     if (!due_.empty())
-      log().warning("%z callbacks not delivered: the master is stopping (their results stay "
-                    "fetchable by id)",
-                    due_.size());
+      log().warning(
+          "%z callbacks not delivered: the master is stopping (their results stay "
+          "fetchable by id)",
+          due_.size());
     due_.clear();
     cv_.notify_all();
   }

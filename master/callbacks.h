@@ -47,8 +47,7 @@ std::string hmacSha256Hex(std::string_view key, std::string_view data);
 /// The `X-Polyrun-Signature` header of a delivery made at `unix_seconds`:
 /// `t=<unix_seconds>,v1=<hmacSha256Hex(secret, "<unix_seconds>." + body)>`. Signing the time
 /// with the body lets a receiver refuse a replayed delivery (docs/http-api.md says how).
-std::string callbackSignature(std::string_view secret, int64_t unix_seconds,
-                              std::string_view body);
+std::string callbackSignature(std::string_view secret, int64_t unix_seconds, std::string_view body);
 
 /// Whether `url` is an absolute http(s) URL under one of `allow`'s prefixes: same scheme, host
 /// and port (default ports filled in), and a path that starts with the prefix's path. The error

@@ -27,7 +27,9 @@ Poco::Logger& log() { return Poco::Logger::get("master.http"); }
 constexpr const char* kRoutes =
     "GET /api/v2/runtimes, POST /api/v2/execute (both also under /api/v2/piston/), "
     "POST /api/v1/jobs, POST|GET /api/v1/jobs/batch, GET|DELETE /api/v1/jobs/{id}, "
-    "GET /api/v1/cluster, GET /metrics, GET /healthz";
+    "GET /api/v1/cluster, GET /metrics, GET /healthz, and Judge0's: POST /submissions, "
+    "GET /submissions/{token}, POST|GET /submissions/batch, GET /languages[/{id}], "
+    "GET /statuses, GET /about";
 
 // How long a submission waits for the master to journal it before the request gives up.
 constexpr std::chrono::seconds kAcceptWait{10};
@@ -141,7 +143,8 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   const std::string& method = request.getMethod();
   const std::string client = request.clientAddress().toString();
-  const bool reads_body = method == HTTPRequest::HTTP_POST && readsBody(path);
+  const bool reads_body =
+      method == HTTPRequest::HTTP_POST && (readsBody(path) || judge0ReadsBody(method, path));
   if (!reads_body) HttpServer::requestRead();  // no body will be read: the request is whole
 
   auto only = [&](const std::string& allowed, auto&& answer) -> Reply {
@@ -214,6 +217,11 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
       return r;
     }
     return only(HTTPRequest::HTTP_GET, [&] { return jobLookup(job_id, client, who); });
+  }
+  if (isJudge0Path(path)) {
+    Reply r = judge0(request, path, who);
+    if (!judge0ReadsBody(method, path)) r.close = hasBody(request);
+    return r;
   }
   Reply r = message(404, "no route " + method + " " + path + "; the routes are " + kRoutes);
   r.close = hasBody(request);
@@ -316,14 +324,23 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity
   // Whatever the Content-Type says: piston-client sends none, others text/plain.
   PistonExecute piston;
   std::string error;
-  const SchedulerConfig& config = scheduler_->config();
-  if (!decodePistonBody(text, scheduler_->runtimes(), config.maxima, &piston, &error))
+  if (!decodePistonBody(text, scheduler_->runtimes(), scheduler_->config().maxima, &piston, &error))
     return message(400, error);
 
-  const Limits& l = piston.job.limits;
-  const Limits& d = config.defaults;
+  nlohmann::json final;
+  if (!runToEnd(std::move(piston.job), piston.compiled, piston.language, request, who, &final,
+                &refusal))
+    return refusal;
+  return fromFinal(final, piston.compiled);
+}
+
+bool HttpApi::runToEnd(Job job, bool compiled, const std::string& language,
+                       const HTTPServerRequest& request, const ClientIdentity& who,
+                       nlohmann::json* final_out, Reply* refusal, std::string* job_id_out) {
+  const Limits& l = job.limits;
+  const Limits& d = scheduler_->config().defaults;
   const std::chrono::milliseconds run_budget(
-      (piston.compiled ? effective(l.compile.wall_ms, d.compile.wall_ms) : 0) +
+      (compiled ? effective(l.compile.wall_ms, d.compile.wall_ms) : 0) +
       effective(l.run.wall_ms, d.run.wall_ms) + settings_.run_slack.count());
 
   const std::string client = "http " + request.clientAddress().toString();
@@ -334,11 +351,12 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity
       MutexLock lock(mutex_);
       stopping = stopped_;
     }
-    return unavailable(
+    *refusal = unavailable(
         stopping ? "the master is stopping and accepts no new job; retry once it is back"
                  : "all " + std::to_string(settings_.threads - settings_.reserved_threads) +
                        " HTTP workers for execute requests are waiting for jobs "
                        "(master.http.threads); retry later");
+    return false;
   }
   struct Done {  // whatever happens below, the request stops waiting
     HttpApi* api;
@@ -347,44 +365,51 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity
   } done{this, waiter};
   waiter->setIdentity(who);  // the job is the requester's, and so are the lookups below
 
-  scheduler_->submit(waiter, "http", std::move(piston.job));
+  scheduler_->submit(waiter, "http", std::move(job));
   const auto outcome = waiter->wait(settings_.queue_wait, run_budget);
   const std::string job_id = waiter->jobId();
+  if (job_id_out) *job_id_out = job_id;
   switch (outcome) {
     case HttpJobWaiter::Outcome::kFinal:
-      return fromFinal(waiter->final(), piston.compiled);
+      *final_out = waiter->final();
+      return true;
     case HttpJobWaiter::Outcome::kClosed:
-      return unavailable("the master is stopping" +
-                         (job_id.empty()
-                              ? std::string()
-                              : "; job " + job_id + " stays journaled: GET /api/v1/jobs/" + job_id +
-                                    " once the master is back"));
+      *refusal =
+          unavailable("the master is stopping" +
+                      (job_id.empty() ? std::string()
+                                      : "; job " + job_id + " stays journaled: GET /api/v1/jobs/" +
+                                            job_id + " once the master is back"));
+      return false;
     case HttpJobWaiter::Outcome::kQueueWait: {
       // Nobody will wait for it any more: out of the queue, unless it just finished after all.
       if (!job_id.empty()) {
         scheduler_->cancel(waiter, "http-cancel", job_id);
         if (waiter->waitFinal(std::chrono::seconds(5))) {
           const nlohmann::json final = waiter->final();
-          if (final.value("type", "") == msg::kResult) return fromFinal(final, piston.compiled);
+          if (final.value("type", "") == msg::kResult) {
+            *final_out = final;
+            return true;
+          }
           // The result is on its way from the journal while the refusal of the cancel came first.
           if (final.value("code", "") == errc::kAlreadyFinished) {
-            Reply found = jobLookup(job_id, client, who);
-            if (found.status == 200) {
-              nlohmann::json j;
-              if (parseJson(found.body, &j).isOk() && j.contains("piston"))
-                return jsonReply(200, j["piston"]);
+            Reply found = jobLookup(job_id, request.clientAddress().toString(), who);
+            nlohmann::json j;
+            if (found.status == 200 && parseJson(found.body, &j).isOk() && j.contains("result")) {
+              *final_out = {{"type", msg::kResult}, {"job_id", job_id}, {"result", j["result"]}};
+              return true;
             }
           }
         }
       }
-      return unavailable(
-          "no slave took the " + piston.language + " job within " +
+      *refusal = unavailable(
+          "no slave took the " + language + " job within " +
           std::to_string(settings_.queue_wait.count()) +
           " ms (master.http.queue.wait.ms): the cluster is busy or has no slave for it; "
           "the job was cancelled, retry later");
+      return false;
     }
     case HttpJobWaiter::Outcome::kRunTimeout:
-      return jsonReply(
+      *refusal = jsonReply(
           504,
           {{"message", "job " + job_id + " is still " + waiter->state() + " on its slave after " +
                            std::to_string(run_budget.count()) +
@@ -392,8 +417,10 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity
                            "GET /api/v1/jobs/" +
                            job_id},
            {"job_id", job_id}});
+      return false;
   }
-  return message(500, "unreachable");
+  *refusal = message(500, "unreachable");
+  return false;
 }
 
 HttpApi::Reply HttpApi::fromFinal(const nlohmann::json& final, bool compiled) const {

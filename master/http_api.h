@@ -24,6 +24,7 @@
 
 #include "callbacks.h"
 #include "http_job_waiter.h"
+#include "http_judge0.h"
 #include "http_server.h"
 #include "polyrun/thread_annotations.h"
 #include "scheduler.h"
@@ -91,6 +92,13 @@ class HttpApi {
   bool authorized(const Poco::Net::HTTPServerRequest& request, Reply* refusal,
                   ClientIdentity* who) const;
   Reply execute(Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
+  /// Submits `job` and waits for its end on this thread (execute, Judge0's wait=true): true with
+  /// the scheduler's final message (a result, or its refusal as `error` / `cancelled`); false
+  /// with the reply to send when the job did not end in time or the master is stopping.
+  /// *job_id gets the job's id once accepted.
+  bool runToEnd(Job job, bool compiled, const std::string& language,
+                const Poco::Net::HTTPServerRequest& request, const ClientIdentity& who,
+                nlohmann::json* final, Reply* refusal, std::string* job_id = nullptr);
   Reply jobLookup(const std::string& job_id, const std::string& client, const ClientIdentity& who);
   /// The body of GET /api/v1/jobs/{id} from the scheduler's `job` answer.
   static nlohmann::json lookupBody(const std::string& job_id, const nlohmann::json& answer);
@@ -114,6 +122,25 @@ class HttpApi {
   Reply submitBatch(Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
   Reply lookupBatch(const Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
   Reply cancelJob(const std::string& job_id, const std::string& client, const ClientIdentity& who);
+  // Judge0's routes (http_api_judge0.cc).
+  static bool isJudge0Path(const std::string& path);
+  static bool judge0ReadsBody(const std::string& method, const std::string& path);
+  Reply judge0(Poco::Net::HTTPServerRequest& request, const std::string& path,
+               const ClientIdentity& who);
+  Reply judge0Create(Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
+  Reply judge0Get(const Poco::Net::HTTPServerRequest& request, const std::string& token,
+                  const ClientIdentity& who);
+  Reply judge0CreateBatch(Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
+  Reply judge0GetBatch(const Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
+  /// The submission `token` as the scheduler knows it now; nullopt for an unknown one (or no
+  /// answer). The JobResult it points to is kept in *result.
+  std::optional<Judge0View> judge0Lookup(const std::string& token,
+                                         const Poco::Net::HTTPServerRequest& request,
+                                         const ClientIdentity& who,
+                                         std::unique_ptr<JobResult>* result);
+  bool readJudge0Body(Poco::Net::HTTPServerRequest& request, nlohmann::json* body, Reply* refusal);
+  static CallbackSender::BodyFn judge0CallbackFn(int language_id);
+
   /// Reads and parses a JSON object body; otherwise false with the reply to send.
   bool readJsonBody(Poco::Net::HTTPServerRequest& request, nlohmann::json* body, Reply* refusal);
   Reply healthz() const;

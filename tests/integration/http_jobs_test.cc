@@ -1,7 +1,8 @@
 // Asynchronous jobs over HTTP (docs/http-api.md, "Jobs"): submit answered 202 with an id at once,
 // lookup, cancel, batches, and callbacks — signed, retried while the receiver fails, given up
-// while it is down, the result fetchable whatever the delivery did. The receiver is an HTTP
-// server of the test's own on loopback.
+// while it is down, the result fetchable whatever the delivery did. Then Judge0's routes
+// (docs/judge0.md) with the requests of Judge0 CE's documentation, waited for and not, batches
+// and Judge0's PUT callback. The receiver is an HTTP server of the test's own on loopback.
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -14,8 +15,10 @@
 #include <fstream>
 #include <mutex>
 #include <regex>
+#include <set>
 
 #include "callbacks.h"
+#include "polyrun/base64.h"
 #include "support/cluster.h"
 #include "support/http_request.h"
 
@@ -309,6 +312,166 @@ TEST_F(HttpJobsTest, AReceiverThatIsDownGetsRetriesThenTheResultStaysFetchable) 
   EXPECT_EQ(f["result"]["run"]["stdout"], "nobody listens\n") << f.dump();
   EXPECT_NE(cluster_->masterLog().find("gave up the callback of job " + r.j.value("job_id", "")),
             std::string::npos);
+}
+
+// --- Judge0 ---
+
+// A C program of Judge0's documentation: reads a name, greets it.
+constexpr const char* kJudge0Hello =
+    "#include <stdio.h>\n\nint main(void) {\n  char name[10];\n  scanf(\"%s\", name);\n  "
+    "printf(\"hello, %s\\n\", name);\n  return 0;\n}";
+
+// Polls GET /submissions/{token} until its status is past 1 (In Queue) and 2 (Processing).
+json judge0Finished(int port, const std::string& token, const std::string& query = "") {
+  json found;
+  waitFor(
+      [&] {
+        const HttpReply r = httpRequest(port, "GET", "/submissions/" + token + query);
+        if (r.status == 200 && r.j.contains("status") && r.j["status"].value("id", 0) > 2)
+          found = r.j;
+        return !found.is_null();
+      },
+      60s);
+  return found;
+}
+
+TEST_F(HttpJobsTest, Judge0WaitTrueAnswersTheFinishedSubmission) {
+  const json body = {{"source_code", kJudge0Hello}, {"language_id", 50}, {"stdin", "world"}};
+  const HttpReply r = httpRequest(port_, "POST", "/submissions?base64_encoded=false&wait=true",
+                                  body.dump(), "application/json");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.j.value("stdout", ""), "hello, world\n") << r.body;
+  EXPECT_EQ(r.j["status"], (json{{"id", 3}, {"description", "Accepted"}})) << r.body;
+  EXPECT_TRUE(r.j["time"].is_string()) << r.body;
+  EXPECT_TRUE(r.j["memory"].is_number()) << r.body;
+  EXPECT_TRUE(r.j["stderr"].is_null()) << r.body;
+  EXPECT_TRUE(r.j["compile_output"].is_null()) << r.body;
+  const std::string token = r.j.value("token", "");
+  ASSERT_FALSE(token.empty()) << r.body;
+  // The same submission is found again by its token.
+  const HttpReply again = httpRequest(port_, "GET", "/submissions/" + token);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.j.value("stdout", ""), "hello, world\n");
+}
+
+TEST_F(HttpJobsTest, Judge0AsyncCreateThenGetWithFieldsAndBase64) {
+  const json body = {{"source_code", base64Encode("print('hello, Judge0')")}, {"language_id", 71}};
+  const HttpReply r = httpRequest(port_, "POST", "/submissions?base64_encoded=true", body.dump(),
+                                  "application/json");
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(r.j.size(), 1u) << "Judge0 answers only the token: " << r.body;
+  const std::string token = r.j.value("token", "");
+  const json done = judge0Finished(port_, token, "?base64_encoded=true");
+  ASSERT_FALSE(done.is_null());
+  EXPECT_EQ(done.value("stdout", ""), "aGVsbG8sIEp1ZGdlMAo=\n") << done.dump();
+  EXPECT_EQ(done["status"].value("id", 0), 3);
+  const HttpReply few =
+      httpRequest(port_, "GET", "/submissions/" + token + "?fields=stdout,status_id,language_id");
+  ASSERT_EQ(few.status, 200) << few.body;
+  EXPECT_EQ(few.j, (json{{"stdout", "hello, Judge0\n"}, {"status_id", 3}, {"language_id", 71}}))
+      << few.body;
+  EXPECT_EQ(httpRequest(port_, "GET", "/submissions/" + token + "?fields=nope").status, 400);
+  EXPECT_EQ(httpRequest(port_, "GET", "/submissions/j-unknown").status, 404);
+}
+
+TEST_F(HttpJobsTest, Judge0StatusesOfFailures) {
+  struct Case {
+    json body;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {{{"source_code", "print(input())"},
+        {"language_id", 71},
+        {"stdin", "a"},
+        {"expected_output", "b"}},
+       4},
+      {{{"source_code", "int main( {"}, {"language_id", 50}}, 6},
+      {{{"source_code", "while True: pass"}, {"language_id", 71}, {"cpu_time_limit", 1}}, 5},
+      {{{"source_code", "int main(void) { int *p = 0; return *p; }"}, {"language_id", 50}}, 7},
+      {{{"source_code", "import sys\nsys.exit(3)"}, {"language_id", 71}}, 11},
+  };
+  for (const Case& c : cases) {
+    const HttpReply r = httpRequest(port_, "POST", "/submissions?wait=true", c.body.dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(r.j["status"].value("id", 0), c.status) << c.body.dump() << " -> " << r.body;
+    if (c.status == 6) EXPECT_TRUE(r.j["compile_output"].is_string()) << r.body;
+  }
+}
+
+TEST_F(HttpJobsTest, Judge0RefusalsAreItsOwn) {
+  const HttpReply unknown = httpRequest(port_, "POST", "/submissions",
+                                        json{{"source_code", "x"}, {"language_id", 9999}}.dump());
+  EXPECT_EQ(unknown.status, 422) << unknown.body;
+  EXPECT_EQ(unknown.j, (json{{"language_id", {"language with id 9999 doesn't exist"}}}))
+      << unknown.body;
+  const HttpReply blank = httpRequest(port_, "POST", "/submissions", "{}");
+  EXPECT_EQ(blank.status, 422) << blank.body;
+  EXPECT_TRUE(blank.j.contains("source_code") && blank.j.contains("language_id")) << blank.body;
+  EXPECT_EQ(httpRequest(port_, "POST", "/submissions", "{not json").status, 400);
+  const HttpReply method = httpRequest(port_, "DELETE", "/submissions");
+  EXPECT_EQ(method.status, 405) << method.body;
+}
+
+TEST_F(HttpJobsTest, Judge0BatchCreateAndGet) {
+  const json body = {{"submissions",
+                      {{{"source_code", "print(1)"}, {"language_id", 71}},
+                       {{"source_code", "print(2)"}, {"language_id", 9999}},
+                       {{"source_code", kJudge0Hello}, {"language_id", 50}, {"stdin", "batch"}}}}};
+  const HttpReply r = httpRequest(port_, "POST", "/submissions/batch", body.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_TRUE(r.j.is_array() && r.j.size() == 3) << r.body;
+  EXPECT_TRUE(r.j[1].contains("language_id")) << "the bad item has its 422 object: " << r.body;
+  const std::string a = r.j[0].value("token", ""), c = r.j[2].value("token", "");
+  ASSERT_FALSE(a.empty() || c.empty()) << r.body;
+  ASSERT_FALSE(judge0Finished(port_, a).is_null());
+  ASSERT_FALSE(judge0Finished(port_, c).is_null());
+  const HttpReply got =
+      httpRequest(port_, "GET", "/submissions/batch?tokens=" + a + "," + c + "&fields=stdout");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.j, (json{{"submissions", {{{"stdout", "1\n"}}, {{"stdout", "hello, batch\n"}}}}}))
+      << got.body;
+}
+
+TEST_F(HttpJobsTest, Judge0ListsAndAbout) {
+  const HttpReply languages = httpRequest(port_, "GET", "/languages");
+  ASSERT_EQ(languages.status, 200) << languages.body;
+  std::set<int> ids;
+  for (const auto& l : languages.j) ids.insert(l.value("id", 0));
+  for (int id : {50, 54, 62, 71}) EXPECT_TRUE(ids.count(id)) << id << ": " << languages.body;
+  const HttpReply python = httpRequest(port_, "GET", "/languages/71");
+  ASSERT_EQ(python.status, 200);
+  EXPECT_EQ(python.j.value("name", ""), "Python (3.8.1)");
+  EXPECT_EQ(httpRequest(port_, "GET", "/languages/4").status, 404);
+  const HttpReply statuses = httpRequest(port_, "GET", "/statuses");
+  ASSERT_EQ(statuses.j.size(), 14u) << statuses.body;
+  EXPECT_EQ(statuses.j[3], (json{{"id", 4}, {"description", "Wrong Answer"}}));
+  EXPECT_EQ(httpRequest(port_, "GET", "/about").j.value("version", ""), "1.13.1");
+}
+
+TEST_F(HttpJobsTest, Judge0CallbackIsAPutOfTheSubmission) {
+  {
+    std::lock_guard<std::mutex> lock(receiver_->mutex);
+    receiver_->got.clear();
+    receiver_->fail_first = 0;
+  }
+  const json body = {
+      {"source_code", "print(input())"},
+      {"language_id", 71},
+      {"stdin", "judged"},
+      {"callback_url", "http://127.0.0.1:" + std::to_string(server_->port()) + "/hooks/judge0"}};
+  const HttpReply r = httpRequest(port_, "POST", "/submissions", body.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_TRUE(waitFor([&] { return receiver_->count() >= 1; }, 30s)) << cluster_->masterLog();
+  const Received got = receiver_->copy()[0];
+  EXPECT_EQ(got.method, "PUT");
+  EXPECT_EQ(got.path, "/hooks/judge0");
+  const json put = json::parse(got.body, nullptr, false);
+  EXPECT_EQ(put.value("token", ""), r.j.value("token", "")) << got.body;
+  EXPECT_EQ(put["status"].value("id", 0), 3) << got.body;
+  std::string text = put.value("stdout", "");
+  text.erase(std::remove(text.begin(), text.end(), '\n'), text.end());  // Ruby's line breaks
+  EXPECT_EQ(base64Decode(text).value_or("(not base64)"), "judged\n")
+      << "Judge0 calls back with base64 text fields: " << got.body;
 }
 
 }  // namespace
