@@ -231,6 +231,8 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
 bool HttpApi::authorized(const HTTPServerRequest& request, Reply* refusal,
                          ClientIdentity* who) const {
   std::string token = request.get("Authorization", "");
+  // Judge0's clients send their token in X-Auth-Token (its AUTHN_HEADER default).
+  if (token.empty()) token = request.get("X-Auth-Token", "");
   const std::string bearer = "Bearer ";
   if (token.size() >= bearer.size() && Poco::icompare(token.substr(0, bearer.size()), bearer) == 0)
     token = token.substr(bearer.size());

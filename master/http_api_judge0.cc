@@ -163,13 +163,15 @@ HttpApi::Reply HttpApi::judge0Create(HTTPServerRequest& request, const ClientIde
   std::shared_ptr<Peer> watcher;
   if (!callback_url.empty()) {
     static const std::vector<std::string> kNone;
-    if (Status st = checkCallbackUrl(callback_url, callbacks_ ? callbacks_->settings().allow : kNone);
+    if (Status st =
+            checkCallbackUrl(callback_url, callbacks_ ? callbacks_->settings().allow : kNone);
         !st.isOk())
       return message(400, st.message());
     watcher = callbacks_->watch(callback_url, "PUT", judge0CallbackFn(s.request.language_id));
     if (!watcher)
-      return unavailable("too many callbacks wait for their jobs (master.callback.pending.max); "
-                         "retry later");
+      return unavailable(
+          "too many callbacks wait for their jobs (master.callback.pending.max); "
+          "retry later");
     watcher->setIdentity(who);
   }
   json final;
@@ -274,8 +276,8 @@ HttpApi::Reply HttpApi::judge0GetBatch(const HTTPServerRequest& request,
   if (json error = readGetQuery(request, &base64, &fields); !error.is_null())
     return jsonReply(400, error);
   std::vector<std::string> tokens;
-  if (json error = parseJudge0Tokens(query(request, "tokens").value_or(""), kJudge0MaxBatch,
-                                     &tokens);
+  if (json error =
+          parseJudge0Tokens(query(request, "tokens").value_or(""), kJudge0MaxBatch, &tokens);
       !error.is_null())
     return jsonReply(400, error);
   std::vector<std::unique_ptr<JobResult>> results(tokens.size());

@@ -473,6 +473,13 @@ TEST(HttpAuthTest, ClientTokensAreRequiredExceptForHealthz) {
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(ok.j["run"]["stdout"], "42\n") << ok.body;
   EXPECT_EQ(request(port, "GET", "/api/v2/runtimes", "", "", false, "alpha").status, 200);
+  // Judge0's clients send the token in X-Auth-Token.
+  EXPECT_EQ(
+      httpRequest(port, "GET", "/statuses", "", "", false, "", {{"X-Auth-Token", "beta"}}).status,
+      200);
+  EXPECT_EQ(
+      httpRequest(port, "GET", "/statuses", "", "", false, "", {{"X-Auth-Token", "gamma"}}).status,
+      401);
 }
 
 // Hardening item 9: clients that send a request a byte at a time (each byte restarting Poco's

@@ -11,7 +11,8 @@ namespace polyrun::test {
 
 HttpReply httpRequest(int port, const std::string& method, const std::string& path,
                       const std::string& body, const std::string& content_type, bool chunked,
-                      const std::string& authorization) {
+                      const std::string& authorization,
+                      const std::vector<std::pair<std::string, std::string>>& headers) {
   HttpReply reply;
   try {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
@@ -19,6 +20,7 @@ HttpReply httpRequest(int port, const std::string& method, const std::string& pa
     Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     if (!content_type.empty()) req.setContentType(content_type);
     if (!authorization.empty()) req.set("Authorization", authorization);
+    for (const auto& [name, value] : headers) req.set(name, value);
     if (chunked) {
       req.setChunkedTransferEncoding(true);
     } else if (method == "POST" || method == "PUT" || !body.empty()) {

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace polyrun::test {
 
@@ -20,6 +22,7 @@ struct HttpReply {
 /// piston-client does.
 HttpReply httpRequest(int port, const std::string& method, const std::string& path,
                       const std::string& body = "", const std::string& content_type = "",
-                      bool chunked = false, const std::string& authorization = "");
+                      bool chunked = false, const std::string& authorization = "",
+                      const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 }  // namespace polyrun::test
