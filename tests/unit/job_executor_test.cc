@@ -1236,6 +1236,41 @@ class CheckerProgramTest : public JudgedJobTest {
   bool program_saw_checker_ = false;
 };
 
+TEST_F(CheckerProgramTest, TheCheckersCompileIsCachedLikeAnyCompile) {
+  std::unique_ptr<CompileCache> cache;
+  ASSERT_EQ(
+      CompileCache::open({(fs::path(tmp_.path()) / "cache").string(), 1 << 20}, &cache).message(),
+      "");
+  options_.cache = cache.get();
+  checker_.prepared_.artifacts = {"checker"};
+  job_.checker.version = "2.0.1";  // as the master assigns it: exact
+  job_.tests.resize(1);
+  const auto record = sandbox_.on_run;
+  size_t checker_compiles = 0;
+  sandbox_.on_run = [&](const ProcessSpec& spec) {
+    if (spec.argv[0] == "/usr/bin/check-cc") {
+      ++checker_compiles;
+      std::ofstream(fs::path(spec.cwd) / "checker") << "built checker";
+    }
+    record(spec);
+  };
+  const JobResult first = judge();
+  ASSERT_EQ(verdictName(first.verdict), "OK") << first.message;
+  ASSERT_TRUE(first.checker_compile.has_value());
+  EXPECT_FALSE(first.checker_compile->cached);
+  sandbox_.specs.clear();
+  const JobResult second = judge();
+  ASSERT_EQ(verdictName(second.verdict), "OK") << second.message;
+  ASSERT_TRUE(second.checker_compile.has_value());
+  EXPECT_TRUE(second.checker_compile->cached);
+  EXPECT_EQ(checker_compiles, 1u);
+  EXPECT_EQ(given_.size(), 2u) << "the cached checker ran";
+  job_.checker.source.content = "another checker";
+  checker_.prepared_.files[0].content = "another checker";
+  EXPECT_FALSE(judge().checker_compile->cached) << "another source is another entry";
+  EXPECT_EQ(checker_compiles, 2u);
+}
+
 TEST_F(CheckerProgramTest, ExitCodesDecideAndTheCheckerGetsTheThreeFiles) {
   answer({exited(0, "3\n"), exited(0, "ok\n"), exited(0, "5\n"),
           exited(1, "wrong: expected 4, got 5\nmore\n"), exited(0, "10\n"),
