@@ -177,6 +177,7 @@ int exitCodeForResult(const json& result) {
     case Verdict::kSkipped:
       return kExitFailure;
     case Verdict::kInternalError:
+    case Verdict::kCheckerError:  // the judging's failure, not the program's
       return kExitInternal;
   }
   return kExitInternal;
@@ -228,6 +229,10 @@ std::string verdictLine(const json& result) {
     case Verdict::kInternalError:
       if (message.empty()) message = "polyrun failed to run the job";
       message += " (a fault of polyrun, not of the program: see the master and slave logs)";
+      break;
+    case Verdict::kCheckerError:
+      if (message.empty()) message = "the checker program failed";
+      message += " (a fault of the checker, not of the program: see the case's checker stage)";
       break;
   }
   return "polyrun: " + name + ": " + message;

@@ -265,6 +265,7 @@ json pistonStatus(const StageResult& s) {
     case Verdict::kInternalError:
     case Verdict::kWrongAnswer:  // judged jobs' verdicts: a Piston request has no test cases
     case Verdict::kSkipped:
+    case Verdict::kCheckerError:
       return "XX";
     case Verdict::kCompileError:
       // The executor folds every compile failure into COMPILE_ERROR; its message keeps the cause.

@@ -80,6 +80,7 @@ Judge0StatusId judge0StatusFor(Verdict verdict, int signal, bool wrong_answer) {
     case Verdict::kWrongAnswer:
       return Judge0StatusId::kWrongAnswer;
     case Verdict::kSkipped:  // a judged job's case; a Judge0 submission is one case, never skipped
+    case Verdict::kCheckerError:  // Judge0 has no checker programs: the judging failed
     case Verdict::kInternalError:
       return Judge0StatusId::kInternalError;
   }

@@ -48,8 +48,8 @@ std::optional<std::string_view> judge0StatusDescription(int id);
 /// other than OK wins over it, as in Judge0). OK 3 or, when wrong_answer, 4; TIME_LIMIT 5;
 /// COMPILE_ERROR 6; RUNTIME_ERROR 11; SIGNALED by SIGSEGV 7, SIGXFSZ 8, SIGFPE 9, SIGABRT 10,
 /// any other 12; MEMORY_LIMIT 12 (Judge0 has no memory status); OUTPUT_LIMIT 8 (Judge0 limits
-/// output with RLIMIT_FSIZE, whose breach is SIGXFSZ); WRONG_ANSWER 4; INTERNAL_ERROR and
-/// SKIPPED 13.
+/// output with RLIMIT_FSIZE, whose breach is SIGXFSZ); WRONG_ANSWER 4; INTERNAL_ERROR,
+/// SKIPPED and CHECKER_ERROR 13.
 Judge0StatusId judge0StatusFor(Verdict verdict, int signal, bool wrong_answer);
 
 /// One Judge0 CE language id that polyrun serves.

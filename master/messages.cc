@@ -241,6 +241,13 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
     if (auto n = test->find("name"); n != test->end() && n->is_string()) c.name = *n;
     for (auto [key, out] : {std::pair{"line", &c.line}, std::pair{"column", &c.column}})
       if (auto v = test->find(key); v != test->end() && v->is_number_integer()) *out = *v;
+    if (auto k = test->find("checker"); k != test->end() && !k->is_null()) {
+      if (Status read = fromJson(*k, &c.checker.emplace()); !read.isOk())
+        return badMessage(error,
+                          "progress: \"test\".checker must be the checker program's "
+                          "stage: " +
+                              read.message());
+    }
     return true;
   }
   if (type == msg::kResult) {

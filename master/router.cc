@@ -103,6 +103,16 @@ std::optional<std::string> pickVersion(const std::vector<SlaveSnapshot>& slaves,
   return best;
 }
 
+std::optional<std::string> newestVersionOn(const SlaveSnapshot& slave, const std::string& language,
+                                           const std::string& pattern) {
+  std::optional<std::string> best;
+  for (const auto& l : slave.languages) {
+    if (l.language != language || !versionMatches(l.version, pattern)) continue;
+    if (!best || compareVersions(l.version, *best) > 0) best = l.version;
+  }
+  return best;
+}
+
 uint64_t jobAffinity(const Job& job) {
   // FNV-1a over length-prefixed fields: cheap, and only has to spread jobs evenly.
   uint64_t h = 1469598103934665603ull;
@@ -129,10 +139,12 @@ uint64_t affinityWeight(int slave_id, uint64_t affinity) {
 }
 
 std::optional<int> pickSlave(const std::vector<SlaveSnapshot>& slaves, const std::string& language,
-                             const std::string& version, uint64_t affinity) {
+                             const std::string& version, uint64_t affinity,
+                             const SlaveFilter& filter) {
   std::vector<std::pair<double, const SlaveSnapshot*>> eligible;
   for (const auto& s : slaves) {
-    if (hasFreeSlot(s) && offers(s, language, version)) eligible.emplace_back(slaveScore(s), &s);
+    if (hasFreeSlot(s) && offers(s, language, version) && (!filter || filter(s)))
+      eligible.emplace_back(slaveScore(s), &s);
   }
   if (eligible.empty()) return std::nullopt;
   std::sort(eligible.begin(), eligible.end(), [](const auto& a, const auto& b) {
@@ -253,12 +265,14 @@ void Router::assigned(int id, uint64_t seq) {
 }
 
 std::optional<int> Router::pick(const std::string& language, const std::string& version,
-                                uint64_t affinity) const {
+                                uint64_t affinity, const SlaveFilter& filter) const {
   auto lang = eligible_.find(language);
   if (lang == eligible_.end()) return std::nullopt;
   auto ver = lang->second.find(version);
   if (ver == lang->second.end() || ver->second.empty()) return std::nullopt;
-  auto it = ver->second.begin();
+  auto accepted = [&](const Key& k) { return !filter || filter(slaves_.at(k.id).snapshot); };
+  auto it = std::find_if(ver->second.begin(), ver->second.end(), accepted);
+  if (it == ver->second.end()) return std::nullopt;
   int best = it->id;
   if (affinity == 0) return best;
   const auto first = slaves_.find(best);
@@ -267,8 +281,9 @@ std::optional<int> Router::pick(const std::string& language, const std::string& 
   const double limit = it->score + kAffinityMargin + 1e-9;
   uint64_t best_weight = affinityWeight(best, affinity);
   size_t seen = 1;
-  for (++it; it != ver->second.end() && seen < kAffinityCandidates && it->score <= limit;
-       ++it, ++seen) {
+  for (++it; it != ver->second.end() && seen < kAffinityCandidates && it->score <= limit; ++it) {
+    if (!accepted(*it)) continue;
+    ++seen;
     const uint64_t w = affinityWeight(it->id, affinity);
     if (w > best_weight) {
       best = it->id;
@@ -295,6 +310,14 @@ bool Router::offersVersion(const std::string& language, const std::string& patte
   if (lang == known_.end()) return false;
   return std::any_of(lang->second.begin(), lang->second.end(),
                      [&](const auto& v) { return versionMatches(v.first, pattern); });
+}
+
+bool Router::offersBoth(const std::string& language, const std::string& pattern,
+                        const std::string& other, const std::string& other_pattern) const {
+  return std::any_of(slaves_.begin(), slaves_.end(), [&](const auto& entry) {
+    const SlaveSnapshot& s = entry.second.snapshot;
+    return newestVersionOn(s, language, pattern) && newestVersionOn(s, other, other_pattern);
+  });
 }
 
 std::optional<std::string> Router::resolveLanguage(const std::string& name) const {

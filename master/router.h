@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -78,13 +79,22 @@ uint64_t jobAffinity(const Job& job);
 /// Rendezvous weight of a slave for an affinity: the slave with the greatest weight is preferred.
 uint64_t affinityWeight(int slave_id, uint64_t affinity);
 
+/// Which slaves may take a job beyond offering its language (e.g. the language of its checker
+/// program too); empty = all.
+using SlaveFilter = std::function<bool(const SlaveSnapshot&)>;
+
+/// The newest version of `language` matching `pattern` that `slave` offers; nullopt if none.
+std::optional<std::string> newestVersionOn(const SlaveSnapshot& slave, const std::string& language,
+                                           const std::string& pattern);
+
 /// The slave to run a job of `language` at exactly `version`: among slaves with a free slot that
-/// offer it, the lowest score; equal scores go to the one assigned least recently, then to the
-/// lowest id. With an `affinity` (jobAffinity) and a compiled language, the slaves within
-/// kAffinityMargin of the lowest score are equal and the greatest affinityWeight wins. nullopt
-/// when none fits now (the job waits in its queue).
+/// offer it (and that `filter` accepts), the lowest score; equal scores go to the one assigned
+/// least recently, then to the lowest id. With an `affinity` (jobAffinity) and a compiled language,
+/// the slaves within kAffinityMargin of the lowest score are equal and the greatest affinityWeight
+/// wins. nullopt when none fits now (the job waits in its queue).
 std::optional<int> pickSlave(const std::vector<SlaveSnapshot>& slaves, const std::string& language,
-                             const std::string& version, uint64_t affinity = 0);
+                             const std::string& version, uint64_t affinity = 0,
+                             const SlaveFilter& filter = {});
 
 /// The routing state of every connected slave, indexed so that each decision is O(log n).
 /// Gives the same answers as the free functions over the same snapshots. Not thread-safe: the
@@ -108,13 +118,18 @@ class Router {
 
   /// Same as pickSlave() over every slave known here.
   std::optional<int> pick(const std::string& language, const std::string& version,
-                          uint64_t affinity = 0) const;
+                          uint64_t affinity = 0, const SlaveFilter& filter = {}) const;
   /// Same as pickVersion() over every slave known here.
   std::optional<std::string> pickVersion(const std::string& language,
                                          const std::string& pattern) const;
   /// True when any slave known here, draining ones included, offers `language` at a version
   /// matching `pattern` (a job for it may wait rather than be refused).
   bool offersVersion(const std::string& language, const std::string& pattern) const;
+  /// True when one slave known here (draining too) offers both `language` at a version matching
+  /// `pattern` and `other` at one matching `other_pattern` (a job with a checker program in
+  /// another language). Walks every slave: for submits of such jobs only.
+  bool offersBoth(const std::string& language, const std::string& pattern, const std::string& other,
+                  const std::string& other_pattern) const;
   /// Same as resolveLanguage() over the languages of every slave known here (draining too).
   std::optional<std::string> resolveLanguage(const std::string& name_or_alias) const;
   /// Canonical names offered by at least one slave, sorted.

@@ -417,11 +417,23 @@ bool Scheduler::applyLimits(Job& job, std::string* error) const {
       !fillLimit(&l.output_bytes, d.output_bytes, m.output_bytes, "limits.output_bytes", error) ||
       !fillLimit(&l.processes, d.processes, m.processes, "limits.processes", error))
     return false;
+  // A checker program's runs: the job's run limits unless it sets its own, within the same
+  // maxima.
+  StageLimits& c = job.checker.limits;
+  const bool checker_program = job.checker.kind == CheckerKind::kProgram;
+  if (checker_program &&
+      (!fillLimit(&c.wall_ms, l.run.wall_ms, m.run.wall_ms, "checker.limits.wall_ms", error) ||
+       !fillLimit(&c.cpu_ms, l.run.cpu_ms, m.run.cpu_ms, "checker.limits.cpu_ms", error) ||
+       !fillLimit(&c.memory_bytes, l.run.memory_bytes, m.run.memory_bytes,
+                  "checker.limits.memory_bytes", error)))
+    return false;
   // A stage needs some memory before its program starts (its helpers are charged to it too):
   // below that a limit is a client's mistake, refused here rather than failing on the slave.
   for (const auto& [value, field] :
        {std::pair{l.run.memory_bytes, "limits.run.memory_bytes"},
-        std::pair{l.compile.memory_bytes, "limits.compile.memory_bytes"}})
+        std::pair{l.compile.memory_bytes, "limits.compile.memory_bytes"},
+        std::pair{checker_program ? c.memory_bytes : kMinMemoryBytes,
+                  "checker.limits.memory_bytes"}})
     if (value < kMinMemoryBytes) {
       *error = std::string(field) + " = " + std::to_string(value) + " is under the minimum of " +
                std::to_string(kMinMemoryBytes) + " bytes (8 MiB) a stage needs";
@@ -476,18 +488,43 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
       fx.now.emplace_back(client, encodeError(request_id, code, message));
     };
     const auto language = router_.resolveLanguage(job.language);
+    // A checker program's language is refused exactly as the job's is; and some slave must
+    // offer both, since the checker runs where the program does.
+    const bool checker_program = !job.tests.empty() && job.checker.kind == CheckerKind::kProgram;
+    const auto checker_language =
+        checker_program ? router_.resolveLanguage(job.checker.language) : std::nullopt;
+    const Router* const router = &router_;  // for the lambda, as `report` above
+    auto available = [&] {
+      std::string list;
+      for (const auto& n : router->languageNames()) list += (list.empty() ? "" : ", ") + n;
+      return list.empty() ? std::string("none") : list;
+    };
     if (shutting_down_ || shut_down_) {
       refuse(errc::kShuttingDown,
              "the master is shutting down and accepts no new job; submit it again once it is back");
     } else if (!language && router_.size() > 0) {
-      std::string list;
-      for (const auto& n : router_.languageNames()) list += (list.empty() ? "" : ", ") + n;
       refuse(errc::kUnknownLanguage, "no slave offers language " + shownValue(job.language) +
-                                         "; available: " + (list.empty() ? "none" : list));
+                                         "; available: " + available());
     } else if (language && !router_.offersVersion(*language, job.version)) {
       refuse(errc::kUnknownLanguage, "no slave offers " + *language + " version " +
                                          shownValue(job.version) +
                                          "; see `polyrun runtimes` for the versions offered");
+    } else if (checker_program && !checker_language && router_.size() > 0) {
+      refuse(errc::kUnknownLanguage, "no slave offers the checker's language " +
+                                         shownValue(job.checker.language) +
+                                         " (checker.language); available: " + available());
+    } else if (checker_language && !router_.offersVersion(*checker_language, job.checker.version)) {
+      refuse(errc::kUnknownLanguage, "no slave offers the checker's language " + *checker_language +
+                                         " at version " + shownValue(job.checker.version) +
+                                         " (checker.version); see `polyrun runtimes`");
+    } else if (language && checker_language &&
+               !router_.offersBoth(*language, job.version, *checker_language,
+                                   job.checker.version)) {
+      refuse(errc::kUnknownLanguage,
+             "no slave offers both " + *language + " and the checker's language " +
+                 *checker_language +
+                 ": the checker runs where the program does; write the checker in " + *language +
+                 " or add " + *checker_language + " to a slave that runs " + *language);
     } else if (!limits_ok) {
       refuse(errc::kBadLimits, error);
     } else {
@@ -832,7 +869,20 @@ void Scheduler::pumpLocked(Effects& fx) {
       JobRecord& r = it->second;
       const auto version = router_.pickVersion(language, r.job.version);
       if (!version) break;
-      const auto slave_id = router_.pick(language, *version, jobAffinity(r.job));
+      // A checker program in another language: only a slave offering it too, at its newest
+      // version there that matches.
+      const bool checker_program =
+          !r.job.tests.empty() && r.job.checker.kind == CheckerKind::kProgram;
+      std::optional<std::string> checker_language;
+      SlaveFilter filter;
+      if (checker_program) {
+        checker_language = router_.resolveLanguage(r.job.checker.language);
+        if (!checker_language) break;
+        filter = [&](const SlaveSnapshot& s) {
+          return newestVersionOn(s, *checker_language, r.job.checker.version).has_value();
+        };
+      }
+      const auto slave_id = router_.pick(language, *version, jobAffinity(r.job), filter);
       if (!slave_id) break;
       SlaveState& slave = slaves_.at(*slave_id);
       slave.held.insert(r.job.id);
@@ -844,6 +894,11 @@ void Scheduler::pumpLocked(Effects& fx) {
       json job = toJson(r.job);
       job["language"] = language;
       job["version"] = *version;
+      if (checker_program) {
+        job["checker"]["language"] = *checker_language;
+        job["checker"]["version"] =
+            *newestVersionOn(*router_.find(*slave_id), *checker_language, r.job.checker.version);
+      }
       fx.now.emplace_back(slave.peer, encodeAssign(r.job.id, std::move(job)));
       progressLocked(r, slave.name, fx);
       queue.pop_front();

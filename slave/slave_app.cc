@@ -345,6 +345,11 @@ int SlaveApp::runService(const std::vector<std::string>&) {
       [&](const Job& job, const std::function<void(nlohmann::json)>& on_progress,
           const CancelToken& cancel) {
         const auto [runner, toolchain_dir] = registry.findForJob(job.language, job.version);
+        // A checker program's runner, held as long as the job runs (the master routes such a job
+        // only to a slave offering both languages).
+        RunnerRegistry::JobRunner checker;
+        if (!job.tests.empty() && job.checker.kind == CheckerKind::kProgram)
+          checker = registry.findForJob(job.checker.language, job.checker.version);
         JobResult result;
         if (!runner) {
           result.verdict = Verdict::kInternalError;
@@ -354,6 +359,8 @@ int SlaveApp::runService(const std::vector<std::string>&) {
           ExecutorOptions job_options = options;
           job_options.cancel = &cancel;  // the master's `cancel` kills the running stage
           job_options.toolchain_dir = toolchain_dir;
+          job_options.checker_runner = checker.runner.get();
+          job_options.checker_toolchain_dir = checker.toolchain_dir;
           // A judged job's outputs are bounded by what its result frame can carry.
           job_options.result_output_bytes = static_cast<int64_t>(master.maxFrameBytes());
           result = executeJob(

@@ -1190,5 +1190,251 @@ TEST_F(JudgedJobTest, CancelDuringACaseStopsBeforeTheRest) {
   EXPECT_TRUE(workRootIsEmpty());
 }
 
+// Checker programs (docs/checkers.md, "Checker programs"): compiled once in a work directory of
+// their own, run after each case that ran OK on fixed file names, deciding by exit code.
+class CheckerProgramTest : public JudgedJobTest {
+ protected:
+  CheckerProgramTest() {
+    job_.checker.kind = CheckerKind::kProgram;
+    job_.checker.language = "checklang";
+    job_.checker.version = "2.0";
+    job_.checker.source = {"check.src", "checker source", Encoding::kUtf8};
+    checker_.info_.language = "checklang";
+    checker_.info_.compiled = true;
+    checker_.prepared_.files = {{"check.src", "checker source", false}};
+    checker_.prepared_.compile = Command{{"/usr/bin/check-cc", "check.src", "-o", "checker"}, {}};
+    checker_.prepared_.run.argv = {"./checker", "polyrun-case/input", "polyrun-case/output",
+                                   "polyrun-case/answer"};
+    options_.checker_runner = &checker_;
+    // What each checker run finds in its case directory, and whether the program's stages can
+    // see the checker's files.
+    sandbox_.on_run = [this](const ProcessSpec& spec) {
+      if (spec.argv[0] == "./checker") {
+        const fs::path dir = fs::path(spec.cwd) / "polyrun-case";
+        given_.push_back(
+            {readFile(dir / "input"), readFile(dir / "output"), readFile(dir / "answer")});
+        checker_cwds_.insert(spec.cwd);
+      } else if (spec.argv[0] == "./prog") {
+        program_saw_checker_ |= fs::exists(fs::path(spec.cwd) / "check.src");
+        program_cwds_.insert(spec.cwd);
+      }
+    };
+  }
+
+  // Results for: compile, checker compile, then (run, checker run) per case.
+  void answer(std::vector<ProcessResult> per_case) {
+    sandbox_.results = {exited(0), exited(0)};
+    for (auto& p : per_case) sandbox_.results.push_back(std::move(p));
+  }
+
+  struct Given {
+    std::string input, output, answer;
+  };
+  FakeRunner checker_;
+  std::vector<Given> given_;
+  std::set<std::string> checker_cwds_, program_cwds_;
+  bool program_saw_checker_ = false;
+};
+
+TEST_F(CheckerProgramTest, TheCheckersCompileIsCachedLikeAnyCompile) {
+  std::unique_ptr<CompileCache> cache;
+  ASSERT_EQ(
+      CompileCache::open({(fs::path(tmp_.path()) / "cache").string(), 1 << 20}, &cache).message(),
+      "");
+  options_.cache = cache.get();
+  checker_.prepared_.artifacts = {"checker"};
+  job_.checker.version = "2.0.1";  // as the master assigns it: exact
+  job_.tests.resize(1);
+  const auto record = sandbox_.on_run;
+  size_t checker_compiles = 0;
+  sandbox_.on_run = [&](const ProcessSpec& spec) {
+    if (spec.argv[0] == "/usr/bin/check-cc") {
+      ++checker_compiles;
+      std::ofstream(fs::path(spec.cwd) / "checker") << "built checker";
+    }
+    record(spec);
+  };
+  const JobResult first = judge();
+  ASSERT_EQ(verdictName(first.verdict), "OK") << first.message;
+  ASSERT_TRUE(first.checker_compile.has_value());
+  EXPECT_FALSE(first.checker_compile->cached);
+  sandbox_.specs.clear();
+  const JobResult second = judge();
+  ASSERT_EQ(verdictName(second.verdict), "OK") << second.message;
+  ASSERT_TRUE(second.checker_compile.has_value());
+  EXPECT_TRUE(second.checker_compile->cached);
+  EXPECT_EQ(checker_compiles, 1u);
+  EXPECT_EQ(given_.size(), 2u) << "the cached checker ran";
+  job_.checker.source.content = "another checker";
+  checker_.prepared_.files[0].content = "another checker";
+  EXPECT_FALSE(judge().checker_compile->cached) << "another source is another entry";
+  EXPECT_EQ(checker_compiles, 2u);
+}
+
+TEST_F(CheckerProgramTest, ExitCodesDecideAndTheCheckerGetsTheThreeFiles) {
+  answer({exited(0, "3\n"), exited(0, "ok\n"), exited(0, "5\n"),
+          exited(1, "wrong: expected 4, got 5\nmore\n"), exited(0, "10\n"),
+          exited(2, "", "presentation error: extra spaces\n")});
+  const JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 3u) << r.message;
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "OK") << r.tests[0].run.message;
+  ASSERT_TRUE(r.tests[0].checker.has_value());
+  EXPECT_EQ(r.tests[0].checker->stdout_data, "ok\n");
+  EXPECT_EQ(r.tests[0].checker->cpu_ms, 11);
+  EXPECT_EQ(verdictName(r.tests[1].run.verdict), "WRONG_ANSWER");
+  EXPECT_EQ(r.tests[1].run.message, "wrong: expected 4, got 5") << "the first line of stdout";
+  EXPECT_EQ(r.tests[1].line, 0);
+  EXPECT_EQ(verdictName(r.tests[2].run.verdict), "WRONG_ANSWER") << "2 (testlib's PE) is WA";
+  EXPECT_EQ(r.tests[2].run.message, "presentation error: extra spaces") << "stderr without stdout";
+  EXPECT_EQ(verdictName(r.verdict), "WRONG_ANSWER");
+  EXPECT_EQ(r.message, "case 2: wrong: expected 4, got 5");
+
+  ASSERT_EQ(given_.size(), 3u);
+  EXPECT_EQ(given_[1].input, "2 2\n");
+  EXPECT_EQ(given_[1].output, "5\n");
+  EXPECT_EQ(given_[1].answer, "4\n");
+  ASSERT_EQ(checker_.inputs.size(), 1u) << "laid out once";
+  EXPECT_EQ(checker_.inputs[0].args,
+            (std::vector<std::string>{"polyrun-case/input", "polyrun-case/output",
+                                      "polyrun-case/answer"}));
+  ASSERT_EQ(checker_.inputs[0].files.size(), 1u);
+  EXPECT_EQ(checker_.inputs[0].files[0].content, "checker source");
+  ASSERT_EQ(sandbox_.specs.size(), 8u);
+  EXPECT_EQ(sandbox_.specs[1].argv, checker_.prepared_.compile->argv) << "compiled before cases";
+  EXPECT_EQ(checker_cwds_.size(), 1u);
+  EXPECT_EQ(program_cwds_.size(), 1u);
+  EXPECT_NE(*checker_cwds_.begin(), *program_cwds_.begin()) << "a work directory of its own";
+  EXPECT_FALSE(program_saw_checker_);
+  EXPECT_TRUE(workRootIsEmpty());
+}
+
+TEST_F(CheckerProgramTest, ACaseWithoutExpectedOutputGetsAnEmptyAnswer) {
+  job_.tests = {testCase("free", "7\n", std::nullopt)};
+  answer({exited(0, "any valid answer\n"), exited(0)});
+  const JobResult r = judge();
+  EXPECT_EQ(verdictName(r.verdict), "OK") << r.message;
+  ASSERT_EQ(given_.size(), 1u) << "the checker decides every case that ran";
+  EXPECT_EQ(given_[0].answer, "");
+  EXPECT_EQ(given_[0].output, "any valid answer\n");
+}
+
+TEST_F(CheckerProgramTest, Exit3IsACheckerErrorNamingTheCase) {
+  answer({exited(0, "3\n"), exited(3, "FAIL answer file is empty\n"), exited(0, "4\n"), exited(0)});
+  const JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 3u);
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "CHECKER_ERROR");
+  EXPECT_EQ(r.tests[0].run.message, "checker exited with code 3: FAIL answer file is empty");
+  EXPECT_EQ(verdictName(r.tests[1].run.verdict), "OK") << "a checker failure is one case's";
+  EXPECT_EQ(verdictName(r.verdict), "CHECKER_ERROR");
+  EXPECT_EQ(r.message,
+            "checker failed on case 1: checker exited with code 3: FAIL answer file is empty");
+}
+
+TEST_F(CheckerProgramTest, ACheckerKilledByASignalIsACheckerError) {
+  ProcessResult crash = exited(-1);
+  crash.signal = SIGFPE;
+  answer({exited(0, "3\n"), crash});
+  job_.tests.resize(1);
+  const JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 1u);
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "CHECKER_ERROR");
+  EXPECT_CONTAINS(r.tests[0].run.message, "SIGFPE");
+  ASSERT_TRUE(r.tests[0].checker.has_value());
+  EXPECT_EQ(r.tests[0].checker->signal, SIGFPE);
+  EXPECT_EQ(r.tests[0].run.exit_code, 0) << "the program's own stage is untouched";
+  EXPECT_EQ(r.message.rfind("checker failed on case 1: ", 0), 0u) << r.message;
+}
+
+TEST_F(CheckerProgramTest, ACheckerOverItsTimeLimitIsACheckerErrorAndItsLimitsApply) {
+  job_.tests.resize(2);
+  job_.limits.run = {4000, 3000, 64 << 20};
+  job_.checker.limits = {700, 600, 0};  // memory: the job's run limit
+  ProcessResult slow = exited(-1);
+  slow.signal = SIGKILL;
+  slow.wall_timeout = true;
+  answer({exited(0, "3\n"), slow, exited(0, "4\n"), exited(0)});
+  const JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 2u);
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "CHECKER_ERROR");
+  EXPECT_EQ(r.tests[0].run.message, "checker wall time limit of 700 ms exceeded");
+  ASSERT_EQ(sandbox_.specs.size(), 6u);
+  for (size_t i : {3u, 5u}) {
+    EXPECT_EQ(sandbox_.specs[i].argv[0], "./checker");
+    EXPECT_EQ(sandbox_.specs[i].limits.wall_ms, 700);
+    EXPECT_EQ(sandbox_.specs[i].limits.cpu_ms, 600);
+    EXPECT_EQ(sandbox_.specs[i].limits.memory_bytes, 64 << 20);
+  }
+  EXPECT_EQ(sandbox_.specs[2].limits.wall_ms, 4000) << "the program keeps its own";
+}
+
+TEST_F(CheckerProgramTest, ACheckerThatDoesNotCompileEndsTheJobBeforeAnyCase) {
+  sandbox_.results = {exited(0), exited(1, "", "check.src:1:5: error: expected ';'\nmore\n")};
+  const JobResult r = judge();
+  EXPECT_EQ(verdictName(r.verdict), "CHECKER_ERROR");
+  EXPECT_CONTAINS(r.message, "did not compile");
+  EXPECT_CONTAINS(r.message, "check.src:1:5: error: expected ';'");
+  ASSERT_TRUE(r.checker_compile.has_value());
+  EXPECT_EQ(verdictName(r.checker_compile->verdict), "COMPILE_ERROR");
+  EXPECT_EQ(r.checker_compile->stderr_data, "check.src:1:5: error: expected ';'\nmore\n");
+  ASSERT_TRUE(r.compile.has_value());
+  EXPECT_EQ(verdictName(r.compile->verdict), "OK");
+  EXPECT_TRUE(r.tests.empty()) << "no case ran";
+  EXPECT_EQ(sandbox_.specs.size(), 2u);
+  EXPECT_TRUE(calls_.empty());
+  EXPECT_TRUE(workRootIsEmpty());
+}
+
+TEST_F(CheckerProgramTest, AProgramThatDoesNotCompileIsACompileErrorAndTheCheckerIsNotBuilt) {
+  sandbox_.results = {exited(1, "", "main.fk: error\n")};
+  const JobResult r = judge();
+  EXPECT_EQ(verdictName(r.verdict), "COMPILE_ERROR");
+  EXPECT_FALSE(r.checker_compile.has_value());
+  EXPECT_EQ(sandbox_.specs.size(), 1u);
+  EXPECT_TRUE(checker_.inputs.empty());
+}
+
+TEST_F(CheckerProgramTest, ACaseWhoseRunFailedIsNotChecked) {
+  job_.tests.resize(1);
+  answer({exited(5, "3\n")});
+  const JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 1u);
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "RUNTIME_ERROR");
+  EXPECT_FALSE(r.tests[0].checker.has_value());
+  EXPECT_TRUE(given_.empty());
+}
+
+TEST_F(CheckerProgramTest, WithoutTheCheckersRunnerNoCaseRuns) {
+  options_.checker_runner = nullptr;
+  const JobResult r = judge();
+  EXPECT_EQ(verdictName(r.verdict), "INTERNAL_ERROR");
+  EXPECT_CONTAINS(r.message, "checklang");
+  EXPECT_TRUE(r.tests.empty());
+  EXPECT_EQ(sandbox_.specs.size(), 1u) << "the program's compile only";
+}
+
+TEST_F(CheckerProgramTest, TheMessageIsOnePrintableLineOfAtMost200Bytes) {
+  job_.tests.resize(1);
+  answer({exited(0, "3\n"), exited(1, "bad\x01value \xff" + std::string(300, 'x') + "\nnext\n")});
+  const JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 1u);
+  const std::string& message = r.tests[0].run.message;
+  EXPECT_EQ(message.rfind("bad value ?xxx", 0), 0u) << message;
+  EXPECT_EQ(message.size(), 200u);
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+TEST_F(CheckerProgramTest, TheCheckersOutputsTakeShareOfTheResultBudget) {
+  job_.tests.resize(1);
+  options_.result_output_bytes = 64 << 10;  // 16 KiB per stream with four streams
+  answer({exited(0, std::string(20000, 'o')), exited(0, std::string(20000, 'c'))});
+  const JobResult r = judge();
+  ASSERT_EQ(r.tests.size(), 1u);
+  EXPECT_EQ(verdictName(r.tests[0].run.verdict), "OK");
+  EXPECT_EQ(given_[0].output.size(), 20000u) << "the checker saw it whole";
+  EXPECT_EQ(r.tests[0].run.stdout_data.size(), 16384u);
+  EXPECT_EQ(r.tests[0].checker->stdout_data.size(), 16384u);
+  EXPECT_TRUE(r.tests[0].checker->stdout_truncated);
+}
+
 }  // namespace
 }  // namespace polyrun

@@ -425,6 +425,7 @@ TEST(JobJsonTest, VerdictNamesRoundTrip) {
       {Verdict::kInternalError, "INTERNAL_ERROR"},
       {Verdict::kWrongAnswer, "WRONG_ANSWER"},
       {Verdict::kSkipped, "SKIPPED"},
+      {Verdict::kCheckerError, "CHECKER_ERROR"},
   };
   for (const auto& [verdict, name] : all) {
     EXPECT_EQ(verdictName(verdict), name);
@@ -791,6 +792,141 @@ TEST(JobJsonTest, JudgingFieldsAreCheckedWithoutTestsToo) {
   std::string error;
   ASSERT_EQ(fromJson(j, &job).message(), "");
   EXPECT_TRUE(job.tests.empty());
+}
+
+// Checker programs (docs/checkers.md, "Checker programs").
+json programChecker() {
+  return json::parse(R"js({"kind": "program", "language": "py", "version": "3",
+    "source": {"name": "check.py", "content": "import sys\n"},
+    "limits": {"wall_ms": 2000, "cpu_ms": 1000, "memory_bytes": 67108864}})js");
+}
+
+TEST(JobJsonTest, ACheckerProgramRoundTripsOverTheWire) {
+  json j = minimalJob();
+  j["tests"] = json::parse(R"js([{"stdin": "1", "expected_stdout": "1"}])js");
+  j["checker"] = programChecker();
+  Job job;
+  ASSERT_EQ(fromJson(j, &job).message(), "");
+  const CheckerOptions& read = job.checker;
+  EXPECT_EQ(read.kind, CheckerKind::kProgram);
+  EXPECT_EQ(read.language + " " + read.version, "py 3");
+  EXPECT_EQ(read.source.name + ": " + read.source.content, "check.py: import sys\n");
+  EXPECT_EQ(read.source.encoding, Encoding::kUtf8);
+  EXPECT_EQ(read.limits.wall_ms, 2000);
+  EXPECT_EQ(read.limits.cpu_ms, 1000);
+  EXPECT_EQ(read.limits.memory_bytes, 64 << 20);
+
+  job.checker.source = {"check.bin",
+                        std::string("\x7f"
+                                    "ELF\x00\xff",
+                                    6),
+                        Encoding::kUtf8};
+  const json wire = json::parse(toJson(job).dump());
+  EXPECT_EQ(wire["checker"]["kind"], "program");
+  EXPECT_EQ(wire["checker"]["source"]["encoding"], "base64") << "bytes that are not UTF-8";
+  Job back;
+  ASSERT_EQ(fromJson(wire, &back).message(), "");
+  EXPECT_EQ(back.checker.kind, CheckerKind::kProgram);
+  EXPECT_EQ(back.checker.language, "py");
+  EXPECT_EQ(back.checker.version, "3");
+  EXPECT_EQ(back.checker.source.name, "check.bin");
+  EXPECT_EQ(back.checker.source.encoding, Encoding::kBase64);
+  EXPECT_EQ(base64Decode(back.checker.source.content), job.checker.source.content);
+  EXPECT_EQ(back.checker.limits.wall_ms, 2000);
+
+  // Without limits: zero, the job's run limits (the master fills them in).
+  j["checker"].erase("limits");
+  Job defaults;
+  ASSERT_EQ(fromJson(j, &defaults).message(), "");
+  EXPECT_EQ(defaults.checker.limits.wall_ms, 0);
+  EXPECT_EQ(defaults.checker.limits.memory_bytes, 0);
+}
+
+TEST(JobJsonTest, BadCheckerProgramsAreNamed) {
+  json j = minimalJob();
+  j["tests"] = json::parse(R"js([{"stdin": "1"}])js");
+  j["checker"] = "program";
+  EXPECT_CONTAINS(jobError(j), "job.checker.language is missing");
+  j["checker"] = programChecker();
+  j["checker"].erase("source");
+  EXPECT_CONTAINS(jobError(j), "job.checker.source is missing");
+  j["checker"] = programChecker();
+  j["checker"]["source"] = "print(1)";
+  EXPECT_CONTAINS(jobError(j), "job.checker.source must be an object");
+  j["checker"] = programChecker();
+  j["checker"]["source"].erase("content");
+  EXPECT_CONTAINS(jobError(j), "job.checker.source.content is missing");
+  j["checker"] = programChecker();
+  j["checker"]["source"]["encoding"] = "hex";
+  EXPECT_CONTAINS(jobError(j), "job.checker.source.encoding");
+  j["checker"] = programChecker();
+  j["checker"]["language"] = 3;
+  EXPECT_CONTAINS(jobError(j), "job.checker.language must be a string");
+  j["checker"] = programChecker();
+  j["checker"]["limits"] = 5;
+  EXPECT_CONTAINS(jobError(j), "job.checker.limits must be an object");
+  j["checker"] = programChecker();
+  j["checker"]["limits"]["wall_ms"] = "long";
+  EXPECT_CONTAINS(jobError(j), "job.checker.limits.wall_ms must be an integer");
+  j["checker"] = programChecker();
+  j["checker"]["kind"] = "tokens";
+  std::string error = jobError(j);
+  EXPECT_CONTAINS(error, "job.checker.source");
+  EXPECT_CONTAINS(error, "\"program\"");
+}
+
+TEST(JobJsonTest, ACasesCheckerStageAndTheCheckersCompileRoundTrip) {
+  JobResult r;
+  r.verdict = Verdict::kCheckerError;
+  r.message = "checker failed on case 1: checker exited with code 3: FAIL";
+  r.compile = fullStage(Verdict::kOk);
+  r.checker_compile = fullStage(Verdict::kOk);
+  r.checker_compile->stderr_data = "warning: unused";
+  r.tests.resize(2);
+  r.tests[0].name = "1";
+  r.tests[0].run.verdict = Verdict::kCheckerError;
+  r.tests[0].checker = fullStage(Verdict::kRuntimeError);
+  r.tests[0].checker->stdout_data = std::string("FAIL \xff", 6);
+  r.tests[1].name = "2";
+  const json j = json::parse(toJson(r).dump());
+  EXPECT_EQ(j["tests"][0]["verdict"], "CHECKER_ERROR");
+  EXPECT_EQ(j["tests"][0]["checker"]["verdict"], "RUNTIME_ERROR");
+  EXPECT_FALSE(j["tests"][1].contains("checker")) << "no checker ran";
+  JobResult back;
+  ASSERT_EQ(fromJson(j, &back).message(), "");
+  EXPECT_EQ(back.verdict, Verdict::kCheckerError);
+  ASSERT_TRUE(back.checker_compile.has_value());
+  expectSameStage(*r.checker_compile, *back.checker_compile);
+  ASSERT_EQ(back.tests.size(), 2u);
+  ASSERT_TRUE(back.tests[0].checker.has_value());
+  expectSameStage(*r.tests[0].checker, *back.tests[0].checker);
+  EXPECT_FALSE(back.tests[1].checker.has_value());
+  JobResult moved = r;
+  EXPECT_EQ(toJson(std::move(moved)), toJson(r));
+
+  // Progress carries the checker's figures, not its outputs.
+  const json progress = caseProgressJson(0, r.tests[0]);
+  ASSERT_TRUE(progress.contains("checker"));
+  EXPECT_EQ(progress["checker"]["exit_code"], r.tests[0].checker->exit_code);
+  EXPECT_FALSE(progress["checker"].contains("stdout"));
+  EXPECT_FALSE(progress.contains("stdout"));
+
+  json bad = j;
+  bad["tests"][0]["checker"]["verdict"] = "MAYBE";
+  EXPECT_CONTAINS(fromJson(bad, &back).message(), "result.tests[0].checker");
+  bad = j;
+  bad["checker_compile"] = 1;
+  EXPECT_CONTAINS(fromJson(bad, &back).message(), "result.checker_compile");
+}
+
+TEST(JobJsonTest, FitResultCutsTheCheckersOutputsToo) {
+  JobResult r;
+  r.tests.resize(1);
+  r.tests[0].checker = StageResult{};
+  r.tests[0].checker->stdout_data = std::string(100000, 'c');
+  ASSERT_TRUE(fitResult(&r, 20000));
+  EXPECT_TRUE(r.tests[0].checker->stdout_truncated);
+  EXPECT_LE(toJson(r).dump().size(), 20000u);
 }
 
 CaseResult fullCase(std::string name, Verdict verdict) {

@@ -65,6 +65,7 @@ TEST(Judge0Test, MapsEachVerdict) {
   EXPECT_EQ(statusFor(Verdict::kMemoryLimit, SIGKILL), 12);
   EXPECT_EQ(statusFor(Verdict::kOutputLimit), 8);
   EXPECT_EQ(statusFor(Verdict::kInternalError), 13);
+  EXPECT_EQ(statusFor(Verdict::kCheckerError), 13) << "a checker program failed: not the program";
 }
 
 TEST(Judge0Test, MapsSignalsAsJudge0Does) {

@@ -201,6 +201,20 @@ TEST(MessagesTest, DecodesASlavesCaseProgress) {
   EXPECT_EQ(back.test_index, 6u);
   EXPECT_EQ(back.test->name, "7");
   EXPECT_EQ(back.test->run.verdict, Verdict::kSkipped);
+  EXPECT_FALSE(back.test->checker.has_value());
+
+  // A checker program's stage comes along, its figures without its outputs.
+  c.run.verdict = Verdict::kCheckerError;
+  c.checker.emplace().exit_code = 3;
+  c.checker->stdout_data = "FAIL";
+  ASSERT_TRUE(decodeSlaveMessage(caseProgress(caseProgressJson(6, c).dump()), &back, &e))
+      << e.message;
+  ASSERT_TRUE(back.test->checker.has_value());
+  EXPECT_EQ(back.test->checker->exit_code, 3);
+  EXPECT_EQ(back.test->checker->stdout_data, "");
+  const std::string bad_checker =
+      slaveError(caseProgress(R"({"index": 0, "checker": {"verdict": "SO-SO"}})")).message;
+  EXPECT_NE(bad_checker.find("\"test\".checker"), std::string::npos) << bad_checker;
 
   SlaveMessage plain;
   ASSERT_TRUE(decodeSlaveMessage(caseProgress("null"), &plain, &e)) << "null is no test";

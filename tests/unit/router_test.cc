@@ -376,5 +376,42 @@ TEST(RouterAffinityTest, ALeavingSlaveMovesOnlyItsOwnSources) {
   EXPECT_GT(moved, 0);
 }
 
+// A job whose checker program is in another language goes only to a slave offering both.
+SlaveFilter offering(const std::string& language, const std::string& pattern) {
+  return [=](const SlaveSnapshot& s) { return newestVersionOn(s, language, pattern).has_value(); };
+}
+
+TEST(RouterCheckerTest, AJobWithACheckerInAnotherLanguageNeedsBoth) {
+  const RunnerInfo cpp = lang("c++", "12.2.0", {"cpp"});
+  // The idlest slave lacks the checker's language; the one offering both is busier.
+  const std::vector<SlaveSnapshot> s = {slave(1, 0, 4, {cpp}), slave(2, 2, 4, {cpp, kPy}),
+                                        slave(3, 0, 4, {kPy})};
+  Router router;
+  for (const auto& one : s) router.update(one);
+  EXPECT_EQ(pickSlave(s, "c++", "12.2.0"), 1) << "without a checker: the idlest";
+  EXPECT_EQ(pickSlave(s, "c++", "12.2.0", 0, offering("python", "*")), 2);
+  EXPECT_EQ(router.pick("c++", "12.2.0", 0, offering("python", "*")), 2);
+  EXPECT_EQ(router.pick("c++", "12.2.0", 0, offering("python", "3.11")), 2);
+  EXPECT_EQ(router.pick("c++", "12.2.0", 0, offering("python", "3.12")), std::nullopt)
+      << "no slave has that checker version";
+  EXPECT_EQ(pickSlave(s, "c++", "12.2.0", 0, offering("python", "3.12")), std::nullopt);
+  EXPECT_EQ(router.pick("c++", "12.2.0", 12345, offering("python", "*")), 2)
+      << "affinity never picks a slave without the checker's language";
+
+  EXPECT_TRUE(router.offersBoth("c++", "*", "python", "3"));
+  EXPECT_FALSE(router.offersBoth("c++", "*", "python", "2"));
+  router.remove(2);
+  EXPECT_FALSE(router.offersBoth("c++", "*", "python", "*")) << "each offers one of them";
+  EXPECT_EQ(router.pick("c++", "12.2.0", 0, offering("python", "*")), std::nullopt);
+}
+
+TEST(RouterCheckerTest, NewestVersionOnASlave) {
+  const SlaveSnapshot s = slave(1, 0, 1, {lang("python", "3.9.1"), lang("python", "3.11.2")});
+  EXPECT_EQ(newestVersionOn(s, "python", "*"), "3.11.2");
+  EXPECT_EQ(newestVersionOn(s, "python", "3.9"), "3.9.1");
+  EXPECT_EQ(newestVersionOn(s, "python", "2"), std::nullopt);
+  EXPECT_EQ(newestVersionOn(s, "c", "*"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace polyrun::master

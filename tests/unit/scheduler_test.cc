@@ -375,6 +375,74 @@ TEST(SchedulerTest, UnknownLanguageAndVersionAreRefused) {
   EXPECT_NE(errors[1]["message"].get<std::string>().find("2.7"), std::string::npos);
 }
 
+// A checker program (docs/checkers.md): its language is refused as a job's is, and the job goes
+// only to a slave offering both.
+Job checkedJob(const std::string& checker_language, const std::string& checker_version = "") {
+  Job job = judgedJob(2);
+  job.checker.kind = CheckerKind::kProgram;
+  job.checker.language = checker_language;
+  job.checker.version = checker_version;
+  job.checker.source = {"check.c", "int main(void) { return 0; }", Encoding::kUtf8};
+  return job;
+}
+
+TEST(SchedulerTest, ACheckersLanguageIsRefusedAsAJobsLanguageIs) {
+  Scheduler s(config());
+  auto client = std::make_shared<FakePeer>();
+  s.addSlave(std::make_shared<FakePeer>(), slaveOf("a", 1));
+  s.addSlave(std::make_shared<FakePeer>(), slaveOf("b", 1, {c()}));
+  s.submit(client, "unknown", checkedJob("cobol"));
+  s.submit(client, "version", checkedJob("py", "2.7"));
+  s.submit(client, "apart", checkedJob("c"));  // a offers python, b offers c: none both
+  Job over = checkedJob("py");
+  over.checker.limits.wall_ms = 30001;
+  s.submit(client, "limits", over);
+  const auto errors = client->ofType(msg::kError);
+  ASSERT_EQ(errors.size(), 4u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(errors[i]["code"], errc::kUnknownLanguage) << i;
+  const std::string unknown = errors[0]["message"];
+  EXPECT_NE(unknown.find("checker's language \"cobol\""), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("available: c, python"), std::string::npos) << unknown;
+  const std::string version = errors[1]["message"];
+  EXPECT_NE(version.find("checker's language python at version \"2.7\""), std::string::npos)
+      << version;
+  const std::string apart = errors[2]["message"];
+  EXPECT_NE(apart.find("no slave offers both python and the checker's language c"),
+            std::string::npos)
+      << apart;
+  EXPECT_EQ(errors[3]["code"], errc::kBadLimits);
+  const std::string limits = errors[3]["message"];
+  EXPECT_NE(limits.find("checker.limits.wall_ms = 30001"), std::string::npos) << limits;
+  EXPECT_TRUE(client->ofType(msg::kAccepted).empty());
+}
+
+TEST(SchedulerTest, AJobWithACheckerGoesOnlyToASlaveOfferingBoth) {
+  Scheduler s(config());
+  auto client = std::make_shared<FakePeer>();
+  s.addClient(client);
+  // No slave yet: queued like any job.
+  s.submit(client, "r1", checkedJob("c", "12"));
+  ASSERT_EQ(client->ofType(msg::kAccepted).size(), 1u);
+  auto python_only = std::make_shared<FakePeer>();
+  s.addSlave(python_only, slaveOf("a", 4));
+  EXPECT_TRUE(python_only->ofType(msg::kAssign).empty()) << "a lacks the checker's language";
+  auto both = std::make_shared<FakePeer>();
+  s.addSlave(both, slaveOf("b", 1, {python(), c()}));
+  const auto assigns = both->ofType(msg::kAssign);
+  ASSERT_EQ(assigns.size(), 1u);
+  const json& checker = assigns[0]["job"]["checker"];
+  EXPECT_EQ(checker["kind"], "program");
+  EXPECT_EQ(checker["language"], "c");
+  EXPECT_EQ(checker["version"], "12.2.0") << "the exact version the slave offers";
+  EXPECT_EQ(checker["limits"]["wall_ms"], 5000) << "the job's run limits";
+  EXPECT_EQ(checker["limits"]["memory_bytes"], 1 << 28);
+  EXPECT_EQ(assigns[0]["job"]["language"], "python");
+
+  // A checker in the job's own language needs nothing more.
+  s.submit(client, "r2", checkedJob("python"));
+  EXPECT_EQ(python_only->ofType(msg::kAssign).size(), 1u);
+}
+
 // A client's strings come back in an error only cut short: a megabyte of language name, version
 // or job id must not come back whole.
 TEST(SchedulerTest, RefusalsQuoteAClientsStringsOnlyCutShort) {

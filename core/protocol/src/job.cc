@@ -6,7 +6,7 @@
 
 namespace polyrun {
 namespace {
-constexpr std::array<std::pair<Verdict, std::string_view>, 10> kNames{{
+constexpr std::array<std::pair<Verdict, std::string_view>, 11> kNames{{
     {Verdict::kOk, "OK"},
     {Verdict::kCompileError, "COMPILE_ERROR"},
     {Verdict::kRuntimeError, "RUNTIME_ERROR"},
@@ -17,6 +17,7 @@ constexpr std::array<std::pair<Verdict, std::string_view>, 10> kNames{{
     {Verdict::kInternalError, "INTERNAL_ERROR"},
     {Verdict::kWrongAnswer, "WRONG_ANSWER"},
     {Verdict::kSkipped, "SKIPPED"},
+    {Verdict::kCheckerError, "CHECKER_ERROR"},
 }};
 }  // namespace
 
@@ -42,13 +43,15 @@ std::string_view checkerName(CheckerKind kind) {
       return "tokens";
     case CheckerKind::kFloat:
       return "float";
+    case CheckerKind::kProgram:
+      return "program";
   }
   return "lines";
 }
 
 std::optional<CheckerKind> parseCheckerName(std::string_view name) {
-  for (CheckerKind kind :
-       {CheckerKind::kExact, CheckerKind::kLines, CheckerKind::kTokens, CheckerKind::kFloat}) {
+  for (CheckerKind kind : {CheckerKind::kExact, CheckerKind::kLines, CheckerKind::kTokens,
+                           CheckerKind::kFloat, CheckerKind::kProgram}) {
     if (checkerName(kind) == name) return kind;
   }
   return std::nullopt;

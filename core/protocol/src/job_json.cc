@@ -67,15 +67,47 @@ Status firstError(std::initializer_list<Status> reads) {
   return Status::ok();
 }
 
-Status readStageLimits(const json& j, const char* key, StageLimits* out) {
+// Reads j[key] as {wall_ms, cpu_ms, memory_bytes}; `where` prefixes the field names in errors
+// ("job.limits.").
+Status readStageLimits(const json& j, const char* key, StageLimits* out, const std::string& where) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return Status::ok();
-  const std::string where = std::string("job.limits.") + key + ".";
-  if (!it->is_object())
-    return Status::invalidArgument("job.limits." + std::string(key) + " must be an object");
-  return firstError({readInt(*it, "wall_ms", &out->wall_ms, where),
-                     readInt(*it, "cpu_ms", &out->cpu_ms, where),
-                     readInt(*it, "memory_bytes", &out->memory_bytes, where)});
+  const std::string w = where + key + ".";
+  if (!it->is_object()) return Status::invalidArgument(where + key + " must be an object");
+  return firstError({readInt(*it, "wall_ms", &out->wall_ms, w),
+                     readInt(*it, "cpu_ms", &out->cpu_ms, w),
+                     readInt(*it, "memory_bytes", &out->memory_bytes, w)});
+}
+
+// One submitted file {name, content, encoding}; `where` is its path in errors ("job.files[0]").
+Status readSourceFile(const json& f, const std::string& where, SourceFile* out) {
+  if (!f.is_object()) return Status::invalidArgument(where + " must be an object");
+  const std::string fw = where + ".";
+  std::string encoding = "utf8";
+  if (Status s = firstError({readString(f, "name", &out->name, fw),
+                             readString(f, "content", &out->content, fw),
+                             readString(f, "encoding", &encoding, fw)});
+      !s.isOk())
+    return s;
+  if (!f.contains("content")) return Status::invalidArgument(fw + "content is missing");
+  if (encoding == "utf8" || encoding.empty()) {
+    out->encoding = Encoding::kUtf8;
+  } else if (encoding == "base64") {
+    out->encoding = Encoding::kBase64;
+  } else {
+    return Status::invalidArgument(fw + "encoding must be \"utf8\" or \"base64\", not " +
+                                   shownValue(encoding));
+  }
+  return Status::ok();
+}
+
+json sourceFileJson(const SourceFile& f) {
+  // Content that is not UTF-8 (read from a binary file, say) travels as base64, exactly.
+  const bool as_base64 = f.encoding == Encoding::kBase64 || !isUtf8(f.content);
+  return {
+      {"name", f.name},
+      {"content", f.encoding == Encoding::kUtf8 && as_base64 ? base64Encode(f.content) : f.content},
+      {"encoding", as_base64 ? "base64" : "utf8"}};
 }
 
 // A list of byte strings (`args`): strings, all in base64 when `<key>_encoding` is "base64".
@@ -115,31 +147,58 @@ Status readDouble(const json& j, const char* key, double* out, const std::string
   return Status::ok();
 }
 
-// `checker`: a kind's name, or {"kind", "abs_tolerance", "rel_tolerance"}.
+// `checker`: a kind's name, or {"kind", "abs_tolerance", "rel_tolerance"}, or a checker program
+// {"kind": "program", "language", "version", "source": {name, content, encoding}, "limits"}.
 Status readChecker(const json& j, CheckerOptions* out) {
   auto it = j.find("checker");
   if (it == j.end() || it->is_null()) return Status::ok();
   std::string kind;
+  bool has_source = false;
   if (it->is_string()) {
     kind = it->get<std::string>();
   } else if (it->is_object()) {
     const std::string w = "job.checker.";
     if (Status s = firstError({readString(*it, "kind", &kind, w),
                                readDouble(*it, "abs_tolerance", &out->abs_tolerance, w),
-                               readDouble(*it, "rel_tolerance", &out->rel_tolerance, w)});
+                               readDouble(*it, "rel_tolerance", &out->rel_tolerance, w),
+                               readString(*it, "language", &out->language, w),
+                               readString(*it, "version", &out->version, w),
+                               readStageLimits(*it, "limits", &out->limits, w)});
         !s.isOk())
       return s;
+    if (auto source = it->find("source"); source != it->end() && !source->is_null()) {
+      if (Status s = readSourceFile(*source, "job.checker.source", &out->source); !s.isOk())
+        return s;
+      has_source = true;
+    }
   } else {
     return Status::invalidArgument(
-        "job.checker must be a checker's name or an object {kind, abs_tolerance, rel_tolerance}");
+        "job.checker must be a checker's name or an object {kind, abs_tolerance, rel_tolerance} "
+        "or {kind: \"program\", language, version, source, limits}");
   }
-  if (kind.empty()) return Status::ok();
-  auto parsed = parseCheckerName(kind);
-  if (!parsed)
-    return Status::invalidArgument("job.checker " + shownValue(kind) +
-                                   " is not a checker: use \"exact\", \"lines\", \"tokens\" "
-                                   "or \"float\"");
-  out->kind = *parsed;
+  if (!kind.empty()) {
+    auto parsed = parseCheckerName(kind);
+    if (!parsed)
+      return Status::invalidArgument("job.checker " + shownValue(kind) +
+                                     " is not a checker: use \"exact\", \"lines\", \"tokens\", "
+                                     "\"float\" or \"program\"");
+    out->kind = *parsed;
+  }
+  if (out->kind != CheckerKind::kProgram) {
+    if (has_source || !out->language.empty())
+      return Status::invalidArgument(
+          "job.checker.source and job.checker.language are for a checker program: set "
+          "job.checker.kind to \"program\" or leave them out");
+    return Status::ok();
+  }
+  if (out->language.empty())
+    return Status::invalidArgument(
+        "job.checker.language is missing: a checker program names its language (see `polyrun "
+        "runtimes`)");
+  if (!has_source)
+    return Status::invalidArgument(
+        "job.checker.source is missing: a checker program needs its source {name, content, "
+        "encoding}");
   return Status::ok();
 }
 
@@ -185,15 +244,7 @@ json stageLimitsJson(const StageLimits& l) {
 
 json toJson(const Job& job) {
   json files = json::array();
-  for (const auto& f : job.files) {
-    // Content that is not UTF-8 (read from a binary file, say) travels as base64, exactly.
-    const bool as_base64 = f.encoding == Encoding::kBase64 || !isUtf8(f.content);
-    files.push_back(
-        {{"name", f.name},
-         {"content",
-          f.encoding == Encoding::kUtf8 && as_base64 ? base64Encode(f.content) : f.content},
-         {"encoding", as_base64 ? "base64" : "utf8"}});
-  }
+  for (const auto& f : job.files) files.push_back(sourceFileJson(f));
   json j = {{"language", job.language},
             {"version", job.version},
             {"files", std::move(files)},
@@ -216,9 +267,16 @@ json toJson(const Job& job) {
       tests.push_back(std::move(c));
     }
     j["tests"] = std::move(tests);
-    j["checker"] = {{"kind", checkerName(job.checker.kind)},
-                    {"abs_tolerance", job.checker.abs_tolerance},
-                    {"rel_tolerance", job.checker.rel_tolerance}};
+    const CheckerOptions& checker = job.checker;
+    j["checker"] = {{"kind", checkerName(checker.kind)},
+                    {"abs_tolerance", checker.abs_tolerance},
+                    {"rel_tolerance", checker.rel_tolerance}};
+    if (checker.kind == CheckerKind::kProgram) {
+      j["checker"]["language"] = checker.language;
+      j["checker"]["version"] = checker.version;
+      j["checker"]["source"] = sourceFileJson(checker.source);
+      j["checker"]["limits"] = stageLimitsJson(checker.limits);
+    }
     j["stop_on_failure"] = job.stop_on_failure;
   }
   return j;
@@ -243,34 +301,17 @@ Status fromJson(const json& j, Job* job) {
         "job.files must be a non-empty array of {name, content, encoding}");
   job->files.clear();
   for (size_t i = 0; i < files->size(); ++i) {
-    const json& f = (*files)[i];
-    const std::string fw = "job.files[" + std::to_string(i) + "].";
-    if (!f.is_object())
-      return Status::invalidArgument("job.files[" + std::to_string(i) + "] must be an object");
-    SourceFile file;
-    std::string encoding = "utf8";
-    if (Status s = firstError({readString(f, "name", &file.name, fw),
-                               readString(f, "content", &file.content, fw),
-                               readString(f, "encoding", &encoding, fw)});
+    SourceFile& file = job->files.emplace_back();
+    if (Status s = readSourceFile((*files)[i], "job.files[" + std::to_string(i) + "]", &file);
         !s.isOk())
       return s;
-    if (!f.contains("content")) return Status::invalidArgument(fw + "content is missing");
-    if (encoding == "utf8" || encoding.empty()) {
-      file.encoding = Encoding::kUtf8;
-    } else if (encoding == "base64") {
-      file.encoding = Encoding::kBase64;
-    } else {
-      return Status::invalidArgument(fw + "encoding must be \"utf8\" or \"base64\", not " +
-                                     shownValue(encoding));
-    }
-    job->files.push_back(std::move(file));
   }
   auto limits = j.find("limits");
   if (limits != j.end() && !limits->is_null()) {
     if (!limits->is_object()) return Status::invalidArgument("job.limits must be an object");
     if (Status s =
-            firstError({readStageLimits(*limits, "compile", &job->limits.compile),
-                        readStageLimits(*limits, "run", &job->limits.run),
+            firstError({readStageLimits(*limits, "compile", &job->limits.compile, "job.limits."),
+                        readStageLimits(*limits, "run", &job->limits.run, "job.limits."),
                         readInt(*limits, "output_bytes", &job->limits.output_bytes, "job.limits."),
                         readInt(*limits, "processes", &job->limits.processes, "job.limits.")});
         !s.isOk())
@@ -335,11 +376,14 @@ json resultHead(const JobResult& r) {
           {"total_ms", r.total_ms}};
 }
 
-json caseJson(const CaseResult& c, std::string out, std::string err) {
+// A case's JSON: its run stage's fields, with its outputs given apart (see stageJson()), and
+// the checker program's stage under "checker".
+json caseJson(const CaseResult& c, std::string out, std::string err, json checker) {
   json j = stageJson(c.run, std::move(out), std::move(err));
   j["name"] = c.name;
   j["line"] = c.line;
   j["column"] = c.column;
+  if (!checker.is_null()) j["checker"] = std::move(checker);
   return j;
 }
 
@@ -353,12 +397,17 @@ json summaryJson(const TestSummary& s) {
 }
 }  // namespace
 
-json toJson(const CaseResult& c) { return caseJson(c, c.run.stdout_data, c.run.stderr_data); }
+json toJson(const CaseResult& c) {
+  return caseJson(c, c.run.stdout_data, c.run.stderr_data, c.checker ? toJson(*c.checker) : json());
+}
 
 json caseProgressJson(size_t index, const CaseResult& c) {
-  json j = caseJson(c, {}, {});
-  for (const char* key : {"stdout", "stderr", "stdout_truncated", "stderr_truncated", "cached"})
-    j.erase(key);
+  json j = caseJson(c, {}, {}, c.checker ? stageJson(*c.checker, {}, {}) : json());
+  for (json* stage : {&j, j.contains("checker") ? &j["checker"] : nullptr}) {
+    if (!stage) continue;
+    for (const char* key : {"stdout", "stderr", "stdout_truncated", "stderr_truncated", "cached"})
+      stage->erase(key);
+  }
   j["index"] = index;
   return j;
 }
@@ -371,11 +420,19 @@ json toJson(JobResult&& r) {
         stageJson(*r.compile, std::move(r.compile->stdout_data), std::move(r.compile->stderr_data));
   if (r.run)
     j["run"] = stageJson(*r.run, std::move(r.run->stdout_data), std::move(r.run->stderr_data));
+  if (r.checker_compile)
+    j["checker_compile"] = stageJson(*r.checker_compile, std::move(r.checker_compile->stdout_data),
+                                     std::move(r.checker_compile->stderr_data));
   if (!r.tests.empty()) {
     j["summary"] = summaryJson(summarizeTests(r.tests));
     json tests = json::array();
-    for (CaseResult& c : r.tests)
-      tests.push_back(caseJson(c, std::move(c.run.stdout_data), std::move(c.run.stderr_data)));
+    for (CaseResult& c : r.tests) {
+      json checker = c.checker ? stageJson(*c.checker, std::move(c.checker->stdout_data),
+                                           std::move(c.checker->stderr_data))
+                               : json();
+      tests.push_back(caseJson(c, std::move(c.run.stdout_data), std::move(c.run.stderr_data),
+                               std::move(checker)));
+    }
     j["tests"] = std::move(tests);
   }
   return j;
@@ -385,6 +442,7 @@ json toJson(const JobResult& r) {
   json j = resultHead(r);
   if (r.compile) j["compile"] = toJson(*r.compile);
   if (r.run) j["run"] = toJson(*r.run);
+  if (r.checker_compile) j["checker_compile"] = toJson(*r.checker_compile);
   if (!r.tests.empty()) {
     j["summary"] = summaryJson(summarizeTests(r.tests));
     json tests = json::array();
@@ -412,7 +470,11 @@ bool fitResult(JobResult* r, size_t max_json_bytes) {
   std::vector<StageResult*> stages;
   if (r->compile) stages.push_back(&*r->compile);
   if (r->run) stages.push_back(&*r->run);
-  for (CaseResult& c : r->tests) stages.push_back(&c.run);
+  if (r->checker_compile) stages.push_back(&*r->checker_compile);
+  for (CaseResult& c : r->tests) {
+    stages.push_back(&c.run);
+    if (c.checker) stages.push_back(&*c.checker);
+  }
   for (StageResult* stage : stages) {
     streams.push_back({&stage->stdout_data, &stage->stdout_truncated, 0});
     streams.push_back({&stage->stderr_data, &stage->stderr_truncated, 0});
@@ -468,13 +530,14 @@ Status fromJson(const json& j, JobResult* r) {
     return Status::invalidArgument("result.verdict " + shownValue(verdict) +
                                    " is not a known verdict");
   r->verdict = *v;
-  for (const char* stage : {"compile", "run"}) {
+  for (auto [stage, out] : {std::pair{"compile", &r->compile}, std::pair{"run", &r->run},
+                            std::pair{"checker_compile", &r->checker_compile}}) {
     auto it = j.find(stage);
     if (it == j.end() || it->is_null()) continue;
     StageResult s;
     if (Status read = fromJson(*it, &s); !read.isOk())
       return Status::invalidArgument(std::string("result.") + stage + ": " + read.message());
-    (std::string_view(stage) == "compile" ? r->compile : r->run) = std::move(s);
+    *out = std::move(s);
   }
   auto tests = j.find("tests");
   if (tests == j.end() || tests->is_null()) return Status::ok();
@@ -491,6 +554,10 @@ Status fromJson(const json& j, JobResult* r) {
                                readInt(c, "column", &t.column, w + ".")});
         !s.isOk())
       return s;
+    if (auto checker = c.find("checker"); checker != c.end() && !checker->is_null()) {
+      if (Status read = fromJson(*checker, &t.checker.emplace()); !read.isOk())
+        return Status::invalidArgument(w + ".checker: " + read.message());
+    }
   }
   return Status::ok();
 }

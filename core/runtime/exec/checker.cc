@@ -350,6 +350,12 @@ CheckOutcome checkOutput(const CheckerOptions& options, std::string_view expecte
     case CheckerKind::kTokens:
     case CheckerKind::kFloat:
       return checkTokens(options, expected, actual);
+    case CheckerKind::kProgram: {
+      // The job executor runs checker programs; nothing here can.
+      CheckOutcome refused;
+      refused.message = "a checker program is run by the job executor, not by checkOutput()";
+      return refused;
+    }
   }
   return checkLines(expected, actual);
 }

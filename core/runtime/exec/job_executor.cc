@@ -20,6 +20,7 @@
 #include "polyrun/base64.h"
 #include "polyrun/cancel_token.h"
 #include "polyrun/checker.h"
+#include "polyrun/wire_bytes.h"
 #include "runner_call.h"
 
 namespace polyrun {
@@ -40,6 +41,7 @@ struct RemoveOnExit {
   DirReaper* reaper = nullptr;
   bool mounted = false;
   ~RemoveOnExit() {
+    if (dir.empty()) return;  // nothing was made
     struct statvfs st {};
     if (mounted && (!reaper || ::statvfs(dir.c_str(), &st) != 0 ||
                     (st.f_blocks - st.f_bfree) * st.f_frsize > kUnmountLaterBytes)) {
@@ -178,6 +180,40 @@ int64_t pick(int64_t wanted, int64_t fallback) { return wanted > 0 ? wanted : fa
 // holding it stays on one line.
 std::string jsonQuoted(const std::string& text) {
   return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// A checker program's run on one case: a directory of this name in the checker's work
+// directory, made afresh for each case, holding the three files it is given (relative paths:
+// no host path reaches the checker, and nothing of the contestant's reaches its argv).
+constexpr const char* kCheckerCaseDir = "polyrun-case";
+const std::vector<std::string> kCheckerArgs = {"polyrun-case/input", "polyrun-case/output",
+                                               "polyrun-case/answer"};
+// What of a checker's explanation becomes the case's message.
+constexpr size_t kCheckerMessageBytes = 200;
+
+// The first line of `text`, at most kCheckerMessageBytes, as printable UTF-8: control bytes
+// become spaces, bytes that are not UTF-8 become '?', trailing whitespace goes.
+std::string checkerLine(std::string_view text) {
+  text = text.substr(0, text.find('\n'));
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t length = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (length > 1 && (i + length > text.size() || !isUtf8(text.substr(i, length)))) length = 0;
+    if (out.size() + std::max<size_t>(length, 1) > kCheckerMessageBytes) break;
+    if (length == 0) {
+      out += '?';
+      ++i;
+    } else if (length == 1) {
+      out += c < 0x20 || c == 0x7F ? ' ' : static_cast<char>(c);
+      ++i;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 // Takes `p` by value: the callers hand over the sandbox's result, whose outputs (up to the output
@@ -403,15 +439,16 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
 
   const Limits& fb = options.fallback;
   const int64_t output_bytes = pick(job.limits.output_bytes, fb.output_bytes);
-  auto specFor = [&](const Command& cmd, const StageLimits& want, const StageLimits& fallback,
-                     StageLimits* used) {
+  // A stage of `cmd` in `cwd` (the job's work directory, or the checker's).
+  auto specIn = [&](const std::string& cwd, const Command& cmd, const StageLimits& want,
+                    const StageLimits& fallback, StageLimits* used) {
     used->wall_ms = pick(want.wall_ms, fallback.wall_ms);
     used->cpu_ms = pick(want.cpu_ms, fallback.cpu_ms);
     used->memory_bytes = pick(want.memory_bytes, fallback.memory_bytes);
     ProcessSpec spec;
     spec.argv = cmd.argv;
-    spec.cwd = dir;
-    spec.env = cleanEnvironment(dir);
+    spec.cwd = cwd;
+    spec.env = cleanEnvironment(cwd);
     spec.env.insert(spec.env.end(), cmd.env.begin(), cmd.env.end());
     spec.limits.wall_ms = used->wall_ms;
     spec.limits.cpu_ms = used->cpu_ms;
@@ -424,21 +461,26 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
     spec.cancel = options.cancel;
     return spec;
   };
+  auto specFor = [&](const Command& cmd, const StageLimits& want, const StageLimits& fallback,
+                     StageLimits* used) { return specIn(dir, cmd, want, fallback, used); };
 
-  if (prepared.compile) {
-    const bool cacheable = options.cache && !prepared.artifacts.empty();
+  // Compiles `what` (laid out in `cwd` by the runner `who`, at `version` when exact) into
+  // *stage, from the compile cache when it holds it; false when it did not compile.
+  auto compileIn = [&](const RunnerInfo& who, const std::string& version, const Prepared& what,
+                       const std::string& cwd, std::optional<StageResult>* stage) {
+    const bool cacheable = options.cache && !what.artifacts.empty();
     // The slave assigns the exact version it detected, which info() only approximates.
-    RunnerInfo key_info = info;
-    if (!job.version.empty() && job.version != "*") key_info.version = job.version;
-    const std::string key = cacheable ? compileCacheKey(key_info, prepared) : std::string();
+    RunnerInfo key_info = who;
+    if (!version.empty() && version != "*") key_info.version = version;
+    const std::string key = cacheable ? compileCacheKey(key_info, what) : std::string();
     const auto restore_start = std::chrono::steady_clock::now();
     CachedCompile hit;
     // A compiler output over this job's output limit would have failed it: such a hit is not
     // taken, the compiler runs and decides.
-    if (cacheable && options.cache->restore(info.language, key, dir, &hit) &&
+    if (cacheable && options.cache->restore(who.language, key, cwd, &hit) &&
         static_cast<int64_t>(std::max(hit.stdout_data.size(), hit.stderr_data.size())) <=
             output_bytes) {
-      StageResult& compile = result.compile.emplace();
+      StageResult& compile = stage->emplace();
       compile.cached = true;
       compile.exit_code = 0;
       compile.stdout_data = std::move(hit.stdout_data);
@@ -446,32 +488,169 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
       compile.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - restore_start)
                             .count();
-    } else {
-      if (on_stage) on_stage(StageEvent::kCompiling);
-      StageLimits used;
-      ProcessSpec spec = specFor(*prepared.compile, job.limits.compile, fb.compile, &used);
-      result.compile = toStage(sandbox.run(spec), used, output_bytes, true);
-      noteQuota(&*result.compile);
-      if (result.compile->verdict != Verdict::kOk)
-        return fail(result.compile->verdict, result.compile->message);
-      // Stored before the run stage, which may rewrite its own work directory. Truncated compiler
-      // output would come back as if complete: such a compile is not kept.
-      std::string why;
-      if (cacheable && !result.compile->stdout_truncated && !result.compile->stderr_truncated)
-        options.cache->store(info.language, key, dir, prepared.artifacts,
-                             result.compile->stdout_data, result.compile->stderr_data, &why);
+      return true;
     }
+    if (on_stage) on_stage(StageEvent::kCompiling);
+    StageLimits used;
+    ProcessSpec spec = specIn(cwd, *what.compile, job.limits.compile, fb.compile, &used);
+    StageResult& compile = stage->emplace(toStage(sandbox.run(spec), used, output_bytes, true));
+    if (cwd == dir) noteQuota(&compile);
+    if (compile.verdict != Verdict::kOk) return false;
+    // Stored before the run stage, which may rewrite its own work directory. Truncated compiler
+    // output would come back as if complete: such a compile is not kept.
+    std::string why;
+    if (cacheable && !compile.stdout_truncated && !compile.stderr_truncated)
+      options.cache->store(who.language, key, cwd, what.artifacts, compile.stdout_data,
+                           compile.stderr_data, &why);
+    return true;
+  };
+
+  if (prepared.compile && !compileIn(info, job.version, prepared, dir, &result.compile))
+    return fail(result.compile->verdict, result.compile->message);
+
+  // A checker program is laid out and compiled before any case runs, in a work directory of its
+  // own: the contestant's stages must not see it (nor the expected answers it is given), nor it
+  // theirs. Its quota is the job's plus room for the three files of a case.
+  const bool checker_program = !job.tests.empty() && job.checker.kind == CheckerKind::kProgram;
+  RemoveOnExit checker_cleanup{"", options.reaper};
+  Command checker_run;
+  if (checker_program) {
+    auto checkerFails = [&](Verdict v, const std::string& why) {
+      return fail(v, "the checker program failed before any case ran: " + why);
+    };
+    const Runner* checker = options.checker_runner;
+    if (!checker)
+      return checkerFails(Verdict::kInternalError,
+                          "this slave has no runner for the checker's "
+                          "language " +
+                              job.checker.language + " " + job.checker.version);
+    RunnerInfo checker_info;
+    if (Status s = detail::callRunner("runner " + job.checker.language + ": info()",
+                                      [&] { checker_info = checker->info(); });
+        !s.isOk())
+      return checkerFails(Verdict::kInternalError, s.message());
+    PrepareInput checker_input;
+    checker_input.args = kCheckerArgs;
+    checker_input.toolchain_dir = options.checker_toolchain_dir;
+    PrepareInput::File source{job.checker.source.name, job.checker.source.content};
+    if (job.checker.source.encoding == Encoding::kBase64) {
+      auto decoded = base64Decode(source.content);
+      if (!decoded)
+        return checkerFails(Verdict::kCheckerError, "checker.source is not valid base64");
+      source.content = std::move(*decoded);
+    }
+    checker_input.files.push_back(std::move(source));
+    Prepared laid_out;
+    if (Status s = detail::callRunner("runner " + checker_info.language + ": prepare()",
+                                      [&] { laid_out = checker->prepare(checker_input); });
+        !s.isOk())
+      return checkerFails(Verdict::kInternalError, s.message());
+    if (!laid_out.error.empty()) return checkerFails(Verdict::kCheckerError, laid_out.error);
+    if (laid_out.run.argv.empty() || (laid_out.compile && laid_out.compile->argv.empty()))
+      return checkerFails(Verdict::kInternalError,
+                          "runner " + checker_info.language + " returned an empty command");
+    for (const auto& f : laid_out.files) {
+      if (!safeRelativePath(f.path))
+        return checkerFails(Verdict::kInternalError, "runner " + checker_info.language +
+                                                         " wants a file outside the work "
+                                                         "directory: " +
+                                                         f.path);
+      if (fs::path(f.path).begin()->string() == kCheckerCaseDir)
+        return checkerFails(
+            Verdict::kCheckerError,
+            std::string("the checker's file may not be called ") + kCheckerCaseDir + ": rename it");
+    }
+    if (Status s = makeWorkDir(options.work_root, &checker_cleanup.dir); !s.isOk())
+      return checkerFails(Verdict::kInternalError, s.message());
+    if (quota > 0) {
+      int64_t room = quota + output_bytes;
+      size_t largest = 0;
+      for (const TestCase& t : job.tests)
+        largest = std::max(
+            largest, t.stdin_data.size() + (t.expected_stdout ? t.expected_stdout->size() : 0));
+      room += static_cast<int64_t>(largest);
+      if (std::string error; !mountQuota(checker_cleanup.dir, room, &error))
+        return checkerFails(Verdict::kInternalError, error);
+      checker_cleanup.mounted = true;
+    }
+    for (const auto& f : laid_out.files) {
+      if (Status s = writeFile(checker_cleanup.dir, f.path, f.content, f.executable); !s.isOk())
+        return checkerFails(Verdict::kInternalError, s.message());
+    }
+    if (laid_out.compile && !compileIn(checker_info, job.checker.version, laid_out,
+                                       checker_cleanup.dir, &result.checker_compile)) {
+      const StageResult& compile = *result.checker_compile;
+      std::string why = "it did not compile (" + compile.message + ")";
+      if (const std::string line = checkerLine(compile.stderr_data); !line.empty())
+        why += ": " + line;
+      return checkerFails(Verdict::kCheckerError, why);
+    }
+    checker_run = std::move(laid_out.run);
   }
+  // Runs the checker on case `test`, whose run ended OK, and decides it: accepted, a wrong
+  // answer, or a checker failure (CHECKER_ERROR).
+  auto runChecker = [&](const TestCase& test, CaseResult* c) {
+    const fs::path case_dir = fs::path(checker_cleanup.dir) / kCheckerCaseDir;
+    // The checker's last run may have left anything there (a link, say): removed without
+    // following links, then made afresh before the slave writes into it.
+    std::error_code ec;
+    fs::remove_all(case_dir, ec);
+    if (ec || !fs::create_directory(case_dir, ec)) {
+      c->run.verdict = Verdict::kInternalError;
+      c->run.message = "cannot make the checker's case directory: " + ec.message();
+      return;
+    }
+    const std::string none;
+    const std::pair<const char*, const std::string*> files[] = {
+        {"input", &test.stdin_data},
+        {"output", &c->run.stdout_data},
+        {"answer", test.expected_stdout ? &*test.expected_stdout : &none}};
+    for (const auto& [name, bytes] : files) {
+      if (Status s = writeFile(case_dir, name, *bytes, false); !s.isOk()) {
+        c->run.verdict = Verdict::kInternalError;
+        c->run.message = "cannot give the checker its files: " + s.message();
+        return;
+      }
+    }
+    StageLimits used;
+    const StageLimits run_limits{pick(job.limits.run.wall_ms, fb.run.wall_ms),
+                                 pick(job.limits.run.cpu_ms, fb.run.cpu_ms),
+                                 pick(job.limits.run.memory_bytes, fb.run.memory_bytes)};
+    ProcessSpec spec =
+        specIn(checker_cleanup.dir, checker_run, job.checker.limits, run_limits, &used);
+    StageResult& checked =
+        c->checker.emplace(toStage(sandbox.run(spec), used, output_bytes, false));
+    std::string line = checkerLine(checked.stdout_data);
+    if (line.empty()) line = checkerLine(checked.stderr_data);  // testlib writes to stderr
+    if (checked.verdict == Verdict::kOk) return;
+    const bool rejected = checked.verdict == Verdict::kRuntimeError &&
+                          (checked.exit_code == 1 || checked.exit_code == 2);
+    if (rejected) {
+      c->run.verdict = Verdict::kWrongAnswer;
+      c->run.message = line.empty() ? "the checker rejected the output (exit code " +
+                                          std::to_string(checked.exit_code) + ")"
+                                    : line;
+      return;
+    }
+    // Not started is the slave's fault; anything else the checker's.
+    c->run.verdict = checked.verdict == Verdict::kInternalError ? Verdict::kInternalError
+                                                                : Verdict::kCheckerError;
+    c->run.message = checked.verdict == Verdict::kRuntimeError
+                         ? "checker exited with code " + std::to_string(checked.exit_code)
+                         : "checker " + checked.message;
+    if (!line.empty()) c->run.message += ": " + line;
+  };
 
   if (on_stage) on_stage(StageEvent::kRunning);
   if (!job.tests.empty()) {
     // A judged job: one run stage per case, each with the job's run limits and its own stdin.
     // What a case's output costs the slave is bounded by the result it can send: each stream
     // keeps an equal share of options.result_output_bytes (the checker has seen it whole).
+    // (A checker program's two streams of each case take their shares too.)
+    const size_t streams = (checker_program ? 4 : 2) * job.tests.size();
     const size_t keep =
         options.result_output_bytes > 0
-            ? std::max<size_t>(
-                  4096, static_cast<size_t>(options.result_output_bytes) / (2 * job.tests.size()))
+            ? std::max<size_t>(4096, static_cast<size_t>(options.result_output_bytes) / streams)
             : std::numeric_limits<size_t>::max();
     int64_t failed = 0;
     for (size_t i = 0; i < job.tests.size(); ++i) {
@@ -491,7 +670,9 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
         c.run.message = why;
       } else {
         noteQuota(&c.run);
-        if (c.run.verdict == Verdict::kOk && test.expected_stdout) {
+        if (c.run.verdict == Verdict::kOk && checker_program) {
+          runChecker(test, &c);
+        } else if (c.run.verdict == Verdict::kOk && test.expected_stdout) {
           const CheckOutcome check =
               checkOutput(job.checker, *test.expected_stdout, c.run.stdout_data);
           if (!check.accepted) {
@@ -502,8 +683,14 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
           }
         }
       }
-      for (auto [bytes, truncated] : {std::pair{&c.run.stdout_data, &c.run.stdout_truncated},
-                                      std::pair{&c.run.stderr_data, &c.run.stderr_truncated}}) {
+      std::vector<std::pair<std::string*, bool*>> outputs = {
+          {&c.run.stdout_data, &c.run.stdout_truncated},
+          {&c.run.stderr_data, &c.run.stderr_truncated}};
+      if (c.checker) {
+        outputs.emplace_back(&c.checker->stdout_data, &c.checker->stdout_truncated);
+        outputs.emplace_back(&c.checker->stderr_data, &c.checker->stderr_truncated);
+      }
+      for (auto [bytes, truncated] : outputs) {
         if (bytes->size() > keep) {
           bytes->resize(keep);
           *truncated = true;
@@ -518,7 +705,9 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
     if (summary.first_failure > 0) {
       const CaseResult& first = result.tests[summary.first_failure - 1];
       result.verdict = first.run.verdict;
-      result.message = "case " + first.name + ": " + first.run.message;
+      result.message = first.run.verdict == Verdict::kCheckerError
+                           ? "checker failed on case " + first.name + ": " + first.run.message
+                           : "case " + first.name + ": " + first.run.message;
     }
     return result;
   }

@@ -54,6 +54,11 @@ enum class CheckerKind {
   /// kTokens, where two tokens that both read as numbers match within a tolerance (see
   /// CheckerOptions); any other token is compared exactly.
   kFloat,
+  /// A checker program (CheckerOptions::language and source), run after each case as
+  /// `checker INPUT OUTPUT ANSWER` (testlib's order: the case's stdin, the program's stdout,
+  /// the expected stdout); exit 0 accepts, 1 or 2 is a wrong answer, anything else a checker
+  /// failure (docs/checkers.md, "Checker programs").
+  kProgram,
 };
 
 struct CheckerOptions {
@@ -66,9 +71,17 @@ struct CheckerOptions {
   /// infinity of the same sign. A token too large for a double ("1e999") is not a number.
   double abs_tolerance = 1e-6;
   double rel_tolerance = 1e-6;
+  /// kProgram only: the checker's language (name or alias) and version (as Job::version), and
+  /// its one source file. It is compiled once per job with the job's compile limits.
+  std::string language;
+  std::string version;
+  SourceFile source;
+  /// kProgram only: the limits of each run of the checker; zero = the job's run limits (the
+  /// master fills them in). Output and processes are the job's.
+  StageLimits limits;
 };
 
-/// "exact", "lines", "tokens", "float": the names on the wire and on command lines.
+/// "exact", "lines", "tokens", "float", "program": the names on the wire and on command lines.
 POLYRUN_API std::string_view checkerName(CheckerKind kind);
 /// Parses a name of checkerName(); nullopt when unknown (case matters).
 POLYRUN_API std::optional<CheckerKind> parseCheckerName(std::string_view name);
@@ -110,6 +123,9 @@ enum class Verdict {
   kInternalError,  // polyrun's fault, never the program's; `message` says why
   kWrongAnswer,    // a test case's output is not the expected one (the checker's `message`)
   kSkipped,        // a test case not run: an earlier case failed and the job stops on failure
+  /// A checker program failed (did not compile, exited with neither 0, 1 nor 2, was killed or
+  /// hit a limit): the judging's fault, not the program's.
+  kCheckerError,
 };
 
 /// "OK", "COMPILE_ERROR", ... as on the wire.
@@ -138,13 +154,18 @@ struct StageResult {
 };
 
 /// One test case's outcome: its run stage, whose verdict is the case's (OK, WRONG_ANSWER, a
-/// limit, SKIPPED...). For WRONG_ANSWER, `run.message` is the checker's description and
-/// line/column say where the output first differs (1-based; 0 otherwise).
+/// limit, SKIPPED, CHECKER_ERROR...). For WRONG_ANSWER, `run.message` is the checker's
+/// description and line/column say where the output first differs (1-based; 0 otherwise, and
+/// always 0 for a checker program).
 struct CaseResult {
   std::string name;
   StageResult run;
   int64_t line = 0;
   int64_t column = 0;
+  /// The checker program's run on this case (CheckerKind::kProgram only, when it ran): its
+  /// stdout, stderr, exit code, times. Its verdict is the stage's own (OK when it exited at
+  /// all without hitting a limit); the case's verdict is in `run`.
+  std::optional<StageResult> checker;
 };
 
 /// What a judged job's cases came to, computed from them (summarizeTests()).
@@ -167,6 +188,9 @@ struct JobResult {
   std::string message;
   std::optional<StageResult> compile;  // present only for compiled languages
   std::optional<StageResult> run;      // absent when compilation failed or nothing ran
+  /// A judged job with a checker program in a compiled language: the checker's compile stage
+  /// (before any case runs; when it fails the job's verdict is CHECKER_ERROR and no case runs).
+  std::optional<StageResult> checker_compile;
   /// A judged job's cases, in the job's order (empty for other jobs; absent ones were not run
   /// because compilation failed).
   std::vector<CaseResult> tests;

@@ -32,7 +32,8 @@ struct CheckOutcome {
   std::string message;
 };
 
-/// Compares `actual` (the program's output) with `expected`.
+/// Compares `actual` (the program's output) with `expected`. A kProgram checker is run by
+/// executeJob(), not here: it is never accepted here.
 POLYRUN_API CheckOutcome checkOutput(const CheckerOptions& options, std::string_view expected,
                                      std::string_view actual);
 

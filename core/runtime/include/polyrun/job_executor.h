@@ -39,6 +39,12 @@ struct ExecutorOptions {
   /// this (at least 4 KiB each) once the checker has seen them whole, so that 1,000 cases cost
   /// the slave what one result frame can carry. 0 = no bound beyond the output limit.
   int64_t result_output_bytes = 0;
+  /// A judged job whose checker is a program (CheckerKind::kProgram): the runner of the
+  /// checker's language and version, found by the caller (the slave's plugin registry); not
+  /// owned, must outlive executeJob(). Null: such a job fails with INTERNAL_ERROR before any
+  /// case runs. The checker runner's toolchain directory goes with it.
+  const Runner* checker_runner = nullptr;
+  std::string checker_toolchain_dir{};
 };
 
 /// Removes what earlier slaves left in `work_root` (killed before they could): the work
@@ -53,6 +59,15 @@ using CaseCallback = std::function<void(size_t index, const CaseResult& result)>
 
 /// Never throws; every failure of ours, and a runner that throws or returns nonsense (an empty
 /// command, a file outside the work directory), becomes INTERNAL_ERROR with a message.
+///
+/// A judged job with a checker program: the program is compiled first (a compile error ends the
+/// job), then the checker, in a work directory of its own (failing, it ends the job with
+/// CHECKER_ERROR and `checker_compile` says why; no case runs). After each case whose run ended
+/// OK the checker runs there as `checker polyrun-case/input polyrun-case/output
+/// polyrun-case/answer` (the case's stdin, the program's whole stdout, the expected stdout or
+/// an empty file), with job.checker.limits (zero: the job's run limits): exit 0 accepts, 1 or 2
+/// is WRONG_ANSWER with the first line of its stdout (else stderr) as the message, anything else
+/// is CHECKER_ERROR (docs/checkers.md).
 POLYRUN_API JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
                                  const ExecutorOptions& options, const StageCallback& on_stage = {},
                                  const CaseCallback& on_case = {});
