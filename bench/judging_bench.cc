@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <cmath>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -90,8 +89,8 @@ double timeJobs(MasterClient& client, const std::vector<Job>& jobs, double* comp
   for (size_t i = 0; i < ids.size(); ++i) {
     const auto reply = client.awaitJob(ids[i], 600000, &error);
     if (!reply || reply->value("type", "") != "result") {
-      std::fprintf(stderr, "job failed: %s\n", reply ? reply->dump().substr(0, 300).c_str()
-                                                     : error.c_str());
+      std::fprintf(stderr, "job failed: %s\n",
+                   reply ? reply->dump().substr(0, 300).c_str() : error.c_str());
       return NAN;
     }
     const json& r = (*reply)["result"];
@@ -124,8 +123,10 @@ int main(int argc, char** argv) {
   int cases = 100, rounds = 5;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a.rfind("--cases=", 0) == 0) cases = std::max(1, std::atoi(a.c_str() + 8));
-    else if (a.rfind("--rounds=", 0) == 0) rounds = std::max(1, std::atoi(a.c_str() + 9));
+    if (a.rfind("--cases=", 0) == 0)
+      cases = std::max(1, std::atoi(a.c_str() + 8));
+    else if (a.rfind("--rounds=", 0) == 0)
+      rounds = std::max(1, std::atoi(a.c_str() + 9));
     else {
       std::fprintf(stderr, "usage: judging_bench [--cases=N] [--rounds=R]\n");
       return 64;
@@ -161,8 +162,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "g++ failed: %s\n%s", built.describe().c_str(), built.output.c_str());
     return 1;
   }
-  for (int i = 0; i < cases; ++i)
-    std::ofstream(dir / ("in" + std::to_string(i))) << i << "\n";
+  for (int i = 0; i < cases; ++i) std::ofstream(dir / ("in" + std::to_string(i))) << i << "\n";
 
   // The cached source is compiled once before the rounds, so its rows are cache hits.
   const std::string cached = solution(0);
@@ -181,16 +181,16 @@ int main(int argc, char** argv) {
     hand.push_back(ok ? nowMs() - start : NAN);
     judged_cached.push_back(timeJobs(client, {judgedJob(cached, cases)}, nullptr, &verdict));
     double compile_ms = NAN;
-    judged_compiled.push_back(
-        timeJobs(client, {judgedJob(solution(1000 + round + 100 * ::getpid()), cases)},
-                 &compile_ms));
+    judged_compiled.push_back(timeJobs(
+        client, {judgedJob(solution(1000 + round + 100 * ::getpid()), cases)}, &compile_ms));
     compile.push_back(compile_ms);
     judged_net.push_back(judged_compiled.back() - compile_ms);
     separate_ms.push_back(timeJobs(client, separate));
-    std::fprintf(stderr, "round %d: by hand %.0f, judged cached %.0f, judged compiled %.0f "
-                         "(compile %.0f), separate %.0f ms\n",
-                 round + 1, hand.back(), judged_cached.back(), judged_compiled.back(),
-                 compile_ms, separate_ms.back());
+    std::fprintf(stderr,
+                 "round %d: by hand %.0f, judged cached %.0f, judged compiled %.0f "
+                 "(compile %.0f), separate %.0f ms\n",
+                 round + 1, hand.back(), judged_cached.back(), judged_compiled.back(), compile_ms,
+                 separate_ms.back());
   }
 
   const double per_case_hand = median(hand) / cases;
