@@ -14,10 +14,10 @@
 #include "cli_options.h"
 #include "cli_util.h"
 #include "master_client.h"
+#include "polyrun/case_files.h"
 #include "polyrun/frame.h"
 #include "support/fake_master.h"
 #include "support/test_support.h"
-#include "test_dir.h"
 
 namespace polyrun {
 namespace {
@@ -452,55 +452,54 @@ TEST(CommandLineTest, TestUsageErrorsNameTheProblem) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A folder of test cases (cli/test_dir.h)
+// A folder of test cases (polyrun/case_files.h)
 
 TEST(NaturalLessTest, NumbersCompareAsNumbers) {
-  EXPECT_TRUE(cli::naturalLess("2", "10"));
-  EXPECT_FALSE(cli::naturalLess("10", "2"));
-  EXPECT_TRUE(cli::naturalLess("a9", "a10"));
-  EXPECT_FALSE(cli::naturalLess("a10", "a9"));
-  EXPECT_TRUE(cli::naturalLess("case2b", "case10a"));
-  EXPECT_TRUE(cli::naturalLess("1-9", "1-10"));
-  EXPECT_TRUE(cli::naturalLess("99999999999999999999", "100000000000000000000"))
-      << "runs of any length";
-  EXPECT_TRUE(cli::naturalLess("007", "8"));
-  EXPECT_TRUE(cli::naturalLess("9", "010"));
+  EXPECT_TRUE(naturalLess("2", "10"));
+  EXPECT_FALSE(naturalLess("10", "2"));
+  EXPECT_TRUE(naturalLess("a9", "a10"));
+  EXPECT_FALSE(naturalLess("a10", "a9"));
+  EXPECT_TRUE(naturalLess("case2b", "case10a"));
+  EXPECT_TRUE(naturalLess("1-9", "1-10"));
+  EXPECT_TRUE(naturalLess("99999999999999999999", "100000000000000000000")) << "runs of any length";
+  EXPECT_TRUE(naturalLess("007", "8"));
+  EXPECT_TRUE(naturalLess("9", "010"));
 }
 
 TEST(NaturalLessTest, LeadingZerosBreakTiesOnly) {
-  EXPECT_TRUE(cli::naturalLess("01", "1")) << "more leading zeros first";
-  EXPECT_FALSE(cli::naturalLess("1", "01"));
-  EXPECT_TRUE(cli::naturalLess("001", "01"));
-  EXPECT_TRUE(cli::naturalLess("0", "00") != cli::naturalLess("00", "0")) << "a total order";
-  EXPECT_TRUE(cli::naturalLess("01", "2"));
-  EXPECT_FALSE(cli::naturalLess("1", "1"));
-  EXPECT_FALSE(cli::naturalLess("01", "01"));
+  EXPECT_TRUE(naturalLess("01", "1")) << "more leading zeros first";
+  EXPECT_FALSE(naturalLess("1", "01"));
+  EXPECT_TRUE(naturalLess("001", "01"));
+  EXPECT_TRUE(naturalLess("0", "00") != naturalLess("00", "0")) << "a total order";
+  EXPECT_TRUE(naturalLess("01", "2"));
+  EXPECT_FALSE(naturalLess("1", "1"));
+  EXPECT_FALSE(naturalLess("01", "01"));
 }
 
 TEST(NaturalLessTest, PlainStringsCompareByteByByte) {
-  EXPECT_TRUE(cli::naturalLess("a", "b"));
-  EXPECT_FALSE(cli::naturalLess("b", "a"));
-  EXPECT_TRUE(cli::naturalLess("", "a"));
-  EXPECT_FALSE(cli::naturalLess("", ""));
-  EXPECT_TRUE(cli::naturalLess("ab", "abc")) << "a prefix first";
-  EXPECT_FALSE(cli::naturalLess("abc", "ab"));
-  EXPECT_TRUE(cli::naturalLess("B", "a")) << "case matters, as bytes";
-  EXPECT_TRUE(cli::naturalLess("z", "\xc3\xa9")) << "bytes are unsigned";
-  EXPECT_FALSE(cli::naturalLess("same", "same"));
-  EXPECT_TRUE(cli::naturalLess("9", "a")) << "a digit is a byte before a letter";
+  EXPECT_TRUE(naturalLess("a", "b"));
+  EXPECT_FALSE(naturalLess("b", "a"));
+  EXPECT_TRUE(naturalLess("", "a"));
+  EXPECT_FALSE(naturalLess("", ""));
+  EXPECT_TRUE(naturalLess("ab", "abc")) << "a prefix first";
+  EXPECT_FALSE(naturalLess("abc", "ab"));
+  EXPECT_TRUE(naturalLess("B", "a")) << "case matters, as bytes";
+  EXPECT_TRUE(naturalLess("z", "\xc3\xa9")) << "bytes are unsigned";
+  EXPECT_FALSE(naturalLess("same", "same"));
+  EXPECT_TRUE(naturalLess("9", "a")) << "a digit is a byte before a letter";
 }
 
 TEST(NaturalLessTest, SortsAFolderAsPeopleNumberIt) {
   std::vector<std::string> names = {"10", "a", "2", "1", "b2", "b10", "01", "big", "20", "b1"};
-  std::sort(names.begin(), names.end(), cli::naturalLess);
+  std::sort(names.begin(), names.end(), naturalLess);
   EXPECT_EQ(names,
             (std::vector<std::string>{"01", "1", "2", "10", "20", "a", "b1", "b2", "b10", "big"}));
 }
 
 TEST(PairCaseFilesTest, PairsInAndOutByNameInNaturalOrder) {
-  const auto cases = cli::pairCaseFiles({"10.out", "2.in", "README.md", "10.in", "1.in", "only.in",
-                                         "2.out", "lone.out", "1.out", "sol.py", ".in", "x.in.bak",
-                                         "notes.output", "3.ans"});
+  const auto cases =
+      pairCaseFiles({"10.out", "2.in", "README.md", "10.in", "1.in", "only.in", "2.out", "lone.out",
+                     "1.out", "sol.py", ".in", "x.in.bak", "notes.output", "3.ans"});
   ASSERT_EQ(cases.size(), 5u);
   EXPECT_EQ(cases[0].name, "1");
   EXPECT_EQ(cases[0].input, "1.in");
@@ -519,8 +518,8 @@ TEST(PairCaseFilesTest, PairsInAndOutByNameInNaturalOrder) {
 }
 
 TEST(PairCaseFilesTest, NoCaseFilesNoCases) {
-  EXPECT_TRUE(cli::pairCaseFiles({}).empty());
-  EXPECT_TRUE(cli::pairCaseFiles({"a.txt", "in", "out", ".out"}).empty());
+  EXPECT_TRUE(pairCaseFiles({}).empty());
+  EXPECT_TRUE(pairCaseFiles({"a.txt", "in", "out", ".out"}).empty());
 }
 
 // ---------------------------------------------------------------------------------------------
