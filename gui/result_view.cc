@@ -139,10 +139,7 @@ OutputView* ResultView::outputView(int tab) const {
 
 void ResultView::setBadge(const QString& text, const QColor& color) {
   verdict_label_->setText(text);
-  verdict_label_->setStyleSheet(
-      QStringLiteral("QLabel { background: %1; color: white; font-weight: bold; "
-                     "border-radius: 3px; padding: 2px 8px; }")
-          .arg(color.name()));
+  verdict_label_->setStyleSheet(badgeStyleSheet(color));
 }
 
 void ResultView::setTab(Tab tab, const QString& text, bool truncated) {
