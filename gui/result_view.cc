@@ -85,6 +85,11 @@ void ResultView::showOutcome(const RunOutcome& outcome) {
                           : stage                    ? stage->message
                                                      : QString();
   if (!message.isEmpty()) details += '\n' + message;
+  if (!outcome.tests.isEmpty()) {
+    details += '\n' + tr("%1 of %2 test cases passed; the Tests tab has each case")
+                          .arg(outcome.summary.passed)
+                          .arg(outcome.summary.total);
+  }
   details_label_->setText(details);
 
   const StageOutcome empty;

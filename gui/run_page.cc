@@ -266,7 +266,8 @@ bool RunPage::buildJob(JobRequest* out) {
 void RunPage::run() {
   if (!session_->canStart()) return;
   JobRequest job;
-  if (buildJob(&job)) session_->start(job);
+  if (!buildJob(&job) || !session_->start(job)) return;
+  side_tabs_->setCurrentIndex(kRunTab);  // where its result shows
 }
 
 void RunPage::runTests() {
@@ -393,6 +394,7 @@ void RunPage::newFile() {
 }
 
 void RunPage::showRecord(const RunRecord& record) {
+  side_tabs_->setCurrentIndex(kRunTab);
   switch (record.status) {
     case RunRecord::Status::kFinished:
       result_view_->showOutcome(*record.outcome);

@@ -23,6 +23,7 @@
 #include "fake_master.h"
 #include "main_window.h"
 #include "master_connection.h"
+#include "run_page.h"
 #include "test_cases_model.h"
 #include "test_suite_store.h"
 
@@ -222,6 +223,8 @@ void TestsPanelTest::runAllSendsOneJudgedJobAndFillsTheRows() {
                                     "1.00 s · max memory 9.0 MiB"),
                             kTimeoutMs);
   QVERIFY(run_all->isEnabled());
+  const QString details = child<QLabel>(*window_, "detailsLabel")->text();
+  QVERIFY2(details.contains("2 of 4 test cases passed"), qPrintable(details));
 
   // A click on a passing case shows its output; on the wrong answer, its diff.
   auto* table = child<QTableView>(*panel_, "testsTable");
@@ -258,6 +261,13 @@ void TestsPanelTest::runAllSendsOneJudgedJobAndFillsTheRows() {
   const QString out_dir = QStringLiteral(POLYRUN_GUI_TEST_OUTPUT_DIR);
   QVERIFY(QDir().mkpath(out_dir));
   QVERIFY(window_->grab().save(QDir(out_dir).filePath("tests_panel.png")));
+
+  // The run is in the history with its cases: loading it brings them back.
+  panel_->setSuite({});
+  child<QPlainTextEdit>(*window_, "editor")->document()->setModified(false);
+  window_->loadRunIntoEditor(0);
+  QCOMPARE(panel_->model()->cases(), cases);
+  QCOMPARE(panel_->judgeOptions().checker, QString("tokens"));
 }
 
 void TestsPanelTest::casesAreKeptWithTheEditorsFile() {
@@ -316,6 +326,16 @@ void TestsPanelTest::stopEndsTheRunOfTheCases() {
   QCOMPARE(child<QLabel>(*panel_, "testsSummary")->text(), QString("stopped"));
   QCOMPARE(cell(*panel_->model(), 1, TestCasesModel::kVerdict), QString("not run"));
   QVERIFY(!panel_->model()->isRunning());
+
+  // A plain Run shows its result on the Run tab.
+  auto* side_tabs = child<QTabWidget>(*window_, "sideTabs");
+  QCOMPARE(side_tabs->currentWidget(), panel_);
+  QTRY_VERIFY_WITH_TIMEOUT(child<QPushButton>(*window_, "runButton")->isEnabled(), kTimeoutMs);
+  window_->run();
+  QVERIFY(window_->isRunning());
+  QCOMPARE(side_tabs->currentIndex(), int(RunPage::kRunTab));
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{2}, kTimeoutMs);
+  QVERIFY(!submit_.at("job").contains("tests"));
 }
 
 QTEST_MAIN(TestsPanelTest)
