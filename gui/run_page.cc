@@ -299,13 +299,17 @@ void RunPage::onPathChanged() {
   }
   TestSuite suite;
   QString error;
-  if (!suite_store_.load(path, &suite, &error)) messages_->add(Severity::kWarning, error);
+  const bool loaded = suite_store_.load(path, &suite, &error);
+  if (!loaded) messages_->add(Severity::kWarning, error);
   if (kept && suite.isEmpty()) {
-    // Saved under a new name: the cases go with the program.
-    saveSuite();
+    // Saved under a new name: the cases go with the program (once a file that could not be
+    // read has been said, the next change of the cases replaces it).
+    if (loaded) saveSuite();
     return;
   }
   tests_panel_->setSuite(suite);
+  // What was just read needs no saving, and an unreadable file stays until the cases change.
+  save_timer_.stop();
 }
 
 void RunPage::saveSuite() {

@@ -23,6 +23,7 @@
 #include "fake_master.h"
 #include "main_window.h"
 #include "master_connection.h"
+#include "message_log.h"
 #include "run_page.h"
 #include "test_cases_model.h"
 #include "test_suite_store.h"
@@ -305,6 +306,23 @@ void TestsPanelTest::casesAreKeptWithTheEditorsFile() {
   // A new buffer starts without cases.
   window_->newFile();
   QCOMPARE(panel_->model()->rowCount(), 0);
+
+  // Cases that cannot be read are said, and their file is left as it is.
+  const QString c = dir_->filePath("c.py");
+  writeFile(c, "print(3)\n");
+  QDir().mkpath(settings_->testsDir());
+  writeFile(store.fileFor(c), "{broken");
+  QVERIFY(window_->openFile(c));
+  QCOMPARE(panel_->model()->rowCount(), 0);
+  const MessageLog::Entry* said = window_->messages()->latest();
+  QVERIFY(said);
+  QVERIFY2(said->text.contains(store.fileFor(c)) && said->text.contains("remove that file"),
+           qPrintable(said->text));
+  // Leaving the file writes whatever save was pending: there must have been none.
+  QVERIFY(window_->openFile(b));
+  QFile broken(store.fileFor(c));
+  QVERIFY(broken.open(QIODevice::ReadOnly));
+  QCOMPARE(broken.readAll(), QByteArray("{broken"));
 }
 
 void TestsPanelTest::stopEndsTheRunOfTheCases() {
