@@ -35,7 +35,7 @@ bool readCaseFile(const QDir& dir, const std::string& name, QString* out, QStrin
   return true;
 }
 
-// How many bytes of UTF-8 the characters of `text` in [from, to) take.
+// How many bytes of UTF-8 `text` takes.
 qint64 utf8Bytes(QStringView text) { return text.toUtf8().size(); }
 
 }  // namespace

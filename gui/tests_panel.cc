@@ -5,7 +5,6 @@
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFontDatabase>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -15,7 +14,6 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
-#include <QTextBlock>
 #include <QVBoxLayout>
 #include <algorithm>
 
