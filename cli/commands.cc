@@ -16,10 +16,10 @@
 #include "cli_util.h"
 #include "master_client.h"
 #include "polyrun/base64.h"
+#include "polyrun/case_files.h"
 #include "polyrun/job.h"
 #include "polyrun/wire_bytes.h"
 #include "progress_line.h"
-#include "test_dir.h"
 
 namespace polyrun::cli {
 namespace {

@@ -2,6 +2,7 @@
 
 #include <QFileInfo>
 #include <QSettings>
+#include <QStandardPaths>
 #include <algorithm>
 
 namespace polyrun::gui {
@@ -22,10 +23,14 @@ constexpr char kStateKey[] = "window/state";
 
 }  // namespace
 
-ClientSettings::ClientSettings() : settings_(std::make_unique<QSettings>()) {}
+ClientSettings::ClientSettings()
+    : settings_(std::make_unique<QSettings>()),
+      tests_dir_(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                 QStringLiteral("/tests")) {}
 
 ClientSettings::ClientSettings(const QString& path)
-    : settings_(std::make_unique<QSettings>(path, QSettings::IniFormat)) {}
+    : settings_(std::make_unique<QSettings>(path, QSettings::IniFormat)),
+      tests_dir_(QFileInfo(path).absolutePath() + QStringLiteral("/tests")) {}
 
 ClientSettings::~ClientSettings() = default;
 

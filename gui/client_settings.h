@@ -65,11 +65,17 @@ class ClientSettings {
   QByteArray windowState() const;
   void setWindowState(const QByteArray& state);
 
+  /// The folder where the Tests panel keeps each source file's cases (test_suite_store.h):
+  /// `tests/` in the application's data folder (~/.local/share/polyrun/polyrun-gui/tests), or
+  /// beside the INI file of ClientSettings(path). Not created here.
+  QString testsDir() const { return tests_dir_; }
+
   /// Writes pending changes to storage now (QSettings otherwise does it later).
   void sync();
 
  private:
   std::unique_ptr<QSettings> settings_;
+  QString tests_dir_;
 };
 
 }  // namespace polyrun::gui

@@ -1,6 +1,7 @@
 #include "client_types.h"
 
 #include <QStringDecoder>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "polyrun/base64.h"
@@ -80,6 +81,16 @@ StageOutcome toStageOutcome(const StageResult& s) {
   out.wall_ms = s.wall_ms;
   out.memory_bytes = s.memory_bytes;
   out.message = QString::fromStdString(s.message);
+  return out;
+}
+
+CaseOutcome toCaseOutcome(int index, const CaseResult& c) {
+  CaseOutcome out;
+  out.index = index;
+  out.name = QString::fromStdString(c.name);
+  out.run = toStageOutcome(c.run);
+  out.line = c.line;
+  out.column = c.column;
   return out;
 }
 
@@ -205,8 +216,38 @@ bool runOutcomeFromJson(const json& result, RunOutcome* out, QString* error) {
   out->run.reset();
   if (r.compile) out->compile = toStageOutcome(*r.compile);
   if (r.run) out->run = toStageOutcome(*r.run);
+  out->tests.clear();
+  for (size_t i = 0; i < r.tests.size(); ++i)
+    out->tests << toCaseOutcome(static_cast<int>(i), r.tests[i]);
+  // Computed from the cases, as the master computes the `summary` it sends.
+  const TestSummary summary = summarizeTests(r.tests);
+  out->summary = TestsSummary{summary.total,      summary.passed,      summary.first_failure,
+                              summary.max_cpu_ms, summary.max_wall_ms, summary.max_memory_bytes};
   out->queue_ms = r.queue_ms;
   out->total_ms = r.total_ms;
+  return true;
+}
+
+bool caseOutcomeFromJson(const json& test, CaseOutcome* out, QString* error) {
+  CaseResult c;
+  if (!test.is_object()) {
+    *error = QStringLiteral("test must be an object");
+    return false;
+  }
+  if (polyrun::Status s = polyrun::fromJson(test, &c.run); !s.isOk()) {
+    *error = QString::fromStdString(s.message());
+    return false;
+  }
+  auto index = test.find("index");
+  if (index == test.end() || !index->is_number_unsigned() ||
+      index->get<quint64>() > quint64(std::numeric_limits<int>::max())) {
+    *error = QStringLiteral("test.index must be a case's 0-based number");
+    return false;
+  }
+  *out = toCaseOutcome(index->get<int>(), c);
+  out->name = stringField(test, "name");
+  out->line = intField(test, "line");
+  out->column = intField(test, "column");
   return true;
 }
 
@@ -232,6 +273,18 @@ json jobRequestToJson(const JobRequest& request) {
   job.limits.run.wall_ms = request.limits.wall_ms;
   job.limits.run.cpu_ms = request.limits.cpu_ms;
   job.limits.run.memory_bytes = request.limits.memory_bytes;
+  for (const TestCaseInput& t : request.tests) {
+    TestCase& c = job.tests.emplace_back();
+    c.name = t.name.toStdString();
+    c.stdin_data = t.stdin_text.toStdString();
+    if (t.expected_stdout) c.expected_stdout = t.expected_stdout->toStdString();
+  }
+  if (!request.tests.isEmpty()) {
+    job.checker.kind =
+        parseCheckerName(request.judge.checker.toStdString()).value_or(CheckerKind::kLines);
+    job.checker.abs_tolerance = job.checker.rel_tolerance = request.judge.tolerance;
+    job.stop_on_failure = request.judge.stop_on_failure;
+  }
   json out = polyrun::toJson(job);
   // 0 already means "the master's default" on the wire; leaving the zeros out keeps the frame
   // to what the user chose.

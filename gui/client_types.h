@@ -98,6 +98,29 @@ struct StageOutcome {
   QString message;
 };
 
+/// One test case's end (docs/judging.md): as a `progress` message's `test` object tells it
+/// (no outputs then) or as an entry of a result's `tests` (with them). `run.verdict` is the
+/// case's: OK, WRONG_ANSWER, a limit, SKIPPED...
+struct CaseOutcome {
+  int index = -1;  // 0-based position in the job's tests
+  QString name;
+  StageOutcome run;
+  /// For WRONG_ANSWER: where the program's output first differs, 1-based, in its lines and
+  /// bytes (polyrun/checker.h); 0 otherwise.
+  qint64 line = 0;
+  qint64 column = 0;
+};
+
+/// A judged job's totals (a result's `summary`).
+struct TestsSummary {
+  qint64 total = 0;
+  qint64 passed = 0;
+  qint64 first_failure = 0;  // 1-based number of the first case that did not pass; 0 = none
+  qint64 max_cpu_ms = 0;
+  qint64 max_wall_ms = 0;
+  qint64 max_memory_bytes = 0;
+};
+
 /// A finished job (a `result` message).
 struct RunOutcome {
   QString job_id;
@@ -108,6 +131,10 @@ struct RunOutcome {
   QString message;                      // why, for anything but OK
   std::optional<StageOutcome> compile;  // only for compiled languages
   std::optional<StageOutcome> run;      // absent when compilation failed
+  /// A judged job's cases, in the job's order (empty for other jobs and when compilation
+  /// failed), and their totals.
+  QList<CaseOutcome> tests;
+  TestsSummary summary;
   qint64 queue_ms = 0;
   qint64 total_ms = 0;
 };
@@ -129,6 +156,25 @@ struct RunLimits {
   bool operator==(const RunLimits&) const = default;
 };
 
+/// One test case of a judged job (docs/judging.md).
+struct TestCaseInput {
+  QString name;  // empty: the master numbers it
+  QString stdin_text;
+  /// What stdout must be; absent: the case is run, not checked.
+  std::optional<QString> expected_stdout;
+
+  bool operator==(const TestCaseInput&) const = default;
+};
+
+/// How a judged job's outputs are checked and run.
+struct JudgeOptions {
+  QString checker = QStringLiteral("lines");  // exact, lines, tokens or float (wire names)
+  double tolerance = 1e-6;                    // float: absolute and relative
+  bool stop_on_failure = false;
+
+  bool operator==(const JudgeOptions&) const = default;
+};
+
 /// What the user asks to run.
 struct JobRequest {
   QString language;      // canonical name or alias
@@ -137,6 +183,9 @@ struct JobRequest {
   QString stdin_text;
   QStringList args;
   RunLimits limits;  // the compile stage always gets the master's defaults
+  /// Non-empty: a judged job, compiled once and run once per case (stdin_text is then not used).
+  QList<TestCaseInput> tests;
+  JudgeOptions judge;  // sent only with tests
 };
 
 // Conversions from the wire. They never throw: a field of the wrong type counts as absent and
@@ -146,6 +195,9 @@ QList<Runtime> runtimesFromJson(const nlohmann::json& reply);
 ClusterSnapshot clusterSnapshotFromJson(const nlohmann::json& reply);
 /// False (and *error set) when the result does not parse with core's job_json rules.
 bool runOutcomeFromJson(const nlohmann::json& result, RunOutcome* out, QString* error);
+/// A `progress` message's `test` object. False (and *error set) when it is not a case's result
+/// or has no `index`.
+bool caseOutcomeFromJson(const nlohmann::json& test, CaseOutcome* out, QString* error);
 /// The `job` object of a `submit` message. Limits left at 0 are not sent.
 nlohmann::json jobRequestToJson(const JobRequest& request);
 
@@ -155,3 +207,4 @@ Q_DECLARE_METATYPE(polyrun::gui::Runtime)
 Q_DECLARE_METATYPE(polyrun::gui::ClusterSnapshot)
 Q_DECLARE_METATYPE(polyrun::gui::RunOutcome)
 Q_DECLARE_METATYPE(polyrun::gui::JobSummary)
+Q_DECLARE_METATYPE(polyrun::gui::CaseOutcome)

@@ -30,6 +30,7 @@ FileActions::FileActions(CodeEditor* editor, RuntimesModel* runtimes, ClientSett
 
 void FileActions::setCurrentPath(const QString& path) {
   current_path_ = path.isEmpty() ? QString() : QFileInfo(path).absoluteFilePath();
+  content_kept_ = false;
   emit pathChanged();
 }
 
@@ -58,6 +59,7 @@ bool FileActions::openFile(const QString& path) {
   const SyntaxFamily family =
       known ? syntaxFamily(known->language) : syntaxFamilyForExtension(suffix);
   current_path_ = QFileInfo(path).absoluteFilePath();
+  content_kept_ = false;
   editor_->setSyntax(family);
   editor_->setPlainText(QString::fromUtf8(file.readAll()));
   editor_->document()->setModified(false);
@@ -79,6 +81,7 @@ bool FileActions::saveToFile(const QString& path) {
     return false;
   }
   current_path_ = QFileInfo(path).absoluteFilePath();
+  content_kept_ = true;
   editor_->document()->setModified(false);
   emit pathChanged();
   settings_->addRecentFile(current_path_);

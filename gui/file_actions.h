@@ -34,6 +34,9 @@ class FileActions : public QObject {
   /// Makes `path` the editor's file without reading or writing it (empty: an unsaved buffer,
   /// e.g. a new one or a run loaded from the history). Emits pathChanged().
   void setCurrentPath(const QString& path);
+  /// True when the last change of currentPath() kept the editor's content (a save, possibly
+  /// under a new name); false when it came with other content (open, a new buffer).
+  bool pathKeptContent() const { return content_kept_; }
   /// True when the editor holds nothing of the user's: no file and no unsaved change.
   bool isPristine() const;
   /// The extension (".py") Save As suggests for an unsaved buffer: the selected language's.
@@ -70,6 +73,7 @@ class FileActions : public QObject {
   MessageLog* messages_;
   QWidget* dialog_parent_;
   QString current_path_;
+  bool content_kept_ = false;
   QString default_extension_;
 };
 

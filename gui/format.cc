@@ -34,8 +34,17 @@ QColor verdictColor(const QString& verdict) {
       {"MEMORY_LIMIT", QColor(0x45, 0x27, 0xa0)},
       {"OUTPUT_LIMIT", QColor(0x00, 0x83, 0x8f)},
       {"INTERNAL_ERROR", QColor(0x42, 0x42, 0x42)},
+      {"WRONG_ANSWER", QColor(0xd8, 0x43, 0x15)},
+      {"SKIPPED", QColor(0x9e, 0x9e, 0x9e)},
   };
   return kColors.value(verdict, QColor(0x61, 0x61, 0x61));
+}
+
+QString badgeStyleSheet(const QColor& color) {
+  return QStringLiteral(
+             "QLabel { background: %1; color: white; font-weight: bold; border-radius: 3px; "
+             "padding: 2px 8px; }")
+      .arg(color.name());
 }
 
 }  // namespace polyrun::gui

@@ -69,6 +69,7 @@ MasterConnection::MasterConnection(QObject* parent)
   qRegisterMetaType<QList<Runtime>>();
   qRegisterMetaType<ClusterSnapshot>();
   qRegisterMetaType<RunOutcome>();
+  qRegisterMetaType<CaseOutcome>();
 
   // Results are sent as soon as they are ready; small requests should not wait for Nagle.
   socket_->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -430,8 +431,21 @@ void MasterConnection::dispatch(DecodedFrame& decoded) {
       request_of_job_.insert(job_id, id);
     emit jobAccepted(id, job_id);
   } else if (type == msg::kProgress) {
-    emit jobProgress(stringOf(message, "job_id"), stringOf(message, "state"),
-                     stringOf(message, "slave"));
+    const QString job_id = stringOf(message, "job_id");
+    emit jobProgress(job_id, stringOf(message, "state"), stringOf(message, "slave"));
+    if (auto test = message.find("test"); test != message.end() && !test->is_null()) {
+      CaseOutcome outcome;
+      QString error;
+      if (caseOutcomeFromJson(*test, &outcome, &error)) {
+        emit jobCaseFinished(job_id, outcome);
+      } else {
+        // The job goes on and its result still lists every case: only this row comes late.
+        emit errorReceived({}, QString::fromLatin1(kErrorBadReply),
+                           tr("unreadable test case in the progress of job %1: %2; its row "
+                              "fills in with the job's result")
+                               .arg(job_id, error));
+      }
+    }
   } else if (type == msg::kResult) {
     handleResult(id, decoded);
   } else if (type == msg::kRuntimes) {

@@ -139,6 +139,9 @@ class MasterConnection : public QObject {
   void jobAccepted(const QString& request_id, const QString& job_id);
   /// `state` is queued, assigned, compiling or running; `slave` is empty before assignment.
   void jobProgress(const QString& job_id, const QString& state, const QString& slave);
+  /// A judged job's case ended (a `progress` message with a `test` object; jobProgress() is
+  /// emitted for the same message first). Cases may end in any order.
+  void jobCaseFinished(const QString& job_id, const polyrun::gui::CaseOutcome& outcome);
   void jobFinished(const QString& job_id, const polyrun::gui::RunOutcome& outcome);
   /// The job was cancelled and no result will come. `request_id` is the cancel() it answers, or
   /// the job's submit when the job was cancelled by someone else.

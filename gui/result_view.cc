@@ -85,6 +85,11 @@ void ResultView::showOutcome(const RunOutcome& outcome) {
                           : stage                    ? stage->message
                                                      : QString();
   if (!message.isEmpty()) details += '\n' + message;
+  if (!outcome.tests.isEmpty()) {
+    details += '\n' + tr("%1 of %2 test cases passed; the Tests tab has each case")
+                          .arg(outcome.summary.passed)
+                          .arg(outcome.summary.total);
+  }
   details_label_->setText(details);
 
   const StageOutcome empty;
@@ -139,10 +144,7 @@ OutputView* ResultView::outputView(int tab) const {
 
 void ResultView::setBadge(const QString& text, const QColor& color) {
   verdict_label_->setText(text);
-  verdict_label_->setStyleSheet(
-      QStringLiteral("QLabel { background: %1; color: white; font-weight: bold; "
-                     "border-radius: 3px; padding: 2px 8px; }")
-          .arg(color.name()));
+  verdict_label_->setStyleSheet(badgeStyleSheet(color));
 }
 
 void ResultView::setTab(Tab tab, const QString& text, bool truncated) {

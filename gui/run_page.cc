@@ -15,6 +15,7 @@
 #include <QRegularExpression>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
@@ -29,6 +30,7 @@
 #include "result_view.h"
 #include "run_session.h"
 #include "runtimes_model.h"
+#include "tests_panel.h"
 
 namespace polyrun::gui {
 namespace {
@@ -58,7 +60,8 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
       session_(session),
       settings_(settings),
       messages_(messages),
-      runtimes_(new RuntimesModel(this)) {
+      runtimes_(new RuntimesModel(this)),
+      suite_store_(settings->testsDir()) {
   editor_ = new CodeEditor;
   editor_->setObjectName("editor");
   editor_->setPlaceholderText(tr("Write or open a program, then Run (Ctrl+Return)."));
@@ -153,9 +156,15 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
   side->addWidget(result_view_);
   side->setStretchFactor(0, 1);
   side->setStretchFactor(1, 3);
+  tests_panel_ = new TestsPanel;
+  tests_panel_->setObjectName("testsPanel");
+  side_tabs_ = new QTabWidget;
+  side_tabs_->setObjectName("sideTabs");
+  side_tabs_->addTab(side, tr("Run"));
+  side_tabs_->addTab(tests_panel_, tr("Tests"));
   auto* split = new QSplitter(Qt::Horizontal);
   split->addWidget(editor_);
-  split->addWidget(side);
+  split->addWidget(side_tabs_);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 2);
 
@@ -169,6 +178,31 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
   connect(session_, &RunSession::failed, result_view_, &ResultView::showError);
   connect(session_, &RunSession::stopped, result_view_, &ResultView::showStopped);
   connect(session_, &RunSession::runningChanged, this, &RunPage::updateActions);
+  connect(tests_panel_, &TestsPanel::runAllRequested, this, &RunPage::runTests);
+  connect(tests_panel_, &TestsPanel::problem, this,
+          [this](const QString& text) { messages_->add(Severity::kError, text); });
+  connect(session_, &RunSession::caseFinished, this, [this](const CaseOutcome& outcome) {
+    if (tests_run_) tests_panel_->caseFinished(outcome);
+  });
+  connect(session_, &RunSession::finished, this, [this](const RunOutcome& outcome) {
+    if (tests_run_) tests_panel_->runFinished(outcome);
+    tests_run_ = false;
+  });
+  connect(session_, &RunSession::failed, this, [this](const QString& code, const QString& why) {
+    if (tests_run_) tests_panel_->runEnded(tr("%1: %2").arg(code, why));
+    tests_run_ = false;
+  });
+  connect(session_, &RunSession::stopped, this, [this] {
+    if (tests_run_) tests_panel_->runEnded(tr("stopped"));
+    tests_run_ = false;
+  });
+  save_timer_.setSingleShot(true);
+  save_timer_.setInterval(500);
+  connect(&save_timer_, &QTimer::timeout, this, &RunPage::saveSuite);
+  connect(tests_panel_, &TestsPanel::suiteChanged, this, [this] {
+    if (!suite_path_.isEmpty()) save_timer_.start();
+  });
+  connect(files_, &FileActions::pathChanged, this, &RunPage::onPathChanged);
   MasterConnection* connection = session_->connection();
   connect(connection, &MasterConnection::stateChanged, this, &RunPage::updateActions);
   connect(connection, &MasterConnection::runtimesChanged, this, &RunPage::onRuntimesChanged);
@@ -177,7 +211,9 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
   updateActions();
 }
 
-RunPage::~RunPage() = default;
+RunPage::~RunPage() {
+  if (save_timer_.isActive()) saveSuite();
+}
 
 QString RunPage::selectedLanguage() const {
   const Runtime* r = runtimes_->runtimeAt(language_combo_->currentIndex());
@@ -203,14 +239,13 @@ void RunPage::setLimitsInUi(const RunLimits& limits) {
   memory_spin_->setValue(int(std::min<qint64>(limits.memory_bytes >> 20, kMaxMemoryMiB)));
 }
 
-void RunPage::run() {
-  if (!session_->canStart()) return;
+bool RunPage::buildJob(JobRequest* out) {
   const Runtime* runtime = runtimes_->runtimeAt(language_combo_->currentIndex());
   if (!runtime) {
     messages_->add(Severity::kWarning, tr("Pick a language first: no slave offers one yet."));
-    return;
+    return false;
   }
-  JobRequest job;
+  JobRequest& job = *out;
   job.language = runtime->language;
   job.version = runtime->version;
   // The file's own name helps the runner (Java wants Main.java for class Main); a name of
@@ -225,7 +260,64 @@ void RunPage::run() {
   job.args = QProcess::splitCommand(args_edit_->text());
   job.limits = limitsFromUi();
   settings_->setLimits(job.limits);
-  session_->start(job);
+  return true;
+}
+
+void RunPage::run() {
+  if (!session_->canStart()) return;
+  JobRequest job;
+  if (!buildJob(&job) || !session_->start(job)) return;
+  side_tabs_->setCurrentIndex(kRunTab);  // where its result shows
+}
+
+void RunPage::runTests() {
+  if (!session_->canStart()) return;
+  const TestSuite suite = tests_panel_->suite();
+  if (suite.cases.isEmpty()) {
+    messages_->add(Severity::kWarning, tr("Add a test case first (Tests: Add or Import folder)."));
+    return;
+  }
+  JobRequest job;
+  if (!buildJob(&job)) return;
+  job.tests = suite.cases;
+  job.judge = suite.judge;
+  if (!session_->start(job)) return;
+  tests_run_ = true;
+  tests_panel_->startRun();
+}
+
+void RunPage::onPathChanged() {
+  const QString path = files_->currentPath();
+  if (path == suite_path_) return;
+  if (save_timer_.isActive()) saveSuite();  // the old file's last changes
+  const bool kept = files_->pathKeptContent();
+  suite_path_ = path;
+  if (path.isEmpty()) {
+    // A new buffer (or a run loaded from the history) starts without cases.
+    tests_panel_->setSuite({});
+    return;
+  }
+  TestSuite suite;
+  QString error;
+  const bool loaded = suite_store_.load(path, &suite, &error);
+  if (!loaded) messages_->add(Severity::kWarning, error);
+  if (kept && suite.isEmpty()) {
+    // Saved under a new name: the cases go with the program (once a file that could not be
+    // read has been said, the next change of the cases replaces it).
+    if (loaded) saveSuite();
+    return;
+  }
+  tests_panel_->setSuite(suite);
+  // What was just read needs no saving, and an unreadable file stays until the cases change.
+  save_timer_.stop();
+}
+
+void RunPage::saveSuite() {
+  save_timer_.stop();
+  if (suite_path_.isEmpty()) return;
+  QString error;
+  if (!suite_store_.save(suite_path_, tests_panel_->suite(), &error))
+    messages_->add(Severity::kError, error);
 }
 
 void RunPage::stop() { session_->stop(); }
@@ -306,6 +398,7 @@ void RunPage::newFile() {
 }
 
 void RunPage::showRecord(const RunRecord& record) {
+  side_tabs_->setCurrentIndex(kRunTab);
   switch (record.status) {
     case RunRecord::Status::kFinished:
       result_view_->showOutcome(*record.outcome);
@@ -340,6 +433,7 @@ bool RunPage::loadRequest(const JobRequest& request) {
   }
   args_edit_->setText(quoted.join(' '));
   setLimitsInUi(request.limits);
+  if (!request.tests.isEmpty()) tests_panel_->setSuite({request.tests, request.judge});
   return true;
 }
 
@@ -351,6 +445,7 @@ void RunPage::updateActions() {
   run_button_->setText(running ? tr("Running…") : tr("Run"));
   stop_action_->setEnabled(running);
   stop_button_->setEnabled(running);
+  tests_panel_->setRunEnabled(can_run);
 }
 
 }  // namespace polyrun::gui

@@ -4,9 +4,11 @@
 // editor's file through its FileActions.
 #pragma once
 
+#include <QTimer>
 #include <QWidget>
 
 #include "client_types.h"
+#include "test_suite_store.h"
 
 class QAction;
 class QComboBox;
@@ -15,6 +17,7 @@ class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 
 namespace polyrun::gui {
 
@@ -26,6 +29,7 @@ struct RunRecord;
 class ResultView;
 class RunSession;
 class RuntimesModel;
+class TestsPanel;
 
 class RunPage : public QWidget {
   Q_OBJECT
@@ -36,7 +40,11 @@ class RunPage : public QWidget {
           QWidget* dialog_parent, QWidget* parent = nullptr);
   ~RunPage() override;
 
+  enum SideTab { kRunTab, kTestsTab };
+
   CodeEditor* editor() const { return editor_; }
+  TestsPanel* testsPanel() const { return tests_panel_; }
+  QTabWidget* sideTabs() const { return side_tabs_; }
   FileActions* files() const { return files_; }
   RuntimesModel* runtimes() const { return runtimes_; }
   /// Run and Stop, with their shortcuts (Ctrl+Return, Ctrl+.), for the window's menu.
@@ -55,6 +63,9 @@ class RunPage : public QWidget {
  public slots:
   /// Submits the editor's content. Does nothing while a run is under way or when not connected.
   void run();
+  /// Submits the editor's content as one judged job with the Tests panel's cases and checker
+  /// (what its Run all does). Does nothing when run() would not, or when there is no case.
+  void runTests();
   void stop();
   /// A new buffer with the current language's starter program (asks about unsaved changes).
   void newFile();
@@ -66,6 +77,11 @@ class RunPage : public QWidget {
   /// as they are.
   void selectLanguageForSuffix(const QString& suffix);
   void putTemplate();
+  /// The job of the editor, language, arguments and limits; false (and said) without a language.
+  bool buildJob(JobRequest* job);
+  /// The editor's file changed: its cases are saved, the new file's shown.
+  void onPathChanged();
+  void saveSuite();
   RunLimits limitsFromUi() const;
   void setLimitsInUi(const RunLimits& limits);
   void updateActions();
@@ -86,10 +102,20 @@ class RunPage : public QWidget {
   QPushButton* run_button_ = nullptr;
   QPushButton* stop_button_ = nullptr;
   ResultView* result_view_ = nullptr;
+  QTabWidget* side_tabs_ = nullptr;
+  TestsPanel* tests_panel_ = nullptr;
   QAction* run_action_ = nullptr;
   QAction* stop_action_ = nullptr;
 
   QString pending_suffix_;  // extension of an opened file whose language is not known yet
+
+  // The Tests panel's cases belong to the editor's file (docs/gui.md, "Tests"): saved a moment
+  // after each change under suite_path_, the file they belong to (empty: an unsaved buffer, whose
+  // cases live only in the panel until it is saved).
+  TestSuiteStore suite_store_;
+  QString suite_path_;
+  QTimer save_timer_;
+  bool tests_run_ = false;  // the run under way is the Tests panel's
 };
 
 }  // namespace polyrun::gui

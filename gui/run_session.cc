@@ -16,6 +16,7 @@ RunSession::RunSession(MasterConnection* connection, HistoryModel* history, Mess
     : QObject(parent), connection_(connection), history_(history), messages_(messages) {
   connect(connection_, &MasterConnection::jobAccepted, this, &RunSession::onJobAccepted);
   connect(connection_, &MasterConnection::jobProgress, this, &RunSession::onJobProgress);
+  connect(connection_, &MasterConnection::jobCaseFinished, this, &RunSession::onJobCaseFinished);
   connect(connection_, &MasterConnection::jobFinished, this, &RunSession::onJobFinished);
   connect(connection_, &MasterConnection::jobCancelled, this, &RunSession::onJobCancelled);
   connect(connection_, &MasterConnection::jobDetached, this, &RunSession::onJobDetached);
@@ -85,6 +86,10 @@ void RunSession::onJobProgress(const QString& job_id, const QString& state, cons
   } else {
     addProgressStep(state);
   }
+}
+
+void RunSession::onJobCaseFinished(const QString& job_id, const CaseOutcome& outcome) {
+  if (isRunning() && !job_id.isEmpty() && job_id == current_job_) emit caseFinished(outcome);
 }
 
 void RunSession::onJobFinished(const QString& job_id, const RunOutcome& outcome) {

@@ -52,6 +52,8 @@ class RunSession : public QObject {
   void started();
   /// steps(), jobId() or isRunning() changed.
   void progressChanged();
+  /// A test case of the run under way (a judged job) ended; cases may end in any order.
+  void caseFinished(const polyrun::gui::CaseOutcome& outcome);
   /// The run under way ended with a result.
   void finished(const polyrun::gui::RunOutcome& outcome);
   /// The run under way ended without a result: an error from the master or the connection
@@ -66,6 +68,7 @@ class RunSession : public QObject {
  private:
   void onJobAccepted(const QString& request_id, const QString& job_id);
   void onJobProgress(const QString& job_id, const QString& state, const QString& slave);
+  void onJobCaseFinished(const QString& job_id, const CaseOutcome& outcome);
   void onJobFinished(const QString& job_id, const RunOutcome& outcome);
   void onJobCancelled(const QString& request_id, const QString& job_id);
   void onJobDetached(const QString& request_id, const QString& job_id);

@@ -1,6 +1,7 @@
 #include "canned_replies.h"
 
 #include "fake_master.h"
+#include "polyrun/job_json.h"
 
 using nlohmann::json;
 
@@ -168,6 +169,55 @@ void answerSubmit(FakeMaster& master, const json& request, SubmitReply reply) {
     case SubmitReply::kNothing:
       break;
   }
+}
+
+CaseResult caseResult(const std::string& name, Verdict verdict, int64_t cpu_ms,
+                      int64_t memory_bytes, const std::string& stdout_text) {
+  CaseResult c;
+  c.name = name;
+  c.run.verdict = verdict;
+  c.run.exit_code = verdict == Verdict::kSkipped ? -1 : 0;
+  c.run.cpu_ms = cpu_ms;
+  c.run.wall_ms = cpu_ms + 2;
+  c.run.memory_bytes = memory_bytes;
+  c.run.stdout_data = stdout_text;
+  if (verdict == Verdict::kWrongAnswer) {
+    c.line = 1;
+    c.column = 1;
+    c.run.stderr_data = "debug: read the input\n";
+    c.run.message = "line 1, column 1: expected \"5\", got \"4\"";
+  } else if (verdict == Verdict::kTimeLimit) {
+    c.run.exit_code = -1;
+    c.run.signal = 9;
+    c.run.timed_out = true;
+    c.run.message = "CPU time limit of 1000 ms exceeded";
+  }
+  return c;
+}
+
+json caseProgress(const json& request, const std::string& job_id, size_t index,
+                  const CaseResult& c) {
+  return {{"type", "progress"}, {"id", request.at("id")}, {"job_id", job_id},
+          {"state", "running"}, {"slave", "slave-a"},     {"test", caseProgressJson(index, c)}};
+}
+
+json judgedResult(const json& request, const std::string& job_id,
+                  const std::vector<CaseResult>& cases) {
+  JobResult r;
+  r.job_id = job_id;
+  r.slave = "slave-a";
+  r.language = request.at("job").at("language").get<std::string>();
+  r.version = "3.11.2";
+  r.tests = cases;
+  r.queue_ms = 2;
+  r.total_ms = 120;
+  for (const CaseResult& c : cases) {
+    if (c.run.verdict == Verdict::kOk) continue;
+    r.verdict = c.run.verdict;
+    r.message = "case " + c.name + ": " + c.run.message;
+    break;
+  }
+  return {{"type", "result"}, {"id", request.at("id")}, {"job_id", job_id}, {"result", toJson(r)}};
 }
 
 json cancelledReply(const json& cancel) {

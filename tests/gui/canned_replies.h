@@ -5,8 +5,10 @@
 #include <QString>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "client_types.h"
+#include "polyrun/job.h"
 
 namespace polyrun::gui::test {
 
@@ -47,6 +49,22 @@ void acceptAndRun(class FakeMaster& master, const nlohmann::json& request,
 
 /// The `error` a master answers a submit of a language no slave offers (unknown_language).
 nlohmann::json unknownLanguageError(const nlohmann::json& request);
+
+/// A judged job's case as a slave reports it: `verdict`, its figures and its stdout; a
+/// WRONG_ANSWER differs at line 1, column 1 with the checker's message, a TIME_LIMIT was
+/// killed at a CPU limit of 1000 ms.
+polyrun::CaseResult caseResult(const std::string& name, polyrun::Verdict verdict, int64_t cpu_ms,
+                               int64_t memory_bytes, const std::string& stdout_text);
+
+/// `progress` (running on slave-a) of job `job_id` whose case number `index` (0-based) ended,
+/// with the `test` object docs/judging.md shows.
+nlohmann::json caseProgress(const nlohmann::json& request, const std::string& job_id, size_t index,
+                            const polyrun::CaseResult& c);
+
+/// The `result` of judged job `job_id` whose cases came to `cases` (with `summary`); its verdict
+/// is the first failing case's.
+nlohmann::json judgedResult(const nlohmann::json& request, const std::string& job_id,
+                            const std::vector<polyrun::CaseResult>& cases);
 
 /// `cancelled` answering a `cancel` request.
 nlohmann::json cancelledReply(const nlohmann::json& cancel);

@@ -7,6 +7,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -48,6 +49,7 @@ class EndToEndTest : public QObject {
   void runtimesAndClusterComeFromTheSlave();
   void pythonProgramRunsWithStdinAndArgs();
   void cProgramCompilesAndRuns();
+  void judgedJobReportsEachCase();
   void compileErrorAndRuntimeErrorAreVerdicts();
   void cancelStopsARunningJob();
   void jobInFlightSurvivesAReconnection();
@@ -224,6 +226,46 @@ void EndToEndTest::runtimesAndClusterComeFromTheSlave() {
   QCOMPARE(snapshot.slaves[0].state, QString("ready"));
   QVERIFY(snapshot.slaves[0].languages.join(' ').contains("python"));
   QVERIFY(snapshot.uptime_ms > 0);
+}
+
+void EndToEndTest::judgedJobReportsEachCase() {
+  // What the Tests panel sends: one job, three cases, the `lines` checker.
+  JobRequest job;
+  job.language = "python";
+  job.files << JobFile{"sum.py", "a, b = map(int, input().split())\nprint(a + b)\n"};
+  job.tests = {{"1", "1 2\n", QString("3\n")},
+               {"2", "2 2\n", QString("5\n")},
+               {"unchecked", "0 0\n", std::nullopt}};
+  job.limits.wall_ms = 5000;
+  QSignalSpy cases(connection_.get(), &MasterConnection::jobCaseFinished);
+  JobWatch* w = submit(job);
+  QTRY_VERIFY_WITH_TIMEOUT(w->over(), kJobMs);
+  QVERIFY2(w->error_code.isEmpty(), qPrintable(w->error_code + ": " + w->error_message));
+  const RunOutcome& o = *w->outcome;
+  QCOMPARE(o.verdict, QString("WRONG_ANSWER"));
+  QVERIFY(!o.run.has_value());
+  QCOMPARE(o.tests.size(), 3);
+  QCOMPARE(o.tests[0].run.verdict, QString("OK"));
+  QCOMPARE(o.tests[1].run.verdict, QString("WRONG_ANSWER"));
+  QCOMPARE(o.tests[1].run.stdout_text, QString("4\n"));
+  QCOMPARE(o.tests[1].line, 1);
+  QCOMPARE(o.tests[1].column, 1);
+  QCOMPARE(o.tests[2].name, QString("unchecked"));
+  QCOMPARE(o.tests[2].run.verdict, QString("OK"));
+  QCOMPARE(o.summary.total, 3);
+  QCOMPARE(o.summary.passed, 2);
+  QCOMPARE(o.summary.first_failure, 2);
+  // Each case was told as it ended, before the result, once.
+  QList<int> told;
+  for (const QList<QVariant>& signal : cases) {
+    if (signal.at(0).toString() != w->job_id) continue;
+    const auto c = signal.at(1).value<CaseOutcome>();
+    told << c.index;
+    QCOMPARE(c.run.verdict, o.tests[c.index].run.verdict);
+    QCOMPARE(c.name, o.tests[c.index].name);
+  }
+  std::sort(told.begin(), told.end());
+  QCOMPARE(told, QList<int>({0, 1, 2}));
 }
 
 void EndToEndTest::pythonProgramRunsWithStdinAndArgs() {

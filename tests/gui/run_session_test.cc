@@ -33,6 +33,7 @@ class RunSessionTest : public QObject {
   void cleanup();
 
   void runReportsProgressAndResult();
+  void judgedRunReportsEachCaseAsItEnds();
   void startIsRefusedWhenNotConnectedOrBusy();
   void stopCancelsTheJobAndIgnoresItsResult();
   void stopBeforeAcceptanceCancelsOnceAccepted();
@@ -122,6 +123,47 @@ void RunSessionTest::runReportsProgressAndResult() {
   QCOMPARE(history_->record(0)->status, RunRecord::Status::kFinished);
   QCOMPARE(history_->record(0)->job_id, QString("j-000042"));
   QCOMPARE(history_->record(0)->request.stdin_text, QString("hi\n"));
+}
+
+void RunSessionTest::judgedRunReportsEachCaseAsItEnds() {
+  using polyrun::Verdict;
+  submit_reply_ = SubmitReply::kAcceptOnly;  // j-000077, running until the test says
+  CONNECT();
+  QSignalSpy cases(session_.get(), &RunSession::caseFinished);
+  QSignalSpy finished(session_.get(), &RunSession::finished);
+  JobRequest job = pythonJob({});
+  job.tests = {{"1", "1\n", QString("1\n")}, {"2", "2\n", QString("5\n")}};
+  QVERIFY(session_->start(job));
+  QTRY_COMPARE_WITH_TIMEOUT(session_->jobId(), QString("j-000077"), kTimeoutMs);
+  const json submit = fake_->receivedOfType("submit").at(0);
+  const auto ok = test::caseResult("1", Verdict::kOk, 5, 1 << 20, "1\n");
+  const auto wrong = test::caseResult("2", Verdict::kWrongAnswer, 6, 1 << 20, "4\n");
+
+  // Another job's case, and a case the client cannot read, fill nothing; the latter is said.
+  fake_->send(test::caseProgress(submit, "j-000001", 0, ok));
+  json unreadable = test::caseProgress(submit, "j-000077", 0, ok);
+  unreadable["test"].erase("index");
+  fake_->send(unreadable);
+  fake_->send(test::caseProgress(submit, "j-000077", 1, wrong));
+  QVERIFY(cases.wait(kTimeoutMs));
+  QCOMPARE(cases.count(), 1);
+  const auto second = cases.at(0).at(0).value<CaseOutcome>();
+  QCOMPARE(second.index, 1);
+  QCOMPARE(second.name, QString("2"));
+  QCOMPARE(second.run.verdict, QString("WRONG_ANSWER"));
+  QCOMPARE(second.line, 1);
+  QVERIFY(messages_->latest());
+  QVERIFY2(messages_->latest()->text.contains("index"), qPrintable(messages_->latest()->text));
+
+  fake_->send(test::judgedResult(submit, "j-000077", {ok, wrong}));
+  QVERIFY(finished.wait(kTimeoutMs));
+  const auto outcome = finished.at(0).at(0).value<RunOutcome>();
+  QCOMPARE(outcome.verdict, QString("WRONG_ANSWER"));
+  QCOMPARE(outcome.tests.size(), 2);
+  QCOMPARE(outcome.tests[1].run.stdout_text, QString("4\n"));
+  QCOMPARE(outcome.summary.passed, 1);
+  QCOMPARE(outcome.summary.first_failure, 2);
+  QCOMPARE(cases.count(), 1);
 }
 
 void RunSessionTest::startIsRefusedWhenNotConnectedOrBusy() {

@@ -17,7 +17,6 @@
 #include "polyrun/frame.h"
 #include "support/fake_master.h"
 #include "support/test_support.h"
-#include "test_dir.h"
 
 namespace polyrun {
 namespace {
@@ -498,78 +497,6 @@ TEST(CommandLineTest, TestUsageErrorsNameTheProblem) {
     EXPECT_FALSE(parse(argv, &o, &error)) << joined;
     EXPECT_NE(error.find(says), std::string::npos) << joined << "-> " << error;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// A folder of test cases (cli/test_dir.h)
-
-TEST(NaturalLessTest, NumbersCompareAsNumbers) {
-  EXPECT_TRUE(cli::naturalLess("2", "10"));
-  EXPECT_FALSE(cli::naturalLess("10", "2"));
-  EXPECT_TRUE(cli::naturalLess("a9", "a10"));
-  EXPECT_FALSE(cli::naturalLess("a10", "a9"));
-  EXPECT_TRUE(cli::naturalLess("case2b", "case10a"));
-  EXPECT_TRUE(cli::naturalLess("1-9", "1-10"));
-  EXPECT_TRUE(cli::naturalLess("99999999999999999999", "100000000000000000000"))
-      << "runs of any length";
-  EXPECT_TRUE(cli::naturalLess("007", "8"));
-  EXPECT_TRUE(cli::naturalLess("9", "010"));
-}
-
-TEST(NaturalLessTest, LeadingZerosBreakTiesOnly) {
-  EXPECT_TRUE(cli::naturalLess("01", "1")) << "more leading zeros first";
-  EXPECT_FALSE(cli::naturalLess("1", "01"));
-  EXPECT_TRUE(cli::naturalLess("001", "01"));
-  EXPECT_TRUE(cli::naturalLess("0", "00") != cli::naturalLess("00", "0")) << "a total order";
-  EXPECT_TRUE(cli::naturalLess("01", "2"));
-  EXPECT_FALSE(cli::naturalLess("1", "1"));
-  EXPECT_FALSE(cli::naturalLess("01", "01"));
-}
-
-TEST(NaturalLessTest, PlainStringsCompareByteByByte) {
-  EXPECT_TRUE(cli::naturalLess("a", "b"));
-  EXPECT_FALSE(cli::naturalLess("b", "a"));
-  EXPECT_TRUE(cli::naturalLess("", "a"));
-  EXPECT_FALSE(cli::naturalLess("", ""));
-  EXPECT_TRUE(cli::naturalLess("ab", "abc")) << "a prefix first";
-  EXPECT_FALSE(cli::naturalLess("abc", "ab"));
-  EXPECT_TRUE(cli::naturalLess("B", "a")) << "case matters, as bytes";
-  EXPECT_TRUE(cli::naturalLess("z", "\xc3\xa9")) << "bytes are unsigned";
-  EXPECT_FALSE(cli::naturalLess("same", "same"));
-  EXPECT_TRUE(cli::naturalLess("9", "a")) << "a digit is a byte before a letter";
-}
-
-TEST(NaturalLessTest, SortsAFolderAsPeopleNumberIt) {
-  std::vector<std::string> names = {"10", "a", "2", "1", "b2", "b10", "01", "big", "20", "b1"};
-  std::sort(names.begin(), names.end(), cli::naturalLess);
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"01", "1", "2", "10", "20", "a", "b1", "b2", "b10", "big"}));
-}
-
-TEST(PairCaseFilesTest, PairsInAndOutByNameInNaturalOrder) {
-  const auto cases = cli::pairCaseFiles({"10.out", "2.in", "README.md", "10.in", "1.in", "only.in",
-                                         "2.out", "lone.out", "1.out", "sol.py", ".in", "x.in.bak",
-                                         "notes.output", "3.ans"});
-  ASSERT_EQ(cases.size(), 5u);
-  EXPECT_EQ(cases[0].name, "1");
-  EXPECT_EQ(cases[0].input, "1.in");
-  EXPECT_EQ(cases[0].expected, "1.out");
-  EXPECT_EQ(cases[1].name, "2");
-  EXPECT_EQ(cases[1].input, "2.in");
-  EXPECT_EQ(cases[1].expected, "2.out");
-  EXPECT_EQ(cases[2].name, "10");
-  EXPECT_EQ(cases[2].expected, "10.out");
-  EXPECT_EQ(cases[3].name, "lone");
-  EXPECT_FALSE(cases[3].input.has_value()) << "a lone .out gets an empty stdin";
-  EXPECT_EQ(cases[3].expected, "lone.out");
-  EXPECT_EQ(cases[4].name, "only");
-  EXPECT_EQ(cases[4].input, "only.in");
-  EXPECT_FALSE(cases[4].expected.has_value()) << "a lone .in is run, not checked";
-}
-
-TEST(PairCaseFilesTest, NoCaseFilesNoCases) {
-  EXPECT_TRUE(cli::pairCaseFiles({}).empty());
-  EXPECT_TRUE(cli::pairCaseFiles({"a.txt", "in", "out", ".out"}).empty());
 }
 
 // ---------------------------------------------------------------------------------------------

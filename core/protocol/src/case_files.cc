@@ -1,10 +1,10 @@
-#include "test_dir.h"
+#include "polyrun/case_files.h"
 
 #include <algorithm>
 #include <cctype>
 #include <map>
 
-namespace polyrun::cli {
+namespace polyrun {
 namespace {
 bool isDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 }  // namespace
@@ -58,4 +58,4 @@ std::vector<CaseFiles> pairCaseFiles(const std::vector<std::string>& file_names)
   return cases;
 }
 
-}  // namespace polyrun::cli
+}  // namespace polyrun
