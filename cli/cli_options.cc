@@ -188,12 +188,25 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
       } else if (name == "version") {
         o.version = *value;
       } else if (name == "checker") {
-        if (*value != "exact" && *value != "lines" && *value != "tokens" && *value != "float") {
-          *error = "--checker must be exact, lines, tokens or float, not \"" + *value +
-                   "\" (see polyrun help test)";
+        if (value->empty()) {
+          *error =
+              "--checker needs exact, lines, tokens, float, or a checker program's FILE "
+              "(see polyrun help test)";
           return false;
         }
-        o.checker = *value;
+        // Anything but a built-in name is a checker program's source file, named with its
+        // extension (so that a mistyped name is not taken for a file).
+        if (*value == "exact" || *value == "lines" || *value == "tokens" || *value == "float") {
+          o.checker = *value;
+        } else if (value->find('.') != std::string::npos) {
+          o.checker_program = *value;
+        } else {
+          *error =
+              "--checker must be exact, lines, tokens, float or a checker program's FILE "
+              "with its extension (check.py), not \"" +
+              *value + "\" (see polyrun help test)";
+          return false;
+        }
         if (test_only.empty()) test_only = "--checker";
       } else if (name == "tolerance") {
         double t = 0;
@@ -416,6 +429,10 @@ std::string helpText(std::string_view topic) {
                "                       exact   byte for byte\n"
                "                       tokens  whitespace-separated tokens\n"
                "                       float   tokens; numbers within --tolerance\n"
+               "                       FILE    a checker program (any other value): run as\n"
+               "                               FILE INPUT OUTPUT ANSWER, exit 0 accepts, 1 or\n"
+               "                               2 is a wrong answer, else CHECKER_ERROR; its\n"
+               "                               language from its extension (docs/checkers.md)\n"
                "  --tolerance X        float checker: absolute and relative tolerance\n"
                "                       (default 1e-6)\n"
                "  --stop-on-failure    skip the cases after the first that fails\n"
@@ -425,11 +442,13 @@ std::string helpText(std::string_view topic) {
            "                       (--json prints the whole result, every case included)\n"
            "\n"
            "Exit codes: 0 every case passed; 1 a case did not pass or compilation failed;\n"
+           "70 the checker program failed (CHECKER_ERROR);\n"
            "64, 65, 66, 69, 70 as for polyrun run.\n"
            "\n"
            "Examples:\n"
            "  polyrun test sum.cpp tests/\n"
-           "  polyrun test area.py tests/ --checker float --tolerance 1e-4\n";
+           "  polyrun test area.py tests/ --checker float --tolerance 1e-4\n"
+           "  polyrun test solve.cpp tests/ --checker check.py\n";
   }
   if (topic == "submit") {
     return std::string(

@@ -47,6 +47,7 @@ struct Options {
   // `test` only: polyrun test SOLUTION [FILE...] TESTDIR.
   std::string test_dir;             // NAME.in / NAME.out cases
   std::string checker;              // --checker: exact, lines, tokens, float; empty: lines
+  std::string checker_program;      // --checker FILE: a checker program's source
   std::optional<double> tolerance;  // --tolerance: float checker's absolute and relative
   bool stop_on_failure = false;     // --stop-on-failure
 

@@ -234,6 +234,9 @@ std::string verdictLine(const json& result) {
       if (message.empty()) message = "the checker program failed";
       message += " (a fault of the checker, not of the program: see the case's checker stage)";
       break;
+    case Verdict::kWrongAnswer:  // a judged job's: its message names the case
+    case Verdict::kSkipped:
+      break;
   }
   return "polyrun: " + name + ": " + message;
 }
@@ -303,6 +306,7 @@ std::string progressText(const json& event, std::string* slave) {
 int testExitCode(const json& result) {
   const std::string verdict = stringField(result, "verdict");
   if (verdict == "OK") return kExitOk;
+  if (verdict == "CHECKER_ERROR") return kExitInternal;  // the checker's failure, not the program's
   const auto tests = result.find("tests");
   // A case that failed, or a compilation that did: 1. A job that ended before its cases for a
   // reason of polyrun's: as polyrun run says it.

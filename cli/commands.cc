@@ -483,6 +483,18 @@ int testCommand(const Options& options) {
   if (int code = readTestDir(options.test_dir, &job); code != kExitOk) return code;
   applyLimitOptions(options, &job);
   if (!options.checker.empty()) job.checker.kind = *parseCheckerName(options.checker);
+  if (!options.checker_program.empty()) {
+    Job checker;  // its one file, read as the job's are
+    if (int code = readJobFiles({options.checker_program}, &checker); code != kExitOk) return code;
+    job.checker.kind = CheckerKind::kProgram;
+    job.checker.source = std::move(checker.files.front());
+    job.checker.language = languageGuess(job.checker.source.name);
+    if (job.checker.language.empty()) {
+      printError("cannot tell the language of the checker " + options.checker_program +
+                 " from its extension: name it .py, .c, .cpp or .java");
+      return kExitUsage;
+    }
+  }
   if (options.tolerance) job.checker.abs_tolerance = job.checker.rel_tolerance = *options.tolerance;
   job.stop_on_failure = options.stop_on_failure;
 

@@ -302,6 +302,33 @@ TEST_F(CliTest, JobShowsAJudgedJobAsTestDoes) {
   EXPECT_NE(j.stdout_data.find("passed 1 of 1"), std::string::npos) << j.stdout_data;
 }
 
+TEST_F(CliTest, TestCommandWithACheckerProgramInAnotherLanguage) {
+  const auto solution = file("third.c",
+                             "#include <stdio.h>\nint main(void) { double a, b; "
+                             "scanf(\"%lf %lf\", &a, &b); printf(\"%.3f\\n\", a / b); }\n");
+  // testlib's order: INPUT OUTPUT ANSWER; accepts within 1e-2.
+  const auto checker = file("near.py",
+                            "import sys\n"
+                            "got = float(open(sys.argv[2]).read())\n"
+                            "want = float(open(sys.argv[3]).read())\n"
+                            "print('got %g, want %g' % (got, want))\n"
+                            "sys.exit(0 if abs(got - want) < 1e-2 else 1)\n");
+  ASSERT_EQ(::mkdir((dir_.path() + "/near").c_str(), 0755), 0);
+  file("near/1.in", "1 3\n");
+  file("near/1.out", "0.3333333\n");
+  file("near/2.in", "2 3\n");
+  file("near/2.out", "0.5\n");
+  ProcessResult r = cli({"test", solution, dir_.path() + "/near", "--checker", checker});
+  EXPECT_EQ(r.exit_code, 1) << r.stdout_data << r.stderr_data;
+  EXPECT_NE(r.stdout_data.find("passed 1 of 2"), std::string::npos) << r.stdout_data;
+  EXPECT_NE(r.stdout_data.find("got 0.667, want 0.5"), std::string::npos)
+      << "the checker's words are the case's message: " << r.stdout_data;
+  const auto odd = file("check.xyz", "whatever");
+  ProcessResult u = cli({"test", solution, dir_.path() + "/near", "--checker", odd});
+  EXPECT_EQ(u.exit_code, 65) << u.stderr_data;
+  EXPECT_NE(u.stderr_data.find("checker's language \"xyz\""), std::string::npos) << u.stderr_data;
+}
+
 TEST_F(CliTest, TestCommandWithACompileErrorRunsNoCase) {
   const auto solution = file("bad.c", "int main(void) { return x; }\n");
   file("1.in", "1\n");

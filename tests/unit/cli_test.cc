@@ -346,6 +346,19 @@ TEST(CommandLineTest, SubmitJobAndCancel) {
     EXPECT_NE(cli::helpText(topic).find(std::string("polyrun ") + topic), std::string::npos);
 }
 
+TEST(CommandLineTest, CheckerIsABuiltInNameOrAProgramFile) {
+  cli::Options o;
+  std::string error;
+  ASSERT_TRUE(parse({"test", "a.cpp", "t/", "--checker", "tokens"}, &o, &error)) << error;
+  EXPECT_EQ(o.checker, "tokens");
+  EXPECT_EQ(o.checker_program, "");
+  ASSERT_TRUE(parse({"test", "a.cpp", "t/", "--checker=check.py"}, &o, &error)) << error;
+  EXPECT_EQ(o.checker, "");
+  EXPECT_EQ(o.checker_program, "check.py");
+  EXPECT_FALSE(parse({"test", "a.cpp", "t/", "--checker="}, &o, &error));
+  EXPECT_NE(error.find("checker program"), std::string::npos) << error;
+}
+
 TEST(CommandLineTest, GlobalOptionsBeforeTheCommand) {
   cli::Options o;
   std::string error;
@@ -474,7 +487,8 @@ TEST(CommandLineTest, TestUsageErrorsNameTheProblem) {
       {{"test"}, "TESTDIR"},
       {{"test", "sol.py"}, "TESTDIR"},
       {{"test", "sol.py", "dir", "--checker", "diff"}, "\"diff\""},
-      {{"test", "sol.py", "dir", "--checker", "Lines"}, "exact, lines, tokens or float"},
+      {{"test", "sol.py", "dir", "--checker", "Lines"},
+       "exact, lines, tokens, float or a checker program"},
       {{"test", "sol.py", "dir", "--checker="}, "--checker"},
       {{"test", "sol.py", "dir", "--tolerance", "-1"}, "\"-1\""},
       {{"test", "sol.py", "dir", "--tolerance", "abc"}, "\"abc\""},
