@@ -95,7 +95,7 @@ ConfigTable makeTable() {
       intKey("master.http.batch.max", 100, 1, 100000, "jobs in one batch request"),
       listKey("master.callback.allow",
               "URL prefixes a callback_url may start with; none: callbacks refused"),
-      secretKey("master.callback.secret", "required with master.callback.allow",
+      secretKey("master.callback.secret", "required with master.callback.allow (or the next key)",
                 "the HMAC-SHA256 key callbacks are signed with"),
       pathKey("master.callback.secret.file", "", "file whose first line is master.callback.secret"),
       intKey("master.callback.attempts", 6, 1, 100, "deliveries of a callback tried"),

@@ -58,7 +58,7 @@ TEST(CheckerNameTest, RoundTripsEveryKind) {
 TEST(CheckerNameTest, RejectsUnknownNames) {
   EXPECT_EQ(parseCheckerName(""), std::nullopt);
   EXPECT_EQ(parseCheckerName("Lines"), std::nullopt);
-  EXPECT_EQ(parseCheckerName("program"), std::nullopt);
+  EXPECT_EQ(parseCheckerName("diff"), std::nullopt);
   EXPECT_EQ(parseCheckerName("exact "), std::nullopt);
 }
 
