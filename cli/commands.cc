@@ -532,6 +532,39 @@ int testCommand(const Options& options) {
   return printJudgedResult(result, printRow);
 }
 
+namespace {
+
+// One request to the master and its one answer: connects, sends `request`, waits `timeout_ms`
+// and checks the answer's type. kExitOk with *reply, or the exit code once the problem was
+// printed. `progress_text` is shown while waiting (nothing when empty).
+int askMaster(const Options& options, const json& request, const std::string& what,
+              const char* answer_type, int timeout_ms, json* reply,
+              const std::string& progress_text = "", const std::string& timeout_hint = "") {
+  ProgressLine progress(true);
+  int exit_code = kExitOk;
+  std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
+  if (!client) return exit_code;
+  if (!progress_text.empty()) progress.show(progress_text);
+  std::string error;
+  std::optional<json> answer = client->request(request, timeout_ms, &error);
+  progress.clear();
+  if (!answer || hasType(*answer, "error"))
+    return timeout_hint.empty() ? reportFailure(*client, answer, error, what)
+                                : reportFailure(*client, answer, error, what, timeout_hint);
+  if (!hasType(*answer, answer_type)) return unexpectedReply(*answer, answer_type);
+  *reply = std::move(*answer);
+  return kExitOk;
+}
+
+// The master's answer as JSON, without the protocol's type and id.
+void printAnswer(json answer) {
+  answer.erase("type");
+  answer.erase("id");
+  writeBytes(stdout, pretty(answer));
+}
+
+}  // namespace
+
 int submitCommand(const Options& options) {
   Job job;
   if (int code = readJobFiles(options.files, &job); code != kExitOk) return code;
@@ -550,42 +583,30 @@ int submitCommand(const Options& options) {
 }
 
 int jobCommand(const Options& options) {
-  ProgressLine progress(true);
-  int exit_code = kExitOk;
-  std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
-  if (!client) return exit_code;
-  if (options.wait_for_end) progress.show("waiting for job " + options.job_id + " to end");
   const int wait_ms = !options.wait_for_end ? kQueryTimeoutMs
                       : options.wait_ms <= 0
                           ? -1
                           : static_cast<int>(std::min<int64_t>(options.wait_ms, INT_MAX));
-  std::string error;
-  std::optional<json> reply =
-      client->request({{"type", "job"}, {"job_id", options.job_id}, {"wait", options.wait_for_end}},
-                      wait_ms, &error);
-  progress.clear();
-  if (!reply || hasType(*reply, "error"))
-    return reportFailure(
-        *client, reply, error, "the job request",
-        options.wait_for_end ? "; the job may still be queued or running: raise --wait=MS" : "");
-  if (!hasType(*reply, "job")) return unexpectedReply(*reply, "job");
-  const std::string state = stringField(*reply, "state");
-  if (options.json) {
-    json answer = *reply;
-    answer.erase("type");
-    answer.erase("id");
-    writeBytes(stdout, pretty(answer));
-  }
+  json answer;
+  if (int code = askMaster(
+          options, {{"type", "job"}, {"job_id", options.job_id}, {"wait", options.wait_for_end}},
+          "the job request", "job", wait_ms, &answer,
+          options.wait_for_end ? "waiting for job " + options.job_id + " to end" : "",
+          options.wait_for_end ? "; the job may still be queued or running: raise --wait=MS" : "");
+      code != kExitOk)
+    return code;
+  const std::string state = stringField(answer, "state");
+  if (options.json) printAnswer(answer);
   if (state == "cancelled") {
     if (!options.json)
       std::fprintf(stderr, "polyrun: the job %s was cancelled before it finished\n",
                    options.job_id.c_str());
     return kExitCancelled;
   }
-  const auto result = reply->find("result");
-  if (state != "finished" || result == reply->end() || !result->is_object()) {
+  const auto result = answer.find("result");
+  if (state != "finished" || result == answer.end() || !result->is_object()) {
     if (!options.json) {
-      const std::string slave = stringField(*reply, "slave");
+      const std::string slave = stringField(answer, "slave");
       std::printf("%s %s%s\n", options.job_id.c_str(), state.c_str(),
                   slave.empty() ? "" : (" on " + slave).c_str());
     }
@@ -603,65 +624,41 @@ int jobCommand(const Options& options) {
 }
 
 int cancelCommand(const Options& options) {
-  ProgressLine progress(true);
-  int exit_code = kExitOk;
-  std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
-  if (!client) return exit_code;
-  std::string error;
-  std::optional<json> reply =
-      client->request({{"type", "cancel"}, {"job_id", options.job_id}}, kQueryTimeoutMs, &error);
-  progress.clear();
-  if (!reply || hasType(*reply, "error"))
-    return reportFailure(*client, reply, error, "the cancel request");
-  if (!hasType(*reply, "cancelled")) return unexpectedReply(*reply, "cancelled");
-  if (options.json) {
-    json answer = *reply;
-    answer.erase("type");
-    answer.erase("id");
-    writeBytes(stdout, pretty(answer));
-  } else {
+  json reply;
+  if (int code = askMaster(options, {{"type", "cancel"}, {"job_id", options.job_id}},
+                           "the cancel request", "cancelled", kQueryTimeoutMs, &reply);
+      code != kExitOk)
+    return code;
+  if (options.json)
+    printAnswer(reply);
+  else
     std::printf("cancelled %s (was %s)\n", options.job_id.c_str(),
-                stringField(*reply, "state").c_str());
-  }
+                stringField(reply, "state").c_str());
   return kExitOk;
 }
 
 int runtimesCommand(const Options& options) {
-  ProgressLine progress(true);
-  int exit_code = kExitOk;
-  std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
-  if (!client) return exit_code;
-  std::string error;
-  std::optional<json> reply = client->request({{"type", "runtimes"}}, kQueryTimeoutMs, &error);
-  progress.clear();
-  if (!reply || hasType(*reply, "error"))
-    return reportFailure(*client, reply, error, "the runtimes request");
-  const auto runtimes = reply->find("runtimes");
-  if (!hasType(*reply, "runtimes") || runtimes == reply->end() || !runtimes->is_array())
-    return unexpectedReply(*reply, "runtimes");
+  json reply;
+  if (int code = askMaster(options, {{"type", "runtimes"}}, "the runtimes request", "runtimes",
+                           kQueryTimeoutMs, &reply);
+      code != kExitOk)
+    return code;
+  const auto runtimes = reply.find("runtimes");
+  if (runtimes == reply.end() || !runtimes->is_array()) return unexpectedReply(reply, "runtimes");
   writeBytes(stdout, options.json ? pretty(*runtimes) : formatRuntimes(*runtimes));
   return kExitOk;
 }
 
 int statusCommand(const Options& options) {
-  ProgressLine progress(true);
-  int exit_code = kExitOk;
-  std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
-  if (!client) return exit_code;
-  std::string error;
-  std::optional<json> reply = client->request({{"type", "cluster"}}, kQueryTimeoutMs, &error);
-  progress.clear();
-  if (!reply || hasType(*reply, "error"))
-    return reportFailure(*client, reply, error, "the cluster request");
-  if (!hasType(*reply, "cluster")) return unexpectedReply(*reply, "cluster");
-  if (options.json) {
-    json snapshot = *reply;
-    snapshot.erase("type");
-    snapshot.erase("id");
-    writeBytes(stdout, pretty(snapshot));
-  } else {
-    writeBytes(stdout, formatClusterStatus(*reply));
-  }
+  json reply;
+  if (int code = askMaster(options, {{"type", "cluster"}}, "the cluster request", "cluster",
+                           kQueryTimeoutMs, &reply);
+      code != kExitOk)
+    return code;
+  if (options.json)
+    printAnswer(reply);
+  else
+    writeBytes(stdout, formatClusterStatus(reply));
   return kExitOk;
 }
 
