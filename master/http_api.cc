@@ -338,7 +338,8 @@ HttpApi::Reply HttpApi::execute(HTTPServerRequest& request, const ClientIdentity
 
 bool HttpApi::runToEnd(Job job, bool compiled, const std::string& language,
                        const HTTPServerRequest& request, const ClientIdentity& who,
-                       nlohmann::json* final_out, Reply* refusal, std::string* job_id_out) {
+                       nlohmann::json* final_out, Reply* refusal, std::string* job_id_out,
+                       const nlohmann::json& callback) {
   const Limits& l = job.limits;
   const Limits& d = scheduler_->config().defaults;
   const std::chrono::milliseconds run_budget(
@@ -367,7 +368,7 @@ bool HttpApi::runToEnd(Job job, bool compiled, const std::string& language,
   } done{this, waiter};
   waiter->setIdentity(who);  // the job is the requester's, and so are the lookups below
 
-  scheduler_->submit(waiter, "http", std::move(job));
+  scheduler_->submit(waiter, "http", std::move(job), callback);
   const auto outcome = waiter->wait(settings_.queue_wait, run_budget);
   const std::string job_id = waiter->jobId();
   if (job_id_out) *job_id_out = job_id;
@@ -508,15 +509,16 @@ std::vector<HttpApi::AsyncOutcome> HttpApi::submitAsync(std::vector<AsyncJob> jo
   }
   for (size_t i = 0; i < n; ++i) {
     AsyncJob& a = jobs[i];
-    if (!a.callback_url.empty()) {
+    if (a.callback.is_object()) {
       static const std::vector<std::string> kNone;
-      if (Status s =
-              checkCallbackUrl(a.callback_url, callbacks_ ? callbacks_->settings().allow : kNone);
+      const std::string url = a.callback.value("url", "");
+      if (Status s = checkCallbackUrl(url, callbacks_ ? callbacks_->settings().allow : kNone);
           !s.isOk()) {
         out[i].refusal = message(400, s.message());
         continue;
       }
-      watchers[i] = callbacks_->watch(a.callback_url, a.callback_method, a.callback_body);
+      watchers[i] =
+          callbacks_->watch(url, a.callback.value("method", "POST"), callbackBody(a.callback));
       if (!watchers[i]) {
         out[i].refusal = unavailable(
             std::to_string(callbacks_->settings().max_pending) +
@@ -528,7 +530,7 @@ std::vector<HttpApi::AsyncOutcome> HttpApi::submitAsync(std::vector<AsyncJob> jo
     }
     waiters[i] = std::make_shared<HttpJobWaiter>("http " + client);
     waiters[i]->setIdentity(who);  // the job is the requester's
-    scheduler_->submit(waiters[i], "http", std::move(a.job));
+    scheduler_->submit(waiters[i], "http", std::move(a.job), a.callback);
   }
   for (size_t i = 0; i < n; ++i) {
     if (!waiters[i]) continue;
@@ -557,12 +559,9 @@ HttpApi::Reply HttpApi::submitJob(HTTPServerRequest& request, const ClientIdenti
   if (body.contains("callback_url")) {
     if (!body["callback_url"].is_string())
       return message(400, "callback_url must be a string: the URL to POST the result to");
-    a.callback_url = body["callback_url"].get<std::string>();
+    a.callback = callbackFor(body["callback_url"].get<std::string>());
   }
-  a.callback_body = [](const nlohmann::json& answer) {
-    return dump(lookupBody(answer.value("job_id", ""), answer));
-  };
-  const std::string callback = a.callback_url;
+  const std::string callback = a.callback.is_object() ? a.callback.value("url", "") : "";
   std::vector<AsyncJob> one;
   one.push_back(std::move(a));
   AsyncOutcome o =
@@ -599,7 +598,7 @@ HttpApi::Reply HttpApi::submitBatch(HTTPServerRequest& request, const ClientIden
     Status s = fromJson(item, &a.job);
     if (s.isOk() && item.contains("callback_url")) {
       if (item["callback_url"].is_string())
-        a.callback_url = item["callback_url"].get<std::string>();
+        a.callback = callbackFor(item["callback_url"].get<std::string>());
       else
         s = Status::invalidArgument("callback_url must be a string");
     }
@@ -607,9 +606,6 @@ HttpApi::Reply HttpApi::submitBatch(HTTPServerRequest& request, const ClientIden
       answers[i] = {{"status", 400}, {"message", at + s.message()}};
       continue;
     }
-    a.callback_body = [](const nlohmann::json& answer) {
-      return dump(lookupBody(answer.value("job_id", ""), answer));
-    };
     jobs.push_back(std::move(a));
     where.push_back(i);
   }
@@ -672,6 +668,46 @@ HttpApi::Reply HttpApi::cancelJob(const std::string& job_id, const std::string& 
   if (code == errc::kAlreadyFinished)
     return message(409, final.value("message", "the job already finished"));
   return message(500, final.value("message", "the cancel failed") + " (" + code + ")");
+}
+
+nlohmann::json HttpApi::callbackFor(const std::string& url, bool judge0, int language_id) {
+  if (url.empty()) return nullptr;
+  nlohmann::json c = {
+      {"url", url}, {"method", judge0 ? "PUT" : "POST"}, {"format", judge0 ? "judge0" : "polyrun"}};
+  if (judge0) c["language_id"] = language_id;
+  return c;
+}
+
+CallbackSender::BodyFn HttpApi::callbackBody(const nlohmann::json& callback) {
+  if (callback.value("format", "") == "judge0")
+    return judge0CallbackBodyFn(callback.value("language_id", 0));
+  return [](const nlohmann::json& answer) {
+    return dump(lookupBody(answer.value("job_id", ""), answer));
+  };
+}
+
+void HttpApi::resumeCallbacks(const std::vector<Scheduler::RecoveredCallback>& recovered) {
+  for (const auto& r : recovered) {
+    const std::string url = r.callback.value("url", "");
+    static const std::vector<std::string> kNone;
+    // The operator may have narrowed the allow list since: the callback is then not made.
+    if (Status s = checkCallbackUrl(url, callbacks_ ? callbacks_->settings().allow : kNone);
+        !s.isOk()) {
+      log().warning("no callback for recovered job %s: %s", r.job_id, s.message());
+      continue;
+    }
+    auto watcher =
+        callbacks_->watch(url, r.callback.value("method", "POST"), callbackBody(r.callback));
+    if (!watcher) {
+      log().warning("no callback for recovered job %s: master.callback.pending.max reached",
+                    r.job_id);
+      continue;
+    }
+    watcher->setIdentity(ClientIdentity{r.owner, false});
+    scheduler_->lookup(watcher, "callback", r.job_id, true);
+  }
+  if (!recovered.empty())
+    log().information("watching %z recovered jobs for their callbacks", recovered.size());
 }
 
 std::shared_ptr<HttpJobWaiter> HttpApi::startWaiting(const std::string& client) {

@@ -53,6 +53,10 @@ struct HttpSettings {
   bool auth_loopback = false;
 };
 
+/// The body of Judge0's callback (a PUT of the submission) from a `job` answer
+/// (http_api_judge0.cc).
+CallbackSender::BodyFn judge0CallbackBodyFn(int language_id);
+
 class HttpApi {
  public:
   /// `callbacks` may be null: then no request may carry a callback_url. Not owned; must outlive
@@ -70,6 +74,10 @@ class HttpApi {
   /// The master is stopping: requests waiting for a job are answered 503 now (the job stays
   /// journaled), new execute requests too.
   void stop();
+
+  /// At start, after Scheduler::recover(): watches again the jobs whose callback was journaled
+  /// and not made before the master stopped.
+  void resumeCallbacks(const std::vector<Scheduler::RecoveredCallback>& recovered);
 
   /// Responses sent so far, by status code (for /metrics).
   std::map<int, uint64_t> responseCounts() const;
@@ -98,7 +106,8 @@ class HttpApi {
   /// *job_id gets the job's id once accepted.
   bool runToEnd(Job job, bool compiled, const std::string& language,
                 const Poco::Net::HTTPServerRequest& request, const ClientIdentity& who,
-                nlohmann::json* final, Reply* refusal, std::string* job_id = nullptr);
+                nlohmann::json* final, Reply* refusal, std::string* job_id = nullptr,
+                const nlohmann::json& callback = nullptr);
   Reply jobLookup(const std::string& job_id, const std::string& client, const ClientIdentity& who);
   /// The body of GET /api/v1/jobs/{id} from the scheduler's `job` answer.
   static nlohmann::json lookupBody(const std::string& job_id, const nlohmann::json& answer);
@@ -106,10 +115,15 @@ class HttpApi {
   // Asynchronous submission (POST /api/v1/jobs and .../batch; Judge0's routes too).
   struct AsyncJob {
     Job job;
-    std::string callback_url;  // "" for none
-    std::string callback_method = "POST";
-    CallbackSender::BodyFn callback_body;  // the delivery's body, from the `job` answer
+    /// Null for none, else {"url", "method", "format": "polyrun" or "judge0", "language_id"}:
+    /// journaled with the job, so that a restarted master still makes it (resumeCallbacks()).
+    nlohmann::json callback;
   };
+  /// The callback description of AsyncJob for `url` ("" gives null).
+  static nlohmann::json callbackFor(const std::string& url, bool judge0 = false,
+                                    int language_id = 0);
+  /// The body of a callback as its description says, from the `job` answer.
+  static CallbackSender::BodyFn callbackBody(const nlohmann::json& callback);
   struct AsyncOutcome {
     std::string job_id;  // set when accepted
     Reply refusal;       // otherwise why not
@@ -139,7 +153,6 @@ class HttpApi {
                                          const ClientIdentity& who,
                                          std::unique_ptr<JobResult>* result);
   bool readJudge0Body(Poco::Net::HTTPServerRequest& request, nlohmann::json* body, Reply* refusal);
-  static CallbackSender::BodyFn judge0CallbackFn(int language_id);
 
   /// Reads and parses a JSON object body; otherwise false with the reply to send.
   bool readJsonBody(Poco::Net::HTTPServerRequest& request, nlohmann::json* body, Reply* refusal);

@@ -118,7 +118,7 @@ bool HttpApi::readJudge0Body(HTTPServerRequest& request, json* body, Reply* refu
   return true;
 }
 
-CallbackSender::BodyFn HttpApi::judge0CallbackFn(int language_id) {
+CallbackSender::BodyFn judge0CallbackBodyFn(int language_id) {
   return [language_id](const json& answer) {
     std::unique_ptr<JobResult> result;
     std::optional<Judge0View> v = viewOf(answer.value("job_id", ""), answer, &result);
@@ -144,13 +144,12 @@ HttpApi::Reply HttpApi::judge0Create(HTTPServerRequest& request, const ClientIde
       !error.is_null())
     return jsonReply(422, error);
   const std::string callback_url = s.request.callback_url.value_or("");
+  const json callback = callbackFor(callback_url, true, s.request.language_id);  // a PUT
 
   if (!wait) {
     AsyncJob a;
     a.job = std::move(s.job);
-    a.callback_url = callback_url;
-    a.callback_method = "PUT";  // as Judge0 calls back
-    a.callback_body = judge0CallbackFn(s.request.language_id);
+    a.callback = callback;
     std::vector<AsyncJob> one;
     one.push_back(std::move(a));
     AsyncOutcome o =
@@ -167,7 +166,7 @@ HttpApi::Reply HttpApi::judge0Create(HTTPServerRequest& request, const ClientIde
             checkCallbackUrl(callback_url, callbacks_ ? callbacks_->settings().allow : kNone);
         !st.isOk())
       return message(400, st.message());
-    watcher = callbacks_->watch(callback_url, "PUT", judge0CallbackFn(s.request.language_id));
+    watcher = callbacks_->watch(callback_url, "PUT", callbackBody(callback));
     if (!watcher)
       return unavailable(
           "too many callbacks wait for their jobs (master.callback.pending.max); "
@@ -177,8 +176,8 @@ HttpApi::Reply HttpApi::judge0Create(HTTPServerRequest& request, const ClientIde
   json final;
   std::string job_id;
   const std::string language = s.job.language;
-  const bool ran =
-      runToEnd(std::move(s.job), s.compiled, language, request, who, &final, &refusal, &job_id);
+  const bool ran = runToEnd(std::move(s.job), s.compiled, language, request, who, &final, &refusal,
+                            &job_id, callback);
   if (watcher) {
     if (job_id.empty())
       callbacks_->forget(watcher);
@@ -246,9 +245,8 @@ HttpApi::Reply HttpApi::judge0CreateBatch(HTTPServerRequest& request, const Clie
     if (!items[i].error.is_null()) continue;
     AsyncJob a;
     a.job = std::move(items[i].submission.job);
-    a.callback_url = items[i].submission.request.callback_url.value_or("");
-    a.callback_method = "PUT";
-    a.callback_body = judge0CallbackFn(items[i].submission.request.language_id);
+    a.callback = callbackFor(items[i].submission.request.callback_url.value_or(""), true,
+                             items[i].submission.request.language_id);
     jobs.push_back(std::move(a));
     where.push_back(i);
   }

@@ -117,6 +117,7 @@ int MasterApp::runService(const std::vector<std::string>&) {
   std::unique_ptr<CallbackSender> callbacks;
   if (!cfg.callbacks.allow.empty()) callbacks = std::make_unique<CallbackSender>(cfg.callbacks);
   HttpApi http_api(scheduler, hs, callbacks.get());
+  http_api.resumeCallbacks(scheduler->takeRecoveredCallbacks());
   Poco::ThreadPool http_pool(2, hs.threads);
   std::unique_ptr<HttpServer> http_server;
   if (http_enabled) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "job_ids.h"
 #include "polyrun/job_json.h"
@@ -169,6 +170,8 @@ size_t Scheduler::recover() {
       r.language = e.language;
       if (auto owner = body.find("owner"); owner != body.end() && owner->is_string())
         r.owner = *owner;
+      if (auto callback = body.find("callback"); callback != body.end() && callback->is_object())
+        recovered_callbacks_.push_back({e.job_id, r.owner, *callback});
       r.seq = next_accept_seq_++;
       r.state = JobState::kQueued;
       r.accepted_at = now - std::chrono::milliseconds(std::max<int64_t>(0, now_ms - e.accepted_ms));
@@ -461,7 +464,13 @@ bool Scheduler::applyLimits(Job& job, std::string* error) const {
   return true;
 }
 
-void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_id, Job job) {
+std::vector<Scheduler::RecoveredCallback> Scheduler::takeRecoveredCallbacks() {
+  MutexLock lock(mutex_);
+  return std::exchange(recovered_callbacks_, {});
+}
+
+void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_id, Job job,
+                       const json& callback) {
   Effects fx;
   // Limits, id and the journal's copy are prepared outside the mutex: a job may be megabytes.
   std::string error;
@@ -473,6 +482,7 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
     if (journal_) {
       json stored = toJson(job);
       stored["owner"] = owner;  // for recent_jobs after a restart; fromJson ignores it
+      if (callback.is_object()) stored["callback"] = callback;  // for a restart: recover()
       entry = Journal::Accepted{job.id, "", dumpForStorage(stored), Journal::nowMs(),
                                 hostOf(client->address())};
     }

@@ -104,7 +104,18 @@ class Scheduler {
   // --- Clients (called by ClientConnection) ---
   void addClient(const std::shared_ptr<Peer>& client);
   /// Validates, journals and queues the job, answering `accepted` or `error` to the client.
-  void submit(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id, Job job);
+  /// `callback` (an object, or null for none) is journaled with the job, so that a master that
+  /// restarts before the job ends can still make its callback (takeRecoveredCallbacks()).
+  void submit(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id, Job job,
+              const nlohmann::json& callback = nullptr);
+  /// A callback journaled with a job that recover() brought back: its job, owner and callback.
+  struct RecoveredCallback {
+    std::string job_id;
+    std::string owner;
+    nlohmann::json callback;
+  };
+  /// The callbacks of the jobs recover() requeued, once (then empty).
+  std::vector<RecoveredCallback> takeRecoveredCallbacks();
   /// Lookups and cancels answer only for jobs the client owns (job_ids.h) or to an operator;
   /// any other id gets the same unknown_job error as one that never existed.
   /// Cancels a queued or running job; answers `cancelled` or `error`.
@@ -234,6 +245,7 @@ class Scheduler {
       POLYRUN_GUARDED_BY(mutex_);                   // language -> job ids, FIFO
   ResultStore results_ POLYRUN_GUARDED_BY(mutex_);  // finished jobs, for `job` and `cancel`
   std::unordered_map<const Peer*, std::weak_ptr<Peer>> clients_ POLYRUN_GUARDED_BY(mutex_);
+  std::vector<RecoveredCallback> recovered_callbacks_ POLYRUN_GUARDED_BY(mutex_);
   ClusterReport report_
       POLYRUN_GUARDED_BY(mutex_);  // counters, recent jobs, latencies; the `cluster` snapshot
 };

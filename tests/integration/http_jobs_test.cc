@@ -474,5 +474,32 @@ TEST_F(HttpJobsTest, Judge0CallbackIsAPutOfTheSubmission) {
       << "Judge0 calls back with base64 text fields: " << got.body;
 }
 
+// Last in this file: it restarts the suite's master.
+TEST_F(HttpJobsTest, ACallbackIsStillMadeAfterTheMasterRestarts) {
+  {
+    std::lock_guard<std::mutex> lock(receiver_->mutex);
+    receiver_->got.clear();
+    receiver_->fail_first = 0;
+  }
+  json job = pythonJob("import time\ntime.sleep(3)\nprint('after the restart')");
+  job["callback_url"] = "http://127.0.0.1:" + std::to_string(server_->port()) + "/hooks/late";
+  const HttpReply r = httpRequest(port_, "POST", "/api/v1/jobs", job.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string id = r.j.value("job_id", "");
+  // Accepted means journaled, callback included: the master may die now.
+  cluster_->killMaster();
+  std::string error;
+  ASSERT_TRUE(cluster_->startMaster(&error)) << error;
+  ASSERT_TRUE(waitFor([&] { return receiver_->count() >= 1; }, 60s))
+      << "the recovered job's callback never came\n"
+      << cluster_->masterLog();
+  const Received got = receiver_->copy()[0];
+  EXPECT_EQ(got.job_header, id);
+  const json body = json::parse(got.body, nullptr, false);
+  EXPECT_EQ(body["result"]["run"]["stdout"], "after the restart\n") << got.body;
+  EXPECT_NE(cluster_->masterLog().find("watching 1 recovered jobs for their callbacks"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace polyrun::test
