@@ -42,6 +42,11 @@ struct Receiver {
     std::lock_guard<std::mutex> lock(mutex);
     return got.size();
   }
+  void reset(int failures) {
+    std::lock_guard<std::mutex> lock(mutex);
+    got.clear();
+    fail_first = failures;
+  }
   std::vector<Received> copy() {
     std::lock_guard<std::mutex> lock(mutex);
     return got;
@@ -265,11 +270,7 @@ TEST_F(HttpJobsTest, ABatchIsAcceptedItemByItemAndLookedUpTogether) {
 }
 
 TEST_F(HttpJobsTest, ACallbackIsSignedAndRetriedUntilTheReceiverTakesIt) {
-  {
-    std::lock_guard<std::mutex> lock(receiver_->mutex);
-    receiver_->got.clear();
-    receiver_->fail_first = 2;
-  }
+  receiver_->reset(2);
   json job = pythonJob("print('called back')");
   job["callback_url"] = "http://127.0.0.1:" + std::to_string(server_->port()) + "/hooks/done";
   const HttpReply r = httpRequest(port_, "POST", "/api/v1/jobs", job.dump());
@@ -449,11 +450,7 @@ TEST_F(HttpJobsTest, Judge0ListsAndAbout) {
 }
 
 TEST_F(HttpJobsTest, Judge0CallbackIsAPutOfTheSubmission) {
-  {
-    std::lock_guard<std::mutex> lock(receiver_->mutex);
-    receiver_->got.clear();
-    receiver_->fail_first = 0;
-  }
+  receiver_->reset(0);
   const json body = {
       {"source_code", "print(input())"},
       {"language_id", 71},
@@ -476,11 +473,7 @@ TEST_F(HttpJobsTest, Judge0CallbackIsAPutOfTheSubmission) {
 
 // Last in this file: it restarts the suite's master.
 TEST_F(HttpJobsTest, ACallbackIsStillMadeAfterTheMasterRestarts) {
-  {
-    std::lock_guard<std::mutex> lock(receiver_->mutex);
-    receiver_->got.clear();
-    receiver_->fail_first = 0;
-  }
+  receiver_->reset(0);
   json job = pythonJob("import time\ntime.sleep(3)\nprint('after the restart')");
   job["callback_url"] = "http://127.0.0.1:" + std::to_string(server_->port()) + "/hooks/late";
   const HttpReply r = httpRequest(port_, "POST", "/api/v1/jobs", job.dump());
