@@ -29,6 +29,16 @@
 
 namespace polyrun::test {
 namespace {
+
+// A cluster of a master alone (slaves started by the test if at all), without a journal.
+Cluster::Options masterOnly(std::vector<std::string> master_defines) {
+  Cluster::Options o;
+  o.slaves = 0;
+  o.slave_capacity = 1;
+  o.master_defines = std::move(master_defines);
+  o.journal = false;
+  return o;
+}
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -379,7 +389,7 @@ TEST_F(AdversarialTest, BadFramesFromASlaveFailOnlyTheirJobs) {
 }
 
 TEST(ConnectionLimitTest, ConnectionsOverThePerPortLimitAreRefusedWithAnError) {
-  Cluster cluster(Cluster::Options{0, 1, "test-token", {"master.connections.max=3"}, {}, false});
+  Cluster cluster(masterOnly({"master.connections.max=3"}));
   std::string error;
   ASSERT_TRUE(cluster.start(&error)) << error;
   auto held = servedClients(cluster.clientPort(), 3);
@@ -398,13 +408,8 @@ TEST(ConnectionLimitTest, ConnectionsOverThePerPortLimitAreRefusedWithAnError) {
 }
 
 TEST(ClientTokenTest, ClientsMustAuthenticateWhenTokensAreConfigured) {
-  Cluster cluster(Cluster::Options{
-      0,
-      1,
-      "test-token",
-      {"master.client.tokens=first-secret, second-secret", "master.client.auth.loopback=true"},
-      {},
-      false});
+  Cluster cluster(masterOnly(
+      {"master.client.tokens=first-secret, second-secret", "master.client.auth.loopback=true"}));
   std::string error;
   ASSERT_TRUE(cluster.startMaster(&error)) << error;  // no slave: start() would ask unauthenticated
   {
@@ -461,7 +466,7 @@ TEST_F(AdversarialTest, DeeplyNestedFrameIsABadFrame) {
 // 78 and a message naming the key and the port; before, it bound with port reuse, started, and
 // the two masters split the incoming connections.
 TEST(PortInUseTest, ASecondMasterOnAPortInUseStopsNamingTheKeyAndPort) {
-  Cluster first(Cluster::Options{0, 1, "test-token", {}, {}, false});
+  Cluster first(masterOnly({}));
   std::string error;
   ASSERT_TRUE(first.startMaster(&error)) << error;
   TempDir dir;
@@ -504,13 +509,8 @@ TEST(PortInUseTest, ASecondMasterOnAPortInUseStopsNamingTheKeyAndPort) {
 // not after master.client.idle.ms (5 minutes by default) or a frame timeout per frame.
 TEST(StrangerTest, UnauthenticatedConnectionsAreClosedAfterTheAuthTimeout) {
   Cluster cluster(
-      Cluster::Options{0,
-                       1,
-                       "test-token",
-                       {"master.client.tokens=secret", "master.client.auth.loopback=true",
-                        "master.client.auth.timeout.ms=700", "master.frame.timeout.ms=60000"},
-                       {},
-                       false});
+      masterOnly({"master.client.tokens=secret", "master.client.auth.loopback=true",
+                  "master.client.auth.timeout.ms=700", "master.frame.timeout.ms=60000"}));
   std::string error;
   ASSERT_TRUE(cluster.startMaster(&error)) << error;
   const std::vector<std::string> openings = {
@@ -543,14 +543,9 @@ TEST(StrangerTest, UnauthenticatedConnectionsAreClosedAfterTheAuthTimeout) {
 // Item 9: one address may hold only master.connections.per.address connections per port; the
 // next gets too_many_connections naming the key, on the client port and on the slave port.
 TEST(StrangerTest, ConnectionsPerAddressAreCapped) {
-  Cluster cluster(Cluster::Options{
-      0,
-      1,
-      "test-token",
-      {"master.connections.per.address=2", "master.connections.per.address.loopback=true",
-       "master.register.timeout.ms=2000"},
-      {},
-      false});
+  Cluster cluster(masterOnly({"master.connections.per.address=2",
+                              "master.connections.per.address.loopback=true",
+                              "master.register.timeout.ms=2000"}));
   std::string error;
   ASSERT_TRUE(cluster.startMaster(&error)) << error;
   {  // client port: two served clients hold their slots; a third connection is refused
