@@ -220,6 +220,15 @@ void TestCasesModelTest::compileErrorAndAbortedRunsAreSaid() {
   QCOMPARE(m.summaryText(), QString("compile error: no case ran"));
   QCOMPARE(cell(m, 0, TestCasesModel::kVerdict), QString("not run"));
 
+  // A checker program that does not compile: its failure, not the program's.
+  m.startRun();
+  o.verdict = "CHECKER_ERROR";
+  o.message = "the checker program failed before any case ran: it did not compile";
+  m.setOutcome(o);
+  QCOMPARE(m.summaryText(),
+           QString("The checker failed, not the program; no case ran. the checker program failed "
+                   "before any case ran: it did not compile"));
+
   m.startRun();
   m.setCaseResult(caseOutcome(0, "1", "OK", 1, 1));
   m.endRun("stopped");
