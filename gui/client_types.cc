@@ -89,6 +89,7 @@ CaseOutcome toCaseOutcome(int index, const CaseResult& c) {
   out.index = index;
   out.name = QString::fromStdString(c.name);
   out.run = toStageOutcome(c.run);
+  if (c.checker) out.checker = toStageOutcome(*c.checker);
   out.line = c.line;
   out.column = c.column;
   return out;
@@ -99,6 +100,20 @@ bool isValidUtf8(const QByteArray& bytes) {
   QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
   const QString decoded = decoder.decode(bytes);
   return !decoder.hasError();
+}
+
+SourceFile sourceFile(const JobFile& f) {
+  SourceFile file;
+  file.name = f.name.toStdString();
+  const std::string_view bytes(f.content.constData(), static_cast<size_t>(f.content.size()));
+  if (isValidUtf8(f.content)) {
+    file.content = std::string(bytes);
+  } else {
+    // JSON strings must be UTF-8: anything else would be mangled (U+FFFD) on the way.
+    file.content = base64Encode(bytes);
+    file.encoding = Encoding::kBase64;
+  }
+  return file;
 }
 
 }  // namespace
@@ -244,6 +259,11 @@ bool caseOutcomeFromJson(const json& test, CaseOutcome* out, QString* error) {
     *error = QStringLiteral("test.index must be a case's 0-based number");
     return false;
   }
+  if (auto checker = test.find("checker"); checker != test.end() && checker->is_object()) {
+    // Optional detail: a checker stage that does not parse is left out, the case still shows.
+    StageResult stage;
+    if (polyrun::fromJson(*checker, &stage).isOk()) c.checker = stage;
+  }
   *out = toCaseOutcome(index->get<int>(), c);
   out->name = stringField(test, "name");
   out->line = intField(test, "line");
@@ -251,23 +271,20 @@ bool caseOutcomeFromJson(const json& test, CaseOutcome* out, QString* error) {
   return true;
 }
 
+QString checkerSaid(const StageOutcome& checker) {
+  const QString& text =
+      checker.stdout_text.trimmed().isEmpty() ? checker.stderr_text : checker.stdout_text;
+  for (const QString& line : text.split('\n')) {
+    if (!line.trimmed().isEmpty()) return line.trimmed();
+  }
+  return {};
+}
+
 json jobRequestToJson(const JobRequest& request) {
   Job job;
   job.language = request.language.toStdString();
   job.version = request.version.toStdString();
-  for (const JobFile& f : request.files) {
-    SourceFile file;
-    file.name = f.name.toStdString();
-    const std::string_view bytes(f.content.constData(), static_cast<size_t>(f.content.size()));
-    if (isValidUtf8(f.content)) {
-      file.content = std::string(bytes);
-    } else {
-      // JSON strings must be UTF-8: anything else would be mangled (U+FFFD) on the way.
-      file.content = base64Encode(bytes);
-      file.encoding = Encoding::kBase64;
-    }
-    job.files.push_back(std::move(file));
-  }
+  for (const JobFile& f : request.files) job.files.push_back(sourceFile(f));
   job.stdin_data = request.stdin_text.toStdString();
   for (const QString& a : request.args) job.args.push_back(a.toStdString());
   job.limits.run.wall_ms = request.limits.wall_ms;
@@ -283,6 +300,11 @@ json jobRequestToJson(const JobRequest& request) {
     job.checker.kind =
         parseCheckerName(request.judge.checker.toStdString()).value_or(CheckerKind::kLines);
     job.checker.abs_tolerance = job.checker.rel_tolerance = request.judge.tolerance;
+    if (job.checker.kind == CheckerKind::kProgram) {
+      job.checker.language = request.checker_language.toStdString();
+      job.checker.version = request.checker_version.toStdString();
+      job.checker.source = sourceFile(request.checker_source);
+    }
     job.stop_on_failure = request.judge.stop_on_failure;
   }
   json out = polyrun::toJson(job);

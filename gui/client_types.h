@@ -105,6 +105,9 @@ struct CaseOutcome {
   int index = -1;  // 0-based position in the job's tests
   QString name;
   StageOutcome run;
+  /// The checker program's run on this case (a judge with a checker program, when it ran): its
+  /// stdout's first line is what it says about the output. No outputs in a progress message.
+  std::optional<StageOutcome> checker;
   /// For WRONG_ANSWER: where the program's output first differs, 1-based, in its lines and
   /// bytes (polyrun/checker.h); 0 otherwise.
   qint64 line = 0;
@@ -168,9 +171,12 @@ struct TestCaseInput {
 
 /// How a judged job's outputs are checked and run.
 struct JudgeOptions {
-  QString checker = QStringLiteral("lines");  // exact, lines, tokens or float (wire names)
+  QString checker = QStringLiteral("lines");  // exact, lines, tokens, float or program (wire names)
   double tolerance = 1e-6;                    // float: absolute and relative
   bool stop_on_failure = false;
+  /// checker "program": the checker's source file on this machine (read when a run starts, so
+  /// edits to it count); empty while none is chosen.
+  QString checker_path;
 
   bool operator==(const JudgeOptions&) const = default;
 };
@@ -186,7 +192,16 @@ struct JobRequest {
   /// Non-empty: a judged job, compiled once and run once per case (stdin_text is then not used).
   QList<TestCaseInput> tests;
   JudgeOptions judge;  // sent only with tests
+  /// judge.checker "program": the checker as sent (docs/checkers.md, "Checker programs"), its
+  /// limits the job's run limits.
+  QString checker_language;  // canonical name or alias
+  QString checker_version = QStringLiteral("*");
+  JobFile checker_source;
 };
+
+/// The first line of what a checker program said about a case: its stdout's, or its stderr's
+/// when stdout has none (testlib writes to stderr); empty when it said nothing.
+QString checkerSaid(const StageOutcome& checker);
 
 // Conversions from the wire. They never throw: a field of the wrong type counts as absent and
 // entries that make no sense (no language, no slave name) are skipped, so a newer master with

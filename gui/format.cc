@@ -36,6 +36,8 @@ QColor verdictColor(const QString& verdict) {
       {"INTERNAL_ERROR", QColor(0x42, 0x42, 0x42)},
       {"WRONG_ANSWER", QColor(0xd8, 0x43, 0x15)},
       {"SKIPPED", QColor(0x9e, 0x9e, 0x9e)},
+      // Brown, apart from the program's failures: the checker program failed, not the program.
+      {"CHECKER_ERROR", QColor(0x6d, 0x4c, 0x41)},
   };
   return kColors.value(verdict, QColor(0x61, 0x61, 0x61));
 }

@@ -281,6 +281,28 @@ void RunPage::runTests() {
   if (!buildJob(&job)) return;
   job.tests = suite.cases;
   job.judge = suite.judge;
+  if (suite.judge.checker == QLatin1String("program")) {
+    // Read now, so that edits to the checker since it was chosen count.
+    QString error;
+    if (!tests_panel_->readCheckerProgram(&job.checker_source, &error)) {
+      tests_panel_->showProblem(error);
+      messages_->add(Severity::kError, error);
+      return;
+    }
+    // Its language as the editor picks one for a file: by extension, among the cluster's.
+    const QString suffix = QFileInfo(job.checker_source.name).suffix();
+    const Runtime* runtime = runtimes_->runtimeAt(runtimes_->rowForExtension(suffix));
+    if (!runtime) {
+      error = tr("No slave runs .%1 files, so the checker program %2 cannot run: write it in a "
+                 "language the cluster offers (see the language list).")
+                  .arg(suffix, job.checker_source.name);
+      tests_panel_->showProblem(error);
+      messages_->add(Severity::kError, error);
+      return;
+    }
+    job.checker_language = runtime->language;
+    job.checker_version = QStringLiteral("*");
+  }
   if (!session_->start(job)) return;
   tests_run_ = true;
   tests_panel_->startRun();

@@ -86,6 +86,8 @@ QVariant TestCasesModel::data(const QModelIndex& index, int role) const {
       case kName:
         return c.name.isEmpty() ? QString::number(index.row() + 1) : c.name;
       case kVerdict:
+        // Not the program's fault: said in words, not with a verdict it might be blamed for.
+        if (r && r->run.verdict == QLatin1String("CHECKER_ERROR")) return tr("checker failed");
         if (r) return r->run.verdict;
         if (running_) return tr("waiting");
         return end_text_.isEmpty() || summary_ ? QString() : tr("not run");
@@ -103,6 +105,8 @@ QVariant TestCasesModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::ForegroundRole && index.column() == kVerdict && r) return QColor(Qt::white);
   if (role == Qt::BackgroundRole && index.column() == kVerdict && r)
     return verdictColor(r->run.verdict);
+  if (role == Qt::ToolTipRole && r && r->run.verdict == QLatin1String("CHECKER_ERROR"))
+    return tr("The checker failed, not the program: %1").arg(r->run.message);
   if (role == Qt::ToolTipRole && r && !r->run.message.isEmpty()) return r->run.message;
   if (role == Qt::TextAlignmentRole && (index.column() == kTime || index.column() == kMemory))
     return QVariant(Qt::AlignRight | Qt::AlignVCenter);
@@ -235,9 +239,11 @@ void TestCasesModel::setOutcome(const RunOutcome& outcome) {
   }
   if (outcome.tests.isEmpty()) {
     summary_.reset();
-    end_text_ = outcome.verdict == QLatin1String("COMPILE_ERROR")
-                    ? tr("compile error: no case ran")
-                    : tr("%1: no case ran. %2").arg(outcome.verdict, outcome.message);
+    end_text_ =
+        outcome.verdict == QLatin1String("COMPILE_ERROR") ? tr("compile error: no case ran")
+        : outcome.verdict == QLatin1String("CHECKER_ERROR")
+            ? tr("The checker failed, not the program; no case ran. %1").arg(outcome.message)
+            : tr("%1: no case ran. %2").arg(outcome.verdict, outcome.message);
   } else {
     summary_ = outcome.summary;
   }

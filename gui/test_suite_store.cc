@@ -59,6 +59,7 @@ bool TestSuiteStore::load(const QString& source_path, TestSuite* suite, QString*
   suite->judge.checker = judge.value("checker").toString(suite->judge.checker);
   suite->judge.tolerance = judge.value("tolerance").toDouble(suite->judge.tolerance);
   suite->judge.stop_on_failure = judge.value("stop_on_failure").toBool();
+  suite->judge.checker_path = judge.value("checker_path").toString();
   return true;
 }
 
@@ -77,12 +78,14 @@ bool TestSuiteStore::save(const QString& source_path, const TestSuite& suite,
     if (t.expected_stdout) c.insert("expected_stdout", *t.expected_stdout);
     cases.append(c);
   }
+  QJsonObject judge{{"checker", suite.judge.checker},
+                    {"tolerance", suite.judge.tolerance},
+                    {"stop_on_failure", suite.judge.stop_on_failure}};
+  if (!suite.judge.checker_path.isEmpty()) judge.insert("checker_path", suite.judge.checker_path);
   const QJsonObject o{
       {"version", kFormatVersion},
       {"source", QFileInfo(source_path).absoluteFilePath()},  // for a person looking at the file
-      {"judge", QJsonObject{{"checker", suite.judge.checker},
-                            {"tolerance", suite.judge.tolerance},
-                            {"stop_on_failure", suite.judge.stop_on_failure}}},
+      {"judge", judge},
       {"cases", cases}};
   QSaveFile file(path);
   if (!QDir().mkpath(dir_) || !file.open(QIODevice::WriteOnly) ||

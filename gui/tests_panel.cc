@@ -2,8 +2,11 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -24,6 +27,7 @@ namespace polyrun::gui {
 namespace {
 
 const char* const kCheckers[] = {"lines", "exact", "tokens", "float"};
+const char kProgram[] = "program";  // a checker program of the user's (docs/checkers.md)
 
 QPlainTextEdit* makeTextEdit(const QString& name, bool read_only, const QString& placeholder) {
   auto* edit = new QPlainTextEdit;
@@ -98,11 +102,25 @@ TestsPanel::TestsPanel(QWidget* parent) : QWidget(parent), model_(new TestCasesM
 
   checker_combo_ = new QComboBox;
   checker_combo_->setObjectName("checkerCombo");
-  for (const char* c : kCheckers) checker_combo_->addItem(QString::fromLatin1(c));
+  // The item's data is the checker's wire name.
+  for (const char* c : kCheckers)
+    checker_combo_->addItem(QString::fromLatin1(c), QString::fromLatin1(c));
+  checker_combo_->addItem(tr("program…"), QString::fromLatin1(kProgram));
   checker_combo_->setToolTip(
       tr("lines: line by line, trailing spaces and blank lines at the end ignored\n"
          "exact: byte for byte\ntokens: whitespace-separated words\n"
-         "float: tokens, numbers within the tolerance (docs/checkers.md)"));
+         "float: tokens, numbers within the tolerance\n"
+         "program…: a checker program of yours, run on each case's input, output and expected "
+         "output; exit 0 accepts, 1 or 2 rejects (docs/checkers.md)"));
+  checker_file_button_ = new QPushButton;
+  checker_file_button_->setObjectName("checkerFileButton");
+  connect(checker_file_button_, &QPushButton::clicked, this, &TestsPanel::chooseCheckerFile);
+  // Only the user's own pick opens the dialog (activated), not a suite being shown.
+  connect(checker_combo_, &QComboBox::activated, this, [this] {
+    if (checker_combo_->currentData().toString() == QLatin1String(kProgram) &&
+        checker_path_.isEmpty())
+      chooseCheckerFile();
+  });
   tolerance_spin_ = new QDoubleSpinBox;
   tolerance_spin_->setObjectName("toleranceSpin");
   tolerance_spin_->setDecimals(9);
@@ -112,12 +130,12 @@ TestsPanel::TestsPanel(QWidget* parent) : QWidget(parent), model_(new TestCasesM
   stop_check_ = new QCheckBox(tr("Stop at first failure"));
   stop_check_->setObjectName("stopOnFailureCheck");
   connect(checker_combo_, &QComboBox::currentIndexChanged, this, [this] {
-    tolerance_spin_->setEnabled(checker_combo_->currentText() == QLatin1String("float"));
+    updateCheckerWidgets();
     emit suiteChanged();
   });
   connect(tolerance_spin_, &QDoubleSpinBox::valueChanged, this, &TestsPanel::suiteChanged);
   connect(stop_check_, &QCheckBox::toggled, this, &TestsPanel::suiteChanged);
-  tolerance_spin_->setEnabled(false);
+  updateCheckerWidgets();
 
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(add_button_);
@@ -131,6 +149,7 @@ TestsPanel::TestsPanel(QWidget* parent) : QWidget(parent), model_(new TestCasesM
   options->addWidget(checker_label);
   options->addWidget(checker_combo_);
   options->addWidget(tolerance_spin_);
+  options->addWidget(checker_file_button_);
   options->addWidget(stop_check_);
   options->addStretch(1);
 
@@ -190,6 +209,10 @@ TestsPanel::TestsPanel(QWidget* parent) : QWidget(parent), model_(new TestCasesM
   case_message_->setObjectName("caseMessage");
   case_message_->setWordWrap(true);
   case_message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  checker_said_ = new QLabel;
+  checker_said_->setObjectName("checkerSaid");
+  checker_said_->setWordWrap(true);
+  checker_said_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   diff_expected_ = makeTextEdit("diffExpected", true, {});
   diff_actual_ = makeTextEdit("diffActual", true, {});
   case_stderr_ = makeTextEdit("caseStderr", true, tr("(no stderr)"));
@@ -207,6 +230,7 @@ TestsPanel::TestsPanel(QWidget* parent) : QWidget(parent), model_(new TestCasesM
   header->addWidget(case_verdict_, 0, Qt::AlignTop);
   header->addWidget(case_message_, 1);
   result_layout->addLayout(header);
+  result_layout->addWidget(checker_said_);
   result_layout->addWidget(result_split, 1);
 
   tabs_ = new QTabWidget;
@@ -248,18 +272,20 @@ TestSuite TestsPanel::suite() const { return {model_->cases(), judgeOptions()}; 
 void TestsPanel::setSuite(const TestSuite& suite) {
   {
     const QSignalBlocker a(checker_combo_), b(tolerance_spin_), c(stop_check_);
-    const int checker = checker_combo_->findText(suite.judge.checker);
+    const int checker = checker_combo_->findData(suite.judge.checker);
     checker_combo_->setCurrentIndex(checker >= 0 ? checker : 0);
+    checker_path_ = suite.judge.checker_path;
     tolerance_spin_->setValue(suite.judge.tolerance);
-    tolerance_spin_->setEnabled(checker_combo_->currentText() == QLatin1String("float"));
     stop_check_->setChecked(suite.judge.stop_on_failure);
   }
+  updateCheckerWidgets();
   model_->setCases(suite.cases);
 }
 
 JudgeOptions TestsPanel::judgeOptions() const {
   JudgeOptions o;
-  o.checker = checker_combo_->currentText();
+  o.checker = checker_combo_->currentData().toString();
+  if (o.checker == QLatin1String(kProgram)) o.checker_path = checker_path_;
   o.tolerance = tolerance_spin_->value();
   o.stop_on_failure = stop_check_->isChecked();
   return o;
@@ -283,6 +309,68 @@ void TestsPanel::importWithDialog() {
   if (dir.isEmpty()) return;
   QString error;
   if (!importFolder(dir, &error)) emit problem(error);
+}
+
+void TestsPanel::setCheckerProgram(const QString& path) {
+  checker_path_ = path;
+  const int program = checker_combo_->findData(QString::fromLatin1(kProgram));
+  if (checker_combo_->currentIndex() != program) {
+    checker_combo_->setCurrentIndex(program);  // emits suiteChanged
+  } else {
+    updateCheckerWidgets();
+    emit suiteChanged();
+  }
+}
+
+void TestsPanel::chooseCheckerFile() {
+  const QString path = QFileDialog::getOpenFileName(
+      this, tr("Choose a checker program (run as: checker INPUT OUTPUT ANSWER)"),
+      checker_path_.isEmpty() ? QString() : QFileInfo(checker_path_).absolutePath());
+  if (!path.isEmpty()) setCheckerProgram(path);
+}
+
+void TestsPanel::updateCheckerWidgets() {
+  const QString checker = checker_combo_->currentData().toString();
+  tolerance_spin_->setEnabled(checker == QLatin1String("float"));
+  const bool program = checker == QLatin1String(kProgram);
+  checker_file_button_->setVisible(program);
+  checker_file_button_->setText(checker_path_.isEmpty() ? tr("Choose a file…")
+                                                        : QFileInfo(checker_path_).fileName());
+  checker_file_button_->setToolTip(
+      checker_path_.isEmpty()
+          ? tr("The checker program's source; its language follows from its extension")
+          : tr("%1\n(read again at each Run all; its language follows from its extension)")
+                .arg(QDir::toNativeSeparators(checker_path_)));
+}
+
+bool TestsPanel::readCheckerProgram(JobFile* source, QString* error) const {
+  if (checker_path_.isEmpty()) {
+    *error =
+        tr("No checker program is chosen: pick its file with the button beside the "
+           "Checker list, or choose another checker.");
+    return false;
+  }
+  QFile file(checker_path_);
+  if (!file.open(QIODevice::ReadOnly)) {
+    *error = tr("Cannot read the checker program %1: %2. Pick another file with the button "
+                "beside the Checker list.")
+                 .arg(QDir::toNativeSeparators(checker_path_), file.errorString());
+    return false;
+  }
+  source->name = QFileInfo(checker_path_).fileName();
+  source->content = file.readAll();
+  if (file.error() != QFileDevice::NoError) {
+    *error = tr("Cannot read the checker program %1: %2. Pick another file with the button "
+                "beside the Checker list.")
+                 .arg(QDir::toNativeSeparators(checker_path_), file.errorString());
+    return false;
+  }
+  return true;
+}
+
+void TestsPanel::showProblem(const QString& text) {
+  summary_label_->setText(text);
+  summary_label_->setStyleSheet(QStringLiteral("QLabel { color: #c62828; }"));
 }
 
 void TestsPanel::addCase() {
@@ -343,6 +431,7 @@ void TestsPanel::showResult() {
   if (!r) {
     case_verdict_->clear();
     case_verdict_->setStyleSheet({});
+    checker_said_->hide();
     case_message_->setText(current_row_ < 0      ? tr("Add a case or import a folder of cases.")
                            : model_->isRunning() ? tr("This case has not ended yet.")
                                                  : tr("Run all to see how this case ends."));
@@ -351,9 +440,11 @@ void TestsPanel::showResult() {
     case_stderr_->clear();
     return;
   }
-  case_verdict_->setText(r->run.verdict);
+  const bool checker_failed = r->run.verdict == QLatin1String("CHECKER_ERROR");
+  case_verdict_->setText(checker_failed ? tr("checker failed") : r->run.verdict);
   case_verdict_->setStyleSheet(badgeStyleSheet(verdictColor(r->run.verdict)));
   QStringList details;
+  if (checker_failed) details << tr("The checker failed, not the program.");
   if (r->run.verdict != QLatin1String("SKIPPED")) {
     details << (r->run.signal != 0 ? tr("signal %1").arg(r->run.signal)
                                    : tr("exit code %1").arg(r->run.exit_code))
@@ -364,6 +455,10 @@ void TestsPanel::showResult() {
   QString text = details.join(QStringLiteral(" · "));
   if (!r->run.message.isEmpty()) text += (text.isEmpty() ? "" : "\n") + r->run.message;
   case_message_->setText(text);
+  // What a checker program said on this case (its first line: "ok 1.4142", why it rejects).
+  const QString said = r->checker ? checkerSaid(*r->checker) : QString();
+  checker_said_->setVisible(!said.isEmpty());
+  checker_said_->setText(tr("The checker said: %1").arg(said));
 
   const TestCaseInput& c = model_->cases()[current_row_];
   diff_expected_->setPlainText(c.expected_stdout.value_or(QString()));
@@ -422,6 +517,7 @@ void TestsPanel::updateButtons() {
 }
 
 void TestsPanel::updateSummary() {
+  summary_label_->setStyleSheet({});
   summary_label_->setText(model_->summaryText());
   updateButtons();
 }

@@ -50,6 +50,15 @@ class TestsPanel : public QWidget {
   /// The row shown, -1 when none.
   int currentRow() const { return current_row_; }
 
+  /// Picks checker "program" with the checker source `path` (what the file dialog of
+  /// "program…" does). No dialog.
+  void setCheckerProgram(const QString& path);
+  /// Reads the chosen checker program's file into *source (its file name and bytes). False,
+  /// with *error naming the file and what to do, when none is chosen or it cannot be read.
+  bool readCheckerProgram(JobFile* source, QString* error) const;
+  /// Says `text` in the summary line (a run that could not start).
+  void showProblem(const QString& text);
+
  public slots:
   /// A run of the cases was submitted.
   void startRun();
@@ -70,6 +79,8 @@ class TestsPanel : public QWidget {
   void addCase();
   void removeCase();
   void importWithDialog();
+  void chooseCheckerFile();
+  void updateCheckerWidgets();
   void commitEdits();
   void showResult();
   void updateButtons();
@@ -83,6 +94,8 @@ class TestsPanel : public QWidget {
   QPushButton* run_button_ = nullptr;
   QComboBox* checker_combo_ = nullptr;
   QDoubleSpinBox* tolerance_spin_ = nullptr;
+  QPushButton* checker_file_button_ = nullptr;  // checker "program": its file, click to change
+  QString checker_path_;
   QCheckBox* stop_check_ = nullptr;
   QLabel* summary_label_ = nullptr;
   QTabWidget* tabs_ = nullptr;
@@ -92,6 +105,7 @@ class TestsPanel : public QWidget {
   QPlainTextEdit* expected_edit_ = nullptr;
   QLabel* case_verdict_ = nullptr;
   QLabel* case_message_ = nullptr;
+  QLabel* checker_said_ = nullptr;  // the checker program's first line on the case shown
   QPlainTextEdit* diff_expected_ = nullptr;
   QPlainTextEdit* diff_actual_ = nullptr;
   QPlainTextEdit* case_stderr_ = nullptr;

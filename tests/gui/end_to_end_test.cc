@@ -50,6 +50,7 @@ class EndToEndTest : public QObject {
   void pythonProgramRunsWithStdinAndArgs();
   void cProgramCompilesAndRuns();
   void judgedJobReportsEachCase();
+  void checkerProgramJudgesTheCases();
   void compileErrorAndRuntimeErrorAreVerdicts();
   void cancelStopsARunningJob();
   void jobInFlightSurvivesAReconnection();
@@ -266,6 +267,60 @@ void EndToEndTest::judgedJobReportsEachCase() {
   }
   std::sort(told.begin(), told.end());
   QCOMPARE(told, QList<int>({0, 1, 2}));
+}
+
+void EndToEndTest::checkerProgramJudgesTheCases() {
+  // What the Tests panel sends with checker "program…" and check.py (docs/checkers.md's worked
+  // example): answers within 1e-3 pass, case "seven" is wrong, case "bad" makes the checker fail.
+  JobRequest job;
+  job.language = "python";
+  job.files << JobFile{"root.py",
+                       "import math\n"
+                       "n = float(input())\n"
+                       "print('%.4f' % (3.5 if n == 7 else math.sqrt(n)))\n"};
+  job.tests = {{"two", "2\n", QString("1.41421356\n")},
+               {"seven", "7\n", QString("2.64575131\n")},
+               {"bad", "4\n", QString("not a number\n")}};
+  job.limits.wall_ms = 5000;
+  job.judge.checker = "program";
+  job.checker_language = "python";
+  job.checker_source = JobFile{"check.py",
+                               "import sys\n"
+                               "def main():\n"
+                               "    got = open(sys.argv[2]).read().split()\n"
+                               "    want = float(open(sys.argv[3]).read())\n"
+                               "    if len(got) != 1 or abs(float(got[0]) - want) > 1e-3:\n"
+                               "        print('expected %.6f, got %s' % (want, ' '.join(got)))\n"
+                               "        return 1\n"
+                               "    print('ok %s' % got[0])\n"
+                               "    return 0\n"
+                               "try:\n"
+                               "    sys.exit(main())\n"
+                               "except SystemExit:\n"
+                               "    raise\n"
+                               "except BaseException as e:\n"
+                               "    print('checker failed: %r' % e)\n"
+                               "    sys.exit(3)\n"};
+  JobWatch* w = submit(job);
+  QTRY_VERIFY_WITH_TIMEOUT(w->over(), kJobMs);
+  QVERIFY2(w->error_code.isEmpty(), qPrintable(w->error_code + ": " + w->error_message));
+  const RunOutcome& o = *w->outcome;
+  QCOMPARE(o.tests.size(), 3);
+  QCOMPARE(o.tests[0].run.verdict, QString("OK"));
+  QCOMPARE(o.tests[0].run.stdout_text, QString("1.4142\n"));  // not the expected bytes
+  QVERIFY(o.tests[0].checker.has_value());
+  QCOMPARE(checkerSaid(*o.tests[0].checker), QString("ok 1.4142"));
+  QCOMPARE(o.tests[1].run.verdict, QString("WRONG_ANSWER"));
+  QCOMPARE(o.tests[1].run.message, QString("expected 2.645751, got 3.5000"));
+  QCOMPARE(checkerSaid(*o.tests[1].checker), QString("expected 2.645751, got 3.5000"));
+  QCOMPARE(o.tests[2].run.verdict, QString("CHECKER_ERROR"));
+  QVERIFY2(o.tests[2].run.message.contains("exited with code 3"),
+           qPrintable(o.tests[2].run.message));
+  QVERIFY2(checkerSaid(*o.tests[2].checker).startsWith("checker failed: ValueError"),
+           qPrintable(checkerSaid(*o.tests[2].checker)));
+  QCOMPARE(o.verdict, QString("WRONG_ANSWER"));  // the first case that did not pass
+  QCOMPARE(o.summary.passed, 1);
+  QCOMPARE(o.summary.first_failure, 2);
 }
 
 void EndToEndTest::pythonProgramRunsWithStdinAndArgs() {

@@ -220,6 +220,15 @@ void TestCasesModelTest::compileErrorAndAbortedRunsAreSaid() {
   QCOMPARE(m.summaryText(), QString("compile error: no case ran"));
   QCOMPARE(cell(m, 0, TestCasesModel::kVerdict), QString("not run"));
 
+  // A checker program that does not compile: its failure, not the program's.
+  m.startRun();
+  o.verdict = "CHECKER_ERROR";
+  o.message = "the checker program failed before any case ran: it did not compile";
+  m.setOutcome(o);
+  QCOMPARE(m.summaryText(),
+           QString("The checker failed, not the program; no case ran. the checker program failed "
+                   "before any case ran: it did not compile"));
+
   m.startRun();
   m.setCaseResult(caseOutcome(0, "1", "OK", 1, 1));
   m.endRun("stopped");
@@ -254,13 +263,21 @@ void TestCasesModelTest::locateSpotCountsBytesOfUtf8() {
 void TestCasesModelTest::storeKeepsSuitesPerSourceFile() {
   QTemporaryDir dir;
   const TestSuiteStore store(dir.filePath("tests"));
-  TestSuite suite{threeCases(), {"float", 0.01, true}};
+  TestSuite suite{threeCases(), {"float", 0.01, true, {}}};
   suite.cases[1].expected_stdout.reset();
   QString error;
   QVERIFY2(store.save(dir.filePath("a.py"), suite, &error), qPrintable(error));
   TestSuite read;
   QVERIFY(store.load(dir.filePath("a.py"), &read, &error));
   QCOMPARE(read, suite);
+  QVERIFY(read.judge.checker_path.isEmpty());
+  // A checker program is kept as its path (its content is read at each run, not stored).
+  const TestSuite with_program{threeCases(), {"program", 1e-6, false, dir.filePath("check.py")}};
+  QVERIFY2(store.save(dir.filePath("c.py"), with_program, &error), qPrintable(error));
+  QVERIFY(store.load(dir.filePath("c.py"), &read, &error));
+  QCOMPARE(read.judge.checker, QString("program"));
+  QCOMPARE(read.judge.checker_path, dir.filePath("check.py"));
+  QCOMPARE(read, with_program);
   // Another file has its own (none yet).
   QVERIFY(store.fileFor(dir.filePath("b.py")) != store.fileFor(dir.filePath("a.py")));
   QVERIFY(store.load(dir.filePath("b.py"), &read, &error));
@@ -295,7 +312,7 @@ void TestCasesModelTest::judgedJobGoesOnTheWire() {
 
   request.tests = threeCases();
   request.tests[2].expected_stdout.reset();
-  request.judge = {"float", 0.5, true};
+  request.judge = {"float", 0.5, true, {}};
   job = jobRequestToJson(request);
   QCOMPARE(job.at("tests").size(), size_t{3});
   QCOMPARE(job.at("tests")[1].at("name").get<std::string>(), std::string("2"));

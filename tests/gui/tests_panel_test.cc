@@ -21,6 +21,7 @@
 #include "client_settings.h"
 #include "code_editor.h"
 #include "fake_master.h"
+#include "format.h"
 #include "main_window.h"
 #include "master_connection.h"
 #include "message_log.h"
@@ -86,6 +87,8 @@ class TestsPanelTest : public QObject {
   void runAllSendsOneJudgedJobAndFillsTheRows();
   void casesAreKeptWithTheEditorsFile();
   void stopEndsTheRunOfTheCases();
+  void checkerProgramIsSentAndWhatItSaysShown();
+  void unreadableCheckerProgramSubmitsNothing();
 
  private:
   void connectAndPickPython();
@@ -250,6 +253,7 @@ void TestsPanelTest::runAllSendsOneJudgedJobAndFillsTheRows() {
            qPrintable(message));
   QCOMPARE(child<QPlainTextEdit>(*panel_, "caseStderr")->toPlainText(),
            QString("debug: read the input\n"));
+  QVERIFY(child<QLabel>(*panel_, "checkerSaid")->isHidden());  // no checker program here
   // The first difference (line 1, column 1) is highlighted on both sides.
   for (QPlainTextEdit* side : {actual, expected}) {
     const auto marks = side->extraSelections();
@@ -299,6 +303,17 @@ void TestsPanelTest::casesAreKeptWithTheEditorsFile() {
   QCOMPARE(panel_->model()->rowCount(), 2);
   QCOMPARE(panel_->model()->cases()[1], (TestCaseInput{"b", "2\n", std::nullopt}));
   QCOMPARE(child<QComboBox>(*panel_, "checkerCombo")->currentText(), QString("exact"));
+  // A checker program is kept as its file's path.
+  const QString checker = dir_->filePath("check.py");
+  panel_->setCheckerProgram(checker);
+  QVERIFY(window_->openFile(b));
+  QCOMPARE(panel_->judgeOptions().checker, QString("lines"));
+  QVERIFY(window_->openFile(a));
+  QCOMPARE(child<QComboBox>(*panel_, "checkerCombo")->currentText(), QString("program…"));
+  QCOMPARE(panel_->judgeOptions().checker_path, checker);
+  QCOMPARE(child<QPushButton>(*panel_, "checkerFileButton")->text(), QString("check.py"));
+  QVERIFY(store.load(a, &saved, &error));
+  QCOMPARE(saved.judge.checker_path, checker);
   QVERIFY(store.load(b, &saved, &error));
   QCOMPARE(saved.cases.size(), 1);
   QCOMPARE(saved.cases[0].name, QString("only-b"));
@@ -354,6 +369,139 @@ void TestsPanelTest::stopEndsTheRunOfTheCases() {
   QCOMPARE(side_tabs->currentIndex(), int(RunPage::kRunTab));
   QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{2}, kTimeoutMs);
   QVERIFY(!submit_.at("job").contains("tests"));
+}
+
+void TestsPanelTest::checkerProgramIsSentAndWhatItSaysShown() {
+  connectAndPickPython();
+  if (QTest::currentTestFailed()) return;
+  panel_->model()->addCase({"two", "2\n", QString("1.41421356\n")});
+  panel_->model()->addCase({"seven", "7\n", QString("2.64575131\n")});
+  panel_->model()->addCase({"zero", "0\n", QString("0\n")});
+  const QString checker = dir_->filePath("check.py");
+  writeFile(checker, "import sys\nsys.exit(0)\n");
+  panel_->setCheckerProgram(checker);
+  auto* combo = child<QComboBox>(*panel_, "checkerCombo");
+  QCOMPARE(combo->currentText(), QString("program…"));
+  QCOMPARE(panel_->judgeOptions().checker, QString("program"));
+  QCOMPARE(panel_->judgeOptions().checker_path, checker);
+  auto* file_button = child<QPushButton>(*panel_, "checkerFileButton");
+  QVERIFY(file_button->isVisible());
+  QCOMPARE(file_button->text(), QString("check.py"));
+  // Edited after it was chosen: Run all sends what the file holds then.
+  const QByteArray source = "import sys\n# accepts within 1e-3\nsys.exit(0)\n";
+  writeFile(checker, source);
+
+  auto* run_all = child<QPushButton>(*panel_, "runAllButton");
+  QTRY_VERIFY_WITH_TIMEOUT(run_all->isEnabled(), kTimeoutMs);
+  QTest::mouseClick(run_all, Qt::LeftButton);
+  QTRY_VERIFY_WITH_TIMEOUT(submit_.is_object(), kTimeoutMs);
+  const json& sent = submit_.at("job").at("checker");
+  QCOMPARE(sent.at("kind").get<std::string>(), std::string("program"));
+  QCOMPARE(sent.at("language").get<std::string>(), std::string("python"));  // from .py
+  QCOMPARE(sent.at("version").get<std::string>(), std::string("*"));
+  QCOMPARE(sent.at("source").at("name").get<std::string>(), std::string("check.py"));
+  QCOMPARE(QByteArray::fromStdString(sent.at("source").at("content").get<std::string>()), source);
+
+  // The checker accepts case 1 (saying so), rejects case 2 and fails on case 3.
+  using polyrun::gui::test::caseResult;
+  std::vector<polyrun::CaseResult> results = {
+      caseResult("two", Verdict::kOk, 20, 8 << 20, "1.4142\n"),
+      caseResult("seven", Verdict::kOk, 21, 8 << 20, "3.5000\n"),
+      caseResult("zero", Verdict::kOk, 19, 8 << 20, "0\n")};
+  auto checker_stage = [](int exit_code, const std::string& out, const std::string& err) {
+    polyrun::StageResult s;
+    s.verdict = exit_code == 0 ? Verdict::kOk : Verdict::kRuntimeError;
+    s.exit_code = exit_code;
+    s.stdout_data = out;
+    s.stderr_data = err;
+    return s;
+  };
+  results[0].checker = checker_stage(0, "ok 1.4142\n", "");
+  results[1].run.verdict = Verdict::kWrongAnswer;
+  results[1].run.message = "sqrt(7): expected 2.645751, got 3.5000";
+  results[1].checker = checker_stage(1, "sqrt(7): expected 2.645751, got 3.5000\nmore\n", "");
+  results[2].run.verdict = Verdict::kCheckerError;
+  results[2].run.message = "checker exited with code 3: checker failed: ValueError()";
+  results[2].checker = checker_stage(3, "", "checker failed: ValueError()\n");
+  fake_->send(test::judgedResult(submit_, kJobId, results));
+  const TestCasesModel& m = *panel_->model();
+  QTRY_VERIFY_WITH_TIMEOUT(!m.isRunning(), kTimeoutMs);
+
+  auto* said = child<QLabel>(*panel_, "checkerSaid");
+  auto* verdict = child<QLabel>(*panel_, "caseVerdict");
+  auto* message = child<QLabel>(*panel_, "caseMessage");
+  panel_->showCase(0);
+  QVERIFY(!said->isHidden());
+  QCOMPARE(said->text(), QString("The checker said: ok 1.4142"));
+  panel_->showCase(1);
+  QCOMPARE(verdict->text(), QString("WRONG_ANSWER"));
+  QCOMPARE(said->text(), QString("The checker said: sqrt(7): expected 2.645751, got 3.5000"));
+  QCOMPARE(child<QPlainTextEdit>(*panel_, "diffActual")->toPlainText(), QString("3.5000\n"));
+  // A checker's failure is not the program's: its own wording and colour, in the table too.
+  panel_->showCase(2);
+  QCOMPARE(verdict->text(), QString("checker failed"));
+  QVERIFY2(message->text().startsWith("The checker failed, not the program.") &&
+               message->text().contains("checker exited with code 3"),
+           qPrintable(message->text()));
+  QCOMPARE(said->text(), QString("The checker said: checker failed: ValueError()"));
+  QCOMPARE(cell(m, 2, TestCasesModel::kVerdict), QString("checker failed"));
+  const QColor checker_colour =
+      m.data(m.index(2, TestCasesModel::kVerdict), Qt::BackgroundRole).value<QColor>();
+  for (int row : {0, 1}) {
+    QVERIFY(m.data(m.index(row, TestCasesModel::kVerdict), Qt::BackgroundRole).value<QColor>() !=
+            checker_colour);
+  }
+  QVERIFY(checker_colour != verdictColor("INTERNAL_ERROR"));
+  QVERIFY2(m.data(m.index(2, TestCasesModel::kVerdict), Qt::ToolTipRole)
+               .toString()
+               .startsWith("The checker failed, not the program"),
+           qPrintable(m.data(m.index(2, TestCasesModel::kVerdict), Qt::ToolTipRole).toString()));
+}
+
+void TestsPanelTest::unreadableCheckerProgramSubmitsNothing() {
+  connectAndPickPython();
+  if (QTest::currentTestFailed()) return;
+  panel_->model()->addCase({"1", "1\n", QString("1\n")});
+  auto* run_all = child<QPushButton>(*panel_, "runAllButton");
+  auto* summary = child<QLabel>(*panel_, "testsSummary");
+  QTRY_VERIFY_WITH_TIMEOUT(run_all->isEnabled(), kTimeoutMs);
+
+  // "program…" with no file chosen yet.
+  auto* combo = child<QComboBox>(*panel_, "checkerCombo");
+  combo->setCurrentIndex(combo->findData("program"));
+  QCOMPARE(child<QPushButton>(*panel_, "checkerFileButton")->text(), QString("Choose a file…"));
+  QTest::mouseClick(run_all, Qt::LeftButton);
+  QVERIFY2(summary->text().contains("No checker program is chosen"), qPrintable(summary->text()));
+
+  const QString missing = dir_->filePath("gone.py");
+  panel_->setCheckerProgram(missing);
+  QTest::mouseClick(run_all, Qt::LeftButton);
+  QVERIFY2(summary->text().contains("Cannot read the checker program " + missing) &&
+               summary->text().contains("Pick another file"),
+           qPrintable(summary->text()));
+  const MessageLog::Entry* said = window_->messages()->latest();
+  QVERIFY(said);
+  QCOMPARE(said->text, summary->text());
+
+  // A language no slave runs.
+  const QString ruby = dir_->filePath("check.rb");
+  writeFile(ruby, "exit 0\n");
+  panel_->setCheckerProgram(ruby);
+  QTest::mouseClick(run_all, Qt::LeftButton);
+  QVERIFY2(summary->text().contains("No slave runs .rb files"), qPrintable(summary->text()));
+
+  // Nothing was submitted: the first submit the master gets is that of a readable checker.
+  QVERIFY(!window_->isRunning());
+  QVERIFY(!panel_->model()->isRunning());
+  const QString good = dir_->filePath("check.py");
+  writeFile(good, "import sys\nsys.exit(0)\n");
+  panel_->setCheckerProgram(good);
+  QTest::mouseClick(run_all, Qt::LeftButton);
+  QTRY_VERIFY_WITH_TIMEOUT(submit_.is_object(), kTimeoutMs);
+  QCOMPARE(fake_->receivedOfType("submit").size(), size_t{1});
+  QCOMPARE(submit_.at("job").at("checker").at("source").at("name").get<std::string>(),
+           std::string("check.py"));
+  QCOMPARE(summary->text(), QString("0 of 1 cases done"));
 }
 
 QTEST_MAIN(TestsPanelTest)
