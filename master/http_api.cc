@@ -395,10 +395,10 @@ bool HttpApi::runToEnd(Job job, bool compiled, const std::string& language,
           }
           // The result is on its way from the journal while the refusal of the cancel came first.
           if (final.value("code", "") == errc::kAlreadyFinished) {
-            Reply found = jobLookup(job_id, request.clientAddress().toString(), who);
-            nlohmann::json j;
-            if (found.status == 200 && parseJson(found.body, &j).isOk() && j.contains("result")) {
-              *final_out = {{"type", msg::kResult}, {"job_id", job_id}, {"result", j["result"]}};
+            const auto found = askLookup(job_id, request.clientAddress().toString(), who);
+            if (found && found->contains("result")) {
+              *final_out = {
+                  {"type", msg::kResult}, {"job_id", job_id}, {"result", (*found)["result"]}};
               return true;
             }
           }
@@ -447,19 +447,37 @@ HttpApi::Reply HttpApi::fromFinal(const nlohmann::json& final, bool compiled) co
   return message(500, text + " (" + code + ")");
 }
 
-HttpApi::Reply HttpApi::jobLookup(const std::string& job_id, const std::string& client,
-                                  const ClientIdentity& who) {
+std::optional<nlohmann::json> HttpApi::askLookup(const std::string& job_id,
+                                                 const std::string& client,
+                                                 const ClientIdentity& who) {
   auto waiter = std::make_shared<HttpJobWaiter>("http " + client);
   waiter->setIdentity(who);
   scheduler_->lookup(waiter, "http-job", job_id, false);
-  if (!waiter->waitFinal(std::chrono::seconds(10)))
-    return unavailable("the master did not answer the lookup of job " + job_id + " in time; retry");
-  const nlohmann::json final = waiter->final();
-  if (final.value("type", "") == msg::kError) {
-    const bool unknown = final.value("code", "") == errc::kUnknownJob;
-    return message(unknown ? 404 : 500, final.value("message", "lookup failed"));
+  if (!waiter->waitFinal(std::chrono::seconds(10))) return std::nullopt;
+  return waiter->final();
+}
+
+HttpApi::Reply HttpApi::jobLookup(const std::string& job_id, const std::string& client,
+                                  const ClientIdentity& who) {
+  int status = 200;
+  nlohmann::json body = lookupAnswer(job_id, client, who, &status);
+  return status == 503 ? unavailable(body.value("message", "")) : jsonReply(status, body);
+}
+
+nlohmann::json HttpApi::lookupAnswer(const std::string& job_id, const std::string& client,
+                                     const ClientIdentity& who, int* status) {
+  const auto answer = askLookup(job_id, client, who);
+  if (!answer) {
+    *status = 503;
+    return {
+        {"message", "the master did not answer the lookup of job " + job_id + " in time; retry"}};
   }
-  return jsonReply(200, lookupBody(job_id, final));
+  if (answer->value("type", "") == msg::kError) {
+    *status = answer->value("code", "") == errc::kUnknownJob ? 404 : 500;
+    return {{"message", answer->value("message", "lookup failed")}};
+  }
+  *status = 200;
+  return lookupBody(job_id, *answer);
 }
 
 nlohmann::json HttpApi::lookupBody(const std::string& job_id, const nlohmann::json& answer) {
@@ -641,12 +659,9 @@ HttpApi::Reply HttpApi::lookupBatch(const HTTPServerRequest& request, const Clie
   const std::string client = request.clientAddress().toString();
   nlohmann::json jobs = nlohmann::json::array();
   for (const std::string& id : list) {
-    const Reply r = jobLookup(id, client, who);
-    nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
-    if (r.status != 200 || !j.is_object())
-      j = {{"job_id", id},
-           {"status", r.status},
-           {"message", j.is_object() ? j.value("message", "") : "lookup failed"}};
+    int status = 200;
+    nlohmann::json j = lookupAnswer(id, client, who, &status);
+    if (status != 200) j = {{"job_id", id}, {"status", status}, {"message", j["message"]}};
     jobs.push_back(std::move(j));
   }
   return jsonReply(200, {{"jobs", jobs}});

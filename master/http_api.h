@@ -109,6 +109,13 @@ class HttpApi {
                 nlohmann::json* final, Reply* refusal, std::string* job_id = nullptr,
                 const nlohmann::json& callback = nullptr);
   Reply jobLookup(const std::string& job_id, const std::string& client, const ClientIdentity& who);
+  /// The scheduler's `job` answer for `who` (an `error` for a job it may not see); nullopt when
+  /// none came in time.
+  std::optional<nlohmann::json> askLookup(const std::string& job_id, const std::string& client,
+                                          const ClientIdentity& who);
+  /// The body of GET /api/v1/jobs/{id}, or {"message"} with *status 404, 500 or 503.
+  nlohmann::json lookupAnswer(const std::string& job_id, const std::string& client,
+                              const ClientIdentity& who, int* status);
   /// The body of GET /api/v1/jobs/{id} from the scheduler's `job` answer.
   static nlohmann::json lookupBody(const std::string& job_id, const nlohmann::json& answer);
 

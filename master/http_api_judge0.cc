@@ -221,11 +221,9 @@ std::optional<Judge0View> HttpApi::judge0Lookup(const std::string& token,
                                                 const HTTPServerRequest& request,
                                                 const ClientIdentity& who,
                                                 std::unique_ptr<JobResult>* result) {
-  auto waiter = std::make_shared<HttpJobWaiter>("http " + request.clientAddress().toString());
-  waiter->setIdentity(who);
-  scheduler_->lookup(waiter, "judge0", token, false);
-  if (!waiter->waitFinal(std::chrono::seconds(10))) return std::nullopt;
-  return viewOf(token, waiter->final(), result);
+  const auto answer = askLookup(token, request.clientAddress().toString(), who);
+  if (!answer) return std::nullopt;
+  return viewOf(token, *answer, result);
 }
 
 HttpApi::Reply HttpApi::judge0CreateBatch(HTTPServerRequest& request, const ClientIdentity& who) {

@@ -1,4 +1,6 @@
-// libFuzzer target: arbitrary bytes as the body of `POST /api/v2/execute` and of Judge0's
+// libFuzzer target: arbitrary bytes as the body of `POST /api/v2/execute`, of polyrun's
+// `POST /api/v1/jobs` and `.../batch` (the bounded JSON parse, then the native job of
+// polyrun/job_json.h, each batch item alike), and of Judge0's
 // `POST /submissions` and `POST /submissions/batch`, through the decoders the master runs on them
 // (master/http_piston.h, decodePistonBody: the bounded JSON parse, then the Piston fields;
 // master/http_judge0.h: parseJudge0Body, then decodeJudge0Submission / decodeJudge0Batch). Built
@@ -14,10 +16,12 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http_judge0.h"
 #include "http_piston.h"
 #include "polyrun/job_json.h"
+#include "polyrun/json_parse.h"
 
 namespace {
 
@@ -51,6 +55,23 @@ void checkJob(const polyrun::Job& job) {
   check(polyrun::fromJson(polyrun::toJson(job), &again).isOk(),
         "an accepted body's job round-trips");
   check(again.files.size() == job.files.size(), "and keeps its files");
+}
+
+// POST /api/v1/jobs (an object: the job) and /api/v1/jobs/batch ({"jobs": [job, ...]}).
+void nativeJobs(std::string_view text) {
+  nlohmann::json body;
+  if (!polyrun::parseJson(text, &body).isOk() || !body.is_object()) return;
+  std::vector<const nlohmann::json*> items = {&body};
+  if (auto jobs = body.find("jobs"); jobs != body.end() && jobs->is_array())
+    for (const auto& item : *jobs) items.push_back(&item);
+  for (const nlohmann::json* item : items) {
+    polyrun::Job job;
+    if (polyrun::Status s = polyrun::fromJson(*item, &job); s.isOk())
+      checkJob(job);
+    else
+      check(!s.message().empty() && s.message().size() < 1024,
+            "a refused job says why, quoting no client value whole");
+  }
 }
 
 void judge0(std::string_view text) {
@@ -113,6 +134,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check(error.size() < 1024, "a refusal quotes no client value whole");
     }
   }
+  nativeJobs(body);
   judge0(body);
   return 0;
 }
