@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <csignal>
 #include <utility>
 
 namespace polyrun {
@@ -20,6 +21,36 @@ constexpr std::array<std::pair<Verdict, std::string_view>, 11> kNames{{
     {Verdict::kCheckerError, "CHECKER_ERROR"},
 }};
 }  // namespace
+
+namespace {
+struct NamedSignal {
+  std::string_view name;
+  int number;
+};
+constexpr NamedSignal kSignals[] = {
+    {"SIGINT", SIGINT}, {"SIGTERM", SIGTERM}, {"SIGKILL", SIGKILL}, {"SIGQUIT", SIGQUIT},
+    {"SIGHUP", SIGHUP}, {"SIGUSR1", SIGUSR1}, {"SIGUSR2", SIGUSR2}};
+}  // namespace
+
+std::string_view outputStreamName(OutputStream stream) {
+  return stream == OutputStream::kStderr ? "stderr" : "stdout";
+}
+
+int signalNumber(std::string_view name) {
+  for (const auto& s : kSignals)
+    if (s.name == name) return s.number;
+  return 0;
+}
+
+std::string_view signalName(int number) {
+  for (const auto& s : kSignals)
+    if (s.number == number) return s.name;
+  return {};
+}
+
+std::string_view signalNames() {
+  return "SIGINT, SIGTERM, SIGKILL, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2";
+}
 
 std::string_view verdictName(Verdict v) {
   for (const auto& [verdict, name] : kNames)

@@ -253,6 +253,9 @@ json toJson(const Job& job) {
               {"run", stageLimitsJson(job.limits.run)},
               {"output_bytes", job.limits.output_bytes},
               {"processes", job.limits.processes}}}};
+  if (job.limits.idle_ms) j["limits"]["idle_ms"] = job.limits.idle_ms;
+  if (job.stream) j["stream"] = true;
+  if (job.interactive) j["interactive"] = true;
   putBytes(j, "stdin", job.stdin_data);
   putByteStrings(j, "args", job.args);
   if (!job.id.empty()) j["id"] = job.id;
@@ -288,10 +291,15 @@ Status fromJson(const json& j, Job* job) {
   if (Status s = firstError(
           {readString(j, "id", &job->id, w), readString(j, "language", &job->language, w),
            readString(j, "version", &job->version, w), getBytes(j, "stdin", &job->stdin_data, w),
-           readByteStrings(j, "args", &job->args, w)});
+           readByteStrings(j, "args", &job->args, w), readBool(j, "stream", &job->stream, w),
+           readBool(j, "interactive", &job->interactive, w)});
       !s.isOk())
     return s;
   if (Status s = readTests(j, job); !s.isOk()) return s;
+  if (job->live() && !job->tests.empty())
+    return Status::invalidArgument(
+        std::string("job.") + (job->interactive ? "interactive" : "stream") +
+        " cannot be combined with job.tests: a judged job's cases run without a live session");
   if (job->language.empty())
     return Status::invalidArgument(
         "job.language is missing: name the language (see `polyrun runtimes`)");
@@ -313,9 +321,42 @@ Status fromJson(const json& j, Job* job) {
             firstError({readStageLimits(*limits, "compile", &job->limits.compile, "job.limits."),
                         readStageLimits(*limits, "run", &job->limits.run, "job.limits."),
                         readInt(*limits, "output_bytes", &job->limits.output_bytes, "job.limits."),
-                        readInt(*limits, "processes", &job->limits.processes, "job.limits.")});
+                        readInt(*limits, "processes", &job->limits.processes, "job.limits."),
+                        readInt(*limits, "idle_ms", &job->limits.idle_ms, "job.limits.")});
         !s.isOk())
       return s;
+  }
+  return Status::ok();
+}
+
+json toJson(const std::vector<OutputChunk>& chunks) {
+  json out = json::array();
+  for (const OutputChunk& c : chunks) {
+    json j = {{"stream", outputStreamName(c.stream)}};
+    putBytes(j, "data", c.data);
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Status fromJson(const json& j, std::vector<OutputChunk>* chunks) {
+  if (!j.is_array()) return Status::invalidArgument("chunks must be an array of {stream, data}");
+  chunks->clear();
+  for (size_t i = 0; i < j.size(); ++i) {
+    const std::string w = "chunks[" + std::to_string(i) + "].";
+    const json& c = j[i];
+    if (!c.is_object())
+      return Status::invalidArgument("chunks[" + std::to_string(i) + "] must be an object");
+    std::string stream;
+    OutputChunk& chunk = chunks->emplace_back();
+    if (Status s =
+            firstError({readString(c, "stream", &stream, w), getBytes(c, "data", &chunk.data, w)});
+        !s.isOk())
+      return s;
+    if (stream == "stderr")
+      chunk.stream = OutputStream::kStderr;
+    else if (stream != "stdout")
+      return Status::invalidArgument(w + "stream must be \"stdout\" or \"stderr\"");
   }
   return Status::ok();
 }

@@ -34,6 +34,8 @@ struct Limits {
   StageLimits run;
   int64_t output_bytes = 0;  // per stream (stdout, stderr) and per stage
   int64_t processes = 0;     // processes and threads a stage may have at once
+  /// Interactive jobs only: no input and no output for this long ends the run (TIME_LIMIT).
+  int64_t idle_ms = 0;
 };
 
 /// Limits a job gets when neither it nor the configuration says otherwise: compile 15 s CPU and
@@ -109,7 +111,31 @@ struct Job {
   std::vector<TestCase> tests;
   CheckerOptions checker;        // how a case's stdout is compared with its expected_stdout
   bool stop_on_failure = false;  // skip the cases after the first that does not pass
+  /// The run's stdout and stderr are sent as they are written (`output` messages) as well as in
+  /// the result (docs/protocol.md, "Interactive and streamed jobs").
+  bool stream = false;
+  /// Implies `stream`: stdin stays open while the program runs, fed by `input` messages until
+  /// one ends it; the run has an idle limit (Limits::idle_ms).
+  bool interactive = false;
+  bool live() const { return stream || interactive; }
 };
+
+/// A piece of a live run's output, as an `output` message carries it (docs/protocol.md).
+enum class OutputStream { kStdout, kStderr };
+struct OutputChunk {
+  OutputStream stream = OutputStream::kStdout;
+  std::string data;  // the bytes the program wrote
+};
+/// "stdout" or "stderr".
+POLYRUN_API std::string_view outputStreamName(OutputStream stream);
+
+/// The signals a client may send a live job's program (`signal` messages): SIGINT, SIGTERM,
+/// SIGKILL, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2. Returns the signal's number, or 0 for any other
+/// name. signalName() is the reverse ("" for a number not in the list).
+POLYRUN_API int signalNumber(std::string_view name);
+POLYRUN_API std::string_view signalName(int number);
+/// The names signalNumber() accepts, comma-separated, for error messages.
+POLYRUN_API std::string_view signalNames();
 
 /// The outcome of a stage or a job. Ordered from best to worst only by convention.
 enum class Verdict {

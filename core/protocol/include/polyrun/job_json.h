@@ -35,6 +35,8 @@ POLYRUN_API bool fitResult(JobResult* result, size_t max_json_bytes);
 /// Serialized bytes of a result with four outputs of `output_bytes` each in the worst case.
 POLYRUN_API size_t worstCaseResultBytes(int64_t output_bytes);
 POLYRUN_API nlohmann::json toJson(const RunnerInfo& info);
+/// `output` chunks as on the wire: [{"stream": "stdout", "data": ...}, ...] (byte strings).
+POLYRUN_API nlohmann::json toJson(const std::vector<OutputChunk>& chunks);
 
 /// Each decoder fills the object from `j`; a value that does not fit is kInvalidArgument with a
 /// message naming the bad field ("job.files[0].name must be a string"), the object then partly
@@ -43,5 +45,6 @@ POLYRUN_API Status fromJson(const nlohmann::json& j, Job* job);
 POLYRUN_API Status fromJson(const nlohmann::json& j, StageResult* stage);
 POLYRUN_API Status fromJson(const nlohmann::json& j, JobResult* result);
 POLYRUN_API Status fromJson(const nlohmann::json& j, RunnerInfo* info);
+POLYRUN_API Status fromJson(const nlohmann::json& j, std::vector<OutputChunk>* chunks);
 
 }  // namespace polyrun

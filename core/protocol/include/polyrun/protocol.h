@@ -16,11 +16,16 @@ inline constexpr std::string_view kCancel =
     "cancel";  // {id, job_id} -> kCancelled; also master -> slave {job_id}
 inline constexpr std::string_view kAuth =
     "auth";  // {id, token} -> kAuthenticated (master.client.tokens)
+// Interactive and streamed jobs (client -> master -> slave), docs/protocol.md.
+inline constexpr std::string_view kInput = "input";    // {id?, job_id, data, eof?}
+inline constexpr std::string_view kSignal = "signal";  // {id?, job_id, signal: "SIGINT"...}
 // Client port: master -> client.
 inline constexpr std::string_view kAccepted = "accepted";  // {id, job_id}
 inline constexpr std::string_view kProgress = "progress";  // {id, job_id, state, slave?}
 inline constexpr std::string_view kResult = "result";      // {id, job_id, result}
-inline constexpr std::string_view kError = "error";        // {id?, code, message}
+// {id, job_id, chunks: [{stream, data}], dropped?}; also slave -> master {job_id, chunks}
+inline constexpr std::string_view kOutput = "output";
+inline constexpr std::string_view kError = "error";  // {id?, code, message}
 inline constexpr std::string_view kCancelled =
     "cancelled";  // {id, job_id, state}; also slave -> master {job_id}
 inline constexpr std::string_view kAuthenticated = "authenticated";  // {id}
@@ -38,6 +43,7 @@ inline constexpr std::string_view kRegistered = "registered";  // {slave_id, hea
 inline constexpr std::string_view kAssign = "assign";          // {job_id, job}
 inline constexpr std::string_view kDraining = "draining";  // {}: answers kDrain; no assign follows
 // kCancel {job_id} also flows master -> slave: stop that job, answer kCancelled.
+// kInput {job_id, data, eof?} and kSignal {job_id, signal} flow master -> slave too.
 
 }  // namespace polyrun::msg
 
