@@ -19,10 +19,10 @@ void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONB
 
 // Reads everything available now. Returns true when the stream went over `cap` (the excess is
 // dropped and *truncated set).
-bool drain(Fd& fd, int64_t cap, std::string& sink, bool& truncated) {
+bool drain(Fd& fd, int64_t cap, std::string& sink, bool& truncated, size_t budget = SIZE_MAX) {
   char buf[65536];
   bool over = false;
-  for (;;) {
+  for (size_t taken = 0; taken < budget;) {
     const ssize_t r = ::read(fd.fd, buf, sizeof buf);
     if (r > 0) {
       const int64_t room = cap - static_cast<int64_t>(sink.size());
@@ -33,11 +33,13 @@ bool drain(Fd& fd, int64_t cap, std::string& sink, bool& truncated) {
       } else {
         sink.append(buf, static_cast<size_t>(r));
       }
+      taken += static_cast<size_t>(r);
       continue;
     }
     if (r == 0 || (errno != EAGAIN && errno != EINTR)) fd.reset();  // EOF or broken
     return over;
   }
+  return over;  // the budget is spent; what is left stays in the pipe (still readable)
 }
 
 // A program that closes its stdin early must cost an EPIPE, not a SIGPIPE to the slave: the
@@ -78,12 +80,14 @@ void sendLive(StagePipes& pipes, const ProcessSpec& spec) {
 
 // Drains one output pipe into its sink (and, live, the next burst); true when over the cap.
 bool drainOutput(StagePipes& pipes, OutputStream stream, const ProcessSpec& spec, int64_t cap,
-                 ProcessResult* result) {
+                 ProcessResult* result, bool final = false) {
   const bool err = stream == OutputStream::kStderr;
   std::string& sink = err ? result->stderr_data : result->stdout_data;
   const size_t before = sink.size();
+  // Live, one burst at a time: a program writing without pause must not make one huge frame.
   const bool over = drain(err ? pipes.err_r : pipes.out_r, cap, sink,
-                          err ? result->stderr_truncated : result->stdout_truncated);
+                          err ? result->stderr_truncated : result->stdout_truncated,
+                          spec.stream && !final ? kLiveBurstBytes : SIZE_MAX);
   if (spec.stream) noteLive(pipes, stream, sink, before);
   return over;
 }
@@ -212,6 +216,7 @@ StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock
         const auto stream = fd == pipes.out_r.fd ? OutputStream::kStdout : OutputStream::kStderr;
         const size_t before = result->stdout_data.size() + result->stderr_data.size();
         if (drainOutput(pipes, stream, spec, cap, result)) return StageEnd::kOutputLimit;
+        if (pipes.unsent_bytes >= kLiveBurstBytes) sendLive(pipes, spec);
         if (result->stdout_data.size() + result->stderr_data.size() != before)
           last_activity = Clock::now();
       } else if (fd == pipes.in_w.fd) {
@@ -236,8 +241,8 @@ StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock
 void drainStage(StagePipes& pipes, const ProcessSpec& spec, ProcessResult* result) {
   const int64_t cap = outputCap(spec);
   pipes.in_w.reset();
-  if (pipes.out_r.fd >= 0) drainOutput(pipes, OutputStream::kStdout, spec, cap, result);
-  if (pipes.err_r.fd >= 0) drainOutput(pipes, OutputStream::kStderr, spec, cap, result);
+  if (pipes.out_r.fd >= 0) drainOutput(pipes, OutputStream::kStdout, spec, cap, result, true);
+  if (pipes.err_r.fd >= 0) drainOutput(pipes, OutputStream::kStderr, spec, cap, result, true);
   pipes.out_r.reset();
   pipes.err_r.reset();
   sendLive(pipes, spec);
