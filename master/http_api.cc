@@ -25,7 +25,8 @@ using Poco::Net::HTTPServerResponse;
 Poco::Logger& log() { return Poco::Logger::get("master.http"); }
 
 constexpr const char* kRoutes =
-    "GET /api/v2/runtimes, POST /api/v2/execute (both also under /api/v2/piston/), "
+    "GET /api/v2/runtimes, POST /api/v2/execute, GET /api/v2/connect (a WebSocket; all three "
+    "also under /api/v2/piston/), "
     "POST /api/v1/jobs, POST|GET /api/v1/jobs/batch, GET|DELETE /api/v1/jobs/{id}, "
     "GET /api/v1/cluster, GET /metrics, GET /healthz, and Judge0's: POST /submissions, "
     "GET /submissions/{token}, POST|GET /submissions/batch, GET /languages[/{id}], "
@@ -86,7 +87,12 @@ int64_t effective(int64_t asked, int64_t def) { return asked > 0 ? asked : def; 
 
 HttpApi::HttpApi(std::shared_ptr<Scheduler> scheduler, HttpSettings settings,
                  CallbackSender* callbacks)
-    : scheduler_(std::move(scheduler)), settings_(settings), callbacks_(callbacks) {}
+    : scheduler_(std::move(scheduler)),
+      settings_(settings),
+      callbacks_(callbacks),
+      connect_(scheduler_,
+               ConnectSettings{std::chrono::milliseconds(1000), settings_.max_body_bytes,
+                               settings_.websocket_max, std::chrono::milliseconds(10000)}) {}
 
 StoppableHandlerFactory::Ptr HttpApi::factory() { return new Factory(*this); }
 
@@ -110,7 +116,23 @@ HttpApi::Reply HttpApi::unavailable(const std::string& text) const {
 void HttpApi::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
   Reply reply;
   try {
-    reply = route(request);
+    if (std::string path = request.getURI();
+        PistonConnect::isRoute(path.substr(0, path.find_first_of("?#")))) {
+      // A WebSocket session: it owns the connection until it ends.
+      HttpServer::requestRead();
+      ClientIdentity who;
+      if (authorized(request, &reply, &who)) {
+        {
+          MutexLock lock(mutex_);
+          ++responses_[101];
+        }
+        connect_.serve(request, response, who);
+        HttpServer::responseSent();
+        return;
+      }
+    } else {
+      reply = route(request);
+    }
   } catch (const std::exception& e) {  // a bug, never the client's input: logged, answered
     log().error("%s %s failed: %s", request.getMethod(), request.getURI(), std::string(e.what()));
     reply = message(500, std::string("internal error of the master: ") + e.what());

@@ -26,6 +26,7 @@
 #include "http_job_waiter.h"
 #include "http_judge0.h"
 #include "http_server.h"
+#include "http_websocket.h"
 #include "polyrun/thread_annotations.h"
 #include "scheduler.h"
 
@@ -51,6 +52,7 @@ struct HttpSettings {
   /// master.operator.tokens: a Bearer token that sees every job (connections.h, identityOf).
   std::vector<std::string> operator_tokens;
   bool auth_loopback = false;
+  int websocket_max = 64;  // interactive sessions at once (master.http.websocket.max)
 };
 
 /// The body of Judge0's callback (a PUT of the submission) from a `job` answer
@@ -174,6 +176,7 @@ class HttpApi {
   const std::shared_ptr<Scheduler> scheduler_;
   const HttpSettings settings_;
   CallbackSender* const callbacks_;
+  PistonConnect connect_;  // GET /api/v2/connect (WebSocket sessions)
 
   mutable Mutex mutex_;  // guards everything below
   bool stopped_ POLYRUN_GUARDED_BY(mutex_) = false;

@@ -201,6 +201,7 @@ bool resolveRuntime(const json& body, const json& runtimes, PistonExecute* out,
     return false;
   }
   out->language = canonical;
+  out->version = newest;
   return true;
 }
 

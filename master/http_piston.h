@@ -16,6 +16,7 @@ struct PistonExecute {
   Job job;                // limits left at 0 take the master's defaults
   std::string language;   // canonical name when a slave offers it, else as sent
   bool compiled = false;  // the language has a compile stage (the response then has `compile`)
+  std::string version;    // the newest version offered that matches; "" when none is offered
 };
 
 /// Decodes a Piston execute body against the runtimes offered now (Scheduler::runtimes()) and

@@ -93,6 +93,8 @@ ConfigTable makeTable() {
       intKey("master.http.queue.wait.ms", 60000, 100, 86400000,
              "an execute request waits this long for a slave"),
       intKey("master.http.batch.max", 100, 1, 100000, "jobs in one batch request"),
+      intKey("master.http.websocket.max", 64, 1, 100000,
+             "interactive WebSocket sessions at once (each holds an HTTP thread)"),
       listKey("master.callback.allow",
               "URL prefixes a callback_url may start with; none: callbacks refused"),
       secretKey("master.callback.secret", "required with master.callback.allow (or the next key)",
@@ -305,6 +307,7 @@ MasterSettings readMasterSettings(const ConfigReader& config, Poco::Logger& log)
   s.http.auth_loopback = s.connections.client_auth_loopback;
   s.http.queue_wait = milliseconds(config.integer("master.http.queue.wait.ms"));
   s.http.batch_max = static_cast<size_t>(config.integer("master.http.batch.max"));
+  s.http.websocket_max = static_cast<int>(config.integer("master.http.websocket.max"));
   s.callbacks = readCallbacks(config);
   s.http_server.threads = s.http.threads;
   s.http_server.backlog = static_cast<int>(config.integer("master.http.backlog"));
