@@ -17,10 +17,12 @@
 //   by hand      the same programs started here with posix_spawn, stdin and stdout on pipes,
 //                measured the same way (the time the line is read from the pipe)
 //
-// CPU per MiB (K rounds, both jobs in each, the order alternating): a Python program writing M
-// MiB to stdout as fast as it can, once with `stream` (this client reads every `output`) and
-// once without (the output travels once, in the result). CPU = utime + stime of the master and
-// of the slave process from /proc/PID/stat, before and after each job, summed over the rounds.
+// CPU per MiB (K rounds, every job in each, the streamed one first in every other round): two
+// Python programs writing to stdout as fast as they can, M MiB in 64 KiB writes and 100,000
+// short lines each flushed (a write system call per line: what coalescing is for), each once
+// with `stream` (this client reads every `output`) and once without (the output travels once,
+// in the result). CPU = utime + stime of the master and of the slave process from
+// /proc/PID/stat, before and after each job, summed over the rounds.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -124,6 +126,12 @@ for _ in range(@BLOCKS@):
 out.flush()
 )";
 
+// `@LINES@` is replaced by the number of lines: a write system call per line.
+constexpr const char* kPythonLines = R"(for i in range(@LINES@):
+    print(i, flush=True)
+)";
+constexpr long kFlushedLines = 100000;
+
 std::string substitute(std::string text, const std::string& key, long value) {
   text.replace(text.find(key), key.size(), std::to_string(value));
   return text;
@@ -132,7 +140,7 @@ std::string substitute(std::string text, const std::string& key, long value) {
 // --- A running program, read line by line -----------------------------------------------------
 
 struct Line {
-  std::string text;  // without its '\n'
+  std::string text;   // without its '\n'
   int64_t at_ns = 0;  // CLOCK_MONOTONIC when the bytes that completed it were read
 };
 
@@ -329,8 +337,8 @@ class LocalProgram : public LiveProgram {
     out_ = -1;
     if (pid_ <= 0) return false;
     int status = 0;
-    const bool ok = ::waitpid(pid_, &status, 0) == pid_ && WIFEXITED(status) &&
-                    WEXITSTATUS(status) == 0;
+    const bool ok =
+        ::waitpid(pid_, &status, 0) == pid_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     pid_ = -1;
     if (!ok) *error = "the program did not exit 0 (wait status " + std::to_string(status) + ")";
     return ok;
@@ -422,35 +430,45 @@ struct Variant {
   Measure measure;
   std::vector<double> samples;
   long lines = 0, deliveries = 0;  // lines measured; reads or output messages that brought them
+  double master_ms = 0;            // the master's CPU while this variant ran, every round
   std::string failure;
 };
 
 void printLatencyTable(const std::string& title, const std::vector<Variant>& variants) {
   std::printf("%s\n\n", title.c_str());
-  std::printf("| variant | lines | median | p90 | p99 | max | min | reads or `output`s per line |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| variant | lines | median | p90 | p99 | max | min | reads or `output`s per line | "
+      "master CPU per line |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const Variant& v : variants) {
     if (!v.failure.empty()) {
-      std::printf("| %s | failed: %s | | | | | | |\n", v.name.c_str(), v.failure.c_str());
+      std::printf("| %s | failed: %s | | | | | | | |\n", v.name.c_str(), v.failure.c_str());
       continue;
     }
-    std::printf("| %s | %zu | %s | %s | %s | %s | %s | %s |\n", v.name.c_str(),
+    std::printf("| %s | %zu | %s | %s | %s | %s | %s | %s | %s |\n", v.name.c_str(),
                 v.samples.size(), fixed(median(v.samples), 2).c_str(),
                 fixed(p90(v.samples), 2).c_str(), fixed(percentile(v.samples, 0.99), 2).c_str(),
                 fixed(percentile(v.samples, 1.0), 2).c_str(),
                 fixed(present(v.samples).empty() ? NAN : present(v.samples).front(), 2).c_str(),
-                fixed(v.lines ? static_cast<double>(v.deliveries) / v.lines : NAN, 2).c_str());
+                fixed(v.lines ? static_cast<double>(v.deliveries) / v.lines : NAN, 2).c_str(),
+                duration(v.lines ? v.master_ms * 1e6 / v.lines : NAN).c_str());
   }
-  std::printf("\n(milliseconds)\n\n");
+  std::printf(
+      "\n(milliseconds; the master's CPU in clock ticks of %.0f ms, summed over the "
+      "rounds and divided by the lines, its job's submit and result included)\n\n",
+      1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)));
 }
 
 // Every variant once per round, the first one rotating, so a busy neighbour slows all alike.
-void runRounds(std::vector<Variant>& variants, int rounds, const char* what) {
+void runRounds(const LocalCluster& cluster, std::vector<Variant>& variants, int rounds,
+               const char* what) {
+  const double tick_ms = 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
   for (int round = 0; round < rounds; ++round) {
     for (size_t k = 0; k < variants.size(); ++k) {
       Variant& v = variants[(k + static_cast<size_t>(round)) % variants.size()];
       if (!v.failure.empty()) continue;
       std::string error;
+      const long master_before = cluster.cpuTicks().master;
       auto program = v.start(&error);
       const size_t before = v.samples.size();
       if (!program || !v.measure(*program, &v.samples, &error)) {
@@ -458,6 +476,7 @@ void runRounds(std::vector<Variant>& variants, int rounds, const char* what) {
         std::fprintf(stderr, "%s, %s: failed: %s\n", what, v.name.c_str(), error.c_str());
         continue;
       }
+      v.master_ms += static_cast<double>(cluster.cpuTicks().master - master_before) * tick_ms;
       v.lines += static_cast<long>(v.samples.size() - before);
       v.deliveries += program->deliveries();
       std::vector<double> these(v.samples.begin() + static_cast<long>(before), v.samples.end());
@@ -510,6 +529,16 @@ void floodOnce(LocalCluster& cluster, MasterClient& client, const Job& job, size
   row->dropped += program.droppedBytes();
 }
 
+// A program writing as fast as it can, and its CPU streamed and not.
+struct Flood {
+  Flood(std::string n, Job j, size_t b) : name(std::move(n)), job(std::move(j)), bytes(b) {}
+
+  std::string name;
+  Job job;
+  size_t bytes = 0;  // what it writes to stdout
+  CpuRow streamed, plain;
+};
+
 std::string loadAverage() {
   std::string load;
   std::getline(std::ifstream("/proc/loadavg"), load);
@@ -537,13 +566,17 @@ int main(int argc, char** argv) {
     }
   }
   if (lines > 1000) {
-    std::fprintf(stderr, "live_bench: --lines=%d is over 1000: the ticker would outlive the "
-                         "run's 30 s wall limit at 20 ms a line; pass at most 1000\n", lines);
+    std::fprintf(stderr,
+                 "live_bench: --lines=%d is over 1000: the ticker would outlive the "
+                 "run's 30 s wall limit at 20 ms a line; pass at most 1000\n",
+                 lines);
     return 64;
   }
   if (mib > 15) {
-    std::fprintf(stderr, "live_bench: --mib=%d is over 15: the output limit is 16 MiB and a "
-                         "result must fit the master's 16 MiB frame; pass at most 15\n", mib);
+    std::fprintf(stderr,
+                 "live_bench: --mib=%d is over 15: the output limit is 16 MiB and a "
+                 "result must fit the master's 16 MiB frame; pass at most 15\n",
+                 mib);
     return 64;
   }
   const std::string load_start = loadAverage();
@@ -646,65 +679,84 @@ int main(int argc, char** argv) {
        throughPolyrun(streamedJob(sourceJob("c", "ticker.c", c_ticker))), tick},
       {"C, by hand (pipes)", byHand({(dir / "ticker").string()}), tick},
   };
-  runRounds(round_trip, rounds, "round trip");
-  runRounds(one_way, rounds, "one way");
+  runRounds(cluster, round_trip, rounds, "round trip");
+  runRounds(cluster, one_way, rounds, "one way");
 
-  // CPU per MiB: the same flood streamed and not, alternating which goes first.
-  const size_t bytes = static_cast<size_t>(mib) << 20;
-  Job flood = sourceJob("python", "flood.py", substitute(kPythonFlood, "@BLOCKS@", mib * 16));
-  flood.limits.output_bytes = 16 << 20;
-  flood.limits.run.wall_ms = 30000;
-  Job streamed_flood = flood;
-  streamed_flood.stream = true;
-  CpuRow streamed, plain;
+  // CPU per MiB: each flood streamed and not, alternating which goes first.
+  std::vector<Flood> floods;
+  floods.push_back(
+      {"64 KiB writes, " + std::to_string(mib) + " MiB",
+       sourceJob("python", "flood.py", substitute(kPythonFlood, "@BLOCKS@", long{mib} * 16)),
+       static_cast<size_t>(mib) << 20});
+  size_t line_bytes = 0;
+  for (long i = 0; i < kFlushedLines; ++i) line_bytes += std::to_string(i).size() + 1;
+  floods.push_back(
+      {"a flushed line per write, " + std::to_string(kFlushedLines) + " lines",
+       sourceJob("python", "lines.py", substitute(kPythonLines, "@LINES@", kFlushedLines)),
+       line_bytes});
+  for (Flood& f : floods) {
+    f.job.limits.output_bytes = 16 << 20;
+    f.job.limits.run.wall_ms = 30000;
+  }
   for (int round = 0; round < cpu_rounds; ++round) {
-    if (round % 2 == 0) floodOnce(cluster, client, streamed_flood, bytes, &streamed);
-    floodOnce(cluster, client, flood, bytes, &plain);
-    if (round % 2 == 1) floodOnce(cluster, client, streamed_flood, bytes, &streamed);
-    if (!streamed.failure.empty() || !plain.failure.empty()) break;
+    for (Flood& f : floods) {
+      Job streamed_job = f.job;
+      streamed_job.stream = true;
+      if (round % 2 == 0) floodOnce(cluster, client, streamed_job, f.bytes, &f.streamed);
+      floodOnce(cluster, client, f.job, f.bytes, &f.plain);
+      if (round % 2 == 1) floodOnce(cluster, client, streamed_job, f.bytes, &f.streamed);
+    }
     std::fprintf(stderr, "cpu round %d done\n", round + 1);
   }
 
-  std::printf("live_bench: %d lines a variant a round, %d rounds; %d MiB floods, %d rounds\n",
-              lines, rounds, mib, cpu_rounds);
+  std::printf("live_bench: %d lines a variant a round, %d rounds; floods %d rounds\n", lines,
+              rounds, cpu_rounds);
   std::printf("load average at the start: %s; at the end: %s\n\n", load_start.c_str(),
               loadAverage().c_str());
   printLatencyTable("Round trip: `input` sent → echoed line read (interactive echo)", round_trip);
-  printLatencyTable("One way: program's write (its CLOCK_MONOTONIC stamp) → line read, a line "
-                    "every 20 ms",
-                    one_way);
+  printLatencyTable(
+      "One way: program's write (its CLOCK_MONOTONIC stamp) → line read, a line "
+      "every 20 ms",
+      one_way);
 
-  std::printf("CPU per MiB of output: a Python program writing %d MiB as fast as it can, %d "
-              "rounds\n\n",
-              mib, cpu_rounds);
-  std::printf("| job | master CPU / MiB | slave CPU / MiB | client CPU / MiB | wall (median) | "
-              "`output` messages per job | bytes per message |\n");
-  std::printf("|---|---|---|---|---|---|---|\n");
-  const double total_mib = static_cast<double>(mib) * cpu_rounds;
-  for (const auto& [name, row] : {std::pair<const char*, const CpuRow&>{"streamed", streamed},
-                                  {"not streamed (the output in the result only)", plain}}) {
-    if (!row.failure.empty()) {
-      std::printf("| %s | failed: %s | | | | | |\n", name, row.failure.c_str());
-      continue;
+  std::printf(
+      "CPU per MiB of output: Python programs writing as fast as they can, %d rounds "
+      "(CPU summed over the rounds; clock ticks of %.0f ms)\n\n",
+      cpu_rounds, 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)));
+  std::printf(
+      "| flood | job | master CPU / MiB | slave CPU / MiB | client CPU / MiB | "
+      "wall (median) | `output` messages per job | bytes per message |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  bool failed = false;
+  for (const Flood& f : floods) {
+    const double total_mib = static_cast<double>(f.bytes) / 1048576.0 * cpu_rounds;
+    for (const auto& [name, row] : {std::pair<const char*, const CpuRow&>{"streamed", f.streamed},
+                                    {"not streamed (the output in the result only)", f.plain}}) {
+      if (!row.failure.empty()) {
+        std::printf("| %s | %s | failed: %s | | | | | |\n", f.name.c_str(), name,
+                    row.failure.c_str());
+        failed = true;
+        continue;
+      }
+      const double jobs = static_cast<double>(row.wall_ms.size());
+      std::printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", f.name.c_str(), name,
+                  ms(row.master_ms / total_mib).c_str(), ms(row.slave_ms / total_mib).c_str(),
+                  ms(row.client_ms / total_mib).c_str(), ms(median(row.wall_ms)).c_str(),
+                  fixed(static_cast<double>(row.messages) / jobs, 0).c_str(),
+                  row.messages
+                      ? fixed(total_mib * 1048576.0 / static_cast<double>(row.messages), 0).c_str()
+                      : "—");
     }
-    const double jobs = static_cast<double>(row.wall_ms.size());
-    std::printf("| %s | %s | %s | %s | %s | %s | %s |\n", name,
-                ms(row.master_ms / total_mib).c_str(), ms(row.slave_ms / total_mib).c_str(),
-                ms(row.client_ms / total_mib).c_str(), ms(median(row.wall_ms)).c_str(),
-                fixed(static_cast<double>(row.messages) / jobs, 0).c_str(),
-                row.messages ? fixed(total_mib * 1048576.0 / static_cast<double>(row.messages), 0)
-                                   .c_str()
-                             : "—");
   }
-  std::printf("\nstreamed / not streamed: master %sx, slave %sx (CPU summed over the rounds; "
-              "clock ticks of %.0f ms)",
-              fixed(streamed.master_ms / plain.master_ms, 2).c_str(),
-              fixed(streamed.slave_ms / plain.slave_ms, 2).c_str(),
-              1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)));
-  if (streamed.dropped) std::printf("; %zu bytes dropped by the master", streamed.dropped);
   std::printf("\n");
+  for (const Flood& f : floods) {
+    std::printf("%s, streamed / not streamed: master %sx, slave %sx", f.name.c_str(),
+                fixed(f.streamed.master_ms / f.plain.master_ms, 2).c_str(),
+                fixed(f.streamed.slave_ms / f.plain.slave_ms, 2).c_str());
+    if (f.streamed.dropped) std::printf("; %zu bytes dropped by the master", f.streamed.dropped);
+    std::printf("\n");
+  }
 
-  bool failed = !streamed.failure.empty() || !plain.failure.empty();
   for (const auto* variants : {&round_trip, &one_way})
     for (const Variant& v : *variants) failed = failed || !v.failure.empty();
   return failed ? 1 : 0;
