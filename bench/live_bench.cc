@@ -193,7 +193,8 @@ class LiveProgram {
 // A live job on the shared client. One at a time: messages for other ids are ignored.
 class PolyrunProgram : public LiveProgram {
  public:
-  PolyrunProgram(MasterClient& client, const Job& job, std::string* error) : client_(client) {
+  PolyrunProgram(MasterClient& client, const Job& job, std::string* error)
+      : client_(client), input_open_(job.interactive) {
     id_ = client_.sendSubmit(job, error);
   }
   bool started() const { return !id_.empty(); }
@@ -207,10 +208,10 @@ class PolyrunProgram : public LiveProgram {
   }
 
   bool finish(std::string* error) override {
-    if (!job_id_.empty() && !final_.is_object() && interactive_input_open_) {
+    if (!job_id_.empty() && !final_.is_object() && input_open_) {
       json m = {{"type", "input"}, {"job_id", job_id_}, {"data", ""}, {"eof", true}};
       if (!client_.send(m, error)) return false;
-      interactive_input_open_ = false;
+      input_open_ = false;
     }
     while (!final_.is_object())
       if (!more(kStartTimeoutMs, error) && !final_.is_object()) return false;
@@ -228,7 +229,6 @@ class PolyrunProgram : public LiveProgram {
     return true;
   }
 
-  void setInteractive(bool interactive) { interactive_input_open_ = interactive; }
   const JobResult& result() const { return result_; }
   size_t streamedBytes() const { return streamed_bytes_; }
   size_t droppedBytes() const { return dropped_bytes_; }
@@ -249,7 +249,7 @@ class PolyrunProgram : public LiveProgram {
         job_id_ = m->value("job_id", "");
       } else if (type == "output") {
         std::vector<OutputChunk> chunks;
-        if (Status s = fromJson(m->at("chunks"), &chunks); !s.isOk()) {
+        if (Status s = fromJson(m->value("chunks", json()), &chunks); !s.isOk()) {
           *error = "bad output message: " + s.message();
           return false;
         }
@@ -274,7 +274,7 @@ class PolyrunProgram : public LiveProgram {
   std::string id_, job_id_;
   json final_;
   JobResult result_;
-  bool interactive_input_open_ = false;
+  bool input_open_;  // an interactive job whose end of input finish() has still to send
   size_t streamed_bytes_ = 0, dropped_bytes_ = 0;
 };
 
@@ -629,7 +629,6 @@ int main(int argc, char** argv) {
     return [job, &client](std::string* err) -> std::unique_ptr<LiveProgram> {
       auto p = std::make_unique<PolyrunProgram>(client, job, err);
       if (!p->started()) return nullptr;
-      p->setInteractive(job.interactive);
       return p;
     };
   };
