@@ -21,12 +21,14 @@ double median(const std::vector<double>& values) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-double p90(const std::vector<double>& values) {
+double percentile(const std::vector<double>& values, double fraction) {
   const auto v = present(values);
   if (v.empty()) return NAN;
-  const size_t rank = static_cast<size_t>(std::ceil(0.9 * static_cast<double>(v.size())));
-  return v[std::max<size_t>(rank, 1) - 1];
+  const size_t rank = static_cast<size_t>(std::ceil(fraction * static_cast<double>(v.size())));
+  return v[std::min(std::max<size_t>(rank, 1), v.size()) - 1];
 }
+
+double p90(const std::vector<double>& values) { return percentile(values, 0.9); }
 
 double pairedMedian(const std::vector<double>& a, const std::vector<double>& b,
                     const std::function<double(double, double)>& f) {

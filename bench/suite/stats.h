@@ -12,7 +12,10 @@ namespace polyrun::bench {
 std::vector<double> present(const std::vector<double>& values);
 /// NaN when there is no sample.
 double median(const std::vector<double>& values);
-/// Nearest rank: the smallest sample with at least 90% of the samples at or below it.
+/// Nearest rank: the smallest sample with at least `fraction` (0 < fraction <= 1) of the samples
+/// at or below it. NaN when there is no sample.
+double percentile(const std::vector<double>& values, double fraction);
+/// percentile(values, 0.9).
 double p90(const std::vector<double>& values);
 /// The median of f(a[i], b[i]) over the indexes (iterations) where both were measured.
 double pairedMedian(const std::vector<double>& a, const std::vector<double>& b,
