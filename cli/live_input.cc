@@ -48,7 +48,8 @@ LiveInput::~LiveInput() {
 
 void LiveInput::start(MasterClient* client, const std::string& job_id, bool forward_stdin) {
   if (thread_.joinable()) return;
-  thread_ = std::thread([this, client, job_id, forward_stdin] { loop(client, job_id, forward_stdin); });
+  thread_ =
+      std::thread([this, client, job_id, forward_stdin] { loop(client, job_id, forward_stdin); });
 }
 
 void LiveInput::loop(MasterClient* client, std::string job_id, bool forward_stdin) {

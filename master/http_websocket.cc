@@ -191,7 +191,8 @@ class Session {
       return;
     }
     if (op == WebSocket::FRAME_OP_PING) {
-      ws_.sendFrame(buffer.data(), n, WebSocket::FRAME_FLAG_FIN | WebSocket::FRAME_OP_PONG);
+      ws_.sendFrame(buffer.data(), n,
+                    static_cast<int>(WebSocket::FRAME_FLAG_FIN) | WebSocket::FRAME_OP_PONG);
       return;
     }
     if (op != WebSocket::FRAME_OP_TEXT && op != WebSocket::FRAME_OP_BINARY) return;
@@ -209,20 +210,38 @@ class Session {
       if (data == m.end() || !data->is_string())
         return fail("data: \"data\" must be a string (the program's stdin)");
       const auto eof = m.find("eof");
-      scheduler_.input(peer_, "input", job_id_, data->get<std::string>(),
-                       eof != m.end() && eof->is_boolean() && eof->get<bool>());
-      return;
+      pending_bytes_ += data->get_ref<const std::string&>().size();
+      if (pending_bytes_ > settings_.max_message_bytes)  // a job not yet accepted holds it all
+        return fail("more input than " + std::to_string(settings_.max_message_bytes) +
+                    " bytes before the job was accepted; wait for its stage message");
+      pending_.push_back(
+          {data->get<std::string>(), eof != m.end() && eof->is_boolean() && eof->get<bool>(), 0});
+      return feed();
     }
     if (type == "signal") {
       if (!initialized_) return closeWith(kNotInitialized, "Not yet initialized");
       const auto name = m.find("signal");
-      const int signo = name != m.end() && name->is_string() ? signalNumber(name->get<std::string>())
-                                                              : 0;
+      const int signo =
+          name != m.end() && name->is_string() ? signalNumber(name->get<std::string>()) : 0;
       if (signo == 0) return closeWith(kInvalidSignal, "Invalid signal");
-      scheduler_.signal(peer_, "signal", job_id_, signo);
-      return;
+      pending_.push_back({{}, false, signo});
+      return feed();
     }
     // Piston ignores other types; so does this.
+  }
+
+  // Passes on what the client sent for the program, once the job has its id (a client may send
+  // input right behind its init).
+  void feed() {
+    if (job_id_.empty()) return;
+    for (Pending& p : pending_) {
+      if (p.signo != 0)
+        scheduler_.signal(peer_, "signal", job_id_, p.signo);
+      else
+        scheduler_.input(peer_, "input", job_id_, std::move(p.data), p.eof);
+    }
+    pending_.clear();
+    pending_bytes_ = 0;
   }
 
   void init(const json& m) {
@@ -246,6 +265,7 @@ class Session {
       const std::string type = m.value("type", "");
       if (type == msg::kAccepted) {
         job_id_ = m.value("job_id", "");
+        feed();
       } else if (type == msg::kProgress) {
         const std::string state = m.value("state", "");
         if (state == state::kCompiling) stage("compile");
@@ -344,6 +364,13 @@ class Session {
   std::string job_id_;
   std::string last_stage_;
   std::string out_carry_, err_carry_;
+  struct Pending {  // input (signo 0) or a signal, sent before the job had its id
+    std::string data;
+    bool eof = false;
+    int signo = 0;
+  };
+  std::vector<Pending> pending_;
+  size_t pending_bytes_ = 0;
 };
 
 }  // namespace
@@ -386,7 +413,8 @@ void PistonConnect::serve(Poco::Net::HTTPServerRequest& request,
     Session(*scheduler_, ws, settings_, who, request.clientAddress().toString()).run();
   } catch (const Poco::Net::WebSocketException& e) {
     // Not an upgrade (Poco has answered nothing yet for these).
-    if (e.code() == WebSocket::WS_ERR_NO_HANDSHAKE || e.code() == WebSocket::WS_ERR_HANDSHAKE_NO_VERSION ||
+    if (e.code() == WebSocket::WS_ERR_NO_HANDSHAKE ||
+        e.code() == WebSocket::WS_ERR_HANDSHAKE_NO_VERSION ||
         e.code() == WebSocket::WS_ERR_HANDSHAKE_UNSUPPORTED_VERSION ||
         e.code() == WebSocket::WS_ERR_HANDSHAKE_NO_KEY)
       refuse(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST,

@@ -7,9 +7,11 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -17,6 +19,7 @@
 #include "polyrun/wire_bytes.h"
 #include "support/cluster_client.h"
 #include "support/http_request.h"
+#include "support/live_programs.h"
 
 namespace polyrun::test {
 namespace {
@@ -75,6 +78,7 @@ class LiveSession {
 
   MasterClient& client() { return *client_; }
   const std::string& jobId() const { return job_id_; }
+  const std::string& slave() const { return slave_; }  // the last `progress` named it
   const std::string& out() const { return out_; }
   const std::string& err() const { return err_; }
   const std::vector<OutputChunk>& chunks() const { return chunks_; }
@@ -88,8 +92,8 @@ class LiveSession {
     const auto deadline = Clock::now() + 60s;
     while (!done()) {
       if (!final_.is_null() || !client_) return done();
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                              Clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) return false;
       std::string error;
       auto m = client_->receive(static_cast<int>(left.count()), &error);
@@ -109,6 +113,8 @@ class LiveSession {
     }
     if (type == "accepted") {
       job_id_ = m.value("job_id", "");
+    } else if (type == "progress") {
+      if (m.contains("slave")) slave_ = m.value("slave", "");
     } else if (type == "output") {
       std::vector<OutputChunk> chunks;
       ASSERT_TRUE(fromJson(m.at("chunks"), &chunks).isOk()) << m.dump();
@@ -126,7 +132,7 @@ class LiveSession {
   }
 
   std::unique_ptr<MasterClient> client_;
-  std::string id_, job_id_, out_, err_;
+  std::string id_, job_id_, out_, err_, slave_;
   std::vector<OutputChunk> chunks_;  // adjacent chunks of one stream merged
   std::vector<json> errors_;
   size_t dropped_ = 0;
@@ -150,72 +156,7 @@ class LiveJobsTest : public ClusterSuite<LiveJobsTest> {
   }
 };
 
-// --- Line by line, in three languages --------------------------------------------------------
-
-TEST_F(LiveJobsTest, PythonIsDrivenLineByLine) {
-  LiveSession s(*cluster_, interactive(pythonJob("name = input('name? ')\n"
-                                                 "print('hello', name)\n"
-                                                 "age = input('age? ')\n"
-                                                 "print(name, 'is', age)\n")));
-  ASSERT_TRUE(s.waitFor("name? ")) << cluster_->logs();
-  EXPECT_EQ(s.out(), "name? ");  // the next prompt waits for the answer
-  s.input("Ada\n");
-  ASSERT_TRUE(s.waitFor("age? "));
-  EXPECT_EQ(s.out(), "name? hello Ada\nage? ");
-  s.input("36\n");
-  const JobResult r = s.result();
-  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message;
-  EXPECT_EQ(r.run->stdout_data, "name? hello Ada\nage? Ada is 36\n");
-  EXPECT_EQ(s.out(), r.run->stdout_data);
-}
-
-TEST_F(LiveJobsTest, CIsDrivenLineByLineWithPromptsWithoutNewlines) {
-  // No fflush: a C program's prompt shows as on a terminal.
-  LiveSession s(*cluster_, interactive(sourceJob("c", "main.c",
-                                                 "#include <stdio.h>\n"
-                                                 "int main(void) {\n"
-                                                 "  int a, b;\n"
-                                                 "  printf(\"a? \");\n"
-                                                 "  if (scanf(\"%d\", &a) != 1) return 2;\n"
-                                                 "  printf(\"b? \");\n"
-                                                 "  if (scanf(\"%d\", &b) != 1) return 2;\n"
-                                                 "  printf(\"%d\\n\", a + b);\n"
-                                                 "  return 0;\n"
-                                                 "}\n")));
-  ASSERT_TRUE(s.waitFor("a? ")) << cluster_->logs();
-  s.input("40\n");
-  ASSERT_TRUE(s.waitFor("b? "));
-  EXPECT_EQ(s.out(), "a? b? ");
-  s.input("2\n");
-  const JobResult r = s.result();
-  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message;
-  EXPECT_EQ(r.run->stdout_data, "a? b? 42\n");
-}
-
-TEST_F(LiveJobsTest, JavaIsDrivenLineByLine) {
-  LiveSession s(*cluster_,
-                interactive(sourceJob("java", "Main.java",
-                                      "import java.util.Scanner;\n"
-                                      "public class Main {\n"
-                                      "  public static void main(String[] a) {\n"
-                                      "    Scanner in = new Scanner(System.in);\n"
-                                      "    System.out.println(\"word?\");\n"
-                                      "    String w = in.nextLine();\n"
-                                      "    System.out.println(\"upper: \" + w.toUpperCase());\n"
-                                      "    System.out.println(\"again?\");\n"
-                                      "    String v = in.nextLine();\n"
-                                      "    System.out.println(\"lower: \" + v.toLowerCase());\n"
-                                      "  }\n"
-                                      "}\n")));
-  ASSERT_TRUE(s.waitFor("word?\n")) << cluster_->logs();
-  s.input("polyrun\n");
-  ASSERT_TRUE(s.waitFor("again?\n"));
-  EXPECT_EQ(s.out(), "word?\nupper: POLYRUN\nagain?\n");
-  s.input("LIVE\n");
-  const JobResult r = s.result();
-  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message;
-  EXPECT_EQ(r.run->stdout_data, "word?\nupper: POLYRUN\nagain?\nlower: live\n");
-}
+// --- Line by line, in three languages: see LiveConversation below ---------------------------
 
 // --- Input, end of input, signals, idle ------------------------------------------------------
 
@@ -248,13 +189,14 @@ TEST_F(LiveJobsTest, ASignalSentMidRunInterruptsTheProgram) {
 }
 
 TEST_F(LiveJobsTest, AProgramHandlingTheSignalChoosesItsEnd) {
-  Job job = pythonJob("import signal, sys, time\n"
-                      "def bye(n, f):\n"
-                      "    print('terminated', flush=True)\n"
-                      "    sys.exit(3)\n"
-                      "signal.signal(signal.SIGTERM, bye)\n"
-                      "print('ready', flush=True)\n"
-                      "time.sleep(60)\n");
+  Job job = pythonJob(
+      "import signal, sys, time\n"
+      "def bye(n, f):\n"
+      "    print('terminated', flush=True)\n"
+      "    sys.exit(3)\n"
+      "signal.signal(signal.SIGTERM, bye)\n"
+      "print('ready', flush=True)\n"
+      "time.sleep(60)\n");
   job.stream = true;  // a streamed job takes signals too
   LiveSession s(*cluster_, job);
   ASSERT_TRUE(s.waitFor("ready\n"));
@@ -277,12 +219,13 @@ TEST_F(LiveJobsTest, TheIdleLimitEndsAForgottenSession) {
 
 TEST_F(LiveJobsTest, StdoutAndStderrKeepTheOrderTheProgramWroteThem) {
   // Each write waits for an answer to the previous one: the order is the program's.
-  LiveSession s(*cluster_, interactive(pythonJob("import sys\n"
-                                                 "for i in range(3):\n"
-                                                 "    print('out', i, flush=True)\n"
-                                                 "    input()\n"
-                                                 "    print('err', i, file=sys.stderr, flush=True)\n"
-                                                 "    input()\n")));
+  LiveSession s(*cluster_,
+                interactive(pythonJob("import sys\n"
+                                      "for i in range(3):\n"
+                                      "    print('out', i, flush=True)\n"
+                                      "    input()\n"
+                                      "    print('err', i, file=sys.stderr, flush=True)\n"
+                                      "    input()\n")));
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(s.waitFor("out " + std::to_string(i) + "\n"));
     s.input("\n");
@@ -340,8 +283,8 @@ TEST_F(LiveJobsTest, InputAfterItsEndAndBadSignalsAreRefused) {
 
 TEST_F(LiveJobsTest, InputForAnUnknownJobIsRefused) {
   std::string error;
-  auto reply = client_->request({{"type", "input"}, {"job_id", "j-nope"}, {"data", "x"}}, 10000,
-                                &error);
+  auto reply =
+      client_->request({{"type", "input"}, {"job_id", "j-nope"}, {"data", "x"}}, 10000, &error);
   ASSERT_TRUE(reply) << error;
   EXPECT_EQ(reply->value("code", ""), "unknown_job") << reply->dump();
 }
@@ -390,11 +333,12 @@ TEST_F(LiveJobsTest, AClientThatStopsReadingCostsTheMasterLittleMemory) {
   const double before_sent = metric(*cluster_, sent), before_dropped = metric(*cluster_, dropped);
   const int64_t rss_before = residentBytes(cluster_->masterPid());
   // 12 MiB in 4 KiB writes, then it waits for its input to end: its result stays away.
-  Job job = interactive(pythonJob("import sys\n"
-                                  "for _ in range(3072):\n"
-                                  "    sys.stdout.write('x' * 4096)\n"
-                                  "sys.stdout.flush()\n"
-                                  "sys.stdin.read()\n"));
+  Job job =
+      interactive(pythonJob("import sys\n"
+                            "for _ in range(3072):\n"
+                            "    sys.stdout.write('x' * 4096)\n"
+                            "sys.stdout.flush()\n"
+                            "sys.stdin.read()\n"));
   job.limits.output_bytes = kFlood;
   LiveSession s(*cluster_, job);
   ASSERT_TRUE(s.waitAccepted());
@@ -441,7 +385,7 @@ class Terminal {
     if (fd_ >= 0) ::close(fd_);
   }
   bool started() const { return pid_ > 0; }
-  // Reads the screen until it holds `text` (20 s at most).
+  // Reads the screen until it holds `text` (60 s at most).
   bool waitFor(const std::string& text) {
     const auto deadline = Clock::now() + 60s;
     while (screen_.find(text) == std::string::npos) {
@@ -449,28 +393,35 @@ class Terminal {
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0) return false;
       pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left)) <= 0) return false;
+      const int ready = ::poll(&p, 1, static_cast<int>(left));
+      if (ready < 0 && errno == EINTR) continue;  // the CLI's end (SIGCHLD), for one
+      if (ready <= 0) return false;
       char buf[4096];
       const ssize_t n = ::read(fd_, buf, sizeof buf);
       if (n <= 0) return screen_.find(text) != std::string::npos;
-      screen_.append(buf, static_cast<size_t>(n));
+      for (ssize_t i = 0; i < n; ++i)
+        if (buf[i] != '\r') screen_.push_back(buf[i]);  // the terminal's CR LF, as LF
     }
     return true;
   }
-  void type(const std::string& keys) { ASSERT_EQ(::write(fd_, keys.data(), keys.size()), static_cast<ssize_t>(keys.size())); }
+  void type(const std::string& keys) {
+    ASSERT_EQ(::write(fd_, keys.data(), keys.size()), static_cast<ssize_t>(keys.size()));
+  }
   // The CLI's exit code (-1 if it did not exit within 60 s).
   int exitCode() {
     waitFor("\x01never");  // reads to the end of the session
-    int status = 0;
-    for (int i = 0; i < 600; ++i) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      pollfd p{fd_, POLLIN, 0};
-      ::poll(&p, 1, 100);  // the session's end, or 100 ms
+    // Its pidfd turns readable when it exits.
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+    if (pidfd < 0) return -1;
+    pollfd p{pidfd, POLLIN, 0};
+    int ready;
+    while ((ready = ::poll(&p, 1, 60000)) < 0 && errno == EINTR) {
     }
-    return -1;
+    ::close(pidfd);
+    int status = 0;
+    if (ready <= 0 || ::waitpid(pid_, &status, 0) != pid_) return -1;
+    reaped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   const std::string& screen() const { return screen_; }
 
@@ -480,22 +431,6 @@ class Terminal {
   bool reaped_ = false;
   std::string screen_;
 };
-
-TEST_F(LiveJobsTest, TheCliOnATerminalPassesWhatTheUserTypes) {
-  TempDir dir;
-  const std::string file = dir.path() + "/ask.py";
-  std::ofstream(file) << "name = input('name? ')\nprint('hello', name)\n"
-                         "age = input('age? ')\nprint(name, 'is', age)\n";
-  Terminal t(*cluster_, file);
-  ASSERT_TRUE(t.started());
-  ASSERT_TRUE(t.waitFor("name? ")) << t.screen() << cluster_->logs();
-  t.type("Ada\n");
-  ASSERT_TRUE(t.waitFor("hello Ada")) << t.screen();
-  ASSERT_TRUE(t.waitFor("age? ")) << t.screen();
-  t.type("36\n");
-  ASSERT_TRUE(t.waitFor("Ada is 36")) << t.screen();
-  EXPECT_EQ(t.exitCode(), 0) << t.screen();
-}
 
 TEST_F(LiveJobsTest, CtrlDEndsTheProgramsInputAndCtrlCInterruptsIt) {
   TempDir dir;
@@ -516,6 +451,67 @@ TEST_F(LiveJobsTest, CtrlDEndsTheProgramsInputAndCtrlCInterruptsIt) {
   ASSERT_TRUE(t.waitFor("KeyboardInterrupt")) << t.screen();
   EXPECT_EQ(t.exitCode(), 128 + SIGINT) << t.screen();
 }
+
+// --- An interactive job is never run twice ---------------------------------------------------
+
+TEST(LiveJobFaultsTest, AnInteractiveJobWhoseSlaveIsLostEndsInsteadOfRunningAgain) {
+  Cluster::Options o;
+  o.slaves = 2;
+  o.slave_capacity = 1;
+  Cluster cluster(o);
+  std::string error;
+  ASSERT_TRUE(cluster.start(&error)) << error;
+  LiveSession s(cluster, interactive(pythonJob("print('asked', flush=True)\ninput()\n")));
+  ASSERT_TRUE(s.waitFor("asked\n")) << cluster.logs();
+  ASSERT_FALSE(s.slave().empty());
+  cluster.killSlave(s.slave());
+  const JobResult r = s.result();
+  EXPECT_EQ(r.verdict, Verdict::kInternalError);
+  EXPECT_NE(r.message.find("interactive job was lost"), std::string::npos) << r.message;
+  EXPECT_EQ(cluster.snapshot()["counters"].value("requeued", -1), 0);
+}
+
+// --- The same conversation in Python, C and Java, natively and through the CLI ---------------
+
+class LiveConversation : public LiveJobsTest, public ::testing::WithParamInterface<LiveProgram> {};
+
+TEST_P(LiveConversation, OverTheNativeProtocol) {
+  const LiveProgram& p = GetParam();
+  LiveSession s(*cluster_, interactive(sourceJob(p.language, p.file, p.source)));
+  std::string expected;
+  for (const auto& [prompt, answer] : p.steps) {
+    ASSERT_TRUE(s.waitFor(prompt)) << s.out() << cluster_->logs();
+    // Nothing past the prompt: the program waits for the answer.
+    EXPECT_EQ(s.out().substr(s.out().size() - prompt.size()), prompt) << s.out();
+    s.input(answer);
+  }
+  const JobResult r = s.result();
+  ASSERT_EQ(r.verdict, Verdict::kOk) << r.message;
+  EXPECT_EQ(r.run->stdout_data, p.transcript);
+  EXPECT_EQ(s.out(), p.transcript);  // the stream saw all of it, in order
+}
+
+TEST_P(LiveConversation, ThroughTheCliOnATerminal) {
+  const LiveProgram& p = GetParam();
+  TempDir dir;
+  const std::string file = dir.path() + "/" + p.file;
+  std::ofstream(file) << p.source;
+  Terminal t(*cluster_, file);
+  ASSERT_TRUE(t.started());
+  for (const auto& [prompt, answer] : p.steps) {
+    ASSERT_TRUE(t.waitFor(prompt)) << t.screen() << cluster_->logs();
+    t.type(answer);  // echoed by the terminal, as typed
+  }
+  // What follows the last answer (the terminal shows the typed answers in between).
+  const std::string& last_prompt = p.steps.back().first;
+  const std::string last =
+      p.transcript.substr(p.transcript.rfind(last_prompt) + last_prompt.size());
+  ASSERT_TRUE(t.waitFor(last)) << t.screen();
+  EXPECT_EQ(t.exitCode(), 0) << t.screen();
+}
+
+INSTANTIATE_TEST_SUITE_P(Languages, LiveConversation, ::testing::ValuesIn(livePrograms()),
+                         [](const auto& info) { return liveProgramName(info.param); });
 
 }  // namespace
 }  // namespace polyrun::test

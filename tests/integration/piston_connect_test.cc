@@ -15,6 +15,7 @@
 
 #include "support/cluster_client.h"
 #include "support/http_request.h"
+#include "support/live_programs.h"
 
 namespace polyrun::test {
 namespace {
@@ -102,28 +103,32 @@ class PistonConnectTest : public ClusterSuite<PistonConnectTest> {
   }
 };
 
-TEST_F(PistonConnectTest, APythonProgramIsDrivenLineByLine) {
+TEST_F(PistonConnectTest, ARuntimeStageAndExitFrameTheRun) {
   PistonSocket ws(cluster_->httpPort());
-  ws.send(init("py", "main.py",
-               "name = input('name? ')\nprint('hello', name)\nage = input('age? ')\n"
-               "print(name, 'is', age)\n"));
+  ws.send(init("py", "main.py", "print(input()[::-1])\n"));
   const json runtime = ws.until("runtime");
   EXPECT_EQ(runtime.value("language", ""), "python") << runtime.dump();
   EXPECT_FALSE(runtime.value("version", "").empty());
   EXPECT_EQ(ws.until("stage").value("stage", ""), "run");
-  ASSERT_TRUE(ws.waitStdout("name? ")) << cluster_->logs();
-  ws.send({{"type", "data"}, {"stream", "stdin"}, {"data", "Ada\n"}});
-  ASSERT_TRUE(ws.waitStdout("age? "));
-  EXPECT_EQ(ws.stdoutText(), "name? hello Ada\nage? ");
-  ws.send({{"type", "data"}, {"stream", "stdin"}, {"data", "36\n"}});
+  ws.send({{"type", "data"}, {"stream", "stdin"}, {"data", "polyrun\n"}});
   const json exit = ws.until("exit");
   EXPECT_EQ(exit.value("stage", ""), "run");
   EXPECT_EQ(exit["code"], 0) << exit.dump();
   EXPECT_TRUE(exit["signal"].is_null());
-  EXPECT_EQ(ws.stdoutText(), "name? hello Ada\nage? Ada is 36\n");
+  EXPECT_EQ(ws.stdoutText(), "nurylop\n");
   const json close = ws.next();
   EXPECT_EQ(close.value("close", 0), 4999) << close.dump();
   EXPECT_EQ(close.value("reason", ""), "Job Completed");
+}
+
+TEST_F(PistonConnectTest, EndOfInputIsPolyrunsEofFlag) {
+  PistonSocket ws(cluster_->httpPort());
+  ws.send(init("python", "cat.py", "import sys\nprint(len(sys.stdin.read().split()))\n"));
+  ws.send({{"type", "data"}, {"stream", "stdin"}, {"data", "a b c\n"}});
+  ws.send({{"type", "data"}, {"stream", "stdin"}, {"data", "d\n"}, {"eof", true}});
+  const json exit = ws.until("exit");
+  EXPECT_EQ(exit["code"], 0) << exit.dump();
+  EXPECT_EQ(ws.stdoutText(), "4\n");
 }
 
 TEST_F(PistonConnectTest, ACompiledProgramHasBothStagesAndASignalEndsIt) {
@@ -151,8 +156,8 @@ TEST_F(PistonConnectTest, ACompileErrorComesAsTheCompileStagesDataAndExit) {
   EXPECT_NE(exit["code"], 0);
   bool compiler_said = false;
   for (const auto& m : ws.seen())
-    compiler_said |= m.value("type", "") == "data" &&
-                     m.value("data", "").find("nope") != std::string::npos;
+    compiler_said |=
+        m.value("type", "") == "data" && m.value("data", "").find("nope") != std::string::npos;
   EXPECT_TRUE(compiler_said);
   EXPECT_EQ(ws.next().value("close", 0), 4999);
 }
@@ -221,6 +226,28 @@ TEST_F(PistonConnectTest, APlainGetIsToldToUseAWebSocket) {
   EXPECT_EQ(reply.status, 400) << reply.body;
   EXPECT_NE(reply.body.find("WebSocket"), std::string::npos) << reply.body;
 }
+
+class PistonConversation : public PistonConnectTest,
+                           public ::testing::WithParamInterface<LiveProgram> {};
+
+TEST_P(PistonConversation, LineByLine) {
+  const LiveProgram& p = GetParam();
+  PistonSocket ws(cluster_->httpPort());
+  ws.send(init(p.language, p.file, p.source));
+  for (const auto& [prompt, answer] : p.steps) {
+    ASSERT_TRUE(ws.waitStdout(prompt)) << ws.stdoutText() << cluster_->logs();
+    const std::string out = ws.stdoutText();
+    EXPECT_EQ(out.substr(out.size() - prompt.size()), prompt) << out;  // waiting for the answer
+    ws.send({{"type", "data"}, {"stream", "stdin"}, {"data", answer}});
+  }
+  const json exit = ws.until("exit");
+  EXPECT_EQ(exit["code"], 0) << exit.dump();
+  EXPECT_EQ(ws.stdoutText(), p.transcript);
+  EXPECT_EQ(ws.next().value("close", 0), 4999);
+}
+
+INSTANTIATE_TEST_SUITE_P(Languages, PistonConversation, ::testing::ValuesIn(livePrograms()),
+                         [](const auto& info) { return liveProgramName(info.param); });
 
 }  // namespace
 }  // namespace polyrun::test

@@ -1,8 +1,6 @@
 // Live stages (polyrun/stage_stream.h) through both real sandboxes: output in bursts as it is
 // written, input while the program runs, signals to its main process, the idle limit. Each test
 // drives the program as a client would: it waits for what the program wrote before answering.
-#include "polyrun/stage_stream.h"
-
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -16,6 +14,7 @@
 
 #include "polyrun/job_executor.h"
 #include "polyrun/sandbox.h"
+#include "polyrun/stage_stream.h"
 #include "support/test_support.h"
 
 namespace polyrun::test {
@@ -234,8 +233,7 @@ TEST_P(LiveStageTest, OutputPastTheLimitIsNotStreamed) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sandboxes, LiveStageTest,
-                         ::testing::Values(Kind::kNamespace, Kind::kProcess),
-                         [](const auto& info) {
+                         ::testing::Values(Kind::kNamespace, Kind::kProcess), [](const auto& info) {
                            return info.param == Kind::kNamespace ? "Namespace" : "Process";
                          });
 

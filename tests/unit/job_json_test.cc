@@ -1086,3 +1086,61 @@ TEST(JobJsonTest, FittingCutsCaseOutputsSoThatManyCasesFit) {
 
 }  // namespace
 }  // namespace polyrun
+
+namespace polyrun {
+namespace {
+
+TEST(LiveJobJsonTest, StreamInteractiveAndIdleRoundTrip) {
+  Job job;
+  job.language = "python";
+  job.files.push_back({"a.py", "print(input())", Encoding::kUtf8});
+  job.interactive = true;
+  job.limits.idle_ms = 1500;
+  const nlohmann::json j = toJson(job);
+  EXPECT_EQ(j["interactive"], true);
+  EXPECT_EQ(j["limits"]["idle_ms"], 1500);
+  EXPECT_FALSE(j.contains("stream"));  // left out when false
+  Job back;
+  ASSERT_TRUE(fromJson(j, &back).isOk());
+  EXPECT_TRUE(back.interactive);
+  EXPECT_TRUE(back.live());
+  EXPECT_EQ(back.limits.idle_ms, 1500);
+}
+
+TEST(LiveJobJsonTest, ALiveJobWithTestsIsRefused) {
+  nlohmann::json j = {{"language", "python"},
+                      {"files", {{{"content", "x"}}}},
+                      {"stream", true},
+                      {"tests", {{{"stdin", ""}}}}};
+  Job job;
+  const Status s = fromJson(j, &job);
+  EXPECT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("job.stream cannot be combined with job.tests"), std::string::npos)
+      << s.message();
+  j["interactive"] = "yes";
+  EXPECT_NE(fromJson(j, &job).message().find("job.interactive"), std::string::npos);
+}
+
+TEST(LiveJobJsonTest, OutputChunksRoundTripAsBytes) {
+  const std::vector<OutputChunk> chunks = {{OutputStream::kStdout, "text\n"},
+                                           {OutputStream::kStderr, std::string("\0\xff", 2)}};
+  const nlohmann::json j = toJson(chunks);
+  EXPECT_EQ(j[1]["data_encoding"], "base64");
+  std::vector<OutputChunk> back;
+  ASSERT_TRUE(fromJson(j, &back).isOk());
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].stream, OutputStream::kStderr);
+  EXPECT_EQ(back[1].data, std::string("\0\xff", 2));
+  EXPECT_FALSE(fromJson(nlohmann::json::object(), &back).isOk());
+}
+
+TEST(LiveJobJsonTest, SignalNamesAreTheDocumentedSeven) {
+  for (const char* name :
+       {"SIGINT", "SIGTERM", "SIGKILL", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2"})
+    EXPECT_EQ(signalName(signalNumber(name)), name);
+  EXPECT_EQ(signalNumber("SIGSTOP"), 0);
+  EXPECT_EQ(signalNumber("sigint"), 0);
+}
+
+}  // namespace
+}  // namespace polyrun

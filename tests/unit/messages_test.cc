@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
 
@@ -346,6 +348,72 @@ TEST(MessagesTest, EncodedMessagesDecodeBackToWhatWasEncoded) {
   ASSERT_EQ(back.files.size(), 1u);
   EXPECT_EQ(back.files[0].content, "int main(){}");
   EXPECT_EQ(back.limits.run.wall_ms, 5000);
+}
+
+}  // namespace
+}  // namespace polyrun::master
+
+namespace polyrun::master {
+namespace {
+
+TEST(LiveMessagesTest, DecodesInputAndSignal) {
+  ClientRequest r;
+  DecodeError e;
+  ASSERT_TRUE(decodeClientRequest(json{{"type", "input"},
+                                       {"job_id", "j-1"},
+                                       {"data", "/wA="},
+                                       {"data_encoding", "base64"},
+                                       {"eof", true}},
+                                  &r, &e))
+      << e.message;
+  EXPECT_EQ(r.kind, ClientRequest::Kind::kInput);
+  EXPECT_EQ(r.data, std::string("\xff\x00", 2));
+  EXPECT_TRUE(r.eof);
+  ASSERT_TRUE(decodeClientRequest(
+      json{{"type", "signal"}, {"id", 3}, {"job_id", "j-1"}, {"signal", "SIGTERM"}}, &r, &e));
+  EXPECT_EQ(r.kind, ClientRequest::Kind::kSignal);
+  EXPECT_EQ(r.signal, SIGTERM);
+}
+
+TEST(LiveMessagesTest, MalformedInputAndSignalNameTheProblem) {
+  EXPECT_NE(clientError({{"type", "input"}, {"data", "x"}}).message.find("job_id"),
+            std::string::npos);
+  EXPECT_NE(clientError({{"type", "input"}, {"job_id", "j"}, {"data", 5}}).message.find("data"),
+            std::string::npos);
+  const DecodeError bad = clientError({{"type", "signal"}, {"job_id", "j"}, {"signal", "SIGSTOP"}});
+  EXPECT_EQ(bad.code, errc::kBadMessage);
+  EXPECT_NE(bad.message.find("SIGINT, SIGTERM"), std::string::npos) << bad.message;
+  EXPECT_NE(
+      clientError({{"type", "signal"}, {"job_id", "j"}, {"signal", 9}}).message.find("signal"),
+      std::string::npos);
+}
+
+TEST(LiveMessagesTest, DecodesASlavesOutputAndCountsItsBytes) {
+  SlaveMessage s;
+  DecodeError e;
+  const json chunks = toJson(std::vector<OutputChunk>{{OutputStream::kStdout, "abc"},
+                                                      {OutputStream::kStderr, "\xff\xfe"}});
+  ASSERT_TRUE(
+      decodeSlaveMessage(json{{"type", "output"}, {"job_id", "j-1"}, {"chunks", chunks}}, &s, &e))
+      << e.message;
+  EXPECT_EQ(s.kind, SlaveMessage::Kind::kOutput);
+  EXPECT_EQ(s.output_bytes, 5u);
+  EXPECT_EQ(s.chunks, chunks);
+  EXPECT_NE(slaveError({{"type", "output"}, {"job_id", "j"}, {"chunks", {{{"stream", "stdin"}}}}})
+                .message.find("stream"),
+            std::string::npos);
+  EXPECT_NE(slaveError({{"type", "output"}, {"job_id", "j"}}).message.find("chunks"),
+            std::string::npos);
+}
+
+TEST(LiveMessagesTest, EncodesOutputInputAndSignal) {
+  EXPECT_EQ(encodeOutput("1", "j-1", json::array(), 0),
+            (json{{"type", "output"}, {"id", "1"}, {"job_id", "j-1"}, {"chunks", json::array()}}));
+  EXPECT_EQ(encodeOutput("1", "j-1", json::array(), 7)["dropped"], 7);
+  EXPECT_EQ(encodeInput("j-1", "hi\n", true),
+            (json{{"type", "input"}, {"job_id", "j-1"}, {"data", "hi\n"}, {"eof", true}}));
+  EXPECT_EQ(encodeSignal("j-1", SIGINT),
+            (json{{"type", "signal"}, {"job_id", "j-1"}, {"signal", "SIGINT"}}));
 }
 
 }  // namespace
