@@ -174,6 +174,27 @@ bool decodeClientRequest(const json& m, ClientRequest* r, DecodeError* error) {
                   "(docs/protocol.md)");
 }
 
+bool isSubscribe(const json& m) {
+  const std::string* type = m.is_object() ? typeOf(m) : nullptr;
+  return type && *type == msg::kSubscribe;
+}
+
+bool decodeSubscribe(const json& m, SubscribeRequest* r, DecodeError* error) {
+  if (auto id = m.find("id"); id != m.end() && !id->is_null()) {
+    if (!id->is_string() && !id->is_number())
+      return badMessage(error, "\"id\" must be a string or a number");
+    r->id = *id;
+  }
+  const auto after = m.find("after");
+  if (after == m.end() || after->is_null()) return true;
+  if (!after->is_number_unsigned())
+    return badMessage(error,
+                      "subscribe.after must be an event id (an integer, 0 or more): the events "
+                      "after it are sent");
+  r->after = after->get<uint64_t>();
+  return true;
+}
+
 bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
   const std::string* type_ptr = typeOf(m);
   if (!type_ptr) return badMessage(error, "a message must be an object with a \"type\" string");

@@ -33,6 +33,9 @@ class Peer {
   /// reports the peer gone.
   virtual void close() = 0;
   virtual std::string address() const = 0;
+  /// Bytes queued for the peer and not yet written (0 where nothing queues): how far behind it
+  /// reads, for senders that can wait (event_feed.h).
+  virtual size_t unsentBytes() { return 0; }
 
   /// Set by the connection once the client authenticated; anonymous until then.
   void setIdentity(ClientIdentity identity) {

@@ -116,6 +116,11 @@ void SocketPeer::append(const std::string& frames) {
   if (writeLocked() && out_offset_ < out_.size()) wake();
 }
 
+size_t SocketPeer::unsentBytes() {
+  MutexLock lock(out_mutex_);
+  return out_.size() - out_offset_;
+}
+
 void SocketPeer::flushQueued() {
   MutexLock lock(out_mutex_);
   if (broken_ || out_offset_ == out_.size()) return;

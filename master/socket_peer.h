@@ -43,6 +43,7 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
   void sendAll(const std::vector<nlohmann::json>& messages) override;
   void close() override;
   std::string address() const override { return address_; }
+  size_t unsentBytes() override;
   /// True when the peer connects from 127.0.0.0/8 or ::1.
   bool isLoopback() const { return loopback_; }
   /// The peer's IP address, without port.
