@@ -130,8 +130,11 @@ void subscribe(const Scheduler& scheduler, const std::shared_ptr<SocketPeer>& pe
                            "this connection is already subscribed; open another connection for "
                            "another subscription"));
   } else {
-    *feed = EventFeed::start(*scheduler.events(), request.after, peer, request.id, peer->identity(),
-                             scheduler.config().other_jobs);
+    *feed =
+        EventFeed::start(*scheduler.events(), request.after, peer, request.id, peer->identity(),
+                         scheduler.config().other_jobs, [weak = std::weak_ptr<SocketPeer>(peer)] {
+                           if (auto p = weak.lock()) p->interruptRead();
+                         });
   }
 }
 
@@ -204,8 +207,11 @@ void ClientConnection::run() {
       if (batch && !peer->hasMessage()) batch.reset();  // written before waiting for more
       json m;
       std::string error;
-      const ReadStatus status =
-          peer->read(&m, settings_.client_idle, settings_.frame_timeout, &error);
+      // Events held back while the client read slowly go out as soon as it catches up.
+      const auto idle = feed && feed->waiting() ? std::min<std::chrono::milliseconds>(
+                                                      EventFeed::kRetry, settings_.client_idle)
+                                                : settings_.client_idle;
+      const ReadStatus status = peer->read(&m, idle, settings_.frame_timeout, &error);
       if (!batch) batch.emplace();
       if (feed) feed->pump();  // events held back while the client read slowly
       if (status == ReadStatus::kClosed) break;

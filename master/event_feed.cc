@@ -6,8 +6,10 @@ namespace polyrun::master {
 
 std::shared_ptr<EventFeed> EventFeed::start(EventLog& log, uint64_t after_id,
                                             std::shared_ptr<Peer> peer, nlohmann::json request_id,
-                                            ClientIdentity viewer, OtherJobs other_jobs) {
-  auto feed = std::make_shared<EventFeed>(peer, request_id, std::move(viewer), other_jobs);
+                                            ClientIdentity viewer, OtherJobs other_jobs,
+                                            std::function<void()> held) {
+  auto feed =
+      std::make_shared<EventFeed>(peer, request_id, std::move(viewer), other_jobs, std::move(held));
   {
     // Held until `subscribed` is queued: an event published meanwhile waits for it.
     MutexLock lock(feed->mutex_);
@@ -24,7 +26,14 @@ void EventFeed::pump() {
   MutexLock lock(mutex_);
   const std::shared_ptr<Peer> peer = peer_.lock();
   if (!peer || !subscription_) return;
-  if (peer->unsentBytes() > kMaxUnsentBytes) return;  // the events wait in the queue
+  if (peer->unsentBytes() > kMaxUnsentBytes) {  // the events wait in the queue
+    // Told once: from then on the connection's thread calls pump() every kRetry (waiting()),
+    // and must go on writing meanwhile.
+    if (!holding_ && held_) held_();
+    holding_ = true;
+    return;
+  }
+  holding_ = false;
   EventLog::Subscription::Batch batch = subscription_->take();
   if (batch.events.empty()) return;
   std::vector<nlohmann::json> messages;
@@ -34,6 +43,11 @@ void EventFeed::pump() {
                         {"id", request_id_},
                         {"event", eventJson(e, viewer_, other_jobs_)}});
   peer->sendAll(messages);
+}
+
+bool EventFeed::waiting() {
+  MutexLock lock(mutex_);
+  return subscription_ && subscription_->pending();
 }
 
 void EventFeed::stop() {

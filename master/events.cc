@@ -127,6 +127,11 @@ EventLog::Subscription::Batch EventLog::Subscription::wait(
   return take();
 }
 
+bool EventLog::Subscription::pending() {
+  MutexLock lock(mutex_);
+  return !queue_.empty();
+}
+
 void EventLog::Subscription::cancel() {
   MutexLock lock(mutex_);
   cancelled_ = true;

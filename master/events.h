@@ -105,6 +105,8 @@ class EventLog {
     Batch wait(std::chrono::steady_clock::time_point deadline);
     /// Stops the subscription: no more events are queued for it.
     void cancel();
+    /// True while events wait to be taken.
+    bool pending();
 
     Subscription(size_t capacity, std::function<void()> notify)
         : capacity_(capacity), notify_(std::move(notify)) {}

@@ -170,7 +170,8 @@ bool decodeClientRequest(const json& m, ClientRequest* r, DecodeError* error) {
   }
   return fail(error, errc::kUnknownType,
               "unknown message type \"" + type.substr(0, 64) +
-                  "\" on the client port; expected submit, job, cancel, runtimes, cluster or auth "
+                  "\" on the client port; expected submit, job, cancel, runtimes, cluster, auth or "
+                  "subscribe "
                   "(docs/protocol.md)");
 }
 
