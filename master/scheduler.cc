@@ -199,13 +199,13 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
     MutexLock lock(mutex_);
     id = next_slave_id_++;
     SlaveState& s = slaves_[id];
+    slaveJoinedEventLocked(reg.name, reg, fx);  // before its plugin report moves into `s`
     s.peer = std::move(peer);
     s.name = reg.name;
     s.reported = reg.load;
     if (reg.plugins.is_array()) s.plugins = std::move(reg.plugins);
     s.limits = reg.limits;
     s.last_heartbeat = Clock::now();
-    slaveJoinedEventLocked(s.name, reg, fx);
     // `registered` goes out before anything else this slave is sent.
     fx.now.emplace_back(s.peer,
                         encodeRegistered(id, config_.heartbeat_ms, config_.max_frame_bytes));

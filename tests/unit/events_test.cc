@@ -280,6 +280,20 @@ TEST(SchedulerEventsTest, LanguagesAddedRetiredAndRefused) {
   EXPECT_NE(events[2].message.find("self-test failed: expected 42"), std::string::npos);
 }
 
+TEST(SchedulerEventsTest, ASlaveThatJoinsWithARefusedPluginSaysSo) {
+  EventLog log;
+  Scheduler s(config(), nullptr, &log);
+  SlaveRegistration reg = slave("a", {lang("python")});
+  reg.plugins = json::array({{{"library", "/p/ruby.so"},
+                              {"language", "ruby"},
+                              {"ready", false},
+                              {"problem", "ruby not found"}}});
+  s.addSlave(std::make_shared<FakePeer>(), reg);
+  ASSERT_EQ(kinds(log), (std::vector<std::string>{"slave_joined", "language_refused"}));
+  EXPECT_EQ(log.backlog(0)[1].language, "ruby");
+  EXPECT_NE(log.backlog(0)[1].message.find("ruby not found"), std::string::npos);
+}
+
 TEST(SchedulerEventsTest, JobRequeuedWhenItsSlaveIsLost) {
   EventLog log;
   Scheduler s(config(), nullptr, &log);
