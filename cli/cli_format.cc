@@ -278,4 +278,24 @@ std::string formatTestSummary(const json& result) {
   return text;
 }
 
+std::string formatEvent(const json& event) {
+  auto field = [&](const char* key, const char* none) {
+    const auto it = event.find(key);
+    return it != event.end() && it->is_string() && !it->get<std::string>().empty()
+               ? it->get<std::string>()
+               : std::string(none);
+  };
+  auto padded = [](std::string s, size_t width) {
+    if (s.size() < width) s.append(width - s.size(), ' ');
+    return s;
+  };
+  std::string line = padded(field("time", "-"), 24) + "  " + padded(field("level", "-"), 7) + "  " +
+                     padded(field("kind", "-"), 16) + "  " + padded(field("slave", "-"), 12) +
+                     "  " + field("message", "");
+  // One event, one line, whatever the message holds.
+  for (char& c : line)
+    if (c == '\n' || c == '\r') c = ' ';
+  return line + "\n";
+}
+
 }  // namespace polyrun::cli

@@ -33,4 +33,8 @@ std::string formatCaseRow(const nlohmann::json& test);
 /// time 12ms, max memory 9.1 MiB", or why no case ran.
 std::string formatTestSummary(const nlohmann::json& result);
 
+/// One line of `polyrun events` for an event (docs/protocol.md, "subscribe → event"): TIME
+/// LEVEL KIND SLAVE MESSAGE, "-" for no slave, ending with '\n'. Fixed widths up to the message.
+std::string formatEvent(const nlohmann::json& event);
+
 }  // namespace polyrun::cli

@@ -26,6 +26,8 @@ const char* commandName(Command c) {
       return "runtimes";
     case Command::kStatus:
       return "status";
+    case Command::kEvents:
+      return "events";
     default:
       return "";
   }
@@ -73,9 +75,46 @@ bool sendsProgram(Command c) {
 }
 
 bool isTopic(const std::string& name) {
-  for (const char* t : {"run", "test", "submit", "job", "cancel", "runtimes", "status"})
+  for (const char* t : {"run", "test", "submit", "job", "cancel", "runtimes", "status", "events"})
     if (name == t) return true;
   return false;
+}
+
+// The options of `events` (--follow, --after ID, --level L): true when `name` was one and is
+// taken; false otherwise, with *error set when it was one but wrong.
+bool parseEventsOption(const std::string& name, std::optional<std::string> value,
+                       const std::vector<std::string>& argv, size_t* i, Options* o,
+                       std::string* error) {
+  if (name == "follow") {
+    if (value) *error = "--follow takes no value";
+    o->follow = true;
+    return !value;
+  }
+  if (name != "after" && name != "level") return false;
+  if (!value) {
+    if (*i + 1 >= argv.size()) {
+      *error = "--" + name + " needs a value; see polyrun help events";
+      return false;
+    }
+    value = argv[++*i];
+  }
+  if (name == "level") {
+    if (*value != "info" && *value != "warning" && *value != "error") {
+      *error = "--level must be info, warning or error, not \"" + *value + "\"";
+      return false;
+    }
+    o->min_level = *value;
+    return true;
+  }
+  uint64_t after = 0;
+  const char* end = value->data() + value->size();
+  auto [ptr, ec] = std::from_chars(value->data(), end, after);
+  if (value->empty() || ec != std::errc() || ptr != end) {
+    *error = "--after needs an event id (an integer, 0 or more), not \"" + *value + "\"";
+    return false;
+  }
+  o->after = after;
+  return true;
 }
 
 }  // namespace
@@ -151,6 +190,14 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         }
         o.json = true;
         continue;
+      }
+      if (o.command == Command::kEvents) {
+        std::string wrong;
+        if (parseEventsOption(name, value, argv, &i, &o, &wrong)) continue;
+        if (!wrong.empty()) {
+          *error = wrong;
+          return false;
+        }
       }
       if (name == "wait" && o.command == Command::kJob) {
         o.wait_for_end = true;  // `job ID --wait`: a flag; --wait=MS also bounds the wait
@@ -248,6 +295,10 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
       }
       continue;
     }
+    if (arg == "-f" && o.command == Command::kEvents) {
+      o.follow = true;
+      continue;
+    }
     if (arg.size() > 1 && arg[0] == '-') {
       *error = "unknown option " + arg + "; options are spelled --name (see polyrun --help)";
       return false;
@@ -282,6 +333,8 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
           o.command = Command::kRuntimes;
         } else if (arg == "status") {
           o.command = Command::kStatus;
+        } else if (arg == "events") {
+          o.command = Command::kEvents;
         } else if (arg == "help") {
           o.command = Command::kHelp;
           help_command = true;
@@ -532,6 +585,22 @@ std::string helpText(std::string_view topic) {
                "Options:\n") +
            kMaster;
   }
+  if (topic == "events") {
+    return std::string(
+               "Usage: polyrun events [-f|--follow] [--after ID] [--level info|warning|error]\n"
+               "                      [--master HOST:PORT] [--json]\n"
+               "\n"
+               "Prints the cluster's events the master still keeps (master.events.keep), one\n"
+               "line each: TIME LEVEL KIND SLAVE MESSAGE; slaves joining, lost, draining or\n"
+               "back, languages added, refused or retired, jobs requeued, full queues, refused\n"
+               "clients, the master starting and stopping. -f keeps printing new events as\n"
+               "they happen until Ctrl-C. --after ID prints only the events after that id\n"
+               "(ids restart at 1 when the master restarts); --level warning leaves out info.\n"
+               "--json prints each event as one JSON object per line.\n"
+               "\n"
+               "Options:\n") +
+           kMaster;
+  }
   if (topic == "status") {
     return std::string(
                "Usage: polyrun status [--master HOST:PORT] [--json]\n"
@@ -558,7 +627,8 @@ std::string helpText(std::string_view topic) {
              "  polyrun cancel ID\n"
              "  polyrun runtimes [--master HOST:PORT] [--json]\n"
              "  polyrun status   [--master HOST:PORT] [--json]\n"
-             "  polyrun help [run|test|submit|job|cancel|runtimes|status]\n"
+             "  polyrun events   [-f] [--after ID] [--level L] [--json]\n"
+             "  polyrun help [run|test|submit|job|cancel|runtimes|status|events]\n"
              "  polyrun --version\n"
              "\n"
              "Every command also takes --tls and --ca-file FILE for a master with TLS, and\n"
@@ -572,6 +642,7 @@ std::string helpText(std::string_view topic) {
              "  cancel     cancel a queued or running job\n"
              "  runtimes   list the languages and versions the cluster offers\n"
              "  status     show slaves, load, queues and counters\n"
+             "  events     show the cluster's events; -f follows them\n"
              "\n"
              "Environment:\n"
              "  ") +

@@ -24,7 +24,8 @@ enum class Command {
   kJob,
   kCancel,
   kRuntimes,
-  kStatus
+  kStatus,
+  kEvents
 };
 
 struct Options {
@@ -55,6 +56,11 @@ struct Options {
   // `job ID [--wait]` and `cancel ID`.
   std::string job_id;
   bool wait_for_end = false;  // job --wait: answer once the job ended (within wait_ms)
+
+  // `events`: the cluster's events (docs/cli.md).
+  bool follow = false;             // -f, --follow: keep printing new events
+  uint64_t after = 0;              // --after ID: only events after this id
+  std::string min_level = "info";  // --level: info, warning or error and above
 
   bool tls = false;     // --tls (or --ca-file): connect with TLS
   std::string ca_file;  // --ca-file FILE: the CA certificate the master's must be signed by

@@ -741,4 +741,50 @@ int statusCommand(const Options& options) {
   return kExitOk;
 }
 
+namespace {
+
+int levelRank(const std::string& level) {
+  return level == "error" ? 2 : level == "warning" ? 1 : 0;
+}
+
+}  // namespace
+
+int eventsCommand(const Options& options) {
+  ProgressLine progress(true);
+  int exit_code = kExitOk;
+  std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
+  if (!client) return exit_code;
+  std::string error;
+  const std::string id =
+      client->sendRequest({{"type", "subscribe"}, {"after", options.after}}, &error);
+  std::optional<json> answer;
+  if (!id.empty()) answer = client->awaitReply(id, kQueryTimeoutMs, &error);
+  progress.clear();
+  if (!answer || hasType(*answer, "error"))
+    return reportFailure(*client, answer, error, "the subscription");
+  if (!hasType(*answer, "subscribed")) return unexpectedReply(*answer, "subscribed");
+  // Without --follow, the events kept up to the newest when subscribing, then done.
+  const uint64_t newest = answer->value("newest", uint64_t{0});
+  const int min_rank = levelRank(options.min_level);
+  if (!options.follow && newest <= options.after) return kExitOk;
+  for (;;) {
+    std::optional<json> message = client->receive(-1, &error);
+    if (!message) {
+      printError(error + "; the master closed the event stream (it may be stopping)");
+      return kExitUnavailable;
+    }
+    if (hasType(*message, "error")) return reportFailure(*client, message, error, "the events");
+    if (!hasType(*message, "event")) continue;
+    const json& event = (*message)["event"];
+    if (!event.is_object()) continue;
+    if (levelRank(event.value("level", "")) >= min_rank) {
+      writeBytes(stdout, options.json
+                             ? event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"
+                             : formatEvent(event));
+      std::fflush(stdout);
+    }
+    if (!options.follow && event.value("id", uint64_t{0}) >= newest) return kExitOk;
+  }
+}
+
 }  // namespace polyrun::cli

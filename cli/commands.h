@@ -13,5 +13,6 @@ int jobCommand(const Options& options);
 int cancelCommand(const Options& options);
 int runtimesCommand(const Options& options);
 int statusCommand(const Options& options);
+int eventsCommand(const Options& options);
 
 }  // namespace polyrun::cli

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
         return runtimesCommand(options);
       case Command::kStatus:
         return statusCommand(options);
+      case Command::kEvents:
+        return eventsCommand(options);
       case Command::kNone:
         break;
     }

@@ -5,6 +5,7 @@
 
 #include <regex>
 
+#include "event_feed.h"
 #include "messages.h"
 #include "output_batch.h"
 #include "polyrun/protocol.h"
@@ -99,6 +100,44 @@ std::string failJobOfBadFrame(Scheduler& scheduler, int slave_id, const std::str
   return job_id;
 }
 
+// The answer to a request before `auth` where tokens are needed.
+json notAuthenticated(const json& id) {
+  return encodeError(id, errc::kUnauthorized,
+                     "this master needs a client token: send {\"type\": \"auth\", \"token\": "
+                     "...} first (master.client.tokens); closing the connection");
+}
+
+// A client_refused event (events.h), when the master keeps events.
+void clientRefusedEvent(const Scheduler& scheduler, const SocketPeer& peer, std::string message) {
+  EventLog* const events = scheduler.events();
+  if (!events) return;
+  Event e = makeEvent(EventLevel::kWarning, event_kind::kClientRefused, std::move(message));
+  e.client = peer.address();
+  events->publish(std::move(e));
+}
+
+// Answers `subscribe`: starts the connection's event feed, or says why not.
+void subscribe(const Scheduler& scheduler, const std::shared_ptr<SocketPeer>& peer,
+               const nlohmann::json& m, std::shared_ptr<EventFeed>* feed) {
+  SubscribeRequest request;
+  DecodeError bad;
+  if (!decodeSubscribe(m, &request, &bad)) {
+    peer->send(encodeError(request.id, bad.code, bad.message));
+  } else if (!scheduler.events()) {
+    peer->send(encodeError(request.id, errc::kInternal, "this master keeps no events"));
+  } else if (*feed) {
+    peer->send(encodeError(request.id, errc::kBadMessage,
+                           "this connection is already subscribed; open another connection for "
+                           "another subscription"));
+  } else {
+    *feed =
+        EventFeed::start(*scheduler.events(), request.after, peer, request.id, peer->identity(),
+                         scheduler.config().other_jobs, [weak = std::weak_ptr<SocketPeer>(peer)] {
+                           if (auto p = weak.lock()) p->interruptRead();
+                         });
+  }
+}
+
 }  // namespace
 
 bool tokensEqual(const std::string& a, const std::string& b) {
@@ -139,9 +178,18 @@ void ClientConnection::run() {
   auto peer = std::make_shared<SocketPeer>(socket(), settings_.max_frame_bytes,
                                            settings_.max_output_bytes, settings_.tls);
   const ConnectionSlot slot(count_);
-  if (refuseIfFull(slot, *peer, settings_, "client")) return;
+  if (refuseIfFull(slot, *peer, settings_, "client")) {
+    clientRefusedEvent(*scheduler_, *peer,
+                       "refused a client connection: master.connections.max connections open");
+    return;
+  }
   const AddressSlots::Slot here = settings_.address_slots->take(peer->host(), peer->isLoopback());
-  if (refuseIfCrowded(here, *peer, settings_, "client")) return;
+  if (refuseIfCrowded(here, *peer, settings_, "client")) {
+    clientRefusedEvent(*scheduler_, *peer,
+                       "refused a client connection: master.connections.per.address "
+                       "connections open from its address");
+    return;
+  }
   // Tokens are off when none is configured, and by default for clients on loopback.
   bool authenticated =
       settings_.client_tokens.empty() || (peer->isLoopback() && !settings_.client_auth_loopback);
@@ -150,6 +198,7 @@ void ClientConnection::run() {
   bool identified = false;
   const auto leash = std::chrono::steady_clock::now() + settings_.auth_timeout;
   peer->setDeadline(leash);
+  std::shared_ptr<EventFeed> feed;  // after `subscribe`
   try {
     scheduler_->addClient(peer);
     // Replies to messages that arrived together go out together (output_batch.h).
@@ -158,9 +207,13 @@ void ClientConnection::run() {
       if (batch && !peer->hasMessage()) batch.reset();  // written before waiting for more
       json m;
       std::string error;
-      const ReadStatus status =
-          peer->read(&m, settings_.client_idle, settings_.frame_timeout, &error);
+      // Events held back while the client read slowly go out as soon as it catches up.
+      const auto idle = feed && feed->waiting() ? std::min<std::chrono::milliseconds>(
+                                                      EventFeed::kRetry, settings_.client_idle)
+                                                : settings_.client_idle;
+      const ReadStatus status = peer->read(&m, idle, settings_.frame_timeout, &error);
       if (!batch) batch.emplace();
+      if (feed) feed->pump();  // events held back while the client read slowly
       if (status == ReadStatus::kClosed) break;
       if (!identified && (status == ReadStatus::kIdle || status == ReadStatus::kSlowFrame) &&
           std::chrono::steady_clock::now() >= leash) {
@@ -173,7 +226,8 @@ void ClientConnection::run() {
         break;
       }
       if (status == ReadStatus::kIdle) {
-        if (scheduler_->clientBusy(peer.get())) continue;  // waiting for its jobs is not idle
+        // Waiting for its jobs, or for events, is not idle.
+        if (feed || scheduler_->clientBusy(peer.get())) continue;
         log.information("closing idle client %s: %s", peer->address(), error);
         peer->send(encodeError(nullptr, errc::kTimeout,
                                error + " and no job in flight: closing the idle connection "
@@ -191,6 +245,17 @@ void ClientConnection::run() {
         peer->send(encodeError(nullptr, errc::kBadFrame, error + "; closing the connection"));
         break;
       }
+      if (isSubscribe(m)) {
+        if (!authenticated) {
+          log.warning("client %s subscribed before authenticating", peer->address());
+          peer->send(notAuthenticated(m.value("id", json())));
+          break;
+        }
+        identified = true;
+        peer->setDeadline(std::nullopt);
+        subscribe(*scheduler_, peer, m, &feed);
+        continue;
+      }
       ClientRequest request;
       DecodeError bad;
       if (!decodeClientRequest(m, &request, &bad)) {
@@ -203,10 +268,7 @@ void ClientConnection::run() {
       }
       if (!authenticated && request.kind != ClientRequest::Kind::kAuth) {
         log.warning("client %s sent a request before authenticating", peer->address());
-        peer->send(encodeError(
-            request.id, errc::kUnauthorized,
-            "this master needs a client token: send {\"type\": \"auth\", \"token\": ...} "
-            "first (master.client.tokens); closing the connection"));
+        peer->send(notAuthenticated(request.id));
         break;
       }
       if (!identified) {
@@ -219,6 +281,8 @@ void ClientConnection::run() {
               identityOf(request.token, settings_.client_tokens, settings_.operator_tokens);
           if (!who && !settings_.client_tokens.empty()) {
             log.warning("refused client %s: wrong token", peer->address());
+            clientRefusedEvent(*scheduler_, *peer,
+                               "refused a client: wrong token (master.client.tokens)");
             peer->send(
                 encodeError(request.id, errc::kUnauthorized,
                             "wrong client token: use one of the master's master.client.tokens; "
@@ -258,6 +322,7 @@ void ClientConnection::run() {
   } catch (const std::exception& e) {
     log.error("client %s: %s", peer->address(), std::string(e.what()));
   }
+  if (feed) feed->stop();
   scheduler_->clientGone(peer.get());
   peer->finish(kFinishTimeout);
 }

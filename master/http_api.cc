@@ -28,7 +28,8 @@ constexpr const char* kRoutes =
     "GET /api/v2/runtimes, POST /api/v2/execute, GET /api/v2/connect (a WebSocket; all three "
     "also under /api/v2/piston/), "
     "POST /api/v1/jobs, POST|GET /api/v1/jobs/batch, GET|DELETE /api/v1/jobs/{id}, "
-    "GET /api/v1/cluster, GET /metrics, GET /healthz, and Judge0's: POST /submissions, "
+    "GET /api/v1/cluster, GET /api/v1/events, GET /metrics, GET /healthz, and Judge0's: POST "
+    "/submissions, "
     "GET /submissions/{token}, POST|GET /submissions/batch, GET /languages[/{id}], "
     "GET /statuses, GET /about";
 
@@ -114,6 +115,7 @@ HttpApi::Reply HttpApi::unavailable(const std::string& text) const {
 }
 
 void HttpApi::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
+  if (streamEvents(request, response)) return;  // answered as it goes (http_events.cc)
   Reply reply;
   try {
     if (std::string path = request.getURI();
@@ -186,6 +188,15 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
     Reply refusal;
     if (!authorized(request, &refusal, &who)) {
       refusal.close = hasBody(request);
+      if (EventLog* events = scheduler_->events()) {
+        Event e = makeEvent(EventLevel::kWarning, event_kind::kClientRefused,
+                            "refused an HTTP request for " + path + ": " +
+                                (request.has("Authorization") || request.has("X-Auth-Token")
+                                     ? "wrong token (master.client.tokens)"
+                                     : "no token (master.client.tokens)"));
+        e.client = "http " + client;
+        events->publish(std::move(e));
+      }
       return refusal;
     }
   }
@@ -219,6 +230,8 @@ HttpApi::Reply HttpApi::route(HTTPServerRequest& request) {
       return r;
     });
   }
+  if (path == "/api/v1/events")
+    return only(HTTPRequest::HTTP_GET, [&] { return eventsReply(request, who); });
   if (path == "/api/v1/jobs")
     return only(HTTPRequest::HTTP_POST, [&] { return submitJob(request, who); });
   if (path == "/api/v1/jobs/batch") {

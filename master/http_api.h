@@ -45,6 +45,9 @@ struct HttpSettings {
   std::chrono::milliseconds run_slack{10000};
   int retry_after_s = 5;   // the Retry-After of every 503
   size_t batch_max = 100;  // jobs of one batch request (master.http.batch.max)
+  /// GET /api/v1/events streams open at once (master.events.streams.max): each holds a thread
+  /// of the pool for as long as it is open.
+  int event_streams = 64;
   /// master.client.tokens: when set, every route but /healthz needs `Authorization: Bearer T`
   /// with one of them, as the native client port needs `auth` (loopback exempt unless
   /// master.client.auth.loopback).
@@ -166,6 +169,17 @@ class HttpApi {
   /// Reads and parses a JSON object body; otherwise false with the reply to send.
   bool readJsonBody(Poco::Net::HTTPServerRequest& request, nlohmann::json* body, Reply* refusal);
   Reply healthz() const;
+  // GET /api/v1/events (http_events.cc). streamEvents() serves an event stream and returns
+  // true; it returns false, having sent nothing, for anything else (another route, a backlog
+  // in JSON, a refusal), which route() answers with eventsReply().
+  bool streamEvents(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+  Reply eventsReply(const Poco::Net::HTTPServerRequest& request, const ClientIdentity& who);
+  static bool isEventsPath(const Poco::Net::HTTPServerRequest& request);
+  static bool wantsEventStream(const Poco::Net::HTTPServerRequest& request);
+  // The id events are asked after (?after=, or Last-Event-ID for a stream); false with *error
+  // for a bad one.
+  static bool eventsAfter(const Poco::Net::HTTPServerRequest& request, bool stream, uint64_t* after,
+                          std::string* error);
   /// Reads at most max_body_bytes; otherwise returns false with the reply to send.
   bool readBody(Poco::Net::HTTPServerRequest& request, std::string* body, Reply* refusal) const;
   Reply fromFinal(const nlohmann::json& final, bool compiled) const;
@@ -183,6 +197,7 @@ class HttpApi {
   // Execute requests waiting for their job.
   std::set<std::shared_ptr<HttpJobWaiter>> waiting_ POLYRUN_GUARDED_BY(mutex_);
   std::map<int, uint64_t> responses_ POLYRUN_GUARDED_BY(mutex_);
+  int open_streams_ POLYRUN_GUARDED_BY(mutex_) = 0;  // event streams (master.events.streams.max)
 };
 
 }  // namespace polyrun::master

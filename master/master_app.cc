@@ -85,7 +85,9 @@ int MasterApp::runService(const std::vector<std::string>&) {
   const bool http_enabled = cfg.http_enabled;
   const HttpSettings& hs = cfg.http;
   const milliseconds shutdown_timeout = cfg.shutdown_timeout;
-  auto scheduler = std::make_shared<Scheduler>(cfg.scheduler, journal.get());
+  // Before the scheduler, which publishes to it, and after every thread that reads it.
+  EventLog events(cfg.events_keep, cfg.events_queue);
+  auto scheduler = std::make_shared<Scheduler>(cfg.scheduler, journal.get(), &events);
   scheduler->recover();
   Poco::Net::ServerSocket client_socket = listen(bind, "master.client.port", cfg.client_port);
   Poco::Net::ServerSocket slave_socket = listen(bind, "master.slave.port", cfg.slave_port);
@@ -135,6 +137,12 @@ int MasterApp::runService(const std::vector<std::string>&) {
                    : std::string("no HTTP"),
       std::string(tls ? ", TLS only" : ""), journal ? ", journal " + jc.path : std::string());
 
+  events.publish(makeEvent(
+      EventLevel::kInfo, event_kind::kMasterStarted,
+      "polyrun-master started: clients on port " + std::to_string(client_port) +
+          ", slaves on port " + std::to_string(slave_port) +
+          (http_enabled ? ", HTTP on port " + std::to_string(http_port) : std::string())));
+
   // Scripts and tests that start the master on port 0 learn its ports here, and know it is up.
   const std::string& ready_file = cfg.ready_file;
   if (!ready_file.empty()) {
@@ -148,6 +156,10 @@ int MasterApp::runService(const std::vector<std::string>&) {
   }
 
   waitForTerminationRequest();
+  events.publish(makeEvent(EventLevel::kInfo, event_kind::kMasterStopping,
+                           "polyrun-master is stopping: no new job; running jobs get up to " +
+                               std::to_string(shutdown_timeout.count()) +
+                               " ms (master.shutdown.timeout.ms)"));
   // Stop accepting, let running jobs finish for a while; what is left stays journaled.
   logger().information(
       "polyrun-master stopping: no new connection or job; waiting up to %s ms for "
@@ -167,7 +179,9 @@ int MasterApp::runService(const std::vector<std::string>&) {
                          : std::string("without a journal they are lost"));
   }
   if (journal) journal->flush();  // results committed, and their messages handed to the peers
-  // HTTP requests still waiting for a job are answered 503 now; then their connections close.
+  // Event streams end; HTTP requests still waiting for a job are answered 503 now; then their
+  // connections close.
+  events.close();
   http_api.stop();
   if (http_server) http_server->stopAll(false);
   if (callbacks) callbacks->stop();  // those not delivered yet are logged; results stay fetchable

@@ -1,5 +1,7 @@
 #include "master_settings.h"
 
+#include <algorithm>
+
 #include "polyrun/job.h"
 #include "polyrun/job_json.h"
 
@@ -95,6 +97,11 @@ ConfigTable makeTable() {
       intKey("master.http.batch.max", 100, 1, 100000, "jobs in one batch request"),
       intKey("master.http.websocket.max", 64, 1, 100000,
              "interactive WebSocket sessions at once (each holds an HTTP thread)"),
+      intKey("master.events.keep", 1000, 1, 10000000, "events kept for late subscribers"),
+      intKey("master.events.subscriber.queue", 256, 1, 10000000,
+             "events waiting for one slow subscriber before more are dropped for it"),
+      intKey("master.events.streams.max", 64, 0, 100000,
+             "GET /api/v1/events streams open at once (each holds an HTTP thread)"),
       listKey("master.callback.allow",
               "URL prefixes a callback_url may start with; none: callbacks refused"),
       secretKey("master.callback.secret", "required with master.callback.allow (or the next key)",
@@ -308,6 +315,11 @@ MasterSettings readMasterSettings(const ConfigReader& config, Poco::Logger& log)
   s.http.queue_wait = milliseconds(config.integer("master.http.queue.wait.ms"));
   s.http.batch_max = static_cast<size_t>(config.integer("master.http.batch.max"));
   s.http.websocket_max = static_cast<int>(config.integer("master.http.websocket.max"));
+  s.events_keep = static_cast<size_t>(config.integer("master.events.keep"));
+  s.events_queue = static_cast<size_t>(config.integer("master.events.subscriber.queue"));
+  s.http.event_streams = static_cast<int>(config.integer("master.events.streams.max"));
+  // Streams never take the threads kept for monitoring (docs/configuration.md).
+  s.http.event_streams = std::min(s.http.event_streams, s.http.threads - s.http.reserved_threads);
   s.callbacks = readCallbacks(config);
   s.http_server.threads = s.http.threads;
   s.http_server.backlog = static_cast<int>(config.integer("master.http.backlog"));

@@ -36,7 +36,9 @@ struct MasterSettings {
   CallbackSettings callbacks;  // no allow list: callbacks refused
   HttpServerSettings http_server;
   std::chrono::milliseconds shutdown_timeout{30000};
-  std::string ready_file;  // "" for none
+  std::string ready_file;     // "" for none
+  size_t events_keep = 1000;  // master.events.keep
+  size_t events_queue = 256;  // master.events.subscriber.queue
 };
 
 /// Reads and checks every key; ConfigError naming the key on a bad value. Reads the slave token

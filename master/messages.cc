@@ -193,7 +193,28 @@ bool decodeClientRequest(const json& m, ClientRequest* r, DecodeError* error) {
   return fail(error, errc::kUnknownType,
               "unknown message type \"" + type.substr(0, 64) +
                   "\" on the client port; expected submit, job, cancel, input, signal, runtimes, "
-                  "cluster or auth (docs/protocol.md)");
+                  "cluster, auth or subscribe (docs/protocol.md)");
+}
+
+bool isSubscribe(const json& m) {
+  const std::string* type = m.is_object() ? typeOf(m) : nullptr;
+  return type && *type == msg::kSubscribe;
+}
+
+bool decodeSubscribe(const json& m, SubscribeRequest* r, DecodeError* error) {
+  if (auto id = m.find("id"); id != m.end() && !id->is_null()) {
+    if (!id->is_string() && !id->is_number())
+      return badMessage(error, "\"id\" must be a string or a number");
+    r->id = *id;
+  }
+  const auto after = m.find("after");
+  if (after == m.end() || after->is_null()) return true;
+  if (!after->is_number_unsigned())
+    return badMessage(error,
+                      "subscribe.after must be an event id (an integer, 0 or more): the events "
+                      "after it are sent");
+  r->after = after->get<uint64_t>();
+  return true;
 }
 
 bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {

@@ -93,6 +93,16 @@ struct SlaveMessage {
   size_t output_bytes = 0;
 };
 
+/// `subscribe` (docs/protocol.md, "subscribe → event"): the events after id `after` (0: every
+/// event kept).
+struct SubscribeRequest {
+  nlohmann::json id;
+  uint64_t after = 0;
+};
+/// True when `message` is a `subscribe` (it is then decoded here, not by decodeClientRequest).
+bool isSubscribe(const nlohmann::json& message);
+bool decodeSubscribe(const nlohmann::json& message, SubscribeRequest* out, DecodeError* error);
+
 /// Decodes one message from the slave port.
 bool decodeSlaveMessage(const nlohmann::json& message, SlaveMessage* out, DecodeError* error);
 

@@ -65,9 +65,10 @@ std::string dumpForStorage(const json& j) {
 
 }  // namespace
 
-Scheduler::Scheduler(SchedulerConfig config, Journal* journal)
+Scheduler::Scheduler(SchedulerConfig config, Journal* journal, EventLog* events)
     : config_(std::move(config)),
       journal_(journal),
+      events_(events),
       results_(
           {config_.result_retention_ms, config_.results_in_memory, config_.results_memory_bytes}),
       report_(config_.other_jobs) {}
@@ -109,6 +110,9 @@ void Scheduler::sendWhenDurableLocked(std::shared_ptr<Peer> peer, json message, 
 }
 
 void Scheduler::apply(Effects& fx) {
+  if (events_)
+    for (Event& e : fx.events) events_->publish(std::move(e));
+  fx.events.clear();
   flush(fx.now);
   if (fx.outcomes.empty() || !journal_) {
     flush(fx.durable);
@@ -208,6 +212,7 @@ int Scheduler::addSlave(std::shared_ptr<Peer> peer, SlaveRegistration reg) {
     MutexLock lock(mutex_);
     id = next_slave_id_++;
     SlaveState& s = slaves_[id];
+    slaveJoinedEventLocked(reg.name, reg, fx);  // before its plugin report moves into `s`
     s.peer = std::move(peer);
     s.name = reg.name;
     s.reported = reg.load;
@@ -269,6 +274,7 @@ void Scheduler::removeSlave(int slave_id, const std::string& reason) {
     slaves_.erase(it);
     log().warning("slave %s (id %d) is gone: %s; %z of its jobs go back to the queue", name,
                   slave_id, reason, orphans.size());
+    slaveLostEventLocked(name, reason, orphans.size(), fx);
     // Back to the front of their queues, in their original order.
     std::vector<std::pair<uint64_t, std::string>> by_seq;
     for (const auto& job_id : orphans) by_seq.emplace_back(jobs_[job_id].seq, job_id);
@@ -308,6 +314,14 @@ void Scheduler::requeueLocked(const std::string& job_id, const std::string& why,
     return;
   }
   report_.requeued();
+  Event e = makeEvent(EventLevel::kWarning, event_kind::kJobRequeued,
+                      "a " + r.language + " job goes back to the queue (" + why +
+                          "); it was assigned " + std::to_string(r.attempts) + " of at most " +
+                          std::to_string(config_.max_attempts) + " times (master.job.attempts)");
+  e.language = r.language;
+  e.job_id = job_id;
+  e.owner = r.owner;
+  fx.events.push_back(std::move(e));
   r.state = JobState::kQueued;
   queues_[r.language].push_front(job_id);
   progressLocked(r, std::nullopt, fx);
@@ -336,6 +350,8 @@ void Scheduler::slaveLanguages(int slave_id, std::vector<RunnerInfo> languages) 
     auto it = slaves_.find(slave_id);
     if (it == slaves_.end()) return;
     log().information("slave %s now offers %z languages", it->second.name, languages.size());
+    if (const SlaveSnapshot* before = router_.find(slave_id))
+      languageEvents(it->second.name, before->languages, languages, fx);
     router_.setLanguages(slave_id, std::move(languages));
     mergeAliasQueuesLocked();
     pumpLocked(fx);
@@ -344,9 +360,15 @@ void Scheduler::slaveLanguages(int slave_id, std::vector<RunnerInfo> languages) 
 }
 
 void Scheduler::slavePlugins(int slave_id, json plugins) {
-  MutexLock lock(mutex_);
-  auto it = slaves_.find(slave_id);
-  if (it != slaves_.end() && plugins.is_array()) it->second.plugins = std::move(plugins);
+  Effects fx;
+  {
+    MutexLock lock(mutex_);
+    auto it = slaves_.find(slave_id);
+    if (it == slaves_.end() || !plugins.is_array()) return;
+    pluginEvents(it->second.name, it->second.plugins, plugins, fx);
+    it->second.plugins = std::move(plugins);
+  }
+  apply(fx);
 }
 
 void Scheduler::slaveDrain(int slave_id) {
@@ -358,6 +380,11 @@ void Scheduler::slaveDrain(int slave_id) {
     router_.setDraining(slave_id, true);
     log().information("slave %s is draining: it finishes its %z jobs and gets no new one",
                       it->second.name, it->second.held.size());
+    Event e = makeEvent(EventLevel::kInfo, event_kind::kSlaveDraining,
+                        "slave " + it->second.name + " is draining: it finishes its " +
+                            std::to_string(it->second.held.size()) + " jobs and takes no new one");
+    e.slave = it->second.name;
+    fx.events.push_back(std::move(e));
     fx.now.emplace_back(it->second.peer, encodeDraining());
   }
   apply(fx);
@@ -674,7 +701,9 @@ void Scheduler::submit(const std::shared_ptr<Peer>& client, const json& request_
         refuse(errc::kQueueFull, "the queue for " + lang + " is full (" +
                                      std::to_string(config_.queue_max) +
                                      " jobs, master.queue.max); retry later");
+        queueFullEventLocked(lang, fx);
       } else {
+        full_queues_.erase(lang);
         JobRecord r;
         r.job = std::move(job);
         r.language = lang;

@@ -20,11 +20,13 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "cluster_report.h"
+#include "events.h"
 #include "job_state.h"
 #include "journal.h"
 #include "messages.h"
@@ -78,8 +80,13 @@ class Scheduler {
  public:
   using Clock = std::chrono::steady_clock;
 
-  /// `journal` may be null (jobs then live in memory only). Not owned; must outlive this.
-  explicit Scheduler(SchedulerConfig config, Journal* journal = nullptr);
+  /// `journal` may be null (jobs then live in memory only); `events` too (no event is
+  /// published). Not owned; both must outlive this.
+  explicit Scheduler(SchedulerConfig config, Journal* journal = nullptr,
+                     EventLog* events = nullptr);
+
+  /// Where the cluster's events go (events.h); null when nowhere.
+  EventLog* events() const { return events_; }
 
   const SchedulerConfig& config() const { return config_; }
 
@@ -203,6 +210,7 @@ class Scheduler {
     Outbox durable;
     std::vector<std::pair<std::string, FinishedJob>> outcomes;
     std::vector<const Peer*> delivering;  // clients counted in InDelivery for `durable`
+    std::vector<Event> events;            // published (events_) before anything is sent
   };
   // Clients with a message on its way (between the job leaving jobs_ and the durable message
   // being sent, a journal commit later): waiting for it is not idle (clientBusy). Shared with
@@ -249,9 +257,23 @@ class Scheduler {
   JobRecord* liveJobLocked(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id,
                            const std::string& job_id, const char* what, Effects& fx)
       POLYRUN_REQUIRES(mutex_);
+  // Events (events.h): a language_refused event for each plugin of `plugins` that is not ready
+  // and was not refused for the same reason in `before`; language_added/retired for the
+  // difference between two sets of languages of one slave.
+  static void pluginEvents(const std::string& slave, const nlohmann::json& before,
+                           const nlohmann::json& plugins, Effects& fx);
+  static void languageEvents(const std::string& slave, const std::vector<RunnerInfo>& before,
+                             const std::vector<RunnerInfo>& after, Effects& fx);
+  // slave_joined, or slave_back for a name lost before; with its plugins' refusals.
+  void slaveJoinedEventLocked(const std::string& name, const SlaveRegistration& reg, Effects& fx)
+      POLYRUN_REQUIRES(mutex_);
+  void slaveLostEventLocked(const std::string& name, const std::string& reason, size_t orphans,
+                            Effects& fx) POLYRUN_REQUIRES(mutex_);
+  void queueFullEventLocked(const std::string& language, Effects& fx) POLYRUN_REQUIRES(mutex_);
 
   const SchedulerConfig config_;
   Journal* const journal_;
+  EventLog* const events_;
   const Clock::time_point started_at_ = Clock::now();
 
   const std::shared_ptr<InDelivery> delivering_ = std::make_shared<InDelivery>();  // own mutex
@@ -278,6 +300,10 @@ class Scheduler {
   std::vector<RecoveredCallback> recovered_callbacks_ POLYRUN_GUARDED_BY(mutex_);
   ClusterReport report_
       POLYRUN_GUARDED_BY(mutex_);  // counters, recent jobs, latencies; the `cluster` snapshot
+  // Events: names of slaves lost and not back (their return is slave_back), and languages whose
+  // queue is full since its last queue_full event (one event each time a queue fills up).
+  std::set<std::string> lost_slaves_ POLYRUN_GUARDED_BY(mutex_);
+  std::set<std::string> full_queues_ POLYRUN_GUARDED_BY(mutex_);
 };
 
 }  // namespace polyrun::master

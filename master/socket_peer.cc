@@ -223,6 +223,10 @@ SocketPeer::ReadStatus SocketPeer::read(nlohmann::json* out, std::chrono::millis
       // A TLS write waiting for the handshake needs the socket readable, not writable.
       want_out = (out_offset_ < out_.size() && !tls_write_wants_read_) || tls_read_wants_write_;
     }
+    if (!frame_began && interrupted_.exchange(false)) {
+      *error = "interrupted";
+      return ReadStatus::kIdle;
+    }
     Clock::time_point deadline = frame_began ? *frame_began + frame_timeout : start + idle;
     if (deadline_) deadline = std::min(deadline, *deadline_);
     if (Clock::now() >= deadline) {

@@ -15,6 +15,7 @@
 
 #include <Poco/Net/StreamSocket.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -84,6 +85,14 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
   /// Writes what sends queued, as far as the socket takes it now (OutputBatch's end).
   void flushQueued();
 
+  /// Makes read() return kIdle at once (or at its next call) unless a frame has begun, whatever
+  /// its timeouts: for a sender that needs the reading thread to look again (event_feed.h).
+  /// Any thread.
+  void interruptRead() {
+    interrupted_ = true;
+    wake();
+  }
+
  private:
   void append(const std::string& frames);
   bool writeLocked() POLYRUN_REQUIRES(
@@ -108,6 +117,7 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
   bool loopback_ = false;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   const size_t max_output_bytes_;
+  std::atomic<bool> interrupted_{false};  // interruptRead()
 
   mutable Mutex out_mutex_;  // guards out_, out_offset_, closing_, broken_
   std::string out_ POLYRUN_GUARDED_BY(out_mutex_);

@@ -409,6 +409,33 @@ TEST(CommandLineTest, TheTokenComesFromAFile) {
   EXPECT_NE(cli::helpText("status").find("--token-file"), std::string::npos);
 }
 
+TEST(CommandLineTest, EventsFollowAfterAndLevel) {
+  cli::Options o;
+  std::string error;
+  ASSERT_TRUE(parse({"events"}, &o, &error)) << error;
+  EXPECT_EQ(o.command, cli::Command::kEvents);
+  EXPECT_FALSE(o.follow);
+  EXPECT_EQ(o.after, 0u);
+  EXPECT_EQ(o.min_level, "info");
+  ASSERT_TRUE(parse({"events", "-f", "--after", "12", "--level=warning", "--json"}, &o, &error))
+      << error;
+  EXPECT_TRUE(o.follow);
+  EXPECT_EQ(o.after, 12u);
+  EXPECT_EQ(o.min_level, "warning");
+  EXPECT_TRUE(o.json);
+  ASSERT_TRUE(parse({"events", "--follow"}, &o, &error)) << error;
+  EXPECT_TRUE(o.follow);
+  EXPECT_FALSE(parse({"events", "--level", "debug"}, &o, &error));
+  EXPECT_NE(error.find("info, warning or error"), std::string::npos) << error;
+  EXPECT_FALSE(parse({"events", "--after", "-3"}, &o, &error));
+  EXPECT_NE(error.find("event id"), std::string::npos) << error;
+  EXPECT_FALSE(parse({"events", "--after"}, &o, &error));
+  EXPECT_NE(error.find("--after needs a value"), std::string::npos) << error;
+  EXPECT_FALSE(parse({"status", "-f"}, &o, &error));  // -f is only for events
+  EXPECT_NE(cli::helpText("events").find("--follow"), std::string::npos);
+  EXPECT_NE(cli::helpText("").find("polyrun events"), std::string::npos);
+}
+
 TEST(CommandLineTest, UsageErrorsSayWhatToDo) {
   const std::vector<std::vector<std::string>> bad = {
       {},
@@ -524,6 +551,21 @@ TEST(FormatTest, TableAlignsColumnsWithoutTrailingBlanks) {
   EXPECT_EQ(cli::formatTable({{"é", "x"}, {"ab", "y"}}),
             "é   x\n"
             "ab  y\n");
+}
+
+TEST(FormatTest, EventLineHasTimeLevelKindSlaveAndMessage) {
+  const json event = {{"id", 3},
+                      {"time", "2026-12-07T19:13:03.123Z"},
+                      {"level", "warning"},
+                      {"kind", "slave_lost"},
+                      {"slave", "slave-b"},
+                      {"message", "slave slave-b is gone:\nheartbeat timeout"}};
+  EXPECT_EQ(cli::formatEvent(event),
+            "2026-12-07T19:13:03.123Z  warning  slave_lost        slave-b       slave slave-b is "
+            "gone: heartbeat timeout\n");
+  EXPECT_EQ(cli::formatEvent(
+                {{"time", "T"}, {"level", "info"}, {"kind", "master_started"}, {"message", "up"}}),
+            "T                         info     master_started    -             up\n");
 }
 
 TEST(FormatTest, Durations) {

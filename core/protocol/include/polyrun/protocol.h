@@ -16,6 +16,8 @@ inline constexpr std::string_view kCancel =
     "cancel";  // {id, job_id} -> kCancelled; also master -> slave {job_id}
 inline constexpr std::string_view kAuth =
     "auth";  // {id, token} -> kAuthenticated (master.client.tokens)
+// {id, after?} -> kSubscribed {id, newest}, then kEvent {id, event} as they happen.
+inline constexpr std::string_view kSubscribe = "subscribe";
 // Interactive and streamed jobs (client -> master -> slave), docs/protocol.md.
 inline constexpr std::string_view kInput = "input";    // {id?, job_id, data, eof?}
 inline constexpr std::string_view kSignal = "signal";  // {id?, job_id, signal: "SIGINT"...}
@@ -29,6 +31,8 @@ inline constexpr std::string_view kError = "error";  // {id?, code, message}
 inline constexpr std::string_view kCancelled =
     "cancelled";  // {id, job_id, state}; also slave -> master {job_id}
 inline constexpr std::string_view kAuthenticated = "authenticated";  // {id}
+inline constexpr std::string_view kSubscribed = "subscribed";        // {id, newest}
+inline constexpr std::string_view kEvent = "event";                  // {id, event: {...}}
 
 // Slave port: slave -> master.
 // {token, name, capacity, limits?, languages, load, jobs?, draining?}
