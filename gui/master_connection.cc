@@ -11,6 +11,7 @@
 
 #include "connection_status.h"
 #include "polyrun/protocol.h"
+#include "polyrun/wire_bytes.h"
 
 namespace polyrun::gui {
 namespace {
@@ -70,6 +71,7 @@ MasterConnection::MasterConnection(QObject* parent)
   qRegisterMetaType<ClusterSnapshot>();
   qRegisterMetaType<RunOutcome>();
   qRegisterMetaType<CaseOutcome>();
+  qRegisterMetaType<LiveOutput>();
 
   // Results are sent as soon as they are ready; small requests should not wait for Nagle.
   socket_->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -333,6 +335,29 @@ QString MasterConnection::cancel(const QString& job_id) {
                      {{"type", msg::kCancel}, {"job_id", job_id.toStdString()}});
 }
 
+QString MasterConnection::sendInput(const QString& job_id, const QByteArray& data, bool eof) {
+  if (job_id.isEmpty() || !isConnected()) return {};
+  json message = {{"type", msg::kInput}, {"job_id", job_id.toStdString()}};
+  // A byte string: UTF-8 as is, other bytes in base64 with data_encoding (core's rules).
+  putBytes(message, "data", data.toStdString());
+  if (eof) message["eof"] = true;
+  // No entry in pending_: success is not answered, so there is nothing to wait for.
+  const QString id = nextRequestId();
+  message["id"] = id.toStdString();
+  sendMessage(message);
+  return id;
+}
+
+QString MasterConnection::sendSignal(const QString& job_id, const QString& signal) {
+  if (job_id.isEmpty() || !isConnected()) return {};
+  const QString id = nextRequestId();
+  sendMessage({{"type", msg::kSignal},
+               {"id", id.toStdString()},
+               {"job_id", job_id.toStdString()},
+               {"signal", signal.toStdString()}});
+  return id;
+}
+
 QString MasterConnection::sendRequest(RequestKind kind, json message) {
   const QString id = nextRequestId();
   message["id"] = id.toStdString();
@@ -445,6 +470,18 @@ void MasterConnection::dispatch(DecodedFrame& decoded) {
                               "fills in with the job's result")
                                .arg(job_id, error));
       }
+    }
+  } else if (type == msg::kOutput) {
+    LiveOutput output;
+    QString error;
+    const QString job_id = stringOf(message, "job_id");
+    if (liveOutputFromJson(message, &output, &error)) {
+      emit jobOutput(job_id, output);
+    } else {
+      // The run goes on and its result carries the whole output: only the live view misses it.
+      emit errorReceived(
+          {}, QString::fromLatin1(kErrorBadReply),
+          tr("unreadable output of job %1: %2; the result will have all of it").arg(job_id, error));
     }
   } else if (type == msg::kResult) {
     handleResult(id, decoded);

@@ -116,6 +116,12 @@ class MasterConnection : public QObject {
   /// a detached job's cancel is sent once connected. Empty, and nothing sent, when there is no
   /// connection to send it on.
   QString cancel(const QString& job_id);
+  /// Live jobs (docs/protocol.md, "Interactive and streamed jobs"): bytes for an interactive
+  /// job's stdin, `eof` ending it after them; a signal ("SIGINT", ...) for a live job's program.
+  /// Success is not answered; a refusal comes as errorReceived() with the returned id. Empty,
+  /// and nothing sent, when not connected (input is not kept across a reconnection).
+  QString sendInput(const QString& job_id, const QByteArray& data, bool eof);
+  QString sendSignal(const QString& job_id, const QString& signal);
 
  public slots:
   /// Connects (or reconnects to a new address) and keeps the connection up from then on.
@@ -143,6 +149,9 @@ class MasterConnection : public QObject {
   /// emitted for the same message first). Cases may end in any order.
   void jobCaseFinished(const QString& job_id, const polyrun::gui::CaseOutcome& outcome);
   void jobFinished(const QString& job_id, const polyrun::gui::RunOutcome& outcome);
+  /// A live job's program wrote something (an `output` message). One that does not parse is a
+  /// bad_reply error with no request id; the result still carries the whole output.
+  void jobOutput(const QString& job_id, const polyrun::gui::LiveOutput& output);
   /// The job was cancelled and no result will come. `request_id` is the cancel() it answers, or
   /// the job's submit when the job was cancelled by someone else.
   void jobCancelled(const QString& request_id, const QString& job_id);

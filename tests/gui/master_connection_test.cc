@@ -9,6 +9,7 @@
 
 #include "canned_replies.h"
 #include "fake_master.h"
+#include "polyrun/job.h"
 #include "stall_meter.h"
 
 using nlohmann::json;
@@ -138,6 +139,11 @@ class MasterConnectionTest : public QObject {
   void cancelSendsCancelAndReportsCancelled();
   void cancelRefusedByTheMasterNamesTheCancelRequest();
   void cancelWhileDisconnectedSendsNothing();
+  void liveJobIsSubmittedWithStreamAndInteractive();
+  void outputMessagesGiveJobOutputInOrder();
+  void unreadableOutputGivesBadReply();
+  void inputAndSignalFramesFollowTheProtocol();
+  void inputAndSignalWhileDisconnectedSendNothing();
   void largeResultIsDecodedOffTheGuiThreadInOrder();
   void frameDecodedForAnEndedConnectionIsDropped();
   void tokenIsSentFirstOnEveryConnection();
@@ -764,6 +770,111 @@ void MasterConnectionTest::cancelWhileDisconnectedSendsNothing() {
   QVERIFY(connection_->cancel("j-1").isEmpty());
   CONNECT_TO_FAKE();
   QVERIFY(connection_->cancel(QString()).isEmpty());
+}
+
+void MasterConnectionTest::liveJobIsSubmittedWithStreamAndInteractive() {
+  CONNECT_TO_FAKE();
+  JobRequest job = helloJob();
+  job.stream = true;
+  job.interactive = true;
+  connection_->submit(job);
+  connection_->submit(helloJob());
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{2}, kTimeoutMs);
+  const json live = fake_->receivedOfType("submit")[0].at("job");
+  QCOMPARE(live.at("stream"), json(true));
+  QCOMPARE(live.at("interactive"), json(true));
+  const json plain = fake_->receivedOfType("submit")[1].at("job");
+  QVERIFY(!plain.contains("stream") && !plain.contains("interactive"));  // as before
+}
+
+void MasterConnectionTest::outputMessagesGiveJobOutputInOrder() {
+  using polyrun::gui::LiveChunk;
+  using polyrun::gui::LiveOutput;
+  CONNECT_TO_FAKE();
+  connection_->submit(helloJob());
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{1}, kTimeoutMs);
+  const json submit = fake_->receivedOfType("submit")[0];
+  QList<QString> order;
+  connect(connection_.get(), &MasterConnection::jobOutput, this,
+          [&](const QString& job, const LiveOutput&) { order << "output " + job; });
+  connect(connection_.get(), &MasterConnection::jobFinished, this,
+          [&](const QString& job) { order << "result " + job; });
+  QSignalSpy outputs(connection_.get(), &MasterConnection::jobOutput);
+  const std::string not_utf8("\xff\xfe\x00z", 4);
+  fake_->send({{"type", "accepted"}, {"id", submit.at("id")}, {"job_id", "j-7"}});
+  fake_->send(polyrun::gui::test::outputMessage(
+      submit, "j-7",
+      {{polyrun::OutputStream::kStdout, "name? "}, {polyrun::OutputStream::kStderr, "warn\n"}}));
+  fake_->send(polyrun::gui::test::outputMessage(
+      submit, "j-7", {{polyrun::OutputStream::kStdout, not_utf8}}, /*dropped=*/4096));
+  fake_->send(polyrun::gui::test::okResult(submit, "j-7", "name? "));
+  QTRY_COMPARE_WITH_TIMEOUT(order.size(), 3, kTimeoutMs);
+  QCOMPARE(order, QList<QString>({"output j-7", "output j-7", "result j-7"}));
+  const auto first = outputs.at(0).at(1).value<LiveOutput>();
+  QCOMPARE(first.chunks, QList<LiveChunk>({{false, "name? "}, {true, "warn\n"}}));
+  QCOMPARE(first.dropped, 0);
+  const auto second = outputs.at(1).at(1).value<LiveOutput>();
+  // base64 on the wire, the exact bytes here.
+  QCOMPARE(second.chunks, QList<LiveChunk>({{false, QByteArray(not_utf8.data(), 4)}}));
+  QCOMPARE(second.dropped, 4096);
+}
+
+void MasterConnectionTest::unreadableOutputGivesBadReply() {
+  CONNECT_TO_FAKE();
+  QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
+  QSignalSpy outputs(connection_.get(), &MasterConnection::jobOutput);
+  fake_->send({{"type", "output"},
+               {"job_id", "j-7"},
+               {"chunks", {{{"stream", "stdpipe"}, {"data", "x"}}}}});
+  QVERIFY(errors.wait(kTimeoutMs));
+  QCOMPARE(errors.at(0).at(0).toString(), QString());
+  QCOMPARE(errors.at(0).at(1).toString(), QString(polyrun::gui::kErrorBadReply));
+  const QString message = errors.at(0).at(2).toString();
+  QVERIFY2(message.contains("j-7") && message.contains("chunks[0].stream"), qPrintable(message));
+  QCOMPARE(outputs.count(), 0);
+  QVERIFY(connection_->isConnected());  // a bad message, not a bad frame
+}
+
+void MasterConnectionTest::inputAndSignalFramesFollowTheProtocol() {
+  CONNECT_TO_FAKE();
+  const QString line = connection_->sendInput("j-7", "Ada\n", false);
+  const QString bytes = connection_->sendInput("j-7", QByteArray("\xff\x01", 2), false);
+  const QString eof = connection_->sendInput("j-7", {}, true);
+  const QString sigint = connection_->sendSignal("j-7", "SIGINT");
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->received().size(), size_t{4}, kTimeoutMs);
+  const auto inputs = fake_->receivedOfType("input");
+  QCOMPARE(inputs.size(), size_t{3});
+  QCOMPARE(
+      inputs[0],
+      json({{"type", "input"}, {"id", line.toStdString()}, {"job_id", "j-7"}, {"data", "Ada\n"}}));
+  QCOMPARE(inputs[1].at("data_encoding"), json("base64"));
+  QCOMPARE(inputs[1].at("data"), json("/wE="));
+  QCOMPARE(inputs[2].at("eof"), json(true));
+  QCOMPARE(inputs[2].at("data"), json(""));
+  QCOMPARE(inputs[2].at("id"), json(eof.toStdString()));
+  QCOMPARE(fake_->receivedOfType("signal").at(0), json({{"type", "signal"},
+                                                        {"id", sigint.toStdString()},
+                                                        {"job_id", "j-7"},
+                                                        {"signal", "SIGINT"}}));
+  QVERIFY(!bytes.isEmpty() && bytes != line);
+
+  // A refusal names the message it answers.
+  QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
+  fake_->send({{"type", "error"},
+               {"id", eof.toStdString()},
+               {"code", "bad_message"},
+               {"message", "the input of job j-7 has ended"}});
+  QVERIFY(errors.wait(kTimeoutMs));
+  QCOMPARE(errors.at(0).at(0).toString(), eof);
+  QCOMPARE(errors.at(0).at(1).toString(), QString("bad_message"));
+}
+
+void MasterConnectionTest::inputAndSignalWhileDisconnectedSendNothing() {
+  QVERIFY(connection_->sendInput("j-7", "x", false).isEmpty());
+  QVERIFY(connection_->sendSignal("j-7", "SIGINT").isEmpty());
+  CONNECT_TO_FAKE();
+  QVERIFY(connection_->sendInput({}, "x", false).isEmpty());  // no job to send it to
+  QVERIFY(connection_->sendSignal({}, "SIGINT").isEmpty());
 }
 
 void MasterConnectionTest::largeResultIsDecodedOffTheGuiThreadInOrder() {
