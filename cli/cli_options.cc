@@ -135,6 +135,15 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
         if (test_only.empty()) test_only = "--stop-on-failure";
         continue;
       }
+      if (name == "interactive") {
+        if (value) {
+          *error = "--interactive takes no value";
+          return false;
+        }
+        o.interactive = true;
+        if (run_only_strict.empty()) run_only_strict = "--interactive";
+        continue;
+      }
       if (name == "json") {
         if (value) {
           *error = "--json takes no value";
@@ -338,6 +347,10 @@ bool parseCommandLine(const std::vector<std::string>& argv, Options* options, st
       return false;
     }
   }
+  if (o.interactive && o.command != Command::kRun && o.command != Command::kHelp) {
+    *error = "--interactive is an option of polyrun run only: it feeds the program as it runs";
+    return false;
+  }
   const bool runs = sendsProgram(o.command);
   if (!runs && o.command != Command::kHelp && o.command != Command::kVersion && !run_only.empty()) {
     *error = run_only + " is an option of polyrun run, test and submit only; see polyrun help run";
@@ -384,9 +397,12 @@ std::string helpText(std::string_view topic) {
                "\n"
                "Runs FILE on the cluster. FILE is the main file; further files are sent along\n"
                "(e.g. headers or modules). ARGS after -- become the program's arguments.\n"
-               "The program's stdout goes to stdout and its stderr to stderr; if compilation\n"
-               "fails the compiler's output goes to stderr. A verdict other than OK adds one\n"
-               "line \"polyrun: VERDICT: message\" on stderr.\n"
+               "The program's stdout goes to stdout and its stderr to stderr as it writes them;\n"
+               "if compilation fails the compiler's output goes to stderr. A verdict other than\n"
+               "OK adds one line \"polyrun: VERDICT: message\" on stderr.\n"
+               "When this terminal is the program's stdin (no --stdin), or with --interactive,\n"
+               "what you type goes to the running program line by line; Ctrl-D ends its input.\n"
+               "Ctrl-C sends the program SIGINT; a second Ctrl-C cancels the job.\n"
                "\n"
                "Options:\n"
                "  --lang L             language or alias (python, c, c++, java, py, cpp, ...);\n"
@@ -394,7 +410,9 @@ std::string helpText(std::string_view topic) {
                "  --version V          language version: exact or a prefix (3, 3.11); default any\n"
                "  --stdin FILE|-       the program's stdin: a file, or - for this process's "
                "stdin;\n"
-               "                       default: empty\n"
+               "                       default: this terminal, live; else empty\n"
+               "  --interactive        send this process's stdin to the program as it comes\n"
+               "                       (a pipe too); the job has the interactive limits\n"
                "  --time-limit MS      run-stage wall and CPU time limit in milliseconds\n"
                "  --memory-limit MB    run-stage memory limit in MiB\n"
                "  --wait MS            give up waiting for the result after MS (default 600000;\n"

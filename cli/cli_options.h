@@ -43,6 +43,7 @@ struct Options {
   int64_t memory_limit_mb = 0;            // --memory-limit; 0: the master's default
   int64_t wait_ms = kDefaultWaitMs;       // --wait; 0: no limit
   std::vector<std::string> args;          // after "--"
+  bool interactive = false;               // run --interactive: stdin goes to the program live
 
   // `test` only: polyrun test SOLUTION [FILE...] TESTDIR.
   std::string test_dir;             // NAME.in / NAME.out cases

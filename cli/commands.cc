@@ -10,14 +10,17 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli_format.h"
 #include "cli_util.h"
+#include "live_input.h"
 #include "master_client.h"
 #include "polyrun/base64.h"
 #include "polyrun/case_files.h"
 #include "polyrun/job.h"
+#include "polyrun/job_json.h"
 #include "polyrun/wire_bytes.h"
 #include "progress_line.h"
 
@@ -186,7 +189,29 @@ int unexpectedReply(const json& reply, const std::string& expected) {
 }
 
 // The program's output for people: stdout to stdout, stderr and verdicts to stderr.
-int printResult(const json& result) {
+// What a live run printed as it came (`output` messages), so that its result is not printed twice.
+struct LiveOutput {
+  size_t stdout_bytes = 0;
+  size_t stderr_bytes = 0;
+  size_t dropped = 0;  // bytes the master did not send (the client read too slowly)
+};
+
+// Prints one `output` message's chunks, as they are, to stdout and stderr.
+void printOutput(const json& message, LiveOutput* live) {
+  std::vector<OutputChunk> chunks;
+  const auto it = message.find("chunks");
+  if (it == message.end() || !fromJson(*it, &chunks).isOk()) return;
+  if (const auto d = message.find("dropped"); d != message.end() && d->is_number_unsigned())
+    live->dropped += d->get<size_t>();
+  for (const OutputChunk& c : chunks) {
+    const bool err = c.stream == OutputStream::kStderr;
+    writeBytes(err ? stderr : stdout, c.data);
+    std::fflush(err ? stderr : stdout);
+    (err ? live->stderr_bytes : live->stdout_bytes) += c.data.size();
+  }
+}
+
+int printResult(const json& result, const LiveOutput* streamed = nullptr) {
   const json empty = json::object();
   const json& compile =
       result.contains("compile") && result["compile"].is_object() ? result["compile"] : empty;
@@ -208,8 +233,19 @@ int printResult(const json& result) {
     writeBytes(stderr, bytesOf(compile, "stdout"));
     writeBytes(stderr, bytesOf(compile, "stderr"));
   }
-  writeBytes(stdout, bytesOf(run, "stdout"));
-  writeBytes(stderr, bytesOf(run, "stderr"));
+  // What the run wrote was printed as it came, unless the master dropped some of it.
+  if (!streamed || streamed->dropped > 0) {
+    if (streamed)
+      printError("note: " + std::to_string(streamed->dropped) +
+                 " bytes of the program's live output were not sent (this terminal read too "
+                 "slowly); its whole output follows");
+    writeBytes(stdout, bytesOf(run, "stdout"));
+    writeBytes(stderr, bytesOf(run, "stderr"));
+  } else {  // the rest, if the stream ended early (e.g. a result cut to fit a frame: nothing)
+    const std::string out = bytesOf(run, "stdout"), err = bytesOf(run, "stderr");
+    if (out.size() > streamed->stdout_bytes) writeBytes(stdout, out.substr(streamed->stdout_bytes));
+    if (err.size() > streamed->stderr_bytes) writeBytes(stderr, err.substr(streamed->stderr_bytes));
+  }
 
   if (verdict != "OUTPUT_LIMIT") {
     for (const char* stream : {"stdout", "stderr"}) {
@@ -311,14 +347,25 @@ void applyLimitOptions(const Options& options, Job* job) {
 // Connects, names the language (from the main file's extension unless --lang), submits and
 // waits for the result, calling `on_event` with each progress message. kExitOk with *result
 // set, or the exit code once the problem was printed.
+// `on_connected` is given the client once connected (a live job's input uses it), and nullptr
+// before the client goes away.
 // With `accepted_only`, *result_out is the master's `accepted` instead, and nothing is awaited
 // beyond it.
 int submitAndWait(const Options& options, Job& job, ProgressLine& progress,
                   const std::function<void(const json&)>& on_event, json* result_out,
-                  bool accepted_only = false) {
+                  bool accepted_only = false,
+                  const std::function<void(MasterClient*)>& on_connected = {}) {
   int exit_code = kExitOk;
   std::unique_ptr<MasterClient> client = connectToMaster(options, &progress, &exit_code);
   if (!client) return exit_code;
+  // Told of the client now, and of its end (nullptr) before it goes.
+  struct Told {
+    const std::function<void(MasterClient*)>& on_connected;
+    ~Told() {
+      if (on_connected) on_connected(nullptr);
+    }
+  } told{on_connected};
+  if (on_connected) on_connected(client.get());
 
   job.language = options.language;
   // Without --lang the master's runtimes say which language the file is. The likely one's
@@ -375,8 +422,15 @@ int submitAndWait(const Options& options, Job& job, ProgressLine& progress,
   }
   const int wait_ms =
       options.wait_ms <= 0 ? -1 : static_cast<int>(std::min<int64_t>(options.wait_ms, INT_MAX));
+  // A live job's output clears the progress line for good (it would garble the output), and so
+  // does an interactive job starting to run (what the user types would).
+  bool live_shown = false;
   const auto shown = [&](const json& event) {
     if (on_event) on_event(event);
+    if (job.live() &&
+        (hasType(event, "output") || (job.interactive && stringField(event, "state") == "running")))
+      live_shown = true;
+    if (live_shown) return progress.clear();
     progress.show(progressText(event, &slave));
   };
   std::optional<json> reply = guessed_id.empty()
@@ -405,16 +459,41 @@ int runCommand(const Options& options) {
   Job job;
   if (int code = readJobFiles(options.files, &job); code != kExitOk) return code;
   ProgressLine progress(true);
+  // Live unless the whole result is wanted (--json): output as it is written, and what the
+  // user types goes to the program when it is interactive (a terminal, or --interactive).
+  job.stream = !options.json;
+  job.interactive =
+      options.interactive || (job.stream && !options.stdin_path && ::isatty(STDIN_FILENO) == 1);
   if (int code = readJobInput(options, progress, &job); code != kExitOk) return code;
   applyLimitOptions(options, &job);
+  std::optional<LiveInput> input;
+  if (job.live()) input.emplace();  // Ctrl-C from now on goes to the program
+  LiveOutput live;
+  MasterClient* client = nullptr;
+  const auto on_event = [&](const json& event) {
+    if (hasType(event, "output")) return printOutput(event, &live);
+    if (hasType(event, "accepted") && input && client)
+      input->start(client, stringField(event, "job_id"), job.interactive);
+    // Back in the queue after its slave was lost: its output starts over.
+    if (stringField(event, "state") == "queued" && live.stdout_bytes + live.stderr_bytes > 0) {
+      printError("note: the job's slave was lost; the job runs again from the start");
+      live = LiveOutput{};
+    }
+  };
   json result;
-  if (int code = submitAndWait(options, job, progress, {}, &result); code != kExitOk) return code;
+  if (int code = submitAndWait(options, job, progress, on_event, &result, false,
+                               [&](MasterClient* c) {
+                                 client = c;
+                                 if (!c) input.reset();  // before the client goes
+                               });
+      code != kExitOk)
+    return code;
 
   if (options.json) {
     writeBytes(stdout, pretty(result));
     return exitCodeForResult(result);
   }
-  return printResult(result);
+  return printResult(result, job.live() ? &live : nullptr);
 }
 
 namespace {

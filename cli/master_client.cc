@@ -77,6 +77,10 @@ void MasterClient::fail(std::string* error, const std::string& message) {
   connection_.reset();
 }
 
+bool MasterClient::post(const json& message) {
+  return connection_ && connection_->send(message).isOk();
+}
+
 bool MasterClient::send(const json& message, std::string* error) {
   if (!connection_) {
     setError(error, "not connected to the master at " + address() + ": call connect() first");

@@ -60,6 +60,10 @@ class MasterClient {
 
   /// Sends one frame holding `message`, handling partial writes.
   bool send(const nlohmann::json& message, std::string* error);
+  /// send() for another thread than the one waiting in receive() or awaitJob() (a live job's
+  /// input): safe while nobody connects or closes the client meanwhile. False when the message
+  /// could not be sent; the waiting thread sees a broken connection itself.
+  bool post(const nlohmann::json& message);
 
   /// The next message from the master: first those kept back by request()/submit(), then new
   /// ones from the socket. Waits at most timeout_ms (negative: no limit). nullopt + error on

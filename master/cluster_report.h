@@ -34,6 +34,9 @@ struct JobMetrics {
   std::map<std::pair<std::string, std::string>, uint64_t> jobs;  // (language, verdict) -> count
   LatencyHistogram queue;  // acceptance to assignment (to the end for jobs never assigned)
   LatencyHistogram run;    // assignment to result, for jobs a slave ran
+  // Live jobs' output bytes passed on to their clients, and dropped for clients reading slowly.
+  uint64_t live_output_sent = 0;
+  uint64_t live_output_dropped = 0;
 };
 
 class ClusterReport {
@@ -49,6 +52,10 @@ class ClusterReport {
   void cancelled() { ++cancelled_; }
   void requeued() { ++requeued_; }
   void recovered(uint64_t n) { recovered_ = n; }
+  void liveOutput(uint64_t sent, uint64_t dropped) {
+    metrics_.live_output_sent += sent;
+    metrics_.live_output_dropped += dropped;
+  }
   /// A job ended at `at` with `result` (its queue_ms and total_ms set). `language` is the queue
   /// it ran from; `client` the submitter's address ("-" when gone); `owner` who submitted it;
   /// `run_ms` the time from assignment to the end, nullopt for a job never assigned.

@@ -241,6 +241,12 @@ void ClientConnection::run() {
         case ClientRequest::Kind::kJob:
           scheduler_->lookup(peer, request.id, request.job_id, request.wait);
           break;
+        case ClientRequest::Kind::kInput:
+          scheduler_->input(peer, request.id, request.job_id, std::move(request.data), request.eof);
+          break;
+        case ClientRequest::Kind::kSignal:
+          scheduler_->signal(peer, request.id, request.job_id, request.signal);
+          break;
         case ClientRequest::Kind::kRuntimes:
           peer->send(encodeRuntimes(request.id, scheduler_->runtimes()));
           break;
@@ -410,6 +416,9 @@ void SlaveConnection::run() {
           break;
         case SlaveMessage::Kind::kCancelled:
           scheduler_->slaveCancelled(slave_id, sm.job_id);
+          break;
+        case SlaveMessage::Kind::kOutput:
+          scheduler_->slaveOutput(slave_id, sm.job_id, std::move(sm.chunks), sm.output_bytes);
           break;
         case SlaveMessage::Kind::kLanguages:
           if (sm.plugins.is_array()) scheduler_->slavePlugins(slave_id, std::move(sm.plugins));

@@ -568,12 +568,26 @@ std::vector<HttpApi::AsyncOutcome> HttpApi::submitAsync(std::vector<AsyncJob> jo
   return out;
 }
 
+namespace {
+// A job of /api/v1: as on the native protocol, but not live (its output and input need a
+// connection that stays open).
+Status fromHttpJson(const nlohmann::json& body, Job* job) {
+  if (Status s = fromJson(body, job); !s.isOk()) return s;
+  if (job->live())
+    return Status::invalidArgument(
+        std::string("job.") + (job->interactive ? "interactive" : "stream") +
+        " needs a connection that stays open: use the native protocol (polyrun run) or the "
+        "WebSocket /api/v2/connect");
+  return Status::ok();
+}
+}  // namespace
+
 HttpApi::Reply HttpApi::submitJob(HTTPServerRequest& request, const ClientIdentity& who) {
   nlohmann::json body;
   Reply refusal;
   if (!readJsonBody(request, &body, &refusal)) return refusal;
   AsyncJob a;
-  if (Status s = fromJson(body, &a.job); !s.isOk()) return message(400, s.message());
+  if (Status s = fromHttpJson(body, &a.job); !s.isOk()) return message(400, s.message());
   if (body.contains("callback_url")) {
     if (!body["callback_url"].is_string())
       return message(400, "callback_url must be a string: the URL to POST the result to");
@@ -613,7 +627,7 @@ HttpApi::Reply HttpApi::submitBatch(HTTPServerRequest& request, const ClientIden
     const nlohmann::json& item = (*items)[i];
     const std::string at = "jobs[" + std::to_string(i) + "]: ";
     AsyncJob a;
-    Status s = fromJson(item, &a.job);
+    Status s = fromHttpJson(item, &a.job);
     if (s.isOk() && item.contains("callback_url")) {
       if (item["callback_url"].is_string())
         a.callback = callbackFor(item["callback_url"].get<std::string>());

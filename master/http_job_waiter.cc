@@ -7,7 +7,8 @@ namespace polyrun::master {
 void HttpJobWaiter::send(const nlohmann::json& message) {
   const std::string type = message.value("type", "");
   MutexLock lock(mutex_);
-  if (!final_.is_null()) return;  // one answer per request: the first final message wins
+  if (!final_.is_null()) return;     // one answer per request: the first final message wins
+  if (type == msg::kOutput) return;  // live output: the result carries it whole
   if (type == msg::kAccepted) {
     job_id_ = message.value("job_id", "");
     cv_.notify_all();  // waitAccepted()

@@ -143,6 +143,14 @@ std::string renderMetrics(const json& cluster, const Scheduler::Metrics& metrics
   w.histogram("polyrun_job_run_seconds", "Time from assignment to the result (compile and run).",
               metrics.run);
 
+  w.family("polyrun_live_output_bytes_total", "counter",
+           "Output of live jobs passed on to their clients (sent), or dropped for clients that "
+           "read too slowly (master.stream.buffer.bytes).");
+  w.sample("polyrun_live_output_bytes_total", label("outcome", "sent"),
+           static_cast<double>(metrics.live_output_sent));
+  w.sample("polyrun_live_output_bytes_total", label("outcome", "dropped"),
+           static_cast<double>(metrics.live_output_dropped));
+
   w.family("polyrun_http_responses_total", "counter", "HTTP API responses, by status code.");
   for (const auto& [code, n] : http_responses)
     w.sample("polyrun_http_responses_total", label("code", std::to_string(code)),

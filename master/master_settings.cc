@@ -121,6 +121,17 @@ ConfigTable makeTable() {
                      "largest stdin of a job (and of each of its test cases)"));
   k.push_back(intKey("master.limits.tests.max", 1000, 1, 1000000,
                      "test cases of a judged job (docs/judging.md)"));
+  k.push_back(intKey("master.limits.interactive.wall_ms", 300000, 1, 86400000,
+                     "run wall-clock limit of an interactive job (default)"));
+  k.push_back(intKey("master.limits.interactive.wall_ms.max", 1800000, 1, 86400000,
+                     "run wall-clock limit of an interactive job (maximum)"));
+  k.push_back(intKey("master.limits.idle_ms", 30000, 100, 86400000,
+                     "an interactive job with no input and no output this long ends (default)"));
+  k.push_back(intKey("master.limits.idle_ms.max", 300000, 100, 86400000,
+                     "idle limit of an interactive job (maximum)"));
+  k.push_back(
+      intKey("master.stream.buffer.bytes", kMiB, 4096, int64_t{1} << 30,
+             "live output queued for a client that does not read, past which it is dropped"));
   return ConfigTable{"master.", std::move(k)};
 }
 
@@ -210,6 +221,11 @@ SchedulerConfig readScheduler(const ConfigReader& config) {
   sc.maxima.processes = config.integer("master.limits.processes.max");
   sc.max_stdin_bytes = config.integer("master.limits.stdin_bytes.max");
   sc.max_tests = config.integer("master.limits.tests.max");
+  sc.interactive_wall_ms = config.integer("master.limits.interactive.wall_ms");
+  sc.interactive_wall_ms_max = config.integer("master.limits.interactive.wall_ms.max");
+  sc.idle_ms = config.integer("master.limits.idle_ms");
+  sc.idle_ms_max = config.integer("master.limits.idle_ms.max");
+  sc.stream_buffer_bytes = static_cast<size_t>(config.integer("master.stream.buffer.bytes"));
   const std::string other_jobs = config.choice("master.monitor.other_jobs");
   sc.other_jobs = other_jobs == "all"       ? OtherJobs::kAll
                   : other_jobs == "summary" ? OtherJobs::kSummary

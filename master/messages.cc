@@ -5,6 +5,7 @@
 
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
+#include "polyrun/wire_bytes.h"
 
 namespace polyrun::master {
 namespace {
@@ -168,10 +169,31 @@ bool decodeClientRequest(const json& m, ClientRequest* r, DecodeError* error) {
     r->kind = ClientRequest::Kind::kAuth;
     return optionalString(m, "auth", "token", &r->token, error);
   }
+  if (type == msg::kInput) {
+    r->kind = ClientRequest::Kind::kInput;
+    if (!requiredString(m, "input", "job_id", &r->job_id, error) ||
+        !optionalBool(m, "input", "eof", &r->eof, error))
+      return false;
+    if (Status s = getBytes(m, "data", &r->data, "input."); !s.isOk())
+      return badMessage(error, s.message());
+    return true;
+  }
+  if (type == msg::kSignal) {
+    r->kind = ClientRequest::Kind::kSignal;
+    std::string name;
+    if (!requiredString(m, "signal", "job_id", &r->job_id, error) ||
+        !requiredString(m, "signal", "signal", &name, error))
+      return false;
+    r->signal = signalNumber(name);
+    if (r->signal == 0)
+      return badMessage(error, "signal: \"signal\" must be one of " + std::string(signalNames()) +
+                                   ", not \"" + name.substr(0, 32) + "\"");
+    return true;
+  }
   return fail(error, errc::kUnknownType,
               "unknown message type \"" + type.substr(0, 64) +
-                  "\" on the client port; expected submit, job, cancel, runtimes, cluster or auth "
-                  "(docs/protocol.md)");
+                  "\" on the client port; expected submit, job, cancel, input, signal, runtimes, "
+                  "cluster or auth (docs/protocol.md)");
 }
 
 bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
@@ -277,12 +299,41 @@ bool decodeSlaveMessage(const json& m, SlaveMessage* s, DecodeError* error) {
     s->kind = SlaveMessage::Kind::kDrain;
     return true;
   }
+  if (type == msg::kOutput) {
+    s->kind = SlaveMessage::Kind::kOutput;
+    if (!requiredString(m, "output", "job_id", &s->job_id, error)) return false;
+    auto chunks = m.find("chunks");
+    std::vector<OutputChunk> decoded;
+    if (chunks == m.end()) return badMessage(error, "output needs \"chunks\"");
+    if (Status st = fromJson(*chunks, &decoded); !st.isOk())
+      return badMessage(error, "output: " + st.message());
+    for (const OutputChunk& c : decoded) s->output_bytes += c.data.size();
+    s->chunks = *chunks;
+    return true;
+  }
   return fail(
       error, errc::kUnknownType,
       "unknown message type \"" + type.substr(0, 64) + "\" on the slave port (docs/protocol.md)");
 }
 
 // --- Encoding ------------------------------------------------------------------------------
+
+json encodeOutput(const json& id, const std::string& job_id, json chunks, size_t dropped) {
+  json m = {{"type", msg::kOutput}, {"id", id}, {"job_id", job_id}, {"chunks", std::move(chunks)}};
+  if (dropped > 0) m["dropped"] = dropped;
+  return m;
+}
+
+json encodeInput(const std::string& job_id, std::string data, bool eof) {
+  json m = {{"type", msg::kInput}, {"job_id", job_id}};
+  putBytes(m, "data", std::move(data));
+  if (eof) m["eof"] = true;
+  return m;
+}
+
+json encodeSignal(const std::string& job_id, int signo) {
+  return {{"type", msg::kSignal}, {"job_id", job_id}, {"signal", signalName(signo)}};
+}
 
 json encodeError(const json& id, std::string_view code, const std::string& message) {
   json m = {{"type", msg::kError}, {"code", code}, {"message", message}};

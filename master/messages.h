@@ -37,13 +37,16 @@ struct DecodeError {
 };
 
 struct ClientRequest {
-  enum class Kind { kSubmit, kRuntimes, kCluster, kJob, kCancel, kAuth };
+  enum class Kind { kSubmit, kRuntimes, kCluster, kJob, kCancel, kAuth, kInput, kSignal };
   Kind kind = Kind::kRuntimes;
   nlohmann::json id;   // the client's request id; null when absent
   Job job;             // kSubmit
   std::string job_id;  // kJob, kCancel
   bool wait = false;   // kJob: answer when the job ends rather than now
   std::string token;   // kAuth
+  std::string data;    // kInput: the bytes for the program's stdin
+  bool eof = false;    // kInput: ends its stdin after `data`
+  int signal = 0;      // kSignal: one of signalNumber()'s
 };
 
 /// Decodes one message from the client port. On failure returns false, fills *error and, when
@@ -51,7 +54,16 @@ struct ClientRequest {
 bool decodeClientRequest(const nlohmann::json& message, ClientRequest* request, DecodeError* error);
 
 struct SlaveMessage {
-  enum class Kind { kRegister, kHeartbeat, kLanguages, kProgress, kResult, kCancelled, kDrain };
+  enum class Kind {
+    kRegister,
+    kHeartbeat,
+    kLanguages,
+    kProgress,
+    kResult,
+    kCancelled,
+    kDrain,
+    kOutput
+  };
   Kind kind = Kind::kHeartbeat;
   // kRegister
   std::string token;
@@ -75,6 +87,10 @@ struct SlaveMessage {
   // result_error set: the job fails with INTERNAL_ERROR rather than waiting forever.
   JobResult result;
   std::string result_error;
+  // kOutput: a live job's burst, checked (stream names, byte strings), forwarded as is; the
+  // bytes it carries.
+  nlohmann::json chunks;
+  size_t output_bytes = 0;
 };
 
 /// Decodes one message from the slave port.
@@ -107,6 +123,10 @@ nlohmann::json encodeJobReply(const nlohmann::json& id, const std::string& job_i
 /// A job was cancelled; `state` is where it was (for a `job` watcher, JobState::kCancelled goes
 /// in encodeJobReply instead).
 nlohmann::json encodeCancelled(const nlohmann::json& id, const std::string& job_id, JobState state);
+/// A live job's output burst (`chunks` as a slave sent them); `dropped` bytes left out before
+/// it (omitted when 0).
+nlohmann::json encodeOutput(const nlohmann::json& id, const std::string& job_id,
+                            nlohmann::json chunks, size_t dropped);
 
 // --- Encoding: master -> slave (slave port) ---
 
@@ -115,6 +135,9 @@ nlohmann::json encodeRegistered(int slave_id, int heartbeat_ms, size_t max_frame
 nlohmann::json encodeAssign(const std::string& job_id, nlohmann::json job);
 nlohmann::json encodeCancel(const std::string& job_id);
 nlohmann::json encodeDraining();
+/// A live job's input (`eof` ends its stdin) and signal, for its slave.
+nlohmann::json encodeInput(const std::string& job_id, std::string data, bool eof);
+nlohmann::json encodeSignal(const std::string& job_id, int signo);
 
 /// Largest capacity a slave may announce (slave.jobs.max has the same bound).
 inline constexpr int kMaxSlaveCapacity = 4096;

@@ -33,6 +33,9 @@ class Peer {
   /// reports the peer gone.
   virtual void close() = 0;
   virtual std::string address() const = 0;
+  /// Bytes queued for this peer and not yet written (a client that does not read piles them
+  /// up); 0 for a peer that never queues.
+  virtual size_t backlogBytes() const { return 0; }
 
   /// Set by the connection once the client authenticated; anonymous until then.
   void setIdentity(ClientIdentity identity) {

@@ -166,6 +166,19 @@ size_t Scheduler::recover() {
         results_.put(e.job_id, fx.outcomes.back().second);
         continue;
       }
+      if (r.job.interactive) {
+        JobResult failed;
+        failed.job_id = e.job_id;
+        failed.verdict = Verdict::kInternalError;
+        failed.message =
+            "the master restarted during this interactive job: a session cannot be resumed; "
+            "submit it again";
+        fx.outcomes.emplace_back(
+            e.job_id,
+            FinishedJob{JobState::kFinished, std::make_shared<const json>(toJson(failed)), now});
+        results_.put(e.job_id, fx.outcomes.back().second);
+        continue;
+      }
       r.job.id = e.job_id;
       r.language = e.language;
       if (auto owner = body.find("owner"); owner != body.end() && owner->is_string())
@@ -272,6 +285,16 @@ void Scheduler::removeSlave(int slave_id, const std::string& reason) {
 void Scheduler::requeueLocked(const std::string& job_id, const std::string& why, Effects& fx) {
   JobRecord& r = jobs_.at(job_id);
   r.slave_id = 0;
+  if (r.job.interactive) {  // its input went to the lost slave: never run twice
+    JobResult failed;
+    failed.verdict = Verdict::kInternalError;
+    failed.message = "the slave running this interactive job was lost (" + why +
+                     "): a session cannot be resumed; submit it again";
+    failed.language = r.language;
+    finishLocked(job_id, std::move(failed), fx);
+    return;
+  }
+  r.dropped_output = 0;
   // A master that is stopping closed the connection itself: not the job's fault, and the job
   // stays journaled for the next start.
   if (r.attempts >= config_.max_attempts && !shutting_down_) {
@@ -398,15 +421,122 @@ void Scheduler::slaveCancelled(int slave_id, const std::string& job_id) {
 
 // --- Clients -------------------------------------------------------------------------------
 
+void Scheduler::slaveOutput(int slave_id, const std::string& job_id, json chunks, size_t bytes) {
+  Effects fx;
+  {
+    MutexLock lock(mutex_);
+    auto it = jobs_.find(job_id);
+    // Output of a job that is over, or not this slave's, or not live, goes nowhere.
+    if (it == jobs_.end() || it->second.slave_id != slave_id || !it->second.job.live()) return;
+    JobRecord& r = it->second;
+    if (!r.submitter || !r.acknowledged) return;
+    auto client = r.submitter->peer.lock();
+    if (!client) return;
+    if (client->backlogBytes() > config_.stream_buffer_bytes) {
+      r.dropped_output += bytes;
+      report_.liveOutput(0, bytes);
+      return;
+    }
+    report_.liveOutput(bytes, 0);
+    fx.now.emplace_back(std::move(client), encodeOutput(r.submitter->request_id, job_id,
+                                                        std::move(chunks), r.dropped_output));
+    r.dropped_output = 0;
+  }
+  apply(fx);
+}
+
+Scheduler::JobRecord* Scheduler::liveJobLocked(const std::shared_ptr<Peer>& client,
+                                               const json& request_id, const std::string& job_id,
+                                               const char* what, Effects& fx) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end() || !mayAccess(client->identity(), job_id)) {
+    fx.now.emplace_back(client, encodeError(request_id, errc::kUnknownJob,
+                                            std::string(what) + ": job " + job_id.substr(0, 80) +
+                                                " is not in flight (unknown, over, or not yours)"));
+    return nullptr;
+  }
+  JobRecord& r = it->second;
+  const bool ok = std::string_view(what) == "signal" ? r.job.live() : r.job.interactive;
+  if (!ok) {
+    fx.now.emplace_back(
+        client, encodeError(request_id, errc::kBadMessage,
+                            std::string(what) + ": job " + job_id + " is not " +
+                                (std::string_view(what) == "signal" ? "streamed or interactive"
+                                                                    : "interactive") +
+                                " (submit it with \"interactive\": true)"));
+    return nullptr;
+  }
+  return &r;
+}
+
+void Scheduler::input(const std::shared_ptr<Peer>& client, const json& request_id,
+                      const std::string& job_id, std::string data, bool eof) {
+  Effects fx;
+  {
+    MutexLock lock(mutex_);
+    if (JobRecord* r = liveJobLocked(client, request_id, job_id, "input", fx)) {
+      const int64_t total = r->input_bytes + static_cast<int64_t>(r->job.stdin_data.size()) +
+                            static_cast<int64_t>(data.size());
+      if (r->input_ended) {
+        fx.now.emplace_back(
+            client, encodeError(request_id, errc::kBadMessage,
+                                "input: the input of job " + job_id + " was already ended (eof)"));
+      } else if (total > config_.max_stdin_bytes) {
+        fx.now.emplace_back(
+            client, encodeError(request_id, errc::kBadLimits,
+                                "input: job " + job_id + "'s stdin would exceed " +
+                                    std::to_string(config_.max_stdin_bytes) +
+                                    " bytes (master.limits.stdin_bytes.max); end its input"));
+      } else if (r->slave_id == 0) {
+        r->job.stdin_data += data;  // written first when it starts
+        r->input_ended = eof;
+      } else {
+        r->input_bytes += static_cast<int64_t>(data.size());
+        r->input_ended = eof;
+        fx.now.emplace_back(slaves_.at(r->slave_id).peer,
+                            encodeInput(job_id, std::move(data), eof));
+      }
+    }
+  }
+  apply(fx);
+}
+
+void Scheduler::signal(const std::shared_ptr<Peer>& client, const json& request_id,
+                       const std::string& job_id, int signo) {
+  Effects fx;
+  {
+    MutexLock lock(mutex_);
+    if (JobRecord* r = liveJobLocked(client, request_id, job_id, "signal", fx)) {
+      if (r->slave_id == 0) {
+        if (r->pending_signals.size() < 16) r->pending_signals.push_back(signo);
+      } else {
+        fx.now.emplace_back(slaves_.at(r->slave_id).peer, encodeSignal(job_id, signo));
+      }
+    }
+  }
+  apply(fx);
+}
+
 void Scheduler::addClient(const std::shared_ptr<Peer>& client) {
   MutexLock lock(mutex_);
   clients_[client.get()] = client;
 }
 
 bool Scheduler::applyLimits(Job& job, std::string* error) const {
-  const Limits& d = config_.defaults;
-  const Limits& m = config_.maxima;
+  Limits d = config_.defaults;
+  Limits m = config_.maxima;
   Limits& l = job.limits;
+  if (job.interactive) {
+    d.run.wall_ms = config_.interactive_wall_ms;
+    m.run.wall_ms = config_.interactive_wall_ms_max;
+    if (!fillLimit(&l.idle_ms, config_.idle_ms, config_.idle_ms_max, "limits.idle_ms", error))
+      return false;
+  } else if (l.idle_ms != 0) {
+    *error =
+        "limits.idle_ms is for interactive jobs only: set \"interactive\": true, or leave it "
+        "out";
+    return false;
+  }
   if (!fillLimit(&l.run.wall_ms, d.run.wall_ms, m.run.wall_ms, "limits.run.wall_ms", error) ||
       !fillLimit(&l.run.cpu_ms, d.run.cpu_ms, m.run.cpu_ms, "limits.run.cpu_ms", error) ||
       !fillLimit(&l.run.memory_bytes, d.run.memory_bytes, m.run.memory_bytes,
@@ -832,6 +962,12 @@ void Scheduler::finishLocked(const std::string& job_id, JobResult result, Effect
   }
   // One copy of the result, shared by the memory store and the journal; messages embed it.
   const auto rj = std::make_shared<const json>(toJson(result));
+  // A live job's last word on what its client missed, before the result.
+  if (r.submitter && r.dropped_output > 0) {
+    if (auto client = r.submitter->peer.lock())
+      fx.now.emplace_back(std::move(client), encodeOutput(r.submitter->request_id, job_id,
+                                                          json::array(), r.dropped_output));
+  }
   if (r.submitter) {
     if (auto client = r.submitter->peer.lock())
       sendWhenDurableLocked(std::move(client), encodeResult(r.submitter->request_id, job_id, *rj),
@@ -910,6 +1046,11 @@ void Scheduler::pumpLocked(Effects& fx) {
             *newestVersionOn(*router_.find(*slave_id), *checker_language, r.job.checker.version);
       }
       fx.now.emplace_back(slave.peer, encodeAssign(r.job.id, std::move(job)));
+      // What a live job was sent while queued: its input is in the job's stdin, the rest follows.
+      if (r.input_ended) fx.now.emplace_back(slave.peer, encodeInput(r.job.id, {}, true));
+      for (int signo : r.pending_signals)
+        fx.now.emplace_back(slave.peer, encodeSignal(r.job.id, signo));
+      r.pending_signals.clear();
       progressLocked(r, slave.name, fx);
       queue.pop_front();
     }

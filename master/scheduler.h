@@ -52,6 +52,14 @@ struct SchedulerConfig {
   // master.frame.max.bytes, told to slaves in `registered`: they fit their results into it.
   size_t max_frame_bytes = 16u << 20;
   OtherJobs other_jobs = OtherJobs::kNone;
+  // Interactive jobs (docs/protocol.md): their run's wall limit, default and maximum, instead of
+  // the run limits' own; and their idle limit.
+  int64_t interactive_wall_ms = 300'000;
+  int64_t interactive_wall_ms_max = 1'800'000;
+  int64_t idle_ms = 30'000;
+  int64_t idle_ms_max = 300'000;
+  // Live output waiting for a client that does not read: past this, `output` is dropped.
+  size_t stream_buffer_bytes = 1u << 20;
 };
 
 /// The data a connection registers a slave with (decoded `register`).
@@ -100,6 +108,10 @@ class Scheduler {
   void slaveResult(int slave_id, JobResult result);
   /// The slave stopped a job the master cancelled (or that it held for nobody): its slot frees.
   void slaveCancelled(int slave_id, const std::string& job_id);
+  /// A live job's output burst (`chunks` as decoded by decodeSlaveMessage, `bytes` of data),
+  /// passed to its submitter, or dropped (and counted) while the submitter's connection holds
+  /// more than stream_buffer_bytes unsent.
+  void slaveOutput(int slave_id, const std::string& job_id, nlohmann::json chunks, size_t bytes);
 
   // --- Clients (called by ClientConnection) ---
   void addClient(const std::shared_ptr<Peer>& client);
@@ -125,6 +137,13 @@ class Scheduler {
   /// the job ends instead.
   void lookup(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id,
               const std::string& job_id, bool wait);
+  /// A live job's stdin (docs/protocol.md, `input`): to its slave, or kept with the job while it
+  /// waits for one. Answers only errors.
+  void input(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id,
+             const std::string& job_id, std::string data, bool eof);
+  /// A signal for a live job's program (`signal`); answers only errors.
+  void signal(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id,
+              const std::string& job_id, int signo);
   /// True while the client has a job in flight it submitted or waits for (it is not idle).
   bool clientBusy(const Peer* client) const;
   /// The client disconnected: its jobs keep running (their results stay retrievable by id); it
@@ -168,6 +187,12 @@ class Scheduler {
     int attempts = 0;
     Clock::time_point accepted_at;
     Clock::time_point assigned_at;
+    // A live job: input (beyond job.stdin_data, which takes what comes while it is queued) and
+    // signals waiting for a slave; bytes of input so far; output dropped for a slow client.
+    bool input_ended = false;
+    std::vector<int> pending_signals;
+    int64_t input_bytes = 0;
+    size_t dropped_output = 0;
   };
   using Outbox = std::vector<std::pair<std::shared_ptr<Peer>, nlohmann::json>>;
   // What a decision produces, carried out by apply() once the mutex is released: messages to
@@ -219,6 +244,11 @@ class Scheduler {
                            bool cancel_request, Effects& fx) const POLYRUN_REQUIRES(mutex_);
   void answerFromJournal(const Recipient& to, const std::string& job_id, bool cancel_request);
   void answerUnknownJob(const Recipient& to, const std::string& job_id) const;
+  // The live job `job_id` of `client` for an `input` or `signal`; null (the error queued in fx)
+  // when there is none it may feed.
+  JobRecord* liveJobLocked(const std::shared_ptr<Peer>& client, const nlohmann::json& request_id,
+                           const std::string& job_id, const char* what, Effects& fx)
+      POLYRUN_REQUIRES(mutex_);
 
   const SchedulerConfig config_;
   Journal* const journal_;

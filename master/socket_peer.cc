@@ -94,6 +94,11 @@ void SocketPeer::sendAll(const std::vector<nlohmann::json>& messages) {
   append(frames);
 }
 
+size_t SocketPeer::backlogBytes() const {
+  MutexLock lock(out_mutex_);
+  return out_.size() - out_offset_;
+}
+
 void SocketPeer::append(const std::string& frames) {
   MutexLock lock(out_mutex_);
   if (broken_) return;

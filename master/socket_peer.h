@@ -43,6 +43,7 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
   void sendAll(const std::vector<nlohmann::json>& messages) override;
   void close() override;
   std::string address() const override { return address_; }
+  size_t backlogBytes() const override;
   /// True when the peer connects from 127.0.0.0/8 or ::1.
   bool isLoopback() const { return loopback_; }
   /// The peer's IP address, without port.
@@ -108,7 +109,7 @@ class SocketPeer final : public Peer, public std::enable_shared_from_this<Socket
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   const size_t max_output_bytes_;
 
-  Mutex out_mutex_;  // guards out_, out_offset_, closing_, broken_
+  mutable Mutex out_mutex_;  // guards out_, out_offset_, closing_, broken_
   std::string out_ POLYRUN_GUARDED_BY(out_mutex_);
   size_t out_offset_ POLYRUN_GUARDED_BY(out_mutex_) = 0;  // bytes of out_ already written
   bool closing_ POLYRUN_GUARDED_BY(out_mutex_) = false;   // close() called: no more reading

@@ -8,6 +8,7 @@
 #include "polyrun/frame.h"
 #include "polyrun/job_json.h"
 #include "polyrun/protocol.h"
+#include "polyrun/wire_bytes.h"
 
 namespace polyrun::slave {
 namespace {
@@ -180,6 +181,7 @@ void MasterLink::cancelJob(const std::string& job_id) {
     } else {
       std::erase_if(queue_, [&](const auto& q) { return q.first == job_id; });
       std::erase_if(pending_results_, [&](const auto& p) { return p.first == job_id; });
+      streams_.erase(job_id);
     }
   }
   if (confirm_now) {
@@ -189,10 +191,42 @@ void MasterLink::cancelJob(const std::string& job_id) {
   log().information("job %s cancelled by the master", job_id);
 }
 
+std::shared_ptr<StageStream> MasterLink::makeStream(const std::string& job_id, bool interactive) {
+  return std::make_shared<StageStream>(
+      [this, job_id](std::vector<OutputChunk> chunks) {
+        send({{"type", msg::kOutput}, {"job_id", job_id}, {"chunks", toJson(chunks)}});
+      },
+      interactive);
+}
+
+void MasterLink::feedJob(const json& m) {
+  const std::string job_id = m.value("job_id", std::string());
+  std::shared_ptr<StageStream> stream;
+  {
+    MutexLock lock(mutex_);
+    if (auto it = streams_.find(job_id); it != streams_.end()) stream = it->second;
+  }
+  if (!stream) return;  // over already: what it did not read is not wanted
+  if (m.value("type", "") == msg::kSignal) {
+    if (const int signo = signalNumber(m.value("signal", std::string())); signo != 0)
+      stream->signal(signo);
+    return;
+  }
+  std::string data;
+  if (Status s = getBytes(m, "data", &data, "input."); !s.isOk()) {
+    log().warning("unreadable input for job %s from the master: %s", job_id, s.message());
+    return;
+  }
+  if (!stream->input(std::move(data), m.value("eof", false)))
+    log().warning("input for job %s refused: its input was ended, or too much waits unread",
+                  job_id);
+}
+
 void MasterLink::workerLoop() {
   for (;;) {
     std::pair<std::string, Job> work;
     auto token = std::make_shared<CancelToken>();
+    std::shared_ptr<StageStream> stream;
     {
       MutexLock lock(mutex_);
       while (!stopping_ && queue_.empty()) work_ready_.wait(lock.native());
@@ -200,6 +234,7 @@ void MasterLink::workerLoop() {
       work = std::move(queue_.front());
       queue_.pop_front();
       running_[work.first] = token;
+      if (auto it = streams_.find(work.first); it != streams_.end()) stream = it->second;
     }
     const std::string& job_id = work.first;
     JobResult result = execute_(
@@ -210,13 +245,14 @@ void MasterLink::workerLoop() {
           progress["job_id"] = job_id;
           send(progress);
         },
-        *token);
+        *token, stream.get());
     result.job_id = job_id;
     bool cancelled;
     {
       // Decided under the mutex: a cancel either finds the job here (and we see it) or not.
       MutexLock lock(mutex_);
       running_.erase(job_id);
+      streams_.erase(job_id);
       cancelled = token->cancelled();
     }
     // The result's outputs are moved into the message, not copied.
@@ -365,11 +401,14 @@ bool MasterLink::session(std::string* why) {
         const auto held_now = heldJobIdsLocked();
         if (std::find(held_now.begin(), held_now.end(), job_id) != held_now.end())
           continue;  // a duplicate
+        if (job.live()) streams_[job_id] = makeStream(job_id, job.interactive);
         queue_.emplace_back(job_id, std::move(job));
         peak_assigned_ =
             std::max(peak_assigned_, static_cast<int>(queue_.size() + running_.size()));
       }
       work_ready_.notify_one();
+    } else if (type == msg::kInput || type == msg::kSignal) {
+      feedJob(m);
     } else if (type == msg::kCancel) {
       const std::string job_id = m.value("job_id", std::string());
       if (!job_id.empty()) cancelJob(job_id);

@@ -22,6 +22,7 @@
 #include "polyrun/frame.h"
 #include "polyrun/framed_connection.h"
 #include "polyrun/job.h"
+#include "polyrun/stage_stream.h"
 #include "polyrun/thread_annotations.h"
 #include "runner_registry.h"
 
@@ -49,9 +50,11 @@ class MasterLink {
   /// ({"state": "compiling"}, {"state": "running", "test": {...}}; docs/protocol.md);
   /// `cancel` is cancelled when the master cancels the job (the run should then end quickly,
   /// e.g. ExecutorOptions::cancel).
+  /// `stream` is the live job's line to its run stage (Job::live(); null otherwise): the link
+  /// sends what it emits as `output` and feeds it the master's `input` and `signal`.
   using ExecuteFn = std::function<JobResult(const Job& job,
                                             const std::function<void(nlohmann::json)>& on_progress,
-                                            const CancelToken& cancel)>;
+                                            const CancelToken& cancel, StageStream* stream)>;
 
   MasterLink(LinkConfig config, const RunnerRegistry& registry, ExecuteFn execute);
   ~MasterLink();
@@ -81,6 +84,9 @@ class MasterLink {
   void send(const nlohmann::json& message);
   void finishJob(const std::string& job_id, const nlohmann::json& message);
   void cancelJob(const std::string& job_id);
+  // A live job's `input` or `signal` from the master, for its stream.
+  void feedJob(const nlohmann::json& message);
+  std::shared_ptr<StageStream> makeStream(const std::string& job_id, bool interactive);
   void workerLoop();
   nlohmann::json loadJson();
   nlohmann::json pluginsJson() const;
@@ -105,6 +111,8 @@ class MasterLink {
       POLYRUN_GUARDED_BY(mutex_);  // assigned, waiting for a worker
   std::map<std::string, std::shared_ptr<CancelToken>> running_
       POLYRUN_GUARDED_BY(mutex_);  // on a worker now
+  // Live jobs held (queued or running): their streams take input before the program starts.
+  std::map<std::string, std::shared_ptr<StageStream>> streams_ POLYRUN_GUARDED_BY(mutex_);
   int peak_assigned_ POLYRUN_GUARDED_BY(mutex_) =
       0;  // most jobs held at once (queued + running): never over capacity
   bool stopping_ POLYRUN_GUARDED_BY(mutex_) = false;

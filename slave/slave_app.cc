@@ -343,7 +343,7 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   MasterLink master(
       link, registry,
       [&](const Job& job, const std::function<void(nlohmann::json)>& on_progress,
-          const CancelToken& cancel) {
+          const CancelToken& cancel, StageStream* stream) {
         const auto [runner, toolchain_dir] = registry.findForJob(job.language, job.version);
         // A checker program's runner, held as long as the job runs (the master routes such a job
         // only to a slave offering both languages).
@@ -358,6 +358,7 @@ int SlaveApp::runService(const std::vector<std::string>&) {
         } else {
           ExecutorOptions job_options = options;
           job_options.cancel = &cancel;  // the master's `cancel` kills the running stage
+          job_options.stream = stream;   // a live job's output, input and signals
           job_options.toolchain_dir = toolchain_dir;
           job_options.checker_runner = checker.runner.get();
           job_options.checker_toolchain_dir = checker.toolchain_dir;

@@ -218,6 +218,17 @@ std::string checkerLine(std::string_view text) {
 
 // Takes `p` by value: the callers hand over the sandbox's result, whose outputs (up to the output
 // limit each) are then moved, not copied.
+// What makes a live run's output arrive as it is written rather than when a buffer fills:
+// Python unbuffered, and C stdio (through coreutils' libstdbuf, where installed) line-buffered,
+// or unbuffered for an interactive run so that a prompt without a newline shows too.
+void addLiveEnvironment(bool interactive, std::vector<std::string>* env) {
+  static const char* const kStdbuf = "/usr/libexec/coreutils/libstdbuf.so";
+  env->push_back("PYTHONUNBUFFERED=1");
+  if (::access(kStdbuf, R_OK) != 0) return;
+  env->push_back(std::string("LD_PRELOAD=") + kStdbuf);
+  env->push_back(interactive ? "_STDBUF_O=0" : "_STDBUF_O=L");
+}
+
 StageResult toStage(ProcessResult p, const StageLimits& limits, int64_t output_bytes,
                     bool compile_stage) {
   StageResult s;
@@ -714,7 +725,20 @@ JobResult executeJob(const Runner& runner, Sandbox& sandbox, const Job& job,
   StageLimits used;
   ProcessSpec spec = specFor(prepared.run, job.limits.run, fb.run, &used);
   spec.stdin_data = job.stdin_data;
-  result.run = toStage(sandbox.run(spec), used, output_bytes, false);
+  if (options.stream) {
+    spec.stream = options.stream;
+    if (options.stream->interactive()) spec.limits.idle_ms = job.limits.idle_ms;
+    addLiveEnvironment(options.stream->interactive(), &spec.env);
+  }
+  ProcessResult ran = sandbox.run(spec);
+  const bool idle = ran.idle_timeout;
+  result.run = toStage(std::move(ran), used, output_bytes, false);
+  if (idle) {
+    result.run->timed_out = true;
+    result.run->verdict = Verdict::kTimeLimit;
+    result.run->message = "no input and no output for " + std::to_string(job.limits.idle_ms) +
+                          " ms: the idle limit of an interactive job (limits.idle_ms)";
+  }
   noteQuota(&*result.run);
   result.verdict = result.run->verdict;
   result.message = result.run->message;

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "cgroup.h"
 #include "fd_passing.h"
@@ -42,6 +43,41 @@
 
 namespace polyrun {
 namespace {
+
+// The first number after "<key>:" in a /proc file, or -1.
+long procField(const std::string& path, const std::string& key, bool last = false) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + ":", 0) != 0) continue;
+    std::istringstream fields(line.substr(key.size() + 1));
+    long value = -1, v = 0;
+    while (fields >> v) {
+      value = v;
+      if (!last) break;
+    }
+    return value;
+  }
+  return -1;
+}
+
+// Sends `signo` to a stage's program: its init's first child, pid 2 in the stage's PID
+// namespace (a live stage's `signal`). Checked through a pidfd, so a pid reused since the
+// program ended is never signalled; nothing happens once the program is gone.
+void signalStageProgram(int init_pidfd, int signo) {
+  const long init = procField("/proc/self/fdinfo/" + std::to_string(init_pidfd), "Pid");
+  if (init <= 0) return;
+  const std::string init_s = std::to_string(init);
+  std::ifstream children("/proc/" + init_s + "/task/" + init_s + "/children");
+  long program = -1;
+  if (!(children >> program) || program <= 0) return;
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(program), 0));
+  if (pidfd < 0) return;
+  const std::string status = "/proc/" + std::to_string(program) + "/status";
+  if (procField(status, "PPid") == init && procField(status, "NSpid", true) == 2)
+    ::syscall(SYS_pidfd_send_signal, pidfd, signo, nullptr, 0);
+  ::close(pidfd);
+}
 using namespace detail;
 namespace fs = std::filesystem;
 
@@ -434,8 +470,11 @@ ProcessResult NamespaceSandbox::run(const ProcessSpec& spec) {
   // The stage is over when init reports (it does so once every process of the stage is gone)
   // or closes the status pipe without a report (it was killed).
   const CpuWatch cpu_watch = stageCpuWatch(*zygote, spec);
-  const StageEnd end = pumpStage(status_r.fd, pipes, spec, start, cancel_fd, &result, &cpu_watch);
+  const int init_fd = zygote->last_init.fd;
+  const StageEnd end = pumpStage(status_r.fd, pipes, spec, start, cancel_fd, &result, &cpu_watch,
+                                 [init_fd](int signo) { signalStageProgram(init_fd, signo); });
   result.wall_timeout = end == StageEnd::kWallTimeout;
+  result.idle_timeout = end == StageEnd::kIdle;
   result.cpu_timeout = end == StageEnd::kCpuLimit;
   result.cancelled = end == StageEnd::kCancelled || (spec.cancel && spec.cancel->cancelled());
   if (end != StageEnd::kExited) {

@@ -132,8 +132,11 @@ ProcessResult ProcessSandbox::run(const ProcessSpec& spec) {
   // Cancellation (polyrun/cancel_token.h): the token's fd joins the poll set; the group is
   // killed below like at any other end of the stage.
   const int cancel_fd = spec.cancel ? spec.cancel->fd() : -1;
-  const StageEnd end = pumpStage(pidfd.fd, pipes, spec, start, cancel_fd, &result);
+  // The main process is not reaped before the stage ends: its pid cannot be anyone else's.
+  const StageEnd end = pumpStage(pidfd.fd, pipes, spec, start, cancel_fd, &result, nullptr,
+                                 [pid](int signo) { ::kill(pid, signo); });
   result.wall_timeout = end == StageEnd::kWallTimeout;
+  result.idle_timeout = end == StageEnd::kIdle;
   result.cancelled = end == StageEnd::kCancelled || (spec.cancel && spec.cancel->cancelled());
   // The stage ends with its main process: nothing it started in its group may outlive it.
   ::kill(-pid, SIGKILL);

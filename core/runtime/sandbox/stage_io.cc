@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "polyrun/stage_stream.h"
+
 namespace polyrun::detail {
 namespace {
 
@@ -17,10 +19,10 @@ void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONB
 
 // Reads everything available now. Returns true when the stream went over `cap` (the excess is
 // dropped and *truncated set).
-bool drain(Fd& fd, int64_t cap, std::string& sink, bool& truncated) {
+bool drain(Fd& fd, int64_t cap, std::string& sink, bool& truncated, size_t budget = SIZE_MAX) {
   char buf[65536];
   bool over = false;
-  for (;;) {
+  for (size_t taken = 0; taken < budget;) {
     const ssize_t r = ::read(fd.fd, buf, sizeof buf);
     if (r > 0) {
       const int64_t room = cap - static_cast<int64_t>(sink.size());
@@ -31,11 +33,13 @@ bool drain(Fd& fd, int64_t cap, std::string& sink, bool& truncated) {
       } else {
         sink.append(buf, static_cast<size_t>(r));
       }
+      taken += static_cast<size_t>(r);
       continue;
     }
     if (r == 0 || (errno != EAGAIN && errno != EINTR)) fd.reset();  // EOF or broken
     return over;
   }
+  return over;  // the budget is spent; what is left stays in the pipe (still readable)
 }
 
 // A program that closes its stdin early must cost an EPIPE, not a SIGPIPE to the slave: the
@@ -54,6 +58,44 @@ ssize_t writeNoSigpipe(int fd, const char* data, size_t size) {
   }
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return w;
+}
+
+// Notes what a drain() of `stream` added to `sink` since it held `before` bytes, for the live
+// stream's next burst.
+void noteLive(StagePipes& pipes, OutputStream stream, const std::string& sink, size_t before) {
+  if (sink.size() <= before) return;
+  if (pipes.unsent.empty()) pipes.unsent_since = Clock::now();
+  if (pipes.unsent.empty() || pipes.unsent.back().stream != stream)
+    pipes.unsent.push_back(OutputChunk{stream, {}});
+  pipes.unsent.back().data.append(sink, before, std::string::npos);
+  pipes.unsent_bytes += sink.size() - before;
+}
+
+void sendLive(StagePipes& pipes, const ProcessSpec& spec) {
+  if (!spec.stream || pipes.unsent.empty()) return;
+  spec.stream->emit(std::move(pipes.unsent));
+  pipes.unsent.clear();
+  pipes.unsent_bytes = 0;
+}
+
+// Drains one output pipe into its sink (and, live, the next burst); true when over the cap.
+bool drainOutput(StagePipes& pipes, OutputStream stream, const ProcessSpec& spec, int64_t cap,
+                 ProcessResult* result, bool final = false) {
+  const bool err = stream == OutputStream::kStderr;
+  std::string& sink = err ? result->stderr_data : result->stdout_data;
+  const size_t before = sink.size();
+  // Live, one burst at a time: a program writing without pause must not make one huge frame.
+  const bool over = drain(err ? pipes.err_r : pipes.out_r, cap, sink,
+                          err ? result->stderr_truncated : result->stdout_truncated,
+                          spec.stream && !final ? kLiveBurstBytes : SIZE_MAX);
+  if (spec.stream) noteLive(pipes, stream, sink, before);
+  return over;
+}
+
+int msUntil(Clock::time_point when) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(when - Clock::now()).count();
+  return static_cast<int>(std::clamp<int64_t>(left + 1, 0, INT32_MAX));
 }
 
 int64_t outputCap(const ProcessSpec& spec) {
@@ -86,15 +128,28 @@ std::vector<char*> cStrings(const std::vector<std::string>& strings) {
 }
 
 StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock::time_point start,
-                   int cancel_fd, ProcessResult* result, const CpuWatch* cpu) {
+                   int cancel_fd, ProcessResult* result, const CpuWatch* cpu,
+                   const SignalProgram& signal_program) {
   for (Fd* fd : {&pipes.in_w, &pipes.out_r, &pipes.err_r})
     if (fd->fd >= 0) setNonBlocking(fd->fd);
+  // stdin: the stage's stdin_data, then (interactive) what the stream brings until it ends it.
+  StageStream* const live = spec.stream;
+  const bool interactive = live && live->interactive();
+  const int wake_fd = live ? live->wakeFd() : -1;
   size_t stdin_offset = 0;
-  if (spec.stdin_data.empty()) pipes.in_w.reset();
+  std::string more_input;  // taken from the stream, not yet written
+  size_t more_offset = 0;
+  bool input_ended = !interactive;
+  if (spec.stdin_data.empty() && input_ended) pipes.in_w.reset();
+  auto inputLeft = [&] {
+    return stdin_offset < spec.stdin_data.size() || more_offset < more_input.size();
+  };
   const int64_t cap = outputCap(spec);
   const auto deadline = spec.limits.wall_ms > 0
                             ? start + std::chrono::milliseconds(spec.limits.wall_ms)
                             : Clock::time_point::max();
+  const auto idle = std::chrono::milliseconds(live ? spec.limits.idle_ms : 0);
+  auto last_activity = Clock::now();
   // A stage cannot use CPU faster than every CPU at once: the next look at its usage is when it
   // could first have reached its limit, so a stage well within it is not looked at.
   const bool watch_cpu = cpu && cpu->used_ms && cpu->limit_ms > 0;
@@ -109,7 +164,11 @@ StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock
       cpu_check = Clock::now() +
                   std::chrono::milliseconds(std::max<int64_t>(1, (cpu->limit_ms - used) / cpus));
     }
-    pollfd fds[5];
+    if (!pipes.unsent.empty() &&
+        (pipes.unsent_bytes >= kLiveBurstBytes || Clock::now() >= pipes.unsent_since + kLiveFlush))
+      sendLive(pipes, spec);
+    if (idle.count() > 0 && Clock::now() >= last_activity + idle) return StageEnd::kIdle;
+    pollfd fds[6];
     int count = 0;
     auto add = [&](int fd, short events) {
       if (fd >= 0) fds[count++] = pollfd{fd, events, 0};
@@ -117,21 +176,21 @@ StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock
     add(end_fd, POLLIN);
     add(pipes.out_r.fd, POLLIN);
     add(pipes.err_r.fd, POLLIN);
-    add(pipes.in_w.fd, POLLOUT);
+    if (inputLeft()) add(pipes.in_w.fd, POLLOUT);
     add(cancel_fd, POLLIN);
+    add(wake_fd, POLLIN);
     int timeout = -1;
+    auto wakeBy = [&](Clock::time_point when) {
+      const int ms = msUntil(when);
+      timeout = timeout < 0 ? ms : std::min(timeout, ms);
+    };
     if (deadline != Clock::time_point::max()) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) return StageEnd::kWallTimeout;
-      timeout = static_cast<int>(std::min<int64_t>(left + 1, INT32_MAX));
+      if (Clock::now() >= deadline) return StageEnd::kWallTimeout;
+      wakeBy(deadline);
     }
-    if (watch_cpu) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(cpu_check - Clock::now()).count();
-      const int cpu_timeout = static_cast<int>(std::clamp<int64_t>(left + 1, 1, INT32_MAX));
-      timeout = timeout < 0 ? cpu_timeout : std::min(timeout, cpu_timeout);
-    }
+    if (watch_cpu) wakeBy(std::max(cpu_check, Clock::now() + std::chrono::milliseconds(1)));
+    if (!pipes.unsent.empty()) wakeBy(pipes.unsent_since + kLiveFlush);
+    if (idle.count() > 0) wakeBy(last_activity + idle);
     int ready = ::poll(fds, static_cast<nfds_t>(count), timeout);
     if (ready < 0 && errno != EINTR) return StageEnd::kExited;  // cannot happen with valid fds
     bool exited = false;
@@ -142,24 +201,39 @@ StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock
         exited = true;
       } else if (fd == cancel_fd) {
         return StageEnd::kCancelled;
-      } else if (fd == pipes.out_r.fd) {
-        if (drain(pipes.out_r, cap, result->stdout_data, result->stdout_truncated))
-          return StageEnd::kOutputLimit;
-      } else if (fd == pipes.err_r.fd) {
-        if (drain(pipes.err_r, cap, result->stderr_data, result->stderr_truncated))
-          return StageEnd::kOutputLimit;
+      } else if (fd == wake_fd) {
+        StageStream::Pending p = live->take();
+        if (!p.input.empty() || p.eof) last_activity = Clock::now();
+        if (interactive && !input_ended) {
+          more_input.erase(0, more_offset);
+          more_offset = 0;
+          more_input += p.input;
+          input_ended = p.eof;
+        }
+        for (int signo : p.signals)
+          if (signal_program) signal_program(signo);
+      } else if (fd == pipes.out_r.fd || fd == pipes.err_r.fd) {
+        const auto stream = fd == pipes.out_r.fd ? OutputStream::kStdout : OutputStream::kStderr;
+        const size_t before = result->stdout_data.size() + result->stderr_data.size();
+        if (drainOutput(pipes, stream, spec, cap, result)) return StageEnd::kOutputLimit;
+        if (pipes.unsent_bytes >= kLiveBurstBytes) sendLive(pipes, spec);
+        if (result->stdout_data.size() + result->stderr_data.size() != before)
+          last_activity = Clock::now();
       } else if (fd == pipes.in_w.fd) {
         if (fds[i].revents & (POLLERR | POLLHUP)) {
           pipes.in_w.reset();  // the program closed its stdin: the rest is not wanted
           continue;
         }
-        const ssize_t w = writeNoSigpipe(pipes.in_w.fd, spec.stdin_data.data() + stdin_offset,
-                                         spec.stdin_data.size() - stdin_offset);
-        if (w > 0) stdin_offset += static_cast<size_t>(w);
-        if ((w < 0 && errno != EAGAIN && errno != EINTR) || stdin_offset == spec.stdin_data.size())
-          pipes.in_w.reset();
+        const bool first = stdin_offset < spec.stdin_data.size();
+        const std::string& from = first ? spec.stdin_data : more_input;
+        size_t& offset = first ? stdin_offset : more_offset;
+        const ssize_t w = writeNoSigpipe(pipes.in_w.fd, from.data() + offset, from.size() - offset);
+        if (w > 0) offset += static_cast<size_t>(w);
+        if (w < 0 && errno != EAGAIN && errno != EINTR) pipes.in_w.reset();
       }
     }
+    // Input all written and no more to come: the program reads its end of file.
+    if (pipes.in_w.fd >= 0 && input_ended && !inputLeft()) pipes.in_w.reset();
     if (exited) return StageEnd::kExited;
   }
 }
@@ -167,10 +241,11 @@ StageEnd pumpStage(int end_fd, StagePipes& pipes, const ProcessSpec& spec, Clock
 void drainStage(StagePipes& pipes, const ProcessSpec& spec, ProcessResult* result) {
   const int64_t cap = outputCap(spec);
   pipes.in_w.reset();
-  if (pipes.out_r.fd >= 0) drain(pipes.out_r, cap, result->stdout_data, result->stdout_truncated);
-  if (pipes.err_r.fd >= 0) drain(pipes.err_r, cap, result->stderr_data, result->stderr_truncated);
+  if (pipes.out_r.fd >= 0) drainOutput(pipes, OutputStream::kStdout, spec, cap, result, true);
+  if (pipes.err_r.fd >= 0) drainOutput(pipes, OutputStream::kStderr, spec, cap, result, true);
   pipes.out_r.reset();
   pipes.err_r.reset();
+  sendLive(pipes, spec);
 }
 
 }  // namespace polyrun::detail

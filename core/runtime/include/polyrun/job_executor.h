@@ -12,6 +12,7 @@
 #include "polyrun/job.h"
 #include "polyrun/runner.h"
 #include "polyrun/sandbox.h"
+#include "polyrun/stage_stream.h"
 #include "polyrun/status.h"
 
 namespace polyrun {
@@ -45,6 +46,11 @@ struct ExecutorOptions {
   /// case runs. The checker runner's toolchain directory goes with it.
   const Runner* checker_runner = nullptr;
   std::string checker_toolchain_dir{};
+  /// A live job's (Job::live()) line to its run stage: its output goes there as it is written,
+  /// its input and signals come from there (stage_stream.h). Not owned; null = not live. The
+  /// run then also has the idle limit job.limits.idle_ms (interactive only) and an environment
+  /// that makes common runtimes write as they go (docs/protocol.md).
+  StageStream* stream = nullptr;
 };
 
 /// Removes what earlier slaves left in `work_root` (killed before they could): the work

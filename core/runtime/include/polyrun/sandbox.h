@@ -14,6 +14,7 @@
 namespace polyrun {
 
 class CancelToken;  // polyrun/cancel_token.h
+class StageStream;  // polyrun/stage_stream.h
 
 struct ProcessLimits {
   int64_t wall_ms = 5000;
@@ -23,6 +24,9 @@ struct ProcessLimits {
   int64_t processes = 0;           // 0 = not enforced
   int64_t file_size_bytes = 0;     // largest file it may write; 0 = not enforced
   int64_t open_files = 256;
+  /// A live stage (ProcessSpec::stream) with neither input nor output for this long ends;
+  /// 0 = no idle limit.
+  int64_t idle_ms = 0;
 };
 
 struct ProcessSpec {
@@ -34,6 +38,11 @@ struct ProcessSpec {
   /// When set and cancelled (before or during the run), the whole process group is killed and
   /// the result says `cancelled`. Not owned; must outlive run().
   const CancelToken* cancel = nullptr;
+  /// When set, the stage is live: its output also goes to the stream as it is read, in bursts;
+  /// signals queued on it go to the program's main process; an interactive stream's input is
+  /// written after stdin_data and stdin stays open until the stream ends it. Not owned; must
+  /// outlive run().
+  StageStream* stream = nullptr;
 };
 
 struct ProcessResult {
@@ -45,6 +54,7 @@ struct ProcessResult {
   bool cpu_timeout = false;   // went over its CPU time limit
   bool memory_exceeded = false;
   bool cancelled = false;          // killed because spec.cancel was cancelled
+  bool idle_timeout = false;       // killed at the idle limit (limits.idle_ms)
   bool forbidden_syscall = false;  // killed by the seccomp filter (SIGSYS)
   std::string stdout_data;
   std::string stderr_data;
