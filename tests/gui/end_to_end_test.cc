@@ -1,6 +1,8 @@
 // MasterConnection against a real cluster: polyrun-master and one polyrun-slave (with the Python
 // and C runners) started as processes on loopback, ports chosen by the kernel (port 0, learnt
-// from master.ready.file). Programs run through the client object as the window runs them.
+// from master.ready.file). Programs run through the client object as the window runs them, and
+// live ones through the RunSession the Run page drives (prompt, answer, prompt; End input; Stop
+// as SIGINT).
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -10,9 +12,13 @@
 #include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "client_types.h"
+#include "history_model.h"
 #include "master_connection.h"
+#include "message_log.h"
+#include "run_session.h"
 
 using namespace polyrun::gui;
 
@@ -55,6 +61,9 @@ class EndToEndTest : public QObject {
   void cancelStopsARunningJob();
   void jobInFlightSurvivesAReconnection();
   void clientWithoutTheTokenIsRefused();
+  void interactiveProgramIsDrivenLineByLine();
+  void endInputClosesTheProgramsStdin();
+  void stopInterruptsALiveProgramBeforeCancelling();
 
  private:
   QProcess* start(const QString& program, const QStringList& args, const QString& log);
@@ -458,6 +467,102 @@ void EndToEndTest::clientWithoutTheTokenIsRefused() {
   QCOMPARE(errors.at(0).at(1).toString(), QString("unauthorized"));
   QTRY_COMPARE_WITH_TIMEOUT(stranger.state(), MasterConnection::State::kDisconnected, kJobMs);
   QCOMPARE(stranger.reconnectDelayMs(), 0);  // no retry with a token that was refused
+}
+
+namespace {
+
+// A RunSession as the Run page drives one, with what the program wrote so far decoded.
+struct LiveWatch {
+  explicit LiveWatch(MasterConnection* connection) : session(connection, &history, &messages) {
+    QObject::connect(&session, &RunSession::outputReceived, &session,
+                     [this](const LiveOutput& output) {
+                       for (const LiveChunk& c : output.chunks)
+                         (c.is_stderr ? err : out) += QString::fromUtf8(c.data);
+                     });
+    QObject::connect(&session, &RunSession::finished, &session,
+                     [this](const RunOutcome& o) { outcome = o; });
+    QObject::connect(
+        &session, &RunSession::failed, &session,
+        [this](const QString& code, const QString& message) { failure = code + ": " + message; });
+  }
+  bool start(const QString& program) {
+    JobRequest job;
+    job.language = "python";
+    job.files << JobFile{"main.py", program.toUtf8()};
+    job.stream = true;  // as RunPage::run() with the stdin box empty
+    job.interactive = true;
+    return session.start(job);
+  }
+  QString why() const { return failure + " / out: " + out + " / err: " + err; }
+
+  HistoryModel history;
+  MessageLog messages;
+  RunSession session;
+  QString out;
+  QString err;
+  std::optional<RunOutcome> outcome;
+  QString failure;
+};
+
+}  // namespace
+
+// Waits for `condition` on the live run `w`, saying what it wrote when it does not come.
+#define WAIT_LIVE(w, condition) QTRY_VERIFY2_WITH_TIMEOUT(condition, qPrintable((w).why()), kJobMs)
+
+void EndToEndTest::interactiveProgramIsDrivenLineByLine() {
+  LiveWatch w(connection_.get());
+  QVERIFY(
+      w.start("name = input('name? ')\n"
+              "print('hello', name)\n"
+              "age = input('age? ')\n"
+              "print(name, 'is', age)\n"));
+  // Each prompt arrives while the program waits for its answer.
+  WAIT_LIVE(w, w.out == "name? ");
+  QVERIFY(w.session.isRunning());
+  QVERIFY(w.session.sendInput("Ada\n"));
+  WAIT_LIVE(w, w.out == "name? hello Ada\nage? ");
+  QVERIFY(w.session.isRunning());
+  QVERIFY(w.session.sendInput("36\n"));
+  WAIT_LIVE(w, w.outcome.has_value());
+  QCOMPARE(w.outcome->verdict, QString("OK"));
+  QCOMPARE(w.outcome->run->stdout_text, QString("name? hello Ada\nage? Ada is 36\n"));
+  QCOMPARE(w.out, w.outcome->run->stdout_text);  // streamed whole, in order
+}
+
+void EndToEndTest::endInputClosesTheProgramsStdin() {
+  LiveWatch w(connection_.get());
+  QVERIFY(
+      w.start("import sys\n"
+              "print('ready', flush=True)\n"
+              "data = sys.stdin.read()\n"
+              "print(len(data), repr(data))\n"));
+  WAIT_LIVE(w, w.out == "ready\n");
+  QVERIFY(w.session.sendInput("ab\n"));
+  QVERIFY(w.session.sendInput("c"));
+  QVERIFY(w.session.endInput());  // what Ctrl-D in the input line sends
+  WAIT_LIVE(w, w.outcome.has_value());
+  QCOMPARE(w.outcome->run->stdout_text, QString("ready\n4 'ab\\nc'\n"));
+}
+
+void EndToEndTest::stopInterruptsALiveProgramBeforeCancelling() {
+  LiveWatch w(connection_.get());
+  QVERIFY(
+      w.start("import time\n"
+              "print('started', flush=True)\n"
+              "try:\n"
+              "    time.sleep(30)\n"
+              "except KeyboardInterrupt:\n"
+              "    print('interrupted', flush=True)\n"
+              "    raise SystemExit(3)\n"));
+  WAIT_LIVE(w, w.out == "started\n");
+  w.session.stop();  // the Stop button, pressed once: SIGINT, as Ctrl-C
+  QVERIFY(w.session.isInterrupting());
+  // The program handles it and ends on its own: a result, not a cancellation.
+  WAIT_LIVE(w, w.outcome.has_value());
+  QCOMPARE(w.outcome->verdict, QString("RUNTIME_ERROR"));
+  QCOMPARE(w.outcome->run->exit_code, 3);
+  QCOMPARE(w.outcome->run->stdout_text, QString("started\ninterrupted\n"));
+  QVERIFY(w.failure.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(EndToEndTest)

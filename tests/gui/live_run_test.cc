@@ -154,7 +154,8 @@ void LiveRunTest::outputAppearsInTheViewsBeforeTheResultWhichReplacesIt() {
   // Bytes the master dropped for a slow client: a marker line says how many.
   sendOutput({{OutputStream::kStdout, "step 3\n"}}, 70000);
   QTRY_VERIFY_WITH_TIMEOUT(stdoutText().endsWith("step 3\n"), kTimeoutMs);
-  QVERIFY2(stdoutText().contains("[70000 bytes of output not shown here"), qPrintable(stdoutText()));
+  QVERIFY2(stdoutText().contains("[70000 bytes of output not shown here"),
+           qPrintable(stdoutText()));
 
   // The result is the authoritative copy: it replaces what was streamed.
   fake_->send(test::okResult(submit_, kJobId, "step 1\nstep 2\nstep 3\n"));
@@ -259,10 +260,8 @@ void LiveRunTest::requeueClearsTheStreamedOutput() {
   sendOutput({{OutputStream::kStdout, "first try\n"}, {OutputStream::kStderr, "oops\n"}});
   QTRY_COMPARE_WITH_TIMEOUT(stdoutText(), QString("first try\n"), kTimeoutMs);
   // Its slave was lost: the master gives the job back to the queue.
-  fake_->send({{"type", "progress"},
-               {"id", submit_.at("id")},
-               {"job_id", kJobId},
-               {"state", "queued"}});
+  fake_->send(
+      {{"type", "progress"}, {"id", submit_.at("id")}, {"job_id", kJobId}, {"state", "queued"}});
   QTRY_VERIFY_WITH_TIMEOUT(!stdoutText().contains("first try"), kTimeoutMs);
   QVERIFY2(stdoutText().contains("starts over"), qPrintable(stdoutText()));
   QCOMPARE(stderrText(), QString());
@@ -335,9 +334,8 @@ void LiveRunTest::screenshot() {
   for (const char* n : {"12", "30"}) {
     QTest::keyClicks(input, n);
     QTest::keyClick(input, Qt::Key_Return);
-    sendOutput({{OutputStream::kStdout,
-                 "total so far: " + std::string(n[0] == '1' ? "12" : "42") +
-                     "\nnumber (empty to stop)? "}});
+    sendOutput({{OutputStream::kStdout, "total so far: " + std::string(n[0] == '1' ? "12" : "42") +
+                                            "\nnumber (empty to stop)? "}});
     QTRY_VERIFY_WITH_TIMEOUT(stdoutText().endsWith("? "), kTimeoutMs);
   }
   QTest::keyClicks(input, "8");  // being typed
