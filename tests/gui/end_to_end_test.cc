@@ -2,9 +2,13 @@
 // and C runners) started as processes on loopback, ports chosen by the kernel (port 0, learnt
 // from master.ready.file). Programs run through the client object as the window runs them, and
 // live ones through the RunSession the Run page drives (prompt, answer, prompt; End input; Stop
-// as SIGINT).
+// as SIGINT) and through the window itself (answers typed in its input line).
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -14,8 +18,10 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "client_settings.h"
 #include "client_types.h"
 #include "history_model.h"
+#include "main_window.h"
 #include "master_connection.h"
 #include "message_log.h"
 #include "run_session.h"
@@ -64,6 +70,7 @@ class EndToEndTest : public QObject {
   void interactiveProgramIsDrivenLineByLine();
   void endInputClosesTheProgramsStdin();
   void stopInterruptsALiveProgramBeforeCancelling();
+  void windowRunsAnInteractiveProgram();
 
  private:
   QProcess* start(const QString& program, const QStringList& args, const QString& log);
@@ -565,5 +572,41 @@ void EndToEndTest::stopInterruptsALiveProgramBeforeCancelling() {
   QVERIFY(w.failure.isEmpty());
 }
 
-QTEST_GUILESS_MAIN(EndToEndTest)
+void EndToEndTest::windowRunsAnInteractiveProgram() {
+  // The window as a person uses it: Run with the stdin box empty, answer each prompt in the
+  // input line.
+  ClientSettings settings(dir_.filePath("window-settings.ini"));
+  MainWindow window(connection_.get(), &settings);
+  window.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&window));
+  auto* combo = window.findChild<QComboBox*>("languageCombo");
+  auto* editor = window.findChild<QPlainTextEdit*>("editor");
+  auto* input = window.findChild<QLineEdit*>("inputEdit");
+  auto* stdout_view = window.findChild<QPlainTextEdit*>("stdoutView");
+  auto* verdict = window.findChild<QLabel*>("verdictLabel");
+  QVERIFY(combo && editor && input && stdout_view && verdict);
+  QTRY_VERIFY_WITH_TIMEOUT(combo->findText("python", Qt::MatchStartsWith) >= 0, kJobMs);
+  combo->setCurrentIndex(combo->findText("python", Qt::MatchStartsWith));
+  editor->setPlainText(
+      "name = input('name? ')\nprint('hello', name)\nage = input('age? ')\n"
+      "print(name, 'is', age)\n");
+  window.run();
+  QVERIFY(window.isRunning());
+  const auto transcript = [&] { return stdout_view->toPlainText(); };
+  QTRY_VERIFY2_WITH_TIMEOUT(transcript() == "name? " && input->isEnabled(),
+                            qPrintable(transcript()), kJobMs);
+  QTest::keyClicks(input, "Ada");
+  QTest::keyClick(input, Qt::Key_Return);
+  QTRY_VERIFY2_WITH_TIMEOUT(transcript() == "name? Ada\nhello Ada\nage? ", qPrintable(transcript()),
+                            kJobMs);
+  QTest::keyClicks(input, "36");
+  QTest::keyClick(input, Qt::Key_Return);
+  QTRY_COMPARE_WITH_TIMEOUT(verdict->text(), QString("OK"), kJobMs);
+  // The result's copy: the program's output alone.
+  QCOMPARE(transcript(), QString("name? hello Ada\nage? Ada is 36\n"));
+  QVERIFY(!input->isEnabled());
+}
+
+// A QApplication (offscreen, as ctest runs it) for the window's test.
+QTEST_MAIN(EndToEndTest)
 #include "end_to_end_test.moc"
