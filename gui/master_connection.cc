@@ -1,5 +1,6 @@
 #include "master_connection.h"
 
+#include <QElapsedTimer>
 #include <QMetaObject>
 #include <QSet>
 #include <QTcpSocket>
@@ -402,9 +403,26 @@ void MasterConnection::onReadyRead() {
 
 void MasterConnection::processFrames() {
   const quint64 generation = generation_;
+  QElapsedTimer turn;
+  turn.start();
   // A slot connected to a signal emitted below may drop the connection: the generation check
   // stops reading the old connection's frames.
   while (!decoding_ && !frames_.isEmpty() && generation == generation_) {
+    if (turn.elapsed() >= kDeliveryTurnMs) {
+      // Many small frames at once (a live job's output flood): the rest waits for the next
+      // turn of the event loop, so the window keeps painting and taking input between them.
+      if (!continuation_queued_) {
+        continuation_queued_ = true;
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+              continuation_queued_ = false;
+              processFrames();
+            },
+            Qt::QueuedConnection);
+      }
+      return;
+    }
     const QByteArray frame = frames_.takeFirst();
     if (frame.size() >= kThreadedDecodeBytes) {
       decoding_ = true;

@@ -69,6 +69,9 @@ class MasterConnection : public QObject {
   /// Frames at least this large are decoded off the GUI thread (below it, decoding takes well
   /// under a millisecond and a thread hop would only add latency).
   static constexpr qsizetype kThreadedDecodeBytes = 256 * 1024;
+  /// Frames are delivered inline for at most this long per turn of the event loop; the rest
+  /// follows in the next turn, in order (a flood of small `output` messages).
+  static constexpr qint64 kDeliveryTurnMs = 10;
 
   explicit MasterConnection(QObject* parent = nullptr);
   ~MasterConnection() override;
@@ -203,7 +206,8 @@ class MasterConnection : public QObject {
   QThreadPool decode_pool_;
   QFutureWatcher<DecodedFrame> decode_watcher_;
   bool decoding_ = false;
-  quint64 decode_generation_ = 0;  // generation_ when the threaded decode started
+  bool continuation_queued_ = false;  // processFrames() is queued for the next turn
+  quint64 decode_generation_ = 0;     // generation_ when the threaded decode started
   State state_ = State::kDisconnected;
   bool want_connected_ = false;  // between connectToMaster() and disconnectFromMaster()
   // Bumped whenever a connection ends, so a dispatch loop notices that a slot it signalled

@@ -22,13 +22,17 @@
 #include "input_hint.h"
 #include "main_window.h"
 #include "master_connection.h"
+#include "output_view.h"
 #include "polyrun/job.h"
+#include "result_view.h"
 #include "run_session.h"
+#include "stall_meter.h"
 
 using nlohmann::json;
 using namespace polyrun::gui;
 using polyrun::OutputStream;
 using polyrun::gui::test::FakeMaster;
+using polyrun::gui::test::StallMeter;
 
 namespace {
 
@@ -58,6 +62,7 @@ class LiveRunTest : public QObject {
   void requeueClearsTheStreamedOutput();
   void programWaitingForInputGetsAHint();
   void programThatReadPastItsInputGetsAHint();
+  void floodOfOutputKeepsTheWindowResponsive();
   void screenshot();
 
  private:
@@ -314,6 +319,30 @@ void LiveRunTest::programThatReadPastItsInputGetsAHint() {
   fake_->send(result);
   QTRY_VERIFY_WITH_TIMEOUT(hint->isVisible(), kTimeoutMs);
   QVERIFY2(hint->text().contains("stdin box has fewer lines"), qPrintable(hint->text()));
+}
+
+void LiveRunTest::floodOfOutputKeepsTheWindowResponsive() {
+  START_RUN("Ada\n");
+  // 1 MiB (the default output limit) as a flooding program's output comes: 64 KiB per message, the
+  // most a slave sends at once. Encoded beforehand, so the fake's own work is not measured.
+  std::string burst;
+  for (int i = 0; burst.size() < 64 * 1024 - 40; ++i) burst += "line " + std::to_string(i) + "\n";
+  QByteArray frames;
+  constexpr int kMessages = 16;
+  for (int i = 0; i < kMessages; ++i)
+    frames +=
+        test::frameBytes(test::outputMessage(submit_, kJobId, {{OutputStream::kStdout, burst}}));
+  StallMeter meter;
+  fake_->sendBytes(frames);
+  OutputView* view = child<ResultView>(*window_, "resultView")->outputView(ResultView::kStdoutTab);
+  const qsizetype total = qsizetype(burst.size()) * kMessages;
+  QTRY_COMPARE_WITH_TIMEOUT(view->text().size(), total, 4 * kTimeoutMs);
+  qInfo("1 MiB of live output: longest stall %lld ms of the GUI thread's CPU time",
+        meter.longestStallMs());
+  QVERIFY2(meter.longestStallMs() < 150, qPrintable(QString::number(meter.longestStallMs())));
+  // The view shows the first 256 Ki characters and offers the rest, as for a large result.
+  QCOMPARE(view->shownChars(), OutputView::kPreviewChars);
+  QVERIFY(child<QLabel>(*window_, "stdoutViewBar")->text().contains("Showing the first"));
 }
 
 void LiveRunTest::screenshot() {

@@ -2,6 +2,7 @@
 // split at odd places, malformed), errors, connection loss and reconnection.
 #include "master_connection.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QtTest>
@@ -144,6 +145,7 @@ class MasterConnectionTest : public QObject {
   void unreadableOutputGivesBadReply();
   void inputAndSignalFramesFollowTheProtocol();
   void inputAndSignalWhileDisconnectedSendNothing();
+  void floodOfSmallFramesIsDeliveredOverSeveralTurns();
   void largeResultIsDecodedOffTheGuiThreadInOrder();
   void frameDecodedForAnEndedConnectionIsDropped();
   void tokenIsSentFirstOnEveryConnection();
@@ -875,6 +877,43 @@ void MasterConnectionTest::inputAndSignalWhileDisconnectedSendNothing() {
   CONNECT_TO_FAKE();
   QVERIFY(connection_->sendInput({}, "x", false).isEmpty());  // no job to send it to
   QVERIFY(connection_->sendSignal({}, "SIGINT").isEmpty());
+}
+
+void MasterConnectionTest::floodOfSmallFramesIsDeliveredOverSeveralTurns() {
+  CONNECT_TO_FAKE();
+  // 40 output messages arrive at once, and each costs its receiver 2 ms (a view laying text
+  // out): delivered all in one turn, the window would not paint for 80 ms.
+  QByteArray frames;
+  constexpr int kMessages = 40;
+  for (int i = 0; i < kMessages; ++i) {
+    frames += frameBytes({{"type", "output"},
+                          {"job_id", "j-7"},
+                          {"chunks", {{{"stream", "stdout"}, {"data", std::to_string(i)}}}}});
+  }
+  int turns = 0;  // event-loop turns so far: a 0 ms timer fires once per turn
+  QTimer ticker;
+  ticker.setInterval(0);
+  connect(&ticker, &QTimer::timeout, this, [&turns] { ++turns; });
+  QList<int> turn_of;  // the turn in which each message was delivered, in order
+  QList<QByteArray> data;
+  connect(connection_.get(), &MasterConnection::jobOutput, this,
+          [&](const QString&, const polyrun::gui::LiveOutput& output) {
+            turn_of << turns;
+            data << output.chunks.value(0).data;
+            QElapsedTimer busy;
+            busy.start();
+            while (busy.nsecsElapsed() < 2'000'000) {
+            }
+          });
+  ticker.start();
+  fake_->sendBytes(frames);
+  QTRY_COMPARE_WITH_TIMEOUT(turn_of.size(), kMessages, kTimeoutMs);
+  for (int i = 0; i < kMessages; ++i) QCOMPARE(data[i], QByteArray::number(i));  // in order
+  // At most kDeliveryTurnMs of them per turn (plus the one that crosses it).
+  const int per_turn = int(MasterConnection::kDeliveryTurnMs / 2 + 1);
+  QVERIFY2(turn_of.last() - turn_of.first() >= kMessages / per_turn - 1,
+           qPrintable(
+               QStringLiteral("delivered within %1 turns").arg(turn_of.last() - turn_of.first())));
 }
 
 void MasterConnectionTest::largeResultIsDecodedOffTheGuiThreadInOrder() {
