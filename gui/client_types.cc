@@ -307,6 +307,8 @@ json jobRequestToJson(const JobRequest& request) {
     }
     job.stop_on_failure = request.judge.stop_on_failure;
   }
+  job.stream = request.stream;
+  job.interactive = request.interactive;
   json out = polyrun::toJson(job);
   // 0 already means "the master's default" on the wire; leaving the zeros out keeps the frame
   // to what the user chose.
@@ -326,6 +328,32 @@ json jobRequestToJson(const JobRequest& request) {
     if (limits->empty()) out.erase(limits);
   }
   return out;
+}
+
+bool liveOutputFromJson(const json& message, LiveOutput* out, QString* error) {
+  *out = {};
+  auto chunks = message.find("chunks");
+  if (chunks == message.end()) {
+    *error = QStringLiteral("the output message has no \"chunks\"");
+    return false;
+  }
+  std::vector<OutputChunk> decoded;
+  if (polyrun::Status s = polyrun::fromJson(*chunks, &decoded); !s.isOk()) {
+    *error = QString::fromStdString(s.message());
+    return false;
+  }
+  for (OutputChunk& c : decoded) {
+    out->chunks.append({c.stream == OutputStream::kStderr,
+                        QByteArray(c.data.data(), static_cast<qsizetype>(c.data.size()))});
+  }
+  if (auto dropped = message.find("dropped"); dropped != message.end()) {
+    if (!dropped->is_number_integer() || dropped->get<qint64>() < 0) {
+      *error = QStringLiteral("\"dropped\" must be a count of bytes");
+      return false;
+    }
+    out->dropped = dropped->get<qint64>();
+  }
+  return true;
 }
 
 }  // namespace polyrun::gui

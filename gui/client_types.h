@@ -197,6 +197,27 @@ struct JobRequest {
   QString checker_language;  // canonical name or alias
   QString checker_version = QStringLiteral("*");
   JobFile checker_source;
+  /// Live run (docs/protocol.md, "Interactive and streamed jobs"): the output comes in `output`
+  /// messages as the program writes it; `interactive` also keeps its stdin open for input().
+  /// Neither may be combined with `tests`.
+  bool stream = false;
+  bool interactive = false;
+};
+
+/// A piece of a live run's output: the bytes one stream got, as the program wrote them (a
+/// multi-byte character may be split between two chunks).
+struct LiveChunk {
+  bool is_stderr = false;
+  QByteArray data;
+
+  bool operator==(const LiveChunk&) const = default;
+};
+
+/// One `output` message: its chunks in the order the slave read them, and how many bytes the
+/// master dropped before it for a client that did not keep up.
+struct LiveOutput {
+  QList<LiveChunk> chunks;
+  qint64 dropped = 0;
 };
 
 /// The first line of what a checker program said about a case: its stdout's, or its stderr's
@@ -215,6 +236,9 @@ bool runOutcomeFromJson(const nlohmann::json& result, RunOutcome* out, QString* 
 bool caseOutcomeFromJson(const nlohmann::json& test, CaseOutcome* out, QString* error);
 /// The `job` object of a `submit` message. Limits left at 0 are not sent.
 nlohmann::json jobRequestToJson(const JobRequest& request);
+/// An `output` message's chunks and `dropped`, with core's rules for byte strings. False (and
+/// *error set) when it does not parse.
+bool liveOutputFromJson(const nlohmann::json& message, LiveOutput* out, QString* error);
 
 }  // namespace polyrun::gui
 
@@ -223,3 +247,4 @@ Q_DECLARE_METATYPE(polyrun::gui::ClusterSnapshot)
 Q_DECLARE_METATYPE(polyrun::gui::RunOutcome)
 Q_DECLARE_METATYPE(polyrun::gui::JobSummary)
 Q_DECLARE_METATYPE(polyrun::gui::CaseOutcome)
+Q_DECLARE_METATYPE(polyrun::gui::LiveOutput)

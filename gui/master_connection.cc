@@ -1,5 +1,6 @@
 #include "master_connection.h"
 
+#include <QElapsedTimer>
 #include <QMetaObject>
 #include <QSet>
 #include <QTcpSocket>
@@ -11,6 +12,7 @@
 
 #include "connection_status.h"
 #include "polyrun/protocol.h"
+#include "polyrun/wire_bytes.h"
 
 namespace polyrun::gui {
 namespace {
@@ -70,6 +72,7 @@ MasterConnection::MasterConnection(QObject* parent)
   qRegisterMetaType<ClusterSnapshot>();
   qRegisterMetaType<RunOutcome>();
   qRegisterMetaType<CaseOutcome>();
+  qRegisterMetaType<LiveOutput>();
 
   // Results are sent as soon as they are ready; small requests should not wait for Nagle.
   socket_->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -333,6 +336,29 @@ QString MasterConnection::cancel(const QString& job_id) {
                      {{"type", msg::kCancel}, {"job_id", job_id.toStdString()}});
 }
 
+QString MasterConnection::sendInput(const QString& job_id, const QByteArray& data, bool eof) {
+  if (job_id.isEmpty() || !isConnected()) return {};
+  json message = {{"type", msg::kInput}, {"job_id", job_id.toStdString()}};
+  // A byte string: UTF-8 as is, other bytes in base64 with data_encoding (core's rules).
+  putBytes(message, "data", data.toStdString());
+  if (eof) message["eof"] = true;
+  // No entry in pending_: success is not answered, so there is nothing to wait for.
+  const QString id = nextRequestId();
+  message["id"] = id.toStdString();
+  sendMessage(message);
+  return id;
+}
+
+QString MasterConnection::sendSignal(const QString& job_id, const QString& signal) {
+  if (job_id.isEmpty() || !isConnected()) return {};
+  const QString id = nextRequestId();
+  sendMessage({{"type", msg::kSignal},
+               {"id", id.toStdString()},
+               {"job_id", job_id.toStdString()},
+               {"signal", signal.toStdString()}});
+  return id;
+}
+
 QString MasterConnection::sendRequest(RequestKind kind, json message) {
   const QString id = nextRequestId();
   message["id"] = id.toStdString();
@@ -377,9 +403,26 @@ void MasterConnection::onReadyRead() {
 
 void MasterConnection::processFrames() {
   const quint64 generation = generation_;
+  QElapsedTimer turn;
+  turn.start();
   // A slot connected to a signal emitted below may drop the connection: the generation check
   // stops reading the old connection's frames.
   while (!decoding_ && !frames_.isEmpty() && generation == generation_) {
+    if (turn.elapsed() >= kDeliveryTurnMs) {
+      // Many small frames at once (a live job's output flood): the rest waits for the next
+      // turn of the event loop, so the window keeps painting and taking input between them.
+      if (!continuation_queued_) {
+        continuation_queued_ = true;
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+              continuation_queued_ = false;
+              processFrames();
+            },
+            Qt::QueuedConnection);
+      }
+      return;
+    }
     const QByteArray frame = frames_.takeFirst();
     if (frame.size() >= kThreadedDecodeBytes) {
       decoding_ = true;
@@ -445,6 +488,18 @@ void MasterConnection::dispatch(DecodedFrame& decoded) {
                               "fills in with the job's result")
                                .arg(job_id, error));
       }
+    }
+  } else if (type == msg::kOutput) {
+    LiveOutput output;
+    QString error;
+    const QString job_id = stringOf(message, "job_id");
+    if (liveOutputFromJson(message, &output, &error)) {
+      emit jobOutput(job_id, output);
+    } else {
+      // The run goes on and its result carries the whole output: only the live view misses it.
+      emit errorReceived(
+          {}, QString::fromLatin1(kErrorBadReply),
+          tr("unreadable output of job %1: %2; the result will have all of it").arg(job_id, error));
     }
   } else if (type == msg::kResult) {
     handleResult(id, decoded);

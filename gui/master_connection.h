@@ -69,6 +69,9 @@ class MasterConnection : public QObject {
   /// Frames at least this large are decoded off the GUI thread (below it, decoding takes well
   /// under a millisecond and a thread hop would only add latency).
   static constexpr qsizetype kThreadedDecodeBytes = 256 * 1024;
+  /// Frames are delivered inline for at most this long per turn of the event loop; the rest
+  /// follows in the next turn, in order (a flood of small `output` messages).
+  static constexpr qint64 kDeliveryTurnMs = 10;
 
   explicit MasterConnection(QObject* parent = nullptr);
   ~MasterConnection() override;
@@ -116,6 +119,12 @@ class MasterConnection : public QObject {
   /// a detached job's cancel is sent once connected. Empty, and nothing sent, when there is no
   /// connection to send it on.
   QString cancel(const QString& job_id);
+  /// Live jobs (docs/protocol.md, "Interactive and streamed jobs"): bytes for an interactive
+  /// job's stdin, `eof` ending it after them; a signal ("SIGINT", ...) for a live job's program.
+  /// Success is not answered; a refusal comes as errorReceived() with the returned id. Empty,
+  /// and nothing sent, when not connected (input is not kept across a reconnection).
+  QString sendInput(const QString& job_id, const QByteArray& data, bool eof);
+  QString sendSignal(const QString& job_id, const QString& signal);
 
  public slots:
   /// Connects (or reconnects to a new address) and keeps the connection up from then on.
@@ -143,6 +152,9 @@ class MasterConnection : public QObject {
   /// emitted for the same message first). Cases may end in any order.
   void jobCaseFinished(const QString& job_id, const polyrun::gui::CaseOutcome& outcome);
   void jobFinished(const QString& job_id, const polyrun::gui::RunOutcome& outcome);
+  /// A live job's program wrote something (an `output` message). One that does not parse is a
+  /// bad_reply error with no request id; the result still carries the whole output.
+  void jobOutput(const QString& job_id, const polyrun::gui::LiveOutput& output);
   /// The job was cancelled and no result will come. `request_id` is the cancel() it answers, or
   /// the job's submit when the job was cancelled by someone else.
   void jobCancelled(const QString& request_id, const QString& job_id);
@@ -194,7 +206,8 @@ class MasterConnection : public QObject {
   QThreadPool decode_pool_;
   QFutureWatcher<DecodedFrame> decode_watcher_;
   bool decoding_ = false;
-  quint64 decode_generation_ = 0;  // generation_ when the threaded decode started
+  bool continuation_queued_ = false;  // processFrames() is queued for the next turn
+  quint64 decode_generation_ = 0;     // generation_ when the threaded decode started
   State state_ = State::kDisconnected;
   bool want_connected_ = false;  // between connectToMaster() and disconnectFromMaster()
   // Bumped whenever a connection ends, so a dispatch loop notices that a slot it signalled

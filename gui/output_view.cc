@@ -9,6 +9,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QScrollBar>
+#include <QTextCharFormat>
 #include <QTextCursor>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -64,6 +65,34 @@ void OutputView::setText(const QString& text) {
   updateBar();
 }
 
+void OutputView::append(const QString& text, Style style) {
+  if (text.isEmpty()) return;
+  const bool showing_all = isComplete() && !isLoading();
+  const qsizetype from = text_.size();
+  text_ += text;
+  if (!showing_all || from >= kPreviewChars) {
+    updateBar();  // the rest waits for Show all, as a large result's does
+    return;
+  }
+  QScrollBar* scroll = view_->verticalScrollBar();
+  const bool at_end = scroll->value() == scroll->maximum();
+  QTextCharFormat format;
+  if (style == Style::kEcho) {
+    format.setForeground(QColor(0x15, 0x65, 0xc0));
+    format.setFontWeight(QFont::Bold);
+  } else if (style == Style::kNote) {
+    format.setForeground(QColor(0x75, 0x75, 0x75));
+    format.setFontItalic(true);
+  }
+  const qsizetype end = safeEnd(std::min(text_.size(), kPreviewChars));
+  QTextCursor cursor(view_->document());
+  cursor.movePosition(QTextCursor::End);
+  cursor.insertText(displayable(from, end), format);
+  shown_ = end;
+  if (at_end) scroll->setValue(scroll->maximum());
+  updateBar();
+}
+
 void OutputView::showAll() {
   if (isComplete() || isLoading()) return;
   chunk_timer_.start();
@@ -75,7 +104,8 @@ void OutputView::appendNextChunk() {
   // Appending at the end keeps the reader's scroll position and selection.
   QTextCursor cursor(view_->document());
   cursor.movePosition(QTextCursor::End);
-  cursor.insertText(displayable(shown_, end));
+  // A plain format: the end's own may be a live run's echo style.
+  cursor.insertText(displayable(shown_, end), QTextCharFormat());
   shown_ = end;
   if (isComplete()) {
     chunk_timer_.stop();

@@ -28,8 +28,16 @@ class OutputView : public QWidget {
   /// `view_name` becomes the object name of the text view ("stdoutView").
   explicit OutputView(const QString& view_name, QWidget* parent = nullptr);
 
+  /// How appended text looks: the program's output, the user's input echoed into a live run's
+  /// transcript, or a note of the client's own ("[end of input]").
+  enum class Style { kOutput, kEcho, kNote };
+
   /// Shows `text` (a preview when large). Stops loading a previous text.
   void setText(const QString& text);
+  /// Adds `text` at the end, as a live run writes it. Shown at once (and scrolled to, when the
+  /// view was at its end) while the text stays within the preview; past it, the bar offers the
+  /// rest as for setText().
+  void append(const QString& text, Style style = Style::kOutput);
   void clear() { setText({}); }
   /// The whole text, whatever is shown.
   const QString& text() const { return text_; }

@@ -54,8 +54,51 @@ void ResultView::clear() {
   setTab(kCompileTab, {}, false);
 }
 
+void ResultView::resetDecoders() {
+  stdout_decoder_ = QStringDecoder(QStringDecoder::Utf8);
+  stderr_decoder_ = QStringDecoder(QStringDecoder::Utf8);
+}
+
+void ResultView::appendOutput(const LiveOutput& output) {
+  if (output.dropped > 0) {
+    addNote(tr("[%1 bytes of output not shown here: this window fell behind; the result has "
+               "all of it]\n")
+                .arg(output.dropped));
+  }
+  bool wrote[2] = {false, false};
+  for (const LiveChunk& chunk : output.chunks) {
+    QStringDecoder& decoder = chunk.is_stderr ? stderr_decoder_ : stdout_decoder_;
+    const QString text = decoder.decode(chunk.data);
+    outputView(chunk.is_stderr ? kStderrTab : kStdoutTab)->append(text);
+    wrote[chunk.is_stderr] = wrote[chunk.is_stderr] || !text.isEmpty();
+  }
+  if (wrote[0]) updateTabTitle(kStdoutTab);
+  if (wrote[1]) updateTabTitle(kStderrTab);
+}
+
+void ResultView::echoInput(const QString& text) {
+  stdout_view_->append(text, OutputView::Style::kEcho);
+  updateTabTitle(kStdoutTab);
+}
+
+void ResultView::addNote(const QString& text) {
+  QString line = text;
+  // A note starts a line of its own, whatever the program left open.
+  if (!stdout_view_->text().isEmpty() && !stdout_view_->text().endsWith('\n')) line.prepend('\n');
+  stdout_view_->append(line, OutputView::Style::kNote);
+  updateTabTitle(kStdoutTab);
+}
+
+void ResultView::restartOutput(const QString& note) {
+  resetDecoders();
+  setTab(kStdoutTab, {}, false);
+  setTab(kStderrTab, {}, false);
+  if (!note.isEmpty()) addNote(note);
+}
+
 void ResultView::showRunning() {
   clear();
+  resetDecoders();
   setBadge(tr("running"), QColor(0x15, 0x65, 0xc0));
   details_label_->clear();
 }
@@ -148,12 +191,16 @@ void ResultView::setBadge(const QString& text, const QColor& color) {
 }
 
 void ResultView::setTab(Tab tab, const QString& text, bool truncated) {
-  static const char* const kTitles[] = {"stdout", "stderr", "compile output"};
   outputView(tab)->setText(text);
+  updateTabTitle(tab, truncated);
+}
+
+void ResultView::updateTabTitle(Tab tab, bool truncated) {
+  static const char* const kTitles[] = {"stdout", "stderr", "compile output"};
   QString title = tr(kTitles[tab]);
   if (truncated)
     title += tr(" (truncated)");
-  else if (!text.isEmpty())
+  else if (!outputView(tab)->text().isEmpty())
     title += QStringLiteral(" •");  // says "something here" at a glance
   tabs_->setTabText(tab, title);
 }

@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
@@ -24,6 +25,7 @@
 #include "code_editor.h"
 #include "file_actions.h"
 #include "history_model.h"
+#include "input_hint.h"
 #include "language_support.h"
 #include "master_connection.h"
 #include "message_log.h"
@@ -87,7 +89,9 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
   connect(run_button_, &QPushButton::clicked, this, &RunPage::run);
   stop_button_ = new QPushButton(tr("Stop"));
   stop_button_->setObjectName("stopButton");
-  stop_button_->setToolTip(tr("Cancel the job (Ctrl+.)"));
+  stop_button_->setToolTip(
+      tr("Interrupt the program (SIGINT, as Ctrl-C would); press again to cancel the job "
+         "(Ctrl+.)"));
   connect(stop_button_, &QPushButton::clicked, this, &RunPage::stop);
 
   run_action_ = new QAction(tr("&Run"), this);
@@ -145,15 +149,47 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
   stdin_layout->setContentsMargins(0, 0, 0, 0);
   auto* stdin_label = new QLabel(tr("&stdin"));
   stdin_label->setBuddy(stdin_edit_);
+  stdin_mode_label_ = new QLabel;
+  stdin_mode_label_->setObjectName("stdinModeLabel");
+  stdin_mode_label_->setWordWrap(true);
   stdin_layout->addWidget(stdin_label);
   stdin_layout->addWidget(stdin_edit_);
+  stdin_layout->addWidget(stdin_mode_label_);
+  connect(stdin_edit_, &QPlainTextEdit::textChanged, this, &RunPage::updateStdinMode);
 
   result_view_ = new ResultView;
   result_view_->setObjectName("resultView");
 
+  // The input line of a live run, under its output (docs/gui.md, "Live runs").
+  input_edit_ = new QLineEdit;
+  input_edit_->setObjectName("inputEdit");
+  input_edit_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+  input_edit_->installEventFilter(this);  // Ctrl-D
+  connect(input_edit_, &QLineEdit::returnPressed, this, &RunPage::sendInputLine);
+  end_input_button_ = new QPushButton(tr("End input"));
+  end_input_button_->setObjectName("endInputButton");
+  end_input_button_->setToolTip(
+      tr("Close the program's stdin, as Ctrl-D in a terminal (Ctrl-D "
+         "in the input line)"));
+  connect(end_input_button_, &QPushButton::clicked, this, &RunPage::endInput);
+  input_hint_ = new QLabel;
+  input_hint_->setObjectName("inputHint");
+  input_hint_->setWordWrap(true);
+  input_hint_->setStyleSheet(QStringLiteral("#inputHint { background: #fff8e1; padding: 3px; }"));
+  input_hint_->hide();
+  auto* input_row = new QHBoxLayout;
+  input_row->addWidget(input_edit_, 1);
+  input_row->addWidget(end_input_button_);
+  auto* output_box = new QWidget;
+  auto* output_layout = new QVBoxLayout(output_box);
+  output_layout->setContentsMargins(0, 0, 0, 0);
+  output_layout->addWidget(result_view_, 1);
+  output_layout->addWidget(input_hint_);
+  output_layout->addLayout(input_row);
+
   auto* side = new QSplitter(Qt::Vertical);
   side->addWidget(stdin_box);
-  side->addWidget(result_view_);
+  side->addWidget(output_box);
   side->setStretchFactor(0, 1);
   side->setStretchFactor(1, 3);
   tests_panel_ = new TestsPanel;
@@ -178,6 +214,27 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
   connect(session_, &RunSession::failed, result_view_, &ResultView::showError);
   connect(session_, &RunSession::stopped, result_view_, &ResultView::showStopped);
   connect(session_, &RunSession::runningChanged, this, &RunPage::updateActions);
+  connect(session_, &RunSession::inputStateChanged, this, &RunPage::updateActions);
+  connect(session_, &RunSession::started, this, [this] {
+    showHint({});
+    if (session_->inputOpen()) input_edit_->setFocus();  // typing goes to the program
+  });
+  connect(session_, &RunSession::outputReceived, this, [this](const LiveOutput& output) {
+    showHint({});  // it is not (only) waiting: a hint would mislead
+    result_view_->appendOutput(output);
+  });
+  connect(session_, &RunSession::outputRestarted, this, [this] {
+    result_view_->restartOutput(
+        tr("[the job went back to the queue (its slave was lost); its output starts over]\n"));
+  });
+  connect(session_, &RunSession::waitingForInput, this,
+          [this] { showHint(waitingForInputHint()); });
+  connect(session_, &RunSession::finished, this, [this](const RunOutcome& outcome) {
+    showHint(tests_run_ ? QString()
+                        : endOfInputHint(outcome, run_stdin_given_, session_->inputSent()));
+  });
+  connect(session_, &RunSession::failed, this, [this] { showHint({}); });
+  connect(session_, &RunSession::stopped, this, [this] { showHint({}); });
   connect(tests_panel_, &TestsPanel::runAllRequested, this, &RunPage::runTests);
   connect(tests_panel_, &TestsPanel::problem, this,
           [this](const QString& text) { messages_->add(Severity::kError, text); });
@@ -208,6 +265,7 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
   connect(connection, &MasterConnection::runtimesChanged, this, &RunPage::onRuntimesChanged);
 
   setLimitsInUi(settings_->limits());
+  updateStdinMode();
   updateActions();
 }
 
@@ -266,7 +324,13 @@ bool RunPage::buildJob(JobRequest* out) {
 void RunPage::run() {
   if (!session_->canStart()) return;
   JobRequest job;
-  if (!buildJob(&job) || !session_->start(job)) return;
+  if (!buildJob(&job)) return;
+  // Every run from the page is live; with the stdin box empty its stdin also stays open
+  // (docs/gui.md, "Live runs").
+  job.stream = true;
+  job.interactive = job.stdin_text.isEmpty();
+  run_stdin_given_ = !job.stdin_text.isEmpty();
+  if (!session_->start(job)) return;
   side_tabs_->setCurrentIndex(kRunTab);  // where its result shows
 }
 
@@ -343,6 +407,54 @@ void RunPage::saveSuite() {
 }
 
 void RunPage::stop() { session_->stop(); }
+
+void RunPage::sendInputLine() {
+  const QString line = input_edit_->text() + QLatin1Char('\n');
+  if (!session_->sendInput(line.toUtf8())) return;
+  result_view_->echoInput(line);
+  input_edit_->clear();
+  showHint({});
+}
+
+void RunPage::endInput() {
+  // What is typed but not yet sent goes first, as a terminal's Ctrl-D sends the line so far.
+  const QString rest = input_edit_->text();
+  if (!rest.isEmpty() && session_->sendInput(rest.toUtf8())) {
+    result_view_->echoInput(rest);
+    input_edit_->clear();
+  }
+  if (!session_->endInput()) return;
+  result_view_->addNote(tr("[end of input]\n"));
+  showHint({});
+}
+
+bool RunPage::eventFilter(QObject* watched, QEvent* event) {
+  if (watched == input_edit_ &&
+      (event->type() == QEvent::KeyPress || event->type() == QEvent::ShortcutOverride)) {
+    auto* key = static_cast<QKeyEvent*>(event);
+    if (key->key() == Qt::Key_D && key->modifiers() == Qt::ControlModifier) {
+      // ShortcutOverride: claim the key, so no shortcut (nor QLineEdit's delete) takes it.
+      if (event->type() == QEvent::KeyPress) endInput();
+      event->accept();
+      return true;
+    }
+  }
+  return QWidget::eventFilter(watched, event);
+}
+
+void RunPage::showHint(const QString& text) {
+  input_hint_->setText(text);
+  input_hint_->setVisible(!text.isEmpty());
+}
+
+void RunPage::updateStdinMode() {
+  stdin_mode_label_->setText(
+      stdin_edit_->toPlainText().isEmpty()
+          ? tr("Empty: the program's stdin stays open while it runs; type its input in the line "
+               "under the output.")
+          : tr("The program reads this text as its stdin; empty the box to type its input while "
+               "it runs instead."));
+}
 
 void RunPage::onRuntimesChanged(const QList<Runtime>& runtimes) {
   const QString language = selectedLanguage();
@@ -467,6 +579,20 @@ void RunPage::updateActions() {
   run_button_->setText(running ? tr("Running…") : tr("Run"));
   stop_action_->setEnabled(running);
   stop_button_->setEnabled(running);
+  stop_button_->setText(session_->isInterrupting() ? tr("Cancel") : tr("Stop"));
+  const bool input_open = session_->inputOpen();
+  input_edit_->setEnabled(input_open);
+  end_input_button_->setEnabled(input_open);
+  if (input_open) {
+    input_edit_->setPlaceholderText(tr("Type a line for the program and press Enter"));
+  } else if (running && session_->isInteractive()) {
+    input_edit_->setPlaceholderText(tr("Input ended"));
+  } else if (running) {
+    input_edit_->setPlaceholderText(tr("This run reads the stdin box"));
+  } else {
+    input_edit_->setPlaceholderText(
+        tr("Input for the running program: Run with the stdin box empty to type here"));
+  }
   tests_panel_->setRunEnabled(can_run);
 }
 

@@ -12,6 +12,7 @@
 
 class QAction;
 class QComboBox;
+class QLabel;
 class QDoubleSpinBox;
 class QLineEdit;
 class QPlainTextEdit;
@@ -66,9 +67,19 @@ class RunPage : public QWidget {
   /// Submits the editor's content as one judged job with the Tests panel's cases and checker
   /// (what its Run all does). Does nothing when run() would not, or when there is no case.
   void runTests();
+  /// The Stop control: a live run is interrupted first (SIGINT), a second press cancels it
+  /// (RunSession::stop()).
   void stop();
+  /// The input line's Enter: its text and a newline go to the running program, echoed into the
+  /// output.
+  void sendInputLine();
+  /// End input (or Ctrl-D in the input line): closes the running program's stdin.
+  void endInput();
   /// A new buffer with the current language's starter program (asks about unsaved changes).
   void newFile();
+
+ protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
  private:
   void onRuntimesChanged(const QList<Runtime>& runtimes);
@@ -85,6 +96,8 @@ class RunPage : public QWidget {
   RunLimits limitsFromUi() const;
   void setLimitsInUi(const RunLimits& limits);
   void updateActions();
+  void updateStdinMode();
+  void showHint(const QString& text);
 
   RunSession* session_;
   ClientSettings* settings_;
@@ -102,6 +115,10 @@ class RunPage : public QWidget {
   QPushButton* run_button_ = nullptr;
   QPushButton* stop_button_ = nullptr;
   ResultView* result_view_ = nullptr;
+  QLabel* stdin_mode_label_ = nullptr;
+  QLineEdit* input_edit_ = nullptr;
+  QPushButton* end_input_button_ = nullptr;
+  QLabel* input_hint_ = nullptr;
   QTabWidget* side_tabs_ = nullptr;
   TestsPanel* tests_panel_ = nullptr;
   QAction* run_action_ = nullptr;
@@ -115,7 +132,8 @@ class RunPage : public QWidget {
   TestSuiteStore suite_store_;
   QString suite_path_;
   QTimer save_timer_;
-  bool tests_run_ = false;  // the run under way is the Tests panel's
+  bool tests_run_ = false;        // the run under way is the Tests panel's
+  bool run_stdin_given_ = false;  // the run under way (or the last) had text in the stdin box
 };
 
 }  // namespace polyrun::gui

@@ -155,6 +155,16 @@ json unknownLanguageError(const json& request) {
           {"message", "no slave offers language \"cobol\"; available: c, python"}};
 }
 
+json outputMessage(const json& request, const std::string& job_id,
+                   const std::vector<OutputChunk>& chunks, int64_t dropped) {
+  json m = {{"type", "output"},
+            {"id", request.at("id")},
+            {"job_id", job_id},
+            {"chunks", polyrun::toJson(chunks)}};
+  if (dropped) m["dropped"] = dropped;
+  return m;
+}
+
 void answerSubmit(FakeMaster& master, const json& request, SubmitReply reply) {
   switch (reply) {
     case SubmitReply::kRunOk:

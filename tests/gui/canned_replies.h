@@ -66,6 +66,11 @@ nlohmann::json caseProgress(const nlohmann::json& request, const std::string& jo
 nlohmann::json judgedResult(const nlohmann::json& request, const std::string& job_id,
                             const std::vector<polyrun::CaseResult>& cases);
 
+/// An `output` message of live job `job_id` (answering `request`, a submit) carrying `chunks`,
+/// as core writes them (bytes that are not UTF-8 in base64), and `dropped` when not 0.
+nlohmann::json outputMessage(const nlohmann::json& request, const std::string& job_id,
+                             const std::vector<polyrun::OutputChunk>& chunks, int64_t dropped = 0);
+
 /// `cancelled` answering a `cancel` request.
 nlohmann::json cancelledReply(const nlohmann::json& cancel);
 

@@ -1,8 +1,14 @@
 // MasterConnection against a real cluster: polyrun-master and one polyrun-slave (with the Python
 // and C runners) started as processes on loopback, ports chosen by the kernel (port 0, learnt
-// from master.ready.file). Programs run through the client object as the window runs them.
+// from master.ready.file). Programs run through the client object as the window runs them, and
+// live ones through the RunSession the Run page drives (prompt, answer, prompt; End input; Stop
+// as SIGINT) and through the window itself (answers typed in its input line).
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -10,9 +16,15 @@
 #include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "client_settings.h"
 #include "client_types.h"
+#include "history_model.h"
+#include "main_window.h"
 #include "master_connection.h"
+#include "message_log.h"
+#include "run_session.h"
 
 using namespace polyrun::gui;
 
@@ -55,6 +67,10 @@ class EndToEndTest : public QObject {
   void cancelStopsARunningJob();
   void jobInFlightSurvivesAReconnection();
   void clientWithoutTheTokenIsRefused();
+  void interactiveProgramIsDrivenLineByLine();
+  void endInputClosesTheProgramsStdin();
+  void stopInterruptsALiveProgramBeforeCancelling();
+  void windowRunsAnInteractiveProgram();
 
  private:
   QProcess* start(const QString& program, const QStringList& args, const QString& log);
@@ -460,5 +476,137 @@ void EndToEndTest::clientWithoutTheTokenIsRefused() {
   QCOMPARE(stranger.reconnectDelayMs(), 0);  // no retry with a token that was refused
 }
 
-QTEST_GUILESS_MAIN(EndToEndTest)
+namespace {
+
+// A RunSession as the Run page drives one, with what the program wrote so far decoded.
+struct LiveWatch {
+  explicit LiveWatch(MasterConnection* connection) : session(connection, &history, &messages) {
+    QObject::connect(&session, &RunSession::outputReceived, &session,
+                     [this](const LiveOutput& output) {
+                       for (const LiveChunk& c : output.chunks)
+                         (c.is_stderr ? err : out) += QString::fromUtf8(c.data);
+                     });
+    QObject::connect(&session, &RunSession::finished, &session,
+                     [this](const RunOutcome& o) { outcome = o; });
+    QObject::connect(
+        &session, &RunSession::failed, &session,
+        [this](const QString& code, const QString& message) { failure = code + ": " + message; });
+  }
+  bool start(const QString& program) {
+    JobRequest job;
+    job.language = "python";
+    job.files << JobFile{"main.py", program.toUtf8()};
+    job.stream = true;  // as RunPage::run() with the stdin box empty
+    job.interactive = true;
+    return session.start(job);
+  }
+  QString why() const { return failure + " / out: " + out + " / err: " + err; }
+
+  HistoryModel history;
+  MessageLog messages;
+  RunSession session;
+  QString out;
+  QString err;
+  std::optional<RunOutcome> outcome;
+  QString failure;
+};
+
+}  // namespace
+
+// Waits for `condition` on the live run `w`, saying what it wrote when it does not come.
+#define WAIT_LIVE(w, condition) QTRY_VERIFY2_WITH_TIMEOUT(condition, qPrintable((w).why()), kJobMs)
+
+void EndToEndTest::interactiveProgramIsDrivenLineByLine() {
+  LiveWatch w(connection_.get());
+  QVERIFY(
+      w.start("name = input('name? ')\n"
+              "print('hello', name)\n"
+              "age = input('age? ')\n"
+              "print(name, 'is', age)\n"));
+  // Each prompt arrives while the program waits for its answer.
+  WAIT_LIVE(w, w.out == "name? ");
+  QVERIFY(w.session.isRunning());
+  QVERIFY(w.session.sendInput("Ada\n"));
+  WAIT_LIVE(w, w.out == "name? hello Ada\nage? ");
+  QVERIFY(w.session.isRunning());
+  QVERIFY(w.session.sendInput("36\n"));
+  WAIT_LIVE(w, w.outcome.has_value());
+  QCOMPARE(w.outcome->verdict, QString("OK"));
+  QCOMPARE(w.outcome->run->stdout_text, QString("name? hello Ada\nage? Ada is 36\n"));
+  QCOMPARE(w.out, w.outcome->run->stdout_text);  // streamed whole, in order
+}
+
+void EndToEndTest::endInputClosesTheProgramsStdin() {
+  LiveWatch w(connection_.get());
+  QVERIFY(
+      w.start("import sys\n"
+              "print('ready', flush=True)\n"
+              "data = sys.stdin.read()\n"
+              "print(len(data), repr(data))\n"));
+  WAIT_LIVE(w, w.out == "ready\n");
+  QVERIFY(w.session.sendInput("ab\n"));
+  QVERIFY(w.session.sendInput("c"));
+  QVERIFY(w.session.endInput());  // what Ctrl-D in the input line sends
+  WAIT_LIVE(w, w.outcome.has_value());
+  QCOMPARE(w.outcome->run->stdout_text, QString("ready\n4 'ab\\nc'\n"));
+}
+
+void EndToEndTest::stopInterruptsALiveProgramBeforeCancelling() {
+  LiveWatch w(connection_.get());
+  QVERIFY(
+      w.start("import time\n"
+              "print('started', flush=True)\n"
+              "try:\n"
+              "    time.sleep(30)\n"
+              "except KeyboardInterrupt:\n"
+              "    print('interrupted', flush=True)\n"
+              "    raise SystemExit(3)\n"));
+  WAIT_LIVE(w, w.out == "started\n");
+  w.session.stop();  // the Stop button, pressed once: SIGINT, as Ctrl-C
+  QVERIFY(w.session.isInterrupting());
+  // The program handles it and ends on its own: a result, not a cancellation.
+  WAIT_LIVE(w, w.outcome.has_value());
+  QCOMPARE(w.outcome->verdict, QString("RUNTIME_ERROR"));
+  QCOMPARE(w.outcome->run->exit_code, 3);
+  QCOMPARE(w.outcome->run->stdout_text, QString("started\ninterrupted\n"));
+  QVERIFY(w.failure.isEmpty());
+}
+
+void EndToEndTest::windowRunsAnInteractiveProgram() {
+  // The window as a person uses it: Run with the stdin box empty, answer each prompt in the
+  // input line.
+  ClientSettings settings(dir_.filePath("window-settings.ini"));
+  MainWindow window(connection_.get(), &settings);
+  window.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&window));
+  auto* combo = window.findChild<QComboBox*>("languageCombo");
+  auto* editor = window.findChild<QPlainTextEdit*>("editor");
+  auto* input = window.findChild<QLineEdit*>("inputEdit");
+  auto* stdout_view = window.findChild<QPlainTextEdit*>("stdoutView");
+  auto* verdict = window.findChild<QLabel*>("verdictLabel");
+  QVERIFY(combo && editor && input && stdout_view && verdict);
+  QTRY_VERIFY_WITH_TIMEOUT(combo->findText("python", Qt::MatchStartsWith) >= 0, kJobMs);
+  combo->setCurrentIndex(combo->findText("python", Qt::MatchStartsWith));
+  editor->setPlainText(
+      "name = input('name? ')\nprint('hello', name)\nage = input('age? ')\n"
+      "print(name, 'is', age)\n");
+  window.run();
+  QVERIFY(window.isRunning());
+  const auto transcript = [&] { return stdout_view->toPlainText(); };
+  QTRY_VERIFY2_WITH_TIMEOUT(transcript() == "name? " && input->isEnabled(),
+                            qPrintable(transcript()), kJobMs);
+  QTest::keyClicks(input, "Ada");
+  QTest::keyClick(input, Qt::Key_Return);
+  QTRY_VERIFY2_WITH_TIMEOUT(transcript() == "name? Ada\nhello Ada\nage? ", qPrintable(transcript()),
+                            kJobMs);
+  QTest::keyClicks(input, "36");
+  QTest::keyClick(input, Qt::Key_Return);
+  QTRY_COMPARE_WITH_TIMEOUT(verdict->text(), QString("OK"), kJobMs);
+  // The result's copy: the program's output alone.
+  QCOMPARE(transcript(), QString("name? hello Ada\nage? Ada is 36\n"));
+  QVERIFY(!input->isEnabled());
+}
+
+// A QApplication (offscreen, as ctest runs it) for the window's test.
+QTEST_MAIN(EndToEndTest)
 #include "end_to_end_test.moc"

@@ -134,6 +134,13 @@ void MainWindowTest::init() {
     const std::string type = m.at("type");
     if (type == "runtimes") master.send(test::runtimesReply(m, with_java_));
     if (type == "cluster") master.send(test::clusterReply(m, with_recent_jobs_));
+    if (type == "signal" && cancel_reply_ == CancelReply::kUnknownType) {
+      // A master that cannot cancel knows no live jobs either.
+      master.send({{"type", "error"},
+                   {"id", m.at("id")},
+                   {"code", "unknown_type"},
+                   {"message", "unknown message type \"signal\""}});
+    }
     if (type == "cancel") {
       if (cancel_reply_ == CancelReply::kCancelled) {
         master.send(test::cancelledReply(m));
@@ -293,6 +300,14 @@ void MainWindowTest::stopCancelsTheJobAndIgnoresItsResult() {
   QVERIFY(child<QLabel>(*window_, "progressLabel")->text().contains("j-000077"));
   auto* stop = child<QPushButton>(*window_, "stopButton");
   QVERIFY(stop->isEnabled());
+  // A run from the page is live: the first press interrupts the program (SIGINT), the second
+  // cancels the job (docs/gui.md, "Live runs").
+  QTest::mouseClick(stop, Qt::LeftButton);
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("signal").size(), size_t{1}, kTimeoutMs);
+  QCOMPARE(fake_->receivedOfType("signal")[0].at("signal").get<std::string>(),
+           std::string("SIGINT"));
+  QVERIFY(window_->isRunning());
+  QCOMPARE(stop->text(), QString("Cancel"));
   QTest::mouseClick(stop, Qt::LeftButton);
 
   // Stopped at once, locally; the run button is back.
@@ -347,6 +362,10 @@ void MainWindowTest::masterWithoutCancelIsExplained() {
   QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(*window_, "progressLabel")->text().contains("j-000077"),
                            kTimeoutMs);
   window_->stop();
+  // It refuses the SIGINT of the first Stop, so the run is cancelled at once, not after the
+  // 2 s grace.
+  QTRY_VERIFY_WITH_TIMEOUT(!window_->isRunning(), 1000);
+  QCOMPARE(fake_->receivedOfType("signal").size(), size_t{1});
   auto* bar = child<NotificationBar>(*window_, "notificationBar");
   QTRY_VERIFY_WITH_TIMEOUT(bar->text().contains("cannot cancel"), kTimeoutMs);
   QVERIFY(bar->isVisible());

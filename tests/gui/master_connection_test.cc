@@ -2,6 +2,7 @@
 // split at odd places, malformed), errors, connection loss and reconnection.
 #include "master_connection.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QtTest>
@@ -9,6 +10,7 @@
 
 #include "canned_replies.h"
 #include "fake_master.h"
+#include "polyrun/job.h"
 #include "stall_meter.h"
 
 using nlohmann::json;
@@ -138,6 +140,12 @@ class MasterConnectionTest : public QObject {
   void cancelSendsCancelAndReportsCancelled();
   void cancelRefusedByTheMasterNamesTheCancelRequest();
   void cancelWhileDisconnectedSendsNothing();
+  void liveJobIsSubmittedWithStreamAndInteractive();
+  void outputMessagesGiveJobOutputInOrder();
+  void unreadableOutputGivesBadReply();
+  void inputAndSignalFramesFollowTheProtocol();
+  void inputAndSignalWhileDisconnectedSendNothing();
+  void floodOfSmallFramesIsDeliveredOverSeveralTurns();
   void largeResultIsDecodedOffTheGuiThreadInOrder();
   void frameDecodedForAnEndedConnectionIsDropped();
   void tokenIsSentFirstOnEveryConnection();
@@ -764,6 +772,148 @@ void MasterConnectionTest::cancelWhileDisconnectedSendsNothing() {
   QVERIFY(connection_->cancel("j-1").isEmpty());
   CONNECT_TO_FAKE();
   QVERIFY(connection_->cancel(QString()).isEmpty());
+}
+
+void MasterConnectionTest::liveJobIsSubmittedWithStreamAndInteractive() {
+  CONNECT_TO_FAKE();
+  JobRequest job = helloJob();
+  job.stream = true;
+  job.interactive = true;
+  connection_->submit(job);
+  connection_->submit(helloJob());
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{2}, kTimeoutMs);
+  const json live = fake_->receivedOfType("submit")[0].at("job");
+  QCOMPARE(live.at("stream"), json(true));
+  QCOMPARE(live.at("interactive"), json(true));
+  const json plain = fake_->receivedOfType("submit")[1].at("job");
+  QVERIFY(!plain.contains("stream") && !plain.contains("interactive"));  // as before
+}
+
+void MasterConnectionTest::outputMessagesGiveJobOutputInOrder() {
+  using polyrun::gui::LiveChunk;
+  using polyrun::gui::LiveOutput;
+  CONNECT_TO_FAKE();
+  connection_->submit(helloJob());
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{1}, kTimeoutMs);
+  const json submit = fake_->receivedOfType("submit")[0];
+  QList<QString> order;
+  connect(connection_.get(), &MasterConnection::jobOutput, this,
+          [&](const QString& job, const LiveOutput&) { order << "output " + job; });
+  connect(connection_.get(), &MasterConnection::jobFinished, this,
+          [&](const QString& job) { order << "result " + job; });
+  QSignalSpy outputs(connection_.get(), &MasterConnection::jobOutput);
+  const std::string not_utf8("\xff\xfe\x00z", 4);
+  fake_->send({{"type", "accepted"}, {"id", submit.at("id")}, {"job_id", "j-7"}});
+  fake_->send(polyrun::gui::test::outputMessage(
+      submit, "j-7",
+      {{polyrun::OutputStream::kStdout, "name? "}, {polyrun::OutputStream::kStderr, "warn\n"}}));
+  fake_->send(polyrun::gui::test::outputMessage(
+      submit, "j-7", {{polyrun::OutputStream::kStdout, not_utf8}}, /*dropped=*/4096));
+  fake_->send(polyrun::gui::test::okResult(submit, "j-7", "name? "));
+  QTRY_COMPARE_WITH_TIMEOUT(order.size(), 3, kTimeoutMs);
+  QCOMPARE(order, QList<QString>({"output j-7", "output j-7", "result j-7"}));
+  const auto first = outputs.at(0).at(1).value<LiveOutput>();
+  QCOMPARE(first.chunks, QList<LiveChunk>({{false, "name? "}, {true, "warn\n"}}));
+  QCOMPARE(first.dropped, 0);
+  const auto second = outputs.at(1).at(1).value<LiveOutput>();
+  // base64 on the wire, the exact bytes here.
+  QCOMPARE(second.chunks, QList<LiveChunk>({{false, QByteArray(not_utf8.data(), 4)}}));
+  QCOMPARE(second.dropped, 4096);
+}
+
+void MasterConnectionTest::unreadableOutputGivesBadReply() {
+  CONNECT_TO_FAKE();
+  QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
+  QSignalSpy outputs(connection_.get(), &MasterConnection::jobOutput);
+  fake_->send({{"type", "output"},
+               {"job_id", "j-7"},
+               {"chunks", {{{"stream", "stdpipe"}, {"data", "x"}}}}});
+  QVERIFY(errors.wait(kTimeoutMs));
+  QCOMPARE(errors.at(0).at(0).toString(), QString());
+  QCOMPARE(errors.at(0).at(1).toString(), QString(polyrun::gui::kErrorBadReply));
+  const QString message = errors.at(0).at(2).toString();
+  QVERIFY2(message.contains("j-7") && message.contains("chunks[0].stream"), qPrintable(message));
+  QCOMPARE(outputs.count(), 0);
+  QVERIFY(connection_->isConnected());  // a bad message, not a bad frame
+}
+
+void MasterConnectionTest::inputAndSignalFramesFollowTheProtocol() {
+  CONNECT_TO_FAKE();
+  const QString line = connection_->sendInput("j-7", "Ada\n", false);
+  const QString bytes = connection_->sendInput("j-7", QByteArray("\xff\x01", 2), false);
+  const QString eof = connection_->sendInput("j-7", {}, true);
+  const QString sigint = connection_->sendSignal("j-7", "SIGINT");
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->received().size(), size_t{4}, kTimeoutMs);
+  const auto inputs = fake_->receivedOfType("input");
+  QCOMPARE(inputs.size(), size_t{3});
+  QCOMPARE(
+      inputs[0],
+      json({{"type", "input"}, {"id", line.toStdString()}, {"job_id", "j-7"}, {"data", "Ada\n"}}));
+  QCOMPARE(inputs[1].at("data_encoding"), json("base64"));
+  QCOMPARE(inputs[1].at("data"), json("/wE="));
+  QCOMPARE(inputs[2].at("eof"), json(true));
+  QCOMPARE(inputs[2].at("data"), json(""));
+  QCOMPARE(inputs[2].at("id"), json(eof.toStdString()));
+  QCOMPARE(fake_->receivedOfType("signal").at(0), json({{"type", "signal"},
+                                                        {"id", sigint.toStdString()},
+                                                        {"job_id", "j-7"},
+                                                        {"signal", "SIGINT"}}));
+  QVERIFY(!bytes.isEmpty() && bytes != line);
+
+  // A refusal names the message it answers.
+  QSignalSpy errors(connection_.get(), &MasterConnection::errorReceived);
+  fake_->send({{"type", "error"},
+               {"id", eof.toStdString()},
+               {"code", "bad_message"},
+               {"message", "the input of job j-7 has ended"}});
+  QVERIFY(errors.wait(kTimeoutMs));
+  QCOMPARE(errors.at(0).at(0).toString(), eof);
+  QCOMPARE(errors.at(0).at(1).toString(), QString("bad_message"));
+}
+
+void MasterConnectionTest::inputAndSignalWhileDisconnectedSendNothing() {
+  QVERIFY(connection_->sendInput("j-7", "x", false).isEmpty());
+  QVERIFY(connection_->sendSignal("j-7", "SIGINT").isEmpty());
+  CONNECT_TO_FAKE();
+  QVERIFY(connection_->sendInput({}, "x", false).isEmpty());  // no job to send it to
+  QVERIFY(connection_->sendSignal({}, "SIGINT").isEmpty());
+}
+
+void MasterConnectionTest::floodOfSmallFramesIsDeliveredOverSeveralTurns() {
+  CONNECT_TO_FAKE();
+  // 40 output messages arrive at once, and each costs its receiver 2 ms (a view laying text
+  // out): delivered all in one turn, the window would not paint for 80 ms.
+  QByteArray frames;
+  constexpr int kMessages = 40;
+  for (int i = 0; i < kMessages; ++i) {
+    frames += frameBytes({{"type", "output"},
+                          {"job_id", "j-7"},
+                          {"chunks", {{{"stream", "stdout"}, {"data", std::to_string(i)}}}}});
+  }
+  int turns = 0;  // event-loop turns so far: a 0 ms timer fires once per turn
+  QTimer ticker;
+  ticker.setInterval(0);
+  connect(&ticker, &QTimer::timeout, this, [&turns] { ++turns; });
+  QList<int> turn_of;  // the turn in which each message was delivered, in order
+  QList<QByteArray> data;
+  connect(connection_.get(), &MasterConnection::jobOutput, this,
+          [&](const QString&, const polyrun::gui::LiveOutput& output) {
+            turn_of << turns;
+            data << output.chunks.value(0).data;
+            QElapsedTimer busy;
+            busy.start();
+            while (busy.nsecsElapsed() < 2'000'000) {
+            }
+          });
+  ticker.start();
+  fake_->sendBytes(frames);
+  QTRY_COMPARE_WITH_TIMEOUT(turn_of.size(), kMessages, kTimeoutMs);
+  for (int i = 0; i < kMessages; ++i) QCOMPARE(data[i], QByteArray::number(i));  // in order
+  // At most kDeliveryTurnMs of them per turn (plus the one that crosses it).
+  const int per_turn = int(MasterConnection::kDeliveryTurnMs / 2 + 1);
+  QVERIFY2(turn_of.last() - turn_of.first() >= kMessages / per_turn - 1,
+           qPrintable(
+               QStringLiteral("delivered within %1 turns").arg(turn_of.last() - turn_of.first())));
 }
 
 void MasterConnectionTest::largeResultIsDecodedOffTheGuiThreadInOrder() {

@@ -3,6 +3,7 @@
 // another client, a lost connection, and what it leaves in the history and the message log.
 #include "run_session.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QtTest>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "history_model.h"
 #include "master_connection.h"
 #include "message_log.h"
+#include "polyrun/job.h"
 
 using nlohmann::json;
 using namespace polyrun::gui;
@@ -40,6 +42,14 @@ class RunSessionTest : public QObject {
   void errorFromTheMasterFailsTheRun();
   void cancelByAnotherClientFailsTheRun();
   void connectionLossBeforeAcceptanceFailsTheRun();
+  void liveOutputComesInOrderBeforeTheResult();
+  void inputIsSentInOrderAndEndsWithEof();
+  void stopInterruptsFirstThenCancels();
+  void interruptedRunIsCancelledAfterTheGraceTime();
+  void interruptedRunThatEndsIsNotCancelled();
+  void masterRefusingTheSignalCancelsAtOnce();
+  void requeueRestartsTheOutput();
+  void idleInteractiveRunAsksForInput();
 
  private:
   void connectToFake();
@@ -285,6 +295,235 @@ void RunSessionTest::connectionLossBeforeAcceptanceFailsTheRun() {
   QCOMPARE(failed.at(0).at(0).toString(), QString(kErrorConnectionLost));
   QVERIFY(!session_->isRunning());
   QCOMPARE(history_->record(0)->status, RunRecord::Status::kFailed);
+}
+
+namespace {
+
+JobRequest liveJob(bool interactive) {
+  JobRequest job = pythonJob(interactive ? QString() : QStringLiteral("given\n"));
+  job.stream = true;
+  job.interactive = interactive;
+  return job;
+}
+
+using polyrun::OutputStream;
+
+}  // namespace
+
+void RunSessionTest::liveOutputComesInOrderBeforeTheResult() {
+  submit_reply_ = SubmitReply::kAcceptOnly;
+  CONNECT();
+  QStringList order;
+  connect(session_.get(), &RunSession::outputReceived, this, [&](const LiveOutput& output) {
+    for (const LiveChunk& c : output.chunks)
+      order << (c.is_stderr ? "err:" : "out:") + QString::fromUtf8(c.data);
+  });
+  connect(session_.get(), &RunSession::finished, this, [&] { order << "result"; });
+  QVERIFY(session_->start(liveJob(false)));
+  QVERIFY(session_->isLive());
+  QVERIFY(!session_->isInteractive());
+  QVERIFY(!session_->inputOpen());  // stdin came with the job
+  QTRY_COMPARE_WITH_TIMEOUT(session_->jobId(), QString("j-000077"), kTimeoutMs);
+  const json submit = fake_->receivedOfType("submit").at(0);
+  QCOMPARE(submit.at("job").at("stream"), json(true));
+  QVERIFY(!submit.at("job").contains("interactive"));
+  // Another job's output is not this run's.
+  fake_->send(test::outputMessage(submit, "j-000001", {{OutputStream::kStdout, "other"}}));
+  fake_->send(test::outputMessage(submit, "j-000077", {{OutputStream::kStdout, "1\n"}}));
+  fake_->send(test::outputMessage(
+      submit, "j-000077", {{OutputStream::kStderr, "2\n"}, {OutputStream::kStdout, "3\n"}}));
+  fake_->send(test::okResult(submit, "j-000077", "1\n3\n"));
+  QTRY_COMPARE_WITH_TIMEOUT(order.size(), 4, kTimeoutMs);
+  QCOMPARE(order, QStringList({"out:1\n", "err:2\n", "out:3\n", "result"}));
+  QVERIFY(!session_->isRunning());
+}
+
+void RunSessionTest::inputIsSentInOrderAndEndsWithEof() {
+  submit_reply_ = SubmitReply::kNothing;
+  CONNECT();
+  QSignalSpy input_state(session_.get(), &RunSession::inputStateChanged);
+  QVERIFY(session_->start(liveJob(true)));
+  QVERIFY(session_->inputOpen());
+  QVERIFY(!session_->inputSent());
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{1}, kTimeoutMs);
+  const json submit = fake_->receivedOfType("submit").at(0);
+  QCOMPARE(submit.at("job").at("interactive"), json(true));
+
+  // Typed before the master named the job: kept, and sent once it has.
+  QVERIFY(session_->sendInput("Ada\n"));
+  QVERIFY(session_->inputSent());
+  QCOMPARE(fake_->receivedOfType("input").size(), size_t{0});
+  fake_->send({{"type", "accepted"}, {"id", submit.at("id")}, {"job_id", "j-000123"}});
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("input").size(), size_t{1}, kTimeoutMs);
+  QVERIFY(session_->sendInput("Bob\n"));
+  QVERIFY(session_->endInput());
+  QVERIFY(!session_->inputOpen());
+  QVERIFY(!session_->sendInput("late\n"));  // after the end: refused, nothing sent
+  QVERIFY(!session_->endInput());
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("input").size(), size_t{3}, kTimeoutMs);
+  const auto inputs = fake_->receivedOfType("input");
+  for (const json& m : inputs) QCOMPARE(m.at("job_id"), json("j-000123"));
+  QCOMPARE(inputs[0].at("data"), json("Ada\n"));
+  QCOMPARE(inputs[1].at("data"), json("Bob\n"));
+  QVERIFY(!inputs[1].contains("eof"));
+  QCOMPARE(inputs[2].at("data"), json(""));
+  QCOMPARE(inputs[2].at("eof"), json(true));
+  QVERIFY(input_state.count() >= 2);  // opened at start, closed by endInput()
+
+  // A refused input is said (with the job), and is not the run's failure.
+  fake_->send({{"type", "error"},
+               {"id", inputs[1].at("id")},
+               {"code", "bad_limits"},
+               {"message", "stdin over 16 MiB"}});
+  QTRY_VERIFY_WITH_TIMEOUT(
+      messages_->latest() && messages_->latest()->text.contains("Input not delivered to job "
+                                                                "j-000123"),
+      kTimeoutMs);
+  QVERIFY(session_->isRunning());
+
+  // A non-interactive run takes no input at all.
+  session_->cancel();
+  QVERIFY(session_->start(liveJob(false)));
+  QVERIFY(!session_->inputOpen());
+  QVERIFY(!session_->sendInput("x\n"));
+}
+
+void RunSessionTest::stopInterruptsFirstThenCancels() {
+  submit_reply_ = SubmitReply::kAcceptOnly;
+  CONNECT();
+  QSignalSpy stopped(session_.get(), &RunSession::stopped);
+  QVERIFY(session_->start(liveJob(true)));
+  QTRY_VERIFY_WITH_TIMEOUT(session_->steps().contains("running"), kTimeoutMs);
+
+  session_->stop();
+  QVERIFY(session_->isRunning());
+  QVERIFY(session_->isInterrupting());
+  QCOMPARE(stopped.count(), 0);
+  QCOMPARE(session_->steps().last(), QString("SIGINT sent"));
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("signal").size(), size_t{1}, kTimeoutMs);
+  QCOMPARE(fake_->receivedOfType("signal")[0].at("signal"), json("SIGINT"));
+  QCOMPARE(fake_->receivedOfType("signal")[0].at("job_id"), json("j-000077"));
+  QCOMPARE(fake_->receivedOfType("cancel").size(), size_t{0});
+
+  session_->stop();  // the second press
+  QVERIFY(!session_->isRunning());
+  QVERIFY(!session_->isInterrupting());
+  QCOMPARE(stopped.count(), 1);
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("cancel").size(), size_t{1}, kTimeoutMs);
+  QCOMPARE(fake_->receivedOfType("signal").size(), size_t{1});
+  QCOMPARE(history_->record(0)->status, RunRecord::Status::kStopped);
+}
+
+void RunSessionTest::interruptedRunIsCancelledAfterTheGraceTime() {
+  submit_reply_ = SubmitReply::kAcceptOnly;
+  CONNECT();
+  session_->setStopGraceMs(200);
+  QSignalSpy stopped(session_.get(), &RunSession::stopped);
+  QVERIFY(session_->start(liveJob(false)));
+  QTRY_VERIFY_WITH_TIMEOUT(session_->steps().contains("running"), kTimeoutMs);
+  QElapsedTimer clock;
+  clock.start();
+  session_->stop();
+  QVERIFY(stopped.wait(kTimeoutMs));  // the program ignored SIGINT
+  QVERIFY2(clock.elapsed() >= 190, qPrintable(QString::number(clock.elapsed())));
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("cancel").size(), size_t{1}, kTimeoutMs);
+  QVERIFY(messages_->latest());
+  QVERIFY2(messages_->latest()->text.contains("cancel"), qPrintable(messages_->latest()->text));
+}
+
+void RunSessionTest::interruptedRunThatEndsIsNotCancelled() {
+  submit_reply_ = SubmitReply::kAcceptOnly;
+  CONNECT();
+  session_->setStopGraceMs(200);
+  QSignalSpy finished(session_.get(), &RunSession::finished);
+  QSignalSpy stopped(session_.get(), &RunSession::stopped);
+  QVERIFY(session_->start(liveJob(true)));
+  QTRY_VERIFY_WITH_TIMEOUT(session_->steps().contains("running"), kTimeoutMs);
+  session_->stop();
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("signal").size(), size_t{1}, kTimeoutMs);
+  // The program dies of it: its result ends the run as any result does.
+  json result = test::okResult(fake_->receivedOfType("submit")[0], "j-000077", "partial\n");
+  result["result"]["verdict"] = "SIGNALED";
+  result["result"]["run"]["verdict"] = "SIGNALED";
+  result["result"]["run"]["signal"] = 2;
+  fake_->send(result);
+  QVERIFY(finished.wait(kTimeoutMs));
+  QCOMPARE(finished.at(0).at(0).value<RunOutcome>().verdict, QString("SIGNALED"));
+  QVERIFY(!session_->isInterrupting());
+  // Past the grace time nothing more happens: no cancel of a job that has ended.
+  QVERIFY(!stopped.wait(400));
+  QCOMPARE(fake_->receivedOfType("cancel").size(), size_t{0});
+}
+
+void RunSessionTest::masterRefusingTheSignalCancelsAtOnce() {
+  submit_reply_ = SubmitReply::kAcceptOnly;
+  CONNECT();
+  fake_->setResponder([](FakeMaster& master, const json& m) {
+    const std::string type = m.at("type");
+    if (type == "submit") test::acceptAndRun(master, m);
+    if (type == "cancel") master.send(test::cancelledReply(m));
+    if (type == "signal") {
+      master.send({{"type", "error"},
+                   {"id", m.at("id")},
+                   {"code", "bad_message"},
+                   {"message", "job j-000077 is not live"}});
+    }
+  });
+  QSignalSpy stopped(session_.get(), &RunSession::stopped);
+  QVERIFY(session_->start(liveJob(true)));
+  QTRY_VERIFY_WITH_TIMEOUT(session_->steps().contains("running"), kTimeoutMs);
+  session_->stop();
+  QVERIFY(stopped.wait(1000));  // well before the 2 s grace
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("cancel").size(), size_t{1}, kTimeoutMs);
+  QVERIFY(history_->record(0)->status == RunRecord::Status::kStopped);
+}
+
+void RunSessionTest::requeueRestartsTheOutput() {
+  submit_reply_ = SubmitReply::kNothing;
+  CONNECT();
+  QSignalSpy restarted(session_.get(), &RunSession::outputRestarted);
+  QSignalSpy outputs(session_.get(), &RunSession::outputReceived);
+  QVERIFY(session_->start(liveJob(false)));
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{1}, kTimeoutMs);
+  const json submit = fake_->receivedOfType("submit")[0];
+  const auto progress = [&](const char* state) {
+    fake_->send({{"type", "progress"},
+                 {"id", submit.at("id")},
+                 {"job_id", "j-000055"},
+                 {"state", state},
+                 {"slave", "slave-a"}});
+  };
+  fake_->send({{"type", "accepted"}, {"id", submit.at("id")}, {"job_id", "j-000055"}});
+  progress("queued");  // the first queued restarts nothing
+  progress("running");
+  fake_->send(test::outputMessage(submit, "j-000055", {{OutputStream::kStdout, "half"}}));
+  QVERIFY(outputs.wait(kTimeoutMs));
+  QCOMPARE(restarted.count(), 0);
+  progress("queued");  // its slave was lost
+  QVERIFY(restarted.wait(kTimeoutMs));
+  QCOMPARE(restarted.count(), 1);
+  QVERIFY(session_->isRunning());
+}
+
+void RunSessionTest::idleInteractiveRunAsksForInput() {
+  submit_reply_ = SubmitReply::kAcceptOnly;  // progress `running` at once
+  CONNECT();
+  session_->setInputHintDelayMs(100);
+  QSignalSpy waiting(session_.get(), &RunSession::waitingForInput);
+  QVERIFY(session_->start(liveJob(true)));
+  QVERIFY(waiting.wait(kTimeoutMs));
+  QCOMPARE(waiting.count(), 1);
+  // Once input is sent, the user knows: no hint again.
+  QVERIFY(session_->sendInput("x\n"));
+  const json submit = fake_->receivedOfType("submit").at(0);
+  fake_->send(test::outputMessage(submit, "j-000077", {{OutputStream::kStdout, "? "}}));
+  QVERIFY(!waiting.wait(400));
+  session_->cancel();
+
+  // A run that is not interactive never asks.
+  QVERIFY(session_->start(liveJob(false)));
+  QVERIFY(!waiting.wait(400));
+  QCOMPARE(waiting.count(), 1);
 }
 
 // A QCoreApplication: the session needs no widgets (nor a display).
