@@ -21,12 +21,14 @@ struct LiveProgram {
 // on a terminal). Java: println prompts (print without a newline stays in Java's own buffer).
 inline std::vector<LiveProgram> livePrograms() {
   return {
-      {"python", "main.py",
+      {"python",
+       "main.py",
        "name = input('name? ')\nprint('hello', name)\nage = input('age? ')\n"
        "print(name, 'is', age)\n",
        {{"name? ", "Ada\n"}, {"age? ", "36\n"}},
        "name? hello Ada\nage? Ada is 36\n"},
-      {"c", "main.c",
+      {"c",
+       "main.c",
        "#include <stdio.h>\n"
        "int main(void) {\n"
        "  int a, b;\n"
@@ -39,7 +41,8 @@ inline std::vector<LiveProgram> livePrograms() {
        "}\n",
        {{"a? ", "40\n"}, {"b? ", "2\n"}},
        "a? twice 80\nb? sum 42\n"},
-      {"java", "Main.java",
+      {"java",
+       "Main.java",
        "import java.util.Scanner;\n"
        "public class Main {\n"
        "  public static void main(String[] a) {\n"
