@@ -356,4 +356,28 @@ bool liveOutputFromJson(const json& message, LiveOutput* out, QString* error) {
   return true;
 }
 
+bool clusterEventFromJson(const json& event, ClusterEvent* out, QString* error) {
+  *out = {};
+  if (!event.is_object()) {
+    *error = QStringLiteral("the event message has no \"event\" object");
+    return false;
+  }
+  out->kind = stringField(event, "kind");
+  if (out->kind.isEmpty()) {
+    *error = QStringLiteral("the event has no \"kind\"");
+    return false;
+  }
+  out->id = intField(event, "id");
+  out->time_ms = intField(event, "time_ms");
+  out->level = stringField(event, "level");
+  out->message = stringField(event, "message");
+  out->slave = stringField(event, "slave");
+  out->language = stringField(event, "language");
+  out->job_id = stringField(event, "job_id");
+  out->client = stringField(event, "client");
+  out->dropped_from = intField(event, "from");
+  out->dropped_to = intField(event, "to");
+  return true;
+}
+
 }  // namespace polyrun::gui

@@ -220,6 +220,24 @@ struct LiveOutput {
   qint64 dropped = 0;
 };
 
+/// One of the cluster's events (an `event` message's `event`, docs/protocol.md "subscribe ->
+/// event"), or an `events_dropped` marker standing for events this client read too slowly to get.
+struct ClusterEvent {
+  qint64 id = 0;       // counts from 1, restarting with the master; 0 for events_dropped
+  qint64 time_ms = 0;  // Unix time; 0 when the master did not say
+  QString level;       // "info", "warning" or "error" (anything else is shown as is)
+  QString kind;        // "slave_lost", ... (event_kind in master/events.h)
+  QString message;     // for people
+  QString slave;       // the slave it is about, or empty; likewise the three below
+  QString language;
+  QString job_id;
+  QString client;
+  qint64 dropped_from = 0, dropped_to = 0;  // events_dropped: the ids missed, inclusive
+
+  bool isDropMarker() const { return kind == QLatin1String("events_dropped"); }
+  bool operator==(const ClusterEvent&) const = default;
+};
+
 /// The first line of what a checker program said about a case: its stdout's, or its stderr's
 /// when stdout has none (testlib writes to stderr); empty when it said nothing.
 QString checkerSaid(const StageOutcome& checker);
@@ -239,6 +257,9 @@ nlohmann::json jobRequestToJson(const JobRequest& request);
 /// An `output` message's chunks and `dropped`, with core's rules for byte strings. False (and
 /// *error set) when it does not parse.
 bool liveOutputFromJson(const nlohmann::json& message, LiveOutput* out, QString* error);
+/// An `event` message's `event` object. False (and *error set) when it is no object or has no
+/// `kind`; other missing fields are left empty.
+bool clusterEventFromJson(const nlohmann::json& event, ClusterEvent* out, QString* error);
 
 }  // namespace polyrun::gui
 
@@ -248,3 +269,4 @@ Q_DECLARE_METATYPE(polyrun::gui::RunOutcome)
 Q_DECLARE_METATYPE(polyrun::gui::JobSummary)
 Q_DECLARE_METATYPE(polyrun::gui::CaseOutcome)
 Q_DECLARE_METATYPE(polyrun::gui::LiveOutput)
+Q_DECLARE_METATYPE(polyrun::gui::ClusterEvent)

@@ -5,6 +5,7 @@
 #include <QLabel>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -12,6 +13,7 @@
 #ifdef POLYRUN_GUI_HAVE_CHARTS
 #include "load_chart.h"
 #endif
+#include "logs_view.h"
 #include "recent_jobs_model.h"
 #include "slaves_model.h"
 
@@ -92,9 +94,15 @@ ClusterView::ClusterView(QWidget* parent) : QWidget(parent) {
   bottom->setStretchFactor(0, 1);
   bottom->setStretchFactor(1, 1);
   bottom->setSizes({560, 440});
+  logs_ = new LogsView;
+  logs_->setObjectName("logs");
+  tabs_ = new QTabWidget;
+  tabs_->setObjectName("clusterTabs");
+  tabs_->insertTab(kLoadTab, bottom, tr("Load and recent jobs"));
+  tabs_->insertTab(kLogsTab, logs_, tr("Logs"));
   auto* split = new QSplitter(Qt::Vertical);
   split->addWidget(table_);
-  split->addWidget(bottom);
+  split->addWidget(tabs_);
   split->setStretchFactor(0, 2);
   split->setStretchFactor(1, 3);
 
@@ -115,6 +123,9 @@ void ClusterView::setSnapshot(const ClusterSnapshot& snapshot) {
 #ifdef POLYRUN_GUI_HAVE_CHARTS
   chart_->setHistory(history_);
 #endif
+  QStringList names;
+  for (const SlaveInfo& slave : snapshot.slaves) names << slave.name;
+  logs_->setKnownSlaves(names);
   master_jobs_ = snapshot.has_recent_jobs;
   recent_jobs_->setJobs(master_jobs_ ? snapshot.recent_jobs : local_jobs_);
   updateSummary();
@@ -132,6 +143,10 @@ void ClusterView::setStale(bool stale) {
   table_->setEnabled(!stale);
   updateSummary();
 }
+
+void ClusterView::addEvent(const ClusterEvent& event) { logs_->addEvent(event); }
+
+void ClusterView::showLogs() { tabs_->setCurrentIndex(kLogsTab); }
 
 void ClusterView::updateSummary() {
   if (!have_snapshot_) {

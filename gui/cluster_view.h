@@ -1,6 +1,7 @@
 // The "Cluster" page: a summary (uptime, job counters by verdict and language, queues), the
-// slaves table, a chart of load per slave and queue length over the last minutes, and recent
-// jobs (every client's when the master lists them, else this client's). It only shows what it is
+// slaves table, and under it two tabs: a chart of load per slave and queue length over the last
+// minutes beside the recent jobs (every client's when the master lists them, else this
+// client's), and the Logs view of the cluster's events. It only shows what it is
 // given; MainWindow decides when to ask the master.
 #pragma once
 
@@ -12,10 +13,12 @@
 class QLabel;
 class QSortFilterProxyModel;
 class QTableView;
+class QTabWidget;
 
 namespace polyrun::gui {
 
 class LoadChart;
+class LogsView;
 class RecentJobsModel;
 class SlavesModel;
 
@@ -31,9 +34,16 @@ class ClusterView : public QWidget {
   void setLocalJobs(const QList<JobSummary>& jobs);
   /// Marks the shown snapshot as old (the connection is down) without throwing it away.
   void setStale(bool stale);
+  /// Adds one of the cluster's events to the Logs view.
+  void addEvent(const ClusterEvent& event);
+  /// Brings the Logs tab to the front.
+  void showLogs();
+
+  enum Tab { kLoadTab, kLogsTab };
 
   SlavesModel* model() const { return model_; }
   RecentJobsModel* recentJobsModel() const { return recent_jobs_; }
+  LogsView* logsView() const { return logs_; }
 #ifdef POLYRUN_GUI_HAVE_CHARTS
   LoadChart* chart() const { return chart_; }
 #endif
@@ -52,6 +62,8 @@ class ClusterView : public QWidget {
   RecentJobsModel* recent_jobs_;
   QTableView* recent_jobs_table_;
   QLabel* recent_jobs_title_;
+  QTabWidget* tabs_;
+  LogsView* logs_;
 #ifdef POLYRUN_GUI_HAVE_CHARTS
   LoadChart* chart_;
 #endif

@@ -45,6 +45,12 @@ MainWindow::MainWindow(MasterConnection* connection, ClientSettings* settings, Q
   connect(connection_, &MasterConnection::connected, this, &MainWindow::onConnected);
   connect(connection_, &MasterConnection::disconnected, this, &MainWindow::onDisconnected);
   connect(connection_, &MasterConnection::clusterSnapshot, this, &MainWindow::onClusterSnapshot);
+  connect(connection_, &MasterConnection::eventReceived, cluster_view_, &ClusterView::addEvent);
+  // The cluster's events are asked for once the Cluster page is first shown, and kept coming
+  // from then on (and across reconnects), so its Logs view has no gap while another page is up.
+  connect(pages_, &QTabWidget::currentChanged, this, [this](int page) {
+    if (page == kClusterPage) connection_->subscribeToEvents();
+  });
   connect(session_, &RunSession::progressChanged, this, &MainWindow::updateProgressLabel);
   connect(session_, &RunSession::started, &ticker_, qOverload<>(&QTimer::start));
 

@@ -73,6 +73,7 @@ MasterConnection::MasterConnection(QObject* parent)
   qRegisterMetaType<RunOutcome>();
   qRegisterMetaType<CaseOutcome>();
   qRegisterMetaType<LiveOutput>();
+  qRegisterMetaType<ClusterEvent>();
 
   // Results are sent as soon as they are ready; small requests should not wait for Nagle.
   socket_->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -195,6 +196,7 @@ void MasterConnection::onSocketConnected() {
                     {{"type", msg::kJob}, {"job_id", it.key().toStdString()}, {"wait", true}});
     lookups_.insert(id, it.key());
   }
+  if (events_wanted_) sendSubscribe();
   setState(State::kConnected);
   emit connected();
 }
@@ -359,6 +361,18 @@ QString MasterConnection::sendSignal(const QString& job_id, const QString& signa
   return id;
 }
 
+void MasterConnection::subscribeToEvents() {
+  if (events_wanted_) return;
+  events_wanted_ = true;
+  if (isConnected()) sendSubscribe();
+}
+
+void MasterConnection::sendSubscribe() {
+  json message = {{"type", msg::kSubscribe}};
+  if (last_event_id_ > 0) message["after"] = last_event_id_;
+  sendRequest(RequestKind::kSubscribe, std::move(message));
+}
+
 QString MasterConnection::sendRequest(RequestKind kind, json message) {
   const QString id = nextRequestId();
   message["id"] = id.toStdString();
@@ -518,6 +532,17 @@ void MasterConnection::dispatch(DecodedFrame& decoded) {
     emit jobCancelled(id, job_id);
   } else if (type == msg::kJob) {
     handleJob(id, decoded);
+  } else if (type == msg::kEvent) {
+    handleEvent(message);
+  } else if (type == msg::kSubscribed) {
+    forgetRequest(id);
+    // A newest id below the last one seen: the master restarted (ids start again from 1) and
+    // sends the events from now on, whose ids follow `newest`.
+    if (auto newest = message.find("newest"); newest != message.end() &&
+                                              newest->is_number_integer() &&
+                                              newest->get<qint64>() < last_event_id_) {
+      last_event_id_ = newest->get<qint64>();
+    }
   } else if (type == msg::kAuthenticated) {
     forgetRequest(id);
   } else if (type == msg::kError) {
@@ -547,6 +572,21 @@ void MasterConnection::handleJob(const QString& id, DecodedFrame& decoded) {
   } else {
     emit jobProgress(job_id, state, stringOf(message, "slave"));  // still in flight
   }
+}
+
+void MasterConnection::handleEvent(const json& message) {
+  auto event = message.find("event");
+  ClusterEvent parsed;
+  QString error;
+  if (!clusterEventFromJson(event == message.end() ? json() : *event, &parsed, &error)) {
+    // Later events still come: only this row of the Logs view is missing.
+    emit errorReceived(
+        {}, QString::fromLatin1(kErrorBadReply),
+        tr("unreadable event from the master: %1; the Logs view goes on without it").arg(error));
+    return;
+  }
+  if (parsed.id > 0) last_event_id_ = parsed.id;  // an events_dropped marker has none
+  emit eventReceived(parsed);
 }
 
 void MasterConnection::handleError(const QString& id, const QString& code, const QString& message) {

@@ -125,6 +125,14 @@ class MasterConnection : public QObject {
   /// and nothing sent, when not connected (input is not kept across a reconnection).
   QString sendInput(const QString& job_id, const QByteArray& data, bool eof);
   QString sendSignal(const QString& job_id, const QString& signal);
+  /// Asks for the cluster's events (docs/protocol.md, "subscribe -> event"), delivered by
+  /// eventReceived(): sends `subscribe` now if connected, and again after every reconnect with
+  /// `after` = the last event id received, so a reconnect brings only the events missed (the
+  /// first subscription brings every event the master keeps). Calling it again does nothing.
+  void subscribeToEvents();
+  bool wantsEvents() const { return events_wanted_; }
+  /// The id of the last event received; 0 before the first.
+  qint64 lastEventId() const { return last_event_id_; }
 
  public slots:
   /// Connects (or reconnects to a new address) and keeps the connection up from then on.
@@ -161,11 +169,13 @@ class MasterConnection : public QObject {
   /// The connection ended while the job (submitted as `request_id`) was in flight; it runs on,
   /// and its end is delivered after reconnecting.
   void jobDetached(const QString& request_id, const QString& job_id);
+  /// One of the cluster's events, or an events_dropped marker (after subscribeToEvents()).
+  void eventReceived(const polyrun::gui::ClusterEvent& event);
   /// `request_id` is empty for errors that answer no request (e.g. bad_frame before a close).
   void errorReceived(const QString& request_id, const QString& code, const QString& message);
 
  private:
-  enum class RequestKind { kSubmit, kRuntimes, kCluster, kCancel, kAuth, kLookup };
+  enum class RequestKind { kSubmit, kRuntimes, kCluster, kCancel, kAuth, kLookup, kSubscribe };
 
   void startAttempt();
   void onSocketConnected();
@@ -191,6 +201,8 @@ class MasterConnection : public QObject {
   void handleResult(const QString& request_id, DecodedFrame& decoded);
   void handleError(const QString& request_id, const QString& code, const QString& message);
   void handleJob(const QString& request_id, DecodedFrame& decoded);
+  void handleEvent(const nlohmann::json& message);
+  void sendSubscribe();
   void forgetRequest(const QString& request_id);
 
   QTcpSocket* socket_;  // owned (child)
@@ -233,6 +245,10 @@ class MasterConnection : public QObject {
   QString pending_auth_;                               // id of the unanswered auth request, if any
   QString pending_runtimes_;  // id of the unanswered runtimes request, if any
   QString pending_cluster_;
+  bool events_wanted_ = false;  // since subscribeToEvents()
+  // The last event's id, the `after` of the next subscription. Not the highest id seen: ids
+  // restart with the master, and after a restart the new, lower ids are the ones to follow.
+  qint64 last_event_id_ = 0;
 };
 
 }  // namespace polyrun::gui

@@ -21,9 +21,55 @@ class ClientTypesTest : public QObject {
   void runtimesSkipInvalidEntries();
   void runOutcomeWithCompileErrorHasNoRun();
   void runOutcomeRejectsUnknownVerdict();
+  void clusterEventReadsEveryField();
+  void clusterEventWithoutKindIsRefused();
   void masterAddress_data();
   void masterAddress();
 };
+
+void ClientTypesTest::clusterEventReadsEveryField() {
+  ClusterEvent e;
+  QString error;
+  QVERIFY(clusterEventFromJson(json::parse(R"({"id": 121, "time_ms": 1796670783123,
+      "time": "2026-12-07T19:13:03.123Z", "level": "warning", "kind": "job_requeued",
+      "slave": "slave-b", "language": "python", "job_id": "j-1", "client": "10.0.0.5:4100",
+      "message": "job j-1 goes back to the queue", "future_field": [1]})"),
+                               &e, &error));
+  QCOMPARE(e.id, qint64(121));
+  QCOMPARE(e.time_ms, qint64(1796670783123));
+  QCOMPARE(e.level, QString("warning"));
+  QCOMPARE(e.kind, QString("job_requeued"));
+  QCOMPARE(e.slave, QString("slave-b"));
+  QCOMPARE(e.language, QString("python"));
+  QCOMPARE(e.job_id, QString("j-1"));
+  QCOMPARE(e.client, QString("10.0.0.5:4100"));
+  QCOMPARE(e.message, QString("job j-1 goes back to the queue"));
+  QVERIFY(!e.isDropMarker());
+
+  QVERIFY(clusterEventFromJson(json::parse(R"({"level": "warning", "kind": "events_dropped",
+      "from": 7, "to": 9, "message": "events 7 to 9 were dropped"})"),
+                               &e, &error));
+  QVERIFY(e.isDropMarker());
+  QCOMPARE(e.id, qint64(0));  // a marker has no id of its own
+  QCOMPARE(e.dropped_from, qint64(7));
+  QCOMPARE(e.dropped_to, qint64(9));
+}
+
+void ClientTypesTest::clusterEventWithoutKindIsRefused() {
+  ClusterEvent e;
+  QString error;
+  QVERIFY(!clusterEventFromJson(json(), &e, &error));
+  QVERIFY2(error.contains("\"event\""), qPrintable(error));
+  QVERIFY(!clusterEventFromJson(json::array({1}), &e, &error));
+  QVERIFY(!clusterEventFromJson(json{{"id", 3}, {"level", "info"}}, &e, &error));
+  QVERIFY2(error.contains("\"kind\""), qPrintable(error));
+  QVERIFY(!clusterEventFromJson(json{{"kind", 5}}, &e, &error));  // not a string
+  // Fields of the wrong type count as absent.
+  QVERIFY(
+      clusterEventFromJson(json{{"kind", "queue_full"}, {"id", "x"}, {"slave", 1}}, &e, &error));
+  QCOMPARE(e.id, qint64(0));
+  QCOMPARE(e.slave, QString());
+}
 
 void ClientTypesTest::jobRequestToJsonSendsUtf8AsIs() {
   JobRequest r;
