@@ -41,6 +41,9 @@ void decode(const nlohmann::json& m) {
   polyrun::master::SlaveMessage slave;
   if (!polyrun::master::decodeSlaveMessage(m, &slave, &error))
     check(!error.code.empty() && !error.message.empty(), "a refusal says why");
+  polyrun::master::SubscribeRequest subscribe;
+  if (polyrun::master::isSubscribe(m) && !polyrun::master::decodeSubscribe(m, &subscribe, &error))
+    check(!error.code.empty() && !error.message.empty(), "a refusal says why");
 }
 
 }  // namespace
