@@ -2,13 +2,14 @@
 #
 #   bin/                        polyrun-master, polyrun-slave, polyrun, polyrun-gui
 #   lib/ (CMAKE_INSTALL_LIBDIR) libpolyrun_{protocol,runtime,service}.so.*; the SDK's static libraries and CMake package
-#   lib/polyrun/plugins/        the runner plugins (under CMAKE_INSTALL_LIBDIR)
+#   lib/polyrun/plugins/        the runner plugins and the language definitions <name>.toml
+#                               (under CMAKE_INSTALL_LIBDIR)
 #   etc/polyrun/                master.properties, slave.properties (/etc/polyrun for prefix /usr)
 #   lib/systemd/system/         polyrun-master.service, polyrun-slave.service
 #   share/doc/polyrun/          README.md and docs/*.md
 #
 # Components (one Debian package each): common (core library, the CLI, docs), master, slave,
-# plugins, gui, dev. Included by the top-level CMakeLists.txt after every target is defined;
+# plugins, languages (the toolchains of every language definition), gui, dev. Included by the top-level CMakeLists.txt after every target is defined;
 # each folder's install() rules got their component from CMAKE_INSTALL_DEFAULT_COMPONENT_NAME.
 
 # The slave looks for plugins in bin/../<libdir>/polyrun/plugins once installed.
@@ -33,6 +34,41 @@ include(\"${PROJECT_SOURCE_DIR}/cmake/PolyrunInstallService.cmake\")
   install(SCRIPT ${POLYRUN_PACKAGING_DIR}/install-${role}.cmake COMPONENT ${role})
 endforeach()
 
+# ---- Language definitions: plugins/languages/<name>.toml ----
+# Installed with the plugins: a language whose toolchain is missing is not offered, so every
+# definition can be there and the operator picks by installing toolchains (docs/install.md,
+# "Languages"). polyrun-languages depends on every definition's toolchain packages: the
+# top-level `packages = [...]` line, as scripts/setup-deps.sh reads it (one reader for both).
+file(GLOB polyrun_language_definitions CONFIGURE_DEPENDS
+     ${PROJECT_SOURCE_DIR}/plugins/languages/*.toml)
+# Edit a definition's packages and the next build reconfigures.
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${polyrun_language_definitions}
+             ${PROJECT_SOURCE_DIR}/scripts/setup-deps.sh)
+execute_process(COMMAND ${PROJECT_SOURCE_DIR}/scripts/setup-deps.sh --list-languages
+                OUTPUT_VARIABLE polyrun_language_table ERROR_VARIABLE error RESULT_VARIABLE status)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "scripts/setup-deps.sh --list-languages failed (${status}): ${error}")
+endif()
+# One line per language: its name and its packages ("-" for none).
+string(REPLACE "\n" ";" lines "${polyrun_language_table}")
+set(polyrun_language_packages "")
+foreach(line ${lines})
+  separate_arguments(words UNIX_COMMAND "${line}")
+  list(REMOVE_AT words 0)  # the language
+  list(REMOVE_ITEM words "-")
+  list(APPEND polyrun_language_packages ${words})
+endforeach()
+list(REMOVE_DUPLICATES polyrun_language_packages)
+list(SORT polyrun_language_packages)
+install(FILES ${polyrun_language_definitions}
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/polyrun/plugins COMPONENT plugins)
+# polyrun-languages holds no program, only this list of what it pulls (a package needs a file).
+file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/packaging/languages.txt CONTENT
+"The language definitions in <libdir>/polyrun/plugins and the Debian packages of their toolchains:
+\${polyrun_language_table}")
+install(FILES ${CMAKE_BINARY_DIR}/packaging/languages.txt
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/polyrun-languages COMPONENT languages)
+
 # ---- Debian packages: `cpack -G DEB` in the build folder (docs/install.md) ----
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME polyrun)
@@ -54,7 +90,7 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_LIBRARY_OUTPUT_DIRECTORY})
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
-set(CPACK_COMPONENTS_ALL common master slave plugins dev)
+set(CPACK_COMPONENTS_ALL common master slave plugins languages dev)
 if(POLYRUN_BUILD_GUI)
   list(APPEND CPACK_COMPONENTS_ALL gui)
 endif()
@@ -77,10 +113,20 @@ set(CPACK_DEBIAN_SLAVE_PACKAGE_CONTROL_EXTRA
   "${POLYRUN_PACKAGING_DIR}/debian-slave/postinst;${POLYRUN_PACKAGING_DIR}/debian-slave/prerm;${POLYRUN_PACKAGING_DIR}/debian-slave/postrm;${POLYRUN_PACKAGING_DIR}/debian-slave/conffiles")
 
 set(CPACK_DEBIAN_PLUGINS_PACKAGE_NAME polyrun-plugins)
-set(CPACK_COMPONENT_PLUGINS_DESCRIPTION "polyrun runner plugins: Python, C, C++ and Java")
+set(CPACK_COMPONENT_PLUGINS_DESCRIPTION "polyrun runner plugins: Python, C, C++, Java and the language definitions")
 # A plugin advertises its language only when its tools are there (its self-test passes).
 set(CPACK_DEBIAN_PLUGINS_PACKAGE_DEPENDS "polyrun-slave ${polyrun_same_version}")
 set(CPACK_DEBIAN_PLUGINS_PACKAGE_RECOMMENDS "python3, gcc, g++, openjdk-17-jdk-headless | default-jdk-headless")
+set(CPACK_DEBIAN_PLUGINS_PACKAGE_SUGGESTS "polyrun-languages")
+
+set(CPACK_DEBIAN_LANGUAGES_PACKAGE_NAME polyrun-languages)
+set(CPACK_COMPONENT_LANGUAGES_DESCRIPTION "polyrun: the toolchains of every language polyrun-plugins defines")
+list(JOIN polyrun_language_packages ", " polyrun_language_depends)
+set(CPACK_DEBIAN_LANGUAGES_PACKAGE_DEPENDS "polyrun-plugins ${polyrun_same_version}")
+if(polyrun_language_depends)
+  string(APPEND CPACK_DEBIAN_LANGUAGES_PACKAGE_DEPENDS ", ${polyrun_language_depends}")
+endif()
+set(CPACK_DEBIAN_LANGUAGES_PACKAGE_ARCHITECTURE all)
 
 set(CPACK_DEBIAN_GUI_PACKAGE_NAME polyrun-gui)
 set(CPACK_COMPONENT_GUI_DESCRIPTION "polyrun desktop client (Qt 6)")

@@ -10,11 +10,17 @@
 // StateDirectory/LogsDirectory folders and starts each ExecStart line as User=polyrun. The
 // master and the slave must come up with the installed configuration and run a job through
 // the installed `polyrun` command; `dpkg --purge` must then remove the services' state.
+// polyrun-languages (the toolchains of every language definition) is checked with dpkg-deb
+// only: installing it would install every toolchain.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "deploy/deploy_support.h"
 
@@ -23,8 +29,18 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-const char* kPackages[] = {"polyrun-common", "polyrun-master", "polyrun-slave", "polyrun-plugins",
-                           "polyrun-dev"};
+const char* kPackages[] = {"polyrun-common",  "polyrun-master",    "polyrun-slave",
+                           "polyrun-plugins", "polyrun-languages", "polyrun-dev"};
+
+// The language definitions in the sources: the stems of plugins/languages/*.toml.
+std::vector<std::string> languageDefinitions() {
+  std::vector<std::string> stems;
+  const fs::path dir = fs::path(POLYRUN_SOURCE_DIR) / "plugins" / "languages";
+  if (fs::is_directory(dir))
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().extension() == ".toml") stems.push_back(e.path().stem().string());
+  return stems;
+}
 
 class Packages : public ::testing::Test {
  protected:
@@ -92,7 +108,7 @@ TEST_F(Packages, EachPackageIsBuiltWithItsFiles) {
     EXPECT_EQ(runCommand({"/usr/bin/dpkg-deb", "-f", deb(p), "Version"}).output, version + "\n")
         << p;
   }
-  const std::map<std::string, std::vector<std::string>> files = {
+  std::map<std::string, std::vector<std::string>> files = {
       {"polyrun-common",
        {"./usr/bin/polyrun", "libpolyrun_protocol.so.0", "libpolyrun_runtime.so.0",
         "libpolyrun_service.so.0", "./usr/share/doc/polyrun/install.md"}},
@@ -108,7 +124,11 @@ TEST_F(Packages, EachPackageIsBuiltWithItsFiles) {
       {"polyrun-dev",
        {"./usr/include/polyrun/runner.h", "/cmake/polyrun/polyrunConfig.cmake",
         "libpolyrun_protocol.so -> libpolyrun_protocol.so.0",
-        "libpolyrun_runtime.so -> libpolyrun_runtime.so.0"}}};
+        "libpolyrun_runtime.so -> libpolyrun_runtime.so.0"}},
+      {"polyrun-languages", {"./usr/share/doc/polyrun-languages/languages.txt"}}};
+  // Every definition is installed beside the runner plugins, by polyrun-plugins.
+  for (const auto& stem : languageDefinitions())
+    files["polyrun-plugins"].push_back("/polyrun/plugins/" + stem + ".toml\n");
   std::set<std::string> seen;
   for (const auto& [package, expected] : files) {
     const std::string listing = dpkgDeb("-c", package);
@@ -137,6 +157,43 @@ TEST_F(Packages, TheGuiPackageHasTheClientAndItsQtDependencies) {
   EXPECT_TRUE(contains(depends, "libqt6widgets6")) << depends;
 }
 #endif
+
+// polyrun-languages depends on exactly the packages the definitions name, as
+// scripts/setup-deps.sh --list-languages reads them, and on polyrun-plugins.
+TEST_F(Packages, TheLanguagesPackageDependsOnEveryDefinitionsToolchain) {
+  const auto list = runCommand(
+      {std::string(POLYRUN_SOURCE_DIR) + "/scripts/setup-deps.sh", "--list-languages"}, 30s);
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  std::set<std::string> expected, languages;
+  std::istringstream lines(list.output);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string language, package;
+    words >> language;
+    languages.insert(language);
+    while (words >> package)
+      if (package != "-") expected.insert(package);
+  }
+  const auto stems = languageDefinitions();
+  EXPECT_EQ(languages, std::set<std::string>(stems.begin(), stems.end())) << list.output;
+
+  const std::string depends = dpkgDeb("-f", "polyrun-languages", "Depends");
+  std::set<std::string> toolchains;
+  bool plugins = false;
+  std::istringstream items(depends);
+  for (std::string item; std::getline(items, item, ',');) {
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(" \n") + 1);
+    if (item == "polyrun-plugins (= " + std::string(POLYRUN_VERSION_STRING) + ")")
+      plugins = true;
+    else
+      toolchains.insert(item);
+  }
+  EXPECT_TRUE(plugins) << depends;
+  EXPECT_EQ(toolchains, expected) << "Depends: " << depends << "\nsetup-deps:\n" << list.output;
+  EXPECT_EQ(dpkgDeb("-f", "polyrun-languages", "Architecture"), "all\n");
+  EXPECT_TRUE(contains(dpkgDeb("-f", "polyrun-plugins", "Suggests"), "polyrun-languages"));
+}
 
 TEST_F(Packages, DependenciesAndMaintainerScripts) {
   const std::string v = std::string("(= ") + POLYRUN_VERSION_STRING + ")";
