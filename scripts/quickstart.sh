@@ -97,8 +97,14 @@ else
   # On a cgroup v2 host run by systemd this shell sits in a login session's scope, shared with
   # other processes, which cannot be delegated: each slave then starts itself again in a
   # transient scope with Delegate=yes (docs/install.md, "Hosts"), so that its limits hold.
+  # The slaves' plugin folder: the built plugins and every language definition; a language whose
+  # toolchain is missing is not offered (`polyrun status` says why; setup-deps.sh --languages).
+  rm -rf "$run_dir/plugins"
+  mkdir -p "$run_dir/plugins"
+  cp "$build_dir"/lib/polyrun/plugins/*.so plugins/languages/*.toml "$run_dir/plugins/"
   for name in "${slaves[@]}"; do
     setsid "$bin/polyrun-slave" \
+      --define=slave.plugins.dir="$run_dir/plugins" \
       --define=slave.token.file="$run_dir/token-$name" \
       --define=slave.master.port="$slave_port" \
       --define=slave.name="$name" \
@@ -111,7 +117,7 @@ fi
 
 echo "==> Waiting for both slaves to offer their languages"
 ready=0
-for _ in $(seq 120); do
+for _ in $(seq 600); do
   count=$("$bin/polyrun" status --master "$master_addr" --json 2>/dev/null |
           /usr/bin/python3 -c 'import json, sys
 print(sum(1 for s in json.load(sys.stdin)["slaves"] if s["languages"]))' 2>/dev/null || echo 0)
@@ -119,7 +125,7 @@ print(sum(1 for s in json.load(sys.stdin)["slaves"] if s["languages"]))' 2>/dev/
   sleep 0.5
 done
 if [[ $ready != 1 ]]; then
-  echo "quickstart: the slaves did not come up within 60 s; see $run_dir/slave-*.log" >&2
+  echo "quickstart: the slaves did not come up within 300 s; see $run_dir/slave-*.log" >&2
   exit 70
 fi
 "$bin/polyrun" status --master "$master_addr"
