@@ -51,16 +51,18 @@ for f in "$LANGUAGES_DIR"/*.toml; do
   known+=("${f%.toml}")
 done
 
-# Sets DEF_PACKAGES to the Debian packages of the definition $1 (a path). Reads only the
-# top-level table (before the first [table] header), where `packages = [...]` must be on one
-# line. Pure bash: a fork costs up to 0.15 s on a loaded machine, and `all` reads every file.
+# Sets DEF_PACKAGES to the Debian packages of the definition $1 (a path): its `packages`, or the
+# key $2 (`npm_packages`: npm packages, installed globally, for the few parts of a toolchain Debian
+# ships only with its own Node.js). Reads only the top-level table (before the first [table]
+# header), where `packages = [...]` must be on one line. Pure bash: a fork costs up to 0.15 s on
+# a loaded machine, and `all` reads every file.
 DEF_PACKAGES=()
 definition_packages() {
-  local file=$1 line="" item items
+  local file=$1 key=${2:-packages} line="" item items
   local header_re='^[[:space:]]*\['
-  local packages_re='^[[:space:]]*packages[[:space:]]*='
-  local list_re='^[[:space:]]*packages[[:space:]]*=[[:space:]]*\[([^]]*)\][[:space:]]*(#.*)?$'
-  local name_re="^[\"']([a-z0-9][a-z0-9.+-]+)[\"']\$"
+  local packages_re="^[[:space:]]*${key}[[:space:]]*="
+  local list_re="^[[:space:]]*${key}[[:space:]]*=[[:space:]]*\\[([^]]*)\\][[:space:]]*(#.*)?\$"
+  local name_re="^[\"']([a-z0-9@][a-z0-9.+/@-]+)[\"']\$"
   DEF_PACKAGES=()
   while IFS= read -r line || [[ -n "$line" ]]; do
     [[ ! "$line" =~ $header_re ]] || return 0
@@ -87,6 +89,7 @@ definition_packages() {
 list_only=0
 languages_given=0
 languages=()
+NPM_PACKAGES=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --list-languages) list_only=1 ;;
@@ -130,8 +133,28 @@ if [[ $languages_given -eq 1 ]]; then
     fi
     definition_packages "$LANGUAGES_DIR/$name.toml"
     PACKAGES+=("${DEF_PACKAGES[@]}")
+    definition_packages "$LANGUAGES_DIR/$name.toml" npm_packages
+    NPM_PACKAGES+=("${DEF_PACKAGES[@]}")
   done
 fi
+
+# npm packages ("@types/node@18.18.14"): installed globally unless their folder is there.
+install_npm_packages() {
+  [[ ${#NPM_PACKAGES[@]} -gt 0 ]] || return 0
+  local root p missing_npm=()
+  root=$(npm root -g 2>/dev/null) || {
+    echo "setup-deps: npm is needed for ${NPM_PACKAGES[*]}: install nodejs (with npm)" >&2
+    return 1
+  }
+  for p in "${NPM_PACKAGES[@]}"; do
+    local name=${p%@*}  # "@types/node@18.18.14" -> "@types/node"; "@types/node" stays
+    [[ -n "$name" ]] || name=$p
+    [[ -d "$root/$name" ]] || missing_npm+=("$p")
+  done
+  [[ ${#missing_npm[@]} -gt 0 ]] || return 0
+  echo "setup-deps: installing with npm ${missing_npm[*]}"
+  npm install -g --no-audit --no-fund "${missing_npm[@]}"
+}
 
 # One dpkg-query for every package (a call per package costs 10 ms each, and a language list is long).
 declare -A installed=()
@@ -144,6 +167,7 @@ for p in "${PACKAGES[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
+  install_npm_packages
   exit 0
 fi
 
@@ -160,3 +184,4 @@ if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
   $SUDO apt-get update
   $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+install_npm_packages

@@ -29,6 +29,9 @@ struct LanguageDefinition {
   RunnerInfo info;  // language, aliases, extensions, compiled; version empty
   /// The Debian packages providing its tools (for messages and scripts/setup-deps.sh).
   std::vector<std::string> packages;
+  /// npm packages setup-deps.sh installs globally besides (parts of a toolchain that Debian ships
+  /// only with its own Node.js, such as Node's type definitions for TypeScript).
+  std::vector<std::string> npm_packages;
   /// Tool name -> default absolute path, in the file's order.
   std::vector<std::pair<std::string, std::string>> tools;
   CommandTemplate version_command;
