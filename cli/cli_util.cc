@@ -108,6 +108,15 @@ bool languageForFile(const json& runtimes, std::string_view file_name, std::stri
   }
   std::vector<std::string> found = matchLanguages(runtimes, file_name, false);
   if (found.empty()) found = matchLanguages(runtimes, file_name, true);
+  if (found.size() > 1) {
+    // Languages that share an extension (c++, c++20 and c++23 share .cpp): the one the extension
+    // itself names ("cpp", an alias of c++) is meant; otherwise the user must choose.
+    const std::string guess = languageGuess(file_name);
+    std::vector<std::string> named;
+    for (const std::string& candidate : found)
+      if (!guess.empty() && namesLanguage(runtimes, guess, candidate)) named.push_back(candidate);
+    if (named.size() == 1) found = named;
+  }
   if (found.size() == 1) {
     *language = found.front();
     return true;

@@ -570,7 +570,8 @@ int testCommand(const Options& options) {
     job.checker.language = languageGuess(job.checker.source.name);
     if (job.checker.language.empty()) {
       printError("cannot tell the language of the checker " + options.checker_program +
-                 " from its extension: name it .py, .c, .cpp or .java");
+                 " from its extension: name it with its language's extension (polyrun runtimes "
+                 "lists them)");
       return kExitUsage;
     }
   }

@@ -132,6 +132,10 @@ QList<Runtime> runtimesFromJson(const json& reply) {
     r.version = QString::fromStdString(info.version);
     r.aliases = toQStringList(info.aliases);
     r.extensions = toQStringList(info.extensions);
+    // The rest of the client compares with the dot; a definition may write "rb" (the CLI takes
+    // both too).
+    for (QString& ext : r.extensions)
+      if (!ext.isEmpty() && !ext.startsWith('.')) ext.prepend('.');
     r.compiled = info.compiled;
     r.slaves = static_cast<int>(intField(entry, "slaves"));
     out << r;

@@ -56,8 +56,7 @@ bool FileActions::openFile(const QString& path) {
   const QString suffix = QFileInfo(path).suffix();
   // Highlight by extension at once, even before the master's runtimes say which language it is.
   const Runtime* known = runtimes_->runtimeAt(runtimes_->rowForExtension(suffix));
-  const SyntaxFamily family =
-      known ? syntaxFamily(known->language) : syntaxFamilyForExtension(suffix);
+  const SyntaxFamily family = known ? syntaxFamilyOf(*known) : syntaxFamilyForExtension(suffix);
   current_path_ = QFileInfo(path).absoluteFilePath();
   content_kept_ = false;
   editor_->setSyntax(family);

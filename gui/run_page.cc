@@ -77,6 +77,7 @@ RunPage::RunPage(RunSession* session, ClientSettings* settings, MessageLog* mess
   language_combo_->setPlaceholderText(tr("no languages yet"));
   language_combo_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   language_combo_->setMinimumContentsLength(14);
+  language_combo_->setMaxVisibleItems(24);  // a cluster may offer dozens of languages
   connect(language_combo_, &QComboBox::currentIndexChanged, this, &RunPage::onLanguageChanged);
 
   args_edit_ = new QLineEdit;
@@ -488,7 +489,7 @@ void RunPage::onLanguageChanged() {
       runtime && !runtime->extensions.isEmpty() ? runtime->extensions.first() : QString());
   if (!runtime) return;  // the list is being replaced; the editor keeps what it has
   settings_->setLastLanguage(runtime->language + ' ' + runtime->version);
-  const SyntaxFamily family = syntaxFamily(runtime->language);
+  const SyntaxFamily family = syntaxFamilyOf(*runtime);
   const QString suffix = QFileInfo(files_->currentPath()).suffix();
   if (files_->isPristine()) {
     editor_->setSyntax(family);
@@ -527,7 +528,7 @@ void RunPage::newFile() {
   editor_->document()->setModified(false);
   files_->setCurrentPath(QString());
   const Runtime* runtime = runtimes_->runtimeAt(language_combo_->currentIndex());
-  if (runtime) editor_->setSyntax(syntaxFamily(runtime->language));
+  if (runtime) editor_->setSyntax(syntaxFamilyOf(*runtime));
   putTemplate();
 }
 
@@ -553,7 +554,8 @@ bool RunPage::loadRequest(const JobRequest& request) {
   if (!files_->maybeSave()) return false;
   const int language_row = runtimes_->rowOf(request.language, request.version);
   if (language_row >= 0) language_combo_->setCurrentIndex(language_row);
-  editor_->setSyntax(syntaxFamily(request.language));
+  const Runtime* runtime = runtimes_->runtimeAt(language_row);
+  editor_->setSyntax(runtime ? syntaxFamilyOf(*runtime) : syntaxFamily(request.language));
   editor_->setPlainText(request.files.isEmpty() ? QString()
                                                 : QString::fromUtf8(request.files.first().content));
   editor_->document()->setModified(true);  // an unsaved buffer: asked about before it is lost

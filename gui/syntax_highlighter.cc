@@ -2,29 +2,15 @@
 
 #include <QColor>
 #include <QStringList>
+#include <algorithm>
 
 namespace polyrun::gui {
 namespace {
 
 QString wordsPattern(const QStringList& words) {
-  return QStringLiteral("\\b(?:%1)\\b").arg(words.join('|'));
-}
-
-const QStringList& cKeywords() {
-  static const QStringList k = {
-      "auto",   "break",  "case",          "const",  "continue", "default", "do",       "else",
-      "enum",   "extern", "for",           "goto",   "if",       "inline",  "register", "restrict",
-      "return", "sizeof", "static",        "struct", "switch",   "typedef", "union",    "volatile",
-      "while",  "NULL",   "_Static_assert"};
-  return k;
-}
-
-const QStringList& cTypes() {
-  static const QStringList t = {
-      "void",     "char",    "short",    "int",      "long",     "float",  "double",   "signed",
-      "unsigned", "_Bool",   "bool",     "size_t",   "ssize_t",  "int8_t", "int16_t",  "int32_t",
-      "int64_t",  "uint8_t", "uint16_t", "uint32_t", "uint64_t", "FILE",   "ptrdiff_t"};
-  return t;
+  QStringList escaped;
+  for (const QString& w : words) escaped << QRegularExpression::escape(w);
+  return QStringLiteral("\\b(?:%1)\\b").arg(escaped.join('|'));
 }
 
 }  // namespace
@@ -73,121 +59,21 @@ QTextCharFormat SyntaxHighlighter::format(Category category) {
 
 void SyntaxHighlighter::buildRules() {
   rules_.clear();
+  syntax_ = languageSyntax(family_);
+  if (!syntax_) return;
   const auto add = [this](const QString& pattern, Category category) {
     rules_.append({QRegularExpression(pattern), category});
   };
-  const QString number = QStringLiteral(
-      "\\b(?:0[xX][0-9a-fA-F']+|0[bB][01']+|\\d[\\d']*(?:\\.\\d*)?(?:[eE][+-]?\\d+)?)"
-      "[uUlLfFjJ]*\\b");
-  switch (family_) {
-    case SyntaxFamily::kPlain:
-      return;
-    case SyntaxFamily::kPython:
-      add(wordsPattern({"False",  "None",   "True",    "and",      "as",     "assert", "async",
-                        "await",  "break",  "class",   "continue", "def",    "del",    "elif",
-                        "else",   "except", "finally", "for",      "from",   "global", "if",
-                        "import", "in",     "is",      "lambda",   "match",  "case",   "nonlocal",
-                        "not",    "or",     "pass",    "raise",    "return", "try",    "while",
-                        "with",   "yield"}),
-          Category::kKeyword);
-      add(wordsPattern({"int",       "float",      "str",      "bytes",     "bool", "list",
-                        "dict",      "set",        "tuple",    "object",    "type", "range",
-                        "print",     "input",      "len",      "open",      "self", "super",
-                        "Exception", "ValueError", "KeyError", "IndexError"}),
-          Category::kType);
-      add(number, Category::kNumber);
-      add(QStringLiteral("^\\s*@[\\w.]+"), Category::kDecorator);
-      break;
-    case SyntaxFamily::kC:
-    case SyntaxFamily::kCpp: {
-      QStringList keywords = cKeywords();
-      QStringList types = cTypes();
-      if (family_ == SyntaxFamily::kCpp) {
-        keywords << "alignas"
-                 << "alignof"
-                 << "catch"
-                 << "class"
-                 << "concept"
-                 << "consteval"
-                 << "constexpr"
-                 << "constinit"
-                 << "co_await"
-                 << "co_return"
-                 << "co_yield"
-                 << "decltype"
-                 << "delete"
-                 << "explicit"
-                 << "export"
-                 << "false"
-                 << "friend"
-                 << "mutable"
-                 << "namespace"
-                 << "new"
-                 << "noexcept"
-                 << "nullptr"
-                 << "operator"
-                 << "override"
-                 << "final"
-                 << "private"
-                 << "protected"
-                 << "public"
-                 << "requires"
-                 << "static_assert"
-                 << "template"
-                 << "this"
-                 << "throw"
-                 << "true"
-                 << "try"
-                 << "typename"
-                 << "using"
-                 << "virtual";
-        types << "auto"
-              << "wchar_t"
-              << "char8_t"
-              << "char16_t"
-              << "char32_t"
-              << "std"
-              << "string"
-              << "vector"
-              << "map"
-              << "unordered_map"
-              << "set"
-              << "pair"
-              << "optional"
-              << "unique_ptr"
-              << "shared_ptr"
-              << "string_view";
-      }
-      add(wordsPattern(keywords), Category::kKeyword);
-      add(wordsPattern(types), Category::kType);
-      add(number, Category::kNumber);
-      add(QStringLiteral("^\\s*#\\s*\\w+.*$"), Category::kPreprocessor);
-      break;
-    }
-    case SyntaxFamily::kJava:
-      add(wordsPattern(
-              {"abstract",   "assert",   "break",      "case",      "catch",        "class",
-               "const",      "continue", "default",    "do",        "else",         "enum",
-               "extends",    "final",    "finally",    "for",       "goto",         "if",
-               "implements", "import",   "instanceof", "interface", "native",       "new",
-               "package",    "private",  "protected",  "public",    "record",       "return",
-               "static",     "strictfp", "super",      "switch",    "synchronized", "this",
-               "throw",      "throws",   "transient",  "try",       "var",          "void",
-               "volatile",   "while",    "yield",      "true",      "false",        "null"}),
-          Category::kKeyword);
-      add(wordsPattern({"boolean", "byte",      "char",   "short",   "int",
-                        "long",    "float",     "double", "String",  "Object",
-                        "Integer", "Long",      "Double", "Scanner", "System",
-                        "List",    "ArrayList", "Map",    "HashMap", "StringBuilder"}),
-          Category::kType);
-      add(number, Category::kNumber);
-      add(QStringLiteral("@\\w+"), Category::kDecorator);
-      break;
-  }
+  if (!syntax_->keywords.isEmpty()) add(wordsPattern(syntax_->keywords), Category::kKeyword);
+  if (!syntax_->types.isEmpty()) add(wordsPattern(syntax_->types), Category::kType);
+  add(QStringLiteral("\\b(?:0[xX][0-9a-fA-F'_]+|0[bB][01'_]+|\\d[\\d'_]*(?:\\.\\d*)?"
+                     "(?:[eE][+-]?\\d+)?)[uUlLfFjJ]*\\b"),
+      Category::kNumber);
+  for (const SyntaxPattern& p : syntax_->patterns) add(p.regex, p.category);
 }
 
 void SyntaxHighlighter::highlightBlock(const QString& text) {
-  if (family_ == SyntaxFamily::kPlain) {
+  if (!syntax_) {
     setCurrentBlockState(kNormal);
     return;
   }
@@ -202,66 +88,54 @@ void SyntaxHighlighter::highlightBlock(const QString& text) {
 }
 
 int SyntaxHighlighter::scanStringsAndComments(const QString& text, int from) {
-  const bool python = family_ == SyntaxFamily::kPython;
+  const LanguageSyntax& syntax = *syntax_;
+  const QStringView line(text);
   const int n = int(text.size());
-  const QTextCharFormat comment = format(Category::kComment);
-  const QTextCharFormat string = format(Category::kString);
   int i = from;
+
+  // Colours the span `index` from `start` (past its opening) to its close; returns the state the
+  // line ends in and moves i past the close.
+  const auto closeSpan = [&](int index, int start) {
+    const SyntaxSpan& span = syntax.spans[index];
+    const int end = int(text.indexOf(span.close, start));
+    if (end < 0) {
+      setFormat(i, n - i, format(span.category));
+      i = n;
+      return index + 1;
+    }
+    setFormat(i, end + int(span.close.size()) - i, format(span.category));
+    i = end + int(span.close.size());
+    return kNormal;
+  };
 
   // Finish what the previous line left open.
   const int carried = previousBlockState() < 0 ? kNormal : previousBlockState();
-  if (carried == kInBlockComment) {
-    const int end = int(text.indexOf(QLatin1String("*/"), i));
-    if (end < 0) {
-      setFormat(i, n - i, comment);
-      return kInBlockComment;
-    }
-    setFormat(i, end + 2 - i, comment);
-    i = end + 2;
-  } else if (carried == kInTripleDouble || carried == kInTripleSingle) {
-    const QLatin1String close(carried == kInTripleDouble ? "\"\"\"" : "'''");
-    const int end = int(text.indexOf(close, i));
-    if (end < 0) {
-      setFormat(i, n - i, string);
-      return carried;
-    }
-    setFormat(i, end + 3 - i, string);
-    i = end + 3;
+  if (carried > kNormal && carried <= syntax.spans.size()) {
+    if (const int state = closeSpan(carried - 1, i); state != kNormal) return state;
   }
 
   while (i < n) {
-    const QChar c = text[i];
-    if ((python && c == '#') || (!python && c == '/' && i + 1 < n && text[i + 1] == '/')) {
-      setFormat(i, n - i, comment);
+    bool matched = false;
+    for (int k = 0; k < syntax.spans.size() && !matched; ++k) {
+      const QString& open = syntax.spans[k].open;
+      if (!line.mid(i).startsWith(open)) continue;
+      if (const int state = closeSpan(k, i + int(open.size())); state != kNormal) return state;
+      matched = true;
+    }
+    if (matched) continue;
+    for (const QString& prefix : syntax.line_comments) {
+      if (!line.mid(i).startsWith(prefix)) continue;
+      if (syntax.comment_after_space && i > 0 && !text[i - 1].isSpace()) continue;
+      setFormat(i, n - i, format(Category::kComment));
       return kNormal;
     }
-    if (!python && c == '/' && i + 1 < n && text[i + 1] == '*') {
-      const int end = int(text.indexOf(QLatin1String("*/"), i + 2));
-      if (end < 0) {
-        setFormat(i, n - i, comment);
-        return kInBlockComment;
-      }
-      setFormat(i, end + 2 - i, comment);
-      i = end + 2;
-      continue;
-    }
-    if (c == '"' || c == '\'') {
-      if (python && text.mid(i, 3) == QString(3, c)) {
-        const QString close(3, c);
-        const int end = int(text.indexOf(close, i + 3));
-        if (end < 0) {
-          setFormat(i, n - i, string);
-          return c == '"' ? kInTripleDouble : kInTripleSingle;
-        }
-        setFormat(i, end + 3 - i, string);
-        i = end + 3;
-        continue;
-      }
+    const QChar c = text[i];
+    if (syntax.quotes.contains(c)) {
       // A one-line string or character literal; an unclosed one ends with the line.
       int j = i + 1;
       while (j < n && text[j] != c) j += text[j] == '\\' ? 2 : 1;
       const int end = std::min(j + 1, n);
-      setFormat(i, end - i, string);
+      setFormat(i, end - i, format(Category::kString));
       i = end;
       continue;
     }

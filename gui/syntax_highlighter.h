@@ -1,8 +1,9 @@
 // Highlighting for the editor: keywords, types, numbers, strings, comments and (per language)
-// preprocessor lines, decorators or annotations. One class driven by a per-language rule table
-// (language_support.h's SyntaxFamily); strings and comments are found by a left-to-right scan,
-// so "#" in a Python string or "//" in a C string is not a comment, and C block comments and
-// Python triple-quoted strings carry over to the next lines.
+// preprocessor lines, decorators, annotations or macros. One class driven by the language's row
+// of the table in language_support.h; no language has code of its own here. Strings and comments
+// are found by a left-to-right scan, so "#" in a Python string or "//" in a C string is not a
+// comment, and the row's spans (C block comments, Python triple-quoted strings, JavaScript
+// template literals...) carry over to the next lines.
 #pragma once
 
 #include <QList>
@@ -18,7 +19,7 @@ class SyntaxHighlighter : public QSyntaxHighlighter {
   Q_OBJECT
 
  public:
-  enum class Category { kKeyword, kType, kNumber, kString, kComment, kPreprocessor, kDecorator };
+  using Category = SyntaxCategory;
 
   SyntaxHighlighter(SyntaxFamily family, QTextDocument* document);
 
@@ -32,8 +33,9 @@ class SyntaxHighlighter : public QSyntaxHighlighter {
   void highlightBlock(const QString& text) override;
 
  private:
-  // Block states carried to the next line.
-  enum State { kNormal = 0, kInBlockComment = 1, kInTripleDouble = 2, kInTripleSingle = 3 };
+  // The block state carried to the next line: kNormal, or 1 + the index of the row's span that
+  // is still open.
+  static constexpr int kNormal = 0;
   struct Rule {
     QRegularExpression pattern;
     Category category;
@@ -44,6 +46,7 @@ class SyntaxHighlighter : public QSyntaxHighlighter {
   int scanStringsAndComments(const QString& text, int from);
 
   SyntaxFamily family_;
+  const LanguageSyntax* syntax_ = nullptr;  // the table's row (static); nullptr for plain text
   QList<Rule> rules_;
 };
 

@@ -40,6 +40,69 @@ json runtimesReply(const json& request, bool with_java) {
   return {{"type", "runtimes"}, {"id", request.at("id")}, {"runtimes", list}};
 }
 
+json manyRuntimes() {
+  struct Entry {
+    const char* language;
+    std::vector<std::string> aliases;
+    std::vector<std::string> extensions;
+  };
+  const Entry entries[] = {
+      {"ada", {"gnat"}, {".adb"}},
+      {"awk", {"gawk"}, {".awk"}},
+      {"bash", {"sh"}, {".sh"}},
+      {"c", {"gcc"}, {".c", ".h"}},
+      {"c++", {"cpp", "g++"}, {".cpp", ".cc"}},
+      {"c++20", {}, {".cpp"}},
+      {"c++23", {}, {".cpp"}},
+      {"clojure", {"clj"}, {".clj"}},
+      {"cobol", {"cob"}, {".cob", ".cbl"}},
+      {"commonlisp", {"lisp", "sbcl"}, {".lisp", ".lsp"}},
+      {"csharp", {"cs", "c#"}, {".cs"}},
+      {"d", {"dmd", "gdc"}, {".d"}},
+      {"elixir", {"ex"}, {".exs", ".ex"}},
+      {"erlang", {"erl"}, {".erl"}},
+      {"forth", {"gforth"}, {".fth"}},
+      {"fortran", {"f90"}, {".f90", ".f95"}},
+      {"go", {"golang"}, {".go"}},
+      {"groovy", {}, {".groovy"}},
+      {"haskell", {"hs", "ghc"}, {".hs"}},
+      {"java", {}, {".java"}},
+      {"kotlin", {"kt"}, {".kt"}},
+      {"lua", {}, {".lua"}},
+      {"nim", {}, {".nim"}},
+      {"nodejs", {"javascript", "js", "node"}, {".js", ".mjs"}},
+      {"ocaml", {"ml"}, {".ml"}},
+      {"pascal", {"fpc"}, {".pas"}},
+      {"perl", {}, {".pl", ".pm"}},
+      {"php", {}, {".php"}},
+      {"prolog", {"swipl"}, {".pro"}},
+      {"python", {"py", "python3"}, {".py"}},
+      {"r", {"rscript"}, {".R"}},
+      {"racket", {"rkt"}, {".rkt"}},
+      {"ruby", {"rb"}, {".rb"}},
+      {"rust", {"rs"}, {".rs"}},
+      {"scala", {}, {".scala"}},
+      {"scheme", {"guile", "scm"}, {".scm"}},
+      {"sql", {"sqlite3", "sqlite"}, {".sql"}},
+      {"tcl", {"tclsh"}, {".tcl"}},
+      {"typescript", {"ts"}, {".ts"}},
+  };
+  json list = json::array();
+  for (const Entry& e : entries) {
+    list.push_back({{"language", e.language},
+                    {"version", "1.0"},
+                    {"aliases", e.aliases},
+                    {"extensions", e.extensions},
+                    {"compiled", false},
+                    {"slaves", 1}});
+  }
+  return list;
+}
+
+json manyRuntimesReply(const json& request) {
+  return {{"type", "runtimes"}, {"id", request.at("id")}, {"runtimes", manyRuntimes()}};
+}
+
 json clusterReply(const json& request, bool with_recent_jobs) {
   json reply = {{"type", "cluster"},
                 {"id", request.at("id")},

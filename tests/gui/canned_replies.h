@@ -18,6 +18,13 @@ JobRequest pythonJob(const QString& stdin_text);
 /// `runtimes` reply with python 3.11.2 and c 12.2.0 (and java 17 when `with_java`).
 nlohmann::json runtimesReply(const nlohmann::json& request, bool with_java = false);
 
+/// The `runtimes` list of a cluster offering 39 languages, as the declarative runners advertise
+/// them (names, aliases and extensions as data; some spelled unlike the editor's table: "nodejs",
+/// "c++20"); every entry version "1.0", one slave.
+nlohmann::json manyRuntimes();
+/// `runtimes` reply with manyRuntimes().
+nlohmann::json manyRuntimesReply(const nlohmann::json& request);
+
 /// `cluster` reply with slave-a (python, c; 1 of 2 busy) and slave-b (python; idle), 12 jobs
 /// submitted; `recent_jobs` only when `with_recent_jobs`.
 nlohmann::json clusterReply(const nlohmann::json& request, bool with_recent_jobs = false);

@@ -161,6 +161,10 @@ void ClientTypesTest::runtimesSkipInvalidEntries() {
   QCOMPARE(list[1].language, QString("java"));
   QCOMPARE(list[1].slaves, 0);
   QVERIFY(runtimesFromJson(json::parse(R"({"runtimes": {}})")).isEmpty());
+  // An extension written without its dot gets one, as the rest of the client compares them.
+  const auto bare = runtimesFromJson(json::parse(
+      R"({"runtimes": [{"language": "ruby", "version": "3.1", "extensions": ["rb", ".erb"]}]})"));
+  QCOMPARE(bare.value(0).extensions, QStringList({".rb", ".erb"}));
 }
 
 void ClientTypesTest::runOutcomeWithCompileErrorHasNoRun() {

@@ -46,6 +46,10 @@ class CodeEditorTest : public QObject {
   void highlightsPython();
   void highlightsCAndCarriesBlockComments();
   void highlightsJavaAndCpp();
+  void everyFamilyHighlightsItsWords_data();
+  void everyFamilyHighlightsItsWords();
+  void spansCarryOverLinesPerLanguage();
+  void quotesAndCommentsFollowTheLanguage();
   void plainTextHasNoColours();
   void templatesAreRunnablePrograms();
   void lineNumberGutterGrowsWithTheLines();
@@ -60,10 +64,13 @@ void CodeEditorTest::familiesFromLanguageNames() {
   QCOMPARE(syntaxFamily("cpp"), SyntaxFamily::kCpp);
   QCOMPARE(syntaxFamily("java"), SyntaxFamily::kJava);
   QCOMPARE(syntaxFamily("cobol"), SyntaxFamily::kPlain);
+  QCOMPARE(syntaxFamily("c++20"), SyntaxFamily::kCpp);
+  QCOMPARE(syntaxFamily("golang"), SyntaxFamily::kGo);
   QCOMPARE(syntaxFamilyForExtension("PY"), SyntaxFamily::kPython);
   QCOMPARE(syntaxFamilyForExtension(".hpp"), SyntaxFamily::kCpp);
   QCOMPARE(syntaxFamilyForExtension("h"), SyntaxFamily::kC);
-  QCOMPARE(syntaxFamilyForExtension("rb"), SyntaxFamily::kPlain);
+  QCOMPARE(syntaxFamilyForExtension("rb"), SyntaxFamily::kRuby);
+  QCOMPARE(syntaxFamilyForExtension("cob"), SyntaxFamily::kPlain);
   QCOMPARE(suggestedFileName(SyntaxFamily::kJava, ".java"), QString("Main.java"));
   QCOMPARE(suggestedFileName(SyntaxFamily::kPlain, ".rb"), QString("main.rb"));
 }
@@ -139,6 +146,114 @@ void CodeEditorTest::highlightsJavaAndCpp() {
   QCOMPARE(categoryAt(e, 0, col(e, 0, "nullptr")), Category::kKeyword);
   e.setSyntax(SyntaxFamily::kC);
   QCOMPARE(categoryAt(e, 0, col(e, 0, "constexpr")), std::nullopt);  // not C
+}
+
+void CodeEditorTest::everyFamilyHighlightsItsWords_data() {
+  QTest::addColumn<SyntaxFamily>("family");
+  QTest::addColumn<QString>("line");
+  QTest::addColumn<QString>("keyword");
+  QTest::addColumn<QString>("comment");
+  // Each line has its keyword, the string "a", the number 42 and the comment, in that order.
+  const auto row = [](const char* name, SyntaxFamily family, const char* line, const char* keyword,
+                      const char* comment) {
+    QTest::newRow(name) << family << QString(line) << QString(keyword) << QString(comment);
+  };
+  row("python", SyntaxFamily::kPython, "if s == \"a\": n = 42  # done", "if", "# done");
+  row("c", SyntaxFamily::kC, "static char *s = \"a\"; int n = 42; // done", "static", "// done");
+  row("c++", SyntaxFamily::kCpp, "constexpr auto s = \"a\"; int n = 42; /* done */", "constexpr",
+      "/* done */");
+  row("java", SyntaxFamily::kJava, "final String s = \"a\"; int n = 42; // done", "final",
+      "// done");
+  row("javascript", SyntaxFamily::kJavaScript, "const s = \"a\"; let n = 42; // done", "const",
+      "// done");
+  row("typescript", SyntaxFamily::kTypeScript, "interface P { s: \"a\"; n: 42 } // done",
+      "interface", "// done");
+  row("go", SyntaxFamily::kGo, "func main() { s := \"a\"; n := 42 } // done", "func", "// done");
+  row("rust", SyntaxFamily::kRust, "fn main() { let s = \"a\"; let n = 42; } // done", "fn",
+      "// done");
+  row("csharp", SyntaxFamily::kCSharp, "static void M() { var s = \"a\"; int n = 42; } // done",
+      "static", "// done");
+  row("php", SyntaxFamily::kPhp, "function f() { $s = \"a\"; return 42; } # done", "function",
+      "# done");
+  row("ruby", SyntaxFamily::kRuby, "def f; s = \"a\"; 42; end # done", "def", "# done");
+  row("kotlin", SyntaxFamily::kKotlin, "fun main() { val s = \"a\"; val n = 42 } // done", "fun",
+      "// done");
+  row("bash", SyntaxFamily::kBash, "if [ \"a\" = 42 ]; then exit; fi # done", "if", "# done");
+  row("lua", SyntaxFamily::kLua, "local s = \"a\" .. 42 -- done", "local", "-- done");
+  row("haskell", SyntaxFamily::kHaskell, "main = do let s = \"a\" in print 42 -- done", "do",
+      "-- done");
+  row("perl", SyntaxFamily::kPerl, "my $s = \"a\"; print 42; # done", "my", "# done");
+}
+
+void CodeEditorTest::everyFamilyHighlightsItsWords() {
+  QFETCH(SyntaxFamily, family);
+  QFETCH(QString, line);
+  QFETCH(QString, keyword);
+  QFETCH(QString, comment);
+  CodeEditor e;
+  e.setSyntax(family);
+  e.setPlainText(line);
+  QCOMPARE(categoryAt(e, 0, col(e, 0, keyword)), Category::kKeyword);
+  QCOMPARE(categoryAt(e, 0, col(e, 0, "\"a\"")), Category::kString);
+  QCOMPARE(categoryAt(e, 0, col(e, 0, "42")), Category::kNumber);
+  QCOMPARE(categoryAt(e, 0, col(e, 0, comment)), Category::kComment);
+  QCOMPARE(categoryAt(e, 0, col(e, 0, "done")), Category::kComment);
+  QCOMPARE(categoryAt(e, 0, int(line.size()) - 1), Category::kComment);
+
+  // The same line means nothing to a language the editor does not know.
+  e.setSyntax(syntaxFamily("cobol"));
+  for (int c = 0; c < line.size(); ++c) QCOMPARE(categoryAt(e, 0, c), std::nullopt);
+}
+
+void CodeEditorTest::spansCarryOverLinesPerLanguage() {
+  CodeEditor e;
+  e.setSyntax(SyntaxFamily::kLua);
+  e.setPlainText(
+      "--[[ a comment\n"
+      "local inside ]] local x = [[ a long\n"
+      "string ]] -- end\n");
+  QCOMPARE(categoryAt(e, 1, col(e, 1, "local")), Category::kComment);
+  QCOMPARE(categoryAt(e, 1, col(e, 1, "local", 1)), Category::kKeyword);
+  QCOMPARE(categoryAt(e, 2, col(e, 2, "string")), Category::kString);
+  QCOMPARE(categoryAt(e, 2, col(e, 2, "end")), Category::kComment);
+
+  e.setSyntax(SyntaxFamily::kJavaScript);  // a template literal runs over lines
+  e.setPlainText(
+      "const s = `first\n"
+      "if second` ; if (x) {}\n");
+  QCOMPARE(categoryAt(e, 1, col(e, 1, "if")), Category::kString);
+  QCOMPARE(categoryAt(e, 1, col(e, 1, "if", 1)), Category::kKeyword);
+
+  e.setSyntax(SyntaxFamily::kHaskell);
+  e.setPlainText(
+      "{- where\n"
+      "where -} where\n");
+  QCOMPARE(categoryAt(e, 1, 0), Category::kComment);
+  QCOMPARE(categoryAt(e, 1, col(e, 1, "where", 1)), Category::kKeyword);
+}
+
+void CodeEditorTest::quotesAndCommentsFollowTheLanguage() {
+  CodeEditor e;
+  // A Rust lifetime is no quote: the rest of the line is still code.
+  e.setSyntax(SyntaxFamily::kRust);
+  e.setPlainText("fn f<'a>(x: &'a str) -> char { 'x' } // c\n");
+  QCOMPARE(categoryAt(e, 0, col(e, 0, "str")), Category::kType);
+  QCOMPARE(categoryAt(e, 0, col(e, 0, "'x'")), Category::kString);
+  QCOMPARE(categoryAt(e, 0, col(e, 0, "// c")), Category::kComment);
+
+  // In a shell, $# is the argument count, not a comment.
+  e.setSyntax(SyntaxFamily::kBash);
+  e.setPlainText("echo $# 42 # count\n");
+  QCOMPARE(categoryAt(e, 0, col(e, 0, "42")), Category::kNumber);
+  QCOMPARE(categoryAt(e, 0, col(e, 0, "# count")), Category::kComment);
+
+  // A Python comment marker means nothing in Go, and Go's raw string spans lines.
+  e.setSyntax(SyntaxFamily::kGo);
+  e.setPlainText(
+      "x := `raw # not\n"
+      "func` # func\n");
+  QCOMPARE(categoryAt(e, 1, 0), Category::kString);
+  QCOMPARE(categoryAt(e, 1, col(e, 1, "func", 1)), Category::kKeyword);
 }
 
 void CodeEditorTest::plainTextHasNoColours() {

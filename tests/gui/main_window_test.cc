@@ -80,6 +80,7 @@ class MainWindowTest : public QObject {
   void cleanup();
 
   void showsRuntimesAndSlavesFromTheMaster();
+  void everyAdvertisedLanguageCanBePickedOpenedAndRun();
   void runButtonShowsProgressAndResult();
   void ctrlReturnRuns();
   void limitsAreSentAndRemembered();
@@ -114,6 +115,7 @@ class MainWindowTest : public QObject {
   SubmitReply submit_reply_ = SubmitReply::kRunOk;
   CancelReply cancel_reply_ = CancelReply::kCancelled;
   bool with_java_ = false;
+  bool many_languages_ = false;  // runtimes: test::manyRuntimes()
   bool with_recent_jobs_ = false;
   bool huge_output_ = false;  // the submit is answered with huge_result_
   QByteArray huge_result_;    // a whole `result` frame
@@ -123,6 +125,7 @@ void MainWindowTest::init() {
   submit_reply_ = SubmitReply::kRunOk;
   cancel_reply_ = CancelReply::kCancelled;
   with_java_ = false;
+  many_languages_ = false;
   with_recent_jobs_ = false;
   huge_output_ = false;
   dir_ = std::make_unique<QTemporaryDir>();
@@ -132,7 +135,9 @@ void MainWindowTest::init() {
   QVERIFY(fake_->listen());
   fake_->setResponder([this](FakeMaster& master, const json& m) {
     const std::string type = m.at("type");
-    if (type == "runtimes") master.send(test::runtimesReply(m, with_java_));
+    if (type == "runtimes")
+      master.send(many_languages_ ? test::manyRuntimesReply(m)
+                                  : test::runtimesReply(m, with_java_));
     if (type == "cluster") master.send(test::clusterReply(m, with_recent_jobs_));
     if (type == "signal" && cancel_reply_ == CancelReply::kUnknownType) {
       // A master that cannot cancel knows no live jobs either.
@@ -524,6 +529,55 @@ void MainWindowTest::historyReopensAndReloadsRuns() {
   QVERIFY(!cluster->showsMasterJobs());
   QCOMPARE(cluster->recentJobsModel()->rowCount(), 2);
   QCOMPARE(cluster->recentJobsModel()->jobs().first().verdict, QString("OK"));
+}
+
+void MainWindowTest::everyAdvertisedLanguageCanBePickedOpenedAndRun() {
+  many_languages_ = true;
+  CONNECT_AND_WAIT();
+  auto* combo = child<QComboBox>(*window_, "languageCombo");
+  auto* editor = child<CodeEditor>(*window_, "editor");
+  QCOMPARE(combo->count(), 39);
+  QVERIFY(combo->maxVisibleItems() >= 20);  // a long list is not a ten-row scroll
+
+  // Picked in the list: the editor's starter follows, or stays empty for a language it does not
+  // know (which still runs).
+  combo->setCurrentIndex(combo->findText("kotlin 1.0"));
+  QCOMPARE(editor->syntax(), SyntaxFamily::kKotlin);
+  QCOMPARE(editor->toPlainText(), starterTemplate(SyntaxFamily::kKotlin));
+  combo->setCurrentIndex(combo->findText("cobol 1.0"));
+  QCOMPARE(editor->syntax(), SyntaxFamily::kPlain);
+  QCOMPARE(editor->toPlainText(), QString());
+
+  // Opened: the extension picks the language among the cluster's, the name or alias the colours.
+  const struct {
+    const char* file;
+    const char* language;
+    SyntaxFamily family;
+  } cases[] = {{"hello.rs", "rust", SyntaxFamily::kRust},
+               {"hello.js", "nodejs", SyntaxFamily::kJavaScript},
+               {"Hello.R", "r", SyntaxFamily::kPlain},
+               {"hello.cpp", "c++", SyntaxFamily::kCpp},
+               {"hello.exs", "elixir", SyntaxFamily::kPlain}};
+  for (const auto& c : cases) {
+    const QString path = dir_->filePath(c.file);
+    writeFile(path, "x\n");
+    QVERIFY(window_->openFile(path));
+    QCOMPARE(window_->selectedLanguage(), QString(c.language));
+    QCOMPARE(editor->syntax(), c.family);
+  }
+
+  // Run sends it as that language, under its own name.
+  window_->run();
+  QTRY_COMPARE_WITH_TIMEOUT(fake_->receivedOfType("submit").size(), size_t{1}, kTimeoutMs);
+  const json job = fake_->receivedOfType("submit")[0].at("job");
+  QCOMPARE(job.at("language").get<std::string>(), std::string("elixir"));
+  QCOMPARE(job.at("files")[0].at("name").get<std::string>(), std::string("hello.exs"));
+
+  // Saved under another language's extension, it follows that one.
+  const QString rb = dir_->filePath("hello.rb");
+  QVERIFY(window_->saveToFile(rb));
+  QCOMPARE(window_->selectedLanguage(), QString("ruby"));
+  QCOMPARE(editor->syntax(), SyntaxFamily::kRuby);
 }
 
 void MainWindowTest::runtimesAreRefreshedWithoutLosingTheChoice() {

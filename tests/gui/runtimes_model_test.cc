@@ -5,6 +5,8 @@
 #include <QSignalSpy>
 #include <QtTest>
 
+#include "canned_replies.h"
+
 using polyrun::gui::Runtime;
 using polyrun::gui::RuntimesModel;
 
@@ -29,6 +31,7 @@ class RuntimesModelTest : public QObject {
   void rowForExtension();
   void rowOfNameOrAlias();
   void unchangedListDoesNotReset();
+  void extensionPicksLanguageAmongMany();
 };
 
 void RuntimesModelTest::sortedByLanguageNewestFirst() {
@@ -81,6 +84,28 @@ void RuntimesModelTest::unchangedListDoesNotReset() {
   shuffled[0].slaves = 5;
   model.setRuntimes(shuffled);
   QCOMPARE(reset.count(), 1);
+}
+
+void RuntimesModelTest::extensionPicksLanguageAmongMany() {
+  RuntimesModel model;
+  model.setRuntimes(
+      polyrun::gui::runtimesFromJson(polyrun::gui::test::manyRuntimesReply({{"id", 1}})));
+  QCOMPARE(model.rowCount(), 39);
+  // Every extension of every language finds it (".cpp" is c++'s, c++20's and c++23's: the first,
+  // plain c++, wins), with or without the dot, in any case.
+  for (const Runtime& r : model.runtimes()) {
+    for (const QString& ext : r.extensions) {
+      const QString expected = ext == ".cpp" ? QString("c++") : r.language;
+      for (const QString& asked : {ext, ext.mid(1), ext.toUpper()}) {
+        const Runtime* found = model.runtimeAt(model.rowForExtension(asked));
+        QVERIFY2(found && found->language == expected, qPrintable(asked));
+      }
+    }
+  }
+  QCOMPARE(model.runtimeAt(model.rowForExtension("r"))->language, QString("r"));  // ".R"
+  QCOMPARE(model.runtimeAt(model.rowForExtension("js"))->language, QString("nodejs"));
+  QCOMPARE(model.runtimeAt(model.rowOf("javascript"))->language, QString("nodejs"));  // alias
+  QCOMPARE(model.rowForExtension("xyz"), -1);
 }
 
 QTEST_GUILESS_MAIN(RuntimesModelTest)

@@ -156,6 +156,23 @@ TEST(LanguageForFileTest, AmbiguousExtensionNamesTheCandidates) {
   EXPECT_NE(error.find("--lang"), std::string::npos) << error;
 }
 
+TEST(LanguageForFileTest, SharedExtensionGoesToTheLanguageItNames) {
+  const json runtimes = json::parse(R"([
+    {"language": "c++", "version": "12", "aliases": ["cpp", "g++"], "extensions": [".cpp", ".cc"]},
+    {"language": "c++20", "version": "12", "extensions": [".cpp"]},
+    {"language": "c++23", "version": "12", "extensions": [".cpp"]},
+    {"language": "perl", "version": "5", "extensions": [".pl"]},
+    {"language": "prolog", "version": "9", "aliases": ["swipl"], "extensions": [".pl"]}
+  ])");
+  std::string language, error;
+  ASSERT_TRUE(cli::languageForFile(runtimes, "main.cpp", &language, &error)) << error;
+  EXPECT_EQ(language, "c++");  // "cpp" is its alias
+  ASSERT_TRUE(cli::languageForFile(runtimes, "MAIN.CPP", &language, &error)) << error;
+  EXPECT_EQ(language, "c++");
+  EXPECT_FALSE(cli::languageForFile(runtimes, "x.pl", &language, &error));  // "pl" names neither
+  EXPECT_NE(error.find("perl, prolog"), std::string::npos) << error;
+}
+
 TEST(LanguageForFileTest, NoRuntimesSaysNoSlaveOffersAny) {
   std::string language, error;
   EXPECT_FALSE(cli::languageForFile(json::array(), "x.py", &language, &error));
