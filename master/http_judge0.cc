@@ -830,8 +830,8 @@ struct RunnerCommands {
 };
 
 constexpr RunnerCommands kRunnerCommands[] = {
-    {"c", "main.c", "gcc -std=c17 -O2 -pipe -o main main.c -lm", "./main"},
-    {"c++", "main.cpp", "g++ -std=c++17 -O2 -pipe -o main main.cpp -lm", "./main"},
+    {"c", "main.c", "gcc -std=gnu17 -O2 -pipe -o main main.c -lm", "./main"},
+    {"c++", "main.cpp", "g++ -std=gnu++17 -O2 -pipe -o main main.cpp -lm", "./main"},
     {"java", "Main.java", "javac -proc:none -encoding UTF-8 -d . Main.java", "java -cp . Main"},
     {"python", "main.py", std::nullopt, "python3 -B main.py"},
     {"javascript", "main.js", std::nullopt, "node main.js"},

@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <iterator>
 
+#include "polyrun/language_definition.h"
+
 namespace polyrun::slave {
 namespace fs = std::filesystem;
 namespace {
@@ -26,9 +28,11 @@ constexpr uint32_t kEvents = IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED
 
 Poco::Logger& log() { return Poco::Logger::get("slave.plugins"); }
 
-// A library the slave loads: "*.so", not hidden (".name.so.tmp" is how one is copied in).
+// What the slave loads: a library, "*.so", or a language definition, "*.toml"; not hidden
+// (".name.so.tmp" is how one is copied in).
 bool isPluginName(const std::string& name) {
-  return name.size() > 3 && name.front() != '.' && name.compare(name.size() - 3, 3, ".so") == 0;
+  return name.size() > 3 && name.front() != '.' &&
+         (name.compare(name.size() - 3, 3, ".so") == 0 || isDefinitionFile(name));
 }
 
 // The plugin files in `dir` and their identities.

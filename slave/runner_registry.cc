@@ -4,12 +4,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <iterator>
 #include <utility>
 
+#include "polyrun/language_definition.h"
+
 namespace polyrun::slave {
 namespace {
+
+namespace fs = std::filesystem;
 
 Poco::Logger& log() { return Poco::Logger::get("slave.plugins"); }
 
@@ -39,7 +44,10 @@ RunnerRegistry::RunnerRegistry(Sandbox& sandbox, Options options, SettingsFn set
     : sandbox_(sandbox),
       options_(std::move(options)),
       probe_options_(probeOptions(options_, options_.selftest_wall_ms)),
-      settings_for_(std::move(settings_for)) {}
+      settings_for_(std::move(settings_for)),
+      parallel_probes_(options_.parallel_probes > 0
+                           ? options_.parallel_probes
+                           : std::max(2, static_cast<int>(std::thread::hardware_concurrency()))) {}
 
 RunnerRegistry::~RunnerRegistry() { stopToolchains(); }
 
@@ -126,6 +134,21 @@ void RunnerRegistry::prepareOne(const ToolchainTask& task) {
 }
 
 ProbedRunner RunnerRegistry::probe(LoadedRunner loaded, RunnerStatus* status) const {
+  {
+    MutexLock lock(probe_mutex_);
+    while (probes_running_ >= parallel_probes_) probe_slot_free_.wait(lock.native());
+    ++probes_running_;
+  }
+  struct SlotRelease {
+    const RunnerRegistry* registry;
+    ~SlotRelease() {
+      {
+        MutexLock lock(registry->probe_mutex_);
+        --registry->probes_running_;
+      }
+      registry->probe_slot_free_.notify_one();
+    }
+  } release{this};
   ProbedRunner out{std::move(loaded), {}, false};
   out.info = out.loaded.info;
   *status = {out.loaded.library_path, out.info.language, "", false, "", ""};
@@ -162,13 +185,33 @@ ProbedRunner RunnerRegistry::probe(LoadedRunner loaded, RunnerStatus* status) co
   return out;
 }
 
+PluginLoadResult RunnerRegistry::loadDefinitionFile(const std::string& path) const {
+  PluginLoadResult loaded = loadDefinition(path, settings_for_(fs::path(path).stem().string()));
+  if (loaded.runners.empty() || !options_.sandbox_paths) return loaded;
+  LanguageDefinition definition;
+  if (!readLanguageDefinition(path, &definition).isOk()) return loaded;
+  for (const auto& needed : definition.sandbox_paths) {
+    const auto& shown = *options_.sandbox_paths;
+    if (std::find(shown.begin(), shown.end(), needed) != shown.end()) continue;
+    loaded.runners.clear();
+    loaded.error = "needs the read-only path " + needed +
+                   " ([sandbox] paths), which this slave's sandbox does not show: the sandbox "
+                   "takes definitions' paths when the slave starts; restart the slave";
+    break;
+  }
+  return loaded;
+}
+
 LibraryLoad RunnerRegistry::load(const std::string& path) const try {
   LibraryLoad out;
   out.path = path;
   PluginLoadResult loaded =
-      loadPlugin(path, settings_for_(pluginSettingsName(path)), {options_.copy_dir});
+      isDefinitionFile(path)
+          ? loadDefinitionFile(path)
+          : loadPlugin(path, settings_for_(pluginSettingsName(path)), {options_.copy_dir});
   out.incomplete = loaded.incomplete;
-  if (!loaded.error.empty()) out.statuses.push_back({path, "", "", false, loaded.error, ""});
+  if (!loaded.error.empty())
+    out.statuses.push_back({path, loaded.language, "", false, loaded.error, ""});
 
   // Version detection and self-tests run real compilers: do them side by side.
   std::vector<RunnerStatus> statuses(loaded.runners.size());
@@ -206,7 +249,8 @@ void RunnerRegistry::install(LibraryLoad load) {
       toolchain_tasks_.push_back({r.loaded.runner, load.path, r.info.language, r.info.version});
       queued = true;
     }
-    entries_.push_back({std::move(r.loaded), std::move(r.info), sequence, ""});
+    entries_.push_back(
+        {std::move(r.loaded), std::move(r.info), sequence, isDefinitionFile(load.path), ""});
   }
   statuses_[load.path] = std::move(load.statuses);
   for (const auto& t : toolchain_tasks_) {
@@ -245,10 +289,18 @@ bool RunnerRegistry::remove(const std::string& path) {
   return known;
 }
 
+bool RunnerRegistry::hiddenLocked(const Entry& e) const {
+  if (e.defined) return false;
+  return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& other) {
+    return other.defined && other.info.language == e.info.language;
+  });
+}
+
 std::vector<RunnerInfo> RunnerRegistry::advertised() const {
   MutexLock lock(mutex_);
   std::map<std::pair<std::string, std::string>, const Entry*> newest;
   for (const auto& e : entries_) {
+    if (hiddenLocked(e)) continue;
     const Entry*& slot = newest[{e.info.language, e.info.version}];
     if (!slot || slot->sequence < e.sequence) slot = &e;
   }
@@ -262,6 +314,7 @@ const RunnerRegistry::Entry* RunnerRegistry::newestLocked(const std::string& lan
   const Entry* best = nullptr;
   for (const auto& e : entries_) {
     if (e.info.language != language || (!version.empty() && e.info.version != version)) continue;
+    if (hiddenLocked(e)) continue;
     if (!best || best->sequence < e.sequence) best = &e;
   }
   return best;

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +72,14 @@ class RunnerRegistry {
     std::string toolchain_root;
     /// Wall and CPU limit, in ms, of each toolchain command (a precompiled header takes seconds).
     int64_t toolchain_wall_ms = 300000;
+    /// The host paths the sandbox shows besides its own: a definition file needing another
+    /// (`[sandbox] paths`, read when the sandbox was made) is refused. Unset: every path is there
+    /// (the process sandbox shows the whole host).
+    std::optional<std::vector<std::string>> sandbox_paths;
+    /// How many runners are probed (version and self-test) at once, across all loads: a folder
+    /// of thirty languages must not start thirty compilers together. 0: the number of CPUs, at
+    /// least 2.
+    int parallel_probes = 0;
   };
 
   /// A runner for a job, with the toolchain directory to hand to its prepare() (empty while
@@ -121,6 +130,7 @@ class RunnerRegistry {
     LoadedRunner loaded;
     RunnerInfo info;            // with the detected version
     uint64_t sequence;          // install order: the greatest wins
+    bool defined;               // from a definition file: hides plugins' runners of its language
     std::string toolchain_dir;  // set once its toolchain is prepared and passed the self-test
   };
   // A toolchain to prepare, in the background: the runner is offered without it meanwhile.
@@ -131,6 +141,10 @@ class RunnerRegistry {
     std::string version;
   };
   ProbedRunner probe(LoadedRunner loaded, RunnerStatus* status) const;
+  // loadDefinition(), refusing a definition whose [sandbox] paths the sandbox does not show.
+  PluginLoadResult loadDefinitionFile(const std::string& path) const;
+  // A plugin's runner of a language some definition file also offers: the definition wins.
+  bool hiddenLocked(const Entry& e) const POLYRUN_REQUIRES(mutex_);
   void toolchainLoop();
   void prepareOne(const ToolchainTask& task);
   // Sets the toolchain status of `task`'s runner in statuses_ and notifies; without mutex_.
@@ -146,6 +160,12 @@ class RunnerRegistry {
   const Options options_;
   const ExecutorOptions probe_options_;  // options_.executor with the self-test limits
   const SettingsFn settings_for_;
+  const int parallel_probes_;
+
+  // Probes running now, at most parallel_probes_ (probe() waits for a slot).
+  mutable Mutex probe_mutex_;
+  mutable std::condition_variable probe_slot_free_;
+  mutable int probes_running_ POLYRUN_GUARDED_BY(probe_mutex_) = 0;
 
   mutable Mutex mutex_;  // guards entries_, statuses_, sequence_, toolchain_tasks_, stopping_
   std::vector<Entry> entries_ POLYRUN_GUARDED_BY(mutex_);  // ready runners only

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "master_link.h"
@@ -21,6 +22,7 @@
 #include "polyrun/client_tls.h"
 #include "polyrun/job_executor.h"
 #include "polyrun/job_json.h"
+#include "polyrun/language_definition.h"
 #include "polyrun/service_app.h"
 #include "runner_registry.h"
 #include "slave_settings.h"
@@ -164,7 +166,10 @@ void checkLimitsMode(const Sandbox& sandbox, const SlaveSettings& settings) {
 // slave.sandbox = namespaces (the default) isolates every stage; without the kernel's support
 // the slave refuses to start, unless configuration asks for plain processes, loudly.
 // `toolchain_root` is cleared when the stages could not reach it and the operator did not name it.
-std::unique_ptr<Sandbox> makeSandbox(const SlaveSettings& settings, std::string& toolchain_root) {
+// `*shown_paths` gets the host paths the sandbox shows besides its own (none for plain processes,
+// which see everything), among them the `[sandbox] paths` of the definitions in the plugin folder.
+std::unique_ptr<Sandbox> makeSandbox(const SlaveSettings& settings, std::string& toolchain_root,
+                                     std::optional<std::vector<std::string>>* shown_paths) {
   Poco::Logger& log = Poco::Logger::get("slave.sandbox");
   if (settings.sandbox_mode == SandboxMode::kProcess) {
     log.warning(
@@ -194,6 +199,16 @@ std::unique_ptr<Sandbox> makeSandbox(const SlaveSettings& settings, std::string&
   }
   // Toolchains (precompiled headers, class-data archives) are read by jobs, never written.
   if (!toolchain_root.empty()) so.readonly_paths.push_back(toolchain_root);
+  // What language definitions' toolchains read outside /usr (their configuration in /etc).
+  const std::vector<std::string> defined = definitionSandboxPaths(settings.plugins_dir);
+  if (!defined.empty())
+    log.information("read-only paths for language definitions: %s", [&] {
+      std::string all;
+      for (const auto& p : defined) all += (all.empty() ? "" : " ") + p;
+      return all;
+    }());
+  so.readonly_paths.insert(so.readonly_paths.end(), defined.begin(), defined.end());
+  *shown_paths = so.readonly_paths;
   std::unique_ptr<Sandbox> sandbox;
   if (Status made = makeNamespaceSandbox(so, &sandbox); !made.isOk())
     throw ConfigError(made.message() +
@@ -329,13 +344,15 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   });
   options.reaper = &reaper;
 
-  auto sandbox = makeSandbox(cfg, toolchain_root);
+  std::optional<std::vector<std::string>> shown_paths;
+  auto sandbox = makeSandbox(cfg, toolchain_root, &shown_paths);
   link.limits = limitsModeName(sandbox->limitsMode());
   RunnerRegistry::Options registry_options;
   registry_options.executor = options;
   registry_options.selftest_wall_ms = cfg.selftest_wall_ms;
   registry_options.copy_dir = (fs::path(options.work_root) / ".plugins").string();
   registry_options.toolchain_root = toolchain_root;
+  registry_options.sandbox_paths = shown_paths;
   RunnerRegistry registry(*sandbox, registry_options,
                           [this](const std::string& n) { return pluginSettings(n); });
 

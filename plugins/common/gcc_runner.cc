@@ -54,7 +54,7 @@ GccLanguage languageOf(GccDialect dialect) {
             "main.c",
             {"gcc", "polyrun_c", "gcc", "/usr/bin/gcc", "gcc"},
             "cflags",
-            "-std=c17 -O2 -pipe",
+            "-std=gnu17 -O2 -pipe",
             kCSelfTest,
             false};
   }
@@ -63,7 +63,7 @@ GccLanguage languageOf(GccDialect dialect) {
           "main.cpp",
           {"g++", "polyrun_cpp", "gxx", "/usr/bin/g++", "g++"},
           "cxxflags",
-          "-std=c++17 -O2 -pipe",
+          "-std=gnu++17 -O2 -pipe",
           kCppSelfTest,
           true};
 }

@@ -315,7 +315,7 @@ TEST_F(RunnerTest, CCompilesWithTheDefaultFlags) {
   ASSERT_EQ(p.error, "");
   ASSERT_TRUE(p.compile);
   EXPECT_EQ(p.compile->argv,
-            (std::vector<std::string>{c.versionCommand().argv.front(), "-std=c17", "-O2", "-pipe",
+            (std::vector<std::string>{c.versionCommand().argv.front(), "-std=gnu17", "-O2", "-pipe",
                                       "-o", "main", "main.c", "-lm"}));
   EXPECT_EQ(p.run.argv, std::vector<std::string>{"./main"});
 }

@@ -123,7 +123,7 @@ TEST(PluginLoaderTest, SameLibraryLoadedTwiceGivesIndependentRunners) {
   const Prepared a = first.runners.front().runner->prepare(input);
   const Prepared b = second.runners.front().runner->prepare(input);
   ASSERT_TRUE(a.compile && b.compile);
-  EXPECT_TRUE(contains(a.compile->argv, "-std=c17"));
+  EXPECT_TRUE(contains(a.compile->argv, "-std=gnu17"));
   EXPECT_TRUE(contains(b.compile->argv, "-std=c99"));
   EXPECT_FALSE(contains(b.compile->argv, "-O2"));
 }

@@ -24,6 +24,9 @@ struct PluginLoadResult {
   std::string error;
   /// The file looks cut short: a copy still in progress, worth trying again once it is whole.
   bool incomplete = false;
+  /// A definition file (language_definition.h) that offers no runner: the language it names, so
+  /// that the report says which language is missing ("toolchain not found: /usr/bin/ghc").
+  std::string language;
 };
 
 struct PluginLoadOptions {
