@@ -433,6 +433,10 @@ int main(int argc, char** argv) {
                 << " PLUGIN.so < {\"settings\": {...}} (the slave runs this itself)\n";
       return Poco::Util::Application::EXIT_USAGE;
     }
+    // The child needs stdin, stdout and stderr only: what else the slave had open (the master
+    // connection, the sandbox's sockets) is closed before any plugin code runs.
+    if (::close_range(3, ~0U, 0) != 0)
+      for (int fd = 3; fd < 65536; ++fd) ::close(fd);
     return polyrun::slave::runPluginCheck(argv[2], std::cin, std::cout);
   }
   try {

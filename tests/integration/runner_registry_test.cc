@@ -3,7 +3,9 @@
 // the lifetime of libraries under running jobs.
 #include "runner_registry.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -389,6 +391,19 @@ TEST(RunnerRegistryCheckTest, ALibraryThatDiesInTheCheckIsRefusedAndNeverLoadedH
       << "no refused library was mapped here";
   std::error_code ec;
   EXPECT_TRUE(fs::is_empty(o.copy_dir, ec)) << "the private copies are gone";
+}
+
+// The check's child runs plugin code with nothing of the slave's open but stdin, stdout and
+// stderr: here a descriptor this process holds without close-on-exec, as a slave holds its
+// master connection, and a plugin that dies when it finds it open.
+TEST(PluginCheckTest, TheChildInheritsNoDescriptorOfTheSlave) {
+  const int fd = ::open("/dev/null", O_RDONLY);  // inherited by the processes this one starts
+  ASSERT_GE(fd, 3);
+  const Status checked =
+      checkPluginInChild({std::string(POLYRUN_BIN_DIR) + "/polyrun-slave", kCheckPluginFlag},
+                         testPlugin("good"), {{"crash_if_fd_open", std::to_string(fd)}}, 10000);
+  ::close(fd);
+  EXPECT_TRUE(checked.isOk()) << checked.message();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "test_runner.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -83,6 +84,9 @@ std::string versionSetting(const PluginSettings& settings) {
 CreateResult createTestRunners(const PluginSettings& settings, std::string_view fault) {
   if (fault == "factory_throws") throw std::runtime_error("factory exploded");
   if (fault == "factory_crashes" || runners::settingOr(settings, "crash", "") == "factory")
+    std::raise(SIGSEGV);
+  if (const std::string fd = runners::settingOr(settings, "crash_if_fd_open", "");
+      !fd.empty() && ::fcntl(std::stoi(fd), F_GETFD) != -1)
     std::raise(SIGSEGV);
   if (fault == "factory_exits") std::exit(3);
   if (fault == "factory_hangs")

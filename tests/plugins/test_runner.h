@@ -8,6 +8,7 @@
 //   version_file  a file whose first line is the version, read at load (wins over `version`)
 //   crash         "factory": the factory dies of SIGSEGV (a test that its settings reach the
 //                 process checking it; never load it so in a test's own process)
+//   crash_if_fd_open  a descriptor number: the factory dies of SIGSEGV when it is open
 #pragma once
 
 #include <string_view>
