@@ -68,7 +68,7 @@ class RunnerRegistry {
     std::string copy_dir;
     /// How a library is checked in a child process before it is loaded here (plugin_check.h):
     /// the slave's own executable and kCheckPluginFlag; the file is appended. A library that
-    /// crashes, exits or outlasts `selftest_wall_ms` there is refused, unloaded by no one.
+    /// crashes, exits or outlasts `selftest_wall_ms` there is refused and never loaded here.
     /// Empty: libraries are loaded without a check (tests that have no slave binary).
     std::vector<std::string> check_command;
     /// Where runners' toolchains (Runner::toolchain()) are prepared and kept, one directory per
