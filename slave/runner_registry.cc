@@ -9,6 +9,7 @@
 #include <iterator>
 #include <utility>
 
+#include "plugin_check.h"
 #include "polyrun/language_definition.h"
 
 namespace polyrun::slave {
@@ -202,13 +203,29 @@ PluginLoadResult RunnerRegistry::loadDefinitionFile(const std::string& path) con
   return loaded;
 }
 
+// A crash, exit or hang of the library's code in the child costs only the child.
+Status RunnerRegistry::checkFirst(const std::string& file, const PluginSettings& settings) const {
+  const auto start = std::chrono::steady_clock::now();
+  Status checked =
+      checkPluginInChild(options_.check_command, file, settings, options_.selftest_wall_ms);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  if (checked.isOk())
+    log().debug("plugin %s passed its check in a child process in %s ms", file, std::to_string(ms));
+  return checked;
+}
+
 LibraryLoad RunnerRegistry::load(const std::string& path) const try {
   LibraryLoad out;
   out.path = path;
+  const PluginSettings settings = settings_for_(pluginSettingsName(path));
+  PluginLoadOptions load_options{options_.copy_dir, nullptr};
+  if (!options_.check_command.empty())
+    load_options.before_load = [&](const std::string& file) { return checkFirst(file, settings); };
+  // A definition is data: nothing of it runs in the slave, so it needs no check in a child.
   PluginLoadResult loaded =
-      isDefinitionFile(path)
-          ? loadDefinitionFile(path)
-          : loadPlugin(path, settings_for_(pluginSettingsName(path)), {options_.copy_dir});
+      isDefinitionFile(path) ? loadDefinitionFile(path) : loadPlugin(path, settings, load_options);
   out.incomplete = loaded.incomplete;
   if (!loaded.error.empty())
     out.statuses.push_back({path, loaded.language, "", false, loaded.error, ""});

@@ -67,6 +67,11 @@ class RunnerRegistry {
     int64_t selftest_wall_ms = 15000;
     /// Libraries are loaded from private copies made here (see PluginLoadOptions::copy_dir).
     std::string copy_dir;
+    /// How a library is checked in a child process before it is loaded here (plugin_check.h):
+    /// the slave's own executable and kCheckPluginFlag; the file is appended. A library that
+    /// crashes, exits or outlasts `selftest_wall_ms` there is refused and never loaded here.
+    /// Empty: libraries are loaded without a check (tests that have no slave binary).
+    std::vector<std::string> check_command;
     /// Where runners' toolchains (Runner::toolchain()) are prepared and kept, one directory per
     /// runner and plan; must be among the sandbox's read-only paths. Empty: no toolchains.
     std::string toolchain_root;
@@ -145,6 +150,8 @@ class RunnerRegistry {
   PluginLoadResult loadDefinitionFile(const std::string& path) const;
   // A plugin's runner of a language some definition file also offers: the definition wins.
   bool hiddenLocked(const Entry& e) const POLYRUN_REQUIRES(mutex_);
+  // Runs options_.check_command on `file`: OK when the library may be loaded here.
+  Status checkFirst(const std::string& file, const PluginSettings& settings) const;
   void toolchainLoop();
   void prepareOne(const ToolchainTask& task);
   // Sets the toolchain status of `task`'s runner in statuses_ and notifies; without mutex_.

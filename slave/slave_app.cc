@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "master_link.h"
+#include "plugin_check.h"
 #include "plugin_watcher.h"
 #include "polyrun/client_tls.h"
 #include "polyrun/job_executor.h"
@@ -30,6 +31,10 @@
 namespace polyrun::slave {
 namespace {
 namespace fs = std::filesystem;
+
+// The running executable: exec'ing it starts the same binary as this process, whatever has
+// happened to its path since.
+constexpr const char* kSelfExe = "/proc/self/exe";
 
 class SlaveApp final : public ServiceApp {
  public:
@@ -353,6 +358,15 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   registry_options.copy_dir = (fs::path(options.work_root) / ".plugins").string();
   registry_options.toolchain_root = toolchain_root;
   registry_options.sandbox_paths = shown_paths;
+  // A new library is loaded in a child first (plugin_check.h): this very executable, even once
+  // an upgrade has replaced or removed its file.
+  if (::access(kSelfExe, X_OK) == 0)
+    registry_options.check_command = {kSelfExe, kCheckPluginFlag};
+  else
+    log.warning(
+        "%s cannot be executed: plugins are loaded without checking them in a child process "
+        "first, so one that crashes while loading takes the slave down (mount /proc)",
+        std::string(kSelfExe));
   RunnerRegistry registry(*sandbox, registry_options,
                           [this](const std::string& n) { return pluginSettings(n); });
 
@@ -426,4 +440,27 @@ int SlaveApp::runService(const std::vector<std::string>&) {
 }  // namespace
 }  // namespace polyrun::slave
 
-POCO_SERVER_MAIN(polyrun::slave::SlaveApp)
+// `polyrun-slave --check-plugin FILE` is the child that loads a new plugin before the slave does
+// (plugin_check.h): no application object, configuration, logging or thread; the plugin's
+// settings arrive on stdin.
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], polyrun::slave::kCheckPluginFlag) == 0) {
+    if (argc != 3) {
+      std::cerr << "usage: " << argv[0] << " " << polyrun::slave::kCheckPluginFlag
+                << " PLUGIN.so < {\"settings\": {...}} (the slave runs this itself)\n";
+      return Poco::Util::Application::EXIT_USAGE;
+    }
+    // The child needs stdin, stdout and stderr only: what else the slave had open (the master
+    // connection, the sandbox's sockets) is closed before any plugin code runs.
+    if (::close_range(3, ~0U, 0) != 0)
+      for (int fd = 3; fd < 65536; ++fd) ::close(fd);
+    return polyrun::slave::runPluginCheck(argv[2], std::cin, std::cout);
+  }
+  try {
+    polyrun::slave::SlaveApp app;
+    return app.run(argc, argv);
+  } catch (Poco::Exception& exc) {
+    std::cerr << exc.displayText() << std::endl;
+    return Poco::Util::Application::EXIT_SOFTWARE;
+  }
+}

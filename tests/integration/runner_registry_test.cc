@@ -3,7 +3,9 @@
 // the lifetime of libraries under running jobs.
 #include "runner_registry.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "plugin_check.h"
 #include "polyrun/job_executor.h"
 #include "polyrun/sandbox.h"
 #include "support/test_support.h"
@@ -342,6 +345,65 @@ TEST(RunnerRegistryToolchainTest, DestructionCancelsAPreparationUnderWay) {
   registry.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3))
       << "precompiling headers takes several seconds: it must have been cancelled";
+}
+
+// With a check command (the slave's own binary, as the slave sets it), every library is loaded in
+// a child process first: a library that would kill this process there is refused with the reason
+// and never loaded here, and a good one is loaded as before.
+TEST(RunnerRegistryCheckTest, ALibraryThatDiesInTheCheckIsRefusedAndNeverLoadedHere) {
+  test::TempDir dir;
+  auto sandbox = makeProcessSandbox();
+  RunnerRegistry::Options o;
+  o.executor = {dir.path() + "/work", defaultLimits()};
+  o.selftest_wall_ms = kSelfTestWallMs;
+  o.copy_dir = dir.path() + "/copies";
+  o.check_command = {std::string(POLYRUN_BIN_DIR) + "/polyrun-slave", kCheckPluginFlag};
+  // The good plugin again, under a name whose settings make its factory crash: only a child
+  // that got the settings (on its stdin) dies of it.
+  const std::string crashy = dir.path() + "/polyrun_test_crashy.so";
+  fs::copy_file(testPlugin("good"), crashy);
+  RunnerRegistry registry(*sandbox, o, [](const std::string& name) {
+    return name == "polyrun_test_crashy" ? PluginSettings{{"crash", "factory"}} : PluginSettings{};
+  });
+
+  LibraryLoad good = registry.load(testPlugin("good"));
+  ASSERT_EQ(good.statuses.size(), 1u);
+  EXPECT_TRUE(good.statuses.front().ready) << good.statuses.front().problem;
+
+  const std::map<std::string, std::string> refused = {
+      {crashy, "crashed while loading (SIGSEGV in its static constructors"},
+      {testPlugin("factory_exits"), "exited with code 3 while loading"},
+      {testPlugin("factory_hangs"), "hung while loading: killed after"},
+  };
+  for (const auto& [path, reason] : refused) {
+    const auto start = std::chrono::steady_clock::now();
+    LibraryLoad load = registry.load(path);
+    ASSERT_EQ(load.statuses.size(), 1u) << path;
+    EXPECT_TRUE(load.runners.empty()) << path;
+    EXPECT_FALSE(load.statuses.front().ready);
+    EXPECT_TRUE(hasSubstr(load.statuses.front().problem, path + ": " + reason));
+    EXPECT_TRUE(hasSubstr(load.statuses.front().problem, "the slave did not load it"));
+    EXPECT_LT(std::chrono::steady_clock::now() - start,
+              std::chrono::milliseconds(kSelfTestWallMs + 3000))
+        << path;
+  }
+  EXPECT_EQ(mappingsOf("polyrun_test_factory_") + mappingsOf("polyrun_test_crashy"), 0)
+      << "no refused library was mapped here";
+  std::error_code ec;
+  EXPECT_TRUE(fs::is_empty(o.copy_dir, ec)) << "the private copies are gone";
+}
+
+// The check's child runs plugin code with nothing of the slave's open but stdin, stdout and
+// stderr: here a descriptor this process holds without close-on-exec, as a slave holds its
+// master connection, and a plugin that dies when it finds it open.
+TEST(PluginCheckTest, TheChildInheritsNoDescriptorOfTheSlave) {
+  const int fd = ::open("/dev/null", O_RDONLY);  // inherited by the processes this one starts
+  ASSERT_GE(fd, 3);
+  const Status checked =
+      checkPluginInChild({std::string(POLYRUN_BIN_DIR) + "/polyrun-slave", kCheckPluginFlag},
+                         testPlugin("good"), {{"crash_if_fd_open", std::to_string(fd)}}, 10000);
+  ::close(fd);
+  EXPECT_TRUE(checked.isOk()) << checked.message();
 }
 
 }  // namespace

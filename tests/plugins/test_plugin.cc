@@ -1,4 +1,6 @@
 // The exported part of a test plugin; POLYRUN_TEST_FAULT names its behaviour (test_runner.h).
+#include <csignal>
+
 #include "polyrun/plugin_macros.h"
 #include "test_runner.h"
 
@@ -10,6 +12,11 @@ extern "C" BOOST_SYMBOL_EXPORT int polyrun_test_not_a_plugin() { return 42; }
 #else
 
 namespace {
+
+#if defined(POLYRUN_TEST_FAULT_STATIC_CRASHES)
+// Runs when the library is loaded, before the loader reads anything of it.
+[[maybe_unused]] const int kCrashAtLoad = [] { return std::raise(SIGSEGV); }();
+#endif
 
 polyrun::CreateResult createRunners(const polyrun::PluginSettings& settings) {
   return polyrun::test::createTestRunners(settings, POLYRUN_TEST_FAULT);

@@ -1,5 +1,10 @@
 #include "test_runner.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -23,6 +28,7 @@ class TestRunner final : public Runner {
 
   RunnerInfo info() const override {
     if (fault_ == "info_throws") throw std::runtime_error("info() exploded");
+    if (fault_ == "info_crashes") std::abort();
     return {fault_ == "nameless" ? "" : "testlang", version_, {"tl"}, {".tl"}, false};
   }
 
@@ -41,6 +47,7 @@ class TestRunner final : public Runner {
   }
 
   SelfTest selfTest() const override {
+    if (fault_ == "selftest_crashes") std::raise(SIGSEGV);
     const std::string echo = "read line; echo \"$line\"\n";
     // selftest_slow: longer than the registry tests' first limit (1.5 s), not than their second.
     const std::string program = fault_ == "selftest_hangs"  ? "exec /bin/sleep 600\n"
@@ -76,6 +83,14 @@ std::string versionSetting(const PluginSettings& settings) {
 
 CreateResult createTestRunners(const PluginSettings& settings, std::string_view fault) {
   if (fault == "factory_throws") throw std::runtime_error("factory exploded");
+  if (fault == "factory_crashes" || runners::settingOr(settings, "crash", "") == "factory")
+    std::raise(SIGSEGV);
+  if (const std::string fd = runners::settingOr(settings, "crash_if_fd_open", "");
+      !fd.empty() && ::fcntl(std::stoi(fd), F_GETFD) != -1)
+    std::raise(SIGSEGV);
+  if (fault == "factory_exits") std::exit(3);
+  if (fault == "factory_hangs")
+    for (;;) ::pause();
   CreateResult result;
   if (fault == "tool_missing") {
     runners::findTool(

@@ -6,6 +6,9 @@
 // which load ran a job. Settings (slave.plugin.polyrun_test_<behaviour>.*):
 //   version       "1.0", or a comma list ("3.0,3.1") for one runner per version
 //   version_file  a file whose first line is the version, read at load (wins over `version`)
+//   crash         "factory": the factory dies of SIGSEGV (a test that its settings reach the
+//                 process checking it; never load it so in a test's own process)
+//   crash_if_fd_open  a descriptor number: the factory dies of SIGSEGV when it is open
 #pragma once
 
 #include <string_view>

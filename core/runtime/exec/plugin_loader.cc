@@ -225,6 +225,7 @@ PluginLoadResult loadPlugin(const std::string& path, const PluginSettings& setti
     const std::string file = copy ? copy->path() : path;
     if (out.error.empty()) out.error = checkSharedObject(file, &out.incomplete);
     if (out.error.empty()) out.error = checkAliases(file, &out.incomplete);
+    if (out.error.empty() && options.before_load) out.error = options.before_load(file).message();
     if (out.error.empty()) loadRunners(file, path, settings, &out);
   } catch (const std::exception& e) {
     out.runners.clear();

@@ -2,12 +2,14 @@
 // long as the Runner lives, so a library is never unloaded while its code may still run.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "polyrun/export.h"
 #include "polyrun/runner.h"
+#include "polyrun/status.h"
 
 namespace polyrun {
 
@@ -36,13 +38,18 @@ struct PluginLoadOptions {
   /// the old one; and a file overwritten in place while mapped crashes the process that maps it.
   /// Messages and LoadedRunner::library_path still name `path`.
   std::string copy_dir;
+  /// When set, called with the file about to be loaded (the private copy, or `path`) once its
+  /// ELF headers and aliases passed, before any of its code runs here; a status other than OK
+  /// refuses the library with its message (the slave checks the library in a child process).
+  std::function<Status(const std::string& file)> before_load;
 };
 
 /// Loads one library. Refuses, with a reason naming `path`, a file that is not a whole ELF
 /// shared object or lacks the exported aliases (both read from the file, without running any of
-/// its code), a library that declares another ABI version (read before any of its functions is
-/// called), a factory that throws or makes nothing, and runners whose info() throws or is not
-/// sensible (no language name, an extension without its dot). Never throws.
+/// its code), a library `options.before_load` refuses, a library that declares another ABI version
+/// (read before any of its functions is called), a factory that throws or makes nothing, and
+/// runners whose info() throws or is not sensible (no language name, an extension without its dot).
+/// Never throws.
 POLYRUN_API PluginLoadResult loadPlugin(const std::string& path, const PluginSettings& settings,
                                         const PluginLoadOptions& options = {});
 
