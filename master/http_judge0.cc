@@ -819,9 +819,10 @@ json judge0BatchUtf8Error() {
 
 namespace {
 
-// What polyrun's runners do with a Judge0 program, for GET /languages/{id}: the file name the
-// runner gives the one source file and the plugins' default commands (docs/configuration.md
-// says how a slave may change the flags).
+// What polyrun's built-in runners do with a Judge0 program, for GET /languages/{id}: the file
+// name the runner gives the one source file and the plugins' default commands
+// (docs/configuration.md says how a slave may change the flags). Languages from definition files
+// have none here (their commands are in the slaves' definitions).
 struct RunnerCommands {
   std::string_view language;
   std::string_view source_file;
@@ -880,6 +881,10 @@ std::optional<json> judge0LanguageBody(std::string_view id_text) {
                   {"compile_cmd", c.compile_cmd ? json(*c.compile_cmd) : json(nullptr)},
                   {"run_cmd", c.run_cmd}};
     }
+    // A language from a definition file: its commands are the slaves' (their
+    // plugins/languages/*.toml), which the master does not know.
+    return json{{"id", l.id},         {"name", l.name},       {"is_archived", false},
+                {"source_file", nullptr}, {"compile_cmd", nullptr}, {"run_cmd", nullptr}};
   }
   return std::nullopt;
 }

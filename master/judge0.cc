@@ -88,21 +88,47 @@ Judge0StatusId judge0StatusFor(Verdict verdict, int signal, bool wrong_answer) {
 }
 
 const std::vector<Judge0Language>& judge0Languages() {
-  // Judge0 CE v1.13.1 db/languages/active.rb: every active id of the languages polyrun runs.
-  // Not mapped: 70 "Python (2.7.17)" (Python 2 programs do not run on Python 3) and 74
-  // "TypeScript (3.7.4)" (node does not compile TypeScript).
+  // Judge0 CE v1.13.1 db/languages/active.rb: every active id of the languages polyrun runs
+  // (docs/judge0.md, "Languages"). Not mapped, because Judge0's programs for them do not run as
+  // polyrun's definitions run programs: 70 "Python (2.7.17)" (Python 2), 58 "Erlang (OTP 22.2)"
+  // (escripts without a module; polyrun compiles a module with erlc), 69 "Prolog (GNU Prolog
+  // 1.4.5)" (polyrun runs SWI-Prolog) and 77 "COBOL (GnuCOBOL 2.2)" (free format; polyrun's cobc
+  // reads fixed format).
   static const std::vector<Judge0Language> languages = {
+      {46, "Bash (5.0.0)", "bash"},
       {48, "C (GCC 7.4.0)", "c"},
       {49, "C (GCC 8.3.0)", "c"},
       {50, "C (GCC 9.2.0)", "c"},
+      {51, "C# (Mono 6.6.0.161)", "csharp"},
       {52, "C++ (GCC 7.4.0)", "c++"},
       {53, "C++ (GCC 8.3.0)", "c++"},
       {54, "C++ (GCC 9.2.0)", "c++"},
+      {55, "Common Lisp (SBCL 2.0.0)", "commonlisp"},
+      {56, "D (DMD 2.089.1)", "d"},
+      {57, "Elixir (1.9.4)", "elixir"},
+      {59, "Fortran (GFortran 9.2.0)", "fortran"},
+      {60, "Go (1.13.5)", "go"},
+      {61, "Haskell (GHC 8.8.1)", "haskell"},
       {62, "Java (OpenJDK 13.0.1)", "java"},
       {63, "JavaScript (Node.js 12.14.0)", "javascript"},
+      {64, "Lua (5.3.5)", "lua"},
+      {65, "OCaml (4.09.0)", "ocaml"},
+      {66, "Octave (5.1.0)", "octave"},
+      {67, "Pascal (FPC 3.0.4)", "pascal"},
+      {68, "PHP (7.4.1)", "php"},
       {71, "Python (3.8.1)", "python"},
+      {72, "Ruby (2.7.0)", "ruby"},
+      {73, "Rust (1.40.0)", "rust"},
+      {74, "TypeScript (3.7.4)", "typescript"},
       {75, "C (Clang 7.0.1)", "c"},
       {76, "C++ (Clang 7.0.1)", "c++"},
+      {78, "Kotlin (1.3.70)", "kotlin"},
+      {80, "R (4.0.0)", "r"},
+      {81, "Scala (2.13.2)", "scala"},
+      {82, "SQL (SQLite 3.27.2)", "sql"},
+      {85, "Perl (5.28.1)", "perl"},
+      {86, "Clojure (1.10.1)", "clojure"},
+      {88, "Groovy (3.0.3)", "groovy"},
   };
   return languages;
 }
