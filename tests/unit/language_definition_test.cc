@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -203,6 +204,30 @@ TEST(LanguageDefinition, SandboxPathsOfAFolder) {
   EXPECT_EQ(definitionSandboxPaths(dir.path()), std::vector<std::string>{"/etc/shells"});
   EXPECT_TRUE(isDefinitionFile("/x/go.toml"));
   EXPECT_FALSE(isDefinitionFile("/x/polyrun_go.so"));
+}
+
+// Every definition polyrun ships parses, has its programs in tests/languages/ (language_test
+// runs them) and is listed in docs/languages.md.
+TEST(LanguageDefinition, ShippedDefinitionsAreWholeAndDocumented) {
+  namespace fs = std::filesystem;
+  const fs::path source(POLYRUN_SOURCE_DIR);
+  std::ifstream doc(source / "docs" / "languages.md");
+  const std::string languages_md((std::istreambuf_iterator<char>(doc)), {});
+  size_t count = 0;
+  for (const auto& entry : fs::directory_iterator(source / "plugins" / "languages")) {
+    if (entry.path().extension() != ".toml") continue;
+    ++count;
+    LanguageDefinition d;
+    const Status s = readLanguageDefinition(entry.path().string(), &d);
+    ASSERT_TRUE(s.isOk()) << s.message();
+    const std::string stem = entry.path().stem().string();
+    EXPECT_TRUE(fs::exists(source / "tests" / "languages" / (stem + ".toml")))
+        << "no programs for " << stem << " in tests/languages/";
+    EXPECT_FALSE(d.packages.empty()) << stem << ": setup-deps.sh --languages needs its packages";
+    EXPECT_TRUE(hasSubstr(languages_md, "| `" + d.info.language + "` | `" + stem + ".toml` |"))
+        << "docs/languages.md does not list " << stem;
+  }
+  EXPECT_GE(count, 30u);
 }
 
 }  // namespace

@@ -79,6 +79,10 @@ class DefinitionReader {
              }},
             {"packages", [this](const toml::node& n,
                                 const std::string& k) { return texts(n, k, &out_->packages); }},
+            {"npm_packages",
+             [this](const toml::node& n, const std::string& k) {
+               return texts(n, k, &out_->npm_packages);
+             }},
             {"tools", [this](const toml::node& n, const std::string& k) { return tools(n, k); }},
             {"version",
              [this](const toml::node& n, const std::string& k) {
