@@ -883,8 +883,12 @@ std::optional<json> judge0LanguageBody(std::string_view id_text) {
     }
     // A language from a definition file: its commands are the slaves' (their
     // plugins/languages/*.toml), which the master does not know.
-    return json{{"id", l.id},         {"name", l.name},       {"is_archived", false},
-                {"source_file", nullptr}, {"compile_cmd", nullptr}, {"run_cmd", nullptr}};
+    return json{{"id", l.id},
+                {"name", l.name},
+                {"is_archived", false},
+                {"source_file", nullptr},
+                {"compile_cmd", nullptr},
+                {"run_cmd", nullptr}};
   }
   return std::nullopt;
 }
