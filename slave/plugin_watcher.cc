@@ -54,10 +54,12 @@ std::map<std::string, FileIdentity> listPlugins(const std::string& dir) {
 
 }  // namespace
 
-PluginWatcher::PluginWatcher(std::string dir, RunnerRegistry& registry, ChangedFn on_change)
+PluginWatcher::PluginWatcher(std::string dir, RunnerRegistry& registry, ChangedFn on_change,
+                             std::chrono::milliseconds recheck)
     : dir_(fs::absolute(dir).lexically_normal().string()),
       registry_(registry),
-      on_change_(std::move(on_change)) {}
+      on_change_(std::move(on_change)),
+      recheck_(recheck) {}
 
 PluginWatcher::~PluginWatcher() { stop(); }
 
@@ -163,6 +165,7 @@ bool PluginWatcher::rescan() {
     if (!added && tracked.identity == identity) continue;
     tracked.identity = identity;
     tracked.attempts = 0;
+    tracked.toolchain_missing = false;  // a new file: its first load is reported whatever it finds
     startLoad(path, tracked);
   }
   return changed;
@@ -213,6 +216,13 @@ bool PluginWatcher::collectFinished() {
           " attempts (it is tried again when the file changes; install plugins by copying them "
           "under a temporary name such as .name.so.tmp and renaming them into place)";
     }
+    // A toolchain still missing: looked at again later; the report is the same, so the master
+    // hears nothing new.
+    const bool still_missing = f.load.toolchain_missing && tracked.toolchain_missing;
+    tracked.toolchain_missing = f.load.toolchain_missing;
+    if (f.load.toolchain_missing && recheck_.count() > 0)
+      tracked.retry_at = Clock::now() + recheck_;
+    if (still_missing) continue;
     registry_.install(std::move(f.load));
     changed = true;
   }

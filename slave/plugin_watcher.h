@@ -42,7 +42,10 @@ class PluginWatcher {
 
   /// `registry` must outlive the watcher. `on_change` is called on the watcher's thread (and on
   /// the caller's during start()).
-  PluginWatcher(std::string dir, RunnerRegistry& registry, ChangedFn on_change);
+  /// A definition whose toolchain is missing is loaded again every `recheck` (0: never), so that
+  /// a toolchain installed later is offered without a restart.
+  PluginWatcher(std::string dir, RunnerRegistry& registry, ChangedFn on_change,
+                std::chrono::milliseconds recheck = std::chrono::milliseconds(0));
   ~PluginWatcher();  // stop()
   PluginWatcher(const PluginWatcher&) = delete;
   PluginWatcher& operator=(const PluginWatcher&) = delete;
@@ -63,7 +66,8 @@ class PluginWatcher {
     FileIdentity identity;
     uint64_t load_id = 0;  // the latest load started; results of earlier ones are dropped
     bool loading = false;
-    size_t attempts = 0;  // loads of this identity that found the file cut short
+    size_t attempts = 0;             // loads of this identity that found the file cut short
+    bool toolchain_missing = false;  // its last load found its toolchain missing
     std::optional<Clock::time_point> retry_at;
   };
   // A load handed back by its thread.
@@ -86,6 +90,7 @@ class PluginWatcher {
   const std::string dir_;
   RunnerRegistry& registry_;
   const ChangedFn on_change_;
+  const std::chrono::milliseconds recheck_;
   int inotify_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: stop() and finished loads interrupt the poll()
   std::atomic<bool> stopping_{false};

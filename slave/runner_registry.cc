@@ -227,6 +227,7 @@ LibraryLoad RunnerRegistry::load(const std::string& path) const try {
   PluginLoadResult loaded =
       isDefinitionFile(path) ? loadDefinitionFile(path) : loadPlugin(path, settings, load_options);
   out.incomplete = loaded.incomplete;
+  out.toolchain_missing = loaded.toolchain_missing;
   if (!loaded.error.empty())
     out.statuses.push_back({path, loaded.language, "", false, loaded.error, ""});
 

@@ -51,6 +51,7 @@ struct LibraryLoad {
   std::vector<ProbedRunner> runners;
   std::vector<RunnerStatus> statuses;  // one per runner; one more when the library was refused
   bool incomplete = false;  // refused because the file looked cut short (still being copied?)
+  bool toolchain_missing = false;  // a definition whose tools are not installed (yet)
 };
 
 class RunnerRegistry {

@@ -417,7 +417,9 @@ int SlaveApp::runService(const std::vector<std::string>&) {
   } stop_toolchains{registry};
   // Loads what the folder holds before registering, then follows it: every change is
   // advertised to the master at once.
-  PluginWatcher watcher(plugins_dir, registry, [&master] { master.advertise(); });
+  PluginWatcher watcher(
+      plugins_dir, registry, [&master] { master.advertise(); },
+      std::chrono::milliseconds(cfg.plugins_recheck_ms));
   std::string watch_error;
   if (!watcher.start(&watch_error)) log.error("%s", watch_error);
   if (registry.advertised().empty())

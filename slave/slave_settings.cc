@@ -29,6 +29,8 @@ ConfigTable makeTable() {
                  "longest wait between reconnection attempts"),
           intKey("slave.selftest.wall_ms", 15000, 100, 600000,
                  "time limit of each self-test stage"),
+          intKey("slave.plugins.recheck_ms", 30000, 0, 86400000,
+                 "how often a language definition whose toolchain is missing is looked at again"),
           enumKey("slave.sandbox", "namespaces", {"namespaces", "process"},
                   "namespaces: every stage isolated; process: no isolation"),
           intKey("slave.sandbox.uid", 65534, 1, kLastId, "first host user of the stages"),
@@ -90,6 +92,7 @@ SlaveSettings readSlaveSettings(const ConfigReader& config, const SlaveEnvironme
   s.toolchain_dir = config.string("slave.toolchains.dir", env.toolchain_dir);
   s.toolchain_dir_given = config.isSet("slave.toolchains.dir");
   s.selftest_wall_ms = config.integer("slave.selftest.wall_ms");
+  s.plugins_recheck_ms = config.integer("slave.plugins.recheck_ms");
 
   s.sandbox_mode = config.choice("slave.sandbox") == "process" ? SandboxMode::kProcess
                                                                : SandboxMode::kNamespaces;

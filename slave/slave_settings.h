@@ -39,6 +39,7 @@ struct SlaveSettings {
   std::string toolchain_dir;
   bool toolchain_dir_given = false;  // named by the operator, not the default
   int64_t selftest_wall_ms = 15000;
+  int64_t plugins_recheck_ms = 30000;
   SandboxMode sandbox_mode = SandboxMode::kNamespaces;
   SandboxOptions sandbox;  // all but `state_dir`; `stages` is the job slots plus the slave's probes
   std::string limits_mode;    // slave.sandbox.limits: "cgroup" or "rlimits"

@@ -4,6 +4,7 @@
 // replacement takes over; a removal hides the language; a definition of a built-in's language
 // wins over the built-in; one needing a path the sandbox does not show is refused.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -77,11 +78,27 @@ class LanguageDefinitionsTest : public ::testing::Test {
     std::string error;
     ASSERT_TRUE(cluster_->start(&error)) << error;
     plugins_ = pluginDir(cluster_->dir(), {"polyrun_python.so"});
-    ASSERT_GT(cluster_->startSlave(kSlave, {"slave.plugins.dir=" + plugins_}), 0);
+    // Where a test installs a tool while the slave runs: shown to the stages from the start,
+    // outside /tmp (each stage has a /tmp of its own over the host's).
+    char later[] = "/var/tmp/polyrun-later-XXXXXX";
+    ASSERT_NE(::mkdtemp(later), nullptr);
+    later_ = later;
+    fs::permissions(later_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+    ASSERT_GT(cluster_->startSlave(kSlave,
+                                   {"slave.plugins.dir=" + plugins_, "slave.plugins.recheck_ms=300",
+                                    "slave.sandbox.readonly_paths=" + laterDir()}),
+              0);
     ASSERT_TRUE(cluster_->waitForSlaves(1, &error)) << error;
     client_ = connectTo(*cluster_);
     ASSERT_NE(client_, nullptr);
   }
+
+  void TearDown() override {
+    if (!later_.empty()) fs::remove_all(later_);
+  }
+
+  const std::string& laterDir() const { return later_; }
 
   // The slave's report line for `file` in its plugin folder; empty when there is none.
   json status(const std::string& file) const {
@@ -113,6 +130,7 @@ class LanguageDefinitionsTest : public ::testing::Test {
   }
 
   std::unique_ptr<Cluster> cluster_;
+  std::string later_;
   std::string plugins_;
   std::unique_ptr<MasterClient> client_;
 };
@@ -193,14 +211,22 @@ TEST_F(LanguageDefinitionsTest, ADefinitionWinsOverTheBuiltInOfItsLanguage) {
 }
 
 TEST_F(LanguageDefinitionsTest, MissingToolchainAndUnshownPathsAreReported) {
+  // The tool is installed later, where the definition looks for it.
+  const std::string tool = laterDir() + "/sh";
   std::string missing = shellDefinition();
-  missing.replace(missing.find("/bin/sh"), 7, "/usr/bin/polyrun-no-such-tool");
+  missing.replace(missing.find("/bin/sh"), 7, tool);
   install("missing.toml", missing);
   ASSERT_TRUE(waitFor([&] { return !status("missing.toml").empty(); }, 20s));
   EXPECT_EQ(status("missing.toml").value("language", ""), "shell");
   EXPECT_EQ(status("missing.toml").value("problem", ""),
-            "toolchain not found: /usr/bin/polyrun-no-such-tool (install dash, or set "
-            "slave.plugin.missing.sh)");
+            "toolchain not found: " + tool + " (install dash, or set slave.plugin.missing.sh)");
+  EXPECT_FALSE(offers("shell"));
+  fs::copy_file("/bin/sh", tool);
+  ASSERT_TRUE(waitFor([&] { return offers("shell"); }, 20s))
+      << "looked at again (slave.plugins.recheck_ms) and offered without a restart\n"
+      << cluster_->logs();
+  fs::remove(fs::path(plugins_) / "missing.toml");
+  ASSERT_TRUE(waitFor([&] { return !offers("shell"); }, 20s));
 
   // The sandbox takes definitions' paths when the slave starts.
   install("paths.toml", shellDefinition() + "\n[sandbox]\npaths = [\"/etc/polyrun-test\"]\n");

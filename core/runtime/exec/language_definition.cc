@@ -587,6 +587,7 @@ PluginLoadResult loadDefinition(const std::string& path, const PluginSettings& s
     }
     std::error_code ec;
     if (!fs::is_regular_file(path_to_check, ec) || ::access(path_to_check.c_str(), X_OK) != 0) {
+      result.toolchain_missing = true;
       result.error =
           "toolchain not found: " + path_to_check + " (" +
           (definition.packages.empty() ? std::string("install it")

@@ -29,6 +29,8 @@ struct PluginLoadResult {
   /// A definition file (language_definition.h) that offers no runner: the language it names, so
   /// that the report says which language is missing ("toolchain not found: /usr/bin/ghc").
   std::string language;
+  /// A definition whose tools are not installed (yet): worth looking at again later.
+  bool toolchain_missing = false;
 };
 
 struct PluginLoadOptions {
