@@ -367,6 +367,20 @@ int submitAndWait(const Options& options, Job& job, ProgressLine& progress,
   } told{on_connected};
   if (on_connected) on_connected(client.get());
 
+  // A checker program's language from its extension as the runtimes list it, as the main
+  // file's: the bare extension ("cc", "exs") names a language only sometimes. Kept when the
+  // runtimes do not tell (the master then says what is wrong with it).
+  if (job.checker.kind == CheckerKind::kProgram &&
+      job.checker.language == languageGuess(job.checker.source.name)) {
+    std::string error, language;
+    const std::optional<json> reply =
+        client->request({{"type", "runtimes"}}, kQueryTimeoutMs, &error);
+    const auto runtimes = reply ? reply->find("runtimes") : json::const_iterator();
+    if (reply && hasType(*reply, "runtimes") && runtimes != reply->end() &&
+        languageForFile(*runtimes, job.checker.source.name, &language, &error))
+      job.checker.language = language;
+  }
+
   job.language = options.language;
   // Without --lang the master's runtimes say which language the file is. The likely one's
   // submit goes right behind that question, so that the usual case waits for one round trip,

@@ -323,6 +323,16 @@ TEST_F(CliTest, TestCommandWithACheckerProgramInAnotherLanguage) {
   EXPECT_NE(r.stdout_data.find("passed 1 of 2"), std::string::npos) << r.stdout_data;
   EXPECT_NE(r.stdout_data.find("got 0.667, want 0.5"), std::string::npos)
       << "the checker's words are the case's message: " << r.stdout_data;
+  // A C++ checker named .cc: "cc" is no language's name, but an extension of c++ in runtimes.
+  const auto cc = file("near.cc",
+                       "#include <cmath>\n#include <fstream>\nint main(int, char** argv) {\n"
+                       "  double got, want;\n  std::ifstream(argv[2]) >> got;\n"
+                       "  std::ifstream(argv[3]) >> want;\n"
+                       "  return std::fabs(got - want) < 1e-2 ? 0 : 1;\n}\n");
+  ProcessResult c = cli({"test", solution, dir_.path() + "/near", "--checker", cc});
+  EXPECT_EQ(c.exit_code, 1) << c.stdout_data << c.stderr_data;
+  EXPECT_NE(c.stdout_data.find("passed 1 of 2"), std::string::npos)
+      << c.stdout_data << c.stderr_data;
   const auto odd = file("check.xyz", "whatever");
   ProcessResult u = cli({"test", solution, dir_.path() + "/near", "--checker", odd});
   EXPECT_EQ(u.exit_code, 65) << u.stderr_data;
