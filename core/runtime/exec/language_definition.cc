@@ -19,6 +19,7 @@
 #include <toml++/toml.h>
 
 #include "polyrun/runner_support.h"
+#include "polyrun/spelling.h"
 
 namespace polyrun {
 namespace fs = std::filesystem;
@@ -35,21 +36,6 @@ constexpr size_t kMaxVersionOutput = 64 * 1024;
 // or more whole arguments.
 const std::set<std::string> kBuiltins = {"main", "stem", "sources", "args"};
 const std::set<std::string> kListPlaceholders = {"sources", "args"};
-
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string joined(const std::vector<std::string>& items, const std::string& wrap_left = "",
                    const std::string& wrap_right = "") {

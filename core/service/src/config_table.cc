@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "polyrun/spelling.h"
+
 namespace polyrun {
 
 namespace {
@@ -141,21 +143,6 @@ std::string readSecretFile(const std::string& file_key, const std::string& path,
   return content.str();
 }
 
-// Edit distance, for "did you mean" on a misspelt key.
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 }  // namespace
 
 std::string allowedValues(const KeySpec& spec) {
